@@ -1,0 +1,36 @@
+# racelab: two commands do all the set-up on a fresh Debian machine.
+#   make demo   install what is missing, build, run `racelab demo`
+#   make test   install what is missing, then build and run every test in
+#               three builds: plain, ThreadSanitizer, Address+UB sanitizers
+# Each build lives in its own folder under build/.
+
+# python3 and bsdutils (script) are used by the command-line tests.
+DEPS      := cmake make gcc libc6-dev libcmocka-dev uthash-dev python3 bsdutils
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build demo test test-plain test-thread test-address clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(DEPS)
+
+build/plain/Makefile build/thread/Makefile build/address/Makefile: CMakeLists.txt | deps
+	cmake -S . -B $(@D) $(CMAKE_GEN) -DRACELAB_SANITIZE=$(subst plain,,$(notdir $(@D)))
+
+build: deps build/plain/Makefile
+	cmake --build build/plain -j $(JOBS)
+
+demo: build
+	./build/plain/racelab demo
+
+test: test-plain test-thread test-address
+	@echo "make test: all three builds passed"
+
+test-plain test-thread test-address: test-%: deps build/%/Makefile
+	cmake --build build/$* -j $(JOBS)
+	ctest --test-dir build/$* --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf build

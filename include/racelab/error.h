@@ -1,0 +1,47 @@
+/* racelab/error.h - error codes shared by every layer.
+ *
+ * Policy (all layers): an error the caller can handle is returned as an
+ * rl_err; rl_strerror() gives a sentence for it. A programming error
+ * (unlocking a mutex you do not hold, a wait group counter below zero) is
+ * not returned: it goes to rl_fatal(), which prints a message and aborts
+ * under the default platform, and is reported as a failure of the schedule
+ * under the explorer.
+ */
+#ifndef RACELAB_ERROR_H
+#define RACELAB_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum rl_err {
+    RL_OK = 0,
+    RL_EINVAL,    /* an argument is invalid (NULL, empty, out of range) */
+    RL_ENOENT,    /* no such customer, strategy, scenario or variant */
+    RL_EEXIST,    /* the name is already taken */
+    RL_EOVERFLOW, /* the result does not fit a balance */
+    RL_ENOMEM,    /* out of memory */
+    RL_EEMPTY,    /* nothing to work on: no merchants, or a merchant with no bills */
+    RL_ECONFLICT, /* compare-and-set saw a value other than the one expected */
+    RL_ERETRY,    /* gave up after the retry bound; nothing was applied */
+    RL_EBUSY,     /* the resource is busy and the caller asked not to wait */
+    RL_ECLOSED,   /* the channel or resource is closed */
+    RL_EAGAIN,    /* already released or already done: a repeat that was refused */
+    RL_ESYS,      /* the operating system refused (thread or lock creation) */
+    RL_ERR_COUNT_
+} rl_err;
+
+/* A sentence describing e; never NULL, also for values out of range. */
+const char *rl_strerror(rl_err e);
+
+/* The enumerator's name ("RL_ENOENT"); never NULL. */
+const char *rl_errname(rl_err e);
+
+/* Report a programming error: formats the message and hands it to the
+ * installed platform's fatal hook. Never returns. Safe from any thread. */
+_Noreturn void rl_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,53 @@
+/* racelab/lockstep.h - force the worst interleaving on real threads.
+ *
+ * The lockstep gate holds each participant (a merchant thread) at its slow
+ * step until no participant is running: every other one is at its own
+ * slow step, blocked in a lock or a condition wait, or finished. Then it
+ * releases all of them at once. For a strategy without locks this means
+ * every merchant reads a customer before any merchant writes it, every
+ * time, with no timing involved. For a strategy with locks the gate never
+ * deadlocks: a merchant blocked on the lock counts as not running, so the
+ * holder is released. A correct strategy therefore passes under lockstep
+ * and the same strategy with its lock or atomic removed fails, always.
+ *
+ * The gate learns who is blocked by wrapping the platform table: begin
+ * installs a table that forwards to the pthreads table and marks the
+ * caller blocked around mutex_lock and cond_wait.
+ *
+ * Concurrency contract: one gate at a time per process (RL_EBUSY
+ * otherwise); begin and end under the same conditions as
+ * rl_platform_install; enter, leave and park only from participant
+ * threads, each with its own index; objects initialised while the gate is
+ * installed must be destroyed before end.
+ */
+#ifndef RACELAB_LOCKSTEP_H
+#define RACELAB_LOCKSTEP_H
+
+#include "racelab/merchant.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rl_lockstep rl_lockstep;
+
+/* Install a gate for `participants` threads over the pthreads table.
+ * RL_EINVAL if the installed table is not pthreads or participants is 0. */
+rl_err rl_lockstep_begin(size_t participants, rl_lockstep **out);
+/* Uninstall (restoring the previous table) and free. */
+void rl_lockstep_end(rl_lockstep *ls);
+
+/* The calling thread is participant i from now on. */
+void rl_lockstep_enter(rl_lockstep *ls, size_t i);
+/* Participant i is finished. */
+void rl_lockstep_leave(rl_lockstep *ls, size_t i);
+/* Hold participant i until no participant is running. */
+void rl_lockstep_park(rl_lockstep *ls, size_t i);
+
+/* A pause hook that parks the merchant (participant = merchant index). */
+rl_pause rl_lockstep_pause(rl_lockstep *ls);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

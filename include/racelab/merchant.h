@@ -1,0 +1,118 @@
+/* racelab/merchant.h - layer 4: the merchant interface and the billing
+ * strategies that implement it.
+ *
+ * A merchant can do one thing: run its billing cycle against a bank, that
+ * is, bill each of its customers once. How it keeps other merchants from
+ * overwriting its bills is its strategy. Every strategy has a slow step per
+ * bill (think of a call to a card network) between reading a balance and
+ * writing it; where that step sits relative to any lock is what the
+ * strategies differ in:
+ *
+ *   racy    read, slow step, write. No data race (the bank's get and set are
+ *           each atomic), yet concurrent merchants lose updates.
+ *   mutex   a lock per customer, held across read, slow step and write.
+ *   global  one lock for all billing, held the same way.
+ *   atomic  slow step, then one atomic add: there is no window at all.
+ *   cas     read, slow step, compare-and-set; on conflict retry with the
+ *           value seen, up to a bound; past it the bill fails, unapplied.
+ *
+ * Concurrency contract: each rl_merchant is used by one thread at a time;
+ * any number of merchants of the same run may bill concurrently; their
+ * shared state (rl_billing) is set up before and torn down after.
+ */
+#ifndef RACELAB_MERCHANT_H
+#define RACELAB_MERCHANT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "racelab/bank.h"
+#include "racelab/dataset.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rl_merchant rl_merchant;
+typedef struct rl_billing rl_billing;
+
+/* A hook that replaces the sleep of the slow step: the lockstep gate and
+ * tests use it to force interleavings. bill is the index in the merchant's
+ * bill list. */
+typedef struct rl_pause {
+    void (*fn)(void *ctx, rl_merchant *m, size_t bill);
+    void *ctx;
+} rl_pause;
+
+typedef struct rl_billing_opts {
+    uint64_t delay_ns;    /* length of the slow step (default 5 ms) */
+    unsigned jitter_pct;  /* each slow step lasts delay +/- jitter % (0..100) */
+    uint64_t seed;        /* for the jitter: same seed, same delays */
+    unsigned max_retries; /* cas: retries per bill before it fails (default 100) */
+    rl_pause pause;       /* when fn is set, called instead of sleeping */
+} rl_billing_opts;
+
+/* delay 5 ms, no jitter, seed 1, 100 retries, no pause. */
+rl_billing_opts rl_billing_opts_default(void);
+
+typedef struct rl_cycle_stats {
+    uint64_t billed;  /* bills applied */
+    uint64_t failed;  /* bills refused (overflow, retries exhausted): unapplied */
+    uint64_t retries; /* compare-and-set attempts that saw a conflict */
+    rl_err first_error;
+    size_t first_error_bill;
+} rl_cycle_stats;
+
+/* The merchant interface. */
+typedef struct rl_merchant_ops {
+    /* Bill each customer of m once. Returns RL_OK when every bill was
+     * applied, else the first error; m->stats counts the rest. A failing
+     * bill does not stop the cycle and leaves its balance untouched. */
+    rl_err (*bill_cycle)(rl_merchant *m);
+} rl_merchant_ops;
+
+struct rl_merchant {
+    const rl_merchant_ops *ops;
+    const rl_merchant_spec *spec; /* name and bills */
+    size_t index;                 /* position among the run's merchants */
+    rl_bank *bank;
+    const rl_acct *accts;    /* bank handle of each bill's customer */
+    const size_t *customers; /* data-set index of each bill's customer */
+    rl_billing *billing;     /* the run's shared strategy state */
+    rl_cycle_stats stats;
+    uint64_t rng; /* jitter state, seeded per merchant */
+};
+
+static inline rl_err rl_merchant_bill_cycle(rl_merchant *m) { return m->ops->bill_cycle(m); }
+
+typedef struct rl_strategy {
+    const char *name;
+    const char *summary; /* one line for help texts */
+    bool correct;        /* promises the expected table under every schedule */
+    bool holds_lock_in_slow_step; /* serialises on a customer during the slow step */
+    const rl_merchant_ops *ops;
+    /* Create and destroy the state merchants share for one run (locks, a
+     * processor thread, ...). May be NULL when there is none. */
+    rl_err (*setup)(rl_billing *b);
+    void (*teardown)(rl_billing *b);
+} rl_strategy;
+
+/* One run's billing context, shared by its merchants. */
+struct rl_billing {
+    const rl_strategy *strategy;
+    rl_bank *bank;
+    const rl_dataset *data;
+    rl_billing_opts opts;
+    const rl_acct *accts; /* bank handle of each data-set customer */
+    void *shared;         /* the strategy's own state */
+};
+
+/* The registry, in a fixed order; NULL for an unknown name or index. */
+const rl_strategy *rl_strategy_find(const char *name);
+size_t rl_strategy_count(void);
+const rl_strategy *rl_strategy_at(size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,180 @@
+/* racelab/platform.h - layer 1: the one seam every interleaving goes through.
+ *
+ * Threads, mutexes, condition variables, sleeping, the clock and visible
+ * shared accesses are all reached through one table of functions, the
+ * platform. The default table uses pthreads and nanosleep. A run may install
+ * another table (the explorer installs a controlled scheduler; the lockstep
+ * gate wraps the default one), in the spirit of SQLite's swappable mutex
+ * methods. Nothing above this layer calls pthreads directly.
+ *
+ * Objects (rl_thread, rl_mutex, rl_cond) carry inline storage large enough
+ * for any implementation, remember the table that initialised them, and
+ * must be used and destroyed under that same table; mixing tables is a
+ * programming error and is fatal.
+ *
+ * Error policy: creation functions return rl_err (RL_ESYS when the system
+ * refuses, RL_EINVAL for NULL arguments). Misuse that no correct program
+ * does (unlocking a mutex the caller does not hold, joining twice) is fatal.
+ */
+#ifndef RACELAB_PLATFORM_H
+#define RACELAB_PLATFORM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "racelab/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes of implementation storage in each object. */
+#define RL_PLATFORM_STORAGE 64
+
+typedef struct rl_platform rl_platform;
+
+/* A thread started through the platform. Its id is unique within the
+ * process for the table's lifetime; 0 never names a thread. */
+typedef struct rl_thread {
+    const rl_platform *plat;
+    const char *name;
+    unsigned id;
+    _Alignas(16) unsigned char impl[RL_PLATFORM_STORAGE];
+} rl_thread;
+
+typedef void (*rl_thread_fn)(void *arg);
+
+/* A mutual exclusion lock. Not recursive. `owner` is the id of the holding
+ * thread, 0 when free; it is kept by this layer, whatever the table. */
+typedef struct rl_mutex {
+    const rl_platform *plat;
+    const char *name;
+    _Atomic unsigned owner;
+    _Alignas(16) unsigned char impl[RL_PLATFORM_STORAGE];
+} rl_mutex;
+
+/* A condition variable. Waiters may wake spuriously: always wait in a loop
+ * that re-checks the predicate under the mutex. */
+typedef struct rl_cond {
+    const rl_platform *plat;
+    const char *name;
+    _Alignas(16) unsigned char impl[RL_PLATFORM_STORAGE];
+} rl_cond;
+
+/* ---- visible shared accesses ---------------------------------------- */
+
+typedef enum rl_access_kind {
+    RL_ACCESS_READ,  /* a plain read (bank get) */
+    RL_ACCESS_WRITE, /* a plain write (bank set) */
+    RL_ACCESS_RMW    /* an atomic read-modify-write (bank add, compare-and-set) */
+} rl_access_kind;
+
+/* One access to shared state that another thread could interleave with.
+ * The owner of the state fills the first block, calls rl_access_begin(),
+ * performs the access, fills the outcome and calls rl_access_end(). */
+typedef struct rl_access {
+    rl_access_kind kind;
+    const char *op;      /* "get", "set", "add", "cas", ... */
+    const void *object;  /* identity of the container (the bank) */
+    uint64_t key;        /* which item of it (the account) */
+    const char *(*name_of)(const void *object, uint64_t key); /* may be NULL */
+    /* outcome, filled before rl_access_end() */
+    int64_t value;          /* value read, or value written */
+    uint64_t version_before; /* version seen when the access took effect */
+    uint64_t version_after;  /* version it left (equal to before for a read) */
+    uint64_t version_read;   /* for a write: the version its writer had read */
+    bool stale;              /* a write over a value its writer never read */
+    rl_err result;           /* RL_OK, or why the access changed nothing */
+} rl_access;
+
+/* The name of what an access touched ("Dave"), or "?" without a name. */
+const char *rl_access_name(const rl_access *a);
+
+/* ---- the table ---------------------------------------------------- */
+
+struct rl_platform {
+    const char *name;
+    rl_err (*thread_create)(rl_thread *t, rl_thread_fn fn, void *arg);
+    void (*thread_join)(rl_thread *t);
+    unsigned (*thread_self)(void);
+    rl_err (*mutex_init)(rl_mutex *m);
+    void (*mutex_destroy)(rl_mutex *m);
+    void (*mutex_lock)(rl_mutex *m);
+    bool (*mutex_trylock)(rl_mutex *m);
+    void (*mutex_unlock)(rl_mutex *m);
+    rl_err (*cond_init)(rl_cond *c);
+    void (*cond_destroy)(rl_cond *c);
+    void (*cond_wait)(rl_cond *c, rl_mutex *m);
+    void (*cond_signal)(rl_cond *c);
+    void (*cond_broadcast)(rl_cond *c);
+    void (*sleep_ns)(uint64_t ns);
+    void (*yield)(void);
+    uint64_t (*now_ns)(void);
+    void (*access_begin)(rl_access *a); /* may be NULL: nothing to do */
+    void (*access_end)(rl_access *a);   /* may be NULL */
+    void (*fatal)(const char *message); /* must not return */
+};
+
+/* The default table: pthreads, nanosleep, CLOCK_MONOTONIC. */
+const rl_platform *rl_platform_pthreads(void);
+
+/* The installed table (the default until another is installed). */
+const rl_platform *rl_platform_current(void);
+
+/* Install p (NULL restores the default) and return the previous table.
+ * Contract: call only while no thread started through the platform is
+ * running and no object initialised under the old table is still in use. */
+const rl_platform *rl_platform_install(const rl_platform *p);
+
+/* ---- calls through the installed table -------------------------------
+ * Each documents when it blocks. A NULL object is a programming error. */
+
+/* Start fn(arg) on a new thread called name (kept, not copied; NULL gives
+ * "thread"). RL_ESYS if the system refuses; t is then unusable. */
+rl_err rl_thread_create(rl_thread *t, const char *name, rl_thread_fn fn, void *arg);
+/* Block until t has finished; joining a thread twice is fatal. */
+void rl_thread_join(rl_thread *t);
+/* Id of the calling thread (the first caller that was not started through
+ * the platform, normally main, gets an id too). */
+unsigned rl_thread_self(void);
+
+/* name is kept, not copied; NULL gives "mutex". */
+rl_err rl_mutex_init(rl_mutex *m, const char *name);
+/* Destroying a held mutex is fatal. */
+void rl_mutex_destroy(rl_mutex *m);
+/* Blocks until the caller holds m. Locking a mutex the caller already
+ * holds is fatal (it would deadlock). */
+void rl_mutex_lock(rl_mutex *m);
+/* Takes m if it is free and returns true; never blocks. */
+bool rl_mutex_trylock(rl_mutex *m);
+/* Releases m; fatal unless the caller holds it. */
+void rl_mutex_unlock(rl_mutex *m);
+/* Whether the calling thread holds m (for assertions). */
+bool rl_mutex_held(const rl_mutex *m);
+
+rl_err rl_cond_init(rl_cond *c, const char *name);
+void rl_cond_destroy(rl_cond *c);
+/* Atomically releases m (which the caller must hold) and blocks until
+ * signalled or woken spuriously; holds m again on return. */
+void rl_cond_wait(rl_cond *c, rl_mutex *m);
+void rl_cond_signal(rl_cond *c);
+void rl_cond_broadcast(rl_cond *c);
+
+/* Sleep for ns nanoseconds (no real time passes under the explorer). */
+void rl_sleep_ns(uint64_t ns);
+/* Offer the processor to another thread. */
+void rl_yield(void);
+/* Monotonic nanoseconds (virtual under the explorer). */
+uint64_t rl_now_ns(void);
+
+/* Bracket one visible shared access (see rl_access). Under the explorer,
+ * begin is a scheduling point; under pthreads both cost a branch. */
+void rl_access_begin(rl_access *a);
+void rl_access_end(rl_access *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,66 @@
+/* racelab/run.h - one billing run: a bank opened from a data set, one
+ * merchant per merchant spec, the strategy, serial or concurrent.
+ *
+ * Serial: merchants bill one after another on the calling thread; its
+ * result is the correct answer. Concurrent: one thread per merchant, a
+ * wait group, then every thread joined.
+ *
+ * Concurrency contract: rl_run installs nothing unless lockstep is asked
+ * for; with lockstep it installs the gate for the duration of the run, so
+ * the usual rl_platform_install conditions apply. Results are plain data.
+ */
+#ifndef RACELAB_RUN_H
+#define RACELAB_RUN_H
+
+#include "racelab/merchant.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum rl_mode { RL_MODE_SERIAL, RL_MODE_CONCURRENT } rl_mode;
+
+typedef struct rl_run_config {
+    const rl_dataset *data;      /* NULL: the default data set */
+    const rl_strategy *strategy; /* required */
+    rl_mode mode;
+    rl_billing_opts opts;
+    /* Concurrent only: every merchant reads a customer before any writes
+     * it, whenever its strategy allows (see racelab/lockstep.h). */
+    bool lockstep;
+} rl_run_config;
+
+/* rl_run_config with the default data, serial, default options. */
+rl_run_config rl_run_config_default(const rl_strategy *s);
+
+typedef struct rl_run_row {
+    const char *customer;
+    rl_money start, expected, final;
+} rl_run_row;
+
+typedef struct rl_run_result {
+    size_t ncustomers;
+    rl_run_row *rows; /* heap, ncustomers long; freed by rl_run_result_free */
+    bool matches;     /* every final balance equals the expected one */
+    uint64_t lost_updates; /* stale writes the bank saw during the run */
+    uint64_t retries, billed, failed;
+    rl_err first_error;         /* first refused bill, or RL_OK */
+    const char *error_merchant; /* who got it, or NULL */
+    const char *error_customer;
+    uint64_t wall_ns;
+} rl_run_result;
+
+/* Run once. Errors before any bill (invalid data or config, lockstep with
+ * serial mode, setup failure) are returned and nothing is billed; *out is
+ * then empty. Refused bills during the run are not errors of rl_run: they
+ * are counted in the result. On RL_OK, free *out with rl_run_result_free.
+ * why (may be NULL) receives a sentence when an error is returned. */
+rl_err rl_run(const rl_run_config *cfg, rl_run_result *out, char *why, size_t why_len);
+void rl_run_result_free(rl_run_result *r);
+
+const char *rl_mode_name(rl_mode m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

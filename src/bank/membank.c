@@ -1,0 +1,324 @@
+/* membank.c - the in-memory bank: a uthash map from name to handle, and a
+ * dense array of accounts.
+ *
+ * Each account is a tiny sequence lock: `seq` is twice the version, odd
+ * while a write is in progress. Writers take the odd value with one
+ * compare-and-swap, write, and release with the next even value; readers
+ * retry when they see an odd or a changed seq. A write section contains no
+ * platform call, so under the explorer (one logical thread at a time) it
+ * never waits, and every bank operation is exactly one visible step. All
+ * fields are C11 atomics, so ThreadSanitizer sees no data race here. */
+#include <stdlib.h>
+#include <string.h>
+
+/* uthash's default on a failed allocation is to exit the process; ask it
+ * to report instead, so open can return RL_ENOMEM. Opening is single
+ * threaded by contract, so a thread-local flag is enough. */
+static _Thread_local int index_oom;
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(elt) (index_oom = 1)
+#include <uthash.h>
+
+#include "racelab/bank.h"
+
+typedef struct {
+    _Atomic uint64_t seq;
+    _Atomic int64_t balance;
+} cell;
+
+typedef struct entry {
+    const char *name;
+    rl_acct id;
+    UT_hash_handle hh;
+} entry;
+
+/* Entries and names live in blocks that never move, because uthash links
+ * entries by address. */
+#define ENTRY_BLOCK 1024
+#define NAME_BLOCK (64 * 1024)
+
+typedef struct block {
+    struct block *next;
+    size_t used, cap;
+    _Alignas(max_align_t) unsigned char data[];
+} block;
+
+typedef struct membank {
+    rl_bank base;
+    cell *cells;
+    const char **names;
+    size_t count, cap;
+    entry *index;
+    block *entries, *strings;
+    size_t block_bytes;
+    _Atomic uint64_t lost;
+} membank;
+
+#define MB(b) ((membank *)(b))
+
+static void *block_alloc(membank *mb, block **head, size_t size, size_t align, size_t block_size) {
+    block *b = *head;
+    size_t at = b ? (b->used + align - 1) / align * align : 0;
+    if (!b || at + size > b->cap) {
+        size_t cap = size > block_size ? size : block_size;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = *head;
+        b->used = 0;
+        b->cap = cap;
+        *head = b;
+        mb->block_bytes += sizeof *b + cap;
+        at = 0;
+    }
+    b->used = at + size;
+    return b->data + at;
+}
+
+static void free_blocks(block *b) {
+    while (b) {
+        block *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
+static void spin_pause(unsigned *spins) {
+    if (++*spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else {
+        *spins = 0;
+        rl_yield(); /* the writer was preempted by the OS; let it finish */
+    }
+}
+
+/* Begin a write: returns the even seq the account had. */
+static uint64_t write_begin(cell *c) {
+    unsigned spins = 0;
+    for (;;) {
+        uint64_t s = atomic_load_explicit(&c->seq, memory_order_relaxed);
+        if (!(s & 1) && atomic_compare_exchange_weak_explicit(&c->seq, &s, s + 1,
+                                                              memory_order_acquire,
+                                                              memory_order_relaxed))
+            return s;
+        spin_pause(&spins);
+    }
+}
+
+static void write_end(cell *c, uint64_t even_seq) {
+    atomic_store_explicit(&c->seq, even_seq, memory_order_release);
+}
+
+static void read_cell(cell *c, int64_t *balance, uint64_t *version) {
+    unsigned spins = 0;
+    for (;;) {
+        uint64_t s1 = atomic_load_explicit(&c->seq, memory_order_acquire);
+        if (!(s1 & 1)) {
+            int64_t b = atomic_load_explicit(&c->balance, memory_order_acquire);
+            if (atomic_load_explicit(&c->seq, memory_order_relaxed) == s1) {
+                *balance = b;
+                *version = s1 / 2;
+                return;
+            }
+        }
+        spin_pause(&spins);
+    }
+}
+
+static cell *find(membank *mb, rl_acct a) { return a < mb->count ? &mb->cells[a] : NULL; }
+
+static rl_err finish(rl_access *ev, rl_err e) {
+    ev->result = e;
+    return e;
+}
+
+static rl_err mb_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
+    membank *mb = MB(b);
+    entry *found;
+    HASH_FIND_STR(mb->index, name, found);
+    if (found)
+        return RL_EEXIST;
+    if (mb->count >= UINT32_MAX)
+        return RL_ENOMEM;
+    if (mb->count == mb->cap) {
+        size_t cap = mb->cap ? mb->cap * 2 : 16;
+        cell *cells = realloc(mb->cells, cap * sizeof *cells);
+        if (!cells)
+            return RL_ENOMEM;
+        mb->cells = cells;
+        const char **names = realloc(mb->names, cap * sizeof *names);
+        if (!names)
+            return RL_ENOMEM;
+        mb->names = names;
+        mb->cap = cap;
+    }
+    size_t len = strlen(name) + 1;
+    char *copy = block_alloc(mb, &mb->strings, len, 1, NAME_BLOCK);
+    entry *e = block_alloc(mb, &mb->entries, sizeof *e, _Alignof(entry), ENTRY_BLOCK * sizeof *e);
+    if (!copy || !e)
+        return RL_ENOMEM; /* at most a few unused bytes stay in a block */
+    memcpy(copy, name, len);
+    rl_acct id = (rl_acct)mb->count;
+    e->name = copy;
+    e->id = id;
+    atomic_init(&mb->cells[id].seq, 0);
+    atomic_init(&mb->cells[id].balance, start);
+    mb->names[id] = copy;
+    index_oom = 0;
+    HASH_ADD_KEYPTR(hh, mb->index, copy, len - 1, e);
+    if (index_oom)
+        return RL_ENOMEM; /* uthash left the entry out; the account does not exist */
+    mb->count++;
+    *out = id;
+    return RL_OK;
+}
+
+static rl_err mb_lookup(rl_bank *b, const char *name, rl_acct *out) {
+    entry *found;
+    HASH_FIND_STR(MB(b)->index, name, found);
+    if (!found)
+        return RL_ENOENT;
+    *out = found->id;
+    return RL_OK;
+}
+
+static const char *mb_name(rl_bank *b, rl_acct a) {
+    return a < MB(b)->count ? MB(b)->names[a] : NULL;
+}
+
+static size_t mb_count(rl_bank *b) { return MB(b)->count; }
+
+static rl_err mb_get(rl_bank *b, rl_acct a, rl_access *ev) {
+    cell *c = find(MB(b), a);
+    if (!c)
+        return finish(ev, RL_EINVAL);
+    int64_t bal;
+    uint64_t ver;
+    read_cell(c, &bal, &ver);
+    ev->value = bal;
+    ev->version_before = ev->version_after = ver;
+    return finish(ev, RL_OK);
+}
+
+static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
+    membank *mb = MB(b);
+    cell *c = find(mb, a);
+    if (!c)
+        return finish(ev, RL_EINVAL);
+    uint64_t s = write_begin(c);
+    uint64_t ver = s / 2;
+    ev->version_before = ev->version_after = ver;
+    if (read_version != RL_VERSION_BLIND && read_version > ver) {
+        write_end(c, s);
+        return finish(ev, RL_EINVAL);
+    }
+    atomic_store_explicit(&c->balance, value, memory_order_release);
+    write_end(c, s + 2);
+    ev->value = value;
+    ev->version_after = ver + 1;
+    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver;
+    if (ev->stale)
+        atomic_fetch_add_explicit(&mb->lost, 1, memory_order_relaxed);
+    return finish(ev, RL_OK);
+}
+
+static rl_err mb_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
+    cell *c = find(MB(b), a);
+    if (!c)
+        return finish(ev, RL_EINVAL);
+    uint64_t s = write_begin(c);
+    int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed);
+    ev->version_before = ev->version_after = s / 2;
+    rl_money sum;
+    if (rl_money_add(old, delta, &sum) != RL_OK) {
+        write_end(c, s);
+        ev->value = old;
+        return finish(ev, RL_EOVERFLOW);
+    }
+    atomic_store_explicit(&c->balance, sum, memory_order_release);
+    write_end(c, s + 2);
+    ev->value = sum;
+    ev->version_after = s / 2 + 1;
+    return finish(ev, RL_OK);
+}
+
+static rl_err mb_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired, rl_access *ev) {
+    cell *c = find(MB(b), a);
+    if (!c)
+        return finish(ev, RL_EINVAL);
+    uint64_t s = write_begin(c);
+    int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed);
+    ev->version_before = ev->version_after = s / 2;
+    if (old != expected) {
+        write_end(c, s);
+        ev->value = old;
+        return finish(ev, RL_ECONFLICT);
+    }
+    atomic_store_explicit(&c->balance, desired, memory_order_release);
+    write_end(c, s + 2);
+    ev->value = desired;
+    ev->version_after = s / 2 + 1;
+    return finish(ev, RL_OK);
+}
+
+static uint64_t mb_lost(rl_bank *b) {
+    return atomic_load_explicit(&MB(b)->lost, memory_order_relaxed);
+}
+
+static size_t mb_memory(rl_bank *b) {
+    membank *mb = MB(b);
+    size_t index = mb->index ? HASH_OVERHEAD(hh, mb->index) : 0;
+    return sizeof *mb + mb->cap * (sizeof *mb->cells + sizeof *mb->names) + mb->block_bytes + index;
+}
+
+static void mb_destroy(rl_bank *b) {
+    membank *mb = MB(b);
+    HASH_CLEAR(hh, mb->index);
+    free_blocks(mb->entries);
+    free_blocks(mb->strings);
+    free(mb->cells);
+    free(mb->names);
+    free(mb);
+}
+
+static const rl_bank_ops membank_ops = {
+    .kind = "memory",
+    .open = mb_open,
+    .lookup = mb_lookup,
+    .name = mb_name,
+    .count = mb_count,
+    .get = mb_get,
+    .set = mb_set,
+    .add = mb_add,
+    .compare_and_set = mb_cas,
+    .lost_updates = mb_lost,
+    .memory_bytes = mb_memory,
+    .destroy = mb_destroy,
+};
+
+rl_err rl_membank_create(size_t capacity, rl_bank **out) {
+    if (!out)
+        return RL_EINVAL;
+    membank *mb = calloc(1, sizeof *mb);
+    if (!mb)
+        return RL_ENOMEM;
+    mb->base.ops = &membank_ops;
+    atomic_init(&mb->lost, 0);
+    if (capacity > 0) {
+        if (capacity > UINT32_MAX)
+            capacity = UINT32_MAX;
+        mb->cells = malloc(capacity * sizeof *mb->cells);
+        mb->names = malloc(capacity * sizeof *mb->names);
+        if (!mb->cells || !mb->names) {
+            free(mb->cells);
+            free(mb->names);
+            free(mb);
+            return RL_ENOMEM;
+        }
+        mb->cap = capacity;
+    }
+    *out = &mb->base;
+    return RL_OK;
+}

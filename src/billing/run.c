@@ -1,0 +1,232 @@
+/* run.c - set up a bank and merchants, bill serially or concurrently, and
+ * collect the outcome against the oracle. */
+#include "racelab/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "racelab/lockstep.h"
+#include "racelab/waitgroup.h"
+
+typedef struct worker {
+    rl_merchant m;
+    rl_thread thread;
+    rl_waitgroup *wg;
+    rl_lockstep *gate;
+} worker;
+
+typedef struct run_state {
+    rl_bank *bank;
+    rl_acct *accts;       /* per data-set customer */
+    rl_acct *bill_accts;  /* all merchants' bills, concatenated */
+    size_t *bill_customers;
+    worker *workers;
+    rl_money *expected;
+    rl_billing billing;
+    rl_lockstep *gate;
+    bool billing_ready;
+} run_state;
+
+#define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
+
+const char *rl_mode_name(rl_mode m) { return m == RL_MODE_SERIAL ? "serial" : "concurrent"; }
+
+rl_run_config rl_run_config_default(const rl_strategy *s) {
+    return (rl_run_config){.data = NULL, .strategy = s, .mode = RL_MODE_SERIAL,
+                           .opts = rl_billing_opts_default()};
+}
+
+static void cleanup(run_state *st) {
+    if (st->billing_ready && st->billing.strategy->teardown)
+        st->billing.strategy->teardown(&st->billing);
+    rl_lockstep_end(st->gate);
+    rl_bank_destroy(st->bank);
+    free(st->accts);
+    free(st->bill_accts);
+    free(st->bill_customers);
+    free(st->workers);
+    free(st->expected);
+}
+
+static void merchant_thread(void *arg) {
+    worker *w = arg;
+    if (w->gate)
+        rl_lockstep_enter(w->gate, w->m.index);
+    (void)rl_merchant_bill_cycle(&w->m);
+    if (w->gate)
+        rl_lockstep_leave(w->gate, w->m.index);
+    rl_waitgroup_done(w->wg);
+}
+
+/* Starts every merchant and waits. Returns RL_ESYS with nothing billed by
+ * this call's own failure if a thread cannot start; merchants already
+ * started finish their cycles first. */
+static rl_err run_concurrent(run_state *st, size_t n, char *why, size_t why_len) {
+    rl_waitgroup wg;
+    rl_err e = rl_waitgroup_init(&wg, "merchants");
+    if (e != RL_OK)
+        return e;
+    size_t started = 0;
+    rl_waitgroup_add(&wg, (long)n);
+    for (; started < n; started++) {
+        worker *w = &st->workers[started];
+        w->wg = &wg;
+        w->gate = st->gate;
+        e = rl_thread_create(&w->thread, w->m.spec->name, merchant_thread, w);
+        if (e != RL_OK) {
+            WHY("could not start the thread of merchant '%s'", w->m.spec->name);
+            rl_waitgroup_add(&wg, -(long)(n - started));
+            for (size_t i = started; st->gate && i < n; i++)
+                rl_lockstep_leave(st->gate, i); /* never started: not running */
+            break;
+        }
+    }
+    rl_waitgroup_wait(&wg);
+    for (size_t i = 0; i < started; i++)
+        rl_thread_join(&st->workers[i].thread);
+    rl_waitgroup_destroy(&wg);
+    return e;
+}
+
+static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *st, char *why,
+                      size_t why_len) {
+    rl_err e = rl_dataset_validate(d, why, why_len);
+    if (e != RL_OK)
+        return e;
+    size_t nc = d->ncustomers, nm = d->nmerchants, nbills = 0;
+    for (size_t m = 0; m < nm; m++)
+        nbills += d->merchants[m].nbills;
+    st->accts = calloc(nc, sizeof *st->accts);
+    st->expected = calloc(nc, sizeof *st->expected);
+    st->bill_accts = calloc(nbills, sizeof *st->bill_accts);
+    st->bill_customers = calloc(nbills, sizeof *st->bill_customers);
+    st->workers = calloc(nm, sizeof *st->workers);
+    if (!st->accts || !st->expected || !st->bill_accts || !st->bill_customers || !st->workers)
+        return RL_ENOMEM;
+    e = rl_dataset_expected(d, st->expected);
+    if (e != RL_OK) {
+        WHY("the expected balances do not fit: %s", rl_strerror(e));
+        return e;
+    }
+    if ((e = rl_membank_create(nc, &st->bank)) != RL_OK)
+        return e;
+    for (size_t c = 0; c < nc; c++)
+        if ((e = rl_bank_open(st->bank, d->customers[c].name, d->customers[c].start,
+                              &st->accts[c])) != RL_OK) {
+            WHY("could not open the account of '%s': %s", d->customers[c].name, rl_strerror(e));
+            return e;
+        }
+    if (cfg->lockstep && (e = rl_lockstep_begin(nm, &st->gate)) != RL_OK) {
+        WHY("could not install the lockstep gate: %s", rl_strerror(e));
+        return e;
+    }
+    st->billing = (rl_billing){.strategy = cfg->strategy, .bank = st->bank, .data = d,
+                               .opts = cfg->opts, .accts = st->accts};
+    if (st->gate)
+        st->billing.opts.pause = rl_lockstep_pause(st->gate);
+    if (cfg->strategy->setup && (e = cfg->strategy->setup(&st->billing)) != RL_OK) {
+        WHY("strategy '%s' could not set up: %s", cfg->strategy->name, rl_strerror(e));
+        return e;
+    }
+    st->billing_ready = true;
+    size_t at = 0;
+    for (size_t m = 0; m < nm; m++) {
+        const rl_merchant_spec *ms = &d->merchants[m];
+        for (size_t b = 0; b < ms->nbills; b++) {
+            size_t c = rl_dataset_customer_index(d, ms->bills[b].customer);
+            st->bill_customers[at + b] = c;
+            st->bill_accts[at + b] = st->accts[c];
+        }
+        st->workers[m].m = (rl_merchant){
+            .ops = cfg->strategy->ops, .spec = ms, .index = m, .bank = st->bank,
+            .accts = &st->bill_accts[at], .customers = &st->bill_customers[at],
+            .billing = &st->billing, .rng = cfg->opts.seed * 0x9e3779b97f4a7c15u + m,
+        };
+        at += ms->nbills;
+    }
+    return RL_OK;
+}
+
+static rl_err collect(run_state *st, const rl_dataset *d, rl_run_result *out) {
+    size_t nc = d->ncustomers, n;
+    rl_balance *snap = calloc(nc, sizeof *snap);
+    out->rows = calloc(nc, sizeof *out->rows);
+    rl_err e = (!snap || !out->rows) ? RL_ENOMEM : rl_bank_snapshot(st->bank, snap, nc, &n);
+    if (e != RL_OK) {
+        free(snap);
+        free(out->rows);
+        out->rows = NULL;
+        return e;
+    }
+    out->ncustomers = nc;
+    out->matches = true;
+    for (size_t c = 0; c < nc; c++) {
+        out->rows[c] = (rl_run_row){.customer = d->customers[c].name,
+                                    .start = d->customers[c].start,
+                                    .expected = st->expected[c],
+                                    .final = snap[st->accts[c]].balance};
+        out->matches &= out->rows[c].final == out->rows[c].expected;
+    }
+    free(snap);
+    out->lost_updates = rl_bank_lost_updates(st->bank);
+    out->first_error = RL_OK;
+    for (size_t m = 0; m < d->nmerchants; m++) {
+        const rl_merchant *mm = &st->workers[m].m;
+        out->retries += mm->stats.retries;
+        out->billed += mm->stats.billed;
+        out->failed += mm->stats.failed;
+        if (mm->stats.failed && out->first_error == RL_OK) {
+            out->first_error = mm->stats.first_error;
+            out->error_merchant = mm->spec->name;
+            out->error_customer = mm->spec->bills[mm->stats.first_error_bill].customer;
+        }
+    }
+    return RL_OK;
+}
+
+rl_err rl_run(const rl_run_config *cfg, rl_run_result *out, char *why, size_t why_len) {
+    if (!cfg || !out || !cfg->strategy || !cfg->strategy->ops) {
+        WHY("no strategy given");
+        return RL_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    if (cfg->mode != RL_MODE_SERIAL && cfg->mode != RL_MODE_CONCURRENT) {
+        WHY("unknown mode");
+        return RL_EINVAL;
+    }
+    if (cfg->lockstep && cfg->mode != RL_MODE_CONCURRENT) {
+        WHY("lockstep needs the concurrent mode: a serial run has nobody to wait for");
+        return RL_EINVAL;
+    }
+    if (cfg->opts.jitter_pct > 100) {
+        WHY("jitter must be between 0 and 100 %%");
+        return RL_EINVAL;
+    }
+    const rl_dataset *d = cfg->data ? cfg->data : rl_dataset_default();
+    run_state st = {0};
+    rl_err e = prepare(cfg, d, &st, why, why_len);
+    if (e == RL_OK) {
+        uint64_t t0 = rl_now_ns();
+        if (cfg->mode == RL_MODE_SERIAL) {
+            for (size_t m = 0; m < d->nmerchants; m++)
+                (void)rl_merchant_bill_cycle(&st.workers[m].m);
+        } else {
+            e = run_concurrent(&st, d->nmerchants, why, why_len);
+        }
+        out->wall_ns = rl_now_ns() - t0;
+    }
+    if (e == RL_OK)
+        e = collect(&st, d, out);
+    cleanup(&st);
+    if (e != RL_OK)
+        rl_run_result_free(out);
+    return e;
+}
+
+void rl_run_result_free(rl_run_result *r) {
+    if (!r)
+        return;
+    free(r->rows);
+    memset(r, 0, sizeof *r);
+}

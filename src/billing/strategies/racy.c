@@ -1,0 +1,30 @@
+/* racy.c - read, slow step, write: the exercise's failure case. Each bank
+ * call is atomic, so there is no data race; the read and the write are
+ * not atomic together, so concurrent merchants overwrite each other. */
+#include "../strategy_impl.h"
+
+static rl_err racy_cycle(rl_merchant *m) {
+    for (size_t i = 0; i < m->spec->nbills; i++) {
+        rl_money balance, next = 0;
+        uint64_t version;
+        rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, &version);
+        if (e == RL_OK) {
+            rl__slow_step(m, i);
+            e = rl_money_add(balance, rl__amount(m, i), &next);
+        }
+        if (e == RL_OK)
+            e = rl_bank_set(m->bank, m->accts[i], next, version, NULL);
+        rl__bill_outcome(m, i, e);
+    }
+    return m->stats.first_error;
+}
+
+static const rl_merchant_ops racy_ops = {.bill_cycle = racy_cycle};
+
+const rl_strategy rl__strategy_racy = {
+    .name = "racy",
+    .summary = "read, wait, write back: no data race, but concurrent merchants lose updates",
+    .correct = false,
+    .holds_lock_in_slow_step = false,
+    .ops = &racy_ops,
+};

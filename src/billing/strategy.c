@@ -1,0 +1,54 @@
+/* strategy.c - the registry, the slow step and outcome counting. */
+#include <string.h>
+
+#include "../util/rng.h"
+#include "strategy_impl.h"
+
+static const rl_strategy *const registry[] = {
+    &rl__strategy_racy, &rl__strategy_mutex, &rl__strategy_global,
+    &rl__strategy_atomic, &rl__strategy_cas,
+};
+
+#define NSTRATEGIES (sizeof registry / sizeof registry[0])
+
+size_t rl_strategy_count(void) { return NSTRATEGIES; }
+
+const rl_strategy *rl_strategy_at(size_t i) { return i < NSTRATEGIES ? registry[i] : NULL; }
+
+const rl_strategy *rl_strategy_find(const char *name) {
+    for (size_t i = 0; name && i < NSTRATEGIES; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+rl_billing_opts rl_billing_opts_default(void) {
+    return (rl_billing_opts){.delay_ns = 5000000u, .jitter_pct = 0, .seed = 1, .max_retries = 100};
+}
+
+void rl__slow_step(rl_merchant *m, size_t bill) {
+    const rl_billing_opts *o = &m->billing->opts;
+    if (o->pause.fn) {
+        o->pause.fn(o->pause.ctx, m, bill);
+        return;
+    }
+    uint64_t ns = o->delay_ns;
+    if (o->jitter_pct > 0 && ns > 0) {
+        /* uniform in [delay - j, delay + j], j = delay * jitter / 100 */
+        uint64_t j = ns / 100 * o->jitter_pct + ns % 100 * o->jitter_pct / 100;
+        ns = ns - j + rl__rng_below(&m->rng, 2 * j + 1);
+    }
+    if (ns > 0)
+        rl_sleep_ns(ns);
+}
+
+void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
+    if (e == RL_OK) {
+        m->stats.billed++;
+        return;
+    }
+    if (m->stats.failed++ == 0) {
+        m->stats.first_error = e;
+        m->stats.first_error_bill = bill;
+    }
+}

@@ -1,0 +1,46 @@
+/* cli.h - what the verbs of the racelab command share. Internal. */
+#ifndef RACELAB_CLI_H
+#define RACELAB_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes, the same for every verb. */
+enum {
+    EXIT_HELD = 0,   /* the invariant held, or the verb did its job */
+    EXIT_BROKEN = 1, /* the invariant was broken (wrong final balances, a failure found) */
+    EXIT_USAGE = 2,  /* bad usage: unknown verb, flag or value */
+    EXIT_ERROR = 3   /* the run itself failed (out of memory, the system refused) */
+};
+
+extern const char *rl_cli_prog; /* "racelab" */
+
+/* Print "racelab VERB: message" and a hint to stderr; returns EXIT_USAGE. */
+int rl_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parsers: true on success; on failure they print one line and the caller
+ * exits with EXIT_USAGE. */
+bool rl_cli_parse_duration(const char *verb, const char *flag, const char *text, uint64_t max_ns,
+                           uint64_t *out_ns);
+bool rl_cli_parse_u64(const char *verb, const char *flag, const char *text, uint64_t min,
+                      uint64_t max, uint64_t *out);
+
+/* "5 ms", "1.25 s", "830 us" into buf. */
+const char *rl_cli_format_duration(uint64_t ns, char *buf, size_t len);
+
+/* Colour: on only when stdout is a terminal and NO_COLOR is unset. */
+bool rl_cli_colour(void);
+const char *rl_cli_green(void);
+const char *rl_cli_red(void);
+const char *rl_cli_bold(void);
+const char *rl_cli_reset(void);
+
+/* Help: true when argv holds -h or --help before any "--". */
+bool rl_cli_wants_help(int argc, char **argv);
+
+/* The verbs. argv[0] is the verb. */
+int rl_cmd_demo(int argc, char **argv);
+int rl_cmd_bill(int argc, char **argv);
+
+#endif

@@ -1,0 +1,312 @@
+/* cmd_bill.c - `racelab bill`: one strategy, checked against the expected
+ * table; with --runs K a histogram of the final states, as jcstress prints. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "report.h"
+
+static void print_help(void) {
+    printf("usage: racelab bill --strategy NAME [--mode serial|concurrent] [--delay D]\n"
+           "                    [--jitter PCT] [--seed S] [--retries N] [--runs K]\n"
+           "                    [--lockstep] [--merchants N] [--customers N] [--json]\n"
+           "\n"
+           "Runs the billing exercise with one strategy and checks the final balances\n"
+           "against the expected table.\n"
+           "\n"
+           "strategies:\n");
+    for (size_t i = 0; i < rl_strategy_count(); i++)
+        printf("  %-8s %s\n", rl_strategy_at(i)->name, rl_strategy_at(i)->summary);
+    printf("\n"
+           "options:\n"
+           "  --strategy NAME   which billing strategy (required)\n"
+           "  --mode M          serial or concurrent (default concurrent)\n"
+           "  --delay D         the wait between reading and writing (default 5ms; 0 to 10s)\n"
+           "  --jitter PCT      each wait lasts D +/- PCT %% (default 50)\n"
+           "  --seed S          seed of the jitter (default: from the clock, printed)\n"
+           "  --retries N       cas: retries per bill before it is refused (default 100)\n"
+           "  --runs K          repeat K times and print a histogram of final states\n"
+           "  --lockstep        force the worst interleaving: no merchant writes a customer\n"
+           "                    until every merchant has read it or is blocked (concurrent)\n"
+           "  --merchants N     use the first N merchants of the data set\n"
+           "  --customers N     use the first N customers of the data set\n"
+           "  --json            print JSON instead of tables\n"
+           "  -h, --help        this text\n"
+           "\n"
+           "Exit status: 0 when every run ended with the expected balances, 1 when one did\n"
+           "not, 2 for bad usage, 3 if a run could not be set up.\n");
+}
+
+typedef struct {
+    const rl_strategy *strategy;
+    rl_mode mode;
+    rl_billing_opts opts;
+    bool lockstep, json, seed_given;
+    uint64_t runs, merchants, customers;
+} bill_args;
+
+static int parse(int argc, char **argv, bill_args *a) {
+    static const struct option longopts[] = {
+        {"strategy", required_argument, NULL, 'S'}, {"mode", required_argument, NULL, 'm'},
+        {"delay", required_argument, NULL, 'd'},    {"jitter", required_argument, NULL, 'j'},
+        {"seed", required_argument, NULL, 's'},     {"retries", required_argument, NULL, 'r'},
+        {"runs", required_argument, NULL, 'k'},     {"lockstep", no_argument, NULL, 'L'},
+        {"json", no_argument, NULL, 'J'},           {"merchants", required_argument, NULL, 'M'},
+        {"customers", required_argument, NULL, 'C'}, {0}};
+    const rl_dataset *d = rl_dataset_default();
+    uint64_t v;
+    opterr = 0;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'S':
+            if (!(a->strategy = rl_strategy_find(optarg))) {
+                char names[256] = "";
+                for (size_t i = 0; i < rl_strategy_count(); i++)
+                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                             i ? ", " : "", rl_strategy_at(i)->name);
+                return rl_cli_usage_error("bill", "unknown strategy '%s' (one of: %s)", optarg,
+                                          names);
+            }
+            break;
+        case 'm':
+            if (strcmp(optarg, "serial") == 0)
+                a->mode = RL_MODE_SERIAL;
+            else if (strcmp(optarg, "concurrent") == 0)
+                a->mode = RL_MODE_CONCURRENT;
+            else
+                return rl_cli_usage_error("bill", "--mode is serial or concurrent, not '%s'",
+                                          optarg);
+            break;
+        case 'd':
+            if (!rl_cli_parse_duration("bill", "--delay", optarg, 10000000000u, &a->opts.delay_ns))
+                return EXIT_USAGE;
+            break;
+        case 'j':
+            if (!rl_cli_parse_u64("bill", "--jitter", optarg, 0, 100, &v))
+                return EXIT_USAGE;
+            a->opts.jitter_pct = (unsigned)v;
+            break;
+        case 's':
+            if (!rl_cli_parse_u64("bill", "--seed", optarg, 0, UINT64_MAX, &a->opts.seed))
+                return EXIT_USAGE;
+            a->seed_given = true;
+            break;
+        case 'r':
+            if (!rl_cli_parse_u64("bill", "--retries", optarg, 0, 1000000, &v))
+                return EXIT_USAGE;
+            a->opts.max_retries = (unsigned)v;
+            break;
+        case 'k':
+            if (!rl_cli_parse_u64("bill", "--runs", optarg, 1, 1000000, &a->runs))
+                return EXIT_USAGE;
+            break;
+        case 'L': a->lockstep = true; break;
+        case 'J': a->json = true; break;
+        case 'M':
+            if (!rl_cli_parse_u64("bill", "--merchants", optarg, 1, d->nmerchants, &a->merchants))
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (!rl_cli_parse_u64("bill", "--customers", optarg, 1, d->ncustomers, &a->customers))
+                return EXIT_USAGE;
+            break;
+        default:
+            return rl_cli_usage_error("bill", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return rl_cli_usage_error("bill", "unexpected argument '%s'", argv[optind]);
+    if (!a->strategy)
+        return rl_cli_usage_error("bill", "--strategy is required");
+    if (a->lockstep && a->mode != RL_MODE_CONCURRENT)
+        return rl_cli_usage_error("bill", "--lockstep needs --mode concurrent");
+    return EXIT_HELD;
+}
+
+/* One distinct final state of the histogram. */
+typedef struct {
+    rl_money *finals;
+    uint64_t count;
+    bool expected;
+} state;
+
+static int cmp_states(const void *x, const void *y) {
+    const state *a = x, *b = y;
+    return (a->count < b->count) - (a->count > b->count);
+}
+
+static void print_single(const bill_args *a, const rl_run_result *r) {
+    const rl_run_result *runs[] = {r};
+    const char *titles[] = {"final"};
+    rl_report_table(stdout, runs, titles, 1);
+    if (r->failed)
+        printf("first refused bill: %s billing %s: %s\n", r->error_merchant, r->error_customer,
+               rl_strerror(r->first_error));
+    size_t wrong = rl_report_wrong(r);
+    if (r->matches)
+        printf("\n%sverdict: correct%s, every balance equals the expected table\n",
+               rl_cli_green(), rl_cli_reset());
+    else
+        printf("\n%sverdict: WRONG%s, %zu of %zu balances differ from the expected table\n",
+               rl_cli_red(), rl_cli_reset(), wrong, r->ncustomers);
+    (void)a;
+}
+
+static void print_histogram(const bill_args *a, const rl_run_result *first, state *states,
+                            size_t nstates) {
+    printf("%" PRIu64 " runs: %zu distinct final state%s\n\n", a->runs, nstates,
+           nstates == 1 ? "" : "s");
+    printf("%s%8s %7s  %-8s", rl_cli_bold(), "count", "share", "verdict");
+    for (size_t c = 0; c < first->ncustomers; c++)
+        printf(" %9s", first->rows[c].customer);
+    printf("%s\n", rl_cli_reset());
+    printf("%8s %7s  %-8s", "", "", "expected");
+    for (size_t c = 0; c < first->ncustomers; c++)
+        printf(" %9" PRId64, first->rows[c].expected);
+    putchar('\n');
+    for (size_t s = 0; s < nstates; s++) {
+        printf("%8" PRIu64 " %6.1f%%  %s%-8s%s", states[s].count,
+               100.0 * (double)states[s].count / (double)a->runs,
+               states[s].expected ? rl_cli_green() : rl_cli_red(),
+               states[s].expected ? "correct" : "WRONG", rl_cli_reset());
+        for (size_t c = 0; c < first->ncustomers; c++)
+            printf(" %9" PRId64, states[s].finals[c]);
+        putchar('\n');
+    }
+}
+
+int rl_cmd_bill(int argc, char **argv) {
+    if (rl_cli_wants_help(argc, argv)) {
+        print_help();
+        return EXIT_HELD;
+    }
+    bill_args a = {.mode = RL_MODE_CONCURRENT, .opts = rl_billing_opts_default(), .runs = 1};
+    a.opts.jitter_pct = 50;
+    int rc = parse(argc, argv, &a);
+    if (rc != EXIT_HELD)
+        return rc;
+    if (!a.seed_given) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        a.opts.seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+    const rl_dataset *base = rl_dataset_default();
+    rl_dataset *subset = NULL;
+    if (a.merchants || a.customers) {
+        rl_err e = rl_dataset_subset(base, a.merchants ? a.merchants : base->nmerchants,
+                                     a.customers ? a.customers : base->ncustomers, &subset);
+        if (e != RL_OK) {
+            fprintf(stderr, "racelab bill: could not select the data: %s\n", rl_strerror(e));
+            return EXIT_ERROR;
+        }
+    }
+    rl_run_config cfg = {.data = subset ? subset : base, .strategy = a.strategy, .mode = a.mode,
+                         .opts = a.opts, .lockstep = a.lockstep};
+
+    state *states = calloc(a.runs, sizeof *states);
+    size_t nstates = 0;
+    rl_run_result first = {0}, r;
+    uint64_t total_lost = 0, wrong_runs = 0;
+    rc = states ? EXIT_HELD : EXIT_ERROR;
+    for (uint64_t i = 0; rc == EXIT_HELD && i < a.runs; i++) {
+        cfg.opts.seed = a.opts.seed + i;
+        char why[256] = "";
+        rl_err e = rl_run(&cfg, &r, why, sizeof why);
+        if (e != RL_OK) {
+            fprintf(stderr, "racelab bill: the run could not be done: %s%s%s\n", rl_strerror(e),
+                    *why ? ": " : "", why);
+            rc = e == RL_EINVAL || e == RL_EEMPTY || e == RL_ENOENT ? EXIT_USAGE : EXIT_ERROR;
+            break;
+        }
+        total_lost += r.lost_updates;
+        wrong_runs += !r.matches;
+        size_t s = 0;
+        for (; s < nstates; s++) {
+            bool same = true;
+            for (size_t c = 0; c < r.ncustomers && same; c++)
+                same = states[s].finals[c] == r.rows[c].final;
+            if (same)
+                break;
+        }
+        if (s == nstates) {
+            states[s].finals = calloc(r.ncustomers, sizeof(rl_money));
+            if (!states[s].finals) {
+                rc = EXIT_ERROR;
+                rl_run_result_free(&r);
+                break;
+            }
+            for (size_t c = 0; c < r.ncustomers; c++)
+                states[s].finals[c] = r.rows[c].final;
+            states[s].expected = r.matches;
+            nstates++;
+        }
+        states[s].count++;
+        if (i == 0)
+            first = r;
+        else
+            rl_run_result_free(&r);
+    }
+    if (rc == EXIT_HELD) {
+        qsort(states, nstates, sizeof *states, cmp_states);
+        const rl_dataset *d = cfg.data;
+        char delay[32];
+        if (a.json) {
+            rl_json j;
+            rl_json_init(&j, stdout);
+            rl_json_object(&j, NULL);
+            rl_json_str(&j, "strategy", a.strategy->name);
+            rl_json_str(&j, "mode", rl_mode_name(a.mode));
+            rl_json_uint(&j, "merchants", d->nmerchants);
+            rl_json_uint(&j, "customers", d->ncustomers);
+            rl_json_uint(&j, "delay_ns", a.opts.delay_ns);
+            rl_json_uint(&j, "jitter_pct", a.opts.jitter_pct);
+            rl_json_uint(&j, "seed", a.opts.seed);
+            rl_json_bool(&j, "lockstep", a.lockstep);
+            rl_json_uint(&j, "runs", a.runs);
+            rl_json_uint(&j, "runs_wrong", wrong_runs);
+            rl_json_bool(&j, "all_expected", wrong_runs == 0);
+            if (a.runs == 1) {
+                rl_json_object(&j, "result");
+                rl_report_json_run(&j, &first);
+                rl_json_end(&j, '}');
+            } else {
+                rl_json_uint(&j, "lost_updates_total", total_lost);
+                rl_json_array(&j, "histogram");
+                for (size_t s = 0; s < nstates; s++) {
+                    rl_json_object(&j, NULL);
+                    rl_json_uint(&j, "count", states[s].count);
+                    rl_json_double(&j, "share", (double)states[s].count / (double)a.runs);
+                    rl_json_bool(&j, "expected", states[s].expected);
+                    rl_json_object(&j, "balances");
+                    for (size_t c = 0; c < first.ncustomers; c++)
+                        rl_json_int(&j, first.rows[c].customer, states[s].finals[c]);
+                    rl_json_end(&j, '}');
+                    rl_json_end(&j, '}');
+                }
+                rl_json_end(&j, ']');
+            }
+            rl_json_end(&j, '}');
+        } else {
+            printf("strategy %s, %s, %zu merchants x %zu customers, delay %s +/-%u%% (seed %" PRIu64
+                   ")%s\n\n",
+                   a.strategy->name, rl_mode_name(a.mode), d->nmerchants, d->ncustomers,
+                   rl_cli_format_duration(a.opts.delay_ns, delay, sizeof delay), a.opts.jitter_pct,
+                   a.opts.seed, a.lockstep ? ", lockstep" : "");
+            if (a.runs == 1)
+                print_single(&a, &first);
+            else
+                print_histogram(&a, &first, states, nstates);
+        }
+        rc = wrong_runs ? EXIT_BROKEN : EXIT_HELD;
+    }
+    rl_run_result_free(&first);
+    for (size_t s = 0; s < nstates; s++)
+        free(states[s].finals);
+    free(states);
+    rl_dataset_free(subset);
+    return rc;
+}

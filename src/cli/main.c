@@ -1,0 +1,53 @@
+/* main.c - the racelab command: dispatch to a verb. Thin by design: every
+ * verb parses flags, calls the library and prints. */
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef RACELAB_VERSION
+#define RACELAB_VERSION "unknown"
+#endif
+
+static const struct verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} verbs[] = {
+    {"demo", rl_cmd_demo, "the billing exercise three ways, side by side (start here)"},
+    {"bill", rl_cmd_bill, "run one billing strategy and check the final balances"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: racelab <verb> [options]\n\n"
+               "racelab shows race conditions happening, proves fixes correct and measures\n"
+               "what they cost.\n\nverbs:\n");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+    fprintf(f, "\n'racelab <verb> --help' describes a verb. Options for every verb:\n"
+               "  -h, --help      help\n"
+               "  -V, --version   print the version\n"
+               "\nExit status: 0 held / done, 1 invariant broken, 2 bad usage, 3 run failed.\n"
+               "Colour only on a terminal, never when NO_COLOR is set.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *v = argv[1];
+    if (strcmp(v, "-h") == 0 || strcmp(v, "--help") == 0 || strcmp(v, "help") == 0) {
+        usage(stdout);
+        return EXIT_HELD;
+    }
+    if (strcmp(v, "-V") == 0 || strcmp(v, "--version") == 0) {
+        printf("racelab %s\n", RACELAB_VERSION);
+        return EXIT_HELD;
+    }
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(v, verbs[i].name) == 0)
+            return verbs[i].run(argc - 1, argv + 1);
+    if (v[0] == '-')
+        return rl_cli_usage_error(NULL, "unknown option '%s'", v);
+    return rl_cli_usage_error(NULL, "unknown verb '%s'", v);
+}

@@ -1,0 +1,33 @@
+/* error.c - names and sentences for rl_err. */
+#include "racelab/error.h"
+
+static const struct {
+    const char *name;
+    const char *text;
+} table[RL_ERR_COUNT_] = {
+    [RL_OK] = {"RL_OK", "success"},
+    [RL_EINVAL] = {"RL_EINVAL", "invalid argument"},
+    [RL_ENOENT] = {"RL_ENOENT", "no such name"},
+    [RL_EEXIST] = {"RL_EEXIST", "name already exists"},
+    [RL_EOVERFLOW] = {"RL_EOVERFLOW", "result does not fit a balance (integer overflow)"},
+    [RL_ENOMEM] = {"RL_ENOMEM", "out of memory"},
+    [RL_EEMPTY] = {"RL_EEMPTY", "nothing to work on (no merchants, or a merchant without bills)"},
+    [RL_ECONFLICT] = {"RL_ECONFLICT", "the value changed since it was read"},
+    [RL_ERETRY] = {"RL_ERETRY", "gave up after the retry bound; nothing was applied"},
+    [RL_EBUSY] = {"RL_EBUSY", "busy"},
+    [RL_ECLOSED] = {"RL_ECLOSED", "closed"},
+    [RL_EAGAIN] = {"RL_EAGAIN", "already done; the repeat was refused"},
+    [RL_ESYS] = {"RL_ESYS", "the system refused (thread or lock creation failed)"},
+};
+
+const char *rl_strerror(rl_err e) {
+    if ((unsigned)e >= RL_ERR_COUNT_)
+        return "unknown error";
+    return table[e].text;
+}
+
+const char *rl_errname(rl_err e) {
+    if ((unsigned)e >= RL_ERR_COUNT_)
+        return "RL_E?";
+    return table[e].name;
+}

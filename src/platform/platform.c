@@ -1,0 +1,203 @@
+/* platform.c - dispatch through the installed table, plus the checks that
+ * hold whatever the table: owner tracking, table mismatch, fatal errors. */
+#include "racelab/platform.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Written only while no platform thread runs (see rl_platform_install), so
+ * a plain pointer is enough: thread creation orders it before every read. */
+static const rl_platform *current;
+
+const rl_platform *rl_platform_current(void) {
+    return current ? current : rl_platform_pthreads();
+}
+
+const rl_platform *rl_platform_install(const rl_platform *p) {
+    const rl_platform *prev = rl_platform_current();
+    current = p;
+    return prev;
+}
+
+_Noreturn void rl_fatal(const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    rl_platform_current()->fatal(msg);
+    abort(); /* a fatal hook must not return; make sure of it */
+}
+
+static const rl_platform *checked(const rl_platform *owner, const char *what, const char *name) {
+    const rl_platform *p = rl_platform_current();
+    if (owner != p)
+        rl_fatal("%s '%s' was initialised under platform '%s' but is used under '%s'", what,
+                 name ? name : "?", owner ? owner->name : "(none: not initialised)", p->name);
+    return p;
+}
+
+/* ---- threads ---- */
+
+rl_err rl_thread_create(rl_thread *t, const char *name, rl_thread_fn fn, void *arg) {
+    if (!t || !fn)
+        return RL_EINVAL;
+    const rl_platform *p = rl_platform_current();
+    t->plat = p;
+    t->name = name ? name : "thread";
+    t->id = 0;
+    rl_err e = p->thread_create(t, fn, arg);
+    if (e != RL_OK)
+        t->plat = NULL;
+    return e;
+}
+
+void rl_thread_join(rl_thread *t) {
+    if (!t)
+        rl_fatal("rl_thread_join: NULL thread");
+    const rl_platform *p = checked(t->plat, "thread", t->name);
+    p->thread_join(t);
+    t->plat = NULL; /* a second join is caught by checked() */
+}
+
+unsigned rl_thread_self(void) {
+    return rl_platform_current()->thread_self();
+}
+
+/* ---- mutexes ---- */
+
+rl_err rl_mutex_init(rl_mutex *m, const char *name) {
+    if (!m)
+        return RL_EINVAL;
+    const rl_platform *p = rl_platform_current();
+    m->plat = p;
+    m->name = name ? name : "mutex";
+    atomic_init(&m->owner, 0);
+    rl_err e = p->mutex_init(m);
+    if (e != RL_OK)
+        m->plat = NULL;
+    return e;
+}
+
+void rl_mutex_destroy(rl_mutex *m) {
+    if (!m)
+        rl_fatal("rl_mutex_destroy: NULL mutex");
+    const rl_platform *p = checked(m->plat, "mutex", m->name);
+    unsigned owner = atomic_load_explicit(&m->owner, memory_order_relaxed);
+    if (owner != 0)
+        rl_fatal("mutex '%s' destroyed while thread %u holds it", m->name, owner);
+    p->mutex_destroy(m);
+    m->plat = NULL;
+}
+
+void rl_mutex_lock(rl_mutex *m) {
+    if (!m)
+        rl_fatal("rl_mutex_lock: NULL mutex");
+    const rl_platform *p = checked(m->plat, "mutex", m->name);
+    unsigned self = p->thread_self();
+    if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self)
+        rl_fatal("thread %u locks mutex '%s' that it already holds (self-deadlock)", self, m->name);
+    p->mutex_lock(m);
+    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+}
+
+bool rl_mutex_trylock(rl_mutex *m) {
+    if (!m)
+        rl_fatal("rl_mutex_trylock: NULL mutex");
+    const rl_platform *p = checked(m->plat, "mutex", m->name);
+    unsigned self = p->thread_self();
+    if (!p->mutex_trylock(m))
+        return false;
+    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+    return true;
+}
+
+void rl_mutex_unlock(rl_mutex *m) {
+    if (!m)
+        rl_fatal("rl_mutex_unlock: NULL mutex");
+    const rl_platform *p = checked(m->plat, "mutex", m->name);
+    unsigned self = p->thread_self();
+    unsigned owner = atomic_load_explicit(&m->owner, memory_order_relaxed);
+    if (owner != self) {
+        if (owner == 0)
+            rl_fatal("thread %u unlocks mutex '%s' that nobody holds", self, m->name);
+        rl_fatal("thread %u unlocks mutex '%s' held by thread %u", self, m->name, owner);
+    }
+    atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
+    p->mutex_unlock(m);
+}
+
+bool rl_mutex_held(const rl_mutex *m) {
+    return m && m->plat &&
+           atomic_load_explicit(&((rl_mutex *)m)->owner, memory_order_relaxed) == rl_thread_self();
+}
+
+/* ---- condition variables ---- */
+
+rl_err rl_cond_init(rl_cond *c, const char *name) {
+    if (!c)
+        return RL_EINVAL;
+    const rl_platform *p = rl_platform_current();
+    c->plat = p;
+    c->name = name ? name : "cond";
+    rl_err e = p->cond_init(c);
+    if (e != RL_OK)
+        c->plat = NULL;
+    return e;
+}
+
+void rl_cond_destroy(rl_cond *c) {
+    if (!c)
+        rl_fatal("rl_cond_destroy: NULL condition");
+    checked(c->plat, "condition", c->name)->cond_destroy(c);
+    c->plat = NULL;
+}
+
+void rl_cond_wait(rl_cond *c, rl_mutex *m) {
+    if (!c || !m)
+        rl_fatal("rl_cond_wait: NULL argument");
+    const rl_platform *p = checked(c->plat, "condition", c->name);
+    checked(m->plat, "mutex", m->name);
+    unsigned self = p->thread_self();
+    if (atomic_load_explicit(&m->owner, memory_order_relaxed) != self)
+        rl_fatal("thread %u waits on '%s' without holding mutex '%s'", self, c->name, m->name);
+    atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
+    p->cond_wait(c, m);
+    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+}
+
+void rl_cond_signal(rl_cond *c) {
+    if (!c)
+        rl_fatal("rl_cond_signal: NULL condition");
+    checked(c->plat, "condition", c->name)->cond_signal(c);
+}
+
+void rl_cond_broadcast(rl_cond *c) {
+    if (!c)
+        rl_fatal("rl_cond_broadcast: NULL condition");
+    checked(c->plat, "condition", c->name)->cond_broadcast(c);
+}
+
+/* ---- time, yield, accesses ---- */
+
+void rl_sleep_ns(uint64_t ns) { rl_platform_current()->sleep_ns(ns); }
+void rl_yield(void) { rl_platform_current()->yield(); }
+uint64_t rl_now_ns(void) { return rl_platform_current()->now_ns(); }
+
+void rl_access_begin(rl_access *a) {
+    const rl_platform *p = rl_platform_current();
+    if (p->access_begin)
+        p->access_begin(a);
+}
+
+void rl_access_end(rl_access *a) {
+    const rl_platform *p = rl_platform_current();
+    if (p->access_end)
+        p->access_end(a);
+}
+
+const char *rl_access_name(const rl_access *a) {
+    const char *n = (a && a->name_of) ? a->name_of(a->object, a->key) : NULL;
+    return n ? n : "?";
+}

@@ -1,0 +1,140 @@
+/* pthreads.c - the default platform table: pthreads, nanosleep and
+ * CLOCK_MONOTONIC. The only file above libc that calls pthreads. */
+#include "racelab/platform.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    pthread_t pt;
+    rl_thread_fn fn;
+    void *arg;
+} pt_thread;
+
+_Static_assert(sizeof(pt_thread) <= RL_PLATFORM_STORAGE, "thread storage too small");
+_Static_assert(sizeof(pthread_mutex_t) <= RL_PLATFORM_STORAGE, "mutex storage too small");
+_Static_assert(sizeof(pthread_cond_t) <= RL_PLATFORM_STORAGE, "cond storage too small");
+
+#define PT_THREAD(t) ((pt_thread *)(void *)(t)->impl)
+#define PT_MUTEX(m) ((pthread_mutex_t *)(void *)(m)->impl)
+#define PT_COND(c) ((pthread_cond_t *)(void *)(c)->impl)
+
+static atomic_uint next_id = 1;
+static _Thread_local unsigned my_id;
+
+static unsigned pt_self(void) {
+    if (my_id == 0)
+        my_id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    return my_id;
+}
+
+static void *trampoline(void *p) {
+    rl_thread *t = p;
+    my_id = t->id;
+    PT_THREAD(t)->fn(PT_THREAD(t)->arg);
+    return NULL;
+}
+
+static rl_err pt_thread_create(rl_thread *t, rl_thread_fn fn, void *arg) {
+    pt_thread *pt = PT_THREAD(t);
+    pt->fn = fn;
+    pt->arg = arg;
+    t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    if (pthread_create(&pt->pt, NULL, trampoline, t) != 0)
+        return RL_ESYS;
+    char short_name[16];
+    snprintf(short_name, sizeof short_name, "%s", t->name);
+    (void)pthread_setname_np(pt->pt, short_name); /* cosmetic: debuggers show it */
+    return RL_OK;
+}
+
+static void pt_thread_join(rl_thread *t) {
+    int rc = pthread_join(PT_THREAD(t)->pt, NULL);
+    if (rc != 0)
+        rl_fatal("joining thread '%s' failed: %s", t->name, strerror(rc));
+}
+
+static rl_err pt_mutex_init(rl_mutex *m) {
+    return pthread_mutex_init(PT_MUTEX(m), NULL) == 0 ? RL_OK : RL_ESYS;
+}
+
+static void pt_mutex_destroy(rl_mutex *m) { (void)pthread_mutex_destroy(PT_MUTEX(m)); }
+
+static void pt_mutex_lock(rl_mutex *m) {
+    int rc = pthread_mutex_lock(PT_MUTEX(m));
+    if (rc != 0)
+        rl_fatal("locking mutex '%s' failed: %s", m->name, strerror(rc));
+}
+
+static bool pt_mutex_trylock(rl_mutex *m) { return pthread_mutex_trylock(PT_MUTEX(m)) == 0; }
+
+static void pt_mutex_unlock(rl_mutex *m) {
+    int rc = pthread_mutex_unlock(PT_MUTEX(m));
+    if (rc != 0)
+        rl_fatal("unlocking mutex '%s' failed: %s", m->name, strerror(rc));
+}
+
+static rl_err pt_cond_init(rl_cond *c) {
+    return pthread_cond_init(PT_COND(c), NULL) == 0 ? RL_OK : RL_ESYS;
+}
+
+static void pt_cond_destroy(rl_cond *c) { (void)pthread_cond_destroy(PT_COND(c)); }
+
+static void pt_cond_wait(rl_cond *c, rl_mutex *m) {
+    int rc = pthread_cond_wait(PT_COND(c), PT_MUTEX(m));
+    if (rc != 0)
+        rl_fatal("waiting on '%s' failed: %s", c->name, strerror(rc));
+}
+
+static void pt_cond_signal(rl_cond *c) { (void)pthread_cond_signal(PT_COND(c)); }
+static void pt_cond_broadcast(rl_cond *c) { (void)pthread_cond_broadcast(PT_COND(c)); }
+
+static void pt_sleep_ns(uint64_t ns) {
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static void pt_yield(void) { (void)sched_yield(); }
+
+static uint64_t pt_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static _Noreturn void pt_fatal(const char *message) {
+    fprintf(stderr, "racelab: fatal: %s\n", message);
+    fflush(stderr);
+    abort();
+}
+
+static const rl_platform pthreads_table = {
+    .name = "pthreads",
+    .thread_create = pt_thread_create,
+    .thread_join = pt_thread_join,
+    .thread_self = pt_self,
+    .mutex_init = pt_mutex_init,
+    .mutex_destroy = pt_mutex_destroy,
+    .mutex_lock = pt_mutex_lock,
+    .mutex_trylock = pt_mutex_trylock,
+    .mutex_unlock = pt_mutex_unlock,
+    .cond_init = pt_cond_init,
+    .cond_destroy = pt_cond_destroy,
+    .cond_wait = pt_cond_wait,
+    .cond_signal = pt_cond_signal,
+    .cond_broadcast = pt_cond_broadcast,
+    .sleep_ns = pt_sleep_ns,
+    .yield = pt_yield,
+    .now_ns = pt_now_ns,
+    .access_begin = NULL,
+    .access_end = NULL,
+    .fatal = pt_fatal,
+};
+
+const rl_platform *rl_platform_pthreads(void) { return &pthreads_table; }

@@ -1,0 +1,77 @@
+/* child.c - run this test executable as a child and capture its output, so
+ * tests can check aborts and sanitizer reports without dying themselves. */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testing.h"
+
+extern char **environ;
+
+static char *slurp(FILE *f) {
+    rewind(f);
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    for (size_t n; buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
+        len += n;
+        if (cap - len < 2) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) {
+                free(buf);
+                return NULL;
+            }
+            buf = bigger;
+        }
+    }
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+void rl_test_child(const char *name, rl_child *out) {
+    memset(out, 0, sizeof *out);
+    FILE *fo = tmpfile(), *fe = tmpfile();
+    if (!fo || !fe)
+        fail_msg("tmpfile: %s", strerror(errno));
+    fflush(stdout);
+    fflush(stderr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fileno(fo), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, fileno(fe), STDERR_FILENO);
+    char *argv[] = {"child", "--child", (char *)name, NULL};
+    pid_t pid;
+    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        fail_msg("posix_spawn: %s", strerror(rc));
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            fail_msg("waitpid: %s", strerror(errno));
+    out->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    out->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    out->out = slurp(fo);
+    out->err = slurp(fe);
+    fclose(fo);
+    fclose(fe);
+}
+
+void rl_child_free(rl_child *c) {
+    free(c->out);
+    free(c->err);
+}
+
+void rl_test_dispatch_child(int argc, char **argv, const rl_child_case *cases, size_t n) {
+    if (argc < 3 || strcmp(argv[1], "--child") != 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[2], cases[i].name) == 0)
+            exit(cases[i].fn());
+    fprintf(stderr, "no child called '%s'\n", argv[2]);
+    exit(127);
+}

@@ -1,0 +1,57 @@
+/* testing.h - what every racelab test includes: cmocka and the helpers. */
+#ifndef RACELAB_TESTING_H
+#define RACELAB_TESTING_H
+
+/* cmocka needs these first */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The outcome of running this test executable again as a child. */
+typedef struct rl_child {
+    int exit_code; /* exit status, or -1 when killed by a signal */
+    int signal;    /* the signal, or 0 */
+    char *out;     /* everything it wrote to stdout, NUL-terminated */
+    char *err;     /* and to stderr */
+} rl_child;
+
+/* Run /proc/self/exe with "--child" NAME as its arguments, wait for it and
+ * capture its output. Fails the test if it cannot be started. */
+void rl_test_child(const char *name, rl_child *out);
+void rl_child_free(rl_child *c);
+
+/* In main(): if argv asks for a child, run the matching function and exit
+ * with its return value. Children are listed as {name, fn} pairs. */
+typedef struct rl_child_case {
+    const char *name;
+    int (*fn)(void);
+} rl_child_case;
+void rl_test_dispatch_child(int argc, char **argv, const rl_child_case *cases, size_t n);
+
+#define RL_CHILDREN(...)                                                                           \
+    static const rl_child_case rl_children_[] = {__VA_ARGS__};                                     \
+    enum { rl_nchildren_ = sizeof rl_children_ / sizeof rl_children_[0] }
+
+/* Assert that haystack contains needle, printing both when it does not. */
+#define assert_contains(haystack, needle)                                                          \
+    do {                                                                                           \
+        const char *h_ = (haystack), *n_ = (needle);                                               \
+        if (!h_ || !strstr(h_, n_))                                                                \
+            fail_msg("expected to find \"%s\" in:\n%s", n_, h_ ? h_ : "(null)");                   \
+    } while (0)
+
+#define assert_not_contains(haystack, needle)                                                      \
+    do {                                                                                           \
+        const char *h_ = (haystack), *n_ = (needle);                                               \
+        if (h_ && strstr(h_, n_))                                                                  \
+            fail_msg("did not expect \"%s\" in:\n%s", n_, h_);                                     \
+    } while (0)
+
+#endif

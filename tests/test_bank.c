@@ -1,0 +1,272 @@
+/* test_bank.c - layer 3: the bank's contract, its errors, versions, lost
+ * update detection and access brackets. */
+#include <limits.h>
+
+#include "racelab/bank.h"
+#include "testing.h"
+
+static rl_bank *bank_with(const char *name, rl_money start, rl_acct *a) {
+    rl_bank *b;
+    assert_int_equal(rl_membank_create(0, &b), RL_OK);
+    assert_int_equal(rl_bank_open(b, name, start, a), RL_OK);
+    return b;
+}
+
+static void get_set_and_versions(void **state) {
+    (void)state;
+    rl_acct dave;
+    rl_bank *b = bank_with("Dave", 400, &dave);
+    rl_money bal;
+    uint64_t v;
+    assert_int_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
+    assert_int_equal(bal, 400);
+    assert_int_equal(v, 0);
+    bool lost = true;
+    assert_int_equal(rl_bank_set(b, dave, 375, v, &lost), RL_OK);
+    assert_false(lost);
+    assert_int_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
+    assert_int_equal(bal, 375);
+    assert_int_equal(v, 1);
+    rl_money nb;
+    assert_int_equal(rl_bank_add(b, dave, -25, &nb), RL_OK);
+    assert_int_equal(nb, 350);
+    assert_int_equal(rl_bank_compare_and_set(b, dave, 350, 300, NULL), RL_OK);
+    assert_int_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
+    assert_int_equal(bal, 300);
+    assert_int_equal(v, 3); /* set, add, cas: every write bumps the version */
+    assert_int_equal(rl_bank_lost_updates(b), 0);
+    rl_bank_destroy(b);
+}
+
+static void stale_write_is_a_lost_update(void **state) {
+    (void)state;
+    rl_acct dave;
+    rl_bank *b = bank_with("Dave", 400, &dave);
+    rl_money b1, b2;
+    uint64_t v1, v2;
+    /* two merchants read the same balance... */
+    assert_int_equal(rl_bank_get(b, dave, &b1, &v1), RL_OK);
+    assert_int_equal(rl_bank_get(b, dave, &b2, &v2), RL_OK);
+    bool lost;
+    /* ...the first write is fine, the second replaces a value it never read */
+    assert_int_equal(rl_bank_set(b, dave, b1 - 25, v1, &lost), RL_OK);
+    assert_false(lost);
+    assert_int_equal(rl_bank_lost_updates(b), 0);
+    assert_int_equal(rl_bank_set(b, dave, b2 - 25, v2, &lost), RL_OK);
+    assert_true(lost);
+    assert_int_equal(rl_bank_lost_updates(b), 1);
+    /* a blind write is never counted; a write from the current version is fine */
+    assert_int_equal(rl_bank_set(b, dave, 0, RL_VERSION_BLIND, &lost), RL_OK);
+    assert_false(lost);
+    uint64_t v;
+    assert_int_equal(rl_bank_get(b, dave, &b1, &v), RL_OK);
+    assert_int_equal(rl_bank_set(b, dave, 5, v, &lost), RL_OK);
+    assert_false(lost);
+    assert_int_equal(rl_bank_lost_updates(b), 1);
+    rl_bank_destroy(b);
+}
+
+static void errors_change_nothing(void **state) {
+    (void)state;
+    rl_acct a;
+    rl_bank *b = bank_with("Rich", INT64_MAX - 10, &a);
+    rl_money bal, seen = 0;
+    uint64_t v;
+    /* overflow */
+    assert_int_equal(rl_bank_add(b, a, 11, NULL), RL_EOVERFLOW);
+    assert_int_equal(rl_bank_add(b, a, 10, NULL), RL_OK);
+    assert_int_equal(rl_bank_add(b, a, 1, NULL), RL_EOVERFLOW);
+    assert_int_equal(rl_bank_get(b, a, &bal, &v), RL_OK);
+    assert_int_equal(bal, INT64_MAX);
+    assert_int_equal(v, 1);
+    /* compare-and-set conflict reports what it saw */
+    assert_int_equal(rl_bank_compare_and_set(b, a, 5, 6, &seen), RL_ECONFLICT);
+    assert_int_equal(seen, INT64_MAX);
+    /* a read version from the future */
+    assert_int_equal(rl_bank_set(b, a, 0, v + 1, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_get(b, a, &bal, &v), RL_OK);
+    assert_int_equal(bal, INT64_MAX);
+    assert_int_equal(v, 1);
+    /* unknown handle */
+    assert_int_equal(rl_bank_get(b, 99, &bal, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_set(b, 99, 1, RL_VERSION_BLIND, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_add(b, 99, 1, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_compare_and_set(b, 99, 1, 2, NULL), RL_EINVAL);
+    assert_null(rl_bank_name(b, 99));
+    assert_int_equal(rl_money_add(INT64_MIN, -1, &bal), RL_EOVERFLOW);
+    assert_int_equal(rl_bank_lost_updates(b), 0);
+    rl_bank_destroy(b);
+}
+
+static void names_and_lookup(void **state) {
+    (void)state;
+    rl_bank *b;
+    rl_acct a;
+    assert_int_equal(rl_membank_create(2, &b), RL_OK);
+    assert_int_equal(rl_bank_open(b, "Dave", 1, &a), RL_OK);
+    assert_int_equal(a, 0);
+    assert_int_equal(rl_bank_open(b, "Susan", 2, NULL), RL_OK);
+    assert_int_equal(rl_bank_open(b, "Dave", 3, &a), RL_EEXIST);
+    assert_int_equal(rl_bank_open(b, "", 3, &a), RL_EINVAL);
+    char longname[RL_BANK_NAME_MAX + 2];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(rl_bank_open(b, longname, 3, &a), RL_EINVAL);
+    longname[RL_BANK_NAME_MAX] = '\0';
+    assert_int_equal(rl_bank_open(b, longname, 3, &a), RL_OK); /* exactly the maximum */
+    assert_int_equal(rl_bank_count(b), 3);
+    assert_int_equal(rl_bank_lookup(b, "Susan", &a), RL_OK);
+    assert_int_equal(a, 1);
+    assert_string_equal(rl_bank_name(b, a), "Susan");
+    assert_int_equal(rl_bank_lookup(b, "Bob", &a), RL_ENOENT);
+    /* many accounts: growth keeps earlier handles and names */
+    char name[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(name, sizeof name, "c%d", i);
+        assert_int_equal(rl_bank_open(b, name, i, NULL), RL_OK);
+    }
+    assert_int_equal(rl_bank_lookup(b, "c4321", &a), RL_OK);
+    rl_money bal;
+    assert_int_equal(rl_bank_get(b, a, &bal, NULL), RL_OK);
+    assert_int_equal(bal, 4321);
+    assert_string_equal(rl_bank_name(b, 0), "Dave");
+    assert_true(rl_bank_memory_bytes(b) > 5000 * sizeof(int64_t));
+    rl_bank_destroy(b);
+}
+
+static void snapshot(void **state) {
+    (void)state;
+    rl_bank *b;
+    assert_int_equal(rl_membank_create(0, &b), RL_OK);
+    assert_int_equal(rl_bank_open(b, "Dave", 400, NULL), RL_OK);
+    assert_int_equal(rl_bank_open(b, "Susan", 1200, NULL), RL_OK);
+    assert_int_equal(rl_bank_add(b, 1, 100, NULL), RL_OK);
+    rl_balance out[2];
+    size_t n = 0;
+    assert_int_equal(rl_bank_snapshot(b, out, 1, &n), RL_EINVAL);
+    assert_int_equal(n, 2);
+    assert_int_equal(rl_bank_snapshot(b, out, 2, &n), RL_OK);
+    assert_string_equal(out[0].name, "Dave");
+    assert_int_equal(out[0].balance, 400);
+    assert_int_equal(out[0].version, 0);
+    assert_string_equal(out[1].name, "Susan");
+    assert_int_equal(out[1].balance, 1300);
+    assert_int_equal(out[1].version, 1);
+    rl_bank_destroy(b);
+}
+
+static void null_arguments(void **state) {
+    (void)state;
+    rl_bank *b;
+    rl_acct a;
+    rl_money m;
+    size_t n;
+    assert_int_equal(rl_membank_create(0, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_open(NULL, "x", 0, &a), RL_EINVAL);
+    assert_int_equal(rl_bank_lookup(NULL, "x", &a), RL_EINVAL);
+    assert_int_equal(rl_bank_get(NULL, 0, &m, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_set(NULL, 0, 0, 0, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_add(NULL, 0, 0, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_compare_and_set(NULL, 0, 0, 0, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_snapshot(NULL, NULL, 0, &n), RL_EINVAL);
+    assert_int_equal(rl_membank_create(0, &b), RL_OK);
+    assert_int_equal(rl_bank_open(b, NULL, 0, &a), RL_EINVAL);
+    assert_int_equal(rl_bank_lookup(b, NULL, &a), RL_EINVAL);
+    assert_int_equal(rl_bank_lookup(b, "x", NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_get(b, 0, NULL, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_snapshot(b, NULL, 0, NULL), RL_EINVAL);
+    assert_int_equal(rl_bank_snapshot(b, NULL, 0, &n), RL_OK); /* empty bank, nothing to copy */
+    assert_int_equal(n, 0);
+    assert_int_equal(rl_bank_count(NULL), 0);
+    assert_null(rl_bank_name(NULL, 0));
+    rl_bank_destroy(NULL);
+    rl_bank_destroy(b);
+}
+
+/* Every bank call is one visible access, named, with its outcome. */
+typedef struct {
+    char line[8][64];
+    int n;
+} recording;
+static recording rec;
+
+static void record_end(rl_access *a) {
+    if (rec.n < 8)
+        snprintf(rec.line[rec.n++], 64, "%s %s %lld v%llu->v%llu%s", a->op, rl_access_name(a),
+                 (long long)a->value, (unsigned long long)a->version_before,
+                 (unsigned long long)a->version_after, a->stale ? " STALE" : "");
+}
+
+static void accesses_are_bracketed(void **state) {
+    (void)state;
+    rl_platform recorder = *rl_platform_pthreads();
+    recorder.name = "recorder";
+    recorder.access_end = record_end;
+    rl_acct dave;
+    rl_bank *b = bank_with("Dave", 400, &dave);
+    memset(&rec, 0, sizeof rec);
+    rl_platform_install(&recorder);
+    rl_money x, y;
+    uint64_t vx, vy;
+    rl_bank_get(b, dave, &x, &vx);
+    rl_bank_get(b, dave, &y, &vy);
+    rl_bank_set(b, dave, x - 25, vx, NULL);
+    rl_bank_set(b, dave, y - 25, vy, NULL);
+    rl_bank_add(b, dave, 5, NULL);
+    rl_bank_compare_and_set(b, dave, 0, 1, NULL);
+    rl_platform_install(NULL);
+    assert_int_equal(rec.n, 6);
+    assert_string_equal(rec.line[0], "get Dave 400 v0->v0");
+    assert_string_equal(rec.line[1], "get Dave 400 v0->v0");
+    assert_string_equal(rec.line[2], "set Dave 375 v0->v1");
+    assert_string_equal(rec.line[3], "set Dave 375 v1->v2 STALE");
+    assert_string_equal(rec.line[4], "add Dave 380 v2->v3");
+    assert_string_equal(rec.line[5], "cas Dave 380 v3->v3"); /* conflict: unchanged */
+    rl_bank_destroy(b);
+}
+
+/* Concurrent atomic adds and compare-and-sets lose nothing. A positive
+ * check of the bank's atomicity (ThreadSanitizer watches it too); the
+ * explorer proves the same over every schedule. */
+typedef struct {
+    rl_bank *b;
+    rl_acct a;
+} adder_arg;
+
+static void adder(void *p) {
+    adder_arg *x = p;
+    for (int i = 0; i < 20000; i++) {
+        rl_bank_add(x->b, x->a, 1, NULL);
+        rl_money seen;
+        rl_bank_get(x->b, x->a, &seen, NULL);
+        while (rl_bank_compare_and_set(x->b, x->a, seen, seen + 1, &seen) == RL_ECONFLICT) {
+        }
+    }
+}
+
+static void concurrent_adds_are_atomic(void **state) {
+    (void)state;
+    adder_arg arg;
+    arg.b = bank_with("Dave", 0, &arg.a);
+    rl_thread t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rl_thread_create(&t[i], "adder", adder, &arg), RL_OK);
+    for (int i = 0; i < 4; i++)
+        rl_thread_join(&t[i]);
+    rl_money bal;
+    uint64_t v;
+    assert_int_equal(rl_bank_get(arg.b, arg.a, &bal, &v), RL_OK);
+    assert_int_equal(bal, 4 * 2 * 20000);
+    assert_int_equal(v, 4 * 2 * 20000);
+    rl_bank_destroy(arg.b);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(get_set_and_versions),  cmocka_unit_test(stale_write_is_a_lost_update),
+        cmocka_unit_test(errors_change_nothing), cmocka_unit_test(names_and_lookup),
+        cmocka_unit_test(snapshot),              cmocka_unit_test(null_arguments),
+        cmocka_unit_test(accesses_are_bracketed), cmocka_unit_test(concurrent_adds_are_atomic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,265 @@
+/* test_billing.c - layer 4: merchants, strategies and runs.
+ *
+ * Concurrent runs use the lockstep gate, so the interleaving is forced:
+ * for a strategy without a lock, every merchant reads a customer before
+ * any merchant writes it, every time. */
+#include <limits.h>
+
+#include "racelab/run.h"
+#include "testing.h"
+
+/* The exercise's correct answer, hard-coded as it asks. */
+static const rl_money EXPECTED[] = {275, 1700, -500, 525, -5032};
+/* What the forced interleaving leaves with no protection: every merchant
+ * read the start balance, so only one bill per customer survives. */
+static const rl_money ONE_BILL_EACH[] = {400 - 25, 1200 + 100, 1000 - 300, 300 + 45, -32 - 1000};
+
+static rl_run_result run(const char *strategy, rl_mode mode, bool lockstep) {
+    const rl_strategy *s = rl_strategy_find(strategy);
+    assert_non_null(s);
+    rl_run_config cfg = rl_run_config_default(s);
+    cfg.mode = mode;
+    cfg.lockstep = lockstep;
+    cfg.opts.delay_ns = 0;
+    rl_run_result r;
+    char why[256] = "";
+    rl_err e = rl_run(&cfg, &r, why, sizeof why);
+    if (e != RL_OK)
+        fail_msg("%s run of %s failed: %s: %s", rl_mode_name(mode), strategy, rl_strerror(e), why);
+    return r;
+}
+
+static void assert_finals(const rl_run_result *r, const rl_money *want) {
+    assert_int_equal(r->ncustomers, 5);
+    for (size_t c = 0; c < 5; c++) {
+        if (r->rows[c].final != want[c])
+            fail_msg("%s: final %lld, want %lld", r->rows[c].customer, (long long)r->rows[c].final,
+                     (long long)want[c]);
+        assert_int_equal(r->rows[c].expected, EXPECTED[c]);
+    }
+}
+
+static void serial_runs_give_the_expected_table(void **state) {
+    (void)state;
+    assert_true(rl_strategy_count() >= 5);
+    for (size_t i = 0; i < rl_strategy_count(); i++) {
+        rl_run_result r = run(rl_strategy_at(i)->name, RL_MODE_SERIAL, false);
+        assert_finals(&r, EXPECTED);
+        assert_true(r.matches);
+        assert_int_equal(r.lost_updates, 0);
+        assert_int_equal(r.billed, 25);
+        assert_int_equal(r.failed, 0);
+        rl_run_result_free(&r);
+    }
+}
+
+static void racy_concurrent_loses_updates(void **state) {
+    (void)state;
+    rl_run_result r = run("racy", RL_MODE_CONCURRENT, true);
+    assert_false(r.matches);
+    assert_finals(&r, ONE_BILL_EACH);
+    /* five merchants read each customer's version; the first write is
+     * fresh, the other four replace a value their writers never read */
+    assert_int_equal(r.lost_updates, 4 * 5);
+    assert_int_equal(r.billed, 25); /* every bill was "applied": the loss is silent */
+    rl_run_result_free(&r);
+}
+
+static void fix_holds_under_lockstep(const char *strategy) {
+    rl_run_result r = run(strategy, RL_MODE_CONCURRENT, true);
+    assert_finals(&r, EXPECTED);
+    assert_true(r.matches);
+    assert_int_equal(r.lost_updates, 0);
+    assert_int_equal(r.billed, 25);
+    assert_int_equal(r.failed, 0);
+    if (strcmp(strategy, "cas") == 0)
+        assert_true(r.retries >= 4 * 5); /* every round, four of five compares fail */
+    rl_run_result_free(&r);
+}
+
+static void mutex_fix(void **state) {
+    (void)state;
+    fix_holds_under_lockstep("mutex");
+}
+static void global_fix(void **state) {
+    (void)state;
+    fix_holds_under_lockstep("global");
+}
+static void atomic_fix(void **state) {
+    (void)state;
+    fix_holds_under_lockstep("atomic");
+}
+static void cas_fix(void **state) {
+    (void)state;
+    fix_holds_under_lockstep("cas");
+}
+
+static void cas_past_its_bound_applies_nothing(void **state) {
+    (void)state;
+    rl_run_config cfg = rl_run_config_default(rl_strategy_find("cas"));
+    cfg.mode = RL_MODE_CONCURRENT;
+    cfg.lockstep = true;
+    cfg.opts.delay_ns = 0;
+    cfg.opts.max_retries = 0;
+    rl_run_result r;
+    assert_int_equal(rl_run(&cfg, &r, NULL, 0), RL_OK);
+    /* all five read the same balance; one compare-and-set wins per
+     * customer, the other four give up without writing anything */
+    assert_finals(&r, ONE_BILL_EACH);
+    assert_int_equal(r.billed, 5);
+    assert_int_equal(r.failed, 20);
+    assert_int_equal(r.first_error, RL_ERETRY);
+    assert_int_equal(r.lost_updates, 0);
+    assert_int_equal(r.retries, 0);
+    rl_run_result_free(&r);
+}
+
+static void concurrent_fixes_without_lockstep(void **state) {
+    (void)state;
+    static const char *fixes[] = {"mutex", "global", "atomic", "cas"};
+    for (size_t i = 0; i < 4; i++) {
+        rl_run_result r = run(fixes[i], RL_MODE_CONCURRENT, false);
+        assert_finals(&r, EXPECTED);
+        rl_run_result_free(&r);
+    }
+}
+
+/* An overflowing bill is refused and changes nothing; the cycle goes on. */
+static void overflow_refuses_the_bill(void **state) {
+    (void)state;
+    static const rl_customer rich[] = {{"Rich", INT64_MAX - 5}};
+    static const rl_bill up[] = {{"Rich", 10}}, down[] = {{"Rich", -10}};
+    static const rl_merchant_spec ms[] = {{"Up", up, 1}, {"Down", down, 1}};
+    rl_dataset d = {rich, 1, ms, 2};
+    for (size_t i = 0; i < rl_strategy_count(); i++) {
+        rl_run_config cfg = rl_run_config_default(rl_strategy_at(i));
+        cfg.data = &d;
+        cfg.opts.delay_ns = 0;
+        rl_run_result r;
+        assert_int_equal(rl_run(&cfg, &r, NULL, 0), RL_OK);
+        assert_int_equal(r.rows[0].final, INT64_MAX - 15);
+        assert_int_equal(r.rows[0].expected, INT64_MAX - 5);
+        assert_false(r.matches);
+        assert_int_equal(r.failed, 1);
+        assert_int_equal(r.billed, 1);
+        assert_int_equal(r.first_error, RL_EOVERFLOW);
+        assert_string_equal(r.error_merchant, "Up");
+        assert_string_equal(r.error_customer, "Rich");
+        rl_run_result_free(&r);
+    }
+}
+
+static void bad_input_bills_nothing(void **state) {
+    (void)state;
+    const rl_strategy *racy = rl_strategy_find("racy");
+    rl_run_config cfg = rl_run_config_default(racy);
+    rl_run_result r;
+    char why[256];
+    static const rl_customer one[] = {{"Ann", 10}};
+    static const rl_bill to_ann[] = {{"Ann", 1}}, to_zed[] = {{"Zed", 1}};
+
+    rl_dataset none = {one, 1, NULL, 0};
+    cfg.data = &none;
+    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EEMPTY);
+    assert_string_equal(why, "the data set has no merchants");
+
+    rl_merchant_spec empty = {"Empty", to_ann, 0};
+    rl_dataset e = {one, 1, &empty, 1};
+    cfg.data = &e;
+    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EEMPTY);
+    assert_string_equal(why, "merchant 'Empty' has no bills");
+
+    rl_merchant_spec unknown = {"Shady", to_zed, 1};
+    rl_dataset u = {one, 1, &unknown, 1};
+    cfg.data = &u;
+    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_ENOENT);
+    assert_string_equal(why, "merchant 'Shady' bills unknown customer 'Zed'");
+
+    static const rl_customer rich[] = {{"Rich", INT64_MAX}};
+    static const rl_bill plus[] = {{"Rich", 1}};
+    rl_merchant_spec over = {"Over", plus, 1};
+    rl_dataset o = {rich, 1, &over, 1};
+    cfg.data = &o;
+    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EOVERFLOW);
+
+    cfg.data = NULL;
+    cfg.lockstep = true; /* needs concurrent */
+    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
+    cfg.lockstep = false;
+    cfg.opts.jitter_pct = 101;
+    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
+    cfg.opts.jitter_pct = 0;
+    cfg.mode = (rl_mode)7;
+    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
+    cfg.mode = RL_MODE_SERIAL;
+    cfg.strategy = NULL;
+    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
+    assert_int_equal(rl_run(NULL, &r, why, sizeof why), RL_EINVAL);
+    cfg.strategy = racy;
+    assert_int_equal(rl_run(&cfg, NULL, why, sizeof why), RL_EINVAL);
+    assert_null(rl_strategy_find("nope"));
+    assert_null(rl_strategy_find(NULL));
+    assert_null(rl_strategy_at(rl_strategy_count()));
+}
+
+/* The slow steps' lengths, seen through a table whose sleep only records. */
+static uint64_t slept[32];
+static size_t nslept;
+static void record_sleep(uint64_t ns) {
+    if (nslept < 32)
+        slept[nslept++] = ns;
+}
+
+static void record_serial_sleeps(unsigned jitter, uint64_t seed, uint64_t *out) {
+    rl_platform rec = *rl_platform_pthreads();
+    rec.name = "sleep-recorder";
+    rec.sleep_ns = record_sleep;
+    rl_platform_install(&rec);
+    rl_run_config cfg = rl_run_config_default(rl_strategy_find("racy"));
+    cfg.opts.delay_ns = 1000000;
+    cfg.opts.jitter_pct = jitter;
+    cfg.opts.seed = seed;
+    nslept = 0;
+    rl_run_result r;
+    rl_err e = rl_run(&cfg, &r, NULL, 0);
+    rl_platform_install(NULL);
+    assert_int_equal(e, RL_OK);
+    assert_int_equal(nslept, 25);
+    memcpy(out, slept, 25 * sizeof *out);
+    rl_run_result_free(&r);
+}
+
+static void jitter_is_seeded_and_bounded(void **state) {
+    (void)state;
+    uint64_t a[25], b[25], c[25], none[25];
+    record_serial_sleeps(50, 42, a);
+    record_serial_sleeps(50, 42, b);
+    record_serial_sleeps(50, 43, c);
+    record_serial_sleeps(0, 42, none);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, c, sizeof a);
+    bool varied = false;
+    for (size_t i = 0; i < 25; i++) {
+        assert_in_range(a[i], 500000, 1500000);
+        assert_int_equal(none[i], 1000000);
+        varied |= a[i] != a[0];
+    }
+    assert_true(varied);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(serial_runs_give_the_expected_table),
+        cmocka_unit_test(racy_concurrent_loses_updates),
+        cmocka_unit_test(mutex_fix),
+        cmocka_unit_test(global_fix),
+        cmocka_unit_test(atomic_fix),
+        cmocka_unit_test(cas_fix),
+        cmocka_unit_test(cas_past_its_bound_applies_nothing),
+        cmocka_unit_test(concurrent_fixes_without_lockstep),
+        cmocka_unit_test(overflow_refuses_the_bill),
+        cmocka_unit_test(bad_input_bills_nothing),
+        cmocka_unit_test(jitter_is_seeded_and_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
