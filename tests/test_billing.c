@@ -81,6 +81,10 @@ static void mutex_fix(void **state) {
     (void)state;
     fix_holds_under_lockstep("mutex");
 }
+static void staggered_fix(void **state) {
+    (void)state;
+    fix_holds_under_lockstep("staggered");
+}
 static void global_fix(void **state) {
     (void)state;
     fix_holds_under_lockstep("global");
@@ -116,8 +120,8 @@ static void cas_past_its_bound_applies_nothing(void **state) {
 
 static void concurrent_fixes_without_lockstep(void **state) {
     (void)state;
-    static const char *fixes[] = {"mutex", "global", "atomic", "cas"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *fixes[] = {"mutex", "staggered", "global", "atomic", "cas"};
+    for (size_t i = 0; i < 5; i++) {
         rl_run_result r = run(fixes[i], RL_MODE_CONCURRENT, false);
         assert_finals(&r, EXPECTED);
         rl_run_result_free(&r);
@@ -252,6 +256,7 @@ int main(void) {
         cmocka_unit_test(serial_runs_give_the_expected_table),
         cmocka_unit_test(racy_concurrent_loses_updates),
         cmocka_unit_test(mutex_fix),
+        cmocka_unit_test(staggered_fix),
         cmocka_unit_test(global_fix),
         cmocka_unit_test(atomic_fix),
         cmocka_unit_test(cas_fix),

@@ -188,7 +188,7 @@ static int child_wrong_table(void) {
     rl_mutex m;
     rl_mutex_init(&m, "ledger");
     rl_platform other = *rl_platform_pthreads();
-    other.name = "other";
+    other.name = "other"; /* a table of its own layout: it does not say otherwise */
     rl_platform_install(&other);
     rl_mutex_lock(&m);
     return 0;
@@ -212,6 +212,27 @@ static void expect_fatal(const char *child, const char *message) {
     rl_child_free(&c);
 }
 
+/* A wrapper that shares the pthreads layout may use objects made before
+ * it was installed, and the other way round. */
+static void wrapper_shares_objects(void **state) {
+    (void)state;
+    rl_mutex before;
+    assert_int_equal(rl_mutex_init(&before, "before"), RL_OK);
+    rl_platform wrapper = *rl_platform_pthreads();
+    wrapper.name = "wrapper";
+    wrapper.layout = rl_platform_pthreads();
+    rl_platform_install(&wrapper);
+    rl_mutex during;
+    assert_int_equal(rl_mutex_init(&during, "during"), RL_OK);
+    rl_mutex_lock(&before);
+    rl_mutex_unlock(&before);
+    rl_platform_install(NULL);
+    rl_mutex_lock(&during);
+    rl_mutex_unlock(&during);
+    rl_mutex_destroy(&during);
+    rl_mutex_destroy(&before);
+}
+
 static void misuse_is_fatal(void **state) {
     (void)state;
     expect_fatal("unlock-free", "unlocks mutex 'ledger' that nobody holds");
@@ -231,7 +252,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(threads_join_and_exclude), cmocka_unit_test(trylock_and_held),
         cmocka_unit_test(condition_handshake),      cmocka_unit_test(invalid_arguments),
         cmocka_unit_test(sleep_and_clock),          cmocka_unit_test(install_and_restore),
-        cmocka_unit_test(misuse_is_fatal),
+        cmocka_unit_test(wrapper_shares_objects), cmocka_unit_test(misuse_is_fatal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

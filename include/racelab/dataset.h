@@ -8,6 +8,7 @@
 #define RACELAB_DATASET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "racelab/bank.h"
 
@@ -62,6 +63,13 @@ rl_err rl_dataset_expected(const rl_dataset *d, rl_money *out);
 rl_err rl_dataset_subset(const rl_dataset *d, size_t merchants, size_t customers,
                          rl_dataset **out);
 void rl_dataset_free(rl_dataset *d);
+
+/* A generated data set for benchmarks: `customers` customers named c1, c2,
+ * ... with starting balances, and `merchants` merchants named m1, m2, ...
+ * each billing every customer once, amounts drawn from `seed` (the same
+ * seed gives the same data). Owns its memory: free with rl_dataset_free.
+ * RL_EINVAL for zero counts, RL_ENOMEM. */
+rl_err rl_dataset_generate(size_t merchants, size_t customers, uint64_t seed, rl_dataset **out);
 
 /* Index of the customer called name, or d->ncustomers if none. */
 size_t rl_dataset_customer_index(const rl_dataset *d, const char *name);

@@ -28,6 +28,7 @@ typedef enum rl_err {
     RL_ECLOSED,   /* the channel or resource is closed */
     RL_EAGAIN,    /* already released or already done: a repeat that was refused */
     RL_ESYS,      /* the operating system refused (thread or lock creation) */
+    RL_EFUNDS,    /* the balance does not cover the price; nothing was taken */
     RL_ERR_COUNT_
 } rl_err;
 

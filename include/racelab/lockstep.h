@@ -1,8 +1,10 @@
-/* racelab/lockstep.h - force the worst interleaving on real threads.
+/* racelab/lockstep.h - layer 2: force the worst interleaving on real
+ * threads.
  *
- * The lockstep gate holds each participant (a merchant thread) at its slow
- * step until no participant is running: every other one is at its own
- * slow step, blocked in a lock or a condition wait, or finished. Then it
+ * The lockstep gate holds each participant (a merchant, a buyer, a closer)
+ * at its slow step until no participant can move on its own: every other
+ * one is at its own slow step, finished, waiting on a condition, yielding
+ * in a spin, or blocked on a mutex whose holder is itself held up. Then it
  * releases all of them at once. For a strategy without locks this means
  * every merchant reads a customer before any merchant writes it, every
  * time, with no timing involved. For a strategy with locks the gate never
@@ -12,18 +14,19 @@
  *
  * The gate learns who is blocked by wrapping the platform table: begin
  * installs a table that forwards to the pthreads table and marks the
- * caller blocked around mutex_lock and cond_wait.
+ * caller blocked around mutex_lock, cond_wait and yield (a spinning waiter
+ * yields between attempts).
  *
  * Concurrency contract: one gate at a time per process (RL_EBUSY
  * otherwise); begin and end under the same conditions as
  * rl_platform_install; enter, leave and park only from participant
- * threads, each with its own index; objects initialised while the gate is
- * installed must be destroyed before end.
+ * threads, each with its own index. The gate's table shares the pthreads
+ * object layout, so objects may be made before begin and used after end.
  */
 #ifndef RACELAB_LOCKSTEP_H
 #define RACELAB_LOCKSTEP_H
 
-#include "racelab/merchant.h"
+#include "racelab/platform.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,9 +46,6 @@ void rl_lockstep_enter(rl_lockstep *ls, size_t i);
 void rl_lockstep_leave(rl_lockstep *ls, size_t i);
 /* Hold participant i until no participant is running. */
 void rl_lockstep_park(rl_lockstep *ls, size_t i);
-
-/* A pause hook that parks the merchant (participant = merchant index). */
-rl_pause rl_lockstep_pause(rl_lockstep *ls);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
  *   racy    read, slow step, write. No data race (the bank's get and set are
  *           each atomic), yet concurrent merchants lose updates.
  *   mutex   a lock per customer, held across read, slow step and write.
+ *   staggered  as mutex, but merchant m starts its list m/M of the way in.
  *   global  one lock for all billing, held the same way.
  *   atomic  slow step, then one atomic add: there is no window at all.
  *   cas     read, slow step, compare-and-set; on conflict retry with the

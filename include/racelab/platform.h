@@ -8,9 +8,10 @@
  * methods. Nothing above this layer calls pthreads directly.
  *
  * Objects (rl_thread, rl_mutex, rl_cond) carry inline storage large enough
- * for any implementation, remember the table that initialised them, and
- * must be used and destroyed under that same table; mixing tables is a
- * programming error and is fatal.
+ * for any implementation and remember the table that initialised them.
+ * They may be used under any table with the same object layout (a wrapper
+ * such as the lockstep gate shares its inner table's layout); using one
+ * under a table with another layout is a programming error and is fatal.
  *
  * Error policy: creation functions return rl_err (RL_ESYS when the system
  * refuses, RL_EINVAL for NULL arguments). Misuse that no correct program
@@ -84,18 +85,30 @@ typedef struct rl_access {
     int64_t value;          /* value read, or value written */
     uint64_t version_before; /* version seen when the access took effect */
     uint64_t version_after;  /* version it left (equal to before for a read) */
-    uint64_t version_read;   /* for a write: the version its writer had read */
+    uint64_t version_read;   /* for a write: the version its writer had read,
+                                RL_ACCESS_NO_VERSION when versions do not apply */
     bool stale;              /* a write over a value its writer never read */
     rl_err result;           /* RL_OK, or why the access changed nothing */
 } rl_access;
 
+#define RL_ACCESS_NO_VERSION UINT64_MAX
+
 /* The name of what an access touched ("Dave"), or "?" without a name. */
 const char *rl_access_name(const rl_access *a);
+
+/* What a scenario tells the platform about itself (see rl_note). */
+typedef enum rl_note_kind {
+    RL_NOTE_INFO, /* something worth a line in a trace ("Alice bought the castle") */
+    RL_NOTE_ERROR /* an error the scenario detected ("resource released twice") */
+} rl_note_kind;
 
 /* ---- the table ---------------------------------------------------- */
 
 struct rl_platform {
     const char *name;
+    /* The table whose object layout this one uses (a wrapper names its
+     * inner table), or NULL when it has its own. */
+    const rl_platform *layout;
     rl_err (*thread_create)(rl_thread *t, rl_thread_fn fn, void *arg);
     void (*thread_join)(rl_thread *t);
     unsigned (*thread_self)(void);
@@ -114,6 +127,7 @@ struct rl_platform {
     uint64_t (*now_ns)(void);
     void (*access_begin)(rl_access *a); /* may be NULL: nothing to do */
     void (*access_end)(rl_access *a);   /* may be NULL */
+    void (*note)(rl_note_kind kind, const char *text); /* may be NULL */
     void (*fatal)(const char *message); /* must not return */
 };
 
@@ -173,6 +187,12 @@ uint64_t rl_now_ns(void);
  * begin is a scheduling point; under pthreads both cost a branch. */
 void rl_access_begin(rl_access *a);
 void rl_access_end(rl_access *a);
+
+/* Tell the platform what just happened, printf-style. Not a scheduling
+ * point. The explorer attaches it to the caller's current step in its
+ * trace, and an RL_NOTE_ERROR there fails the schedule; the default table
+ * ignores it (scenarios also keep their own record). */
+void rl_note(rl_note_kind kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,11 @@ rl_run_config rl_run_config_default(const rl_strategy *s) {
                            .opts = rl_billing_opts_default()};
 }
 
+static void park_merchant(void *gate, rl_merchant *m, size_t bill) {
+    (void)bill;
+    rl_lockstep_park(gate, m->index);
+}
+
 static void cleanup(run_state *st) {
     if (st->billing_ready && st->billing.strategy->teardown)
         st->billing.strategy->teardown(&st->billing);
@@ -124,7 +129,7 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
     st->billing = (rl_billing){.strategy = cfg->strategy, .bank = st->bank, .data = d,
                                .opts = cfg->opts, .accts = st->accts};
     if (st->gate)
-        st->billing.opts.pause = rl_lockstep_pause(st->gate);
+        st->billing.opts.pause = (rl_pause){.fn = park_merchant, .ctx = st->gate};
     if (cfg->strategy->setup && (e = cfg->strategy->setup(&st->billing)) != RL_OK) {
         WHY("strategy '%s' could not set up: %s", cfg->strategy->name, rl_strerror(e));
         return e;
@@ -134,9 +139,13 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
     for (size_t m = 0; m < nm; m++) {
         const rl_merchant_spec *ms = &d->merchants[m];
         for (size_t b = 0; b < ms->nbills; b++) {
-            size_t c = rl_dataset_customer_index(d, ms->bills[b].customer);
-            st->bill_customers[at + b] = c;
-            st->bill_accts[at + b] = st->accts[c];
+            /* the bank's index resolves names; customers were opened in
+             * data-set order, so a handle is also the customer's index */
+            rl_acct a;
+            if ((e = rl_bank_lookup(st->bank, ms->bills[b].customer, &a)) != RL_OK)
+                return e;
+            st->bill_customers[at + b] = a;
+            st->bill_accts[at + b] = a;
         }
         st->workers[m].m = (rl_merchant){
             .ops = cfg->strategy->ops, .spec = ms, .index = m, .bank = st->bank,

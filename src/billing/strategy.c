@@ -5,8 +5,8 @@
 #include "strategy_impl.h"
 
 static const rl_strategy *const registry[] = {
-    &rl__strategy_racy, &rl__strategy_mutex, &rl__strategy_global,
-    &rl__strategy_atomic, &rl__strategy_cas,
+    &rl__strategy_racy,   &rl__strategy_mutex, &rl__strategy_staggered, &rl__strategy_global,
+    &rl__strategy_atomic, &rl__strategy_cas,   &rl__strategy_trylock,   &rl__strategy_processor,
 };
 
 #define NSTRATEGIES (sizeof registry / sizeof registry[0])

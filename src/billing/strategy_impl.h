@@ -17,7 +17,10 @@ static inline rl_money rl__amount(const rl_merchant *m, size_t i) { return m->sp
 extern const rl_strategy rl__strategy_racy;
 extern const rl_strategy rl__strategy_mutex;
 extern const rl_strategy rl__strategy_global;
+extern const rl_strategy rl__strategy_staggered;
 extern const rl_strategy rl__strategy_atomic;
 extern const rl_strategy rl__strategy_cas;
+extern const rl_strategy rl__strategy_trylock;
+extern const rl_strategy rl__strategy_processor;
 
 #endif

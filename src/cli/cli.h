@@ -42,5 +42,8 @@ bool rl_cli_wants_help(int argc, char **argv);
 /* The verbs. argv[0] is the verb. */
 int rl_cmd_demo(int argc, char **argv);
 int rl_cmd_bill(int argc, char **argv);
+int rl_cmd_scenario(int argc, char **argv);
+int rl_cmd_explore(int argc, char **argv);
+int rl_cmd_bench(int argc, char **argv);
 
 #endif

@@ -15,6 +15,9 @@ static const struct verb {
 } verbs[] = {
     {"demo", rl_cmd_demo, "the billing exercise three ways, side by side (start here)"},
     {"bill", rl_cmd_bill, "run one billing strategy and check the final balances"},
+    {"scenario", rl_cmd_scenario, "the chapter's race patterns: list them, run one and check it"},
+    {"explore", rl_cmd_explore, "search every interleaving: find the failing one, replay it, prove fixes"},
+    {"bench", rl_cmd_bench, "what each fix costs: makespan and throughput against the best possible"},
 };
 
 static void usage(FILE *f) {

@@ -18,6 +18,7 @@ static const struct {
     [RL_ECLOSED] = {"RL_ECLOSED", "closed"},
     [RL_EAGAIN] = {"RL_EAGAIN", "already done; the repeat was refused"},
     [RL_ESYS] = {"RL_ESYS", "the system refused (thread or lock creation failed)"},
+    [RL_EFUNDS] = {"RL_EFUNDS", "insufficient funds; nothing was taken"},
 };
 
 const char *rl_strerror(rl_err e) {

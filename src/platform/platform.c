@@ -30,9 +30,15 @@ _Noreturn void rl_fatal(const char *fmt, ...) {
     abort(); /* a fatal hook must not return; make sure of it */
 }
 
+static const rl_platform *layout_of(const rl_platform *p) {
+    while (p && p->layout)
+        p = p->layout;
+    return p;
+}
+
 static const rl_platform *checked(const rl_platform *owner, const char *what, const char *name) {
     const rl_platform *p = rl_platform_current();
-    if (owner != p)
+    if (owner != p && (!owner || layout_of(owner) != layout_of(p)))
         rl_fatal("%s '%s' was initialised under platform '%s' but is used under '%s'", what,
                  name ? name : "?", owner ? owner->name : "(none: not initialised)", p->name);
     return p;
@@ -200,4 +206,16 @@ void rl_access_end(rl_access *a) {
 const char *rl_access_name(const rl_access *a) {
     const char *n = (a && a->name_of) ? a->name_of(a->object, a->key) : NULL;
     return n ? n : "?";
+}
+
+void rl_note(rl_note_kind kind, const char *fmt, ...) {
+    const rl_platform *p = rl_platform_current();
+    if (!p->note)
+        return;
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    p->note(kind, text);
 }

@@ -134,6 +134,7 @@ static const rl_platform pthreads_table = {
     .now_ns = pt_now_ns,
     .access_begin = NULL,
     .access_end = NULL,
+    .note = NULL,
     .fatal = pt_fatal,
 };
 

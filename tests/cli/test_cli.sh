@@ -75,7 +75,7 @@ for args in "frobnicate" "--frob" "bill" "bill --strategy nope" "bill --strategy
     expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
 done
 expect 2 "unknown strategy names the choices" -- bill --strategy nope
-has "$err" "unknown strategy 'nope' \(one of: racy, mutex, global, atomic, cas" "strategy choices"
+has "$err" "unknown strategy 'nope' \(one of: racy, mutex, staggered, global, atomic, cas" "strategy choices"
 expect 2 "absurd delay" -- bill --strategy racy --delay 1h
 has "$err" 'too long: at most 10 s' "delay bound"
 
@@ -85,7 +85,7 @@ has "$out" 'verdict: correct' "serial verdict"
 expect 1 "racy under lockstep loses updates" -- bill --strategy racy --lockstep --delay 0
 has "$out" 'verdict: WRONG, 5 of 5 balances differ' "racy verdict"
 has "$out" '^lost updates +20' "racy lost updates"
-for s in mutex global atomic cas; do
+for s in mutex staggered global atomic cas; do
     expect 0 "$s under lockstep" -- bill --strategy "$s" --lockstep --delay 0
     expect 0 "$s concurrent" -- bill --strategy "$s" --mode concurrent --delay 1ms
 done

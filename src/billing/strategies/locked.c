@@ -1,10 +1,15 @@
-/* locked.c - the two lock-holding strategies. The lock belongs to the
+/* locked.c - the lock-holding strategies. The lock belongs to the
  * billing, around read, slow step and write; putting it inside the bank's
  * get and set would leave the gap between them open (the exercise's hint).
  *
- *   mutex   one lock per customer: merchants billing different customers
- *           proceed in parallel.
- *   global  one lock for everything: billing is serial, whatever the data.
+ *   mutex      one lock per customer: merchants billing different customers
+ *              proceed in parallel, but all start with the same customer
+ *              and queue behind each other (a pipeline: (M + C - 1) slow
+ *              steps for M merchants and C customers).
+ *   staggered  the same locks, but merchant m starts its list m/M of the
+ *              way in, so merchants rarely want the same customer at the
+ *              same time (max(M, C) slow steps when the lists align).
+ *   global     one lock for everything: billing is serial, whatever the data.
  */
 #include <stdlib.h>
 
@@ -45,9 +50,11 @@ static void locks_teardown(rl_billing *b) {
     b->shared = NULL;
 }
 
-static rl_err locked_cycle(rl_merchant *m) {
+static rl_err bill_in_order(rl_merchant *m, size_t offset) {
     locks *l = m->billing->shared;
-    for (size_t i = 0; i < m->spec->nbills; i++) {
+    size_t n = m->spec->nbills;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (k + offset) % n;
         rl_mutex *lock = &l->locks[l->nlocks == 1 ? 0 : m->customers[i]];
         rl_money balance, next = 0;
         uint64_t version;
@@ -65,7 +72,15 @@ static rl_err locked_cycle(rl_merchant *m) {
     return m->stats.first_error;
 }
 
+static rl_err locked_cycle(rl_merchant *m) { return bill_in_order(m, 0); }
+
+static rl_err staggered_cycle(rl_merchant *m) {
+    size_t merchants = m->billing->data->nmerchants;
+    return bill_in_order(m, m->index * m->spec->nbills / merchants);
+}
+
 static const rl_merchant_ops locked_ops = {.bill_cycle = locked_cycle};
+static const rl_merchant_ops staggered_ops = {.bill_cycle = staggered_cycle};
 
 const rl_strategy rl__strategy_mutex = {
     .name = "mutex",
@@ -73,6 +88,16 @@ const rl_strategy rl__strategy_mutex = {
     .correct = true,
     .holds_lock_in_slow_step = true,
     .ops = &locked_ops,
+    .setup = mutex_setup,
+    .teardown = locks_teardown,
+};
+
+const rl_strategy rl__strategy_staggered = {
+    .name = "staggered",
+    .summary = "a lock per customer as mutex, but each merchant starts at another customer",
+    .correct = true,
+    .holds_lock_in_slow_step = true,
+    .ops = &staggered_ops,
     .setup = mutex_setup,
     .teardown = locks_teardown,
 };

@@ -1,0 +1,71 @@
+/* racelab/bench.h - what each fix costs, measured side by side in one run
+ * and compared with the best possible.
+ *
+ * Makespan: M merchants bill C customers each, one bill at a time, each
+ * bill with a slow step of length s. Bounds: serial takes M*C*s; a
+ * strategy holding a customer's lock through the slow step needs at least
+ * max(M, C)*s (each customer is locked M times, each merchant bills C
+ * times); one that keeps the slow step outside every lock needs at least
+ * C*s (every merchant busy all the time).
+ *
+ * Every result is checked against the expected balances after the timing:
+ * a strategy that ends wrong is flagged and never counted as the best,
+ * however fast it was.
+ *
+ * Concurrency contract: one benchmark at a time per process; it runs the
+ * strategies on real threads (pthreads table).
+ */
+#ifndef RACELAB_BENCH_H
+#define RACELAB_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "racelab/run.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rl_makespan_opts {
+    size_t merchants, customers; /* default 5 x 5 */
+    uint64_t delay_ns;           /* the slow step s, default 10 ms */
+    uint64_t seed;               /* data set seed, default 1 */
+    /* The strategies to run, each concurrently, after the serial run;
+     * NULL: every registered strategy. */
+    const rl_strategy *const *strategies;
+    size_t nstrategies;
+} rl_makespan_opts;
+
+typedef struct rl_makespan_row {
+    char name[32];       /* strategy name, or "serial" */
+    bool promises;       /* the strategy promises the expected balances */
+    bool correct;        /* it delivered them in this run */
+    bool holds_lock;     /* holds a customer's lock through the slow step */
+    uint64_t wall_ns;
+    double x_serial;     /* wall / (M*C*s) */
+    double x_lock_bound; /* wall / (max(M,C)*s) */
+    double x_free_bound; /* wall / (C*s) */
+    uint64_t lost_updates, retries;
+} rl_makespan_row;
+
+typedef struct rl_makespan_result {
+    size_t merchants, customers;
+    uint64_t delay_ns, seed;
+    uint64_t serial_bound_ns, lock_bound_ns, free_bound_ns;
+    size_t nrows;
+    rl_makespan_row *rows; /* heap; rows[0] is the serial run */
+    long best_lock;        /* index of the fastest correct lock-holding row, -1 if none */
+    long best_overall;     /* index of the fastest correct row */
+} rl_makespan_result;
+
+rl_makespan_opts rl_makespan_opts_default(void);
+rl_err rl_bench_makespan(const rl_makespan_opts *o, rl_makespan_result *out, char *why,
+                         size_t why_len);
+void rl_makespan_result_free(rl_makespan_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,176 @@
+/* racelab/explore.h - layer 6: the explorer. It takes control of the
+ * schedule, runs a target under many interleavings, checks the target's
+ * invariant after each, and reports the interleaving that breaks it so a
+ * person can read it and replay it.
+ *
+ * How: the explorer installs its own platform table. Every logical thread
+ * of the target runs as a fiber on the explorer's OS thread; exactly one
+ * runs at a time, and at every visible operation (lock, unlock, try-lock,
+ * condition wait, signal and broadcast, thread spawn and join, yield, and
+ * every shared access such as a bank get or set) the explorer chooses which
+ * runnable thread performs its next operation. Local code between two
+ * visible operations runs without interruption; sleeps take no real time
+ * (a virtual clock advances). A thread blocked on a lock, a condition or a
+ * join is not runnable until what it waits for happens. The search is
+ * stateless: each schedule re-runs the target from its start.
+ *
+ * A schedule is written as the choices that differ from the default order
+ * (the running thread continues while it can; otherwise the lowest-numbered
+ * runnable thread goes): "STEP:THREAD" pairs separated by commas, e.g.
+ * "9:2" means "at step 9, thread 2 goes". "-" is the default schedule.
+ * Threads are numbered in the order they are spawned, main being 0.
+ *
+ * A schedule that ends in a deadlock, a livelock or a fatal misuse is
+ * abandoned where it stands: whatever its threads allocated stays
+ * allocated. Every other schedule runs to its end.
+ *
+ * Concurrency contract: one exploration at a time per process (RL_EBUSY);
+ * call from a thread that no racelab thread shares the platform with. The
+ * target runs on fibers of the calling thread.
+ */
+#ifndef RACELAB_EXPLORE_H
+#define RACELAB_EXPLORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "racelab/error.h"
+#include "racelab/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- targets ---------------------------------------------------------- */
+
+/* What to explore: a scenario variant, or any function that runs the code
+ * under test once from scratch on the calling thread and judges it. */
+typedef struct rl_target {
+    char name[96]; /* "bill:racy", "overdraft:cas", ... */
+    /* Run once; RL_OK with the verdict in out->held, or an error when the
+     * run could not be done. */
+    rl_err (*run)(const struct rl_target *t, rl_outcome *out);
+    const rl_scenario *scenario; /* for scenario targets */
+    size_t variant;
+    rl_scenario_opts opts;
+    void *ctx; /* for custom targets */
+} rl_target;
+
+/* Parse "SCENARIO:VARIANT" (the bill scenario's variants are the billing
+ * strategies: "bill:racy") or one of the explorer's own targets
+ * ("deadlock:opposite-order", "deadlock:same-order"). opts (may be NULL)
+ * overrides the defaults; explorer defaults favour small cases: 2
+ * merchants x 2 customers, 2 threads, 2 items. RL_ENOENT with a sentence
+ * in why when the name is unknown. */
+rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target *out, char *why,
+                       size_t why_len);
+
+/* Every target name, one call per name, in a fixed order. */
+void rl_target_list(void (*each)(void *ctx, const char *name, const char *summary, bool correct),
+                    void *ctx);
+
+/* ---- options and results ---------------------------------------------- */
+
+typedef enum rl_search {
+    RL_SEARCH_BOUNDED, /* every schedule with at most `preemptions` preemptions,
+                          searched 0, 1, 2, ... so a failure has the fewest */
+    RL_SEARCH_PCT,     /* seeded random priorities with `depth - 1` change points */
+    RL_SEARCH_REPLAY   /* one schedule, given as a string */
+} rl_search;
+
+typedef struct rl_explore_opts {
+    rl_search search;
+    unsigned preemptions;   /* bounded: the bound (default 2) */
+    unsigned depth;         /* pct: bug depth d (default 3) */
+    uint64_t seed;          /* pct: the seed */
+    uint64_t iterations;    /* pct: schedules to run (default 1000) */
+    const char *replay;     /* replay: the schedule string */
+    uint64_t max_schedules; /* stop after this many (default 1,000,000) */
+    uint64_t max_steps;     /* a schedule longer than this fails as a livelock (default 100,000) */
+    bool keep_going;        /* do not stop at the first failure; count every reachable state */
+    bool minimize;          /* shrink the first failure */
+} rl_explore_opts;
+
+/* Bounded search, bound 2, minimizing, stopping at the first failure. */
+rl_explore_opts rl_explore_opts_default(void);
+
+typedef enum rl_failure_kind {
+    RL_FAIL_NONE,
+    RL_FAIL_INVARIANT, /* the target's invariant did not hold */
+    RL_FAIL_DEADLOCK,  /* no thread can run, yet some have not finished */
+    RL_FAIL_ERROR,     /* the target reported an error (RL_NOTE_ERROR) or a fatal misuse */
+    RL_FAIL_LIVELOCK   /* the schedule did not end within max_steps */
+} rl_failure_kind;
+
+const char *rl_failure_kind_name(rl_failure_kind k);
+
+/* Marks on a trace line. */
+enum {
+    RL_MARK_LOST = 1u << 0,    /* a write over a value its writer never read */
+    RL_MARK_ERROR = 1u << 1,   /* the target reported an error here */
+    RL_MARK_PREEMPT = 1u << 2, /* a thread that could go on was switched out before this step */
+    RL_MARK_BLOCKED = 1u << 3  /* deadlock: where this thread is stuck */
+};
+
+typedef struct rl_trace_step {
+    unsigned index;     /* 1-based */
+    unsigned thread;    /* 0 is main */
+    char thread_name[32];
+    char op[16];        /* lock, unlock, trylock, wait, wake, signal, spawn, join, get, set, ... */
+    char object[48];
+    bool has_value;
+    int64_t value;      /* read or written; trylock: 1 taken, 0 busy */
+    unsigned marks;
+    unsigned overwrote; /* a lost update: the step whose write it replaced (0: unknown) */
+    char note[160];     /* what the target said during this step */
+} rl_trace_step;
+
+typedef struct rl_counterexample {
+    rl_failure_kind kind;
+    char message[512];  /* the broken invariant, the deadlock, or the error */
+    char *schedule;     /* the schedule string (heap) */
+    unsigned preemptions;
+    unsigned deviations; /* choices that differ from the default order */
+    size_t nsteps;
+    rl_trace_step *steps; /* heap, nsteps long */
+    rl_outcome outcome;   /* what the target ended with (when it ended) */
+} rl_counterexample;
+
+typedef struct rl_state_count {
+    char state[RL_OUTCOME_STATE_MAX];
+    bool held;
+    uint64_t schedules;
+} rl_state_count;
+
+typedef struct rl_explore_result {
+    rl_search search;
+    uint64_t schedules;   /* complete schedules run while searching */
+    unsigned bound;       /* bounded: the bound */
+    bool exhaustive;      /* bounded: every schedule within the bound was run */
+    bool complete;        /* and none was left out by the bound: every schedule of
+                             the target, a proof for this case */
+    uint64_t pruned;      /* preemptions the bound did not allow */
+    uint64_t longest;     /* most steps in one schedule */
+    bool failed;
+    rl_counterexample first;     /* the first failure found */
+    rl_counterexample minimized; /* its minimized form (opts.minimize) */
+    size_t nstates;
+    rl_state_count *states; /* reachable final states, most schedules first */
+    uint64_t elapsed_ns;    /* searching only */
+    uint64_t minimize_ns;
+} rl_explore_result;
+
+/* Explore t. RL_OK whether or not a failure was found (see out->failed);
+ * an error when the exploration itself could not run (bad options, a
+ * schedule string that does not parse or does not fit the target, a target
+ * that cannot be set up); why says which. Free out with
+ * rl_explore_result_free. */
+rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_result *out, char *why,
+                  size_t why_len);
+void rl_explore_result_free(rl_explore_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,76 @@
+/* racelab/locker.h - layer 2: anything that can be locked and unlocked,
+ * behind one interface (Go's sync.Locker), and the locks that implement it.
+ *
+ *   mutex     the platform mutex
+ *   rwlock    a read-write lock (many readers or one writer; writers are
+ *             preferred so they cannot starve); as a locker, lock/unlock
+ *             take it for writing
+ *   spinlock  a test-and-set flag in an rl_var; a waiter yields the
+ *             processor between attempts instead of burning it
+ *
+ * Every lock is built on the platform (mutex, condition, rl_var, yield), so
+ * the explorer sees every step.
+ *
+ * Concurrency contract: lock blocks until the caller holds the lock;
+ * unlock must be called by the holder; a locker is not recursive. Unlocking
+ * a locker the caller does not hold is fatal for the mutex and the
+ * rwlock's writer side, and for the spinlock (it tracks its holder).
+ * destroy only when nobody holds or waits for the lock.
+ */
+#ifndef RACELAB_LOCKER_H
+#define RACELAB_LOCKER_H
+
+#include "racelab/platform.h"
+#include "racelab/var.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rl_locker rl_locker;
+
+typedef struct rl_locker_ops {
+    const char *kind; /* "mutex", "rwlock", "spinlock" */
+    void (*lock)(rl_locker *l);
+    void (*unlock)(rl_locker *l);
+    void (*destroy)(rl_locker *l);
+} rl_locker_ops;
+
+/* Implementations embed this first. */
+struct rl_locker {
+    const rl_locker_ops *ops;
+    const char *name;
+};
+
+static inline void rl_locker_lock(rl_locker *l) { l->ops->lock(l); }
+static inline void rl_locker_unlock(rl_locker *l) { l->ops->unlock(l); }
+/* NULL is allowed and does nothing. */
+void rl_locker_destroy(rl_locker *l);
+
+/* Heap-allocated lockers. name is kept, not copied. RL_ENOMEM, RL_ESYS. */
+rl_err rl_locker_new_mutex(const char *name, rl_locker **out);
+rl_err rl_locker_new_rwlock(const char *name, rl_locker **out);
+rl_err rl_locker_new_spinlock(const char *name, rl_locker **out);
+/* By kind name ("mutex", "rwlock", "spinlock"); RL_ENOENT otherwise. */
+rl_err rl_locker_new(const char *kind, const char *name, rl_locker **out);
+
+/* The read-write lock, also usable directly with its reader side. */
+typedef struct rl_rwlock {
+    rl_mutex mu;
+    rl_cond readers_ok, writer_ok;
+    unsigned readers;         /* holding for reading */
+    unsigned writers_waiting; /* blocked in wrlock */
+    unsigned writer;          /* id of the thread holding for writing, or 0 */
+} rl_rwlock;
+
+rl_err rl_rwlock_init(rl_rwlock *rw, const char *name);
+void rl_rwlock_destroy(rl_rwlock *rw);
+void rl_rwlock_rdlock(rl_rwlock *rw);
+void rl_rwlock_rdunlock(rl_rwlock *rw);
+void rl_rwlock_wrlock(rl_rwlock *rw);
+void rl_rwlock_wrunlock(rl_rwlock *rw);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

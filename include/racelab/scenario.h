@@ -1,0 +1,101 @@
+/* racelab/scenario.h - layer 5: the chapter's race-condition patterns as
+ * runnable, checkable scenarios.
+ *
+ * A scenario has variants: the racy one and its fixes. Running a variant
+ * sets everything up from scratch, starts its threads through the
+ * platform, joins them, checks the scenario's invariant and tears down, so
+ * it can run any number of times: on real threads, under the lockstep gate
+ * (opts.force) or once per schedule under the explorer.
+ *
+ * Concurrency contract: run may be called from one thread at a time per
+ * process (it may install the lockstep gate); everything it starts, it
+ * joins before returning.
+ */
+#ifndef RACELAB_SCENARIO_H
+#define RACELAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "racelab/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RL_OUTCOME_STATE_MAX 160
+#define RL_OUTCOME_VERDICT_MAX 256
+#define RL_OUTCOME_STORY_MAX 2048
+
+/* What one run of a variant ended with. */
+typedef struct rl_outcome {
+    bool held; /* the invariant's verdict */
+    /* The final state on one canonical line, e.g. "balance=10 bought=Castle":
+     * the key of --runs histograms and of the explorer's reachable states.
+     * Two runs that ended the same way have the same state. */
+    char state[RL_OUTCOME_STATE_MAX];
+    /* One sentence: why the invariant held or did not. */
+    char verdict[RL_OUTCOME_VERDICT_MAX];
+    /* What happened, one line per event, for people ("Alice bought the
+     * castle"). Written by the running thread after joining, never by
+     * several threads at once. */
+    char story[RL_OUTCOME_STORY_MAX];
+} rl_outcome;
+
+/* Append a line to out->story (truncated when full). */
+void rl_outcome_say(rl_outcome *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set out->state, printf-style. */
+void rl_outcome_state(rl_outcome *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set out->held and out->verdict, printf-style. */
+void rl_outcome_verdict(rl_outcome *out, bool held, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Knobs. A field left at 0 takes the scenario's default. */
+typedef struct rl_scenario_opts {
+    uint64_t delay_ns;  /* the slow step in the race window */
+    unsigned retries;   /* bound of the variants that retry */
+    unsigned threads;   /* callers, where a scenario lets you choose */
+    unsigned items;     /* work per thread (appends, requests) where it applies */
+    unsigned merchants; /* the bill scenario: first N merchants, first N customers */
+    unsigned customers;
+    /* Real threads only: force the failing interleaving with the lockstep
+     * gate instead of hoping for it. Ignored when another table than
+     * pthreads is installed (the explorer chooses the interleaving). */
+    bool force;
+} rl_scenario_opts;
+
+typedef struct rl_variant {
+    const char *name;
+    const char *summary; /* one line */
+    bool correct;        /* promises the invariant under every schedule */
+} rl_variant;
+
+typedef struct rl_scenario {
+    const char *name;
+    const char *summary; /* one line */
+    const rl_variant *variants;
+    size_t nvariants;
+    rl_scenario_opts defaults; /* what a 0 field means for this scenario */
+    /* Run variant v once with complete opts (no 0 left where a default
+     * exists). Returns an error only when the run could not be done; the
+     * invariant's verdict is out->held. */
+    rl_err (*run)(size_t v, const rl_scenario_opts *o, rl_outcome *out);
+} rl_scenario;
+
+/* The registry, in a fixed order. */
+size_t rl_scenario_count(void);
+const rl_scenario *rl_scenario_at(size_t i);
+const rl_scenario *rl_scenario_find(const char *name);
+/* Index of the variant called name, or s->nvariants. */
+size_t rl_scenario_variant(const rl_scenario *s, const char *name);
+
+/* Fill opts' 0 fields from the scenario's defaults, check the variant
+ * (RL_ENOENT) and run it. out is cleared first. */
+rl_err rl_scenario_run(const rl_scenario *s, const char *variant, const rl_scenario_opts *opts,
+                       rl_outcome *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

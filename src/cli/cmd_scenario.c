@@ -1,0 +1,280 @@
+/* cmd_scenario.c - `racelab scenario list` and `racelab scenario run`. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "racelab/scenario.h"
+
+static void print_help(void) {
+    printf("usage: racelab scenario list [--json]\n"
+           "       racelab scenario run NAME [--variant V] [--runs K] [--force] [--delay D]\n"
+           "                            [--retries N] [--threads N] [--items N]\n"
+           "                            [--merchants N] [--customers N] [--json]\n"
+           "\n"
+           "The chapter's race-condition patterns, each with a racy variant and its fixes\n"
+           "and an invariant checked after every run.\n"
+           "\n"
+           "run options:\n"
+           "  --variant V     run one variant (default: every variant, in turn)\n"
+           "  --runs K        repeat K times and print a histogram of the final states\n"
+           "  --force         force the failing interleaving on real threads (the lockstep\n"
+           "                  gate): nobody acts until everybody has checked or is blocked\n"
+           "  --delay D       the wait inside the race window (default: the scenario's)\n"
+           "  --retries N     bound of the variants that retry\n"
+           "  --threads N     how many threads call at once, where the scenario lets you choose\n"
+           "  --items N       work per thread (appends, requests), where it applies\n"
+           "  --merchants N, --customers N   the bill scenario's data\n"
+           "  --json          JSON instead of text\n"
+           "\n"
+           "Exit status: 0 when the invariant held in every run, 1 when it did not,\n"
+           "2 for bad usage, 3 if a run could not be done.\n");
+}
+
+static int list(int argc, char **argv) {
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else
+            return rl_cli_usage_error("scenario list", "unexpected argument '%s'", argv[i]);
+    }
+    if (json) {
+        rl_json j;
+        rl_json_init(&j, stdout);
+        rl_json_array(&j, NULL);
+        for (size_t i = 0; i < rl_scenario_count(); i++) {
+            const rl_scenario *s = rl_scenario_at(i);
+            rl_json_object(&j, NULL);
+            rl_json_str(&j, "name", s->name);
+            rl_json_str(&j, "summary", s->summary);
+            rl_json_array(&j, "variants");
+            for (size_t v = 0; v < s->nvariants; v++) {
+                rl_json_object(&j, NULL);
+                rl_json_str(&j, "name", s->variants[v].name);
+                rl_json_str(&j, "summary", s->variants[v].summary);
+                rl_json_bool(&j, "correct", s->variants[v].correct);
+                rl_json_end(&j, '}');
+            }
+            rl_json_end(&j, ']');
+            rl_json_end(&j, '}');
+        }
+        rl_json_end(&j, ']');
+        return EXIT_HELD;
+    }
+    for (size_t i = 0; i < rl_scenario_count(); i++) {
+        const rl_scenario *s = rl_scenario_at(i);
+        printf("%s%s%s  %s\n", rl_cli_bold(), s->name, rl_cli_reset(), s->summary);
+        for (size_t v = 0; v < s->nvariants; v++)
+            printf("  %-16s %-7s %s\n", s->variants[v].name,
+                   s->variants[v].correct ? "fix" : "racy", s->variants[v].summary);
+    }
+    return EXIT_HELD;
+}
+
+typedef struct {
+    char state[RL_OUTCOME_STATE_MAX];
+    uint64_t count;
+    bool held;
+} bucket;
+
+static int cmp_buckets(const void *x, const void *y) {
+    const bucket *a = x, *b = y;
+    return (a->count < b->count) - (a->count > b->count);
+}
+
+typedef struct {
+    const rl_scenario *s;
+    rl_scenario_opts o;
+    uint64_t runs;
+    bool json;
+} run_args;
+
+/* Run one variant args->runs times; print it; return its exit status. */
+static int run_variant(const run_args *a, size_t v, rl_json *j) {
+    const rl_variant *var = &a->s->variants[v];
+    bucket *buckets = calloc(a->runs, sizeof *buckets);
+    if (!buckets)
+        return EXIT_ERROR;
+    size_t nb = 0;
+    uint64_t broken = 0;
+    rl_outcome first = {0}, out;
+    for (uint64_t r = 0; r < a->runs; r++) {
+        rl_err e = rl_scenario_run(a->s, var->name, &a->o, &out);
+        if (e != RL_OK) {
+            fprintf(stderr, "racelab scenario run: %s/%s could not run: %s\n", a->s->name,
+                    var->name, rl_strerror(e));
+            free(buckets);
+            return EXIT_ERROR;
+        }
+        if (r == 0)
+            first = out;
+        broken += !out.held;
+        size_t b = 0;
+        while (b < nb && strcmp(buckets[b].state, out.state) != 0)
+            b++;
+        if (b == nb) {
+            memcpy(buckets[b].state, out.state, sizeof out.state);
+            buckets[b].held = out.held;
+            nb++;
+        }
+        buckets[b].count++;
+        buckets[b].held &= out.held;
+    }
+    qsort(buckets, nb, sizeof *buckets, cmp_buckets);
+    if (a->json) {
+        rl_json_object(j, NULL);
+        rl_json_str(j, "variant", var->name);
+        rl_json_bool(j, "correct", var->correct);
+        rl_json_uint(j, "runs", a->runs);
+        rl_json_uint(j, "runs_broken", broken);
+        rl_json_bool(j, "held", broken == 0);
+        if (a->runs == 1) {
+            rl_json_str(j, "state", first.state);
+            rl_json_str(j, "verdict", first.verdict);
+            rl_json_str(j, "story", first.story);
+        } else {
+            rl_json_array(j, "histogram");
+            for (size_t b = 0; b < nb; b++) {
+                rl_json_object(j, NULL);
+                rl_json_str(j, "state", buckets[b].state);
+                rl_json_uint(j, "count", buckets[b].count);
+                rl_json_double(j, "share", (double)buckets[b].count / (double)a->runs);
+                rl_json_bool(j, "held", buckets[b].held);
+                rl_json_end(j, '}');
+            }
+            rl_json_end(j, ']');
+        }
+        rl_json_end(j, '}');
+    } else {
+        printf("%s%s / %s%s  %s\n", rl_cli_bold(), a->s->name, var->name, rl_cli_reset(),
+               var->summary);
+        if (a->runs == 1) {
+            fputs(first.story, stdout);
+            printf("state: %s\n", first.state);
+            printf("%s%s%s: %s\n", first.held ? rl_cli_green() : rl_cli_red(),
+                   first.held ? "invariant held" : "INVARIANT BROKEN", rl_cli_reset(),
+                   first.verdict);
+        } else {
+            printf("%" PRIu64 " runs, %zu distinct final state%s, invariant broken in %" PRIu64
+                   "\n",
+                   a->runs, nb, nb == 1 ? "" : "s", broken);
+            for (size_t b = 0; b < nb; b++)
+                printf("  %8" PRIu64 " %6.1f%%  %s%-7s%s %s\n", buckets[b].count,
+                       100.0 * (double)buckets[b].count / (double)a->runs,
+                       buckets[b].held ? rl_cli_green() : rl_cli_red(),
+                       buckets[b].held ? "held" : "BROKEN", rl_cli_reset(), buckets[b].state);
+        }
+        putchar('\n');
+    }
+    free(buckets);
+    return broken ? EXIT_BROKEN : EXIT_HELD;
+}
+
+static int run(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"variant", required_argument, NULL, 'v'}, {"runs", required_argument, NULL, 'k'},
+        {"force", no_argument, NULL, 'f'},         {"delay", required_argument, NULL, 'd'},
+        {"retries", required_argument, NULL, 'r'}, {"threads", required_argument, NULL, 't'},
+        {"items", required_argument, NULL, 'i'},   {"merchants", required_argument, NULL, 'M'},
+        {"customers", required_argument, NULL, 'C'}, {"json", no_argument, NULL, 'J'},
+        {0}};
+    run_args a = {.runs = 1};
+    const char *variant = NULL;
+    uint64_t v;
+    opterr = 0;
+    optind = 1;
+    /* permuting: options may come before or after the scenario's name */
+    for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'v': variant = optarg; break;
+        case 'k':
+            if (!rl_cli_parse_u64("scenario run", "--runs", optarg, 1, 1000000, &a.runs))
+                return EXIT_USAGE;
+            break;
+        case 'f': a.o.force = true; break;
+        case 'd':
+            if (!rl_cli_parse_duration("scenario run", "--delay", optarg, 10000000000u, &a.o.delay_ns))
+                return EXIT_USAGE;
+            break;
+#define UNSIGNED(flag, field, lo, hi)                                                              \
+    if (!rl_cli_parse_u64("scenario run", flag, optarg, lo, hi, &v))                                \
+        return EXIT_USAGE;                                                                         \
+    a.o.field = (unsigned)v;                                                                       \
+    break
+        case 'r': UNSIGNED("--retries", retries, 1, 1000000);
+        case 't': UNSIGNED("--threads", threads, 1, 64);
+        case 'i': UNSIGNED("--items", items, 1, 1000000);
+        case 'M': UNSIGNED("--merchants", merchants, 1, 5);
+        case 'C': UNSIGNED("--customers", customers, 1, 5);
+#undef UNSIGNED
+        case 'J': a.json = true; break;
+        default:
+            return rl_cli_usage_error("scenario run", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return rl_cli_usage_error("scenario run", "which scenario? ('racelab scenario list' names them)");
+    if (optind + 1 < argc)
+        return rl_cli_usage_error("scenario run", "unexpected argument '%s'", argv[optind + 1]);
+    if (!(a.s = rl_scenario_find(argv[optind])))
+        return rl_cli_usage_error("scenario run", "unknown scenario '%s' ('racelab scenario list' "
+                                                  "names them)",
+                                  argv[optind]);
+    size_t only = a.s->nvariants;
+    if (variant && (only = rl_scenario_variant(a.s, variant)) == a.s->nvariants) {
+        char names[256] = "";
+        for (size_t i = 0; i < a.s->nvariants; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     a.s->variants[i].name);
+        return rl_cli_usage_error("scenario run", "scenario '%s' has no variant '%s' (one of: %s)",
+                                  a.s->name, variant, names);
+    }
+    rl_json j;
+    if (a.json) {
+        rl_json_init(&j, stdout);
+        rl_json_object(&j, NULL);
+        rl_json_str(&j, "scenario", a.s->name);
+        rl_json_bool(&j, "forced", a.o.force);
+        rl_json_array(&j, "variants");
+    }
+    int rc = EXIT_HELD;
+    for (size_t i = 0; i < a.s->nvariants; i++) {
+        if (variant && i != only)
+            continue;
+        int r = run_variant(&a, i, &j);
+        if (r == EXIT_ERROR) {
+            rc = EXIT_ERROR;
+            break;
+        }
+        if (r == EXIT_BROKEN)
+            rc = EXIT_BROKEN;
+    }
+    if (a.json) {
+        rl_json_end(&j, ']');
+        rl_json_bool(&j, "all_held", rc == EXIT_HELD);
+        rl_json_end(&j, '}');
+    }
+    return rc;
+}
+
+int rl_cmd_scenario(int argc, char **argv) {
+    if (argc < 2) {
+        if (argc == 1) {
+            print_help();
+            return EXIT_USAGE;
+        }
+    }
+    if (rl_cli_wants_help(argc, argv)) {
+        print_help();
+        return EXIT_HELD;
+    }
+    if (strcmp(argv[1], "list") == 0)
+        return list(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0)
+        return run(argc - 1, argv + 1);
+    return rl_cli_usage_error("scenario", "unknown action '%s' (list or run)", argv[1]);
+}

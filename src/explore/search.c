@@ -1,0 +1,610 @@
+/* search.c - the explorer's searches, the reachable states, minimization
+ * and counterexamples.
+ *
+ * Bounded search (iterative preemption bounding, as in CHESS): a schedule
+ * switches away from a thread that could go on only at a preemption. Level
+ * p runs every schedule with exactly p preemptions: it takes the work items
+ * of level p (a prefix whose last choice is its p-th preemption), and from
+ * each explores every way to go on without preempting, by depth-first
+ * search over the non-preemptive choices (who goes when the running thread
+ * blocks or ends). Each preemption it could take on the way becomes a work
+ * item of level p + 1, or is counted as pruned when p is the bound. Every
+ * schedule is run exactly once, and the first failure found has the fewest
+ * preemptions there are.
+ *
+ * PCT (Burckhardt et al., ASPLOS 2010): random thread priorities, the
+ * highest runnable goes; at d - 1 random steps the running thread drops
+ * below all others. Seeded, so the same seed gives the same schedules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/rng.h"
+#include "explore_impl.h"
+
+rl_explore_opts rl_explore_opts_default(void) {
+    return (rl_explore_opts){.search = RL_SEARCH_BOUNDED, .preemptions = 2, .depth = 3,
+                             .seed = 1, .iterations = 1000, .max_schedules = 1000000,
+                             .max_steps = 100000, .keep_going = false, .minimize = true};
+}
+
+const char *rl_failure_kind_name(rl_failure_kind k) {
+    switch (k) {
+    case RL_FAIL_NONE: return "none";
+    case RL_FAIL_INVARIANT: return "invariant broken";
+    case RL_FAIL_DEADLOCK: return "deadlock";
+    case RL_FAIL_ERROR: return "error";
+    case RL_FAIL_LIVELOCK: return "livelock";
+    }
+    return "?";
+}
+
+#define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
+
+/* What a run's failure is, if any. */
+static rl_failure_kind failure_of(const rl__run *r) {
+    if (r->fail != RL_FAIL_NONE)
+        return r->fail;
+    if (r->returned && r->target_error == RL_OK && !r->outcome.held)
+        return RL_FAIL_INVARIANT;
+    return RL_FAIL_NONE;
+}
+
+typedef struct search {
+    const rl_target *t;
+    const rl_explore_opts *o;
+    rl_explore_result *res;
+    bool stop;
+    rl_err error;
+    char *why;
+    size_t why_len;
+    size_t states_cap;
+    rl__decision *fail_decisions; /* the first failure's schedule */
+    size_t fail_n;
+} search;
+
+static void count_state(search *s, const rl__run *r) {
+    char key[RL_OUTCOME_STATE_MAX];
+    bool held;
+    if (r->returned && r->target_error == RL_OK) {
+        snprintf(key, sizeof key, "%s", r->outcome.state);
+        held = r->outcome.held && r->fail == RL_FAIL_NONE;
+    } else {
+        snprintf(key, sizeof key, "(%s)", rl_failure_kind_name(r->fail));
+        held = false;
+    }
+    rl_explore_result *res = s->res;
+    for (size_t i = 0; i < res->nstates; i++)
+        if (strcmp(res->states[i].state, key) == 0) {
+            res->states[i].schedules++;
+            res->states[i].held &= held;
+            return;
+        }
+    if (res->nstates == s->states_cap) {
+        size_t cap = s->states_cap ? 2 * s->states_cap : 16;
+        rl_state_count *bigger = realloc(res->states, cap * sizeof *bigger);
+        if (!bigger) {
+            s->error = RL_ENOMEM;
+            s->stop = true;
+            return;
+        }
+        res->states = bigger;
+        s->states_cap = cap;
+    }
+    rl_state_count *c = &res->states[res->nstates++];
+    memcpy(c->state, key, sizeof key);
+    c->held = held;
+    c->schedules = 1;
+}
+
+/* Account for one searching run. */
+static void account(search *s, const rl__run *r) {
+    if (r->target_error != RL_OK && !r->no_fit) {
+        s->error = r->target_error;
+        snprintf(s->why, s->why_len, "the target could not run: %s", rl_strerror(r->target_error));
+        s->stop = true;
+        return;
+    }
+    if (r->no_fit) {
+        s->error = RL_EINVAL;
+        snprintf(s->why, s->why_len, "%s", r->message);
+        s->stop = true;
+        return;
+    }
+    rl_explore_result *res = s->res;
+    res->schedules++;
+    if (r->nsteps > res->longest)
+        res->longest = r->nsteps;
+    count_state(s, r);
+    if (failure_of(r) != RL_FAIL_NONE && !res->failed) {
+        res->failed = true;
+        s->fail_decisions = malloc((r->nsteps ? r->nsteps : 1) * sizeof *s->fail_decisions);
+        if (!s->fail_decisions) {
+            s->error = RL_ENOMEM;
+            s->stop = true;
+            return;
+        }
+        if (r->nsteps)
+            memcpy(s->fail_decisions, r->decisions, r->nsteps * sizeof *r->decisions);
+        s->fail_n = r->nsteps;
+        if (!s->o->keep_going)
+            s->stop = true;
+    }
+    if (res->schedules >= s->o->max_schedules)
+        s->stop = true;
+}
+
+/* ---- following a list of deviations (replay, minimization) ---- */
+
+typedef struct {
+    rl__chooser base;
+    const rl__deviation *d;
+    size_t n, next;
+} follow;
+
+static unsigned follow_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
+    follow *f = (follow *)c;
+    while (f->next < f->n && f->d[f->next].step < step)
+        f->next++; /* cannot happen for a sorted list, kept for safety */
+    if (f->next < f->n && f->d[f->next].step == step)
+        return f->d[f->next++].thread;
+    return rl__default_choice(enabled, current);
+}
+
+static void run_following(const rl_target *t, const rl__deviation *d, size_t n, bool trace,
+                          rl__run *out) {
+    follow f = {.base = {follow_choose}, .d = d, .n = n};
+    rl__sched_run(t, &f.base, trace, out);
+}
+
+/* ---- bounded search ---- */
+
+typedef struct {
+    uint32_t depth;
+    uint64_t remaining;
+} frame;
+
+/* A work item: first a prefix ending in a preemption; after its first run,
+ * that run's choices and the non-preemptive alternatives left along it. */
+typedef struct {
+    uint8_t *choices;
+    uint32_t len;
+    frame *frames;
+    uint32_t nframes;
+} work;
+
+typedef struct {
+    work *items;
+    size_t n, cap;
+} workq;
+
+typedef struct {
+    rl__chooser base;
+    search *s;
+    uint8_t *choices;
+    size_t nchoices, cap;
+    size_t replay_len;
+    frame *frames;
+    size_t nframes, frames_cap;
+    workq *next; /* level + 1, NULL at the bound */
+    bool oom;
+} bounded;
+
+#define MAX_PENDING (1u << 22)
+
+static bool push_choice(bounded *b, size_t step, uint8_t ch) {
+    if (step >= b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 1024;
+        while (cap <= step)
+            cap *= 2;
+        uint8_t *bigger = realloc(b->choices, cap);
+        if (!bigger)
+            return false;
+        b->choices = bigger;
+        b->cap = cap;
+    }
+    b->choices[step] = ch;
+    b->nchoices = step + 1;
+    return true;
+}
+
+static bool push_frame(bounded *b, frame f) {
+    if (b->nframes == b->frames_cap) {
+        size_t cap = b->frames_cap ? 2 * b->frames_cap : 64;
+        frame *bigger = realloc(b->frames, cap * sizeof *bigger);
+        if (!bigger)
+            return false;
+        b->frames = bigger;
+        b->frames_cap = cap;
+    }
+    b->frames[b->nframes++] = f;
+    return true;
+}
+
+static void enqueue(bounded *b, size_t step, uint8_t alt) {
+    workq *q = b->next;
+    if (!q) {
+        b->s->res->pruned++;
+        return;
+    }
+    if (q->n >= MAX_PENDING) {
+        b->oom = true; /* too much pending work: the search will not be exhaustive */
+        return;
+    }
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 256;
+        work *bigger = realloc(q->items, cap * sizeof *bigger);
+        if (!bigger) {
+            b->oom = true;
+            return;
+        }
+        q->items = bigger;
+        q->cap = cap;
+    }
+    uint8_t *p = malloc(step + 1);
+    if (!p) {
+        b->oom = true;
+        return;
+    }
+    memcpy(p, b->choices, step);
+    p[step] = alt;
+    q->items[q->n++] = (work){.choices = p, .len = (uint32_t)(step + 1)};
+}
+
+static unsigned bounded_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
+    bounded *b = (bounded *)c;
+    if (step < b->replay_len)
+        return b->choices[step];
+    unsigned ch;
+    if (current >= 0) {
+        ch = (unsigned)current;
+        for (uint64_t rest = enabled & ~(1ull << ch); rest; rest &= rest - 1)
+            enqueue(b, step, (uint8_t)__builtin_ctzll(rest));
+    } else {
+        ch = (unsigned)__builtin_ctzll(enabled);
+        uint64_t rest = enabled & ~(1ull << ch);
+        if (rest && !push_frame(b, (frame){(uint32_t)step, rest}))
+            b->oom = true;
+    }
+    if (!push_choice(b, step, (uint8_t)ch))
+        b->oom = true;
+    return ch;
+}
+
+static void run_bounded(bounded *b) {
+    rl__run r;
+    rl__sched_run(b->s->t, &b->base, false, &r);
+    account(b->s, &r);
+}
+
+/* Pass one: the item's prefix, then the default continuation. Keeps what
+ * pass two needs: the run's choices up to its last alternative, and the
+ * alternatives. */
+static void item_first(bounded *b, work *item) {
+    b->nframes = 0;
+    b->nchoices = 0;
+    for (uint32_t i = 0; i < item->len; i++)
+        push_choice(b, i, item->choices[i]);
+    b->replay_len = item->len;
+    run_bounded(b);
+    free(item->choices);
+    *item = (work){0};
+    if (b->nframes == 0)
+        return;
+    uint32_t keep = b->frames[b->nframes - 1].depth + 1;
+    item->choices = malloc(keep);
+    item->frames = malloc(b->nframes * sizeof *item->frames);
+    if (!item->choices || !item->frames) {
+        free(item->choices);
+        free(item->frames);
+        *item = (work){0};
+        b->oom = true;
+        return;
+    }
+    memcpy(item->choices, b->choices, keep);
+    memcpy(item->frames, b->frames, b->nframes * sizeof *item->frames);
+    item->len = keep;
+    item->nframes = (uint32_t)b->nframes;
+}
+
+/* Pass two: every other way to go on from the item without preempting, by
+ * depth-first search over the alternatives left at each free choice. */
+static void item_rest(bounded *b, work *item) {
+    search *s = b->s;
+    b->nframes = 0;
+    for (uint32_t i = 0; i < item->nframes; i++)
+        push_frame(b, item->frames[i]);
+    for (uint32_t i = 0; i < item->len; i++)
+        push_choice(b, i, item->choices[i]);
+    while (!s->stop) {
+        while (b->nframes && b->frames[b->nframes - 1].remaining == 0)
+            b->nframes--;
+        if (b->nframes == 0)
+            break;
+        frame *f = &b->frames[b->nframes - 1];
+        uint8_t alt = (uint8_t)__builtin_ctzll(f->remaining);
+        f->remaining &= f->remaining - 1;
+        push_choice(b, f->depth, alt);
+        b->replay_len = f->depth + 1;
+        run_bounded(b);
+    }
+}
+
+static void free_queue(workq *q) {
+    for (size_t i = 0; i < q->n; i++) {
+        free(q->items[i].choices);
+        free(q->items[i].frames);
+    }
+    free(q->items);
+    memset(q, 0, sizeof *q);
+}
+
+/* Levels in rising preemptions; within a level, first every item with its
+ * default continuation (where most failures show), then the rest. */
+static void bounded_search(search *s) {
+    unsigned bound = s->o->preemptions;
+    workq cur = {0}, next = {0};
+    bounded b = {.base = {bounded_choose}, .s = s};
+    s->res->bound = bound;
+    cur.items = calloc(1, sizeof *cur.items); /* level 0: the empty prefix */
+    if (!cur.items) {
+        s->error = RL_ENOMEM;
+        return;
+    }
+    cur.n = cur.cap = 1;
+    bool cut = false;
+    for (unsigned level = 0; level <= bound && !s->stop && cur.n > 0; level++) {
+        b.next = level < bound ? &next : NULL;
+        for (size_t i = 0; i < cur.n && !s->stop; i++)
+            item_first(&b, &cur.items[i]);
+        for (size_t i = 0; i < cur.n && !s->stop; i++) {
+            item_rest(&b, &cur.items[i]);
+            free(cur.items[i].choices);
+            free(cur.items[i].frames);
+            cur.items[i] = (work){0};
+        }
+        cut |= b.oom;
+        free_queue(&cur);
+        cur = next;
+        memset(&next, 0, sizeof next);
+    }
+    /* stopped early: a failure (unless keep_going), the schedule cap, or an
+     * error; cut: pending work that could not be kept */
+    s->res->exhaustive = !s->stop && !cut;
+    s->res->complete = s->res->exhaustive && s->res->pruned == 0;
+    free_queue(&cur);
+    free_queue(&next);
+    free(b.choices);
+    free(b.frames);
+}
+
+/* ---- PCT ---- */
+
+typedef struct {
+    rl__chooser base;
+    uint64_t rng;
+    uint64_t prio[RL_EX_MAX_THREADS];
+    uint64_t known; /* threads with a priority */
+    size_t change[64];
+    size_t nchange, next_change;
+    unsigned depth;
+} pct;
+
+static unsigned pct_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
+    pct *p = (pct *)c;
+    for (uint64_t fresh = enabled & ~p->known; fresh; fresh &= fresh - 1) {
+        unsigned t = (unsigned)__builtin_ctzll(fresh);
+        /* initial priorities are above every change-point priority */
+        p->prio[t] = p->depth + 1 + (rl__rng_next(&p->rng) >> 8);
+        p->known |= 1ull << t;
+    }
+    while (p->next_change < p->nchange && p->change[p->next_change] == step) {
+        if (current >= 0)
+            p->prio[current] = p->depth - 1 - p->next_change; /* below all initial ones */
+        p->next_change++;
+    }
+    unsigned best = (unsigned)__builtin_ctzll(enabled);
+    for (uint64_t e = enabled; e; e &= e - 1) {
+        unsigned t = (unsigned)__builtin_ctzll(e);
+        if (p->prio[t] > p->prio[best])
+            best = t;
+    }
+    return best;
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void pct_search(search *s) {
+    uint64_t seed_state = s->o->seed;
+    size_t k = 0; /* steps to place change points in: the longest schedule so far */
+    {
+        /* one default schedule measures the length */
+        rl__run r;
+        run_following(s->t, NULL, 0, false, &r);
+        account(s, &r);
+        k = r.nsteps;
+    }
+    unsigned d = s->o->depth ? s->o->depth : 1;
+    for (uint64_t i = 1; i < s->o->iterations && !s->stop; i++) {
+        pct p = {.base = {pct_choose}, .depth = d};
+        p.rng = rl__rng_next(&seed_state);
+        p.nchange = d - 1 < 64 ? d - 1 : 64;
+        for (size_t j = 0; j < p.nchange; j++)
+            p.change[j] = k ? rl__rng_below(&p.rng, k) : 0;
+        qsort(p.change, p.nchange, sizeof p.change[0], cmp_size);
+        rl__run r;
+        rl__sched_run(s->t, &p.base, false, &r);
+        account(s, &r);
+        if (r.nsteps > k)
+            k = r.nsteps;
+    }
+}
+
+/* ---- minimization ---- */
+
+/* Whether following d fails with the given kind. */
+static bool still_fails(const rl_target *t, const rl__deviation *d, size_t n,
+                        rl_failure_kind kind) {
+    rl__run r;
+    run_following(t, d, n, false, &r);
+    return !r.no_fit && failure_of(&r) == kind;
+}
+
+static unsigned preemptions_of(const rl_target *t, const rl__deviation *d, size_t n) {
+    rl__run r;
+    run_following(t, d, n, false, &r);
+    return r.preemptions;
+}
+
+/* Fewest preemptions, then fewest deviations, then the earliest ones:
+ * drop deviations greedily, then move each as early as it still fails. */
+static size_t minimize(const rl_target *t, rl__deviation *d, size_t n, rl_failure_kind kind) {
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (size_t i = n; i-- > 0;) {
+            rl__deviation saved = d[i];
+            memmove(&d[i], &d[i + 1], (n - i - 1) * sizeof *d);
+            if (still_fails(t, d, n - 1, kind)) {
+                n--;
+                changed = true;
+            } else {
+                memmove(&d[i + 1], &d[i], (n - i - 1) * sizeof *d);
+                d[i] = saved;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t lowest = i ? d[i - 1].step + 1 : 0, original = d[i].step;
+        unsigned before = preemptions_of(t, d, n);
+        for (uint32_t step = lowest; step < original; step++) {
+            d[i].step = step;
+            if (still_fails(t, d, n, kind) && preemptions_of(t, d, n) <= before)
+                break;
+            d[i].step = original;
+        }
+    }
+    return n;
+}
+
+/* ---- counterexamples ---- */
+
+static rl_err counterexample(const rl_target *t, const rl__deviation *d, size_t n,
+                             rl_counterexample *out) {
+    rl__run r;
+    run_following(t, d, n, true, &r);
+    memset(out, 0, sizeof *out);
+    out->kind = failure_of(&r);
+    if (r.fail != RL_FAIL_NONE)
+        snprintf(out->message, sizeof out->message, "%s", r.message);
+    else
+        snprintf(out->message, sizeof out->message, "%s", r.outcome.verdict);
+    out->outcome = r.outcome;
+    out->preemptions = r.preemptions;
+    out->schedule = rl__schedule_encode(r.decisions, r.nsteps, &out->deviations);
+    out->steps = malloc((r.ntrace ? r.ntrace : 1) * sizeof *out->steps);
+    if (!out->schedule || !out->steps)
+        return RL_ENOMEM;
+    if (r.ntrace)
+        memcpy(out->steps, r.trace, r.ntrace * sizeof *r.trace);
+    out->nsteps = r.ntrace;
+    return RL_OK;
+}
+
+static void free_counterexample(rl_counterexample *c) {
+    free(c->schedule);
+    free(c->steps);
+    memset(c, 0, sizeof *c);
+}
+
+void rl_explore_result_free(rl_explore_result *r) {
+    if (!r)
+        return;
+    free_counterexample(&r->first);
+    free_counterexample(&r->minimized);
+    free(r->states);
+    memset(r, 0, sizeof *r);
+}
+
+static int cmp_states(const void *a, const void *b) {
+    const rl_state_count *x = a, *y = b;
+    if (x->schedules != y->schedules)
+        return (x->schedules < y->schedules) - (x->schedules > y->schedules);
+    return strcmp(x->state, y->state);
+}
+
+rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_result *out, char *why,
+                  size_t why_len) {
+    if (!t || !t->run || !o || !out) {
+        WHY("nothing to explore");
+        return RL_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    if (o->search == RL_SEARCH_PCT && (o->depth == 0 || o->iterations == 0)) {
+        WHY("PCT needs a depth of at least 1 and at least one iteration");
+        return RL_EINVAL;
+    }
+    if (o->max_schedules == 0 || o->max_steps == 0) {
+        WHY("max_schedules and max_steps must be positive");
+        return RL_EINVAL;
+    }
+    rl__deviation *replay = NULL;
+    size_t nreplay = 0;
+    if (o->search == RL_SEARCH_REPLAY) {
+        rl_err e = rl__schedule_parse(o->replay, &replay, &nreplay, why, why_len);
+        if (e != RL_OK)
+            return e;
+    }
+    rl_err e = rl__sched_open(o->max_steps);
+    if (e != RL_OK) {
+        WHY("another exploration is running");
+        free(replay);
+        return e;
+    }
+    char scratch[512] = "";
+    search s = {.t = t, .o = o, .res = out, .why = why ? why : scratch,
+                .why_len = why ? why_len : sizeof scratch};
+    out->search = o->search;
+    uint64_t t0 = rl_platform_pthreads()->now_ns();
+    switch (o->search) {
+    case RL_SEARCH_BOUNDED: bounded_search(&s); break;
+    case RL_SEARCH_PCT: pct_search(&s); break;
+    case RL_SEARCH_REPLAY: {
+        rl__run r;
+        run_following(t, replay, nreplay, false, &r);
+        account(&s, &r);
+        break;
+    }
+    }
+    out->elapsed_ns = rl_platform_pthreads()->now_ns() - t0;
+    if (s.error == RL_OK && out->failed) {
+        size_t n = rl__schedule_deviations(s.fail_decisions, s.fail_n, NULL);
+        rl__deviation *d = malloc((n ? n : 1) * sizeof *d);
+        if (!d) {
+            s.error = RL_ENOMEM;
+        } else {
+            rl__schedule_deviations(s.fail_decisions, s.fail_n, d);
+            s.error = counterexample(t, d, n, &out->first);
+            if (s.error == RL_OK && o->minimize && o->search != RL_SEARCH_REPLAY) {
+                uint64_t m0 = rl_platform_pthreads()->now_ns();
+                n = minimize(t, d, n, out->first.kind);
+                s.error = counterexample(t, d, n, &out->minimized);
+                out->minimize_ns = rl_platform_pthreads()->now_ns() - m0;
+            }
+            free(d);
+        }
+    }
+    rl__sched_close();
+    free(s.fail_decisions);
+    free(replay);
+    if (out->nstates > 1)
+        qsort(out->states, out->nstates, sizeof *out->states, cmp_states);
+    if (s.error != RL_OK) {
+        rl_explore_result_free(out);
+        return s.error;
+    }
+    return RL_OK;
+}

@@ -1,0 +1,176 @@
+/* lockstep.c - the lockstep gate (see racelab/lockstep.h).
+ *
+ * The gate keeps a state per participant. "Quiescent" means every
+ * participant is stuck: parked, finished, waiting on a condition, yielding,
+ * or blocked on a mutex whose owner is itself parked or blocked (one that
+ * has not entered yet counts as running). Whenever a participant parks,
+ * blocks or leaves, the gate checks for quiescence and, if so, moves every
+ * PARKED participant back to RUNNING and wakes them.
+ * The gate's own mutex and condition are used through the pthreads table
+ * directly, below the wrapper, so its bookkeeping is invisible to itself. */
+#include "racelab/lockstep.h"
+
+#include <stdlib.h>
+
+typedef enum { RUNNING, PARKED, BLOCKED, DONE } pstate;
+
+typedef struct {
+    pstate state;
+    unsigned tid;         /* platform id of the participant's thread */
+    rl_mutex *waiting_on; /* BLOCKED in mutex_lock: on which mutex */
+} participant_t;
+
+struct rl_lockstep {
+    const rl_platform *inner;
+    const rl_platform *previous;
+    rl_platform table;
+    rl_mutex mu;
+    rl_cond changed;
+    size_t n;
+    participant_t p[];
+};
+
+static rl_lockstep *active; /* set while installed; see the contract */
+static _Thread_local long participant = -1;
+
+/* Whether participant i is stuck until a parked participant moves. A
+ * participant blocked on a mutex is stuck only while that mutex's owner is
+ * itself parked or blocked: a free mutex, or one held by a running thread,
+ * will be acquired without anybody's release. Waiting on a condition or
+ * yielding counts as stuck. */
+static bool stuck(const rl_lockstep *ls, size_t i) {
+    const participant_t *p = &ls->p[i];
+    if (p->state == PARKED || p->state == DONE)
+        return true;
+    if (p->state != BLOCKED)
+        return false;
+    if (!p->waiting_on)
+        return true;
+    unsigned owner = atomic_load_explicit(&p->waiting_on->owner, memory_order_relaxed);
+    for (size_t j = 0; owner != 0 && j < ls->n; j++)
+        if (j != i && ls->p[j].tid == owner)
+            return ls->p[j].state == PARKED || ls->p[j].state == BLOCKED;
+    return false;
+}
+
+static void release_if_quiescent(rl_lockstep *ls) {
+    for (size_t i = 0; i < ls->n; i++)
+        if (!stuck(ls, i))
+            return;
+    bool any = false;
+    for (size_t i = 0; i < ls->n; i++)
+        if (ls->p[i].state == PARKED) {
+            ls->p[i].state = RUNNING;
+            any = true;
+        }
+    if (any)
+        ls->inner->cond_broadcast(&ls->changed);
+}
+
+static void set_state(rl_lockstep *ls, size_t i, pstate s, rl_mutex *waiting_on) {
+    ls->inner->mutex_lock(&ls->mu);
+    ls->p[i].state = s;
+    ls->p[i].waiting_on = waiting_on;
+    if (s != RUNNING)
+        release_if_quiescent(ls);
+    ls->inner->mutex_unlock(&ls->mu);
+}
+
+static void wrapped_lock(rl_mutex *m) {
+    rl_lockstep *ls = active;
+    if (participant < 0 || ls->inner->mutex_trylock(m)) {
+        if (participant < 0)
+            ls->inner->mutex_lock(m);
+        return; /* a free mutex never counts as blocking */
+    }
+    set_state(ls, (size_t)participant, BLOCKED, m);
+    ls->inner->mutex_lock(m);
+    set_state(ls, (size_t)participant, RUNNING, NULL);
+}
+
+static void wrapped_wait(rl_cond *c, rl_mutex *m) {
+    rl_lockstep *ls = active;
+    if (participant < 0) {
+        ls->inner->cond_wait(c, m);
+        return;
+    }
+    set_state(ls, (size_t)participant, BLOCKED, NULL);
+    ls->inner->cond_wait(c, m);
+    set_state(ls, (size_t)participant, RUNNING, NULL);
+}
+
+/* A participant that yields is waiting for someone else (a spinlock
+ * waiter): count it as not running for the moment, like a blocked one. */
+static void wrapped_yield(void) {
+    rl_lockstep *ls = active;
+    if (participant < 0) {
+        ls->inner->yield();
+        return;
+    }
+    set_state(ls, (size_t)participant, BLOCKED, NULL);
+    ls->inner->yield();
+    set_state(ls, (size_t)participant, RUNNING, NULL);
+}
+
+rl_err rl_lockstep_begin(size_t participants, rl_lockstep **out) {
+    if (!out || participants == 0 || rl_platform_current() != rl_platform_pthreads())
+        return RL_EINVAL;
+    if (active)
+        return RL_EBUSY;
+    rl_lockstep *ls = calloc(1, sizeof *ls + participants * sizeof ls->p[0]);
+    if (!ls)
+        return RL_ENOMEM;
+    ls->inner = rl_platform_pthreads();
+    ls->n = participants;
+    rl_err e = rl_mutex_init(&ls->mu, "lockstep");
+    if (e == RL_OK && (e = rl_cond_init(&ls->changed, "lockstep")) != RL_OK)
+        rl_mutex_destroy(&ls->mu);
+    if (e != RL_OK) {
+        free(ls);
+        return e;
+    }
+    ls->table = *ls->inner;
+    ls->table.name = "lockstep";
+    ls->table.layout = ls->inner; /* objects stay pthreads objects */
+    ls->table.mutex_lock = wrapped_lock;
+    ls->table.cond_wait = wrapped_wait;
+    ls->table.yield = wrapped_yield;
+    active = ls;
+    ls->previous = rl_platform_install(&ls->table);
+    *out = ls;
+    return RL_OK;
+}
+
+void rl_lockstep_end(rl_lockstep *ls) {
+    if (!ls)
+        return;
+    rl_platform_install(ls->previous);
+    active = NULL;
+    rl_cond_destroy(&ls->changed);
+    rl_mutex_destroy(&ls->mu);
+    free(ls);
+}
+
+void rl_lockstep_enter(rl_lockstep *ls, size_t i) {
+    if (i >= ls->n)
+        rl_fatal("lockstep: participant %zu of %zu", i, ls->n);
+    participant = (long)i;
+    ls->inner->mutex_lock(&ls->mu);
+    ls->p[i].tid = ls->inner->thread_self();
+    ls->p[i].state = RUNNING;
+    ls->inner->mutex_unlock(&ls->mu);
+}
+
+void rl_lockstep_leave(rl_lockstep *ls, size_t i) {
+    participant = -1;
+    set_state(ls, i, DONE, NULL);
+}
+
+void rl_lockstep_park(rl_lockstep *ls, size_t i) {
+    ls->inner->mutex_lock(&ls->mu);
+    ls->p[i].state = PARKED;
+    release_if_quiescent(ls);
+    while (ls->p[i].state == PARKED)
+        ls->inner->cond_wait(&ls->changed, &ls->mu);
+    ls->inner->mutex_unlock(&ls->mu);
+}

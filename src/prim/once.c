@@ -1,0 +1,34 @@
+/* once.c - run a function exactly once, on the platform mutex. The mutex is
+ * held while fn runs, so every other caller blocks until fn has returned:
+ * nobody proceeds on a half-done initialisation. */
+#include "racelab/once.h"
+
+rl_err rl_once_init(rl_once *o, const char *name) {
+    if (!o)
+        return RL_EINVAL;
+    o->done = false;
+    return rl_mutex_init(&o->mu, name ? name : "once");
+}
+
+void rl_once_destroy(rl_once *o) { rl_mutex_destroy(&o->mu); }
+
+bool rl_once_do(rl_once *o, void (*fn)(void *arg), void *arg) {
+    if (!o || !fn)
+        rl_fatal("rl_once_do: NULL argument");
+    rl_mutex_lock(&o->mu);
+    bool ran = false;
+    if (!o->done) {
+        fn(arg);
+        o->done = true;
+        ran = true;
+    }
+    rl_mutex_unlock(&o->mu);
+    return ran;
+}
+
+bool rl_once_done(rl_once *o) {
+    rl_mutex_lock(&o->mu);
+    bool done = o->done;
+    rl_mutex_unlock(&o->mu);
+    return done;
+}

@@ -1,0 +1,115 @@
+/* scenario.c - the registry, outcome helpers and the forcing stage. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario_impl.h"
+
+static const rl_scenario *const registry[] = {
+    &rl__scenario_bill,
+    &rl__scenario_overdraft,
+    &rl__scenario_close,
+    &rl__scenario_idempotent,
+};
+
+#define NSCENARIOS (sizeof registry / sizeof registry[0])
+
+size_t rl_scenario_count(void) { return NSCENARIOS; }
+
+const rl_scenario *rl_scenario_at(size_t i) { return i < NSCENARIOS ? registry[i] : NULL; }
+
+const rl_scenario *rl_scenario_find(const char *name) {
+    for (size_t i = 0; name && i < NSCENARIOS; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+size_t rl_scenario_variant(const rl_scenario *s, const char *name) {
+    size_t v = 0;
+    while (name && v < s->nvariants && strcmp(s->variants[v].name, name) != 0)
+        v++;
+    return name ? v : s->nvariants;
+}
+
+rl_err rl_scenario_run(const rl_scenario *s, const char *variant, const rl_scenario_opts *opts,
+                       rl_outcome *out) {
+    if (!s || !out)
+        return RL_EINVAL;
+    memset(out, 0, sizeof *out);
+    size_t v = rl_scenario_variant(s, variant);
+    if (v == s->nvariants)
+        return RL_ENOENT;
+    rl_scenario_opts o = opts ? *opts : (rl_scenario_opts){0};
+#define DEFAULT(f)                                                                                 \
+    if (o.f == 0)                                                                                  \
+    o.f = s->defaults.f
+    DEFAULT(delay_ns);
+    DEFAULT(retries);
+    DEFAULT(threads);
+    DEFAULT(items);
+    DEFAULT(merchants);
+    DEFAULT(customers);
+#undef DEFAULT
+    return s->run(v, &o, out);
+}
+
+static void append(char *buf, size_t cap, const char *fmt, va_list ap) {
+    size_t len = strlen(buf);
+    if (len + 1 < cap)
+        vsnprintf(buf + len, cap - len, fmt, ap);
+}
+
+void rl_outcome_say(rl_outcome *out, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    append(out->story, sizeof out->story, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(out->story);
+    if (len + 1 < sizeof out->story)
+        strcat(out->story, "\n");
+}
+
+void rl_outcome_state(rl_outcome *out, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->state, sizeof out->state, fmt, ap);
+    va_end(ap);
+}
+
+void rl_outcome_verdict(rl_outcome *out, bool held, const char *fmt, ...) {
+    out->held = held;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->verdict, sizeof out->verdict, fmt, ap);
+    va_end(ap);
+}
+
+rl_err rl__stage_begin(rl__stage *st, const rl_scenario_opts *o, size_t participants) {
+    st->gate = NULL;
+    if (!o->force || rl_platform_current() != rl_platform_pthreads())
+        return RL_OK;
+    return rl_lockstep_begin(participants, &st->gate);
+}
+
+void rl__stage_end(rl__stage *st) {
+    rl_lockstep_end(st->gate);
+    st->gate = NULL;
+}
+
+void rl__stage_enter(rl__stage *st, size_t i) {
+    if (st->gate)
+        rl_lockstep_enter(st->gate, i);
+}
+
+void rl__stage_leave(rl__stage *st, size_t i) {
+    if (st->gate)
+        rl_lockstep_leave(st->gate, i);
+}
+
+void rl__stage_pause(rl__stage *st, size_t i, uint64_t ns) {
+    if (st->gate)
+        rl_lockstep_park(st->gate, i);
+    else if (ns > 0)
+        rl_sleep_ns(ns);
+}

@@ -1,0 +1,418 @@
+/* test_explore.c - layer 6: the explorer finds the failing interleavings,
+ * replays them, minimizes them, proves the fixes over every schedule
+ * within the bound, and reports deadlocks, misuse and livelocks. */
+#include "explore/explore_impl.h"
+#include "racelab/explore.h"
+#include "racelab/var.h"
+#include "testing.h"
+
+static rl_target target(const char *spec, unsigned merchants, unsigned customers) {
+    rl_scenario_opts so = {.merchants = merchants, .customers = customers};
+    rl_target t;
+    char why[256] = "";
+    if (rl_target_parse(spec, &so, &t, why, sizeof why) != RL_OK)
+        fail_msg("target %s: %s", spec, why);
+    return t;
+}
+
+static rl_explore_result explore(const rl_target *t, rl_explore_opts o) {
+    rl_explore_result r;
+    char why[512] = "";
+    rl_err e = rl_explore(t, &o, &r, why, sizeof why);
+    if (e != RL_OK)
+        fail_msg("explore %s: %s: %s", t->name, rl_strerror(e), why);
+    return r;
+}
+
+static const rl_trace_step *find_step(const rl_counterexample *c, const char *thread,
+                                      const char *op, const char *object, size_t from) {
+    for (size_t i = from; i < c->nsteps; i++)
+        if (strcmp(c->steps[i].thread_name, thread) == 0 && strcmp(c->steps[i].op, op) == 0 &&
+            strcmp(c->steps[i].object, object) == 0)
+            return &c->steps[i];
+    return NULL;
+}
+
+static bool has_state(const rl_explore_result *r, const char *state, bool held) {
+    for (size_t i = 0; i < r->nstates; i++)
+        if (strcmp(r->states[i].state, state) == 0)
+            return r->states[i].held == held;
+    return false;
+}
+
+/* ---- bill:racy, 2 merchants x 1 customer ---- */
+
+static void racy_found_replayed_and_read(void **state) {
+    (void)state;
+    rl_target t = target("bill:racy", 2, 1);
+    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    const rl_counterexample *c = &r.first;
+    assert_int_equal(c->kind, RL_FAIL_INVARIANT);
+    assert_int_equal(c->preemptions, 1); /* bounded search: the fewest there are */
+    assert_string_equal(c->outcome.state, "Dave=375");
+
+    /* the trace shows both reads before the writes, and marks the write
+     * that replaced the other merchant's */
+    const rl_trace_step *read1 = find_step(c, "Costco", "get", "Dave", 0);
+    const rl_trace_step *read2 = find_step(c, "Target", "get", "Dave", 0);
+    const rl_trace_step *write1 = find_step(c, "Costco", "set", "Dave", 0);
+    const rl_trace_step *write2 = find_step(c, "Target", "set", "Dave", 0);
+    assert_non_null(read1);
+    assert_non_null(read2);
+    assert_non_null(write1);
+    assert_non_null(write2);
+    unsigned last_read = read1->index > read2->index ? read1->index : read2->index;
+    assert_true(last_read < write1->index && last_read < write2->index);
+    const rl_trace_step *lost = write1->index > write2->index ? write1 : write2;
+    const rl_trace_step *first = lost == write1 ? write2 : write1;
+    assert_true(lost->marks & RL_MARK_LOST);
+    assert_false(first->marks & RL_MARK_LOST);
+    assert_int_equal(lost->overwrote, first->index);
+    assert_int_equal(lost->value, 375);
+
+    /* its schedule replays to the same failure */
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_REPLAY;
+    o.replay = c->schedule;
+    rl_explore_result again = explore(&t, o);
+    assert_true(again.failed);
+    assert_int_equal(again.schedules, 1);
+    assert_int_equal(again.first.kind, RL_FAIL_INVARIANT);
+    assert_string_equal(again.first.schedule, c->schedule);
+    assert_string_equal(again.first.outcome.state, "Dave=375");
+    assert_int_equal(again.first.nsteps, c->nsteps);
+    rl_explore_result_free(&again);
+    rl_explore_result_free(&r);
+}
+
+static void racy_reachable_states_exactly(void **state) {
+    (void)state;
+    rl_target t = target("bill:racy", 2, 1);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    o.preemptions = 20; /* beyond the longest schedule: nothing is cut */
+    rl_explore_result r = explore(&t, o);
+    assert_true(r.failed);
+    assert_true(r.exhaustive);
+    assert_true(r.complete);
+    assert_int_equal(r.pruned, 0);
+    /* Dave starts at 400 and both merchants bill -25: either both bills
+     * land, or one overwrites the other */
+    assert_int_equal(r.nstates, 2);
+    assert_true(has_state(&r, "Dave=350", true));
+    assert_true(has_state(&r, "Dave=375", false));
+    assert_int_equal(r.states[0].schedules + r.states[1].schedules, r.schedules);
+    rl_explore_result_free(&r);
+}
+
+/* ---- the fixes, over every schedule within the bound ---- */
+
+static void fixes_proved(void **state) {
+    (void)state;
+    static const char *fixes[] = {"mutex",   "staggered", "global",   "atomic",
+                                  "cas",     "trylock",   "processor"};
+    static const struct {
+        unsigned m, c;
+        const char *expected;
+    } cases[] = {{2, 2, "Dave=350 Susan=1400"}, {3, 2, "Dave=325 Susan=1500"}};
+    for (size_t f = 0; f < sizeof fixes / sizeof fixes[0]; f++)
+        for (size_t k = 0; k < 2; k++) {
+            char spec[32];
+            snprintf(spec, sizeof spec, "bill:%s", fixes[f]);
+            rl_target t = target(spec, cases[k].m, cases[k].c);
+            rl_explore_opts o = rl_explore_opts_default();
+            o.keep_going = true;
+            /* the processor's five threads and its channels make bound 2 at
+             * 3 x 2 more than three million schedules: bound 1 there */
+            if (strcmp(fixes[f], "processor") == 0 && cases[k].m == 3)
+                o.preemptions = 1;
+            rl_explore_result r = explore(&t, o);
+            if (r.failed)
+                fail_msg("%s %ux%u failed: %s (schedule %s)", spec, cases[k].m, cases[k].c,
+                         r.first.message, r.first.schedule);
+            assert_true(r.exhaustive);
+            assert_true(r.schedules > 1);
+            assert_int_equal(r.nstates, 1);
+            assert_string_equal(r.states[0].state, cases[k].expected);
+            assert_true(r.states[0].held);
+            rl_explore_result_free(&r);
+        }
+}
+
+/* ---- the chapter's patterns ---- */
+
+static void overdraft(void **state) {
+    (void)state;
+    rl_target racy = target("overdraft:racy", 0, 0);
+    rl_explore_result r = explore(&racy, rl_explore_opts_default());
+    assert_true(r.failed);
+    assert_int_equal(r.first.kind, RL_FAIL_INVARIANT);
+    assert_contains(r.first.outcome.state, "bought=Castle,Plants");
+    bool lost = false;
+    for (size_t i = 0; i < r.minimized.nsteps; i++)
+        lost |= (r.minimized.steps[i].marks & RL_MARK_LOST) != 0;
+    assert_true(lost);
+    rl_explore_result_free(&r);
+
+    rl_target cas = target("overdraft:cas", 0, 0);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    r = explore(&cas, o);
+    assert_false(r.failed);
+    assert_true(r.exhaustive);
+    /* one outcome: a purchase failed on a conflict, cleanly */
+    assert_true(has_state(&r, "bought=Castle failed=Plants balance=10", true) ||
+                has_state(&r, "bought=Plants failed=Castle balance=30", true));
+    rl_explore_result_free(&r);
+
+    static const char *fixes[] = {"overdraft:mutex", "overdraft:cas-retry"};
+    for (size_t i = 0; i < 2; i++) {
+        rl_target t = target(fixes[i], 0, 0);
+        r = explore(&t, o);
+        assert_false(r.failed);
+        assert_true(r.exhaustive);
+        rl_explore_result_free(&r);
+    }
+}
+
+static void close_double_release(void **state) {
+    (void)state;
+    static const char *racy[] = {"close:flag", "close:check-then-close"};
+    for (size_t i = 0; i < 2; i++) {
+        rl_target t = target(racy[i], 0, 0);
+        rl_explore_result r = explore(&t, rl_explore_opts_default());
+        if (!r.failed)
+            fail_msg("%s: no failure found", racy[i]);
+        assert_contains(r.first.message, "released twice");
+        bool marked = false;
+        for (size_t s = 0; s < r.minimized.nsteps; s++)
+            marked |= (r.minimized.steps[s].marks & RL_MARK_ERROR) != 0;
+        assert_true(marked);
+        rl_explore_result_free(&r);
+    }
+    static const char *fixes[] = {"close:mutex", "close:once"};
+    for (size_t i = 0; i < 2; i++) {
+        rl_target t = target(fixes[i], 0, 0);
+        rl_explore_opts o = rl_explore_opts_default();
+        o.keep_going = true;
+        rl_explore_result r = explore(&t, o);
+        if (r.failed)
+            fail_msg("%s: %s (schedule %s)", fixes[i], r.first.message, r.first.schedule);
+        assert_true(r.exhaustive);
+        rl_explore_result_free(&r);
+    }
+}
+
+static void deadlock(void **state) {
+    (void)state;
+    rl_target t = target("deadlock:opposite-order", 0, 0);
+    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    assert_int_equal(r.first.kind, RL_FAIL_DEADLOCK);
+    assert_contains(r.first.message, "transfer waits for lock audit held by report");
+    assert_contains(r.first.message, "report waits for lock accounts held by transfer");
+    unsigned stuck = 0;
+    for (size_t i = 0; i < r.first.nsteps; i++)
+        stuck += (r.first.steps[i].marks & RL_MARK_BLOCKED) != 0;
+    assert_true(stuck >= 2);
+    rl_explore_result_free(&r);
+
+    rl_target same = target("deadlock:same-order", 0, 0);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = 20;
+    r = explore(&same, o);
+    assert_false(r.failed);
+    assert_true(r.complete);
+    rl_explore_result_free(&r);
+}
+
+/* The minimized failure of the full exercise is as simple as the smallest. */
+static void minimized_five_by_five(void **state) {
+    (void)state;
+    rl_target small = target("bill:racy", 2, 1), full = target("bill:racy", 5, 5);
+    rl_explore_result rs = explore(&small, rl_explore_opts_default());
+    rl_explore_result rf = explore(&full, rl_explore_opts_default());
+    assert_true(rs.failed);
+    assert_true(rf.failed);
+    assert_non_null(rf.minimized.schedule);
+    assert_true(rf.minimized.preemptions <= rs.minimized.preemptions);
+    assert_true(rf.minimized.deviations <= rf.first.deviations);
+    bool lost = false;
+    for (size_t i = 0; i < rf.minimized.nsteps; i++)
+        if (rf.minimized.steps[i].marks & RL_MARK_LOST) {
+            lost = true;
+            assert_int_equal(rf.minimized.steps[i].op[0], 's'); /* a set */
+            assert_true(rf.minimized.steps[i].overwrote > 0);
+        }
+    assert_true(lost);
+    rl_explore_result_free(&rs);
+    rl_explore_result_free(&rf);
+}
+
+static void pct_is_repeatable(void **state) {
+    (void)state;
+    rl_target t = target("bill:racy", 2, 2);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_PCT;
+    o.seed = 7;
+    o.iterations = 300;
+    o.keep_going = true;
+    rl_explore_result a = explore(&t, o), b = explore(&t, o);
+    assert_true(a.failed);
+    assert_int_equal(a.schedules, 300);
+    assert_int_equal(a.schedules, b.schedules);
+    assert_int_equal(a.nstates, b.nstates);
+    for (size_t i = 0; i < a.nstates; i++) {
+        assert_string_equal(a.states[i].state, b.states[i].state);
+        assert_int_equal(a.states[i].schedules, b.states[i].schedules);
+    }
+    assert_string_equal(a.first.schedule, b.first.schedule);
+    assert_string_equal(a.minimized.schedule, b.minimized.schedule);
+    rl_explore_result_free(&a);
+    rl_explore_result_free(&b);
+}
+
+/* ---- misuse, livelock, errors ---- */
+
+static rl_err unlock_unheld(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    rl_mutex m;
+    rl_mutex_init(&m, "ledger");
+    rl_mutex_unlock(&m); /* fatal on real threads; a reported failure here */
+    rl_outcome_verdict(out, true, "unreachable");
+    return RL_OK;
+}
+
+static void misuse_is_reported(void **state) {
+    (void)state;
+    rl_target t = {.name = "unlock-unheld", .run = unlock_unheld};
+    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    assert_int_equal(r.first.kind, RL_FAIL_ERROR);
+    assert_contains(r.first.message, "unlocks mutex 'ledger' that nobody holds");
+    rl_explore_result_free(&r);
+}
+
+static rl_var never;
+static void spinner(void *arg) {
+    (void)arg;
+    while (rl_var_load(&never) == 0)
+        rl_yield();
+}
+
+static rl_err spin_forever(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    rl_var_init(&never, "never", 0);
+    rl_thread th;
+    rl_thread_create(&th, "spinner", spinner, NULL);
+    rl_thread_join(&th);
+    rl_outcome_verdict(out, true, "unreachable");
+    return RL_OK;
+}
+
+static void livelock_is_reported(void **state) {
+    (void)state;
+    rl_target t = {.name = "spin", .run = spin_forever};
+    rl_explore_opts o = rl_explore_opts_default();
+    o.max_steps = 500;
+    rl_explore_result r = explore(&t, o);
+    assert_true(r.failed);
+    assert_int_equal(r.first.kind, RL_FAIL_LIVELOCK);
+    rl_explore_result_free(&r);
+}
+
+static rl_err nested(const rl_target *t, rl_outcome *out) {
+    rl_explore_result r;
+    rl_explore_opts o = rl_explore_opts_default();
+    rl_err e = rl_explore(t->ctx, &o, &r, NULL, 0);
+    rl_outcome_verdict(out, e == RL_EBUSY, "a nested exploration answered %s", rl_errname(e));
+    rl_outcome_state(out, "%s", rl_errname(e));
+    return RL_OK;
+}
+
+static void bad_calls(void **state) {
+    (void)state;
+    rl_target t;
+    char why[256];
+    assert_int_equal(rl_target_parse("nope:racy", NULL, &t, why, sizeof why), RL_ENOENT);
+    assert_contains(why, "no scenario 'nope'");
+    assert_int_equal(rl_target_parse("bill:nope", NULL, &t, why, sizeof why), RL_ENOENT);
+    assert_contains(why, "has no variant 'nope'");
+    assert_int_equal(rl_target_parse("bill", NULL, &t, why, sizeof why), RL_ENOENT);
+    assert_int_equal(rl_target_parse(NULL, NULL, &t, why, sizeof why), RL_EINVAL);
+
+    rl_target racy = target("bill:racy", 2, 1);
+    rl_explore_result r;
+    rl_explore_opts o = rl_explore_opts_default();
+    assert_int_equal(rl_explore(NULL, &o, &r, why, sizeof why), RL_EINVAL);
+    o.search = RL_SEARCH_REPLAY;
+    o.replay = "3:";
+    assert_int_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
+    o.replay = "1:7"; /* parses, but there is no thread 7 */
+    assert_int_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_contains(why, "does not fit");
+    o = rl_explore_opts_default();
+    o.search = RL_SEARCH_PCT;
+    o.depth = 0;
+    assert_int_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
+
+    /* one exploration at a time */
+    rl_target outer = {.name = "nested", .run = nested, .ctx = &racy};
+    rl_explore_result nr = explore(&outer, rl_explore_opts_default());
+    assert_false(nr.failed);
+    assert_true(has_state(&nr, "RL_EBUSY", true));
+    rl_explore_result_free(&nr);
+}
+
+static void schedule_strings(void **state) {
+    (void)state;
+    rl__deviation *d;
+    size_t n;
+    assert_int_equal(rl__schedule_parse("9:2", &d, &n, NULL, 0), RL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].step, 8);
+    assert_int_equal(d[0].thread, 2);
+    free(d);
+    assert_int_equal(rl__schedule_parse(" 3:1, 10:0 ", &d, &n, NULL, 0), RL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(d[1].step, 9);
+    free(d);
+    assert_int_equal(rl__schedule_parse("-", &d, &n, NULL, 0), RL_OK);
+    assert_int_equal(n, 0);
+    static const char *bad[] = {"x", "3", "3:", "0:1", "3:64", "5:1,3:2", "3:1;", "3:1,", "-1:2"};
+    char why[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(rl__schedule_parse(bad[i], &d, &n, why, sizeof why), RL_EINVAL);
+        assert_contains(why, "schedule");
+    }
+    rl__decision dec[3] = {{.enabled = 3, .current = 0, .chosen = 0},
+                           {.enabled = 3, .current = 0, .chosen = 1},
+                           {.enabled = 6, .current = -1, .chosen = 1}};
+    unsigned k;
+    char *s = rl__schedule_encode(dec, 3, &k);
+    assert_string_equal(s, "2:1");
+    assert_int_equal(k, 1);
+    free(s);
+    s = rl__schedule_encode(dec, 1, &k);
+    assert_string_equal(s, "-");
+    free(s);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(racy_found_replayed_and_read),
+        cmocka_unit_test(racy_reachable_states_exactly),
+        cmocka_unit_test(fixes_proved),
+        cmocka_unit_test(overdraft),
+        cmocka_unit_test(close_double_release),
+        cmocka_unit_test(deadlock),
+        cmocka_unit_test(minimized_five_by_five),
+        cmocka_unit_test(pct_is_repeatable),
+        cmocka_unit_test(misuse_is_reported),
+        cmocka_unit_test(livelock_is_reported),
+        cmocka_unit_test(bad_calls),
+        cmocka_unit_test(schedule_strings),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
