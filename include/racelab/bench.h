@@ -14,6 +14,8 @@
  *
  * Concurrency contract: one benchmark at a time per process; it runs the
  * strategies on real threads (pthreads table).
+ *
+ * (Throughput is described below, with its options.)
  */
 #ifndef RACELAB_BENCH_H
 #define RACELAB_BENCH_H
@@ -64,6 +66,60 @@ rl_makespan_opts rl_makespan_opts_default(void);
 rl_err rl_bench_makespan(const rl_makespan_opts *o, rl_makespan_result *out, char *why,
                          size_t why_len);
 void rl_makespan_result_free(rl_makespan_result *r);
+
+/* Throughput: billing with no slow step, as fast as it goes. Each thread
+ * runs one merchant that bills accounts drawn from a seeded pool (uniform,
+ * or Zipf with exponent 0.99: a few hot accounts), window after window of
+ * 4096 bills, until the time is up. Every strategy runs through the bank;
+ * two references run on a flat array of balances: "plain", threads doing
+ * an unsynchronized read and write (wrong: the speed limit), and "serial",
+ * one thread doing the same (correct: the baseline). After the timing the
+ * expected balances are recomputed from exactly the bills applied and
+ * every row is checked. */
+typedef enum rl_skew { RL_SKEW_UNIFORM, RL_SKEW_ZIPF } rl_skew;
+
+typedef struct rl_throughput_opts {
+    const unsigned *threads; /* thread counts to run (default {1, 2}) */
+    size_t nthreads;
+    size_t accounts;  /* default 1,000,000 */
+    rl_skew skew;
+    uint64_t duration_ns; /* per row, default 1 s */
+    uint64_t seed;        /* default 1 */
+    const rl_strategy *const *strategies; /* NULL: every registered strategy */
+    size_t nstrategies;
+} rl_throughput_opts;
+
+typedef struct rl_throughput_row {
+    char name[32];
+    unsigned threads;
+    bool reference;  /* plain or serial, not a strategy */
+    bool promises;   /* promises correct balances */
+    bool correct;    /* every balance as expected after the run */
+    bool complete;   /* no bill was refused (else correctness cannot be judged) */
+    uint64_t bills;  /* applied */
+    uint64_t wrong_accounts, lost_updates, refused;
+    uint64_t elapsed_ns;
+    double per_second;
+    double x_plain;  /* against plain at the same thread count (NaN: not measured) */
+    double x_serial; /* against the single-thread serial loop */
+} rl_throughput_row;
+
+typedef struct rl_throughput_result {
+    size_t accounts;
+    rl_skew skew;
+    uint64_t duration_ns, seed;
+    uint64_t setup_ns;     /* opening the accounts */
+    size_t bank_bytes;     /* the bank holding them */
+    size_t nrows;
+    rl_throughput_row *rows; /* heap */
+    long best;               /* index of the fastest correct strategy row at the most threads */
+} rl_throughput_result;
+
+rl_throughput_opts rl_throughput_opts_default(void);
+rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *out, char *why,
+                           size_t why_len);
+void rl_throughput_result_free(rl_throughput_result *r);
+const char *rl_skew_name(rl_skew s);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,8 @@
  * methods. Nothing above this layer calls pthreads directly.
  *
  * Objects (rl_thread, rl_mutex, rl_cond) carry inline storage large enough
- * for any implementation and remember the table that initialised them.
+ * for any implementation and remember the object layout they were made
+ * with (the table itself, or for a wrapper the table it wraps).
  * They may be used under any table with the same object layout (a wrapper
  * such as the lockstep gate shares its inner table's layout); using one
  * under a table with another layout is a programming error and is fatal.

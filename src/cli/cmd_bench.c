@@ -2,6 +2,7 @@
  * against the best possible, in one run. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -168,6 +169,175 @@ static int makespan(int argc, char **argv) {
     return rc;
 }
 
+static bool parse_threads(const char *text, unsigned *out, size_t *n) {
+    *n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p || v == 0 || v > 64 || *n == 16 || (*end && *end != ','))
+            return false;
+        out[(*n)++] = (unsigned)v;
+        p = *end ? end + 1 : end;
+        if (*end == ',' && !*p)
+            return false;
+    }
+    return *n > 0;
+}
+
+static int throughput(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"threads", required_argument, NULL, 't'}, {"accounts", required_argument, NULL, 'a'},
+        {"skew", required_argument, NULL, 'k'},    {"seconds", required_argument, NULL, 'S'},
+        {"seed", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'J'},
+        {"csv", no_argument, NULL, 'V'},           {0}};
+    rl_throughput_opts o = rl_throughput_opts_default();
+    unsigned threads[16] = {1, 2};
+    size_t nthreads = 2;
+    bool json = false, csv = false;
+    uint64_t v;
+    opterr = 0;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 't':
+            if (!parse_threads(optarg, threads, &nthreads))
+                return rl_cli_usage_error("bench throughput", "--threads wants a list such as "
+                                                              "1,2,4 (each 1 to 64), not '%s'",
+                                          optarg);
+            break;
+        case 'a':
+            if (!rl_cli_parse_u64("bench throughput", "--accounts", optarg, 1, 100000000, &v))
+                return EXIT_USAGE;
+            o.accounts = v;
+            break;
+        case 'k':
+            if (strcmp(optarg, "uniform") == 0)
+                o.skew = RL_SKEW_UNIFORM;
+            else if (strcmp(optarg, "zipf") == 0)
+                o.skew = RL_SKEW_ZIPF;
+            else
+                return rl_cli_usage_error("bench throughput", "--skew is uniform or zipf, not '%s'",
+                                          optarg);
+            break;
+        case 'S': {
+            char *end;
+            double secs = strtod(optarg, &end);
+            if (end == optarg || *end || !(secs >= 0.01 && secs <= 600))
+                return rl_cli_usage_error("bench throughput", "--seconds wants a number from "
+                                                              "0.01 to 600, not '%s'",
+                                          optarg);
+            o.duration_ns = (uint64_t)(secs * 1e9);
+            break;
+        }
+        case 's':
+            if (!rl_cli_parse_u64("bench throughput", "--seed", optarg, 0, UINT64_MAX, &o.seed))
+                return EXIT_USAGE;
+            break;
+        case 'J': json = true; break;
+        case 'V': csv = true; break;
+        default:
+            return rl_cli_usage_error("bench throughput", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return rl_cli_usage_error("bench throughput", "unexpected argument '%s'", argv[optind]);
+    if (json && csv)
+        return rl_cli_usage_error("bench throughput", "--json or --csv, not both");
+    o.threads = threads;
+    o.nthreads = nthreads;
+    rl_throughput_result r;
+    char why[256] = "";
+    rl_err e = rl_bench_throughput(&o, &r, why, sizeof why);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab bench throughput: %s%s%s\n", rl_strerror(e), *why ? ": " : "",
+                why);
+        return EXIT_ERROR;
+    }
+    int rc = EXIT_HELD;
+    for (size_t i = 0; i < r.nrows; i++)
+        if (r.rows[i].promises && r.rows[i].complete && !r.rows[i].correct)
+            rc = EXIT_BROKEN;
+    char a[32], b[32];
+    if (csv) {
+        printf("name,threads,reference,promises,correct,complete,bills,elapsed_ns,per_second,"
+               "x_plain,x_serial,wrong_accounts,lost_updates,refused,accounts,skew\n");
+        for (size_t i = 0; i < r.nrows; i++) {
+            const rl_throughput_row *w = &r.rows[i];
+            printf("%s,%u,%d,%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%.0f,%.4f,%.4f,%" PRIu64 ",%" PRIu64
+                   ",%" PRIu64 ",%zu,%s\n",
+                   w->name, w->threads, w->reference, w->promises, w->correct, w->complete,
+                   w->bills, w->elapsed_ns, w->per_second, w->x_plain, w->x_serial,
+                   w->wrong_accounts, w->lost_updates, w->refused, r.accounts,
+                   rl_skew_name(r.skew));
+        }
+    } else if (json) {
+        rl_json j;
+        rl_json_init(&j, stdout);
+        rl_json_object(&j, NULL);
+        rl_json_uint(&j, "accounts", r.accounts);
+        rl_json_str(&j, "skew", rl_skew_name(r.skew));
+        rl_json_uint(&j, "duration_ns", r.duration_ns);
+        rl_json_uint(&j, "seed", r.seed);
+        rl_json_uint(&j, "setup_ns", r.setup_ns);
+        rl_json_uint(&j, "bank_bytes", r.bank_bytes);
+        rl_json_array(&j, "rows");
+        for (size_t i = 0; i < r.nrows; i++) {
+            const rl_throughput_row *w = &r.rows[i];
+            rl_json_object(&j, NULL);
+            rl_json_str(&j, "name", w->name);
+            rl_json_uint(&j, "threads", w->threads);
+            rl_json_bool(&j, "reference", w->reference);
+            rl_json_bool(&j, "promises_correct", w->promises);
+            rl_json_bool(&j, "correct", w->correct);
+            rl_json_bool(&j, "complete", w->complete);
+            rl_json_uint(&j, "bills", w->bills);
+            rl_json_uint(&j, "elapsed_ns", w->elapsed_ns);
+            rl_json_double(&j, "per_second", w->per_second);
+            rl_json_double(&j, "x_plain", w->x_plain);
+            rl_json_double(&j, "x_serial", w->x_serial);
+            rl_json_uint(&j, "wrong_accounts", w->wrong_accounts);
+            rl_json_uint(&j, "lost_updates", w->lost_updates);
+            rl_json_uint(&j, "refused", w->refused);
+            rl_json_end(&j, '}');
+        }
+        rl_json_end(&j, ']');
+        rl_json_str(&j, "best", r.best >= 0 ? r.rows[r.best].name : NULL);
+        rl_json_end(&j, '}');
+    } else {
+        printf("throughput: %zu accounts, %s, %s per row, seed %" PRIu64 "\n", r.accounts,
+               rl_skew_name(r.skew), ms(r.duration_ns, a, sizeof a), r.seed);
+        printf("bank set-up: %zu accounts opened in %s, %.1f MB\n\n", r.accounts,
+               ms(r.setup_ns, b, sizeof b), (double)r.bank_bytes / (1024.0 * 1024.0));
+        printf("%s%-10s %7s  %-8s %12s %9s %9s%s\n", rl_cli_bold(), "name", "threads", "result",
+               "bills/s", "x plain", "x serial", rl_cli_reset());
+        for (size_t i = 0; i < r.nrows; i++) {
+            const rl_throughput_row *w = &r.rows[i];
+            const char *verdict = !w->complete ? "REFUSED" : w->correct ? "correct" : "WRONG";
+            char xp[16] = "-";
+            if (w->x_plain == w->x_plain)
+                snprintf(xp, sizeof xp, "%.3f", w->x_plain);
+            printf("%-10s %7u  %s%-8s%s %12.3e %9s %9.3f", w->name, w->threads,
+                   w->correct ? rl_cli_green() : rl_cli_red(), verdict, rl_cli_reset(),
+                   w->per_second, xp, w->x_serial);
+            if (!w->correct && w->complete)
+                printf("  (%" PRIu64 " accounts wrong)", w->wrong_accounts);
+            if (w->reference)
+                printf("  [%s]", w->threads == 1 && strcmp(w->name, "serial") == 0
+                                     ? "reference: one thread, no synchronization"
+                                     : "reference: unsynchronized, the speed limit");
+            putchar('\n');
+        }
+        if (r.best >= 0)
+            printf("\nbest correct strategy at %u threads: %s, %.3f x plain, %.3f x serial\n",
+                   r.rows[r.best].threads, r.rows[r.best].name, r.rows[r.best].x_plain,
+                   r.rows[r.best].x_serial);
+    }
+    rl_throughput_result_free(&r);
+    return rc;
+}
+
 int rl_cmd_bench(int argc, char **argv) {
     if (argc < 2 || rl_cli_wants_help(argc, argv)) {
         print_help();
@@ -175,5 +345,7 @@ int rl_cmd_bench(int argc, char **argv) {
     }
     if (strcmp(argv[1], "makespan") == 0)
         return makespan(argc - 1, argv + 1);
+    if (strcmp(argv[1], "throughput") == 0)
+        return throughput(argc - 1, argv + 1);
     return rl_cli_usage_error("bench", "unknown benchmark '%s' (makespan or throughput)", argv[1]);
 }

@@ -246,7 +246,8 @@ static void enqueue(bounded *b, size_t step, uint8_t alt) {
         b->oom = true;
         return;
     }
-    memcpy(p, b->choices, step);
+    if (step)
+        memcpy(p, b->choices, step);
     p[step] = alt;
     q->items[q->n++] = (work){.choices = p, .len = (uint32_t)(step + 1)};
 }

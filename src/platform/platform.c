@@ -36,9 +36,12 @@ static const rl_platform *layout_of(const rl_platform *p) {
     return p;
 }
 
+/* owner is the layout an object was made with (see rl_mutex_init); a
+ * wrapper table may be gone by the time the object is used again, its
+ * layout's table is not. */
 static const rl_platform *checked(const rl_platform *owner, const char *what, const char *name) {
     const rl_platform *p = rl_platform_current();
-    if (owner != p && (!owner || layout_of(owner) != layout_of(p)))
+    if (owner != layout_of(p))
         rl_fatal("%s '%s' was initialised under platform '%s' but is used under '%s'", what,
                  name ? name : "?", owner ? owner->name : "(none: not initialised)", p->name);
     return p;
@@ -50,7 +53,7 @@ rl_err rl_thread_create(rl_thread *t, const char *name, rl_thread_fn fn, void *a
     if (!t || !fn)
         return RL_EINVAL;
     const rl_platform *p = rl_platform_current();
-    t->plat = p;
+    t->plat = layout_of(p);
     t->name = name ? name : "thread";
     t->id = 0;
     rl_err e = p->thread_create(t, fn, arg);
@@ -77,7 +80,7 @@ rl_err rl_mutex_init(rl_mutex *m, const char *name) {
     if (!m)
         return RL_EINVAL;
     const rl_platform *p = rl_platform_current();
-    m->plat = p;
+    m->plat = layout_of(p);
     m->name = name ? name : "mutex";
     atomic_init(&m->owner, 0);
     rl_err e = p->mutex_init(m);
@@ -145,7 +148,7 @@ rl_err rl_cond_init(rl_cond *c, const char *name) {
     if (!c)
         return RL_EINVAL;
     const rl_platform *p = rl_platform_current();
-    c->plat = p;
+    c->plat = layout_of(p);
     c->name = name ? name : "cond";
     rl_err e = p->cond_init(c);
     if (e != RL_OK)

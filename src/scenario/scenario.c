@@ -10,6 +10,9 @@ static const rl_scenario *const registry[] = {
     &rl__scenario_overdraft,
     &rl__scenario_close,
     &rl__scenario_idempotent,
+    &rl__scenario_locker,
+    &rl__scenario_trylock,
+    &rl__scenario_processor,
 };
 
 #define NSCENARIOS (sizeof registry / sizeof registry[0])
