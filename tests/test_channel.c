@@ -340,6 +340,63 @@ static rl_err send_vs_close(const rl_target *t, rl_outcome *out) {
     return RL_OK;
 }
 
+/* A rendezvous send returns only once its element was taken: right after
+ * the (only) send returns, nothing is left offered. */
+typedef struct {
+    rl_chan *ch;
+    size_t left_after_send;
+} lone_sender;
+
+static void send_then_look(void *arg) {
+    lone_sender *l = arg;
+    int v = 1;
+    if (rl_chan_send(l->ch, &v) == RL_OK)
+        l->left_after_send = rl_chan_len(l->ch);
+}
+
+static rl_err send_completes_on_take(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    lone_sender l = {0};
+    rl_err e = rl_chan_create(sizeof(int), 0, "meet", &l.ch);
+    if (e != RL_OK)
+        return e;
+    rl_thread s;
+    rl_thread_create(&s, "sender", send_then_look, &l);
+    int x;
+    rl_err r = rl_chan_recv(l.ch, &x);
+    rl_thread_join(&s);
+    rl_chan_destroy(l.ch);
+    rl_outcome_state(out, "left=%zu", l.left_after_send);
+    rl_outcome_verdict(out, r == RL_OK && l.left_after_send == 0,
+                       "the send returned with %zu element(s) still offered", l.left_after_send);
+    return RL_OK;
+}
+
+/* close wakes a receiver blocked on an empty channel: if it did not, the
+ * explorer would find every thread stuck, a deadlock. */
+static void recv_one(void *arg) {
+    int x;
+    *(rl_err *)((void **)arg)[1] = rl_chan_recv(((void **)arg)[0], &x);
+}
+
+static rl_err close_wakes_receiver(const rl_target *t, rl_outcome *out) {
+    rl_chan *ch;
+    rl_err e = rl_chan_create(sizeof(int), (size_t)(uintptr_t)t->ctx, "empty", &ch);
+    if (e != RL_OK)
+        return e;
+    rl_err got = RL_EBUSY;
+    void *arg[2] = {ch, &got};
+    rl_thread r, c;
+    rl_thread_create(&r, "receiver", recv_one, arg);
+    rl_thread_create(&c, "closer", close_it, ch);
+    rl_thread_join(&r);
+    rl_thread_join(&c);
+    rl_chan_destroy(ch);
+    rl_outcome_state(out, "recv=%s", rl_errname(got));
+    rl_outcome_verdict(out, got == RL_ECLOSED, "the receiver got %s", rl_errname(got));
+    return RL_OK;
+}
+
 static void every_schedule(void **state) {
     (void)state;
     struct {
@@ -352,6 +409,9 @@ static void every_schedule(void **state) {
         {"two senders, capacity 1", two_senders, 1, 2},
         {"send vs close, rendezvous", send_vs_close, 0, 2},
         {"send vs close, capacity 1", send_vs_close, 1, 2},
+        {"rendezvous send completes on take", send_completes_on_take, 0, 1},
+        {"close wakes a receiver, rendezvous", close_wakes_receiver, 0, 1},
+        {"close wakes a receiver, capacity 2", close_wakes_receiver, 2, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rl_target t = {.run = cases[i].run, .ctx = (void *)(uintptr_t)cases[i].cap};
