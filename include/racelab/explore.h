@@ -90,6 +90,7 @@ typedef struct rl_explore_opts {
     uint64_t max_steps;     /* a schedule longer than this fails as a livelock (default 100,000) */
     bool keep_going;        /* do not stop at the first failure; count every reachable state */
     bool minimize;          /* shrink the first failure */
+    bool record;            /* replay: keep the trace in `first` even without a failure */
 } rl_explore_opts;
 
 /* Bounded search, bound 2, minimizing, stopping at the first failure. */
@@ -110,7 +111,8 @@ enum {
     RL_MARK_LOST = 1u << 0,    /* a write over a value its writer never read */
     RL_MARK_ERROR = 1u << 1,   /* the target reported an error here */
     RL_MARK_PREEMPT = 1u << 2, /* a thread that could go on was switched out before this step */
-    RL_MARK_BLOCKED = 1u << 3  /* deadlock: where this thread is stuck */
+    RL_MARK_BLOCKED = 1u << 3, /* deadlock: where this thread is stuck */
+    RL_MARK_REFUSED = 1u << 4  /* an access that changed nothing (a failed compare-and-set) */
 };
 
 typedef struct rl_trace_step {

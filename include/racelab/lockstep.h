@@ -13,7 +13,8 @@
  * and the same strategy with its lock or atomic removed fails, always.
  *
  * The gate learns who is blocked by wrapping the platform table: begin
- * installs a table that forwards to the pthreads table and marks the
+ * installs a table that forwards to the installed one (pthreads, or a
+ * wrapper of it) and marks the
  * caller blocked around mutex_lock, cond_wait and yield (a spinning waiter
  * yields between attempts).
  *
@@ -34,8 +35,9 @@ extern "C" {
 
 typedef struct rl_lockstep rl_lockstep;
 
-/* Install a gate for `participants` threads over the pthreads table.
- * RL_EINVAL if the installed table is not pthreads or participants is 0. */
+/* Install a gate for `participants` threads over the installed table.
+ * RL_EINVAL if that table does not use the pthreads object layout (the
+ * explorer's, say) or participants is 0; RL_EBUSY if a gate is installed. */
 rl_err rl_lockstep_begin(size_t participants, rl_lockstep **out);
 /* Uninstall (restoring the previous table) and free. */
 void rl_lockstep_end(rl_lockstep *ls);

@@ -135,6 +135,9 @@ struct rl_platform {
 /* The default table: pthreads, nanosleep, CLOCK_MONOTONIC. */
 const rl_platform *rl_platform_pthreads(void);
 
+/* The table whose object layout p uses: p itself, or what it wraps. */
+const rl_platform *rl_platform_layout(const rl_platform *p);
+
 /* The installed table (the default until another is installed). */
 const rl_platform *rl_platform_current(void);
 

@@ -45,5 +45,6 @@ int rl_cmd_bill(int argc, char **argv);
 int rl_cmd_scenario(int argc, char **argv);
 int rl_cmd_explore(int argc, char **argv);
 int rl_cmd_bench(int argc, char **argv);
+int rl_cmd_trace(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct verb {
     {"scenario", rl_cmd_scenario, "the chapter's race patterns: list them, run one and check it"},
     {"explore", rl_cmd_explore, "search every interleaving: find the failing one, replay it, prove fixes"},
     {"bench", rl_cmd_bench, "what each fix costs: makespan and throughput against the best possible"},
+    {"trace", rl_cmd_trace, "draw one run: a lane per merchant, lost updates in red (--svg)"},
 };
 
 static void usage(FILE *f) {

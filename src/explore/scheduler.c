@@ -560,6 +560,7 @@ static void ex_access_end(rl_access *a) {
         s->overwrote = (unsigned)last_write_step(a);
     }
     if (a->result != RL_OK) {
+        s->marks |= RL_MARK_REFUSED;
         char text[64];
         snprintf(text, sizeof text, "%s", rl_strerror(a->result));
         append_note(s, text);

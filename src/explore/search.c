@@ -598,6 +598,8 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
             free(d);
         }
     }
+    if (s.error == RL_OK && !out->failed && o->search == RL_SEARCH_REPLAY && o->record)
+        s.error = counterexample(t, replay, nreplay, &out->first);
     rl__sched_close();
     free(s.fail_decisions);
     free(replay);

@@ -36,6 +36,8 @@ static const rl_platform *layout_of(const rl_platform *p) {
     return p;
 }
 
+const rl_platform *rl_platform_layout(const rl_platform *p) { return layout_of(p); }
+
 /* owner is the layout an object was made with (see rl_mutex_init); a
  * wrapper table may be gone by the time the object is used again, its
  * layout's table is not. */

@@ -113,14 +113,17 @@ static void wrapped_yield(void) {
 }
 
 rl_err rl_lockstep_begin(size_t participants, rl_lockstep **out) {
-    if (!out || participants == 0 || rl_platform_current() != rl_platform_pthreads())
+    /* over real threads only (pthreads, or a wrapper of it such as the
+     * timeline recorder, which then stays underneath and sees everything) */
+    if (!out || participants == 0 ||
+        rl_platform_layout(rl_platform_current()) != rl_platform_pthreads())
         return RL_EINVAL;
     if (active)
         return RL_EBUSY;
     rl_lockstep *ls = calloc(1, sizeof *ls + participants * sizeof ls->p[0]);
     if (!ls)
         return RL_ENOMEM;
-    ls->inner = rl_platform_pthreads();
+    ls->inner = rl_platform_current();
     ls->n = participants;
     rl_err e = rl_mutex_init(&ls->mu, "lockstep");
     if (e == RL_OK && (e = rl_cond_init(&ls->changed, "lockstep")) != RL_OK)
