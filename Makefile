@@ -2,6 +2,7 @@
 #   make demo   install what is missing, build, run `racelab demo`
 #   make test   install what is missing, then build and run every test in
 #               three builds: plain, ThreadSanitizer, Address+UB sanitizers
+#   make bench  both benchmarks, CSV and charts into bench/results/
 # Each build lives in its own folder under build/.
 
 # python3 and bsdutils (script) are used by the command-line tests.
@@ -9,7 +10,7 @@ DEPS      := cmake make gcc libc6-dev libcmocka-dev uthash-dev python3 bsdutils
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test test-plain test-thread test-address clean
+.PHONY: all deps build demo test test-plain test-thread test-address bench clean
 
 all: build
 
@@ -31,6 +32,12 @@ test: test-plain test-thread test-address
 test-plain test-thread test-address: test-%: deps build/%/Makefile
 	cmake --build build/$* -j $(JOBS)
 	ctest --test-dir build/$* --output-on-failure -j $(JOBS)
+
+# Both benchmarks with fixed parameters: CSV and charts into bench/results/
+# (a few minutes; gnuplot is installed for the charts).
+bench: build
+	@scripts/install-deps.sh gnuplot-nox
+	bench/run.sh build/plain/racelab
 
 clean:
 	rm -rf build
