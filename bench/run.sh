@@ -26,6 +26,10 @@ for skew in uniform zipf; do
         --seed 1 --csv >"$out/throughput-$skew.csv"
 done
 
+echo "explorer speed ..."
+"$RL" bench explore --csv >"$out/explore.csv"
+cat "$out/explore.csv"
+
 gnuplot -e "results='$out'" "$here/makespan.gp"
 gnuplot -e "results='$out'" "$here/throughput.gp"
 echo "wrote $out: CSV files, makespan.png, throughput.png"

@@ -121,6 +121,24 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
 void rl_throughput_result_free(rl_throughput_result *r);
 const char *rl_skew_name(rl_skew s);
 
+/* The explorer's own speed: complete schedules per second on whole
+ * bounded searches of bill:racy and bill:mutex at 2 x 2 (each search
+ * repeated until `duration_ns` has passed), and the time the bounded search
+ * takes to find bill:racy's first failure at 5 x 5 (searching only, not
+ * minimizing), over `repeats` runs. */
+typedef struct rl_explorer_bench {
+    uint64_t duration_ns; /* default 1 s */
+    unsigned repeats;     /* default 20 */
+    struct {
+        uint64_t schedules, elapsed_ns;
+        double per_second;
+    } racy, mutex; /* 2 x 2, every schedule within 2 preemptions */
+    uint64_t first_failure_median_ns, first_failure_max_ns; /* 5 x 5 */
+    uint64_t first_failure_schedules;
+} rl_explorer_bench;
+
+rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@ static void print_help(void) {
            "       racelab bench throughput [--threads 1,2,4] [--accounts N]\n"
            "                              [--skew uniform|zipf] [--seconds S] [--seed N]\n"
            "                              [--json | --csv]\n"
+           "       racelab bench explore [--csv]\n"
            "\n"
            "makespan: M merchants bill C customers each (default 5 x 5), every bill with a\n"
            "slow step S (default 10ms). Every strategy runs once, concurrently, after one\n"
@@ -26,6 +27,10 @@ static void print_help(void) {
            "throughput: billing with no slow step: bills per second for every strategy at\n"
            "each thread count, plus an unsynchronized plain update (wrong: the speed limit)\n"
            "and a single-thread loop; each result checked for lost bills after the timing.\n"
+           "\n"
+           "explore: the explorer's speed: schedules per second on whole searches of\n"
+           "bill:racy and bill:mutex at 2 x 2, and the time to bill:racy's first failure\n"
+           "at 5 x 5.\n"
            "\n"
            "Exit status: 0 when every strategy that promises correct balances gave them,\n"
            "1 when one did not, 2 for bad usage, 3 if the benchmark could not run.\n");
@@ -341,14 +346,56 @@ static int throughput(int argc, char **argv) {
     return rc;
 }
 
-int rl_cmd_bench(int argc, char **argv) {
-    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
-        print_help();
-        return argc < 2 ? EXIT_USAGE : EXIT_HELD;
+static int explorer(int argc, char **argv) {
+    bool csv = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--csv") == 0)
+            csv = true;
+        else
+            return rl_cli_usage_error("bench explore", "unexpected argument '%s'", argv[i]);
     }
+    rl_explorer_bench b = {0};
+    char why[256] = "";
+    rl_err e = rl_bench_explorer(&b, why, sizeof why);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab bench explore: %s: %s\n", rl_strerror(e), why);
+        return EXIT_ERROR;
+    }
+    char a[32], c[32];
+    if (csv) {
+        printf("measure,value,unit\n");
+        printf("racy_2x2_schedules_per_second,%.0f,1/s\n", b.racy.per_second);
+        printf("mutex_2x2_schedules_per_second,%.0f,1/s\n", b.mutex.per_second);
+        printf("racy_5x5_first_failure_median,%" PRIu64 ",ns\n", b.first_failure_median_ns);
+        printf("racy_5x5_first_failure_max,%" PRIu64 ",ns\n", b.first_failure_max_ns);
+        printf("racy_5x5_first_failure_schedules,%" PRIu64 ",1\n", b.first_failure_schedules);
+        return EXIT_HELD;
+    }
+    printf("explorer speed (complete schedules, whole bounded searches, 2 preemptions)\n");
+    printf("  bill:racy  2 x 2: %10.0f schedules/s (%" PRIu64 " schedules)\n", b.racy.per_second,
+           b.racy.schedules);
+    printf("  bill:mutex 2 x 2: %10.0f schedules/s (%" PRIu64 " schedules)\n", b.mutex.per_second,
+           b.mutex.schedules);
+    printf("  bill:racy  5 x 5: first failure after %" PRIu64 " schedules in %s (median of 20; "
+           "slowest %s)\n",
+           b.first_failure_schedules, ms(b.first_failure_median_ns, a, sizeof a),
+           ms(b.first_failure_max_ns, c, sizeof c));
+    return EXIT_HELD;
+}
+
+int rl_cmd_bench(int argc, char **argv) {
+    if (rl_cli_wants_help(argc, argv)) {
+        print_help();
+        return EXIT_HELD;
+    }
+    if (argc < 2)
+        return rl_cli_usage_error("bench", "which benchmark? makespan, throughput or explore");
     if (strcmp(argv[1], "makespan") == 0)
         return makespan(argc - 1, argv + 1);
     if (strcmp(argv[1], "throughput") == 0)
         return throughput(argc - 1, argv + 1);
-    return rl_cli_usage_error("bench", "unknown benchmark '%s' (makespan or throughput)", argv[1]);
+    if (strcmp(argv[1], "explore") == 0)
+        return explorer(argc - 1, argv + 1);
+    return rl_cli_usage_error("bench", "unknown benchmark '%s' (makespan, throughput or explore)",
+                              argv[1]);
 }

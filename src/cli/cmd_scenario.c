@@ -262,16 +262,12 @@ static int run(int argc, char **argv) {
 }
 
 int rl_cmd_scenario(int argc, char **argv) {
-    if (argc < 2) {
-        if (argc == 1) {
-            print_help();
-            return EXIT_USAGE;
-        }
-    }
     if (rl_cli_wants_help(argc, argv)) {
         print_help();
         return EXIT_HELD;
     }
+    if (argc < 2)
+        return rl_cli_usage_error("scenario", "which action? list or run");
     if (strcmp(argv[1], "list") == 0)
         return list(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)

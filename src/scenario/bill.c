@@ -61,8 +61,9 @@ static rl_err run_bill(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
             for (size_t c = 0; c < r.ncustomers; c++)
                 wrong += r.rows[c].final != r.rows[c].expected;
             rl_outcome_verdict(out, false, "%zu of %zu balances are wrong: %" PRIu64
-                                           " lost updates, %" PRIu64 " refused bills",
-                               wrong, r.ncustomers, r.lost_updates, r.failed);
+                                           " lost update%s, %" PRIu64 " refused bill%s",
+                               wrong, r.ncustomers, r.lost_updates,
+                               r.lost_updates == 1 ? "" : "s", r.failed, r.failed == 1 ? "" : "s");
         }
         rl_run_result_free(&r);
     }

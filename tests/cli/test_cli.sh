@@ -129,6 +129,92 @@ else
     failures=$((failures + 1))
 fi
 
+# ---- scenarios ----
+expect 0 "scenario list" -- scenario list
+for sc in bill overdraft close idempotent locker trylock processor; do
+    has "$out" "^$sc " "scenario $sc listed"
+done
+expect 0 "scenario list json" -- scenario list --json
+json_check 'len(d) == 7 and any(v["name"] == "racy" and not v["correct"] for s in d for v in s["variants"])' "scenario list json"
+expect 1 "forced overdraft racy" -- scenario run overdraft --variant racy --force
+has "$out" 'INVARIANT BROKEN' "overdraft racy verdict"
+expect 0 "forced overdraft mutex" -- scenario run overdraft --variant mutex --force
+has "$out" 'invariant held' "overdraft mutex verdict"
+expect 1 "forced close, all variants, json" -- scenario run close --force --json
+json_check 'not d["all_held"] and [v["held"] for v in d["variants"]] == [False, False, True, True]' "close variants"
+expect 1 "histogram of a forced racy variant" -- scenario run idempotent --variant check-then-run --force --runs 3
+has "$out" '3 runs, 1 distinct final state, invariant broken in 3' "idempotent histogram"
+expect 0 "trylock forced" -- scenario run trylock --variant trylock --force --delay 1ms
+has "$out" 'state: success=1 busy=3' "one call through"
+for args in "scenario" "scenario frob" "scenario run" "scenario run nope" "scenario run overdraft --variant nope" \
+    "scenario run overdraft --threads 0" "scenario list extra"; do
+    # shellcheck disable=SC2086
+    expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
+done
+expect 2 "variant choices" -- scenario run overdraft --variant nope
+has "$err" "one of: racy, mutex, cas, cas-retry" "variant choices"
+
+# ---- explorer ----
+expect 0 "explore list" -- explore --list
+has "$out" 'bill:racy' "targets listed"
+has "$out" 'deadlock:opposite-order' "deadlock target listed"
+expect 1 "explore racy 2x1" -- explore bill:racy --merchants 2 --customers 1
+has "$out" 'LOST UPDATE: replaced the write of step' "lost update marked"
+has "$out" '^schedule: [0-9]+:[0-9]+$' "schedule printed"
+schedule=$(sed -n 's/^schedule: //p' "$out" | head -1)
+expect 1 "replay" -- explore bill:racy --merchants 2 --customers 1 --replay "$schedule"
+has "$out" 'final state: Dave=375' "replay reaches the same state"
+expect 0 "explore mutex proof" -- explore bill:mutex
+has "$out" 'no failure.*exhaustive within 2 preemptions' "mutex proof"
+expect 0 "complete proof" -- explore deadlock:same-order --preemptions 10
+has "$out" 'complete, every schedule of this case was explored' "complete"
+expect 1 "deadlock found" -- explore deadlock:opposite-order
+has "$out" 'deadlock: .*waits for lock' "deadlock explained"
+expect 1 "explore json" -- explore overdraft:racy --json
+json_check 'd["failed"] and d["failure"]["kind"] == "invariant broken" and any(s.get("lost_update") for s in d["minimized"]["trace"])' "explore json"
+expect 1 "pct a" -- explore bill:racy --pct --seed 3 --iterations 50 --all --json
+cp "$out" "$out.pct"
+expect 1 "pct b" -- explore bill:racy --pct --seed 3 --iterations 50 --all --json
+if ! python3 -c "
+import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+sys.exit(0 if a['final_states']==b['final_states'] and a['failure']['schedule']==b['failure']['schedule'] else 1)" "$out.pct" "$out"; then
+    echo "FAIL: PCT with the same seed gave different results"; failures=$((failures + 1))
+fi
+rm -f "$out.pct"
+for args in "explore" "explore nope:racy" "explore bill" "explore bill:racy --replay 3:" \
+    "explore bill:racy --replay 1:9" "explore bill:racy --pct --replay -" "explore bill:racy --depth 3" \
+    "explore bill:racy --pct --preemptions 1" "explore bill:racy --merchants 9" "explore --list x"; do
+    # shellcheck disable=SC2086
+    expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
+done
+
+# ---- benchmarks ----
+expect 0 "makespan csv" -- bench makespan --merchants 2 --customers 2 --delay 1ms --csv
+has "$out" '^strategy,promises,correct,holds_lock,wall_ns' "makespan csv header"
+has "$out" '^serial,1,1,' "serial row correct"
+expect 0 "throughput json" -- bench throughput --threads 1,2 --accounts 1000 --seconds 0.05 --json
+json_check 'd["accounts"] == 1000 and all(r["correct"] for r in d["rows"] if r["promises_correct"]) and d["best"] is not None' "throughput json"
+for args in "bench" "bench frob" "bench explore x" "bench makespan --delay 0" "bench throughput --threads 0" \
+    "bench throughput --threads 1,,2" "bench throughput --skew flat" "bench throughput --seconds 0" \
+    "bench makespan --json --csv"; do
+    # shellcheck disable=SC2086
+    expect 2 "bad usage '$args'" -- $args
+done
+
+# ---- trace ----
+expect 1 "trace racy forced" -- trace --lockstep --delay 0
+has "$out" 'LOST UPDATE: replaced' "trace lost updates"
+svg=$(mktemp --suffix .svg)
+expect 0 "trace mutex svg" -- trace --strategy mutex --lockstep --delay 0 --svg "$svg"
+grep -q '</svg>' "$svg" || { echo "FAIL: no svg written"; failures=$((failures + 1)); }
+expect 1 "trace replay svg" -- trace --replay "$schedule" --merchants 2 --customers 1 --svg "$svg"
+grep -q 'marker-end="url(#arrow)"' "$svg" || { echo "FAIL: replayed lost update not drawn"; failures=$((failures + 1)); }
+rm -f "$svg"
+for args in "trace --strategy nope" "trace --replay x" "trace --replay - --lockstep" "trace extra"; do
+    # shellcheck disable=SC2086
+    expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
+done
+
 if [ "$failures" -gt 0 ]; then
     echo "$failures CLI check(s) failed"
     exit 1
