@@ -81,10 +81,12 @@ static void mutex_fix(void **state) {
     (void)state;
     fix_holds_under_lockstep("mutex");
 }
-/* Under lockstep the staggered merchants never want the same customer at
- * once (that is its point), so this run cannot show its lock is needed;
- * the explorer's test (test_explore, fixes_proved) does, and fails when the
- * lock is removed. */
+/* Under lockstep the staggered merchants never read the same customer in
+ * the same round (that is its point), so the gate does not force a
+ * conflict: without the lock this run usually fails, when one merchant's
+ * next read overtakes a neighbour's write after a release, but only by
+ * timing. The test that fails every time the lock is removed is the
+ * explorer's (test_explore, fixes_proved). */
 static void staggered_fix(void **state) {
     (void)state;
     fix_holds_under_lockstep("staggered");

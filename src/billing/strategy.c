@@ -1,4 +1,5 @@
 /* strategy.c - the registry, the slow step and outcome counting. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/rng.h"
@@ -51,4 +52,43 @@ void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
         m->stats.first_error = e;
         m->stats.first_error_bill = bill;
     }
+}
+
+rl_err rl__read_wait_write(rl_merchant *m, size_t i) {
+    rl_money balance, next;
+    uint64_t version;
+    rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, &version);
+    if (e != RL_OK)
+        return e;
+    rl__slow_step(m, i);
+    if ((e = rl_money_add(balance, rl__amount(m, i), &next)) != RL_OK)
+        return e;
+    return rl_bank_set(m->bank, m->accts[i], next, version, NULL);
+}
+
+rl_err rl__locks_create(rl_billing *b, size_t n) {
+    rl__locks *l = malloc(sizeof *l + n * sizeof l->locks[0]);
+    if (!l)
+        return RL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = n == 1 ? "billing" : b->data->customers[i].name;
+        rl_err e = rl_mutex_init(&l->locks[i], name);
+        if (e != RL_OK) {
+            while (i-- > 0)
+                rl_mutex_destroy(&l->locks[i]);
+            free(l);
+            return e;
+        }
+    }
+    l->n = n;
+    b->shared = l;
+    return RL_OK;
+}
+
+void rl__locks_destroy(rl_billing *b) {
+    rl__locks *l = b->shared;
+    for (size_t i = 0; i < l->n; i++)
+        rl_mutex_destroy(&l->locks[i]);
+    free(l);
+    b->shared = NULL;
 }

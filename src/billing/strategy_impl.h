@@ -11,6 +11,20 @@ void rl__slow_step(rl_merchant *m, size_t bill);
 /* Count the outcome of one bill in m->stats. */
 void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e);
 
+/* One bill the naive way: read the balance, the slow step, write balance +
+ * amount with the version read. Racy on its own; correct when the caller
+ * holds a lock that every writer of that customer takes. */
+rl_err rl__read_wait_write(rl_merchant *m, size_t i);
+
+/* A lock per data-set customer, named after them (n = the number of
+ * customers), or one lock named "billing" (n = 1), in b->shared. */
+typedef struct rl__locks {
+    size_t n;
+    rl_mutex locks[];
+} rl__locks;
+rl_err rl__locks_create(rl_billing *b, size_t n);
+void rl__locks_destroy(rl_billing *b);
+
 /* Amount of bill i of merchant m. */
 static inline rl_money rl__amount(const rl_merchant *m, size_t i) { return m->spec->bills[i].amount; }
 

@@ -11,61 +11,19 @@
  *              same time (max(M, C) slow steps when the lists align).
  *   global     one lock for everything: billing is serial, whatever the data.
  */
-#include <stdlib.h>
-
 #include "../strategy_impl.h"
 
-typedef struct {
-    size_t nlocks;
-    rl_mutex locks[];
-} locks;
-
-static rl_err make_locks(rl_billing *b, size_t n) {
-    locks *l = malloc(sizeof *l + n * sizeof l->locks[0]);
-    if (!l)
-        return RL_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = n == 1 ? "billing" : b->data->customers[i].name;
-        rl_err e = rl_mutex_init(&l->locks[i], name);
-        if (e != RL_OK) {
-            while (i-- > 0)
-                rl_mutex_destroy(&l->locks[i]);
-            free(l);
-            return e;
-        }
-    }
-    l->nlocks = n;
-    b->shared = l;
-    return RL_OK;
-}
-
-static rl_err mutex_setup(rl_billing *b) { return make_locks(b, b->data->ncustomers); }
-static rl_err global_setup(rl_billing *b) { return make_locks(b, 1); }
-
-static void locks_teardown(rl_billing *b) {
-    locks *l = b->shared;
-    for (size_t i = 0; i < l->nlocks; i++)
-        rl_mutex_destroy(&l->locks[i]);
-    free(l);
-    b->shared = NULL;
-}
+static rl_err mutex_setup(rl_billing *b) { return rl__locks_create(b, b->data->ncustomers); }
+static rl_err global_setup(rl_billing *b) { return rl__locks_create(b, 1); }
 
 static rl_err bill_in_order(rl_merchant *m, size_t offset) {
-    locks *l = m->billing->shared;
+    rl__locks *l = m->billing->shared;
     size_t n = m->spec->nbills;
     for (size_t k = 0; k < n; k++) {
         size_t i = (k + offset) % n;
-        rl_mutex *lock = &l->locks[l->nlocks == 1 ? 0 : m->customers[i]];
-        rl_money balance, next = 0;
-        uint64_t version;
+        rl_mutex *lock = &l->locks[l->n == 1 ? 0 : m->customers[i]];
         rl_mutex_lock(lock);
-        rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, &version);
-        if (e == RL_OK) {
-            rl__slow_step(m, i);
-            e = rl_money_add(balance, rl__amount(m, i), &next);
-        }
-        if (e == RL_OK)
-            e = rl_bank_set(m->bank, m->accts[i], next, version, NULL);
+        rl_err e = rl__read_wait_write(m, i);
         rl_mutex_unlock(lock);
         rl__bill_outcome(m, i, e);
     }
@@ -89,7 +47,7 @@ const rl_strategy rl__strategy_mutex = {
     .holds_lock_in_slow_step = true,
     .ops = &locked_ops,
     .setup = mutex_setup,
-    .teardown = locks_teardown,
+    .teardown = rl__locks_destroy,
 };
 
 const rl_strategy rl__strategy_staggered = {
@@ -99,7 +57,7 @@ const rl_strategy rl__strategy_staggered = {
     .holds_lock_in_slow_step = true,
     .ops = &staggered_ops,
     .setup = mutex_setup,
-    .teardown = locks_teardown,
+    .teardown = rl__locks_destroy,
 };
 
 const rl_strategy rl__strategy_global = {
@@ -109,5 +67,5 @@ const rl_strategy rl__strategy_global = {
     .holds_lock_in_slow_step = true,
     .ops = &locked_ops,
     .setup = global_setup,
-    .teardown = locks_teardown,
+    .teardown = rl__locks_destroy,
 };

@@ -4,18 +4,8 @@
 #include "../strategy_impl.h"
 
 static rl_err racy_cycle(rl_merchant *m) {
-    for (size_t i = 0; i < m->spec->nbills; i++) {
-        rl_money balance, next = 0;
-        uint64_t version;
-        rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, &version);
-        if (e == RL_OK) {
-            rl__slow_step(m, i);
-            e = rl_money_add(balance, rl__amount(m, i), &next);
-        }
-        if (e == RL_OK)
-            e = rl_bank_set(m->bank, m->accts[i], next, version, NULL);
-        rl__bill_outcome(m, i, e);
-    }
+    for (size_t i = 0; i < m->spec->nbills; i++)
+        rl__bill_outcome(m, i, rl__read_wait_write(m, i));
     return m->stats.first_error;
 }
 

@@ -7,55 +7,17 @@
 
 #include "../strategy_impl.h"
 
-typedef struct {
-    size_t nlocks;
-    rl_mutex locks[];
-} locks;
-
-static rl_err setup(rl_billing *b) {
-    size_t n = b->data->ncustomers;
-    locks *l = malloc(sizeof *l + n * sizeof l->locks[0]);
-    if (!l)
-        return RL_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        rl_err e = rl_mutex_init(&l->locks[i], b->data->customers[i].name);
-        if (e != RL_OK) {
-            while (i-- > 0)
-                rl_mutex_destroy(&l->locks[i]);
-            free(l);
-            return e;
-        }
-    }
-    l->nlocks = n;
-    b->shared = l;
-    return RL_OK;
-}
-
-static void teardown(rl_billing *b) {
-    locks *l = b->shared;
-    for (size_t i = 0; i < l->nlocks; i++)
-        rl_mutex_destroy(&l->locks[i]);
-    free(l);
-    b->shared = NULL;
-}
+static rl_err setup(rl_billing *b) { return rl__locks_create(b, b->data->ncustomers); }
 
 /* Bill i with its customer's lock held; releases it. */
 static void bill_locked(rl_merchant *m, size_t i, rl_mutex *lock) {
-    rl_money balance, next = 0;
-    uint64_t version;
-    rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, &version);
-    if (e == RL_OK) {
-        rl__slow_step(m, i);
-        e = rl_money_add(balance, rl__amount(m, i), &next);
-    }
-    if (e == RL_OK)
-        e = rl_bank_set(m->bank, m->accts[i], next, version, NULL);
+    rl_err e = rl__read_wait_write(m, i);
     rl_mutex_unlock(lock);
     rl__bill_outcome(m, i, e);
 }
 
 static rl_err trylock_cycle(rl_merchant *m) {
-    locks *l = m->billing->shared;
+    rl__locks *l = m->billing->shared;
     size_t n = m->spec->nbills;
     size_t *pending = malloc(n * sizeof *pending);
     if (!pending) {
@@ -99,5 +61,5 @@ const rl_strategy rl__strategy_trylock = {
     .holds_lock_in_slow_step = true,
     .ops = &trylock_ops,
     .setup = setup,
-    .teardown = teardown,
+    .teardown = rl__locks_destroy,
 };
