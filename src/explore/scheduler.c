@@ -229,8 +229,7 @@ static bool can_go(const xthread *t) {
     case OP_LOCK: return XM((rl_mutex *)t->obj)->owner == 0;
     case OP_WAKE: return t->signalled && XM(t->wait_mutex)->owner == 0;
     case OP_JOIN: return t->join_target->state == X_DONE;
-    case OP_WAIT: return true;
-    default: return true;
+    default: return true; /* the others never wait (OP_WAIT starts the waiting) */
     }
 }
 

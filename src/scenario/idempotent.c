@@ -93,7 +93,7 @@ static rl_err run_idempotent(size_t v, const rl_scenario_opts *o, rl_outcome *ou
     rl_billing billing = {.strategy = rl_strategy_find("atomic"), .bank = bank, .data = data,
                           .opts = rl_billing_opts_default(), .accts = accts};
     billing.opts.delay_ns = 0;
-    for (size_t i = 0; i <= workers; i++)
+    for (size_t i = 0; jobs && i <= workers; i++)
         jobs[i] = (job){.desk = &d, .index = i, .cycle = i < workers ? 1 : 2,
                         .m = {.ops = billing.strategy->ops, .spec = spec, .bank = bank,
                               .accts = bill_accts, .customers = bill_customers,
