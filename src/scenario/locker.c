@@ -17,21 +17,14 @@ static const rl_variant variants[] = {
     {"spinlock", "the list guarded by a spinlock that yields while it waits", true},
 };
 
-typedef struct {
-    rl_locker *lock;
-    int64_t *vals;
-    size_t len, cap;
-} array_list;
-
-/* RL_EINVAL without a lock: the list is only safe with one. */
-static rl_err list_init(array_list *l, rl_locker *lock) {
-    if (!lock)
-        return RL_EINVAL;
-    *l = (array_list){.lock = lock};
+rl_err rl__list_init(rl__array_list *l, rl_locker *lock) {
+    if (!l || !lock)
+        return RL_EINVAL; /* the list is only safe with a lock */
+    *l = (rl__array_list){.lock = lock};
     return RL_OK;
 }
 
-static rl_err list_append(array_list *l, int64_t v) {
+rl_err rl__list_append(rl__array_list *l, int64_t v) {
     rl_err e = RL_OK;
     rl_locker_lock(l->lock);
     if (l->len == l->cap) {
@@ -50,17 +43,22 @@ static rl_err list_append(array_list *l, int64_t v) {
     return e;
 }
 
-static size_t list_len(array_list *l) {
+size_t rl__list_len(rl__array_list *l) {
     rl_locker_lock(l->lock);
     size_t n = l->len;
     rl_locker_unlock(l->lock);
     return n;
 }
 
+void rl__list_free(rl__array_list *l) {
+    free(l->vals);
+    *l = (rl__array_list){0};
+}
+
 #define MAX_THREADS 64
 
 typedef struct {
-    array_list list;
+    rl__array_list list;
     rl__stage stage;
     const rl_scenario_opts *o;
     struct appender {
@@ -77,7 +75,7 @@ static void append_all(void *arg) {
     shelf *s = a->run;
     rl__stage_enter(&s->stage, a->index);
     for (unsigned i = 0; i < s->o->items && a->error == RL_OK; i++) {
-        a->error = list_append(&s->list, (int64_t)a->index * 1000000 + i);
+        a->error = rl__list_append(&s->list, (int64_t)a->index * 1000000 + i);
         rl__stage_pause(&s->stage, a->index, s->o->delay_ns);
     }
     rl__stage_leave(&s->stage, a->index);
@@ -93,7 +91,7 @@ static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     rl_locker *lock = NULL;
     rl_err e = rl_locker_new(variants[v].name, "list", &lock);
     if (e == RL_OK)
-        e = list_init(&s->list, lock);
+        e = rl__list_init(&s->list, lock);
     if (e == RL_OK)
         e = rl__stage_begin(&s->stage, o, o->threads);
     if (e == RL_OK) {
@@ -115,7 +113,7 @@ static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     for (size_t i = 0; e == RL_OK && i < o->threads; i++)
         e = s->appenders[i].error;
     if (e == RL_OK) {
-        size_t len = list_len(&s->list), want = (size_t)o->threads * o->items, missing = 0;
+        size_t len = rl__list_len(&s->list), want = (size_t)o->threads * o->items, missing = 0;
         /* every value once: count them per (thread, item) */
         unsigned char *seen = calloc(want, 1);
         if (!seen) {
@@ -144,7 +142,7 @@ static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
                                    want, missing);
         }
     }
-    free(s->list.vals);
+    rl__list_free(&s->list);
     rl_locker_destroy(lock);
     free(s);
     return e;

@@ -2,6 +2,7 @@
 #ifndef RACELAB_SCENARIO_IMPL_H
 #define RACELAB_SCENARIO_IMPL_H
 
+#include "racelab/locker.h"
 #include "racelab/lockstep.h"
 #include "racelab/scenario.h"
 
@@ -19,6 +20,19 @@ void rl__stage_enter(rl__stage *st, size_t i);
 void rl__stage_leave(rl__stage *st, size_t i);
 /* The race window of participant i: park when forced, else sleep ns. */
 void rl__stage_pause(rl__stage *st, size_t i, uint64_t ns);
+
+/* The locker scenario's array list: any lock behind the locker interface;
+ * creating it without a lock is an error (RL_EINVAL). Every call may come
+ * from any threads at once. */
+typedef struct rl__array_list {
+    rl_locker *lock;
+    int64_t *vals;
+    size_t len, cap;
+} rl__array_list;
+rl_err rl__list_init(rl__array_list *l, rl_locker *lock);
+rl_err rl__list_append(rl__array_list *l, int64_t v);
+size_t rl__list_len(rl__array_list *l);
+void rl__list_free(rl__array_list *l);
 
 /* The scenarios, defined one per file. */
 extern const rl_scenario rl__scenario_bill;
