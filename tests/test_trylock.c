@@ -6,26 +6,9 @@
 #include "racelab/scenario.h"
 #include "testing.h"
 
-static const rl_money EXPECTED[] = {275, 1700, -500, 525, -5032};
-
 static void trylock_strategy(void **state) {
     (void)state;
-    struct {
-        rl_mode mode;
-        bool lockstep;
-    } runs[] = {{RL_MODE_SERIAL, false}, {RL_MODE_CONCURRENT, false}, {RL_MODE_CONCURRENT, true}};
-    for (size_t i = 0; i < 3; i++) {
-        rl_run_config cfg = rl_run_config_default(&rl__strategy_trylock);
-        cfg.mode = runs[i].mode;
-        cfg.lockstep = runs[i].lockstep;
-        cfg.opts.delay_ns = runs[i].lockstep ? 0 : 100000;
-        rl_run_result r;
-        assert_int_equal(rl_run(&cfg, &r, NULL, 0), RL_OK);
-        for (size_t c = 0; c < 5; c++)
-            assert_int_equal(r.rows[c].final, EXPECTED[c]);
-        assert_int_equal(r.lost_updates, 0);
-        rl_run_result_free(&r);
-    }
+    rl_test_strategy_gives_the_table(&rl__strategy_trylock, 100000);
 }
 
 static rl_outcome run(const char *scenario, const char *variant, rl_scenario_opts o) {

@@ -40,6 +40,13 @@ void rl_test_dispatch_child(int argc, char **argv, const rl_child_case *cases, s
     static const rl_child_case rl_children_[] = {__VA_ARGS__};                                     \
     enum { rl_nchildren_ = sizeof rl_children_ / sizeof rl_children_[0] }
 
+/* Run strategy s serially, concurrently, and concurrently under the
+ * lockstep gate (delay_ns for the unforced runs), and assert each ends
+ * with the exercise's expected table, hard-coded here as it asks:
+ * Dave 275, Susan 1700, Mike -500, Steve 525, James -5032, no lost update. */
+struct rl_strategy;
+void rl_test_strategy_gives_the_table(const struct rl_strategy *s, uint64_t delay_ns);
+
 /* Assert that haystack contains needle, printing both when it does not. */
 #define assert_contains(haystack, needle)                                                          \
     do {                                                                                           \
