@@ -47,7 +47,6 @@ typedef struct rl__run {
     char message[512];
     rl_err target_error; /* the target could not run at all */
     rl_outcome outcome;  /* valid when the target returned */
-    bool finished;       /* every thread ended */
     bool no_fit;         /* the chooser asked for a thread that could not go */
     bool returned;       /* the target's run returned: outcome is valid */
     rl__decision *decisions; /* owned by the scheduler; valid until the next run */

@@ -22,19 +22,21 @@ size_t rl__schedule_deviations(const rl__decision *d, size_t n, rl__deviation *o
 
 char *rl__schedule_encode(const rl__decision *d, size_t n, unsigned *deviations) {
     size_t k = rl__schedule_deviations(d, n, NULL);
+    rl__deviation *dev = malloc((k ? k : 1) * sizeof *dev);
+    char *s = malloc(k ? k * 24 : 2); /* "4294967295:63," at most */
+    if (!dev || !s) {
+        free(dev);
+        free(s);
+        return NULL;
+    }
+    rl__schedule_deviations(d, n, dev);
     if (deviations)
         *deviations = (unsigned)k;
-    char *s = malloc(k ? k * 24 : 2);
-    if (!s)
-        return NULL;
-    if (k == 0) {
-        strcpy(s, "-");
-        return s;
-    }
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++)
-        if (d[i].chosen != rl__default_choice(d[i].enabled, d[i].current))
-            len += (size_t)sprintf(s + len, "%s%zu:%u", len ? "," : "", i + 1, d[i].chosen);
+    strcpy(s, "-");
+    for (size_t i = 0, len = 0; i < k; i++)
+        len += (size_t)sprintf(s + len, "%s%u:%u", i ? "," : "", dev[i].step + 1,
+                               (unsigned)dev[i].thread);
+    free(dev);
     return s;
 }
 

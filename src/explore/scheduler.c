@@ -605,7 +605,6 @@ static void root_entry(void *arg) {
  * stand (a deadlock, a fatal misuse, a livelock); their fibers will be
  * restarted from scratch. */
 RL_FIBER_PLUMBING static void end_schedule(bool exiting) {
-    X.run->finished = X.run->fail == RL_FAIL_NONE && !X.run->no_fit && X.run->target_error == RL_OK;
     for (unsigned i = 0; i < X.nthreads; i++)
         if (X.threads[i].state == X_LIVE)
             rl__fiber_abandoned(&X.threads[i].fiber);

@@ -143,9 +143,7 @@ typedef struct {
 } follow;
 
 static unsigned follow_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
-    follow *f = (follow *)c;
-    while (f->next < f->n && f->d[f->next].step < step)
-        f->next++; /* cannot happen for a sorted list, kept for safety */
+    follow *f = (follow *)c; /* steps come one by one, deviations sorted by step */
     if (f->next < f->n && f->d[f->next].step == step)
         return f->d[f->next++].thread;
     return rl__default_choice(enabled, current);
