@@ -1,7 +1,6 @@
-/* test_waitgroup.c - layer 2: wait group and barrier. */
+/* test_waitgroup.c - layer 2: the wait group. */
 #include <signal.h>
 
-#include "racelab/barrier.h"
 #include "racelab/waitgroup.h"
 #include "testing.h"
 
@@ -74,15 +73,8 @@ static void wait_blocks_until_every_done(void **state) {
     rl_mutex_destroy(&gate.mu);
 }
 
-static void barrier_rounds(void **state) {
+static void invalid_arguments(void **state) {
     (void)state;
-    rl_barrier b;
-    assert_int_equal(rl_barrier_init(&b, 1, "solo"), RL_OK);
-    assert_true(rl_barrier_wait(&b)); /* one party: always the last */
-    assert_true(rl_barrier_wait(&b));
-    rl_barrier_destroy(&b);
-    assert_int_equal(rl_barrier_init(&b, 0, "none"), RL_EINVAL);
-    assert_int_equal(rl_barrier_init(NULL, 2, "none"), RL_EINVAL);
     assert_int_equal(rl_waitgroup_init(NULL, "x"), RL_EINVAL);
 }
 
@@ -110,7 +102,7 @@ int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(wait_blocks_until_every_done),
-        cmocka_unit_test(barrier_rounds),
+        cmocka_unit_test(invalid_arguments),
         cmocka_unit_test(negative_counter_is_fatal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
