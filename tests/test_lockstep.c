@@ -5,11 +5,23 @@
 static void begin_end_and_errors(void **state) {
     (void)state;
     rl_lockstep *ls, *other;
+    assert_true(rl_lockstep_available());
+    /* a table with objects of its own (the explorer's kind): no gate there */
+    rl_platform own = *rl_platform_pthreads();
+    own.name = "own";
+    rl_platform_install(&own);
+    assert_false(rl_lockstep_available());
+    assert_int_equal(rl_lockstep_begin(2, &ls), RL_EINVAL);
+    /* a wrapper of pthreads (the recorder's kind): a gate can go over it */
+    own.layout = rl_platform_pthreads();
+    assert_true(rl_lockstep_available());
+    rl_platform_install(NULL);
     assert_int_equal(rl_lockstep_begin(0, &ls), RL_EINVAL);
     assert_int_equal(rl_lockstep_begin(1, NULL), RL_EINVAL);
     assert_int_equal(rl_lockstep_begin(2, &ls), RL_OK);
     assert_string_equal(rl_platform_current()->name, "lockstep");
     /* one gate at a time */
+    assert_false(rl_lockstep_available());
     assert_int_equal(rl_lockstep_begin(2, &other), RL_EBUSY);
     rl_lockstep_end(ls);
     assert_ptr_equal(rl_platform_current(), rl_platform_pthreads());

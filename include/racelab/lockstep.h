@@ -35,6 +35,12 @@ extern "C" {
 
 typedef struct rl_lockstep rl_lockstep;
 
+/* Whether a gate can be installed now: the installed table runs real
+ * threads (the pthreads object layout: pthreads, or a wrapper of it such as
+ * the timeline recorder), and no gate is installed. Forcing options ask
+ * this, so they mean the same thing everywhere. */
+bool rl_lockstep_available(void);
+
 /* Install a gate for `participants` threads over the installed table.
  * RL_EINVAL if that table does not use the pthreads object layout (the
  * explorer's, say) or participants is 0; RL_EBUSY if a gate is installed. */

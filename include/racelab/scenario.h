@@ -60,8 +60,9 @@ typedef struct rl_scenario_opts {
     unsigned merchants; /* the bill scenario: first N merchants, first N customers */
     unsigned customers;
     /* Real threads only: force the failing interleaving with the lockstep
-     * gate instead of hoping for it. Ignored when another table than
-     * pthreads is installed (the explorer chooses the interleaving). */
+     * gate instead of hoping for it. Ignored where no gate can go
+     * (rl_lockstep_available: under the explorer, which chooses the
+     * interleaving itself). */
     bool force;
 } rl_scenario_opts;
 

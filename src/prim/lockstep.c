@@ -112,14 +112,19 @@ static void wrapped_yield(void) {
     set_state(ls, (size_t)participant, RUNNING, NULL);
 }
 
+bool rl_lockstep_available(void) {
+    /* real threads only; a wrapper underneath (the recorder) keeps seeing
+     * everything the gate forwards */
+    return !active && rl_platform_layout(rl_platform_current()) == rl_platform_pthreads();
+}
+
 rl_err rl_lockstep_begin(size_t participants, rl_lockstep **out) {
-    /* over real threads only (pthreads, or a wrapper of it such as the
-     * timeline recorder, which then stays underneath and sees everything) */
-    if (!out || participants == 0 ||
-        rl_platform_layout(rl_platform_current()) != rl_platform_pthreads())
+    if (!out || participants == 0)
         return RL_EINVAL;
     if (active)
         return RL_EBUSY;
+    if (!rl_lockstep_available())
+        return RL_EINVAL;
     rl_lockstep *ls = calloc(1, sizeof *ls + participants * sizeof ls->p[0]);
     if (!ls)
         return RL_ENOMEM;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "racelab/lockstep.h"
 #include "racelab/run.h"
 #include "scenario_impl.h"
 
@@ -33,7 +34,7 @@ static rl_err run_bill(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     cfg.mode = RL_MODE_CONCURRENT;
     cfg.opts.delay_ns = o->delay_ns;
     cfg.opts.max_retries = o->retries;
-    cfg.lockstep = o->force && rl_platform_current() == rl_platform_pthreads();
+    cfg.lockstep = o->force && rl_lockstep_available();
     rl_run_result r;
     e = rl_run(&cfg, &r, NULL, 0);
     if (e == RL_OK) {

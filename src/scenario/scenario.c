@@ -90,7 +90,7 @@ void rl_outcome_verdict(rl_outcome *out, bool held, const char *fmt, ...) {
 
 rl_err rl__stage_begin(rl__stage *st, const rl_scenario_opts *o, size_t participants) {
     st->gate = NULL;
-    if (!o->force || rl_platform_current() != rl_platform_pthreads())
+    if (!o->force || !rl_lockstep_available()) /* the explorer chooses by itself */
         return RL_OK;
     return rl_lockstep_begin(participants, &st->gate);
 }
