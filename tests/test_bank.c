@@ -2,6 +2,7 @@
  * update detection and access brackets. */
 #include <limits.h>
 
+#include "bank/membank_impl.h"
 #include "racelab/bank.h"
 #include "testing.h"
 
@@ -261,12 +262,94 @@ static void concurrent_adds_are_atomic(void **state) {
     rl_bank_destroy(arg.b);
 }
 
+/* Forced: writer A stops inside its write section until writer B, on the
+ * same account, reports that it found the section taken. If B could get in
+ * (no exclusion), B finishes instead, and A sees it finish while inside.
+ * Both ways the outcome is decided without any timing. */
+static struct {
+    rl_mutex mu; /* through the pthreads table: hooks run with a section held */
+    rl_cond changed;
+    bool a_inside, b_blocked, b_done, b_done_while_a_inside;
+} seam;
+static _Thread_local bool is_a;
+
+static void seam_signal(bool *flag) {
+    const rl_platform *p = rl_platform_pthreads();
+    p->mutex_lock(&seam.mu);
+    *flag = true;
+    p->cond_broadcast(&seam.changed);
+    p->mutex_unlock(&seam.mu);
+}
+
+static void a_waits_inside(void) {
+    if (!is_a)
+        return;
+    const rl_platform *p = rl_platform_pthreads();
+    p->mutex_lock(&seam.mu);
+    seam.a_inside = true;
+    p->cond_broadcast(&seam.changed);
+    while (!seam.b_blocked && !seam.b_done)
+        p->cond_wait(&seam.changed, &seam.mu);
+    seam.b_done_while_a_inside = seam.b_done;
+    seam.a_inside = false;
+    p->mutex_unlock(&seam.mu);
+}
+
+static void b_reports_blocked(void) {
+    if (!is_a)
+        seam_signal(&seam.b_blocked);
+}
+
+static void writer_a(void *p) {
+    is_a = true;
+    adder_arg *x = p;
+    rl_bank_add(x->b, x->a, 1, NULL);
+}
+
+static void writer_b(void *p) {
+    adder_arg *x = p;
+    const rl_platform *pt = rl_platform_pthreads();
+    pt->mutex_lock(&seam.mu); /* start only once A is inside */
+    while (!seam.a_inside)
+        pt->cond_wait(&seam.changed, &seam.mu);
+    pt->mutex_unlock(&seam.mu);
+    rl_bank_add(x->b, x->a, 1, NULL);
+    seam_signal(&seam.b_done);
+}
+
+static void second_writer_is_kept_out(void **state) {
+    (void)state;
+    memset(&seam, 0, sizeof seam);
+    assert_int_equal(rl_mutex_init(&seam.mu, "seam"), RL_OK);
+    assert_int_equal(rl_cond_init(&seam.changed, "seam"), RL_OK);
+    adder_arg arg;
+    arg.b = bank_with("Dave", 0, &arg.a);
+    rl__membank_in_write = a_waits_inside;
+    rl__membank_contended = b_reports_blocked;
+    rl_thread a, b;
+    assert_int_equal(rl_thread_create(&a, "a", writer_a, &arg), RL_OK);
+    assert_int_equal(rl_thread_create(&b, "b", writer_b, &arg), RL_OK);
+    rl_thread_join(&a);
+    rl_thread_join(&b);
+    rl__membank_in_write = NULL;
+    rl__membank_contended = NULL;
+    assert_false(seam.b_done_while_a_inside);
+    assert_true(seam.b_blocked);
+    rl_money bal;
+    assert_int_equal(rl_bank_get(arg.b, arg.a, &bal, NULL), RL_OK);
+    assert_int_equal(bal, 2);
+    rl_bank_destroy(arg.b);
+    rl_cond_destroy(&seam.changed);
+    rl_mutex_destroy(&seam.mu);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(get_set_and_versions),  cmocka_unit_test(stale_write_is_a_lost_update),
         cmocka_unit_test(errors_change_nothing), cmocka_unit_test(names_and_lookup),
         cmocka_unit_test(snapshot),              cmocka_unit_test(null_arguments),
         cmocka_unit_test(accesses_are_bracketed), cmocka_unit_test(concurrent_adds_are_atomic),
+        cmocka_unit_test(second_writer_is_kept_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

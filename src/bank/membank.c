@@ -28,6 +28,7 @@ static _Thread_local int index_oom;
 #define uthash_nonfatal_oom(elt) (index_oom = 1)
 #include <uthash.h>
 
+#include "membank_impl.h"
 #include "racelab/bank.h"
 
 typedef struct {
@@ -127,6 +128,9 @@ static void spin_pause(unsigned *spins) {
     }
 }
 
+void (*rl__membank_in_write)(void);
+void (*rl__membank_contended)(void);
+
 /* Begin a write: returns the even seq the account had. */
 static uint64_t write_begin(cell *c) {
     unsigned spins = 0;
@@ -134,8 +138,13 @@ static uint64_t write_begin(cell *c) {
         uint64_t s = atomic_load_explicit(&c->seq, memory_order_relaxed);
         if (!(s & 1) && atomic_compare_exchange_weak_explicit(&c->seq, &s, s + 1,
                                                               memory_order_acquire,
-                                                              memory_order_relaxed))
+                                                              memory_order_relaxed)) {
+            if (rl__membank_in_write)
+                rl__membank_in_write();
             return s;
+        }
+        if (rl__membank_contended)
+            rl__membank_contended();
         spin_pause(&spins);
     }
 }
