@@ -1,8 +1,17 @@
 /* racelab/bank.h - layer 3: customer balances keyed by name.
  *
  * The bank is an interface (rl_bank_ops); merchants and scenarios only use
- * the rl_bank_* calls below and never see how balances are stored. The one
- * implementation today is the in-memory hash map (rl_membank_create).
+ * the rl_bank_* calls below and never see how balances are stored. Three
+ * backends implement it: the in-memory hash map (rl_membank_create),
+ * SQLite and PostgreSQL (rl_bank_create_url, racelab/dbbank.h).
+ *
+ * Handles and connections. An rl_bank * is one connection to a store of
+ * accounts. rl_bank_connect gives another connection to the same store
+ * (a database session of its own); each thread that runs transactions
+ * needs its own connection, as each merchant has. The in-memory bank also
+ * lets any number of threads share one handle for the plain operations
+ * (get, set, add, compare-and-set), which is what the explorer's targets
+ * and the scenarios do.
  *
  * Every account carries a version that each successful write bumps. A
  * write says which version its writer read (rl_bank_set's read_version);
@@ -10,27 +19,49 @@
  * writer never saw. The bank counts that write as a lost update at the
  * moment it happens (rl_bank_lost_updates), instead of inferring losses
  * from final balances. Each such write destroys at least one earlier
- * update.
+ * update. A database backend learns the replaced version from the write
+ * itself (UPDATE ... RETURNING version).
+ *
+ * Transactions and locks, the way a database programmer writes them:
+ * rl_bank_begin opens a transaction at an isolation level; rl_bank_lock
+ * takes a lock held until the transaction ends (a row lock, SELECT ... FOR
+ * UPDATE; an application lock per customer, pg_advisory_xact_lock; or one
+ * lock for all accounts); rl_bank_commit / rl_bank_rollback end it. In
+ * memory the locks are platform mutexes (so the explorer and the lockstep
+ * gate see them), repeatable read and serializable make a write fail with
+ * RL_ESERIAL when its row changed since it was read (first updater wins,
+ * as PostgreSQL does), and writes apply at once: rollback releases locks
+ * but does not undo a write, so a memory transaction writes last.
  *
  * Concurrency contract:
- * - get, set, add and compare_and_set may be called from any threads at
- *   once; each is atomic on its own: a get never sees half a write, and
- *   add / compare_and_set are indivisible read-modify-writes. A get
- *   followed by a set is NOT atomic: that gap is the race condition this
- *   project is about, and it is free of data races.
- * - open, lookup, name, count and snapshot may run concurrently with the
- *   above, except open: accounts are opened before the bank is shared.
+ * - get, set, add, compare_and_set and set_if_version are each atomic on
+ *   their own: a get never sees half a write, and the others are
+ *   indivisible read-modify-writes. A get followed by a set is NOT atomic:
+ *   that gap is the race condition this project is about, and it is free
+ *   of data races.
+ * - one connection is used by one thread at a time (except the plain
+ *   operations on a memory handle, above); any number of connections of
+ *   one store may be used at once.
+ * - open, open_all, lookup, name, count and snapshot: accounts are opened
+ *   before the bank is shared; the rest may run concurrently with writes.
  * - snapshot reads each account atomically; it is a consistent picture of
  *   all accounts only while no write is running.
- * - destroy only when no other call is running.
+ * - destroy a connection when its thread is done with it; destroy the
+ *   handle the store was created with last, when no other call runs.
  * Every access is bracketed by rl_access_begin/end, so the explorer sees
  * it as one step and traces can show its value and whether it was stale.
  *
- * Errors: RL_EINVAL (NULL, unknown handle, empty or over-long name),
- * RL_ENOENT (unknown customer), RL_EEXIST (opening a name twice),
- * RL_EOVERFLOW (a result that does not fit rl_money), RL_ECONFLICT
- * (compare_and_set saw another value). On any error the balance and the
- * version are unchanged.
+ * Errors: RL_EINVAL (NULL, unknown handle, empty or over-long name, a
+ * transaction call out of place), RL_ENOENT (unknown customer), RL_EEXIST
+ * (opening a name twice), RL_EOVERFLOW (a result that does not fit
+ * rl_money; SQLSTATE 22003 in PostgreSQL), RL_ECONFLICT (compare_and_set
+ * or set_if_version saw another value), RL_EBUSY (a lock asked for without
+ * waiting is taken), RL_ESERIAL (the engine aborted the transaction: retry
+ * it whole), RL_EDB (the database refused), RL_ECONN (the connection is
+ * gone), RL_ENOTSUP. On any error the balance and the version are
+ * unchanged, and an error inside a transaction ends it: the bank rolls it
+ * back before returning, so nothing is half-applied. rl_bank_errmsg gives
+ * the server's own words for the last error of a connection.
  */
 #ifndef RACELAB_BANK_H
 #define RACELAB_BANK_H
@@ -57,6 +88,27 @@ typedef uint32_t rl_acct;
 
 typedef struct rl_bank rl_bank;
 
+/* Who starts with what: an account to open. */
+typedef struct rl_customer {
+    const char *name;
+    rl_money start;
+} rl_customer;
+
+typedef enum rl_isolation {
+    RL_ISO_READ_COMMITTED, /* PostgreSQL's default: each statement sees what is committed */
+    RL_ISO_REPEATABLE_READ,
+    RL_ISO_SERIALIZABLE
+} rl_isolation;
+
+typedef enum rl_lock_kind {
+    RL_LOCK_ROW,      /* the customer's row: SELECT ... FOR UPDATE */
+    RL_LOCK_ADVISORY, /* an application lock named after the customer */
+    RL_LOCK_ALL       /* one lock for all billing: a table lock */
+} rl_lock_kind;
+
+/* Where a connection is blocked, as the backend sees it (rl_bank_waiting). */
+#define RL_BANK_HOLDERS_MAX RL_HOLDERS_MAX
+
 typedef struct rl_balance {
     const char *name; /* owned by the bank; valid until it is destroyed */
     rl_money balance;
@@ -65,10 +117,15 @@ typedef struct rl_balance {
 
 /* What an implementation provides. Each data operation fills the outcome
  * fields of `ev` (value, versions, stale) and returns the same code it
- * stores in ev->result. Generic argument checks happen before the call. */
+ * stores in ev->result. Generic argument checks happen before the call,
+ * and the generic layer keeps the transaction state (rl_bank.in_txn): the
+ * backend's begin/lock/commit/rollback are called only where they apply,
+ * and after an error inside a transaction it calls rollback. */
 typedef struct rl_bank_ops {
-    const char *kind;
+    const char *kind; /* "memory", "sqlite", "postgresql" */
     rl_err (*open)(rl_bank *b, const char *name, rl_money start, rl_acct *out);
+    /* May be NULL: open is called for each. */
+    rl_err (*open_all)(rl_bank *b, const rl_customer *c, size_t n, rl_acct *out);
     rl_err (*lookup)(rl_bank *b, const char *name, rl_acct *out);
     const char *(*name)(rl_bank *b, rl_acct a); /* NULL for an unknown handle */
     size_t (*count)(rl_bank *b);
@@ -77,24 +134,57 @@ typedef struct rl_bank_ops {
     rl_err (*add)(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev);
     rl_err (*compare_and_set)(rl_bank *b, rl_acct a, rl_money expected, rl_money desired,
                               rl_access *ev);
+    rl_err (*set_if_version)(rl_bank *b, rl_acct a, rl_money value, uint64_t version,
+                             rl_access *ev);
     uint64_t (*lost_updates)(rl_bank *b);
     size_t (*memory_bytes)(rl_bank *b);
+    rl_err (*connect)(rl_bank *b, const char *who, rl_bank **out);
+    rl_err (*begin)(rl_bank *b, rl_isolation iso);
+    rl_err (*lock)(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait);
+    rl_err (*commit)(rl_bank *b);
+    void (*rollback)(rl_bank *b);
+    /* May be NULL (never waits outside the platform): see rl_bank_waiting. */
+    bool (*waiting)(rl_bank *b, uint64_t *holders, size_t *nholders);
+    uint64_t (*session)(rl_bank *b);
+    /* May be NULL: how this backend maps a lock kind, when it is not what
+     * the name says ("SQLite has no row locks: ..."). */
+    const char *(*lock_note)(rl_bank *b, rl_lock_kind kind);
     void (*destroy)(rl_bank *b);
 } rl_bank_ops;
 
-/* Implementations embed this as their first member. */
+#define RL_BANK_ERRMSG_MAX 256
+
+/* Implementations embed this as their first member and zero the rest. */
 struct rl_bank {
     const rl_bank_ops *ops;
+    /* The handle the store was created with (itself for that one): the
+     * identity of the store, which every connection shares. */
+    rl_bank *root;
+    bool in_txn;          /* kept by the generic layer */
+    rl_isolation iso;     /* of the open transaction */
+    char errmsg[RL_BANK_ERRMSG_MAX]; /* the backend's words for the last error */
 };
 
 /* The in-memory bank: a uthash map from name to a dense array of accounts.
  * capacity is a hint (0 is fine). */
 rl_err rl_membank_create(size_t capacity, rl_bank **out);
 
+/* Close a connection; for the handle that created the store, also free
+ * the store (last, see the contract). An open transaction is rolled back. */
 void rl_bank_destroy(rl_bank *b);
+
+/* "memory", "sqlite" or "postgresql". */
+const char *rl_bank_kind(const rl_bank *b);
+
+/* A new connection to b's store, for one thread. who names it to the
+ * backend (PostgreSQL's application_name "racelab:who"); may be NULL. */
+rl_err rl_bank_connect(rl_bank *b, const char *who, rl_bank **out);
 
 /* Open an account with a starting balance; out may be NULL. */
 rl_err rl_bank_open(rl_bank *b, const char *name, rl_money start, rl_acct *out);
+/* Open n accounts at once (one transaction on a database); out[n] may be
+ * NULL. All or nothing: on error no account of the batch exists. */
+rl_err rl_bank_open_all(rl_bank *b, const rl_customer *c, size_t n, rl_acct *out);
 rl_err rl_bank_lookup(rl_bank *b, const char *name, rl_acct *out);
 /* The account's name, or NULL for an unknown handle. */
 const char *rl_bank_name(rl_bank *b, rl_acct a);
@@ -114,6 +204,51 @@ rl_err rl_bank_add(rl_bank *b, rl_acct a, rl_money delta, rl_money *new_balance)
  * (may be NULL) and return RL_ECONFLICT. */
 rl_err rl_bank_compare_and_set(rl_bank *b, rl_acct a, rl_money expected, rl_money desired,
                                rl_money *observed);
+
+/* Write value if the account is still at `version` (the optimistic
+ * write: UPDATE ... WHERE version = $read). Otherwise change nothing,
+ * store what the account holds now in *now / *now_version (either may be
+ * NULL; a database reads it afresh) and return RL_ECONFLICT. */
+rl_err rl_bank_set_if_version(rl_bank *b, rl_acct a, rl_money value, uint64_t version,
+                              rl_money *now, uint64_t *now_version);
+
+/* ---- transactions ----
+ * begin: RL_EINVAL inside a transaction. lock: takes the lock (blocking
+ * when wait, else RL_EBUSY at once), opening a read-committed
+ * transaction first if none is open; held until commit or rollback;
+ * taking a lock already held is a no-op. commit: RL_ESERIAL when the
+ * engine refuses to commit (nothing applied); RL_EINVAL outside a
+ * transaction. rollback: a no-op outside one. Any error of any call inside
+ * a transaction has already rolled it back when it returns. */
+rl_err rl_bank_begin(rl_bank *b, rl_isolation iso);
+rl_err rl_bank_lock(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait);
+rl_err rl_bank_commit(rl_bank *b);
+void rl_bank_rollback(rl_bank *b);
+bool rl_bank_in_txn(const rl_bank *b);
+/* Commit when e is RL_OK, else roll back; returns the first error. */
+rl_err rl_bank_finish(rl_bank *b, rl_err e);
+
+const char *rl_isolation_name(rl_isolation iso);     /* "read committed", ... */
+const char *rl_lock_kind_name(rl_lock_kind kind);    /* "row", "advisory", "all" */
+/* A sentence when the backend maps `kind` to something other than what
+ * its name says (SQLite has no row locks), else NULL. */
+const char *rl_bank_lock_note(rl_bank *b, rl_lock_kind kind);
+
+/* ---- what the backend says ---- */
+
+/* The server's own words for the error a call of this connection just
+ * returned ("" when the backend adds nothing to rl_strerror). Read it
+ * right after the failing call, from the thread that made it. */
+const char *rl_bank_errmsg(const rl_bank *b);
+/* The backend's session id of this connection (PostgreSQL's backend pid;
+ * a connection number elsewhere); 0 for none. */
+uint64_t rl_bank_session(rl_bank *b);
+/* Whether connection b is blocked right now on a lock another session
+ * holds, and on whose: up to RL_BANK_HOLDERS_MAX session ids into
+ * holders. May be called from another thread while b waits (it asks the
+ * server over a connection of its own). Always false for the memory bank,
+ * whose locks are platform mutexes. */
+bool rl_bank_waiting(rl_bank *b, uint64_t *holders, size_t *nholders);
 
 /* Copy up to cap balances in handle order; *n receives the number of
  * accounts (RL_EINVAL if cap is smaller, with nothing copied). */

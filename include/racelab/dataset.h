@@ -16,10 +16,7 @@
 extern "C" {
 #endif
 
-typedef struct rl_customer {
-    const char *name;
-    rl_money start;
-} rl_customer;
+/* rl_customer (a name and a starting balance) is declared in bank.h. */
 
 typedef struct rl_bill {
     const char *customer;

@@ -29,6 +29,11 @@ typedef enum rl_err {
     RL_EAGAIN,    /* already released or already done: a repeat that was refused */
     RL_ESYS,      /* the operating system refused (thread or lock creation) */
     RL_EFUNDS,    /* the balance does not cover the price; nothing was taken */
+    RL_ESERIAL,   /* the database aborted the transaction to keep it serializable
+                     (SQLSTATE 40001/40P01, SQLITE_BUSY): nothing applied, retry it */
+    RL_EDB,       /* the database refused the statement (its message: rl_bank_errmsg) */
+    RL_ECONN,     /* no connection to the database, or it was lost */
+    RL_ENOTSUP,   /* this backend cannot do that */
     RL_ERR_COUNT_
 } rl_err;
 

@@ -8,14 +8,23 @@
  * writing it; where that step sits relative to any lock is what the
  * strategies differ in:
  *
- *   racy    read, slow step, write. No data race (the bank's get and set are
- *           each atomic), yet concurrent merchants lose updates.
- *   mutex   a lock per customer, held across read, slow step and write.
+ *   racy       read, slow step, write. No data race (the bank's get and
+ *              set are each atomic), yet concurrent merchants lose updates.
+ *   mutex      the customer's lock (a row lock in a database), held across
+ *              read, slow step and write.
  *   staggered  as mutex, but merchant m starts its list m/M of the way in.
- *   global  one lock for all billing, held the same way.
- *   atomic  slow step, then one atomic add: there is no window at all.
- *   cas     read, slow step, compare-and-set; on conflict retry with the
- *           value seen, up to a bound; past it the bill fails, unapplied.
+ *   global     one lock for all billing, held the same way.
+ *   atomic     slow step, then one atomic add: there is no window at all.
+ *   cas        read with the version, slow step, write if the version is
+ *              unchanged; on conflict retry from what the account holds
+ *              now, up to a bound; past it the bill fails, unapplied.
+ *   trylock    try each customer's lock, come back to busy ones.
+ *   processor  shared nothing: one processor applies every bill.
+ *   advisory   an application lock per customer, held across the bill.
+ *   repeatable-read, serializable
+ *              read, slow step, write in a transaction at that isolation
+ *              level; the engine aborts the loser, which retries whole.
+ * The registry below is the one list of names (rl_strategy_at).
  *
  * Concurrency contract: each rl_merchant is used by one thread at a time;
  * any number of merchants of the same run may bill concurrently; their
@@ -59,7 +68,8 @@ rl_billing_opts rl_billing_opts_default(void);
 typedef struct rl_cycle_stats {
     uint64_t billed;  /* bills applied */
     uint64_t failed;  /* bills refused (overflow, retries exhausted): unapplied */
-    uint64_t retries; /* compare-and-set attempts that saw a conflict */
+    uint64_t retries; /* attempts repeated: compare-and-set conflicts, transactions rerun */
+    uint64_t aborts;  /* transactions the engine aborted (RL_ESERIAL) */
     rl_err first_error;
     size_t first_error_bill;
 } rl_cycle_stats;
@@ -91,6 +101,7 @@ typedef struct rl_strategy {
     const char *summary; /* one line for help texts */
     bool correct;        /* promises the expected table under every schedule */
     bool holds_lock_in_slow_step; /* serialises on a customer during the slow step */
+    rl_lock_kind lock;            /* which bank lock, when holds_lock_in_slow_step */
     const rl_merchant_ops *ops;
     /* Create and destroy the state merchants share for one run (locks, a
      * processor thread, ...). May be NULL when there is none. */

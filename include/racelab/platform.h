@@ -103,6 +103,28 @@ typedef enum rl_note_kind {
     RL_NOTE_ERROR /* an error the scenario detected ("resource released twice") */
 } rl_note_kind;
 
+/* ---- waits outside the platform --------------------------------------
+ * A thread can block where no platform call sees it: on a lock inside a
+ * database server. The code that waits there (a database bank) tells the
+ * platform who it is (rl_session_bind: the server's id for its session)
+ * and, while it waits, calls rl_outside_wait again and again with a probe
+ * that asks the server whether the wait is really on a lock, and which
+ * sessions hold it. The default table ignores all of it; the lockstep
+ * gate uses it to count a thread blocked in the database as stuck while
+ * the lock's holder is itself held up. */
+
+#define RL_HOLDERS_MAX 16
+
+typedef struct rl_outside {
+    const char *what; /* "row lock", for messages */
+    /* True when the waiter is blocked on a lock right now; then up to
+     * RL_HOLDERS_MAX session ids of its holders go to holders[], their
+     * number to *n. Called from any thread, possibly while the waiter
+     * waits. */
+    bool (*probe)(void *ctx, uint64_t *holders, size_t *n);
+    void *ctx;
+} rl_outside;
+
 /* ---- the table ---------------------------------------------------- */
 
 struct rl_platform {
@@ -130,6 +152,10 @@ struct rl_platform {
     void (*access_end)(rl_access *a);   /* may be NULL */
     void (*note)(rl_note_kind kind, const char *text); /* may be NULL */
     void (*fatal)(const char *message); /* must not return */
+    /* Waits outside the platform (see above); each may be NULL. */
+    void (*session_bind)(uint64_t session);
+    void (*outside_wait)(const rl_outside *w);
+    void (*outside_done)(void);
 };
 
 /* The default table: pthreads, nanosleep, CLOCK_MONOTONIC. */
@@ -191,6 +217,17 @@ uint64_t rl_now_ns(void);
  * begin is a scheduling point; under pthreads both cost a branch. */
 void rl_access_begin(rl_access *a);
 void rl_access_end(rl_access *a);
+
+/* The calling thread acts through the outside session `session` (a
+ * database backend's id) from now on. Cheap; call it before each wait. */
+void rl_session_bind(uint64_t session);
+/* The calling thread is waiting outside the platform; call again each
+ * time the wait goes on (every few milliseconds), then rl_outside_done. */
+void rl_outside_wait(const rl_outside *w);
+void rl_outside_done(void);
+/* Whether the installed table listens to outside waits (if not, the
+ * waiter may simply block). */
+bool rl_outside_watched(void);
 
 /* Tell the platform what just happened, printf-style. Not a scheduling
  * point. The explorer attaches it to the caller's current step in its

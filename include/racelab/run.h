@@ -43,7 +43,7 @@ typedef struct rl_run_result {
     rl_run_row *rows; /* heap, ncustomers long; freed by rl_run_result_free */
     bool matches;     /* every final balance equals the expected one */
     uint64_t lost_updates; /* stale writes the bank saw during the run */
-    uint64_t retries, billed, failed;
+    uint64_t retries, aborts, billed, failed;
     rl_err first_error;         /* first refused bill, or RL_OK */
     const char *error_merchant; /* who got it, or NULL */
     const char *error_customer;

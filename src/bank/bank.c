@@ -1,7 +1,10 @@
-/* bank.c - the generic half of the bank interface: argument checks and the
- * visible-access brackets, so every implementation is explorable. */
+/* bank.c - the generic half of the bank interface: argument checks, the
+ * visible-access brackets (so every implementation is explorable) and the
+ * transaction state, so every backend ends a failed transaction the same
+ * way. */
 #include "racelab/bank.h"
 
+#include <stdio.h>
 #include <string.h>
 
 rl_err rl_money_add(rl_money a, rl_money b, rl_money *out) {
@@ -22,18 +25,164 @@ static const char *name_of(const void *object, uint64_t key) {
 }
 
 static rl_access event(rl_bank *b, rl_acct a, rl_access_kind kind, const char *op) {
-    return (rl_access){.kind = kind, .op = op, .object = b, .key = a, .name_of = name_of};
+    /* the object is the store: the same account through two connections
+     * is the same object to the explorer and the trace */
+    rl_bank *store = b->root ? b->root : b;
+    return (rl_access){.kind = kind, .op = op, .object = store, .key = a, .name_of = name_of};
+}
+
+/* An error inside a transaction ends it (see bank.h). A conflict is an
+ * answer, not a failure: a version-checked UPDATE that matched no row
+ * leaves the transaction usable, in PostgreSQL as here. */
+static rl_err after(rl_bank *b, rl_err e) {
+    if (e != RL_OK && e != RL_ECONFLICT && b->in_txn) {
+        b->ops->rollback(b);
+        b->in_txn = false;
+    }
+    return e;
+}
+
+static void clear_errmsg(rl_bank *b) { b->errmsg[0] = '\0'; }
+
+/* The plain operations may share one memory handle between threads (see
+ * bank.h), so they clear the message only inside a transaction, where the
+ * handle is its thread's own. Database backends write the message of
+ * every call themselves. */
+static void clear_errmsg_owned(rl_bank *b) {
+    if (b->in_txn)
+        clear_errmsg(b);
 }
 
 void rl_bank_destroy(rl_bank *b) {
-    if (b)
-        b->ops->destroy(b);
+    if (!b)
+        return;
+    if (b->in_txn) {
+        b->ops->rollback(b);
+        b->in_txn = false;
+    }
+    b->ops->destroy(b);
+}
+
+const char *rl_bank_kind(const rl_bank *b) { return b ? b->ops->kind : "?"; }
+
+rl_err rl_bank_connect(rl_bank *b, const char *who, rl_bank **out) {
+    if (!b || !out)
+        return RL_EINVAL;
+    clear_errmsg(b);
+    return b->ops->connect(b, who, out);
+}
+
+rl_err rl_bank_open_all(rl_bank *b, const rl_customer *c, size_t n, rl_acct *out) {
+    if (!b || (n && !c))
+        return RL_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!valid_name(c[i].name))
+            return RL_EINVAL;
+    clear_errmsg(b);
+    if (b->ops->open_all)
+        return b->ops->open_all(b, c, n, out);
+    for (size_t i = 0; i < n; i++) {
+        rl_acct a;
+        rl_err e = b->ops->open(b, c[i].name, c[i].start, &a);
+        if (e != RL_OK)
+            return e; /* only backends without open_all get here: the memory bank,
+                         whose accounts are opened before anything else happens */
+        if (out)
+            out[i] = a;
+    }
+    return RL_OK;
+}
+
+rl_err rl_bank_begin(rl_bank *b, rl_isolation iso) {
+    if (!b || b->in_txn || iso > RL_ISO_SERIALIZABLE)
+        return RL_EINVAL;
+    clear_errmsg(b);
+    rl_err e = b->ops->begin(b, iso);
+    if (e == RL_OK) {
+        b->in_txn = true;
+        b->iso = iso;
+    }
+    return e;
+}
+
+rl_err rl_bank_lock(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait) {
+    if (!b || kind > RL_LOCK_ALL)
+        return RL_EINVAL;
+    if (!b->in_txn) {
+        rl_err e = rl_bank_begin(b, RL_ISO_READ_COMMITTED);
+        if (e != RL_OK)
+            return e;
+    }
+    clear_errmsg(b);
+    return after(b, b->ops->lock(b, kind, a, wait));
+}
+
+rl_err rl_bank_commit(rl_bank *b) {
+    if (!b || !b->in_txn)
+        return RL_EINVAL;
+    clear_errmsg(b);
+    rl_err e = b->ops->commit(b);
+    if (e != RL_OK)
+        b->ops->rollback(b);
+    b->in_txn = false;
+    return e;
+}
+
+void rl_bank_rollback(rl_bank *b) {
+    if (!b || !b->in_txn)
+        return;
+    b->ops->rollback(b);
+    b->in_txn = false;
+}
+
+bool rl_bank_in_txn(const rl_bank *b) { return b && b->in_txn; }
+
+rl_err rl_bank_finish(rl_bank *b, rl_err e) {
+    if (e == RL_OK)
+        return rl_bank_commit(b);
+    rl_bank_rollback(b);
+    return e;
+}
+
+const char *rl_isolation_name(rl_isolation iso) {
+    switch (iso) {
+    case RL_ISO_READ_COMMITTED: return "read committed";
+    case RL_ISO_REPEATABLE_READ: return "repeatable read";
+    case RL_ISO_SERIALIZABLE: return "serializable";
+    }
+    return "?";
+}
+
+const char *rl_lock_kind_name(rl_lock_kind kind) {
+    switch (kind) {
+    case RL_LOCK_ROW: return "row";
+    case RL_LOCK_ADVISORY: return "advisory";
+    case RL_LOCK_ALL: return "all";
+    }
+    return "?";
+}
+
+const char *rl_bank_lock_note(rl_bank *b, rl_lock_kind kind) {
+    return b && b->ops->lock_note ? b->ops->lock_note(b, kind) : NULL;
+}
+
+const char *rl_bank_errmsg(const rl_bank *b) { return b ? b->errmsg : ""; }
+
+uint64_t rl_bank_session(rl_bank *b) { return b && b->ops->session ? b->ops->session(b) : 0; }
+
+bool rl_bank_waiting(rl_bank *b, uint64_t *holders, size_t *nholders) {
+    size_t n = 0;
+    bool w = b && b->ops->waiting && b->ops->waiting(b, holders, &n);
+    if (nholders)
+        *nholders = w ? n : 0;
+    return w;
 }
 
 rl_err rl_bank_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
     if (!b || !valid_name(name))
         return RL_EINVAL;
     rl_acct tmp;
+    clear_errmsg(b);
     return b->ops->open(b, name, start, out ? out : &tmp);
 }
 
@@ -51,8 +200,9 @@ rl_err rl_bank_get(rl_bank *b, rl_acct a, rl_money *balance, uint64_t *version) 
     if (!b || !balance)
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_READ, "get");
+    clear_errmsg_owned(b);
     rl_access_begin(&ev);
-    rl_err e = b->ops->get(b, a, &ev);
+    rl_err e = after(b, b->ops->get(b, a, &ev));
     rl_access_end(&ev);
     if (e == RL_OK) {
         *balance = ev.value;
@@ -67,8 +217,9 @@ rl_err rl_bank_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version,
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_WRITE, "set");
     ev.version_read = read_version;
+    clear_errmsg_owned(b);
     rl_access_begin(&ev);
-    rl_err e = b->ops->set(b, a, value, read_version, &ev);
+    rl_err e = after(b, b->ops->set(b, a, value, read_version, &ev));
     rl_access_end(&ev);
     if (lost)
         *lost = e == RL_OK && ev.stale;
@@ -80,8 +231,9 @@ rl_err rl_bank_add(rl_bank *b, rl_acct a, rl_money delta, rl_money *new_balance)
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_RMW, "add");
     ev.version_read = RL_VERSION_BLIND;
+    clear_errmsg_owned(b);
     rl_access_begin(&ev);
-    rl_err e = b->ops->add(b, a, delta, &ev);
+    rl_err e = after(b, b->ops->add(b, a, delta, &ev));
     rl_access_end(&ev);
     if (e == RL_OK && new_balance)
         *new_balance = ev.value;
@@ -94,11 +246,31 @@ rl_err rl_bank_compare_and_set(rl_bank *b, rl_acct a, rl_money expected, rl_mone
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_RMW, "cas");
     ev.version_read = RL_VERSION_BLIND;
+    clear_errmsg_owned(b);
     rl_access_begin(&ev);
-    rl_err e = b->ops->compare_and_set(b, a, expected, desired, &ev);
+    rl_err e = after(b, b->ops->compare_and_set(b, a, expected, desired, &ev));
     rl_access_end(&ev);
     if (e == RL_ECONFLICT && observed)
         *observed = ev.value;
+    return e;
+}
+
+rl_err rl_bank_set_if_version(rl_bank *b, rl_acct a, rl_money value, uint64_t version,
+                              rl_money *now, uint64_t *now_version) {
+    if (!b)
+        return RL_EINVAL;
+    rl_access ev = event(b, a, RL_ACCESS_RMW, "cas");
+    ev.version_read = RL_VERSION_BLIND;
+    clear_errmsg_owned(b);
+    rl_access_begin(&ev);
+    rl_err e = after(b, b->ops->set_if_version(b, a, value, version, &ev));
+    rl_access_end(&ev);
+    if (e == RL_ECONFLICT) {
+        if (now)
+            *now = ev.value;
+        if (now_version)
+            *now_version = ev.version_before;
+    }
     return e;
 }
 

@@ -7,9 +7,15 @@
  * retry when they see an odd or a changed seq. A write section contains no
  * platform call, so under the explorer (one logical thread at a time) it
  * never waits, and every bank operation is exactly one visible step. All
- * fields are C11 atomics, so ThreadSanitizer sees no data race here. */
+ * fields are C11 atomics, so ThreadSanitizer sees no data race here.
+ *
+ * Handles are connections (memconn) to one store (membank). A connection's
+ * transaction holds platform mutexes, one per account plus one for all,
+ * made on the first lock; commit and rollback release them. */
+#include <inttypes.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -53,8 +59,16 @@ typedef struct block {
     _Alignas(max_align_t) unsigned char data[];
 } block;
 
+/* The accounts' locks, made on the first rl_bank_lock (a bank of a
+ * million accounts that is never locked does not pay for them): one mutex
+ * per account, named after it, and one for all accounts. */
+typedef struct lockset {
+    size_t n;
+    rl_mutex all;
+    rl_mutex each[];
+} lockset;
+
 typedef struct membank {
-    rl_bank base;
     cell *cells;
     const char **names;
     size_t count, cap;
@@ -63,9 +77,21 @@ typedef struct membank {
     size_t block_bytes;
     size_t entry_block, name_block; /* sizes of the next blocks: from the capacity hint */
     _Atomic uint64_t lost;
+    _Atomic(lockset *) locks;
 } membank;
 
-#define MB(b) ((membank *)(b))
+/* A handle: one connection to the store. The first one owns it. */
+#define HELD_MAX 16
+typedef struct memconn {
+    rl_bank base;
+    membank *mb;
+    bool owner;
+    size_t nheld;
+    rl_mutex *held[HELD_MAX]; /* locks of the open transaction, in taking order */
+} memconn;
+
+#define MC(b) ((memconn *)(b))
+#define MB(b) (MC(b)->mb)
 
 /* Ask for huge pages on the 2 MB-aligned inside of a large allocation: a
  * million accounts touch some hundred megabytes, and with 4 KB pages a
@@ -259,6 +285,18 @@ static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
         write_end(c, s);
         return finish(ev, RL_EINVAL);
     }
+    /* repeatable read and serializable: first updater wins. The row moved
+     * on since this transaction read it, so this write would lose that
+     * update: refuse it, as PostgreSQL does with SQLSTATE 40001. */
+    if (b->in_txn && b->iso != RL_ISO_READ_COMMITTED && read_version != RL_VERSION_BLIND &&
+        read_version != ver) {
+        write_end(c, s);
+        snprintf(b->errmsg, sizeof b->errmsg,
+                 "could not serialize access due to concurrent update (read version %" PRIu64
+                 ", now %" PRIu64 ")",
+                 read_version, ver);
+        return finish(ev, RL_ESERIAL);
+    }
     atomic_store_explicit(&c->balance, value, memory_order_release);
     write_end(c, s + 2);
     ev->value = value;
@@ -308,6 +346,121 @@ static rl_err mb_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired,
     return finish(ev, RL_OK);
 }
 
+static rl_err mb_set_if_version(rl_bank *b, rl_acct a, rl_money value, uint64_t version,
+                                rl_access *ev) {
+    cell *c = find(MB(b), a);
+    if (!c)
+        return finish(ev, RL_EINVAL);
+    uint64_t s = write_begin(c);
+    int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed);
+    ev->version_before = ev->version_after = s / 2;
+    if (s / 2 != version) {
+        write_end(c, s);
+        ev->value = old;
+        return finish(ev, RL_ECONFLICT);
+    }
+    atomic_store_explicit(&c->balance, value, memory_order_release);
+    write_end(c, s + 2);
+    ev->value = value;
+    ev->version_after = s / 2 + 1;
+    return finish(ev, RL_OK);
+}
+
+/* ---- connections, transactions and locks ---- */
+
+static const rl_bank_ops membank_ops;
+
+static rl_err mb_connect(rl_bank *b, const char *who, rl_bank **out) {
+    (void)who;
+    memconn *c = calloc(1, sizeof *c);
+    if (!c)
+        return RL_ENOMEM;
+    c->base.ops = &membank_ops;
+    c->base.root = b->root;
+    c->mb = MB(b);
+    *out = &c->base;
+    return RL_OK;
+}
+
+static void lockset_free(lockset *l, size_t made) {
+    for (size_t i = 0; i < made; i++)
+        rl_mutex_destroy(&l->each[i]);
+    rl_mutex_destroy(&l->all);
+    free(l);
+}
+
+/* The lockset, made by the first caller that needs it. Two threads may
+ * both make one; the first to publish wins and the other frees its own. */
+static lockset *locks_of(membank *mb) {
+    lockset *l = atomic_load_explicit(&mb->locks, memory_order_acquire);
+    if (l)
+        return l;
+    size_t n = mb->count;
+    l = malloc(sizeof *l + n * sizeof l->each[0]);
+    if (!l)
+        return NULL;
+    l->n = n;
+    if (rl_mutex_init(&l->all, "billing") != RL_OK) {
+        free(l);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rl_mutex_init(&l->each[i], mb->names[i]) != RL_OK) {
+            lockset_free(l, i);
+            return NULL;
+        }
+    lockset *none = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&mb->locks, &none, l, memory_order_acq_rel,
+                                                 memory_order_acquire)) {
+        lockset_free(l, n);
+        return none;
+    }
+    return l;
+}
+
+static rl_err mb_begin(rl_bank *b, rl_isolation iso) {
+    (void)b;
+    (void)iso;
+    return RL_OK; /* the isolation level is read from b->iso by set */
+}
+
+static rl_err mb_lock(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait) {
+    memconn *c = MC(b);
+    lockset *l = locks_of(c->mb);
+    if (!l)
+        return RL_ENOMEM;
+    if (kind != RL_LOCK_ALL && a >= l->n)
+        return RL_EINVAL; /* unknown, or opened after locking began (see the contract) */
+    /* a row lock and an advisory lock are the same mutex here: in memory
+     * the only lock a customer has is the one the application takes */
+    rl_mutex *m = kind == RL_LOCK_ALL ? &l->all : &l->each[a];
+    for (size_t i = 0; i < c->nheld; i++)
+        if (c->held[i] == m)
+            return RL_OK;
+    if (c->nheld == HELD_MAX) {
+        snprintf(b->errmsg, sizeof b->errmsg, "at most %d locks in one transaction", HELD_MAX);
+        return RL_EINVAL;
+    }
+    if (wait)
+        rl_mutex_lock(m);
+    else if (!rl_mutex_trylock(m))
+        return RL_EBUSY;
+    c->held[c->nheld++] = m;
+    return RL_OK;
+}
+
+static void release_all(memconn *c) {
+    while (c->nheld > 0)
+        rl_mutex_unlock(c->held[--c->nheld]);
+}
+
+static rl_err mb_commit(rl_bank *b) {
+    release_all(MC(b));
+    return RL_OK;
+}
+
+static void mb_rollback(rl_bank *b) { release_all(MC(b)); }
+
 static uint64_t mb_lost(rl_bank *b) {
     return atomic_load_explicit(&MB(b)->lost, memory_order_relaxed);
 }
@@ -315,11 +468,22 @@ static uint64_t mb_lost(rl_bank *b) {
 static size_t mb_memory(rl_bank *b) {
     membank *mb = MB(b);
     size_t index = mb->index ? HASH_OVERHEAD(hh, mb->index) : 0;
-    return sizeof *mb + mb->cap * (sizeof *mb->cells + sizeof *mb->names) + mb->block_bytes + index;
+    lockset *l = atomic_load_explicit(&mb->locks, memory_order_relaxed);
+    size_t locks = l ? sizeof *l + l->n * sizeof l->each[0] : 0;
+    return sizeof *mb + sizeof(memconn) + locks + mb->cap * (sizeof *mb->cells + sizeof *mb->names) + mb->block_bytes + index;
 }
 
 static void mb_destroy(rl_bank *b) {
-    membank *mb = MB(b);
+    memconn *c = MC(b);
+    membank *mb = c->mb;
+    release_all(c);
+    bool owner = c->owner;
+    free(c);
+    if (!owner)
+        return;
+    lockset *l = atomic_load_explicit(&mb->locks, memory_order_acquire);
+    if (l)
+        lockset_free(l, l->n);
     HASH_CLEAR(hh, mb->index);
     free_blocks(mb->entries);
     free_blocks(mb->strings);
@@ -338,8 +502,14 @@ static const rl_bank_ops membank_ops = {
     .set = mb_set,
     .add = mb_add,
     .compare_and_set = mb_cas,
+    .set_if_version = mb_set_if_version,
     .lost_updates = mb_lost,
     .memory_bytes = mb_memory,
+    .connect = mb_connect,
+    .begin = mb_begin,
+    .lock = mb_lock,
+    .commit = mb_commit,
+    .rollback = mb_rollback,
     .destroy = mb_destroy,
 };
 
@@ -347,10 +517,18 @@ rl_err rl_membank_create(size_t capacity, rl_bank **out) {
     if (!out)
         return RL_EINVAL;
     membank *mb = calloc(1, sizeof *mb);
-    if (!mb)
+    memconn *conn = calloc(1, sizeof *conn);
+    if (!mb || !conn) {
+        free(mb);
+        free(conn);
         return RL_ENOMEM;
-    mb->base.ops = &membank_ops;
+    }
+    conn->base.ops = &membank_ops;
+    conn->base.root = &conn->base;
+    conn->mb = mb;
+    conn->owner = true;
     atomic_init(&mb->lost, 0);
+    atomic_init(&mb->locks, NULL);
     /* one block for the expected accounts (names guessed at 16 bytes) */
     mb->entry_block = (capacity > ENTRY_BLOCK ? capacity : ENTRY_BLOCK) * sizeof(entry);
     mb->name_block = capacity * 16 > NAME_BLOCK ? capacity * 16 : NAME_BLOCK;
@@ -363,12 +541,13 @@ rl_err rl_membank_create(size_t capacity, rl_bank **out) {
             free(mb->cells);
             free(mb->names);
             free(mb);
+            free(conn);
             return RL_ENOMEM;
         }
         mb->cap = capacity;
         advise_huge(mb->cells, capacity * sizeof *mb->cells);
         advise_huge(mb->names, capacity * sizeof *mb->names);
     }
-    *out = &mb->base;
+    *out = &conn->base;
     return RL_OK;
 }

@@ -324,10 +324,14 @@ static rl_err run_strategy(bench *b, const rl_strategy *s, unsigned threads,
         ws[t] = (worker){.b = b, .index = t};
         ws[t].window = (rl_merchant_spec){b->specs[t].name, NULL, WINDOW};
         ws[t].m = (rl_merchant){.ops = s->ops, .spec = &ws[t].window, .index = t,
-                                .bank = b->bank, .billing = &billing};
+                                .billing = &billing};
+        /* each merchant its own connection: it runs its own transactions */
+        e = rl_bank_connect(b->bank, b->specs[t].name, &ws[t].m.bank);
     }
     if (e == RL_OK)
         e = race(b, threads, ws, strategy_thread, &elapsed);
+    for (unsigned t = 0; ws && t < threads; t++)
+        rl_bank_destroy(ws[t].m.bank);
     if (ready && s->teardown)
         s->teardown(&billing);
     if (e == RL_OK)

@@ -22,6 +22,7 @@ typedef struct run_state {
     rl_acct *bill_accts;  /* all merchants' bills, concatenated */
     size_t *bill_customers;
     worker *workers;
+    size_t nworkers;
     rl_money *expected;
     rl_billing billing;
     rl_lockstep *gate;
@@ -46,6 +47,8 @@ static void cleanup(run_state *st) {
     if (st->billing_ready && st->billing.strategy->teardown)
         st->billing.strategy->teardown(&st->billing);
     rl_lockstep_end(st->gate);
+    for (size_t m = 0; st->workers && m < st->nworkers; m++)
+        rl_bank_destroy(st->workers[m].m.bank);
     rl_bank_destroy(st->bank);
     free(st->accts);
     free(st->bill_accts);
@@ -147,11 +150,19 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
             st->bill_customers[at + b] = a;
             st->bill_accts[at + b] = a;
         }
+        /* each merchant its own connection, as on a database */
+        rl_bank *conn;
+        if ((e = rl_bank_connect(st->bank, ms->name, &conn)) != RL_OK) {
+            WHY("could not connect merchant '%s' to the bank: %s%s%s", ms->name, rl_strerror(e),
+                *rl_bank_errmsg(st->bank) ? ": " : "", rl_bank_errmsg(st->bank));
+            return e;
+        }
         st->workers[m].m = (rl_merchant){
-            .ops = cfg->strategy->ops, .spec = ms, .index = m, .bank = st->bank,
+            .ops = cfg->strategy->ops, .spec = ms, .index = m, .bank = conn,
             .accts = &st->bill_accts[at], .customers = &st->bill_customers[at],
             .billing = &st->billing, .rng = cfg->opts.seed * 0x9e3779b97f4a7c15u + m,
         };
+        st->nworkers = m + 1;
         at += ms->nbills;
     }
     return RL_OK;
@@ -183,6 +194,7 @@ static rl_err collect(run_state *st, const rl_dataset *d, rl_run_result *out) {
     for (size_t m = 0; m < d->nmerchants; m++) {
         const rl_merchant *mm = &st->workers[m].m;
         out->retries += mm->stats.retries;
+        out->aborts += mm->stats.aborts;
         out->billed += mm->stats.billed;
         out->failed += mm->stats.failed;
         if (mm->stats.failed && out->first_error == RL_OK) {

@@ -8,6 +8,7 @@
 static const rl_strategy *const registry[] = {
     &rl__strategy_racy,   &rl__strategy_mutex, &rl__strategy_staggered, &rl__strategy_global,
     &rl__strategy_atomic, &rl__strategy_cas,   &rl__strategy_trylock,   &rl__strategy_processor,
+    &rl__strategy_advisory, &rl__strategy_repeatable_read, &rl__strategy_serializable,
 };
 
 #define NSTRATEGIES (sizeof registry / sizeof registry[0])
@@ -66,29 +67,9 @@ rl_err rl__read_wait_write(rl_merchant *m, size_t i) {
     return rl_bank_set(m->bank, m->accts[i], next, version, NULL);
 }
 
-rl_err rl__locks_create(rl_billing *b, size_t n) {
-    rl__locks *l = malloc(sizeof *l + n * sizeof l->locks[0]);
-    if (!l)
-        return RL_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = n == 1 ? "billing" : b->data->customers[i].name;
-        rl_err e = rl_mutex_init(&l->locks[i], name);
-        if (e != RL_OK) {
-            while (i-- > 0)
-                rl_mutex_destroy(&l->locks[i]);
-            free(l);
-            return e;
-        }
-    }
-    l->n = n;
-    b->shared = l;
-    return RL_OK;
-}
-
-void rl__locks_destroy(rl_billing *b) {
-    rl__locks *l = b->shared;
-    for (size_t i = 0; i < l->n; i++)
-        rl_mutex_destroy(&l->locks[i]);
-    free(l);
-    b->shared = NULL;
+rl_err rl__bill_locked(rl_merchant *m, size_t i, rl_lock_kind kind) {
+    rl_err e = rl_bank_lock(m->bank, kind, m->accts[i], true);
+    if (e == RL_OK)
+        e = rl__read_wait_write(m, i);
+    return rl_bank_finish(m->bank, e);
 }

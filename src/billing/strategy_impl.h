@@ -16,14 +16,9 @@ void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e);
  * holds a lock that every writer of that customer takes. */
 rl_err rl__read_wait_write(rl_merchant *m, size_t i);
 
-/* A lock per data-set customer, named after them (n = the number of
- * customers), or one lock named "billing" (n = 1), in b->shared. */
-typedef struct rl__locks {
-    size_t n;
-    rl_mutex locks[];
-} rl__locks;
-rl_err rl__locks_create(rl_billing *b, size_t n);
-void rl__locks_destroy(rl_billing *b);
+/* One bill under a lock of the bank, held across read, slow step and
+ * write: take it, read-wait-write, commit (roll back on any error). */
+rl_err rl__bill_locked(rl_merchant *m, size_t i, rl_lock_kind kind);
 
 /* Amount of bill i of merchant m. */
 static inline rl_money rl__amount(const rl_merchant *m, size_t i) { return m->spec->bills[i].amount; }
@@ -36,5 +31,8 @@ extern const rl_strategy rl__strategy_atomic;
 extern const rl_strategy rl__strategy_cas;
 extern const rl_strategy rl__strategy_trylock;
 extern const rl_strategy rl__strategy_processor;
+extern const rl_strategy rl__strategy_advisory;
+extern const rl_strategy rl__strategy_repeatable_read;
+extern const rl_strategy rl__strategy_serializable;
 
 #endif

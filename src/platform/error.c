@@ -19,6 +19,11 @@ static const struct {
     [RL_EAGAIN] = {"RL_EAGAIN", "already done; the repeat was refused"},
     [RL_ESYS] = {"RL_ESYS", "the system refused (thread or lock creation failed)"},
     [RL_EFUNDS] = {"RL_EFUNDS", "insufficient funds; nothing was taken"},
+    [RL_ESERIAL] = {"RL_ESERIAL", "the database aborted the transaction (serialization failure); "
+                                  "nothing was applied"},
+    [RL_EDB] = {"RL_EDB", "the database refused the statement"},
+    [RL_ECONN] = {"RL_ECONN", "no connection to the database"},
+    [RL_ENOTSUP] = {"RL_ENOTSUP", "not supported by this backend"},
 };
 
 const char *rl_strerror(rl_err e) {

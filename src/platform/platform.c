@@ -208,6 +208,26 @@ void rl_access_end(rl_access *a) {
         p->access_end(a);
 }
 
+void rl_session_bind(uint64_t session) {
+    const rl_platform *p = rl_platform_current();
+    if (p->session_bind)
+        p->session_bind(session);
+}
+
+void rl_outside_wait(const rl_outside *w) {
+    const rl_platform *p = rl_platform_current();
+    if (p->outside_wait && w)
+        p->outside_wait(w);
+}
+
+void rl_outside_done(void) {
+    const rl_platform *p = rl_platform_current();
+    if (p->outside_done)
+        p->outside_done();
+}
+
+bool rl_outside_watched(void) { return rl_platform_current()->outside_wait != NULL; }
+
 const char *rl_access_name(const rl_access *a) {
     const char *n = (a && a->name_of) ? a->name_of(a->object, a->key) : NULL;
     return n ? n : "?";

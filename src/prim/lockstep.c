@@ -6,18 +6,28 @@
  * has not entered yet counts as running). Whenever a participant parks,
  * blocks or leaves, the gate checks for quiescence and, if so, moves every
  * PARKED participant back to RUNNING and wakes them.
+ *
+ * A participant waiting outside the platform (on a lock in a database
+ * server) is OUTSIDE: stuck only when the server says it waits on a lock
+ * and every session holding that lock belongs to a participant that is
+ * itself stuck. A holder the gate does not know (a connection of no
+ * participant) counts as running. The waiter calls rl_outside_wait again
+ * every few milliseconds, so a wait the server registers late is still
+ * seen.
  * The gate's own mutex and condition are used through the pthreads table
  * directly, below the wrapper, so its bookkeeping is invisible to itself. */
 #include "racelab/lockstep.h"
 
 #include <stdlib.h>
 
-typedef enum { RUNNING, PARKED, BLOCKED, DONE } pstate;
+typedef enum { RUNNING, PARKED, BLOCKED, OUTSIDE, DONE } pstate;
 
 typedef struct {
     pstate state;
     unsigned tid;         /* platform id of the participant's thread */
     rl_mutex *waiting_on; /* BLOCKED in mutex_lock: on which mutex */
+    uint64_t session;     /* its database session, 0 if none (rl_session_bind) */
+    rl_outside outside; /* OUTSIDE: how to ask the server */
 } participant_t;
 
 struct rl_lockstep {
@@ -38,10 +48,37 @@ static _Thread_local long participant = -1;
  * itself parked or blocked: a free mutex, or one held by a running thread,
  * will be acquired without anybody's release. Waiting on a condition or
  * yielding counts as stuck. */
-static bool stuck(const rl_lockstep *ls, size_t i) {
+static bool stuck_at(const rl_lockstep *ls, size_t i, size_t depth);
+
+/* OUTSIDE participant i: blocked in the server, by stuck participants only. */
+static bool stuck_outside(const rl_lockstep *ls, size_t i, size_t depth) {
+    const participant_t *p = &ls->p[i];
+    uint64_t holders[RL_HOLDERS_MAX];
+    size_t n = 0;
+    if (!p->outside.probe || !p->outside.probe(p->outside.ctx, holders, &n) || n == 0)
+        return false; /* not (yet) waiting on a lock: the server is working for it */
+    if (depth > ls->n)
+        return true; /* a cycle of waits among participants: a deadlock, stuck for good */
+    for (size_t h = 0; h < n; h++) {
+        size_t j = 0;
+        while (j < ls->n && !(ls->p[j].session == holders[h] && holders[h] != 0))
+            j++;
+        if (j == ls->n || j == i)
+            return false; /* held by a session no participant owns: it runs on its own */
+        if (!stuck_at(ls, j, depth + 1))
+            return false;
+    }
+    return true;
+}
+
+static bool stuck(const rl_lockstep *ls, size_t i) { return stuck_at(ls, i, 0); }
+
+static bool stuck_at(const rl_lockstep *ls, size_t i, size_t depth) {
     const participant_t *p = &ls->p[i];
     if (p->state == PARKED || p->state == DONE)
         return true;
+    if (p->state == OUTSIDE)
+        return stuck_outside(ls, i, depth);
     if (p->state != BLOCKED)
         return false;
     if (!p->waiting_on)
@@ -112,6 +149,39 @@ static void wrapped_yield(void) {
     set_state(ls, (size_t)participant, RUNNING, NULL);
 }
 
+static void wrapped_session_bind(uint64_t session) {
+    rl_lockstep *ls = active;
+    if (participant < 0)
+        return;
+    ls->inner->mutex_lock(&ls->mu);
+    ls->p[participant].session = session;
+    ls->inner->mutex_unlock(&ls->mu);
+}
+
+/* Called again and again while the participant waits in the server: each
+ * call is a chance to find everyone stuck. */
+static void wrapped_outside_wait(const rl_outside *w) {
+    rl_lockstep *ls = active;
+    if (participant < 0)
+        return;
+    ls->inner->mutex_lock(&ls->mu);
+    participant_t *p = &ls->p[participant];
+    p->state = OUTSIDE;
+    p->outside = *w;
+    release_if_quiescent(ls);
+    ls->inner->mutex_unlock(&ls->mu);
+}
+
+static void wrapped_outside_done(void) {
+    rl_lockstep *ls = active;
+    if (participant < 0)
+        return;
+    ls->inner->mutex_lock(&ls->mu);
+    ls->p[participant].state = RUNNING;
+    ls->p[participant].outside = (rl_outside){0};
+    ls->inner->mutex_unlock(&ls->mu);
+}
+
 bool rl_lockstep_available(void) {
     /* real threads only; a wrapper underneath (the recorder) keeps seeing
      * everything the gate forwards */
@@ -143,6 +213,9 @@ rl_err rl_lockstep_begin(size_t participants, rl_lockstep **out) {
     ls->table.mutex_lock = wrapped_lock;
     ls->table.cond_wait = wrapped_wait;
     ls->table.yield = wrapped_yield;
+    ls->table.session_bind = wrapped_session_bind;
+    ls->table.outside_wait = wrapped_outside_wait;
+    ls->table.outside_done = wrapped_outside_done;
     active = ls;
     ls->previous = rl_platform_install(&ls->table);
     *out = ls;

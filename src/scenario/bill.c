@@ -19,6 +19,9 @@ static const rl_variant variants[] = {
     {"cas", "read, wait, compare-and-set, retry from the value seen", true},
     {"trylock", "try each customer's lock, come back to busy ones, block when only busy ones are left", true},
     {"processor", "shared nothing: merchants send bills to a processor thread over a channel", true},
+    {"advisory", "an application lock per customer, held across the bill", true},
+    {"repeatable-read", "read, wait, write in a repeatable-read transaction, retried when aborted", true},
+    {"serializable", "read, wait, write in a serializable transaction, retried when aborted", true},
 };
 
 static rl_err run_bill(size_t v, const rl_scenario_opts *o, rl_outcome *out) {

@@ -1,14 +1,16 @@
-/* cas.c - optimistic billing: read, slow step, then compare-and-set the
- * balance computed from what was read. If another merchant wrote in
- * between, the compare fails, nothing is written, and the bill is retried
- * from the balance the bank reported, without repeating the slow step (the
- * charge is already decided; only its booking is retried). After
- * max_retries conflicts the bill fails with RL_ERETRY, unapplied. */
+/* cas.c - optimistic billing: read the balance and its version, slow step,
+ * then write the new balance only if the version is still the one read
+ * (UPDATE ... WHERE version = $read in a database). If another merchant
+ * wrote in between, nothing is written, and the bill is retried from what
+ * the account holds now, without repeating the slow step (the charge is
+ * already decided; only its booking is retried). After max_retries
+ * conflicts the bill fails with RL_ERETRY, unapplied. */
 #include "../strategy_impl.h"
 
 static rl_err cas_bill(rl_merchant *m, size_t i) {
     rl_money balance, next;
-    rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, NULL);
+    uint64_t version;
+    rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, &version);
     if (e != RL_OK)
         return e;
     rl__slow_step(m, i);
@@ -16,7 +18,7 @@ static rl_err cas_bill(rl_merchant *m, size_t i) {
         e = rl_money_add(balance, rl__amount(m, i), &next);
         if (e != RL_OK)
             return e;
-        e = rl_bank_compare_and_set(m->bank, m->accts[i], balance, next, &balance);
+        e = rl_bank_set_if_version(m->bank, m->accts[i], next, version, &balance, &version);
         if (e != RL_ECONFLICT)
             return e;
         if (attempt == m->billing->opts.max_retries)
@@ -35,7 +37,8 @@ static const rl_merchant_ops cas_ops = {.bill_cycle = cas_cycle};
 
 const rl_strategy rl__strategy_cas = {
     .name = "cas",
-    .summary = "read, wait, compare-and-set; retry from the value seen, up to a bound",
+    .summary = "read, wait, write if the version is unchanged; retry from a fresh read, up to a "
+               "bound",
     .correct = true,
     .holds_lock_in_slow_step = false,
     .ops = &cas_ops,
