@@ -6,7 +6,8 @@
 # Each build lives in its own folder under build/.
 
 # python3 and bsdutils (script) are used by the command-line tests.
-DEPS      := cmake make gcc libc6-dev libcmocka-dev uthash-dev python3 bsdutils
+DEPS      := cmake make gcc libc6-dev pkg-config libcmocka-dev uthash-dev python3 bsdutils \
+             libsqlite3-dev sqlite3 libpq-dev postgresql
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 

@@ -136,6 +136,8 @@ typedef struct rl_bank_ops {
                               rl_access *ev);
     rl_err (*set_if_version)(rl_bank *b, rl_acct a, rl_money value, uint64_t version,
                              rl_access *ev);
+    /* May be NULL: get for each. n is the number of accounts. */
+    rl_err (*snapshot)(rl_bank *b, rl_balance *out, size_t n);
     uint64_t (*lost_updates)(rl_bank *b);
     size_t (*memory_bytes)(rl_bank *b);
     rl_err (*connect)(rl_bank *b, const char *who, rl_bank **out);

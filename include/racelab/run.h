@@ -28,6 +28,11 @@ typedef struct rl_run_config {
     /* Concurrent only: every merchant reads a customer before any writes
      * it, whenever its strategy allows (see racelab/lockstep.h). */
     bool lockstep;
+    /* Where the balances live: NULL or "memory", "sqlite:PATH", or a
+     * PostgreSQL URL (racelab/dbbank.h). A database's racelab tables are
+     * made anew and loaded with the data set at the start of each run;
+     * each merchant bills through its own connection. */
+    const char *bank;
 } rl_run_config;
 
 /* rl_run_config with the default data, serial, default options. */
@@ -51,8 +56,8 @@ typedef struct rl_run_result {
 } rl_run_result;
 
 /* Run once. Errors before any bill (invalid data or config, lockstep with
- * serial mode, setup failure) are returned and nothing is billed; *out is
- * then empty. Refused bills during the run are not errors of rl_run: they
+ * serial mode, a bank that cannot be reached, setup failure) are returned
+ * and nothing is billed; *out is then empty. Refused bills during the run are not errors of rl_run: they
  * are counted in the result. On RL_OK, free *out with rl_run_result_free.
  * why (may be NULL) receives a sentence when an error is returned. */
 rl_err rl_run(const rl_run_config *cfg, rl_run_result *out, char *why, size_t why_len);

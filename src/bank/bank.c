@@ -281,6 +281,8 @@ rl_err rl_bank_snapshot(rl_bank *b, rl_balance *out, size_t cap, size_t *n) {
     *n = count;
     if (cap < count)
         return RL_EINVAL;
+    if (b->ops->snapshot)
+        return b->ops->snapshot(b, out, count);
     for (size_t i = 0; i < count; i++) {
         /* a snapshot is not a visible step: it reads without the access
          * brackets so the explorer's trace holds only the scenario's work */

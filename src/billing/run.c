@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "racelab/dbbank.h"
 #include "racelab/lockstep.h"
 #include "racelab/waitgroup.h"
 
@@ -117,14 +118,13 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
         WHY("the expected balances do not fit: %s", rl_strerror(e));
         return e;
     }
-    if ((e = rl_membank_create(nc, &st->bank)) != RL_OK)
+    if ((e = rl_bank_create_url(cfg->bank, RL_BANK_RESET, nc, &st->bank, why, why_len)) != RL_OK)
         return e;
-    for (size_t c = 0; c < nc; c++)
-        if ((e = rl_bank_open(st->bank, d->customers[c].name, d->customers[c].start,
-                              &st->accts[c])) != RL_OK) {
-            WHY("could not open the account of '%s': %s", d->customers[c].name, rl_strerror(e));
-            return e;
-        }
+    if ((e = rl_bank_open_all(st->bank, d->customers, nc, st->accts)) != RL_OK) {
+        WHY("could not open the accounts: %s%s%s", rl_strerror(e),
+            *rl_bank_errmsg(st->bank) ? ": " : "", rl_bank_errmsg(st->bank));
+        return e;
+    }
     if (cfg->lockstep && (e = rl_lockstep_begin(nm, &st->gate)) != RL_OK) {
         WHY("could not install the lockstep gate: %s", rl_strerror(e));
         return e;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "racelab/dbbank.h"
 
 const char *rl_cli_prog = "racelab";
 
@@ -109,4 +110,20 @@ bool rl_cli_wants_help(int argc, char **argv) {
             return true;
     }
     return false;
+}
+
+const char rl_cli_bank_help[] =
+    "  --bank URL        where the balances live (default memory):\n"
+    "                    memory, sqlite:PATH, postgresql://USER@HOST/DB, or a libpq\n"
+    "                    key=value string such as 'host=/tmp dbname=bank'; racelab\n"
+    "                    makes its own tables (racelab_*) there anew for each run\n";
+
+bool rl_cli_parse_bank(const char *verb, const char *text, const char **out) {
+    char why[256];
+    if (rl_bank_url_parse(text, NULL, NULL, why, sizeof why) != RL_OK) {
+        rl_cli_usage_error(verb, "--bank: %s", why);
+        return false;
+    }
+    *out = text;
+    return true;
 }

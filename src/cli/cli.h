@@ -26,6 +26,12 @@ bool rl_cli_parse_duration(const char *verb, const char *flag, const char *text,
 bool rl_cli_parse_u64(const char *verb, const char *flag, const char *text, uint64_t min,
                       uint64_t max, uint64_t *out);
 
+/* --bank: a URL that names a backend (memory, sqlite:PATH, postgresql://,
+ * key=value); prints one line and returns false otherwise. */
+bool rl_cli_parse_bank(const char *verb, const char *text, const char **out);
+/* The help lines of --bank, for every verb that has it. */
+extern const char rl_cli_bank_help[];
+
 /* "5 ms", "1.25 s", "830 us" into buf. */
 const char *rl_cli_format_duration(uint64_t ns, char *buf, size_t len);
 

@@ -12,7 +12,8 @@
 static void print_help(void) {
     printf("usage: racelab bill --strategy NAME [--mode serial|concurrent] [--delay D]\n"
            "                    [--jitter PCT] [--seed S] [--retries N] [--runs K]\n"
-           "                    [--lockstep] [--merchants N] [--customers N] [--json]\n"
+           "                    [--lockstep] [--merchants N] [--customers N] [--bank URL]\n"
+           "                    [--json]\n"
            "\n"
            "Runs the billing exercise with one strategy and checks the final balances\n"
            "against the expected table.\n"
@@ -33,11 +34,14 @@ static void print_help(void) {
            "                    until every merchant has read it or is blocked (concurrent)\n"
            "  --merchants N     use the first N merchants of the data set\n"
            "  --customers N     use the first N customers of the data set\n"
+           "%s"
            "  --json            print JSON instead of tables\n"
            "  -h, --help        this text\n"
            "\n"
            "Exit status: 0 when every run ended with the expected balances, 1 when one did\n"
-           "not, 2 for bad usage, 3 if a run could not be set up.\n");
+           "not, 2 for bad usage, 3 if a run could not be done (a database that cannot be\n"
+           "reached, a connection lost in the middle).\n",
+           rl_cli_bank_help);
 }
 
 typedef struct {
@@ -46,6 +50,7 @@ typedef struct {
     rl_billing_opts opts;
     bool lockstep, json, seed_given;
     uint64_t runs, merchants, customers;
+    const char *bank;
 } bill_args;
 
 static int parse(int argc, char **argv, bill_args *a) {
@@ -55,7 +60,8 @@ static int parse(int argc, char **argv, bill_args *a) {
         {"seed", required_argument, NULL, 's'},     {"retries", required_argument, NULL, 'r'},
         {"runs", required_argument, NULL, 'k'},     {"lockstep", no_argument, NULL, 'L'},
         {"json", no_argument, NULL, 'J'},           {"merchants", required_argument, NULL, 'M'},
-        {"customers", required_argument, NULL, 'C'}, {0}};
+        {"customers", required_argument, NULL, 'C'}, {"bank", required_argument, NULL, 'B'},
+        {0}};
     const rl_dataset *d = rl_dataset_default();
     uint64_t v;
     opterr = 0;
@@ -102,6 +108,10 @@ static int parse(int argc, char **argv, bill_args *a) {
             break;
         case 'k':
             if (!rl_cli_parse_u64("bill", "--runs", optarg, 1, 1000000, &a->runs))
+                return EXIT_USAGE;
+            break;
+        case 'B':
+            if (!rl_cli_parse_bank("bill", optarg, &a->bank))
                 return EXIT_USAGE;
             break;
         case 'L': a->lockstep = true; break;
@@ -205,7 +215,7 @@ int rl_cmd_bill(int argc, char **argv) {
         }
     }
     rl_run_config cfg = {.data = subset ? subset : base, .strategy = a.strategy, .mode = a.mode,
-                         .opts = a.opts, .lockstep = a.lockstep};
+                         .opts = a.opts, .lockstep = a.lockstep, .bank = a.bank};
 
     state *states = calloc(a.runs, sizeof *states);
     size_t nstates = 0;

@@ -1,0 +1,117 @@
+/* dbcommon.c - see dbcommon.h. */
+#include "dbcommon.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HASH_NONFATAL_OOM 1
+static _Thread_local int names_oom;
+#define uthash_nonfatal_oom(elt) (names_oom = 1)
+#include <uthash.h>
+
+struct rl__dbname {
+    char *name;
+    rl_acct id;
+    UT_hash_handle hh;
+};
+
+rl_err rl__dbnames_add(rl__dbnames *n, const char *name, rl_acct *out) {
+    rl__dbname *found;
+    HASH_FIND_STR(n->index, name, found);
+    if (found)
+        return RL_EEXIST;
+    if (n->count >= UINT32_MAX)
+        return RL_ENOMEM;
+    if (n->count == n->cap) {
+        size_t cap = n->cap ? n->cap * 2 : 64;
+        rl__dbname **byid = realloc(n->byid, cap * sizeof *byid);
+        if (!byid)
+            return RL_ENOMEM;
+        n->byid = byid;
+        n->cap = cap;
+    }
+    rl__dbname *e = calloc(1, sizeof *e);
+    char *copy = e ? strdup(name) : NULL;
+    if (!copy) {
+        free(e);
+        return RL_ENOMEM;
+    }
+    e->name = copy;
+    e->id = (rl_acct)n->count;
+    names_oom = 0;
+    HASH_ADD_KEYPTR(hh, n->index, e->name, strlen(e->name), e);
+    if (names_oom) {
+        free(copy);
+        free(e);
+        return RL_ENOMEM;
+    }
+    n->byid[n->count++] = e;
+    n->bytes += sizeof *e + strlen(name) + 1 + sizeof(rl__dbname *);
+    if (out)
+        *out = e->id;
+    return RL_OK;
+}
+
+rl_err rl__dbnames_lookup(const rl__dbnames *n, const char *name, rl_acct *out) {
+    rl__dbname *found;
+    HASH_FIND_STR(n->index, name, found);
+    if (!found)
+        return RL_ENOENT;
+    *out = found->id;
+    return RL_OK;
+}
+
+const char *rl__dbnames_name(const rl__dbnames *n, rl_acct a) {
+    return a < n->count ? n->byid[a]->name : NULL;
+}
+
+void rl__dbnames_truncate(rl__dbnames *n, size_t count) {
+    while (n->count > count) {
+        rl__dbname *e = n->byid[--n->count];
+        HASH_DEL(n->index, e);
+        n->bytes -= sizeof *e + strlen(e->name) + 1 + sizeof(rl__dbname *);
+        free(e->name);
+        free(e);
+    }
+}
+
+void rl__dbnames_free(rl__dbnames *n) {
+    rl__dbnames_truncate(n, 0);
+    HASH_CLEAR(hh, n->index);
+    free(n->byid);
+    memset(n, 0, sizeof *n);
+}
+
+rl_err rl__rawlock_init(rl__rawlock *l, const char *name) {
+    const rl_platform *pt = rl_platform_pthreads();
+    l->m.plat = pt;
+    l->m.name = name;
+    atomic_init(&l->m.owner, 0);
+    return pt->mutex_init(&l->m);
+}
+
+void rl__rawlock_destroy(rl__rawlock *l) { rl_platform_pthreads()->mutex_destroy(&l->m); }
+void rl__rawlock_lock(rl__rawlock *l) { rl_platform_pthreads()->mutex_lock(&l->m); }
+void rl__rawlock_unlock(rl__rawlock *l) { rl_platform_pthreads()->mutex_unlock(&l->m); }
+
+void rl__errmsg(rl_bank *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->errmsg, sizeof b->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+void rl__errmsg_copy(rl_bank *b, const char *text) {
+    snprintf(b->errmsg, sizeof b->errmsg, "%s", text ? text : "");
+    size_t n = strlen(b->errmsg);
+    while (n > 0 && (b->errmsg[n - 1] == '\n' || b->errmsg[n - 1] == ' '))
+        b->errmsg[--n] = '\0';
+}
+
+void rl__db_nap(unsigned us) {
+    struct timespec ts = {.tv_sec = us / 1000000u, .tv_nsec = (long)(us % 1000000u) * 1000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}

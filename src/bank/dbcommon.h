@@ -1,0 +1,53 @@
+/* dbcommon.h - what the database banks share. Internal.
+ *
+ * A database bank keeps, in the process, the names of its accounts (an
+ * account handle is the row's id: 0 .. count-1 in opening order), so that
+ * lookup, name and count never ask the server. The cache is filled before
+ * the bank is shared (opening accounts, or attaching to a loaded table)
+ * and only read afterwards.
+ *
+ * rl__rawlock is a mutex taken through the pthreads table directly: the
+ * lockstep gate calls a bank's probe while it holds its own lock, so a
+ * lock the probe takes must not go through the gate. */
+#ifndef RACELAB_BANK_DBCOMMON_H
+#define RACELAB_BANK_DBCOMMON_H
+
+#include <stdarg.h>
+
+#include "racelab/bank.h"
+
+typedef struct rl__dbname rl__dbname;
+
+typedef struct rl__dbnames {
+    rl__dbname *index; /* uthash by name */
+    rl__dbname **byid; /* handle -> entry */
+    size_t count, cap;
+    size_t bytes;
+} rl__dbnames;
+
+/* Add name as handle n->count. RL_EEXIST, RL_ENOMEM. */
+rl_err rl__dbnames_add(rl__dbnames *n, const char *name, rl_acct *out);
+rl_err rl__dbnames_lookup(const rl__dbnames *n, const char *name, rl_acct *out);
+const char *rl__dbnames_name(const rl__dbnames *n, rl_acct a);
+/* Forget the handles from count on (a batch that did not commit). */
+void rl__dbnames_truncate(rl__dbnames *n, size_t count);
+void rl__dbnames_free(rl__dbnames *n);
+
+typedef struct rl__rawlock {
+    rl_mutex m;
+} rl__rawlock;
+rl_err rl__rawlock_init(rl__rawlock *l, const char *name);
+void rl__rawlock_destroy(rl__rawlock *l);
+void rl__rawlock_lock(rl__rawlock *l);
+void rl__rawlock_unlock(rl__rawlock *l);
+
+/* printf into b->errmsg. */
+void rl__errmsg(rl_bank *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Copy a server message into b->errmsg without its trailing newline. */
+void rl__errmsg_copy(rl_bank *b, const char *text);
+
+/* Sleep without the platform: a database bank's back-off while it polls
+ * the server is no step of the program (see membank's spin_pause). */
+void rl__db_nap(unsigned us);
+
+#endif

@@ -1,0 +1,728 @@
+/* pgbank.c - the bank in PostgreSQL (see racelab/dbbank.h), through libpq.
+ *
+ * One table, racelab_accounts (id, name, balance bigint, version bigint).
+ * Every connection is its own server session; its statements are prepared
+ * once, when it connects.
+ *
+ * How the bank's calls map to SQL (what a database programmer writes):
+ *   get             SELECT balance, version ... WHERE id = $1
+ *   set             UPDATE ... SET balance = $2, version = version + 1
+ *                   WHERE id = $1 RETURNING version
+ *   add             UPDATE ... SET balance = balance + $2, ... RETURNING
+ *   compare-and-set UPDATE ... WHERE id = $1 AND balance = $2 (or AND
+ *                   version = $2): zero rows is a conflict, and the row is
+ *                   read afresh to say what it holds now
+ *   begin           BEGIN ISOLATION LEVEL ...
+ *   row lock        SELECT 1 ... WHERE id = $1 FOR UPDATE [NOWAIT]
+ *   advisory lock   SELECT pg_advisory_xact_lock(1918, $1), or
+ *                   pg_try_advisory_xact_lock for NOWAIT
+ *   lock for all    LOCK TABLE racelab_accounts IN SHARE ROW EXCLUSIVE MODE
+ *                   (it excludes itself and every UPDATE; plain reads go on)
+ * Outside a transaction each statement commits on its own (autocommit,
+ * read committed), so `racy`'s SELECT and UPDATE are two transactions.
+ *
+ * SQLSTATEs: 40001 and 40P01 (serialization failure, deadlock) are
+ * RL_ESERIAL; 22003 (numeric value out of range: a bigint overflow) is
+ * RL_EOVERFLOW; 55P03 (lock not available, NOWAIT) is RL_EBUSY; class 08
+ * and 57P01 (terminated by an administrator) are RL_ECONN; the rest is
+ * RL_EDB. The server's message goes to rl_bank_errmsg.
+ *
+ * Waiting: when the installed platform watches outside waits (the
+ * lockstep gate), statements are sent asynchronously and the connection
+ * polls its socket, calling rl_outside_wait every few milliseconds; the
+ * probe asks the server, over a monitor connection of the store, which
+ * sessions block this one (pg_blocking_pids). Otherwise a statement simply
+ * blocks in libpq.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbcommon.h"
+#include "racelab/dbbank.h"
+
+/* The first key of racelab's advisory locks (the second is the account). */
+#define ADVISORY_CLASS "1918"
+
+typedef struct pgstore {
+    char *conninfo;
+    rl__dbnames names;
+    _Atomic uint64_t lost;
+    rl__rawlock monitor_lock; /* guards monitor */
+    PGconn *monitor;          /* asks pg_blocking_pids for the probes */
+} pgstore;
+
+enum {
+    P_GET, P_SET, P_ADD, P_CAS, P_SETV, P_LOCK_ROW, P_LOCK_ROW_NW, P_ADV, P_ADV_TRY, P_LOCK_ALL,
+    P_LOCK_ALL_NW, P_BEGIN_RC, P_BEGIN_RR, P_BEGIN_SER, P_COMMIT, P_ROLLBACK, P_SNAP, P_NSTMT
+};
+
+static const struct {
+    const char *name, *sql;
+    int nparams;
+} stmts[P_NSTMT] = {
+    [P_GET] = {"rl_get", "SELECT balance, version FROM racelab_accounts WHERE id = $1", 1},
+    [P_SET] = {"rl_set",
+               "UPDATE racelab_accounts SET balance = $2, version = version + 1 WHERE id = $1 "
+               "RETURNING version",
+               2},
+    [P_ADD] = {"rl_add",
+               "UPDATE racelab_accounts SET balance = balance + $2, version = version + 1 "
+               "WHERE id = $1 RETURNING balance, version",
+               2},
+    [P_CAS] = {"rl_cas",
+               "UPDATE racelab_accounts SET balance = $3, version = version + 1 "
+               "WHERE id = $1 AND balance = $2 RETURNING version",
+               3},
+    [P_SETV] = {"rl_setv",
+                "UPDATE racelab_accounts SET balance = $3, version = version + 1 "
+                "WHERE id = $1 AND version = $2 RETURNING version",
+                3},
+    [P_LOCK_ROW] = {"rl_lock_row", "SELECT 1 FROM racelab_accounts WHERE id = $1 FOR UPDATE", 1},
+    [P_LOCK_ROW_NW] = {"rl_lock_row_nw",
+                       "SELECT 1 FROM racelab_accounts WHERE id = $1 FOR UPDATE NOWAIT", 1},
+    [P_ADV] = {"rl_adv", "SELECT pg_advisory_xact_lock(" ADVISORY_CLASS ", $1::integer)", 1},
+    [P_ADV_TRY] = {"rl_adv_try",
+                   "SELECT pg_try_advisory_xact_lock(" ADVISORY_CLASS ", $1::integer)", 1},
+    [P_LOCK_ALL] = {"rl_lock_all", "LOCK TABLE racelab_accounts IN SHARE ROW EXCLUSIVE MODE", 0},
+    [P_LOCK_ALL_NW] = {"rl_lock_all_nw",
+                       "LOCK TABLE racelab_accounts IN SHARE ROW EXCLUSIVE MODE NOWAIT", 0},
+    [P_BEGIN_RC] = {"rl_begin_rc", "BEGIN ISOLATION LEVEL READ COMMITTED", 0},
+    [P_BEGIN_RR] = {"rl_begin_rr", "BEGIN ISOLATION LEVEL REPEATABLE READ", 0},
+    [P_BEGIN_SER] = {"rl_begin_ser", "BEGIN ISOLATION LEVEL SERIALIZABLE", 0},
+    [P_COMMIT] = {"rl_commit", "COMMIT", 0},
+    [P_ROLLBACK] = {"rl_rollback", "ROLLBACK", 0},
+    [P_SNAP] = {"rl_snap", "SELECT id, balance, version FROM racelab_accounts ORDER BY id", 0},
+};
+
+typedef struct pgconn {
+    rl_bank base;
+    pgstore *st;
+    bool owner;
+    PGconn *conn;
+    uint64_t pid;
+    rl_outside outside;
+} pgconn;
+
+#define PG(b) ((pgconn *)(b))
+
+static const rl_bank_ops pg_ops;
+
+/* ---- connections and errors ---- */
+
+static void quiet(void *arg, const char *message) {
+    (void)arg;
+    (void)message; /* NOTICEs ("table does not exist, skipping") are not for the user */
+}
+
+static PGconn *dial(const char *conninfo, const char *who) {
+    char app[96];
+    snprintf(app, sizeof app, "racelab:%s", who ? who : "main");
+    /* connect_timeout first, so that the caller's string may override it;
+     * application_name last, so each session says whose it is */
+    const char *const keys[] = {"connect_timeout", "dbname", "application_name", NULL};
+    const char *const vals[] = {"10", conninfo, app, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (c && PQstatus(c) == CONNECTION_OK)
+        PQsetNoticeProcessor(c, quiet, NULL);
+    return c;
+}
+
+static rl_err map_state(const char *state) {
+    if (!state)
+        return RL_EDB;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
+        return RL_ESERIAL;
+    if (!strcmp(state, "22003"))
+        return RL_EOVERFLOW;
+    if (!strcmp(state, "55P03"))
+        return RL_EBUSY;
+    if (!strcmp(state, "23505"))
+        return RL_EEXIST;
+    if (!strncmp(state, "08", 2) || !strcmp(state, "57P01") || !strcmp(state, "57P02") ||
+        !strcmp(state, "57P03"))
+        return RL_ECONN;
+    return RL_EDB;
+}
+
+/* The result's error, in b->errmsg, as an rl_err. Clears r. */
+static rl_err fail(pgconn *c, PGresult *r) {
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (primary && state)
+        rl__errmsg(&c->base, "%s (SQLSTATE %s)", primary, state);
+    else
+        rl__errmsg_copy(&c->base, r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
+                                                                 : PQerrorMessage(c->conn));
+    rl_err e = map_state(state);
+    if (PQstatus(c->conn) == CONNECTION_BAD) {
+        e = RL_ECONN;
+        if (!c->base.errmsg[0])
+            rl__errmsg(&c->base, "the connection to the server was lost");
+    }
+    PQclear(r);
+    return e;
+}
+
+/* Send a prepared statement and wait for its result, telling the platform
+ * about the wait when it listens. NULL when the connection failed. */
+static PGresult *run(pgconn *c, int k, const char *const *params) {
+    c->base.errmsg[0] = '\0';
+    if (!rl_outside_watched())
+        return PQexecPrepared(c->conn, stmts[k].name, stmts[k].nparams, params, NULL, NULL, 0);
+    rl_session_bind(c->pid);
+    if (!PQsendQueryPrepared(c->conn, stmts[k].name, stmts[k].nparams, params, NULL, NULL, 0))
+        return NULL;
+    bool told = false;
+    int ms = 1;
+    for (;;) {
+        if (!PQconsumeInput(c->conn) || !PQisBusy(c->conn))
+            break;
+        struct pollfd p = {.fd = PQsocket(c->conn), .events = POLLIN};
+        int n = poll(&p, 1, ms);
+        if (n == 0) {
+            rl_outside_wait(&c->outside);
+            told = true;
+            if (ms < 8)
+                ms *= 2;
+        } else if (n < 0 && errno != EINTR) {
+            break;
+        }
+    }
+    if (told)
+        rl_outside_done();
+    PGresult *r = PQgetResult(c->conn), *extra;
+    while ((extra = PQgetResult(c->conn)))
+        PQclear(extra);
+    return r;
+}
+
+/* Run k and check its status: tuples for a query, OK for a command. */
+static rl_err run_check(pgconn *c, int k, const char *const *params, PGresult **out) {
+    PGresult *r = run(c, k, params);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        return fail(c, r);
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return RL_OK;
+}
+
+static int64_t col_i64(const PGresult *r, int row, int col) {
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* ---- transactions and locks ---- */
+
+static rl_err pg_begin(rl_bank *b, rl_isolation iso) {
+    int k = iso == RL_ISO_SERIALIZABLE      ? P_BEGIN_SER
+            : iso == RL_ISO_REPEATABLE_READ ? P_BEGIN_RR
+                                            : P_BEGIN_RC;
+    return run_check(PG(b), k, NULL, NULL);
+}
+
+static rl_err pg_lock(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait) {
+    pgconn *c = PG(b);
+    if (kind != RL_LOCK_ALL && a >= c->st->names.count)
+        return RL_EINVAL;
+    char id[16];
+    snprintf(id, sizeof id, "%" PRIu32, a);
+    const char *params[] = {id};
+    PGresult *r = NULL;
+    rl_err e;
+    switch (kind) {
+    case RL_LOCK_ROW:
+        e = run_check(c, wait ? P_LOCK_ROW : P_LOCK_ROW_NW, params, &r);
+        if (e == RL_OK && PQntuples(r) != 1)
+            e = RL_EINVAL;
+        break;
+    case RL_LOCK_ADVISORY:
+        e = run_check(c, wait ? P_ADV : P_ADV_TRY, params, &r);
+        if (e == RL_OK && !wait && strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+            e = RL_EBUSY;
+        break;
+    default:
+        e = run_check(c, wait ? P_LOCK_ALL : P_LOCK_ALL_NW, NULL, NULL);
+        break;
+    }
+    PQclear(r);
+    return e;
+}
+
+static rl_err pg_commit(rl_bank *b) {
+    pgconn *c = PG(b);
+    PGresult *r = NULL;
+    rl_err e = run_check(c, P_COMMIT, NULL, &r);
+    if (e == RL_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        /* the server ended the transaction as failed */
+        rl__errmsg(b, "the server rolled the transaction back (%s)", PQcmdStatus(r));
+        e = RL_EDB;
+    }
+    PQclear(r);
+    return e;
+}
+
+static void pg_rollback(rl_bank *b) {
+    pgconn *c = PG(b);
+    if (PQstatus(c->conn) != CONNECTION_OK)
+        return; /* the server rolled it back when the connection went */
+    char keep[RL_BANK_ERRMSG_MAX];
+    memcpy(keep, b->errmsg, sizeof keep); /* the message of the error that got us here */
+    PQclear(run(c, P_ROLLBACK, NULL));
+    memcpy(b->errmsg, keep, sizeof keep);
+}
+
+/* ---- data ---- */
+
+static rl_err finish(rl_access *ev, rl_err e) {
+    ev->result = e;
+    return e;
+}
+
+static rl_err read_row(pgconn *c, rl_acct a, rl_money *bal, uint64_t *ver) {
+    char id[16];
+    snprintf(id, sizeof id, "%" PRIu32, a);
+    const char *params[] = {id};
+    PGresult *r = NULL;
+    rl_err e = run_check(c, P_GET, params, &r);
+    if (e != RL_OK)
+        return e;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return RL_EINVAL;
+    }
+    *bal = col_i64(r, 0, 0);
+    *ver = (uint64_t)col_i64(r, 0, 1);
+    PQclear(r);
+    return RL_OK;
+}
+
+static rl_err pg_get(rl_bank *b, rl_acct a, rl_access *ev) {
+    pgconn *c = PG(b);
+    if (a >= c->st->names.count)
+        return finish(ev, RL_EINVAL);
+    rl_money bal = 0;
+    uint64_t ver = 0;
+    rl_err e = read_row(c, a, &bal, &ver);
+    if (e == RL_OK) {
+        ev->value = bal;
+        ev->version_before = ev->version_after = ver;
+    }
+    return finish(ev, e);
+}
+
+/* An UPDATE ... RETURNING with params (id, x[, y]): *matched when a row
+ * was written; its RETURNING columns into r. */
+static rl_err write(pgconn *c, int k, rl_acct a, int64_t x, int64_t y, PGresult **r,
+                    bool *matched) {
+    char id[16], px[24], py[24];
+    snprintf(id, sizeof id, "%" PRIu32, a);
+    snprintf(px, sizeof px, "%" PRId64, x);
+    snprintf(py, sizeof py, "%" PRId64, y);
+    const char *params[] = {id, px, py};
+    rl_err e = run_check(c, k, params, r);
+    if (e == RL_OK)
+        *matched = PQntuples(*r) == 1;
+    return e;
+}
+
+static rl_err pg_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
+    pgconn *c = PG(b);
+    if (a >= c->st->names.count)
+        return finish(ev, RL_EINVAL);
+    PGresult *r = NULL;
+    bool matched;
+    rl_err e = write(c, P_SET, a, value, 0, &r, &matched);
+    if (e != RL_OK)
+        return finish(ev, e);
+    if (!matched) {
+        PQclear(r);
+        return finish(ev, RL_EINVAL);
+    }
+    uint64_t ver = (uint64_t)col_i64(r, 0, 0);
+    PQclear(r);
+    ev->value = value;
+    ev->version_before = ver - 1;
+    ev->version_after = ver;
+    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver - 1;
+    if (ev->stale)
+        atomic_fetch_add(&c->st->lost, 1);
+    return finish(ev, RL_OK);
+}
+
+static rl_err pg_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
+    pgconn *c = PG(b);
+    if (a >= c->st->names.count)
+        return finish(ev, RL_EINVAL);
+    PGresult *r = NULL;
+    bool matched;
+    rl_err e = write(c, P_ADD, a, delta, 0, &r, &matched);
+    if (e != RL_OK)
+        return finish(ev, e);
+    if (!matched) {
+        PQclear(r);
+        return finish(ev, RL_EINVAL);
+    }
+    ev->value = col_i64(r, 0, 0);
+    ev->version_after = (uint64_t)col_i64(r, 0, 1);
+    ev->version_before = ev->version_after - 1;
+    PQclear(r);
+    return finish(ev, RL_OK);
+}
+
+static rl_err conditional(pgconn *c, int k, rl_acct a, int64_t cond, rl_money value,
+                          rl_access *ev) {
+    if (a >= c->st->names.count)
+        return finish(ev, RL_EINVAL);
+    PGresult *r = NULL;
+    bool matched;
+    rl_err e = write(c, k, a, cond, value, &r, &matched);
+    if (e != RL_OK)
+        return finish(ev, e);
+    if (!matched) {
+        PQclear(r);
+        rl_money bal = 0;
+        uint64_t ver = 0;
+        if ((e = read_row(c, a, &bal, &ver)) != RL_OK)
+            return finish(ev, e);
+        ev->value = bal;
+        ev->version_before = ev->version_after = ver;
+        return finish(ev, RL_ECONFLICT);
+    }
+    ev->value = value;
+    ev->version_after = (uint64_t)col_i64(r, 0, 0);
+    ev->version_before = ev->version_after - 1;
+    PQclear(r);
+    return finish(ev, RL_OK);
+}
+
+static rl_err pg_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired, rl_access *ev) {
+    return conditional(PG(b), P_CAS, a, expected, desired, ev);
+}
+
+static rl_err pg_setv(rl_bank *b, rl_acct a, rl_money value, uint64_t version, rl_access *ev) {
+    return conditional(PG(b), P_SETV, a, (int64_t)version, value, ev);
+}
+
+/* ---- accounts ---- */
+
+static rl_err simple(pgconn *c, const char *sql) {
+    c->base.errmsg[0] = '\0';
+    PGresult *r = PQexec(c->conn, sql);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+        return fail(c, r);
+    PQclear(r);
+    return RL_OK;
+}
+
+/* COPY's text format: backslash, tab, newline and carriage return escaped. */
+static size_t copy_escape(char *out, const char *in) {
+    size_t n = 0;
+    for (; *in; in++) {
+        char e = *in == '\\' ? '\\' : *in == '\t' ? 't' : *in == '\n' ? 'n' : *in == '\r' ? 'r' : 0;
+        if (e) {
+            out[n++] = '\\';
+            out[n++] = e;
+        } else {
+            out[n++] = *in;
+        }
+    }
+    return n;
+}
+
+static rl_err pg_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *out) {
+    pgconn *c = PG(b);
+    size_t before = c->st->names.count;
+    rl_err e = simple(c, "BEGIN");
+    if (e != RL_OK)
+        return e;
+    PGresult *r = PQexec(c->conn, "COPY racelab_accounts (id, name, balance, version) FROM STDIN");
+    if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+        e = fail(c, r);
+        pg_rollback(b);
+        return e;
+    }
+    PQclear(r);
+    char line[2 * RL_BANK_NAME_MAX + 64];
+    for (size_t i = 0; e == RL_OK && i < n; i++) {
+        rl_acct id;
+        e = rl__dbnames_add(&c->st->names, cu[i].name, &id);
+        if (e != RL_OK)
+            break;
+        int len = snprintf(line, sizeof line, "%" PRIu32 "\t", id);
+        len += (int)copy_escape(line + len, cu[i].name);
+        len += snprintf(line + len, sizeof line - (size_t)len, "\t%" PRId64 "\t0\n", cu[i].start);
+        if (PQputCopyData(c->conn, line, len) != 1)
+            e = RL_ECONN;
+        if (out)
+            out[i] = id;
+    }
+    if (PQputCopyEnd(c->conn, e == RL_OK ? NULL : "racelab: batch abandoned") != 1 && e == RL_OK)
+        e = RL_ECONN;
+    while ((r = PQgetResult(c->conn))) {
+        if (e == RL_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            e = fail(c, r);
+            continue;
+        }
+        PQclear(r);
+    }
+    if (e == RL_OK)
+        e = simple(c, "COMMIT");
+    if (e != RL_OK) {
+        if (e == RL_ECONN && !b->errmsg[0])
+            rl__errmsg_copy(b, PQerrorMessage(c->conn));
+        pg_rollback(b);
+        rl__dbnames_truncate(&c->st->names, before);
+    }
+    return e;
+}
+
+static rl_err pg_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
+    rl_customer one = {name, start};
+    return pg_open_all(b, &one, 1, out);
+}
+
+static rl_err pg_lookup(rl_bank *b, const char *name, rl_acct *out) {
+    return rl__dbnames_lookup(&PG(b)->st->names, name, out);
+}
+
+static const char *pg_name(rl_bank *b, rl_acct a) { return rl__dbnames_name(&PG(b)->st->names, a); }
+
+static size_t pg_count(rl_bank *b) { return PG(b)->st->names.count; }
+
+static rl_err pg_snapshot(rl_bank *b, rl_balance *out, size_t n) {
+    pgconn *c = PG(b);
+    PGresult *r = NULL;
+    rl_err e = run_check(c, P_SNAP, NULL, &r);
+    if (e != RL_OK)
+        return e;
+    size_t got = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int64_t id = col_i64(r, i, 0);
+        if (id < 0 || (uint64_t)id >= n)
+            continue; /* a row this process does not know: not ours to show */
+        out[id] = (rl_balance){.name = rl__dbnames_name(&c->st->names, (rl_acct)id),
+                               .balance = col_i64(r, i, 1),
+                               .version = (uint64_t)col_i64(r, i, 2)};
+        got++;
+    }
+    PQclear(r);
+    if (got != n) {
+        rl__errmsg(b, "the table holds %zu of the %zu accounts", got, n);
+        return RL_EDB;
+    }
+    return RL_OK;
+}
+
+static uint64_t pg_lost(rl_bank *b) { return atomic_load(&PG(b)->st->lost); }
+
+static size_t pg_memory(rl_bank *b) { return sizeof(pgstore) + PG(b)->st->names.bytes; }
+
+static uint64_t pg_session(rl_bank *b) { return PG(b)->pid; }
+
+/* ---- who blocks whom ---- */
+
+static bool pg_waiting(rl_bank *b, uint64_t *holders, size_t *n) {
+    pgconn *c = PG(b);
+    pgstore *st = c->st;
+    *n = 0;
+    rl__rawlock_lock(&st->monitor_lock);
+    if (st->monitor && PQstatus(st->monitor) != CONNECTION_OK) {
+        PQfinish(st->monitor);
+        st->monitor = NULL;
+    }
+    if (!st->monitor)
+        st->monitor = dial(st->conninfo, "monitor");
+    PGresult *r = NULL;
+    if (st->monitor && PQstatus(st->monitor) == CONNECTION_OK) {
+        char pid[24];
+        snprintf(pid, sizeof pid, "%" PRIu64, c->pid);
+        const char *params[] = {pid};
+        r = PQexecParams(st->monitor, "SELECT pg_blocking_pids($1::integer)", 1, NULL, params,
+                         NULL, NULL, 0);
+    }
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+        /* "{123,456}" */
+        const char *p = PQgetvalue(r, 0, 0);
+        while (*p && *n < RL_BANK_HOLDERS_MAX) {
+            while (*p && (*p < '0' || *p > '9'))
+                p++;
+            if (!*p)
+                break;
+            char *end;
+            holders[(*n)++] = strtoull(p, &end, 10);
+            p = end;
+        }
+    }
+    PQclear(r);
+    rl__rawlock_unlock(&st->monitor_lock);
+    return *n > 0;
+}
+
+static bool probe(void *ctx, uint64_t *holders, size_t *n) { return pg_waiting(ctx, holders, n); }
+
+/* ---- making connections ---- */
+
+static rl_err conn_prepare(pgconn *c) {
+    for (int k = 0; k < P_NSTMT; k++) {
+        PGresult *r = PQprepare(c->conn, stmts[k].name, stmts[k].sql, stmts[k].nparams, NULL);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+            return fail(c, r);
+        PQclear(r);
+    }
+    return RL_OK;
+}
+
+static rl_err conn_open(pgstore *st, const char *who, pgconn **out, char *why, size_t why_len) {
+    pgconn *c = calloc(1, sizeof *c);
+    if (!c)
+        return RL_ENOMEM;
+    c->base.ops = &pg_ops;
+    c->st = st;
+    c->outside = (rl_outside){.what = "a lock in PostgreSQL", .probe = probe, .ctx = c};
+    c->conn = dial(st->conninfo, who);
+    if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
+        if (why) {
+            snprintf(why, why_len, "cannot connect to PostgreSQL: %s",
+                     c->conn ? PQerrorMessage(c->conn) : "out of memory");
+            size_t n = strlen(why);
+            while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
+                why[--n] = '\0';
+        }
+        PQfinish(c->conn);
+        free(c);
+        return RL_ECONN;
+    }
+    c->pid = (uint64_t)PQbackendPID(c->conn);
+    *out = c;
+    return RL_OK;
+}
+
+static rl_err pg_connect(rl_bank *b, const char *who, rl_bank **out) {
+    pgconn *c;
+    rl_err e = conn_open(PG(b)->st, who, &c, b->errmsg, sizeof b->errmsg);
+    if (e != RL_OK)
+        return e;
+    if ((e = conn_prepare(c)) != RL_OK) {
+        memcpy(b->errmsg, c->base.errmsg, sizeof b->errmsg);
+        PQfinish(c->conn);
+        free(c);
+        return e;
+    }
+    c->base.root = b->root;
+    *out = &c->base;
+    return RL_OK;
+}
+
+static void pg_destroy(rl_bank *b) {
+    pgconn *c = PG(b);
+    pgstore *st = c->st;
+    PQfinish(c->conn);
+    bool owner = c->owner;
+    free(c);
+    if (!owner)
+        return;
+    PQfinish(st->monitor);
+    rl__rawlock_destroy(&st->monitor_lock);
+    rl__dbnames_free(&st->names);
+    free(st->conninfo);
+    free(st);
+}
+
+static const rl_bank_ops pg_ops = {
+    .kind = "postgresql",
+    .open = pg_open,
+    .open_all = pg_open_all,
+    .lookup = pg_lookup,
+    .name = pg_name,
+    .count = pg_count,
+    .get = pg_get,
+    .set = pg_set,
+    .add = pg_add,
+    .compare_and_set = pg_cas,
+    .set_if_version = pg_setv,
+    .snapshot = pg_snapshot,
+    .lost_updates = pg_lost,
+    .memory_bytes = pg_memory,
+    .connect = pg_connect,
+    .begin = pg_begin,
+    .lock = pg_lock,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .waiting = pg_waiting,
+    .session = pg_session,
+    .destroy = pg_destroy,
+};
+
+static const char schema[] =
+    "DROP TABLE IF EXISTS racelab_jobs, racelab_accounts;"
+    "CREATE TABLE racelab_accounts ("
+    " id integer PRIMARY KEY,"
+    " name text NOT NULL UNIQUE,"
+    " balance bigint NOT NULL,"
+    " version bigint NOT NULL DEFAULT 0)";
+
+static rl_err load_names(pgconn *c) {
+    PGresult *r = PQexec(c->conn, "SELECT id, name FROM racelab_accounts ORDER BY id");
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
+        return fail(c, r);
+    rl_err e = RL_OK;
+    for (int i = 0; e == RL_OK && i < PQntuples(r); i++) {
+        rl_acct id;
+        e = rl__dbnames_add(&c->st->names, PQgetvalue(r, i, 1), &id);
+        if (e == RL_OK && (int64_t)id != col_i64(r, i, 0)) {
+            rl__errmsg(&c->base, "racelab_accounts ids are not 0 .. n-1 (account '%s')",
+                       PQgetvalue(r, i, 1));
+            e = RL_EDB;
+        }
+    }
+    PQclear(r);
+    return e;
+}
+
+rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, char *why,
+                        size_t why_len) {
+    if (!conninfo || !out) {
+        if (why)
+            snprintf(why, why_len, "a PostgreSQL bank needs a connection string");
+        return RL_EINVAL;
+    }
+    pgstore *st = calloc(1, sizeof *st);
+    char *copy = strdup(conninfo);
+    if (!st || !copy || rl__rawlock_init(&st->monitor_lock, "pg monitor") != RL_OK) {
+        free(st);
+        free(copy);
+        return RL_ENOMEM;
+    }
+    st->conninfo = copy;
+    pgconn *c;
+    rl_err e = conn_open(st, "main", &c, why, why_len);
+    if (e != RL_OK) {
+        rl__rawlock_destroy(&st->monitor_lock);
+        free(copy);
+        free(st);
+        return e;
+    }
+    c->owner = true;
+    c->base.root = &c->base;
+    if (flags & RL_BANK_RESET)
+        e = simple(c, schema);
+    if (e == RL_OK)
+        e = conn_prepare(c);
+    if (e == RL_OK && !(flags & RL_BANK_RESET))
+        e = load_names(c);
+    if (e != RL_OK) {
+        if (why)
+            snprintf(why, why_len, "PostgreSQL: %s", c->base.errmsg);
+        pg_destroy(&c->base);
+        return e;
+    }
+    *out = &c->base;
+    return RL_OK;
+}

@@ -1,0 +1,683 @@
+/* sqlitebank.c - the bank in an SQLite database file (see racelab/dbbank.h).
+ *
+ * One table, racelab_accounts (id, name, balance, version), in WAL mode so
+ * that readers never wait for the writer. Every connection is its own
+ * sqlite3 handle, used by one thread at a time (opened NOMUTEX).
+ *
+ * How the bank's calls map to SQLite:
+ * - get is a SELECT; set, add and the two compare-and-sets are one UPDATE
+ *   each, with RETURNING, so the version a write replaced comes back with
+ *   it and a lost update is counted when it happens.
+ * - SQLite has no row locks and no advisory locks: every lock kind is the
+ *   database's write lock, taken by BEGIN IMMEDIATE (rl_bank_lock_note
+ *   says so). A transaction is begun lazily by its first statement:
+ *   BEGIN IMMEDIATE when that is a lock, BEGIN DEFERRED otherwise.
+ * - Every SQLite transaction is serializable. A deferred transaction that
+ *   read, and then tries to write after another connection committed a
+ *   write, gets SQLITE_BUSY (BUSY_SNAPSHOT) at once: the engine aborting
+ *   the loser, reported as RL_ESERIAL.
+ * - Money stays exact: balance carries CHECK (typeof(balance) =
+ *   'integer'), because SQLite turns an integer overflow into a float;
+ *   the check refuses it, reported as RL_EOVERFLOW.
+ * - Waiting for the write lock happens in SQLite's busy handler, which
+ *   tells the platform about the wait (rl_outside_wait) and naps. The bank
+ *   remembers which connection holds the write lock of an explicit
+ *   transaction, so the lockstep gate can tell who a waiter waits for.
+ */
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbcommon.h"
+#include "racelab/dbbank.h"
+
+/* How long a connection waits for the write lock before it gives up. */
+#define BUSY_LIMIT_US (60u * 1000000u)
+
+typedef struct sqstore {
+    char *path;
+    rl__dbnames names;
+    _Atomic uint64_t lost;
+    _Atomic uint64_t writer; /* session holding the write lock of a transaction, or 0 */
+    _Atomic uint64_t sessions;
+} sqstore;
+
+enum { S_GET, S_SET, S_ADD, S_CAS, S_SETV, S_INS, S_SNAP, S_NSTMT };
+
+static const char *const sql_text[S_NSTMT] = {
+    [S_GET] = "SELECT balance, version FROM racelab_accounts WHERE id = ?1",
+    [S_SET] = "UPDATE racelab_accounts SET balance = ?2, version = version + 1 WHERE id = ?1 "
+              "RETURNING version",
+    [S_ADD] = "UPDATE racelab_accounts SET balance = balance + ?2, version = version + 1 "
+              "WHERE id = ?1 RETURNING balance, version",
+    [S_CAS] = "UPDATE racelab_accounts SET balance = ?3, version = version + 1 "
+              "WHERE id = ?1 AND balance = ?2 RETURNING version",
+    [S_SETV] = "UPDATE racelab_accounts SET balance = ?3, version = version + 1 "
+               "WHERE id = ?1 AND version = ?2 RETURNING version",
+    [S_INS] = "INSERT INTO racelab_accounts (id, name, balance, version) VALUES (?1, ?2, ?3, 0)",
+    [S_SNAP] = "SELECT id, balance, version FROM racelab_accounts ORDER BY id",
+};
+
+typedef struct sqconn {
+    rl_bank base;
+    sqstore *st;
+    bool owner;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_NSTMT];
+    uint64_t session;
+    /* transaction state */
+    bool pending_begin; /* begun by the caller, no statement sent yet */
+    bool write_locked;  /* this connection holds the write lock */
+    /* waiting in the busy handler */
+    bool nowait;
+    _Atomic bool waiting;
+    bool told;       /* the platform was told about this wait */
+    unsigned waited_us;
+    rl_outside outside;
+} sqconn;
+
+#define SQ(b) ((sqconn *)(b))
+
+static const rl_bank_ops sq_ops;
+
+/* ---- errors ---- */
+
+static rl_err sq_fail(sqconn *c, int rc) {
+    rl__errmsg_copy(&c->base, sqlite3_errmsg(c->db));
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        if (c->nowait)
+            return RL_EBUSY;
+        /* inside a transaction the engine refused to serialize it; outside
+         * one the write lock stayed taken past the limit */
+        return c->base.in_txn ? RL_ESERIAL : RL_EDB;
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_CHECK)
+            return RL_EOVERFLOW; /* balance would have become a float */
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return RL_EEXIST;
+        return RL_EDB;
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB:
+        return RL_ECONN;
+    case SQLITE_NOMEM:
+        return RL_ENOMEM;
+    default:
+        return RL_EDB;
+    }
+}
+
+/* ---- waiting for the write lock ---- */
+
+static bool sq_waiting(rl_bank *b, uint64_t *holders, size_t *n) {
+    sqconn *c = SQ(b);
+    *n = 0;
+    if (!atomic_load(&c->waiting))
+        return false;
+    uint64_t w = atomic_load(&c->st->writer);
+    if (w != 0 && w != c->session)
+        holders[(*n)++] = w;
+    return true; /* with no holder known: a writer in the middle of one statement */
+}
+
+static bool probe(void *ctx, uint64_t *holders, size_t *n) {
+    return sq_waiting(ctx, holders, n);
+}
+
+static int busy_handler(void *ctx, int count) {
+    sqconn *c = ctx;
+    if (c->nowait || c->waited_us >= BUSY_LIMIT_US)
+        return 0;
+    atomic_store(&c->waiting, true);
+    if (rl_outside_watched()) {
+        rl_session_bind(c->session);
+        rl_outside_wait(&c->outside);
+        c->told = true;
+    }
+    unsigned nap = count < 10 ? 100 : 1000;
+    rl__db_nap(nap);
+    c->waited_us += nap;
+    return 1;
+}
+
+/* Step a statement to its first row or its end; the wait, if any, is over
+ * when this returns. */
+static int step(sqconn *c, sqlite3_stmt *s) {
+    c->waited_us = 0;
+    if (rl_outside_watched())
+        rl_session_bind(c->session); /* so a waiter can tell this session holds the lock */
+    int rc = sqlite3_step(s);
+    if (atomic_load(&c->waiting)) {
+        atomic_store(&c->waiting, false);
+        if (c->told)
+            rl_outside_done();
+        c->told = false;
+    }
+    return rc;
+}
+
+static int exec(sqconn *c, const char *sql) {
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    while ((rc = step(c, s)) == SQLITE_ROW)
+        ;
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* ---- transactions ---- */
+
+static void mark_writer(sqconn *c) {
+    if (c->base.in_txn && !c->write_locked) {
+        c->write_locked = true;
+        atomic_store(&c->st->writer, c->session);
+    }
+}
+
+static void end_txn(sqconn *c) {
+    if (c->write_locked) {
+        uint64_t me = c->session;
+        atomic_compare_exchange_strong(&c->st->writer, &me, 0);
+    }
+    c->write_locked = false;
+    c->pending_begin = false;
+}
+
+/* Send the BEGIN a transaction was opened with, now that a statement
+ * needs it. */
+static rl_err ensure_begun(sqconn *c, bool immediate) {
+    if (!c->base.in_txn || !c->pending_begin)
+        return RL_OK;
+    int rc = exec(c, immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    if (rc != SQLITE_OK)
+        return sq_fail(c, rc);
+    c->pending_begin = false;
+    if (immediate)
+        mark_writer(c);
+    return RL_OK;
+}
+
+static rl_err sq_begin(rl_bank *b, rl_isolation iso) {
+    (void)iso; /* every SQLite transaction is serializable */
+    SQ(b)->pending_begin = true;
+    return RL_OK;
+}
+
+static rl_err sq_lock(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait) {
+    sqconn *c = SQ(b);
+    (void)kind; /* all kinds are the write lock */
+    if (kind != RL_LOCK_ALL && a >= c->st->names.count)
+        return RL_EINVAL;
+    if (c->write_locked)
+        return RL_OK;
+    if (!c->pending_begin) {
+        rl__errmsg(b, "SQLite takes its write lock only at the start of a transaction");
+        return RL_ENOTSUP;
+    }
+    c->nowait = !wait;
+    rl_err e = ensure_begun(c, true);
+    c->nowait = false;
+    if (e == RL_EBUSY)
+        c->pending_begin = false; /* no transaction was opened */
+    return e;
+}
+
+static rl_err sq_commit(rl_bank *b) {
+    sqconn *c = SQ(b);
+    rl_err e = RL_OK;
+    if (!c->pending_begin) {
+        int rc = exec(c, "COMMIT");
+        if (rc != SQLITE_OK)
+            e = sq_fail(c, rc);
+    }
+    if (e == RL_OK)
+        end_txn(c);
+    return e;
+}
+
+static void sq_rollback(rl_bank *b) {
+    sqconn *c = SQ(b);
+    /* some errors end the transaction inside SQLite already */
+    if (!c->pending_begin && !sqlite3_get_autocommit(c->db))
+        (void)exec(c, "ROLLBACK");
+    end_txn(c);
+}
+
+/* ---- data ---- */
+
+static rl_err finish(rl_access *ev, rl_err e) {
+    ev->result = e;
+    return e;
+}
+
+/* Prepare statement k for a call: reset, bind the account, begin a
+ * pending transaction. */
+static rl_err use(sqconn *c, int k, rl_acct a, sqlite3_stmt **out) {
+    if (a >= c->st->names.count)
+        return RL_EINVAL;
+    rl_err e = ensure_begun(c, false);
+    if (e != RL_OK)
+        return e;
+    sqlite3_stmt *s = c->stmt[k];
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)a);
+    *out = s;
+    return RL_OK;
+}
+
+static rl_err read_row(sqconn *c, rl_acct a, rl_money *bal, uint64_t *ver) {
+    sqlite3_stmt *s;
+    rl_err e = use(c, S_GET, a, &s);
+    if (e != RL_OK)
+        return e;
+    int rc = step(c, s);
+    if (rc == SQLITE_ROW) {
+        *bal = sqlite3_column_int64(s, 0);
+        *ver = (uint64_t)sqlite3_column_int64(s, 1);
+        sqlite3_reset(s);
+        return RL_OK;
+    }
+    e = rc == SQLITE_DONE ? RL_EINVAL : sq_fail(c, rc);
+    sqlite3_reset(s);
+    return e;
+}
+
+static rl_err sq_get(rl_bank *b, rl_acct a, rl_access *ev) {
+    sqconn *c = SQ(b);
+    rl_money bal = 0;
+    uint64_t ver = 0;
+    rl_err e = read_row(c, a, &bal, &ver);
+    if (e == RL_OK) {
+        ev->value = bal;
+        ev->version_before = ev->version_after = ver;
+    }
+    return finish(ev, e);
+}
+
+/* Run a write whose RETURNING gives (version) or (balance, version).
+ * *matched is false when no row matched its condition. */
+static rl_err run_write(sqconn *c, sqlite3_stmt *s, bool *matched, rl_money *bal, uint64_t *ver,
+                        bool returns_balance) {
+    int rc = step(c, s);
+    *matched = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        if (returns_balance) {
+            *bal = sqlite3_column_int64(s, 0);
+            *ver = (uint64_t)sqlite3_column_int64(s, 1);
+        } else {
+            *ver = (uint64_t)sqlite3_column_int64(s, 0);
+        }
+        rc = step(c, s); /* to the end: the statement is complete */
+    }
+    rl_err e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+    sqlite3_reset(s);
+    if (e == RL_OK && *matched)
+        mark_writer(c);
+    return e;
+}
+
+static rl_err sq_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
+    sqconn *c = SQ(b);
+    sqlite3_stmt *s;
+    rl_err e = use(c, S_SET, a, &s);
+    if (e != RL_OK)
+        return finish(ev, e);
+    sqlite3_bind_int64(s, 2, value);
+    bool matched;
+    rl_money bal;
+    uint64_t ver = 0;
+    e = run_write(c, s, &matched, &bal, &ver, false);
+    if (e == RL_OK && !matched)
+        e = RL_EINVAL;
+    if (e != RL_OK)
+        return finish(ev, e);
+    ev->value = value;
+    ev->version_before = ver - 1;
+    ev->version_after = ver;
+    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver - 1;
+    if (ev->stale)
+        atomic_fetch_add(&c->st->lost, 1);
+    return finish(ev, RL_OK);
+}
+
+static rl_err sq_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
+    sqconn *c = SQ(b);
+    sqlite3_stmt *s;
+    rl_err e = use(c, S_ADD, a, &s);
+    if (e != RL_OK)
+        return finish(ev, e);
+    sqlite3_bind_int64(s, 2, delta);
+    bool matched;
+    rl_money bal = 0;
+    uint64_t ver = 0;
+    e = run_write(c, s, &matched, &bal, &ver, true);
+    if (e == RL_OK && !matched)
+        e = RL_EINVAL;
+    if (e != RL_OK)
+        return finish(ev, e);
+    ev->value = bal;
+    ev->version_before = ver - 1;
+    ev->version_after = ver;
+    return finish(ev, RL_OK);
+}
+
+/* The two compare-and-sets: on no match, read afresh what the row holds. */
+static rl_err conditional(sqconn *c, int k, rl_acct a, int64_t cond, rl_money value,
+                          rl_access *ev) {
+    sqlite3_stmt *s;
+    rl_err e = use(c, k, a, &s);
+    if (e != RL_OK)
+        return finish(ev, e);
+    sqlite3_bind_int64(s, 2, cond);
+    sqlite3_bind_int64(s, 3, value);
+    bool matched;
+    rl_money bal;
+    uint64_t ver = 0;
+    e = run_write(c, s, &matched, &bal, &ver, false);
+    if (e != RL_OK)
+        return finish(ev, e);
+    if (!matched) {
+        e = read_row(c, a, &bal, &ver);
+        if (e != RL_OK)
+            return finish(ev, e);
+        ev->value = bal;
+        ev->version_before = ev->version_after = ver;
+        return finish(ev, RL_ECONFLICT);
+    }
+    ev->value = value;
+    ev->version_before = ver - 1;
+    ev->version_after = ver;
+    return finish(ev, RL_OK);
+}
+
+static rl_err sq_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired, rl_access *ev) {
+    return conditional(SQ(b), S_CAS, a, expected, desired, ev);
+}
+
+static rl_err sq_setv(rl_bank *b, rl_acct a, rl_money value, uint64_t version, rl_access *ev) {
+    return conditional(SQ(b), S_SETV, a, (int64_t)version, value, ev);
+}
+
+/* ---- accounts ---- */
+
+static rl_err insert(sqconn *c, rl_acct id, const char *name, rl_money start) {
+    sqlite3_stmt *s = c->stmt[S_INS];
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, start);
+    int rc = step(c, s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+}
+
+static rl_err sq_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *out) {
+    sqconn *c = SQ(b);
+    size_t before = c->st->names.count;
+    int rc = exec(c, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return sq_fail(c, rc);
+    rl_err e = RL_OK;
+    for (size_t i = 0; e == RL_OK && i < n; i++) {
+        rl_acct id;
+        e = rl__dbnames_add(&c->st->names, cu[i].name, &id);
+        if (e == RL_OK)
+            e = insert(c, id, cu[i].name, cu[i].start);
+        if (e == RL_OK && out)
+            out[i] = id;
+    }
+    if (e == RL_OK && (rc = exec(c, "COMMIT")) != SQLITE_OK)
+        e = sq_fail(c, rc);
+    if (e != RL_OK) {
+        (void)exec(c, "ROLLBACK");
+        rl__dbnames_truncate(&c->st->names, before);
+    }
+    return e;
+}
+
+static rl_err sq_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
+    rl_customer one = {name, start};
+    return sq_open_all(b, &one, 1, out);
+}
+
+static rl_err sq_lookup(rl_bank *b, const char *name, rl_acct *out) {
+    return rl__dbnames_lookup(&SQ(b)->st->names, name, out);
+}
+
+static const char *sq_name(rl_bank *b, rl_acct a) { return rl__dbnames_name(&SQ(b)->st->names, a); }
+
+static size_t sq_count(rl_bank *b) { return SQ(b)->st->names.count; }
+
+static rl_err sq_snapshot(rl_bank *b, rl_balance *out, size_t n) {
+    sqconn *c = SQ(b);
+    sqlite3_stmt *s = c->stmt[S_SNAP];
+    sqlite3_reset(s);
+    size_t got = 0;
+    int rc;
+    while ((rc = step(c, s)) == SQLITE_ROW) {
+        sqlite3_int64 id = sqlite3_column_int64(s, 0);
+        if (id < 0 || (uint64_t)id >= n)
+            continue; /* a row this process did not open: not ours to show */
+        out[id] = (rl_balance){.name = rl__dbnames_name(&c->st->names, (rl_acct)id),
+                               .balance = sqlite3_column_int64(s, 1),
+                               .version = (uint64_t)sqlite3_column_int64(s, 2)};
+        got++;
+    }
+    rl_err e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+    sqlite3_reset(s);
+    if (e == RL_OK && got != n) {
+        rl__errmsg(b, "the table holds %zu of the %zu accounts", got, n);
+        e = RL_EDB;
+    }
+    return e;
+}
+
+static uint64_t sq_lost(rl_bank *b) { return atomic_load(&SQ(b)->st->lost); }
+
+static size_t sq_memory(rl_bank *b) { return sizeof(sqstore) + SQ(b)->st->names.bytes; }
+
+static uint64_t sq_session(rl_bank *b) { return SQ(b)->session; }
+
+static const char *sq_lock_note(rl_bank *b, rl_lock_kind kind) {
+    (void)b;
+    switch (kind) {
+    case RL_LOCK_ROW:
+        return "SQLite has no row locks: a customer's lock is the database write lock "
+               "(BEGIN IMMEDIATE), so only one merchant bills at a time";
+    case RL_LOCK_ADVISORY:
+        return "SQLite has no advisory locks: a customer's lock is the database write lock "
+               "(BEGIN IMMEDIATE), so only one merchant bills at a time";
+    case RL_LOCK_ALL:
+        return NULL;
+    }
+    return NULL;
+}
+
+/* ---- connections ---- */
+
+static void conn_close(sqconn *c) {
+    for (int k = 0; k < S_NSTMT; k++)
+        sqlite3_finalize(c->stmt[k]);
+    sqlite3_close_v2(c->db);
+}
+
+static rl_err conn_open(sqstore *st, bool create, sqconn **out, char *why, size_t why_len) {
+    sqconn *c = calloc(1, sizeof *c);
+    if (!c)
+        return RL_ENOMEM;
+    c->base.ops = &sq_ops;
+    c->st = st;
+    c->session = atomic_fetch_add(&st->sessions, 1) + 1;
+    c->outside = (rl_outside){.what = "the SQLite write lock", .probe = probe, .ctx = c};
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(st->path, &c->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        if (why)
+            snprintf(why, why_len, "cannot open SQLite database '%s': %s", st->path,
+                     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        sqlite3_close_v2(c->db);
+        free(c);
+        return rc == SQLITE_NOMEM ? RL_ENOMEM : RL_ECONN;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_handler(c->db, busy_handler, c);
+    *out = c;
+    return RL_OK;
+}
+
+/* Prepare the statements; a missing table shows up here. */
+static rl_err conn_prepare(sqconn *c, char *why, size_t why_len) {
+    /* WAL: readers never wait for the writer; NORMAL: durable at each
+     * checkpoint, which is enough for a demonstration bank */
+    int rc = exec(c, "PRAGMA synchronous = NORMAL");
+    for (int k = 0; rc == SQLITE_OK && k < S_NSTMT; k++)
+        rc = sqlite3_prepare_v3(c->db, sql_text[k], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[k],
+                                NULL);
+    if (rc == SQLITE_OK)
+        return RL_OK;
+    rl_err e = sq_fail(c, rc);
+    if (why)
+        snprintf(why, why_len, "SQLite database '%s': %s", c->st->path, c->base.errmsg);
+    return e;
+}
+
+static rl_err sq_connect(rl_bank *b, const char *who, rl_bank **out) {
+    (void)who;
+    sqconn *c;
+    rl_err e = conn_open(SQ(b)->st, false, &c, b->errmsg, sizeof b->errmsg);
+    if (e == RL_OK && (e = conn_prepare(c, b->errmsg, sizeof b->errmsg)) != RL_OK) {
+        conn_close(c);
+        free(c);
+    }
+    if (e != RL_OK)
+        return e;
+    c->base.root = b->root;
+    *out = &c->base;
+    return RL_OK;
+}
+
+static void sq_destroy(rl_bank *b) {
+    sqconn *c = SQ(b);
+    sqstore *st = c->st;
+    end_txn(c);
+    conn_close(c);
+    bool owner = c->owner;
+    free(c);
+    if (!owner)
+        return;
+    rl__dbnames_free(&st->names);
+    free(st->path);
+    free(st);
+}
+
+static const rl_bank_ops sq_ops = {
+    .kind = "sqlite",
+    .open = sq_open,
+    .open_all = sq_open_all,
+    .lookup = sq_lookup,
+    .name = sq_name,
+    .count = sq_count,
+    .get = sq_get,
+    .set = sq_set,
+    .add = sq_add,
+    .compare_and_set = sq_cas,
+    .set_if_version = sq_setv,
+    .snapshot = sq_snapshot,
+    .lost_updates = sq_lost,
+    .memory_bytes = sq_memory,
+    .connect = sq_connect,
+    .begin = sq_begin,
+    .lock = sq_lock,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .waiting = sq_waiting,
+    .session = sq_session,
+    .lock_note = sq_lock_note,
+    .destroy = sq_destroy,
+};
+
+static const char schema[] =
+    "DROP TABLE IF EXISTS racelab_accounts;"
+    "CREATE TABLE racelab_accounts ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " balance INTEGER NOT NULL CHECK (typeof(balance) = 'integer'),"
+    " version INTEGER NOT NULL DEFAULT 0)";
+
+/* Attach: learn the accounts already in the table. */
+static rl_err load_names(sqconn *c, char *why, size_t why_len) {
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(c->db, "SELECT id, name FROM racelab_accounts ORDER BY id", -1,
+                                &s, NULL);
+    rl_err e = RL_OK;
+    if (rc != SQLITE_OK)
+        e = sq_fail(c, rc);
+    while (e == RL_OK && (rc = step(c, s)) == SQLITE_ROW) {
+        rl_acct id;
+        const char *name = (const char *)sqlite3_column_text(s, 1);
+        e = rl__dbnames_add(&c->st->names, name ? name : "", &id);
+        if (e == RL_OK && (sqlite3_int64)id != sqlite3_column_int64(s, 0)) {
+            rl__errmsg(&c->base, "racelab_accounts ids are not 0 .. n-1 (account '%s')", name);
+            e = RL_EDB;
+        }
+    }
+    if (e == RL_OK && rc != SQLITE_DONE)
+        e = sq_fail(c, rc);
+    sqlite3_finalize(s);
+    if (e != RL_OK && why)
+        snprintf(why, why_len, "SQLite database '%s': %s", c->st->path, c->base.errmsg);
+    return e;
+}
+
+rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, char *why,
+                            size_t why_len) {
+    if (!path || !*path || !out) {
+        if (why)
+            snprintf(why, why_len, "an SQLite bank needs a file name (sqlite:PATH)");
+        return RL_EINVAL;
+    }
+    sqstore *st = calloc(1, sizeof *st);
+    char *copy = strdup(path);
+    if (!st || !copy) {
+        free(st);
+        free(copy);
+        return RL_ENOMEM;
+    }
+    st->path = copy;
+    sqconn *c;
+    bool reset = flags & RL_BANK_RESET;
+    rl_err e = conn_open(st, reset, &c, why, why_len);
+    if (e != RL_OK) {
+        free(copy);
+        free(st);
+        return e;
+    }
+    c->owner = true;
+    c->base.root = &c->base;
+    int rc = SQLITE_OK;
+    if (reset) {
+        rc = exec(c, "PRAGMA journal_mode = WAL");
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(c->db, schema, NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            e = sq_fail(c, rc);
+            if (why)
+                snprintf(why, why_len, "SQLite database '%s': %s", path, c->base.errmsg);
+        }
+    }
+    if (e == RL_OK)
+        e = conn_prepare(c, why, why_len);
+    if (e == RL_OK && !reset)
+        e = load_names(c, why, why_len);
+    if (e != RL_OK) {
+        sq_destroy(&c->base);
+        return e;
+    }
+    *out = &c->base;
+    return RL_OK;
+}
