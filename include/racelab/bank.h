@@ -58,7 +58,10 @@
  * or set_if_version saw another value), RL_EBUSY (a lock asked for without
  * waiting is taken), RL_ESERIAL (the engine aborted the transaction: retry
  * it whole), RL_EDB (the database refused), RL_ECONN (the connection is
- * gone), RL_ENOTSUP. On any error the balance and the version are
+ * gone, and nothing of this call or of the open transaction was applied),
+ * RL_EUNKNOWN (the connection went while a commit, or a write outside a
+ * transaction, was on its way: it may or may not have been applied; no
+ * client can know without asking the database again), RL_ENOTSUP. On any error the balance and the version are
  * unchanged, and an error inside a transaction ends it: the bank rolls it
  * back before returning, so nothing is half-applied. rl_bank_errmsg gives
  * the server's own words for the last error of a connection.

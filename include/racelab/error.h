@@ -34,6 +34,8 @@ typedef enum rl_err {
     RL_EDB,       /* the database refused the statement (its message: rl_bank_errmsg) */
     RL_ECONN,     /* no connection to the database, or it was lost */
     RL_ENOTSUP,   /* this backend cannot do that */
+    RL_EUNKNOWN,  /* the connection was lost while a change was being committed:
+                     whether it was applied is unknown */
     RL_ERR_COUNT_
 } rl_err;
 

@@ -72,6 +72,7 @@ typedef struct rl_cycle_stats {
     uint64_t aborts;  /* transactions the engine aborted (RL_ESERIAL) */
     rl_err first_error;
     size_t first_error_bill;
+    char first_error_detail[RL_BANK_ERRMSG_MAX]; /* the database's words, or "" */
 } rl_cycle_stats;
 
 /* The merchant interface. */
@@ -92,6 +93,7 @@ struct rl_merchant {
     rl_billing *billing;     /* the run's shared strategy state */
     rl_cycle_stats stats;
     uint64_t rng; /* jitter state, seeded per merchant */
+    rl_err *outcomes; /* may be NULL; else each bill's outcome, one per bill */
 };
 
 static inline rl_err rl_merchant_bill_cycle(rl_merchant *m) { return m->ops->bill_cycle(m); }

@@ -43,6 +43,13 @@ typedef struct rl_run_row {
     rl_money start, expected, final;
 } rl_run_row;
 
+/* One bill of the run and what became of it. */
+typedef struct rl_run_bill {
+    const char *merchant, *customer;
+    rl_money amount;
+    rl_err outcome; /* RL_OK applied; RL_EUNKNOWN maybe; anything else not applied */
+} rl_run_bill;
+
 typedef struct rl_run_result {
     size_t ncustomers;
     rl_run_row *rows; /* heap, ncustomers long; freed by rl_run_result_free */
@@ -50,9 +57,22 @@ typedef struct rl_run_result {
     uint64_t lost_updates; /* stale writes the bank saw during the run */
     uint64_t retries, aborts, billed, failed;
     rl_err first_error;         /* first refused bill, or RL_OK */
+    char error_detail[RL_BANK_ERRMSG_MAX]; /* the database's words for it, or "" */
     const char *error_merchant; /* who got it, or NULL */
     const char *error_customer;
     uint64_t wall_ns;
+    /* Every bill, merchant by merchant in data-set order (heap, freed with
+     * the result). */
+    rl_run_bill *bills;
+    size_t nbills;
+    /* Bills that could not be done because a database connection was lost
+     * (RL_ECONN: not applied) or whose fate is unknown (RL_EUNKNOWN). Such
+     * a run did not do its job: the command exits 3. */
+    uint64_t lost_connection, unknown;
+    const char *bank_kind; /* "memory", "sqlite", "postgresql" (static) */
+    /* How the bank maps the strategy's lock when that is not what its
+     * name says ("SQLite has no row locks: ..."), else "". */
+    char note[256];
 } rl_run_result;
 
 /* Run once. Errors before any bill (invalid data or config, lockstep with

@@ -105,6 +105,7 @@ typedef struct pgconn {
     bool owner;
     PGconn *conn;
     uint64_t pid;
+    bool dead_before; /* the connection was known lost before the failing call */
     rl_outside outside;
 } pgconn;
 
@@ -149,8 +150,19 @@ static rl_err map_state(const char *state) {
     return RL_EDB;
 }
 
-/* The result's error, in b->errmsg, as an rl_err. Clears r. */
-static rl_err fail(pgconn *c, PGresult *r) {
+/* Whether statement k applies a change when it succeeds outside a
+ * transaction, or is the commit: losing the connection during it leaves
+ * its effect unknown. */
+static bool commits(const pgconn *c, int k) {
+    if (k == P_COMMIT)
+        return true;
+    bool writes = k == P_SET || k == P_ADD || k == P_CAS || k == P_SETV;
+    return writes && !c->base.in_txn;
+}
+
+/* The result's error, in b->errmsg, as an rl_err. Clears r. k is the
+ * statement that failed (-1: none of the prepared ones). */
+static rl_err fail_stmt(pgconn *c, PGresult *r, int k) {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (primary && state)
@@ -160,7 +172,7 @@ static rl_err fail(pgconn *c, PGresult *r) {
                                                                  : PQerrorMessage(c->conn));
     rl_err e = map_state(state);
     if (PQstatus(c->conn) == CONNECTION_BAD) {
-        e = RL_ECONN;
+        e = k >= 0 && !c->dead_before && commits(c, k) ? RL_EUNKNOWN : RL_ECONN;
         if (!c->base.errmsg[0])
             rl__errmsg(&c->base, "the connection to the server was lost");
     }
@@ -168,10 +180,13 @@ static rl_err fail(pgconn *c, PGresult *r) {
     return e;
 }
 
+static rl_err fail(pgconn *c, PGresult *r) { return fail_stmt(c, r, -1); }
+
 /* Send a prepared statement and wait for its result, telling the platform
  * about the wait when it listens. NULL when the connection failed. */
 static PGresult *run(pgconn *c, int k, const char *const *params) {
     c->base.errmsg[0] = '\0';
+    c->dead_before = PQstatus(c->conn) == CONNECTION_BAD; /* then nothing is sent */
     if (!rl_outside_watched())
         return PQexecPrepared(c->conn, stmts[k].name, stmts[k].nparams, params, NULL, NULL, 0);
     rl_session_bind(c->pid);
@@ -206,7 +221,7 @@ static rl_err run_check(pgconn *c, int k, const char *const *params, PGresult **
     PGresult *r = run(c, k, params);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-        return fail(c, r);
+        return fail_stmt(c, r, k);
     if (out)
         *out = r;
     else
@@ -660,13 +675,17 @@ static const rl_bank_ops pg_ops = {
     .destroy = pg_destroy,
 };
 
+/* A session of someone else's that holds racelab's tables (a stray
+ * transaction) makes the reset fail after 30 s rather than hang. */
 static const char schema[] =
+    "SET lock_timeout = '30s';"
     "DROP TABLE IF EXISTS racelab_jobs, racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id integer PRIMARY KEY,"
     " name text NOT NULL UNIQUE,"
     " balance bigint NOT NULL,"
-    " version bigint NOT NULL DEFAULT 0)";
+    " version bigint NOT NULL DEFAULT 0);"
+    "RESET lock_timeout";
 
 static rl_err load_names(pgconn *c) {
     PGresult *r = PQexec(c->conn, "SELECT id, name FROM racelab_accounts ORDER BY id");

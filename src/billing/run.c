@@ -22,6 +22,8 @@ typedef struct run_state {
     rl_acct *accts;       /* per data-set customer */
     rl_acct *bill_accts;  /* all merchants' bills, concatenated */
     size_t *bill_customers;
+    rl_err *bill_outcomes;
+    size_t nbills;
     worker *workers;
     size_t nworkers;
     rl_money *expected;
@@ -54,6 +56,7 @@ static void cleanup(run_state *st) {
     free(st->accts);
     free(st->bill_accts);
     free(st->bill_customers);
+    free(st->bill_outcomes);
     free(st->workers);
     free(st->expected);
 }
@@ -110,8 +113,11 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
     st->expected = calloc(nc, sizeof *st->expected);
     st->bill_accts = calloc(nbills, sizeof *st->bill_accts);
     st->bill_customers = calloc(nbills, sizeof *st->bill_customers);
+    st->bill_outcomes = calloc(nbills, sizeof *st->bill_outcomes);
     st->workers = calloc(nm, sizeof *st->workers);
-    if (!st->accts || !st->expected || !st->bill_accts || !st->bill_customers || !st->workers)
+    st->nbills = nbills;
+    if (!st->accts || !st->expected || !st->bill_accts || !st->bill_customers ||
+        !st->bill_outcomes || !st->workers)
         return RL_ENOMEM;
     e = rl_dataset_expected(d, st->expected);
     if (e != RL_OK) {
@@ -161,6 +167,7 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
             .ops = cfg->strategy->ops, .spec = ms, .index = m, .bank = conn,
             .accts = &st->bill_accts[at], .customers = &st->bill_customers[at],
             .billing = &st->billing, .rng = cfg->opts.seed * 0x9e3779b97f4a7c15u + m,
+            .outcomes = &st->bill_outcomes[at],
         };
         st->nworkers = m + 1;
         at += ms->nbills;
@@ -191,6 +198,27 @@ static rl_err collect(run_state *st, const rl_dataset *d, rl_run_result *out) {
     free(snap);
     out->lost_updates = rl_bank_lost_updates(st->bank);
     out->first_error = RL_OK;
+    out->bank_kind = rl_bank_kind(st->bank);
+    const rl_strategy *s = st->billing.strategy;
+    const char *note = s->holds_lock_in_slow_step ? rl_bank_lock_note(st->bank, s->lock) : NULL;
+    snprintf(out->note, sizeof out->note, "%s", note ? note : "");
+    out->bills = calloc(st->nbills ? st->nbills : 1, sizeof *out->bills);
+    if (!out->bills) {
+        free(out->rows);
+        out->rows = NULL;
+        return RL_ENOMEM;
+    }
+    out->nbills = st->nbills;
+    for (size_t m = 0, at = 0; m < d->nmerchants; m++) {
+        const rl_merchant_spec *ms = &d->merchants[m];
+        for (size_t b = 0; b < ms->nbills; b++, at++) {
+            rl_err o = st->bill_outcomes[at];
+            out->bills[at] = (rl_run_bill){.merchant = ms->name, .customer = ms->bills[b].customer,
+                                           .amount = ms->bills[b].amount, .outcome = o};
+            out->lost_connection += o == RL_ECONN;
+            out->unknown += o == RL_EUNKNOWN;
+        }
+    }
     for (size_t m = 0; m < d->nmerchants; m++) {
         const rl_merchant *mm = &st->workers[m].m;
         out->retries += mm->stats.retries;
@@ -201,6 +229,7 @@ static rl_err collect(run_state *st, const rl_dataset *d, rl_run_result *out) {
             out->first_error = mm->stats.first_error;
             out->error_merchant = mm->spec->name;
             out->error_customer = mm->spec->bills[mm->stats.first_error_bill].customer;
+            memcpy(out->error_detail, mm->stats.first_error_detail, sizeof out->error_detail);
         }
     }
     return RL_OK;
@@ -249,5 +278,6 @@ void rl_run_result_free(rl_run_result *r) {
     if (!r)
         return;
     free(r->rows);
+    free(r->bills);
     memset(r, 0, sizeof *r);
 }

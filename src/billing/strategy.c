@@ -1,4 +1,5 @@
 /* strategy.c - the registry, the slow step and outcome counting. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,8 @@ void rl__slow_step(rl_merchant *m, size_t bill) {
 }
 
 void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
+    if (m->outcomes)
+        m->outcomes[bill] = e;
     if (e == RL_OK) {
         m->stats.billed++;
         return;
@@ -52,6 +55,8 @@ void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
     if (m->stats.failed++ == 0) {
         m->stats.first_error = e;
         m->stats.first_error_bill = bill;
+        snprintf(m->stats.first_error_detail, sizeof m->stats.first_error_detail, "%s",
+                 rl_bank_errmsg(m->bank));
     }
 }
 

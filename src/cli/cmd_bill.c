@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "racelab/dbbank.h"
 #include "report.h"
 
 static void print_help(void) {
@@ -154,8 +155,10 @@ static void print_single(const bill_args *a, const rl_run_result *r) {
     const char *titles[] = {"final"};
     rl_report_table(stdout, runs, titles, 1);
     if (r->failed)
-        printf("first refused bill: %s billing %s: %s\n", r->error_merchant, r->error_customer,
-               rl_strerror(r->first_error));
+        printf("first refused bill: %s billing %s: %s%s%s\n", r->error_merchant,
+               r->error_customer, rl_strerror(r->first_error), r->error_detail[0] ? ": " : "",
+               r->error_detail);
+    rl_report_faults(stdout, r);
     size_t wrong = rl_report_wrong(r);
     if (r->matches)
         printf("\n%sverdict: correct%s, every balance equals the expected table\n",
@@ -220,7 +223,8 @@ int rl_cmd_bill(int argc, char **argv) {
     state *states = calloc(a.runs, sizeof *states);
     size_t nstates = 0;
     rl_run_result first = {0}, r;
-    uint64_t total_lost = 0, wrong_runs = 0;
+    uint64_t total_lost = 0, wrong_runs = 0, faulty_runs = 0;
+    char bank_kind[32] = "memory", first_note[256] = "";
     rc = states ? EXIT_HELD : EXIT_ERROR;
     for (uint64_t i = 0; rc == EXIT_HELD && i < a.runs; i++) {
         cfg.opts.seed = a.opts.seed + i;
@@ -234,6 +238,7 @@ int rl_cmd_bill(int argc, char **argv) {
         }
         total_lost += r.lost_updates;
         wrong_runs += !r.matches;
+        faulty_runs += r.lost_connection || r.unknown;
         size_t s = 0;
         for (; s < nstates; s++) {
             bool same = true;
@@ -255,8 +260,11 @@ int rl_cmd_bill(int argc, char **argv) {
             nstates++;
         }
         states[s].count++;
-        if (i == 0)
+        if (i == 0) {
             first = r;
+            snprintf(bank_kind, sizeof bank_kind, "%s", r.bank_kind);
+            snprintf(first_note, sizeof first_note, "%s", r.note);
+        }
         else
             rl_run_result_free(&r);
     }
@@ -276,6 +284,9 @@ int rl_cmd_bill(int argc, char **argv) {
             rl_json_uint(&j, "jitter_pct", a.opts.jitter_pct);
             rl_json_uint(&j, "seed", a.opts.seed);
             rl_json_bool(&j, "lockstep", a.lockstep);
+            rl_json_str(&j, "bank", bank_kind);
+            if (first_note[0])
+                rl_json_str(&j, "note", first_note);
             rl_json_uint(&j, "runs", a.runs);
             rl_json_uint(&j, "runs_wrong", wrong_runs);
             rl_json_bool(&j, "all_expected", wrong_runs == 0);
@@ -301,17 +312,35 @@ int rl_cmd_bill(int argc, char **argv) {
             }
             rl_json_end(&j, '}');
         } else {
-            printf("strategy %s, %s, %zu merchants x %zu customers, delay %s +/-%u%% (seed %" PRIu64
-                   ")%s\n\n",
-                   a.strategy->name, rl_mode_name(a.mode), d->nmerchants, d->ncustomers,
-                   rl_cli_format_duration(a.opts.delay_ns, delay, sizeof delay), a.opts.jitter_pct,
-                   a.opts.seed, a.lockstep ? ", lockstep" : "");
+            printf("strategy %s, %s, %zu merchants x %zu customers, ", a.strategy->name,
+                   rl_mode_name(a.mode), d->nmerchants, d->ncustomers);
+            if (a.lockstep)
+                printf("lockstep (the gate replaces the delay: no timing involved)");
+            else
+                printf("delay %s +/-%u%% (seed %" PRIu64 ")",
+                       rl_cli_format_duration(a.opts.delay_ns, delay, sizeof delay),
+                       a.opts.jitter_pct, a.opts.seed);
+            if (a.bank) {
+                char shown[256];
+                rl_bank_url_redact(a.bank, shown, sizeof shown);
+                printf(", bank %s", shown);
+            }
+            printf("\n");
+            if (first_note[0])
+                printf("note: %s\n", first_note);
+            printf("\n");
             if (a.runs == 1)
                 print_single(&a, &first);
             else
                 print_histogram(&a, &first, states, nstates);
         }
         rc = wrong_runs ? EXIT_BROKEN : EXIT_HELD;
+        if (faulty_runs) {
+            fprintf(stderr, "racelab bill: %" PRIu64 " run%s lost a database connection: the "
+                            "billing was not completed (the bills are listed above)\n",
+                    faulty_runs, faulty_runs == 1 ? "" : "s");
+            rc = EXIT_ERROR;
+        }
     }
     rl_run_result_free(&first);
     for (size_t s = 0; s < nstates; s++)

@@ -41,10 +41,19 @@ void rl_report_table(FILE *f, const rl_run_result *const *runs, const char *cons
         any_retries |= runs[r]->retries > 0;
         any_failed |= runs[r]->failed > 0;
     }
+    bool any_aborts = false;
+    for (size_t r = 0; r < nruns; r++)
+        any_aborts |= runs[r]->aborts > 0;
     if (any_retries) {
         fprintf(f, "%-31s", "retries");
         for (size_t r = 0; r < nruns; r++)
             fprintf(f, "   %*" PRIu64 "  ", COL - 2, runs[r]->retries);
+        fputc('\n', f);
+    }
+    if (any_aborts) {
+        fprintf(f, "%-31s", "aborted by the engine");
+        for (size_t r = 0; r < nruns; r++)
+            fprintf(f, "   %*" PRIu64 "  ", COL - 2, runs[r]->aborts);
         fputc('\n', f);
     }
     if (any_failed) {
@@ -77,12 +86,69 @@ void rl_report_json_run(rl_json *j, const rl_run_result *r) {
     rl_json_end(j, ']');
     rl_json_uint(j, "lost_updates", r->lost_updates);
     rl_json_uint(j, "retries", r->retries);
+    rl_json_uint(j, "aborts", r->aborts);
     rl_json_uint(j, "bills_applied", r->billed);
     rl_json_uint(j, "bills_refused", r->failed);
     if (r->failed) {
         rl_json_str(j, "first_error", rl_errname(r->first_error));
         rl_json_str(j, "first_error_merchant", r->error_merchant);
         rl_json_str(j, "first_error_customer", r->error_customer);
+        if (r->error_detail[0])
+            rl_json_str(j, "first_error_detail", r->error_detail);
+        rl_json_uint(j, "bills_lost_connection", r->lost_connection);
+        rl_json_uint(j, "bills_unknown", r->unknown);
+        rl_json_array(j, "bills_not_applied");
+        for (size_t i = 0; i < r->nbills; i++) {
+            const rl_run_bill *b = &r->bills[i];
+            if (b->outcome == RL_OK)
+                continue;
+            rl_json_object(j, NULL);
+            rl_json_str(j, "merchant", b->merchant);
+            rl_json_str(j, "customer", b->customer);
+            rl_json_int(j, "amount", b->amount);
+            rl_json_str(j, "outcome", b->outcome == RL_EUNKNOWN ? "unknown" : "not applied");
+            rl_json_str(j, "error", rl_errname(b->outcome));
+            rl_json_end(j, '}');
+        }
+        rl_json_end(j, ']');
     }
     rl_json_uint(j, "wall_ns", r->wall_ns);
+}
+
+/* The customers of merchant m's bills with outcome class k: 0 applied,
+ * 1 not applied, 2 unknown. */
+static void list(FILE *f, const rl_run_result *r, const char *m, int k) {
+    bool first = true;
+    for (size_t i = 0; i < r->nbills; i++) {
+        const rl_run_bill *b = &r->bills[i];
+        int cls = b->outcome == RL_OK ? 0 : b->outcome == RL_EUNKNOWN ? 2 : 1;
+        if (strcmp(b->merchant, m) != 0 || cls != k)
+            continue;
+        fprintf(f, "%s%s %+" PRId64, first ? "" : ", ", b->customer, b->amount);
+        first = false;
+    }
+    if (first)
+        fputs("none", f);
+}
+
+void rl_report_faults(FILE *f, const rl_run_result *r) {
+    if (!r->lost_connection && !r->unknown)
+        return;
+    for (size_t i = 0; i < r->nbills; i++) {
+        const rl_run_bill *b = &r->bills[i];
+        bool hit = b->outcome == RL_ECONN || b->outcome == RL_EUNKNOWN;
+        bool seen = false; /* report each merchant once, at its first bill */
+        for (size_t k = 0; hit && k < i; k++)
+            seen |= strcmp(r->bills[k].merchant, b->merchant) == 0 &&
+                    (r->bills[k].outcome == RL_ECONN || r->bills[k].outcome == RL_EUNKNOWN);
+        if (!hit || seen)
+            continue;
+        fprintf(f, "%s lost its database connection.\n  applied:     ", b->merchant);
+        list(f, r, b->merchant, 0);
+        fputs("\n  not applied: ", f);
+        list(f, r, b->merchant, 1);
+        fputs("\n  unknown:     ", f);
+        list(f, r, b->merchant, 2);
+        fputc('\n', f);
+    }
 }

@@ -24,6 +24,8 @@ static const struct {
     [RL_EDB] = {"RL_EDB", "the database refused the statement"},
     [RL_ECONN] = {"RL_ECONN", "no connection to the database"},
     [RL_ENOTSUP] = {"RL_ENOTSUP", "not supported by this backend"},
+    [RL_EUNKNOWN] = {"RL_EUNKNOWN", "the connection was lost while the change was being "
+                                    "committed: whether it was applied is unknown"},
 };
 
 const char *rl_strerror(rl_err e) {

@@ -3,6 +3,11 @@
 #include "testing.h"
 
 void rl_test_strategy_gives_the_table(const rl_strategy *s, uint64_t delay_ns) {
+    rl_test_strategy_gives_the_table_on(s, delay_ns, NULL);
+}
+
+void rl_test_strategy_gives_the_table_on(const rl_strategy *s, uint64_t delay_ns,
+                                         const char *bank) {
     static const rl_money expected[] = {275, 1700, -500, 525, -5032};
     static const struct {
         rl_mode mode;
@@ -13,13 +18,19 @@ void rl_test_strategy_gives_the_table(const rl_strategy *s, uint64_t delay_ns) {
         cfg.mode = runs[i].mode;
         cfg.lockstep = runs[i].lockstep;
         cfg.opts.delay_ns = runs[i].lockstep ? 0 : delay_ns;
+        cfg.bank = bank;
         rl_run_result r;
-        assert_int_equal(rl_run(&cfg, &r, NULL, 0), RL_OK);
+        char why[512] = "";
+        rl_err e = rl_run(&cfg, &r, why, sizeof why);
+        if (e != RL_OK)
+            fail_msg("%s on %s: the run failed: %s: %s", s->name, bank ? bank : "memory",
+                     rl_strerror(e), why);
         for (size_t c = 0; c < 5; c++)
             if (r.rows[c].final != expected[c])
-                fail_msg("%s, %s%s: %s ended at %lld, expected %lld", s->name,
+                fail_msg("%s, %s%s on %s: %s ended at %lld, expected %lld", s->name,
                          rl_mode_name(cfg.mode), cfg.lockstep ? ", lockstep" : "",
-                         r.rows[c].customer, (long long)r.rows[c].final, (long long)expected[c]);
+                         bank ? bank : "memory", r.rows[c].customer, (long long)r.rows[c].final,
+                         (long long)expected[c]);
         assert_int_equal(r.lost_updates, 0);
         assert_int_equal(r.billed, 25);
         rl_run_result_free(&r);

@@ -46,6 +46,16 @@ void rl_test_dispatch_child(int argc, char **argv, const rl_child_case *cases, s
  * Dave 275, Susan 1700, Mike -500, Steve 525, James -5032, no lost update. */
 struct rl_strategy;
 void rl_test_strategy_gives_the_table(const struct rl_strategy *s, uint64_t delay_ns);
+/* The same on the bank `bank` names (NULL: memory). */
+void rl_test_strategy_gives_the_table_on(const struct rl_strategy *s, uint64_t delay_ns,
+                                         const char *bank);
+
+/* PostgreSQL, from the server CTest's fixture started. Each fails the
+ * test, saying why, when there is no server: such a test never passes
+ * without one. */
+char *rl_test_pg_base(void);                 /* its connection string (malloc) */
+char *rl_test_pg_fresh(const char *dbname);  /* a new, empty database (malloc) */
+void rl_test_pg_sql(const char *conninfo, const char *sql); /* run a statement */
 
 /* Assert that haystack contains needle, printing both when it does not. */
 #define assert_contains(haystack, needle)                                                          \
