@@ -262,6 +262,47 @@ static void isolation(void **state) {
     }
 }
 
+/* The processor's queue: a job taken is gone for others while its
+ * transaction lasts (SKIP LOCKED), back in the queue when it rolls back,
+ * gone for good when it commits. */
+static void queue(void **state) {
+    const backend *be = *state;
+    rl_bank *b = fresh(be);
+    rl_bank *x = conn(b, "x"), *y = conn(b, "y");
+    rl_job j, k;
+    assert_int_equal(rl_bank_queue_take(x, &j), RL_EEMPTY);
+    rl_bank_rollback(x);
+    assert_int_equal(rl_bank_queue_push(b, 7, 0, -25), RL_OK);
+    assert_int_equal(rl_bank_queue_push(b, 8, 1, 100), RL_OK);
+    assert_int_equal(rl_bank_queue_take(x, &j), RL_OK);
+    assert_int_equal(j.tag, 7);
+    assert_int_equal(j.acct, 0);
+    assert_int_equal(j.amount, -25);
+    if (is_pg(be)) { /* another taker skips the locked job */
+        assert_int_equal(rl_bank_queue_take(y, &k), RL_OK);
+        assert_int_equal(k.tag, 8);
+        rl_bank_rollback(y);
+    }
+    rl_bank_rollback(x); /* job 7 is queued again */
+    assert_int_equal(rl_bank_queue_take(x, &j), RL_OK);
+    assert_int_equal(j.tag, 7);
+    assert_int_equal(rl_bank_commit(x), RL_OK);
+    assert_int_equal(rl_bank_queue_take(y, &k), RL_OK);
+    assert_int_equal(k.tag, 8);
+    assert_int_equal(rl_bank_queue_drop(y, k.id), RL_OK);
+    assert_int_equal(rl_bank_commit(y), RL_OK);
+    assert_int_equal(rl_bank_queue_take(x, &j), RL_EEMPTY);
+    rl_bank_rollback(x);
+    rl_bank_destroy(x);
+    rl_bank_destroy(y);
+    rl_bank_destroy(b);
+    rl_bank *m = NULL;
+    assert_int_equal(rl_membank_create(0, &m), RL_OK);
+    assert_false(rl_bank_has_queue(m));
+    assert_int_equal(rl_bank_queue_push(m, 1, 0, 1), RL_ENOTSUP);
+    rl_bank_destroy(m);
+}
+
 /* rl_bank_waiting names the session that holds the lock a connection
  * waits for. The waiter runs on its own thread; the test looks until the
  * engine reports the wait (it must, since the lock is held throughout). */
@@ -421,11 +462,56 @@ static void lost_connection(void **state) {
     }
 }
 
+/* The processor's own connection terminated in the middle of a run: the
+ * run still ends (no merchant waits for an answer that cannot come), every
+ * bill is applied, not applied, or (at most the one being committed)
+ * unknown, and the balances agree with that. */
+static void kill_processor(void *ctx, rl_merchant *m, size_t bill) {
+    (void)ctx;
+    if (m->index == 0 && bill == 0)
+        rl_test_pg_sql(pg_url, "SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity "
+                               "WHERE application_name = 'racelab:processor' "
+                               "AND datname = current_database()");
+}
+
+static void processor_lost(void **state) {
+    const backend *be = *state;
+    end_stray_sessions(be);
+    pg_url = be->url;
+    rl_run_config cfg = rl_run_config_default(rl_strategy_find("processor"));
+    cfg.mode = RL_MODE_CONCURRENT;
+    cfg.bank = be->url;
+    cfg.opts.pause = (rl_pause){.fn = kill_processor};
+    rl_run_result r;
+    char why[512] = "";
+    rl_err e = rl_run(&cfg, &r, why, sizeof why);
+    if (e != RL_OK)
+        fail_msg("%s: %s", rl_strerror(e), why);
+    assert_true(r.lost_connection > 0); /* at least the first merchant's bills */
+    assert_true(r.unknown <= 1);
+    for (size_t c = 0; c < r.ncustomers; c++) {
+        rl_money base = r.rows[c].start, maybe = 0;
+        for (size_t i = 0; i < r.nbills; i++) {
+            if (strcmp(r.bills[i].customer, r.rows[c].customer) != 0)
+                continue;
+            if (r.bills[i].outcome == RL_OK)
+                base += r.bills[i].amount;
+            else if (r.bills[i].outcome == RL_EUNKNOWN)
+                maybe = r.bills[i].amount;
+        }
+        if (r.rows[c].final != base && r.rows[c].final != base + maybe)
+            fail_msg("%s: final %lld, applied bills make %lld", r.rows[c].customer,
+                     (long long)r.rows[c].final, (long long)base);
+    }
+    rl_run_result_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test(contract),          cmocka_unit_test(attach),
         cmocka_unit_test(missing_table),     cmocka_unit_test(locks),
         cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
+        cmocka_unit_test(queue),
         cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
     };
     const struct CMUnitTest pg_tests[] = {
@@ -433,7 +519,8 @@ int main(void) {
         cmocka_unit_test(missing_table),     cmocka_unit_test(locks),
         cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
         cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
-        cmocka_unit_test(lost_connection),
+        cmocka_unit_test(queue),             cmocka_unit_test(lost_connection),
+        cmocka_unit_test(processor_lost),
     };
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);
     failed += cmocka_run_group_tests_name("postgresql", pg_tests, setup_pg, teardown_pg);

@@ -109,6 +109,14 @@ typedef enum rl_lock_kind {
     RL_LOCK_ALL       /* one lock for all billing: a table lock */
 } rl_lock_kind;
 
+/* A job of the processor's queue (rl_bank_queue_*): a bill to apply. */
+typedef struct rl_job {
+    uint64_t id;  /* given by the queue */
+    uint64_t tag; /* the pusher's: who asked, for what */
+    rl_acct acct;
+    rl_money amount;
+} rl_job;
+
 /* Where a connection is blocked, as the backend sees it (rl_bank_waiting). */
 #define RL_BANK_HOLDERS_MAX RL_HOLDERS_MAX
 
@@ -151,6 +159,10 @@ typedef struct rl_bank_ops {
     /* May be NULL (never waits outside the platform): see rl_bank_waiting. */
     bool (*waiting)(rl_bank *b, uint64_t *holders, size_t *nholders);
     uint64_t (*session)(rl_bank *b);
+    /* The job queue; NULL where the backend has none (memory). */
+    rl_err (*queue_push)(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
+    rl_err (*queue_take)(rl_bank *b, rl_job *out);
+    rl_err (*queue_drop)(rl_bank *b, uint64_t id);
     /* May be NULL: how this backend maps a lock kind, when it is not what
      * the name says ("SQLite has no row locks: ..."). */
     const char *(*lock_note)(rl_bank *b, rl_lock_kind kind);
@@ -238,6 +250,19 @@ const char *rl_lock_kind_name(rl_lock_kind kind);    /* "row", "advisory", "all"
 /* A sentence when the backend maps `kind` to something other than what
  * its name says (SQLite has no row locks), else NULL. */
 const char *rl_bank_lock_note(rl_bank *b, rl_lock_kind kind);
+
+/* ---- the job queue (the processor strategy in a database) ----
+ * A table of bills waiting to be applied. push adds one (committed on its
+ * own outside a transaction). take removes the oldest job no other
+ * transaction has taken (FOR UPDATE SKIP LOCKED) inside the caller's
+ * transaction, opening a read-committed one if none is open: if that
+ * transaction rolls back, the job is back in the queue; RL_EEMPTY when
+ * there is none. drop removes job id (a job that was refused). The memory
+ * bank has no queue: RL_ENOTSUP, and rl_bank_has_queue is false. */
+bool rl_bank_has_queue(const rl_bank *b);
+rl_err rl_bank_queue_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
+rl_err rl_bank_queue_take(rl_bank *b, rl_job *out);
+rl_err rl_bank_queue_drop(rl_bank *b, uint64_t id);
 
 /* ---- what the backend says ---- */
 

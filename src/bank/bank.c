@@ -144,6 +144,41 @@ rl_err rl_bank_finish(rl_bank *b, rl_err e) {
     return e;
 }
 
+bool rl_bank_has_queue(const rl_bank *b) { return b && b->ops->queue_push; }
+
+rl_err rl_bank_queue_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount) {
+    if (!b)
+        return RL_EINVAL;
+    if (!b->ops->queue_push)
+        return RL_ENOTSUP;
+    clear_errmsg(b);
+    return after(b, b->ops->queue_push(b, tag, a, amount));
+}
+
+rl_err rl_bank_queue_take(rl_bank *b, rl_job *out) {
+    if (!b || !out)
+        return RL_EINVAL;
+    if (!b->ops->queue_take)
+        return RL_ENOTSUP;
+    if (!b->in_txn) {
+        rl_err e = rl_bank_begin(b, RL_ISO_READ_COMMITTED);
+        if (e != RL_OK)
+            return e;
+    }
+    clear_errmsg(b);
+    rl_err e = b->ops->queue_take(b, out);
+    return e == RL_EEMPTY ? e : after(b, e);
+}
+
+rl_err rl_bank_queue_drop(rl_bank *b, uint64_t id) {
+    if (!b)
+        return RL_EINVAL;
+    if (!b->ops->queue_drop)
+        return RL_ENOTSUP;
+    clear_errmsg(b);
+    return after(b, b->ops->queue_drop(b, id));
+}
+
 const char *rl_isolation_name(rl_isolation iso) {
     switch (iso) {
     case RL_ISO_READ_COMMITTED: return "read committed";

@@ -58,7 +58,8 @@ typedef struct pgstore {
 
 enum {
     P_GET, P_SET, P_ADD, P_CAS, P_SETV, P_LOCK_ROW, P_LOCK_ROW_NW, P_ADV, P_ADV_TRY, P_LOCK_ALL,
-    P_LOCK_ALL_NW, P_BEGIN_RC, P_BEGIN_RR, P_BEGIN_SER, P_COMMIT, P_ROLLBACK, P_SNAP, P_NSTMT
+    P_LOCK_ALL_NW, P_BEGIN_RC, P_BEGIN_RR, P_BEGIN_SER, P_COMMIT, P_ROLLBACK, P_SNAP, P_PUSH,
+    P_TAKE, P_DROP, P_NSTMT
 };
 
 static const struct {
@@ -97,6 +98,13 @@ static const struct {
     [P_COMMIT] = {"rl_commit", "COMMIT", 0},
     [P_ROLLBACK] = {"rl_rollback", "ROLLBACK", 0},
     [P_SNAP] = {"rl_snap", "SELECT id, balance, version FROM racelab_accounts ORDER BY id", 0},
+    [P_PUSH] = {"rl_push", "INSERT INTO racelab_jobs (tag, account, amount) VALUES ($1, $2, $3)",
+                3},
+    [P_TAKE] = {"rl_take",
+                "DELETE FROM racelab_jobs WHERE id = (SELECT id FROM racelab_jobs ORDER BY id "
+                "FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, tag, account, amount",
+                0},
+    [P_DROP] = {"rl_drop", "DELETE FROM racelab_jobs WHERE id = $1", 1},
 };
 
 typedef struct pgconn {
@@ -156,7 +164,8 @@ static rl_err map_state(const char *state) {
 static bool commits(const pgconn *c, int k) {
     if (k == P_COMMIT)
         return true;
-    bool writes = k == P_SET || k == P_ADD || k == P_CAS || k == P_SETV;
+    bool writes = k == P_SET || k == P_ADD || k == P_CAS || k == P_SETV || k == P_PUSH ||
+                  k == P_DROP;
     return writes && !c->base.in_txn;
 }
 
@@ -535,6 +544,39 @@ static rl_err pg_snapshot(rl_bank *b, rl_balance *out, size_t n) {
     return RL_OK;
 }
 
+/* ---- the job queue ---- */
+
+static rl_err pg_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount) {
+    char t[24], id[16], am[24];
+    snprintf(t, sizeof t, "%" PRId64, (int64_t)tag);
+    snprintf(id, sizeof id, "%" PRIu32, a);
+    snprintf(am, sizeof am, "%" PRId64, amount);
+    const char *params[] = {t, id, am};
+    return run_check(PG(b), P_PUSH, params, NULL);
+}
+
+static rl_err pg_take(rl_bank *b, rl_job *out) {
+    PGresult *r = NULL;
+    rl_err e = run_check(PG(b), P_TAKE, NULL, &r);
+    if (e != RL_OK)
+        return e;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return RL_EEMPTY;
+    }
+    *out = (rl_job){.id = (uint64_t)col_i64(r, 0, 0), .tag = (uint64_t)col_i64(r, 0, 1),
+                    .acct = (rl_acct)col_i64(r, 0, 2), .amount = col_i64(r, 0, 3)};
+    PQclear(r);
+    return RL_OK;
+}
+
+static rl_err pg_drop(rl_bank *b, uint64_t id) {
+    char i[24];
+    snprintf(i, sizeof i, "%" PRIu64, id);
+    const char *params[] = {i};
+    return run_check(PG(b), P_DROP, params, NULL);
+}
+
 static uint64_t pg_lost(rl_bank *b) { return atomic_load(&PG(b)->st->lost); }
 
 static size_t pg_memory(rl_bank *b) { return sizeof(pgstore) + PG(b)->st->names.bytes; }
@@ -672,6 +714,9 @@ static const rl_bank_ops pg_ops = {
     .rollback = pg_rollback,
     .waiting = pg_waiting,
     .session = pg_session,
+    .queue_push = pg_push,
+    .queue_take = pg_take,
+    .queue_drop = pg_drop,
     .destroy = pg_destroy,
 };
 
@@ -685,6 +730,11 @@ static const char schema[] =
     " name text NOT NULL UNIQUE,"
     " balance bigint NOT NULL,"
     " version bigint NOT NULL DEFAULT 0);"
+    "CREATE TABLE racelab_jobs ("
+    " id bigserial PRIMARY KEY,"
+    " tag bigint NOT NULL,"
+    " account integer NOT NULL REFERENCES racelab_accounts (id),"
+    " amount bigint NOT NULL);"
     "RESET lock_timeout";
 
 static rl_err load_names(pgconn *c) {

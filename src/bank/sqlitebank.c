@@ -44,7 +44,7 @@ typedef struct sqstore {
     _Atomic uint64_t sessions;
 } sqstore;
 
-enum { S_GET, S_SET, S_ADD, S_CAS, S_SETV, S_INS, S_SNAP, S_NSTMT };
+enum { S_GET, S_SET, S_ADD, S_CAS, S_SETV, S_INS, S_SNAP, S_PUSH, S_TAKE, S_DROP, S_NSTMT };
 
 static const char *const sql_text[S_NSTMT] = {
     [S_GET] = "SELECT balance, version FROM racelab_accounts WHERE id = ?1",
@@ -58,6 +58,11 @@ static const char *const sql_text[S_NSTMT] = {
                "WHERE id = ?1 AND version = ?2 RETURNING version",
     [S_INS] = "INSERT INTO racelab_accounts (id, name, balance, version) VALUES (?1, ?2, ?3, 0)",
     [S_SNAP] = "SELECT id, balance, version FROM racelab_accounts ORDER BY id",
+    [S_PUSH] = "INSERT INTO racelab_jobs (tag, account, amount) VALUES (?1, ?2, ?3)",
+    /* one writer at a time: the oldest job is nobody else's */
+    [S_TAKE] = "DELETE FROM racelab_jobs WHERE id = (SELECT min(id) FROM racelab_jobs) "
+               "RETURNING id, tag, account, amount",
+    [S_DROP] = "DELETE FROM racelab_jobs WHERE id = ?1",
 };
 
 typedef struct sqconn {
@@ -477,6 +482,65 @@ static rl_err sq_snapshot(rl_bank *b, rl_balance *out, size_t n) {
     return e;
 }
 
+/* ---- the job queue ---- */
+
+static rl_err sq_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount) {
+    sqconn *c = SQ(b);
+    sqlite3_stmt *s;
+    rl_err e = use(c, S_PUSH, a, &s);
+    if (e != RL_OK)
+        return e;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)tag);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)a);
+    sqlite3_bind_int64(s, 3, amount);
+    int rc = step(c, s);
+    e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+    sqlite3_reset(s);
+    if (e == RL_OK)
+        mark_writer(c);
+    return e;
+}
+
+static rl_err sq_take(rl_bank *b, rl_job *out) {
+    sqconn *c = SQ(b);
+    rl_err e = ensure_begun(c, false);
+    if (e != RL_OK)
+        return e;
+    sqlite3_stmt *s = c->stmt[S_TAKE];
+    sqlite3_reset(s);
+    int rc = step(c, s);
+    if (rc == SQLITE_ROW) {
+        *out = (rl_job){.id = (uint64_t)sqlite3_column_int64(s, 0),
+                        .tag = (uint64_t)sqlite3_column_int64(s, 1),
+                        .acct = (rl_acct)sqlite3_column_int64(s, 2),
+                        .amount = sqlite3_column_int64(s, 3)};
+        rc = step(c, s);
+        e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+        if (e == RL_OK)
+            mark_writer(c);
+    } else {
+        e = rc == SQLITE_DONE ? RL_EEMPTY : sq_fail(c, rc);
+    }
+    sqlite3_reset(s);
+    return e;
+}
+
+static rl_err sq_drop(rl_bank *b, uint64_t id) {
+    sqconn *c = SQ(b);
+    rl_err e = ensure_begun(c, false);
+    if (e != RL_OK)
+        return e;
+    sqlite3_stmt *s = c->stmt[S_DROP];
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+    int rc = step(c, s);
+    e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+    sqlite3_reset(s);
+    if (e == RL_OK)
+        mark_writer(c);
+    return e;
+}
+
 static uint64_t sq_lost(rl_bank *b) { return atomic_load(&SQ(b)->st->lost); }
 
 static size_t sq_memory(rl_bank *b) { return sizeof(sqstore) + SQ(b)->st->names.bytes; }
@@ -597,17 +661,26 @@ static const rl_bank_ops sq_ops = {
     .rollback = sq_rollback,
     .waiting = sq_waiting,
     .session = sq_session,
+    .queue_push = sq_push,
+    .queue_take = sq_take,
+    .queue_drop = sq_drop,
     .lock_note = sq_lock_note,
     .destroy = sq_destroy,
 };
 
 static const char schema[] =
+    "DROP TABLE IF EXISTS racelab_jobs;"
     "DROP TABLE IF EXISTS racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
     " balance INTEGER NOT NULL CHECK (typeof(balance) = 'integer'),"
-    " version INTEGER NOT NULL DEFAULT 0)";
+    " version INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE racelab_jobs ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " tag INTEGER NOT NULL,"
+    " account INTEGER NOT NULL REFERENCES racelab_accounts (id),"
+    " amount INTEGER NOT NULL)";
 
 /* Attach: learn the accounts already in the table. */
 static rl_err load_names(sqconn *c, char *why, size_t why_len) {
