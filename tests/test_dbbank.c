@@ -8,6 +8,7 @@
 
 #include "racelab/dbbank.h"
 #include "racelab/run.h"
+#include "racelab/scenario.h"
 #include "testing.h"
 
 typedef struct {
@@ -462,6 +463,50 @@ static void lost_connection(void **state) {
     }
 }
 
+/* The lost-update scenario, variant by variant: which break and which
+ * hold, on each engine, and the engine's own words in the table. A run
+ * returns an error when the engine did something else than the script
+ * documents (a wait, an abort, a conflict, a lost update). */
+static void lost_update_scenario(void **state) {
+    const backend *be = *state;
+    end_stray_sessions(be);
+    const rl_scenario *s = rl_scenario_find("lost-update");
+    assert_non_null(s);
+    assert_true(s->needs_database);
+    static const struct {
+        const char *variant;
+        bool held_pg, held_sqlite;
+        const char *pg_says, *sqlite_says;
+    } want[] = {
+        {"autocommit", false, false, "LOST UPDATE", "LOST UPDATE"},
+        {"read-committed", false, true, "LOST UPDATE", "SQLITE_BUSY_SNAPSHOT"},
+        {"repeatable-read", true, true, "SQLSTATE 40001", "SQLITE_BUSY_SNAPSHOT"},
+        {"serializable", true, true, "SQLSTATE 40001", "SQLITE_BUSY_SNAPSHOT"},
+        {"for-update", true, true, "waits for the other's lock", "waits for the other's lock"},
+        {"atomic", true, true, "waits for the other's lock", "waits for the other's lock"},
+        {"cas", true, true, "conflict", "conflict"},
+    };
+    assert_int_equal(s->nvariants, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        rl_scenario_opts o = {.bank = be->url};
+        rl_outcome out;
+        rl_err e = rl_scenario_run(s, want[i].variant, &o, &out);
+        if (e != RL_OK)
+            fail_msg("%s on %s: %s: %s", want[i].variant, be->engine, rl_strerror(e), out.verdict);
+        bool held = is_pg(be) ? want[i].held_pg : want[i].held_sqlite;
+        if (out.held != held)
+            fail_msg("%s on %s: held %d, expected %d\n%s", want[i].variant, be->engine, out.held,
+                     held, out.story);
+        assert_contains(out.story, is_pg(be) ? want[i].pg_says : want[i].sqlite_says);
+        assert_contains(out.state, held ? "Dave=350 lost=0" : "Dave=375 lost=1");
+    }
+    /* in memory there is no engine to show it */
+    rl_scenario_opts mem = {.bank = "memory"};
+    rl_outcome out;
+    assert_int_equal(rl_scenario_run(s, "cas", &mem, &out), RL_ENOTSUP);
+    assert_contains(out.verdict, "needs a database");
+}
+
 /* The processor's own connection terminated in the middle of a run: the
  * run still ends (no merchant waits for an answer that cannot come), every
  * bill is applied, not applied, or (at most the one being committed)
@@ -511,7 +556,7 @@ int main(void) {
         cmocka_unit_test(contract),          cmocka_unit_test(attach),
         cmocka_unit_test(missing_table),     cmocka_unit_test(locks),
         cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
-        cmocka_unit_test(queue),
+        cmocka_unit_test(queue),             cmocka_unit_test(lost_update_scenario),
         cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
     };
     const struct CMUnitTest pg_tests[] = {
@@ -519,7 +564,8 @@ int main(void) {
         cmocka_unit_test(missing_table),     cmocka_unit_test(locks),
         cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
         cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
-        cmocka_unit_test(queue),             cmocka_unit_test(lost_connection),
+        cmocka_unit_test(queue),             cmocka_unit_test(lost_update_scenario),
+        cmocka_unit_test(lost_connection),
         cmocka_unit_test(processor_lost),
     };
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);

@@ -35,7 +35,8 @@ typedef struct rl_outcome {
      * the key of --runs histograms and of the explorer's reachable states.
      * Two runs that ended the same way have the same state. */
     char state[RL_OUTCOME_STATE_MAX];
-    /* One sentence: why the invariant held or did not. */
+    /* One sentence: why the invariant held or did not; when run returns an
+     * error, why the run could not be done. */
     char verdict[RL_OUTCOME_VERDICT_MAX];
     /* What happened, one line per event, for people ("Alice bought the
      * castle"). Written by the running thread after joining, never by
@@ -64,6 +65,10 @@ typedef struct rl_scenario_opts {
      * (rl_lockstep_available: under the explorer, which chooses the
      * interleaving itself). */
     bool force;
+    /* Where the balances live, for the scenarios that keep them in a bank
+     * (see racelab/dbbank.h); NULL is the scenario's default. Others refuse
+     * a database (RL_ENOTSUP). */
+    const char *bank;
 } rl_scenario_opts;
 
 typedef struct rl_variant {
@@ -78,6 +83,10 @@ typedef struct rl_scenario {
     const rl_variant *variants;
     size_t nvariants;
     rl_scenario_opts defaults; /* what a 0 field means for this scenario */
+    /* Takes a bank (opts.bank); needs_database: it needs a real database
+     * engine (it cannot run under the explorer, which controls threads,
+     * not servers). */
+    bool takes_bank, needs_database;
     /* Run variant v once with complete opts (no 0 left where a default
      * exists). Returns an error only when the run could not be done; the
      * invariant's verdict is out->held. */

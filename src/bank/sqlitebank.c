@@ -89,8 +89,25 @@ static const rl_bank_ops sq_ops;
 
 /* ---- errors ---- */
 
+/* The extended codes a reader of racelab's output meets. */
+static const char *code_name(int rc) {
+    switch (rc) {
+    case SQLITE_BUSY: return "SQLITE_BUSY";
+    case SQLITE_BUSY_SNAPSHOT: return "SQLITE_BUSY_SNAPSHOT: another connection committed since "
+                                      "this transaction read";
+    case SQLITE_LOCKED: return "SQLITE_LOCKED";
+    case SQLITE_CONSTRAINT_CHECK: return "SQLITE_CONSTRAINT_CHECK";
+    case SQLITE_CONSTRAINT_UNIQUE: return "SQLITE_CONSTRAINT_UNIQUE";
+    default: return NULL;
+    }
+}
+
 static rl_err sq_fail(sqconn *c, int rc) {
-    rl__errmsg_copy(&c->base, sqlite3_errmsg(c->db));
+    const char *name = code_name(rc);
+    if (name)
+        rl__errmsg(&c->base, "%s (%s)", sqlite3_errmsg(c->db), name);
+    else
+        rl__errmsg_copy(&c->base, sqlite3_errmsg(c->db));
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:

@@ -97,6 +97,12 @@ rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target
     memcpy(scenario, spec, len);
     scenario[len] = '\0';
     const rl_scenario *s = rl_scenario_find(scenario);
+    if (s && s->needs_database) {
+        WHY("scenario '%s' runs against a database server, whose threads the explorer cannot "
+            "schedule: try 'racelab scenario run %s'",
+            scenario, scenario);
+        return RL_EINVAL;
+    }
     if (!s) {
         WHY("no scenario '%s' ('racelab explore --list' names the targets)", scenario);
         return RL_ENOENT;
@@ -136,7 +142,7 @@ void rl_target_list(void (*each)(void *ctx, const char *name, const char *summar
     char name[96];
     for (size_t i = 0; i < rl_scenario_count(); i++) {
         const rl_scenario *s = rl_scenario_at(i);
-        for (size_t v = 0; v < s->nvariants; v++) {
+        for (size_t v = 0; !s->needs_database && v < s->nvariants; v++) {
             snprintf(name, sizeof name, "%s:%s", s->name, s->variants[v].name);
             each(ctx, name, s->variants[v].summary, s->variants[v].correct);
         }

@@ -38,8 +38,9 @@ static rl_err run_bill(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     cfg.opts.delay_ns = o->delay_ns;
     cfg.opts.max_retries = o->retries;
     cfg.lockstep = o->force && rl_lockstep_available();
+    cfg.bank = o->bank;
     rl_run_result r;
-    e = rl_run(&cfg, &r, NULL, 0);
+    e = rl_run(&cfg, &r, out->verdict, sizeof out->verdict);
     if (e == RL_OK) {
         char *p = out->state;
         size_t left = sizeof out->state;
@@ -81,5 +82,6 @@ const rl_scenario rl__scenario_bill = {
     .variants = variants,
     .nvariants = sizeof variants / sizeof variants[0],
     .defaults = {.delay_ns = 5000000, .retries = 100, .merchants = 5, .customers = 5},
+    .takes_bank = true,
     .run = run_bill,
 };

@@ -13,6 +13,7 @@ static const rl_scenario *const registry[] = {
     &rl__scenario_locker,
     &rl__scenario_trylock,
     &rl__scenario_processor,
+    &rl__scenario_lost_update,
 };
 
 #define NSCENARIOS (sizeof registry / sizeof registry[0])
@@ -54,6 +55,11 @@ rl_err rl_scenario_run(const rl_scenario *s, const char *variant, const rl_scena
     DEFAULT(merchants);
     DEFAULT(customers);
 #undef DEFAULT
+    if (o.bank && !s->takes_bank && strcmp(o.bank, "memory") != 0) {
+        snprintf(out->verdict, sizeof out->verdict,
+                 "scenario '%s' keeps its state in memory: --bank does not apply", s->name);
+        return RL_ENOTSUP;
+    }
     return s->run(v, &o, out);
 }
 

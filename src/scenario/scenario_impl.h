@@ -42,5 +42,6 @@ extern const rl_scenario rl__scenario_idempotent;
 extern const rl_scenario rl__scenario_locker;
 extern const rl_scenario rl__scenario_trylock;
 extern const rl_scenario rl__scenario_processor;
+extern const rl_scenario rl__scenario_lost_update;
 
 #endif

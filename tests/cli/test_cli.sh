@@ -135,7 +135,7 @@ for sc in bill overdraft close idempotent locker trylock processor; do
     has "$out" "^$sc " "scenario $sc listed"
 done
 expect 0 "scenario list json" -- scenario list --json
-json_check 'len(d) == 7 and any(v["name"] == "racy" and not v["correct"] for s in d for v in s["variants"])' "scenario list json"
+json_check 'len(d) == 8 and any(v["name"] == "racy" and not v["correct"] for s in d for v in s["variants"])' "scenario list json"
 expect 1 "forced overdraft racy" -- scenario run overdraft --variant racy --force
 has "$out" 'INVARIANT BROKEN' "overdraft racy verdict"
 expect 0 "forced overdraft mutex" -- scenario run overdraft --variant mutex --force
