@@ -1,5 +1,6 @@
 # racelab: two commands do all the set-up on a fresh Debian machine.
 #   make demo   install what is missing, build, run `racelab demo`
+#   make demo-postgres   the same demo against a throwaway PostgreSQL server
 #   make test   install what is missing, then build and run every test in
 #               three builds: plain, ThreadSanitizer, Address+UB sanitizers
 #   make bench  both benchmarks, CSV and charts into bench/results/
@@ -11,7 +12,7 @@ DEPS      := cmake make gcc libc6-dev pkg-config libcmocka-dev uthash-dev python
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test test-plain test-thread test-address bench clean
+.PHONY: all deps build demo demo-postgres test test-plain test-thread test-address bench clean
 
 all: build
 
@@ -26,6 +27,9 @@ build: deps build/plain/Makefile
 
 demo: build
 	./build/plain/racelab demo
+
+demo-postgres: build
+	@scripts/demo-postgres.sh ./build/plain/racelab
 
 test: test-plain test-thread test-address
 	@echo "make test: all three builds passed"

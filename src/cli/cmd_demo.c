@@ -7,10 +7,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "racelab/dbbank.h"
 #include "report.h"
 
 static const char demo_help[] =
-    "usage: racelab demo [--delay D] [--seed S]\n"
+    "usage: racelab demo [--delay D] [--seed S] [--bank URL]\n"
     "\n"
     "Bills the exercise's five customers from its five merchants three ways\n"
     "and prints them side by side:\n"
@@ -22,10 +23,14 @@ static const char demo_help[] =
     "options:\n"
     "  --delay D   the wait between reading and writing a balance (default 5ms)\n"
     "  --seed S    seed of the +/-50% jitter on each wait (default 1)\n"
+    "  --bank URL  where the balances live: memory (default), sqlite:PATH,\n"
+    "              postgresql://..., or a libpq key=value string; each merchant\n"
+    "              bills through its own connection ('make demo-postgres' starts a\n"
+    "              throwaway server and runs the demo on it)\n"
     "  -h, --help  this text\n"
     "\n"
     "Exit status: 0 when the demo ran (whatever it showed), 2 for bad usage,\n"
-    "3 if a run could not be set up.\n";
+    "3 if a run could not be done (a database that cannot be reached).\n";
 
 int rl_cmd_demo(int argc, char **argv) {
     if (rl_cli_wants_help(argc, argv)) {
@@ -35,7 +40,9 @@ int rl_cmd_demo(int argc, char **argv) {
     rl_billing_opts opts = rl_billing_opts_default();
     opts.jitter_pct = 50;
     static const struct option longopts[] = {
-        {"delay", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'}, {0}};
+        {"delay", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'},
+        {"bank", required_argument, NULL, 'B'},  {0}};
+    const char *bank = NULL;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1;) {
@@ -46,6 +53,10 @@ int rl_cmd_demo(int argc, char **argv) {
             break;
         case 's':
             if (!rl_cli_parse_u64("demo", "--seed", optarg, 0, UINT64_MAX, &opts.seed))
+                return EXIT_USAGE;
+            break;
+        case 'B':
+            if (!rl_cli_parse_bank("demo", optarg, &bank))
                 return EXIT_USAGE;
             break;
         default:
@@ -70,12 +81,20 @@ int rl_cmd_demo(int argc, char **argv) {
     const rl_dataset *d = rl_dataset_default();
     char delay[32];
     printf("%zu merchants bill %zu customers. Each bill reads the balance, waits about %s "
-           "(a card network), then writes balance + bill.\n\n",
+           "(a card network), then writes balance + bill.\n",
            d->nmerchants, d->ncustomers, rl_cli_format_duration(opts.delay_ns, delay, sizeof delay));
+    if (bank) {
+        char shown[256];
+        rl_bank_url_redact(bank, shown, sizeof shown);
+        printf("The balances are in %s; each merchant bills through its own connection.\n",
+               shown);
+    }
+    putchar('\n');
     for (size_t i = 0; i < N; i++) {
         rl_run_config cfg = rl_run_config_default(rl_strategy_find(plan[i].strategy));
         cfg.mode = plan[i].mode;
         cfg.opts = opts;
+        cfg.bank = bank;
         char why[256] = "";
         rl_err e = rl_run(&cfg, &results[i], why, sizeof why);
         if (e != RL_OK) {
@@ -89,6 +108,8 @@ int rl_cmd_demo(int argc, char **argv) {
         titles[i] = plan[i].title;
     }
     rl_report_table(stdout, runs, titles, N);
+    if (runs[2]->note[0])
+        printf("\nnote: %s\n", runs[2]->note);
 
     const rl_run_result *serial = runs[0], *racy = runs[1], *mutex = runs[2];
     char ts[32], tm[32];

@@ -1,5 +1,6 @@
 /* cmd_trace.c - `racelab trace`: one billing run as a timeline, in text or
  * as an SVG picture. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 static void print_help(void) {
     printf("usage: racelab trace [--strategy NAME] [--merchants N] [--customers N]\n"
            "                     [--delay D] [--jitter PCT] [--seed S] [--lockstep]\n"
-           "                     [--replay SCHEDULE] [--svg FILE]\n"
+           "                     [--replay SCHEDULE] [--svg FILE] [--bank URL]\n"
            "\n"
            "Runs one concurrent billing and draws it: a lane per merchant, each bill a bar\n"
            "from its read to its write, every write that lost an update in red with an arrow\n"
@@ -26,9 +27,11 @@ static void print_help(void) {
            "  --replay S        draw a schedule the explorer printed instead of a real run\n"
            "                    (time is then counted in steps)\n"
            "  --svg FILE        write the picture to FILE (open it in a browser)\n"
+           "%s"
            "\n"
            "Exit status: 0 when the run ended with the expected balances, 1 when not,\n"
-           "2 for bad usage, 3 if the run or the file could not be done.\n");
+           "2 for bad usage, 3 if the run or the file could not be done.\n",
+           rl_cli_bank_help);
 }
 
 static void print_text(const rl_timeline *t) {
@@ -59,7 +62,9 @@ int rl_cmd_trace(int argc, char **argv) {
         {"customers", required_argument, NULL, 'C'}, {"delay", required_argument, NULL, 'd'},
         {"jitter", required_argument, NULL, 'j'},   {"seed", required_argument, NULL, 's'},
         {"lockstep", no_argument, NULL, 'L'},       {"replay", required_argument, NULL, 'R'},
-        {"svg", required_argument, NULL, 'o'},      {0}};
+        {"svg", required_argument, NULL, 'o'},      {"bank", required_argument, NULL, 'B'},
+        {0}};
+    const char *bank = NULL;
     const rl_strategy *strategy = rl_strategy_find("racy");
     rl_billing_opts opts = rl_billing_opts_default();
     opts.jitter_pct = 50;
@@ -101,6 +106,10 @@ int rl_cmd_trace(int argc, char **argv) {
         case 'L': lockstep = true; break;
         case 'R': replay = optarg; break;
         case 'o': svg = optarg; break;
+        case 'B':
+            if (!rl_cli_parse_bank("trace", optarg, &bank))
+                return EXIT_USAGE;
+            break;
         default:
             return rl_cli_usage_error("trace", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -110,6 +119,9 @@ int rl_cmd_trace(int argc, char **argv) {
     if (replay && lockstep)
         return rl_cli_usage_error("trace", "--replay draws the explorer's schedule: --lockstep "
                                            "does not apply");
+    if (replay && bank)
+        return rl_cli_usage_error("trace", "--replay draws the explorer's schedule, which runs "
+                                           "in memory: --bank does not apply");
     if (!seed_given) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -151,7 +163,8 @@ int rl_cmd_trace(int argc, char **argv) {
             return EXIT_ERROR;
         }
         rl_run_config cfg = {.data = subset ? subset : base, .strategy = strategy,
-                             .mode = RL_MODE_CONCURRENT, .opts = opts, .lockstep = lockstep};
+                             .mode = RL_MODE_CONCURRENT, .opts = opts, .lockstep = lockstep,
+                             .bank = bank};
         rl_run_result res;
         e = rl_timeline_record(&cfg, &t, &res, why, sizeof why);
         if (e == RL_OK) {
@@ -175,13 +188,15 @@ int rl_cmd_trace(int argc, char **argv) {
     if (svg) {
         FILE *f = fopen(svg, "w");
         if (!f) {
-            fprintf(stderr, "racelab trace: cannot write %s\n", svg);
+            fprintf(stderr, "racelab trace: cannot write %s: %s\n", svg, strerror(errno));
             rl_timeline_free(&t);
             return EXIT_ERROR;
         }
         e = rl_timeline_svg(&t, title, f);
-        if (fclose(f) != 0 || e != RL_OK) {
-            fprintf(stderr, "racelab trace: writing %s failed\n", svg);
+        int closed = fclose(f);
+        if (closed != 0 || e != RL_OK) {
+            fprintf(stderr, "racelab trace: writing %s failed: %s\n", svg,
+                    closed != 0 ? strerror(errno) : rl_strerror(e));
             rc = EXIT_ERROR;
         } else {
             printf("%s\nwrote %s (%zu bank accesses)\n", title, svg, t.n);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# test_cli_db.sh - the racelab command against databases: bad bank URLs,
+# servers that cannot be reached or refuse the login, and the race forced
+# on SQLite and on PostgreSQL. Usage: test_cli_db.sh PATH/TO/racelab PGDIR
+# (PGDIR/conninfo is written by scripts/pg-server.sh, CTest's fixture).
+# Every check is deterministic: runs that race are forced (--lockstep) or
+# asked only for outcomes that hold whatever the timing.
+set -u
+RL=${1:?usage: test_cli_db.sh PATH/TO/racelab PGDIR}
+PGDIR=${2:?usage: test_cli_db.sh PATH/TO/racelab PGDIR}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+if [ ! -s "$PGDIR/conninfo" ]; then
+    echo "FAIL: PostgreSQL is needed and $PGDIR/conninfo is missing: the server did not start"
+    exit 1
+fi
+PG=$(cat "$PGDIR/conninfo")
+db=$(mktemp /tmp/racelab-cli-XXXXXX)
+trap 'rm -f "$out" "$err" "$db" "$db-wal" "$db-shm"' EXIT
+SQ="sqlite:$db"
+
+# ---- bad input: exit 2, one line ----
+expect 2 "unknown scheme" -- bill --strategy racy --bank mysql://x && one_line "unknown scheme"
+has "$err" "no bank URL" "unknown scheme names what is expected"
+expect 2 "sqlite without a file" -- bill --strategy racy --bank sqlite: && one_line "sqlite:"
+expect 2 "empty bank" -- demo --bank "" && one_line "empty bank"
+expect 2 "bank on a memory-only scenario" -- scenario run overdraft --bank "$SQ"
+one_line "bank on overdraft"
+expect 2 "explorer refuses lost-update" -- explore lost-update:cas
+has "$err" "database server" "the explorer says why"
+expect 2 "lost-update in memory" -- scenario run lost-update --bank memory
+
+# ---- the server's own words: exit 3 ----
+expect 3 "unreachable server" -- bill --strategy racy --bank "host=/nonexistent/racelab port=5432 dbname=x"
+has "$err" "No such file or directory" "unreachable: libpq's reason"
+expect 3 "refused login" -- bill --strategy racy --bank "$PG user=nosuchrole"
+has "$err" 'role "nosuchrole" does not exist' "refused login: the server's reason"
+expect 3 "missing database" -- demo --bank "$PG dbname=nosuchdb"
+has "$err" 'database "nosuchdb" does not exist' "missing database: the server's reason"
+expect 3 "unopenable SQLite file" -- bill --strategy racy --bank sqlite:/nonexistent/dir/x.db
+has "$err" "cannot open SQLite database" "unopenable SQLite file"
+
+# ---- the race, forced against each engine ----
+for bank in "$SQ" "$PG"; do
+    expect 1 "racy forced on $bank" -- bill --strategy racy --lockstep --bank "$bank"
+    has "$out" '^lost updates +20 *$' "racy loses exactly 20 updates on $bank"
+    has "$out" 'the gate replaces the delay' "lockstep says the gate replaces timing"
+    for s in mutex global advisory atomic cas trylock processor; do
+        expect 0 "$s forced on $bank" -- bill --strategy "$s" --lockstep --bank "$bank"
+        has "$out" 'verdict: correct' "$s correct on $bank"
+    done
+    expect 0 "serializable json on $bank" -- bill --strategy serializable --lockstep --json --bank "$bank"
+    json_check 'd["all_expected"] and d["result"]["aborts"] >= 4 and d["result"]["lost_updates"] == 0' \
+        "serializable reports its aborts on $bank"
+done
+expect 0 "SQLite says it has no row locks" -- bill --strategy mutex --lockstep --bank "$SQ"
+has "$out" '^note: SQLite has no row locks' "the SQLite note"
+expect 0 "bill json names the bank" -- bill --strategy atomic --lockstep --json --bank "$PG"
+json_check 'd["bank"] == "postgresql"' "json bank field"
+
+# ---- the other verbs ----
+expect 0 "demo on PostgreSQL" -- demo --bank "$PG" --delay 1ms
+has "$out" 'lost updates +0 +[0-9]+ +0' "demo: serial and mutex lose nothing"
+expect 0 "lost-update for-update on PostgreSQL" -- scenario run lost-update --variant for-update --bank "$PG"
+has "$out" "waits for the other's lock" "for-update waits"
+expect 1 "lost-update read-committed on PostgreSQL" -- scenario run lost-update --variant read-committed --bank "$PG"
+has "$out" 'LOST UPDATE' "read committed loses the update"
+expect 0 "lost-update repeatable-read" -- scenario run lost-update --variant repeatable-read --bank "$PG" --json
+json_check 'd["all_held"] and "40001" in d["variants"][0]["story"]' "repeatable read aborts with 40001"
+expect 1 "trace on SQLite" -- trace --lockstep --bank "$SQ" --merchants 2 --customers 1
+has "$out" 'LOST UPDATE' "trace shows the lost update"
+expect 2 "trace --replay with a bank" -- trace --replay 5:2 --bank "$SQ"
+
+if [ "$failures" -gt 0 ]; then
+    echo "$failures CLI database check(s) failed"
+    exit 1
+fi
+echo "all CLI database checks passed"
