@@ -144,13 +144,26 @@ static void contract(void **state) {
     assert_int_equal(rl_bank_add(b, 2, 5, NULL), RL_EOVERFLOW);
     assert_int_equal(balance(b, 2), INT64_MAX - 1);
 
+    /* a batch: each bill on its own; the overflowing one alone is refused */
+    rl_acct ba[3] = {0, 2, 1};
+    rl_money bd[3] = {-1, 5, 1};
+    rl_err br[3];
+    assert_int_equal(rl_bank_add_batch(b, ba, bd, 3, br), RL_EOVERFLOW);
+    assert_int_equal(br[0], RL_OK);
+    assert_int_equal(br[1], RL_EOVERFLOW);
+    assert_int_equal(br[2], RL_OK);
+    assert_int_equal(balance(b, 2), INT64_MAX - 1);
+    assert_int_equal(balance(b, 0), 349);
+    assert_int_equal(rl_bank_add(b, 0, 1, NULL), RL_OK);
+    assert_int_equal(rl_bank_add(b, 1, -1, NULL), RL_OK);
+
     rl_balance snap[3];
     size_t n;
     assert_int_equal(rl_bank_snapshot(b, snap, 3, &n), RL_OK);
     assert_int_equal(n, 3);
     assert_string_equal(snap[0].name, "Dave");
     assert_int_equal(snap[0].balance, 350);
-    assert_int_equal(snap[0].version, 2);
+    assert_int_equal(snap[0].version, 4);
     assert_int_equal(snap[1].balance, 1500);
     assert_int_equal(rl_bank_get(b, 7, &v, NULL), RL_EINVAL);
     rl_bank_destroy(b);

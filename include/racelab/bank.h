@@ -147,6 +147,10 @@ typedef struct rl_bank_ops {
                               rl_access *ev);
     rl_err (*set_if_version)(rl_bank *b, rl_acct a, rl_money value, uint64_t version,
                              rl_access *ev);
+    /* May be NULL: add for each. Fills results[n]; returns RL_OK when the
+     * batch went through (each bill's own result aside). */
+    rl_err (*add_batch)(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
+                        rl_err *results);
     /* May be NULL: get for each. n is the number of accounts. */
     rl_err (*snapshot)(rl_bank *b, rl_balance *out, size_t n);
     uint64_t (*lost_updates)(rl_bank *b);
@@ -216,6 +220,15 @@ rl_err rl_bank_get(rl_bank *b, rl_acct a, rl_money *balance, uint64_t *version);
 rl_err rl_bank_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, bool *lost);
 /* Atomically add delta; *new_balance (may be NULL) receives the result. */
 rl_err rl_bank_add(rl_bank *b, rl_acct a, rl_money delta, rl_money *new_balance);
+/* n atomic adds sent together: each is applied on its own (its own
+ * transaction, its own result in results[i]: RL_OK, RL_EOVERFLOW, ...),
+ * but PostgreSQL gets them all in one round trip (libpq pipeline mode)
+ * and SQLite in one transaction. Outside a transaction only. Returns the
+ * first error of the batch, or one that stopped it (RL_ECONN: the results
+ * say which bills are not applied or unknown). A database batch is one
+ * visible access to the platform, not n. */
+rl_err rl_bank_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
+                         rl_err *results);
 /* Atomically: if the balance equals expected, set it to desired and return
  * RL_OK; otherwise change nothing, store the balance seen in *observed
  * (may be NULL) and return RL_ECONFLICT. */

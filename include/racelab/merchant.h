@@ -24,6 +24,7 @@
  *   repeatable-read, serializable
  *              read, slow step, write in a transaction at that isolation
  *              level; the engine aborts the loser, which retries whole.
+ *   batch      slow step for each bill, then the atomic adds sent together.
  * The registry below is the one list of names (rl_strategy_at).
  *
  * Concurrency contract: each rl_merchant is used by one thread at a time;

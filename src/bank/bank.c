@@ -275,6 +275,30 @@ rl_err rl_bank_add(rl_bank *b, rl_acct a, rl_money delta, rl_money *new_balance)
     return e;
 }
 
+rl_err rl_bank_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
+                         rl_err *results) {
+    if (!b || (n && (!a || !delta || !results)) || b->in_txn)
+        return RL_EINVAL;
+    rl_err first = RL_OK;
+    if (!b->ops->add_batch) {
+        for (size_t i = 0; i < n; i++) {
+            results[i] = rl_bank_add(b, a[i], delta[i], NULL);
+            if (first == RL_OK)
+                first = results[i];
+        }
+        return first;
+    }
+    rl_access ev = event(b, n ? a[0] : 0, RL_ACCESS_RMW, "add_batch");
+    ev.version_read = RL_VERSION_BLIND;
+    rl_access_begin(&ev);
+    first = b->ops->add_batch(b, a, delta, n, results);
+    ev.result = first;
+    rl_access_end(&ev);
+    for (size_t i = 0; first == RL_OK && i < n; i++)
+        first = results[i];
+    return first;
+}
+
 rl_err rl_bank_compare_and_set(rl_bank *b, rl_acct a, rl_money expected, rl_money desired,
                                rl_money *observed) {
     if (!b)

@@ -400,6 +400,80 @@ static rl_err pg_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     return finish(ev, RL_OK);
 }
 
+/* Pipeline mode: every UPDATE followed by its own Sync, so each bill is
+ * its own implicit transaction (an overflow refuses only that one), and
+ * the whole batch costs one round trip. */
+static rl_err pg_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
+                           rl_err *results) {
+    pgconn *c = PG(b);
+    c->base.errmsg[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        results[i] = a[i] < c->st->names.count ? RL_ECONN : RL_EINVAL;
+    if (PQstatus(c->conn) != CONNECTION_OK)
+        return RL_ECONN; /* nothing sent */
+    if (!PQenterPipelineMode(c->conn))
+        return fail(c, NULL);
+    bool sent_all = true;
+    size_t sent = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (results[i] == RL_EINVAL)
+            continue;
+        char id[16], d[24];
+        snprintf(id, sizeof id, "%" PRIu32, a[i]);
+        snprintf(d, sizeof d, "%" PRId64, delta[i]);
+        const char *params[] = {id, d};
+        if (!PQsendQueryPrepared(c->conn, stmts[P_ADD].name, 2, params, NULL, NULL, 0) ||
+            !PQpipelineSync(c->conn)) {
+            sent_all = false;
+            break;
+        }
+        results[i] = RL_EUNKNOWN; /* sent: applied or not, until its result comes */
+        sent++;
+    }
+    /* each sent statement gives its result, a NULL, then the Sync's
+     * PGRES_PIPELINE_SYNC; two NULLs in a row mean the connection went, and
+     * whatever was not answered stays unknown */
+    for (size_t i = 0; i < n && sent > 0; i++) {
+        if (results[i] != RL_EUNKNOWN)
+            continue;
+        bool answered = false, gone = false;
+        int nulls = 0;
+        for (;;) {
+            PGresult *r = PQgetResult(c->conn);
+            if (!r) {
+                if (++nulls == 2 || PQstatus(c->conn) == CONNECTION_BAD) {
+                    gone = true;
+                    break;
+                }
+                continue;
+            }
+            nulls = 0;
+            ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                break;
+            }
+            if (answered) {
+                PQclear(r);
+            } else if (st == PGRES_TUPLES_OK) {
+                results[i] = PQntuples(r) == 1 ? RL_OK : RL_EINVAL;
+                answered = true;
+                PQclear(r);
+            } else {
+                results[i] = fail_stmt(c, r, P_ADD); /* clears r */
+                answered = true;
+            }
+        }
+        sent--;
+        if (gone)
+            break;
+    }
+    if (!sent_all && !c->base.errmsg[0])
+        rl__errmsg_copy(b, PQerrorMessage(c->conn));
+    (void)PQexitPipelineMode(c->conn);
+    return sent_all ? RL_OK : RL_ECONN;
+}
+
 static rl_err conditional(pgconn *c, int k, rl_acct a, int64_t cond, rl_money value,
                           rl_access *ev) {
     if (a >= c->st->names.count)
@@ -704,6 +778,7 @@ static const rl_bank_ops pg_ops = {
     .add = pg_add,
     .compare_and_set = pg_cas,
     .set_if_version = pg_setv,
+    .add_batch = pg_add_batch,
     .snapshot = pg_snapshot,
     .lost_updates = pg_lost,
     .memory_bytes = pg_memory,

@@ -388,6 +388,40 @@ static rl_err sq_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     return finish(ev, RL_OK);
 }
 
+/* A batch in one transaction: the write lock taken once, one commit. An
+ * overflow refuses only its bill (the statement fails, the transaction
+ * goes on). */
+static rl_err sq_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
+                           rl_err *results) {
+    sqconn *c = SQ(b);
+    int rc = exec(c, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return sq_fail(c, rc);
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] >= c->st->names.count) {
+            results[i] = RL_EINVAL;
+            continue;
+        }
+        sqlite3_stmt *s = c->stmt[S_ADD];
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)a[i]);
+        sqlite3_bind_int64(s, 2, delta[i]);
+        bool matched;
+        rl_money bal;
+        uint64_t ver;
+        results[i] = run_write(c, s, &matched, &bal, &ver, true);
+    }
+    if ((rc = exec(c, "COMMIT")) != SQLITE_OK) {
+        rl_err e = sq_fail(c, rc);
+        (void)exec(c, "ROLLBACK");
+        for (size_t i = 0; i < n; i++)
+            if (results[i] == RL_OK)
+                results[i] = e;
+        return e;
+    }
+    return RL_OK;
+}
+
 /* The two compare-and-sets: on no match, read afresh what the row holds. */
 static rl_err conditional(sqconn *c, int k, rl_acct a, int64_t cond, rl_money value,
                           rl_access *ev) {
@@ -668,6 +702,7 @@ static const rl_bank_ops sq_ops = {
     .add = sq_add,
     .compare_and_set = sq_cas,
     .set_if_version = sq_setv,
+    .add_batch = sq_add_batch,
     .snapshot = sq_snapshot,
     .lost_updates = sq_lost,
     .memory_bytes = sq_memory,

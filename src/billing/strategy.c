@@ -10,6 +10,7 @@ static const rl_strategy *const registry[] = {
     &rl__strategy_racy,   &rl__strategy_mutex, &rl__strategy_staggered, &rl__strategy_global,
     &rl__strategy_atomic, &rl__strategy_cas,   &rl__strategy_trylock,   &rl__strategy_processor,
     &rl__strategy_advisory, &rl__strategy_repeatable_read, &rl__strategy_serializable,
+    &rl__strategy_batch,
 };
 
 #define NSTRATEGIES (sizeof registry / sizeof registry[0])

@@ -34,5 +34,6 @@ extern const rl_strategy rl__strategy_processor;
 extern const rl_strategy rl__strategy_advisory;
 extern const rl_strategy rl__strategy_repeatable_read;
 extern const rl_strategy rl__strategy_serializable;
+extern const rl_strategy rl__strategy_batch;
 
 #endif

@@ -22,6 +22,7 @@ static const rl_variant variants[] = {
     {"advisory", "an application lock per customer, held across the bill", true},
     {"repeatable-read", "read, wait, write in a repeatable-read transaction, retried when aborted", true},
     {"serializable", "read, wait, write in a serializable transaction, retried when aborted", true},
+    {"batch", "wait for each bill, then send the atomic adds together", true},
 };
 
 static rl_err run_bill(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
