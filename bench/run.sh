@@ -1,6 +1,8 @@
 #!/bin/sh
-# make bench: both benchmarks with fixed parameters, CSV into
-# bench/results/, charts drawn with gnuplot. Usage: bench/run.sh RACELAB
+# make bench: the benchmarks with fixed parameters, CSV into
+# bench/results/, charts drawn with gnuplot. The database rows run against
+# a throwaway PostgreSQL server (scripts/pg-server.sh) and a temporary
+# SQLite file. Usage: bench/run.sh RACELAB
 set -eu
 RL=${1:?usage: bench/run.sh PATH/TO/racelab}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,10 +28,22 @@ for skew in uniform zipf; do
         --seed 1 --csv >"$out/throughput-$skew.csv"
 done
 
+pgdir=$(mktemp -d /tmp/racelab-bench-pg.XXXXXX)
+sqlite=$(mktemp /tmp/racelab-bench-XXXXXX)
+trap '"$here/../scripts/pg-server.sh" stop "$pgdir"; rm -rf "$pgdir" "$sqlite" "$sqlite-wal" "$sqlite-shm"' EXIT INT TERM
+"$here/../scripts/pg-server.sh" start "$pgdir" >/dev/null
+echo "database throughput, PostgreSQL, 100000 accounts, 1/2/4 clients (about 3 minutes) ..."
+"$RL" bench db --bank "$(cat "$pgdir/conninfo")" --clients 1,2,4 --accounts 100000 \
+    --seconds 2 --seed 1 --csv >"$out/db-postgresql.csv"
+echo "database throughput, SQLite, 100000 accounts, 1/2/4 clients (about 2 minutes) ..."
+"$RL" bench db --bank "sqlite:$sqlite" --clients 1,2,4 --accounts 100000 \
+    --seconds 2 --seed 1 --csv >"$out/db-sqlite.csv"
+
 echo "explorer speed ..."
 "$RL" bench explore --csv >"$out/explore.csv"
 cat "$out/explore.csv"
 
 gnuplot -e "results='$out'" "$here/makespan.gp"
 gnuplot -e "results='$out'" "$here/throughput.gp"
-echo "wrote $out: CSV files, makespan.png, throughput.png"
+gnuplot -e "results='$out'" "$here/db.gp"
+echo "wrote $out: CSV files, makespan.png, throughput.png, db.png"

@@ -10,7 +10,7 @@ set ylabel "bills per second"
 set xtics 1
 set grid
 set key outside right top font ",8"
-names = "serial plain racy mutex staggered global atomic cas trylock processor"
+names = "serial plain racy mutex staggered global atomic cas trylock processor advisory repeatable-read serializable batch"
 rows(n, f) = sprintf("< awk -F, '$1 == \"%s\"' %s", n, f)
 do for [skew in "uniform zipf"] {
     set title skew

@@ -82,6 +82,15 @@ typedef struct rl_throughput_opts {
     const unsigned *threads; /* thread counts to run (default {1, 2}) */
     size_t nthreads;
     size_t accounts;  /* default 1,000,000 */
+    /* Where the accounts live (racelab/dbbank.h): NULL or "memory" adds
+     * the flat references; a database bank is billed through one
+     * connection per thread (its racelab tables made anew). */
+    const char *bank;
+    /* PostgreSQL only: the pgbench program to run as the reference (one
+     * row per thread count: pgbench's own clients running exactly the
+     * atomic bill's UPDATE on the same table), or NULL for none. */
+    const char *pgbench;
+    size_t window; /* bills per merchant cycle; 0: 4096 in memory, 128 in a database */
     rl_skew skew;
     uint64_t duration_ns; /* per row, default 1 s */
     uint64_t seed;        /* default 1 */
@@ -92,7 +101,8 @@ typedef struct rl_throughput_opts {
 typedef struct rl_throughput_row {
     char name[32];
     unsigned threads;
-    bool reference;  /* plain or serial, not a strategy */
+    bool reference;  /* plain, serial or pgbench: not a strategy */
+    bool external;   /* pgbench: counted by pgbench, not checked by racelab */
     bool promises;   /* promises correct balances */
     bool correct;    /* every balance as expected after the run */
     bool complete;   /* no bill was refused (else correctness cannot be judged) */
@@ -101,7 +111,8 @@ typedef struct rl_throughput_row {
     uint64_t elapsed_ns;
     double per_second;
     double x_plain;  /* against plain at the same thread count (NaN: not measured) */
-    double x_serial; /* against the single-thread serial loop */
+    double x_serial; /* against the single-thread serial loop (NaN: not measured) */
+    double x_ref;    /* against pgbench at the same thread count (NaN: not measured) */
 } rl_throughput_row;
 
 typedef struct rl_throughput_result {
@@ -109,7 +120,8 @@ typedef struct rl_throughput_result {
     rl_skew skew;
     uint64_t duration_ns, seed;
     uint64_t setup_ns;     /* opening the accounts */
-    size_t bank_bytes;     /* the bank holding them */
+    size_t bank_bytes;     /* the bank holding them (in this process) */
+    const char *bank_kind; /* "memory", "sqlite", "postgresql" */
     size_t nrows;
     rl_throughput_row *rows; /* heap */
     long best;               /* index of the fastest correct strategy row at the most threads */

@@ -400,78 +400,146 @@ static rl_err pg_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     return finish(ev, RL_OK);
 }
 
-/* Pipeline mode: every UPDATE followed by its own Sync, so each bill is
- * its own implicit transaction (an overflow refuses only that one), and
- * the whole batch costs one round trip. */
-static rl_err pg_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
-                           rl_err *results) {
-    pgconn *c = PG(b);
-    c->base.errmsg[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        results[i] = a[i] < c->st->names.count ? RL_ECONN : RL_EINVAL;
-    if (PQstatus(c->conn) != CONNECTION_OK)
-        return RL_ECONN; /* nothing sent */
+/* One round of a batch: the pending bills (results[i] == RL_EUNKNOWN at
+ * entry) sent in pipeline mode as one implicit transaction (one Sync at
+ * the end, so one commit). Each answered bill's result is filled; when one
+ * is refused, the transaction rolls back and the others go back to
+ * pending (RL_EAGAIN here) for the next round. Returns RL_ECONN when the
+ * connection went (what was not confirmed stays RL_EUNKNOWN). */
+static rl_err batch_round(pgconn *c, const rl_acct *a, const rl_money *delta, size_t n,
+                          const size_t *order, rl_err *results) {
     if (!PQenterPipelineMode(c->conn))
-        return fail(c, NULL);
-    bool sent_all = true;
+        return RL_ECONN;
     size_t sent = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (results[i] == RL_EINVAL)
+    for (size_t o = 0; o < n; o++) {
+        size_t i = order[o];
+        if (results[i] != RL_EUNKNOWN)
             continue;
         char id[16], d[24];
         snprintf(id, sizeof id, "%" PRIu32, a[i]);
         snprintf(d, sizeof d, "%" PRId64, delta[i]);
         const char *params[] = {id, d};
-        if (!PQsendQueryPrepared(c->conn, stmts[P_ADD].name, 2, params, NULL, NULL, 0) ||
-            !PQpipelineSync(c->conn)) {
-            sent_all = false;
+        if (!PQsendQueryPrepared(c->conn, stmts[P_ADD].name, 2, params, NULL, NULL, 0))
             break;
-        }
-        results[i] = RL_EUNKNOWN; /* sent: applied or not, until its result comes */
+        results[i] = RL_EBUSY; /* in flight */
         sent++;
     }
-    /* each sent statement gives its result, a NULL, then the Sync's
-     * PGRES_PIPELINE_SYNC; two NULLs in a row mean the connection went, and
-     * whatever was not answered stays unknown */
-    for (size_t i = 0; i < n && sent > 0; i++) {
-        if (results[i] != RL_EUNKNOWN)
+    bool synced = PQpipelineSync(c->conn) == 1, refused = false, gone = !synced;
+    /* each statement: its result (or PIPELINE_ABORTED after a refusal),
+     * then NULL; at the end the Sync's PIPELINE_SYNC, which means the
+     * transaction is over (committed unless one was refused) */
+    for (size_t o = 0; o < n && !gone; o++) {
+        size_t i = order[o];
+        if (results[i] != RL_EBUSY)
             continue;
-        bool answered = false, gone = false;
-        int nulls = 0;
-        for (;;) {
-            PGresult *r = PQgetResult(c->conn);
-            if (!r) {
-                if (++nulls == 2 || PQstatus(c->conn) == CONNECTION_BAD) {
-                    gone = true;
-                    break;
-                }
-                continue;
-            }
-            nulls = 0;
-            ExecStatusType st = PQresultStatus(r);
-            if (st == PGRES_PIPELINE_SYNC) {
-                PQclear(r);
-                break;
-            }
-            if (answered) {
-                PQclear(r);
-            } else if (st == PGRES_TUPLES_OK) {
-                results[i] = PQntuples(r) == 1 ? RL_OK : RL_EINVAL;
-                answered = true;
-                PQclear(r);
-            } else {
-                results[i] = fail_stmt(c, r, P_ADD); /* clears r */
-                answered = true;
-            }
-        }
-        sent--;
-        if (gone)
+        PGresult *r = PQgetResult(c->conn);
+        if (!r) {
+            gone = true;
             break;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_TUPLES_OK) {
+            results[i] = PQntuples(r) == 1 ? RL_EUNKNOWN : RL_EINVAL; /* done, not yet committed */
+            if (results[i] == RL_EINVAL)
+                refused = true;
+            PQclear(r);
+        } else if (st == PGRES_PIPELINE_ABORTED) {
+            results[i] = RL_EAGAIN; /* not run: an earlier bill was refused */
+            PQclear(r);
+        } else {
+            results[i] = fail_stmt(c, r, P_SET); /* clears r; P_SET: any write */
+            refused = true;
+            if (results[i] == RL_ECONN || results[i] == RL_EUNKNOWN)
+                gone = true;
+            else if (results[i] == RL_ESERIAL)
+                results[i] = RL_EAGAIN; /* the whole transaction failed, not this bill */
+        }
+        PGresult *end = PQgetResult(c->conn); /* the NULL after each result */
+        if (end) {
+            PQclear(end);
+            gone = true;
+        }
     }
-    if (!sent_all && !c->base.errmsg[0])
-        rl__errmsg_copy(b, PQerrorMessage(c->conn));
+    if (!gone) {
+        PGresult *r = PQgetResult(c->conn);
+        gone = !r || PQresultStatus(r) != PGRES_PIPELINE_SYNC;
+        PQclear(r);
+    }
     (void)PQexitPipelineMode(c->conn);
-    return sent_all ? RL_OK : RL_ECONN;
+    for (size_t i = 0; i < n; i++) {
+        if (gone) {
+            /* sent but not confirmed: the commit may or may not have happened */
+            if (results[i] == RL_EBUSY || results[i] == RL_EAGAIN ||
+                (results[i] == RL_EUNKNOWN && sent))
+                results[i] = RL_EUNKNOWN;
+        } else if (results[i] == RL_EUNKNOWN) {
+            results[i] = refused ? RL_EAGAIN : RL_OK; /* rolled back, or committed */
+        }
+    }
+    return gone ? RL_ECONN : RL_OK;
+}
+
+/* A batch: rounds until every bill has its own result. Each round either
+ * commits everything it sent or refuses at least one bill, so it ends;
+ * a round the engine aborted (a deadlock with someone else's transaction,
+ * SQLSTATE 40P01) is sent again, up to ROUNDS_ABORTED times. The bills go
+ * in ascending account order, so two batches take their row locks in the
+ * same order and never deadlock with each other. */
+#define ROUNDS_ABORTED 16
+#define BATCH_MAX 4096
+
+static int by_account(const void *x, const void *y, void *ctx) {
+    const rl_acct *a = ctx;
+    rl_acct p = a[*(const size_t *)x], q = a[*(const size_t *)y];
+    return (p > q) - (p < q);
+}
+
+static rl_err pg_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
+                           rl_err *results) {
+    pgconn *c = PG(b);
+    c->base.errmsg[0] = '\0';
+    if (n > BATCH_MAX) {
+        rl__errmsg(b, "at most %d bills in one batch", BATCH_MAX);
+        for (size_t i = 0; i < n; i++)
+            results[i] = RL_EINVAL;
+        return RL_EINVAL;
+    }
+    size_t order[BATCH_MAX];
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof order[0], by_account, (void *)a);
+    for (size_t i = 0; i < n; i++)
+        results[i] = a[i] < c->st->names.count ? RL_EUNKNOWN : RL_EINVAL;
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        for (size_t i = 0; i < n; i++)
+            if (results[i] == RL_EUNKNOWN)
+                results[i] = RL_ECONN; /* nothing sent */
+        return RL_ECONN;
+    }
+    for (unsigned aborted = 0;;) {
+        rl_err e = batch_round(c, a, delta, n, order, results);
+        if (e != RL_OK) {
+            if (!b->errmsg[0])
+                rl__errmsg_copy(b, PQerrorMessage(c->conn));
+            return e;
+        }
+        bool again = false, refused = false;
+        for (size_t i = 0; i < n; i++) {
+            refused |= results[i] != RL_OK && results[i] != RL_EAGAIN;
+            again |= results[i] == RL_EAGAIN;
+        }
+        if (!again)
+            return RL_OK;
+        if (!refused && ++aborted > ROUNDS_ABORTED) {
+            for (size_t i = 0; i < n; i++)
+                if (results[i] == RL_EAGAIN)
+                    results[i] = RL_ESERIAL;
+            return RL_OK;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (results[i] == RL_EAGAIN)
+                results[i] = RL_EUNKNOWN; /* pending for the next round */
+    }
 }
 
 static rl_err conditional(pgconn *c, int k, rl_acct a, int64_t cond, rl_money value,

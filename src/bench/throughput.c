@@ -1,18 +1,23 @@
-/* throughput.c - the throughput benchmark (see racelab/bench.h).
+/* throughput.c - the throughput benchmark (see racelab/bench.h), in
+ * memory or in a database.
  *
  * The strategies run their own code: each thread is a merchant whose bill
- * list is a window of WINDOW bills over its pool, and it calls the
- * strategy's bill_cycle window after window until the time is up. */
+ * list is a window of bills over its pool (4096 in memory, 128 in a
+ * database, where a window takes longer), and it calls the strategy's
+ * bill_cycle window after window until the time is up. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/rng.h"
+#include "bench_impl.h"
 #include "racelab/bench.h"
+#include "racelab/dbbank.h"
 
-#define WINDOW 4096u
-#define POOL (WINDOW * 256u) /* bills per thread, reused round and round */
+#define WINDOW_MEMORY 4096u
+#define WINDOW_DB 128u
+#define POOL_WINDOWS 256u /* a pool is this many windows, reused round and round */
 
 #define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
 
@@ -48,12 +53,16 @@ typedef struct bench {
     rl_money *expected;
     rl_acct *handles;   /* 0 .. n-1 */
     rl_bank *bank;
+    bool in_memory;        /* the memory bank: the flat references apply */
+    size_t window, pool;   /* bills per cycle, per pool */
+    rl_balance *snap;      /* snapshot buffer */
     _Atomic int64_t *flat; /* the references' balances */
     unsigned maxthreads;
     pool *pools;
     rl_merchant_spec *specs; /* one per thread, for the strategies' set-up */
     char merchant_names[64][16];
     double plain_rate[64];
+    double ref_rate[65]; /* pgbench by client count, 0 when not measured */
     double serial_rate;
 } bench;
 
@@ -67,7 +76,9 @@ static rl_err make_accounts(bench *b) {
     b->expected = calloc(n, sizeof *b->expected);
     b->handles = calloc(n, sizeof *b->handles);
     b->flat = calloc(n, sizeof *b->flat);
-    if (!b->customers || !b->names || !b->start || !b->expected || !b->handles || !b->flat)
+    b->snap = calloc(n, sizeof *b->snap);
+    if (!b->customers || !b->names || !b->start || !b->expected || !b->handles || !b->flat ||
+        !b->snap)
         return RL_ENOMEM;
     uint64_t rng = b->o->seed ^ 0x5eed;
     for (size_t i = 0; i < n; i++) {
@@ -113,15 +124,15 @@ static rl_err make_pools(bench *b) {
     rl_err e = RL_OK;
     for (unsigned t = 0; e == RL_OK && t < b->maxthreads; t++) {
         pool *p = &b->pools[t];
-        p->bills = malloc(POOL * sizeof *p->bills);
-        p->accts = malloc(POOL * sizeof *p->accts);
-        p->customers = malloc(POOL * sizeof *p->customers);
+        p->bills = malloc(b->pool * sizeof *p->bills);
+        p->accts = malloc(b->pool * sizeof *p->accts);
+        p->customers = malloc(b->pool * sizeof *p->customers);
         if (!p->bills || !p->accts || !p->customers) {
             e = RL_ENOMEM;
             break;
         }
         uint64_t rng = b->o->seed * 0x9e3779b97f4a7c15u + t;
-        for (size_t i = 0; i < POOL; i++) {
+        for (size_t i = 0; i < b->pool; i++) {
             size_t c = cdf ? zipf_draw(cdf, b->n, &rng) : rl__rng_below(&rng, b->n);
             p->bills[i] = (rl_bill){b->customers[c].name,
                                     (rl_money)rl__rng_below(&rng, 2001) - 1000};
@@ -129,7 +140,7 @@ static rl_err make_pools(bench *b) {
             p->customers[i] = c;
         }
         snprintf(b->merchant_names[t], sizeof b->merchant_names[t], "m%u", t + 1);
-        b->specs[t] = (rl_merchant_spec){b->merchant_names[t], p->bills, WINDOW};
+        b->specs[t] = (rl_merchant_spec){b->merchant_names[t], p->bills, b->window};
     }
     free(cdf);
     return e;
@@ -141,7 +152,7 @@ static void expect(bench *b, const rl_money *before, unsigned threads, const uin
     memcpy(b->expected, before, b->n * sizeof *before);
     for (unsigned t = 0; t < threads; t++)
         for (uint64_t k = 0; k < applied[t]; k++) {
-            size_t i = k % POOL;
+            size_t i = k % b->pool;
             b->expected[b->pools[t].accts[i]] += b->pools[t].bills[i].amount;
         }
 }
@@ -193,15 +204,15 @@ static void reference_thread(void *arg) {
     uint64_t done = 0;
     size_t off = 0;
     do {
-        for (size_t i = off; i < off + WINDOW; i++) {
+        for (size_t i = off; i < off + w->b->window; i++) {
             /* a read and a write, each atomic, not atomic together: the
              * unsynchronized update, free of data races */
             int64_t v = atomic_load_explicit(&flat[p->accts[i]], memory_order_relaxed);
             atomic_store_explicit(&flat[p->accts[i]], v + p->bills[i].amount,
                                   memory_order_relaxed);
         }
-        done += WINDOW;
-        off = (off + WINDOW) % POOL;
+        done += w->b->window;
+        off = (off + w->b->window) % w->b->pool;
     } while (rl_now_ns() < w->deadline);
     w->applied = done;
 }
@@ -217,7 +228,7 @@ static void strategy_thread(void *arg) {
         w->m.accts = p->accts + off;
         w->m.customers = p->customers + off;
         (void)rl_merchant_bill_cycle(&w->m);
-        off = (off + WINDOW) % POOL;
+        off = (off + w->b->window) % w->b->pool;
     } while (rl_now_ns() < w->deadline);
     w->applied = w->m.stats.billed + w->m.stats.failed;
 }
@@ -296,12 +307,11 @@ static rl_err run_reference(bench *b, const char *name, unsigned threads, rl_thr
 }
 
 static rl_err snapshot(bench *b, rl_money *out) {
-    for (size_t i = 0; i < b->n; i++) {
-        rl_err e = rl_bank_get(b->bank, b->handles[i], &out[i], NULL);
-        if (e != RL_OK)
-            return e;
-    }
-    return RL_OK;
+    size_t n;
+    rl_err e = rl_bank_snapshot(b->bank, b->snap, b->n, &n);
+    for (size_t i = 0; e == RL_OK && i < b->n; i++)
+        out[i] = b->snap[b->handles[i]].balance;
+    return e;
 }
 
 static rl_err run_strategy(bench *b, const rl_strategy *s, unsigned threads,
@@ -322,7 +332,7 @@ static rl_err run_strategy(bench *b, const rl_strategy *s, unsigned threads,
     ready = e == RL_OK;
     for (unsigned t = 0; e == RL_OK && t < threads; t++) {
         ws[t] = (worker){.b = b, .index = t};
-        ws[t].window = (rl_merchant_spec){b->specs[t].name, NULL, WINDOW};
+        ws[t].window = (rl_merchant_spec){b->specs[t].name, NULL, b->window};
         ws[t].m = (rl_merchant){.ops = s->ops, .spec = &ws[t].window, .index = t,
                                 .billing = &billing};
         /* each merchant its own connection: it runs its own transactions */
@@ -367,6 +377,24 @@ static void bench_free(bench *b) {
     free(b->expected);
     free(b->handles);
     free(b->flat);
+    free(b->snap);
+}
+
+/* The pgbench reference at t clients, as a row (PostgreSQL only). */
+static rl_err run_pgbench(bench *b, unsigned t, rl_throughput_row *row, char *why,
+                          size_t why_len) {
+    double tps = 0;
+    uint64_t elapsed = 0;
+    rl_err e = rl__pgbench(b->o->pgbench, b->o->bank, t, b->o->duration_ns, b->n, &tps, &elapsed,
+                           why, why_len);
+    if (e != RL_OK)
+        return e;
+    *row = (rl_throughput_row){.threads = t, .reference = true, .external = true,
+                               .bills = (uint64_t)(tps * (double)elapsed / 1e9),
+                               .elapsed_ns = elapsed, .per_second = tps};
+    snprintf(row->name, sizeof row->name, "pgbench");
+    b->ref_rate[t] = tps;
+    return RL_OK;
 }
 
 rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *out, char *why,
@@ -377,7 +405,14 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
         return RL_EINVAL;
     }
     memset(out, 0, sizeof *out);
-    bench b = {.o = o, .n = o->accounts};
+    rl_bank_backend backend;
+    rl_err e = rl_bank_url_parse(o->bank ? o->bank : "memory", &backend, NULL, why, why_len);
+    if (e != RL_OK)
+        return e;
+    bench b = {.o = o, .n = o->accounts, .in_memory = backend == RL_BACKEND_MEMORY};
+    b.window = o->window ? o->window : b.in_memory ? WINDOW_MEMORY : WINDOW_DB;
+    b.pool = b.window * POOL_WINDOWS;
+    bool pgbench = backend == RL_BACKEND_POSTGRESQL && o->pgbench;
     for (size_t i = 0; i < o->nthreads; i++) {
         if (o->threads[i] == 0 || o->threads[i] > 64) {
             WHY("thread counts go from 1 to 64");
@@ -388,24 +423,26 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
     }
     size_t nstrat = o->strategies ? o->nstrategies : rl_strategy_count();
     out->rows = calloc(1 + o->nthreads * (nstrat + 1), sizeof *out->rows);
-    rl_err e = out->rows ? make_accounts(&b) : RL_ENOMEM;
+    e = out->rows ? make_accounts(&b) : RL_ENOMEM;
     if (e == RL_OK)
         e = make_pools(&b);
     if (e == RL_OK) {
         uint64_t t0 = rl_now_ns();
-        e = rl_membank_create(b.n, &b.bank);
-        for (size_t i = 0; e == RL_OK && i < b.n; i++)
-            e = rl_bank_open(b.bank, b.customers[i].name, b.customers[i].start, &b.handles[i]);
+        e = rl_bank_create_url(o->bank, RL_BANK_RESET, b.n, &b.bank, why, why_len);
+        if (e == RL_OK && (e = rl_bank_open_all(b.bank, b.customers, b.n, b.handles)) != RL_OK)
+            WHY("could not open the accounts: %s", rl_bank_errmsg(b.bank));
         out->setup_ns = rl_now_ns() - t0;
         out->bank_bytes = rl_bank_memory_bytes(b.bank);
+        out->bank_kind = b.bank ? rl_bank_kind(b.bank) : "?";
     }
     out->accounts = b.n;
     out->skew = o->skew;
     out->duration_ns = o->duration_ns;
     out->seed = o->seed;
     out->best = -1;
-    /* the single-thread loop: the baseline */
-    if (e == RL_OK && (e = run_reference(&b, "serial", 1, &out->rows[0])) == RL_OK) {
+    /* in memory, the single-thread loop on a flat array: the baseline */
+    if (e == RL_OK && b.in_memory &&
+        (e = run_reference(&b, "serial", 1, &out->rows[0])) == RL_OK) {
         out->nrows = 1;
         b.serial_rate = out->rows[0].per_second;
     }
@@ -413,12 +450,18 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
     for (size_t k = 0; e == RL_OK && k < o->nthreads; k++) {
         unsigned t = o->threads[k];
         most = t > most ? t : most;
-        rl_throughput_row *plain = &out->rows[out->nrows];
-        if ((e = run_reference(&b, "plain", t, plain)) != RL_OK)
-            break;
-        plain->promises = false;
-        out->nrows++;
-        b.plain_rate[t - 1] = plain->per_second;
+        rl_throughput_row *ref = &out->rows[out->nrows];
+        if (b.in_memory) {
+            if ((e = run_reference(&b, "plain", t, ref)) != RL_OK)
+                break;
+            ref->promises = false;
+            out->nrows++;
+            b.plain_rate[t - 1] = ref->per_second;
+        } else if (pgbench) {
+            if ((e = run_pgbench(&b, t, ref, why, why_len)) != RL_OK)
+                break;
+            out->nrows++;
+        }
         for (size_t i = 0; e == RL_OK && i < nstrat; i++) {
             const rl_strategy *s = o->strategies ? o->strategies[i] : rl_strategy_at(i);
             if ((e = run_strategy(&b, s, t, &out->rows[out->nrows], why, why_len)) == RL_OK)
@@ -427,9 +470,10 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
     }
     for (size_t i = 0; i < out->nrows; i++) {
         rl_throughput_row *row = &out->rows[i];
-        double plain = b.plain_rate[row->threads - 1];
+        double plain = b.plain_rate[row->threads - 1], ref = b.ref_rate[row->threads];
         row->x_plain = plain > 0 ? row->per_second / plain : NAN; /* no plain row at this count */
-        row->x_serial = row->per_second / b.serial_rate;
+        row->x_serial = b.serial_rate > 0 ? row->per_second / b.serial_rate : NAN;
+        row->x_ref = ref > 0 ? row->per_second / ref : NAN;
         if (!row->reference && row->correct && row->threads == most &&
             (out->best < 0 || row->per_second > out->rows[out->best].per_second))
             out->best = (long)i;

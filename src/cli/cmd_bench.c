@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
@@ -16,6 +17,8 @@ static void print_help(void) {
            "       racelab bench throughput [--threads 1,2,4] [--accounts N]\n"
            "                              [--skew uniform|zipf] [--seconds S] [--seed N]\n"
            "                              [--json | --csv]\n"
+           "       racelab bench db --bank URL [--clients 1,2,4] [--accounts N]\n"
+           "                              [--seconds S] [--pgbench PATH|none] [--json | --csv]\n"
            "       racelab bench explore [--csv]\n"
            "\n"
            "makespan: M merchants bill C customers each (default 5 x 5), every bill with a\n"
@@ -27,6 +30,12 @@ static void print_help(void) {
            "throughput: billing with no slow step: bills per second for every strategy at\n"
            "each thread count, plus an unsynchronized plain update (wrong: the speed limit)\n"
            "and a single-thread loop; each result checked for lost bills after the timing.\n"
+           "\n"
+           "db: the throughput benchmark in a database (default 100,000 accounts, 1, 2 and\n"
+           "4 clients, 2 s per row), each client its own connection; on PostgreSQL a\n"
+           "reference row per client count: pgbench (found in Debian's PostgreSQL, or\n"
+           "--pgbench PATH) running exactly the atomic bill's UPDATE on the same table.\n"
+           "Every row is checked against the bills it applied, as for throughput.\n"
            "\n"
            "explore: the explorer's speed: schedules per second on whole searches of\n"
            "bill:racy and bill:mutex at 2 x 2, and the time to bill:racy's first failure\n"
@@ -193,6 +202,182 @@ static bool parse_threads(const char *text, unsigned *out, size_t *n) {
     return *n > 0;
 }
 
+/* The throughput table, CSV or JSON; db: the database form (pgbench as
+ * the reference column instead of plain and serial). */
+static void print_throughput_csv(const rl_throughput_result *r) {
+    printf("name,threads,reference,promises,correct,complete,bills,elapsed_ns,per_second,"
+           "x_plain,x_serial,x_pgbench,wrong_accounts,lost_updates,refused,accounts,skew,bank\n");
+    for (size_t i = 0; i < r->nrows; i++) {
+        const rl_throughput_row *w = &r->rows[i];
+        printf("%s,%u,%d,%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%.0f,%.4f,%.4f,%.4f,%" PRIu64
+               ",%" PRIu64 ",%" PRIu64 ",%zu,%s,%s\n",
+               w->name, w->threads, w->reference, w->promises, w->correct, w->complete, w->bills,
+               w->elapsed_ns, w->per_second, w->x_plain, w->x_serial, w->x_ref,
+               w->wrong_accounts, w->lost_updates, w->refused, r->accounts, rl_skew_name(r->skew),
+               r->bank_kind);
+    }
+}
+
+static void print_throughput_json(const rl_throughput_result *r) {
+    rl_json j;
+    rl_json_init(&j, stdout);
+    rl_json_object(&j, NULL);
+    rl_json_str(&j, "bank", r->bank_kind);
+    rl_json_uint(&j, "accounts", r->accounts);
+    rl_json_str(&j, "skew", rl_skew_name(r->skew));
+    rl_json_uint(&j, "duration_ns", r->duration_ns);
+    rl_json_uint(&j, "seed", r->seed);
+    rl_json_uint(&j, "setup_ns", r->setup_ns);
+    rl_json_uint(&j, "bank_bytes", r->bank_bytes);
+    rl_json_array(&j, "rows");
+    for (size_t i = 0; i < r->nrows; i++) {
+        const rl_throughput_row *w = &r->rows[i];
+        rl_json_object(&j, NULL);
+        rl_json_str(&j, "name", w->name);
+        rl_json_uint(&j, "threads", w->threads);
+        rl_json_bool(&j, "reference", w->reference);
+        rl_json_bool(&j, "checked", !w->external);
+        rl_json_bool(&j, "promises_correct", w->promises);
+        rl_json_bool(&j, "correct", w->correct);
+        rl_json_bool(&j, "complete", w->complete);
+        rl_json_uint(&j, "bills", w->bills);
+        rl_json_uint(&j, "elapsed_ns", w->elapsed_ns);
+        rl_json_double(&j, "per_second", w->per_second);
+        rl_json_double(&j, "x_plain", w->x_plain);
+        rl_json_double(&j, "x_serial", w->x_serial);
+        rl_json_double(&j, "x_pgbench", w->x_ref);
+        rl_json_uint(&j, "wrong_accounts", w->wrong_accounts);
+        rl_json_uint(&j, "lost_updates", w->lost_updates);
+        rl_json_uint(&j, "refused", w->refused);
+        rl_json_end(&j, '}');
+    }
+    rl_json_end(&j, ']');
+    rl_json_str(&j, "best", r->best >= 0 ? r->rows[r->best].name : NULL);
+    rl_json_end(&j, '}');
+}
+
+static const char *ratio(double x, char *buf, size_t len) {
+    if (x == x)
+        snprintf(buf, len, "%.3f", x);
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+static void print_throughput_text(const rl_throughput_result *r, bool db) {
+    char a[32], b[32], x1[16], x2[16];
+    printf("throughput: %zu accounts (%s bank), %s, %s per row, seed %" PRIu64 "\n", r->accounts,
+           r->bank_kind, rl_skew_name(r->skew), ms(r->duration_ns, a, sizeof a), r->seed);
+    printf("bank set-up: %zu accounts opened in %s", r->accounts, ms(r->setup_ns, b, sizeof b));
+    if (!db)
+        printf(", %.1f MB", (double)r->bank_bytes / (1024.0 * 1024.0));
+    printf("\n\n");
+    if (db)
+        printf("%s%-16s %7s  %-8s %12s %10s%s\n", rl_cli_bold(), "name", "clients", "result",
+               "bills/s", "x pgbench", rl_cli_reset());
+    else
+        printf("%s%-16s %7s  %-8s %12s %9s %9s%s\n", rl_cli_bold(), "name", "threads", "result",
+               "bills/s", "x plain", "x serial", rl_cli_reset());
+    for (size_t i = 0; i < r->nrows; i++) {
+        const rl_throughput_row *w = &r->rows[i];
+        const char *verdict = w->external    ? "pgbench"
+                              : !w->complete ? "REFUSED"
+                              : w->correct   ? "correct"
+                                             : "WRONG";
+        const char *colour = w->external ? "" : w->correct ? rl_cli_green() : rl_cli_red();
+        printf("%-16s %7u  %s%-8s%s %12.3e", w->name, w->threads, colour, verdict,
+               w->external ? "" : rl_cli_reset(), w->per_second);
+        if (db)
+            printf(" %10s", ratio(w->x_ref, x1, sizeof x1));
+        else
+            printf(" %9s %9s", ratio(w->x_plain, x1, sizeof x1), ratio(w->x_serial, x2, sizeof x2));
+        if (!w->correct && w->complete && !w->external)
+            printf("  (%" PRIu64 " accounts wrong)", w->wrong_accounts);
+        if (w->external)
+            printf("  [reference: pgbench running the atomic bill's UPDATE]");
+        else if (w->reference)
+            printf("  [%s]", w->threads == 1 && strcmp(w->name, "serial") == 0
+                                 ? "reference: one thread, no synchronization"
+                                 : "reference: unsynchronized, the speed limit");
+        putchar('\n');
+    }
+    if (r->best >= 0) {
+        const rl_throughput_row *w = &r->rows[r->best];
+        if (db)
+            printf("\nbest correct strategy at %u clients: %s, %s x pgbench\n", w->threads,
+                   w->name, ratio(w->x_ref, x1, sizeof x1));
+        else
+            printf("\nbest correct strategy at %u threads: %s, %.3f x plain, %.3f x serial\n",
+                   w->threads, w->name, w->x_plain, w->x_serial);
+    }
+}
+
+/* Run the throughput benchmark and print it; the exit status. */
+static int run_throughput(const char *verb, const rl_throughput_opts *o, bool json, bool csv,
+                          bool db) {
+    rl_throughput_result r;
+    char why[512] = "";
+    rl_err e = rl_bench_throughput(o, &r, why, sizeof why);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab %s: %s%s%s\n", verb, rl_strerror(e), *why ? ": " : "", why);
+        return EXIT_ERROR;
+    }
+    int rc = EXIT_HELD;
+    for (size_t i = 0; i < r.nrows; i++)
+        if (r.rows[i].promises && r.rows[i].complete && !r.rows[i].correct)
+            rc = EXIT_BROKEN;
+    if (csv)
+        print_throughput_csv(&r);
+    else if (json)
+        print_throughput_json(&r);
+    else
+        print_throughput_text(&r, db);
+    rl_throughput_result_free(&r);
+    return rc;
+}
+
+/* The options throughput and db share. Returns -1 when c is not one of
+ * them, else 0 or the usage exit status. */
+static int throughput_option(const char *verb, int c, rl_throughput_opts *o, unsigned *threads,
+                             size_t *nthreads, bool *json, bool *csv) {
+    uint64_t v;
+    switch (c) {
+    case 't':
+        if (!parse_threads(optarg, threads, nthreads))
+            return rl_cli_usage_error(verb, "--threads/--clients wants a list such as 1,2,4 "
+                                            "(each 1 to 64), not '%s'",
+                                      optarg);
+        return 0;
+    case 'a':
+        if (!rl_cli_parse_u64(verb, "--accounts", optarg, 1, 100000000, &v))
+            return EXIT_USAGE;
+        o->accounts = v;
+        return 0;
+    case 'k':
+        if (strcmp(optarg, "uniform") == 0)
+            o->skew = RL_SKEW_UNIFORM;
+        else if (strcmp(optarg, "zipf") == 0)
+            o->skew = RL_SKEW_ZIPF;
+        else
+            return rl_cli_usage_error(verb, "--skew is uniform or zipf, not '%s'", optarg);
+        return 0;
+    case 'S': {
+        char *end;
+        double secs = strtod(optarg, &end);
+        if (end == optarg || *end || !(secs >= 0.01 && secs <= 600))
+            return rl_cli_usage_error(verb, "--seconds wants a number from 0.01 to 600, not '%s'",
+                                      optarg);
+        o->duration_ns = (uint64_t)(secs * 1e9);
+        return 0;
+    }
+    case 's':
+        return rl_cli_parse_u64(verb, "--seed", optarg, 0, UINT64_MAX, &o->seed) ? 0 : EXIT_USAGE;
+    case 'J': *json = true; return 0;
+    case 'V': *csv = true; return 0;
+    }
+    return -1;
+}
+
 static int throughput(int argc, char **argv) {
     static const struct option longopts[] = {
         {"threads", required_argument, NULL, 't'}, {"accounts", required_argument, NULL, 'a'},
@@ -203,51 +388,15 @@ static int throughput(int argc, char **argv) {
     unsigned threads[16] = {1, 2};
     size_t nthreads = 2;
     bool json = false, csv = false;
-    uint64_t v;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 't':
-            if (!parse_threads(optarg, threads, &nthreads))
-                return rl_cli_usage_error("bench throughput", "--threads wants a list such as "
-                                                              "1,2,4 (each 1 to 64), not '%s'",
-                                          optarg);
-            break;
-        case 'a':
-            if (!rl_cli_parse_u64("bench throughput", "--accounts", optarg, 1, 100000000, &v))
-                return EXIT_USAGE;
-            o.accounts = v;
-            break;
-        case 'k':
-            if (strcmp(optarg, "uniform") == 0)
-                o.skew = RL_SKEW_UNIFORM;
-            else if (strcmp(optarg, "zipf") == 0)
-                o.skew = RL_SKEW_ZIPF;
-            else
-                return rl_cli_usage_error("bench throughput", "--skew is uniform or zipf, not '%s'",
-                                          optarg);
-            break;
-        case 'S': {
-            char *end;
-            double secs = strtod(optarg, &end);
-            if (end == optarg || *end || !(secs >= 0.01 && secs <= 600))
-                return rl_cli_usage_error("bench throughput", "--seconds wants a number from "
-                                                              "0.01 to 600, not '%s'",
-                                          optarg);
-            o.duration_ns = (uint64_t)(secs * 1e9);
-            break;
-        }
-        case 's':
-            if (!rl_cli_parse_u64("bench throughput", "--seed", optarg, 0, UINT64_MAX, &o.seed))
-                return EXIT_USAGE;
-            break;
-        case 'J': json = true; break;
-        case 'V': csv = true; break;
-        default:
+        int rc = throughput_option("bench throughput", c, &o, threads, &nthreads, &json, &csv);
+        if (rc > 0)
+            return rc;
+        if (rc < 0)
             return rl_cli_usage_error("bench throughput", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
-        }
     }
     if (optind < argc)
         return rl_cli_usage_error("bench throughput", "unexpected argument '%s'", argv[optind]);
@@ -255,95 +404,63 @@ static int throughput(int argc, char **argv) {
         return rl_cli_usage_error("bench throughput", "--json or --csv, not both");
     o.threads = threads;
     o.nthreads = nthreads;
-    rl_throughput_result r;
-    char why[256] = "";
-    rl_err e = rl_bench_throughput(&o, &r, why, sizeof why);
-    if (e != RL_OK) {
-        fprintf(stderr, "racelab bench throughput: %s%s%s\n", rl_strerror(e), *why ? ": " : "",
-                why);
-        return EXIT_ERROR;
+    return run_throughput("bench throughput", &o, json, csv, false);
+}
+
+/* pgbench from Debian's PostgreSQL (newest version first), else PATH. */
+static const char *find_pgbench(char *buf, size_t len) {
+    for (int v = 30; v >= 10; v--) {
+        snprintf(buf, len, "/usr/lib/postgresql/%d/bin/pgbench", v);
+        if (access(buf, X_OK) == 0)
+            return buf;
     }
-    int rc = EXIT_HELD;
-    for (size_t i = 0; i < r.nrows; i++)
-        if (r.rows[i].promises && r.rows[i].complete && !r.rows[i].correct)
-            rc = EXIT_BROKEN;
-    char a[32], b[32];
-    if (csv) {
-        printf("name,threads,reference,promises,correct,complete,bills,elapsed_ns,per_second,"
-               "x_plain,x_serial,wrong_accounts,lost_updates,refused,accounts,skew\n");
-        for (size_t i = 0; i < r.nrows; i++) {
-            const rl_throughput_row *w = &r.rows[i];
-            printf("%s,%u,%d,%d,%d,%d,%" PRIu64 ",%" PRIu64 ",%.0f,%.4f,%.4f,%" PRIu64 ",%" PRIu64
-                   ",%" PRIu64 ",%zu,%s\n",
-                   w->name, w->threads, w->reference, w->promises, w->correct, w->complete,
-                   w->bills, w->elapsed_ns, w->per_second, w->x_plain, w->x_serial,
-                   w->wrong_accounts, w->lost_updates, w->refused, r.accounts,
-                   rl_skew_name(r.skew));
+    return "pgbench";
+}
+
+static int db(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"clients", required_argument, NULL, 't'}, {"accounts", required_argument, NULL, 'a'},
+        {"skew", required_argument, NULL, 'k'},    {"seconds", required_argument, NULL, 'S'},
+        {"seed", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'J'},
+        {"csv", no_argument, NULL, 'V'},           {"bank", required_argument, NULL, 'B'},
+        {"pgbench", required_argument, NULL, 'P'}, {0}};
+    rl_throughput_opts o = rl_throughput_opts_default();
+    o.accounts = 100000;
+    o.duration_ns = 2000000000u;
+    unsigned threads[16] = {1, 2, 4};
+    size_t nthreads = 3;
+    bool json = false, csv = false;
+    char found[64];
+    o.pgbench = find_pgbench(found, sizeof found);
+    opterr = 0;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1;) {
+        if (c == 'B') {
+            if (!rl_cli_parse_bank("bench db", optarg, &o.bank))
+                return EXIT_USAGE;
+            continue;
         }
-    } else if (json) {
-        rl_json j;
-        rl_json_init(&j, stdout);
-        rl_json_object(&j, NULL);
-        rl_json_uint(&j, "accounts", r.accounts);
-        rl_json_str(&j, "skew", rl_skew_name(r.skew));
-        rl_json_uint(&j, "duration_ns", r.duration_ns);
-        rl_json_uint(&j, "seed", r.seed);
-        rl_json_uint(&j, "setup_ns", r.setup_ns);
-        rl_json_uint(&j, "bank_bytes", r.bank_bytes);
-        rl_json_array(&j, "rows");
-        for (size_t i = 0; i < r.nrows; i++) {
-            const rl_throughput_row *w = &r.rows[i];
-            rl_json_object(&j, NULL);
-            rl_json_str(&j, "name", w->name);
-            rl_json_uint(&j, "threads", w->threads);
-            rl_json_bool(&j, "reference", w->reference);
-            rl_json_bool(&j, "promises_correct", w->promises);
-            rl_json_bool(&j, "correct", w->correct);
-            rl_json_bool(&j, "complete", w->complete);
-            rl_json_uint(&j, "bills", w->bills);
-            rl_json_uint(&j, "elapsed_ns", w->elapsed_ns);
-            rl_json_double(&j, "per_second", w->per_second);
-            rl_json_double(&j, "x_plain", w->x_plain);
-            rl_json_double(&j, "x_serial", w->x_serial);
-            rl_json_uint(&j, "wrong_accounts", w->wrong_accounts);
-            rl_json_uint(&j, "lost_updates", w->lost_updates);
-            rl_json_uint(&j, "refused", w->refused);
-            rl_json_end(&j, '}');
+        if (c == 'P') {
+            o.pgbench = strcmp(optarg, "none") == 0 ? NULL : optarg;
+            continue;
         }
-        rl_json_end(&j, ']');
-        rl_json_str(&j, "best", r.best >= 0 ? r.rows[r.best].name : NULL);
-        rl_json_end(&j, '}');
-    } else {
-        printf("throughput: %zu accounts, %s, %s per row, seed %" PRIu64 "\n", r.accounts,
-               rl_skew_name(r.skew), ms(r.duration_ns, a, sizeof a), r.seed);
-        printf("bank set-up: %zu accounts opened in %s, %.1f MB\n\n", r.accounts,
-               ms(r.setup_ns, b, sizeof b), (double)r.bank_bytes / (1024.0 * 1024.0));
-        printf("%s%-10s %7s  %-8s %12s %9s %9s%s\n", rl_cli_bold(), "name", "threads", "result",
-               "bills/s", "x plain", "x serial", rl_cli_reset());
-        for (size_t i = 0; i < r.nrows; i++) {
-            const rl_throughput_row *w = &r.rows[i];
-            const char *verdict = !w->complete ? "REFUSED" : w->correct ? "correct" : "WRONG";
-            char xp[16] = "-";
-            if (w->x_plain == w->x_plain)
-                snprintf(xp, sizeof xp, "%.3f", w->x_plain);
-            printf("%-10s %7u  %s%-8s%s %12.3e %9s %9.3f", w->name, w->threads,
-                   w->correct ? rl_cli_green() : rl_cli_red(), verdict, rl_cli_reset(),
-                   w->per_second, xp, w->x_serial);
-            if (!w->correct && w->complete)
-                printf("  (%" PRIu64 " accounts wrong)", w->wrong_accounts);
-            if (w->reference)
-                printf("  [%s]", w->threads == 1 && strcmp(w->name, "serial") == 0
-                                     ? "reference: one thread, no synchronization"
-                                     : "reference: unsynchronized, the speed limit");
-            putchar('\n');
-        }
-        if (r.best >= 0)
-            printf("\nbest correct strategy at %u threads: %s, %.3f x plain, %.3f x serial\n",
-                   r.rows[r.best].threads, r.rows[r.best].name, r.rows[r.best].x_plain,
-                   r.rows[r.best].x_serial);
+        int rc = throughput_option("bench db", c, &o, threads, &nthreads, &json, &csv);
+        if (rc > 0)
+            return rc;
+        if (rc < 0)
+            return rl_cli_usage_error("bench db", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
     }
-    rl_throughput_result_free(&r);
-    return rc;
+    if (optind < argc)
+        return rl_cli_usage_error("bench db", "unexpected argument '%s'", argv[optind]);
+    if (!o.bank)
+        return rl_cli_usage_error("bench db", "--bank is required (sqlite:PATH or a PostgreSQL "
+                                              "URL)");
+    if (json && csv)
+        return rl_cli_usage_error("bench db", "--json or --csv, not both");
+    o.threads = threads;
+    o.nthreads = nthreads;
+    return run_throughput("bench db", &o, json, csv, true);
 }
 
 static int explorer(int argc, char **argv) {
@@ -389,13 +506,16 @@ int rl_cmd_bench(int argc, char **argv) {
         return EXIT_HELD;
     }
     if (argc < 2)
-        return rl_cli_usage_error("bench", "which benchmark? makespan, throughput or explore");
+        return rl_cli_usage_error("bench", "which benchmark? makespan, throughput, db or explore");
     if (strcmp(argv[1], "makespan") == 0)
         return makespan(argc - 1, argv + 1);
     if (strcmp(argv[1], "throughput") == 0)
         return throughput(argc - 1, argv + 1);
     if (strcmp(argv[1], "explore") == 0)
         return explorer(argc - 1, argv + 1);
-    return rl_cli_usage_error("bench", "unknown benchmark '%s' (makespan, throughput or explore)",
+    if (strcmp(argv[1], "db") == 0)
+        return db(argc - 1, argv + 1);
+    return rl_cli_usage_error("bench", "unknown benchmark '%s' (makespan, throughput, db or "
+                                       "explore)",
                               argv[1]);
 }

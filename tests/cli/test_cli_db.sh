@@ -72,6 +72,17 @@ expect 1 "trace on SQLite" -- trace --lockstep --bank "$SQ" --merchants 2 --cust
 has "$out" 'LOST UPDATE' "trace shows the lost update"
 expect 2 "trace --replay with a bank" -- trace --replay 5:2 --bank "$SQ"
 
+# ---- the benchmark: every row checked, pgbench as the reference ----
+expect 0 "bench db on SQLite" -- bench db --bank "$SQ" --clients 1 --accounts 2000 --seconds 0.05 --json
+json_check 'd["bank"] == "sqlite" and all(r["correct"] for r in d["rows"] if r["promises_correct"]) and not any(r["name"] == "pgbench" for r in d["rows"])' \
+    "bench db on SQLite: every promising row correct"
+expect 0 "bench db on PostgreSQL" -- bench db --bank "$PG" --clients 2 --accounts 2000 --seconds 0.05 --json
+json_check 'd["bank"] == "postgresql" and all(r["correct"] for r in d["rows"] if r["promises_correct"]) and [r["name"] for r in d["rows"]][0] == "pgbench" and d["rows"][0]["per_second"] > 0 and not d["rows"][0]["checked"]' \
+    "bench db on PostgreSQL: a pgbench row, every promising row correct"
+expect 2 "bench db without a bank" -- bench db
+expect 3 "bench db with a pgbench that is not there" -- bench db --bank "$PG" --clients 1 --accounts 100 --seconds 0.05 --pgbench /nonexistent/pgbench
+has "$err" "pgbench" "a missing pgbench is named"
+
 if [ "$failures" -gt 0 ]; then
     echo "$failures CLI database check(s) failed"
     exit 1
