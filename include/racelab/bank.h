@@ -163,6 +163,8 @@ typedef struct rl_bank_ops {
     /* May be NULL (never waits outside the platform): see rl_bank_waiting. */
     bool (*waiting)(rl_bank *b, uint64_t *holders, size_t *nholders);
     uint64_t (*session)(rl_bank *b);
+    /* May be NULL: end this connection's server session from outside. */
+    rl_err (*terminate)(rl_bank *b);
     /* The job queue; NULL where the backend has none (memory). */
     rl_err (*queue_push)(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
     rl_err (*queue_take)(rl_bank *b, rl_job *out);
@@ -286,6 +288,12 @@ const char *rl_bank_errmsg(const rl_bank *b);
 /* The backend's session id of this connection (PostgreSQL's backend pid;
  * a connection number elsewhere); 0 for none. */
 uint64_t rl_bank_session(rl_bank *b);
+/* End connection b's session from the server's side, as an administrator
+ * would (pg_terminate_backend), and wait until it is gone: b's next call
+ * fails with RL_ECONN, and an open transaction of b is rolled back by the
+ * server. For fault injection; callable from any thread. RL_ENOTSUP where
+ * the backend has no server (memory, SQLite). */
+rl_err rl_bank_terminate(rl_bank *b);
 /* Whether connection b is blocked right now on a lock another session
  * holds, and on whose: up to RL_BANK_HOLDERS_MAX session ids into
  * holders. May be called from another thread while b waits (it asks the

@@ -18,6 +18,19 @@
  * caller blocked around mutex_lock, cond_wait and yield (a spinning waiter
  * yields between attempts).
  *
+ * A participant can also block inside a database server (a row lock, a
+ * table lock, an advisory lock, SQLite's write lock), where no platform
+ * call sees it. The database bank tells the gate which server session each
+ * participant uses (rl_session_bind) and, while a statement waits, calls
+ * rl_outside_wait every few milliseconds with a probe that asks the server
+ * whether that session waits on a lock and which sessions hold it
+ * (PostgreSQL's pg_blocking_pids; for SQLite, the connection holding the
+ * write lock). Such a participant counts as stuck only while every holder
+ * is a participant that is itself stuck; a holder that is nobody's (say
+ * the processor's connection) counts as running. So `racy` on PostgreSQL
+ * loses exactly 20 updates under the gate, every run, and `mutex` never
+ * deadlocks on it.
+ *
  * Concurrency contract: one gate at a time per process (RL_EBUSY
  * otherwise); begin and end under the same conditions as
  * rl_platform_install; enter, leave and park only from participant

@@ -33,6 +33,14 @@ typedef struct rl_run_config {
      * made anew and loaded with the data set at the start of each run;
      * each merchant bills through its own connection. */
     const char *bank;
+    /* Fault injection (PostgreSQL): when kill_session is set, merchant
+     * number kill_merchant has its server session terminated
+     * (rl_bank_terminate) at the start of the slow step of its bill
+     * kill_bill, both counted from 0. Its transaction is rolled back by the
+     * server and its remaining bills fail with RL_ECONN; the result says
+     * which bills were applied. */
+    bool kill_session;
+    size_t kill_merchant, kill_bill;
 } rl_run_config;
 
 /* rl_run_config with the default data, serial, default options. */
@@ -69,6 +77,11 @@ typedef struct rl_run_result {
      * (RL_ECONN: not applied) or whose fate is unknown (RL_EUNKNOWN). Such
      * a run did not do its job: the command exits 3. */
     uint64_t lost_connection, unknown;
+    /* Every final balance is its start plus exactly the bills applied
+     * (plus some of the unknown ones): nothing half-applied, nothing
+     * applied without being reported. A strategy that loses updates is not
+     * consistent. */
+    bool consistent;
     const char *bank_kind; /* "memory", "sqlite", "postgresql" (static) */
     /* How the bank maps the strategy's lock when that is not what its
      * name says ("SQLite has no row locks: ..."), else "". */

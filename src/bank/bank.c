@@ -205,6 +205,12 @@ const char *rl_bank_errmsg(const rl_bank *b) { return b ? b->errmsg : ""; }
 
 uint64_t rl_bank_session(rl_bank *b) { return b && b->ops->session ? b->ops->session(b) : 0; }
 
+rl_err rl_bank_terminate(rl_bank *b) {
+    if (!b)
+        return RL_EINVAL;
+    return b->ops->terminate ? b->ops->terminate(b) : RL_ENOTSUP;
+}
+
 bool rl_bank_waiting(rl_bank *b, uint64_t *holders, size_t *nholders) {
     size_t n = 0;
     bool w = b && b->ops->waiting && b->ops->waiting(b, holders, &n);

@@ -103,11 +103,22 @@ void rl__errmsg(rl_bank *b, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* One line: runs of spaces, tabs and newlines (libpq's messages have
+ * several lines) become one space; none at the ends. */
 void rl__errmsg_copy(rl_bank *b, const char *text) {
-    snprintf(b->errmsg, sizeof b->errmsg, "%s", text ? text : "");
-    size_t n = strlen(b->errmsg);
-    while (n > 0 && (b->errmsg[n - 1] == '\n' || b->errmsg[n - 1] == ' '))
-        b->errmsg[--n] = '\0';
+    size_t n = 0;
+    bool space = false;
+    for (const char *p = text ? text : ""; *p && n + 1 < sizeof b->errmsg; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+            space = n > 0;
+            continue;
+        }
+        if (space && n + 2 < sizeof b->errmsg)
+            b->errmsg[n++] = ' ';
+        space = false;
+        b->errmsg[n++] = *p;
+    }
+    b->errmsg[n] = '\0';
 }
 
 void rl__db_nap(unsigned us) {

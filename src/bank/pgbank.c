@@ -766,6 +766,32 @@ static bool pg_waiting(rl_bank *b, uint64_t *holders, size_t *n) {
 
 static bool probe(void *ctx, uint64_t *holders, size_t *n) { return pg_waiting(ctx, holders, n); }
 
+/* pg_terminate_backend over the monitor connection, waiting (up to 30 s)
+ * until the session is gone. */
+static rl_err pg_terminate(rl_bank *b) {
+    pgconn *c = PG(b);
+    pgstore *st = c->st;
+    rl_err e = RL_ECONN;
+    rl__rawlock_lock(&st->monitor_lock);
+    if (!st->monitor || PQstatus(st->monitor) != CONNECTION_OK) {
+        PQfinish(st->monitor);
+        st->monitor = dial(st->conninfo, "monitor");
+    }
+    if (st->monitor && PQstatus(st->monitor) == CONNECTION_OK) {
+        char pid[24];
+        snprintf(pid, sizeof pid, "%" PRIu64, c->pid);
+        const char *params[] = {pid};
+        PGresult *r = PQexecParams(st->monitor, "SELECT pg_terminate_backend($1::integer, 30000)",
+                                   1, NULL, params, NULL, NULL, 0);
+        e = r && PQresultStatus(r) == PGRES_TUPLES_OK && !strcmp(PQgetvalue(r, 0, 0), "t")
+                ? RL_OK
+                : RL_EDB;
+        PQclear(r);
+    }
+    rl__rawlock_unlock(&st->monitor_lock);
+    return e;
+}
+
 /* ---- making connections ---- */
 
 static rl_err conn_prepare(pgconn *c) {
@@ -857,6 +883,7 @@ static const rl_bank_ops pg_ops = {
     .rollback = pg_rollback,
     .waiting = pg_waiting,
     .session = pg_session,
+    .terminate = pg_terminate,
     .queue_push = pg_push,
     .queue_take = pg_take,
     .queue_drop = pg_drop,

@@ -17,6 +17,14 @@ typedef struct worker {
     rl_lockstep *gate;
 } worker;
 
+/* The slow step with the fault injection in front of it. */
+typedef struct fault {
+    const rl_run_config *cfg;
+    rl_pause inner; /* the slow step it replaces (the gate's park), or none */
+    uint64_t delay_ns;
+    rl_err result; /* of the termination, for the caller */
+} fault;
+
 typedef struct run_state {
     rl_bank *bank;
     rl_acct *accts;       /* per data-set customer */
@@ -30,6 +38,7 @@ typedef struct run_state {
     rl_billing billing;
     rl_lockstep *gate;
     bool billing_ready;
+    fault fault;
 } run_state;
 
 #define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
@@ -44,6 +53,16 @@ rl_run_config rl_run_config_default(const rl_strategy *s) {
 static void park_merchant(void *gate, rl_merchant *m, size_t bill) {
     (void)bill;
     rl_lockstep_park(gate, m->index);
+}
+
+static void faulty_step(void *ctx, rl_merchant *m, size_t bill) {
+    fault *f = ctx;
+    if (m->index == f->cfg->kill_merchant && bill == f->cfg->kill_bill)
+        f->result = rl_bank_terminate(m->bank);
+    if (f->inner.fn)
+        f->inner.fn(f->inner.ctx, m, bill);
+    else if (f->delay_ns)
+        rl_sleep_ns(f->delay_ns);
 }
 
 static void cleanup(run_state *st) {
@@ -139,6 +158,23 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
                                .opts = cfg->opts, .accts = st->accts};
     if (st->gate)
         st->billing.opts.pause = (rl_pause){.fn = park_merchant, .ctx = st->gate};
+    if (cfg->kill_session) {
+        if (!st->bank->ops->terminate) {
+            WHY("--kill-session needs a database server: a %s bank has no sessions to end",
+                rl_bank_kind(st->bank));
+            return RL_ENOTSUP;
+        }
+        if (cfg->kill_merchant >= nm || cfg->kill_bill >= d->merchants[cfg->kill_merchant].nbills) {
+            WHY("there is no bill %zu of merchant %zu to kill the session at", cfg->kill_bill + 1,
+                cfg->kill_merchant + 1);
+            return RL_EINVAL;
+        }
+        /* the jitter of the slow step is dropped on this path: a fault run
+         * is about what is applied, not about timing */
+        st->fault = (fault){.cfg = cfg, .inner = st->billing.opts.pause,
+                            .delay_ns = cfg->opts.delay_ns, .result = RL_ENOTSUP};
+        st->billing.opts.pause = (rl_pause){.fn = faulty_step, .ctx = &st->fault};
+    }
     if (cfg->strategy->setup && (e = cfg->strategy->setup(&st->billing)) != RL_OK) {
         WHY("strategy '%s' could not set up: %s", cfg->strategy->name, rl_strerror(e));
         return e;
@@ -173,6 +209,38 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
         at += ms->nbills;
     }
     return RL_OK;
+}
+
+/* final == start + applied + some subset of the unknown bills, for every
+ * customer (a subset search over at most 12 unknown bills per customer;
+ * beyond that it cannot tell, and says not consistent). */
+static bool consistent(const rl_run_result *r) {
+    for (size_t c = 0; c < r->ncustomers; c++) {
+        rl_money base = r->rows[c].start, maybe[12];
+        size_t k = 0;
+        for (size_t i = 0; i < r->nbills; i++) {
+            if (strcmp(r->bills[i].customer, r->rows[c].customer) != 0)
+                continue;
+            if (r->bills[i].outcome == RL_OK) {
+                base += r->bills[i].amount;
+            } else if (r->bills[i].outcome == RL_EUNKNOWN) {
+                if (k == 12)
+                    return false;
+                maybe[k++] = r->bills[i].amount;
+            }
+        }
+        bool found = false;
+        for (unsigned set = 0; !found && set < (1u << k); set++) {
+            rl_money sum = base;
+            for (size_t j = 0; j < k; j++)
+                if (set & (1u << j))
+                    sum += maybe[j];
+            found = sum == r->rows[c].final;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
 }
 
 static rl_err collect(run_state *st, const rl_dataset *d, rl_run_result *out) {
@@ -219,6 +287,7 @@ static rl_err collect(run_state *st, const rl_dataset *d, rl_run_result *out) {
             out->unknown += o == RL_EUNKNOWN;
         }
     }
+    out->consistent = consistent(out);
     for (size_t m = 0; m < d->nmerchants; m++) {
         const rl_merchant *mm = &st->workers[m].m;
         out->retries += mm->stats.retries;
@@ -265,6 +334,13 @@ rl_err rl_run(const rl_run_config *cfg, rl_run_result *out, char *why, size_t wh
             e = run_concurrent(&st, d->nmerchants, why, why_len);
         }
         out->wall_ns = rl_now_ns() - t0;
+    }
+    if (e == RL_OK && cfg->kill_session && st.fault.result != RL_OK) {
+        WHY("the session of merchant '%s' could not be terminated (%s): %s",
+            d->merchants[cfg->kill_merchant].name, rl_strerror(st.fault.result),
+            st.fault.result == RL_ENOTSUP ? "only a PostgreSQL bank has server sessions"
+                                          : rl_bank_errmsg(st.bank));
+        e = st.fault.result;
     }
     if (e == RL_OK)
         e = collect(&st, d, out);

@@ -14,7 +14,7 @@ static void print_help(void) {
     printf("usage: racelab bill --strategy NAME [--mode serial|concurrent] [--delay D]\n"
            "                    [--jitter PCT] [--seed S] [--retries N] [--runs K]\n"
            "                    [--lockstep] [--merchants N] [--customers N] [--bank URL]\n"
-           "                    [--json]\n"
+           "                    [--kill-session MERCHANT:BILL] [--json]\n"
            "\n"
            "Runs the billing exercise with one strategy and checks the final balances\n"
            "against the expected table.\n"
@@ -36,6 +36,11 @@ static void print_help(void) {
            "  --merchants N     use the first N merchants of the data set\n"
            "  --customers N     use the first N customers of the data set\n"
            "%s"
+           "  --kill-session MERCHANT:BILL\n"
+           "                    PostgreSQL: terminate that merchant's server session\n"
+           "                    (pg_terminate_backend) as its BILL-th bill begins its wait,\n"
+           "                    e.g. Target:3; the run then says which bills were applied\n"
+           "                    and exits 3\n"
            "  --json            print JSON instead of tables\n"
            "  -h, --help        this text\n"
            "\n"
@@ -52,6 +57,7 @@ typedef struct {
     bool lockstep, json, seed_given;
     uint64_t runs, merchants, customers;
     const char *bank;
+    const char *kill; /* MERCHANT:BILL, checked against the data once it is chosen */
 } bill_args;
 
 static int parse(int argc, char **argv, bill_args *a) {
@@ -62,7 +68,7 @@ static int parse(int argc, char **argv, bill_args *a) {
         {"runs", required_argument, NULL, 'k'},     {"lockstep", no_argument, NULL, 'L'},
         {"json", no_argument, NULL, 'J'},           {"merchants", required_argument, NULL, 'M'},
         {"customers", required_argument, NULL, 'C'}, {"bank", required_argument, NULL, 'B'},
-        {0}};
+        {"kill-session", required_argument, NULL, 'K'}, {0}};
     const rl_dataset *d = rl_dataset_default();
     uint64_t v;
     opterr = 0;
@@ -115,6 +121,7 @@ static int parse(int argc, char **argv, bill_args *a) {
             if (!rl_cli_parse_bank("bill", optarg, &a->bank))
                 return EXIT_USAGE;
             break;
+        case 'K': a->kill = optarg; break;
         case 'L': a->lockstep = true; break;
         case 'J': a->json = true; break;
         case 'M':
@@ -136,6 +143,29 @@ static int parse(int argc, char **argv, bill_args *a) {
     if (a->lockstep && a->mode != RL_MODE_CONCURRENT)
         return rl_cli_usage_error("bill", "--lockstep needs --mode concurrent");
     return EXIT_HELD;
+}
+
+/* --kill-session MERCHANT:BILL against the data set: a merchant's name and
+ * a bill number from 1. */
+static bool parse_kill(const char *text, const rl_dataset *d, rl_run_config *cfg) {
+    const char *colon = strrchr(text, ':');
+    size_t len = colon ? (size_t)(colon - text) : 0;
+    for (size_t m = 0; colon && m < d->nmerchants; m++) {
+        if (strlen(d->merchants[m].name) != len || strncmp(d->merchants[m].name, text, len) != 0)
+            continue;
+        uint64_t bill;
+        if (!rl_cli_parse_u64("bill", "--kill-session's bill", colon + 1, 1,
+                              d->merchants[m].nbills, &bill))
+            return false;
+        cfg->kill_session = true;
+        cfg->kill_merchant = m;
+        cfg->kill_bill = (size_t)bill - 1;
+        return true;
+    }
+    rl_cli_usage_error("bill", "--kill-session wants MERCHANT:BILL with a merchant of the data "
+                               "set (Costco, Target, CVS, GuitarCenter, Starbucks), not '%s'",
+                       text);
+    return false;
 }
 
 /* One distinct final state of the histogram. */
@@ -219,6 +249,10 @@ int rl_cmd_bill(int argc, char **argv) {
     }
     rl_run_config cfg = {.data = subset ? subset : base, .strategy = a.strategy, .mode = a.mode,
                          .opts = a.opts, .lockstep = a.lockstep, .bank = a.bank};
+    if (a.kill && !parse_kill(a.kill, cfg.data, &cfg)) {
+        rl_dataset_free(subset);
+        return EXIT_USAGE;
+    }
 
     state *states = calloc(a.runs, sizeof *states);
     size_t nstates = 0;
@@ -233,7 +267,9 @@ int rl_cmd_bill(int argc, char **argv) {
         if (e != RL_OK) {
             fprintf(stderr, "racelab bill: the run could not be done: %s%s%s\n", rl_strerror(e),
                     *why ? ": " : "", why);
-            rc = e == RL_EINVAL || e == RL_EEMPTY || e == RL_ENOENT ? EXIT_USAGE : EXIT_ERROR;
+            rc = e == RL_EINVAL || e == RL_EEMPTY || e == RL_ENOENT || e == RL_ENOTSUP
+                     ? EXIT_USAGE
+                     : EXIT_ERROR;
             break;
         }
         total_lost += r.lost_updates;

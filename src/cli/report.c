@@ -96,6 +96,7 @@ void rl_report_json_run(rl_json *j, const rl_run_result *r) {
         if (r->error_detail[0])
             rl_json_str(j, "first_error_detail", r->error_detail);
         rl_json_uint(j, "bills_lost_connection", r->lost_connection);
+        rl_json_bool(j, "consistent", r->consistent);
         rl_json_uint(j, "bills_unknown", r->unknown);
         rl_json_array(j, "bills_not_applied");
         for (size_t i = 0; i < r->nbills; i++) {
@@ -151,4 +152,10 @@ void rl_report_faults(FILE *f, const rl_run_result *r) {
         list(f, r, b->merchant, 2);
         fputc('\n', f);
     }
+    if (r->consistent)
+        fprintf(f, "The database is consistent: every balance is its start plus exactly the "
+                   "bills applied%s.\n",
+                r->unknown ? " (and some of the unknown ones)" : "");
+    else
+        fprintf(f, "The database is NOT consistent with the bills reported applied.\n");
 }

@@ -72,6 +72,18 @@ expect 1 "trace on SQLite" -- trace --lockstep --bank "$SQ" --merchants 2 --cust
 has "$out" 'LOST UPDATE' "trace shows the lost update"
 expect 2 "trace --replay with a bank" -- trace --replay 5:2 --bank "$SQ"
 
+# ---- a server session terminated in the middle of a run ----
+expect 3 "kill Target's session at its third bill" -- bill --strategy mutex --bank "$PG" --delay 1ms --kill-session Target:3
+has "$out" '^  applied: +Dave -25, Susan \+100$' "the bills applied are named"
+has "$out" '^  not applied: Mike -300, Steve \+45, James -1000$' "the bills not applied are named"
+has "$out" 'The database is consistent' "nothing half-applied"
+has "$err" 'lost a database connection' "exit 3 says why"
+expect 3 "the same run with --json" -- bill --strategy mutex --bank "$PG" --delay 1ms --kill-session Target:3 --json
+json_check 'd["result"]["consistent"] and d["result"]["bills_lost_connection"] == 3 and d["result"]["bills_applied"] == 22' "kill json"
+expect 2 "kill on SQLite" -- bill --strategy mutex --bank "$SQ" --kill-session Target:3
+expect 2 "kill an unknown merchant" -- bill --strategy mutex --bank "$PG" --kill-session Nobody:1
+expect 2 "kill past the last bill" -- bill --strategy mutex --bank "$PG" --kill-session Target:6
+
 # ---- the benchmark: every row checked, pgbench as the reference ----
 expect 0 "bench db on SQLite" -- bench db --bank "$SQ" --clients 1 --accounts 2000 --seconds 0.05 --json
 json_check 'd["bank"] == "sqlite" and all(r["correct"] for r in d["rows"] if r["promises_correct"]) and not any(r["name"] == "pgbench" for r in d["rows"])' \
