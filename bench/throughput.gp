@@ -3,6 +3,7 @@
 set terminal pngcairo size 1100,460 font "sans,10"
 set output results."/throughput.png"
 set datafile separator ","
+load results."/../colours.gp"
 set multiplot layout 1,2 title "throughput, 1,000,000 accounts (log scale; plain is wrong, the speed limit)"
 set logscale y
 set xlabel "threads"

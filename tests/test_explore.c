@@ -110,8 +110,9 @@ static void racy_reachable_states_exactly(void **state) {
 
 static void fixes_proved(void **state) {
     (void)state;
-    static const char *fixes[] = {"mutex",   "staggered", "global",   "atomic",
-                                  "cas",     "trylock",   "processor"};
+    static const char *fixes[] = {"mutex",    "staggered",       "global",       "atomic",
+                                  "cas",      "trylock",         "processor",    "advisory",
+                                  "repeatable-read", "serializable", "batch"};
     static const struct {
         unsigned m, c;
         const char *expected;

@@ -16,9 +16,10 @@ static void print_help(void) {
            "                              [--seed N] [--json | --csv]\n"
            "       racelab bench throughput [--threads 1,2,4] [--accounts N]\n"
            "                              [--skew uniform|zipf] [--seconds S] [--seed N]\n"
-           "                              [--json | --csv]\n"
+           "                              [--strategies a,b] [--json | --csv]\n"
            "       racelab bench db --bank URL [--clients 1,2,4] [--accounts N]\n"
-           "                              [--seconds S] [--pgbench PATH|none] [--json | --csv]\n"
+           "                              [--seconds S] [--pgbench PATH|none]\n"
+           "                              [--strategies a,b] [--json | --csv]\n"
            "       racelab bench explore [--csv]\n"
            "\n"
            "makespan: M merchants bill C customers each (default 5 x 5), every bill with a\n"
@@ -30,6 +31,8 @@ static void print_help(void) {
            "throughput: billing with no slow step: bills per second for every strategy at\n"
            "each thread count, plus an unsynchronized plain update (wrong: the speed limit)\n"
            "and a single-thread loop; each result checked for lost bills after the timing.\n"
+           "\n"
+           "--strategies runs only the strategies named (default: every one).\n"
            "\n"
            "db: the throughput benchmark in a database (default 100,000 accounts, 1, 2 and\n"
            "4 clients, 2 s per row), each client its own connection; on PostgreSQL a\n"
@@ -336,12 +339,41 @@ static int run_throughput(const char *verb, const rl_throughput_opts *o, bool js
     return rc;
 }
 
+/* --strategies a,b,c into list (at most cap names). */
+static bool parse_strategies(const char *verb, const char *text, const rl_strategy **list,
+                             size_t cap, size_t *n) {
+    *n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *name = strtok_r(buf, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        const rl_strategy *s = rl_strategy_find(name);
+        if (!s || *n == cap) {
+            rl_cli_usage_error(verb, "--strategies wants names from 'racelab bill --help', "
+                                     "separated by commas, not '%s'",
+                               name);
+            return false;
+        }
+        list[(*n)++] = s;
+    }
+    if (*n == 0)
+        rl_cli_usage_error(verb, "--strategies wants at least one name");
+    return *n > 0;
+}
+
 /* The options throughput and db share. Returns -1 when c is not one of
  * them, else 0 or the usage exit status. */
+static const rl_strategy *chosen[32];
+
 static int throughput_option(const char *verb, int c, rl_throughput_opts *o, unsigned *threads,
                              size_t *nthreads, bool *json, bool *csv) {
     uint64_t v;
     switch (c) {
+    case 'L':
+        if (!parse_strategies(verb, optarg, chosen, 32, &o->nstrategies))
+            return EXIT_USAGE;
+        o->strategies = chosen;
+        return 0;
     case 't':
         if (!parse_threads(optarg, threads, nthreads))
             return rl_cli_usage_error(verb, "--threads/--clients wants a list such as 1,2,4 "
@@ -383,7 +415,8 @@ static int throughput(int argc, char **argv) {
         {"threads", required_argument, NULL, 't'}, {"accounts", required_argument, NULL, 'a'},
         {"skew", required_argument, NULL, 'k'},    {"seconds", required_argument, NULL, 'S'},
         {"seed", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'J'},
-        {"csv", no_argument, NULL, 'V'},           {0}};
+        {"csv", no_argument, NULL, 'V'},           {"strategies", required_argument, NULL, 'L'},
+        {0}};
     rl_throughput_opts o = rl_throughput_opts_default();
     unsigned threads[16] = {1, 2};
     size_t nthreads = 2;
@@ -423,7 +456,8 @@ static int db(int argc, char **argv) {
         {"skew", required_argument, NULL, 'k'},    {"seconds", required_argument, NULL, 'S'},
         {"seed", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'J'},
         {"csv", no_argument, NULL, 'V'},           {"bank", required_argument, NULL, 'B'},
-        {"pgbench", required_argument, NULL, 'P'}, {0}};
+        {"pgbench", required_argument, NULL, 'P'}, {"strategies", required_argument, NULL, 'L'},
+        {0}};
     rl_throughput_opts o = rl_throughput_opts_default();
     o.accounts = 100000;
     o.duration_ns = 2000000000u;
