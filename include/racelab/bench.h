@@ -38,6 +38,7 @@ typedef struct rl_makespan_opts {
      * NULL: every registered strategy. */
     const rl_strategy *const *strategies;
     size_t nstrategies;
+    const char *bank; /* where the balances live (racelab/dbbank.h); NULL: memory */
 } rl_makespan_opts;
 
 typedef struct rl_makespan_row {

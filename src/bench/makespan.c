@@ -18,11 +18,12 @@ void rl_makespan_result_free(rl_makespan_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-static rl_err measure(const rl_dataset *d, const rl_strategy *s, rl_mode mode, uint64_t delay,
-                      const rl_makespan_result *res, rl_makespan_row *row, char *why,
-                      size_t why_len) {
+static rl_err measure(const rl_makespan_opts *o, const rl_dataset *d, const rl_strategy *s,
+                      rl_mode mode, uint64_t delay, const rl_makespan_result *res,
+                      rl_makespan_row *row, char *why, size_t why_len) {
     rl_run_config cfg = rl_run_config_default(s);
     cfg.data = d;
+    cfg.bank = o->bank;
     cfg.mode = mode;
     cfg.opts.delay_ns = delay;
     cfg.opts.jitter_pct = 0;
@@ -73,12 +74,12 @@ rl_err rl_bench_makespan(const rl_makespan_opts *o, rl_makespan_result *out, cha
     out->free_bound_ns = o->customers * o->delay_ns;
     out->best_lock = out->best_overall = -1;
     /* the serial run: the naive code, one merchant after another */
-    e = measure(d, rl_strategy_find("racy"), RL_MODE_SERIAL, o->delay_ns, out, &out->rows[0], why,
+    e = measure(o, d, rl_strategy_find("racy"), RL_MODE_SERIAL, o->delay_ns, out, &out->rows[0], why,
                 why_len);
     out->nrows = e == RL_OK ? 1 : 0;
     for (size_t i = 0; e == RL_OK && i < n; i++) {
         const rl_strategy *s = o->strategies ? o->strategies[i] : rl_strategy_at(i);
-        e = measure(d, s, RL_MODE_CONCURRENT, o->delay_ns, out, &out->rows[out->nrows], why,
+        e = measure(o, d, s, RL_MODE_CONCURRENT, o->delay_ns, out, &out->rows[out->nrows], why,
                     why_len);
         if (e == RL_OK)
             out->nrows++;

@@ -13,7 +13,7 @@
 
 static void print_help(void) {
     printf("usage: racelab bench makespan [--merchants M] [--customers C] [--delay S]\n"
-           "                              [--seed N] [--json | --csv]\n"
+           "                              [--seed N] [--bank URL] [--json | --csv]\n"
            "       racelab bench throughput [--threads 1,2,4] [--accounts N]\n"
            "                              [--skew uniform|zipf] [--seconds S] [--seed N]\n"
            "                              [--strategies a,b] [--json | --csv]\n"
@@ -57,7 +57,7 @@ static int makespan(int argc, char **argv) {
         {"merchants", required_argument, NULL, 'M'}, {"customers", required_argument, NULL, 'C'},
         {"delay", required_argument, NULL, 'd'},     {"seed", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'J'},            {"csv", no_argument, NULL, 'V'},
-        {0}};
+        {"bank", required_argument, NULL, 'B'},      {0}};
     rl_makespan_opts o = rl_makespan_opts_default();
     bool json = false, csv = false;
     uint64_t v;
@@ -89,6 +89,10 @@ static int makespan(int argc, char **argv) {
             break;
         case 'J': json = true; break;
         case 'V': csv = true; break;
+        case 'B':
+            if (!rl_cli_parse_bank("bench makespan", optarg, &o.bank))
+                return EXIT_USAGE;
+            break;
         default:
             return rl_cli_usage_error("bench makespan", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
@@ -163,11 +167,11 @@ static int makespan(int argc, char **argv) {
                "slow step outside locks C*s = %s\n\n",
                ms(r.serial_bound_ns, a, sizeof a), ms(r.lock_bound_ns, b, sizeof b),
                ms(r.free_bound_ns, c, sizeof c));
-        printf("%s%-10s %-8s %-5s %10s %9s %12s %8s%s\n", rl_cli_bold(), "strategy", "result",
+        printf("%s%-16s %-8s %-5s %10s %9s %12s %8s%s\n", rl_cli_bold(), "strategy", "result",
                "lock", "wall", "x serial", "x max(M,C)s", "x C*s", rl_cli_reset());
         for (size_t i = 0; i < r.nrows; i++) {
             const rl_makespan_row *w = &r.rows[i];
-            printf("%-10s %s%-8s%s %-5s %10s %9.3f %12.3f %8.3f\n", w->name,
+            printf("%-16s %s%-8s%s %-5s %10s %9.3f %12.3f %8.3f\n", w->name,
                    w->correct ? rl_cli_green() : rl_cli_red(), w->correct ? "correct" : "WRONG",
                    rl_cli_reset(), w->holds_lock ? "yes" : "no", ms(w->wall_ns, a, sizeof a),
                    w->x_serial, w->x_lock_bound, w->x_free_bound);
