@@ -33,13 +33,7 @@ static int setup_sqlite(void **state) {
 
 static int teardown_sqlite(void **state) {
     (void)state;
-    const char *path = sqlite_b.url + strlen("sqlite:");
-    char side[600];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    rl_sqlitebank_remove(sqlite_b.url + strlen("sqlite:"));
     free(sqlite_b.url);
     return 0;
 }
@@ -204,7 +198,7 @@ static void missing_table(void **state) {
     assert_null(b);
     assert_contains(why, "racelab_accounts");
     if (!is_pg(be))
-        unlink(url + strlen("sqlite:"));
+        rl_sqlitebank_remove(url + strlen("sqlite:"));
 }
 
 /* A lock asked for without waiting is refused while another connection
@@ -411,6 +405,21 @@ static void fixes_give_the_table(void **state) {
             rl_test_strategy_gives_the_table_on(rl_strategy_at(i), 1000000, be->url);
 }
 
+/* One concurrent run of strategy on be, with fn as every slow step. */
+static rl_run_result run_paused(const backend *be, const char *strategy,
+                                void (*fn)(void *, rl_merchant *, size_t)) {
+    rl_run_config cfg = rl_run_config_default(rl_strategy_find(strategy));
+    cfg.mode = RL_MODE_CONCURRENT;
+    cfg.bank = be->url;
+    cfg.opts.pause = (rl_pause){.fn = fn};
+    rl_run_result r;
+    char why[512] = "";
+    rl_err e = rl_run(&cfg, &r, why, sizeof why);
+    if (e != RL_OK)
+        fail_msg("%s on %s: %s: %s", strategy, be->engine, rl_strerror(e), why);
+    return r;
+}
+
 /* A merchant's backend terminated while its transaction is open (it holds
  * the row lock through its slow step): the run goes on without it, the
  * database stays consistent (each balance is its start plus exactly the
@@ -433,15 +442,7 @@ static void lost_connection(void **state) {
     pg_url = be->url;
     static const char *const which[] = {"mutex", "racy"};
     for (size_t w = 0; w < 2; w++) {
-        rl_run_config cfg = rl_run_config_default(rl_strategy_find(which[w]));
-        cfg.mode = RL_MODE_CONCURRENT;
-        cfg.bank = be->url;
-        cfg.opts.pause = (rl_pause){.fn = terminate_target};
-        rl_run_result r;
-        char why[512] = "";
-        rl_err e = rl_run(&cfg, &r, why, sizeof why);
-        if (e != RL_OK)
-            fail_msg("%s: %s", rl_strerror(e), why);
+        rl_run_result r = run_paused(be, which[w], terminate_target);
         /* Target's first two bills applied; the third was in its slow step */
         for (size_t i = 0; i < r.nbills; i++) {
             const rl_run_bill *b = &r.bills[i];
@@ -536,15 +537,7 @@ static void processor_lost(void **state) {
     const backend *be = *state;
     end_stray_sessions(be);
     pg_url = be->url;
-    rl_run_config cfg = rl_run_config_default(rl_strategy_find("processor"));
-    cfg.mode = RL_MODE_CONCURRENT;
-    cfg.bank = be->url;
-    cfg.opts.pause = (rl_pause){.fn = kill_processor};
-    rl_run_result r;
-    char why[512] = "";
-    rl_err e = rl_run(&cfg, &r, why, sizeof why);
-    if (e != RL_OK)
-        fail_msg("%s: %s", rl_strerror(e), why);
+    rl_run_result r = run_paused(be, "processor", kill_processor);
     assert_true(r.lost_connection > 0); /* at least the first merchant's bills */
     assert_true(r.unknown <= 1);
     for (size_t c = 0; c < r.ncustomers; c++) {

@@ -54,6 +54,11 @@ rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, cha
 rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, char *why,
                         size_t why_len);
 
+/* Delete an SQLite database file and its WAL and shared-memory companions
+ * (PATH-wal, PATH-shm); files that are not there are fine. Only when no
+ * connection to it is open. */
+void rl_sqlitebank_remove(const char *path);
+
 /* A URL with any password replaced by "***", for printing. */
 void rl_bank_url_redact(const char *url, char *out, size_t len);
 

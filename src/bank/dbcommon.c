@@ -126,3 +126,28 @@ void rl__db_nap(unsigned us) {
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
+
+#define STORE(b) (((rl__dbconn *)(b))->store)
+
+rl_err rl__db_lookup(rl_bank *b, const char *name, rl_acct *out) {
+    return rl__dbnames_lookup(&STORE(b)->names, name, out);
+}
+
+const char *rl__db_name(rl_bank *b, rl_acct a) { return rl__dbnames_name(&STORE(b)->names, a); }
+
+size_t rl__db_count(rl_bank *b) { return STORE(b)->names.count; }
+
+uint64_t rl__db_lost(rl_bank *b) { return atomic_load(&STORE(b)->lost); }
+
+rl_err rl__db_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
+    rl_customer one = {name, start};
+    return b->ops->open_all(b, &one, 1, out);
+}
+
+void rl__db_wrote(rl_bank *b, rl_access *ev, uint64_t read_version, uint64_t new_version) {
+    ev->version_before = new_version - 1;
+    ev->version_after = new_version;
+    ev->stale = read_version != RL_VERSION_BLIND && read_version != new_version - 1;
+    if (ev->stale)
+        atomic_fetch_add(&STORE(b)->lost, 1);
+}

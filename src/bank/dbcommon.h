@@ -33,6 +33,29 @@ const char *rl__dbnames_name(const rl__dbnames *n, rl_acct a);
 void rl__dbnames_truncate(rl__dbnames *n, size_t count);
 void rl__dbnames_free(rl__dbnames *n);
 
+/* What every database store starts with, and every connection. */
+typedef struct rl__dbstore {
+    rl__dbnames names;
+    _Atomic uint64_t lost;
+} rl__dbstore;
+
+typedef struct rl__dbconn {
+    rl_bank base;
+    rl__dbstore *store;
+    bool owner; /* the connection the store was created with */
+} rl__dbconn;
+
+/* The bank ops that only read the name cache or the counters. */
+rl_err rl__db_lookup(rl_bank *b, const char *name, rl_acct *out);
+const char *rl__db_name(rl_bank *b, rl_acct a);
+size_t rl__db_count(rl_bank *b);
+uint64_t rl__db_lost(rl_bank *b);
+/* open, as open_all of one account. */
+rl_err rl__db_open(rl_bank *b, const char *name, rl_money start, rl_acct *out);
+/* Count a write that replaced a version its writer never read; fills
+ * ev's versions from the version the write left. */
+void rl__db_wrote(rl_bank *b, rl_access *ev, uint64_t read_version, uint64_t new_version);
+
 typedef struct rl__rawlock {
     rl_mutex m;
 } rl__rawlock;

@@ -307,63 +307,63 @@ static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
     return finish(ev, RL_OK);
 }
 
-static rl_err mb_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
+/* One read-modify-write inside the account's write section: decide sees
+ * the balance and version and either gives the new balance or an error
+ * (then nothing is written and ev->value is the balance seen). */
+typedef rl_err (*decide_fn)(int64_t old, uint64_t version, int64_t x, int64_t y, int64_t *next);
+
+static rl_err rmw(rl_bank *b, rl_acct a, rl_access *ev, decide_fn decide, int64_t x, int64_t y) {
     cell *c = find(MB(b), a);
     if (!c)
         return finish(ev, RL_EINVAL);
     uint64_t s = write_begin(c);
-    int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed);
+    int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed), next;
     ev->version_before = ev->version_after = s / 2;
-    rl_money sum;
-    if (rl_money_add(old, delta, &sum) != RL_OK) {
+    rl_err e = decide(old, s / 2, x, y, &next);
+    if (e != RL_OK) {
         write_end(c, s);
         ev->value = old;
-        return finish(ev, RL_EOVERFLOW);
+        return finish(ev, e);
     }
-    atomic_store_explicit(&c->balance, sum, memory_order_release);
+    atomic_store_explicit(&c->balance, next, memory_order_release);
     write_end(c, s + 2);
-    ev->value = sum;
+    ev->value = next;
     ev->version_after = s / 2 + 1;
     return finish(ev, RL_OK);
 }
 
+static rl_err add_delta(int64_t old, uint64_t version, int64_t delta, int64_t unused,
+                        int64_t *next) {
+    (void)version;
+    (void)unused;
+    return rl_money_add(old, delta, next);
+}
+
+static rl_err if_balance(int64_t old, uint64_t version, int64_t expected, int64_t desired,
+                         int64_t *next) {
+    (void)version;
+    *next = desired;
+    return old == expected ? RL_OK : RL_ECONFLICT;
+}
+
+static rl_err if_version(int64_t old, uint64_t version, int64_t expected, int64_t value,
+                         int64_t *next) {
+    (void)old;
+    *next = value;
+    return version == (uint64_t)expected ? RL_OK : RL_ECONFLICT;
+}
+
+static rl_err mb_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
+    return rmw(b, a, ev, add_delta, delta, 0);
+}
+
 static rl_err mb_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired, rl_access *ev) {
-    cell *c = find(MB(b), a);
-    if (!c)
-        return finish(ev, RL_EINVAL);
-    uint64_t s = write_begin(c);
-    int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed);
-    ev->version_before = ev->version_after = s / 2;
-    if (old != expected) {
-        write_end(c, s);
-        ev->value = old;
-        return finish(ev, RL_ECONFLICT);
-    }
-    atomic_store_explicit(&c->balance, desired, memory_order_release);
-    write_end(c, s + 2);
-    ev->value = desired;
-    ev->version_after = s / 2 + 1;
-    return finish(ev, RL_OK);
+    return rmw(b, a, ev, if_balance, expected, desired);
 }
 
 static rl_err mb_set_if_version(rl_bank *b, rl_acct a, rl_money value, uint64_t version,
                                 rl_access *ev) {
-    cell *c = find(MB(b), a);
-    if (!c)
-        return finish(ev, RL_EINVAL);
-    uint64_t s = write_begin(c);
-    int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed);
-    ev->version_before = ev->version_after = s / 2;
-    if (s / 2 != version) {
-        write_end(c, s);
-        ev->value = old;
-        return finish(ev, RL_ECONFLICT);
-    }
-    atomic_store_explicit(&c->balance, value, memory_order_release);
-    write_end(c, s + 2);
-    ev->value = value;
-    ev->version_after = s / 2 + 1;
-    return finish(ev, RL_OK);
+    return rmw(b, a, ev, if_version, (int64_t)version, value);
 }
 
 /* ---- connections, transactions and locks ---- */

@@ -49,9 +49,8 @@
 #define ADVISORY_CLASS "1918"
 
 typedef struct pgstore {
+    rl__dbstore db; /* names and counters: first */
     char *conninfo;
-    rl__dbnames names;
-    _Atomic uint64_t lost;
     rl__rawlock monitor_lock; /* guards monitor */
     PGconn *monitor;          /* asks pg_blocking_pids for the probes */
 } pgstore;
@@ -108,9 +107,8 @@ static const struct {
 };
 
 typedef struct pgconn {
-    rl_bank base;
+    rl__dbconn dbc; /* first */
     pgstore *st;
-    bool owner;
     PGconn *conn;
     uint64_t pid;
     bool dead_before; /* the connection was known lost before the failing call */
@@ -166,7 +164,7 @@ static bool commits(const pgconn *c, int k) {
         return true;
     bool writes = k == P_SET || k == P_ADD || k == P_CAS || k == P_SETV || k == P_PUSH ||
                   k == P_DROP;
-    return writes && !c->base.in_txn;
+    return writes && !c->dbc.base.in_txn;
 }
 
 /* The result's error, in b->errmsg, as an rl_err. Clears r. k is the
@@ -175,15 +173,15 @@ static rl_err fail_stmt(pgconn *c, PGresult *r, int k) {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (primary && state)
-        rl__errmsg(&c->base, "%s (SQLSTATE %s)", primary, state);
+        rl__errmsg(&c->dbc.base, "%s (SQLSTATE %s)", primary, state);
     else
-        rl__errmsg_copy(&c->base, r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
+        rl__errmsg_copy(&c->dbc.base, r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
                                                                  : PQerrorMessage(c->conn));
     rl_err e = map_state(state);
     if (PQstatus(c->conn) == CONNECTION_BAD) {
         e = k >= 0 && !c->dead_before && commits(c, k) ? RL_EUNKNOWN : RL_ECONN;
-        if (!c->base.errmsg[0])
-            rl__errmsg(&c->base, "the connection to the server was lost");
+        if (!c->dbc.base.errmsg[0])
+            rl__errmsg(&c->dbc.base, "the connection to the server was lost");
     }
     PQclear(r);
     return e;
@@ -194,7 +192,7 @@ static rl_err fail(pgconn *c, PGresult *r) { return fail_stmt(c, r, -1); }
 /* Send a prepared statement and wait for its result, telling the platform
  * about the wait when it listens. NULL when the connection failed. */
 static PGresult *run(pgconn *c, int k, const char *const *params) {
-    c->base.errmsg[0] = '\0';
+    c->dbc.base.errmsg[0] = '\0';
     c->dead_before = PQstatus(c->conn) == CONNECTION_BAD; /* then nothing is sent */
     if (!rl_outside_watched())
         return PQexecPrepared(c->conn, stmts[k].name, stmts[k].nparams, params, NULL, NULL, 0);
@@ -253,7 +251,7 @@ static rl_err pg_begin(rl_bank *b, rl_isolation iso) {
 
 static rl_err pg_lock(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait) {
     pgconn *c = PG(b);
-    if (kind != RL_LOCK_ALL && a >= c->st->names.count)
+    if (kind != RL_LOCK_ALL && a >= c->st->db.names.count)
         return RL_EINVAL;
     char id[16];
     snprintf(id, sizeof id, "%" PRIu32, a);
@@ -329,7 +327,7 @@ static rl_err read_row(pgconn *c, rl_acct a, rl_money *bal, uint64_t *ver) {
 
 static rl_err pg_get(rl_bank *b, rl_acct a, rl_access *ev) {
     pgconn *c = PG(b);
-    if (a >= c->st->names.count)
+    if (a >= c->st->db.names.count)
         return finish(ev, RL_EINVAL);
     rl_money bal = 0;
     uint64_t ver = 0;
@@ -356,48 +354,41 @@ static rl_err write(pgconn *c, int k, rl_acct a, int64_t x, int64_t y, PGresult 
     return e;
 }
 
-static rl_err pg_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
-    pgconn *c = PG(b);
-    if (a >= c->st->names.count)
-        return finish(ev, RL_EINVAL);
-    PGresult *r = NULL;
+/* write() of one row by id; RL_EINVAL when no row has that id. The
+ * RETURNING columns stay in *r (clear it). */
+static rl_err update(pgconn *c, int k, rl_acct a, int64_t x, PGresult **r) {
+    if (a >= c->st->db.names.count)
+        return RL_EINVAL;
     bool matched;
-    rl_err e = write(c, P_SET, a, value, 0, &r, &matched);
-    if (e != RL_OK)
-        return finish(ev, e);
-    if (!matched) {
-        PQclear(r);
-        return finish(ev, RL_EINVAL);
+    rl_err e = write(c, k, a, x, 0, r, &matched);
+    if (e == RL_OK && !matched) {
+        PQclear(*r);
+        *r = NULL;
+        e = RL_EINVAL;
     }
-    uint64_t ver = (uint64_t)col_i64(r, 0, 0);
+    return e;
+}
+
+static rl_err pg_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
+    PGresult *r = NULL;
+    rl_err e = update(PG(b), P_SET, a, value, &r);
+    if (e == RL_OK) {
+        ev->value = value;
+        rl__db_wrote(b, ev, read_version, (uint64_t)col_i64(r, 0, 0));
+    }
     PQclear(r);
-    ev->value = value;
-    ev->version_before = ver - 1;
-    ev->version_after = ver;
-    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver - 1;
-    if (ev->stale)
-        atomic_fetch_add(&c->st->lost, 1);
-    return finish(ev, RL_OK);
+    return finish(ev, e);
 }
 
 static rl_err pg_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
-    pgconn *c = PG(b);
-    if (a >= c->st->names.count)
-        return finish(ev, RL_EINVAL);
     PGresult *r = NULL;
-    bool matched;
-    rl_err e = write(c, P_ADD, a, delta, 0, &r, &matched);
-    if (e != RL_OK)
-        return finish(ev, e);
-    if (!matched) {
-        PQclear(r);
-        return finish(ev, RL_EINVAL);
+    rl_err e = update(PG(b), P_ADD, a, delta, &r);
+    if (e == RL_OK) {
+        ev->value = col_i64(r, 0, 0);
+        rl__db_wrote(b, ev, RL_VERSION_BLIND, (uint64_t)col_i64(r, 0, 1));
     }
-    ev->value = col_i64(r, 0, 0);
-    ev->version_after = (uint64_t)col_i64(r, 0, 1);
-    ev->version_before = ev->version_after - 1;
     PQclear(r);
-    return finish(ev, RL_OK);
+    return finish(ev, e);
 }
 
 /* One round of a batch: the pending bills (results[i] == RL_EUNKNOWN at
@@ -497,7 +488,7 @@ static int by_account(const void *x, const void *y, void *ctx) {
 static rl_err pg_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
                            rl_err *results) {
     pgconn *c = PG(b);
-    c->base.errmsg[0] = '\0';
+    c->dbc.base.errmsg[0] = '\0';
     if (n > BATCH_MAX) {
         rl__errmsg(b, "at most %d bills in one batch", BATCH_MAX);
         for (size_t i = 0; i < n; i++)
@@ -509,7 +500,7 @@ static rl_err pg_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, 
         order[i] = i;
     qsort_r(order, n, sizeof order[0], by_account, (void *)a);
     for (size_t i = 0; i < n; i++)
-        results[i] = a[i] < c->st->names.count ? RL_EUNKNOWN : RL_EINVAL;
+        results[i] = a[i] < c->st->db.names.count ? RL_EUNKNOWN : RL_EINVAL;
     if (PQstatus(c->conn) != CONNECTION_OK) {
         for (size_t i = 0; i < n; i++)
             if (results[i] == RL_EUNKNOWN)
@@ -544,7 +535,7 @@ static rl_err pg_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, 
 
 static rl_err conditional(pgconn *c, int k, rl_acct a, int64_t cond, rl_money value,
                           rl_access *ev) {
-    if (a >= c->st->names.count)
+    if (a >= c->st->db.names.count)
         return finish(ev, RL_EINVAL);
     PGresult *r = NULL;
     bool matched;
@@ -579,7 +570,7 @@ static rl_err pg_setv(rl_bank *b, rl_acct a, rl_money value, uint64_t version, r
 /* ---- accounts ---- */
 
 static rl_err simple(pgconn *c, const char *sql) {
-    c->base.errmsg[0] = '\0';
+    c->dbc.base.errmsg[0] = '\0';
     PGresult *r = PQexec(c->conn, sql);
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
         return fail(c, r);
@@ -604,7 +595,7 @@ static size_t copy_escape(char *out, const char *in) {
 
 static rl_err pg_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *out) {
     pgconn *c = PG(b);
-    size_t before = c->st->names.count;
+    size_t before = c->st->db.names.count;
     rl_err e = simple(c, "BEGIN");
     if (e != RL_OK)
         return e;
@@ -618,7 +609,7 @@ static rl_err pg_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *
     char line[2 * RL_BANK_NAME_MAX + 64];
     for (size_t i = 0; e == RL_OK && i < n; i++) {
         rl_acct id;
-        e = rl__dbnames_add(&c->st->names, cu[i].name, &id);
+        e = rl__dbnames_add(&c->st->db.names, cu[i].name, &id);
         if (e != RL_OK)
             break;
         int len = snprintf(line, sizeof line, "%" PRIu32 "\t", id);
@@ -644,23 +635,10 @@ static rl_err pg_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *
         if (e == RL_ECONN && !b->errmsg[0])
             rl__errmsg_copy(b, PQerrorMessage(c->conn));
         pg_rollback(b);
-        rl__dbnames_truncate(&c->st->names, before);
+        rl__dbnames_truncate(&c->st->db.names, before);
     }
     return e;
 }
-
-static rl_err pg_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
-    rl_customer one = {name, start};
-    return pg_open_all(b, &one, 1, out);
-}
-
-static rl_err pg_lookup(rl_bank *b, const char *name, rl_acct *out) {
-    return rl__dbnames_lookup(&PG(b)->st->names, name, out);
-}
-
-static const char *pg_name(rl_bank *b, rl_acct a) { return rl__dbnames_name(&PG(b)->st->names, a); }
-
-static size_t pg_count(rl_bank *b) { return PG(b)->st->names.count; }
 
 static rl_err pg_snapshot(rl_bank *b, rl_balance *out, size_t n) {
     pgconn *c = PG(b);
@@ -673,7 +651,7 @@ static rl_err pg_snapshot(rl_bank *b, rl_balance *out, size_t n) {
         int64_t id = col_i64(r, i, 0);
         if (id < 0 || (uint64_t)id >= n)
             continue; /* a row this process does not know: not ours to show */
-        out[id] = (rl_balance){.name = rl__dbnames_name(&c->st->names, (rl_acct)id),
+        out[id] = (rl_balance){.name = rl__dbnames_name(&c->st->db.names, (rl_acct)id),
                                .balance = col_i64(r, i, 1),
                                .version = (uint64_t)col_i64(r, i, 2)};
         got++;
@@ -719,9 +697,7 @@ static rl_err pg_drop(rl_bank *b, uint64_t id) {
     return run_check(PG(b), P_DROP, params, NULL);
 }
 
-static uint64_t pg_lost(rl_bank *b) { return atomic_load(&PG(b)->st->lost); }
-
-static size_t pg_memory(rl_bank *b) { return sizeof(pgstore) + PG(b)->st->names.bytes; }
+static size_t pg_memory(rl_bank *b) { return sizeof(pgstore) + PG(b)->st->db.names.bytes; }
 
 static uint64_t pg_session(rl_bank *b) { return PG(b)->pid; }
 
@@ -808,7 +784,8 @@ static rl_err conn_open(pgstore *st, const char *who, pgconn **out, char *why, s
     pgconn *c = calloc(1, sizeof *c);
     if (!c)
         return RL_ENOMEM;
-    c->base.ops = &pg_ops;
+    c->dbc.base.ops = &pg_ops;
+    c->dbc.store = &st->db;
     c->st = st;
     c->outside = (rl_outside){.what = "a lock in PostgreSQL", .probe = probe, .ctx = c};
     c->conn = dial(st->conninfo, who);
@@ -835,13 +812,13 @@ static rl_err pg_connect(rl_bank *b, const char *who, rl_bank **out) {
     if (e != RL_OK)
         return e;
     if ((e = conn_prepare(c)) != RL_OK) {
-        memcpy(b->errmsg, c->base.errmsg, sizeof b->errmsg);
+        memcpy(b->errmsg, c->dbc.base.errmsg, sizeof b->errmsg);
         PQfinish(c->conn);
         free(c);
         return e;
     }
-    c->base.root = b->root;
-    *out = &c->base;
+    c->dbc.base.root = b->root;
+    *out = &c->dbc.base;
     return RL_OK;
 }
 
@@ -849,24 +826,24 @@ static void pg_destroy(rl_bank *b) {
     pgconn *c = PG(b);
     pgstore *st = c->st;
     PQfinish(c->conn);
-    bool owner = c->owner;
+    bool owner = c->dbc.owner;
     free(c);
     if (!owner)
         return;
     PQfinish(st->monitor);
     rl__rawlock_destroy(&st->monitor_lock);
-    rl__dbnames_free(&st->names);
+    rl__dbnames_free(&st->db.names);
     free(st->conninfo);
     free(st);
 }
 
 static const rl_bank_ops pg_ops = {
     .kind = "postgresql",
-    .open = pg_open,
+    .open = rl__db_open,
     .open_all = pg_open_all,
-    .lookup = pg_lookup,
-    .name = pg_name,
-    .count = pg_count,
+    .lookup = rl__db_lookup,
+    .name = rl__db_name,
+    .count = rl__db_count,
     .get = pg_get,
     .set = pg_set,
     .add = pg_add,
@@ -874,7 +851,7 @@ static const rl_bank_ops pg_ops = {
     .set_if_version = pg_setv,
     .add_batch = pg_add_batch,
     .snapshot = pg_snapshot,
-    .lost_updates = pg_lost,
+    .lost_updates = rl__db_lost,
     .memory_bytes = pg_memory,
     .connect = pg_connect,
     .begin = pg_begin,
@@ -914,9 +891,9 @@ static rl_err load_names(pgconn *c) {
     rl_err e = RL_OK;
     for (int i = 0; e == RL_OK && i < PQntuples(r); i++) {
         rl_acct id;
-        e = rl__dbnames_add(&c->st->names, PQgetvalue(r, i, 1), &id);
+        e = rl__dbnames_add(&c->st->db.names, PQgetvalue(r, i, 1), &id);
         if (e == RL_OK && (int64_t)id != col_i64(r, i, 0)) {
-            rl__errmsg(&c->base, "racelab_accounts ids are not 0 .. n-1 (account '%s')",
+            rl__errmsg(&c->dbc.base, "racelab_accounts ids are not 0 .. n-1 (account '%s')",
                        PQgetvalue(r, i, 1));
             e = RL_EDB;
         }
@@ -948,8 +925,8 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
         free(st);
         return e;
     }
-    c->owner = true;
-    c->base.root = &c->base;
+    c->dbc.owner = true;
+    c->dbc.base.root = &c->dbc.base;
     if (flags & RL_BANK_RESET)
         e = simple(c, schema);
     if (e == RL_OK)
@@ -958,10 +935,10 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
         e = load_names(c);
     if (e != RL_OK) {
         if (why)
-            snprintf(why, why_len, "PostgreSQL: %s", c->base.errmsg);
-        pg_destroy(&c->base);
+            snprintf(why, why_len, "PostgreSQL: %s", c->dbc.base.errmsg);
+        pg_destroy(&c->dbc.base);
         return e;
     }
-    *out = &c->base;
+    *out = &c->dbc.base;
     return RL_OK;
 }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dbcommon.h"
 #include "racelab/dbbank.h"
@@ -37,9 +38,8 @@
 #define BUSY_LIMIT_US (60u * 1000000u)
 
 typedef struct sqstore {
+    rl__dbstore db; /* names and counters: first */
     char *path;
-    rl__dbnames names;
-    _Atomic uint64_t lost;
     _Atomic uint64_t writer; /* session holding the write lock of a transaction, or 0 */
     _Atomic uint64_t sessions;
 } sqstore;
@@ -66,9 +66,8 @@ static const char *const sql_text[S_NSTMT] = {
 };
 
 typedef struct sqconn {
-    rl_bank base;
+    rl__dbconn conn; /* first */
     sqstore *st;
-    bool owner;
     sqlite3 *db;
     sqlite3_stmt *stmt[S_NSTMT];
     uint64_t session;
@@ -105,9 +104,9 @@ static const char *code_name(int rc) {
 static rl_err sq_fail(sqconn *c, int rc) {
     const char *name = code_name(rc);
     if (name)
-        rl__errmsg(&c->base, "%s (%s)", sqlite3_errmsg(c->db), name);
+        rl__errmsg(&c->conn.base, "%s (%s)", sqlite3_errmsg(c->db), name);
     else
-        rl__errmsg_copy(&c->base, sqlite3_errmsg(c->db));
+        rl__errmsg_copy(&c->conn.base, sqlite3_errmsg(c->db));
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -115,7 +114,7 @@ static rl_err sq_fail(sqconn *c, int rc) {
             return RL_EBUSY;
         /* inside a transaction the engine refused to serialize it; outside
          * one the write lock stayed taken past the limit */
-        return c->base.in_txn ? RL_ESERIAL : RL_EDB;
+        return c->conn.base.in_txn ? RL_ESERIAL : RL_EDB;
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_CHECK)
             return RL_EOVERFLOW; /* balance would have become a float */
@@ -195,7 +194,7 @@ static int exec(sqconn *c, const char *sql) {
 /* ---- transactions ---- */
 
 static void mark_writer(sqconn *c) {
-    if (c->base.in_txn && !c->write_locked) {
+    if (c->conn.base.in_txn && !c->write_locked) {
         c->write_locked = true;
         atomic_store(&c->st->writer, c->session);
     }
@@ -213,7 +212,7 @@ static void end_txn(sqconn *c) {
 /* Send the BEGIN a transaction was opened with, now that a statement
  * needs it. */
 static rl_err ensure_begun(sqconn *c, bool immediate) {
-    if (!c->base.in_txn || !c->pending_begin)
+    if (!c->conn.base.in_txn || !c->pending_begin)
         return RL_OK;
     int rc = exec(c, immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
     if (rc != SQLITE_OK)
@@ -233,7 +232,7 @@ static rl_err sq_begin(rl_bank *b, rl_isolation iso) {
 static rl_err sq_lock(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait) {
     sqconn *c = SQ(b);
     (void)kind; /* all kinds are the write lock */
-    if (kind != RL_LOCK_ALL && a >= c->st->names.count)
+    if (kind != RL_LOCK_ALL && a >= c->st->db.names.count)
         return RL_EINVAL;
     if (c->write_locked)
         return RL_OK;
@@ -280,7 +279,7 @@ static rl_err finish(rl_access *ev, rl_err e) {
 /* Prepare statement k for a call: reset, bind the account, begin a
  * pending transaction. */
 static rl_err use(sqconn *c, int k, rl_acct a, sqlite3_stmt **out) {
-    if (a >= c->st->names.count)
+    if (a >= c->st->db.names.count)
         return RL_EINVAL;
     rl_err e = ensure_begun(c, false);
     if (e != RL_OK)
@@ -343,49 +342,40 @@ static rl_err run_write(sqconn *c, sqlite3_stmt *s, bool *matched, rl_money *bal
     return e;
 }
 
-static rl_err sq_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
-    sqconn *c = SQ(b);
+/* An UPDATE ... RETURNING of one row by id with one more parameter x;
+ * RL_EINVAL when no row has that id. */
+static rl_err update(sqconn *c, int k, rl_acct a, int64_t x, bool returns_balance, rl_money *bal,
+                     uint64_t *ver) {
     sqlite3_stmt *s;
-    rl_err e = use(c, S_SET, a, &s);
+    rl_err e = use(c, k, a, &s);
     if (e != RL_OK)
-        return finish(ev, e);
-    sqlite3_bind_int64(s, 2, value);
+        return e;
+    sqlite3_bind_int64(s, 2, x);
     bool matched;
+    e = run_write(c, s, &matched, bal, ver, returns_balance);
+    return e == RL_OK && !matched ? RL_EINVAL : e;
+}
+
+static rl_err sq_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
     rl_money bal;
     uint64_t ver = 0;
-    e = run_write(c, s, &matched, &bal, &ver, false);
-    if (e == RL_OK && !matched)
-        e = RL_EINVAL;
-    if (e != RL_OK)
-        return finish(ev, e);
-    ev->value = value;
-    ev->version_before = ver - 1;
-    ev->version_after = ver;
-    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver - 1;
-    if (ev->stale)
-        atomic_fetch_add(&c->st->lost, 1);
-    return finish(ev, RL_OK);
+    rl_err e = update(SQ(b), S_SET, a, value, false, &bal, &ver);
+    if (e == RL_OK) {
+        ev->value = value;
+        rl__db_wrote(b, ev, read_version, ver);
+    }
+    return finish(ev, e);
 }
 
 static rl_err sq_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
-    sqconn *c = SQ(b);
-    sqlite3_stmt *s;
-    rl_err e = use(c, S_ADD, a, &s);
-    if (e != RL_OK)
-        return finish(ev, e);
-    sqlite3_bind_int64(s, 2, delta);
-    bool matched;
     rl_money bal = 0;
     uint64_t ver = 0;
-    e = run_write(c, s, &matched, &bal, &ver, true);
-    if (e == RL_OK && !matched)
-        e = RL_EINVAL;
-    if (e != RL_OK)
-        return finish(ev, e);
-    ev->value = bal;
-    ev->version_before = ver - 1;
-    ev->version_after = ver;
-    return finish(ev, RL_OK);
+    rl_err e = update(SQ(b), S_ADD, a, delta, true, &bal, &ver);
+    if (e == RL_OK) {
+        ev->value = bal;
+        rl__db_wrote(b, ev, RL_VERSION_BLIND, ver);
+    }
+    return finish(ev, e);
 }
 
 /* A batch in one transaction: the write lock taken once, one commit. An
@@ -398,7 +388,7 @@ static rl_err sq_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, 
     if (rc != SQLITE_OK)
         return sq_fail(c, rc);
     for (size_t i = 0; i < n; i++) {
-        if (a[i] >= c->st->names.count) {
+        if (a[i] >= c->st->db.names.count) {
             results[i] = RL_EINVAL;
             continue;
         }
@@ -474,14 +464,14 @@ static rl_err insert(sqconn *c, rl_acct id, const char *name, rl_money start) {
 
 static rl_err sq_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *out) {
     sqconn *c = SQ(b);
-    size_t before = c->st->names.count;
+    size_t before = c->st->db.names.count;
     int rc = exec(c, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return sq_fail(c, rc);
     rl_err e = RL_OK;
     for (size_t i = 0; e == RL_OK && i < n; i++) {
         rl_acct id;
-        e = rl__dbnames_add(&c->st->names, cu[i].name, &id);
+        e = rl__dbnames_add(&c->st->db.names, cu[i].name, &id);
         if (e == RL_OK)
             e = insert(c, id, cu[i].name, cu[i].start);
         if (e == RL_OK && out)
@@ -491,23 +481,10 @@ static rl_err sq_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *
         e = sq_fail(c, rc);
     if (e != RL_OK) {
         (void)exec(c, "ROLLBACK");
-        rl__dbnames_truncate(&c->st->names, before);
+        rl__dbnames_truncate(&c->st->db.names, before);
     }
     return e;
 }
-
-static rl_err sq_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
-    rl_customer one = {name, start};
-    return sq_open_all(b, &one, 1, out);
-}
-
-static rl_err sq_lookup(rl_bank *b, const char *name, rl_acct *out) {
-    return rl__dbnames_lookup(&SQ(b)->st->names, name, out);
-}
-
-static const char *sq_name(rl_bank *b, rl_acct a) { return rl__dbnames_name(&SQ(b)->st->names, a); }
-
-static size_t sq_count(rl_bank *b) { return SQ(b)->st->names.count; }
 
 static rl_err sq_snapshot(rl_bank *b, rl_balance *out, size_t n) {
     sqconn *c = SQ(b);
@@ -519,7 +496,7 @@ static rl_err sq_snapshot(rl_bank *b, rl_balance *out, size_t n) {
         sqlite3_int64 id = sqlite3_column_int64(s, 0);
         if (id < 0 || (uint64_t)id >= n)
             continue; /* a row this process did not open: not ours to show */
-        out[id] = (rl_balance){.name = rl__dbnames_name(&c->st->names, (rl_acct)id),
+        out[id] = (rl_balance){.name = rl__dbnames_name(&c->st->db.names, (rl_acct)id),
                                .balance = sqlite3_column_int64(s, 1),
                                .version = (uint64_t)sqlite3_column_int64(s, 2)};
         got++;
@@ -592,9 +569,8 @@ static rl_err sq_drop(rl_bank *b, uint64_t id) {
     return e;
 }
 
-static uint64_t sq_lost(rl_bank *b) { return atomic_load(&SQ(b)->st->lost); }
 
-static size_t sq_memory(rl_bank *b) { return sizeof(sqstore) + SQ(b)->st->names.bytes; }
+static size_t sq_memory(rl_bank *b) { return sizeof(sqstore) + SQ(b)->st->db.names.bytes; }
 
 static uint64_t sq_session(rl_bank *b) { return SQ(b)->session; }
 
@@ -625,7 +601,8 @@ static rl_err conn_open(sqstore *st, bool create, sqconn **out, char *why, size_
     sqconn *c = calloc(1, sizeof *c);
     if (!c)
         return RL_ENOMEM;
-    c->base.ops = &sq_ops;
+    c->conn.base.ops = &sq_ops;
+    c->conn.store = &st->db;
     c->st = st;
     c->session = atomic_fetch_add(&st->sessions, 1) + 1;
     c->outside = (rl_outside){.what = "the SQLite write lock", .probe = probe, .ctx = c};
@@ -657,7 +634,7 @@ static rl_err conn_prepare(sqconn *c, char *why, size_t why_len) {
         return RL_OK;
     rl_err e = sq_fail(c, rc);
     if (why)
-        snprintf(why, why_len, "SQLite database '%s': %s", c->st->path, c->base.errmsg);
+        snprintf(why, why_len, "SQLite database '%s': %s", c->st->path, c->conn.base.errmsg);
     return e;
 }
 
@@ -671,8 +648,8 @@ static rl_err sq_connect(rl_bank *b, const char *who, rl_bank **out) {
     }
     if (e != RL_OK)
         return e;
-    c->base.root = b->root;
-    *out = &c->base;
+    c->conn.base.root = b->root;
+    *out = &c->conn.base;
     return RL_OK;
 }
 
@@ -681,22 +658,22 @@ static void sq_destroy(rl_bank *b) {
     sqstore *st = c->st;
     end_txn(c);
     conn_close(c);
-    bool owner = c->owner;
+    bool owner = c->conn.owner;
     free(c);
     if (!owner)
         return;
-    rl__dbnames_free(&st->names);
+    rl__dbnames_free(&st->db.names);
     free(st->path);
     free(st);
 }
 
 static const rl_bank_ops sq_ops = {
     .kind = "sqlite",
-    .open = sq_open,
+    .open = rl__db_open,
     .open_all = sq_open_all,
-    .lookup = sq_lookup,
-    .name = sq_name,
-    .count = sq_count,
+    .lookup = rl__db_lookup,
+    .name = rl__db_name,
+    .count = rl__db_count,
     .get = sq_get,
     .set = sq_set,
     .add = sq_add,
@@ -704,7 +681,7 @@ static const rl_bank_ops sq_ops = {
     .set_if_version = sq_setv,
     .add_batch = sq_add_batch,
     .snapshot = sq_snapshot,
-    .lost_updates = sq_lost,
+    .lost_updates = rl__db_lost,
     .memory_bytes = sq_memory,
     .connect = sq_connect,
     .begin = sq_begin,
@@ -745,9 +722,9 @@ static rl_err load_names(sqconn *c, char *why, size_t why_len) {
     while (e == RL_OK && (rc = step(c, s)) == SQLITE_ROW) {
         rl_acct id;
         const char *name = (const char *)sqlite3_column_text(s, 1);
-        e = rl__dbnames_add(&c->st->names, name ? name : "", &id);
+        e = rl__dbnames_add(&c->st->db.names, name ? name : "", &id);
         if (e == RL_OK && (sqlite3_int64)id != sqlite3_column_int64(s, 0)) {
-            rl__errmsg(&c->base, "racelab_accounts ids are not 0 .. n-1 (account '%s')", name);
+            rl__errmsg(&c->conn.base, "racelab_accounts ids are not 0 .. n-1 (account '%s')", name);
             e = RL_EDB;
         }
     }
@@ -755,7 +732,7 @@ static rl_err load_names(sqconn *c, char *why, size_t why_len) {
         e = sq_fail(c, rc);
     sqlite3_finalize(s);
     if (e != RL_OK && why)
-        snprintf(why, why_len, "SQLite database '%s': %s", c->st->path, c->base.errmsg);
+        snprintf(why, why_len, "SQLite database '%s': %s", c->st->path, c->conn.base.errmsg);
     return e;
 }
 
@@ -782,8 +759,8 @@ rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, cha
         free(st);
         return e;
     }
-    c->owner = true;
-    c->base.root = &c->base;
+    c->conn.owner = true;
+    c->conn.base.root = &c->conn.base;
     int rc = SQLITE_OK;
     if (reset) {
         rc = exec(c, "PRAGMA journal_mode = WAL");
@@ -792,7 +769,7 @@ rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, cha
         if (rc != SQLITE_OK) {
             e = sq_fail(c, rc);
             if (why)
-                snprintf(why, why_len, "SQLite database '%s': %s", path, c->base.errmsg);
+                snprintf(why, why_len, "SQLite database '%s': %s", path, c->conn.base.errmsg);
         }
     }
     if (e == RL_OK)
@@ -800,9 +777,20 @@ rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, cha
     if (e == RL_OK && !reset)
         e = load_names(c, why, why_len);
     if (e != RL_OK) {
-        sq_destroy(&c->base);
+        sq_destroy(&c->conn.base);
         return e;
     }
-    *out = &c->base;
+    *out = &c->conn.base;
     return RL_OK;
+}
+
+void rl_sqlitebank_remove(const char *path) {
+    if (!path)
+        return;
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char name[4096];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        if ((size_t)snprintf(name, sizeof name, "%s%s", path, suffixes[i]) < sizeof name)
+            (void)unlink(name);
+    }
 }

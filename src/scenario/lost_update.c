@@ -463,14 +463,8 @@ static rl_err run_lost_update(size_t v, const rl_scenario_opts *o, rl_outcome *o
         }
     }
     rl_bank_destroy(bank);
-    if (temp[0]) {
-        char side[96];
-        unlink(temp);
-        snprintf(side, sizeof side, "%s-wal", temp);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", temp);
-        unlink(side);
-    }
+    if (temp[0])
+        rl_sqlitebank_remove(temp);
     return e;
 }
 
