@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "racelab/error.h"
 #include "racelab/scenario.h"
@@ -44,8 +45,9 @@ extern "C" {
 
 /* ---- targets ---------------------------------------------------------- */
 
-/* What to explore: a scenario variant, or any function that runs the code
- * under test once from scratch on the calling thread and judges it. */
+/* What to explore: a scenario variant, any function that runs the code
+ * under test once from scratch on the calling thread and judges it, or a
+ * user's program (rl_program_target). */
 typedef struct rl_target {
     char name[96]; /* "bill:racy", "overdraft:cas", ... */
     /* Run once; RL_OK with the verdict in out->held, or an error when the
@@ -55,6 +57,7 @@ typedef struct rl_target {
     size_t variant;
     rl_scenario_opts opts;
     void *ctx; /* for custom targets */
+    struct rl__program *program; /* for program targets (rl_program_target) */
 } rl_target;
 
 /* Parse "SCENARIO:VARIANT" (the bill scenario's variants are the billing
@@ -65,6 +68,45 @@ typedef struct rl_target {
  * in why when the name is unknown. */
 rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target *out, char *why,
                        size_t why_len);
+
+/* ---- a user's program ------------------------------------------------
+ *
+ * An ordinary dynamically linked program, built with `cc -pthread` and
+ * nothing else, explored unmodified: racelab starts it with its
+ * interposer preloaded (LD_PRELOAD=librlpreload.so), so that exactly one
+ * of its threads runs at a time and every call to the threading library
+ * is a scheduling point: thread create, join, detach and exit; mutex
+ * lock, trylock, timedlock and unlock; read-write locks; spin locks;
+ * condition wait, timed wait, signal and broadcast; semaphores; barriers;
+ * pthread_once; sleep, usleep, nanosleep and sched_yield. Sleeps and timed
+ * waits take no real time (a timed wait times out only when nothing else
+ * can run). The program runs once up to its first thread creation, then
+ * every schedule is a fork from there. Its standard input is /dev/null.
+ *
+ * A schedule fails when the program exits non-zero or aborts (a failed
+ * assert: "invariant broken"), dies by another signal or misuses a lock
+ * ("error"), deadlocks, or runs past max_steps or time_limit_ns
+ * ("livelock"). Traces name each call's source line and each object's
+ * variable where the debug information and the symbol table have them;
+ * the state of a schedule is how it ended and the last line it printed.
+ * More threads than RL_EX_MAX_THREADS (64) is an error of the
+ * exploration (RL_ENOTSUP), not a failure of the program. */
+typedef struct rl_program_opts {
+    uint64_t time_limit_ns; /* per schedule, default 10 s */
+    uint64_t max_steps;     /* per schedule, default 100,000 */
+    const char *preload;    /* the interposer; NULL: found beside racelab */
+} rl_program_opts;
+
+/* Start argv[0] (found in PATH when it has no slash) with argv, up to its
+ * first thread. RL_ENOENT when it is no executable file; RL_ESYS when it
+ * cannot be started. Free with rl_target_free. */
+rl_err rl_program_target(char *const argv[], const rl_program_opts *o, rl_target *out, char *why,
+                         size_t why_len);
+/* End what a target holds (a program's fork server); a no-op for others. */
+void rl_target_free(rl_target *t);
+/* What a program target printed in the schedule explored last (its
+ * output before its first thread, then the schedule's); "" for others. */
+const char *rl_target_output(const rl_target *t);
 
 /* Every target name, one call per name, in a fixed order. */
 void rl_target_list(void (*each)(void *ctx, const char *name, const char *summary, bool correct),
@@ -126,6 +168,7 @@ typedef struct rl_trace_step {
     unsigned marks;
     unsigned overwrote; /* a lost update: the step whose write it replaced (0: unknown) */
     char note[160];     /* what the target said during this step */
+    char where[96];     /* programs: the call's source line ("bank.c:42 in bill"), or "" */
 } rl_trace_step;
 
 typedef struct rl_counterexample {
@@ -136,7 +179,9 @@ typedef struct rl_counterexample {
     unsigned deviations; /* choices that differ from the default order */
     size_t nsteps;
     rl_trace_step *steps; /* heap, nsteps long */
-    rl_outcome outcome;   /* what the target ended with (when it ended) */
+    rl_outcome outcome;   /* what the target ended with (when it ended); for a
+                             program, story is the end of what it printed */
+    bool program;         /* it comes from a program target */
 } rl_counterexample;
 
 typedef struct rl_state_count {
@@ -171,6 +216,26 @@ typedef struct rl_explore_result {
 rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_result *out, char *why,
                   size_t why_len);
 void rl_explore_result_free(rl_explore_result *r);
+
+/* ---- reading a result, as `racelab explore` prints it ----------------
+ * colour: ANSI colours (for a terminal). replay_cmd (may be NULL): the
+ * command a reader runs to replay: "--replay SCHEDULE" goes where it says
+ * {schedule}, else at its end. */
+
+/* One line per operation of c: step, thread, operation, object, value,
+ * and for programs the source line of the call. */
+void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour);
+/* A counterexample: its kind, schedule, replay command, trace, message,
+ * final state and what the target said (a program: what it printed). */
+void rl_explore_print_counterexample(FILE *f, const char *title, const rl_counterexample *c,
+                                     const char *replay_cmd, bool colour);
+/* The whole result: the search, its figures, the failure and its
+ * minimized form, or the verdict and the reachable final states. */
+void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
+                      const rl_explore_result *r, const char *replay_cmd, bool colour);
+/* The same as one JSON object. */
+void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
+                           const rl_explore_result *r);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "json.h"
+#include "../util/json.h"
 #include "racelab/bench.h"
 
 static void print_help(void) {
@@ -130,36 +130,36 @@ static int makespan(int argc, char **argv) {
                    w->x_lock_bound, w->x_free_bound, own, r.merchants, r.customers, r.delay_ns);
         }
     } else if (json) {
-        rl_json j;
-        rl_json_init(&j, stdout);
-        rl_json_object(&j, NULL);
-        rl_json_uint(&j, "merchants", r.merchants);
-        rl_json_uint(&j, "customers", r.customers);
-        rl_json_uint(&j, "delay_ns", r.delay_ns);
-        rl_json_uint(&j, "seed", r.seed);
-        rl_json_uint(&j, "serial_bound_ns", r.serial_bound_ns);
-        rl_json_uint(&j, "lock_bound_ns", r.lock_bound_ns);
-        rl_json_uint(&j, "free_bound_ns", r.free_bound_ns);
-        rl_json_array(&j, "strategies");
+        rl__json j;
+        rl__json_init(&j, stdout);
+        rl__json_object(&j, NULL);
+        rl__json_uint(&j, "merchants", r.merchants);
+        rl__json_uint(&j, "customers", r.customers);
+        rl__json_uint(&j, "delay_ns", r.delay_ns);
+        rl__json_uint(&j, "seed", r.seed);
+        rl__json_uint(&j, "serial_bound_ns", r.serial_bound_ns);
+        rl__json_uint(&j, "lock_bound_ns", r.lock_bound_ns);
+        rl__json_uint(&j, "free_bound_ns", r.free_bound_ns);
+        rl__json_array(&j, "strategies");
         for (size_t i = 0; i < r.nrows; i++) {
             const rl_makespan_row *w = &r.rows[i];
-            rl_json_object(&j, NULL);
-            rl_json_str(&j, "name", w->name);
-            rl_json_bool(&j, "promises_correct", w->promises);
-            rl_json_bool(&j, "correct", w->correct);
-            rl_json_bool(&j, "holds_lock_in_slow_step", w->holds_lock);
-            rl_json_uint(&j, "wall_ns", w->wall_ns);
-            rl_json_double(&j, "x_serial", w->x_serial);
-            rl_json_double(&j, "x_lock_bound", w->x_lock_bound);
-            rl_json_double(&j, "x_free_bound", w->x_free_bound);
-            rl_json_uint(&j, "lost_updates", w->lost_updates);
-            rl_json_uint(&j, "retries", w->retries);
-            rl_json_end(&j, '}');
+            rl__json_object(&j, NULL);
+            rl__json_str(&j, "name", w->name);
+            rl__json_bool(&j, "promises_correct", w->promises);
+            rl__json_bool(&j, "correct", w->correct);
+            rl__json_bool(&j, "holds_lock_in_slow_step", w->holds_lock);
+            rl__json_uint(&j, "wall_ns", w->wall_ns);
+            rl__json_double(&j, "x_serial", w->x_serial);
+            rl__json_double(&j, "x_lock_bound", w->x_lock_bound);
+            rl__json_double(&j, "x_free_bound", w->x_free_bound);
+            rl__json_uint(&j, "lost_updates", w->lost_updates);
+            rl__json_uint(&j, "retries", w->retries);
+            rl__json_end(&j, '}');
         }
-        rl_json_end(&j, ']');
-        rl_json_str(&j, "best_lock_holding", r.best_lock >= 0 ? r.rows[r.best_lock].name : NULL);
-        rl_json_str(&j, "best_overall", r.best_overall >= 0 ? r.rows[r.best_overall].name : NULL);
-        rl_json_end(&j, '}');
+        rl__json_end(&j, ']');
+        rl__json_str(&j, "best_lock_holding", r.best_lock >= 0 ? r.rows[r.best_lock].name : NULL);
+        rl__json_str(&j, "best_overall", r.best_overall >= 0 ? r.rows[r.best_overall].name : NULL);
+        rl__json_end(&j, '}');
     } else {
         printf("makespan: %zu merchants x %zu customers, slow step %s, seed %" PRIu64 "\n",
                r.merchants, r.customers, ms(r.delay_ns, a, sizeof a), r.seed);
@@ -226,41 +226,41 @@ static void print_throughput_csv(const rl_throughput_result *r) {
 }
 
 static void print_throughput_json(const rl_throughput_result *r) {
-    rl_json j;
-    rl_json_init(&j, stdout);
-    rl_json_object(&j, NULL);
-    rl_json_str(&j, "bank", r->bank_kind);
-    rl_json_uint(&j, "accounts", r->accounts);
-    rl_json_str(&j, "skew", rl_skew_name(r->skew));
-    rl_json_uint(&j, "duration_ns", r->duration_ns);
-    rl_json_uint(&j, "seed", r->seed);
-    rl_json_uint(&j, "setup_ns", r->setup_ns);
-    rl_json_uint(&j, "bank_bytes", r->bank_bytes);
-    rl_json_array(&j, "rows");
+    rl__json j;
+    rl__json_init(&j, stdout);
+    rl__json_object(&j, NULL);
+    rl__json_str(&j, "bank", r->bank_kind);
+    rl__json_uint(&j, "accounts", r->accounts);
+    rl__json_str(&j, "skew", rl_skew_name(r->skew));
+    rl__json_uint(&j, "duration_ns", r->duration_ns);
+    rl__json_uint(&j, "seed", r->seed);
+    rl__json_uint(&j, "setup_ns", r->setup_ns);
+    rl__json_uint(&j, "bank_bytes", r->bank_bytes);
+    rl__json_array(&j, "rows");
     for (size_t i = 0; i < r->nrows; i++) {
         const rl_throughput_row *w = &r->rows[i];
-        rl_json_object(&j, NULL);
-        rl_json_str(&j, "name", w->name);
-        rl_json_uint(&j, "threads", w->threads);
-        rl_json_bool(&j, "reference", w->reference);
-        rl_json_bool(&j, "checked", !w->external);
-        rl_json_bool(&j, "promises_correct", w->promises);
-        rl_json_bool(&j, "correct", w->correct);
-        rl_json_bool(&j, "complete", w->complete);
-        rl_json_uint(&j, "bills", w->bills);
-        rl_json_uint(&j, "elapsed_ns", w->elapsed_ns);
-        rl_json_double(&j, "per_second", w->per_second);
-        rl_json_double(&j, "x_plain", w->x_plain);
-        rl_json_double(&j, "x_serial", w->x_serial);
-        rl_json_double(&j, "x_pgbench", w->x_ref);
-        rl_json_uint(&j, "wrong_accounts", w->wrong_accounts);
-        rl_json_uint(&j, "lost_updates", w->lost_updates);
-        rl_json_uint(&j, "refused", w->refused);
-        rl_json_end(&j, '}');
+        rl__json_object(&j, NULL);
+        rl__json_str(&j, "name", w->name);
+        rl__json_uint(&j, "threads", w->threads);
+        rl__json_bool(&j, "reference", w->reference);
+        rl__json_bool(&j, "checked", !w->external);
+        rl__json_bool(&j, "promises_correct", w->promises);
+        rl__json_bool(&j, "correct", w->correct);
+        rl__json_bool(&j, "complete", w->complete);
+        rl__json_uint(&j, "bills", w->bills);
+        rl__json_uint(&j, "elapsed_ns", w->elapsed_ns);
+        rl__json_double(&j, "per_second", w->per_second);
+        rl__json_double(&j, "x_plain", w->x_plain);
+        rl__json_double(&j, "x_serial", w->x_serial);
+        rl__json_double(&j, "x_pgbench", w->x_ref);
+        rl__json_uint(&j, "wrong_accounts", w->wrong_accounts);
+        rl__json_uint(&j, "lost_updates", w->lost_updates);
+        rl__json_uint(&j, "refused", w->refused);
+        rl__json_end(&j, '}');
     }
-    rl_json_end(&j, ']');
-    rl_json_str(&j, "best", r->best >= 0 ? r->rows[r->best].name : NULL);
-    rl_json_end(&j, '}');
+    rl__json_end(&j, ']');
+    rl__json_str(&j, "best", r->best >= 0 ? r->rows[r->best].name : NULL);
+    rl__json_end(&j, '}');
 }
 
 static const char *ratio(double x, char *buf, size_t len) {

@@ -309,44 +309,44 @@ int rl_cmd_bill(int argc, char **argv) {
         const rl_dataset *d = cfg.data;
         char delay[32];
         if (a.json) {
-            rl_json j;
-            rl_json_init(&j, stdout);
-            rl_json_object(&j, NULL);
-            rl_json_str(&j, "strategy", a.strategy->name);
-            rl_json_str(&j, "mode", rl_mode_name(a.mode));
-            rl_json_uint(&j, "merchants", d->nmerchants);
-            rl_json_uint(&j, "customers", d->ncustomers);
-            rl_json_uint(&j, "delay_ns", a.opts.delay_ns);
-            rl_json_uint(&j, "jitter_pct", a.opts.jitter_pct);
-            rl_json_uint(&j, "seed", a.opts.seed);
-            rl_json_bool(&j, "lockstep", a.lockstep);
-            rl_json_str(&j, "bank", bank_kind);
+            rl__json j;
+            rl__json_init(&j, stdout);
+            rl__json_object(&j, NULL);
+            rl__json_str(&j, "strategy", a.strategy->name);
+            rl__json_str(&j, "mode", rl_mode_name(a.mode));
+            rl__json_uint(&j, "merchants", d->nmerchants);
+            rl__json_uint(&j, "customers", d->ncustomers);
+            rl__json_uint(&j, "delay_ns", a.opts.delay_ns);
+            rl__json_uint(&j, "jitter_pct", a.opts.jitter_pct);
+            rl__json_uint(&j, "seed", a.opts.seed);
+            rl__json_bool(&j, "lockstep", a.lockstep);
+            rl__json_str(&j, "bank", bank_kind);
             if (first_note[0])
-                rl_json_str(&j, "note", first_note);
-            rl_json_uint(&j, "runs", a.runs);
-            rl_json_uint(&j, "runs_wrong", wrong_runs);
-            rl_json_bool(&j, "all_expected", wrong_runs == 0);
+                rl__json_str(&j, "note", first_note);
+            rl__json_uint(&j, "runs", a.runs);
+            rl__json_uint(&j, "runs_wrong", wrong_runs);
+            rl__json_bool(&j, "all_expected", wrong_runs == 0);
             if (a.runs == 1) {
-                rl_json_object(&j, "result");
+                rl__json_object(&j, "result");
                 rl_report_json_run(&j, &first);
-                rl_json_end(&j, '}');
+                rl__json_end(&j, '}');
             } else {
-                rl_json_uint(&j, "lost_updates_total", total_lost);
-                rl_json_array(&j, "histogram");
+                rl__json_uint(&j, "lost_updates_total", total_lost);
+                rl__json_array(&j, "histogram");
                 for (size_t s = 0; s < nstates; s++) {
-                    rl_json_object(&j, NULL);
-                    rl_json_uint(&j, "count", states[s].count);
-                    rl_json_double(&j, "share", (double)states[s].count / (double)a.runs);
-                    rl_json_bool(&j, "expected", states[s].expected);
-                    rl_json_object(&j, "balances");
+                    rl__json_object(&j, NULL);
+                    rl__json_uint(&j, "count", states[s].count);
+                    rl__json_double(&j, "share", (double)states[s].count / (double)a.runs);
+                    rl__json_bool(&j, "expected", states[s].expected);
+                    rl__json_object(&j, "balances");
                     for (size_t c = 0; c < first.ncustomers; c++)
-                        rl_json_int(&j, first.rows[c].customer, states[s].finals[c]);
-                    rl_json_end(&j, '}');
-                    rl_json_end(&j, '}');
+                        rl__json_int(&j, first.rows[c].customer, states[s].finals[c]);
+                    rl__json_end(&j, '}');
+                    rl__json_end(&j, '}');
                 }
-                rl_json_end(&j, ']');
+                rl__json_end(&j, ']');
             }
-            rl_json_end(&j, '}');
+            rl__json_end(&j, '}');
         } else {
             printf("strategy %s, %s, %zu merchants x %zu customers, ", a.strategy->name,
                    rl_mode_name(a.mode), d->nmerchants, d->ncustomers);

@@ -6,16 +6,17 @@
 #include <string.h>
 
 #include "cli.h"
-#include "json.h"
+#include "../util/json.h"
 #include "racelab/explore.h"
 
 static void print_help(void) {
     printf("usage: racelab explore TARGET [--merchants N] [--customers N] [--threads N]\n"
-           "                      [--items N] [--retries N]\n"
-           "                      [--preemptions B | --pct [--depth D] [--seed S]\n"
-           "                       [--iterations N] | --replay SCHEDULE]\n"
-           "                      [--all] [--no-minimize] [--max-schedules N] [--json]\n"
+           "                      [--items N] [--retries N] [SEARCH]\n"
+           "       racelab explore [SEARCH] [--schedule-timeout D] [--max-steps N]\n"
+           "                      -- PROGRAM [ARG...]\n"
            "       racelab explore --list\n"
+           "SEARCH: [--preemptions B | --pct [--depth D] [--seed S] [--iterations N] |\n"
+           "         --replay SCHEDULE] [--all] [--no-minimize] [--max-schedules N] [--json]\n"
            "\n"
            "Runs TARGET under a controlled scheduler: one thread at a time, and at every\n"
            "lock, unlock, wait, signal, spawn, join and shared access the explorer chooses\n"
@@ -24,6 +25,13 @@ static void print_help(void) {
            "\n"
            "TARGET is SCENARIO:VARIANT (bill:racy, bill:mutex, overdraft:racy, close:once,\n"
            "...) or deadlock:opposite-order / deadlock:same-order. --list names them all.\n"
+           "\n"
+           "After --, PROGRAM is your own pthread program, unmodified (build it with\n"
+           "cc -g -pthread for source lines in the trace). Every pthread call, semaphore,\n"
+           "sleep and sched_yield of it becomes a scheduling point; a schedule fails when\n"
+           "the program exits non-zero or aborts (assert), dies by a signal, misuses a lock,\n"
+           "deadlocks, or runs past --max-steps (default 100000) or --schedule-timeout\n"
+           "(default 10s). Its output is shown for the failing schedule.\n"
            "\n"
            "search:\n"
            "  --preemptions B   every schedule with at most B preemptions, searched 0, 1, ...\n"
@@ -42,120 +50,33 @@ static void print_help(void) {
            "bill (default 2 x 2), --threads N (default 2), --items N (default 2), --retries N.\n"
            "\n"
            "Exit status: 0 when no failure was found, 1 when one was, 2 for bad usage,\n"
-           "3 if the exploration could not run.\n");
+           "3 if the exploration could not run (a program that cannot be started, one\n"
+           "with more threads than the explorer supports).\n");
 }
 
 static void list_one(void *ctx, const char *name, const char *summary, bool correct) {
-    rl_json *j = ctx;
+    rl__json *j = ctx;
     if (j) {
-        rl_json_object(j, NULL);
-        rl_json_str(j, "target", name);
-        rl_json_str(j, "summary", summary);
-        rl_json_bool(j, "correct", correct);
-        rl_json_end(j, '}');
+        rl__json_object(j, NULL);
+        rl__json_str(j, "target", name);
+        rl__json_str(j, "summary", summary);
+        rl__json_bool(j, "correct", correct);
+        rl__json_end(j, '}');
     } else {
         printf("  %-28s %-5s %s\n", name, correct ? "fix" : "racy", summary);
     }
 }
 
-static void print_trace(const rl_counterexample *c) {
-    printf("%s  step  thread            op         object            value%s\n", rl_cli_bold(),
-           rl_cli_reset());
-    for (size_t i = 0; i < c->nsteps; i++) {
-        const rl_trace_step *s = &c->steps[i];
-        char who[48], value[32] = "";
-        snprintf(who, sizeof who, "%s (%u)", s->thread_name, s->thread);
-        if (s->has_value) {
-            if (strcmp(s->op, "trylock") == 0)
-                snprintf(value, sizeof value, "%s", s->value ? "taken" : "busy");
-            else
-                snprintf(value, sizeof value, "%" PRId64, s->value);
-        }
-        /* a step can hold several lines: an unlock or a signal takes effect
-         * inside the step of the operation before it */
-        char step[16] = "";
-        if (s->index == 0)
-            snprintf(step, sizeof step, "-");
-        else if (i == 0 || c->steps[i - 1].index != s->index)
-            snprintf(step, sizeof step, "%u", s->index);
-        printf("  %4s  %-17s %-10s %-14s %8s", step, who, s->op, s->object, value);
-        if (s->marks & RL_MARK_PREEMPT)
-            printf("  preempts");
-        if (s->marks & RL_MARK_LOST) {
-            printf("  %s<< LOST UPDATE", rl_cli_red());
-            if (s->overwrote)
-                printf(": replaced the write of step %u", s->overwrote);
-            printf("%s", rl_cli_reset());
-        }
-        if (s->marks & RL_MARK_ERROR)
-            printf("  %s<< ERROR%s", rl_cli_red(), rl_cli_reset());
-        if (s->marks & RL_MARK_BLOCKED)
-            printf("  %s<< stuck here%s", rl_cli_red(), rl_cli_reset());
-        if (s->note[0])
-            printf("  (%s)", s->note);
-        putchar('\n');
-    }
-}
+typedef struct {
+    rl_explore_opts o;
+    rl_scenario_opts so;
+    rl_program_opts po;
+    bool json, list;
+    const char *target;  /* TARGET, or NULL for a program */
+    char **program;      /* after --, or NULL */
+} explore_args;
 
-static void print_counterexample(const char *title, const rl_counterexample *c,
-                                 const char *replay_cmd) {
-    unsigned steps = c->nsteps ? c->steps[c->nsteps - 1].index : 0;
-    printf("\n%s%s%s: %s, %u preemption%s, %u choice%s off the default order, %u steps\n",
-           rl_cli_bold(), title, rl_cli_reset(), rl_failure_kind_name(c->kind), c->preemptions,
-           c->preemptions == 1 ? "" : "s", c->deviations, c->deviations == 1 ? "" : "s", steps);
-    printf("schedule: %s\n", c->schedule);
-    printf("replay:   %s --replay %s\n\n", replay_cmd, c->schedule);
-    print_trace(c);
-    printf("\n%s%s%s\n", rl_cli_red(), c->message, rl_cli_reset());
-    if (c->outcome.state[0]) {
-        printf("final state: %s\n", c->outcome.state);
-        fputs(c->outcome.story, stdout);
-    }
-}
-
-static void json_counterexample(rl_json *j, const char *key, const rl_counterexample *c) {
-    rl_json_object(j, key);
-    rl_json_str(j, "kind", rl_failure_kind_name(c->kind));
-    rl_json_str(j, "message", c->message);
-    rl_json_str(j, "schedule", c->schedule);
-    rl_json_uint(j, "preemptions", c->preemptions);
-    rl_json_uint(j, "deviations", c->deviations);
-    rl_json_str(j, "final_state", c->outcome.state);
-    rl_json_str(j, "story", c->outcome.story);
-    rl_json_array(j, "trace");
-    for (size_t i = 0; i < c->nsteps; i++) {
-        const rl_trace_step *s = &c->steps[i];
-        rl_json_object(j, NULL);
-        rl_json_uint(j, "step", s->index);
-        rl_json_uint(j, "thread", s->thread);
-        rl_json_str(j, "thread_name", s->thread_name);
-        rl_json_str(j, "op", s->op);
-        rl_json_str(j, "object", s->object);
-        if (s->has_value)
-            rl_json_int(j, "value", s->value);
-        if (s->marks & RL_MARK_PREEMPT)
-            rl_json_bool(j, "preempts", true);
-        if (s->marks & RL_MARK_LOST) {
-            rl_json_bool(j, "lost_update", true);
-            rl_json_uint(j, "replaced_step", s->overwrote);
-        }
-        if (s->marks & RL_MARK_ERROR)
-            rl_json_bool(j, "error", true);
-        if (s->marks & RL_MARK_BLOCKED)
-            rl_json_bool(j, "stuck", true);
-        if (s->note[0])
-            rl_json_str(j, "note", s->note);
-        rl_json_end(j, '}');
-    }
-    rl_json_end(j, ']');
-    rl_json_end(j, '}');
-}
-
-int rl_cmd_explore(int argc, char **argv) {
-    if (rl_cli_wants_help(argc, argv)) {
-        print_help();
-        return EXIT_HELD;
-    }
+static int parse(int argc, char **argv, explore_args *a) {
     static const struct option longopts[] = {
         {"merchants", required_argument, NULL, 'M'}, {"customers", required_argument, NULL, 'C'},
         {"threads", required_argument, NULL, 't'},   {"items", required_argument, NULL, 'i'},
@@ -165,204 +86,262 @@ int rl_cmd_explore(int argc, char **argv) {
         {"replay", required_argument, NULL, 'R'},    {"all", no_argument, NULL, 'a'},
         {"no-minimize", no_argument, NULL, 'm'},     {"max-schedules", required_argument, NULL, 'x'},
         {"json", no_argument, NULL, 'J'},            {"list", no_argument, NULL, 'L'},
-        {0}};
-    rl_explore_opts o = rl_explore_opts_default();
-    rl_scenario_opts so = {0};
-    bool json = false, list = false, pct = false, bound_given = false, pct_opt = false;
+        {"schedule-timeout", required_argument, NULL, 'T'},
+        {"max-steps", required_argument, NULL, 'S'}, {0}};
+    bool pct = false, bound_given = false, pct_opt = false, case_opt = false, prog_opt = false;
     uint64_t v;
+    /* everything after "--" is the program and its arguments */
+    int end = argc;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--") == 0) {
+            end = i;
+            a->program = &argv[i + 1];
+            if (i + 1 >= argc)
+                return rl_cli_usage_error("explore", "no program after --");
+            break;
+        }
     opterr = 0;
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(end, argv, "", longopts, NULL)) != -1;) {
         switch (c) {
-#define UNSIGNED(flag, lo, hi, dest)                                                               \
-    if (!rl_cli_parse_u64("explore", flag, optarg, lo, hi, &v))                                     \
-        return EXIT_USAGE;                                                                         \
-    dest = v;                                                                                      \
-    break
-        case 'M': UNSIGNED("--merchants", 1, 5, so.merchants);
-        case 'C': UNSIGNED("--customers", 1, 5, so.customers);
-        case 't': UNSIGNED("--threads", 1, 16, so.threads);
-        case 'i': UNSIGNED("--items", 1, 1000, so.items);
-        case 'r': UNSIGNED("--retries", 1, 1000, so.retries);
+        case 'M': case 'C': case 't': case 'i': case 'r': case_opt = true; break;
+        case 'T': case 'S': prog_opt = true; break;
+        default: break;
+        }
+        switch (c) {
+        case 'M':
+            if (!rl_cli_parse_u64("explore", "--merchants", optarg, 1, 5, &v))
+                return EXIT_USAGE;
+            a->so.merchants = (unsigned)v;
+            break;
+        case 'C':
+            if (!rl_cli_parse_u64("explore", "--customers", optarg, 1, 5, &v))
+                return EXIT_USAGE;
+            a->so.customers = (unsigned)v;
+            break;
+        case 't':
+            if (!rl_cli_parse_u64("explore", "--threads", optarg, 1, 16, &v))
+                return EXIT_USAGE;
+            a->so.threads = (unsigned)v;
+            break;
+        case 'i':
+            if (!rl_cli_parse_u64("explore", "--items", optarg, 1, 1000, &v))
+                return EXIT_USAGE;
+            a->so.items = (unsigned)v;
+            break;
+        case 'r':
+            if (!rl_cli_parse_u64("explore", "--retries", optarg, 1, 1000, &v))
+                return EXIT_USAGE;
+            a->so.retries = (unsigned)v;
+            break;
         case 'p':
             bound_given = true;
-            UNSIGNED("--preemptions", 0, 20, o.preemptions);
+            if (!rl_cli_parse_u64("explore", "--preemptions", optarg, 0, 20, &v))
+                return EXIT_USAGE;
+            a->o.preemptions = (unsigned)v;
+            break;
         case 'd':
             pct_opt = true;
-            UNSIGNED("--depth", 1, 64, o.depth);
+            if (!rl_cli_parse_u64("explore", "--depth", optarg, 1, 64, &v))
+                return EXIT_USAGE;
+            a->o.depth = (unsigned)v;
+            break;
         case 's':
             pct_opt = true;
-            UNSIGNED("--seed", 0, UINT64_MAX, o.seed);
+            if (!rl_cli_parse_u64("explore", "--seed", optarg, 0, UINT64_MAX, &a->o.seed))
+                return EXIT_USAGE;
+            break;
         case 'n':
             pct_opt = true;
-            UNSIGNED("--iterations", 1, 100000000, o.iterations);
-        case 'x': UNSIGNED("--max-schedules", 1, UINT64_MAX, o.max_schedules);
-#undef UNSIGNED
+            if (!rl_cli_parse_u64("explore", "--iterations", optarg, 1, 100000000,
+                                  &a->o.iterations))
+                return EXIT_USAGE;
+            break;
+        case 'x':
+            if (!rl_cli_parse_u64("explore", "--max-schedules", optarg, 1, UINT64_MAX,
+                                  &a->o.max_schedules))
+                return EXIT_USAGE;
+            break;
+        case 'T':
+            if (!rl_cli_parse_duration("explore", "--schedule-timeout", optarg, 3600000000000ull,
+                                       &a->po.time_limit_ns))
+                return EXIT_USAGE;
+            if (a->po.time_limit_ns == 0)
+                return rl_cli_usage_error("explore", "--schedule-timeout must be positive");
+            break;
+        case 'S':
+            if (!rl_cli_parse_u64("explore", "--max-steps", optarg, 1, 10000000, &v))
+                return EXIT_USAGE;
+            a->po.max_steps = v;
+            a->o.max_steps = v;
+            break;
         case 'P': pct = true; break;
         case 'R':
-            o.search = RL_SEARCH_REPLAY;
-            o.replay = optarg;
+            a->o.search = RL_SEARCH_REPLAY;
+            a->o.replay = optarg;
             break;
-        case 'a': o.keep_going = true; break;
-        case 'm': o.minimize = false; break;
-        case 'J': json = true; break;
-        case 'L': list = true; break;
+        case 'a': a->o.keep_going = true; break;
+        case 'm': a->o.minimize = false; break;
+        case 'J': a->json = true; break;
+        case 'L': a->list = true; break;
         default:
             return rl_cli_usage_error("explore", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
         }
     }
-    if (list) {
-        if (optind < argc)
-            return rl_cli_usage_error("explore", "--list takes no target");
-        rl_json j;
-        if (json) {
-            rl_json_init(&j, stdout);
-            rl_json_array(&j, NULL);
-        } else {
-            printf("targets (SCENARIO:VARIANT):\n");
-        }
-        rl_target_list(list_one, json ? &j : NULL);
-        if (json)
-            rl_json_end(&j, ']');
-        return EXIT_HELD;
-    }
-    if (pct && o.search == RL_SEARCH_REPLAY)
+    if (a->list)
+        return optind < end || a->program
+                   ? rl_cli_usage_error("explore", "--list takes no target")
+                   : EXIT_HELD;
+    if (pct && a->o.search == RL_SEARCH_REPLAY)
         return rl_cli_usage_error("explore", "--pct and --replay are different searches: pick one");
-    if (bound_given && (pct || o.search == RL_SEARCH_REPLAY))
+    if (bound_given && (pct || a->o.search == RL_SEARCH_REPLAY))
         return rl_cli_usage_error("explore", "--preemptions belongs to the bounded search, not "
                                              "to --pct or --replay");
     if (pct_opt && !pct)
         return rl_cli_usage_error("explore", "--depth, --seed and --iterations need --pct");
     if (pct)
-        o.search = RL_SEARCH_PCT;
-    if (optind >= argc)
-        return rl_cli_usage_error("explore", "which target? ('racelab explore --list' names them)");
-    if (optind + 1 < argc)
+        a->o.search = RL_SEARCH_PCT;
+    if (a->program) {
+        if (optind < end)
+            return rl_cli_usage_error("explore", "a TARGET or a program after --, not both");
+        if (case_opt)
+            return rl_cli_usage_error("explore", "--merchants, --customers, --threads, --items "
+                                                 "and --retries size racelab's own targets, not "
+                                                 "a program");
+        return EXIT_HELD;
+    }
+    if (prog_opt)
+        return rl_cli_usage_error("explore", "--schedule-timeout and --max-steps are for a "
+                                             "program after --");
+    if (optind >= end)
+        return rl_cli_usage_error("explore", "which target? ('racelab explore --list' names them, "
+                                             "or give a program after --)");
+    if (optind + 1 < end)
         return rl_cli_usage_error("explore", "unexpected argument '%s'", argv[optind + 1]);
+    a->target = argv[optind];
+    return EXIT_HELD;
+}
 
-    const char *name = argv[optind];
-    rl_target t;
-    char why[512] = "";
-    if (rl_target_parse(name, &so, &t, why, sizeof why) != RL_OK)
-        return rl_cli_usage_error("explore", "%s", why);
+static int list_targets(bool json) {
+    rl__json j;
+    if (json) {
+        rl__json_init(&j, stdout);
+        rl__json_array(&j, NULL);
+    } else {
+        printf("targets (SCENARIO:VARIANT):\n");
+    }
+    rl_target_list(list_one, json ? &j : NULL);
+    if (json)
+        rl__json_end(&j, ']');
+    return EXIT_HELD;
+}
 
-    /* the command that replays what we print: the target and the case
-     * options that were given */
-    char replay_cmd[256];
-    int n = snprintf(replay_cmd, sizeof replay_cmd, "racelab explore %s", name);
+/* A shell word: quoted when it needs to be. */
+static void append_word(char *buf, size_t cap, const char *w) {
+    size_t len = strlen(buf);
+    bool plain = *w != '\0';
+    for (const char *p = w; *p; p++)
+        plain &= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                 strchr("-_./:=,+@%", *p);
+    if (plain) {
+        snprintf(buf + len, cap - len, " %s", w);
+        return;
+    }
+    snprintf(buf + len, cap - len, " '");
+    for (const char *p = w; *p && strlen(buf) + 5 < cap; p++) {
+        len = strlen(buf);
+        if (*p == '\'')
+            snprintf(buf + len, cap - len, "'\\''");
+        else
+            snprintf(buf + len, cap - len, "%c", *p);
+    }
+    len = strlen(buf);
+    snprintf(buf + len, cap - len, "'");
+}
+
+/* The command that replays what is printed: the target and the case
+ * options given, or the program and its arguments. */
+static void replay_command(const explore_args *a, char *buf, size_t cap) {
+    snprintf(buf, cap, "racelab explore");
+    if (a->program) {
+        if (a->po.max_steps) {
+            char n[32];
+            snprintf(n, sizeof n, "%" PRIu64, a->po.max_steps);
+            append_word(buf, cap, "--max-steps");
+            append_word(buf, cap, n);
+        }
+        size_t len = strlen(buf); /* the replay options go before the program */
+        snprintf(buf + len, cap - len, " {schedule}");
+        append_word(buf, cap, "--");
+        for (char **w = a->program; *w; w++)
+            append_word(buf, cap, *w);
+        return;
+    }
+    append_word(buf, cap, a->target);
     const struct {
         const char *flag;
         unsigned value;
-    } given[] = {{"--merchants", so.merchants}, {"--customers", so.customers},
-                 {"--threads", so.threads},     {"--items", so.items},
-                 {"--retries", so.retries}};
+    } given[] = {{"--merchants", a->so.merchants}, {"--customers", a->so.customers},
+                 {"--threads", a->so.threads},     {"--items", a->so.items},
+                 {"--retries", a->so.retries}};
     for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
-        if (given[i].value && n > 0 && (size_t)n < sizeof replay_cmd)
-            n += snprintf(replay_cmd + n, sizeof replay_cmd - (size_t)n, " %s %u", given[i].flag,
-                          given[i].value);
+        if (given[i].value) {
+            char v[16];
+            snprintf(v, sizeof v, "%u", given[i].value);
+            append_word(buf, cap, given[i].flag);
+            append_word(buf, cap, v);
+        }
+}
+
+int rl_cmd_explore(int argc, char **argv) {
+    if (rl_cli_wants_help(argc, argv)) {
+        print_help();
+        return EXIT_HELD;
+    }
+    explore_args a = {.o = rl_explore_opts_default()};
+    int rc = parse(argc, argv, &a);
+    if (rc != EXIT_HELD)
+        return rc;
+    if (a.list)
+        return list_targets(a.json);
+
+    rl_target t;
+    char why[512] = "", name[160];
+    if (a.program) {
+        rl_err e = rl_program_target(a.program, &a.po, &t, why, sizeof why);
+        if (e != RL_OK) {
+            fprintf(stderr, "racelab explore: %s\n", why);
+            return EXIT_ERROR;
+        }
+        snprintf(name, sizeof name, "%s", t.name);
+    } else {
+        if (rl_target_parse(a.target, &a.so, &t, why, sizeof why) != RL_OK)
+            return rl_cli_usage_error("explore", "%s", why);
+        if (t.scenario && strcmp(t.scenario->name, "bill") == 0)
+            snprintf(name, sizeof name, "%s (%u merchant%s x %u customer%s)", a.target,
+                     t.opts.merchants, t.opts.merchants == 1 ? "" : "s", t.opts.customers,
+                     t.opts.customers == 1 ? "" : "s");
+        else
+            snprintf(name, sizeof name, "%s", a.target);
+    }
+    char replay_cmd[1024];
+    replay_command(&a, replay_cmd, sizeof replay_cmd);
 
     rl_explore_result r;
-    rl_err e = rl_explore(&t, &o, &r, why, sizeof why);
+    rl_err e = rl_explore(&t, &a.o, &r, why, sizeof why);
+    rl_target_free(&t);
     if (e != RL_OK) {
-        if (o.search == RL_SEARCH_REPLAY && e == RL_EINVAL)
+        if (a.o.search == RL_SEARCH_REPLAY && e == RL_EINVAL)
             return rl_cli_usage_error("explore", "%s", why);
-        fprintf(stderr, "racelab explore: %s: %s\n", rl_strerror(e), why);
+        fprintf(stderr, "racelab explore: %s\n", why[0] ? why : rl_strerror(e));
         return EXIT_ERROR;
     }
-    double secs = (double)r.elapsed_ns / 1e9;
-    double rate = secs > 0 ? (double)r.schedules / secs : 0;
-    const char *search = o.search == RL_SEARCH_BOUNDED ? "bounded"
-                         : o.search == RL_SEARCH_PCT   ? "pct"
-                                                       : "replay";
-    if (json) {
-        rl_json j;
-        rl_json_init(&j, stdout);
-        rl_json_object(&j, NULL);
-        rl_json_str(&j, "target", name);
-        rl_json_str(&j, "search", search);
-        if (o.search == RL_SEARCH_BOUNDED)
-            rl_json_uint(&j, "preemption_bound", o.preemptions);
-        if (o.search == RL_SEARCH_PCT) {
-            rl_json_uint(&j, "depth", o.depth);
-            rl_json_uint(&j, "seed", o.seed);
-            rl_json_uint(&j, "iterations", o.iterations);
-        }
-        rl_json_uint(&j, "schedules", r.schedules);
-        rl_json_bool(&j, "exhaustive", r.exhaustive);
-        rl_json_bool(&j, "complete", r.complete);
-        rl_json_uint(&j, "pruned_preemptions", r.pruned);
-        rl_json_uint(&j, "longest_schedule", r.longest);
-        rl_json_uint(&j, "elapsed_ns", r.elapsed_ns);
-        rl_json_double(&j, "schedules_per_second", rate);
-        rl_json_bool(&j, "failed", r.failed);
-        if (r.failed) {
-            json_counterexample(&j, "failure", &r.first);
-            if (r.minimized.schedule) {
-                json_counterexample(&j, "minimized", &r.minimized);
-                rl_json_uint(&j, "minimize_ns", r.minimize_ns);
-            }
-        }
-        rl_json_array(&j, "final_states");
-        for (size_t i = 0; i < r.nstates; i++) {
-            rl_json_object(&j, NULL);
-            rl_json_str(&j, "state", r.states[i].state);
-            rl_json_bool(&j, "held", r.states[i].held);
-            rl_json_uint(&j, "schedules", r.states[i].schedules);
-            rl_json_end(&j, '}');
-        }
-        rl_json_end(&j, ']');
-        rl_json_end(&j, '}');
-    } else {
-        printf("%sexplore %s%s", rl_cli_bold(), name, rl_cli_reset());
-        if (t.scenario && strcmp(t.scenario->name, "bill") == 0)
-            printf(" (%u merchant%s x %u customer%s)", t.opts.merchants,
-                   t.opts.merchants == 1 ? "" : "s", t.opts.customers,
-                   t.opts.customers == 1 ? "" : "s");
-        if (o.search == RL_SEARCH_BOUNDED)
-            printf(": every schedule with at most %u preemption%s\n", o.preemptions,
-                   o.preemptions == 1 ? "" : "s");
-        else if (o.search == RL_SEARCH_PCT)
-            printf(": PCT, depth %u, seed %" PRIu64 ", %" PRIu64 " iterations\n", o.depth, o.seed,
-                   o.iterations);
-        else
-            printf(": replaying %s\n", o.replay);
-        char took[32];
-        printf("%" PRIu64 " schedule%s in %s (%.0f schedules/s), longest %" PRIu64 " steps\n",
-               r.schedules, r.schedules == 1 ? "" : "s",
-               rl_cli_format_duration(r.elapsed_ns, took, sizeof took), rate, r.longest);
-        if (r.failed) {
-            printf("%sFAILURE%s found\n", rl_cli_red(), rl_cli_reset());
-            print_counterexample("failure", &r.first, replay_cmd);
-            if (r.minimized.schedule && strcmp(r.minimized.schedule, r.first.schedule) == 0)
-                printf("\nminimized: the failure found is already as short as it gets\n");
-            else if (r.minimized.schedule)
-                print_counterexample("minimized", &r.minimized, replay_cmd);
-        } else {
-            printf("%sno failure%s", rl_cli_green(), rl_cli_reset());
-            if (o.search == RL_SEARCH_BOUNDED) {
-                if (r.complete)
-                    printf(": complete, every schedule of this case was explored (a proof "
-                           "for this case)\n");
-                else if (r.exhaustive)
-                    printf(": exhaustive within %u preemption%s (%" PRIu64
-                           " preemptions beyond the bound were not taken)\n",
-                           o.preemptions, o.preemptions == 1 ? "" : "s", r.pruned);
-                else
-                    printf(": NOT exhaustive, the search stopped at its limit\n");
-            } else {
-                putchar('\n');
-            }
-        }
-        if (!r.failed || o.keep_going) {
-            printf("\nreachable final states:\n");
-            for (size_t i = 0; i < r.nstates; i++)
-                printf("  %10" PRIu64 "  %s%-6s%s %s\n", r.states[i].schedules,
-                       r.states[i].held ? rl_cli_green() : rl_cli_red(),
-                       r.states[i].held ? "held" : "BROKEN", rl_cli_reset(), r.states[i].state);
-        }
-    }
-    int rc = r.failed ? EXIT_BROKEN : EXIT_HELD;
+    if (a.json)
+        rl_explore_write_json(stdout, a.program ? name : a.target, &a.o, &r);
+    else
+        rl_explore_print(stdout, name, &a.o, &r, replay_cmd, rl_cli_colour());
+    rc = r.failed ? EXIT_BROKEN : EXIT_HELD;
     rl_explore_result_free(&r);
     return rc;
 }

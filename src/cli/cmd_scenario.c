@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "json.h"
+#include "../util/json.h"
 #include "racelab/scenario.h"
 
 static void print_help(void) {
@@ -46,26 +46,26 @@ static int list(int argc, char **argv) {
             return rl_cli_usage_error("scenario list", "unexpected argument '%s'", argv[i]);
     }
     if (json) {
-        rl_json j;
-        rl_json_init(&j, stdout);
-        rl_json_array(&j, NULL);
+        rl__json j;
+        rl__json_init(&j, stdout);
+        rl__json_array(&j, NULL);
         for (size_t i = 0; i < rl_scenario_count(); i++) {
             const rl_scenario *s = rl_scenario_at(i);
-            rl_json_object(&j, NULL);
-            rl_json_str(&j, "name", s->name);
-            rl_json_str(&j, "summary", s->summary);
-            rl_json_array(&j, "variants");
+            rl__json_object(&j, NULL);
+            rl__json_str(&j, "name", s->name);
+            rl__json_str(&j, "summary", s->summary);
+            rl__json_array(&j, "variants");
             for (size_t v = 0; v < s->nvariants; v++) {
-                rl_json_object(&j, NULL);
-                rl_json_str(&j, "name", s->variants[v].name);
-                rl_json_str(&j, "summary", s->variants[v].summary);
-                rl_json_bool(&j, "correct", s->variants[v].correct);
-                rl_json_end(&j, '}');
+                rl__json_object(&j, NULL);
+                rl__json_str(&j, "name", s->variants[v].name);
+                rl__json_str(&j, "summary", s->variants[v].summary);
+                rl__json_bool(&j, "correct", s->variants[v].correct);
+                rl__json_end(&j, '}');
             }
-            rl_json_end(&j, ']');
-            rl_json_end(&j, '}');
+            rl__json_end(&j, ']');
+            rl__json_end(&j, '}');
         }
-        rl_json_end(&j, ']');
+        rl__json_end(&j, ']');
         return EXIT_HELD;
     }
     for (size_t i = 0; i < rl_scenario_count(); i++) {
@@ -97,7 +97,7 @@ typedef struct {
 } run_args;
 
 /* Run one variant args->runs times; print it; return its exit status. */
-static int run_variant(const run_args *a, size_t v, rl_json *j) {
+static int run_variant(const run_args *a, size_t v, rl__json *j) {
     const rl_variant *var = &a->s->variants[v];
     bucket *buckets = calloc(a->runs, sizeof *buckets);
     if (!buckets)
@@ -129,29 +129,29 @@ static int run_variant(const run_args *a, size_t v, rl_json *j) {
     }
     qsort(buckets, nb, sizeof *buckets, cmp_buckets);
     if (a->json) {
-        rl_json_object(j, NULL);
-        rl_json_str(j, "variant", var->name);
-        rl_json_bool(j, "correct", var->correct);
-        rl_json_uint(j, "runs", a->runs);
-        rl_json_uint(j, "runs_broken", broken);
-        rl_json_bool(j, "held", broken == 0);
+        rl__json_object(j, NULL);
+        rl__json_str(j, "variant", var->name);
+        rl__json_bool(j, "correct", var->correct);
+        rl__json_uint(j, "runs", a->runs);
+        rl__json_uint(j, "runs_broken", broken);
+        rl__json_bool(j, "held", broken == 0);
         if (a->runs == 1) {
-            rl_json_str(j, "state", first.state);
-            rl_json_str(j, "verdict", first.verdict);
-            rl_json_str(j, "story", first.story);
+            rl__json_str(j, "state", first.state);
+            rl__json_str(j, "verdict", first.verdict);
+            rl__json_str(j, "story", first.story);
         } else {
-            rl_json_array(j, "histogram");
+            rl__json_array(j, "histogram");
             for (size_t b = 0; b < nb; b++) {
-                rl_json_object(j, NULL);
-                rl_json_str(j, "state", buckets[b].state);
-                rl_json_uint(j, "count", buckets[b].count);
-                rl_json_double(j, "share", (double)buckets[b].count / (double)a->runs);
-                rl_json_bool(j, "held", buckets[b].held);
-                rl_json_end(j, '}');
+                rl__json_object(j, NULL);
+                rl__json_str(j, "state", buckets[b].state);
+                rl__json_uint(j, "count", buckets[b].count);
+                rl__json_double(j, "share", (double)buckets[b].count / (double)a->runs);
+                rl__json_bool(j, "held", buckets[b].held);
+                rl__json_end(j, '}');
             }
-            rl_json_end(j, ']');
+            rl__json_end(j, ']');
         }
-        rl_json_end(j, '}');
+        rl__json_end(j, '}');
     } else {
         printf("%s%s / %s%s  %s\n", rl_cli_bold(), a->s->name, var->name, rl_cli_reset(),
                var->summary);
@@ -245,13 +245,13 @@ static int run(int argc, char **argv) {
         return rl_cli_usage_error("scenario run", "scenario '%s' keeps its state in memory: "
                                                   "--bank applies to bill and lost-update",
                                   a.s->name);
-    rl_json j;
+    rl__json j;
     if (a.json) {
-        rl_json_init(&j, stdout);
-        rl_json_object(&j, NULL);
-        rl_json_str(&j, "scenario", a.s->name);
-        rl_json_bool(&j, "forced", a.o.force);
-        rl_json_array(&j, "variants");
+        rl__json_init(&j, stdout);
+        rl__json_object(&j, NULL);
+        rl__json_str(&j, "scenario", a.s->name);
+        rl__json_bool(&j, "forced", a.o.force);
+        rl__json_array(&j, "variants");
     }
     int rc = EXIT_HELD;
     for (size_t i = 0; i < a.s->nvariants; i++) {
@@ -266,9 +266,9 @@ static int run(int argc, char **argv) {
             rc = EXIT_BROKEN;
     }
     if (a.json) {
-        rl_json_end(&j, ']');
-        rl_json_bool(&j, "all_held", rc == EXIT_HELD);
-        rl_json_end(&j, '}');
+        rl__json_end(&j, ']');
+        rl__json_bool(&j, "all_held", rc == EXIT_HELD);
+        rl__json_end(&j, '}');
     }
     return rc;
 }

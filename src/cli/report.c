@@ -70,50 +70,50 @@ void rl_report_table(FILE *f, const rl_run_result *const *runs, const char *cons
     fputc('\n', f);
 }
 
-void rl_report_json_run(rl_json *j, const rl_run_result *r) {
-    rl_json_bool(j, "matches_expected", r->matches);
-    rl_json_array(j, "customers");
+void rl_report_json_run(rl__json *j, const rl_run_result *r) {
+    rl__json_bool(j, "matches_expected", r->matches);
+    rl__json_array(j, "customers");
     for (size_t c = 0; c < r->ncustomers; c++) {
         const rl_run_row *row = &r->rows[c];
-        rl_json_object(j, NULL);
-        rl_json_str(j, "name", row->customer);
-        rl_json_int(j, "start", row->start);
-        rl_json_int(j, "expected", row->expected);
-        rl_json_int(j, "final", row->final);
-        rl_json_bool(j, "ok", row->final == row->expected);
-        rl_json_end(j, '}');
+        rl__json_object(j, NULL);
+        rl__json_str(j, "name", row->customer);
+        rl__json_int(j, "start", row->start);
+        rl__json_int(j, "expected", row->expected);
+        rl__json_int(j, "final", row->final);
+        rl__json_bool(j, "ok", row->final == row->expected);
+        rl__json_end(j, '}');
     }
-    rl_json_end(j, ']');
-    rl_json_uint(j, "lost_updates", r->lost_updates);
-    rl_json_uint(j, "retries", r->retries);
-    rl_json_uint(j, "aborts", r->aborts);
-    rl_json_uint(j, "bills_applied", r->billed);
-    rl_json_uint(j, "bills_refused", r->failed);
+    rl__json_end(j, ']');
+    rl__json_uint(j, "lost_updates", r->lost_updates);
+    rl__json_uint(j, "retries", r->retries);
+    rl__json_uint(j, "aborts", r->aborts);
+    rl__json_uint(j, "bills_applied", r->billed);
+    rl__json_uint(j, "bills_refused", r->failed);
     if (r->failed) {
-        rl_json_str(j, "first_error", rl_errname(r->first_error));
-        rl_json_str(j, "first_error_merchant", r->error_merchant);
-        rl_json_str(j, "first_error_customer", r->error_customer);
+        rl__json_str(j, "first_error", rl_errname(r->first_error));
+        rl__json_str(j, "first_error_merchant", r->error_merchant);
+        rl__json_str(j, "first_error_customer", r->error_customer);
         if (r->error_detail[0])
-            rl_json_str(j, "first_error_detail", r->error_detail);
-        rl_json_uint(j, "bills_lost_connection", r->lost_connection);
-        rl_json_bool(j, "consistent", r->consistent);
-        rl_json_uint(j, "bills_unknown", r->unknown);
-        rl_json_array(j, "bills_not_applied");
+            rl__json_str(j, "first_error_detail", r->error_detail);
+        rl__json_uint(j, "bills_lost_connection", r->lost_connection);
+        rl__json_bool(j, "consistent", r->consistent);
+        rl__json_uint(j, "bills_unknown", r->unknown);
+        rl__json_array(j, "bills_not_applied");
         for (size_t i = 0; i < r->nbills; i++) {
             const rl_run_bill *b = &r->bills[i];
             if (b->outcome == RL_OK)
                 continue;
-            rl_json_object(j, NULL);
-            rl_json_str(j, "merchant", b->merchant);
-            rl_json_str(j, "customer", b->customer);
-            rl_json_int(j, "amount", b->amount);
-            rl_json_str(j, "outcome", b->outcome == RL_EUNKNOWN ? "unknown" : "not applied");
-            rl_json_str(j, "error", rl_errname(b->outcome));
-            rl_json_end(j, '}');
+            rl__json_object(j, NULL);
+            rl__json_str(j, "merchant", b->merchant);
+            rl__json_str(j, "customer", b->customer);
+            rl__json_int(j, "amount", b->amount);
+            rl__json_str(j, "outcome", b->outcome == RL_EUNKNOWN ? "unknown" : "not applied");
+            rl__json_str(j, "error", rl_errname(b->outcome));
+            rl__json_end(j, '}');
         }
-        rl_json_end(j, ']');
+        rl__json_end(j, ']');
     }
-    rl_json_uint(j, "wall_ns", r->wall_ns);
+    rl__json_uint(j, "wall_ns", r->wall_ns);
 }
 
 /* The customers of merchant m's bills with outcome class k: 0 applied,

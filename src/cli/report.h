@@ -2,7 +2,7 @@
 #ifndef RACELAB_CLI_REPORT_H
 #define RACELAB_CLI_REPORT_H
 
-#include "json.h"
+#include "../util/json.h"
 #include "racelab/run.h"
 
 /* customer, start, expected, then one column per run: its final balance
@@ -11,7 +11,7 @@ void rl_report_table(FILE *f, const rl_run_result *const *runs, const char *cons
                      size_t nruns);
 
 /* The run's fields (customers, counters, time) into the current object. */
-void rl_report_json_run(rl_json *j, const rl_run_result *r);
+void rl_report_json_run(rl__json *j, const rl_run_result *r);
 
 /* When connections were lost: one paragraph per merchant hit, saying
  * which of its bills were applied, which were not, and which are unknown.

@@ -11,17 +11,9 @@
 
 #include <stdint.h>
 
+#include "policy.h"
 #include "racelab/explore.h"
 #include "racelab/platform.h"
-
-#define RL_EX_MAX_THREADS 64
-
-/* One decision of a schedule. */
-typedef struct rl__decision {
-    uint64_t enabled; /* runnable threads, a bit per thread */
-    int8_t current;   /* the thread that made the previous step, -1 if it cannot go on */
-    uint8_t chosen;
-} rl__decision;
 
 /* The search's side of a schedule: called at every step with the runnable
  * threads (never 0) and the thread that could go on (-1 if none). Returns
@@ -31,15 +23,17 @@ typedef struct rl__decision {
 #define RL_EX_NO_FIT 255u
 typedef struct rl__chooser {
     unsigned (*choose)(struct rl__chooser *c, size_t step, uint64_t enabled, int current);
+    /* The same schedule as a plan a user's program can follow on its own
+     * (proto.h's RL_PLAN_*), for program targets: a prefix of choices then
+     * the default order, deviations from it, or PCT. */
+    int plan;
+    const uint8_t *prefix;
+    size_t nprefix;
+    const rl__deviation *deviations;
+    size_t ndeviations;
+    const rl__pct *pct;
 } rl__chooser;
 
-/* The default order: the running thread goes on while it can, else the
- * lowest-numbered runnable thread. */
-static inline unsigned rl__default_choice(uint64_t enabled, int current) {
-    if (current >= 0 && (enabled >> current & 1u))
-        return (unsigned)current;
-    return (unsigned)__builtin_ctzll(enabled);
-}
 
 /* What one schedule did. */
 typedef struct rl__run {
@@ -57,6 +51,18 @@ typedef struct rl__run {
     size_t ntrace;
 } rl__run;
 
+/* A user's program (program.c): start it up to its first thread, run
+ * one schedule per call (c's plan, fed back through c), free. */
+struct rl__program;
+typedef struct rl__program rl__program;
+rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__program **out,
+                         char *why, size_t why_len);
+void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out);
+void rl__program_free(rl__program *p);
+const char *rl__program_label(const rl__program *p);
+/* What the last schedule printed (before its first thread included). */
+const char *rl__program_output(const rl__program *p);
+
 /* Install the explorer's table (RL_EBUSY if one is running). */
 rl_err rl__sched_open(uint64_t max_steps);
 void rl__sched_close(void);
@@ -65,10 +71,6 @@ void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out)
 
 /* Schedule strings. */
 char *rl__schedule_encode(const rl__decision *d, size_t n, unsigned *deviations);
-typedef struct rl__deviation {
-    uint32_t step; /* 0-based */
-    uint8_t thread;
-} rl__deviation;
 rl_err rl__schedule_parse(const char *s, rl__deviation **out, size_t *n, char *why,
                           size_t why_len);
 size_t rl__schedule_deviations(const rl__decision *d, size_t n, rl__deviation *out);

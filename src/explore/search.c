@@ -101,7 +101,11 @@ static void count_state(search *s, const rl__run *r) {
 static void account(search *s, const rl__run *r) {
     if (r->target_error != RL_OK && !r->no_fit) {
         s->error = r->target_error;
-        snprintf(s->why, s->why_len, "the target could not run: %s", rl_strerror(r->target_error));
+        if (r->message[0])
+            snprintf(s->why, s->why_len, "%s", r->message);
+        else
+            snprintf(s->why, s->why_len, "the target could not run: %s",
+                     rl_strerror(r->target_error));
         s->stop = true;
         return;
     }
@@ -149,10 +153,20 @@ static unsigned follow_choose(rl__chooser *c, size_t step, uint64_t enabled, int
     return rl__default_choice(enabled, current);
 }
 
+/* One schedule of t, in-process or in a copy of a user's program. */
+static void run_one(const rl_target *t, rl__chooser *c, bool trace, rl__run *out) {
+    if (t->program)
+        rl__program_run(t->program, c, trace, out);
+    else
+        rl__sched_run(t, c, trace, out);
+}
+
 static void run_following(const rl_target *t, const rl__deviation *d, size_t n, bool trace,
                           rl__run *out) {
-    follow f = {.base = {follow_choose}, .d = d, .n = n};
-    rl__sched_run(t, &f.base, trace, out);
+    follow f = {.base = {.choose = follow_choose, .plan = RL_PLAN_DEVIATIONS, .deviations = d,
+                         .ndeviations = n},
+                .d = d, .n = n};
+    run_one(t, &f.base, trace, out);
 }
 
 /* ---- bounded search ---- */
@@ -272,7 +286,10 @@ static unsigned bounded_choose(rl__chooser *c, size_t step, uint64_t enabled, in
 
 static void run_bounded(bounded *b) {
     rl__run r;
-    rl__sched_run(b->s->t, &b->base, false, &r);
+    b->base.plan = RL_PLAN_PREFIX;
+    b->base.prefix = b->choices;
+    b->base.nprefix = b->replay_len;
+    run_one(b->s->t, &b->base, false, &r);
     account(b->s, &r);
 }
 
@@ -343,7 +360,7 @@ static void free_queue(workq *q) {
 static void bounded_search(search *s) {
     unsigned bound = s->o->preemptions;
     workq cur = {0}, next = {0};
-    bounded b = {.base = {bounded_choose}, .s = s};
+    bounded b = {.base = {.choose = bounded_choose}, .s = s};
     s->res->bound = bound;
     cur.items = calloc(1, sizeof *cur.items); /* level 0: the empty prefix */
     if (!cur.items) {
@@ -381,38 +398,15 @@ static void bounded_search(search *s) {
 
 typedef struct {
     rl__chooser base;
-    uint64_t rng;
-    uint64_t prio[RL_EX_MAX_THREADS];
-    uint64_t known; /* threads with a priority */
-    size_t change[64];
-    size_t nchange, next_change;
-    unsigned depth;
+    rl__pct p;
 } pct;
 
 static unsigned pct_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
-    pct *p = (pct *)c;
-    for (uint64_t fresh = enabled & ~p->known; fresh; fresh &= fresh - 1) {
-        unsigned t = (unsigned)__builtin_ctzll(fresh);
-        /* initial priorities are above every change-point priority */
-        p->prio[t] = p->depth + 1 + (rl__rng_next(&p->rng) >> 8);
-        p->known |= 1ull << t;
-    }
-    while (p->next_change < p->nchange && p->change[p->next_change] == step) {
-        if (current >= 0)
-            p->prio[current] = p->depth - 1 - p->next_change; /* below all initial ones */
-        p->next_change++;
-    }
-    unsigned best = (unsigned)__builtin_ctzll(enabled);
-    for (uint64_t e = enabled; e; e &= e - 1) {
-        unsigned t = (unsigned)__builtin_ctzll(e);
-        if (p->prio[t] > p->prio[best])
-            best = t;
-    }
-    return best;
+    return rl__pct_choose(&((pct *)c)->p, step, enabled, current);
 }
 
-static int cmp_size(const void *a, const void *b) {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -428,14 +422,16 @@ static void pct_search(search *s) {
     }
     unsigned d = s->o->depth ? s->o->depth : 1;
     for (uint64_t i = 1; i < s->o->iterations && !s->stop; i++) {
-        pct p = {.base = {pct_choose}, .depth = d};
-        p.rng = rl__rng_next(&seed_state);
-        p.nchange = d - 1 < 64 ? d - 1 : 64;
-        for (size_t j = 0; j < p.nchange; j++)
-            p.change[j] = k ? rl__rng_below(&p.rng, k) : 0;
-        qsort(p.change, p.nchange, sizeof p.change[0], cmp_size);
+        pct p = {.base = {.choose = pct_choose, .plan = RL_PLAN_PCT}, .p = {.depth = d}};
+        p.p.rng = rl__rng_next(&seed_state);
+        p.p.nchange = d - 1 < RL_PCT_MAX_CHANGES ? d - 1 : RL_PCT_MAX_CHANGES;
+        for (size_t j = 0; j < p.p.nchange; j++)
+            p.p.change[j] = k ? rl__rng_below(&p.p.rng, k) : 0;
+        qsort(p.p.change, p.p.nchange, sizeof p.p.change[0], cmp_u64);
+        rl__pct start = p.p; /* the plan: the state before the first step */
+        p.base.pct = &start;
         rl__run r;
-        rl__sched_run(s->t, &p.base, false, &r);
+        run_one(s->t, &p.base, false, &r);
         account(s, &r);
         if (r.nsteps > k)
             k = r.nsteps;
@@ -502,6 +498,7 @@ static rl_err counterexample(const rl_target *t, const rl__deviation *d, size_t 
     else
         snprintf(out->message, sizeof out->message, "%s", r.outcome.verdict);
     out->outcome = r.outcome;
+    out->program = t->program != NULL;
     out->preemptions = r.preemptions;
     out->schedule = rl__schedule_encode(r.decisions, r.nsteps, &out->deviations);
     out->steps = malloc((r.ntrace ? r.ntrace : 1) * sizeof *out->steps);
@@ -537,7 +534,7 @@ static int cmp_states(const void *a, const void *b) {
 
 rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_result *out, char *why,
                   size_t why_len) {
-    if (!t || !t->run || !o || !out) {
+    if (!t || (!t->run && !t->program) || !o || !out) {
         WHY("nothing to explore");
         return RL_EINVAL;
     }
@@ -557,7 +554,7 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         if (e != RL_OK)
             return e;
     }
-    rl_err e = rl__sched_open(o->max_steps);
+    rl_err e = t->program ? RL_OK : rl__sched_open(o->max_steps);
     if (e != RL_OK) {
         WHY("another exploration is running");
         free(replay);
@@ -598,7 +595,8 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     }
     if (s.error == RL_OK && !out->failed && o->search == RL_SEARCH_REPLAY && o->record)
         s.error = counterexample(t, replay, nreplay, &out->first);
-    rl__sched_close();
+    if (!t->program)
+        rl__sched_close();
     free(s.fail_decisions);
     free(replay);
     if (out->nstates > 1)

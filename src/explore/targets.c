@@ -150,3 +150,37 @@ void rl_target_list(void (*each)(void *ctx, const char *name, const char *summar
     for (size_t i = 0; i < NOWN; i++)
         each(ctx, own[i].name, own[i].summary, own[i].correct);
 }
+
+/* ---- a user's program ---- */
+
+static rl_err run_program_directly(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    (void)out;
+    return RL_ENOTSUP; /* programs are run by the search itself (search.c) */
+}
+
+rl_err rl_program_target(char *const argv[], const rl_program_opts *o, rl_target *out, char *why,
+                         size_t why_len) {
+    if (!out)
+        return RL_EINVAL;
+    memset(out, 0, sizeof *out);
+    rl__program *p;
+    rl_err e = rl__program_start(argv, o, &p, why, why_len);
+    if (e != RL_OK)
+        return e;
+    out->program = p;
+    out->run = run_program_directly;
+    snprintf(out->name, sizeof out->name, "%s", rl__program_label(p));
+    return RL_OK;
+}
+
+void rl_target_free(rl_target *t) {
+    if (t && t->program) {
+        rl__program_free(t->program);
+        t->program = NULL;
+    }
+}
+
+const char *rl_target_output(const rl_target *t) {
+    return t && t->program ? rl__program_output(t->program) : "";
+}

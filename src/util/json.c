@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <math.h>
 
-void rl_json_init(rl_json *j, FILE *f) {
+void rl__json_init(rl__json *j, FILE *f) {
     j->f = f;
     j->depth = 0;
     j->need_comma[0] = false;
@@ -29,7 +29,7 @@ static void write_string(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-static void key(rl_json *j, const char *k) {
+static void key(rl__json *j, const char *k) {
     if (j->need_comma[j->depth])
         fputc(',', j->f);
     j->need_comma[j->depth] = true;
@@ -44,17 +44,17 @@ static void key(rl_json *j, const char *k) {
     }
 }
 
-static void open(rl_json *j, const char *k, char c) {
+static void open(rl__json *j, const char *k, char c) {
     key(j, k);
     fputc(c, j->f);
     if (j->depth < 31)
         j->need_comma[++j->depth] = false;
 }
 
-void rl_json_object(rl_json *j, const char *k) { open(j, k, '{'); }
-void rl_json_array(rl_json *j, const char *k) { open(j, k, '['); }
+void rl__json_object(rl__json *j, const char *k) { open(j, k, '{'); }
+void rl__json_array(rl__json *j, const char *k) { open(j, k, '['); }
 
-void rl_json_end(rl_json *j, char closer) {
+void rl__json_end(rl__json *j, char closer) {
     bool had_items = j->need_comma[j->depth];
     if (j->depth > 0)
         j->depth--;
@@ -68,7 +68,7 @@ void rl_json_end(rl_json *j, char closer) {
         fputc('\n', j->f);
 }
 
-void rl_json_str(rl_json *j, const char *k, const char *v) {
+void rl__json_str(rl__json *j, const char *k, const char *v) {
     key(j, k);
     if (v)
         write_string(j->f, v);
@@ -76,17 +76,17 @@ void rl_json_str(rl_json *j, const char *k, const char *v) {
         fputs("null", j->f);
 }
 
-void rl_json_int(rl_json *j, const char *k, int64_t v) {
+void rl__json_int(rl__json *j, const char *k, int64_t v) {
     key(j, k);
     fprintf(j->f, "%" PRId64, v);
 }
 
-void rl_json_uint(rl_json *j, const char *k, uint64_t v) {
+void rl__json_uint(rl__json *j, const char *k, uint64_t v) {
     key(j, k);
     fprintf(j->f, "%" PRIu64, v);
 }
 
-void rl_json_double(rl_json *j, const char *k, double v) {
+void rl__json_double(rl__json *j, const char *k, double v) {
     key(j, k);
     if (isfinite(v))
         fprintf(j->f, "%.6g", v);
@@ -94,7 +94,7 @@ void rl_json_double(rl_json *j, const char *k, double v) {
         fputs("null", j->f);
 }
 
-void rl_json_bool(rl_json *j, const char *k, bool v) {
+void rl__json_bool(rl__json *j, const char *k, bool v) {
     key(j, k);
     fputs(v ? "true" : "false", j->f);
 }

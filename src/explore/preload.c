@@ -1,0 +1,1359 @@
+/* preload.c - librlpreload.so: racelab's interposer, loaded into a user's
+ * unmodified pthread program (LD_PRELOAD) by `racelab explore -- PROG`.
+ *
+ * It is the one place in racelab that calls pthreads below the platform
+ * table: it *is* the threading library as the program sees it. Every
+ * pthread call the program makes (and sleep, usleep, nanosleep,
+ * sched_yield, the semaphores) comes here first. The program's threads
+ * stay real threads, with their own stacks and thread-local storage, but
+ * they pass a baton: exactly one runs at a time, and at each call whose
+ * outcome depends on other threads (lock, wait, join, yield, ...) the
+ * holder decides who runs next, following the plan racelab wrote (see
+ * proto.h and policy.h), and hands the baton over through a futex.
+ *
+ * The locks, conditions, semaphores, barriers and once-controls are
+ * modelled here, keyed by their address: the real objects are never
+ * touched while exploring (only one thread runs, so the model is the
+ * truth), and a thread blocked in the model simply does not get the
+ * baton. Timed waits take no real time: a timed wait times out only when
+ * no thread could otherwise run. A signal wakes the thread that has waited
+ * longest.
+ *
+ * Without racelab's environment (RACELAB_EXPLORE_*) every call goes
+ * straight to the real function: the library is inert. Built without any
+ * sanitizer: it runs inside the user's program. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define CALLER ((uint64_t)(uintptr_t)__builtin_return_address(0))
+
+/* ---- the real functions ---- */
+
+static struct {
+    int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    int (*join)(pthread_t, void **);
+    int (*detach)(pthread_t);
+    void (*exit)(void *) __attribute__((noreturn));
+    int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
+    int (*mutex_destroy)(pthread_mutex_t *);
+    int (*mutex_lock)(pthread_mutex_t *);
+    int (*mutex_trylock)(pthread_mutex_t *);
+    int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
+    int (*mutex_unlock)(pthread_mutex_t *);
+    int (*rw_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+    int (*rw_destroy)(pthread_rwlock_t *);
+    int (*rw_rdlock)(pthread_rwlock_t *);
+    int (*rw_wrlock)(pthread_rwlock_t *);
+    int (*rw_tryrdlock)(pthread_rwlock_t *);
+    int (*rw_trywrlock)(pthread_rwlock_t *);
+    int (*rw_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rw_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rw_unlock)(pthread_rwlock_t *);
+    int (*spin_init)(pthread_spinlock_t *, int);
+    int (*spin_destroy)(pthread_spinlock_t *);
+    int (*spin_lock)(pthread_spinlock_t *);
+    int (*spin_trylock)(pthread_spinlock_t *);
+    int (*spin_unlock)(pthread_spinlock_t *);
+    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+    int (*cond_destroy)(pthread_cond_t *);
+    int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+    int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+    int (*cond_signal)(pthread_cond_t *);
+    int (*cond_broadcast)(pthread_cond_t *);
+    int (*sem_init)(sem_t *, int, unsigned);
+    int (*sem_destroy)(sem_t *);
+    int (*sem_wait)(sem_t *);
+    int (*sem_trywait)(sem_t *);
+    int (*sem_timedwait)(sem_t *, const struct timespec *);
+    int (*sem_post)(sem_t *);
+    int (*barrier_init)(pthread_barrier_t *, const pthread_barrierattr_t *, unsigned);
+    int (*barrier_destroy)(pthread_barrier_t *);
+    int (*barrier_wait)(pthread_barrier_t *);
+    int (*once)(pthread_once_t *, void (*)(void));
+    unsigned (*sleep)(unsigned);
+    int (*usleep)(useconds_t);
+    int (*nanosleep)(const struct timespec *, struct timespec *);
+    int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
+    int (*yield)(void);
+    int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
+    int (*mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *);
+    int (*rw_clockrdlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+    int (*rw_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+    int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
+} real;
+
+#define LOOKUP(field, name) real.field = dlsym(RTLD_NEXT, name)
+#define LOOKUPV(field, name, ver)                                                                  \
+    do {                                                                                           \
+        real.field = dlvsym(RTLD_NEXT, name, ver);                                                 \
+        if (!real.field)                                                                           \
+            real.field = dlsym(RTLD_NEXT, name);                                                   \
+    } while (0)
+
+static void lookup_all(void) {
+    LOOKUP(create, "pthread_create");
+    LOOKUP(join, "pthread_join");
+    LOOKUP(detach, "pthread_detach");
+    LOOKUP(exit, "pthread_exit");
+    LOOKUP(mutex_init, "pthread_mutex_init");
+    LOOKUP(mutex_destroy, "pthread_mutex_destroy");
+    LOOKUP(mutex_lock, "pthread_mutex_lock");
+    LOOKUP(mutex_trylock, "pthread_mutex_trylock");
+    LOOKUP(mutex_timedlock, "pthread_mutex_timedlock");
+    LOOKUP(mutex_unlock, "pthread_mutex_unlock");
+    LOOKUP(rw_init, "pthread_rwlock_init");
+    LOOKUP(rw_destroy, "pthread_rwlock_destroy");
+    LOOKUP(rw_rdlock, "pthread_rwlock_rdlock");
+    LOOKUP(rw_wrlock, "pthread_rwlock_wrlock");
+    LOOKUP(rw_tryrdlock, "pthread_rwlock_tryrdlock");
+    LOOKUP(rw_trywrlock, "pthread_rwlock_trywrlock");
+    LOOKUP(rw_timedrdlock, "pthread_rwlock_timedrdlock");
+    LOOKUP(rw_timedwrlock, "pthread_rwlock_timedwrlock");
+    LOOKUP(rw_unlock, "pthread_rwlock_unlock");
+    LOOKUP(spin_init, "pthread_spin_init");
+    LOOKUP(spin_destroy, "pthread_spin_destroy");
+    LOOKUP(spin_lock, "pthread_spin_lock");
+    LOOKUP(spin_trylock, "pthread_spin_trylock");
+    LOOKUP(spin_unlock, "pthread_spin_unlock");
+    /* the condition functions exist in two versions; the program links
+     * the current one */
+    LOOKUPV(cond_init, "pthread_cond_init", "GLIBC_2.3.2");
+    LOOKUPV(cond_destroy, "pthread_cond_destroy", "GLIBC_2.3.2");
+    LOOKUPV(cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
+    LOOKUPV(cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
+    LOOKUPV(cond_signal, "pthread_cond_signal", "GLIBC_2.3.2");
+    LOOKUPV(cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
+    LOOKUP(sem_init, "sem_init");
+    LOOKUP(sem_destroy, "sem_destroy");
+    LOOKUP(sem_wait, "sem_wait");
+    LOOKUP(sem_trywait, "sem_trywait");
+    LOOKUP(sem_timedwait, "sem_timedwait");
+    LOOKUP(sem_post, "sem_post");
+    LOOKUP(barrier_init, "pthread_barrier_init");
+    LOOKUP(barrier_destroy, "pthread_barrier_destroy");
+    LOOKUP(barrier_wait, "pthread_barrier_wait");
+    LOOKUP(once, "pthread_once");
+    LOOKUP(sleep, "sleep");
+    LOOKUP(usleep, "usleep");
+    LOOKUP(nanosleep, "nanosleep");
+    LOOKUP(clock_nanosleep, "clock_nanosleep");
+    LOOKUP(yield, "sched_yield");
+    LOOKUP(cond_clockwait, "pthread_cond_clockwait");
+    LOOKUP(mutex_clocklock, "pthread_mutex_clocklock");
+    LOOKUP(rw_clockrdlock, "pthread_rwlock_clockrdlock");
+    LOOKUP(rw_clockwrlock, "pthread_rwlock_clockwrlock");
+    LOOKUP(sem_clockwait, "sem_clockwait");
+}
+
+/* ---- state ---- */
+
+typedef enum { T_FREE, T_LIVE, T_DONE } tstate;
+typedef enum { K_NONE, K_MUTEX, K_RWLOCK, K_SPIN, K_COND, K_SEM, K_BARRIER, K_ONCE } okind;
+
+typedef struct obj {
+    uintptr_t addr; /* 0: empty slot */
+    uint8_t kind;
+    bool recursive, errorcheck;
+    uint32_t owner;  /* mutex, spin, rwlock writer: thread index + 1 */
+    uint32_t count;  /* recursion depth, readers, semaphore value, barrier arrivals */
+    uint32_t limit;  /* barrier: how many must arrive */
+    uint64_t generation; /* barrier: completed rounds */
+    uint32_t once;   /* 0 not run, 1 running, 2 done */
+} obj;
+
+#define NOBJ 16384 /* a power of two */
+
+typedef struct xthread {
+    uint32_t index;
+    tstate state;
+    _Atomic uint32_t go; /* the baton: set by whoever hands it over */
+    pthread_t handle;
+    bool has_handle, detached;
+    void *(*fn)(void *);
+    void *arg;
+    /* the pending operation */
+    uint8_t op;
+    obj *o;
+    obj *wait_mutex; /* a condition wait: the mutex to take back */
+    uint32_t wait_depth; /* its recursion depth, restored on wake */
+    bool signalled, timed, timed_out, yielded, starting;
+    bool result_ok;      /* trylock taken, ... */
+    bool run_once;       /* pthread_once: this thread runs the routine */
+    bool barrier_serial;
+    uint64_t wait_seq, barrier_gen;
+    uint32_t spawner, join_target;
+    uint64_t where;
+} xthread;
+
+static struct {
+    bool on;          /* racelab's environment is there */
+    bool in_child;    /* this process runs one schedule */
+    bool server;      /* this process became the fork server */
+    int ctl, outfd;
+    rl__shm *shm;
+    xthread threads[RL_EX_MAX_THREADS];
+    uint32_t nthreads;
+    uint32_t cur; /* the thread holding the baton */
+    uint64_t step;
+    uint64_t wait_seq;
+    uint32_t next_dev; /* deviations: the next one to follow */
+    rl__pct pct;       /* PCT: this run's state */
+    bool preempted;
+    obj objs[NOBJ];
+} X;
+
+static __thread int self_index = -1; /* this thread's index, -1: not one of ours */
+
+/* ---- plumbing ---- */
+
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
+    return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
+}
+
+static void hand_to(xthread *next) {
+    atomic_store_explicit(&next->go, 1, memory_order_release);
+    futex(&next->go, FUTEX_WAKE_PRIVATE, 1);
+}
+
+static void await_baton(xthread *self) {
+    while (atomic_exchange_explicit(&self->go, 0, memory_order_acquire) == 0)
+        futex(&self->go, FUTEX_WAIT_PRIVATE, 0);
+}
+
+/* Hand the baton from self to next and wait for it to come back. */
+static void switch_to(xthread *self, xthread *next) {
+    if (next == self)
+        return;
+    X.cur = next->index;
+    hand_to(next);
+    await_baton(self);
+}
+
+static bool controlled(void) { return X.in_child && self_index >= 0; }
+
+/* Flush what the program printed, if nobody holds the stream (a thread
+ * stuck with a stream locked keeps its partial output). */
+static void flush_streams(void) {
+    FILE *fs[] = {stdout, stderr};
+    for (int i = 0; i < 2; i++)
+        if (ftrylockfile(fs[i]) == 0) {
+            fflush_unlocked(fs[i]);
+            funlockfile(fs[i]);
+        }
+}
+
+/* End this schedule now with a failure the interposer found. */
+__attribute__((noreturn, format(printf, 2, 3))) static void finish(uint32_t kind, const char *fmt,
+                                                                    ...) {
+    rl__shm *s = X.shm;
+    if (s->fail == RL_PFAIL_NONE) {
+        s->fail = kind;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->message, sizeof s->message, fmt, ap);
+        va_end(ap);
+    }
+    flush_streams();
+    _exit(0); /* the failure is in the shared region, not in the status */
+}
+
+static const char *op_word(uint8_t op) {
+    static const char *const w[RL_POP_COUNT] = {
+        [RL_POP_LOCK] = "lock", [RL_POP_TRYLOCK] = "trylock", [RL_POP_TIMEDLOCK] = "timedlock",
+        [RL_POP_UNLOCK] = "unlock", [RL_POP_RDLOCK] = "rdlock", [RL_POP_WRLOCK] = "wrlock",
+        [RL_POP_TRYRDLOCK] = "tryrdlock", [RL_POP_TRYWRLOCK] = "trywrlock",
+        [RL_POP_RWUNLOCK] = "rwunlock", [RL_POP_SPINLOCK] = "spin_lock",
+        [RL_POP_SPINTRY] = "spin_trylock", [RL_POP_SPINUNLOCK] = "spin_unlock",
+        [RL_POP_WAIT] = "wait", [RL_POP_TIMEDWAIT] = "timedwait", [RL_POP_WAKE] = "wake",
+        [RL_POP_SIGNAL] = "signal", [RL_POP_BROADCAST] = "broadcast", [RL_POP_SEMWAIT] = "sem_wait",
+        [RL_POP_SEMTRY] = "sem_trywait", [RL_POP_SEMTIMED] = "sem_timedwait",
+        [RL_POP_SEMPOST] = "sem_post", [RL_POP_BARRIER] = "barrier", [RL_POP_ONCE] = "once",
+        [RL_POP_SPAWN] = "create", [RL_POP_JOIN] = "join", [RL_POP_DETACH] = "detach",
+        [RL_POP_EXIT] = "exit", [RL_POP_YIELD] = "yield", [RL_POP_SLEEP] = "sleep",
+    };
+    return op < RL_POP_COUNT && w[op] ? w[op] : "?";
+}
+
+/* ---- objects ---- */
+
+static obj *find(const void *addr, okind k) {
+    uintptr_t a = (uintptr_t)addr;
+    size_t h = (size_t)((a >> 3) * 0x9e3779b97f4a7c15ull) & (NOBJ - 1);
+    for (size_t i = 0; i < NOBJ; i++) {
+        obj *o = &X.objs[(h + i) & (NOBJ - 1)];
+        if (o->addr == a) {
+            if (o->kind != k) /* the memory was reused for another kind of object */
+                *o = (obj){.addr = a, .kind = (uint8_t)k};
+            return o;
+        }
+        if (o->addr == 0) {
+            *o = (obj){.addr = a, .kind = (uint8_t)k};
+            return o;
+        }
+    }
+    finish(RL_PFAIL_TOO_MANY, "the program uses more than %d synchronization objects", NOBJ);
+}
+
+static void forget(const void *addr) {
+    uintptr_t a = (uintptr_t)addr;
+    for (size_t i = 0; i < NOBJ; i++)
+        if (X.objs[i].addr == a) {
+            X.objs[i].kind = K_NONE; /* keeps the probe chain; reused as any kind */
+            return;
+        }
+}
+
+/* A mutex's type: from glibc's own record of it (a statically initialised
+ * recursive mutex has no init call to see). */
+static obj *mutex_obj(pthread_mutex_t *m) {
+    obj *o = find(m, K_MUTEX);
+    if (o->owner == 0 && o->count == 0) {
+        int type = m->__data.__kind & 3;
+        o->recursive = type == PTHREAD_MUTEX_RECURSIVE;
+        o->errorcheck = type == PTHREAD_MUTEX_ERRORCHECK;
+    }
+    return o;
+}
+
+/* ---- tracing and decisions ---- */
+
+static void trace(xthread *t, uint8_t op, obj *o, uint64_t where, bool has_value, int64_t value,
+                  uint32_t other) {
+    rl__shm *s = X.shm;
+    if (!s->trace_on || s->ntrace >= s->trace_cap)
+        return;
+    rl__ptrace *p = &rl__shm_trace(s)[s->ntrace++];
+    *p = (rl__ptrace){.step = (uint32_t)X.step, .thread = (uint8_t)t->index, .op = op,
+                      .marks = X.preempted ? 4u /* RL_MARK_PREEMPT */ : 0,
+                      .has_value = has_value, .value = value, .obj = o ? o->addr : 0,
+                      .where = where, .other = other};
+}
+
+static bool can_go(const xthread *t, bool timeouts) {
+    if (t->state != T_LIVE || t->starting)
+        return false;
+    const obj *o = t->o;
+    switch (t->op) {
+    case RL_POP_LOCK:
+    case RL_POP_SPINLOCK: return o->owner == 0 || (o->recursive && o->owner == t->index + 1);
+    case RL_POP_TIMEDLOCK:
+        return o->owner == 0 || (o->recursive && o->owner == t->index + 1) || timeouts;
+    case RL_POP_RDLOCK: return o->owner == 0;
+    case RL_POP_WRLOCK: return o->owner == 0 && o->count == 0;
+    case RL_POP_WAKE:
+        return t->wait_mutex->owner == 0 && (t->signalled || (t->timed && timeouts));
+    case RL_POP_SEMWAIT: return o->count > 0;
+    case RL_POP_SEMTIMED: return o->count > 0 || timeouts;
+    case RL_POP_BARRIER: return o->generation > t->barrier_gen;
+    case RL_POP_ONCE: return o->once != 1;
+    case RL_POP_JOIN: return X.threads[t->join_target].state == T_DONE;
+    default: return true;
+    }
+}
+
+/* Runnable threads; when none is, the timed waits that could time out. */
+static uint64_t enabled_mask(bool *timeouts) {
+    uint64_t all = 0, eager = 0;
+    *timeouts = false;
+    for (uint32_t i = 0; i < X.nthreads; i++)
+        if (can_go(&X.threads[i], false)) {
+            all |= 1ull << i;
+            if (!X.threads[i].yielded)
+                eager |= 1ull << i;
+        }
+    if (!all) {
+        for (uint32_t i = 0; i < X.nthreads; i++)
+            if (can_go(&X.threads[i], true))
+                all |= 1ull << i;
+        *timeouts = all != 0;
+        return all;
+    }
+    return eager ? eager : all; /* a yielder lets any other runnable thread go first */
+}
+
+static void describe_deadlock(void) {
+    char msg[512] = "deadlock:";
+    X.preempted = false; /* the lines below are where threads wait, not steps */
+    for (uint32_t i = 0; i < X.nthreads; i++) {
+        xthread *t = &X.threads[i];
+        if (t->state != T_LIVE)
+            continue;
+        char part[160];
+        const rl__pthread_info *ti = &X.shm->threads[i];
+        if (t->op == RL_POP_JOIN)
+            snprintf(part, sizeof part, " %s waits to join %s;", ti->name,
+                     X.shm->threads[t->join_target].name);
+        else if (t->op == RL_POP_WAKE && !t->signalled)
+            snprintf(part, sizeof part, " %s waits on condition %#lx, never signalled;", ti->name,
+                     (unsigned long)t->o->addr);
+        else if (t->op == RL_POP_WAKE)
+            snprintf(part, sizeof part, " %s waits to take back mutex %#lx held by %s;", ti->name,
+                     (unsigned long)t->wait_mutex->addr,
+                     X.shm->threads[t->wait_mutex->owner - 1].name);
+        else if (t->o && t->o->owner)
+            snprintf(part, sizeof part, " %s waits for %s %#lx held by %s;", ti->name,
+                     op_word(t->op), (unsigned long)t->o->addr, X.shm->threads[t->o->owner - 1].name);
+        else
+            snprintf(part, sizeof part, " %s waits in %s %#lx;", ti->name, op_word(t->op),
+                     t->o ? (unsigned long)t->o->addr : 0ul);
+        if (strlen(msg) + strlen(part) < sizeof msg)
+            strcat(msg, part);
+        /* the blocked call itself ends the trace of this thread */
+        trace(t, t->op == RL_POP_WAKE ? RL_POP_WAIT : t->op,
+              t->op == RL_POP_WAKE ? t->o : t->o, t->where, false, 0,
+              t->op == RL_POP_JOIN ? t->join_target : 0);
+        if (X.shm->trace_on && X.shm->ntrace)
+            rl__shm_trace(X.shm)[X.shm->ntrace - 1].marks |= 8u; /* RL_MARK_BLOCKED */
+    }
+    size_t len = strlen(msg);
+    if (msg[len - 1] == ';')
+        msg[len - 1] = '\0';
+    finish(RL_PFAIL_DEADLOCK, "%s", msg);
+}
+
+static unsigned plan_choice(uint64_t enabled, int current) {
+    rl__shm *s = X.shm;
+    unsigned def = rl__default_choice(enabled, current);
+    switch (s->plan_kind) {
+    case RL_PLAN_PREFIX:
+        return X.step < s->plan_n ? s->prefix[X.step] : def;
+    case RL_PLAN_DEVIATIONS:
+        if (X.next_dev < s->plan_n && s->deviations[X.next_dev].step == X.step)
+            return s->deviations[X.next_dev++].thread;
+        return def;
+    case RL_PLAN_PCT:
+        return rl__pct_choose(&X.pct, X.step, enabled, current);
+    default:
+        return def;
+    }
+}
+
+/* Who goes next; never returns when the schedule is over. */
+static xthread *decide(bool *timed_out) {
+    bool timeouts;
+    uint64_t enabled = enabled_mask(&timeouts);
+    if (enabled == 0) {
+        for (uint32_t i = 0; i < X.nthreads; i++)
+            if (X.threads[i].state == T_LIVE)
+                describe_deadlock();
+        /* every thread ended: the process ends with the last of them */
+        flush_streams();
+        _exit(0);
+    }
+    rl__shm *s = X.shm;
+    if (X.step >= s->max_steps)
+        finish(RL_PFAIL_LIVELOCK, "the schedule did not end within %llu steps",
+               (unsigned long long)s->max_steps);
+    xthread *cur = &X.threads[X.cur];
+    int current = (cur->state == T_LIVE && (enabled >> cur->index & 1u)) ? (int)cur->index : -1;
+    unsigned n = plan_choice(enabled, current);
+    if (n >= RL_EX_MAX_THREADS || !(enabled >> n & 1u)) {
+        if (!s->no_fit) {
+            s->no_fit = 1;
+            char runnable[128] = "";
+            for (uint32_t i = 0; i < X.nthreads; i++)
+                if (enabled >> i & 1u)
+                    snprintf(runnable + strlen(runnable), sizeof runnable - strlen(runnable),
+                             "%s%u", *runnable ? ", " : "", i);
+            snprintf(s->message, sizeof s->message,
+                     "the schedule does not fit this program: at step %llu thread %u cannot go "
+                     "(runnable: %s)",
+                     (unsigned long long)X.step + 1, n, runnable);
+        }
+        n = rl__default_choice(enabled, current);
+    }
+    if (X.step < s->decision_cap)
+        rl__shm_decisions(s)[X.step] = (rl__decision){.enabled = enabled,
+                                                      .current = (int8_t)current,
+                                                      .chosen = (uint8_t)n};
+    X.preempted = current >= 0 && (unsigned)current != n;
+    s->preemptions += X.preempted;
+    X.step++;
+    s->nsteps = X.step;
+    *timed_out = timeouts;
+    return &X.threads[n];
+}
+
+/* Apply t's pending operation. false: t started to wait (no run). */
+static bool apply(xthread *t, bool timed_out) {
+    for (uint32_t i = 0; i < X.nthreads; i++)
+        if (&X.threads[i] != t)
+            X.threads[i].yielded = false;
+    obj *o = t->o;
+    uint32_t me = t->index + 1;
+    t->timed_out = false;
+    switch (t->op) {
+    case RL_POP_LOCK:
+    case RL_POP_SPINLOCK:
+    case RL_POP_TIMEDLOCK:
+        if (o->owner == 0 || o->owner == me) {
+            o->owner = me;
+            o->count++;
+        } else {
+            t->timed_out = true; /* only a timed lock gets here: it timed out */
+        }
+        trace(t, t->op, o, t->where, t->op == RL_POP_TIMEDLOCK, t->timed_out, 0);
+        break;
+    case RL_POP_RDLOCK: o->count++; trace(t, t->op, o, t->where, false, 0, 0); break;
+    case RL_POP_WRLOCK: o->owner = me; trace(t, t->op, o, t->where, false, 0, 0); break;
+    case RL_POP_WAIT:
+    case RL_POP_TIMEDWAIT:
+        trace(t, t->op, o, t->where, false, 0, 0);
+        t->wait_depth = t->wait_mutex->count;
+        t->wait_mutex->owner = 0;
+        t->wait_mutex->count = 0;
+        t->timed = t->op == RL_POP_TIMEDWAIT;
+        t->op = RL_POP_WAKE;
+        t->signalled = false;
+        t->wait_seq = ++X.wait_seq;
+        return false;
+    case RL_POP_WAKE:
+        t->wait_mutex->owner = me;
+        t->wait_mutex->count = t->wait_depth;
+        t->timed_out = !t->signalled && timed_out;
+        trace(t, RL_POP_WAKE, o, t->where, t->timed, t->timed_out, 0);
+        break;
+    case RL_POP_SEMWAIT:
+    case RL_POP_SEMTIMED:
+        if (o->count > 0)
+            o->count--;
+        else
+            t->timed_out = true;
+        trace(t, t->op, o, t->where, t->op == RL_POP_SEMTIMED, t->timed_out, 0);
+        break;
+    case RL_POP_ONCE:
+        t->run_once = o->once == 0;
+        if (t->run_once)
+            o->once = 1;
+        trace(t, t->op, o, t->where, false, 0, 0);
+        break;
+    case RL_POP_YIELD:
+    case RL_POP_SLEEP:
+        t->yielded = true;
+        trace(t, t->op, NULL, t->where, false, 0, 0);
+        break;
+    case RL_POP_JOIN: trace(t, t->op, NULL, t->where, false, 0, t->join_target); break;
+    case RL_POP_BARRIER: trace(t, t->op, o, t->where, false, 0, 0); break;
+    default: trace(t, t->op, o, t->where, false, 0, 0); break;
+    }
+    return true;
+}
+
+/* On t's thread with its operation pending: decide until t is chosen. */
+static void schedule_from(xthread *t) {
+    for (;;) {
+        bool timed_out;
+        xthread *n = decide(&timed_out);
+        if (!apply(n, timed_out))
+            continue;
+        if (n == t)
+            return;
+        switch_to(t, n);
+        return; /* somebody chose t */
+    }
+}
+
+/* A visible operation of the calling thread. */
+static void point(uint8_t op, obj *o, uint64_t where) {
+    xthread *t = &X.threads[self_index];
+    t->op = op;
+    t->o = o;
+    t->where = where;
+    if (t->starting) {
+        /* end of its prologue: back to the spawner, who goes on */
+        t->starting = false;
+        X.cur = t->spawner;
+        hand_to(&X.threads[t->spawner]);
+        await_baton(t);
+        return;
+    }
+    schedule_from(t);
+}
+
+/* An operation that takes effect within the current step. */
+static void immediate(uint8_t op, obj *o, uint64_t where, uint32_t other) {
+    xthread *t = &X.threads[self_index];
+    bool preempted = X.preempted;
+    X.preempted = false;
+    trace(t, op, o, where, false, 0, other);
+    X.preempted = preempted;
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void misuse(const char *fmt, ...) {
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    finish(RL_PFAIL_MISUSE, "%s: %s", X.shm->threads[self_index].name, msg);
+}
+
+/* ---- the fork server ---- */
+
+static void init_run(void) {
+    rl__shm *s = X.shm;
+    X.in_child = true;
+    X.step = 0;
+    X.next_dev = 0;
+    X.pct = s->pct;
+    X.preempted = false;
+    X.cur = 0;
+    s->fail = RL_PFAIL_NONE;
+    s->no_fit = 0;
+    s->message[0] = '\0';
+    s->nsteps = 0;
+    s->preemptions = 0;
+    s->ntrace = 0;
+    s->nthreads = 1;
+    X.nthreads = 1;
+    X.threads[0] = (xthread){.index = 0, .state = T_LIVE, .has_handle = true,
+                             .handle = pthread_self()};
+    snprintf(s->threads[0].name, RL_NAME_MAX, "main");
+    s->threads[0].start = 0;
+    self_index = 0;
+    /* line-buffered, as on a terminal, so that what the program prints keeps
+     * its order with its error output; only while nothing was printed yet
+     * (setvbuf is for a stream not used) */
+    if (__fbufsize(stdout) == 0)
+        setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/* Wait for pid with a limit; returns its status, *timed_out when killed. */
+static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
+    int status = 0;
+    *timed_out = 0;
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd >= 0 && limit_ns) {
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        int ms = (int)(limit_ns / 1000000u);
+        int r;
+        while ((r = poll(&p, 1, ms ? ms : 1)) < 0 && errno == EINTR)
+            ;
+        if (r == 0) {
+            kill(pid, SIGKILL);
+            *timed_out = 1;
+        }
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
+}
+
+/* Called at the program's first thread creation: from now on this
+ * process forks one copy per schedule and returns only in the copies. */
+static void serve(void) {
+    X.server = true;
+    char m = RL_MSG_READY;
+    if (write(X.ctl, &m, 1) != 1)
+        _exit(0);
+    for (;;) {
+        if (read(X.ctl, &m, 1) != 1 || m != RL_MSG_GO)
+            _exit(0);
+        if (ftruncate(X.outfd, 0) != 0 || lseek(X.outfd, 0, SEEK_SET) != 0)
+            _exit(0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(X.ctl);
+            dup2(X.outfd, STDOUT_FILENO);
+            dup2(X.outfd, STDERR_FILENO);
+            init_run();
+            return;
+        }
+        uint32_t timed_out = 0;
+        int status = pid > 0 ? wait_limited(pid, X.shm->time_limit_ns, &timed_out) : -1;
+        X.shm->status = status;
+        X.shm->timed_out = timed_out;
+        m = RL_MSG_DONE;
+        if (write(X.ctl, &m, 1) != 1)
+            _exit(0);
+    }
+}
+
+__attribute__((constructor)) static void start(void) {
+    lookup_all();
+    const char *ctl = getenv(RL_ENV_CTL), *shm = getenv(RL_ENV_SHM), *out = getenv(RL_ENV_OUT);
+    if (!ctl || !shm || !out)
+        return; /* not run by racelab: inert */
+    X.ctl = atoi(ctl);
+    X.outfd = atoi(out);
+    int shmfd = atoi(shm);
+    rl__shm *head = mmap(NULL, sizeof(rl__shm), PROT_READ, MAP_SHARED, shmfd, 0);
+    if (head == MAP_FAILED)
+        return;
+    size_t size = rl__shm_size(head->decision_cap, head->trace_cap);
+    munmap(head, sizeof(rl__shm));
+    X.shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, shmfd, 0);
+    if (X.shm == MAP_FAILED || X.shm->version != RL_PROTO_VERSION) {
+        X.shm = NULL;
+        return;
+    }
+    /* the variables must not reach the program's own children */
+    unsetenv(RL_ENV_CTL);
+    unsetenv(RL_ENV_SHM);
+    unsetenv(RL_ENV_OUT);
+    X.on = true;
+    /* pthread_exit unwinds with libgcc_s, which glibc loads on first use:
+     * load it once here rather than in every schedule's copy */
+    (void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_GLOBAL);
+    /* the main thread is thread 0 from the start: what it locks before its
+     * first thread is held in the model too */
+    self_index = 0;
+    X.threads[0] = (xthread){.index = 0, .state = T_LIVE};
+    X.nthreads = 1;
+}
+
+/* ---- threads ---- */
+
+static void thread_end(uint64_t where);
+
+static void *trampoline(void *arg) {
+    xthread *t = arg;
+    self_index = (int)t->index;
+    await_baton(t); /* the spawner hands it over for the prologue */
+    void *ret = t->fn(t->arg);
+    /* returned: no call to point at, and no unwinding needed (pthread_exit
+     * would load libgcc_s into every schedule's copy to unwind) */
+    thread_end(0);
+    return ret;
+}
+
+EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+                          void *arg) {
+    if (X.on && !X.in_child && !X.server)
+        serve(); /* returns in each schedule's copy, with the model reset */
+    if (!controlled())
+        return real.create(th, attr, fn, arg);
+    if (X.nthreads == RL_EX_MAX_THREADS)
+        finish(RL_PFAIL_TOO_MANY, "the program has more than %d threads: the explorer supports "
+                                  "at most %d (main included)",
+               RL_EX_MAX_THREADS, RL_EX_MAX_THREADS);
+    xthread *me = &X.threads[self_index];
+    xthread *child = &X.threads[X.nthreads];
+    *child = (xthread){.index = X.nthreads, .state = T_LIVE, .fn = fn, .arg = arg,
+                       .starting = true, .spawner = me->index};
+    rl__pthread_info *info = &X.shm->threads[child->index];
+    info->start = (uint64_t)(uintptr_t)fn;
+    snprintf(info->name, RL_NAME_MAX, "T%u", child->index);
+    int rc = real.create(&child->handle, attr, trampoline, child);
+    if (rc != 0) {
+        *child = (xthread){0};
+        return rc;
+    }
+    X.nthreads++;
+    X.shm->nthreads = X.nthreads;
+    child->has_handle = true;
+    *th = child->handle;
+    immediate(RL_POP_SPAWN, NULL, CALLER, child->index);
+    /* the child runs its prologue up to its first visible call */
+    switch_to(me, child);
+    return 0;
+}
+
+static xthread *by_handle(pthread_t th) {
+    for (uint32_t i = 0; i < X.nthreads; i++)
+        if (X.threads[i].has_handle && pthread_equal(X.threads[i].handle, th))
+            return &X.threads[i];
+    return NULL;
+}
+
+EXPORT int pthread_join(pthread_t th, void **ret) {
+    if (!controlled())
+        return real.join(th, ret);
+    xthread *t = by_handle(th);
+    if (!t)
+        return real.join(th, ret);
+    if (t->index == (uint32_t)self_index)
+        return EDEADLK;
+    X.threads[self_index].join_target = t->index;
+    point(RL_POP_JOIN, NULL, CALLER);
+    t->has_handle = false; /* joined: its handle may be reused */
+    return real.join(th, ret);
+}
+
+EXPORT int pthread_detach(pthread_t th) {
+    if (controlled()) {
+        xthread *t = by_handle(th);
+        if (t) {
+            t->detached = true;
+            immediate(RL_POP_DETACH, NULL, CALLER, t->index);
+        }
+    }
+    return real.detach(th);
+}
+
+EXPORT void pthread_exit(void *ret) {
+    thread_end(CALLER);
+    real.exit(ret);
+}
+
+/* The calling thread ends: hand the baton on for good. */
+static void thread_end(uint64_t where) {
+    if (controlled()) {
+        xthread *t = &X.threads[self_index];
+        immediate(RL_POP_EXIT, NULL, where, 0);
+        t->state = T_DONE;
+        t->op = RL_POP_NONE;
+        if (t->starting) {
+            /* ended within its prologue */
+            t->starting = false;
+            X.cur = t->spawner;
+            self_index = -1;
+            hand_to(&X.threads[t->spawner]);
+        } else {
+            bool timed_out;
+            xthread *n;
+            do
+                n = decide(&timed_out);
+            while (!apply(n, timed_out));
+            X.cur = n->index;
+            self_index = -1; /* what this thread does from here is not ours */
+            hand_to(n);
+        }
+    }
+}
+
+/* ---- mutexes ---- */
+
+EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) {
+    int rc = real.mutex_init(m, a);
+    if (X.on && rc == 0)
+        forget(m); /* a new mutex: its type is read on first use */
+    return rc;
+}
+
+EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
+    if (X.on) {
+        obj *o = find(m, K_MUTEX);
+        if (controlled() && o->owner)
+            misuse("destroys mutex %p while it is held", (void *)m);
+        forget(m);
+    }
+    return real.mutex_destroy(m);
+}
+
+static int lock_common(pthread_mutex_t *m, uint8_t op, uint64_t where) {
+    obj *o = mutex_obj(m);
+    uint32_t me = (uint32_t)self_index + 1;
+    if (o->owner == me && !o->recursive) {
+        if (o->errorcheck)
+            return op == RL_POP_TRYLOCK ? EBUSY : EDEADLK;
+        if (op != RL_POP_TRYLOCK)
+            misuse("locks mutex %p that it already holds: it would wait forever", (void *)m);
+    }
+    if (!X.in_child) { /* before the first thread: only main runs */
+        if (o->owner && o->owner != me)
+            return EBUSY;
+        o->owner = me;
+        o->count++;
+        return 0;
+    }
+    if (op == RL_POP_TRYLOCK) {
+        bool free_ = o->owner == 0 || (o->recursive && o->owner == me);
+        point(op, o, where); /* the decision comes before the attempt */
+        free_ = o->owner == 0 || (o->recursive && o->owner == me);
+        if (free_) {
+            o->owner = me;
+            o->count++;
+        }
+        if (X.shm->trace_on && X.shm->ntrace) {
+            rl__ptrace *p = &rl__shm_trace(X.shm)[X.shm->ntrace - 1];
+            p->has_value = 1;
+            p->value = free_;
+        }
+        return free_ ? 0 : EBUSY;
+    }
+    point(op, o, where);
+    return X.threads[self_index].timed_out ? ETIMEDOUT : 0;
+}
+
+EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
+    if (!X.on || (X.in_child && self_index < 0))
+        return real.mutex_lock(m);
+    return lock_common(m, RL_POP_LOCK, CALLER);
+}
+
+EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
+    if (!X.on || (X.in_child && self_index < 0))
+        return real.mutex_trylock(m);
+    return lock_common(m, RL_POP_TRYLOCK, CALLER);
+}
+
+EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *ts) {
+    if (!X.on || (X.in_child && self_index < 0))
+        return real.mutex_timedlock(m, ts);
+    return lock_common(m, RL_POP_TIMEDLOCK, CALLER);
+}
+
+EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *ts) {
+    if (!X.on || (X.in_child && self_index < 0))
+        return real.mutex_clocklock(m, clk, ts);
+    return lock_common(m, RL_POP_TIMEDLOCK, CALLER);
+}
+
+EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
+    if (!X.on || (X.in_child && self_index < 0))
+        return real.mutex_unlock(m);
+    obj *o = mutex_obj(m);
+    uint32_t me = (uint32_t)self_index + 1;
+    if (o->owner != me) {
+        if (o->errorcheck || o->recursive)
+            return EPERM;
+        if (X.in_child)
+            misuse("unlocks mutex %p that it does not hold (%s)", (void *)m,
+                   o->owner ? "another thread holds it" : "nobody holds it");
+        return EPERM;
+    }
+    if (--o->count == 0)
+        o->owner = 0;
+    if (X.in_child)
+        immediate(RL_POP_UNLOCK, o, CALLER, 0);
+    return 0;
+}
+
+/* ---- read-write locks ---- */
+
+EXPORT int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a) {
+    if (X.on)
+        forget(l);
+    return real.rw_init(l, a);
+}
+
+EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l) {
+    if (X.on)
+        forget(l);
+    return real.rw_destroy(l);
+}
+
+static int rw_common(pthread_rwlock_t *l, uint8_t op, uint64_t where) {
+    obj *o = find(l, K_RWLOCK);
+    uint32_t me = (uint32_t)self_index + 1;
+    bool write = op == RL_POP_WRLOCK || op == RL_POP_TRYWRLOCK;
+    if (o->owner == me)
+        return EDEADLK;
+    if (!X.in_child) {
+        if (o->owner || (write && o->count))
+            return EBUSY;
+        if (write)
+            o->owner = me;
+        else
+            o->count++;
+        return 0;
+    }
+    if (op == RL_POP_TRYRDLOCK || op == RL_POP_TRYWRLOCK) {
+        point(op, o, where);
+        bool ok = o->owner == 0 && (!write || o->count == 0);
+        if (ok) {
+            if (write)
+                o->owner = me;
+            else
+                o->count++;
+        }
+        if (X.shm->trace_on && X.shm->ntrace) {
+            rl__ptrace *p = &rl__shm_trace(X.shm)[X.shm->ntrace - 1];
+            p->has_value = 1;
+            p->value = ok;
+        }
+        return ok ? 0 : EBUSY;
+    }
+    point(op, o, where);
+    return 0;
+}
+
+#define RW_PASS(call)                                                                              \
+    if (!X.on || (X.in_child && self_index < 0))                                                   \
+    return call
+
+EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
+    RW_PASS(real.rw_rdlock(l));
+    return rw_common(l, RL_POP_RDLOCK, CALLER);
+}
+EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
+    RW_PASS(real.rw_wrlock(l));
+    return rw_common(l, RL_POP_WRLOCK, CALLER);
+}
+EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
+    RW_PASS(real.rw_tryrdlock(l));
+    return rw_common(l, RL_POP_TRYRDLOCK, CALLER);
+}
+EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
+    RW_PASS(real.rw_trywrlock(l));
+    return rw_common(l, RL_POP_TRYWRLOCK, CALLER);
+}
+/* A timed read or write lock: as the untimed one (it cannot time out while
+ * its holder can still run, and the model has no clock otherwise). */
+EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *ts) {
+    RW_PASS(real.rw_timedrdlock(l, ts));
+    return rw_common(l, RL_POP_RDLOCK, CALLER);
+}
+EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *ts) {
+    RW_PASS(real.rw_timedwrlock(l, ts));
+    return rw_common(l, RL_POP_WRLOCK, CALLER);
+}
+
+EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk,
+                                      const struct timespec *ts) {
+    RW_PASS(real.rw_clockrdlock(l, clk, ts));
+    return rw_common(l, RL_POP_RDLOCK, CALLER);
+}
+EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
+                                      const struct timespec *ts) {
+    RW_PASS(real.rw_clockwrlock(l, clk, ts));
+    return rw_common(l, RL_POP_WRLOCK, CALLER);
+}
+
+EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
+    RW_PASS(real.rw_unlock(l));
+    obj *o = find(l, K_RWLOCK);
+    uint32_t me = (uint32_t)self_index + 1;
+    if (o->owner == me)
+        o->owner = 0;
+    else if (o->count > 0)
+        o->count--;
+    else if (X.in_child)
+        misuse("unlocks read-write lock %p that it does not hold", (void *)l);
+    else
+        return EPERM;
+    if (X.in_child)
+        immediate(RL_POP_RWUNLOCK, o, CALLER, 0);
+    return 0;
+}
+
+/* ---- spin locks ---- */
+
+EXPORT int pthread_spin_init(pthread_spinlock_t *l, int shared) {
+    if (X.on)
+        forget((void *)l);
+    return real.spin_init(l, shared);
+}
+
+EXPORT int pthread_spin_destroy(pthread_spinlock_t *l) {
+    if (X.on)
+        forget((void *)l);
+    return real.spin_destroy(l);
+}
+
+EXPORT int pthread_spin_lock(pthread_spinlock_t *l) {
+    RW_PASS(real.spin_lock(l));
+    obj *o = find((void *)l, K_SPIN);
+    uint32_t me = (uint32_t)self_index + 1;
+    if (o->owner == me)
+        misuse("locks spin lock %p that it already holds: it would spin forever", (void *)l);
+    if (!X.in_child) {
+        o->owner = me;
+        o->count = 1;
+        return 0;
+    }
+    point(RL_POP_SPINLOCK, o, CALLER);
+    return 0;
+}
+
+EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
+    RW_PASS(real.spin_trylock(l));
+    obj *o = find((void *)l, K_SPIN);
+    uint32_t me = (uint32_t)self_index + 1;
+    if (X.in_child)
+        point(RL_POP_SPINTRY, o, CALLER);
+    bool ok = o->owner == 0;
+    if (ok) {
+        o->owner = me;
+        o->count = 1;
+    }
+    return ok ? 0 : EBUSY;
+}
+
+EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
+    RW_PASS(real.spin_unlock(l));
+    obj *o = find((void *)l, K_SPIN);
+    if (o->owner != (uint32_t)self_index + 1 && X.in_child)
+        misuse("unlocks spin lock %p that it does not hold", (void *)l);
+    o->owner = 0;
+    o->count = 0;
+    if (X.in_child)
+        immediate(RL_POP_SPINUNLOCK, o, CALLER, 0);
+    return 0;
+}
+
+/* ---- conditions ---- */
+
+EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) {
+    if (X.on)
+        forget(c);
+    return real.cond_init(c, a);
+}
+
+EXPORT int pthread_cond_destroy(pthread_cond_t *c) {
+    if (X.on)
+        forget(c);
+    return real.cond_destroy(c);
+}
+
+static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, bool timed, uint64_t where) {
+    obj *mo = mutex_obj(m);
+    if (mo->owner != (uint32_t)self_index + 1)
+        misuse("waits on condition %p without holding mutex %p", (void *)c, (void *)m);
+    if (!X.in_child)
+        misuse("waits on condition %p with no other thread to signal it", (void *)c);
+    xthread *t = &X.threads[self_index];
+    t->wait_mutex = mo;
+    point(timed ? RL_POP_TIMEDWAIT : RL_POP_WAIT, find(c, K_COND), where);
+    return t->timed_out ? ETIMEDOUT : 0;
+}
+
+EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
+    RW_PASS(real.cond_wait(c, m));
+    return wait_common(c, m, false, CALLER);
+}
+
+EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                  const struct timespec *ts) {
+    RW_PASS(real.cond_timedwait(c, m, ts));
+    return wait_common(c, m, true, CALLER);
+}
+
+EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+                                  const struct timespec *ts) {
+    RW_PASS(real.cond_clockwait(c, m, clk, ts));
+    return wait_common(c, m, true, CALLER);
+}
+
+EXPORT int pthread_cond_signal(pthread_cond_t *c) {
+    RW_PASS(real.cond_signal(c));
+    obj *o = find(c, K_COND);
+    xthread *oldest = NULL;
+    for (uint32_t i = 0; i < X.nthreads; i++) {
+        xthread *w = &X.threads[i];
+        if (w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o && !w->signalled &&
+            (!oldest || w->wait_seq < oldest->wait_seq))
+            oldest = w;
+    }
+    if (oldest)
+        oldest->signalled = true;
+    if (X.in_child)
+        immediate(RL_POP_SIGNAL, o, CALLER, oldest ? oldest->index : UINT32_MAX);
+    return 0;
+}
+
+EXPORT int pthread_cond_broadcast(pthread_cond_t *c) {
+    RW_PASS(real.cond_broadcast(c));
+    obj *o = find(c, K_COND);
+    for (uint32_t i = 0; i < X.nthreads; i++) {
+        xthread *w = &X.threads[i];
+        if (w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o)
+            w->signalled = true;
+    }
+    if (X.in_child)
+        immediate(RL_POP_BROADCAST, o, CALLER, 0);
+    return 0;
+}
+
+/* ---- semaphores ---- */
+
+EXPORT int sem_init(sem_t *s, int shared, unsigned value) {
+    int rc = real.sem_init(s, shared, value);
+    if (X.on && rc == 0) {
+        obj *o = find(s, K_SEM);
+        o->count = value;
+    }
+    return rc;
+}
+
+EXPORT int sem_destroy(sem_t *s) {
+    if (X.on)
+        forget(s);
+    return real.sem_destroy(s);
+}
+
+static obj *sem_obj(sem_t *s) {
+    uintptr_t a = (uintptr_t)s;
+    for (size_t i = 0; i < NOBJ; i++)
+        if (X.objs[i].addr == a && X.objs[i].kind == K_SEM)
+            return &X.objs[i];
+    /* not made by sem_init under us: take its value as it is now */
+    obj *o = find(s, K_SEM);
+    int v = 0;
+    sem_getvalue(s, &v);
+    o->count = v > 0 ? (uint32_t)v : 0;
+    return o;
+}
+
+static int semwait_common(sem_t *s, uint8_t op, uint64_t where) {
+    obj *o = sem_obj(s);
+    if (!X.in_child) {
+        if (o->count == 0) {
+            if (op == RL_POP_SEMTRY) {
+                errno = EAGAIN;
+                return -1;
+            }
+            misuse("waits on semaphore %p with no other thread to post it", (void *)s);
+        }
+        o->count--;
+        return 0;
+    }
+    if (op == RL_POP_SEMTRY) {
+        point(op, o, where);
+        bool ok = o->count > 0;
+        if (ok)
+            o->count--;
+        if (ok)
+            return 0;
+        errno = EAGAIN;
+        return -1;
+    }
+    point(op, o, where);
+    if (X.threads[self_index].timed_out) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    return 0;
+}
+
+EXPORT int sem_wait(sem_t *s) {
+    RW_PASS(real.sem_wait(s));
+    return semwait_common(s, RL_POP_SEMWAIT, CALLER);
+}
+EXPORT int sem_trywait(sem_t *s) {
+    RW_PASS(real.sem_trywait(s));
+    return semwait_common(s, RL_POP_SEMTRY, CALLER);
+}
+EXPORT int sem_timedwait(sem_t *s, const struct timespec *ts) {
+    RW_PASS(real.sem_timedwait(s, ts));
+    return semwait_common(s, RL_POP_SEMTIMED, CALLER);
+}
+
+EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *ts) {
+    RW_PASS(real.sem_clockwait(s, clk, ts));
+    return semwait_common(s, RL_POP_SEMTIMED, CALLER);
+}
+
+EXPORT int sem_post(sem_t *s) {
+    RW_PASS(real.sem_post(s));
+    obj *o = sem_obj(s);
+    o->count++;
+    if (X.in_child)
+        immediate(RL_POP_SEMPOST, o, CALLER, 0);
+    return 0;
+}
+
+/* ---- barriers and once ---- */
+
+EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a,
+                                unsigned count) {
+    int rc = real.barrier_init(b, a, count);
+    if (X.on && rc == 0) {
+        obj *o = find(b, K_BARRIER);
+        *o = (obj){.addr = o->addr, .kind = K_BARRIER, .limit = count};
+    }
+    return rc;
+}
+
+EXPORT int pthread_barrier_destroy(pthread_barrier_t *b) {
+    if (X.on)
+        forget(b);
+    return real.barrier_destroy(b);
+}
+
+EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
+    RW_PASS(real.barrier_wait(b));
+    obj *o = find(b, K_BARRIER);
+    xthread *t = &X.threads[self_index];
+    bool last = ++o->count >= o->limit;
+    if (last) {
+        o->count = 0;
+        o->generation++;
+    }
+    if (!X.in_child) {
+        if (!last)
+            misuse("waits at barrier %p with no other thread to arrive", (void *)b);
+        return PTHREAD_BARRIER_SERIAL_THREAD;
+    }
+    t->barrier_gen = last ? o->generation - 1 : o->generation;
+    point(RL_POP_BARRIER, o, CALLER);
+    return last ? PTHREAD_BARRIER_SERIAL_THREAD : 0;
+}
+
+EXPORT int pthread_once(pthread_once_t *ctl, void (*fn)(void)) {
+    RW_PASS(real.once(ctl, fn));
+    obj *o = find(ctl, K_ONCE);
+    if (!X.in_child) {
+        if (o->once == 0) {
+            o->once = 1;
+            fn();
+            o->once = 2;
+        }
+        return 0;
+    }
+    xthread *t = &X.threads[self_index];
+    point(RL_POP_ONCE, o, CALLER);
+    if (t->run_once) {
+        t->run_once = false;
+        fn();
+        o->once = 2;
+    }
+    return 0;
+}
+
+/* ---- sleeping and yielding: a decision point, no real time ---- */
+
+EXPORT unsigned sleep(unsigned s) {
+    if (!controlled())
+        return real.sleep(s);
+    point(RL_POP_SLEEP, NULL, CALLER);
+    return 0;
+}
+
+EXPORT int usleep(useconds_t us) {
+    if (!controlled())
+        return real.usleep(us);
+    point(RL_POP_SLEEP, NULL, CALLER);
+    return 0;
+}
+
+EXPORT int nanosleep(const struct timespec *req, struct timespec *rem) {
+    if (!controlled())
+        return real.nanosleep(req, rem);
+    point(RL_POP_SLEEP, NULL, CALLER);
+    if (rem)
+        *rem = (struct timespec){0, 0};
+    return 0;
+}
+
+EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+                           struct timespec *rem) {
+    if (!controlled())
+        return real.clock_nanosleep(clk, flags, req, rem);
+    point(RL_POP_SLEEP, NULL, CALLER);
+    return 0;
+}
+
+EXPORT int sched_yield(void) {
+    if (!controlled())
+        return real.yield();
+    point(RL_POP_YIELD, NULL, CALLER);
+    return 0;
+}

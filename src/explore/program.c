@@ -1,0 +1,654 @@
+/* program.c - a user's unmodified program as an explorer target (see
+ * proto.h for the three processes and what they share, preload.c for the
+ * program's side).
+ *
+ * racelab starts the program once, with the interposer preloaded, its
+ * standard input from /dev/null and its output into a memory file. When
+ * the program first creates a thread it becomes a fork server; from then
+ * on every schedule is one fork, following the plan racelab writes: the
+ * search's chooser states its schedule as a plan (a prefix, deviations or
+ * PCT), the copy follows it on its own and logs its decisions, and
+ * racelab feeds that log back through the chooser, so the searches run
+ * unchanged. A program that never creates a thread is run once: its one
+ * schedule is the whole program. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "explore_impl.h"
+#include "proto.h"
+#include "symbols.h"
+
+extern char **environ;
+
+#define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
+#define TRACE_CAP 100000u
+#define START_LIMIT_NS 30000000000ull /* to reach the first thread */
+
+struct rl__program {
+    pid_t server;
+    int ctl, shmfd, outfd, prefixfd;
+    rl__shm *shm;
+    size_t shm_size;
+    uint64_t time_limit_ns;
+    char exe[PATH_MAX];
+    char *label; /* "prog arg1 ...", for the target's name */
+    bool alone;  /* it ended without creating a thread */
+    int alone_status;
+    rl__decision *decisions;
+    size_t decisions_cap;
+    rl_trace_step *trace;
+    size_t trace_cap;
+    rl__symbols *syms;
+    char *out; /* the last schedule's output, prefix included */
+    size_t out_len;
+    bool pinned; /* the calling thread's CPUs, to give back */
+    cpu_set_t cpus;
+};
+
+/* ---- starting ---- */
+
+static bool executable(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* The program's path: as given when it has a slash, else found in PATH. */
+static bool resolve(const char *name, char *out) {
+    if (strchr(name, '/')) {
+        if (!realpath(name, out) || !executable(out))
+            return false;
+        return true;
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        char cand[PATH_MAX];
+        if (n + strlen(name) + 2 < sizeof cand) {
+            snprintf(cand, sizeof cand, "%.*s/%s", (int)n, n ? p : ".", name);
+            if (executable(cand) && realpath(cand, out))
+                return true;
+        }
+        p = colon ? colon + 1 : p + n;
+    }
+    return false;
+}
+
+/* The interposer: RACELAB_PRELOAD, else beside the racelab binary (the
+ * build tree), else in ../lib/racelab (an installed tree), else the
+ * directory racelab was installed to. */
+static bool find_preload(const char *given, char *out, size_t len) {
+    const char *env = given ? given : getenv("RACELAB_PRELOAD");
+    if (env)
+        return snprintf(out, len, "%s", env) < (int)len && access(out, R_OK) == 0;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            static const char *const places[] = {"/librlpreload.so",
+                                                 "/../lib/racelab/librlpreload.so"};
+            for (size_t i = 0; i < 2; i++)
+                if (strlen(self) + strlen(places[i]) < len) {
+                    strcpy(out, self);
+                    strcat(out, places[i]);
+                    if (access(out, R_OK) == 0)
+                        return true;
+                }
+        }
+    }
+#ifdef RACELAB_LIBDIR
+    snprintf(out, len, "%s/racelab/librlpreload.so", RACELAB_LIBDIR);
+    if (access(out, R_OK) == 0)
+        return true;
+#endif
+    return false;
+}
+
+/* One byte from the server, waiting at most limit_ns. 0 on time-out, -1
+ * when the server is gone. */
+static int receive(rl__program *p, char *m, uint64_t limit_ns) {
+    struct pollfd pf = {.fd = p->ctl, .events = POLLIN};
+    int ms = limit_ns / 1000000u > INT_MAX ? INT_MAX : (int)(limit_ns / 1000000u);
+    int r;
+    while ((r = poll(&pf, 1, ms)) < 0 && errno == EINTR)
+        ;
+    if (r == 0)
+        return 0;
+    ssize_t n;
+    while ((n = read(p->ctl, m, 1)) < 0 && errno == EINTR)
+        ;
+    return n == 1 ? 1 : -1;
+}
+
+static char *read_fd(int fd, size_t *len) {
+    struct stat st;
+    *len = 0;
+    if (fstat(fd, &st) != 0)
+        return NULL;
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf)
+        return NULL;
+    ssize_t n = pread(fd, buf, (size_t)st.st_size, 0);
+    *len = n > 0 ? (size_t)n : 0;
+    buf[*len] = '\0';
+    return buf;
+}
+
+static char **child_env(const char *preload, int ctl, int shm, int out) {
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 5, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    const char *old = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0)
+            old = environ[i] + 11;
+        else if (strncmp(environ[i], "RACELAB_EXPLORE_", 16) != 0)
+            env[k++] = environ[i];
+    }
+    char *buf[4];
+    size_t need = strlen(preload) + (old ? strlen(old) : 0) + 16;
+    buf[0] = malloc(need);
+    buf[1] = malloc(48);
+    buf[2] = malloc(48);
+    buf[3] = malloc(48);
+    if (!buf[0] || !buf[1] || !buf[2] || !buf[3]) {
+        for (int i = 0; i < 4; i++)
+            free(buf[i]);
+        free(env);
+        return NULL;
+    }
+    snprintf(buf[0], need, "LD_PRELOAD=%s%s%s", preload, old && *old ? ":" : "", old ? old : "");
+    snprintf(buf[1], 48, "%s=%d", RL_ENV_CTL, ctl);
+    snprintf(buf[2], 48, "%s=%d", RL_ENV_SHM, shm);
+    snprintf(buf[3], 48, "%s=%d", RL_ENV_OUT, out);
+    for (int i = 0; i < 4; i++)
+        env[k++] = buf[i];
+    env[k] = NULL;
+    return env;
+}
+
+static void free_env(char **env) {
+    if (!env)
+        return;
+    size_t n = 0;
+    while (env[n])
+        n++;
+    for (size_t i = n >= 4 ? n - 4 : 0; i < n; i++)
+        free(env[i]); /* the four we made are last */
+    free(env);
+}
+
+void rl__program_free(rl__program *p) {
+    if (!p)
+        return;
+    if (p->server > 0) {
+        char q = RL_MSG_QUIT;
+        if (p->ctl >= 0)
+            (void)!write(p->ctl, &q, 1);
+        kill(p->server, SIGKILL); /* it holds no state worth a clean end */
+        int status;
+        while (waitpid(p->server, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (p->shm)
+        munmap(p->shm, p->shm_size);
+    int fds[] = {p->ctl, p->shmfd, p->outfd, p->prefixfd};
+    for (size_t i = 0; i < 4; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (p->pinned)
+        (void)sched_setaffinity(0, sizeof p->cpus, &p->cpus);
+    rl__symbols_close(p->syms);
+    free(p->decisions);
+    free(p->trace);
+    free(p->out);
+    free(p->label);
+    free(p);
+}
+
+rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__program **out,
+                         char *why, size_t why_len) {
+    if (!argv || !argv[0] || !out) {
+        WHY("no program to explore");
+        return RL_EINVAL;
+    }
+    rl__program *p = calloc(1, sizeof *p);
+    if (!p)
+        return RL_ENOMEM;
+    p->ctl = p->shmfd = p->outfd = p->prefixfd = -1;
+    p->time_limit_ns = o && o->time_limit_ns ? o->time_limit_ns : 10000000000ull;
+    uint64_t max_steps = o && o->max_steps ? o->max_steps : 100000;
+    char preload[PATH_MAX];
+    if (!resolve(argv[0], p->exe)) {
+        WHY("cannot run '%s': no such executable file", argv[0]);
+        rl__program_free(p);
+        return RL_ENOENT;
+    }
+    if (!find_preload(o ? o->preload : NULL, preload, sizeof preload)) {
+        WHY("racelab's interposer librlpreload.so was not found (set RACELAB_PRELOAD to it)");
+        rl__program_free(p);
+        return RL_ENOENT;
+    }
+    size_t label_len = 1;
+    for (size_t i = 0; argv[i]; i++)
+        label_len += strlen(argv[i]) + 1;
+    p->label = malloc(label_len);
+    if (p->label) {
+        p->label[0] = '\0';
+        for (size_t i = 0; argv[i]; i++)
+            snprintf(p->label + strlen(p->label), label_len - strlen(p->label), "%s%s",
+                     i ? " " : "", argv[i]);
+    }
+    int sv[2] = {-1, -1};
+    rl_err e = RL_OK;
+    p->shm_size = rl__shm_size(max_steps, TRACE_CAP);
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 ||
+        (p->shmfd = memfd_create("racelab-shm", 0)) < 0 ||
+        (p->outfd = memfd_create("racelab-out", 0)) < 0 ||
+        (p->prefixfd = memfd_create("racelab-prefix", 0)) < 0 ||
+        ftruncate(p->shmfd, (off_t)p->shm_size) != 0) {
+        WHY("cannot set up the exploration: %s", strerror(errno));
+        e = RL_ESYS;
+    }
+    if (e == RL_OK) {
+        p->shm = mmap(NULL, p->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->shmfd, 0);
+        if (p->shm == MAP_FAILED) {
+            p->shm = NULL;
+            WHY("cannot map the shared region: %s", strerror(errno));
+            e = RL_ESYS;
+        }
+    }
+    /* One CPU for racelab's thread and the program: only one of them runs
+     * at any moment, and a hand-off within one CPU is a plain context
+     * switch where one across CPUs waits for an interrupt (twice as fast
+     * measured on a 2-vCPU VM). The program inherits it; the calling
+     * thread gets its CPUs back when the target is freed. */
+    int cpu = sched_getcpu();
+    if (e == RL_OK && cpu >= 0 && sched_getaffinity(0, sizeof p->cpus, &p->cpus) == 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        p->pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+    }
+    if (e == RL_OK) {
+        p->shm->version = RL_PROTO_VERSION;
+        p->shm->decision_cap = max_steps;
+        p->shm->trace_cap = TRACE_CAP;
+        p->shm->max_steps = max_steps;
+        p->shm->time_limit_ns = p->time_limit_ns;
+        p->ctl = sv[0];
+        fcntl(p->ctl, F_SETFD, FD_CLOEXEC);
+        char **env = child_env(preload, sv[1], p->shmfd, p->outfd);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, p->prefixfd, STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, p->prefixfd, STDERR_FILENO);
+        posix_spawn_file_actions_addclose(&fa, sv[0]);
+        int rc = env ? posix_spawn(&p->server, p->exe, &fa, NULL, argv, env) : ENOMEM;
+        posix_spawn_file_actions_destroy(&fa);
+        free_env(env);
+        if (rc != 0) {
+            p->server = 0;
+            WHY("cannot run '%s': %s", p->exe, strerror(rc));
+            e = RL_ESYS;
+        }
+    }
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (e == RL_OK) {
+        char m;
+        int r = receive(p, &m, START_LIMIT_NS);
+        if (r == 1 && m == RL_MSG_READY) {
+            if (rl__symbols_open(p->server, &p->syms) != RL_OK)
+                p->syms = NULL; /* traces keep their addresses */
+        } else if (r < 0) {
+            /* it ended (or died) before creating a thread: one schedule */
+            while (waitpid(p->server, &p->alone_status, 0) < 0 && errno == EINTR)
+                ;
+            p->server = 0;
+            p->alone = true;
+        } else {
+            WHY("'%s' did not reach its first thread within %llu s", p->exe,
+                (unsigned long long)(START_LIMIT_NS / 1000000000u));
+            e = RL_ESYS;
+        }
+    }
+    if (e != RL_OK) {
+        rl__program_free(p);
+        return e;
+    }
+    *out = p;
+    return RL_OK;
+}
+
+const char *rl__program_label(const rl__program *p) { return p->label ? p->label : p->exe; }
+
+/* ---- one schedule ---- */
+
+static const char *signal_name(int sig) {
+    switch (sig) {
+    case SIGABRT: return "SIGABRT";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    default: return "a signal";
+    }
+}
+
+/* The last non-empty line of text, into out. */
+static void last_line(const char *text, size_t len, char *out, size_t cap) {
+    out[0] = '\0';
+    size_t end = len;
+    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r' || text[end - 1] == ' '))
+        end--;
+    size_t start = end;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    size_t n = end - start < cap - 1 ? end - start : cap - 1;
+    memcpy(out, text + start, n);
+    out[n] = '\0';
+}
+
+/* The schedule's output: what the program printed before its first
+ * thread, then what this copy printed. */
+static void collect_output(rl__program *p) {
+    size_t a = 0, b = 0;
+    char *pre = read_fd(p->prefixfd, &a), *own = read_fd(p->outfd, &b);
+    free(p->out);
+    p->out = malloc(a + b + 1);
+    p->out_len = 0;
+    if (p->out) {
+        if (pre)
+            memcpy(p->out, pre, a);
+        if (own)
+            memcpy(p->out + a, own, b);
+        p->out_len = a + b;
+        p->out[p->out_len] = '\0';
+    }
+    free(pre);
+    free(own);
+}
+
+const char *rl__program_output(const rl__program *p) { return p->out ? p->out : ""; }
+
+/* Judge the copy by how it ended. */
+static void judge(rl__program *p, int status, bool timed_out, rl__run *out) {
+    rl_outcome *oc = &out->outcome;
+    char tail[160];
+    last_line(p->out ? p->out : "", p->out_len, tail, sizeof tail);
+    char status_text[64];
+    if (timed_out) {
+        out->fail = RL_FAIL_LIVELOCK;
+        snprintf(out->message, sizeof out->message,
+                 "the schedule ran past the time limit of %.3g s without ending",
+                 (double)p->time_limit_ns / 1e9);
+        snprintf(status_text, sizeof status_text, "time limit");
+    } else if (WIFEXITED(status)) {
+        snprintf(status_text, sizeof status_text, "exit %d", WEXITSTATUS(status));
+        if (WEXITSTATUS(status) != 0)
+            rl_outcome_verdict(oc, false, "the program exited with status %d%s%s",
+                               WEXITSTATUS(status), tail[0] ? ": " : "", tail);
+        else
+            rl_outcome_verdict(oc, true, "the program exited with status 0");
+    } else if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        snprintf(status_text, sizeof status_text, "%s", signal_name(sig));
+        if (sig == SIGABRT) /* abort() or a failed assert(): the program's own check */
+            rl_outcome_verdict(oc, false, "the program aborted%s%s", tail[0] ? ": " : "", tail);
+        else {
+            out->fail = RL_FAIL_ERROR;
+            snprintf(out->message, sizeof out->message, "the program was killed by %s%s%s",
+                     signal_name(sig), tail[0] ? ": " : "", tail);
+        }
+    } else {
+        snprintf(status_text, sizeof status_text, "status %d", status);
+    }
+    if (out->fail == RL_FAIL_NONE) {
+        out->returned = true;
+        /* the state: how it ended and the last thing it said */
+        rl_outcome_state(oc, "%s%s%s", status_text, tail[0] ? ": " : "", tail);
+    }
+}
+
+/* The end of what the schedule printed, into the outcome's story. */
+static void keep_output(const rl__program *p, rl_outcome *oc) {
+    size_t keep = p->out_len < sizeof oc->story - 1 ? p->out_len : sizeof oc->story - 1;
+    if (p->out)
+        memcpy(oc->story, p->out + p->out_len - keep, keep); /* its end, if it is long */
+    oc->story[keep] = '\0';
+}
+
+static const char *pop_name(uint8_t op) {
+    static const char *const names[RL_POP_COUNT] = {
+        [RL_POP_LOCK] = "lock", [RL_POP_TRYLOCK] = "trylock", [RL_POP_TIMEDLOCK] = "timedlock",
+        [RL_POP_UNLOCK] = "unlock", [RL_POP_RDLOCK] = "rdlock", [RL_POP_WRLOCK] = "wrlock",
+        [RL_POP_TRYRDLOCK] = "tryrdlock", [RL_POP_TRYWRLOCK] = "trywrlock",
+        [RL_POP_RWUNLOCK] = "unlock", [RL_POP_SPINLOCK] = "spin_lock",
+        [RL_POP_SPINTRY] = "spin_trylock", [RL_POP_SPINUNLOCK] = "spin_unlock",
+        [RL_POP_WAIT] = "wait", [RL_POP_TIMEDWAIT] = "timedwait", [RL_POP_WAKE] = "wake",
+        [RL_POP_SIGNAL] = "signal", [RL_POP_BROADCAST] = "broadcast",
+        [RL_POP_SEMWAIT] = "sem_wait", [RL_POP_SEMTRY] = "sem_trywait",
+        [RL_POP_SEMTIMED] = "sem_timedwait", [RL_POP_SEMPOST] = "sem_post",
+        [RL_POP_BARRIER] = "barrier", [RL_POP_ONCE] = "once", [RL_POP_SPAWN] = "create",
+        [RL_POP_JOIN] = "join", [RL_POP_DETACH] = "detach", [RL_POP_EXIT] = "exit",
+        [RL_POP_YIELD] = "yield", [RL_POP_SLEEP] = "sleep",
+    };
+    return op < RL_POP_COUNT && names[op] ? names[op] : "?";
+}
+
+/* A thread's name: T1 (its start routine's name). */
+static void thread_name(rl__program *p, unsigned i, char *out, size_t len) {
+    const rl__pthread_info *ti = &p->shm->threads[i];
+    if (i == 0 || !ti->start) {
+        snprintf(out, len, "%s", ti->name[0] ? ti->name : "main");
+        return;
+    }
+    char fn[96];
+    rl__symbols_code(p->syms, ti->start + 1, fn, sizeof fn); /* +1: it is no return address */
+    char *in = strstr(fn, " in ");
+    const char *routine = in ? in + 4 : fn;
+    snprintf(out, len, "%s %.*s", ti->name, (int)(len > 8 ? len - 8 : 1), routine);
+}
+
+static rl_err convert_trace(rl__program *p, rl__run *out) {
+    rl__shm *s = p->shm;
+    size_t n = s->ntrace < s->trace_cap ? s->ntrace : s->trace_cap;
+    if (n > p->trace_cap) {
+        rl_trace_step *bigger = realloc(p->trace, n * sizeof *bigger);
+        if (!bigger)
+            return RL_ENOMEM;
+        p->trace = bigger;
+        p->trace_cap = n;
+    }
+    char names[RL_EX_MAX_THREADS][32];
+    for (unsigned i = 0; i < s->nthreads && i < RL_EX_MAX_THREADS; i++)
+        thread_name(p, i, names[i], sizeof names[i]);
+    for (size_t i = 0; i < n; i++) {
+        const rl__ptrace *t = &rl__shm_trace(s)[i];
+        rl_trace_step *st = &p->trace[i];
+        memset(st, 0, sizeof *st);
+        st->index = t->step;
+        st->thread = t->thread;
+        snprintf(st->thread_name, sizeof st->thread_name, "%s",
+                 t->thread < RL_EX_MAX_THREADS ? names[t->thread] : "?");
+        snprintf(st->op, sizeof st->op, "%s", pop_name(t->op));
+        if (t->op == RL_POP_SPAWN || t->op == RL_POP_JOIN || t->op == RL_POP_DETACH)
+            snprintf(st->object, sizeof st->object, "%s",
+                     t->other < RL_EX_MAX_THREADS ? names[t->other] : "?");
+        else if (t->obj)
+            rl__symbols_data(p->syms, t->obj, st->object, sizeof st->object);
+        st->has_value = t->has_value;
+        st->value = t->value;
+        st->marks = t->marks;
+        rl__symbols_code(p->syms, t->where, st->where, sizeof st->where);
+    }
+    out->trace = p->trace;
+    out->ntrace = n;
+    return RL_OK;
+}
+
+/* Replace the addresses in a message ("lock 0x55...") by the variables
+ * they are, where the symbol table knows them. */
+static void name_addresses(rl__program *p, char *msg, size_t cap) {
+    char out[sizeof ((rl__run *)0)->message];
+    size_t n = 0;
+    for (const char *c = msg; *c && n + 1 < sizeof out;) {
+        if (c[0] == '0' && c[1] == 'x') {
+            char *end;
+            unsigned long long addr = strtoull(c, &end, 16);
+            char name[64];
+            rl__symbols_data(p->syms, addr, name, sizeof name);
+            int w = snprintf(out + n, sizeof out - n, "%s", name);
+            if (w < 0 || (size_t)w >= sizeof out - n)
+                break;
+            n += (size_t)w;
+            c = end;
+        } else {
+            out[n++] = *c++;
+        }
+    }
+    out[n] = '\0';
+    snprintf(msg, cap, "%s", out);
+}
+
+/* Write c's schedule as a plan. */
+static bool write_plan(rl__program *p, const rl__chooser *c, char *msg, size_t len) {
+    rl__shm *s = p->shm;
+    s->plan_kind = (uint32_t)c->plan;
+    s->plan_n = 0;
+    switch (c->plan) {
+    case RL_PLAN_PREFIX:
+        if (c->nprefix > RL_PLAN_MAX)
+            break;
+        if (c->nprefix)
+            memcpy(s->prefix, c->prefix, c->nprefix);
+        s->plan_n = (uint32_t)c->nprefix;
+        return true;
+    case RL_PLAN_DEVIATIONS:
+        if (c->ndeviations > RL_PLAN_MAX)
+            break;
+        if (c->ndeviations)
+            memcpy(s->deviations, c->deviations, c->ndeviations * sizeof *c->deviations);
+        s->plan_n = (uint32_t)c->ndeviations;
+        return true;
+    case RL_PLAN_PCT:
+        s->pct = *c->pct;
+        return true;
+    default:
+        snprintf(msg, len, "this search cannot drive a program");
+        return false;
+    }
+    snprintf(msg, len, "the schedule is longer than %u choices", RL_PLAN_MAX);
+    return false;
+}
+
+void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
+    memset(out, 0, sizeof *out);
+    if (p->alone) {
+        /* no thread: the program's one run, already done */
+        collect_output(p);
+        judge(p, p->alone_status, false, out);
+        keep_output(p, &out->outcome);
+        return;
+    }
+    rl__shm *s = p->shm;
+    if (!write_plan(p, c, out->message, sizeof out->message)) {
+        out->target_error = RL_EINVAL;
+        return;
+    }
+    s->trace_on = trace;
+    s->status = 0;
+    s->timed_out = 0;
+    s->fail = RL_PFAIL_NONE;
+    s->nsteps = 0;
+    s->ntrace = 0;
+    s->no_fit = 0;
+    char m = RL_MSG_GO;
+    int r = write(p->ctl, &m, 1) == 1 ? receive(p, &m, p->time_limit_ns + 30000000000ull) : -1;
+    if (r != 1 || m != RL_MSG_DONE) {
+        out->target_error = RL_ESYS;
+        snprintf(out->message, sizeof out->message,
+                 "the program's fork server stopped answering (%s)",
+                 r == 0 ? "no answer in time" : "it ended");
+        return;
+    }
+    collect_output(p);
+    size_t n = s->nsteps < s->decision_cap ? s->nsteps : s->decision_cap;
+    if (n > p->decisions_cap) {
+        rl__decision *bigger = realloc(p->decisions, n * sizeof *bigger);
+        if (!bigger) {
+            out->target_error = RL_ENOMEM;
+            return;
+        }
+        p->decisions = bigger;
+        p->decisions_cap = n;
+    }
+    if (n)
+        memcpy(p->decisions, rl__shm_decisions(s), n * sizeof *p->decisions);
+    out->decisions = p->decisions;
+    out->nsteps = n;
+    out->preemptions = s->preemptions;
+    if (s->fail == RL_PFAIL_TOO_MANY) {
+        out->target_error = RL_ENOTSUP;
+        snprintf(out->message, sizeof out->message, "%s", s->message);
+        return;
+    }
+    if (s->no_fit) {
+        out->no_fit = true;
+        snprintf(out->message, sizeof out->message, "%s", s->message);
+    }
+    switch (s->fail) {
+    case RL_PFAIL_DEADLOCK: out->fail = RL_FAIL_DEADLOCK; break;
+    case RL_PFAIL_LIVELOCK: out->fail = RL_FAIL_LIVELOCK; break;
+    case RL_PFAIL_MISUSE: out->fail = RL_FAIL_ERROR; break;
+    default: break;
+    }
+    if (out->fail != RL_FAIL_NONE)
+        snprintf(out->message, sizeof out->message, "%s", s->message);
+    else
+        judge(p, s->status, s->timed_out, out);
+    keep_output(p, &out->outcome);
+    /* the search's own bookkeeping sees the same decisions, in order */
+    for (size_t i = 0; i < n && !out->no_fit; i++) {
+        unsigned ch = c->choose(c, i, p->decisions[i].enabled, p->decisions[i].current);
+        if (ch != p->decisions[i].chosen) {
+            out->target_error = RL_ESYS;
+            snprintf(out->message, sizeof out->message,
+                     "internal: the program's copy chose thread %u at step %zu, the search %u",
+                     p->decisions[i].chosen, i + 1, ch);
+            return;
+        }
+    }
+    if (trace) {
+        if (convert_trace(p, out) != RL_OK)
+            out->ntrace = 0;
+        name_addresses(p, out->message, sizeof out->message);
+    }
+}

@@ -1,0 +1,124 @@
+/* proto.h - how racelab and its interposer (preload.c) talk while
+ * exploring a user's program. Internal.
+ *
+ * Three processes:
+ *   P  racelab, running the search;
+ *   S  the program, started once with the interposer preloaded; when it
+ *      first creates a thread it becomes a fork server instead;
+ *   C  one copy of S per schedule, forked at that point, which runs the
+ *      rest of the program under the plan P wrote.
+ * P and S share a socket (one byte per message) and a shared-memory
+ * region (a memfd made by P, inherited by S and C) laid out as below. For
+ * each schedule P writes the plan into the region and sends RL_MSG_GO; S
+ * forks C and waits for it; C follows the plan, appending its decisions
+ * and, when asked, its trace to the region as it goes (so a crash loses
+ * nothing); S writes C's wait status and sends RL_MSG_DONE. C's output
+ * goes to a second memfd, rewound by S before each fork.
+ *
+ * Everything here is plain data of fixed size: both sides are built from
+ * the same header, P with racelab's flags, the interposer without any
+ * sanitizer (it runs inside the user's program). */
+#ifndef RACELAB_EXPLORE_PROTO_H
+#define RACELAB_EXPLORE_PROTO_H
+
+#include <stdint.h>
+
+#include "policy.h"
+
+/* Environment of S. */
+#define RL_ENV_CTL "RACELAB_EXPLORE_CTL" /* the socket's file descriptor */
+#define RL_ENV_SHM "RACELAB_EXPLORE_SHM" /* the region's file descriptor */
+#define RL_ENV_OUT "RACELAB_EXPLORE_OUT" /* the schedule output's file descriptor */
+
+/* Socket messages. */
+#define RL_MSG_READY 'r' /* S -> P: S is a fork server now */
+#define RL_MSG_GO 'g'    /* P -> S: run one schedule */
+#define RL_MSG_DONE 'd'  /* S -> P: it ended; see status */
+#define RL_MSG_QUIT 'q'  /* P -> S: end */
+
+#define RL_PROTO_VERSION 1
+#define RL_PLAN_MAX 65536u /* prefix choices or deviations */
+#define RL_NAME_MAX 32
+
+
+/* The operations the interposer sees, for decisions and traces. */
+enum {
+    RL_POP_NONE,
+    RL_POP_LOCK, RL_POP_TRYLOCK, RL_POP_TIMEDLOCK, RL_POP_UNLOCK,
+    RL_POP_RDLOCK, RL_POP_WRLOCK, RL_POP_TRYRDLOCK, RL_POP_TRYWRLOCK, RL_POP_RWUNLOCK,
+    RL_POP_SPINLOCK, RL_POP_SPINTRY, RL_POP_SPINUNLOCK,
+    RL_POP_WAIT, RL_POP_TIMEDWAIT, RL_POP_WAKE, RL_POP_SIGNAL, RL_POP_BROADCAST,
+    RL_POP_SEMWAIT, RL_POP_SEMTRY, RL_POP_SEMTIMED, RL_POP_SEMPOST,
+    RL_POP_BARRIER, RL_POP_ONCE,
+    RL_POP_SPAWN, RL_POP_JOIN, RL_POP_DETACH, RL_POP_EXIT,
+    RL_POP_YIELD, RL_POP_SLEEP,
+    RL_POP_COUNT
+};
+
+/* Failures the interposer finds itself (the others come from the wait
+ * status: a non-zero exit, a signal). */
+enum {
+    RL_PFAIL_NONE,
+    RL_PFAIL_DEADLOCK,
+    RL_PFAIL_LIVELOCK,    /* past max_steps */
+    RL_PFAIL_MISUSE,      /* unlocking a mutex the thread does not hold, ... */
+    RL_PFAIL_TOO_MANY     /* more threads than RL_EX_MAX_THREADS: not the program's fault */
+};
+
+/* One line of a trace. */
+typedef struct rl__ptrace {
+    uint32_t step;   /* the decision step it belongs to, 1-based */
+    uint8_t thread;
+    uint8_t op;      /* RL_POP_* */
+    uint8_t marks;   /* RL_MARK_* of explore.h */
+    uint8_t has_value;
+    int64_t value;   /* trylock: 1 taken, 0 busy; timed ops: 1 timed out */
+    uint64_t obj;    /* the object's address (0: none) */
+    uint64_t where;  /* the return address of the call: in its caller */
+    uint32_t other;  /* spawn/join: the other thread */
+    uint32_t pad;
+} rl__ptrace;
+
+typedef struct rl__pthread_info {
+    uint64_t start; /* the start routine's address (0: main) */
+    char name[RL_NAME_MAX];
+} rl__pthread_info;
+
+typedef struct rl__shm {
+    uint32_t version;
+    /* the plan: written by P before RL_MSG_GO */
+    uint32_t plan_kind;
+    uint32_t plan_n;
+    uint32_t trace_on;
+    uint64_t max_steps;
+    rl__pct pct;
+    uint8_t prefix[RL_PLAN_MAX];
+    rl__deviation deviations[RL_PLAN_MAX];
+    /* the run: written by C */
+    uint32_t fail;
+    uint32_t no_fit;
+    char message[512];
+    uint64_t nsteps;
+    uint32_t preemptions;
+    uint32_t nthreads;
+    rl__pthread_info threads[RL_EX_MAX_THREADS];
+    uint64_t ntrace;
+    /* its end: written by S */
+    int32_t status;    /* waitpid's */
+    uint32_t timed_out; /* S killed C at the time limit */
+    uint64_t time_limit_ns; /* written by P */
+    /* then decision_cap decisions, then trace_cap trace lines */
+    uint64_t decision_cap, trace_cap;
+} rl__shm;
+
+static inline rl__decision *rl__shm_decisions(rl__shm *s) { return (rl__decision *)(s + 1); }
+
+static inline rl__ptrace *rl__shm_trace(rl__shm *s) {
+    return (rl__ptrace *)(rl__shm_decisions(s) + s->decision_cap);
+}
+
+static inline uint64_t rl__shm_size(uint64_t decisions, uint64_t traces) {
+    return sizeof(rl__shm) + decisions * sizeof(rl__decision) + traces * sizeof(rl__ptrace);
+}
+
+#endif

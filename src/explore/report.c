@@ -1,0 +1,249 @@
+/* report.c - an exploration's result in words and in JSON, as `racelab
+ * explore` prints it; in the library so that a user's own driver prints a
+ * counterexample the same way (see racelab/explore.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/json.h"
+#include "racelab/explore.h"
+
+typedef struct {
+    bool on;
+} style;
+
+static const char *red(style s) { return s.on ? "\033[31m" : ""; }
+static const char *green(style s) { return s.on ? "\033[32m" : ""; }
+static const char *bold(style s) { return s.on ? "\033[1m" : ""; }
+static const char *reset(style s) { return s.on ? "\033[0m" : ""; }
+
+static int widest(int w, const char *text) {
+    int n = (int)strlen(text);
+    return n > w ? n : w;
+}
+
+void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour) {
+    style st = {colour};
+    int ww = 17, ow = 10, bw = 14;
+    bool where = false;
+    for (size_t i = 0; i < c->nsteps; i++) {
+        const rl_trace_step *s = &c->steps[i];
+        char who[48];
+        snprintf(who, sizeof who, "%s (%u)", s->thread_name, s->thread);
+        ww = widest(ww, who);
+        ow = widest(ow, s->op);
+        bw = widest(bw, s->object);
+        where |= s->where[0] != '\0';
+    }
+    fprintf(f, "%s  step  %-*s %-*s %-*s %8s%s%s\n", bold(st), ww, "thread", ow, "op", bw,
+            "object", "value", where ? "  source" : "", reset(st));
+    for (size_t i = 0; i < c->nsteps; i++) {
+        const rl_trace_step *s = &c->steps[i];
+        char who[48], value[32] = "";
+        snprintf(who, sizeof who, "%s (%u)", s->thread_name, s->thread);
+        if (s->has_value) {
+            if (strstr(s->op, "try"))
+                snprintf(value, sizeof value, "%s", s->value ? "taken" : "busy");
+            else if (strstr(s->op, "timed") || strcmp(s->op, "wake") == 0)
+                snprintf(value, sizeof value, "%s", s->value ? "timeout" : "");
+            else
+                snprintf(value, sizeof value, "%" PRId64, s->value);
+        }
+        /* a step can hold several lines: an unlock or a signal takes effect
+         * inside the step of the operation before it */
+        char step[16] = "";
+        if (s->index == 0)
+            snprintf(step, sizeof step, "-");
+        else if (i == 0 || c->steps[i - 1].index != s->index)
+            snprintf(step, sizeof step, "%u", s->index);
+        fprintf(f, "  %4s  %-*s %-*s %-*s %8s", step, ww, who, ow, s->op, bw, s->object, value);
+        if (where)
+            fprintf(f, "  %s", s->where);
+        if (s->marks & RL_MARK_PREEMPT)
+            fprintf(f, "  preempts");
+        if (s->marks & RL_MARK_LOST) {
+            fprintf(f, "  %s<< LOST UPDATE", red(st));
+            if (s->overwrote)
+                fprintf(f, ": replaced the write of step %u", s->overwrote);
+            fprintf(f, "%s", reset(st));
+        }
+        if (s->marks & RL_MARK_ERROR)
+            fprintf(f, "  %s<< ERROR%s", red(st), reset(st));
+        if (s->marks & RL_MARK_BLOCKED)
+            fprintf(f, "  %s<< stuck here%s", red(st), reset(st));
+        if (s->note[0])
+            fprintf(f, "  (%s)", s->note);
+        fputc('\n', f);
+    }
+}
+
+void rl_explore_print_counterexample(FILE *f, const char *title, const rl_counterexample *c,
+                                     const char *replay_cmd, bool colour) {
+    style st = {colour};
+    unsigned steps = c->nsteps ? c->steps[c->nsteps - 1].index : 0;
+    fprintf(f, "\n%s%s%s: %s, %u preemption%s, %u choice%s off the default order, %u steps\n",
+            bold(st), title, reset(st), rl_failure_kind_name(c->kind), c->preemptions,
+            c->preemptions == 1 ? "" : "s", c->deviations, c->deviations == 1 ? "" : "s", steps);
+    fprintf(f, "schedule: %s\n", c->schedule);
+    if (replay_cmd) {
+        /* "{schedule}" in the command marks where the replay options go;
+         * without it they go at the end */
+        const char *at = strstr(replay_cmd, "{schedule}");
+        if (at)
+            fprintf(f, "replay:   %.*s--replay %s%s\n", (int)(at - replay_cmd), replay_cmd,
+                    c->schedule, at + strlen("{schedule}"));
+        else
+            fprintf(f, "replay:   %s --replay %s\n", replay_cmd, c->schedule);
+    }
+    fputc('\n', f);
+    rl_explore_print_trace(f, c, colour);
+    fprintf(f, "\n%s%s%s\n", red(st), c->message, reset(st));
+    if (c->outcome.state[0])
+        fprintf(f, "final state: %s\n", c->outcome.state);
+    if (c->outcome.story[0]) {
+        if (c->program)
+            fprintf(f, "the program's output in this schedule:\n");
+        fputs(c->outcome.story, f);
+        if (c->outcome.story[strlen(c->outcome.story) - 1] != '\n')
+            fputc('\n', f);
+    }
+}
+
+void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
+                      const rl_explore_result *r, const char *replay_cmd, bool colour) {
+    style st = {colour};
+    fprintf(f, "%sexplore %s%s", bold(st), name, reset(st));
+    if (o->search == RL_SEARCH_BOUNDED)
+        fprintf(f, ": every schedule with at most %u preemption%s\n", o->preemptions,
+                o->preemptions == 1 ? "" : "s");
+    else if (o->search == RL_SEARCH_PCT)
+        fprintf(f, ": PCT, depth %u, seed %" PRIu64 ", %" PRIu64 " iterations\n", o->depth,
+                o->seed, o->iterations);
+    else
+        fprintf(f, ": replaying %s\n", o->replay);
+    double secs = (double)r->elapsed_ns / 1e9;
+    double rate = secs > 0 ? (double)r->schedules / secs : 0;
+    char took[32];
+    if (r->elapsed_ns >= 1000000000u)
+        snprintf(took, sizeof took, "%.3g s", secs);
+    else if (r->elapsed_ns >= 1000000u)
+        snprintf(took, sizeof took, "%.3g ms", secs * 1e3);
+    else
+        snprintf(took, sizeof took, "%.3g us", secs * 1e6);
+    fprintf(f, "%" PRIu64 " schedule%s in %s (%.0f schedules/s), longest %" PRIu64 " steps\n",
+            r->schedules, r->schedules == 1 ? "" : "s", took, rate, r->longest);
+    if (r->failed) {
+        fprintf(f, "%sFAILURE%s found\n", red(st), reset(st));
+        rl_explore_print_counterexample(f, "failure", &r->first, replay_cmd, colour);
+        if (r->minimized.schedule && strcmp(r->minimized.schedule, r->first.schedule) == 0)
+            fprintf(f, "\nminimized: the failure found is already as short as it gets\n");
+        else if (r->minimized.schedule)
+            rl_explore_print_counterexample(f, "minimized", &r->minimized, replay_cmd, colour);
+    } else {
+        fprintf(f, "%sno failure%s", green(st), reset(st));
+        if (o->search == RL_SEARCH_BOUNDED) {
+            if (r->complete)
+                fprintf(f, ": complete, every schedule of this case was explored (a proof for "
+                           "this case)\n");
+            else if (r->exhaustive)
+                fprintf(f, ": exhaustive within %u preemption%s (%" PRIu64
+                           " preemptions beyond the bound were not taken)\n",
+                        o->preemptions, o->preemptions == 1 ? "" : "s", r->pruned);
+            else
+                fprintf(f, ": NOT exhaustive, the search stopped at its limit\n");
+        } else {
+            fputc('\n', f);
+        }
+    }
+    if (!r->failed || o->keep_going) {
+        fprintf(f, "\nreachable final states:\n");
+        for (size_t i = 0; i < r->nstates; i++)
+            fprintf(f, "  %10" PRIu64 "  %s%-6s%s %s\n", r->states[i].schedules,
+                    r->states[i].held ? green(st) : red(st), r->states[i].held ? "held" : "BROKEN",
+                    reset(st), r->states[i].state);
+    }
+}
+
+static void json_counterexample(rl__json *j, const char *key, const rl_counterexample *c) {
+    rl__json_object(j, key);
+    rl__json_str(j, "kind", rl_failure_kind_name(c->kind));
+    rl__json_str(j, "message", c->message);
+    rl__json_str(j, "schedule", c->schedule);
+    rl__json_uint(j, "preemptions", c->preemptions);
+    rl__json_uint(j, "deviations", c->deviations);
+    rl__json_str(j, "final_state", c->outcome.state);
+    rl__json_str(j, c->program ? "output" : "story", c->outcome.story);
+    rl__json_array(j, "trace");
+    for (size_t i = 0; i < c->nsteps; i++) {
+        const rl_trace_step *s = &c->steps[i];
+        rl__json_object(j, NULL);
+        rl__json_uint(j, "step", s->index);
+        rl__json_uint(j, "thread", s->thread);
+        rl__json_str(j, "thread_name", s->thread_name);
+        rl__json_str(j, "op", s->op);
+        rl__json_str(j, "object", s->object);
+        if (s->has_value)
+            rl__json_int(j, "value", s->value);
+        if (s->where[0])
+            rl__json_str(j, "source", s->where);
+        if (s->marks & RL_MARK_PREEMPT)
+            rl__json_bool(j, "preempts", true);
+        if (s->marks & RL_MARK_LOST) {
+            rl__json_bool(j, "lost_update", true);
+            rl__json_uint(j, "replaced_step", s->overwrote);
+        }
+        if (s->marks & RL_MARK_ERROR)
+            rl__json_bool(j, "error", true);
+        if (s->marks & RL_MARK_BLOCKED)
+            rl__json_bool(j, "stuck", true);
+        if (s->note[0])
+            rl__json_str(j, "note", s->note);
+        rl__json_end(j, '}');
+    }
+    rl__json_end(j, ']');
+    rl__json_end(j, '}');
+}
+
+void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
+                           const rl_explore_result *r) {
+    rl__json j;
+    rl__json_init(&j, f);
+    rl__json_object(&j, NULL);
+    rl__json_str(&j, "target", name);
+    rl__json_str(&j, "search", o->search == RL_SEARCH_BOUNDED ? "bounded"
+                               : o->search == RL_SEARCH_PCT   ? "pct"
+                                                              : "replay");
+    if (o->search == RL_SEARCH_BOUNDED)
+        rl__json_uint(&j, "preemption_bound", o->preemptions);
+    if (o->search == RL_SEARCH_PCT) {
+        rl__json_uint(&j, "depth", o->depth);
+        rl__json_uint(&j, "seed", o->seed);
+        rl__json_uint(&j, "iterations", o->iterations);
+    }
+    double secs = (double)r->elapsed_ns / 1e9;
+    rl__json_uint(&j, "schedules", r->schedules);
+    rl__json_bool(&j, "exhaustive", r->exhaustive);
+    rl__json_bool(&j, "complete", r->complete);
+    rl__json_uint(&j, "pruned_preemptions", r->pruned);
+    rl__json_uint(&j, "longest_schedule", r->longest);
+    rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);
+    rl__json_double(&j, "schedules_per_second", secs > 0 ? (double)r->schedules / secs : 0);
+    rl__json_bool(&j, "failed", r->failed);
+    if (r->failed) {
+        json_counterexample(&j, "failure", &r->first);
+        if (r->minimized.schedule) {
+            json_counterexample(&j, "minimized", &r->minimized);
+            rl__json_uint(&j, "minimize_ns", r->minimize_ns);
+        }
+    }
+    rl__json_array(&j, "final_states");
+    for (size_t i = 0; i < r->nstates; i++) {
+        rl__json_object(&j, NULL);
+        rl__json_str(&j, "state", r->states[i].state);
+        rl__json_bool(&j, "held", r->states[i].held);
+        rl__json_uint(&j, "schedules", r->states[i].schedules);
+        rl__json_end(&j, '}');
+    }
+    rl__json_end(&j, ']');
+    rl__json_end(&j, '}');
+}

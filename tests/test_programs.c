@@ -1,0 +1,241 @@
+/* test_programs.c - racelab explore on unmodified pthread programs (in
+ * tests/programs/, built with cc -g -pthread and nothing else), each with
+ * a known answer. Natively most of them pass by luck; here each buggy one
+ * is found every time, its schedule replays to the same failure, and it
+ * is minimized; each correct one holds over every schedule within the
+ * bound. */
+#include <limits.h>
+
+#include "racelab/explore.h"
+#include "testing.h"
+
+#ifndef PROGRAMS
+#error "PROGRAMS: the folder of the built test programs"
+#endif
+
+static rl_target program(const char *name, char *const *args) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", PROGRAMS, name);
+    char *argv[8] = {path};
+    for (size_t i = 0; args && args[i] && i < 6; i++)
+        argv[i + 1] = args[i];
+    rl_program_opts po = {.preload = PRELOAD};
+    rl_target t;
+    char why[512] = "";
+    rl_err e = rl_program_target(argv, &po, &t, why, sizeof why);
+    if (e != RL_OK)
+        fail_msg("%s: %s: %s", name, rl_strerror(e), why);
+    return t;
+}
+
+static rl_explore_result explore(rl_target *t, rl_explore_opts o) {
+    rl_explore_result r;
+    char why[512] = "";
+    rl_err e = rl_explore(t, &o, &r, why, sizeof why);
+    if (e != RL_OK)
+        fail_msg("%s: %s: %s", t->name, rl_strerror(e), why);
+    return r;
+}
+
+static bool trace_has(const rl_counterexample *c, const char *op, const char *object,
+                      const char *where) {
+    for (size_t i = 0; i < c->nsteps; i++) {
+        const rl_trace_step *s = &c->steps[i];
+        if (strcmp(s->op, op) == 0 && strstr(s->object, object) && strstr(s->where, where))
+            return true;
+    }
+    return false;
+}
+
+/* A buggy program: found, minimized, and its schedule replays to the same
+ * failure (kind and message). */
+static void found_and_replayed(const char *name, rl_failure_kind kind, const char *says,
+                               rl_explore_result *keep) {
+    rl_target t = program(name, NULL);
+    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    if (!r.failed)
+        fail_msg("%s: no failure found in %llu schedules", name,
+                 (unsigned long long)r.schedules);
+    assert_int_equal(r.first.kind, kind);
+    assert_non_null(r.minimized.schedule);
+    assert_int_equal(r.minimized.kind, kind);
+    assert_true(r.minimized.deviations <= r.first.deviations);
+    assert_contains(r.minimized.message, says);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_REPLAY;
+    o.replay = r.minimized.schedule;
+    o.record = true;
+    rl_explore_result again = explore(&t, o);
+    assert_true(again.failed);
+    assert_int_equal(again.schedules, 1);
+    assert_int_equal(again.first.kind, kind);
+    assert_string_equal(again.first.message, r.minimized.message);
+    assert_string_equal(again.first.schedule, r.minimized.schedule);
+    rl_explore_result_free(&again);
+    rl_target_free(&t);
+    if (keep)
+        *keep = r;
+    else
+        rl_explore_result_free(&r);
+}
+
+static void billing_race(void **state) {
+    (void)state;
+    rl_explore_result r;
+    found_and_replayed("billing", RL_FAIL_INVARIANT, "Assertion `balance == 350' failed", &r);
+    /* the trace names the threads by their routine and the calls by line */
+    assert_true(trace_has(&r.minimized, "sleep", "", "billing.c:"));
+    assert_contains(r.minimized.outcome.story, "Assertion");
+    rl_explore_result_free(&r);
+}
+
+static void overdraft(void **state) {
+    (void)state;
+    rl_explore_result r;
+    found_and_replayed("overdraft", RL_FAIL_INVARIANT, "overdraft: -10 coins", &r);
+    assert_contains(r.minimized.outcome.story, "coins left: -10");
+    assert_true(trace_has(&r.minimized, "lock", "check_lock", "overdraft.c:"));
+    assert_true(trace_has(&r.minimized, "lock", "take_lock", "overdraft.c:"));
+    assert_int_equal(r.minimized.preemptions, 1);
+    rl_explore_result_free(&r);
+}
+
+static void deadlock(void **state) {
+    (void)state;
+    rl_explore_result r;
+    found_and_replayed("deadlock", RL_FAIL_DEADLOCK, "held by", &r);
+    /* who waits for what, by the variables' names */
+    assert_contains(r.minimized.message, "waits for lock lock_b held by T2");
+    assert_contains(r.minimized.message, "waits for lock lock_a held by T1");
+    /* each blocked thread's last line is the call it is blocked in */
+    size_t stuck = 0;
+    for (size_t i = 0; i < r.minimized.nsteps; i++)
+        if (r.minimized.steps[i].marks & RL_MARK_BLOCKED) {
+            stuck++;
+            assert_false(r.minimized.steps[i].marks & RL_MARK_PREEMPT);
+        }
+    assert_int_equal(stuck, 3); /* main in join, T1 and T2 in lock */
+    assert_true(trace_has(&r.minimized, "lock", "lock_b", "deadlock.c:14"));
+    rl_explore_result_free(&r);
+}
+
+static void lost_wakeup(void **state) {
+    (void)state;
+    found_and_replayed("lost_wakeup", RL_FAIL_DEADLOCK, "never signalled", NULL);
+}
+
+static void crash(void **state) {
+    (void)state;
+    found_and_replayed("crash", RL_FAIL_ERROR, "SIGSEGV", NULL);
+}
+
+/* A correct program: no failure within the bound, one final state. */
+static void holds(const char *name, const char *state_prefix) {
+    rl_target t = program(name, NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    rl_explore_result r = explore(&t, o);
+    if (r.failed)
+        fail_msg("%s failed: %s (schedule %s)", name, r.first.message, r.first.schedule);
+    assert_true(r.exhaustive);
+    assert_true(r.schedules > 1);
+    assert_int_equal(r.nstates, 1);
+    assert_true(r.states[0].held);
+    assert_contains(r.states[0].state, state_prefix);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
+static void correct_programs(void **state) {
+    (void)state;
+    holds("bounded_queue", "exit 0: sum 33");
+    holds("billing_locked", "exit 0: balances 475 1275");
+    holds("primitives", "exit 0: shared 2 inits 1 spun 2 timeouts 2");
+    holds("two_locks", "exit 0");
+}
+
+/* Every reachable end of the racy billing: both bills, or one lost. */
+static void reachable_states(void **state) {
+    (void)state;
+    rl_target t = program("overdraft", NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    o.minimize = false;
+    rl_explore_result r = explore(&t, o);
+    assert_true(r.failed);
+    bool ok = false, overdrawn = false;
+    for (size_t i = 0; i < r.nstates; i++) {
+        ok |= r.states[i].held && strstr(r.states[i].state, "exit 0: coins left: 10");
+        overdrawn |= !r.states[i].held && strstr(r.states[i].state, "exit 1: overdraft: -10");
+    }
+    assert_true(ok);
+    assert_true(overdrawn);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
+/* More threads than the explorer handles: an error, never a verdict. */
+static void too_many_threads(void **state) {
+    (void)state;
+    rl_target t = program("many_threads", NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    rl_explore_result r;
+    char why[512] = "";
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
+    assert_contains(why, "at most 64");
+    rl_target_free(&t);
+}
+
+/* No thread at all: its one run is the verdict. */
+static void no_threads(void **state) {
+    (void)state;
+    char *fail_args[] = {"x", NULL};
+    rl_target t = program("no_threads", fail_args);
+    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    assert_int_equal(r.schedules, 1);
+    assert_contains(r.first.message, "exited with status 3");
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+    t = program("no_threads", NULL);
+    r = explore(&t, rl_explore_opts_default());
+    assert_false(r.failed);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
+/* A schedule that does not fit is an error naming the choice. */
+static void replay_that_does_not_fit(void **state) {
+    (void)state;
+    rl_target t = program("deadlock", NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_REPLAY;
+    o.replay = "1:7";
+    rl_explore_result r;
+    char why[512] = "";
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_contains(why, "thread 7 cannot go");
+    rl_target_free(&t);
+}
+
+static void missing_program(void **state) {
+    (void)state;
+    char *argv[] = {"/nonexistent/racelab-program", NULL};
+    rl_target t;
+    char why[256] = "";
+    assert_int_equal(rl_program_target(argv, NULL, &t, why, sizeof why), RL_ENOENT);
+    assert_contains(why, "no such executable");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(billing_race),     cmocka_unit_test(overdraft),
+        cmocka_unit_test(deadlock),         cmocka_unit_test(lost_wakeup),
+        cmocka_unit_test(crash),            cmocka_unit_test(correct_programs),
+        cmocka_unit_test(reachable_states), cmocka_unit_test(too_many_threads),
+        cmocka_unit_test(no_threads),       cmocka_unit_test(replay_that_does_not_fit),
+        cmocka_unit_test(missing_program),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
