@@ -1,8 +1,11 @@
 /* test_explore.c - layer 6: the explorer finds the failing interleavings,
  * replays them, minimizes them, proves the fixes over every schedule
  * within the bound, and reports deadlocks, misuse and livelocks. */
+#include <signal.h>
+
 #include "explore/explore_impl.h"
 #include "racelab/explore.h"
+#include "racelab/shared.h"
 #include "racelab/var.h"
 #include "testing.h"
 
@@ -400,7 +403,119 @@ static void schedule_strings(void **state) {
     free(s);
 }
 
-int main(void) {
+/* ---- a target of one's own: shared data of any type, rl_check ---- */
+
+typedef struct {
+    long balance;
+    unsigned purchases;
+} wallet;
+
+typedef struct {
+    wallet w;
+    rl_var castles; /* castles handed out: at most one for 50 coins */
+    rl_mutex lock;  /* the fix: held across check and act */
+    bool locked;
+} shop;
+
+static void buyer(void *arg) {
+    shop *s = arg;
+    if (s->locked)
+        rl_mutex_lock(&s->lock);
+    wallet now;
+    rl_shared_read(&s->w, &now, sizeof now, "wallet");
+    if (now.balance >= 40) { /* check ... */
+        wallet next = {now.balance - 40, now.purchases + 1};
+        rl_shared_write(&s->w, &next, sizeof next, "wallet"); /* ... then act */
+        rl_check(rl_var_add(&s->castles, 1) <= 1, "a second castle handed out for 50 coins");
+    }
+    if (s->locked)
+        rl_mutex_unlock(&s->lock);
+}
+
+static rl_err run_shop(const rl_target *t, rl_outcome *out) {
+    shop s = {.w = {50, 0}, .locked = t->ctx != NULL};
+    rl_var_init(&s.castles, "castles", 0);
+    rl_err e = rl_mutex_init(&s.lock, "shop");
+    if (e != RL_OK)
+        return e;
+    rl_thread a, b;
+    rl_thread_create(&a, "alice", buyer, &s);
+    rl_thread_create(&b, "bob", buyer, &s);
+    rl_thread_join(&a);
+    rl_thread_join(&b);
+    rl_mutex_destroy(&s.lock);
+    rl_outcome_state(out, "balance=%ld purchases=%u", s.w.balance, s.w.purchases);
+    rl_outcome_verdict(out, s.w.purchases == 1, "%u purchases of 40 from 50", s.w.purchases);
+    return RL_OK;
+}
+
+static void custom_target_with_any_type(void **state) {
+    (void)state;
+    rl_target t;
+    rl_target_custom(&t, "shop", run_shop, NULL);
+    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    /* rl_check failed inside a thread: named, with its step */
+    assert_int_equal(r.first.kind, RL_FAIL_INVARIANT);
+    assert_contains(r.first.message, "at step");
+    assert_contains(r.first.message, "a second castle handed out");
+    assert_true(strstr(r.first.message, "alice") || strstr(r.first.message, "bob"));
+    /* the shared struct is named in the trace, with no value to show */
+    const rl_trace_step *w = find_step(&r.first, "alice", "read", "wallet", 0);
+    assert_non_null(w);
+    assert_false(w->has_value);
+    rl_explore_result_free(&r);
+    /* with the lock, the same target holds over every schedule */
+    rl_target_custom(&t, "shop, locked", run_shop, &t);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    r = explore(&t, o);
+    if (r.failed)
+        fail_msg("locked: %s (schedule %s)", r.first.message, r.first.schedule);
+    assert_true(r.exhaustive);
+    assert_int_equal(r.nstates, 1);
+    assert_string_equal(r.states[0].state, "balance=10 purchases=1");
+    rl_explore_result_free(&r);
+}
+
+static rl_err forgets(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    rl_outcome_state(out, "done"); /* but no verdict */
+    return RL_OK;
+}
+
+static void forgotten_verdict_is_an_error(void **state) {
+    (void)state;
+    rl_target t;
+    rl_target_custom(&t, "forgetful", forgets, NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    rl_explore_result r;
+    char why[512] = "";
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_contains(why, "forgetful");
+    assert_contains(why, "without a verdict");
+}
+
+/* On real threads rl_check aborts like assert, saying why. */
+static int check_fails_for_real(void) {
+    rl_check(1 + 1 == 2, "arithmetic");
+    rl_check(false, "balance %d below zero", -10);
+    return 0; /* not reached */
+}
+
+static void check_aborts_on_real_threads(void **state) {
+    (void)state;
+    rl_child c;
+    rl_test_child("check", &c);
+    assert_int_equal(c.signal, SIGABRT);
+    assert_contains(c.err, "invariant broken: balance -10 below zero");
+    rl_child_free(&c);
+}
+
+RL_CHILDREN({"check", check_fails_for_real});
+
+int main(int argc, char **argv) {
+    rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(racy_found_replayed_and_read),
         cmocka_unit_test(racy_reachable_states_exactly),
@@ -414,6 +529,9 @@ int main(void) {
         cmocka_unit_test(livelock_is_reported),
         cmocka_unit_test(bad_calls),
         cmocka_unit_test(schedule_strings),
+        cmocka_unit_test(custom_target_with_any_type),
+        cmocka_unit_test(forgotten_verdict_is_an_error),
+        cmocka_unit_test(check_aborts_on_real_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

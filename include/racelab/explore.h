@@ -60,6 +60,18 @@ typedef struct rl_target {
     struct rl__program *program; /* for program targets (rl_program_target) */
 } rl_target;
 
+/* A target of your own: run(t, out) runs the code under test once, from
+ * scratch, on the calling thread (which the explorer makes thread 0): it
+ * starts its threads with rl_thread_create, synchronizes them with the
+ * platform's mutexes and conditions (racelab/platform.h), keeps what the
+ * threads share in visible variables (racelab/var.h for integers,
+ * racelab/shared.h for any type), checks as it goes with rl_check, joins
+ * its threads, and judges the run with rl_outcome_verdict (forgetting the
+ * verdict is an error, reported as such). ctx is handed to run through
+ * t->ctx. See examples/custom_target.c. */
+void rl_target_custom(rl_target *t, const char *name,
+                      rl_err (*run)(const rl_target *t, rl_outcome *out), void *ctx);
+
 /* Parse "SCENARIO:VARIANT" (the bill scenario's variants are the billing
  * strategies: "bill:racy") or one of the explorer's own targets
  * ("deadlock:opposite-order", "deadlock:same-order"). opts (may be NULL)

@@ -89,6 +89,7 @@ typedef struct rl_access {
     uint64_t version_read;   /* for a write: the version its writer had read,
                                 RL_ACCESS_NO_VERSION when versions do not apply */
     bool stale;              /* a write over a value its writer never read */
+    bool opaque;             /* no one value to show (racelab/shared.h) */
     rl_err result;           /* RL_OK, or why the access changed nothing */
 } rl_access;
 
@@ -152,6 +153,9 @@ struct rl_platform {
     void (*access_end)(rl_access *a);   /* may be NULL */
     void (*note)(rl_note_kind kind, const char *text); /* may be NULL */
     void (*fatal)(const char *message); /* must not return */
+    /* An invariant broken in some thread (rl_check): must not return. May be
+     * NULL: the default prints the message and aborts. */
+    void (*broken)(const char *message);
     /* Waits outside the platform (see above); each may be NULL. */
     void (*session_bind)(uint64_t session);
     void (*outside_wait)(const rl_outside *w);
@@ -228,6 +232,13 @@ void rl_outside_done(void);
 /* Whether the installed table listens to outside waits (if not, the
  * waiter may simply block). */
 bool rl_outside_watched(void);
+
+/* An assertion for code under test, usable in any thread: when cond is
+ * false the invariant is broken. Under the explorer the schedule fails at
+ * once as "invariant broken", with the thread, the step and the message;
+ * on real threads the message goes to stderr and the process aborts, as a
+ * failed assert does. Not a scheduling point. */
+void rl_check(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Tell the platform what just happened, printf-style. Not a scheduling
  * point. The explorer attaches it to the caller's current step in its

@@ -42,13 +42,16 @@ typedef struct rl_outcome {
      * castle"). Written by the running thread after joining, never by
      * several threads at once. */
     char story[RL_OUTCOME_STORY_MAX];
+    /* Set by rl_outcome_verdict: a run that returns without it has not
+     * judged itself, which the explorer reports as an error of the target. */
+    bool judged;
 } rl_outcome;
 
 /* Append a line to out->story (truncated when full). */
 void rl_outcome_say(rl_outcome *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Set out->state, printf-style. */
 void rl_outcome_state(rl_outcome *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Set out->held and out->verdict, printf-style. */
+/* Set out->held and out->verdict, printf-style: the run's verdict. */
 void rl_outcome_verdict(rl_outcome *out, bool held, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -550,7 +550,7 @@ static void ex_access_end(rl_access *a) {
     rl_trace_step *s = current_trace_step();
     if (!s)
         return;
-    s->has_value = true;
+    s->has_value = !a->opaque;
     s->value = a->value;
     bool wrote = a->result == RL_OK && a->kind != RL_ACCESS_READ &&
                  a->version_after != a->version_before;
@@ -590,6 +590,21 @@ static void ex_fatal(const char *message) {
         s->marks |= RL_MARK_ERROR;
     }
     fail(RL_FAIL_ERROR, "%s: %s", X.cur->name, message);
+    end_schedule(false); /* abandons every thread of this schedule */
+}
+
+/* rl_check failed in the running thread: the invariant is broken here. */
+static void ex_broken(const char *message) {
+    if (!X.run || !X.cur) {
+        fprintf(stderr, "racelab: invariant broken: %s\n", message);
+        abort();
+    }
+    rl_trace_step *s = current_trace_step();
+    if (s) {
+        append_note(s, message);
+        s->marks |= RL_MARK_ERROR;
+    }
+    fail(RL_FAIL_INVARIANT, "%s at step %zu: %s", X.cur->name, X.step, message);
     end_schedule(false); /* abandons every thread of this schedule */
 }
 
@@ -664,6 +679,7 @@ rl_err rl__sched_open(uint64_t max_steps) {
         .access_end = ex_access_end,
         .note = ex_note,
         .fatal = ex_fatal,
+        .broken = ex_broken,
     };
     rl__fiber_main(&X.main);
     X.previous = rl_platform_install(&X.table);

@@ -115,6 +115,15 @@ static void account(search *s, const rl__run *r) {
         s->stop = true;
         return;
     }
+    if (r->returned && r->fail == RL_FAIL_NONE && !r->outcome.judged) {
+        s->error = RL_EINVAL;
+        snprintf(s->why, s->why_len,
+                 "target '%s' returned without a verdict: its run must call "
+                 "rl_outcome_verdict(out, held, why...) before it returns RL_OK",
+                 s->t->name);
+        s->stop = true;
+        return;
+    }
     rl_explore_result *res = s->res;
     res->schedules++;
     if (r->nsteps > res->longest)

@@ -184,3 +184,13 @@ void rl_target_free(rl_target *t) {
 const char *rl_target_output(const rl_target *t) {
     return t && t->program ? rl__program_output(t->program) : "";
 }
+
+void rl_target_custom(rl_target *t, const char *name,
+                      rl_err (*run)(const rl_target *t, rl_outcome *out), void *ctx) {
+    if (!t)
+        return;
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name ? name : "custom");
+    t->run = run;
+    t->ctx = ctx;
+}

@@ -208,6 +208,21 @@ void rl_access_end(rl_access *a) {
         p->access_end(a);
 }
 
+void rl_check(bool cond, const char *fmt, ...) {
+    if (cond)
+        return;
+    char text[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    const rl_platform *p = rl_platform_current();
+    if (p->broken)
+        p->broken(text); /* does not return */
+    fprintf(stderr, "racelab: invariant broken: %s\n", text);
+    abort();
+}
+
 void rl_session_bind(uint64_t session) {
     const rl_platform *p = rl_platform_current();
     if (p->session_bind)

@@ -88,6 +88,7 @@ void rl_outcome_state(rl_outcome *out, const char *fmt, ...) {
 
 void rl_outcome_verdict(rl_outcome *out, bool held, const char *fmt, ...) {
     out->held = held;
+    out->judged = true;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(out->verdict, sizeof out->verdict, fmt, ap);
