@@ -4,15 +4,19 @@
 #   make test   install what is missing, then build and run every test in
 #               three builds: plain, ThreadSanitizer, Address+UB sanitizers
 #   make bench  both benchmarks, CSV and charts into bench/results/
+#   make install PREFIX=/usr/local   the command, the library, headers,
+#               pkg-config and CMake files, the man page
 # Each build lives in its own folder under build/.
 
 # python3 and bsdutils (script) are used by the command-line tests.
-DEPS      := cmake make gcc libc6-dev pkg-config libcmocka-dev uthash-dev python3 bsdutils \
+DEPS      := cmake make gcc libc6-dev binutils pkg-config libcmocka-dev uthash-dev python3 bsdutils \
              libsqlite3-dev sqlite3 libpq-dev postgresql
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo demo-postgres test test-plain test-thread test-address bench clean
+PREFIX    ?= /usr/local
+
+.PHONY: all deps build demo demo-postgres test test-plain test-thread test-address bench install clean
 
 all: build
 
@@ -43,6 +47,11 @@ test-plain test-thread test-address: test-%: deps build/%/Makefile
 bench: build
 	@scripts/install-deps.sh gnuplot-nox
 	bench/run.sh build/plain/racelab
+
+# The command, the library (static and shared), the headers, the
+# interposer, a pkg-config file, a CMake package and the man page.
+install: build
+	cmake --install build/plain --prefix $(PREFIX)
 
 clean:
 	rm -rf build

@@ -39,8 +39,9 @@ echo "database throughput, SQLite, 100000 accounts, 1/2/4 clients (about 2 minut
 "$RL" bench db --bank "sqlite:$sqlite" --clients 1,2,4 --accounts 100000 \
     --seconds 2 --seed 1 --csv >"$out/db-sqlite.csv"
 
-echo "explorer speed ..."
-"$RL" bench explore --csv >"$out/explore.csv"
+echo "explorer speed, racelab's targets and a user's program ..."
+cc -g -O2 -pthread -o "$pgdir/two_locks" "$here/../tests/programs/two_locks.c"
+"$RL" bench explore --csv -- "$pgdir/two_locks" >"$out/explore.csv"
 cat "$out/explore.csv"
 
 gnuplot -e "results='$out'" "$here/makespan.gp"

@@ -136,18 +136,26 @@ const char *rl_skew_name(rl_skew s);
 
 /* The explorer's own speed: complete schedules per second on whole
  * bounded searches of bill:racy and bill:mutex at 2 x 2 (each search
- * repeated until `duration_ns` has passed), and the time the bounded search
+ * repeated until `duration_ns` has passed), the time the bounded search
  * takes to find bill:racy's first failure at 5 x 5 (searching only, not
- * minimizing), over `repeats` runs. */
+ * minimizing), over `repeats` runs, and optionally a program's schedules
+ * per second under `racelab explore --`. */
 typedef struct rl_explorer_bench {
     uint64_t duration_ns; /* default 1 s */
     unsigned repeats;     /* default 20 */
+    /* Optional: a user's program (argv, NULL-terminated), explored with
+     * the bounded search at bound 3, over and over for duration_ns. */
+    char *const *program;
     struct {
         uint64_t schedules, elapsed_ns;
         double per_second;
     } racy, mutex; /* 2 x 2, every schedule within 2 preemptions */
     uint64_t first_failure_median_ns, first_failure_max_ns; /* 5 x 5 */
     uint64_t first_failure_schedules;
+    struct {
+        uint64_t schedules, elapsed_ns;
+        double per_second;
+    } prog; /* the program's, when one was given */
 } rl_explorer_bench;
 
 rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len);

@@ -11,24 +11,32 @@ static int cmp_u64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static rl_err whole_searches(const char *spec, uint64_t duration, uint64_t *schedules,
-                             uint64_t *elapsed, char *why, size_t why_len) {
-    rl_scenario_opts so = {.merchants = 2, .customers = 2};
-    rl_target t;
-    rl_err e = rl_target_parse(spec, &so, &t, why, why_len);
+/* Whole bounded searches of t, again and again until duration passed. */
+static rl_err repeat_search(const rl_target *t, unsigned bound, uint64_t duration,
+                            uint64_t *schedules, uint64_t *elapsed, char *why, size_t why_len) {
+    rl_err e = RL_OK;
     rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = bound;
     o.keep_going = true; /* the whole search, failures or not */
     o.minimize = false;
     *schedules = *elapsed = 0;
     while (e == RL_OK && *elapsed < duration) {
         rl_explore_result r;
-        if ((e = rl_explore(&t, &o, &r, why, why_len)) != RL_OK)
+        if ((e = rl_explore(t, &o, &r, why, why_len)) != RL_OK)
             break;
         *schedules += r.schedules;
         *elapsed += r.elapsed_ns;
         rl_explore_result_free(&r);
     }
     return e;
+}
+
+static rl_err whole_searches(const char *spec, uint64_t duration, uint64_t *schedules,
+                             uint64_t *elapsed, char *why, size_t why_len) {
+    rl_scenario_opts so = {.merchants = 2, .customers = 2};
+    rl_target t;
+    rl_err e = rl_target_parse(spec, &so, &t, why, why_len);
+    return e == RL_OK ? repeat_search(&t, 2, duration, schedules, elapsed, why, why_len) : e;
 }
 
 rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
@@ -73,5 +81,16 @@ rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
         b->first_failure_max_ns = times[repeats - 1];
     }
     free(times);
+    if (e == RL_OK && b->program) {
+        /* a user's program: every schedule is a fork of it */
+        rl_target p;
+        if ((e = rl_program_target(b->program, NULL, &p, why, why_len)) != RL_OK)
+            return e;
+        e = repeat_search(&p, 3, duration, &b->prog.schedules, &b->prog.elapsed_ns, why,
+                          why_len);
+        rl_target_free(&p);
+        if (e == RL_OK)
+            b->prog.per_second = (double)b->prog.schedules / ((double)b->prog.elapsed_ns / 1e9);
+    }
     return e;
 }

@@ -20,7 +20,7 @@ static void print_help(void) {
            "       racelab bench db --bank URL [--clients 1,2,4] [--accounts N]\n"
            "                              [--seconds S] [--pgbench PATH|none]\n"
            "                              [--strategies a,b] [--json | --csv]\n"
-           "       racelab bench explore [--csv]\n"
+           "       racelab bench explore [--csv] [-- PROGRAM [ARG...]]\n"
            "\n"
            "makespan: M merchants bill C customers each (default 5 x 5), every bill with a\n"
            "slow step S (default 10ms). Every strategy runs once, concurrently, after one\n"
@@ -42,7 +42,8 @@ static void print_help(void) {
            "\n"
            "explore: the explorer's speed: schedules per second on whole searches of\n"
            "bill:racy and bill:mutex at 2 x 2, and the time to bill:racy's first failure\n"
-           "at 5 x 5.\n"
+           "at 5 x 5; with a program after --, its schedules per second under\n"
+           "'racelab explore --' (bound 3, searched again and again for a second).\n"
            "\n"
            "Exit status: 0 when every strategy that promises correct balances gave them,\n"
            "1 when one did not, 2 for bad usage, 3 if the benchmark could not run.\n");
@@ -503,13 +504,19 @@ static int db(int argc, char **argv) {
 
 static int explorer(int argc, char **argv) {
     bool csv = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--csv") == 0)
-            csv = true;
-        else
-            return rl_cli_usage_error("bench explore", "unexpected argument '%s'", argv[i]);
-    }
     rl_explorer_bench b = {0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--csv") == 0) {
+            csv = true;
+        } else if (strcmp(argv[i], "--") == 0) {
+            if (i + 1 >= argc)
+                return rl_cli_usage_error("bench explore", "no program after --");
+            b.program = &argv[i + 1];
+            break;
+        } else {
+            return rl_cli_usage_error("bench explore", "unexpected argument '%s'", argv[i]);
+        }
+    }
     char why[256] = "";
     rl_err e = rl_bench_explorer(&b, why, sizeof why);
     if (e != RL_OK) {
@@ -524,6 +531,8 @@ static int explorer(int argc, char **argv) {
         printf("racy_5x5_first_failure_median,%" PRIu64 ",ns\n", b.first_failure_median_ns);
         printf("racy_5x5_first_failure_max,%" PRIu64 ",ns\n", b.first_failure_max_ns);
         printf("racy_5x5_first_failure_schedules,%" PRIu64 ",1\n", b.first_failure_schedules);
+        if (b.program)
+            printf("program_schedules_per_second,%.0f,1/s\n", b.prog.per_second);
         return EXIT_HELD;
     }
     printf("explorer speed (complete schedules, whole bounded searches, 2 preemptions)\n");
@@ -535,6 +544,10 @@ static int explorer(int argc, char **argv) {
            "slowest %s)\n",
            b.first_failure_schedules, ms(b.first_failure_median_ns, a, sizeof a),
            ms(b.first_failure_max_ns, c, sizeof c));
+    if (b.program)
+        printf("  %s (explore --, bound 3): %10.0f schedules/s (%" PRIu64 " schedules, each a "
+               "fork of the program)\n",
+               b.program[0], b.prog.per_second, b.prog.schedules);
     return EXIT_HELD;
 }
 

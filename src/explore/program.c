@@ -11,6 +11,7 @@
  * racelab feeds that log back through the chooser, so the searches run
  * unchanged. A program that never creates a thread is run once: its one
  * schedule is the whole program. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -90,36 +91,45 @@ static bool resolve(const char *name, char *out) {
     return false;
 }
 
-/* The interposer: RACELAB_PRELOAD, else beside the racelab binary (the
- * build tree), else in ../lib/racelab (an installed tree), else the
- * directory racelab was installed to. */
+/* Whether dir + tail names a readable file; out receives it. */
+static bool try_place(const char *dir, const char *tail, char *out, size_t len) {
+    if (strlen(dir) + strlen(tail) >= len)
+        return false;
+    strcpy(out, dir);
+    strcat(out, tail);
+    return access(out, R_OK) == 0;
+}
+
+/* The interposer: the one given, else RACELAB_PRELOAD, else beside the
+ * shared library this code was loaded from (lib/racelab/ of an installed
+ * tree), else beside the running program (the build tree) or in its
+ * ../lib/racelab (an installed racelab command). */
 static bool find_preload(const char *given, char *out, size_t len) {
     const char *env = given ? given : getenv("RACELAB_PRELOAD");
     if (env)
         return snprintf(out, len, "%s", env) < (int)len && access(out, R_OK) == 0;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
+    char dir[PATH_MAX];
+    Dl_info info;
+    if (dladdr((void *)find_preload, &info) && info.dli_fname &&
+        snprintf(dir, sizeof dir, "%s", info.dli_fname) < (int)sizeof dir) {
+        char *slash = strrchr(dir, '/');
         if (slash) {
             *slash = '\0';
-            static const char *const places[] = {"/librlpreload.so",
-                                                 "/../lib/racelab/librlpreload.so"};
-            for (size_t i = 0; i < 2; i++)
-                if (strlen(self) + strlen(places[i]) < len) {
-                    strcpy(out, self);
-                    strcat(out, places[i]);
-                    if (access(out, R_OK) == 0)
-                        return true;
-                }
+            if (try_place(dir, "/racelab/librlpreload.so", out, len))
+                return true;
         }
     }
-#ifdef RACELAB_LIBDIR
-    snprintf(out, len, "%s/racelab/librlpreload.so", RACELAB_LIBDIR);
-    if (access(out, R_OK) == 0)
-        return true;
-#endif
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+    if (n > 0) {
+        dir[n] = '\0';
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = '\0';
+            if (try_place(dir, "/librlpreload.so", out, len) ||
+                try_place(dir, "/../lib/racelab/librlpreload.so", out, len))
+                return true;
+        }
+    }
     return false;
 }
 

@@ -200,8 +200,12 @@ static const char *basename_of(const char *path) {
 }
 
 void rl__symbols_code(rl__symbols *s, uint64_t addr, char *out, size_t len) {
+    if (!addr) {
+        snprintf(out, len, "%s", ""); /* no call to point at */
+        return;
+    }
     snprintf(out, len, "%#" PRIx64, addr);
-    if (!s || !addr)
+    if (!s)
         return;
     const mapping *m = mapping_of(s, addr);
     image *im = m && m->path ? image_of(s, m->path) : NULL;

@@ -169,6 +169,31 @@ for args in "trace --strategy nope" "trace --replay x" "trace --replay - --locks
     expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
 done
 
+# ---- explore -- PROGRAM: a user's own program ----
+PROGS="$(dirname "$RL")/programs"
+expect 2 "explore with nothing after --" -- explore -- && one_line "nothing after --"
+expect 2 "case options with a program" -- explore --merchants 2 -- "$PROGS/deadlock"
+one_line "case options with a program"
+expect 2 "program options without a program" -- explore bill:racy --schedule-timeout 1s
+expect 2 "a target and a program" -- explore bill:racy -- "$PROGS/deadlock"
+expect 3 "a program that is not there" -- explore -- /nonexistent/program
+has "$err" "no such executable file" "a missing program is named"
+expect 3 "too many threads" -- explore -- "$PROGS/many_threads"
+has "$err" "at most 64" "the thread limit is named"
+expect 1 "explore the deadlock" -- explore -- "$PROGS/deadlock"
+has "$out" 'deadlock: main waits to join T1; T1 waits for lock lock_b held by T2' "who waits for what"
+has "$out" 'replay: +racelab explore --replay [0-9:,]+ -- .*/deadlock$' "the replay command puts --replay before --"
+expect 1 "explore the deadlock, JSON" -- explore --json -- "$PROGS/deadlock"
+json_check 'd["failed"] and d["minimized"]["kind"] == "deadlock" and any("deadlock.c:" in s.get("source", "") for s in d["minimized"]["trace"])' \
+    "the JSON trace has source lines"
+expect 1 "replay the deadlock" -- explore --replay 2:2 -- "$PROGS/deadlock"
+has "$out" 'held by T1' "the replay reproduces it"
+expect 2 "a replay that does not fit" -- explore --replay 1:9 -- "$PROGS/deadlock"
+has "$err" 'thread 9 cannot go' "the first choice that cannot be followed is named"
+expect 0 "a correct program" -- explore --all -- "$PROGS/bounded_queue"
+has "$out" 'exit 0: sum 33' "its one final state"
+expect 1 "PCT on a program" -- explore --pct --iterations 200 --seed 3 -- "$PROGS/deadlock"
+
 if [ "$failures" -gt 0 ]; then
     echo "$failures CLI check(s) failed"
     exit 1
