@@ -18,15 +18,6 @@ static rl_target target(const char *spec, unsigned merchants, unsigned customers
     return t;
 }
 
-static rl_explore_result explore(const rl_target *t, rl_explore_opts o) {
-    rl_explore_result r;
-    char why[512] = "";
-    rl_err e = rl_explore(t, &o, &r, why, sizeof why);
-    if (e != RL_OK)
-        fail_msg("explore %s: %s: %s", t->name, rl_strerror(e), why);
-    return r;
-}
-
 static const rl_trace_step *find_step(const rl_counterexample *c, const char *thread,
                                       const char *op, const char *object, size_t from) {
     for (size_t i = from; i < c->nsteps; i++)
@@ -48,7 +39,7 @@ static bool has_state(const rl_explore_result *r, const char *state, bool held) 
 static void racy_found_replayed_and_read(void **state) {
     (void)state;
     rl_target t = target("bill:racy", 2, 1);
-    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     assert_true(r.failed);
     const rl_counterexample *c = &r.first;
     assert_int_equal(c->kind, RL_FAIL_INVARIANT);
@@ -78,7 +69,7 @@ static void racy_found_replayed_and_read(void **state) {
     rl_explore_opts o = rl_explore_opts_default();
     o.search = RL_SEARCH_REPLAY;
     o.replay = c->schedule;
-    rl_explore_result again = explore(&t, o);
+    rl_explore_result again = rl_test_explore(&t, o);
     assert_true(again.failed);
     assert_int_equal(again.schedules, 1);
     assert_int_equal(again.first.kind, RL_FAIL_INVARIANT);
@@ -95,7 +86,7 @@ static void racy_reachable_states_exactly(void **state) {
     rl_explore_opts o = rl_explore_opts_default();
     o.keep_going = true;
     o.preemptions = 20; /* beyond the longest schedule: nothing is cut */
-    rl_explore_result r = explore(&t, o);
+    rl_explore_result r = rl_test_explore(&t, o);
     assert_true(r.failed);
     assert_true(r.exhaustive);
     assert_true(r.complete);
@@ -131,7 +122,7 @@ static void fixes_proved(void **state) {
              * 3 x 2 more than three million schedules: bound 1 there */
             if (strcmp(fixes[f], "processor") == 0 && cases[k].m == 3)
                 o.preemptions = 1;
-            rl_explore_result r = explore(&t, o);
+            rl_explore_result r = rl_test_explore(&t, o);
             if (r.failed)
                 fail_msg("%s %ux%u failed: %s (schedule %s)", spec, cases[k].m, cases[k].c,
                          r.first.message, r.first.schedule);
@@ -149,7 +140,7 @@ static void fixes_proved(void **state) {
 static void overdraft(void **state) {
     (void)state;
     rl_target racy = target("overdraft:racy", 0, 0);
-    rl_explore_result r = explore(&racy, rl_explore_opts_default());
+    rl_explore_result r = rl_test_explore(&racy, rl_explore_opts_default());
     assert_true(r.failed);
     assert_int_equal(r.first.kind, RL_FAIL_INVARIANT);
     assert_contains(r.first.outcome.state, "bought=Castle,Plants");
@@ -162,7 +153,7 @@ static void overdraft(void **state) {
     rl_target cas = target("overdraft:cas", 0, 0);
     rl_explore_opts o = rl_explore_opts_default();
     o.keep_going = true;
-    r = explore(&cas, o);
+    r = rl_test_explore(&cas, o);
     assert_false(r.failed);
     assert_true(r.exhaustive);
     /* one outcome: a purchase failed on a conflict, cleanly */
@@ -173,7 +164,7 @@ static void overdraft(void **state) {
     static const char *fixes[] = {"overdraft:mutex", "overdraft:cas-retry"};
     for (size_t i = 0; i < 2; i++) {
         rl_target t = target(fixes[i], 0, 0);
-        r = explore(&t, o);
+        r = rl_test_explore(&t, o);
         assert_false(r.failed);
         assert_true(r.exhaustive);
         rl_explore_result_free(&r);
@@ -185,7 +176,7 @@ static void close_double_release(void **state) {
     static const char *racy[] = {"close:flag", "close:check-then-close"};
     for (size_t i = 0; i < 2; i++) {
         rl_target t = target(racy[i], 0, 0);
-        rl_explore_result r = explore(&t, rl_explore_opts_default());
+        rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
         if (!r.failed)
             fail_msg("%s: no failure found", racy[i]);
         assert_contains(r.first.message, "released twice");
@@ -200,7 +191,7 @@ static void close_double_release(void **state) {
         rl_target t = target(fixes[i], 0, 0);
         rl_explore_opts o = rl_explore_opts_default();
         o.keep_going = true;
-        rl_explore_result r = explore(&t, o);
+        rl_explore_result r = rl_test_explore(&t, o);
         if (r.failed)
             fail_msg("%s: %s (schedule %s)", fixes[i], r.first.message, r.first.schedule);
         assert_true(r.exhaustive);
@@ -211,7 +202,7 @@ static void close_double_release(void **state) {
 static void deadlock(void **state) {
     (void)state;
     rl_target t = target("deadlock:opposite-order", 0, 0);
-    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     assert_true(r.failed);
     assert_int_equal(r.first.kind, RL_FAIL_DEADLOCK);
     assert_contains(r.first.message, "transfer waits for lock audit held by report");
@@ -225,7 +216,7 @@ static void deadlock(void **state) {
     rl_target same = target("deadlock:same-order", 0, 0);
     rl_explore_opts o = rl_explore_opts_default();
     o.preemptions = 20;
-    r = explore(&same, o);
+    r = rl_test_explore(&same, o);
     assert_false(r.failed);
     assert_true(r.complete);
     rl_explore_result_free(&r);
@@ -235,8 +226,8 @@ static void deadlock(void **state) {
 static void minimized_five_by_five(void **state) {
     (void)state;
     rl_target small = target("bill:racy", 2, 1), full = target("bill:racy", 5, 5);
-    rl_explore_result rs = explore(&small, rl_explore_opts_default());
-    rl_explore_result rf = explore(&full, rl_explore_opts_default());
+    rl_explore_result rs = rl_test_explore(&small, rl_explore_opts_default());
+    rl_explore_result rf = rl_test_explore(&full, rl_explore_opts_default());
     assert_true(rs.failed);
     assert_true(rf.failed);
     assert_non_null(rf.minimized.schedule);
@@ -262,7 +253,7 @@ static void pct_is_repeatable(void **state) {
     o.seed = 7;
     o.iterations = 300;
     o.keep_going = true;
-    rl_explore_result a = explore(&t, o), b = explore(&t, o);
+    rl_explore_result a = rl_test_explore(&t, o), b = rl_test_explore(&t, o);
     assert_true(a.failed);
     assert_int_equal(a.schedules, 300);
     assert_int_equal(a.schedules, b.schedules);
@@ -291,7 +282,7 @@ static rl_err unlock_unheld(const rl_target *t, rl_outcome *out) {
 static void misuse_is_reported(void **state) {
     (void)state;
     rl_target t = {.name = "unlock-unheld", .run = unlock_unheld};
-    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     assert_true(r.failed);
     assert_int_equal(r.first.kind, RL_FAIL_ERROR);
     assert_contains(r.first.message, "unlocks mutex 'ledger' that nobody holds");
@@ -320,7 +311,7 @@ static void livelock_is_reported(void **state) {
     rl_target t = {.name = "spin", .run = spin_forever};
     rl_explore_opts o = rl_explore_opts_default();
     o.max_steps = 500;
-    rl_explore_result r = explore(&t, o);
+    rl_explore_result r = rl_test_explore(&t, o);
     assert_true(r.failed);
     assert_int_equal(r.first.kind, RL_FAIL_LIVELOCK);
     rl_explore_result_free(&r);
@@ -363,7 +354,7 @@ static void bad_calls(void **state) {
 
     /* one exploration at a time */
     rl_target outer = {.name = "nested", .run = nested, .ctx = &racy};
-    rl_explore_result nr = explore(&outer, rl_explore_opts_default());
+    rl_explore_result nr = rl_test_explore(&outer, rl_explore_opts_default());
     assert_false(nr.failed);
     assert_true(has_state(&nr, "RL_EBUSY", true));
     rl_explore_result_free(&nr);
@@ -453,7 +444,7 @@ static void custom_target_with_any_type(void **state) {
     (void)state;
     rl_target t;
     rl_target_custom(&t, "shop", run_shop, NULL);
-    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     assert_true(r.failed);
     /* rl_check failed inside a thread: named, with its step */
     assert_int_equal(r.first.kind, RL_FAIL_INVARIANT);
@@ -469,7 +460,7 @@ static void custom_target_with_any_type(void **state) {
     rl_target_custom(&t, "shop, locked", run_shop, &t);
     rl_explore_opts o = rl_explore_opts_default();
     o.keep_going = true;
-    r = explore(&t, o);
+    r = rl_test_explore(&t, o);
     if (r.failed)
         fail_msg("locked: %s (schedule %s)", r.first.message, r.first.schedule);
     assert_true(r.exhaustive);

@@ -28,15 +28,6 @@ static rl_target program(const char *name, char *const *args) {
     return t;
 }
 
-static rl_explore_result explore(rl_target *t, rl_explore_opts o) {
-    rl_explore_result r;
-    char why[512] = "";
-    rl_err e = rl_explore(t, &o, &r, why, sizeof why);
-    if (e != RL_OK)
-        fail_msg("%s: %s: %s", t->name, rl_strerror(e), why);
-    return r;
-}
-
 static bool trace_has(const rl_counterexample *c, const char *op, const char *object,
                       const char *where) {
     for (size_t i = 0; i < c->nsteps; i++) {
@@ -52,7 +43,7 @@ static bool trace_has(const rl_counterexample *c, const char *op, const char *ob
 static void found_and_replayed(const char *name, rl_failure_kind kind, const char *says,
                                rl_explore_result *keep) {
     rl_target t = program(name, NULL);
-    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     if (!r.failed)
         fail_msg("%s: no failure found in %llu schedules", name,
                  (unsigned long long)r.schedules);
@@ -65,7 +56,7 @@ static void found_and_replayed(const char *name, rl_failure_kind kind, const cha
     o.search = RL_SEARCH_REPLAY;
     o.replay = r.minimized.schedule;
     o.record = true;
-    rl_explore_result again = explore(&t, o);
+    rl_explore_result again = rl_test_explore(&t, o);
     assert_true(again.failed);
     assert_int_equal(again.schedules, 1);
     assert_int_equal(again.first.kind, kind);
@@ -134,7 +125,7 @@ static void holds(const char *name, const char *state_prefix) {
     rl_target t = program(name, NULL);
     rl_explore_opts o = rl_explore_opts_default();
     o.keep_going = true;
-    rl_explore_result r = explore(&t, o);
+    rl_explore_result r = rl_test_explore(&t, o);
     if (r.failed)
         fail_msg("%s failed: %s (schedule %s)", name, r.first.message, r.first.schedule);
     assert_true(r.exhaustive);
@@ -161,7 +152,7 @@ static void reachable_states(void **state) {
     rl_explore_opts o = rl_explore_opts_default();
     o.keep_going = true;
     o.minimize = false;
-    rl_explore_result r = explore(&t, o);
+    rl_explore_result r = rl_test_explore(&t, o);
     assert_true(r.failed);
     bool ok = false, overdrawn = false;
     for (size_t i = 0; i < r.nstates; i++) {
@@ -192,14 +183,14 @@ static void no_threads(void **state) {
     (void)state;
     char *fail_args[] = {"x", NULL};
     rl_target t = program("no_threads", fail_args);
-    rl_explore_result r = explore(&t, rl_explore_opts_default());
+    rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     assert_true(r.failed);
     assert_int_equal(r.schedules, 1);
     assert_contains(r.first.message, "exited with status 3");
     rl_explore_result_free(&r);
     rl_target_free(&t);
     t = program("no_threads", NULL);
-    r = explore(&t, rl_explore_opts_default());
+    r = rl_test_explore(&t, rl_explore_opts_default());
     assert_false(r.failed);
     rl_explore_result_free(&r);
     rl_target_free(&t);

@@ -281,22 +281,6 @@ __attribute__((noreturn, format(printf, 2, 3))) static void finish(uint32_t kind
     _exit(0); /* the failure is in the shared region, not in the status */
 }
 
-static const char *op_word(uint8_t op) {
-    static const char *const w[RL_POP_COUNT] = {
-        [RL_POP_LOCK] = "lock", [RL_POP_TRYLOCK] = "trylock", [RL_POP_TIMEDLOCK] = "timedlock",
-        [RL_POP_UNLOCK] = "unlock", [RL_POP_RDLOCK] = "rdlock", [RL_POP_WRLOCK] = "wrlock",
-        [RL_POP_TRYRDLOCK] = "tryrdlock", [RL_POP_TRYWRLOCK] = "trywrlock",
-        [RL_POP_RWUNLOCK] = "rwunlock", [RL_POP_SPINLOCK] = "spin_lock",
-        [RL_POP_SPINTRY] = "spin_trylock", [RL_POP_SPINUNLOCK] = "spin_unlock",
-        [RL_POP_WAIT] = "wait", [RL_POP_TIMEDWAIT] = "timedwait", [RL_POP_WAKE] = "wake",
-        [RL_POP_SIGNAL] = "signal", [RL_POP_BROADCAST] = "broadcast", [RL_POP_SEMWAIT] = "sem_wait",
-        [RL_POP_SEMTRY] = "sem_trywait", [RL_POP_SEMTIMED] = "sem_timedwait",
-        [RL_POP_SEMPOST] = "sem_post", [RL_POP_BARRIER] = "barrier", [RL_POP_ONCE] = "once",
-        [RL_POP_SPAWN] = "create", [RL_POP_JOIN] = "join", [RL_POP_DETACH] = "detach",
-        [RL_POP_EXIT] = "exit", [RL_POP_YIELD] = "yield", [RL_POP_SLEEP] = "sleep",
-    };
-    return op < RL_POP_COUNT && w[op] ? w[op] : "?";
-}
 
 /* ---- objects ---- */
 
@@ -416,9 +400,9 @@ static void describe_deadlock(void) {
                      X.shm->threads[t->wait_mutex->owner - 1].name);
         else if (t->o && t->o->owner)
             snprintf(part, sizeof part, " %s waits for %s %#lx held by %s;", ti->name,
-                     op_word(t->op), (unsigned long)t->o->addr, X.shm->threads[t->o->owner - 1].name);
+                     rl__pop_name(t->op), (unsigned long)t->o->addr, X.shm->threads[t->o->owner - 1].name);
         else
-            snprintf(part, sizeof part, " %s waits in %s %#lx;", ti->name, op_word(t->op),
+            snprintf(part, sizeof part, " %s waits in %s %#lx;", ti->name, rl__pop_name(t->op),
                      t->o ? (unsigned long)t->o->addr : 0ul);
         if (strlen(msg) + strlen(part) < sizeof msg)
             strcat(msg, part);
@@ -936,17 +920,21 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
     return 0;
 }
 
+/* An object made or unmade: the model forgets what it knew of it. */
+static void renewed(const void *addr) {
+    if (X.on)
+        forget(addr);
+}
+
 /* ---- read-write locks ---- */
 
 EXPORT int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a) {
-    if (X.on)
-        forget(l);
+    renewed(l);
     return real.rw_init(l, a);
 }
 
 EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l) {
-    if (X.on)
-        forget(l);
+    renewed(l);
     return real.rw_destroy(l);
 }
 
@@ -1047,14 +1035,12 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
 /* ---- spin locks ---- */
 
 EXPORT int pthread_spin_init(pthread_spinlock_t *l, int shared) {
-    if (X.on)
-        forget((void *)l);
+    renewed((void *)l);
     return real.spin_init(l, shared);
 }
 
 EXPORT int pthread_spin_destroy(pthread_spinlock_t *l) {
-    if (X.on)
-        forget((void *)l);
+    renewed((void *)l);
     return real.spin_destroy(l);
 }
 
@@ -1102,14 +1088,12 @@ EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
 /* ---- conditions ---- */
 
 EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) {
-    if (X.on)
-        forget(c);
+    renewed(c);
     return real.cond_init(c, a);
 }
 
 EXPORT int pthread_cond_destroy(pthread_cond_t *c) {
-    if (X.on)
-        forget(c);
+    renewed(c);
     return real.cond_destroy(c);
 }
 
@@ -1184,8 +1168,7 @@ EXPORT int sem_init(sem_t *s, int shared, unsigned value) {
 }
 
 EXPORT int sem_destroy(sem_t *s) {
-    if (X.on)
-        forget(s);
+    renewed(s);
     return real.sem_destroy(s);
 }
 
@@ -1273,8 +1256,7 @@ EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_
 }
 
 EXPORT int pthread_barrier_destroy(pthread_barrier_t *b) {
-    if (X.on)
-        forget(b);
+    renewed(b);
     return real.barrier_destroy(b);
 }
 

@@ -455,23 +455,6 @@ static void keep_output(const rl__program *p, rl_outcome *oc) {
     oc->story[keep] = '\0';
 }
 
-static const char *pop_name(uint8_t op) {
-    static const char *const names[RL_POP_COUNT] = {
-        [RL_POP_LOCK] = "lock", [RL_POP_TRYLOCK] = "trylock", [RL_POP_TIMEDLOCK] = "timedlock",
-        [RL_POP_UNLOCK] = "unlock", [RL_POP_RDLOCK] = "rdlock", [RL_POP_WRLOCK] = "wrlock",
-        [RL_POP_TRYRDLOCK] = "tryrdlock", [RL_POP_TRYWRLOCK] = "trywrlock",
-        [RL_POP_RWUNLOCK] = "unlock", [RL_POP_SPINLOCK] = "spin_lock",
-        [RL_POP_SPINTRY] = "spin_trylock", [RL_POP_SPINUNLOCK] = "spin_unlock",
-        [RL_POP_WAIT] = "wait", [RL_POP_TIMEDWAIT] = "timedwait", [RL_POP_WAKE] = "wake",
-        [RL_POP_SIGNAL] = "signal", [RL_POP_BROADCAST] = "broadcast",
-        [RL_POP_SEMWAIT] = "sem_wait", [RL_POP_SEMTRY] = "sem_trywait",
-        [RL_POP_SEMTIMED] = "sem_timedwait", [RL_POP_SEMPOST] = "sem_post",
-        [RL_POP_BARRIER] = "barrier", [RL_POP_ONCE] = "once", [RL_POP_SPAWN] = "create",
-        [RL_POP_JOIN] = "join", [RL_POP_DETACH] = "detach", [RL_POP_EXIT] = "exit",
-        [RL_POP_YIELD] = "yield", [RL_POP_SLEEP] = "sleep",
-    };
-    return op < RL_POP_COUNT && names[op] ? names[op] : "?";
-}
 
 /* A thread's name: T1 (its start routine's name). */
 static void thread_name(rl__program *p, unsigned i, char *out, size_t len) {
@@ -508,7 +491,7 @@ static rl_err convert_trace(rl__program *p, rl__run *out) {
         st->thread = t->thread;
         snprintf(st->thread_name, sizeof st->thread_name, "%s",
                  t->thread < RL_EX_MAX_THREADS ? names[t->thread] : "?");
-        snprintf(st->op, sizeof st->op, "%s", pop_name(t->op));
+        snprintf(st->op, sizeof st->op, "%s", rl__pop_name(t->op));
         if (t->op == RL_POP_SPAWN || t->op == RL_POP_JOIN || t->op == RL_POP_DETACH)
             snprintf(st->object, sizeof st->object, "%s",
                      t->other < RL_EX_MAX_THREADS ? names[t->other] : "?");

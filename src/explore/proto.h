@@ -55,6 +55,25 @@ enum {
     RL_POP_COUNT
 };
 
+/* An operation's name, for traces and messages. */
+static inline const char *rl__pop_name(uint8_t op) {
+    static const char *const names[RL_POP_COUNT] = {
+        [RL_POP_LOCK] = "lock", [RL_POP_TRYLOCK] = "trylock", [RL_POP_TIMEDLOCK] = "timedlock",
+        [RL_POP_UNLOCK] = "unlock", [RL_POP_RDLOCK] = "rdlock", [RL_POP_WRLOCK] = "wrlock",
+        [RL_POP_TRYRDLOCK] = "tryrdlock", [RL_POP_TRYWRLOCK] = "trywrlock",
+        [RL_POP_RWUNLOCK] = "unlock", [RL_POP_SPINLOCK] = "spin_lock",
+        [RL_POP_SPINTRY] = "spin_trylock", [RL_POP_SPINUNLOCK] = "spin_unlock",
+        [RL_POP_WAIT] = "wait", [RL_POP_TIMEDWAIT] = "timedwait", [RL_POP_WAKE] = "wake",
+        [RL_POP_SIGNAL] = "signal", [RL_POP_BROADCAST] = "broadcast",
+        [RL_POP_SEMWAIT] = "sem_wait", [RL_POP_SEMTRY] = "sem_trywait",
+        [RL_POP_SEMTIMED] = "sem_timedwait", [RL_POP_SEMPOST] = "sem_post",
+        [RL_POP_BARRIER] = "barrier", [RL_POP_ONCE] = "once", [RL_POP_SPAWN] = "create",
+        [RL_POP_JOIN] = "join", [RL_POP_DETACH] = "detach", [RL_POP_EXIT] = "exit",
+        [RL_POP_YIELD] = "yield", [RL_POP_SLEEP] = "sleep",
+    };
+    return op < RL_POP_COUNT && names[op] ? names[op] : "?";
+}
+
 /* Failures the interposer finds itself (the others come from the wait
  * status: a non-zero exit, a signal). */
 enum {

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "racelab/explore.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -49,6 +51,10 @@ void rl_test_strategy_gives_the_table(const struct rl_strategy *s, uint64_t dela
 /* The same on the bank `bank` names (NULL: memory). */
 void rl_test_strategy_gives_the_table_on(const struct rl_strategy *s, uint64_t delay_ns,
                                          const char *bank);
+
+/* Explore t with o; fails the test, saying why, when the exploration
+ * itself cannot run. Free the result with rl_explore_result_free. */
+rl_explore_result rl_test_explore(const rl_target *t, rl_explore_opts o);
 
 /* PostgreSQL, from the server CTest's fixture started. Each fails the
  * test, saying why, when there is no server: such a test never passes
