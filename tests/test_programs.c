@@ -115,6 +115,25 @@ static void lost_wakeup(void **state) {
     found_and_replayed("lost_wakeup", RL_FAIL_DEADLOCK, "never signalled", NULL);
 }
 
+/* The end of the process is a scheduling point: a thread main did not
+ * join may still run before it is over. */
+static void exit_without_join(void **state) {
+    (void)state;
+    rl_explore_result r;
+    found_and_replayed("exit_race", RL_FAIL_INVARIANT, "billed a closed account", &r);
+    /* the worker took the lock after main had released it for good */
+    unsigned main_unlock = 0, worker_lock = 0;
+    for (size_t i = 0; i < r.minimized.nsteps; i++) {
+        const rl_trace_step *st = &r.minimized.steps[i];
+        if (st->thread == 0 && strcmp(st->op, "unlock") == 0)
+            main_unlock = st->index;
+        if (st->thread == 1 && strcmp(st->op, "lock") == 0)
+            worker_lock = st->index;
+    }
+    assert_true(main_unlock > 0 && worker_lock > main_unlock);
+    rl_explore_result_free(&r);
+}
+
 static void crash(void **state) {
     (void)state;
     found_and_replayed("crash", RL_FAIL_ERROR, "SIGSEGV", NULL);
@@ -223,7 +242,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(billing_race),     cmocka_unit_test(overdraft),
         cmocka_unit_test(deadlock),         cmocka_unit_test(lost_wakeup),
-        cmocka_unit_test(crash),            cmocka_unit_test(correct_programs),
+        cmocka_unit_test(crash),            cmocka_unit_test(exit_without_join),
+        cmocka_unit_test(correct_programs),
         cmocka_unit_test(reachable_states), cmocka_unit_test(too_many_threads),
         cmocka_unit_test(no_threads),       cmocka_unit_test(replay_that_does_not_fit),
         cmocka_unit_test(missing_program),

@@ -218,6 +218,10 @@ typedef struct rl_explore_result {
     rl_state_count *states; /* reachable final states, most schedules first */
     uint64_t elapsed_ns;    /* searching only */
     uint64_t minimize_ns;
+    /* A program target: its scheduling points are its synchronization
+     * calls only, so "complete" covers their interleavings, not those of
+     * plain memory accesses between them. */
+    bool program;
 } rl_explore_result;
 
 /* Explore t. RL_OK whether or not a failure was found (see out->failed);

@@ -596,6 +596,15 @@ __attribute__((noreturn, format(printf, 1, 2))) static void misuse(const char *f
     finish(RL_PFAIL_MISUSE, "%s: %s", X.shm->threads[self_index].name, msg);
 }
 
+/* The process is ending (exit(), or main returned): natively the other
+ * threads may still run until it is over, so this is a decision point.
+ * An atexit handler, because main's return reaches exit inside libc,
+ * where no call can be interposed. */
+static void process_exit(void) {
+    if (controlled())
+        point(RL_POP_EXIT_PROCESS, NULL, 0);
+}
+
 /* ---- the fork server ---- */
 
 static void init_run(void) {
@@ -705,6 +714,7 @@ __attribute__((constructor)) static void start(void) {
     /* pthread_exit unwinds with libgcc_s, which glibc loads on first use:
      * load it once here rather than in every schedule's copy */
     (void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_GLOBAL);
+    atexit(process_exit);
     /* the main thread is thread 0 from the start: what it locks before its
      * first thread is held in the model too */
     self_index = 0;

@@ -142,7 +142,11 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
     } else {
         fprintf(f, "%sno failure%s", green(st), reset(st));
         if (o->search == RL_SEARCH_BOUNDED) {
-            if (r->complete)
+            if (r->complete && r->program)
+                fprintf(f, ": complete, every interleaving of its synchronization calls was "
+                           "explored\n(plain memory accesses between them are no scheduling "
+                           "points: a race among those is not covered)\n");
+            else if (r->complete)
                 fprintf(f, ": complete, every schedule of this case was explored (a proof for "
                            "this case)\n");
             else if (r->exhaustive)
@@ -224,6 +228,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_uint(&j, "schedules", r->schedules);
     rl__json_bool(&j, "exhaustive", r->exhaustive);
     rl__json_bool(&j, "complete", r->complete);
+    rl__json_bool(&j, "memory_accesses_scheduled", !r->program);
     rl__json_uint(&j, "pruned_preemptions", r->pruned);
     rl__json_uint(&j, "longest_schedule", r->longest);
     rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);

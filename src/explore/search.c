@@ -573,6 +573,7 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     search s = {.t = t, .o = o, .res = out, .why = why ? why : scratch,
                 .why_len = why ? why_len : sizeof scratch};
     out->search = o->search;
+    out->program = t->program != NULL;
     uint64_t t0 = rl_platform_pthreads()->now_ns();
     switch (o->search) {
     case RL_SEARCH_BOUNDED: bounded_search(&s); break;
