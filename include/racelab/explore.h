@@ -128,14 +128,29 @@ void rl_target_list(void (*each)(void *ctx, const char *name, const char *summar
 
 typedef enum rl_search {
     RL_SEARCH_BOUNDED, /* every schedule with at most `preemptions` preemptions,
-                          searched 0, 1, 2, ... so a failure has the fewest */
+                          searched 0, 1, 2, ... so a failure has the fewest;
+                          with RL_PREEMPTIONS_ALL every schedule, reduced by
+                          dynamic partial-order reduction (see `reduce`) */
     RL_SEARCH_PCT,     /* seeded random priorities with `depth - 1` change points */
-    RL_SEARCH_REPLAY   /* one schedule, given as a string */
+    RL_SEARCH_REPLAY,  /* one schedule, given as a string */
+    RL_SEARCH_DELAYS   /* a round-robin scheduler and at most `delays` delays
+                          from it, searched 0, 1, 2, ...: for many threads */
 } rl_search;
+
+/* No preemption bound: every schedule (a proof for this case when the
+ * search ends). */
+#define RL_PREEMPTIONS_ALL UINT32_MAX
 
 typedef struct rl_explore_opts {
     rl_search search;
-    unsigned preemptions;   /* bounded: the bound (default 2) */
+    unsigned preemptions;   /* bounded: the bound (default 2), or RL_PREEMPTIONS_ALL */
+    bool reduce;            /* RL_PREEMPTIONS_ALL: one schedule per class of schedules that
+                               differ only in the order of independent steps (source-set
+                               DPOR with sleep sets, Abdulla et al., POPL 2014); default on.
+                               A bounded search is never reduced: sleep sets are unsound
+                               together with a preemption bound. Program targets are not
+                               reduced (their steps' objects are not reported). */
+    unsigned delays;        /* delays: the bound (default 1) */
     unsigned depth;         /* pct: bug depth d (default 3) */
     uint64_t seed;          /* pct: the seed */
     uint64_t iterations;    /* pct: schedules to run (default 1000) */
@@ -145,6 +160,8 @@ typedef struct rl_explore_opts {
     bool keep_going;        /* do not stop at the first failure; count every reachable state */
     bool minimize;          /* shrink the first failure */
     bool record;            /* replay: keep the trace in `first` even without a failure */
+    size_t stack_size;      /* in-process targets: each thread's stack (default 8 MiB); a
+                               thread that overflows it fails the schedule, named */
 } rl_explore_opts;
 
 /* Bounded search, bound 2, minimizing, stopping at the first failure. */
@@ -206,10 +223,15 @@ typedef struct rl_explore_result {
     rl_search search;
     uint64_t schedules;   /* complete schedules run while searching */
     unsigned bound;       /* bounded: the bound */
-    bool exhaustive;      /* bounded: every schedule within the bound was run */
+    bool exhaustive;      /* bounded, delays: every schedule within the bound was run */
     bool complete;        /* and none was left out by the bound: every schedule of
                              the target, a proof for this case */
-    uint64_t pruned;      /* preemptions the bound did not allow */
+    uint64_t pruned;      /* preemptions (delays) the bound did not allow */
+    bool reduced;         /* partial-order reduction was on: `schedules` counts one
+                             schedule per class */
+    uint64_t redundant;   /* reduced: runs abandoned as equivalent to one explored
+                             (sleep-set blocked), not counted in `schedules` */
+    uint64_t failing;     /* schedules that failed (all of them with keep_going) */
     uint64_t longest;     /* most steps in one schedule */
     bool failed;
     rl_counterexample first;     /* the first failure found */

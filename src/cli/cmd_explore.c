@@ -15,8 +15,9 @@ static void print_help(void) {
            "       racelab explore [SEARCH] [--schedule-timeout D] [--max-steps N]\n"
            "                      -- PROGRAM [ARG...]\n"
            "       racelab explore --list\n"
-           "SEARCH: [--preemptions B | --pct [--depth D] [--seed S] [--iterations N] |\n"
-           "         --replay SCHEDULE] [--all] [--no-minimize] [--max-schedules N] [--json]\n"
+           "SEARCH: [--preemptions B|all [--no-reduction] | --delays D |\n"
+           "         --pct [--depth D] [--seed S] [--iterations N] | --replay SCHEDULE]\n"
+           "        [--all] [--no-minimize] [--max-schedules N] [--stack-size SIZE] [--json]\n"
            "\n"
            "Runs TARGET under a controlled scheduler: one thread at a time, and at every\n"
            "lock, unlock, wait, signal, spawn, join and shared access the explorer chooses\n"
@@ -33,9 +34,15 @@ static void print_help(void) {
            "deadlocks, or runs past --max-steps (default 100000) or --schedule-timeout\n"
            "(default 10s). Its output is shown for the failing schedule.\n"
            "\n"
-           "search:\n"
+           "search (the README's 'Three searches' says which to use when):\n"
            "  --preemptions B   every schedule with at most B preemptions, searched 0, 1, ...\n"
-           "                    so a failure found has the fewest (default 2)\n"
+           "                    so a failure found has the fewest (default 2); not reduced\n"
+           "  --preemptions all every schedule: a proof for this case when it ends. Reduced\n"
+           "                    by partial-order reduction (one schedule per class of\n"
+           "                    schedules that differ only in the order of independent steps)\n"
+           "     --no-reduction run every schedule, each order of independent steps too\n"
+           "  --delays D        a round-robin scheduler and at most D delays from it, searched\n"
+           "                    0, 1, ...: finds bugs among many threads with few schedules\n"
            "  --pct             random priorities instead (PCT), seeded and repeatable:\n"
            "     --depth D      bug depth, D - 1 priority changes per schedule (default 3)\n"
            "     --seed S       the seed (default 1)\n"
@@ -45,13 +52,16 @@ static void print_help(void) {
            "  --all             do not stop at the first failure: count every final state\n"
            "  --no-minimize     do not shorten the failure found\n"
            "  --max-schedules N stop after N schedules (default 1000000)\n"
+           "  --stack-size SIZE each thread's stack for racelab's own targets, such as 512K\n"
+           "                    or 16M (default 8M); an overflow fails the schedule\n"
            "\n"
            "case size (explorer defaults are small): --merchants N and --customers N for\n"
-           "bill (default 2 x 2), --threads N (default 2), --items N (default 2), --retries N.\n"
+           "bill (default 2 x 2), --threads N (default 2, up to 200), --items N (default 2),\n"
+           "--retries N.\n"
            "\n"
            "Exit status: 0 when no failure was found, 1 when one was, 2 for bad usage,\n"
-           "3 if the exploration could not run (a program that cannot be started, one\n"
-           "with more threads than the explorer supports).\n");
+           "3 if the exploration could not run (a program that cannot be started, a target\n"
+           "with more threads than the explorer supports: at most 64).\n");
 }
 
 static void list_one(void *ctx, const char *name, const char *summary, bool correct) {
@@ -87,8 +97,12 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"no-minimize", no_argument, NULL, 'm'},     {"max-schedules", required_argument, NULL, 'x'},
         {"json", no_argument, NULL, 'J'},            {"list", no_argument, NULL, 'L'},
         {"schedule-timeout", required_argument, NULL, 'T'},
-        {"max-steps", required_argument, NULL, 'S'}, {0}};
-    bool pct = false, bound_given = false, pct_opt = false, case_opt = false, prog_opt = false;
+        {"max-steps", required_argument, NULL, 'S'}, {"no-reduction", no_argument, NULL, 'N'},
+        {"delays", required_argument, NULL, 'D'},    {"stack-size", required_argument, NULL, 'K'},
+        {0}};
+    bool delays = false, noreduce = false;
+    bool pct = false, bound_given = false, pct_opt = false, case_opt = false, prog_opt = false,
+         prog_stack = false;
     uint64_t v;
     /* everything after "--" is the program and its arguments */
     int end = argc;
@@ -120,7 +134,7 @@ static int parse(int argc, char **argv, explore_args *a) {
             a->so.customers = (unsigned)v;
             break;
         case 't':
-            if (!rl_cli_parse_u64("explore", "--threads", optarg, 1, 16, &v))
+            if (!rl_cli_parse_u64("explore", "--threads", optarg, 1, 200, &v))
                 return EXIT_USAGE;
             a->so.threads = (unsigned)v;
             break;
@@ -136,10 +150,40 @@ static int parse(int argc, char **argv, explore_args *a) {
             break;
         case 'p':
             bound_given = true;
+            if (strcmp(optarg, "all") == 0) {
+                a->o.preemptions = RL_PREEMPTIONS_ALL;
+                break;
+            }
             if (!rl_cli_parse_u64("explore", "--preemptions", optarg, 0, 20, &v))
                 return EXIT_USAGE;
             a->o.preemptions = (unsigned)v;
             break;
+        case 'N': noreduce = true; break;
+        case 'D':
+            delays = true;
+            if (!rl_cli_parse_u64("explore", "--delays", optarg, 0, 8, &v))
+                return EXIT_USAGE;
+            a->o.delays = (unsigned)v;
+            break;
+        case 'K': {
+            char *rest;
+            unsigned long long n = strtoull(optarg, &rest, 10);
+            unsigned long long unit = *rest == 'K' || *rest == 'k'   ? 1024ull
+                                      : *rest == 'M' || *rest == 'm' ? 1024ull * 1024
+                                      : *rest == 'G' || *rest == 'g' ? 1024ull * 1024 * 1024
+                                      : *rest == '\0'               ? 1
+                                                                     : 0;
+            if (unit != 1 && unit != 0)
+                rest++;
+            if (optarg[0] < '0' || optarg[0] > '9' || unit == 0 || *rest != '\0' ||
+                n > (1ull << 32) / unit || n * unit < 64 * 1024)
+                return rl_cli_usage_error("explore", "--stack-size takes a size from 64K to 4G "
+                                                     "(512K, 16M, or bytes), not '%s'",
+                                          optarg);
+            a->o.stack_size = (size_t)(n * unit);
+            prog_stack = true;
+            break;
+        }
         case 'd':
             pct_opt = true;
             if (!rl_cli_parse_u64("explore", "--depth", optarg, 1, 64, &v))
@@ -200,8 +244,17 @@ static int parse(int argc, char **argv, explore_args *a) {
                                              "to --pct or --replay");
     if (pct_opt && !pct)
         return rl_cli_usage_error("explore", "--depth, --seed and --iterations need --pct");
+    if (delays && (pct || bound_given || a->o.search == RL_SEARCH_REPLAY))
+        return rl_cli_usage_error("explore", "--delays is a search of its own: not with "
+                                             "--preemptions, --pct or --replay");
+    if (noreduce && a->o.preemptions != RL_PREEMPTIONS_ALL)
+        return rl_cli_usage_error("explore", "--no-reduction goes with --preemptions all (a "
+                                             "bounded search is never reduced)");
+    a->o.reduce = !noreduce;
     if (pct)
         a->o.search = RL_SEARCH_PCT;
+    if (delays)
+        a->o.search = RL_SEARCH_DELAYS;
     if (a->program) {
         if (optind < end)
             return rl_cli_usage_error("explore", "a TARGET or a program after --, not both");
@@ -209,6 +262,9 @@ static int parse(int argc, char **argv, explore_args *a) {
             return rl_cli_usage_error("explore", "--merchants, --customers, --threads, --items "
                                                  "and --retries size racelab's own targets, not "
                                                  "a program");
+        if (prog_stack)
+            return rl_cli_usage_error("explore", "--stack-size is for racelab's own targets: a "
+                                                 "program's threads have their own stacks");
         return EXIT_HELD;
     }
     if (prog_opt)

@@ -2,7 +2,8 @@
  *
  *   scheduler.c  the platform table: logical threads as fibers, one step
  *                per visible operation, a chooser deciding every step
- *   search.c     the choosers (bounded, PCT, replay), minimization, results
+ *   search.c     the choosers (bounded, PCT, delays, replay), minimization, results
+ *   dpor.c       the unbounded search with partial-order reduction
  *   schedule.c   schedule strings
  *   targets.c    target names
  */
@@ -21,6 +22,7 @@
  * not fitting (a replayed schedule that does not match the target), and
  * the run goes on in the default order so that it still ends cleanly. */
 #define RL_EX_NO_FIT 255u
+struct rl__run;
 typedef struct rl__chooser {
     unsigned (*choose)(struct rl__chooser *c, size_t step, uint64_t enabled, int current);
     /* The same schedule as a plan a user's program can follow on its own
@@ -32,8 +34,79 @@ typedef struct rl__chooser {
     const rl__deviation *deviations;
     size_t ndeviations;
     const rl__pct *pct;
+    const rl__delays *delays;
+    /* Partial-order reduction: record what every step touches (rl__run's
+     * steps), readable while the run goes on through `live`, which the
+     * scheduler sets before the first choice. */
+    bool footprints;
+    const struct rl__run *live;
 } rl__chooser;
 
+/* What one step touched, for partial-order reduction. */
+enum {
+    RL_TOUCH_READ,    /* a read */
+    RL_TOUCH_WRITE,   /* a write (a condition's signal and wait, a thread's end) */
+    RL_TOUCH_ACQUIRE, /* a mutex taken by a blocking lock (or taken back after a wait) */
+    RL_TOUCH_TRY,     /* a mutex tried (taken or not) */
+    RL_TOUCH_RELEASE  /* a mutex released (unlock, or a wait's release) */
+};
+#define RL_EX_TOUCHES 6
+#define RL_EX_LOCKSET 3
+typedef struct rl__touch {
+    uint64_t object;  /* stable from one run to the next: a hash of its kind and name */
+    uintptr_t addr;   /* exact within one run: its address */
+    uint64_t key;
+    uint8_t kind;
+    uint8_t nlocks;   /* mutexes its thread held then (up to RL_EX_LOCKSET of them) */
+    uintptr_t locks[RL_EX_LOCKSET];
+} rl__touch;
+typedef struct rl__step {
+    uint8_t thread;
+    bool global;     /* dependent on every step (a yield, or too much touched) */
+    uint8_t ntouch;
+    uint32_t spawned_at; /* the first step of a thread: its spawner's step + 1 (0: none) */
+    rl__touch touch[RL_EX_TOUCHES];
+} rl__step;
+
+/* Dependent: the order of the two touches can matter; within one run
+ * (exact, by address) or across runs (by name: two objects of one name
+ * count as one, which only adds dependence). */
+static inline bool rl__touches_dependent(const rl__touch *a, const rl__touch *b, bool same_run) {
+    return (same_run ? a->addr == b->addr : a->object == b->object) && a->key == b->key &&
+           (a->kind != RL_TOUCH_READ || b->kind != RL_TOUCH_READ);
+}
+
+/* In conflict (within one run): dependent, and the two could have gone the
+ * other way round directly. Not a release and a blocking acquire of one
+ * mutex (the acquire waits for the release), nor two releases, nor two
+ * touches made under a common mutex: for those the race is between the
+ * acquires of that mutex, as in DPOR for lock-based programs. */
+static inline bool rl__touches_conflict(const rl__touch *a, const rl__touch *b) {
+    if (!rl__touches_dependent(a, b, true))
+        return false;
+    bool ra = a->kind == RL_TOUCH_RELEASE, rb = b->kind == RL_TOUCH_RELEASE;
+    if (ra && rb)
+        return false;
+    if ((ra && b->kind == RL_TOUCH_ACQUIRE) || (rb && a->kind == RL_TOUCH_ACQUIRE))
+        return false;
+    for (unsigned i = 0; i < a->nlocks; i++)
+        for (unsigned j = 0; j < b->nlocks; j++)
+            if (a->locks[i] == b->locks[j])
+                return false;
+    return true;
+}
+
+/* mode 0: dependent across runs; 1: dependent within a run; 2: in conflict */
+static inline bool rl__steps_relate(const rl__step *a, const rl__step *b, int mode) {
+    if (a->global || b->global)
+        return true;
+    for (unsigned i = 0; i < a->ntouch; i++)
+        for (unsigned j = 0; j < b->ntouch; j++)
+            if (mode == 2 ? rl__touches_conflict(&a->touch[i], &b->touch[j])
+                          : rl__touches_dependent(&a->touch[i], &b->touch[j], mode == 1))
+                return true;
+    return false;
+}
 
 /* What one schedule did. */
 typedef struct rl__run {
@@ -46,10 +119,37 @@ typedef struct rl__run {
     rl__decision *decisions; /* owned by the scheduler; valid until the next run */
     size_t nsteps;
     unsigned preemptions;
+    rl__step *steps; /* with footprints on: what each step touched (owned by the scheduler) */
+    size_t fail_trace; /* with tracing on: trace lines up to the failure (0: the whole trace) */
     /* with tracing on: the trace (owned by the scheduler) */
     rl_trace_step *trace;
     size_t ntrace;
 } rl__run;
+
+/* A search under way (search.c), shared with the searches kept in files
+ * of their own (dpor.c). */
+typedef struct rl__search {
+    const rl_target *t;
+    const rl_explore_opts *o;
+    rl_explore_result *res;
+    bool stop;
+    rl_err error;
+    char *why;
+    size_t why_len;
+    size_t states_cap;
+    rl__decision *fail_decisions; /* the first failure's schedule */
+    size_t fail_n;
+} rl__search;
+
+/* Count one complete schedule: its final state, a failure (stopping the
+ * search unless keep_going), the schedule cap; or stop on an error. */
+void rl__search_account(rl__search *s, const rl__run *r);
+/* Stop the search with an error. */
+void rl__search_error(rl__search *s, rl_err e, const char *why);
+
+/* The unbounded search with partial-order reduction (dpor.c), in-process
+ * targets only. */
+void rl__dpor_search(rl__search *s);
 
 /* A user's program (program.c): start it up to its first thread, run
  * one schedule per call (c's plan, fed back through c), free. */
@@ -63,8 +163,12 @@ const char *rl__program_label(const rl__program *p);
 /* What the last schedule printed (before its first thread included). */
 const char *rl__program_output(const rl__program *p);
 
+/* A thread's stack under the explorer, unless the options say: glibc's
+ * default for a pthread. */
+#define RL_EX_STACK_DEFAULT ((size_t)8 << 20)
+
 /* Install the explorer's table (RL_EBUSY if one is running). */
-rl_err rl__sched_open(uint64_t max_steps);
+rl_err rl__sched_open(uint64_t max_steps, size_t stack_size);
 void rl__sched_close(void);
 /* Run target once from its start, asking c at every step. */
 void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out);

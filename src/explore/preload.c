@@ -222,6 +222,7 @@ static struct {
     uint64_t wait_seq;
     uint32_t next_dev; /* deviations: the next one to follow */
     rl__pct pct;       /* PCT: this run's state */
+    rl__delays delays; /* delay bounding: this run's state */
     bool preempted;
     obj objs[NOBJ];
 } X;
@@ -431,6 +432,8 @@ static unsigned plan_choice(uint64_t enabled, int current) {
         return def;
     case RL_PLAN_PCT:
         return rl__pct_choose(&X.pct, X.step, enabled, current);
+    case RL_PLAN_DELAYS:
+        return rl__delays_choose(&X.delays, X.step, enabled, current);
     default:
         return def;
     }
@@ -613,6 +616,7 @@ static void init_run(void) {
     X.step = 0;
     X.next_dev = 0;
     X.pct = s->pct;
+    X.delays = s->delays;
     X.preempted = false;
     X.cur = 0;
     s->fail = RL_PFAIL_NONE;

@@ -554,6 +554,9 @@ static bool write_plan(rl__program *p, const rl__chooser *c, char *msg, size_t l
     case RL_PLAN_PCT:
         s->pct = *c->pct;
         return true;
+    case RL_PLAN_DELAYS:
+        s->delays = *c->delays;
+        return true;
     default:
         snprintf(msg, len, "this search cannot drive a program");
         return false;

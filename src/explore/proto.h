@@ -36,7 +36,7 @@
 #define RL_MSG_DONE 'd'  /* S -> P: it ended; see status */
 #define RL_MSG_QUIT 'q'  /* P -> S: end */
 
-#define RL_PROTO_VERSION 1
+#define RL_PROTO_VERSION 2
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 
@@ -113,6 +113,7 @@ typedef struct rl__shm {
     uint32_t trace_on;
     uint64_t max_steps;
     rl__pct pct;
+    rl__delays delays;
     uint8_t prefix[RL_PLAN_MAX];
     rl__deviation deviations[RL_PLAN_MAX];
     /* the run: written by C */

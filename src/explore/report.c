@@ -15,6 +15,7 @@ typedef struct {
 static const char *red(style s) { return s.on ? "\033[31m" : ""; }
 static const char *green(style s) { return s.on ? "\033[32m" : ""; }
 static const char *bold(style s) { return s.on ? "\033[1m" : ""; }
+static const char *yellow(style s) { return s.on ? "\033[33m" : ""; }
 static const char *reset(style s) { return s.on ? "\033[0m" : ""; }
 
 static int widest(int w, const char *text) {
@@ -80,7 +81,10 @@ void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour) {
 void rl_explore_print_counterexample(FILE *f, const char *title, const rl_counterexample *c,
                                      const char *replay_cmd, bool colour) {
     style st = {colour};
-    unsigned steps = c->nsteps ? c->steps[c->nsteps - 1].index : 0;
+    unsigned steps = 0; /* the last step made (a deadlock's blocked lines have none) */
+    for (size_t i = 0; i < c->nsteps; i++)
+        if (c->steps[i].index > steps)
+            steps = c->steps[i].index;
     fprintf(f, "\n%s%s%s: %s, %u preemption%s, %u choice%s off the default order, %u steps\n",
             bold(st), title, reset(st), rl_failure_kind_name(c->kind), c->preemptions,
             c->preemptions == 1 ? "" : "s", c->deviations, c->deviations == 1 ? "" : "s", steps);
@@ -113,9 +117,18 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
                       const rl_explore_result *r, const char *replay_cmd, bool colour) {
     style st = {colour};
     fprintf(f, "%sexplore %s%s", bold(st), name, reset(st));
-    if (o->search == RL_SEARCH_BOUNDED)
-        fprintf(f, ": every schedule with at most %u preemption%s\n", o->preemptions,
-                o->preemptions == 1 ? "" : "s");
+    if (o->search == RL_SEARCH_BOUNDED && o->preemptions == RL_PREEMPTIONS_ALL)
+        fprintf(f, ": every schedule, %s\n",
+                r->reduced ? "one per class of schedules that differ only in the order of "
+                             "independent steps (partial-order reduction)"
+                           : "each order of independent steps too (unreduced)");
+    else if (o->search == RL_SEARCH_BOUNDED)
+        fprintf(f, ": every schedule with at most %u preemption%s (unreduced: partial-order "
+                   "reduction needs --preemptions all)\n",
+                o->preemptions, o->preemptions == 1 ? "" : "s");
+    else if (o->search == RL_SEARCH_DELAYS)
+        fprintf(f, ": round robin with at most %u delay%s\n", o->delays,
+                o->delays == 1 ? "" : "s");
     else if (o->search == RL_SEARCH_PCT)
         fprintf(f, ": PCT, depth %u, seed %" PRIu64 ", %" PRIu64 " iterations\n", o->depth,
                 o->seed, o->iterations);
@@ -130,8 +143,13 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
         snprintf(took, sizeof took, "%.3g ms", secs * 1e3);
     else
         snprintf(took, sizeof took, "%.3g us", secs * 1e6);
-    fprintf(f, "%" PRIu64 " schedule%s in %s (%.0f schedules/s), longest %" PRIu64 " steps\n",
+    fprintf(f, "%" PRIu64 " schedule%s in %s (%.0f schedules/s), longest %" PRIu64 " steps",
             r->schedules, r->schedules == 1 ? "" : "s", took, rate, r->longest);
+    if (r->failing)
+        fprintf(f, ", %" PRIu64 " failing", r->failing);
+    if (r->redundant)
+        fprintf(f, "; %" PRIu64 " more abandoned as equivalent to one explored", r->redundant);
+    fputc('\n', f);
     if (r->failed) {
         fprintf(f, "%sFAILURE%s found\n", red(st), reset(st));
         rl_explore_print_counterexample(f, "failure", &r->first, replay_cmd, colour);
@@ -141,7 +159,9 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
             rl_explore_print_counterexample(f, "minimized", &r->minimized, replay_cmd, colour);
     } else {
         fprintf(f, "%sno failure%s", green(st), reset(st));
-        if (o->search == RL_SEARCH_BOUNDED) {
+        if (o->search == RL_SEARCH_BOUNDED || o->search == RL_SEARCH_DELAYS) {
+            const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
+            unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
             if (r->complete && r->program)
                 fprintf(f, ": complete, every interleaving of its synchronization calls was "
                            "explored\n(plain memory accesses between them are no scheduling "
@@ -150,21 +170,38 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
                 fprintf(f, ": complete, every schedule of this case was explored (a proof for "
                            "this case)\n");
             else if (r->exhaustive)
-                fprintf(f, ": exhaustive within %u preemption%s (%" PRIu64
-                           " preemptions beyond the bound were not taken)\n",
-                        o->preemptions, o->preemptions == 1 ? "" : "s", r->pruned);
+                fprintf(f, ": %sexhaustive within %u %s%s%s (%" PRIu64
+                           " %ss beyond the bound were not taken: not a proof)\n",
+                        yellow(st), bound, unit, bound == 1 ? "" : "s", reset(st), r->pruned,
+                        unit);
             else
-                fprintf(f, ": NOT exhaustive, the search stopped at its limit\n");
+                fprintf(f, ": %sNOT exhaustive%s, the search stopped at its limit\n", yellow(st),
+                        reset(st));
         } else {
             fputc('\n', f);
         }
     }
     if (!r->failed || o->keep_going) {
-        fprintf(f, "\nreachable final states:\n");
-        for (size_t i = 0; i < r->nstates; i++)
-            fprintf(f, "  %10" PRIu64 "  %s%-6s%s %s\n", r->states[i].schedules,
-                    r->states[i].held ? green(st) : red(st), r->states[i].held ? "held" : "BROKEN",
-                    reset(st), r->states[i].state);
+        /* passing states first, then failing ones, each with its schedules */
+        for (int pass = 1; pass >= 0; pass--) {
+            uint64_t total = 0;
+            size_t n = 0;
+            for (size_t i = 0; i < r->nstates; i++)
+                if (r->states[i].held == (pass == 1)) {
+                    total += r->states[i].schedules;
+                    n++;
+                }
+            if (n == 0)
+                continue;
+            fprintf(f, "\nreachable final states, %s (%zu state%s, %" PRIu64 " schedule%s):\n",
+                    pass ? "passing" : "FAILING", n, n == 1 ? "" : "s", total,
+                    total == 1 ? "" : "s");
+            for (size_t i = 0; i < r->nstates; i++)
+                if (r->states[i].held == (pass == 1))
+                    fprintf(f, "  %10" PRIu64 "  %s%-6s%s %s\n", r->states[i].schedules,
+                            r->states[i].held ? green(st) : red(st),
+                            r->states[i].held ? "held" : "BROKEN", reset(st), r->states[i].state);
+        }
     }
 }
 
@@ -214,11 +251,19 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_init(&j, f);
     rl__json_object(&j, NULL);
     rl__json_str(&j, "target", name);
-    rl__json_str(&j, "search", o->search == RL_SEARCH_BOUNDED ? "bounded"
-                               : o->search == RL_SEARCH_PCT   ? "pct"
-                                                              : "replay");
-    if (o->search == RL_SEARCH_BOUNDED)
+    rl__json_str(&j, "search", o->search == RL_SEARCH_BOUNDED  ? "bounded"
+                               : o->search == RL_SEARCH_PCT    ? "pct"
+                               : o->search == RL_SEARCH_DELAYS ? "delays"
+                                                               : "replay");
+    if (o->search == RL_SEARCH_BOUNDED && o->preemptions == RL_PREEMPTIONS_ALL)
+        rl__json_str(&j, "preemption_bound", NULL);
+    else if (o->search == RL_SEARCH_BOUNDED)
         rl__json_uint(&j, "preemption_bound", o->preemptions);
+    if (o->search == RL_SEARCH_DELAYS)
+        rl__json_uint(&j, "delay_bound", o->delays);
+    rl__json_bool(&j, "reduced", r->reduced);
+    if (r->reduced)
+        rl__json_uint(&j, "redundant_runs", r->redundant);
     if (o->search == RL_SEARCH_PCT) {
         rl__json_uint(&j, "depth", o->depth);
         rl__json_uint(&j, "seed", o->seed);
@@ -234,6 +279,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);
     rl__json_double(&j, "schedules_per_second", secs > 0 ? (double)r->schedules / secs : 0);
     rl__json_bool(&j, "failed", r->failed);
+    rl__json_uint(&j, "failing_schedules", r->failing);
     if (r->failed) {
         json_counterexample(&j, "failure", &r->first);
         if (r->minimized.schedule) {

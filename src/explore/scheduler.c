@@ -29,7 +29,6 @@
 #include "explore_impl.h"
 #include "fiber.h"
 
-#define STACK_SIZE (256 * 1024)
 
 typedef enum {
     OP_NONE,
@@ -67,8 +66,12 @@ typedef struct xthread {
     xop op;
     void *obj;
     rl_mutex *wait_mutex; /* OP_WAIT / OP_WAKE */
-    bool signalled;
-    uint64_t wait_seq; /* order of waiting, for signal */
+    bool signalled;    /* woken by a broadcast */
+    uint64_t wait_seq; /* order of waiting: a signal can wake those waiting before it */
+    bool after_yield;  /* its previous step was a yield */
+    const rl_mutex *held[8]; /* the mutexes it holds, latest last (footprints only) */
+    unsigned nheld;
+    uint32_t spawned_at; /* its spawner's step + 1, until its first step */
     bool try_result;
     bool yielded;
     bool starting; /* running its prologue for its spawner */
@@ -83,6 +86,14 @@ typedef struct {
 } xmutex;
 _Static_assert(sizeof(xmutex) <= RL_PLATFORM_STORAGE, "mutex storage");
 #define XM(m) ((xmutex *)(void *)(m)->impl)
+
+/* A signal not yet taken: any thread that was waiting on cond when it was
+ * sent (wait_seq <= seq) may take it and wake; which one is a choice of
+ * the schedule. */
+typedef struct {
+    const rl_cond *cond;
+    uint64_t seq;
+} token;
 
 /* Writes seen while tracing, to name the step a lost update overwrote. */
 typedef struct {
@@ -110,6 +121,12 @@ static struct {
     bool preempted; /* the step being applied was a preemption */
     rl__decision *decisions;
     size_t decisions_cap;
+    size_t stack_size;
+    token *tokens;
+    size_t ntokens, tokens_cap;
+    bool footprints;
+    rl__step *steps;
+    size_t steps_cap;
     bool tracing;
     rl_trace_step *trace;
     size_t trace_cap;
@@ -126,6 +143,7 @@ static void fail(rl_failure_kind kind, const char *fmt, ...) {
     if (X.run->fail != RL_FAIL_NONE)
         return; /* the first failure is the one to report */
     X.run->fail = kind;
+    X.run->fail_trace = X.run->ntrace;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(X.run->message, sizeof X.run->message, fmt, ap);
@@ -220,6 +238,122 @@ static size_t last_write_step(const rl_access *a) {
     return 0;
 }
 
+/* ---- footprints (partial-order reduction) ---- */
+
+/* The step being made (X.step - 1), or NULL before the first choice:
+ * what main does before it is ordered before every other thread. */
+static rl__step *current_step(void) {
+    if (!X.footprints || X.step == 0)
+        return NULL;
+    return &X.steps[X.step - 1];
+}
+
+/* Objects are named by what they are and their name, not their address:
+ * a step recorded in one run is compared with steps of later runs, whose
+ * objects may sit elsewhere in memory. Two objects of one name are taken
+ * for one (more dependence, never less). */
+enum { OBJ_MUTEX = 1, OBJ_COND, OBJ_ACCESS, OBJ_THREAD, OBJ_SPAWN };
+
+static uint64_t object_id(unsigned kind, const char *name) {
+    uint64_t h = 1469598103934665603ull ^ kind;
+    for (const char *p = name ? name : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+static void touch_id(const xthread *me, uint64_t object, const void *addr, uint64_t key,
+                     uint8_t kind) {
+    rl__step *st = current_step();
+    if (!st || st->global)
+        return;
+    for (unsigned i = 0; i < st->ntouch; i++)
+        if (st->touch[i].addr == (uintptr_t)addr && st->touch[i].key == key) {
+            /* one step both taking and releasing a mutex: its acquire
+             * matters most (a release alone races with nothing blocking) */
+            if (st->touch[i].kind == RL_TOUCH_READ || (kind != RL_TOUCH_RELEASE &&
+                                                       st->touch[i].kind == RL_TOUCH_RELEASE))
+                st->touch[i].kind = kind;
+            return;
+        }
+    if (st->ntouch == RL_EX_TOUCHES) {
+        st->global = true; /* too much to list: dependent on everything */
+        return;
+    }
+    rl__touch *t = &st->touch[st->ntouch++];
+    *t = (rl__touch){.object = object, .addr = (uintptr_t)addr, .key = key, .kind = kind};
+    /* the mutexes the thread holds: the latest ones, if more than fit
+     * (fewer locks in common only means more races looked at) */
+    if (me)
+        for (unsigned i = me->nheld; i-- > 0 && t->nlocks < RL_EX_LOCKSET;)
+            t->locks[t->nlocks++] = (uintptr_t)me->held[i];
+}
+
+static void touch_mutex(const xthread *me, const rl_mutex *m, uint8_t kind) {
+    touch_id(me, object_id(OBJ_MUTEX, m->name), m, 0, kind);
+}
+static void touch_cond(const xthread *me, const rl_cond *c) {
+    touch_id(me, object_id(OBJ_COND, c->name), c, 0, RL_TOUCH_WRITE);
+}
+static void touch_thread(const xthread *me, const xthread *t, bool write) {
+    touch_id(me, object_id(OBJ_THREAD, ""), &X.threads[0], t->index,
+             write ? RL_TOUCH_WRITE : RL_TOUCH_READ);
+}
+
+/* The running thread's mutexes, for the locks held at each touch. */
+static void took(xthread *t, const rl_mutex *m) {
+    if (X.footprints && t->nheld < sizeof t->held / sizeof t->held[0])
+        t->held[t->nheld++] = m;
+}
+static void released(xthread *t, const rl_mutex *m) {
+    for (unsigned i = t->nheld; i-- > 0;)
+        if (t->held[i] == m) {
+            memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof t->held[0]);
+            t->nheld--;
+            return;
+        }
+}
+
+/* Room for the record of step X.step (about to be made by t). */
+static bool begin_step(const xthread *t) {
+    if (!X.footprints)
+        return true;
+    if (X.step == X.steps_cap) {
+        size_t cap = X.steps_cap ? 2 * X.steps_cap : 1024;
+        rl__step *bigger = realloc(X.steps, cap * sizeof *bigger);
+        if (!bigger)
+            return false;
+        X.steps = bigger;
+        X.steps_cap = cap;
+    }
+    X.steps[X.step] = (rl__step){.thread = (uint8_t)t->index, .spawned_at = t->spawned_at};
+    X.run->steps = X.steps;
+    return true;
+}
+
+
+/* ---- signals ---- */
+
+static size_t waiting_on(const rl_cond *c) {
+    size_t n = 0;
+    for (unsigned i = 0; i < X.nthreads; i++) {
+        const xthread *w = &X.threads[i];
+        n += w->state == X_LIVE && w->op == OP_WAKE && w->obj == c && !w->signalled;
+    }
+    return n;
+}
+
+/* The smallest token w may take, or SIZE_MAX. */
+static size_t token_for(const xthread *w) {
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < X.ntokens; i++)
+        if (X.tokens[i].cond == w->obj && X.tokens[i].seq >= w->wait_seq &&
+            (best == SIZE_MAX || X.tokens[i].seq < X.tokens[best].seq))
+            best = i;
+    return best;
+}
+
+static bool woken(const xthread *w) { return w->signalled || token_for(w) != SIZE_MAX; }
+
 /* ---- deciding ---- */
 
 static bool can_go(const xthread *t) {
@@ -227,7 +361,7 @@ static bool can_go(const xthread *t) {
         return false;
     switch (t->op) {
     case OP_LOCK: return XM((rl_mutex *)t->obj)->owner == 0;
-    case OP_WAKE: return t->signalled && XM(t->wait_mutex)->owner == 0;
+    case OP_WAKE: return woken(t) && XM(t->wait_mutex)->owner == 0;
     case OP_JOIN: return t->join_target->state == X_DONE;
     default: return true; /* the others never wait (OP_WAIT starts the waiting) */
     }
@@ -245,30 +379,52 @@ static uint64_t enabled_mask(void) {
     return eager ? eager : all;
 }
 
+/* Deadlock: a trace line for what t is blocked on (no step number: it
+ * never happened). */
+static void record_blocked(xthread *t, const char *op, const char *object, const char *why) {
+    if (!X.tracing)
+        return;
+    bool preempted = X.preempted;
+    X.preempted = false;
+    record(t, op);
+    X.preempted = preempted;
+    if (X.run->ntrace == 0 || t->last_step != X.run->ntrace)
+        return; /* no room for it */
+    rl_trace_step *s = &X.trace[X.run->ntrace - 1];
+    s->index = 0;
+    snprintf(s->object, sizeof s->object, "%s", object);
+    s->marks = RL_MARK_BLOCKED;
+    snprintf(s->note, sizeof s->note, "%s", why);
+}
+
 static void describe_deadlock(void) {
     char msg[512] = "deadlock:";
     for (unsigned i = 0; i < X.nthreads; i++) {
         xthread *t = &X.threads[i];
         if (t->state != X_LIVE)
             continue;
-        char part[160];
-        if (t->op == OP_LOCK || (t->op == OP_WAKE && t->signalled)) {
+        char part[160], why[96];
+        if (t->op == OP_LOCK || (t->op == OP_WAKE && woken(t))) {
             rl_mutex *m = t->op == OP_LOCK ? t->obj : t->wait_mutex;
             unsigned owner = XM(m)->owner;
+            const char *holder = owner ? X.threads[owner - 1].name : "nobody";
             snprintf(part, sizeof part, " %s waits for lock %s held by %s;", t->name, m->name,
-                     owner ? X.threads[owner - 1].name : "nobody");
+                     holder);
+            snprintf(why, sizeof why, "blocked: %s holds it", holder);
+            record_blocked(t, t->op == OP_LOCK ? "lock" : "relock", m->name, why);
         } else if (t->op == OP_WAKE) {
             snprintf(part, sizeof part, " %s waits on %s, never signalled;", t->name,
                      ((rl_cond *)t->obj)->name);
+            record_blocked(t, "wait", ((rl_cond *)t->obj)->name, "blocked: never signalled");
         } else if (t->op == OP_JOIN) {
             snprintf(part, sizeof part, " %s waits to join %s;", t->name, t->join_target->name);
+            record_blocked(t, "join", t->join_target->name, "blocked: it has not ended");
         } else {
             snprintf(part, sizeof part, " %s is stuck at %s;", t->name, op_names[t->op]);
+            record_blocked(t, op_names[t->op], object_name(t), "blocked");
         }
         if (strlen(msg) + strlen(part) < sizeof msg)
             strcat(msg, part);
-        if (X.tracing && t->last_step)
-            X.trace[t->last_step - 1].marks |= RL_MARK_BLOCKED;
     }
     size_t len = strlen(msg);
     if (msg[len - 1] == ';')
@@ -324,6 +480,10 @@ static xthread *decide(void) {
         X.decisions = bigger;
         X.decisions_cap = cap;
     }
+    if (!begin_step(&X.threads[n])) {
+        fail(RL_FAIL_ERROR, "out of memory recording the schedule");
+        return NULL;
+    }
     X.decisions[X.step] = (rl__decision){.enabled = enabled, .current = (int8_t)current,
                                          .chosen = (uint8_t)n};
     X.preempted = current >= 0 && (unsigned)current != n;
@@ -338,24 +498,58 @@ static bool apply(xthread *t) {
     for (unsigned i = 0; i < X.nthreads; i++)
         if (&X.threads[i] != t)
             X.threads[i].yielded = false; /* somebody else moved */
+    t->spawned_at = 0;
+    rl__step *st = current_step();
+    if (st && (t->op == OP_YIELD || t->after_yield))
+        st->global = true; /* a yield lets the others go first: it depends on all of them */
+    t->after_yield = false;
     switch (t->op) {
-    case OP_LOCK: XM((rl_mutex *)t->obj)->owner = t->index + 1; break;
+    case OP_LOCK:
+        XM((rl_mutex *)t->obj)->owner = t->index + 1;
+        touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE);
+        took(t, t->obj);
+        break;
     case OP_TRYLOCK: {
+        touch_mutex(t, t->obj, RL_TOUCH_TRY);
         xmutex *m = XM((rl_mutex *)t->obj);
         t->try_result = m->owner == 0;
-        if (t->try_result)
+        if (t->try_result) {
             m->owner = t->index + 1;
+            took(t, t->obj);
+        }
         break;
     }
     case OP_WAIT:
         record(t, NULL);
+        touch_cond(t, t->obj);
+        touch_mutex(t, t->wait_mutex, RL_TOUCH_RELEASE);
+        released(t, t->wait_mutex);
         XM(t->wait_mutex)->owner = 0;
         t->op = OP_WAKE;
         t->signalled = false;
         t->wait_seq = ++X.wait_seq;
         return false;
-    case OP_WAKE: XM(t->wait_mutex)->owner = t->index + 1; break;
-    case OP_YIELD: t->yielded = true; break;
+    case OP_WAKE:
+        if (!t->signalled) {
+            size_t k = token_for(t); /* it was chosen, so it has one */
+            X.tokens[k] = X.tokens[--X.ntokens];
+        }
+        XM(t->wait_mutex)->owner = t->index + 1;
+        touch_mutex(t, t->wait_mutex, RL_TOUCH_ACQUIRE);
+        took(t, t->wait_mutex);
+        touch_cond(t, t->obj);
+        break;
+    case OP_YIELD:
+        t->yielded = true;
+        t->after_yield = true;
+        break;
+    case OP_JOIN: touch_thread(t, t->join_target, false); break;
+    case OP_ACCESS: {
+        const rl_access *a = t->obj;
+        touch_id(t, object_id(OBJ_ACCESS, rl_access_name(a)), a->object, a->key,
+                 a->kind == RL_ACCESS_READ ? RL_TOUCH_READ : RL_TOUCH_WRITE);
+        break;
+    }
     default: break;
     }
     record(t, NULL);
@@ -412,10 +606,32 @@ static void immediate(xop op, void *obj) {
 
 /* ---- threads ---- */
 
+/* The exploration cannot go on (not a failure of the target): the run ends
+ * with an error that stops the search. */
+static _Noreturn void unsupported(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void unsupported(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char text[256];
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (!X.cur) { /* the first thread: nothing runs yet to end */
+        fprintf(stderr, "racelab: %s\n", text);
+        abort();
+    }
+    if (X.run->target_error == RL_OK) {
+        X.run->target_error = RL_ENOTSUP;
+        snprintf(X.run->message, sizeof X.run->message, "%s", text);
+    }
+    end_schedule(false);
+    abort(); /* never resumed */
+}
+
 RL_FIBER_PLUMBING static void thread_entry(void *arg) {
     xthread *t = arg;
     t->fn(t->arg);
     t->state = X_DONE;
+    touch_thread(t, t, true);
     t->op = OP_NONE;
     if (t->starting) {
         /* ended within its prologue */
@@ -436,11 +652,13 @@ RL_FIBER_PLUMBING static void thread_entry(void *arg) {
 
 static xthread *new_thread(const char *name, rl_thread_fn fn, void *arg) {
     if (X.nthreads == RL_EX_MAX_THREADS)
-        rl_fatal("the explorer supports at most %d threads", RL_EX_MAX_THREADS);
+        unsupported("the explorer supports at most %d threads; the target started a %dth (%s)",
+                    RL_EX_MAX_THREADS, RL_EX_MAX_THREADS + 1, name);
     xthread *t = &X.threads[X.nthreads];
     if (!t->has_fiber) {
-        if (rl__fiber_alloc(&t->fiber, STACK_SIZE) != RL_OK)
-            rl_fatal("the explorer could not allocate a thread stack");
+        if (rl__fiber_alloc(&t->fiber, X.stack_size) != RL_OK)
+            unsupported("the explorer could not allocate a thread stack of %zu KiB",
+                        X.stack_size / 1024);
         t->has_fiber = true;
     }
     rl__fiber saved = t->fiber;
@@ -459,7 +677,9 @@ static xthread *new_thread(const char *name, rl_thread_fn fn, void *arg) {
 static rl_err ex_thread_create(rl_thread *h, rl_thread_fn fn, void *arg) {
     immediate(OP_SPAWN, h);
     xthread *me = X.cur;
+    touch_id(X.cur, object_id(OBJ_SPAWN, ""), &X.nthreads, 0, RL_TOUCH_WRITE);
     xthread *child = new_thread(h->name, fn, arg);
+    child->spawned_at = (uint32_t)X.step;
     h->id = child->index + 1;
     memcpy(h->impl, &child, sizeof child);
     child->starting = true;
@@ -492,6 +712,8 @@ static bool ex_mutex_trylock(rl_mutex *m) {
 }
 static void ex_mutex_unlock(rl_mutex *m) {
     XM(m)->owner = 0;
+    touch_mutex(X.cur, m, RL_TOUCH_RELEASE);
+    released(X.cur, m);
     immediate(OP_UNLOCK, m);
 }
 
@@ -505,15 +727,24 @@ static void ex_cond_wait(rl_cond *c, rl_mutex *m) {
     point(OP_WAIT, c); /* returns once signalled and holding m again */
 }
 static void ex_cond_signal(rl_cond *c) {
-    xthread *oldest = NULL;
-    for (unsigned i = 0; i < X.nthreads; i++) {
-        xthread *w = &X.threads[i];
-        if (w->state == X_LIVE && w->op == OP_WAKE && w->obj == c && !w->signalled &&
-            (!oldest || w->wait_seq < oldest->wait_seq))
-            oldest = w;
+    /* a signal wakes one of the threads waiting now, the schedule chooses
+     * which: it leaves a token that any of them may take (none waiting, or
+     * all of them already sure to wake: it is lost, as with pthreads) */
+    size_t tokens = 0;
+    for (size_t i = 0; i < X.ntokens; i++)
+        tokens += X.tokens[i].cond == c;
+    if (waiting_on(c) > tokens) {
+        if (X.ntokens == X.tokens_cap) {
+            size_t cap = X.tokens_cap ? 2 * X.tokens_cap : 16;
+            token *bigger = realloc(X.tokens, cap * sizeof *bigger);
+            if (!bigger)
+                rl_fatal("the explorer ran out of memory");
+            X.tokens = bigger;
+            X.tokens_cap = cap;
+        }
+        X.tokens[X.ntokens++] = (token){c, X.wait_seq};
     }
-    if (oldest)
-        oldest->signalled = true;
+    touch_cond(X.cur, c);
     immediate(OP_SIGNAL, c);
 }
 
@@ -523,6 +754,10 @@ static void ex_cond_broadcast(rl_cond *c) {
         if (w->state == X_LIVE && w->op == OP_WAKE && w->obj == c)
             w->signalled = true;
     }
+    for (size_t i = X.ntokens; i-- > 0;)
+        if (X.tokens[i].cond == c)
+            X.tokens[i] = X.tokens[--X.ntokens]; /* every waiter is awake now */
+    touch_cond(X.cur, c);
     immediate(OP_BROADCAST, c);
 }
 
@@ -640,7 +875,10 @@ void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out)
     X.nthreads = 0;
     X.tracing = trace;
     X.nwrites = 0;
+    X.ntokens = 0;
     X.preempted = false;
+    X.footprints = c->footprints;
+    c->live = out;
     xthread *root = new_thread("main", root_entry, NULL);
     X.cur = root;
     rl__fiber_switch(&X.main, &root->fiber, false);
@@ -651,11 +889,12 @@ void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out)
     X.run = NULL;
 }
 
-rl_err rl__sched_open(uint64_t max_steps) {
+rl_err rl__sched_open(uint64_t max_steps, size_t stack_size) {
     if (X.open)
         return RL_EBUSY;
     X.open = true;
     X.max_steps = max_steps;
+    X.stack_size = stack_size;
     X.table = (rl_platform){
         .name = "explorer",
         .layout = NULL,
@@ -694,6 +933,8 @@ void rl__sched_close(void) {
         if (X.threads[i].has_fiber)
             rl__fiber_free(&X.threads[i].fiber);
     free(X.decisions);
+    free(X.steps);
+    free(X.tokens);
     free(X.trace);
     free(X.writes);
     memset(&X, 0, sizeof X);

@@ -25,7 +25,8 @@
 rl_explore_opts rl_explore_opts_default(void) {
     return (rl_explore_opts){.search = RL_SEARCH_BOUNDED, .preemptions = 2, .depth = 3,
                              .seed = 1, .iterations = 1000, .max_schedules = 1000000,
-                             .max_steps = 100000, .keep_going = false, .minimize = true};
+                             .max_steps = 100000, .keep_going = false, .minimize = true,
+                             .reduce = true, .delays = 1, .stack_size = RL_EX_STACK_DEFAULT};
 }
 
 const char *rl_failure_kind_name(rl_failure_kind k) {
@@ -50,18 +51,7 @@ static rl_failure_kind failure_of(const rl__run *r) {
     return RL_FAIL_NONE;
 }
 
-typedef struct search {
-    const rl_target *t;
-    const rl_explore_opts *o;
-    rl_explore_result *res;
-    bool stop;
-    rl_err error;
-    char *why;
-    size_t why_len;
-    size_t states_cap;
-    rl__decision *fail_decisions; /* the first failure's schedule */
-    size_t fail_n;
-} search;
+typedef rl__search search;
 
 static void count_state(search *s, const rl__run *r) {
     char key[RL_OUTCOME_STATE_MAX];
@@ -97,8 +87,16 @@ static void count_state(search *s, const rl__run *r) {
     c->schedules = 1;
 }
 
+void rl__search_error(rl__search *s, rl_err e, const char *why) {
+    if (s->error == RL_OK) {
+        s->error = e;
+        snprintf(s->why, s->why_len, "%s", why);
+    }
+    s->stop = true;
+}
+
 /* Account for one searching run. */
-static void account(search *s, const rl__run *r) {
+void rl__search_account(search *s, const rl__run *r) {
     if (r->target_error != RL_OK && !r->no_fit) {
         s->error = r->target_error;
         if (r->message[0])
@@ -129,6 +127,8 @@ static void account(search *s, const rl__run *r) {
     if (r->nsteps > res->longest)
         res->longest = r->nsteps;
     count_state(s, r);
+    if (failure_of(r) != RL_FAIL_NONE)
+        res->failing++;
     if (failure_of(r) != RL_FAIL_NONE && !res->failed) {
         res->failed = true;
         s->fail_decisions = malloc((r->nsteps ? r->nsteps : 1) * sizeof *s->fail_decisions);
@@ -176,6 +176,14 @@ static void run_following(const rl_target *t, const rl__deviation *d, size_t n, 
                          .ndeviations = n},
                 .d = d, .n = n};
     run_one(t, &f.base, trace, out);
+    if (!out->no_fit && out->target_error == RL_OK && f.next < n) {
+        /* a choice the run never reached: the schedule is not this run's */
+        out->no_fit = true;
+        snprintf(out->message, sizeof out->message,
+                 "the schedule does not fit this target: it chooses thread %u at step %u, but "
+                 "the run ended after %zu steps",
+                 d[f.next].thread, d[f.next].step + 1, out->nsteps);
+    }
 }
 
 /* ---- bounded search ---- */
@@ -299,7 +307,7 @@ static void run_bounded(bounded *b) {
     b->base.prefix = b->choices;
     b->base.nprefix = b->replay_len;
     run_one(b->s->t, &b->base, false, &r);
-    account(b->s, &r);
+    rl__search_account(b->s, &r);
 }
 
 /* Pass one: the item's prefix, then the default continuation. Keeps what
@@ -426,7 +434,7 @@ static void pct_search(search *s) {
         /* one default schedule measures the length */
         rl__run r;
         run_following(s->t, NULL, 0, false, &r);
-        account(s, &r);
+        rl__search_account(s, &r);
         k = r.nsteps;
     }
     unsigned d = s->o->depth ? s->o->depth : 1;
@@ -441,10 +449,94 @@ static void pct_search(search *s) {
         p.base.pct = &start;
         rl__run r;
         run_one(s->t, &p.base, false, &r);
-        account(s, &r);
+        rl__search_account(s, &r);
         if (r.nsteps > k)
             k = r.nsteps;
     }
+}
+
+/* ---- delay bounding ---- */
+
+typedef struct {
+    rl__chooser base;
+    rl__delays d;
+} delayed;
+
+static unsigned delays_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
+    return rl__delays_choose(&((delayed *)c)->d, step, enabled, current);
+}
+
+typedef struct {
+    rl__delays *items;
+    size_t n, cap;
+} delayq;
+
+static bool delayq_push(delayq *q, const rl__delays *d) {
+    if (q->n >= MAX_PENDING)
+        return false;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 64;
+        rl__delays *bigger = realloc(q->items, cap * sizeof *bigger);
+        if (!bigger)
+            return false;
+        q->items = bigger;
+        q->cap = cap;
+    }
+    q->items[q->n++] = *d;
+    return true;
+}
+
+/* Every schedule of the round-robin scheduler with at most o->delays
+ * delays, in rising delays: from each schedule with k delays, the
+ * schedules with one more delay at or after its last one. */
+static void delays_search(search *s) {
+    unsigned bound = s->o->delays;
+    delayq cur = {0}, next = {0};
+    rl__delays none = {.last = -1};
+    bool cut = !delayq_push(&cur, &none);
+    s->res->bound = bound;
+    for (unsigned level = 0; level <= bound && !s->stop && cur.n > 0; level++) {
+        for (size_t i = 0; i < cur.n && !s->stop; i++) {
+            delayed c = {.base = {.choose = delays_choose, .plan = RL_PLAN_DELAYS}};
+            c.d = cur.items[i];
+            rl__delays plan = c.d;
+            c.base.delays = &plan;
+            rl__run r;
+            run_one(s->t, &c.base, false, &r);
+            rl__search_account(s, &r);
+            if (s->stop)
+                break;
+            /* where one more delay could go: at the last delay's step (one
+             * more thread skipped there) or at any later step with a choice */
+            uint32_t from = plan.n ? plan.at[plan.n - 1].step : 0;
+            for (size_t st = from; st < r.nsteps; st++) {
+                unsigned choices = (unsigned)__builtin_popcountll(r.decisions[st].enabled);
+                rl__delays more = plan;
+                if (plan.n && st == plan.at[plan.n - 1].step) {
+                    if (plan.at[plan.n - 1].skips + 1 >= choices)
+                        continue; /* every other thread skipped there already */
+                    more.at[more.n - 1].skips++;
+                } else {
+                    if (choices < 2 || more.n == RL_DELAYS_MAX)
+                        continue;
+                    more.at[more.n].step = (uint32_t)st;
+                    more.at[more.n].skips = 1;
+                    more.n++;
+                }
+                if (level == bound)
+                    s->res->pruned++;
+                else if (!delayq_push(&next, &more))
+                    cut = true;
+            }
+        }
+        free(cur.items);
+        cur = next;
+        memset(&next, 0, sizeof next);
+    }
+    s->res->exhaustive = !s->stop && !cut;
+    s->res->complete = s->res->exhaustive && s->res->pruned == 0;
+    free(cur.items);
+    free(next.items);
 }
 
 /* ---- minimization ---- */
@@ -510,12 +602,20 @@ static rl_err counterexample(const rl_target *t, const rl__deviation *d, size_t 
     out->program = t->program != NULL;
     out->preemptions = r.preemptions;
     out->schedule = rl__schedule_encode(r.decisions, r.nsteps, &out->deviations);
-    out->steps = malloc((r.ntrace ? r.ntrace : 1) * sizeof *out->steps);
+    /* the trace ends at the failure: the rest of its step, nothing after */
+    size_t keep = r.ntrace;
+    if (r.fail != RL_FAIL_NONE && r.fail_trace > 0 && r.fail_trace <= r.ntrace) {
+        unsigned last = r.trace[r.fail_trace - 1].index;
+        keep = r.fail_trace;
+        while (keep < r.ntrace && last != 0 && r.trace[keep].index == last)
+            keep++;
+    }
+    out->steps = malloc((keep ? keep : 1) * sizeof *out->steps);
     if (!out->schedule || !out->steps)
         return RL_ENOMEM;
-    if (r.ntrace)
-        memcpy(out->steps, r.trace, r.ntrace * sizeof *r.trace);
-    out->nsteps = r.ntrace;
+    if (keep)
+        memcpy(out->steps, r.trace, keep * sizeof *r.trace);
+    out->nsteps = keep;
     return RL_OK;
 }
 
@@ -563,7 +663,9 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         if (e != RL_OK)
             return e;
     }
-    rl_err e = t->program ? RL_OK : rl__sched_open(o->max_steps);
+    rl_err e = t->program ? RL_OK
+                          : rl__sched_open(o->max_steps,
+                                           o->stack_size ? o->stack_size : RL_EX_STACK_DEFAULT);
     if (e != RL_OK) {
         WHY("another exploration is running");
         free(replay);
@@ -576,12 +678,18 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     out->program = t->program != NULL;
     uint64_t t0 = rl_platform_pthreads()->now_ns();
     switch (o->search) {
-    case RL_SEARCH_BOUNDED: bounded_search(&s); break;
+    case RL_SEARCH_BOUNDED:
+        if (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce && !t->program)
+            rl__dpor_search(&s);
+        else
+            bounded_search(&s);
+        break;
     case RL_SEARCH_PCT: pct_search(&s); break;
+    case RL_SEARCH_DELAYS: delays_search(&s); break;
     case RL_SEARCH_REPLAY: {
         rl__run r;
         run_following(t, replay, nreplay, false, &r);
-        account(&s, &r);
+        rl__search_account(&s, &r);
         break;
     }
     }

@@ -1,0 +1,323 @@
+/* dpor.c - every schedule of a target, one per equivalence class: dynamic
+ * partial-order reduction with source sets and sleep sets (Abdulla,
+ * Aronis, Jonsson and Sagonas, "Optimal dynamic partial order reduction",
+ * POPL 2014, Algorithm 1), stateless: every schedule re-runs the target.
+ *
+ * Two schedules are equivalent when one is the other with adjacent
+ * independent steps swapped; equivalent schedules end in the same state
+ * and fail the same way. Steps are independent when they are made by
+ * different threads and touch no common object that one of them writes
+ * (the scheduler records each step's footprint: mutexes, conditions,
+ * accesses with their keys, thread ends, spawns; a yield depends on every
+ * step). The search keeps the current schedule as a stack of nodes, one
+ * per step. After each run it finds the races of the new steps: a step j
+ * and an earlier step i of another thread, dependent, with no other path
+ * of dependencies from i to j. Reversing a race needs one of the threads
+ * that can start what comes after i without depending on i (the
+ * "initials" of notdep(i).j): if none of them is in node i's backtrack
+ * set, one is added. The sleep set of a node holds threads whose step
+ * there was explored already (in a sibling branch) and that nothing since
+ * has depended on: choosing them again would only repeat a class, so they
+ * are never chosen, and a run where every runnable thread sleeps is
+ * abandoned as redundant.
+ *
+ * Only in-process targets: their steps report what they touch. Sound as
+ * long as everything two threads share goes through the platform (locks,
+ * conditions, visible variables and bank accesses); the soundness test
+ * compares the reachable states with and without reduction. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "explore_impl.h"
+
+/* One step of the current schedule, and the state before it. */
+typedef struct {
+    uint64_t enabled;
+    uint64_t backtrack; /* threads to explore from here */
+    uint64_t done;      /* threads explored from here (or being explored) */
+    uint64_t sleep;     /* threads asleep here */
+    uint8_t chosen;
+    /* the step each thread in sleep | done makes from here */
+    uint8_t nknown;
+    uint8_t known_thread[RL_EX_MAX_THREADS];
+    rl__step *known; /* nknown long, heap (grown one at a time) */
+} node;
+
+typedef struct {
+    rl__chooser base;
+    rl__search *s;
+    node *nodes;
+    size_t nnodes, cap;
+    size_t plen;     /* the run replays nodes[0 .. plen - 1]'s choices */
+    size_t blocked;  /* the step at which every runnable thread slept (SIZE_MAX: none) */
+    bool diverged;   /* a replayed choice could not be followed */
+    bool oom;
+} dpor;
+
+static bool add_known(node *n, unsigned thread, const rl__step *st) {
+    for (unsigned i = 0; i < n->nknown; i++)
+        if (n->known_thread[i] == thread) {
+            n->known[i] = *st;
+            return true;
+        }
+    rl__step *bigger = realloc(n->known, (n->nknown + 1u) * sizeof *bigger);
+    if (!bigger)
+        return false;
+    n->known = bigger;
+    n->known_thread[n->nknown] = (uint8_t)thread;
+    n->known[n->nknown++] = *st;
+    return true;
+}
+
+/* A new node for step `step`, reached from the node before it. */
+static node *push_node(dpor *d, size_t step, uint64_t enabled) {
+    if (d->nnodes == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 256;
+        node *bigger = realloc(d->nodes, cap * sizeof *bigger);
+        if (!bigger)
+            return NULL;
+        d->nodes = bigger;
+        d->cap = cap;
+    }
+    node *n = &d->nodes[d->nnodes++];
+    memset(n, 0, sizeof *n);
+    n->enabled = enabled;
+    if (step == 0)
+        return n;
+    /* asleep here: those asleep or explored before the previous step, that
+     * the previous step does not depend on */
+    const node *prev = &d->nodes[step - 1];
+    const rl__step *made = &d->base.live->steps[step - 1];
+    for (unsigned i = 0; i < prev->nknown; i++) {
+        unsigned q = prev->known_thread[i];
+        if (q == prev->chosen || !((prev->sleep | prev->done) >> q & 1u))
+            continue;
+        if (rl__steps_relate(&prev->known[i], made, 0))
+            continue;
+        if (!add_known(n, q, &prev->known[i]))
+            return NULL;
+        n->sleep |= 1ull << q;
+    }
+    return n;
+}
+
+static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
+    dpor *d = (dpor *)c;
+    unsigned fallback = rl__default_choice(enabled, current);
+    if (d->blocked != SIZE_MAX || d->oom || d->diverged)
+        return fallback; /* the rest of this run is not explored */
+    if (step < d->plen) {
+        node *n = &d->nodes[step];
+        if (n->enabled != enabled || !(enabled >> n->chosen & 1u)) {
+            d->diverged = true; /* the same choices led elsewhere: not deterministic */
+            return fallback;
+        }
+        return n->chosen;
+    }
+    /* step == d->nnodes: a step no run of this branch has made yet */
+    node *n = push_node(d, step, enabled);
+    if (!n) {
+        d->oom = true;
+        return fallback;
+    }
+    uint64_t awake = enabled & ~n->sleep;
+    if (!awake) {
+        d->nnodes--; /* nothing new below here */
+        free(n->known);
+        d->blocked = step;
+        return fallback;
+    }
+    unsigned ch = current >= 0 && (awake >> current & 1u) ? (unsigned)current
+                                                           : (unsigned)__builtin_ctzll(awake);
+    n->chosen = (uint8_t)ch;
+    n->done = n->backtrack = 1ull << ch;
+    return ch;
+}
+
+/* ---- races ---- */
+
+typedef struct {
+    size_t n;          /* steps analysed */
+    unsigned nthreads; /* clock width */
+    uint32_t *vc;      /* n x nthreads: vc[j][t] = the last step of t (+1) before or at j */
+} clocks;
+
+#define VC(c, j) (&(c)->vc[(size_t)(j) * (c)->nthreads])
+
+static void join_into(uint32_t *into, const uint32_t *from, unsigned width) {
+    for (unsigned t = 0; t < width; t++)
+        if (from[t] > into[t])
+            into[t] = from[t];
+}
+
+/* Happens-before of steps[0 .. n - 1]: program order, spawns and
+ * dependencies. prev[j] is the step of the same thread before j, or the
+ * spawning step, or SIZE_MAX. */
+static bool compute_clocks(clocks *c, const rl__step *steps, size_t n, size_t *prev) {
+    unsigned width = 1;
+    for (size_t j = 0; j < n; j++)
+        if (steps[j].thread + 1u > width)
+            width = steps[j].thread + 1u;
+    c->n = n;
+    c->nthreads = width;
+    c->vc = calloc(n ? n * width : 1, sizeof *c->vc);
+    if (!c->vc)
+        return false;
+    size_t last[RL_EX_MAX_THREADS];
+    for (unsigned t = 0; t < RL_EX_MAX_THREADS; t++)
+        last[t] = SIZE_MAX;
+    for (size_t j = 0; j < n; j++) {
+        unsigned p = steps[j].thread;
+        prev[j] = last[p] != SIZE_MAX            ? last[p]
+                  : steps[j].spawned_at != 0     ? steps[j].spawned_at - 1
+                                                 : SIZE_MAX;
+        uint32_t *vj = VC(c, j);
+        if (prev[j] != SIZE_MAX)
+            memcpy(vj, VC(c, prev[j]), width * sizeof *vj);
+        for (size_t i = 0; i < j; i++)
+            if (steps[i].thread != p && rl__steps_relate(&steps[i], &steps[j], 1))
+                join_into(vj, VC(c, i), width);
+        vj[p] = (uint32_t)(j + 1);
+        last[p] = j;
+    }
+    return true;
+}
+
+/* i happens before j (i < j). */
+static bool hb(const clocks *c, const rl__step *steps, size_t i, size_t j) {
+    return VC(c, j)[steps[i].thread] >= i + 1;
+}
+
+/* The initials of notdep(i).j: threads whose first step in that sequence
+ * has no step of it before it in happens-before. */
+static uint64_t initials(const clocks *c, const rl__step *steps, size_t i, size_t j, size_t *v) {
+    uint64_t seen = 0, init = 0;
+    size_t nv = 0;
+    for (size_t k = i + 1; k <= j; k++) {
+        if (k < j && hb(c, steps, i, k))
+            continue; /* depends on i: stays after it */
+        v[nv++] = k;
+    }
+    for (size_t a = 0; a < nv; a++) {
+        unsigned q = steps[v[a]].thread;
+        if (seen >> q & 1u)
+            continue;
+        seen |= 1ull << q;
+        bool first = true;
+        for (size_t b = 0; b < a && first; b++)
+            if (steps[v[b]].thread != q && hb(c, steps, v[b], v[a]))
+                first = false;
+        if (first)
+            init |= 1ull << q;
+    }
+    return init;
+}
+
+/* Races of steps from..n-1 with earlier steps: grow backtrack sets. */
+static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n) {
+    clocks c;
+    size_t *prev = malloc((n ? n : 1) * sizeof *prev);
+    size_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
+    if (!prev || !scratch || !compute_clocks(&c, steps, n, prev)) {
+        free(prev);
+        free(scratch);
+        return false;
+    }
+    uint32_t acc[RL_EX_MAX_THREADS];
+    for (size_t j = from; j < n; j++) {
+        unsigned p = steps[j].thread;
+        memset(acc, 0, sizeof acc);
+        if (prev[j] != SIZE_MAX)
+            memcpy(acc, VC(&c, prev[j]), c.nthreads * sizeof *acc);
+        for (size_t i = j; i-- > 0;) {
+            if (steps[i].thread == p || !rl__steps_relate(&steps[i], &steps[j], 2))
+                continue;
+            if (acc[steps[i].thread] < i + 1) {
+                /* a race: i and j could be the other way round */
+                node *at = &d->nodes[i];
+                uint64_t init = initials(&c, steps, i, j, scratch);
+                uint64_t can = init & at->enabled;
+                if (can && !(init & at->backtrack))
+                    at->backtrack |= (can >> p & 1u) ? 1ull << p : can & -can;
+            }
+            join_into(acc, VC(&c, i), c.nthreads);
+        }
+    }
+    free(c.vc);
+    free(prev);
+    free(scratch);
+    return true;
+}
+
+/* ---- the search ---- */
+
+void rl__dpor_search(rl__search *s) {
+    dpor d = {.base = {.choose = dpor_choose, .footprints = true}, .s = s};
+    uint64_t runs = 0;
+    bool exhausted = false;
+    while (!s->stop) {
+        d.blocked = SIZE_MAX;
+        d.diverged = false;
+        rl__run r;
+        rl__sched_run(s->t, &d.base, false, &r);
+        runs++;
+        if (d.diverged) {
+            rl__search_error(s, RL_EINVAL,
+                             "the target did not repeat itself: the same choices led to "
+                             "different steps (it must depend only on the schedule)");
+            break;
+        }
+        if (d.oom || r.target_error == RL_ENOMEM) {
+            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+            break;
+        }
+        size_t end = d.blocked != SIZE_MAX ? d.blocked : r.nsteps;
+        /* keep what the chosen threads did, for the sleep sets of siblings */
+        size_t from = d.plen ? d.plen - 1 : 0;
+        for (size_t k = from; k < end; k++)
+            if (!add_known(&d.nodes[k], d.nodes[k].chosen, &r.steps[k])) {
+                d.oom = true;
+                break;
+            }
+        if (d.oom || !analyse(&d, r.steps, from, end)) {
+            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+            break;
+        }
+        if (d.blocked != SIZE_MAX && r.target_error == RL_OK)
+            s->res->redundant++;
+        else
+            rl__search_account(s, &r);
+        if (runs >= s->o->max_schedules)
+            s->stop = true;
+        if (s->stop)
+            break;
+        /* the deepest node with a thread still to explore */
+        for (size_t k = d.nnodes; k > end; k--)
+            free(d.nodes[k - 1].known);
+        d.nnodes = end;
+        size_t k = d.nnodes;
+        uint64_t todo = 0;
+        while (k > 0) {
+            node *n = &d.nodes[k - 1];
+            todo = n->backtrack & ~n->done & ~n->sleep;
+            if (todo)
+                break;
+            free(n->known);
+            k--;
+        }
+        d.nnodes = k;
+        if (k == 0) {
+            exhausted = true;
+            break;
+        }
+        node *n = &d.nodes[k - 1];
+        n->chosen = (uint8_t)__builtin_ctzll(todo);
+        n->done |= 1ull << n->chosen;
+        d.plen = k;
+    }
+    for (size_t k = 0; k < d.nnodes; k++)
+        free(d.nodes[k].known);
+    free(d.nodes);
+    s->res->reduced = true;
+    s->res->exhaustive = s->res->complete = exhausted && s->error == RL_OK;
+}
