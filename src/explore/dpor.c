@@ -19,7 +19,9 @@
  * there was explored already (in a sibling branch) and that nothing since
  * has depended on: choosing them again would only repeat a class, so they
  * are never chosen, and a run where every runnable thread sleeps is
- * abandoned as redundant.
+ * abandoned as redundant. Where several waiters could take the same
+ * signal, each of them is explored: taking it disables the others (until
+ * the next signal), a choice the races between steps do not reveal.
  *
  * Only in-process targets: their steps report what they touch. Sound as
  * long as everything two threads share goes through the platform (locks,
@@ -131,6 +133,9 @@ static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, int c
                                                            : (unsigned)__builtin_ctzll(awake);
     n->chosen = (uint8_t)ch;
     n->done = n->backtrack = 1ull << ch;
+    /* which of several waiters takes a signal: each of them (taking it
+     * disables the others until the next signal, which races do not see) */
+    n->backtrack |= d->base.live->contested & enabled;
     return ch;
 }
 

@@ -120,6 +120,10 @@ typedef struct rl__run {
     size_t nsteps;
     unsigned preemptions;
     rl__step *steps; /* with footprints on: what each step touched (owned by the scheduler) */
+    /* with footprints on, valid during a choice: runnable threads that
+     * would each take the same signal (which of them wakes is a choice
+     * partial-order reduction branches on) */
+    uint64_t contested;
     size_t fail_trace; /* with tracing on: trace lines up to the failure (0: the whole trace) */
     /* with tracing on: the trace (owned by the scheduler) */
     rl_trace_step *trace;

@@ -432,6 +432,23 @@ static void describe_deadlock(void) {
     fail(RL_FAIL_DEADLOCK, "%s", msg);
 }
 
+/* Runnable threads that would take a signal's token, where another
+ * runnable thread would take one of the same condition. */
+static uint64_t contested(uint64_t enabled) {
+    uint64_t out = 0;
+    for (uint64_t e = enabled; e; e &= e - 1) {
+        const xthread *a = &X.threads[__builtin_ctzll(e)];
+        if (a->op != OP_WAKE || a->signalled)
+            continue;
+        for (uint64_t f = e & (e - 1); f; f &= f - 1) {
+            const xthread *b = &X.threads[__builtin_ctzll(f)];
+            if (b->op == OP_WAKE && !b->signalled && b->obj == a->obj)
+                out |= 1ull << a->index | 1ull << b->index;
+        }
+    }
+    return out;
+}
+
 /* Choose the next thread, or return NULL when the schedule is over: every
  * thread ended, or none can go (a deadlock), or it ran too long. */
 static xthread *decide(void) {
@@ -451,6 +468,8 @@ static xthread *decide(void) {
     }
     int current = (X.cur && can_go(X.cur) && (enabled >> X.cur->index & 1u)) ? (int)X.cur->index
                                                                              : -1;
+    if (X.footprints)
+        X.run->contested = contested(enabled);
     unsigned n = X.chooser->choose(X.chooser, X.step, enabled, current);
     if (n >= RL_EX_MAX_THREADS || !(enabled >> n & 1u)) {
         /* the chooser asked for a thread that cannot go: remember it and go

@@ -2,6 +2,7 @@
  * explorer's own deadlock targets, which only make sense under a scheduler
  * that can detect a deadlock (on real threads they would just hang). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "explore_impl.h"
@@ -57,14 +58,180 @@ static rl_err run_deadlock(const rl_target *t, rl_outcome *out) {
     return e;
 }
 
+/* ---- startup: one thread of many must be late for the bug to show ----
+ * Thread 1 starts a service (under a lock); threads 2..N use it, each
+ * noting whether it had started. The bug: when every user comes before the
+ * service has started, nobody notices that it was never used started
+ * (the verdict breaks). One delay of thread 1, at its first step, shows it
+ * with any number of threads; a preemption-bounded search first walks
+ * through the orders of the users. --threads N counts all of them. */
+typedef struct {
+    rl_mutex lock;
+    bool started;
+    unsigned early, users;
+} service;
+
+static void start_service(void *arg) {
+    service *s = arg;
+    rl_mutex_lock(&s->lock);
+    s->started = true;
+    rl_mutex_unlock(&s->lock);
+}
+
+static void use_service(void *arg) {
+    service *s = arg;
+    rl_mutex_lock(&s->lock);
+    s->early += !s->started;
+    rl_mutex_unlock(&s->lock);
+}
+
+static rl_err run_startup(const rl_target *t, rl_outcome *out) {
+    unsigned n = t->opts.threads < 2 ? 2 : t->opts.threads;
+    service s = {.users = n - 1};
+    rl_err e = rl_mutex_init(&s.lock, "service");
+    if (e != RL_OK)
+        return e;
+    rl_thread *th = calloc(n, sizeof *th);
+    char(*names)[16] = calloc(n, sizeof *names);
+    unsigned started = 0;
+    if (!th || !names)
+        e = RL_ENOMEM;
+    for (; e == RL_OK && started < n; started++) {
+        if (started == 0)
+            snprintf(names[started], sizeof names[started], "starter");
+        else
+            snprintf(names[started], sizeof names[started], "user%u", started);
+        e = rl_thread_create(&th[started], names[started],
+                             started == 0 ? start_service : use_service, &s);
+        if (e != RL_OK)
+            break;
+    }
+    for (unsigned i = 0; i < started; i++)
+        rl_thread_join(&th[i]);
+    free(th);
+    free(names);
+    rl_mutex_destroy(&s.lock);
+    if (e != RL_OK)
+        return e;
+    rl_outcome_state(out, "early=%u of %u", s.early, s.users);
+    if (s.early == s.users)
+        rl_outcome_verdict(out, false, "all %u users came before the service started", s.users);
+    else
+        rl_outcome_verdict(out, true, "some user found the service started");
+    return RL_OK;
+}
+
+/* ---- signal: which waiter wakes ----
+ * Two customers wait on one condition for a turn; the cashier waits until
+ * both wait, then gives out one turn at a time with a signal. The fifo
+ * variant assumes the customer who waited first is served first: pthreads
+ * promise no such order (a signal wakes some waiter), so it breaks only
+ * when the signal picks the later waiter. The ticket variant gives each
+ * customer its own number and wakes them all (broadcast). */
+typedef struct {
+    rl_mutex lock;
+    rl_cond turn, arrived;
+    bool tickets;
+    unsigned waiting, turns, next_served, next_ticket, now_serving;
+    unsigned order_waited[2], order_served[2];
+} queue;
+
+typedef struct {
+    queue *q;
+    unsigned who;
+} customer;
+
+static void wait_turn(void *arg) {
+    customer *c = arg;
+    queue *q = c->q;
+    rl_mutex_lock(&q->lock);
+    unsigned ticket = q->next_ticket++;
+    q->order_waited[q->waiting++] = c->who;
+    rl_cond_signal(&q->arrived);
+    if (q->tickets)
+        while (q->now_serving != ticket)
+            rl_cond_wait(&q->turn, &q->lock);
+    else
+        while (q->turns == 0)
+            rl_cond_wait(&q->turn, &q->lock);
+    if (!q->tickets)
+        q->turns--;
+    q->order_served[q->next_served++] = c->who;
+    rl_cond_signal(&q->arrived); /* the cashier waits for it before the next turn */
+    rl_mutex_unlock(&q->lock);
+}
+
+static rl_err run_signal(const rl_target *t, rl_outcome *out) {
+    queue q = {.tickets = t->ctx != NULL};
+    rl_err e = rl_mutex_init(&q.lock, "queue");
+    if (e != RL_OK)
+        return e;
+    if ((e = rl_cond_init(&q.turn, "turn")) != RL_OK) {
+        rl_mutex_destroy(&q.lock);
+        return e;
+    }
+    if ((e = rl_cond_init(&q.arrived, "arrived")) != RL_OK) {
+        rl_cond_destroy(&q.turn);
+        rl_mutex_destroy(&q.lock);
+        return e;
+    }
+    customer c[2] = {{&q, 1}, {&q, 2}};
+    rl_thread th[2];
+    static const char *const names[2] = {"ann", "bob"};
+    unsigned started = 0;
+    for (; started < 2; started++)
+        if ((e = rl_thread_create(&th[started], names[started], wait_turn, &c[started])) != RL_OK)
+            break;
+    rl_mutex_lock(&q.lock);
+    while (q.waiting < started)
+        rl_cond_wait(&q.arrived, &q.lock);
+    for (unsigned k = 0; k < started; k++) {
+        /* one turn at a time: the next only once the last was taken */
+        while (q.next_served < k)
+            rl_cond_wait(&q.arrived, &q.lock);
+        if (q.tickets) {
+            q.now_serving = k;
+            rl_cond_broadcast(&q.turn);
+        } else {
+            q.turns++;
+            rl_cond_signal(&q.turn);
+        }
+    }
+    rl_mutex_unlock(&q.lock);
+    for (unsigned i = 0; i < started; i++)
+        rl_thread_join(&th[i]);
+    rl_cond_destroy(&q.arrived);
+    rl_cond_destroy(&q.turn);
+    rl_mutex_destroy(&q.lock);
+    if (e != RL_OK)
+        return e;
+    rl_outcome_state(out, "waited %s,%s served %s,%s", names[q.order_waited[0] - 1],
+                     names[q.order_waited[1] - 1], names[q.order_served[0] - 1],
+                     names[q.order_served[1] - 1]);
+    if (q.order_served[0] != q.order_waited[0])
+        rl_outcome_verdict(out, false, "%s waited first but %s was served first",
+                           names[q.order_waited[0] - 1], names[q.order_served[0] - 1]);
+    else
+        rl_outcome_verdict(out, true, "served in the order they waited");
+    return RL_OK;
+}
+
 static const struct {
     const char *name, *summary;
     bool correct;
+    rl_err (*run)(const rl_target *t, rl_outcome *out);
     void *ctx;
 } own[] = {
     {"deadlock:opposite-order", "two threads take the same two locks in opposite orders", false,
-     (void *)1},
-    {"deadlock:same-order", "two threads take the same two locks in the same order", true, NULL},
+     run_deadlock, (void *)1},
+    {"deadlock:same-order", "two threads take the same two locks in the same order", true,
+     run_deadlock, NULL},
+    {"startup:unordered", "users of a service may all come before it starts (--threads N)",
+     false, run_startup, NULL},
+    {"signal:fifo-assumed", "assumes a signal wakes the waiter who waited first", false,
+     run_signal, NULL},
+    {"signal:tickets", "each waiter waits for its own ticket, woken by broadcast", true,
+     run_signal, (void *)1},
 };
 
 #define NOWN (sizeof own / sizeof own[0])
@@ -81,8 +248,9 @@ rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target
     snprintf(out->name, sizeof out->name, "%s", spec);
     for (size_t i = 0; i < NOWN; i++)
         if (strcmp(spec, own[i].name) == 0) {
-            out->run = run_deadlock;
+            out->run = own[i].run;
             out->ctx = own[i].ctx;
+            out->opts.threads = opts && opts->threads ? opts->threads : 2;
             return RL_OK;
         }
     const char *colon = strchr(spec, ':');

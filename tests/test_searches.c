@@ -1,0 +1,316 @@
+/* test_searches.c - layer 6: the explorer's searches beyond the bounded
+ * one. Partial-order reduction reaches the same final states and failures
+ * as the unreduced search on every target and proves the fixes with far
+ * fewer schedules; delay bounding finds a late thread among many; a
+ * signal may wake any of its waiters; PCT meets its published probability
+ * bound on a small case; and the reports never mislead (too many threads,
+ * deadlock traces, traces that end at the failure, replays that do not
+ * fit). */
+#include <string.h>
+
+#include "racelab/explore.h"
+#include "testing.h"
+
+static rl_target sized(const char *spec, unsigned merchants, unsigned customers,
+                       unsigned threads) {
+    rl_scenario_opts so = {.merchants = merchants, .customers = customers, .threads = threads};
+    rl_target t;
+    char why[256] = "";
+    if (rl_target_parse(spec, &so, &t, why, sizeof why) != RL_OK)
+        fail_msg("target %s: %s", spec, why);
+    return t;
+}
+
+static rl_explore_opts every_schedule(bool reduce) {
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = RL_PREEMPTIONS_ALL;
+    o.reduce = reduce;
+    o.keep_going = true;
+    o.minimize = false;
+    o.max_schedules = 300000;
+    return o;
+}
+
+/* Every state of a is a state of b, with the same verdict. */
+static bool states_within(const rl_explore_result *a, const rl_explore_result *b) {
+    for (size_t i = 0; i < a->nstates; i++) {
+        bool found = false;
+        for (size_t j = 0; j < b->nstates && !found; j++)
+            found = strcmp(a->states[i].state, b->states[j].state) == 0 &&
+                    a->states[i].held == b->states[j].held;
+        if (!found) {
+            print_message("  state '%s' (%s) missing\n", a->states[i].state,
+                          a->states[i].held ? "held" : "broken");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- partial-order reduction ---- */
+
+typedef struct {
+    unsigned targets, reduced_total, unreduced_total;
+} sound_ctx;
+
+static void check_one(void *ctx, const char *name, const char *summary, bool correct) {
+    (void)summary;
+    sound_ctx *sc = ctx;
+    /* small cases, where the unreduced search ends: 2 merchants x 1
+     * customer for bill, but 1 x 1 for its processor (2 x 1 runs past
+     * 2,000,000 unreduced schedules), 2 threads and 2 items elsewhere */
+    bool bill = strncmp(name, "bill:", 5) == 0;
+    bool proc = strcmp(name, "bill:processor") == 0;
+    rl_target t = sized(name, proc ? 1 : 2, bill ? 1 : 2, 2);
+    rl_explore_result red = rl_test_explore(&t, every_schedule(true));
+    rl_explore_result all = rl_test_explore(&t, every_schedule(false));
+    print_message("  %-28s reduced %6llu  unreduced %7llu\n", name,
+                  (unsigned long long)red.schedules, (unsigned long long)all.schedules);
+    if (!all.complete)
+        fail_msg("%s: the unreduced search did not end: pick a smaller case", name);
+    assert_true(red.complete);
+    assert_true(red.reduced);
+    assert_false(all.reduced);
+    /* the same reachable final states, the same verdicts: among them the
+     * failures (their kinds are states such as "(deadlock)") */
+    if (!states_within(&red, &all) || !states_within(&all, &red))
+        fail_msg("%s: reduction changed the reachable final states", name);
+    assert_int_equal(red.failed, all.failed);
+    assert_int_equal(red.failed, !correct);
+    assert_true(red.schedules <= all.schedules);
+    sc->targets++;
+    sc->reduced_total += (unsigned)red.schedules;
+    sc->unreduced_total += (unsigned)all.schedules;
+    rl_explore_result_free(&red);
+    rl_explore_result_free(&all);
+}
+
+static void reduction_reaches_every_state(void **state) {
+    (void)state;
+    sound_ctx sc = {0};
+    rl_target_list(check_one, &sc);
+    assert_true(sc.targets >= 30);
+    assert_true(sc.reduced_total * 10 < sc.unreduced_total);
+}
+
+/* bill:mutex 3 x 3, proved: every class of schedules, few schedules. */
+static void mutex_three_by_three_proved(void **state) {
+    (void)state;
+    rl_target t = sized("bill:mutex", 3, 3, 0);
+    rl_explore_opts o = every_schedule(true);
+    o.keep_going = false;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_false(r.failed);
+    assert_true(r.complete);
+    assert_true(r.schedules < 20000);
+    assert_int_equal(r.nstates, 1);
+    /* the unreduced search does not get there in ten times as many */
+    o.reduce = false;
+    o.max_schedules = 10 * r.schedules;
+    rl_explore_result u = rl_test_explore(&t, o);
+    assert_false(u.complete);
+    rl_explore_result_free(&u);
+    rl_explore_result_free(&r);
+}
+
+/* A racy target fails under reduction with a failure that replays. */
+static void reduction_finds_and_replays(void **state) {
+    (void)state;
+    rl_target t = sized("bill:racy", 3, 2, 0);
+    rl_explore_opts o = every_schedule(true);
+    o.keep_going = false;
+    o.minimize = true;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_true(r.failed);
+    rl_explore_opts replay = rl_explore_opts_default();
+    replay.search = RL_SEARCH_REPLAY;
+    replay.replay = r.minimized.schedule;
+    rl_explore_result again = rl_test_explore(&t, replay);
+    assert_true(again.failed);
+    assert_string_equal(again.first.outcome.state, r.minimized.outcome.state);
+    rl_explore_result_free(&again);
+    rl_explore_result_free(&r);
+}
+
+/* ---- many threads: delay bounding ---- */
+
+static void delays_find_the_late_starter(void **state) {
+    (void)state;
+    const unsigned sizes[] = {10, 20};
+    for (size_t i = 0; i < 2; i++) {
+        rl_target t = sized("startup:unordered", 0, 0, sizes[i]);
+        rl_explore_opts o = rl_explore_opts_default();
+        o.search = RL_SEARCH_DELAYS;
+        o.delays = 1;
+        o.max_schedules = 1000;
+        rl_explore_result r = rl_test_explore(&t, o);
+        assert_true(r.failed);
+        assert_true(r.schedules <= 1000);
+        rl_explore_result_free(&r);
+        /* the preemption-bounded search walks the users' orders first */
+        o = rl_explore_opts_default();
+        o.max_schedules = 1000;
+        r = rl_test_explore(&t, o);
+        assert_false(r.failed);
+        rl_explore_result_free(&r);
+    }
+    /* with no delay at all the round robin starts the service first */
+    rl_target t = sized("startup:unordered", 0, 0, 10);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_DELAYS;
+    o.delays = 0;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_false(r.failed);
+    assert_int_equal(r.schedules, 1);
+    assert_true(r.exhaustive);
+    assert_false(r.complete);
+    rl_explore_result_free(&r);
+}
+
+/* ---- which waiter a signal wakes ---- */
+
+static void signal_may_wake_the_later_waiter(void **state) {
+    (void)state;
+    rl_target fifo = sized("signal:fifo-assumed", 0, 0, 0);
+    rl_explore_result r = rl_test_explore(&fifo, every_schedule(true));
+    assert_true(r.failed);
+    assert_true(r.complete);
+    assert_int_equal(r.first.kind, RL_FAIL_INVARIANT);
+    rl_explore_result_free(&r);
+    rl_target tickets = sized("signal:tickets", 0, 0, 0);
+    r = rl_test_explore(&tickets, every_schedule(true));
+    assert_false(r.failed);
+    assert_true(r.complete);
+    rl_explore_result_free(&r);
+}
+
+/* ---- PCT's guarantee, counted ---- */
+
+/* Burckhardt et al.: a bug of depth d is found with probability at least
+ * 1 / (n k^(d-1)) per run, n threads and k steps. The two-lock deadlock
+ * has depth 2 (one ordering constraint besides the one that starts it). */
+static void pct_meets_its_bound(void **state) {
+    (void)state;
+    rl_target t = sized("deadlock:opposite-order", 0, 0, 0);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_PCT;
+    o.depth = 2;
+    o.iterations = 4000;
+    o.keep_going = true;
+    o.minimize = false;
+    rl_explore_result r = rl_test_explore(&t, o);
+    double n = 3, k = (double)r.longest;
+    double bound = 1.0 / (n * k);
+    double rate = (double)r.failing / (double)r.schedules;
+    print_message("  PCT d=2: %llu of %llu schedules fail (%.3f), bound 1/(n k) = %.3f\n",
+                  (unsigned long long)r.failing, (unsigned long long)r.schedules, rate, bound);
+    assert_int_equal(r.schedules, 4000);
+    assert_true(rate >= bound);
+    /* failing counts exactly the broken states' schedules */
+    uint64_t broken = 0;
+    for (size_t i = 0; i < r.nstates; i++)
+        if (!r.states[i].held)
+            broken += r.states[i].schedules;
+    assert_int_equal(broken, r.failing);
+    rl_explore_result_free(&r);
+}
+
+/* ---- reports ---- */
+
+static void too_many_threads_is_an_error(void **state) {
+    (void)state;
+    rl_target t = sized("startup:unordered", 0, 0, 70);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_DELAYS;
+    rl_explore_result r;
+    char why[256] = "";
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
+    assert_non_null(strstr(why, "at most 64 threads"));
+    o = every_schedule(true);
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
+}
+
+static void deadlock_trace_ends_with_blocked_operations(void **state) {
+    (void)state;
+    rl_target t = sized("deadlock:opposite-order", 0, 0, 0);
+    rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    const rl_counterexample *c = &r.minimized;
+    assert_int_equal(c->kind, RL_FAIL_DEADLOCK);
+    assert_true(c->nsteps >= 3);
+    /* the last lines: each live thread's blocked operation, no step number */
+    unsigned blocked = 0;
+    bool lock_audit = false, lock_accounts = false, join = false;
+    for (size_t i = 0; i < c->nsteps; i++) {
+        const rl_trace_step *s = &c->steps[i];
+        if (!(s->marks & RL_MARK_BLOCKED))
+            continue;
+        blocked++;
+        assert_int_equal(s->index, 0);
+        lock_audit |= strcmp(s->thread_name, "transfer") == 0 && strcmp(s->op, "lock") == 0 &&
+                      strcmp(s->object, "audit") == 0;
+        lock_accounts |= strcmp(s->thread_name, "report") == 0 && strcmp(s->op, "lock") == 0 &&
+                         strcmp(s->object, "accounts") == 0;
+        join |= strcmp(s->thread_name, "main") == 0 && strcmp(s->op, "join") == 0;
+    }
+    assert_int_equal(blocked, 3);
+    assert_true(lock_audit && lock_accounts && join);
+    for (size_t i = c->nsteps - blocked; i < c->nsteps; i++)
+        assert_true(c->steps[i].marks & RL_MARK_BLOCKED);
+    rl_explore_result_free(&r);
+}
+
+/* close:check-then-close reports the double release in the middle of the
+ * run: its trace stops at that step. */
+static void trace_ends_at_the_failure(void **state) {
+    (void)state;
+    rl_target t = sized("close:check-then-close", 0, 0, 2);
+    rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    const rl_counterexample *c = &r.first;
+    assert_int_equal(c->kind, RL_FAIL_ERROR);
+    assert_true(c->nsteps > 0);
+    const rl_trace_step *last = &c->steps[c->nsteps - 1];
+    assert_true(last->marks & RL_MARK_ERROR);
+    /* the whole run goes on to the joins; the trace does not */
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_REPLAY;
+    o.replay = c->schedule;
+    o.record = true;
+    rl_explore_result again = rl_test_explore(&t, o);
+    for (size_t i = 0; i < again.first.nsteps; i++)
+        assert_true(again.first.steps[i].index <= last->index);
+    rl_explore_result_free(&again);
+    rl_explore_result_free(&r);
+}
+
+static void replay_that_does_not_fit_is_an_error(void **state) {
+    (void)state;
+    rl_target t = sized("bill:racy", 2, 2, 0);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_REPLAY;
+    rl_explore_result r;
+    char why[256] = "";
+    o.replay = "999999:7"; /* past the end of the run */
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_non_null(strstr(why, "step 999999"));
+    o.replay = "1:7"; /* no thread 7 */
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_non_null(strstr(why, "thread 7"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reduction_reaches_every_state),
+        cmocka_unit_test(mutex_three_by_three_proved),
+        cmocka_unit_test(reduction_finds_and_replays),
+        cmocka_unit_test(delays_find_the_late_starter),
+        cmocka_unit_test(signal_may_wake_the_later_waiter),
+        cmocka_unit_test(pct_meets_its_bound),
+        cmocka_unit_test(too_many_threads_is_an_error),
+        cmocka_unit_test(deadlock_trace_ends_with_blocked_operations),
+        cmocka_unit_test(trace_ends_at_the_failure),
+        cmocka_unit_test(replay_that_does_not_fit_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
