@@ -145,6 +145,15 @@ void rl__fiber_free(rl__fiber *f) {
 
 void rl__fiber_abandoned(rl__fiber *f) { f->abandoned = true; }
 
+void *rl__fiber_restart_top(rl__fiber *f) {
+#if defined(RL_ASAN)
+    /* the frames left below are dead: their redzones must not trip the
+     * code that runs here next */
+    __asan_unpoison_memory_region(f->stack, f->stack_size);
+#endif
+    return (void *)(((uintptr_t)f->stack + f->stack_size - 64) & ~(uintptr_t)15);
+}
+
 void rl__fiber_prepare(rl__fiber *f, void (*entry)(void *arg), void *arg) {
     f->entry = entry;
     f->arg = arg;

@@ -65,6 +65,9 @@ void rl__fiber_prepare(rl__fiber *f, void (*entry)(void *arg), void *arg);
 /* f was left in the middle of its run and will never be resumed; its next
  * prepare renews the sanitizer state that still holds its frames. */
 void rl__fiber_abandoned(rl__fiber *f);
+/* The (16-byte aligned) top of f's stack, to go on from there after a
+ * fault (a stack overflow) while f's frames are abandoned. */
+void *rl__fiber_restart_top(rl__fiber *f);
 /* Save the current context into from and resume to. exiting: from will
  * never be resumed (its entry is done). */
 void rl__fiber_switch(rl__fiber *from, rl__fiber *to, bool exiting);

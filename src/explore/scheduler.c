@@ -21,6 +21,9 @@
  * A thread spawned runs at once up to its first decision point (its
  * prologue cannot interact with anybody) and returns control to its
  * spawner: no step is spent on starting it. */
+#define _GNU_SOURCE 1 /* REG_RIP */
+#include <signal.h>
+#include <ucontext.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +130,11 @@ static struct {
     bool footprints;
     rl__step *steps;
     size_t steps_cap;
+    /* a thread's stack overflow: caught on a stack of its own */
+    void *altstack;
+    stack_t old_altstack;
+    struct sigaction old_segv, old_bus;
+    bool catching;
     bool tracing;
     rl_trace_step *trace;
     size_t trace_cap;
@@ -862,6 +870,78 @@ static void ex_broken(const char *message) {
     end_schedule(false); /* abandons every thread of this schedule */
 }
 
+/* ---- stack overflows ----
+ * A thread that runs past its stack faults in the guard page below it.
+ * The fault is caught on a stack of its own (sigaltstack) and ends the
+ * schedule as a failure naming the thread, like a deadlock: the other
+ * threads are abandoned where they stand. Any other fault goes to the
+ * handler that was there before (a crash stays a crash). */
+
+/* Where an overflowed thread goes on: at the top of its own stack (its
+ * frames are abandoned anyway), outside the signal handler, so that the
+ * handler returns normally (sanitizers keep their bookkeeping). */
+static _Noreturn void overflowed(void) {
+    fail(RL_FAIL_ERROR,
+         "%s overflowed its stack of %zu KiB (racelab explore --stack-size gives more)",
+         X.cur->name, X.stack_size / 1024);
+    end_schedule(false);
+    abort(); /* never resumed */
+}
+
+static void overflow_handler(int sig, siginfo_t *info, void *uctx) {
+    xthread *t = X.cur;
+    uintptr_t at = (uintptr_t)info->si_addr;
+#if defined(__x86_64__) && defined(REG_RIP)
+    if (X.run && t && t->has_fiber && at >= (uintptr_t)t->fiber.map &&
+        at < (uintptr_t)t->fiber.stack) {
+        ucontext_t *uc = uctx;
+        uintptr_t top = (uintptr_t)rl__fiber_restart_top(&t->fiber);
+        *(uint64_t *)(top - 8) = 0; /* a return address nobody uses */
+        uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);
+        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)overflowed;
+        return;
+    }
+#else
+    (void)uctx;
+    (void)at;
+    (void)t;
+#endif
+    /* not ours: let the previous handler have it when the fault repeats */
+    sigaction(sig, sig == SIGSEGV ? &X.old_segv : &X.old_bus, NULL);
+}
+
+static void catch_overflows(void) {
+    size_t size = 256 * 1024;
+    X.altstack = malloc(size);
+    if (!X.altstack)
+        return; /* an overflow stays a crash */
+    stack_t ss = {.ss_sp = X.altstack, .ss_size = size};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = overflow_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if (sigaltstack(&ss, &X.old_altstack) != 0) {
+        free(X.altstack);
+        X.altstack = NULL;
+        return;
+    }
+    sigaction(SIGSEGV, &sa, &X.old_segv);
+    sigaction(SIGBUS, &sa, &X.old_bus);
+    X.catching = true;
+}
+
+static void stop_catching(void) {
+    if (!X.catching)
+        return;
+    sigaction(SIGSEGV, &X.old_segv, NULL);
+    sigaction(SIGBUS, &X.old_bus, NULL);
+    sigaltstack(&X.old_altstack, NULL);
+    free(X.altstack);
+    X.altstack = NULL;
+    X.catching = false;
+}
+
 /* ---- schedules ---- */
 
 static void root_entry(void *arg) {
@@ -941,12 +1021,14 @@ rl_err rl__sched_open(uint64_t max_steps, size_t stack_size) {
     };
     rl__fiber_main(&X.main);
     X.previous = rl_platform_install(&X.table);
+    catch_overflows();
     return RL_OK;
 }
 
 void rl__sched_close(void) {
     if (!X.open)
         return;
+    stop_catching();
     rl_platform_install(X.previous);
     for (unsigned i = 0; i < RL_EX_MAX_THREADS; i++)
         if (X.threads[i].has_fiber)

@@ -216,6 +216,38 @@ static rl_err run_signal(const rl_target *t, rl_outcome *out) {
     return RL_OK;
 }
 
+/* ---- stack: a thread with deep recursion ----
+ * About 1 MiB of stack in 1 KiB frames (each frame touches its own, so the
+ * guard page below the stack is met, not skipped): fine with the default
+ * stack, an overflow with --stack-size 256K. */
+static unsigned descend(unsigned depth) {
+    volatile unsigned char frame[1024];
+    frame[0] = (unsigned char)depth;
+    frame[sizeof frame - 1] = (unsigned char)depth;
+    if (depth == 0)
+        return frame[0];
+    return descend(depth - 1) + frame[sizeof frame - 1] - (unsigned char)depth;
+}
+
+static void deep(void *arg) {
+    unsigned *result = arg;
+    rl_yield();
+    *result = descend(1024);
+}
+
+static rl_err run_stack(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    unsigned result = 1;
+    rl_thread th;
+    rl_err e = rl_thread_create(&th, "deep", deep, &result);
+    if (e != RL_OK)
+        return e;
+    rl_thread_join(&th);
+    rl_outcome_state(out, "descended");
+    rl_outcome_verdict(out, result == 0, "the recursion came back");
+    return RL_OK;
+}
+
 static const struct {
     const char *name, *summary;
     bool correct;
@@ -232,6 +264,8 @@ static const struct {
      run_signal, NULL},
     {"signal:tickets", "each waiter waits for its own ticket, woken by broadcast", true,
      run_signal, (void *)1},
+    {"stack:deep", "a thread recursing through about 1 MiB of stack (try --stack-size 256K)",
+     true, run_stack, NULL},
 };
 
 #define NOWN (sizeof own / sizeof own[0])

@@ -135,9 +135,37 @@ sys.exit(0 if a['final_states']==b['final_states'] and a['failure']['schedule']=
     echo "FAIL: PCT with the same seed gave different results"; failures=$((failures + 1))
 fi
 rm -f "$out.pct"
+# the three searches: every schedule (reduced), many threads (delays)
+expect 0 "a proof by partial-order reduction" -- explore bill:mutex --merchants 3 --customers 3 --preemptions all
+has "$out" 'one per class of schedules' "reduced search named"
+has "$out" 'complete, every schedule of this case was explored' "reduced proof complete"
+expect 0 "unreduced, capped" -- explore bill:mutex --preemptions all --no-reduction --max-schedules 500
+has "$out" 'each order of independent steps too \(unreduced\)' "unreduced search named"
+has "$out" 'NOT exhaustive' "a capped search is not a proof"
+expect 0 "bounded says unreduced" -- explore bill:mutex
+has "$out" 'unreduced: partial-order reduction needs --preemptions all' "bounded search says it is unreduced"
+expect 1 "delays among 20 threads" -- explore startup:unordered --threads 20 --delays 1 --json
+json_check 'd["search"] == "delays" and d["delay_bound"] == 1 and d["failed"] and d["schedules"] <= 1000' "delays json"
+expect 3 "more threads than the explorer supports" -- explore startup:unordered --threads 70 --delays 1
+has "$err" 'at most 64 threads' "too many threads said"
+expect 1 "all, counted" -- explore bill:racy --preemptions all --all --json
+json_check 'd["failing_schedules"] == sum(s["schedules"] for s in d["final_states"] if not s["held"]) and d["reduced"]' "failing schedules counted"
+expect 1 "all, split" -- explore bill:racy --preemptions all --all
+has "$out" 'reachable final states, passing' "passing states apart"
+has "$out" 'reachable final states, FAILING' "failing states apart"
+expect 1 "deadlock trace" -- explore deadlock:opposite-order
+has "$out" '-  transfer \(1\) +lock +audit .*stuck here' "deadlock trace ends at the blocked lock"
+expect 2 "replay past the end" -- explore bill:racy --replay 999999:7
+has "$err" 'step 999999' "replay past the end named"
+expect 0 "a big stack" -- explore bill:mutex --stack-size 16M
+expect 1 "a stack overflow is a failure" -- explore stack:deep --stack-size 256K
+has "$out" 'deep overflowed its stack of 256 KiB' "the overflowing thread named"
 for args in "explore" "explore nope:racy" "explore bill" "explore bill:racy --replay 3:" \
     "explore bill:racy --replay 1:9" "explore bill:racy --pct --replay -" "explore bill:racy --depth 3" \
-    "explore bill:racy --pct --preemptions 1" "explore bill:racy --merchants 9" "explore --list x"; do
+    "explore bill:racy --pct --preemptions 1" "explore bill:racy --merchants 9" "explore --list x" \
+    "explore bill:racy --no-reduction" "explore bill:racy --delays 1 --pct" \
+    "explore bill:racy --delays 1 --preemptions 2" "explore bill:racy --stack-size 12Q" \
+    "explore bill:racy --stack-size 1K" "explore bill:racy --preemptions most"; do
     # shellcheck disable=SC2086
     expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
 done
