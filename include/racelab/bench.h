@@ -138,8 +138,9 @@ const char *rl_skew_name(rl_skew s);
  * bounded searches of bill:racy and bill:mutex at 2 x 2 (each search
  * repeated until `duration_ns` has passed), the time the bounded search
  * takes to find bill:racy's first failure at 5 x 5 (searching only, not
- * minimizing), over `repeats` runs, and optionally a program's schedules
- * per second under `racelab explore --`. */
+ * minimizing), over `repeats` runs, optionally a program's schedules
+ * per second under `racelab explore --`; then proofs with and without
+ * partial-order reduction, and searches among many threads. */
 typedef struct rl_explorer_bench {
     uint64_t duration_ns; /* default 1 s */
     unsigned repeats;     /* default 20 */
@@ -156,6 +157,30 @@ typedef struct rl_explorer_bench {
         uint64_t schedules, elapsed_ns;
         double per_second;
     } prog; /* the program's, when one was given */
+    /* Proofs: every schedule of a case, with partial-order reduction and
+     * without, each search stopped at proof_cap schedules (then the count
+     * is a lower bound and complete is false). */
+    uint64_t proof_cap; /* default 1,000,000 */
+    struct {
+        const char *target;
+        unsigned merchants, customers;
+        struct {
+            uint64_t schedules, elapsed_ns;
+            bool complete;
+        } reduced, unreduced;
+    } proofs[4];
+    size_t nproofs;
+    /* Many threads: startup:unordered (one thread of N must be late),
+     * schedules until the first failure by delay bounding (1 delay), PCT
+     * (depth 1, seed 1) and the preemption-bounded search (bound 2), each
+     * stopped at 1,000 schedules (found false). */
+    struct {
+        unsigned threads;
+        struct {
+            uint64_t schedules;
+            bool found;
+        } delays, pct, bounded;
+    } many[2];
 } rl_explorer_bench;
 
 rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len);

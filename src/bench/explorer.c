@@ -39,6 +39,100 @@ static rl_err whole_searches(const char *spec, uint64_t duration, uint64_t *sche
     return e == RL_OK ? repeat_search(&t, 2, duration, schedules, elapsed, why, why_len) : e;
 }
 
+/* Every schedule of each proof case, reduced and unreduced. */
+static rl_err proofs(rl_explorer_bench *b, char *why, size_t why_len) {
+    static const struct {
+        const char *target;
+        unsigned merchants, customers;
+    } cases[] = {{"bill:mutex", 3, 3},
+                 {"bill:processor", 2, 2},
+                 {"bill:processor", 3, 1},
+                 {"bill:processor", 3, 2}};
+    uint64_t cap = b->proof_cap ? b->proof_cap : 1000000;
+    b->nproofs = sizeof cases / sizeof cases[0];
+    for (size_t i = 0; i < b->nproofs; i++) {
+        b->proofs[i].target = cases[i].target;
+        b->proofs[i].merchants = cases[i].merchants;
+        b->proofs[i].customers = cases[i].customers;
+        rl_scenario_opts so = {.merchants = cases[i].merchants, .customers = cases[i].customers};
+        rl_target t;
+        rl_err e = rl_target_parse(cases[i].target, &so, &t, why, why_len);
+        for (int reduce = 1; e == RL_OK && reduce >= 0; reduce--) {
+            rl_explore_opts o = rl_explore_opts_default();
+            o.preemptions = RL_PREEMPTIONS_ALL;
+            o.reduce = reduce;
+            o.keep_going = true;
+            o.minimize = false;
+            o.max_schedules = cap;
+            rl_explore_result r;
+            if ((e = rl_explore(&t, &o, &r, why, why_len)) != RL_OK)
+                break;
+            if (r.failed) {
+                snprintf(why, why_len, "%s failed: not a proof case", cases[i].target);
+                e = RL_EINVAL;
+            }
+            if (reduce) {
+                b->proofs[i].reduced.schedules = r.schedules;
+                b->proofs[i].reduced.elapsed_ns = r.elapsed_ns;
+                b->proofs[i].reduced.complete = r.complete;
+            } else {
+                b->proofs[i].unreduced.schedules = r.schedules;
+                b->proofs[i].unreduced.elapsed_ns = r.elapsed_ns;
+                b->proofs[i].unreduced.complete = r.complete;
+            }
+            rl_explore_result_free(&r);
+        }
+        if (e != RL_OK)
+            return e;
+    }
+    return RL_OK;
+}
+
+/* One search of startup:unordered: schedules until its first failure. */
+static rl_err until_failure(const rl_target *t, rl_explore_opts o, uint64_t *schedules,
+                            bool *found, char *why, size_t why_len) {
+    o.minimize = false;
+    o.max_schedules = 1000;
+    rl_explore_result r;
+    rl_err e = rl_explore(t, &o, &r, why, why_len);
+    if (e != RL_OK)
+        return e;
+    *schedules = r.schedules;
+    *found = r.failed;
+    rl_explore_result_free(&r);
+    return RL_OK;
+}
+
+static rl_err many_threads(rl_explorer_bench *b, char *why, size_t why_len) {
+    const unsigned sizes[2] = {10, 20};
+    for (size_t i = 0; i < 2; i++) {
+        b->many[i].threads = sizes[i];
+        rl_scenario_opts so = {.threads = sizes[i]};
+        rl_target t;
+        rl_err e = rl_target_parse("startup:unordered", &so, &t, why, why_len);
+        rl_explore_opts o = rl_explore_opts_default();
+        o.search = RL_SEARCH_DELAYS;
+        o.delays = 1;
+        if (e == RL_OK)
+            e = until_failure(&t, o, &b->many[i].delays.schedules, &b->many[i].delays.found, why,
+                              why_len);
+        o = rl_explore_opts_default();
+        o.search = RL_SEARCH_PCT;
+        o.depth = 1;
+        o.iterations = 1000;
+        if (e == RL_OK)
+            e = until_failure(&t, o, &b->many[i].pct.schedules, &b->many[i].pct.found, why,
+                              why_len);
+        o = rl_explore_opts_default();
+        if (e == RL_OK)
+            e = until_failure(&t, o, &b->many[i].bounded.schedules, &b->many[i].bounded.found,
+                              why, why_len);
+        if (e != RL_OK)
+            return e;
+    }
+    return RL_OK;
+}
+
 rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
     if (!b)
         return RL_EINVAL;
@@ -92,5 +186,9 @@ rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
         if (e == RL_OK)
             b->prog.per_second = (double)b->prog.schedules / ((double)b->prog.elapsed_ns / 1e9);
     }
+    if (e == RL_OK)
+        e = proofs(b, why, why_len);
+    if (e == RL_OK)
+        e = many_threads(b, why, why_len);
     return e;
 }

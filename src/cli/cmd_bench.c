@@ -20,7 +20,7 @@ static void print_help(void) {
            "       racelab bench db --bank URL [--clients 1,2,4] [--accounts N]\n"
            "                              [--seconds S] [--pgbench PATH|none]\n"
            "                              [--strategies a,b] [--json | --csv]\n"
-           "       racelab bench explore [--csv] [-- PROGRAM [ARG...]]\n"
+           "       racelab bench explore [--csv] [--proof-cap N] [-- PROGRAM [ARG...]]\n"
            "\n"
            "makespan: M merchants bill C customers each (default 5 x 5), every bill with a\n"
            "slow step S (default 10ms). Every strategy runs once, concurrently, after one\n"
@@ -43,7 +43,11 @@ static void print_help(void) {
            "explore: the explorer's speed: schedules per second on whole searches of\n"
            "bill:racy and bill:mutex at 2 x 2, and the time to bill:racy's first failure\n"
            "at 5 x 5; with a program after --, its schedules per second under\n"
-           "'racelab explore --' (bound 3, searched again and again for a second).\n"
+           "'racelab explore --' (bound 3, searched again and again for a second). Then\n"
+           "proofs (every schedule of bill:mutex 3 x 3 and bill:processor up to 3 x 2) with\n"
+           "partial-order reduction and without, each stopped at --proof-cap schedules\n"
+           "(default 1000000), and the schedules delay bounding, PCT and the bounded search\n"
+           "need to find a late thread among 10 and 20 (startup:unordered).\n"
            "\n"
            "Exit status: 0 when every strategy that promises correct balances gave them,\n"
            "1 when one did not, 2 for bad usage, 3 if the benchmark could not run.\n");
@@ -508,6 +512,13 @@ static int explorer(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0) {
             csv = true;
+        } else if (strcmp(argv[i], "--proof-cap") == 0) {
+            if (i + 1 >= argc || !rl_cli_parse_u64("bench explore", "--proof-cap", argv[i + 1], 1,
+                                                   UINT64_MAX, &b.proof_cap))
+                return i + 1 >= argc ? rl_cli_usage_error("bench explore",
+                                                          "--proof-cap needs a number")
+                                     : EXIT_USAGE;
+            i++;
         } else if (strcmp(argv[i], "--") == 0) {
             if (i + 1 >= argc)
                 return rl_cli_usage_error("bench explore", "no program after --");
@@ -533,6 +544,28 @@ static int explorer(int argc, char **argv) {
         printf("racy_5x5_first_failure_schedules,%" PRIu64 ",1\n", b.first_failure_schedules);
         if (b.program)
             printf("program_schedules_per_second,%.0f,1/s\n", b.prog.per_second);
+        for (size_t i = 0; i < b.nproofs; i++) {
+            const char *t = b.proofs[i].target + strlen("bill:");
+            unsigned m = b.proofs[i].merchants, c2 = b.proofs[i].customers;
+            printf("%s_%ux%u_reduced_schedules,%" PRIu64 ",%s\n", t, m, c2,
+                   b.proofs[i].reduced.schedules, b.proofs[i].reduced.complete ? "1" : "lower bound");
+            printf("%s_%ux%u_reduced_time,%" PRIu64 ",ns\n", t, m, c2,
+                   b.proofs[i].reduced.elapsed_ns);
+            printf("%s_%ux%u_unreduced_schedules,%" PRIu64 ",%s\n", t, m, c2,
+                   b.proofs[i].unreduced.schedules,
+                   b.proofs[i].unreduced.complete ? "1" : "lower bound");
+            printf("%s_%ux%u_unreduced_time,%" PRIu64 ",ns\n", t, m, c2,
+                   b.proofs[i].unreduced.elapsed_ns);
+        }
+        for (size_t i = 0; i < 2; i++) {
+            unsigned n = b.many[i].threads;
+            printf("startup_%u_delays1_schedules,%" PRIu64 ",%s\n", n, b.many[i].delays.schedules,
+                   b.many[i].delays.found ? "1" : "not found");
+            printf("startup_%u_pct1_schedules,%" PRIu64 ",%s\n", n, b.many[i].pct.schedules,
+                   b.many[i].pct.found ? "1" : "not found");
+            printf("startup_%u_bounded2_schedules,%" PRIu64 ",%s\n", n,
+                   b.many[i].bounded.schedules, b.many[i].bounded.found ? "1" : "not found");
+        }
         return EXIT_HELD;
     }
     printf("explorer speed (complete schedules, whole bounded searches, 2 preemptions)\n");
@@ -548,6 +581,34 @@ static int explorer(int argc, char **argv) {
         printf("  %s (explore --, bound 3): %10.0f schedules/s (%" PRIu64 " schedules, each a "
                "fork of the program)\n",
                b.program[0], b.prog.per_second, b.prog.schedules);
+    printf("\nproofs: every schedule (--preemptions all), with partial-order reduction and "
+           "without\n(stopped at %" PRIu64 " schedules: then at least that many)\n",
+           b.proof_cap ? b.proof_cap : 1000000);
+    printf("  %-22s %22s %22s\n", "case", "reduced", "unreduced");
+    for (size_t i = 0; i < b.nproofs; i++) {
+        char name[48], red[48], unred[48];
+        snprintf(name, sizeof name, "%s %u x %u", b.proofs[i].target, b.proofs[i].merchants,
+                 b.proofs[i].customers);
+        snprintf(red, sizeof red, "%s%" PRIu64 " in %s", b.proofs[i].reduced.complete ? "" : ">= ",
+                 b.proofs[i].reduced.schedules, ms(b.proofs[i].reduced.elapsed_ns, a, sizeof a));
+        snprintf(unred, sizeof unred, "%s%" PRIu64 " in %s",
+                 b.proofs[i].unreduced.complete ? "" : ">= ", b.proofs[i].unreduced.schedules,
+                 ms(b.proofs[i].unreduced.elapsed_ns, c, sizeof c));
+        printf("  %-22s %22s %22s\n", name, red, unred);
+    }
+    printf("\nmany threads: startup:unordered, schedules to the first failure (stopped at "
+           "1000)\n");
+    printf("  %-8s %16s %16s %22s\n", "threads", "1 delay", "PCT depth 1", "2 preemptions");
+    for (size_t i = 0; i < 2; i++) {
+        char d[32], p[32], q[32];
+        snprintf(d, sizeof d, "%" PRIu64 "%s", b.many[i].delays.schedules,
+                 b.many[i].delays.found ? "" : " (none)");
+        snprintf(p, sizeof p, "%" PRIu64 "%s", b.many[i].pct.schedules,
+                 b.many[i].pct.found ? "" : " (none)");
+        snprintf(q, sizeof q, "%" PRIu64 "%s", b.many[i].bounded.schedules,
+                 b.many[i].bounded.found ? "" : " (none)");
+        printf("  %-8u %16s %16s %22s\n", b.many[i].threads, d, p, q);
+    }
     return EXIT_HELD;
 }
 
