@@ -171,9 +171,9 @@ for args in "explore" "explore nope:racy" "explore bill" "explore bill:racy --re
 done
 
 # ---- benchmarks ----
-expect 0 "bench explore, proofs capped" -- bench explore --csv --proof-cap 2000
+expect 0 "bench explore, proofs capped" -- bench explore --csv --proof-cap 6000
 has "$out" '^mutex_3x3_reduced_schedules,5184,1$' "bill:mutex 3x3 proved with reduction"
-has "$out" '^mutex_3x3_unreduced_schedules,2000,lower bound$' "unreduced stops at the cap"
+has "$out" '^mutex_3x3_unreduced_schedules,6000,lower bound$' "unreduced stops at the cap"
 has "$out" '^startup_20_delays1_schedules,[0-9]+,1$' "delays find the late thread among 20"
 expect 0 "makespan csv" -- bench makespan --merchants 2 --customers 2 --delay 1ms --csv
 has "$out" '^strategy,promises,correct,holds_lock,wall_ns' "makespan csv header"
