@@ -115,6 +115,13 @@ static void lost_wakeup(void **state) {
     found_and_replayed("lost_wakeup", RL_FAIL_DEADLOCK, "never signalled", NULL);
 }
 
+/* A signal wakes some waiter, not always the first: the program that
+ * assumes FIFO order fails. */
+static void signal_wakes_any_waiter(void **state) {
+    (void)state;
+    found_and_replayed("fifo_signal", RL_FAIL_INVARIANT, "", NULL);
+}
+
 /* The end of the process is a scheduling point: a thread main did not
  * join may still run before it is over. */
 static void exit_without_join(void **state) {
@@ -242,6 +249,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(billing_race),     cmocka_unit_test(overdraft),
         cmocka_unit_test(deadlock),         cmocka_unit_test(lost_wakeup),
+        cmocka_unit_test(signal_wakes_any_waiter),
         cmocka_unit_test(crash),            cmocka_unit_test(exit_without_join),
         cmocka_unit_test(correct_programs),
         cmocka_unit_test(reachable_states), cmocka_unit_test(too_many_threads),

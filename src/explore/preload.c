@@ -225,6 +225,14 @@ static struct {
     rl__delays delays; /* delay bounding: this run's state */
     bool preempted;
     obj objs[NOBJ];
+    /* signals not yet taken: any thread waiting on `cond` when one was
+     * sent (wait_seq <= seq) may take it; which one is the schedule's
+     * choice (pthreads promise no order) */
+    struct {
+        const obj *cond;
+        uint64_t seq;
+    } tokens[256];
+    uint32_t ntokens;
 } X;
 
 static __thread int self_index = -1; /* this thread's index, -1: not one of ours */
@@ -338,6 +346,18 @@ static void trace(xthread *t, uint8_t op, obj *o, uint64_t where, bool has_value
                       .where = where, .other = other};
 }
 
+/* The smallest signal t may take, or -1. */
+static int token_for(const xthread *t) {
+    int best = -1;
+    for (uint32_t i = 0; i < X.ntokens; i++)
+        if (X.tokens[i].cond == t->o && X.tokens[i].seq >= t->wait_seq &&
+            (best < 0 || X.tokens[i].seq < X.tokens[best].seq))
+            best = (int)i;
+    return best;
+}
+
+static bool woken(const xthread *t) { return t->signalled || token_for(t) >= 0; }
+
 static bool can_go(const xthread *t, bool timeouts) {
     if (t->state != T_LIVE || t->starting)
         return false;
@@ -350,7 +370,7 @@ static bool can_go(const xthread *t, bool timeouts) {
     case RL_POP_RDLOCK: return o->owner == 0;
     case RL_POP_WRLOCK: return o->owner == 0 && o->count == 0;
     case RL_POP_WAKE:
-        return t->wait_mutex->owner == 0 && (t->signalled || (t->timed && timeouts));
+        return t->wait_mutex->owner == 0 && (woken(t) || (t->timed && timeouts));
     case RL_POP_SEMWAIT: return o->count > 0;
     case RL_POP_SEMTIMED: return o->count > 0 || timeouts;
     case RL_POP_BARRIER: return o->generation > t->barrier_gen;
@@ -392,7 +412,7 @@ static void describe_deadlock(void) {
         if (t->op == RL_POP_JOIN)
             snprintf(part, sizeof part, " %s waits to join %s;", ti->name,
                      X.shm->threads[t->join_target].name);
-        else if (t->op == RL_POP_WAKE && !t->signalled)
+        else if (t->op == RL_POP_WAKE && !woken(t))
             snprintf(part, sizeof part, " %s waits on condition %#lx, never signalled;", ti->name,
                      (unsigned long)t->o->addr);
         else if (t->op == RL_POP_WAKE)
@@ -521,6 +541,13 @@ static bool apply(xthread *t, bool timed_out) {
     case RL_POP_WAKE:
         t->wait_mutex->owner = me;
         t->wait_mutex->count = t->wait_depth;
+        if (!t->signalled) {
+            int k = token_for(t);
+            if (k >= 0) {
+                t->signalled = true; /* it takes the signal: not a timeout */
+                X.tokens[k] = X.tokens[--X.ntokens];
+            }
+        }
         t->timed_out = !t->signalled && timed_out;
         trace(t, RL_POP_WAKE, o, t->where, t->timed, t->timed_out, 0);
         break;
@@ -614,6 +641,7 @@ static void init_run(void) {
     rl__shm *s = X.shm;
     X.in_child = true;
     X.step = 0;
+    X.ntokens = 0;
     X.next_dev = 0;
     X.pct = s->pct;
     X.delays = s->delays;
@@ -1143,17 +1171,23 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid
 EXPORT int pthread_cond_signal(pthread_cond_t *c) {
     RW_PASS(real.cond_signal(c));
     obj *o = find(c, K_COND);
-    xthread *oldest = NULL;
+    /* one of those waiting now will wake: it leaves a signal for them to
+     * take (none waiting, or all sure to wake already: it is lost) */
+    uint32_t waiting = 0, tokens = 0;
     for (uint32_t i = 0; i < X.nthreads; i++) {
-        xthread *w = &X.threads[i];
-        if (w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o && !w->signalled &&
-            (!oldest || w->wait_seq < oldest->wait_seq))
-            oldest = w;
+        const xthread *w = &X.threads[i];
+        waiting += w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o && !w->signalled;
     }
-    if (oldest)
-        oldest->signalled = true;
+    for (uint32_t i = 0; i < X.ntokens; i++)
+        tokens += X.tokens[i].cond == o;
+    if (waiting > tokens) {
+        if (X.ntokens == sizeof X.tokens / sizeof X.tokens[0])
+            misuse("more than %zu signals pending at once", sizeof X.tokens / sizeof X.tokens[0]);
+        X.tokens[X.ntokens].cond = o;
+        X.tokens[X.ntokens++].seq = X.wait_seq;
+    }
     if (X.in_child)
-        immediate(RL_POP_SIGNAL, o, CALLER, oldest ? oldest->index : UINT32_MAX);
+        immediate(RL_POP_SIGNAL, o, CALLER, UINT32_MAX);
     return 0;
 }
 
@@ -1165,6 +1199,9 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c) {
         if (w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o)
             w->signalled = true;
     }
+    for (uint32_t i = X.ntokens; i-- > 0;)
+        if (X.tokens[i].cond == o)
+            X.tokens[i] = X.tokens[--X.ntokens]; /* every waiter is awake now */
     if (X.in_child)
         immediate(RL_POP_BROADCAST, o, CALLER, 0);
     return 0;

@@ -225,6 +225,10 @@ has "$err" 'thread 9 cannot go' "the first choice that cannot be followed is nam
 expect 0 "a correct program" -- explore --all -- "$PROGS/bounded_queue"
 has "$out" 'exit 0: sum 33' "its one final state"
 expect 1 "PCT on a program" -- explore --pct --iterations 200 --seed 3 -- "$PROGS/deadlock"
+expect 1 "delays on a program" -- explore --delays 1 -- "$PROGS/deadlock"
+has "$out" 'round robin with at most 1 delay' "delays on a program named"
+expect 1 "every schedule of a program, unreduced" -- explore --preemptions all -- "$PROGS/deadlock"
+has "$out" 'each order of independent steps too \(unreduced\)' "programs are not reduced, and say so"
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures CLI check(s) failed"
