@@ -6,8 +6,10 @@
  * bound on a small case; and the reports never mislead (too many threads,
  * a thread's stack overflow, deadlock traces, traces that end at the
  * failure, replays that do not fit). */
+#include <stdlib.h>
 #include <string.h>
 
+#include "explore/explore_impl.h"
 #include "racelab/explore.h"
 #include "testing.h"
 
@@ -91,6 +93,133 @@ static void reduction_reaches_every_state(void **state) {
     rl_target_list(check_one, &sc);
     assert_true(sc.targets >= 30);
     assert_true(sc.reduced_total * 10 < sc.unreduced_total);
+}
+
+/* ---- one schedule per class ----
+ * A schedule's class: each thread's steps (what each touched) and, for
+ * every pair of dependent steps of different threads, which came first.
+ * Two schedules are in one class exactly when these agree; a hash of them
+ * stands for the class. */
+typedef struct {
+    uint64_t *hash;
+    size_t n, cap;
+} classes;
+
+static uint64_t mix(uint64_t h, uint64_t v) {
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (v >> (8 * i) & 0xff)) * 1099511628211ull;
+    return h;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The class of a schedule, whatever order its independent steps ran in:
+ * each step is named (thread, k-th step of it); its hash covers its name,
+ * what it touched and the sorted names of the dependent steps of other
+ * threads before it; the class hash covers the steps' hashes in name
+ * order. */
+static void note_class(const rl__run *r, void *ctx) {
+    classes *c = ctx;
+    assert_non_null(r->steps);
+    size_t n = r->nsteps;
+    unsigned k[RL_EX_MAX_THREADS] = {0};
+    uint64_t *name = calloc(n ? n : 1, sizeof *name), *preds = calloc(n ? n : 1, sizeof *preds);
+    uint64_t *named = calloc(n ? n : 1, sizeof *named); /* (name, hash) in name order */
+    assert_true(name && preds && named);
+    for (size_t j = 0; j < n; j++)
+        name[j] = (uint64_t)r->steps[j].thread << 32 | k[r->steps[j].thread]++;
+    for (size_t j = 0; j < n; j++) {
+        const rl__step *e = &r->steps[j];
+        size_t np = 0;
+        for (size_t i = 0; i < j; i++)
+            if (r->steps[i].thread != e->thread && rl__steps_relate(&r->steps[i], e, 1))
+                preds[np++] = name[i];
+        qsort(preds, np, sizeof *preds, cmp_u64);
+        uint64_t h = mix(1469598103934665603ull, name[j]);
+        h = mix(h, e->global);
+        for (unsigned x = 0; x < e->ntouch; x++) {
+            h = mix(h, e->touch[x].object);
+            h = mix(h, e->touch[x].key);
+            h = mix(h, e->touch[x].kind);
+        }
+        for (size_t i = 0; i < np; i++)
+            h = mix(h, preds[i]);
+        named[j] = h ^ name[j] * 0x9e3779b97f4a7c15ull; /* one per name: order them by it */
+    }
+    /* steps in name order: sort (name, hash) pairs by name */
+    for (size_t j = 0; j < n; j++)
+        preds[j] = j;
+    for (size_t a = 1; a < n; a++) /* insertion sort by name: schedules are short */
+        for (size_t b = a; b > 0 && name[preds[b - 1]] > name[preds[b]]; b--) {
+            uint64_t t = preds[b];
+            preds[b] = preds[b - 1];
+            preds[b - 1] = t;
+        }
+    uint64_t h = 1469598103934665603ull;
+    for (size_t j = 0; j < n; j++)
+        h = mix(h, named[preds[j]]);
+    free(name);
+    free(preds);
+    free(named);
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 1024;
+        c->hash = realloc(c->hash, c->cap * sizeof *c->hash);
+        assert_non_null(c->hash);
+    }
+    c->hash[c->n++] = h;
+}
+
+/* Sorted; how many distinct. */
+static size_t distinct(classes *c) {
+    qsort(c->hash, c->n, sizeof *c->hash, cmp_u64);
+    size_t d = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (i == 0 || c->hash[i] != c->hash[i - 1])
+            c->hash[d++] = c->hash[i];
+    return d;
+}
+
+static void one_per_class(void *ctx, const char *name, const char *summary, bool correct) {
+    (void)summary;
+    (void)correct;
+    unsigned *checked = ctx;
+    bool bill = strncmp(name, "bill:", 5) == 0;
+    bool proc = strcmp(name, "bill:processor") == 0;
+    rl_target t = sized(name, proc ? 1 : 2, bill ? 1 : 2, 2);
+    classes red = {0}, all = {0};
+    rl__explore_footprints = true;
+    rl__explore_run_hook = note_class;
+    rl__explore_run_hook_ctx = &red;
+    rl_explore_result r = rl_test_explore(&t, every_schedule(true));
+    rl__explore_run_hook_ctx = &all;
+    rl_explore_result u = rl_test_explore(&t, every_schedule(false));
+    rl__explore_run_hook = NULL;
+    rl__explore_footprints = false;
+    assert_true(r.complete && u.complete);
+    size_t nred = red.n, dred = distinct(&red), dall = distinct(&all);
+    print_message("  %-28s %5zu reduced schedules, %5zu classes; unreduced %6zu schedules\n",
+                  name, nred, dall, all.n);
+    if (dred != nred)
+        fail_msg("%s: %zu reduced schedules fall in only %zu classes", name, nred, dred);
+    if (dred != dall || memcmp(red.hash, all.hash, dred * sizeof *red.hash) != 0)
+        fail_msg("%s: the reduced search ran %zu classes of the %zu there are", name, dred, dall);
+    free(red.hash);
+    free(all.hash);
+    rl_explore_result_free(&r);
+    rl_explore_result_free(&u);
+    (*checked)++;
+}
+
+/* Every class of schedules is run exactly once: as many schedules as
+ * classes, and the classes those of the unreduced search. */
+static void reduction_runs_each_class_once(void **state) {
+    (void)state;
+    unsigned checked = 0;
+    rl_target_list(one_per_class, &checked);
+    assert_true(checked >= 25);
 }
 
 /* bill:mutex 3 x 3, proved: every class of schedules, few schedules. */
@@ -325,6 +454,7 @@ static void replay_that_does_not_fit_is_an_error(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reduction_reaches_every_state),
+        cmocka_unit_test(reduction_runs_each_class_once),
         cmocka_unit_test(mutex_three_by_three_proved),
         cmocka_unit_test(reduction_finds_and_replays),
         cmocka_unit_test(delays_find_the_late_starter),

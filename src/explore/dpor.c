@@ -158,7 +158,8 @@ static void join_into(uint32_t *into, const uint32_t *from, unsigned width) {
 /* Happens-before of steps[0 .. n - 1]: program order, spawns and
  * dependencies. prev[j] is the step of the same thread before j, or the
  * spawning step, or SIZE_MAX. */
-static bool compute_clocks(clocks *c, const rl__step *steps, size_t n, size_t *prev) {
+static bool compute_clocks(clocks *c, const rl__step *steps, size_t n, size_t nreal,
+                           size_t *prev) {
     unsigned width = 1;
     for (size_t j = 0; j < n; j++)
         if (steps[j].thread + 1u > width)
@@ -179,7 +180,7 @@ static bool compute_clocks(clocks *c, const rl__step *steps, size_t n, size_t *p
         uint32_t *vj = VC(c, j);
         if (prev[j] != SIZE_MAX)
             memcpy(vj, VC(c, prev[j]), width * sizeof *vj);
-        for (size_t i = 0; i < j; i++)
+        for (size_t i = 0; i < j && i < nreal; i++) /* steps never made order nothing */
             if (steps[i].thread != p && rl__steps_relate(&steps[i], &steps[j], 1))
                 join_into(vj, VC(c, i), width);
         vj[p] = (uint32_t)(j + 1);
@@ -195,10 +196,13 @@ static bool hb(const clocks *c, const rl__step *steps, size_t i, size_t j) {
 
 /* The initials of notdep(i).j: threads whose first step in that sequence
  * has no step of it before it in happens-before. */
-static uint64_t initials(const clocks *c, const rl__step *steps, size_t i, size_t j, size_t *v) {
+static uint64_t initials(const clocks *c, const rl__step *steps, size_t i, size_t j,
+                         size_t nreal, size_t *v) {
     uint64_t seen = 0, init = 0;
     size_t nv = 0;
     for (size_t k = i + 1; k <= j; k++) {
+        if (k < j && k >= nreal)
+            continue; /* another blocked step: never made */
         if (k < j && hb(c, steps, i, k))
             continue; /* depends on i: stays after it */
         v[nv++] = k;
@@ -218,12 +222,14 @@ static uint64_t initials(const clocks *c, const rl__step *steps, size_t i, size_
     return init;
 }
 
-/* Races of steps from..n-1 with earlier steps: grow backtrack sets. */
-static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n) {
+/* Races of steps from..n-1 with earlier steps: grow backtrack sets. Steps
+ * from nreal on were never made (blocked at a deadlock): they race with
+ * the steps made, not with each other. */
+static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_t nreal) {
     clocks c;
     size_t *prev = malloc((n ? n : 1) * sizeof *prev);
     size_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
-    if (!prev || !scratch || !compute_clocks(&c, steps, n, prev)) {
+    if (!prev || !scratch || !compute_clocks(&c, steps, n, nreal, prev)) {
         free(prev);
         free(scratch);
         return false;
@@ -234,13 +240,13 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n) {
         memset(acc, 0, sizeof acc);
         if (prev[j] != SIZE_MAX)
             memcpy(acc, VC(&c, prev[j]), c.nthreads * sizeof *acc);
-        for (size_t i = j; i-- > 0;) {
+        for (size_t i = j < nreal ? j : nreal; i-- > 0;) {
             if (steps[i].thread == p || !rl__steps_relate(&steps[i], &steps[j], 2))
                 continue;
             if (acc[steps[i].thread] < i + 1) {
                 /* a race: i and j could be the other way round */
                 node *at = &d->nodes[i];
-                uint64_t init = initials(&c, steps, i, j, scratch);
+                uint64_t init = initials(&c, steps, i, j, nreal, scratch);
                 uint64_t can = init & at->enabled;
                 if (can && !(init & at->backtrack))
                     at->backtrack |= (can >> p & 1u) ? 1ull << p : can & -can;
@@ -284,7 +290,26 @@ void rl__dpor_search(rl__search *s) {
                 d.oom = true;
                 break;
             }
-        if (d.oom || !analyse(&d, r.steps, from, end)) {
+        /* a deadlock: the blocked threads' steps race too (another order
+         * may let them go) */
+        const rl__step *all = r.steps;
+        rl__step *joined = NULL;
+        size_t nall = end;
+        if (!d.oom && d.blocked == SIZE_MAX && r.npending > 0 && end == r.nsteps) {
+            joined = malloc((end + r.npending) * sizeof *joined);
+            if (!joined) {
+                d.oom = true;
+            } else {
+                if (end)
+                    memcpy(joined, r.steps, end * sizeof *joined);
+                memcpy(joined + end, r.pending, r.npending * sizeof *joined);
+                all = joined;
+                nall = end + r.npending;
+            }
+        }
+        bool analysed = !d.oom && analyse(&d, all, from, nall, end);
+        free(joined);
+        if (!analysed) {
             rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
             break;
         }

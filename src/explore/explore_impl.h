@@ -124,6 +124,11 @@ typedef struct rl__run {
      * would each take the same signal (which of them wakes is a choice
      * partial-order reduction branches on) */
     uint64_t contested;
+    /* with footprints on, after a deadlock: what each blocked thread was
+     * waiting to do (partial-order reduction looks for races with these
+     * too: another order may let them go) */
+    rl__step *pending;
+    size_t npending;
     size_t fail_trace; /* with tracing on: trace lines up to the failure (0: the whole trace) */
     /* with tracing on: the trace (owned by the scheduler) */
     rl_trace_step *trace;
@@ -150,6 +155,14 @@ typedef struct rl__search {
 void rl__search_account(rl__search *s, const rl__run *r);
 /* Stop the search with an error. */
 void rl__search_error(rl__search *s, rl_err e, const char *why);
+
+/* For tests: called with every complete schedule the searches account
+ * for; with rl__explore_footprints set, the unreduced searches record
+ * footprints too (rl__run.steps), so a test can tell schedules apart by
+ * their class. NULL and false outside tests. */
+extern void (*rl__explore_run_hook)(const rl__run *r, void *ctx);
+extern void *rl__explore_run_hook_ctx;
+extern bool rl__explore_footprints;
 
 /* The unbounded search with partial-order reduction (dpor.c), in-process
  * targets only. */

@@ -130,6 +130,7 @@ static struct {
     bool footprints;
     rl__step *steps;
     size_t steps_cap;
+    rl__step pending[RL_EX_MAX_THREADS];
     /* a thread's stack overflow: caught on a stack of its own */
     void *altstack;
     stack_t old_altstack;
@@ -405,7 +406,55 @@ static void record_blocked(xthread *t, const char *op, const char *object, const
     snprintf(s->note, sizeof s->note, "%s", why);
 }
 
+/* A schedule that ends with threads still live (a deadlock, a failure
+ * mid-run): the steps they wait to make, for the races (another order may
+ * let them go first). `running` (may be NULL) is in the middle of its step:
+ * it has none pending. */
+static void record_pending(const xthread *running) {
+    if (!X.footprints || X.run->npending)
+        return;
+    size_t n = 0;
+    for (unsigned i = 0; i < X.nthreads; i++) {
+        xthread *t = &X.threads[i];
+        if (t->state != X_LIVE || t == running || t->starting)
+            continue;
+        /* touch() writes into the current step: borrow the pending slot */
+        rl__step *saved = X.steps;
+        size_t saved_step = X.step, saved_cap = X.steps_cap;
+        X.pending[n] = (rl__step){.thread = (uint8_t)t->index, .spawned_at = t->spawned_at};
+        X.steps = &X.pending[n];
+        X.step = 1;
+        switch (t->op) {
+        case OP_LOCK: touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE); break;
+        case OP_WAKE:
+            touch_mutex(t, t->wait_mutex, RL_TOUCH_ACQUIRE);
+            touch_cond(t, t->obj);
+            break;
+        case OP_JOIN: touch_thread(t, t->join_target, false); break;
+        case OP_TRYLOCK: touch_mutex(t, t->obj, RL_TOUCH_TRY); break;
+        case OP_WAIT:
+            touch_cond(t, t->obj);
+            touch_mutex(t, t->wait_mutex, RL_TOUCH_RELEASE);
+            break;
+        case OP_ACCESS: {
+            const rl_access *a = t->obj;
+            touch_id(t, object_id(OBJ_ACCESS, rl_access_name(a)), a->object, a->key,
+                     a->kind == RL_ACCESS_READ ? RL_TOUCH_READ : RL_TOUCH_WRITE);
+            break;
+        }
+        default: X.pending[n].global = true; break;
+        }
+        X.steps = saved;
+        X.step = saved_step;
+        X.steps_cap = saved_cap;
+        n++;
+    }
+    X.run->pending = X.pending;
+    X.run->npending = n;
+}
+
 static void describe_deadlock(void) {
+    record_pending(NULL);
     char msg[512] = "deadlock:";
     for (unsigned i = 0; i < X.nthreads; i++) {
         xthread *t = &X.threads[i];
@@ -954,6 +1003,8 @@ static void root_entry(void *arg) {
  * stand (a deadlock, a fatal misuse, a livelock); their fibers will be
  * restarted from scratch. */
 RL_FIBER_PLUMBING static void end_schedule(bool exiting) {
+    if (X.run)
+        record_pending(X.run->fail == RL_FAIL_DEADLOCK ? NULL : X.cur);
     for (unsigned i = 0; i < X.nthreads; i++)
         if (X.threads[i].state == X_LIVE)
             rl__fiber_abandoned(&X.threads[i].fiber);

@@ -53,6 +53,10 @@ static rl_failure_kind failure_of(const rl__run *r) {
 
 typedef rl__search search;
 
+void (*rl__explore_run_hook)(const rl__run *r, void *ctx);
+void *rl__explore_run_hook_ctx;
+bool rl__explore_footprints;
+
 static void count_state(search *s, const rl__run *r) {
     char key[RL_OUTCOME_STATE_MAX];
     bool held;
@@ -122,6 +126,8 @@ void rl__search_account(search *s, const rl__run *r) {
         s->stop = true;
         return;
     }
+    if (rl__explore_run_hook)
+        rl__explore_run_hook(r, rl__explore_run_hook_ctx);
     rl_explore_result *res = s->res;
     res->schedules++;
     if (r->nsteps > res->longest)
@@ -377,7 +383,8 @@ static void free_queue(workq *q) {
 static void bounded_search(search *s) {
     unsigned bound = s->o->preemptions;
     workq cur = {0}, next = {0};
-    bounded b = {.base = {.choose = bounded_choose}, .s = s};
+    bounded b = {.base = {.choose = bounded_choose, .footprints = rl__explore_footprints},
+                 .s = s};
     s->res->bound = bound;
     cur.items = calloc(1, sizeof *cur.items); /* level 0: the empty prefix */
     if (!cur.items) {
