@@ -2,7 +2,6 @@
  * explorer's own deadlock targets, which only make sense under a scheduler
  * that can detect a deadlock (on real threads they would just hang). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "explore_impl.h"
@@ -85,18 +84,22 @@ static void use_service(void *arg) {
     rl_mutex_unlock(&s->lock);
 }
 
+#define STARTUP_MAX 256
+
 static rl_err run_startup(const rl_target *t, rl_outcome *out) {
     unsigned n = t->opts.threads < 2 ? 2 : t->opts.threads;
+    if (n > STARTUP_MAX)
+        return RL_EINVAL;
     service s = {.users = n - 1};
     rl_err e = rl_mutex_init(&s.lock, "service");
     if (e != RL_OK)
         return e;
-    rl_thread *th = calloc(n, sizeof *th);
-    char(*names)[16] = calloc(n, sizeof *names);
+    /* on the stack, not the heap: a schedule the explorer abandons (too
+     * many threads) leaks nothing */
+    rl_thread th[STARTUP_MAX];
+    char names[STARTUP_MAX][16];
     unsigned started = 0;
-    if (!th || !names)
-        e = RL_ENOMEM;
-    for (; e == RL_OK && started < n; started++) {
+    for (; started < n; started++) {
         if (started == 0)
             snprintf(names[started], sizeof names[started], "starter");
         else
@@ -108,8 +111,6 @@ static rl_err run_startup(const rl_target *t, rl_outcome *out) {
     }
     for (unsigned i = 0; i < started; i++)
         rl_thread_join(&th[i]);
-    free(th);
-    free(names);
     rl_mutex_destroy(&s.lock);
     if (e != RL_OK)
         return e;
