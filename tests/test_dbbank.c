@@ -311,6 +311,75 @@ static void queue(void **state) {
     rl_bank_destroy(m);
 }
 
+/* The ledger: a bill applied once whatever repeats it (the same call
+ * again, from another connection, inside a transaction that commits); a
+ * refused bill leaves no row; a transaction that dies (rolled back, its
+ * session terminated) leaves neither the row nor the balance change. */
+static void ledger(void **state) {
+    const backend *be = *state;
+    rl_bank *b = fresh(be);
+    rl_bank *x = conn(b, "x"), *y = conn(b, "y");
+    assert_true(rl_bank_has_ledger(b));
+    rl_bill_key k = {.merchant = "Costco", .cycle = 1, .bill = 0};
+    rl_money now = 0;
+    bool applied = false;
+    assert_int_equal(rl_bank_apply_once(x, &k, 0, 25, &now, &applied), RL_OK);
+    assert_true(applied);
+    assert_int_equal(now, 425);
+    assert_int_equal(rl_bank_apply_once(x, &k, 0, 25, &now, &applied), RL_OK);
+    assert_false(applied); /* the same bill again: nothing */
+    assert_int_equal(rl_bank_apply_once(y, &k, 0, 25, NULL, &applied), RL_OK);
+    assert_false(applied); /* nor from another connection */
+    assert_int_equal(balance(b, 0), 425);
+    /* another cycle, another merchant: new bills */
+    k.cycle = 2;
+    assert_int_equal(rl_bank_apply_once(y, &k, 0, 25, NULL, &applied), RL_OK);
+    assert_true(applied);
+    rl_bill_key t = {.merchant = "Target", .cycle = 2, .bill = 0};
+    assert_int_equal(rl_bank_apply_once(y, &t, 0, -50, NULL, &applied), RL_OK);
+    assert_true(applied);
+    assert_int_equal(balance(b, 0), 400);
+    /* refused: no row, so it is refused again, never skipped */
+    rl_bill_key big = {.merchant = "Costco", .cycle = 3, .bill = 0};
+    assert_int_equal(rl_bank_apply_once(x, &big, 0, INT64_MAX, NULL, &applied), RL_EOVERFLOW);
+    assert_false(applied);
+    assert_int_equal(rl_bank_apply_once(x, &big, 0, INT64_MAX, NULL, &applied), RL_EOVERFLOW);
+    assert_int_equal(balance(b, 0), 400);
+    /* in a transaction that rolls back: neither row nor balance */
+    rl_bill_key r = {.merchant = "Costco", .cycle = 4, .bill = 0};
+    assert_int_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
+    assert_int_equal(rl_bank_apply_once(x, &r, 1, 100, NULL, &applied), RL_OK);
+    assert_true(applied);
+    rl_bank_rollback(x);
+    assert_int_equal(balance(b, 1), 1200);
+    assert_int_equal(rl_bank_apply_once(x, &r, 1, 100, NULL, &applied), RL_OK);
+    assert_true(applied); /* it was never recorded */
+    assert_int_equal(balance(b, 1), 1300);
+    if (is_pg(be)) {
+        /* a session that dies inside its transaction (a merchant killed)
+         * leaves nothing; the bill is then applied once by another */
+        rl_bill_key d = {.merchant = "Costco", .cycle = 5, .bill = 0};
+        assert_int_equal(rl_bank_begin(y, RL_ISO_READ_COMMITTED), RL_OK);
+        assert_int_equal(rl_bank_apply_once(y, &d, 2, 7, NULL, &applied), RL_OK);
+        assert_true(applied);
+        assert_int_equal(rl_bank_terminate(y), RL_OK);
+        assert_int_equal(balance(b, 2), 1000);
+        assert_int_equal(rl_bank_apply_once(x, &d, 2, 7, NULL, &applied), RL_OK);
+        assert_true(applied);
+        assert_int_equal(rl_bank_apply_once(x, &d, 2, 7, NULL, &applied), RL_OK);
+        assert_false(applied);
+        assert_int_equal(balance(b, 2), 1007);
+    }
+    rl_bank_destroy(x);
+    rl_bank_destroy(y);
+    rl_bank_destroy(b);
+    rl_bank *m = NULL;
+    assert_int_equal(rl_membank_create(0, &m), RL_OK);
+    assert_false(rl_bank_has_ledger(m));
+    assert_int_equal(rl_bank_apply_once(m, &k, 0, 1, NULL, &applied), RL_ENOTSUP);
+    rl_bank_destroy(m);
+}
+
 /* rl_bank_waiting names the session that holds the lock a connection
  * waits for. The waiter runs on its own thread; the test looks until the
  * engine reports the wait (it must, since the lock is held throughout). */
@@ -563,6 +632,7 @@ int main(void) {
         cmocka_unit_test(missing_table),     cmocka_unit_test(locks),
         cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
         cmocka_unit_test(queue),             cmocka_unit_test(lost_update_scenario),
+        cmocka_unit_test(ledger),
         cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
     };
     const struct CMUnitTest pg_tests[] = {
@@ -571,7 +641,7 @@ int main(void) {
         cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
         cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
         cmocka_unit_test(queue),             cmocka_unit_test(lost_update_scenario),
-        cmocka_unit_test(lost_connection),
+        cmocka_unit_test(ledger),            cmocka_unit_test(lost_connection),
         cmocka_unit_test(processor_lost),
     };
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);

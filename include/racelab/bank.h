@@ -126,6 +126,14 @@ typedef struct rl_balance {
     uint64_t version;
 } rl_balance;
 
+/* A bill's key in the ledger: who billed, in which billing cycle, which
+ * of their bills. */
+typedef struct rl_bill_key {
+    const char *merchant;
+    uint64_t cycle;
+    uint32_t bill;
+} rl_bill_key;
+
 /* What an implementation provides. Each data operation fills the outcome
  * fields of `ev` (value, versions, stale) and returns the same code it
  * stores in ev->result. Generic argument checks happen before the call,
@@ -165,6 +173,10 @@ typedef struct rl_bank_ops {
     uint64_t (*session)(rl_bank *b);
     /* May be NULL: end this connection's server session from outside. */
     rl_err (*terminate)(rl_bank *b);
+    /* The ledger (rl_bank_apply_once); NULL where the backend has none
+     * (memory). Fills ev like add; *applied false when the key was there. */
+    rl_err (*apply_once)(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                         rl_access *ev, bool *applied);
     /* The job queue; NULL where the backend has none (memory). */
     rl_err (*queue_push)(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
     rl_err (*queue_take)(rl_bank *b, rl_job *out);
@@ -275,6 +287,19 @@ const char *rl_bank_lock_note(rl_bank *b, rl_lock_kind kind);
  * there is none. drop removes job id (a job that was refused). The memory
  * bank has no queue: RL_ENOTSUP, and rl_bank_has_queue is false. */
 bool rl_bank_has_queue(const rl_bank *b);
+
+/* ---- the ledger: each bill applied exactly once ----
+ * A database bank keeps a ledger, racelab_ledger, with one row per bill
+ * applied, its key unique. rl_bank_apply_once writes the bill's row and
+ * adds its amount to a's balance in one transaction (the open one, or one
+ * of its own): both or neither, whatever crashes. When the key is in the
+ * ledger already, nothing changes and *applied is false: running a
+ * merchant's cycle again applies nothing twice. A refused bill
+ * (RL_EOVERFLOW) leaves no row. new_balance and applied may be NULL.
+ * RL_ENOTSUP where there is no ledger (the memory bank). */
+bool rl_bank_has_ledger(const rl_bank *b);
+rl_err rl_bank_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                          rl_money *new_balance, bool *applied);
 rl_err rl_bank_queue_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
 rl_err rl_bank_queue_take(rl_bank *b, rl_job *out);
 rl_err rl_bank_queue_drop(rl_bank *b, uint64_t id);

@@ -8,7 +8,9 @@
  *                               a PostgreSQL server (libpq)
  *
  * A database bank is one table, racelab_accounts (id, name, balance,
- * version), plus racelab_jobs for the processor strategy's queue. With
+ * version), plus racelab_jobs for the processor strategy's queue and
+ * racelab_ledger (merchant, cycle, bill, account, amount; the first three
+ * its key) for the bills applied exactly once (rl_bank_apply_once). With
  * RL_BANK_RESET the tables are dropped and made anew, empty, ready for
  * rl_bank_open_all; without it the bank attaches to the tables as they
  * are and learns their accounts (a missing table is an error). racelab

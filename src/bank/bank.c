@@ -281,6 +281,28 @@ rl_err rl_bank_add(rl_bank *b, rl_acct a, rl_money delta, rl_money *new_balance)
     return e;
 }
 
+bool rl_bank_has_ledger(const rl_bank *b) { return b && b->ops->apply_once; }
+
+rl_err rl_bank_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                          rl_money *new_balance, bool *applied) {
+    if (!b || !k || !k->merchant || !*k->merchant)
+        return RL_EINVAL;
+    if (!b->ops->apply_once)
+        return RL_ENOTSUP;
+    rl_access ev = event(b, a, RL_ACCESS_RMW, "apply");
+    ev.version_read = RL_VERSION_BLIND;
+    clear_errmsg_owned(b);
+    bool done = false;
+    rl_access_begin(&ev);
+    rl_err e = after(b, b->ops->apply_once(b, k, a, amount, &ev, &done));
+    rl_access_end(&ev);
+    if (applied)
+        *applied = e == RL_OK && done;
+    if (e == RL_OK && done && new_balance)
+        *new_balance = ev.value;
+    return e;
+}
+
 rl_err rl_bank_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
                          rl_err *results) {
     if (!b || (n && (!a || !delta || !results)) || b->in_txn)

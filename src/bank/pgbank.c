@@ -58,7 +58,7 @@ typedef struct pgstore {
 enum {
     P_GET, P_SET, P_ADD, P_CAS, P_SETV, P_LOCK_ROW, P_LOCK_ROW_NW, P_ADV, P_ADV_TRY, P_LOCK_ALL,
     P_LOCK_ALL_NW, P_BEGIN_RC, P_BEGIN_RR, P_BEGIN_SER, P_COMMIT, P_ROLLBACK, P_SNAP, P_PUSH,
-    P_TAKE, P_DROP, P_NSTMT
+    P_TAKE, P_DROP, P_APPLY, P_NSTMT
 };
 
 static const struct {
@@ -104,6 +104,16 @@ static const struct {
                 "FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, tag, account, amount",
                 0},
     [P_DROP] = {"rl_drop", "DELETE FROM racelab_jobs WHERE id = $1", 1},
+    /* one statement, so one transaction when none is open: the ledger row
+     * and the balance change together or not at all; a key already there
+     * inserts nothing, so the update finds no row */
+    [P_APPLY] = {"rl_apply",
+                 "WITH ins AS (INSERT INTO racelab_ledger (merchant, cycle, bill, account, amount) "
+                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING account, amount) "
+                 "UPDATE racelab_accounts SET balance = balance + ins.amount, "
+                 "version = version + 1 FROM ins WHERE racelab_accounts.id = ins.account "
+                 "RETURNING balance, version",
+                 5},
 };
 
 typedef struct pgconn {
@@ -163,7 +173,7 @@ static bool commits(const pgconn *c, int k) {
     if (k == P_COMMIT)
         return true;
     bool writes = k == P_SET || k == P_ADD || k == P_CAS || k == P_SETV || k == P_PUSH ||
-                  k == P_DROP;
+                  k == P_DROP || k == P_APPLY;
     return writes && !c->dbc.base.in_txn;
 }
 
@@ -375,6 +385,30 @@ static rl_err pg_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
     if (e == RL_OK) {
         ev->value = value;
         rl__db_wrote(b, ev, read_version, (uint64_t)col_i64(r, 0, 0));
+    }
+    PQclear(r);
+    return finish(ev, e);
+}
+
+static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                            rl_access *ev, bool *applied) {
+    pgconn *c = PG(b);
+    if (a >= c->st->db.names.count)
+        return finish(ev, RL_EINVAL);
+    char cycle[24], bill[16], id[16], amt[24];
+    snprintf(cycle, sizeof cycle, "%" PRIu64, k->cycle);
+    snprintf(bill, sizeof bill, "%" PRIu32, k->bill);
+    snprintf(id, sizeof id, "%" PRIu32, a);
+    snprintf(amt, sizeof amt, "%" PRId64, amount);
+    const char *params[] = {k->merchant, cycle, bill, id, amt};
+    PGresult *r = NULL;
+    rl_err e = run_check(c, P_APPLY, params, &r);
+    if (e == RL_OK) {
+        *applied = PQntuples(r) == 1;
+        if (*applied) {
+            ev->value = col_i64(r, 0, 0);
+            rl__db_wrote(b, ev, RL_VERSION_BLIND, (uint64_t)col_i64(r, 0, 1));
+        }
     }
     PQclear(r);
     return finish(ev, e);
@@ -861,6 +895,7 @@ static const rl_bank_ops pg_ops = {
     .waiting = pg_waiting,
     .session = pg_session,
     .terminate = pg_terminate,
+    .apply_once = pg_apply_once,
     .queue_push = pg_push,
     .queue_take = pg_take,
     .queue_drop = pg_drop,
@@ -871,7 +906,7 @@ static const rl_bank_ops pg_ops = {
  * transaction) makes the reset fail after 30 s rather than hang. */
 static const char schema[] =
     "SET lock_timeout = '30s';"
-    "DROP TABLE IF EXISTS racelab_jobs, racelab_accounts;"
+    "DROP TABLE IF EXISTS racelab_ledger, racelab_jobs, racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id integer PRIMARY KEY,"
     " name text NOT NULL UNIQUE,"
@@ -882,6 +917,13 @@ static const char schema[] =
     " tag bigint NOT NULL,"
     " account integer NOT NULL REFERENCES racelab_accounts (id),"
     " amount bigint NOT NULL);"
+    "CREATE TABLE racelab_ledger ("
+    " merchant text NOT NULL,"
+    " cycle bigint NOT NULL,"
+    " bill integer NOT NULL,"
+    " account integer NOT NULL REFERENCES racelab_accounts (id),"
+    " amount bigint NOT NULL,"
+    " PRIMARY KEY (merchant, cycle, bill));"
     "RESET lock_timeout";
 
 static rl_err load_names(pgconn *c) {

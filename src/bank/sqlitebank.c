@@ -44,7 +44,9 @@ typedef struct sqstore {
     _Atomic uint64_t sessions;
 } sqstore;
 
-enum { S_GET, S_SET, S_ADD, S_CAS, S_SETV, S_INS, S_SNAP, S_PUSH, S_TAKE, S_DROP, S_NSTMT };
+enum {
+    S_GET, S_SET, S_ADD, S_CAS, S_SETV, S_INS, S_SNAP, S_PUSH, S_TAKE, S_DROP, S_LEDGER, S_NSTMT
+};
 
 static const char *const sql_text[S_NSTMT] = {
     [S_GET] = "SELECT balance, version FROM racelab_accounts WHERE id = ?1",
@@ -63,6 +65,8 @@ static const char *const sql_text[S_NSTMT] = {
     [S_TAKE] = "DELETE FROM racelab_jobs WHERE id = (SELECT min(id) FROM racelab_jobs) "
                "RETURNING id, tag, account, amount",
     [S_DROP] = "DELETE FROM racelab_jobs WHERE id = ?1",
+    [S_LEDGER] = "INSERT INTO racelab_ledger (merchant, cycle, bill, account, amount) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
 };
 
 typedef struct sqconn {
@@ -378,6 +382,57 @@ static rl_err sq_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     return finish(ev, e);
 }
 
+/* The ledger row, then the balance, in one transaction: the caller's, or
+ * one of its own (BEGIN IMMEDIATE: the write lock first, so two merchants
+ * never both insert and then wait for each other). */
+static rl_err sq_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                            rl_access *ev, bool *applied) {
+    sqconn *c = SQ(b);
+    if (a >= c->st->db.names.count)
+        return finish(ev, RL_EINVAL);
+    bool own = !c->conn.base.in_txn;
+    rl_err e = RL_OK;
+    if (own) {
+        int rc = exec(c, "BEGIN IMMEDIATE");
+        if (rc != SQLITE_OK)
+            return finish(ev, sq_fail(c, rc));
+    } else if ((e = ensure_begun(c, true)) != RL_OK) {
+        return finish(ev, e);
+    }
+    sqlite3_stmt *s = c->stmt[S_LEDGER];
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, k->merchant, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)k->cycle);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)a);
+    sqlite3_bind_int64(s, 5, amount);
+    int rc = step(c, s);
+    e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+    sqlite3_reset(s);
+    *applied = e == RL_OK && sqlite3_changes(c->db) == 1;
+    if (*applied) {
+        rl_money bal = 0;
+        uint64_t ver = 0;
+        e = update(c, S_ADD, a, amount, true, &bal, &ver);
+        if (e == RL_OK) {
+            ev->value = bal;
+            rl__db_wrote(b, ev, RL_VERSION_BLIND, ver);
+        }
+    }
+    if (own) {
+        if (e == RL_OK) {
+            rc = exec(c, "COMMIT");
+            if (rc != SQLITE_OK)
+                e = sq_fail(c, rc);
+        }
+        if (e != RL_OK && !sqlite3_get_autocommit(c->db))
+            (void)exec(c, "ROLLBACK");
+    }
+    if (e != RL_OK)
+        *applied = false;
+    return finish(ev, e);
+}
+
 /* A batch in one transaction: the write lock taken once, one commit. An
  * overflow refuses only its bill (the statement fails, the transaction
  * goes on). */
@@ -690,6 +745,7 @@ static const rl_bank_ops sq_ops = {
     .rollback = sq_rollback,
     .waiting = sq_waiting,
     .session = sq_session,
+    .apply_once = sq_apply_once,
     .queue_push = sq_push,
     .queue_take = sq_take,
     .queue_drop = sq_drop,
@@ -698,6 +754,7 @@ static const rl_bank_ops sq_ops = {
 };
 
 static const char schema[] =
+    "DROP TABLE IF EXISTS racelab_ledger;"
     "DROP TABLE IF EXISTS racelab_jobs;"
     "DROP TABLE IF EXISTS racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
@@ -709,7 +766,14 @@ static const char schema[] =
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " tag INTEGER NOT NULL,"
     " account INTEGER NOT NULL REFERENCES racelab_accounts (id),"
-    " amount INTEGER NOT NULL)";
+    " amount INTEGER NOT NULL);"
+    "CREATE TABLE racelab_ledger ("
+    " merchant TEXT NOT NULL,"
+    " cycle INTEGER NOT NULL,"
+    " bill INTEGER NOT NULL,"
+    " account INTEGER NOT NULL REFERENCES racelab_accounts (id),"
+    " amount INTEGER NOT NULL,"
+    " PRIMARY KEY (merchant, cycle, bill))";
 
 /* Attach: learn the accounts already in the table. */
 static rl_err load_names(sqconn *c, char *why, size_t why_len) {
