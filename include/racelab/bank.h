@@ -134,6 +134,13 @@ typedef struct rl_bill_key {
     uint32_t bill;
 } rl_bill_key;
 
+/* A row of the ledger; merchant is valid during the callback only. */
+typedef struct rl_ledger_row {
+    rl_bill_key key;
+    rl_acct acct;
+    rl_money amount;
+} rl_ledger_row;
+
 /* What an implementation provides. Each data operation fills the outcome
  * fields of `ev` (value, versions, stale) and returns the same code it
  * stores in ev->result. Generic argument checks happen before the call,
@@ -177,6 +184,12 @@ typedef struct rl_bank_ops {
      * (memory). Fills ev like add; *applied false when the key was there. */
     rl_err (*apply_once)(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
                          rl_access *ev, bool *applied);
+    /* Every ledger row, in key order; every finished cycle (its bills'
+     * count in key.bill), in key order; a cycle marked finished. */
+    rl_err (*ledger_scan)(rl_bank *b, void (*each)(void *ctx, const rl_ledger_row *r),
+                          void *ctx);
+    rl_err (*cycle_scan)(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k), void *ctx);
+    rl_err (*cycle_finish)(rl_bank *b, const rl_bill_key *k);
     /* The job queue; NULL where the backend has none (memory). */
     rl_err (*queue_push)(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
     rl_err (*queue_take)(rl_bank *b, rl_job *out);
@@ -300,6 +313,13 @@ bool rl_bank_has_queue(const rl_bank *b);
 bool rl_bank_has_ledger(const rl_bank *b);
 rl_err rl_bank_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
                           rl_money *new_balance, bool *applied);
+/* Call each for every ledger row, in key order. */
+rl_err rl_bank_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_row *r), void *ctx);
+/* A merchant's billing cycle is finished: k->merchant, k->cycle, and in
+ * k->bill how many bills it has (racelab_cycles; marking it again changes
+ * nothing). rl_bank_cycle_scan calls each for every finished cycle. */
+rl_err rl_bank_cycle_finish(rl_bank *b, const rl_bill_key *k);
+rl_err rl_bank_cycle_scan(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k), void *ctx);
 rl_err rl_bank_queue_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
 rl_err rl_bank_queue_take(rl_bank *b, rl_job *out);
 rl_err rl_bank_queue_drop(rl_bank *b, uint64_t id);

@@ -283,6 +283,34 @@ rl_err rl_bank_add(rl_bank *b, rl_acct a, rl_money delta, rl_money *new_balance)
 
 bool rl_bank_has_ledger(const rl_bank *b) { return b && b->ops->apply_once; }
 
+rl_err rl_bank_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_row *r),
+                           void *ctx) {
+    if (!b || !each)
+        return RL_EINVAL;
+    if (!b->ops->ledger_scan)
+        return RL_ENOTSUP;
+    clear_errmsg_owned(b);
+    return b->ops->ledger_scan(b, each, ctx);
+}
+
+rl_err rl_bank_cycle_finish(rl_bank *b, const rl_bill_key *k) {
+    if (!b || !k || !k->merchant || !*k->merchant)
+        return RL_EINVAL;
+    if (!b->ops->cycle_finish)
+        return RL_ENOTSUP;
+    clear_errmsg_owned(b);
+    return b->ops->cycle_finish(b, k);
+}
+
+rl_err rl_bank_cycle_scan(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k), void *ctx) {
+    if (!b || !each)
+        return RL_EINVAL;
+    if (!b->ops->cycle_scan)
+        return RL_ENOTSUP;
+    clear_errmsg_owned(b);
+    return b->ops->cycle_scan(b, each, ctx);
+}
+
 rl_err rl_bank_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
                           rl_money *new_balance, bool *applied) {
     if (!b || !k || !k->merchant || !*k->merchant)

@@ -414,6 +414,69 @@ static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
     return finish(ev, e);
 }
 
+/* A query with text parameters, its rows to the caller. */
+static rl_err query(pgconn *c, const char *sql, int n, const char *const *params,
+                    PGresult **out) {
+    c->dbc.base.errmsg[0] = '\0';
+    PGresult *r = PQexecParams(c->conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        return fail(c, r);
+    *out = r;
+    return RL_OK;
+}
+
+static rl_err pg_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_row *r),
+                             void *ctx) {
+    PGresult *r;
+    rl_err e = query(PG(b),
+                     "SELECT merchant, cycle, bill, account, amount FROM racelab_ledger "
+                     "ORDER BY merchant, cycle, bill",
+                     0, NULL, &r);
+    for (int i = 0; e == RL_OK && i < PQntuples(r); i++) {
+        rl_ledger_row row = {.key = {.merchant = PQgetvalue(r, i, 0),
+                                     .cycle = (uint64_t)col_i64(r, i, 1),
+                                     .bill = (uint32_t)col_i64(r, i, 2)},
+                             .acct = (rl_acct)col_i64(r, i, 3),
+                             .amount = col_i64(r, i, 4)};
+        each(ctx, &row);
+    }
+    if (e == RL_OK)
+        PQclear(r);
+    return e;
+}
+
+static rl_err pg_cycle_scan(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k),
+                            void *ctx) {
+    PGresult *r;
+    rl_err e = query(PG(b), "SELECT merchant, cycle, bills FROM racelab_cycles "
+                            "ORDER BY merchant, cycle",
+                     0, NULL, &r);
+    for (int i = 0; e == RL_OK && i < PQntuples(r); i++) {
+        rl_bill_key k = {.merchant = PQgetvalue(r, i, 0), .cycle = (uint64_t)col_i64(r, i, 1),
+                         .bill = (uint32_t)col_i64(r, i, 2)};
+        each(ctx, &k);
+    }
+    if (e == RL_OK)
+        PQclear(r);
+    return e;
+}
+
+static rl_err pg_cycle_finish(rl_bank *b, const rl_bill_key *k) {
+    char cycle[24], bills[16];
+    snprintf(cycle, sizeof cycle, "%" PRIu64, k->cycle);
+    snprintf(bills, sizeof bills, "%" PRIu32, k->bill);
+    const char *params[] = {k->merchant, cycle, bills};
+    PGresult *r;
+    rl_err e = query(PG(b),
+                     "INSERT INTO racelab_cycles (merchant, cycle, bills) VALUES ($1, $2, $3) "
+                     "ON CONFLICT DO NOTHING",
+                     3, params, &r);
+    if (e == RL_OK)
+        PQclear(r);
+    return e;
+}
+
 static rl_err pg_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     PGresult *r = NULL;
     rl_err e = update(PG(b), P_ADD, a, delta, &r);
@@ -896,6 +959,9 @@ static const rl_bank_ops pg_ops = {
     .session = pg_session,
     .terminate = pg_terminate,
     .apply_once = pg_apply_once,
+    .ledger_scan = pg_ledger_scan,
+    .cycle_scan = pg_cycle_scan,
+    .cycle_finish = pg_cycle_finish,
     .queue_push = pg_push,
     .queue_take = pg_take,
     .queue_drop = pg_drop,
@@ -906,7 +972,7 @@ static const rl_bank_ops pg_ops = {
  * transaction) makes the reset fail after 30 s rather than hang. */
 static const char schema[] =
     "SET lock_timeout = '30s';"
-    "DROP TABLE IF EXISTS racelab_ledger, racelab_jobs, racelab_accounts;"
+    "DROP TABLE IF EXISTS racelab_cycles, racelab_ledger, racelab_jobs, racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id integer PRIMARY KEY,"
     " name text NOT NULL UNIQUE,"
@@ -924,6 +990,11 @@ static const char schema[] =
     " account integer NOT NULL REFERENCES racelab_accounts (id),"
     " amount bigint NOT NULL,"
     " PRIMARY KEY (merchant, cycle, bill));"
+    "CREATE TABLE racelab_cycles ("
+    " merchant text NOT NULL,"
+    " cycle bigint NOT NULL,"
+    " bills integer NOT NULL,"
+    " PRIMARY KEY (merchant, cycle));"
     "RESET lock_timeout";
 
 static rl_err load_names(pgconn *c) {

@@ -433,6 +433,78 @@ static rl_err sq_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
     return finish(ev, e);
 }
 
+/* A query's rows, one at a time, with text and integer parameters bound
+ * by the caller through bind (may be NULL). */
+static rl_err sq_rows(sqconn *c, const char *sql, void (*bind)(sqlite3_stmt *s, const void *arg),
+                      const void *arg, void (*row)(sqlite3_stmt *s, void *ctx), void *ctx) {
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(c, rc);
+    if (bind)
+        bind(s, arg);
+    while ((rc = step(c, s)) == SQLITE_ROW)
+        if (row)
+            row(s, ctx);
+    rl_err e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+    sqlite3_finalize(s);
+    return e;
+}
+
+typedef struct {
+    void (*ledger)(void *ctx, const rl_ledger_row *r);
+    void (*cycle)(void *ctx, const rl_bill_key *k);
+    void *ctx;
+} scan;
+
+static void ledger_row(sqlite3_stmt *s, void *ctx) {
+    scan *sc = ctx;
+    rl_ledger_row r = {.key = {.merchant = (const char *)sqlite3_column_text(s, 0),
+                               .cycle = (uint64_t)sqlite3_column_int64(s, 1),
+                               .bill = (uint32_t)sqlite3_column_int64(s, 2)},
+                       .acct = (rl_acct)sqlite3_column_int64(s, 3),
+                       .amount = sqlite3_column_int64(s, 4)};
+    sc->ledger(sc->ctx, &r);
+}
+
+static void cycle_row(sqlite3_stmt *s, void *ctx) {
+    scan *sc = ctx;
+    rl_bill_key k = {.merchant = (const char *)sqlite3_column_text(s, 0),
+                     .cycle = (uint64_t)sqlite3_column_int64(s, 1),
+                     .bill = (uint32_t)sqlite3_column_int64(s, 2)};
+    sc->cycle(sc->ctx, &k);
+}
+
+static rl_err sq_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_row *r),
+                             void *ctx) {
+    scan sc = {.ledger = each, .ctx = ctx};
+    return sq_rows(SQ(b),
+                   "SELECT merchant, cycle, bill, account, amount FROM racelab_ledger "
+                   "ORDER BY merchant, cycle, bill",
+                   NULL, NULL, ledger_row, &sc);
+}
+
+static rl_err sq_cycle_scan(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k),
+                            void *ctx) {
+    scan sc = {.cycle = each, .ctx = ctx};
+    return sq_rows(SQ(b), "SELECT merchant, cycle, bills FROM racelab_cycles ORDER BY merchant, cycle",
+                   NULL, NULL, cycle_row, &sc);
+}
+
+static void bind_cycle(sqlite3_stmt *s, const void *arg) {
+    const rl_bill_key *k = arg;
+    sqlite3_bind_text(s, 1, k->merchant, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)k->cycle);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
+}
+
+static rl_err sq_cycle_finish(rl_bank *b, const rl_bill_key *k) {
+    return sq_rows(SQ(b),
+                   "INSERT INTO racelab_cycles (merchant, cycle, bills) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT DO NOTHING",
+                   bind_cycle, k, NULL, NULL);
+}
+
 /* A batch in one transaction: the write lock taken once, one commit. An
  * overflow refuses only its bill (the statement fails, the transaction
  * goes on). */
@@ -746,6 +818,9 @@ static const rl_bank_ops sq_ops = {
     .waiting = sq_waiting,
     .session = sq_session,
     .apply_once = sq_apply_once,
+    .ledger_scan = sq_ledger_scan,
+    .cycle_scan = sq_cycle_scan,
+    .cycle_finish = sq_cycle_finish,
     .queue_push = sq_push,
     .queue_take = sq_take,
     .queue_drop = sq_drop,
@@ -754,6 +829,7 @@ static const rl_bank_ops sq_ops = {
 };
 
 static const char schema[] =
+    "DROP TABLE IF EXISTS racelab_cycles;"
     "DROP TABLE IF EXISTS racelab_ledger;"
     "DROP TABLE IF EXISTS racelab_jobs;"
     "DROP TABLE IF EXISTS racelab_accounts;"
@@ -773,7 +849,12 @@ static const char schema[] =
     " bill INTEGER NOT NULL,"
     " account INTEGER NOT NULL REFERENCES racelab_accounts (id),"
     " amount INTEGER NOT NULL,"
-    " PRIMARY KEY (merchant, cycle, bill))";
+    " PRIMARY KEY (merchant, cycle, bill));"
+    "CREATE TABLE racelab_cycles ("
+    " merchant TEXT NOT NULL,"
+    " cycle INTEGER NOT NULL,"
+    " bills INTEGER NOT NULL,"
+    " PRIMARY KEY (merchant, cycle))";
 
 /* Attach: learn the accounts already in the table. */
 static rl_err load_names(sqconn *c, char *why, size_t why_len) {

@@ -52,5 +52,7 @@ int rl_cmd_scenario(int argc, char **argv);
 int rl_cmd_explore(int argc, char **argv);
 int rl_cmd_bench(int argc, char **argv);
 int rl_cmd_trace(int argc, char **argv);
+int rl_cmd_bank(int argc, char **argv);
+int rl_cmd_merchant(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const struct verb {
     {"explore", rl_cmd_explore, "search every interleaving: find the failing one, replay it, prove fixes"},
     {"bench", rl_cmd_bench, "what each fix costs: makespan and throughput against the best possible"},
     {"trace", rl_cmd_trace, "draw one run: a lane per merchant, lost updates in red (--svg)"},
+    {"bank", rl_cmd_bank, "a bank in a database for merchant processes: init, show, check"},
+    {"merchant", rl_cmd_merchant, "one merchant as its own process: bill a cycle exactly once"},
 };
 
 static void usage(FILE *f) {

@@ -1,0 +1,109 @@
+/* racelab/cycle.h - layer 4: billing cycles across processes.
+ *
+ * In a real system the merchants are separate processes, often on
+ * separate machines, billing through one database. Here a bank in a
+ * database (SQLite or PostgreSQL: the memory bank lives in one process)
+ * holds the data set's accounts; each merchant bills its customers for a
+ * billing cycle (any number: 1, 2, ...), each bill applied exactly once
+ * through the bank's ledger (rl_bank_apply_once), and marks the cycle
+ * finished when every bill went through. Running the same merchant and
+ * cycle again, after a crash or not, applies nothing twice. The check
+ * reads the ledger back and names every violation.
+ *
+ * Every function takes the data set the bank was made with (the same
+ * merchants and customers on every command). */
+#ifndef RACELAB_CYCLE_H
+#define RACELAB_CYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "racelab/bank.h"
+#include "racelab/dataset.h"
+#include "racelab/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A fresh bank for d: racelab's tables made anew, the accounts loaded.
+ * Without force, RL_EEXIST when url already holds a bank (racelab's
+ * accounts table): nothing is touched. */
+rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank **out, char *why,
+                     size_t why_len);
+
+/* Attach to the bank url holds; RL_EINVAL when its accounts are not d's
+ * customers (a bank made for another data set), with why saying so. */
+rl_err rl_cycle_attach(const char *url, const rl_dataset *d, rl_bank **out, char *why,
+                       size_t why_len);
+
+typedef enum rl_cycle_strategy {
+    RL_CYCLE_LEDGER, /* each bill applied exactly once with the ledger (the default) */
+    RL_CYCLE_RACY    /* read, the slow step, write the value read plus the bill: no
+                        ledger, loses updates when merchants meet */
+} rl_cycle_strategy;
+
+/* One bill's outcome, for a per-bill line (rl_cycle_opts.each). */
+typedef enum rl_bill_outcome {
+    RL_BILL_APPLIED,
+    RL_BILL_ALREADY, /* in the ledger already: applied by an earlier run */
+    RL_BILL_REFUSED  /* refused by the bank (an overflow): not applied */
+} rl_bill_outcome;
+
+typedef struct rl_cycle_opts {
+    rl_cycle_strategy strategy;
+    uint64_t delay_ns; /* each bill's slow step (between reading and writing for racy) */
+    /* For crash tests: the process kills itself (SIGKILL) in the middle of
+     * bill `die_at` (0-based), after its ledger row and balance change
+     * were sent in a transaction that is not committed. -1: never. */
+    long die_at;
+    /* May be NULL: called after each bill. */
+    void (*each)(void *ctx, size_t bill, const char *customer, rl_money amount,
+                 rl_bill_outcome outcome);
+    void *ctx;
+} rl_cycle_opts;
+
+typedef struct rl_cycle_summary {
+    size_t bills, applied, already, refused;
+    bool finished; /* every bill applied (now or before): the cycle is marked finished */
+} rl_cycle_summary;
+
+/* Merchant `merchant` of d bills its customers for cycle `cycle` on b.
+ * RL_ENOENT when d has no such merchant. A lost connection or a server
+ * error stops the cycle (RL_ECONN, RL_EDB, ...): what was applied stays
+ * applied, and running the cycle again completes it. */
+rl_err rl_cycle_bill(rl_bank *b, const rl_dataset *d, const char *merchant, uint64_t cycle,
+                     const rl_cycle_opts *o, rl_cycle_summary *out, char *why, size_t why_len);
+
+/* One account, as the check sees it. */
+typedef struct rl_cycle_account {
+    const char *name;
+    rl_money start, balance;
+    rl_money by_ledger; /* start plus every bill in the ledger */
+    rl_money by_cycles; /* start plus every bill of every finished cycle */
+} rl_cycle_account;
+
+typedef struct rl_cycle_report {
+    rl_cycle_account *accounts; /* d's customers, in order */
+    size_t naccounts;
+    size_t ledger_rows, finished_cycles;
+    char **violations; /* one sentence each; none when the bank is right */
+    size_t nviolations;
+} rl_cycle_report;
+
+/* Check b against d: every balance is its start plus exactly the bills in
+ * the ledger ("wrong balance"); every ledger row is a bill of d, to the
+ * right customer, for the right amount ("unexpected"); no bill of a
+ * finished cycle is missing from the ledger ("missing"); the accounts are
+ * d's customers ("unknown account", "missing account"); every balance is
+ * what the finished cycles make it, plus the ledger's bills of cycles under
+ * way ("wrong total": updates lost or doubled); no balance below
+ * zero where d's bills never take it there ("negative"). An error only
+ * when the bank cannot be read. Free with rl_cycle_report_free. */
+rl_err rl_cycle_check(rl_bank *b, const rl_dataset *d, rl_cycle_report *out);
+void rl_cycle_report_free(rl_cycle_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

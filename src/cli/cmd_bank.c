@@ -1,0 +1,335 @@
+/* cmd_bank.c - `racelab bank init|show|check` and `racelab merchant`:
+ * billing cycles across processes, on one bank in a database (see
+ * racelab/cycle.h). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "racelab/cycle.h"
+#include "racelab/dbbank.h"
+
+static void print_bank_help(void) {
+    printf("usage: racelab bank init --bank URL [--force] [--merchants N] [--customers N]\n"
+           "       racelab bank show --bank URL [--merchants N] [--customers N]\n"
+           "       racelab bank check --bank URL [--merchants N] [--customers N]\n"
+           "\n"
+           "A bank in a database that merchants bill as separate processes (racelab\n"
+           "merchant), each bill applied exactly once through a ledger.\n"
+           "\n"
+           "  init   make racelab's tables and load the data set's accounts; refuses a\n"
+           "         bank already there unless --force\n"
+           "  show   each balance against its start plus the ledger's bills, and against\n"
+           "         what the finished billing cycles should have made it\n"
+           "  check  the invariants; exit 1 naming each violation: a balance that is not\n"
+           "         its start plus exactly the bills in the ledger (wrong balance), a\n"
+           "         ledger row that is no bill of the data set (unexpected), a bill of a\n"
+           "         finished cycle not in the ledger (missing), an account the data set\n"
+           "         does not have (unknown account), a balance below zero (negative)\n"
+           "\n"
+           "  --bank URL        sqlite:PATH, postgresql://USER@HOST/DB or a libpq key=value\n"
+           "                    string (merchants in separate processes need a shared bank)\n"
+           "  --merchants N, --customers N\n"
+           "                    the first N of the data set (default all): the same on\n"
+           "                    every command for one bank\n"
+           "\n"
+           "Exit status: 0 done (check: no violation), 1 violations, 2 bad usage, 3 the\n"
+           "bank could not be reached or read.\n");
+}
+
+static void print_merchant_help(void) {
+    printf("usage: racelab merchant NAME --bank URL --cycle ID [--strategy ledger|racy]\n"
+           "                        [--delay D] [-v] [--merchants N] [--customers N]\n"
+           "\n"
+           "One merchant, as its own process, bills its customers for billing cycle ID on\n"
+           "the bank 'racelab bank init' made, and exits 0 when the cycle is complete.\n"
+           "Run several at once, from one shell or from machines that reach the server.\n"
+           "Each bill goes into the ledger with its balance change, in one transaction:\n"
+           "running the same merchant and cycle again (after a crash, say) applies nothing\n"
+           "twice and says so.\n"
+           "\n"
+           "  --strategy S      ledger (default) or racy: read, the slow step, write the\n"
+           "                    value read plus the bill, no ledger (loses updates)\n"
+           "  --delay D         each bill's slow step (default 0; 10ms, 1s)\n"
+           "  -v                one line per bill\n"
+           "  --die-at K        for crash tests: SIGKILL itself in the middle of bill K\n"
+           "                    (1-based), its ledger row and balance change sent, not\n"
+           "                    committed\n"
+           "\n"
+           "Exit status: 0 the cycle is complete, 1 a bill was refused (the cycle is not\n"
+           "finished), 2 bad usage, 3 the bank could not be reached or failed.\n");
+}
+
+typedef struct {
+    const char *bank;
+    uint64_t merchants, customers;
+    bool force;
+} bank_args;
+
+/* The data set the options name: all of it, or its first N x M. */
+static rl_err dataset_of(const bank_args *a, rl_dataset **owned, const rl_dataset **d) {
+    const rl_dataset *base = rl_dataset_default();
+    *owned = NULL;
+    *d = base;
+    if (!a->merchants && !a->customers)
+        return RL_OK;
+    rl_err e = rl_dataset_subset(base, a->merchants ? a->merchants : base->nmerchants,
+                                 a->customers ? a->customers : base->ncustomers, owned);
+    if (e == RL_OK)
+        *d = *owned;
+    return e;
+}
+
+static void print_report(const rl_cycle_report *r, bool show_violations) {
+    printf("%-10s %10s %10s %12s %14s\n", "account", "start", "balance", "by ledger",
+           "by cycles");
+    for (size_t i = 0; i < r->naccounts; i++) {
+        const rl_cycle_account *a = &r->accounts[i];
+        bool right = a->balance == a->by_ledger;
+        printf("%-10s %10" PRId64 " %s%10" PRId64 "%s %12" PRId64 " %14" PRId64 "%s\n", a->name,
+               a->start, right ? "" : rl_cli_red(), a->balance, right ? "" : rl_cli_reset(),
+               a->by_ledger, a->by_cycles,
+               a->by_cycles != a->by_ledger ? "  (the ledger and the finished cycles differ)" : "");
+    }
+    printf("%zu ledger rows, %zu finished cycles\n", r->ledger_rows, r->finished_cycles);
+    if (!show_violations)
+        return;
+    if (r->nviolations == 0) {
+        printf("%scheck passed%s: every balance is its start plus exactly the bills in the "
+               "ledger, and every finished cycle is complete\n",
+               rl_cli_green(), rl_cli_reset());
+        return;
+    }
+    printf("%s%zu violation%s%s:\n", rl_cli_red(), r->nviolations,
+           r->nviolations == 1 ? "" : "s", rl_cli_reset());
+    for (size_t i = 0; i < r->nviolations; i++)
+        printf("  %s\n", r->violations[i]);
+}
+
+static int parse_common(const char *verb, int argc, char **argv, bank_args *a, int *first_free) {
+    static const struct option longopts[] = {{"bank", required_argument, NULL, 'b'},
+                                             {"merchants", required_argument, NULL, 'M'},
+                                             {"customers", required_argument, NULL, 'C'},
+                                             {"force", no_argument, NULL, 'f'},
+                                             {0}};
+    const rl_dataset *d = rl_dataset_default();
+    opterr = 0;
+    optind = 2; /* argv[0] "bank", argv[1] the sub-verb */
+    for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'b':
+            if (!rl_cli_parse_bank(verb, optarg, &a->bank))
+                return EXIT_USAGE;
+            break;
+        case 'M':
+            if (!rl_cli_parse_u64(verb, "--merchants", optarg, 1, d->nmerchants, &a->merchants))
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (!rl_cli_parse_u64(verb, "--customers", optarg, 1, d->ncustomers, &a->customers))
+                return EXIT_USAGE;
+            break;
+        case 'f': a->force = true; break;
+        default:
+            return rl_cli_usage_error(verb, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    *first_free = optind;
+    if (!a->bank)
+        return rl_cli_usage_error(verb, "which bank? --bank sqlite:PATH or a PostgreSQL URL");
+    return EXIT_HELD;
+}
+
+int rl_cmd_bank(int argc, char **argv) {
+    if (rl_cli_wants_help(argc, argv) || argc < 2) {
+        if (argc < 2)
+            return rl_cli_usage_error("bank", "init, show or check?");
+        print_bank_help();
+        return EXIT_HELD;
+    }
+    const char *sub = argv[1];
+    bool init = !strcmp(sub, "init"), show = !strcmp(sub, "show"), check = !strcmp(sub, "check");
+    if (!init && !show && !check)
+        return rl_cli_usage_error("bank", "unknown sub-command '%s': init, show or check", sub);
+    char verb[32];
+    snprintf(verb, sizeof verb, "bank %s", sub);
+    bank_args a = {0};
+    int rest = argc;
+    int rc = parse_common(verb, argc, argv, &a, &rest);
+    if (rc != EXIT_HELD)
+        return rc;
+    if (rest < argc)
+        return rl_cli_usage_error(verb, "unexpected argument '%s'", argv[rest]);
+    if (a.force && !init)
+        return rl_cli_usage_error(verb, "--force belongs to 'bank init'");
+    rl_dataset *owned;
+    const rl_dataset *d;
+    if (dataset_of(&a, &owned, &d) != RL_OK)
+        return rl_cli_usage_error(verb, "that many merchants and customers leave no bill");
+    char why[512] = "", shown[512];
+    rl_bank_url_redact(a.bank, shown, sizeof shown);
+    rl_bank *b = NULL;
+    rl_err e = init ? rl_cycle_init(a.bank, d, a.force, &b, why, sizeof why)
+                    : rl_cycle_attach(a.bank, d, &b, why, sizeof why);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab %s: %s: %s\n", verb, shown, why[0] ? why : rl_strerror(e));
+        rl_dataset_free(owned);
+        return e == RL_EEXIST || e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
+    }
+    if (init) {
+        printf("bank %s made: %zu accounts, %zu merchants; bill with 'racelab merchant NAME "
+               "--bank URL --cycle 1'\n",
+               shown, d->ncustomers, d->nmerchants);
+        rl_bank_destroy(b);
+        rl_dataset_free(owned);
+        return EXIT_HELD;
+    }
+    rl_cycle_report r;
+    e = rl_cycle_check(b, d, &r);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab %s: %s: %s\n", verb, shown,
+                *rl_bank_errmsg(b) ? rl_bank_errmsg(b) : rl_strerror(e));
+        rl_bank_destroy(b);
+        rl_dataset_free(owned);
+        return EXIT_ERROR;
+    }
+    print_report(&r, check);
+    rc = check && r.nviolations ? EXIT_BROKEN : EXIT_HELD;
+    rl_cycle_report_free(&r);
+    rl_bank_destroy(b);
+    rl_dataset_free(owned);
+    return rc;
+}
+
+typedef struct {
+    bool verbose;
+    const char *merchant;
+    uint64_t cycle;
+} merchant_ctx;
+
+static void bill_line(void *ctx, size_t bill, const char *customer, rl_money amount,
+                      rl_bill_outcome outcome) {
+    const merchant_ctx *m = ctx;
+    if (!m->verbose)
+        return;
+    printf("%s cycle %" PRIu64 " bill %zu: %s %+" PRId64 " %s\n", m->merchant, m->cycle,
+           bill + 1, customer, amount,
+           outcome == RL_BILL_APPLIED   ? "applied"
+           : outcome == RL_BILL_ALREADY ? "already applied, skipped"
+                                        : "REFUSED");
+    fflush(stdout);
+}
+
+int rl_cmd_merchant(int argc, char **argv) {
+    if (rl_cli_wants_help(argc, argv)) {
+        print_merchant_help();
+        return EXIT_HELD;
+    }
+    static const struct option longopts[] = {{"bank", required_argument, NULL, 'b'},
+                                             {"cycle", required_argument, NULL, 'c'},
+                                             {"strategy", required_argument, NULL, 's'},
+                                             {"delay", required_argument, NULL, 'd'},
+                                             {"merchants", required_argument, NULL, 'M'},
+                                             {"customers", required_argument, NULL, 'C'},
+                                             {"die-at", required_argument, NULL, 'K'},
+                                             {"verbose", no_argument, NULL, 'v'},
+                                             {0}};
+    const rl_dataset *base = rl_dataset_default();
+    bank_args a = {0};
+    rl_cycle_opts o = {.strategy = RL_CYCLE_LEDGER, .die_at = -1};
+    merchant_ctx mc = {0};
+    bool cycle_given = false;
+    uint64_t v;
+    opterr = 0;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "v", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'b':
+            if (!rl_cli_parse_bank("merchant", optarg, &a.bank))
+                return EXIT_USAGE;
+            break;
+        case 'c':
+            if (!rl_cli_parse_u64("merchant", "--cycle", optarg, 1, INT64_MAX, &mc.cycle))
+                return EXIT_USAGE;
+            cycle_given = true;
+            break;
+        case 's':
+            if (!strcmp(optarg, "ledger"))
+                o.strategy = RL_CYCLE_LEDGER;
+            else if (!strcmp(optarg, "racy"))
+                o.strategy = RL_CYCLE_RACY;
+            else
+                return rl_cli_usage_error("merchant", "--strategy is ledger or racy, not '%s'",
+                                          optarg);
+            break;
+        case 'd':
+            if (!rl_cli_parse_duration("merchant", "--delay", optarg, 60000000000ull, &o.delay_ns))
+                return EXIT_USAGE;
+            break;
+        case 'M':
+            if (!rl_cli_parse_u64("merchant", "--merchants", optarg, 1, base->nmerchants,
+                                  &a.merchants))
+                return EXIT_USAGE;
+            break;
+        case 'C':
+            if (!rl_cli_parse_u64("merchant", "--customers", optarg, 1, base->ncustomers,
+                                  &a.customers))
+                return EXIT_USAGE;
+            break;
+        case 'K':
+            if (!rl_cli_parse_u64("merchant", "--die-at", optarg, 1, 1000000, &v))
+                return EXIT_USAGE;
+            o.die_at = (long)v - 1;
+            break;
+        case 'v': mc.verbose = true; break;
+        default:
+            return rl_cli_usage_error("merchant", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return rl_cli_usage_error("merchant", "which merchant? (Costco, Target, ...)");
+    if (optind + 1 < argc)
+        return rl_cli_usage_error("merchant", "unexpected argument '%s'", argv[optind + 1]);
+    mc.merchant = argv[optind];
+    if (!a.bank)
+        return rl_cli_usage_error("merchant", "which bank? --bank sqlite:PATH or a PostgreSQL URL");
+    if (!cycle_given)
+        return rl_cli_usage_error("merchant", "which billing cycle? --cycle ID (1, 2, ...)");
+    if (o.die_at >= 0 && o.strategy != RL_CYCLE_LEDGER)
+        return rl_cli_usage_error("merchant", "--die-at is for the ledger strategy");
+    rl_dataset *owned;
+    const rl_dataset *d;
+    if (dataset_of(&a, &owned, &d) != RL_OK)
+        return rl_cli_usage_error("merchant", "that many merchants and customers leave no bill");
+    char why[512] = "", shown[512];
+    rl_bank_url_redact(a.bank, shown, sizeof shown);
+    rl_bank *b = NULL;
+    rl_err e = rl_cycle_attach(a.bank, d, &b, why, sizeof why);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab merchant: %s: %s\n", shown, why[0] ? why : rl_strerror(e));
+        rl_dataset_free(owned);
+        return e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
+    }
+    o.each = bill_line;
+    o.ctx = &mc;
+    rl_cycle_summary s;
+    e = rl_cycle_bill(b, d, mc.merchant, mc.cycle, &o, &s, why, sizeof why);
+    rl_bank_destroy(b);
+    rl_dataset_free(owned);
+    if (e == RL_ENOENT)
+        return rl_cli_usage_error("merchant", "%s", why);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab merchant %s: cycle %" PRIu64 " stopped: %s (run it again to "
+                        "finish it: nothing is applied twice)\n",
+                mc.merchant, mc.cycle, why[0] ? why : rl_strerror(e));
+        return EXIT_ERROR;
+    }
+    printf("%s cycle %" PRIu64 ": %zu bills, %zu applied, %zu already applied (skipped), %zu "
+           "refused%s\n",
+           mc.merchant, mc.cycle, s.bills, s.applied, s.already, s.refused,
+           s.finished ? "; the cycle is complete" : "; the cycle is NOT complete");
+    return s.finished ? EXIT_HELD : EXIT_BROKEN;
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# test_cli_cycles.sh - merchants as separate processes on one bank (racelab
+# bank init|show|check, racelab merchant), on SQLite and on the throwaway
+# PostgreSQL: five merchant processes at once, each bill applied exactly
+# once; merchants that kill themselves (SIGKILL) in the middle of a bill at
+# seeded points and are started again; the checker naming what is wrong.
+# Usage: test_cli_cycles.sh PATH/TO/racelab PGDIR [SEED]
+# Deterministic: which merchant dies at which bill comes from the seed
+# (printed), and every assertion holds whatever the processes' timing.
+set -u
+RL=${1:?usage: test_cli_cycles.sh PATH/TO/racelab PGDIR [SEED]}
+PGDIR=${2:?usage: test_cli_cycles.sh PATH/TO/racelab PGDIR [SEED]}
+SEED=${3:-$$}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+echo "seed $SEED (rerun: $0 $RL $PGDIR $SEED)"
+RANDOM=$SEED
+
+if [ ! -s "$PGDIR/conninfo" ]; then
+    echo "FAIL: PostgreSQL is needed and $PGDIR/conninfo is missing: the server did not start"
+    exit 1
+fi
+PG="$(cat "$PGDIR/conninfo")"
+db=$(mktemp /tmp/racelab-cycles-XXXXXX)
+logs=$(mktemp -d /tmp/racelab-cycles-logs-XXXXXX)
+trap 'rm -rf "$out" "$err" "$db" "$db-wal" "$db-shm" "$logs"' EXIT
+# a database of its own on the server, so no other test's tables meet these
+psql -X -q "$PG" -c "DROP DATABASE IF EXISTS racelab_test_cycles" >/dev/null 2>&1
+if ! psql -X -q "$PG" -c "CREATE DATABASE racelab_test_cycles" >/dev/null; then
+    echo "FAIL: cannot create the test database"
+    exit 1
+fi
+PGC="$PG dbname=racelab_test_cycles"
+MERCHANTS="Costco Target CVS GuitarCenter Starbucks"
+
+# Run every merchant of the data set at once for a cycle, each with its
+# own extra options ($2...); wait for all; the exit codes go to $logs/M.rc.
+all_at_once() {
+    local bank=$1 cycle=$2
+    shift 2
+    for m in $MERCHANTS; do
+        ( "$RL" merchant "$m" --bank "$bank" --cycle "$cycle" "$@" >"$logs/$m.out" 2>&1
+          echo $? >"$logs/$m.rc" ) &
+    done
+    wait
+}
+
+every_rc() { # every merchant's exit code is $1
+    local want=$1 what=$2
+    for m in $MERCHANTS; do
+        if [ "$(cat "$logs/$m.rc")" != "$want" ]; then
+            echo "FAIL: $what: merchant $m exited $(cat "$logs/$m.rc"), want $want"
+            sed 's/^/  /' "$logs/$m.out"
+            failures=$((failures + 1))
+        fi
+    done
+}
+
+# The check passes; with "all", every cycle in the ledger is finished and
+# every balance is what the finished cycles make it.
+check_passes() {
+    local bank=$1 what=$2 all=${3:-all}
+    expect 0 "$what: bank check" -- bank check --bank "$bank"
+    has "$out" 'check passed' "$what: the check passed"
+    if [ "$all" = all ] && grep -q 'differ' "$out"; then
+        echo "FAIL: $what: a balance is not what its finished cycles make it:"
+        sed 's/^/  /' "$out"
+        failures=$((failures + 1))
+    fi
+}
+
+for bank in "sqlite:$db" "$PGC"; do
+    name=${bank%%:*}
+    [ "$name" = "sqlite" ] || name=postgresql
+
+    # ---- a bank made once ----
+    expect 0 "$name: init" -- bank init --bank "$bank" --force
+    expect 2 "$name: init again is refused" -- bank init --bank "$bank"
+    has "$err" 'there is a bank there already' "$name: init says why"
+    expect 0 "$name: a fresh bank checks" -- bank check --bank "$bank"
+    has "$out" '0 ledger rows, 0 finished cycles' "$name: empty ledger"
+
+    # ---- five merchant processes at once: exactly the expected table ----
+    all_at_once "$bank" 1
+    every_rc 0 "$name: cycle 1"
+    check_passes "$bank" "$name after cycle 1"
+    has "$out" '25 ledger rows, 5 finished cycles' "$name: 25 bills, 5 cycles"
+    # the data set's expected table (DESIGN.md) after one cycle
+    has "$out" '^Dave +400 +275 ' "$name: Dave 275"
+    has "$out" '^Susan +1200 +1700 ' "$name: Susan 1700"
+    has "$out" '^James +-32 +-5032 ' "$name: James -5032"
+
+    # ---- the same cycle again applies nothing ----
+    expect 0 "$name: rerun" -- merchant Costco --bank "$bank" --cycle 1
+    has "$out" '5 bills, 0 applied, 5 already applied' "$name: a rerun applies nothing"
+
+    # ---- crashes: each merchant kills itself inside a bill, at a seeded
+    # point, then is started again ----
+    for m in $MERCHANTS; do
+        eval "die_$m=$((RANDOM % 5 + 1))"
+    done
+    for m in $MERCHANTS; do
+        eval "k=\$die_$m"
+        ( "$RL" merchant "$m" --bank "$bank" --cycle 2 --die-at "$k" >"$logs/$m.out" 2>&1
+          echo $? >"$logs/$m.rc" ) &
+    done
+    wait
+    every_rc 137 "$name: killed in the middle of a bill (SIGKILL)"
+    check_passes "$bank" "$name after the crashes" some
+    has "$out" '5 finished cycles' "$name: no crashed cycle counts as finished"
+    all_at_once "$bank" 2 -v
+    every_rc 0 "$name: cycle 2 after the crashes"
+    for m in $MERCHANTS; do
+        eval "k=\$die_$m"
+        applied=$((5 - k + 1))
+        if ! grep -q "5 bills, $applied applied, $((k - 1)) already applied" "$logs/$m.out"; then
+            echo "FAIL: $name: $m died in bill $k: want $applied applied on the rerun, got:"
+            sed 's/^/  /' "$logs/$m.out"
+            failures=$((failures + 1))
+        fi
+    done
+    check_passes "$bank" "$name after cycle 2"
+    has "$out" '50 ledger rows, 10 finished cycles' "$name: 50 bills, 10 cycles"
+    has "$out" '^Dave +400 +150 ' "$name: Dave after two cycles"
+
+    # ---- the checker names what is wrong ----
+    # racy merchants, one after another (no race): right totals, no ledger
+    expect 0 "$name: init for racy" -- bank init --bank "$bank" --force
+    for m in $MERCHANTS; do
+        expect 0 "$name: racy $m" -- merchant "$m" --bank "$bank" --cycle 1 --strategy racy
+    done
+    expect 1 "$name: racy leaves no ledger" -- bank check --bank "$bank"
+    has "$out" 'missing: Costco cycle 1 is finished but its bill 1 \(Dave -25\)' "$name: missing named"
+    if grep -q 'wrong total' "$out"; then
+        echo "FAIL: $name: merchants one at a time lose nothing, yet:"
+        sed 's/^/  /' "$out"
+        failures=$((failures + 1))
+    fi
+done
+
+# a balance changed behind the ledger's back: wrong balance and wrong total
+expect 0 "sqlite: init" -- bank init --bank "sqlite:$db" --force
+all_at_once "sqlite:$db" 1
+every_rc 0 "sqlite: cycle 1 again"
+sqlite3 "$db" "UPDATE racelab_accounts SET balance = balance + 25 WHERE name = 'Dave'"
+expect 1 "a balance off the ledger" -- bank check --bank "sqlite:$db"
+has "$out" 'wrong balance: Dave is 300, its start 400 plus the ledger.s bills make 275' "wrong balance named"
+has "$out" 'wrong total: Dave is 300' "wrong total named"
+sqlite3 "$db" "DELETE FROM racelab_ledger WHERE merchant = 'CVS' AND bill = 2"
+expect 1 "a ledger row gone" -- bank check --bank "sqlite:$db"
+has "$out" 'missing: CVS cycle 1 is finished but its bill 3' "missing bill named"
+
+# ---- bad usage: exit 2 ----
+expect 2 "merchant without a cycle" -- merchant Costco --bank "sqlite:$db" && one_line "no cycle"
+expect 2 "unknown merchant" -- merchant Walmart --bank "sqlite:$db" --cycle 1
+has "$err" "no merchant 'Walmart'" "unknown merchant named"
+expect 2 "memory bank" -- merchant Costco --bank memory --cycle 1
+has "$err" 'need a bank they share' "memory refused with the reason"
+expect 2 "bank without a sub-command" -- bank
+expect 2 "another data set" -- bank check --bank "sqlite:$db" --customers 3
+has "$err" 'another data set' "a bank of another data set named"
+expect 3 "no server" -- merchant Costco --bank "host=/nonexistent/racelab dbname=x" --cycle 1
+
+psql -X -q "$PG" -c "DROP DATABASE IF EXISTS racelab_test_cycles" >/dev/null 2>&1
+if [ "$failures" -gt 0 ]; then
+    echo "$failures check(s) failed (seed $SEED)"
+    exit 1
+fi
+echo "all merchant-process checks passed (seed $SEED)"
