@@ -5,6 +5,8 @@
 #                                            connection string
 #   scripts/pg-server.sh stop DIR            stop it and delete its files
 #   scripts/pg-server.sh restart DIR         pg_ctl restart -m fast
+#   scripts/pg-server.sh halt DIR            stop it, keeping its data
+#   scripts/pg-server.sh resume DIR          start it again after halt
 #
 # The server lives in a new temporary directory under /tmp (its data and
 # its Unix socket; the socket path must stay short), listens on that socket
@@ -16,7 +18,7 @@
 # directory), pgbin. Exits non-zero, saying why, when it cannot start.
 set -eu
 
-usage() { echo "usage: $0 start|stop|restart DIR [--tcp]" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|restart|halt|resume DIR [--tcp]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 dir=$2
@@ -83,6 +85,7 @@ start)
     opts="-c listen_addresses=$listen -p $port -k $srv/sock -c fsync=off"
     opts="$opts -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
     opts="$opts -c shared_buffers=128MB -c max_locks_per_transaction=256"
+    echo "$opts" > "$dir/opts"
     if ! as_user "$bin/pg_ctl" -D "$srv/data" -o "$opts" -l "$srv/log" -w -t 60 start \
             >/dev/null 2>&1; then
         echo "racelab: the PostgreSQL server did not start; its log:" >&2
@@ -104,13 +107,26 @@ stop)
         as_user "$bin/pg_ctl" -D "$srv/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
     rm -rf "$srv"
-    rm -f "$dir/server" "$dir/conninfo" "$dir/conninfo-tcp" "$dir/pgbin"
+    rm -f "$dir/server" "$dir/conninfo" "$dir/conninfo-tcp" "$dir/pgbin" "$dir/opts"
     ;;
 restart)
     srv=$(cat "$dir/server")
     bin=$(cat "$dir/pgbin")
     pick_user
     as_user "$bin/pg_ctl" -D "$srv/data" -m fast -w restart >/dev/null
+    ;;
+halt)
+    srv=$(cat "$dir/server")
+    bin=$(cat "$dir/pgbin")
+    pick_user
+    as_user "$bin/pg_ctl" -D "$srv/data" -m fast -w stop >/dev/null
+    ;;
+resume)
+    srv=$(cat "$dir/server")
+    bin=$(cat "$dir/pgbin")
+    pick_user
+    as_user "$bin/pg_ctl" -D "$srv/data" -o "$(cat "$dir/opts")" -l "$srv/log" -w -t 60 start \
+        >/dev/null
     ;;
 *)
     usage

@@ -60,19 +60,32 @@ typedef struct rl_cycle_opts {
     /* May be NULL: called after each bill. */
     void (*each)(void *ctx, size_t bill, const char *customer, rl_money amount,
                  rl_bill_outcome outcome);
+    /* May be NULL: what happens to the connection ("lost ...; reconnected"). */
+    void (*note)(void *ctx, const char *text);
     void *ctx;
+    /* The ledger strategy reconnects when the connection is lost (a server
+     * restarted): to url, waiting 50 ms, then twice as long each time (at
+     * most 1 s), for at most reconnect_ns in all (0: 30 s); then the bill
+     * is sent again, which the ledger makes safe (a bill that went through
+     * before the loss is found in the ledger and skipped). NULL url: no
+     * reconnecting. */
+    const char *url;
+    uint64_t reconnect_ns;
 } rl_cycle_opts;
 
 typedef struct rl_cycle_summary {
     size_t bills, applied, already, refused;
+    size_t reconnects;
     bool finished; /* every bill applied (now or before): the cycle is marked finished */
 } rl_cycle_summary;
 
-/* Merchant `merchant` of d bills its customers for cycle `cycle` on b.
- * RL_ENOENT when d has no such merchant. A lost connection or a server
- * error stops the cycle (RL_ECONN, RL_EDB, ...): what was applied stays
- * applied, and running the cycle again completes it. */
-rl_err rl_cycle_bill(rl_bank *b, const rl_dataset *d, const char *merchant, uint64_t cycle,
+/* Merchant `merchant` of d bills its customers for cycle `cycle` on *b
+ * (which a reconnection replaces). RL_ENOENT when d has no such merchant.
+ * A connection lost for good (past the reconnection time, or with the racy
+ * strategy) or a server error stops the cycle (RL_ECONN, RL_EDB, ...):
+ * what was applied stays applied, and running the cycle again completes
+ * it. */
+rl_err rl_cycle_bill(rl_bank **b, const rl_dataset *d, const char *merchant, uint64_t cycle,
                      const rl_cycle_opts *o, rl_cycle_summary *out, char *why, size_t why_len);
 
 /* One account, as the check sees it. */

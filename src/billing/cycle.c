@@ -130,9 +130,45 @@ static rl_err racy_bill(rl_bank *b, rl_acct a, rl_money amount, uint64_t delay_n
     return rl_bank_set(b, a, next, version, NULL);
 }
 
-rl_err rl_cycle_bill(rl_bank *b, const rl_dataset *d, const char *merchant, uint64_t cycle,
+static bool lost(rl_err e) { return e == RL_ECONN || e == RL_EUNKNOWN; }
+
+/* The connection is gone: connect again, backing off, within the budget.
+ * RL_OK with *b a fresh connection; else the last error, *b NULL. */
+static rl_err reconnect(rl_bank **b, const rl_dataset *d, const rl_cycle_opts *o,
+                        rl_cycle_summary *out, const char *lost_why, char *why, size_t why_len) {
+    uint64_t budget = o->reconnect_ns ? o->reconnect_ns : 30000000000ull;
+    uint64_t waited = 0, pause = 50000000ull;
+    rl_bank_destroy(*b);
+    *b = NULL;
+    const rl_platform *clock = rl_platform_pthreads();
+    uint64_t t0 = clock->now_ns();
+    char last[256] = "";
+    for (;;) {
+        rl_err e = rl_cycle_attach(o->url, d, b, last, sizeof last);
+        if (e == RL_OK) {
+            out->reconnects++;
+            if (o->note) {
+                char text[512];
+                snprintf(text, sizeof text, "lost the connection (%s); reconnected after %.0f ms",
+                         lost_why, (double)(clock->now_ns() - t0) / 1e6);
+                o->note(o->ctx, text);
+            }
+            return RL_OK;
+        }
+        if (!lost(e) || waited >= budget) {
+            WHY("lost the connection (%s) and could not connect again within %.0f s: %s",
+                lost_why, (double)budget / 1e9, last);
+            return lost(e) ? RL_ECONN : e;
+        }
+        clock->sleep_ns(pause);
+        waited += pause;
+        pause = pause * 2 > 1000000000ull ? 1000000000ull : pause * 2;
+    }
+}
+
+rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, uint64_t cycle,
                      const rl_cycle_opts *o, rl_cycle_summary *out, char *why, size_t why_len) {
-    if (!b || !d || !merchant || !o || !out)
+    if (!bp || !*bp || !d || !merchant || !o || !out)
         return RL_EINVAL;
     memset(out, 0, sizeof *out);
     const rl_merchant_spec *m = find_merchant(d, merchant);
@@ -142,6 +178,7 @@ rl_err rl_cycle_bill(rl_bank *b, const rl_dataset *d, const char *merchant, uint
     }
     out->bills = m->nbills;
     for (size_t i = 0; i < m->nbills; i++) {
+        rl_bank *b = *bp;
         const rl_bill *bill = &m->bills[i];
         rl_acct a;
         rl_err e = rl_bank_lookup(b, bill->customer, &a);
@@ -173,6 +210,16 @@ rl_err rl_cycle_bill(rl_bank *b, const rl_dataset *d, const char *merchant, uint
             outcome = RL_BILL_REFUSED;
             e = RL_OK;
         }
+        if (lost(e) && o->url && o->strategy == RL_CYCLE_LEDGER) {
+            /* send the bill again on a new connection: if it went through
+             * before the loss, the ledger has it and it is skipped */
+            char lost_why[256];
+            snprintf(lost_why, sizeof lost_why, "%s", rl_bank_errmsg(b));
+            if ((e = reconnect(bp, d, o, out, lost_why, why, why_len)) != RL_OK)
+                return e;
+            i--;
+            continue;
+        }
         if (e != RL_OK) {
             WHY("bill %zu (%s): %s", i + 1, bill->customer,
                 *rl_bank_errmsg(b) ? rl_bank_errmsg(b) : rl_strerror(e));
@@ -185,13 +232,20 @@ rl_err rl_cycle_bill(rl_bank *b, const rl_dataset *d, const char *merchant, uint
             o->each(o->ctx, i, bill->customer, bill->amount, outcome);
     }
     out->finished = out->refused == 0;
-    if (out->finished) {
+    while (out->finished) {
         rl_bill_key k = {.merchant = m->name, .cycle = cycle, .bill = (uint32_t)m->nbills};
-        rl_err e = rl_bank_cycle_finish(b, &k);
-        if (e != RL_OK) {
-            WHY("marking the cycle finished: %s", rl_bank_errmsg(b));
-            return e;
+        rl_err e = rl_bank_cycle_finish(*bp, &k);
+        if (e == RL_OK)
+            break;
+        if (lost(e) && o->url && o->strategy == RL_CYCLE_LEDGER) {
+            char lost_why[256];
+            snprintf(lost_why, sizeof lost_why, "%s", rl_bank_errmsg(*bp));
+            if ((e = reconnect(bp, d, o, out, lost_why, why, why_len)) != RL_OK)
+                return e;
+            continue; /* marking it again changes nothing */
         }
+        WHY("marking the cycle finished: %s", rl_bank_errmsg(*bp));
+        return e;
     }
     return RL_OK;
 }

@@ -54,6 +54,10 @@ static void print_merchant_help(void) {
            "                    value read plus the bill, no ledger (loses updates)\n"
            "  --delay D         each bill's slow step (default 0; 10ms, 1s)\n"
            "  -v                one line per bill\n"
+           "  --reconnect-for D when the connection is lost (a server restarted), connect\n"
+           "                    again for up to D (default 30s), backing off from 50ms to\n"
+           "                    1s, and send the bill again (the ledger skips it if it went\n"
+           "                    through); past D, exit 3\n"
            "  --die-at K        for crash tests: SIGKILL itself in the middle of bill K\n"
            "                    (1-based), its ledger row and balance change sent, not\n"
            "                    committed\n"
@@ -222,6 +226,11 @@ static void bill_line(void *ctx, size_t bill, const char *customer, rl_money amo
     fflush(stdout);
 }
 
+static void note_line(void *ctx, const char *text) {
+    const merchant_ctx *m = ctx;
+    fprintf(stderr, "racelab merchant %s: %s\n", m->merchant, text);
+}
+
 int rl_cmd_merchant(int argc, char **argv) {
     if (rl_cli_wants_help(argc, argv)) {
         print_merchant_help();
@@ -235,6 +244,7 @@ int rl_cmd_merchant(int argc, char **argv) {
                                              {"customers", required_argument, NULL, 'C'},
                                              {"die-at", required_argument, NULL, 'K'},
                                              {"verbose", no_argument, NULL, 'v'},
+                                             {"reconnect-for", required_argument, NULL, 'R'},
                                              {0}};
     const rl_dataset *base = rl_dataset_default();
     bank_args a = {0};
@@ -284,6 +294,13 @@ int rl_cmd_merchant(int argc, char **argv) {
             o.die_at = (long)v - 1;
             break;
         case 'v': mc.verbose = true; break;
+        case 'R':
+            if (!rl_cli_parse_duration("merchant", "--reconnect-for", optarg, 3600000000000ull,
+                                       &o.reconnect_ns))
+                return EXIT_USAGE;
+            if (o.reconnect_ns == 0)
+                return rl_cli_usage_error("merchant", "--reconnect-for must be positive");
+            break;
         default:
             return rl_cli_usage_error("merchant", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
@@ -314,9 +331,11 @@ int rl_cmd_merchant(int argc, char **argv) {
         return e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
     }
     o.each = bill_line;
+    o.note = note_line;
     o.ctx = &mc;
+    o.url = a.bank;
     rl_cycle_summary s;
-    e = rl_cycle_bill(b, d, mc.merchant, mc.cycle, &o, &s, why, sizeof why);
+    e = rl_cycle_bill(&b, d, mc.merchant, mc.cycle, &o, &s, why, sizeof why);
     rl_bank_destroy(b);
     rl_dataset_free(owned);
     if (e == RL_ENOENT)
@@ -328,8 +347,9 @@ int rl_cmd_merchant(int argc, char **argv) {
         return EXIT_ERROR;
     }
     printf("%s cycle %" PRIu64 ": %zu bills, %zu applied, %zu already applied (skipped), %zu "
-           "refused%s\n",
-           mc.merchant, mc.cycle, s.bills, s.applied, s.already, s.refused,
+           "refused, %zu reconnection%s%s\n",
+           mc.merchant, mc.cycle, s.bills, s.applied, s.already, s.refused, s.reconnects,
+           s.reconnects == 1 ? "" : "s",
            s.finished ? "; the cycle is complete" : "; the cycle is NOT complete");
     return s.finished ? EXIT_HELD : EXIT_BROKEN;
 }

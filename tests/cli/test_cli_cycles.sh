@@ -138,6 +138,69 @@ for bank in "sqlite:$db" "$PGC"; do
     fi
 done
 
+# ---- the server restarted in the middle of a cycle ----
+# A server of this test's own (restarting the shared one would cut the
+# other tests' sessions). The merchants run in the background; the restart
+# comes once every one of them has applied two bills of five, so each is
+# in the middle of its cycle whatever the timing.
+own=$(mktemp -d /tmp/racelab-cycles-pg-XXXXXX)
+PGS="$(dirname "$0")/../../scripts/pg-server.sh"
+trap 'rm -rf "$out" "$err" "$db" "$db-wal" "$db-shm" "$logs"; "$PGS" stop "$own" >/dev/null 2>&1; rm -rf "$own"' EXIT
+"$PGS" start "$own" >/dev/null || { echo "FAIL: a second throwaway server did not start"; exit 1; }
+P2="$(cat "$own/conninfo")"
+
+in_background() { # bank cycle options...: every merchant, not waited for
+    local bank=$1 cycle=$2
+    shift 2
+    for m in $MERCHANTS; do
+        rm -f "$logs/$m.rc"
+        ( "$RL" merchant "$m" --bank "$bank" --cycle "$cycle" "$@" >"$logs/$m.out" 2>&1
+          echo $? >"$logs/$m.rc" ) &
+    done
+}
+
+until_every_log_has() { # pattern: wait (at most 60 s) until every merchant printed it
+    for _ in $(seq 600); do
+        local all=1
+        for m in $MERCHANTS; do
+            grep -q "$1" "$logs/$m.out" 2>/dev/null || all=0
+        done
+        [ $all = 1 ] && return 0
+        sleep 0.1
+    done
+    echo "FAIL: not every merchant printed '$1' within 60 s"
+    failures=$((failures + 1))
+    return 1
+}
+
+expect 0 "restart: init" -- bank init --bank "$P2"
+in_background "$P2" 1 -v --delay 300ms
+until_every_log_has "bill 2:"
+"$PGS" restart "$own" >/dev/null || { echo "FAIL: the restart failed"; failures=$((failures + 1)); }
+wait
+every_rc 0 "merchants through a server restart"
+for m in $MERCHANTS; do
+    has "$logs/$m.out" 'lost the connection .*; reconnected after' "$m reconnected"
+done
+check_passes "$P2" "after the restart"
+has "$out" '25 ledger rows, 5 finished cycles' "restart: every bill once"
+
+# a server that does not come back: exit 3, and a later run completes
+in_background "$P2" 2 -v --delay 300ms --reconnect-for 1s
+until_every_log_has "bill 1:"
+"$PGS" halt "$own" >/dev/null || { echo "FAIL: halting the server failed"; failures=$((failures + 1)); }
+wait
+every_rc 3 "merchants whose server does not come back"
+for m in $MERCHANTS; do
+    has "$logs/$m.out" 'could not connect again within 1 s' "$m says why it stopped"
+done
+"$PGS" resume "$own" >/dev/null || { echo "FAIL: resuming the server failed"; failures=$((failures + 1)); }
+check_passes "$P2" "after the server came back" some
+all_at_once "$P2" 2
+every_rc 0 "cycle 2 run again"
+check_passes "$P2" "cycle 2 complete"
+has "$out" '50 ledger rows, 10 finished cycles' "the server's absence lost no bill and doubled none"
+
 # a balance changed behind the ledger's back: wrong balance and wrong total
 expect 0 "sqlite: init" -- bank init --bank "sqlite:$db" --force
 all_at_once "sqlite:$db" 1
