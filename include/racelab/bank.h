@@ -190,6 +190,8 @@ typedef struct rl_bank_ops {
                           void *ctx);
     rl_err (*cycle_scan)(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k), void *ctx);
     rl_err (*cycle_finish)(rl_bank *b, const rl_bill_key *k);
+    /* Record k in racelab_meet (once); how many have met at k's round. */
+    rl_err (*meet)(rl_bank *b, const rl_bill_key *k, size_t *met);
     /* The job queue; NULL where the backend has none (memory). */
     rl_err (*queue_push)(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
     rl_err (*queue_take)(rl_bank *b, rl_job *out);
@@ -320,6 +322,11 @@ rl_err rl_bank_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_r
  * nothing). rl_bank_cycle_scan calls each for every finished cycle. */
 rl_err rl_bank_cycle_finish(rl_bank *b, const rl_bill_key *k);
 rl_err rl_bank_cycle_scan(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k), void *ctx);
+/* A barrier across processes, in the database: k->merchant arrives at the
+ * round (k->cycle, k->bill) and waits until n merchants have (polling
+ * every 2 ms). RL_ETIMEDOUT after timeout_ns. For forcing races between
+ * merchant processes: all read, then all write. */
+rl_err rl_bank_meet(rl_bank *b, const rl_bill_key *k, size_t n, uint64_t timeout_ns);
 rl_err rl_bank_queue_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
 rl_err rl_bank_queue_take(rl_bank *b, rl_job *out);
 rl_err rl_bank_queue_drop(rl_bank *b, uint64_t id);

@@ -71,6 +71,10 @@ typedef struct rl_cycle_opts {
      * reconnecting. */
     const char *url;
     uint64_t reconnect_ns;
+    /* Force the race: at each bill, after reading (racy) or before applying
+     * (ledger), wait until `meet` merchants are there (rl_bank_meet; 0: no
+     * meeting), for at most 60 s. */
+    size_t meet;
 } rl_cycle_opts;
 
 typedef struct rl_cycle_summary {

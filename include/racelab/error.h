@@ -36,6 +36,7 @@ typedef enum rl_err {
     RL_ENOTSUP,   /* this backend cannot do that */
     RL_EUNKNOWN,  /* the connection was lost while a change was being committed:
                      whether it was applied is unknown */
+    RL_ETIMEDOUT, /* waited longer than allowed (others did not come) */
     RL_ERR_COUNT_
 } rl_err;
 

@@ -293,6 +293,25 @@ rl_err rl_bank_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_r
     return b->ops->ledger_scan(b, each, ctx);
 }
 
+rl_err rl_bank_meet(rl_bank *b, const rl_bill_key *k, size_t n, uint64_t timeout_ns) {
+    if (!b || !k || !k->merchant || !*k->merchant || n == 0 || b->in_txn)
+        return RL_EINVAL;
+    if (!b->ops->meet)
+        return RL_ENOTSUP;
+    clear_errmsg_owned(b);
+    uint64_t waited = 0;
+    for (;;) {
+        size_t met = 0;
+        rl_err e = b->ops->meet(b, k, &met);
+        if (e != RL_OK || met >= n)
+            return e;
+        if (waited >= timeout_ns)
+            return RL_ETIMEDOUT;
+        rl_sleep_ns(2000000);
+        waited += 2000000;
+    }
+}
+
 rl_err rl_bank_cycle_finish(rl_bank *b, const rl_bill_key *k) {
     if (!b || !k || !k->merchant || !*k->merchant)
         return RL_EINVAL;

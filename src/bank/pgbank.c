@@ -477,6 +477,28 @@ static rl_err pg_cycle_finish(rl_bank *b, const rl_bill_key *k) {
     return e;
 }
 
+static rl_err pg_meet(rl_bank *b, const rl_bill_key *k, size_t *met) {
+    char cycle[24], bill[16];
+    snprintf(cycle, sizeof cycle, "%" PRIu64, k->cycle);
+    snprintf(bill, sizeof bill, "%" PRIu32, k->bill);
+    const char *params[] = {k->merchant, cycle, bill};
+    PGresult *r;
+    rl_err e = query(PG(b),
+                     "INSERT INTO racelab_meet (merchant, cycle, bill) VALUES ($1, $2, $3) "
+                     "ON CONFLICT DO NOTHING",
+                     3, params, &r);
+    if (e != RL_OK)
+        return e;
+    PQclear(r);
+    e = query(PG(b), "SELECT count(*) FROM racelab_meet WHERE cycle = $1 AND bill = $2", 2,
+              params + 1, &r);
+    if (e != RL_OK)
+        return e;
+    *met = (size_t)col_i64(r, 0, 0);
+    PQclear(r);
+    return RL_OK;
+}
+
 static rl_err pg_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     PGresult *r = NULL;
     rl_err e = update(PG(b), P_ADD, a, delta, &r);
@@ -962,6 +984,7 @@ static const rl_bank_ops pg_ops = {
     .ledger_scan = pg_ledger_scan,
     .cycle_scan = pg_cycle_scan,
     .cycle_finish = pg_cycle_finish,
+    .meet = pg_meet,
     .queue_push = pg_push,
     .queue_take = pg_take,
     .queue_drop = pg_drop,
@@ -972,7 +995,8 @@ static const rl_bank_ops pg_ops = {
  * transaction) makes the reset fail after 30 s rather than hang. */
 static const char schema[] =
     "SET lock_timeout = '30s';"
-    "DROP TABLE IF EXISTS racelab_cycles, racelab_ledger, racelab_jobs, racelab_accounts;"
+    "DROP TABLE IF EXISTS racelab_meet, racelab_cycles, racelab_ledger, racelab_jobs,"
+    " racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id integer PRIMARY KEY,"
     " name text NOT NULL UNIQUE,"
@@ -995,6 +1019,11 @@ static const char schema[] =
     " cycle bigint NOT NULL,"
     " bills integer NOT NULL,"
     " PRIMARY KEY (merchant, cycle));"
+    "CREATE TABLE racelab_meet ("
+    " merchant text NOT NULL,"
+    " cycle bigint NOT NULL,"
+    " bill integer NOT NULL,"
+    " PRIMARY KEY (cycle, bill, merchant));"
     "RESET lock_timeout";
 
 static rl_err load_names(pgconn *c) {

@@ -498,6 +498,25 @@ static void bind_cycle(sqlite3_stmt *s, const void *arg) {
     sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
 }
 
+static void count_row(sqlite3_stmt *s, void *ctx) { *(size_t *)ctx = (size_t)sqlite3_column_int64(s, 0); }
+
+static void bind_round(sqlite3_stmt *s, const void *arg) {
+    const rl_bill_key *k = arg;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)k->cycle);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)k->bill);
+}
+
+static rl_err sq_meet(rl_bank *b, const rl_bill_key *k, size_t *met) {
+    rl_err e = sq_rows(SQ(b),
+                       "INSERT INTO racelab_meet (merchant, cycle, bill) VALUES (?1, ?2, ?3) "
+                       "ON CONFLICT DO NOTHING",
+                       bind_cycle, k, NULL, NULL);
+    if (e == RL_OK)
+        e = sq_rows(SQ(b), "SELECT count(*) FROM racelab_meet WHERE cycle = ?1 AND bill = ?2",
+                    bind_round, k, count_row, met);
+    return e;
+}
+
 static rl_err sq_cycle_finish(rl_bank *b, const rl_bill_key *k) {
     return sq_rows(SQ(b),
                    "INSERT INTO racelab_cycles (merchant, cycle, bills) VALUES (?1, ?2, ?3) "
@@ -821,6 +840,7 @@ static const rl_bank_ops sq_ops = {
     .ledger_scan = sq_ledger_scan,
     .cycle_scan = sq_cycle_scan,
     .cycle_finish = sq_cycle_finish,
+    .meet = sq_meet,
     .queue_push = sq_push,
     .queue_take = sq_take,
     .queue_drop = sq_drop,
@@ -829,6 +849,7 @@ static const rl_bank_ops sq_ops = {
 };
 
 static const char schema[] =
+    "DROP TABLE IF EXISTS racelab_meet;"
     "DROP TABLE IF EXISTS racelab_cycles;"
     "DROP TABLE IF EXISTS racelab_ledger;"
     "DROP TABLE IF EXISTS racelab_jobs;"
@@ -854,7 +875,12 @@ static const char schema[] =
     " merchant TEXT NOT NULL,"
     " cycle INTEGER NOT NULL,"
     " bills INTEGER NOT NULL,"
-    " PRIMARY KEY (merchant, cycle))";
+    " PRIMARY KEY (merchant, cycle));"
+    "CREATE TABLE racelab_meet ("
+    " merchant TEXT NOT NULL,"
+    " cycle INTEGER NOT NULL,"
+    " bill INTEGER NOT NULL,"
+    " PRIMARY KEY (cycle, bill, merchant))";
 
 /* Attach: learn the accounts already in the table. */
 static rl_err load_names(sqconn *c, char *why, size_t why_len) {

@@ -115,15 +115,21 @@ static const rl_merchant_spec *find_merchant(const rl_dataset *d, const char *na
     return NULL;
 }
 
-/* racy: read, the slow step, write what was read plus the bill. */
-static rl_err racy_bill(rl_bank *b, rl_acct a, rl_money amount, uint64_t delay_ns) {
+#define MEET_TIMEOUT_NS 60000000000ull
+
+/* racy: read, the slow step (meeting the others there when asked), write
+ * what was read plus the bill. */
+static rl_err racy_bill(rl_bank *b, rl_acct a, rl_money amount, const rl_cycle_opts *o,
+                        const rl_bill_key *k) {
     rl_money now;
     uint64_t version;
     rl_err e = rl_bank_get(b, a, &now, &version);
     if (e != RL_OK)
         return e;
-    if (delay_ns)
-        rl_sleep_ns(delay_ns);
+    if (o->delay_ns)
+        rl_sleep_ns(o->delay_ns);
+    if (o->meet && (e = rl_bank_meet(b, k, o->meet, MEET_TIMEOUT_NS)) != RL_OK)
+        return e;
     rl_money next;
     if ((e = rl_money_add(now, amount, &next)) != RL_OK)
         return e;
@@ -187,13 +193,18 @@ rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, ui
             return e;
         }
         rl_bill_outcome outcome;
+        rl_bill_key k = {.merchant = m->name, .cycle = cycle, .bill = (uint32_t)i};
         if (o->strategy == RL_CYCLE_RACY) {
-            e = racy_bill(b, a, bill->amount, o->delay_ns);
+            e = racy_bill(b, a, bill->amount, o, &k);
             outcome = RL_BILL_APPLIED;
         } else {
             if (o->delay_ns)
                 rl_sleep_ns(o->delay_ns);
-            rl_bill_key k = {.merchant = m->name, .cycle = cycle, .bill = (uint32_t)i};
+            if (o->meet && (e = rl_bank_meet(b, &k, o->meet, MEET_TIMEOUT_NS)) != RL_OK) {
+                WHY("meeting the other merchants at bill %zu: %s", i + 1,
+                    e == RL_ETIMEDOUT ? "they did not all come within 60 s" : rl_bank_errmsg(b));
+                return e;
+            }
             bool applied = false;
             if (o->die_at >= 0 && (size_t)o->die_at == i) {
                 /* the worst moment to die: both changes sent, not committed */

@@ -54,6 +54,10 @@ static void print_merchant_help(void) {
            "                    value read plus the bill, no ledger (loses updates)\n"
            "  --delay D         each bill's slow step (default 0; 10ms, 1s)\n"
            "  -v                one line per bill\n"
+           "  --meet N          force the race: at each bill, between reading and writing\n"
+           "                    (racy) or before applying (ledger), wait until N merchants\n"
+           "                    are there, a barrier in the database: racy merchants then\n"
+           "                    all read before any writes, and lose updates every run\n"
            "  --reconnect-for D when the connection is lost (a server restarted), connect\n"
            "                    again for up to D (default 30s), backing off from 50ms to\n"
            "                    1s, and send the bill again (the ledger skips it if it went\n"
@@ -245,6 +249,7 @@ int rl_cmd_merchant(int argc, char **argv) {
                                              {"die-at", required_argument, NULL, 'K'},
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"reconnect-for", required_argument, NULL, 'R'},
+                                             {"meet", required_argument, NULL, 'm'},
                                              {0}};
     const rl_dataset *base = rl_dataset_default();
     bank_args a = {0};
@@ -294,6 +299,11 @@ int rl_cmd_merchant(int argc, char **argv) {
             o.die_at = (long)v - 1;
             break;
         case 'v': mc.verbose = true; break;
+        case 'm':
+            if (!rl_cli_parse_u64("merchant", "--meet", optarg, 1, 1000, &v))
+                return EXIT_USAGE;
+            o.meet = (size_t)v;
+            break;
         case 'R':
             if (!rl_cli_parse_duration("merchant", "--reconnect-for", optarg, 3600000000000ull,
                                        &o.reconnect_ns))

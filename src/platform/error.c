@@ -26,6 +26,7 @@ static const struct {
     [RL_ENOTSUP] = {"RL_ENOTSUP", "not supported by this backend"},
     [RL_EUNKNOWN] = {"RL_EUNKNOWN", "the connection was lost while the change was being "
                                     "committed: whether it was applied is unknown"},
+    [RL_ETIMEDOUT] = {"RL_ETIMEDOUT", "waited longer than allowed"},
 };
 
 const char *rl_strerror(rl_err e) {

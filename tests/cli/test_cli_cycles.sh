@@ -123,6 +123,25 @@ for bank in "sqlite:$db" "$PGC"; do
     has "$out" '50 ledger rows, 10 finished cycles' "$name: 50 bills, 10 cycles"
     has "$out" '^Dave +400 +150 ' "$name: Dave after two cycles"
 
+    # ---- the race forced across processes: every merchant reads a bill's
+    # balance, they all meet (a barrier in the database), then they write ----
+    expect 0 "$name: init for the forced race" -- bank init --bank "$bank" --force
+    all_at_once "$bank" 1 --strategy racy --meet 5
+    every_rc 0 "$name: racy merchants meeting"
+    expect 1 "$name: racy across processes loses updates" -- bank check --bank "$bank"
+    for c in Dave Susan Mike Steve James; do
+        has "$out" "wrong total: $c is" "$name: $c's lost updates named"
+    done
+    # four of five updates lost on every customer: the forced table
+    has "$out" '^Dave +400 +375 ' "$name: racy Dave 375 (lost 4 of 5)"
+    has "$out" '^James +-32 +-1032 ' "$name: racy James -1032"
+    # the ledger under the same meeting: nothing lost
+    expect 0 "$name: init for the ledger meeting" -- bank init --bank "$bank" --force
+    all_at_once "$bank" 1 --meet 5
+    every_rc 0 "$name: ledger merchants meeting"
+    check_passes "$bank" "$name: the ledger under the forced race"
+    has "$out" '^Dave +400 +275 ' "$name: ledger Dave 275"
+
     # ---- the checker names what is wrong ----
     # racy merchants, one after another (no race): right totals, no ledger
     expect 0 "$name: init for racy" -- bank init --bank "$bank" --force
