@@ -67,6 +67,11 @@ void rl_dataset_free(rl_dataset *d);
  * seed gives the same data). Owns its memory: free with rl_dataset_free.
  * RL_EINVAL for zero counts, RL_ENOMEM. */
 rl_err rl_dataset_generate(size_t merchants, size_t customers, uint64_t seed, rl_dataset **out);
+/* The same with each merchant billing per_merchant customers (1 ..
+ * customers): merchant k bills per_merchant customers in a row from
+ * customer k * customers / merchants on, wrapping around. */
+rl_err rl_dataset_generate_some(size_t merchants, size_t customers, size_t per_merchant,
+                                uint64_t seed, rl_dataset **out);
 
 /* Index of the customer called name, or d->ncustomers if none. */
 size_t rl_dataset_customer_index(const rl_dataset *d, const char *name);

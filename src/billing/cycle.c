@@ -270,6 +270,7 @@ typedef struct {
 
 typedef struct {
     const rl_dataset *d;
+    rl_bank *b; /* its name lookups are hashed; the data set's are not */
     rl_cycle_report *r;
     rl_err error;
     finished_key *finished; /* the finished cycles */
@@ -314,7 +315,9 @@ static void ledger_row(void *ctx, const rl_ledger_row *row) {
                   row->key.merchant, row->key.cycle, row->key.bill + 1);
     } else {
         const rl_bill *bill = &m->bills[row->key.bill];
-        size_t want = rl_dataset_customer_index(c->d, bill->customer);
+        rl_acct want;
+        if (rl_bank_lookup(c->b, bill->customer, &want) != RL_OK)
+            want = (rl_acct)c->r->naccounts;
         if (row->acct != want || row->amount != bill->amount)
             violation(c, "unexpected: %s cycle %" PRIu64 " bill %" PRIu32 " is %s %+" PRId64
                          " in the data set but %s %+" PRId64 " in the ledger",
@@ -373,8 +376,8 @@ static void finished_cycle(void *ctx, const rl_bill_key *k) {
         return;
     }
     for (size_t i = 0; i < m->nbills; i++) {
-        size_t a = rl_dataset_customer_index(c->d, m->bills[i].customer);
-        if (a < c->r->naccounts)
+        rl_acct a;
+        if (rl_bank_lookup(f->b, m->bills[i].customer, &a) == RL_OK && a < c->r->naccounts)
             c->r->accounts[a].by_cycles += m->bills[i].amount;
     }
     bool *seen = calloc(m->nbills ? m->nbills : 1, sizeof *seen);
@@ -407,7 +410,7 @@ rl_err rl_cycle_check(rl_bank *b, const rl_dataset *d, rl_cycle_report *out) {
         return RL_ENOMEM;
     }
     rl_err e = rl_bank_snapshot(b, bal, n, &n);
-    checker c = {.d = d, .r = out};
+    checker c = {.d = d, .b = b, .r = out};
     c.unfinished = calloc(d->ncustomers ? d->ncustomers : 1, sizeof *c.unfinished);
     if (!c.unfinished)
         e = RL_ENOMEM;

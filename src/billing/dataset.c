@@ -214,10 +214,16 @@ rl_err rl_dataset_subset(const rl_dataset *d, size_t merchants, size_t customers
 
 /* One allocation: the data set, customers, merchants, bills, then names. */
 rl_err rl_dataset_generate(size_t merchants, size_t customers, uint64_t seed, rl_dataset **out) {
-    if (!out || merchants == 0 || customers == 0 || merchants > 1000000 || customers > 100000000)
+    return rl_dataset_generate_some(merchants, customers, customers, seed, out);
+}
+
+rl_err rl_dataset_generate_some(size_t merchants, size_t customers, size_t per_merchant,
+                                uint64_t seed, rl_dataset **out) {
+    if (!out || merchants == 0 || customers == 0 || merchants > 1000000 || customers > 100000000 ||
+        per_merchant == 0 || per_merchant > customers)
         return RL_EINVAL;
-    size_t nbills = merchants * customers;
-    if (nbills / merchants != customers || nbills > 200000000)
+    size_t nbills = merchants * per_merchant;
+    if (nbills / merchants != per_merchant || nbills > 200000000)
         return RL_EINVAL;
     size_t name_len = 12; /* "c" or "m", up to 9 digits, NUL */
     size_t size = sizeof(rl_dataset) + customers * sizeof(rl_customer) +
@@ -239,11 +245,14 @@ rl_err rl_dataset_generate(size_t merchants, size_t customers, uint64_t seed, rl
     for (size_t m = 0; m < merchants; m++) {
         char *name = names + (customers + m) * name_len;
         snprintf(name, name_len, "m%zu", m + 1);
-        rl_bill *mine = bills + m * customers;
-        for (size_t c = 0; c < customers; c++)
-            mine[c] = (rl_bill){.customer = cs[c].name,
+        rl_bill *mine = bills + m * per_merchant;
+        /* per_merchant customers in a row, the merchants' rows spread
+         * evenly over the customers (overlapping when they must) */
+        size_t first = (size_t)((uint64_t)m * customers / merchants);
+        for (size_t j = 0; j < per_merchant; j++)
+            mine[j] = (rl_bill){.customer = cs[(first + j) % customers].name,
                                 .amount = (rl_money)rl__rng_below(&rng, 2001) - 1000};
-        ms[m] = (rl_merchant_spec){.name = name, .bills = mine, .nbills = customers};
+        ms[m] = (rl_merchant_spec){.name = name, .bills = mine, .nbills = per_merchant};
     }
     *d = (rl_dataset){.customers = cs, .ncustomers = customers, .merchants = ms,
                       .nmerchants = merchants};

@@ -34,6 +34,10 @@ static void print_bank_help(void) {
            "  --merchants N, --customers N\n"
            "                    the first N of the data set (default all): the same on\n"
            "                    every command for one bank\n"
+           "  --generate MxC[xB] [--seed S]\n"
+           "                    a generated data set instead: C customers c1, c2, ... and M\n"
+           "                    merchants m1, m2, ... each billing B of them (default all),\n"
+           "                    amounts from the seed\n"
            "\n"
            "Exit status: 0 done (check: no violation), 1 violations, 2 bad usage, 3 the\n"
            "bank could not be reached or read.\n");
@@ -41,7 +45,8 @@ static void print_bank_help(void) {
 
 static void print_merchant_help(void) {
     printf("usage: racelab merchant NAME --bank URL --cycle ID [--strategy ledger|racy]\n"
-           "                        [--delay D] [-v] [--merchants N] [--customers N]\n"
+           "                        [--delay D] [-v] [--meet N] [--reconnect-for D]\n"
+           "                        [--merchants N --customers N | --generate MxC]\n"
            "\n"
            "One merchant, as its own process, bills its customers for billing cycle ID on\n"
            "the bank 'racelab bank init' made, and exits 0 when the cycle is complete.\n"
@@ -54,6 +59,8 @@ static void print_merchant_help(void) {
            "                    value read plus the bill, no ledger (loses updates)\n"
            "  --delay D         each bill's slow step (default 0; 10ms, 1s)\n"
            "  -v                one line per bill\n"
+           "  --merchants N, --customers N, --generate MxC[xB] [--seed S]\n"
+           "                    the data set, as given to 'racelab bank init'\n"
            "  --meet N          force the race: at each bill, between reading and writing\n"
            "                    (racy) or before applying (ledger), wait until N merchants\n"
            "                    are there, a barrier in the database: racy merchants then\n"
@@ -74,13 +81,52 @@ typedef struct {
     const char *bank;
     uint64_t merchants, customers;
     bool force;
+    uint64_t gen_merchants, gen_customers, gen_bills, seed; /* --generate MxC[xB] [--seed S] */
 } bank_args;
+
+/* --generate MxC[xB]: M merchants m1.. each billing B (default all C) of
+ * C customers c1.. */
+static bool parse_generate(const char *verb, const char *text, bank_args *a) {
+    unsigned long long v[3] = {0, 0, 0};
+    const char *p = text;
+    int n = 0;
+    for (; n < 3; n++) {
+        char *end;
+        if (*p < '0' || *p > '9')
+            break;
+        v[n] = strtoull(p, &end, 10);
+        p = end;
+        if (*p != 'x' && *p != 'X') {
+            n++;
+            break;
+        }
+        p++;
+    }
+    if (*p == '\0' && n >= 2 && v[0] >= 1 && v[0] <= 1000 && v[1] >= 1 && v[1] <= 10000000 &&
+        (n == 2 || (v[2] >= 1 && v[2] <= v[1]))) {
+        a->gen_merchants = v[0];
+        a->gen_customers = v[1];
+        a->gen_bills = n == 3 ? v[2] : v[1];
+        return true;
+    }
+    rl_cli_usage_error(verb, "--generate takes MERCHANTSxCUSTOMERS[xBILLS] such as 8x100000x1000 "
+                             "(bills per merchant at most the customers), not '%s'",
+                       text);
+    return false;
+}
 
 /* The data set the options name: all of it, or its first N x M. */
 static rl_err dataset_of(const bank_args *a, rl_dataset **owned, const rl_dataset **d) {
     const rl_dataset *base = rl_dataset_default();
     *owned = NULL;
     *d = base;
+    if (a->gen_merchants) {
+        rl_err e = rl_dataset_generate_some(a->gen_merchants, a->gen_customers, a->gen_bills,
+                                            a->seed, owned);
+        if (e == RL_OK)
+            *d = *owned;
+        return e;
+    }
     if (!a->merchants && !a->customers)
         return RL_OK;
     rl_err e = rl_dataset_subset(base, a->merchants ? a->merchants : base->nmerchants,
@@ -121,6 +167,8 @@ static int parse_common(const char *verb, int argc, char **argv, bank_args *a, i
                                              {"merchants", required_argument, NULL, 'M'},
                                              {"customers", required_argument, NULL, 'C'},
                                              {"force", no_argument, NULL, 'f'},
+                                             {"generate", required_argument, NULL, 'g'},
+                                             {"seed", required_argument, NULL, 's'},
                                              {0}};
     const rl_dataset *d = rl_dataset_default();
     opterr = 0;
@@ -140,6 +188,14 @@ static int parse_common(const char *verb, int argc, char **argv, bank_args *a, i
                 return EXIT_USAGE;
             break;
         case 'f': a->force = true; break;
+        case 'g':
+            if (!parse_generate(verb, optarg, a))
+                return EXIT_USAGE;
+            break;
+        case 's':
+            if (!rl_cli_parse_u64(verb, "--seed", optarg, 0, UINT64_MAX, &a->seed))
+                return EXIT_USAGE;
+            break;
         default:
             return rl_cli_usage_error(verb, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -250,6 +306,8 @@ int rl_cmd_merchant(int argc, char **argv) {
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"reconnect-for", required_argument, NULL, 'R'},
                                              {"meet", required_argument, NULL, 'm'},
+                                             {"generate", required_argument, NULL, 'g'},
+                                             {"seed", required_argument, NULL, 'S'},
                                              {0}};
     const rl_dataset *base = rl_dataset_default();
     bank_args a = {0};
@@ -299,6 +357,14 @@ int rl_cmd_merchant(int argc, char **argv) {
             o.die_at = (long)v - 1;
             break;
         case 'v': mc.verbose = true; break;
+        case 'g':
+            if (!parse_generate("merchant", optarg, &a))
+                return EXIT_USAGE;
+            break;
+        case 'S':
+            if (!rl_cli_parse_u64("merchant", "--seed", optarg, 0, UINT64_MAX, &a.seed))
+                return EXIT_USAGE;
+            break;
         case 'm':
             if (!rl_cli_parse_u64("merchant", "--meet", optarg, 1, 1000, &v))
                 return EXIT_USAGE;

@@ -157,6 +157,34 @@ for bank in "sqlite:$db" "$PGC"; do
     fi
 done
 
+# ---- scale: 8 merchant processes, 100,000 accounts, 1,000 bills each,
+# three cycles, every merchant killed once in the second ----
+G="--generate 8x100000x1000 --seed $SEED"
+# shellcheck disable=SC2086
+expect 0 "scale: init" -- bank init --bank "$PGC" --force $G
+for c in 1 2 3; do
+    for i in 1 2 3 4 5 6 7 8; do
+        k=$((RANDOM % 1000 + 1))
+        # shellcheck disable=SC2086
+        ( if [ $c = 2 ]; then "$RL" merchant m$i --bank "$PGC" --cycle $c $G --die-at $k \
+              >/dev/null 2>&1; fi
+          "$RL" merchant m$i --bank "$PGC" --cycle $c $G >"$logs/m$i.out" 2>&1
+          echo $? >"$logs/m$i.rc" ) &
+    done
+    wait
+    for i in 1 2 3 4 5 6 7 8; do
+        if [ "$(cat "$logs/m$i.rc")" != 0 ]; then
+            echo "FAIL: scale: m$i cycle $c exited $(cat "$logs/m$i.rc")"
+            sed 's/^/  /' "$logs/m$i.out"
+            failures=$((failures + 1))
+        fi
+    done
+done
+# shellcheck disable=SC2086
+expect 0 "scale: check" -- bank check --bank "$PGC" $G
+has "$out" '24000 ledger rows, 24 finished cycles' "scale: 24,000 bills, each once"
+has "$out" 'check passed' "scale: the check passed"
+
 # ---- the server restarted in the middle of a cycle ----
 # A server of this test's own (restarting the shared one would cut the
 # other tests' sessions). The merchants run in the background; the restart
