@@ -39,8 +39,10 @@ rl_err rl_cycle_attach(const char *url, const rl_dataset *d, rl_bank **out, char
 
 typedef enum rl_cycle_strategy {
     RL_CYCLE_LEDGER, /* each bill applied exactly once with the ledger (the default) */
-    RL_CYCLE_RACY    /* read, the slow step, write the value read plus the bill: no
+    RL_CYCLE_RACY,   /* read, the slow step, write the value read plus the bill: no
                         ledger, loses updates when merchants meet */
+    RL_CYCLE_ATOMIC  /* balance = balance + bill, no ledger: right totals, but a
+                        repeated cycle applies again (for measuring the ledger's cost) */
 } rl_cycle_strategy;
 
 /* One bill's outcome, for a per-bill line (rl_cycle_opts.each). */
@@ -80,6 +82,7 @@ typedef struct rl_cycle_opts {
 typedef struct rl_cycle_summary {
     size_t bills, applied, already, refused;
     size_t reconnects;
+    uint64_t elapsed_ns; /* billing only, from the first bill to the last */
     bool finished; /* every bill applied (now or before): the cycle is marked finished */
 } rl_cycle_summary;
 

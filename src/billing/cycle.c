@@ -183,6 +183,8 @@ rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, ui
         return RL_ENOENT;
     }
     out->bills = m->nbills;
+    const rl_platform *clock = rl_platform_pthreads();
+    uint64_t t0 = clock->now_ns();
     for (size_t i = 0; i < m->nbills; i++) {
         rl_bank *b = *bp;
         const rl_bill *bill = &m->bills[i];
@@ -196,6 +198,11 @@ rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, ui
         rl_bill_key k = {.merchant = m->name, .cycle = cycle, .bill = (uint32_t)i};
         if (o->strategy == RL_CYCLE_RACY) {
             e = racy_bill(b, a, bill->amount, o, &k);
+            outcome = RL_BILL_APPLIED;
+        } else if (o->strategy == RL_CYCLE_ATOMIC) {
+            if (o->delay_ns)
+                rl_sleep_ns(o->delay_ns);
+            e = rl_bank_add(b, a, bill->amount, NULL);
             outcome = RL_BILL_APPLIED;
         } else {
             if (o->delay_ns)
@@ -242,6 +249,7 @@ rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, ui
         if (o->each)
             o->each(o->ctx, i, bill->customer, bill->amount, outcome);
     }
+    out->elapsed_ns = clock->now_ns() - t0;
     out->finished = out->refused == 0;
     while (out->finished) {
         rl_bill_key k = {.merchant = m->name, .cycle = cycle, .bill = (uint32_t)m->nbills};

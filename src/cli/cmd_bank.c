@@ -55,8 +55,11 @@ static void print_merchant_help(void) {
            "running the same merchant and cycle again (after a crash, say) applies nothing\n"
            "twice and says so.\n"
            "\n"
-           "  --strategy S      ledger (default) or racy: read, the slow step, write the\n"
-           "                    value read plus the bill, no ledger (loses updates)\n"
+           "  --strategy S      ledger (default); racy: read, the slow step, write the\n"
+           "                    value read plus the bill, no ledger (loses updates); atomic:\n"
+           "                    balance + bill, no ledger (a rerun applies again: for\n"
+           "                    measuring what the ledger costs)\n"
+           "  --json            the summary as one JSON object (with the billing time)\n"
            "  --delay D         each bill's slow step (default 0; 10ms, 1s)\n"
            "  -v                one line per bill\n"
            "  --merchants N, --customers N, --generate MxC[xB] [--seed S]\n"
@@ -269,13 +272,21 @@ int rl_cmd_bank(int argc, char **argv) {
 
 typedef struct {
     bool verbose;
+    bool progress; /* a progress line: stdout is a terminal and not -v */
     const char *merchant;
     uint64_t cycle;
+    size_t nbills;
 } merchant_ctx;
 
 static void bill_line(void *ctx, size_t bill, const char *customer, rl_money amount,
                       rl_bill_outcome outcome) {
     const merchant_ctx *m = ctx;
+    if (m->progress) {
+        printf("\r%s cycle %" PRIu64 ": bill %zu of %zu", m->merchant, m->cycle, bill + 1,
+               m->nbills);
+        fflush(stdout);
+        return;
+    }
     if (!m->verbose)
         return;
     printf("%s cycle %" PRIu64 " bill %zu: %s %+" PRId64 " %s\n", m->merchant, m->cycle,
@@ -306,6 +317,7 @@ int rl_cmd_merchant(int argc, char **argv) {
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"reconnect-for", required_argument, NULL, 'R'},
                                              {"meet", required_argument, NULL, 'm'},
+                                             {"json", no_argument, NULL, 'J'},
                                              {"generate", required_argument, NULL, 'g'},
                                              {"seed", required_argument, NULL, 'S'},
                                              {0}};
@@ -313,7 +325,7 @@ int rl_cmd_merchant(int argc, char **argv) {
     bank_args a = {0};
     rl_cycle_opts o = {.strategy = RL_CYCLE_LEDGER, .die_at = -1};
     merchant_ctx mc = {0};
-    bool cycle_given = false;
+    bool cycle_given = false, json = false;
     uint64_t v;
     opterr = 0;
     optind = 1;
@@ -333,9 +345,11 @@ int rl_cmd_merchant(int argc, char **argv) {
                 o.strategy = RL_CYCLE_LEDGER;
             else if (!strcmp(optarg, "racy"))
                 o.strategy = RL_CYCLE_RACY;
+            else if (!strcmp(optarg, "atomic"))
+                o.strategy = RL_CYCLE_ATOMIC;
             else
-                return rl_cli_usage_error("merchant", "--strategy is ledger or racy, not '%s'",
-                                          optarg);
+                return rl_cli_usage_error("merchant",
+                                          "--strategy is ledger, racy or atomic, not '%s'", optarg);
             break;
         case 'd':
             if (!rl_cli_parse_duration("merchant", "--delay", optarg, 60000000000ull, &o.delay_ns))
@@ -357,6 +371,7 @@ int rl_cmd_merchant(int argc, char **argv) {
             o.die_at = (long)v - 1;
             break;
         case 'v': mc.verbose = true; break;
+        case 'J': json = true; break;
         case 'g':
             if (!parse_generate("merchant", optarg, &a))
                 return EXIT_USAGE;
@@ -408,12 +423,18 @@ int rl_cmd_merchant(int argc, char **argv) {
     }
     o.each = bill_line;
     o.note = note_line;
+    mc.progress = !mc.verbose && !json && isatty(STDOUT_FILENO);
+    for (size_t i = 0; i < d->nmerchants; i++)
+        if (!strcmp(d->merchants[i].name, mc.merchant))
+            mc.nbills = d->merchants[i].nbills;
     o.ctx = &mc;
     o.url = a.bank;
     rl_cycle_summary s;
     e = rl_cycle_bill(&b, d, mc.merchant, mc.cycle, &o, &s, why, sizeof why);
     rl_bank_destroy(b);
     rl_dataset_free(owned);
+    if (mc.progress)
+        printf("\r\033[K"); /* the progress line goes */
     if (e == RL_ENOENT)
         return rl_cli_usage_error("merchant", "%s", why);
     if (e != RL_OK) {
@@ -421,6 +442,14 @@ int rl_cmd_merchant(int argc, char **argv) {
                         "finish it: nothing is applied twice)\n",
                 mc.merchant, mc.cycle, why[0] ? why : rl_strerror(e));
         return EXIT_ERROR;
+    }
+    if (json) {
+        printf("{\"merchant\": \"%s\", \"cycle\": %" PRIu64 ", \"bills\": %zu, \"applied\": %zu, "
+               "\"already_applied\": %zu, \"refused\": %zu, \"reconnections\": %zu, "
+               "\"finished\": %s, \"elapsed_ns\": %" PRIu64 "}\n",
+               mc.merchant, mc.cycle, s.bills, s.applied, s.already, s.refused, s.reconnects,
+               s.finished ? "true" : "false", s.elapsed_ns);
+        return s.finished ? EXIT_HELD : EXIT_BROKEN;
     }
     printf("%s cycle %" PRIu64 ": %zu bills, %zu applied, %zu already applied (skipped), %zu "
            "refused, %zu reconnection%s%s\n",

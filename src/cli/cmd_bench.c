@@ -4,7 +4,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -17,6 +20,7 @@ static void print_help(void) {
            "       racelab bench throughput [--threads 1,2,4] [--accounts N]\n"
            "                              [--skew uniform|zipf] [--seconds S] [--seed N]\n"
            "                              [--strategies a,b] [--json | --csv]\n"
+           "       racelab bench db --bank URL --processes [--clients 1,2,4] [--bills N]\n"
            "       racelab bench db --bank URL [--clients 1,2,4] [--accounts N]\n"
            "                              [--seconds S] [--pgbench PATH|none]\n"
            "                              [--strategies a,b] [--json | --csv]\n"
@@ -39,6 +43,10 @@ static void print_help(void) {
            "reference row per client count: pgbench (found in Debian's PostgreSQL, or\n"
            "--pgbench PATH) running exactly the atomic bill's UPDATE on the same table.\n"
            "Every row is checked against the bills it applied, as for throughput.\n"
+           "With --processes instead: merchants as separate processes (racelab merchant),\n"
+           "N at once for each --clients N, each billing --bills customers of its own\n"
+           "(default 2000), with the ledger and without it (balance + bill): what exactly\n"
+           "once costs.\n"
            "\n"
            "explore: the explorer's speed: schedules per second on whole searches of\n"
            "bill:racy and bill:mutex at 2 x 2, and the time to bill:racy's first failure\n"
@@ -459,6 +467,107 @@ static const char *find_pgbench(char *buf, size_t len) {
     return "pgbench";
 }
 
+/* ---- merchant processes: racelab merchant, one process each ---- */
+
+extern char **environ;
+
+/* Run n merchant processes of this very program on url, each billing
+ * `bills` customers of its own (a generated data set, nobody shares a
+ * customer), with strategy; the rate is all bills over the slowest
+ * merchant's billing time (each measures its own, without its start-up). */
+static int merchant_rate(const char *url, unsigned n, unsigned bills, const char *strategy,
+                         double *rate, char *why, size_t why_len) {
+    char gen[64], exe[4096];
+    snprintf(gen, sizeof gen, "%ux%ux%u", n, n * bills, bills);
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) {
+        snprintf(why, why_len, "cannot find this program (/proc/self/exe)");
+        return EXIT_ERROR;
+    }
+    exe[len] = '\0';
+    /* a fresh bank for this row */
+    char *init[] = {exe, "bank", "init", "--force", "--bank", (char *)url, "--generate", gen, NULL};
+    pid_t pid;
+    int status;
+    posix_spawn_file_actions_t quiet;
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    int spawned = posix_spawn(&pid, exe, &quiet, NULL, init, environ);
+    posix_spawn_file_actions_destroy(&quiet);
+    if (spawned != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        snprintf(why, why_len, "racelab bank init --generate %s failed", gen);
+        return EXIT_ERROR;
+    }
+    pid_t pids[64];
+    FILE *outs[64];
+    for (unsigned k = 0; k < n; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "m%u", k + 1);
+        outs[k] = tmpfile();
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        if (outs[k])
+            posix_spawn_file_actions_adddup2(&fa, fileno(outs[k]), STDOUT_FILENO);
+        char *args[] = {exe,  "merchant", name,   "--bank",     (char *)url, "--cycle", "1",
+                        "--generate", gen, "--strategy", (char *)strategy, "--json", NULL};
+        if (!outs[k] || posix_spawn(&pids[k], exe, &fa, NULL, args, environ) != 0)
+            pids[k] = -1;
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    uint64_t slowest = 0;
+    int rc = EXIT_HELD;
+    for (unsigned k = 0; k < n; k++) {
+        if (pids[k] < 0 || waitpid(pids[k], &status, 0) < 0 || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            rc = EXIT_ERROR;
+        char line[512] = "";
+        if (outs[k]) {
+            rewind(outs[k]);
+            if (!fgets(line, sizeof line, outs[k]))
+                line[0] = '\0';
+            fclose(outs[k]);
+        }
+        const char *at = strstr(line, "\"elapsed_ns\": ");
+        uint64_t ns = at ? strtoull(at + strlen("\"elapsed_ns\": "), NULL, 10) : 0;
+        if (!at)
+            rc = EXIT_ERROR;
+        if (ns > slowest)
+            slowest = ns;
+    }
+    if (rc != EXIT_HELD) {
+        snprintf(why, why_len, "a merchant process (%s) failed", strategy);
+        return rc;
+    }
+    *rate = slowest ? (double)n * bills / ((double)slowest / 1e9) : 0;
+    return EXIT_HELD;
+}
+
+static int processes_table(const char *url, const unsigned *clients, size_t nclients,
+                           unsigned bills) {
+    printf("merchant processes (racelab merchant, one process each, %u bills each, every\n"
+           "merchant its own customers), bills per second over the slowest merchant's billing\n",
+           bills);
+    printf("%-10s %16s %16s %12s\n", "processes", "ledger", "no ledger", "ledger cost");
+    for (size_t i = 0; i < nclients; i++) {
+        if (clients[i] > 64)
+            return rl_cli_usage_error("bench db", "at most 64 merchant processes");
+        double with = 0, without = 0;
+        char why[256] = "";
+        int rc = merchant_rate(url, clients[i], bills, "ledger", &with, why, sizeof why);
+        if (rc == EXIT_HELD)
+            rc = merchant_rate(url, clients[i], bills, "atomic", &without, why, sizeof why);
+        if (rc != EXIT_HELD) {
+            fprintf(stderr, "racelab bench db: %s\n", why);
+            return rc;
+        }
+        printf("%-10u %16.0f %16.0f %11.2fx\n", clients[i], with, without,
+               with > 0 ? without / with : 0);
+        fflush(stdout);
+    }
+    return EXIT_HELD;
+}
+
 static int db(int argc, char **argv) {
     static const struct option longopts[] = {
         {"clients", required_argument, NULL, 't'}, {"accounts", required_argument, NULL, 'a'},
@@ -466,7 +575,10 @@ static int db(int argc, char **argv) {
         {"seed", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'J'},
         {"csv", no_argument, NULL, 'V'},           {"bank", required_argument, NULL, 'B'},
         {"pgbench", required_argument, NULL, 'P'}, {"strategies", required_argument, NULL, 'L'},
+        {"processes", no_argument, NULL, 'X'},     {"bills", required_argument, NULL, 'b'},
         {0}};
+    bool processes = false;
+    uint64_t bills = 2000;
     rl_throughput_opts o = rl_throughput_opts_default();
     o.accounts = 100000;
     o.duration_ns = 2000000000u;
@@ -487,6 +599,15 @@ static int db(int argc, char **argv) {
             o.pgbench = strcmp(optarg, "none") == 0 ? NULL : optarg;
             continue;
         }
+        if (c == 'X') {
+            processes = true;
+            continue;
+        }
+        if (c == 'b') {
+            if (!rl_cli_parse_u64("bench db", "--bills", optarg, 1, 1000000, &bills))
+                return EXIT_USAGE;
+            continue;
+        }
         int rc = throughput_option("bench db", c, &o, threads, &nthreads, &json, &csv);
         if (rc > 0)
             return rc;
@@ -503,6 +624,11 @@ static int db(int argc, char **argv) {
         return rl_cli_usage_error("bench db", "--json or --csv, not both");
     o.threads = threads;
     o.nthreads = nthreads;
+    if (processes) {
+        if (json || csv)
+            return rl_cli_usage_error("bench db", "--processes prints a table (no --json/--csv)");
+        return processes_table(o.bank, threads, nthreads, (unsigned)bills);
+    }
     return run_throughput("bench db", &o, json, csv, true);
 }
 

@@ -193,8 +193,16 @@ has "$out" 'check passed' "scale: the check passed"
 own=$(mktemp -d /tmp/racelab-cycles-pg-XXXXXX)
 PGS="$(dirname "$0")/../../scripts/pg-server.sh"
 trap 'rm -rf "$out" "$err" "$db" "$db-wal" "$db-shm" "$logs"; "$PGS" stop "$own" >/dev/null 2>&1; rm -rf "$own"' EXIT
-"$PGS" start "$own" >/dev/null || { echo "FAIL: a second throwaway server did not start"; exit 1; }
+"$PGS" start "$own" --tcp >/dev/null || { echo "FAIL: a second throwaway server did not start"; exit 1; }
 P2="$(cat "$own/conninfo")"
+P2TCP="$(cat "$own/conninfo-tcp")"
+
+# over TCP on the loopback address, as merchants on other machines connect
+expect 0 "tcp: init" -- bank init --bank "$P2TCP"
+all_at_once "$P2TCP" 1
+every_rc 0 "merchants over TCP"
+check_passes "$P2TCP" "over TCP"
+has "$out" '25 ledger rows, 5 finished cycles' "tcp: every bill once"
 
 in_background() { # bank cycle options...: every merchant, not waited for
     local bank=$1 cycle=$2
@@ -220,7 +228,7 @@ until_every_log_has() { # pattern: wait (at most 60 s) until every merchant prin
     return 1
 }
 
-expect 0 "restart: init" -- bank init --bank "$P2"
+expect 0 "restart: init" -- bank init --bank "$P2" --force
 in_background "$P2" 1 -v --delay 300ms
 until_every_log_has "bill 2:"
 "$PGS" restart "$own" >/dev/null || { echo "FAIL: the restart failed"; failures=$((failures + 1)); }
@@ -259,6 +267,11 @@ has "$out" 'wrong total: Dave is 300' "wrong total named"
 sqlite3 "$db" "DELETE FROM racelab_ledger WHERE merchant = 'CVS' AND bill = 2"
 expect 1 "a ledger row gone" -- bank check --bank "sqlite:$db"
 has "$out" 'missing: CVS cycle 1 is finished but its bill 3' "missing bill named"
+
+# ---- what the ledger costs, merchants as processes ----
+expect 0 "bench db --processes" -- bench db --bank "$PGC" --processes --clients 1,2 --bills 100
+has "$out" '^1 +[0-9]+ +[0-9]+ +[0-9.]+x$' "bench: a row for one process"
+has "$out" '^2 +[0-9]+ +[0-9]+ +[0-9.]+x$' "bench: a row for two processes"
 
 # ---- bad usage: exit 2 ----
 expect 2 "merchant without a cycle" -- merchant Costco --bank "sqlite:$db" && one_line "no cycle"
