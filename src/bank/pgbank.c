@@ -390,17 +390,31 @@ static rl_err pg_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
     return finish(ev, e);
 }
 
+/* A bill key as text parameters: merchant, cycle, bill. */
+typedef struct {
+    char cycle[24], bill[16];
+    const char *params[3];
+} key_text;
+
+static void key_params(const rl_bill_key *k, key_text *t) {
+    snprintf(t->cycle, sizeof t->cycle, "%" PRIu64, k->cycle);
+    snprintf(t->bill, sizeof t->bill, "%" PRIu32, k->bill);
+    t->params[0] = k->merchant;
+    t->params[1] = t->cycle;
+    t->params[2] = t->bill;
+}
+
 static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
                             rl_access *ev, bool *applied) {
     pgconn *c = PG(b);
     if (a >= c->st->db.names.count)
         return finish(ev, RL_EINVAL);
-    char cycle[24], bill[16], id[16], amt[24];
-    snprintf(cycle, sizeof cycle, "%" PRIu64, k->cycle);
-    snprintf(bill, sizeof bill, "%" PRIu32, k->bill);
+    key_text kt;
+    key_params(k, &kt);
+    char id[16], amt[24];
     snprintf(id, sizeof id, "%" PRIu32, a);
     snprintf(amt, sizeof amt, "%" PRId64, amount);
-    const char *params[] = {k->merchant, cycle, bill, id, amt};
+    const char *params[] = {kt.params[0], kt.params[1], kt.params[2], id, amt};
     PGresult *r = NULL;
     rl_err e = run_check(c, P_APPLY, params, &r);
     if (e == RL_OK) {
@@ -462,36 +476,36 @@ static rl_err pg_cycle_scan(rl_bank *b, void (*each)(void *ctx, const rl_bill_ke
     return e;
 }
 
-static rl_err pg_cycle_finish(rl_bank *b, const rl_bill_key *k) {
-    char cycle[24], bills[16];
-    snprintf(cycle, sizeof cycle, "%" PRIu64, k->cycle);
-    snprintf(bills, sizeof bills, "%" PRIu32, k->bill);
-    const char *params[] = {k->merchant, cycle, bills};
+/* Insert a key's row into racelab_cycles or racelab_meet (once). */
+static rl_err insert_key(pgconn *c, const char *sql, const key_text *kt) {
     PGresult *r;
-    rl_err e = query(PG(b),
-                     "INSERT INTO racelab_cycles (merchant, cycle, bills) VALUES ($1, $2, $3) "
-                     "ON CONFLICT DO NOTHING",
-                     3, params, &r);
+    rl_err e = query(c, sql, 3, kt->params, &r);
     if (e == RL_OK)
         PQclear(r);
     return e;
 }
 
+static rl_err pg_cycle_finish(rl_bank *b, const rl_bill_key *k) {
+    key_text kt; /* k->bill is the cycle's number of bills */
+    key_params(k, &kt);
+    return insert_key(PG(b),
+                      "INSERT INTO racelab_cycles (merchant, cycle, bills) VALUES ($1, $2, $3) "
+                      "ON CONFLICT DO NOTHING",
+                      &kt);
+}
+
 static rl_err pg_meet(rl_bank *b, const rl_bill_key *k, size_t *met) {
-    char cycle[24], bill[16];
-    snprintf(cycle, sizeof cycle, "%" PRIu64, k->cycle);
-    snprintf(bill, sizeof bill, "%" PRIu32, k->bill);
-    const char *params[] = {k->merchant, cycle, bill};
-    PGresult *r;
-    rl_err e = query(PG(b),
-                     "INSERT INTO racelab_meet (merchant, cycle, bill) VALUES ($1, $2, $3) "
-                     "ON CONFLICT DO NOTHING",
-                     3, params, &r);
+    key_text kt;
+    key_params(k, &kt);
+    rl_err e = insert_key(PG(b),
+                          "INSERT INTO racelab_meet (merchant, cycle, bill) VALUES ($1, $2, $3) "
+                          "ON CONFLICT DO NOTHING",
+                          &kt);
     if (e != RL_OK)
         return e;
-    PQclear(r);
+    PGresult *r;
     e = query(PG(b), "SELECT count(*) FROM racelab_meet WHERE cycle = $1 AND bill = $2", 2,
-              params + 1, &r);
+              kt.params + 1, &r);
     if (e != RL_OK)
         return e;
     *met = (size_t)col_i64(r, 0, 0);

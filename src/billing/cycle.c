@@ -35,20 +35,25 @@ static bool same_accounts(rl_bank *b, const rl_dataset *d, char *why, size_t why
     return true;
 }
 
+/* url names a bank that processes can share: a database, not memory. */
+static rl_err shared_bank(const char *url, char *why, size_t why_len) {
+    rl_bank_backend be;
+    rl_err e = rl_bank_url_parse(url, &be, NULL, why, why_len);
+    if (e == RL_OK && be == RL_BACKEND_MEMORY) {
+        WHY("merchants in separate processes need a bank they share: sqlite:PATH or a "
+            "PostgreSQL URL, not memory");
+        e = RL_EINVAL;
+    }
+    return e;
+}
+
 rl_err rl_cycle_attach(const char *url, const rl_dataset *d, rl_bank **out, char *why,
                        size_t why_len) {
     if (!url || !d || !out)
         return RL_EINVAL;
-    rl_bank_backend be;
-    const char *rest;
-    rl_err e = rl_bank_url_parse(url, &be, &rest, why, why_len);
+    rl_err e = shared_bank(url, why, why_len);
     if (e != RL_OK)
         return e;
-    if (be == RL_BACKEND_MEMORY) {
-        WHY("merchants in separate processes need a bank they share: sqlite:PATH or a "
-            "PostgreSQL URL, not memory");
-        return RL_EINVAL;
-    }
     rl_bank *b;
     if ((e = rl_bank_create_url(url, 0, 0, &b, why, why_len)) != RL_OK)
         return e;
@@ -64,16 +69,9 @@ rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank *
                      size_t why_len) {
     if (!url || !d || !out)
         return RL_EINVAL;
-    rl_bank_backend be;
-    const char *rest;
-    rl_err e = rl_bank_url_parse(url, &be, &rest, why, why_len);
+    rl_err e = shared_bank(url, why, why_len);
     if (e != RL_OK)
         return e;
-    if (be == RL_BACKEND_MEMORY) {
-        WHY("merchants in separate processes need a bank they share: sqlite:PATH or a "
-            "PostgreSQL URL, not memory");
-        return RL_EINVAL;
-    }
     rl_bank *b;
     if (!force) {
         /* a bank already there is somebody's data: attaching succeeds only
@@ -138,10 +136,18 @@ static rl_err racy_bill(rl_bank *b, rl_acct a, rl_money amount, const rl_cycle_o
 
 static bool lost(rl_err e) { return e == RL_ECONN || e == RL_EUNKNOWN; }
 
+/* Whether to connect again and send the bill again after e: only with the
+ * ledger, which makes sending it again safe. */
+static bool may_reconnect(const rl_cycle_opts *o, rl_err e) {
+    return lost(e) && o->url && o->strategy == RL_CYCLE_LEDGER;
+}
+
 /* The connection is gone: connect again, backing off, within the budget.
  * RL_OK with *b a fresh connection; else the last error, *b NULL. */
 static rl_err reconnect(rl_bank **b, const rl_dataset *d, const rl_cycle_opts *o,
-                        rl_cycle_summary *out, const char *lost_why, char *why, size_t why_len) {
+                        rl_cycle_summary *out, char *why, size_t why_len) {
+    char lost_why[256]; /* the lost connection's words, before it goes */
+    snprintf(lost_why, sizeof lost_why, "%s", rl_bank_errmsg(*b));
     uint64_t budget = o->reconnect_ns ? o->reconnect_ns : 30000000000ull;
     uint64_t waited = 0, pause = 50000000ull;
     rl_bank_destroy(*b);
@@ -228,12 +234,10 @@ rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, ui
             outcome = RL_BILL_REFUSED;
             e = RL_OK;
         }
-        if (lost(e) && o->url && o->strategy == RL_CYCLE_LEDGER) {
+        if (may_reconnect(o, e)) {
             /* send the bill again on a new connection: if it went through
              * before the loss, the ledger has it and it is skipped */
-            char lost_why[256];
-            snprintf(lost_why, sizeof lost_why, "%s", rl_bank_errmsg(b));
-            if ((e = reconnect(bp, d, o, out, lost_why, why, why_len)) != RL_OK)
+            if ((e = reconnect(bp, d, o, out, why, why_len)) != RL_OK)
                 return e;
             i--;
             continue;
@@ -256,10 +260,8 @@ rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, ui
         rl_err e = rl_bank_cycle_finish(*bp, &k);
         if (e == RL_OK)
             break;
-        if (lost(e) && o->url && o->strategy == RL_CYCLE_LEDGER) {
-            char lost_why[256];
-            snprintf(lost_why, sizeof lost_why, "%s", rl_bank_errmsg(*bp));
-            if ((e = reconnect(bp, d, o, out, lost_why, why, why_len)) != RL_OK)
+        if (may_reconnect(o, e)) {
+            if ((e = reconnect(bp, d, o, out, why, why_len)) != RL_OK)
                 return e;
             continue; /* marking it again changes nothing */
         }

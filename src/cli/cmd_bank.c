@@ -165,43 +165,41 @@ static void print_report(const rl_cycle_report *r, bool show_violations) {
         printf("  %s\n", r->violations[i]);
 }
 
-static int parse_common(const char *verb, int argc, char **argv, bank_args *a, int *first_free) {
-    static const struct option longopts[] = {{"bank", required_argument, NULL, 'b'},
-                                             {"merchants", required_argument, NULL, 'M'},
-                                             {"customers", required_argument, NULL, 'C'},
-                                             {"force", no_argument, NULL, 'f'},
-                                             {"generate", required_argument, NULL, 'g'},
-                                             {"seed", required_argument, NULL, 's'},
-                                             {0}};
+/* The options both verbs share: the bank and the data set. 1 when c was
+ * one of them and its value parsed, -1 when the value was bad (said), 0
+ * when c is another option. */
+static int bank_option(const char *verb, int c, const char *arg, bank_args *a) {
     const rl_dataset *d = rl_dataset_default();
+    switch (c) {
+    case 'b': return rl_cli_parse_bank(verb, arg, &a->bank) ? 1 : -1;
+    case 'M':
+        return rl_cli_parse_u64(verb, "--merchants", arg, 1, d->nmerchants, &a->merchants) ? 1 : -1;
+    case 'C':
+        return rl_cli_parse_u64(verb, "--customers", arg, 1, d->ncustomers, &a->customers) ? 1 : -1;
+    case 'g': return parse_generate(verb, arg, a) ? 1 : -1;
+    case 'S': return rl_cli_parse_u64(verb, "--seed", arg, 0, UINT64_MAX, &a->seed) ? 1 : -1;
+    default: return 0;
+    }
+}
+
+#define BANK_OPTIONS                                                                     \
+    {"bank", required_argument, NULL, 'b'}, {"merchants", required_argument, NULL, 'M'}, \
+        {"customers", required_argument, NULL, 'C'},                                     \
+        {"generate", required_argument, NULL, 'g'}, {"seed", required_argument, NULL, 'S'}
+
+static int parse_common(const char *verb, int argc, char **argv, bank_args *a, int *first_free) {
+    static const struct option longopts[] = {BANK_OPTIONS, {"force", no_argument, NULL, 'f'}, {0}};
     opterr = 0;
     optind = 2; /* argv[0] "bank", argv[1] the sub-verb */
     for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'b':
-            if (!rl_cli_parse_bank(verb, optarg, &a->bank))
-                return EXIT_USAGE;
-            break;
-        case 'M':
-            if (!rl_cli_parse_u64(verb, "--merchants", optarg, 1, d->nmerchants, &a->merchants))
-                return EXIT_USAGE;
-            break;
-        case 'C':
-            if (!rl_cli_parse_u64(verb, "--customers", optarg, 1, d->ncustomers, &a->customers))
-                return EXIT_USAGE;
-            break;
-        case 'f': a->force = true; break;
-        case 'g':
-            if (!parse_generate(verb, optarg, a))
-                return EXIT_USAGE;
-            break;
-        case 's':
-            if (!rl_cli_parse_u64(verb, "--seed", optarg, 0, UINT64_MAX, &a->seed))
-                return EXIT_USAGE;
-            break;
-        default:
+        int done = bank_option(verb, c, optarg, a);
+        if (done < 0)
+            return EXIT_USAGE;
+        if (done)
+            continue;
+        if (c != 'f')
             return rl_cli_usage_error(verb, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
+        a->force = true;
     }
     *first_free = optind;
     if (!a->bank)
@@ -307,21 +305,16 @@ int rl_cmd_merchant(int argc, char **argv) {
         print_merchant_help();
         return EXIT_HELD;
     }
-    static const struct option longopts[] = {{"bank", required_argument, NULL, 'b'},
+    static const struct option longopts[] = {BANK_OPTIONS,
                                              {"cycle", required_argument, NULL, 'c'},
                                              {"strategy", required_argument, NULL, 's'},
                                              {"delay", required_argument, NULL, 'd'},
-                                             {"merchants", required_argument, NULL, 'M'},
-                                             {"customers", required_argument, NULL, 'C'},
                                              {"die-at", required_argument, NULL, 'K'},
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"reconnect-for", required_argument, NULL, 'R'},
                                              {"meet", required_argument, NULL, 'm'},
                                              {"json", no_argument, NULL, 'J'},
-                                             {"generate", required_argument, NULL, 'g'},
-                                             {"seed", required_argument, NULL, 'S'},
                                              {0}};
-    const rl_dataset *base = rl_dataset_default();
     bank_args a = {0};
     rl_cycle_opts o = {.strategy = RL_CYCLE_LEDGER, .die_at = -1};
     merchant_ctx mc = {0};
@@ -330,11 +323,12 @@ int rl_cmd_merchant(int argc, char **argv) {
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "v", longopts, NULL)) != -1;) {
+        int done = bank_option("merchant", c, optarg, &a);
+        if (done < 0)
+            return EXIT_USAGE;
+        if (done)
+            continue;
         switch (c) {
-        case 'b':
-            if (!rl_cli_parse_bank("merchant", optarg, &a.bank))
-                return EXIT_USAGE;
-            break;
         case 'c':
             if (!rl_cli_parse_u64("merchant", "--cycle", optarg, 1, INT64_MAX, &mc.cycle))
                 return EXIT_USAGE;
@@ -355,16 +349,6 @@ int rl_cmd_merchant(int argc, char **argv) {
             if (!rl_cli_parse_duration("merchant", "--delay", optarg, 60000000000ull, &o.delay_ns))
                 return EXIT_USAGE;
             break;
-        case 'M':
-            if (!rl_cli_parse_u64("merchant", "--merchants", optarg, 1, base->nmerchants,
-                                  &a.merchants))
-                return EXIT_USAGE;
-            break;
-        case 'C':
-            if (!rl_cli_parse_u64("merchant", "--customers", optarg, 1, base->ncustomers,
-                                  &a.customers))
-                return EXIT_USAGE;
-            break;
         case 'K':
             if (!rl_cli_parse_u64("merchant", "--die-at", optarg, 1, 1000000, &v))
                 return EXIT_USAGE;
@@ -372,14 +356,6 @@ int rl_cmd_merchant(int argc, char **argv) {
             break;
         case 'v': mc.verbose = true; break;
         case 'J': json = true; break;
-        case 'g':
-            if (!parse_generate("merchant", optarg, &a))
-                return EXIT_USAGE;
-            break;
-        case 'S':
-            if (!rl_cli_parse_u64("merchant", "--seed", optarg, 0, UINT64_MAX, &a.seed))
-                return EXIT_USAGE;
-            break;
         case 'm':
             if (!rl_cli_parse_u64("merchant", "--meet", optarg, 1, 1000, &v))
                 return EXIT_USAGE;

@@ -47,7 +47,6 @@ typedef struct {
 
 typedef struct {
     rl__chooser base;
-    rl__search *s;
     node *nodes;
     size_t nnodes, cap;
     size_t plen;     /* the run replays nodes[0 .. plen - 1]'s choices */
@@ -263,7 +262,7 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_
 /* ---- the search ---- */
 
 void rl__dpor_search(rl__search *s) {
-    dpor d = {.base = {.choose = dpor_choose, .footprints = true}, .s = s};
+    dpor d = {.base = {.choose = dpor_choose, .footprints = true}};
     uint64_t runs = 0;
     bool exhausted = false;
     while (!s->stop) {

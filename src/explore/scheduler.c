@@ -131,6 +131,7 @@ static struct {
     rl__step *steps;
     size_t steps_cap;
     rl__step pending[RL_EX_MAX_THREADS];
+    rl__step *pending_into; /* record_pending: where touches go meanwhile */
     /* a thread's stack overflow: caught on a stack of its own */
     void *altstack;
     stack_t old_altstack;
@@ -270,11 +271,19 @@ static uint64_t object_id(unsigned kind, const char *name) {
     return h;
 }
 
-static void touch_id(const xthread *me, uint64_t object, const void *addr, uint64_t key,
-                     uint8_t kind) {
-    rl__step *st = current_step();
+/* Where a touch goes: the step being made, or (X.pending_into) a blocked
+ * thread's pending step; NULL when footprints are off. */
+static rl__step *touch_target(void) { return X.pending_into ? X.pending_into : current_step(); }
+
+/* `me` touched the object of kind `okind` called `name` at addr. The name
+ * is hashed only once a record is due: searches without footprints pay
+ * one branch. */
+static void touch_id(const xthread *me, unsigned okind, const char *name, const void *addr,
+                     uint64_t key, uint8_t kind) {
+    rl__step *st = touch_target();
     if (!st || st->global)
         return;
+    uint64_t object = object_id(okind, name);
     for (unsigned i = 0; i < st->ntouch; i++)
         if (st->touch[i].addr == (uintptr_t)addr && st->touch[i].key == key) {
             /* one step both taking and releasing a mutex: its acquire
@@ -298,14 +307,19 @@ static void touch_id(const xthread *me, uint64_t object, const void *addr, uint6
 }
 
 static void touch_mutex(const xthread *me, const rl_mutex *m, uint8_t kind) {
-    touch_id(me, object_id(OBJ_MUTEX, m->name), m, 0, kind);
+    touch_id(me, OBJ_MUTEX, m->name, m, 0, kind);
 }
 static void touch_cond(const xthread *me, const rl_cond *c) {
-    touch_id(me, object_id(OBJ_COND, c->name), c, 0, RL_TOUCH_WRITE);
+    touch_id(me, OBJ_COND, c->name, c, 0, RL_TOUCH_WRITE);
 }
 static void touch_thread(const xthread *me, const xthread *t, bool write) {
-    touch_id(me, object_id(OBJ_THREAD, ""), &X.threads[0], t->index,
+    touch_id(me, OBJ_THREAD, "", &X.threads[0], t->index,
              write ? RL_TOUCH_WRITE : RL_TOUCH_READ);
+}
+static void touch_access(const xthread *me, const rl_access *a) {
+    if (touch_target()) /* its name is looked up by its owner: only when due */
+        touch_id(me, OBJ_ACCESS, rl_access_name(a), a->object, a->key,
+                 a->kind == RL_ACCESS_READ ? RL_TOUCH_READ : RL_TOUCH_WRITE);
 }
 
 /* The running thread's mutexes, for the locks held at each touch. */
@@ -418,12 +432,8 @@ static void record_pending(const xthread *running) {
         xthread *t = &X.threads[i];
         if (t->state != X_LIVE || t == running || t->starting)
             continue;
-        /* touch() writes into the current step: borrow the pending slot */
-        rl__step *saved = X.steps;
-        size_t saved_step = X.step, saved_cap = X.steps_cap;
         X.pending[n] = (rl__step){.thread = (uint8_t)t->index, .spawned_at = t->spawned_at};
-        X.steps = &X.pending[n];
-        X.step = 1;
+        X.pending_into = &X.pending[n];
         switch (t->op) {
         case OP_LOCK: touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE); break;
         case OP_WAKE:
@@ -436,17 +446,10 @@ static void record_pending(const xthread *running) {
             touch_cond(t, t->obj);
             touch_mutex(t, t->wait_mutex, RL_TOUCH_RELEASE);
             break;
-        case OP_ACCESS: {
-            const rl_access *a = t->obj;
-            touch_id(t, object_id(OBJ_ACCESS, rl_access_name(a)), a->object, a->key,
-                     a->kind == RL_ACCESS_READ ? RL_TOUCH_READ : RL_TOUCH_WRITE);
-            break;
-        }
+        case OP_ACCESS: touch_access(t, t->obj); break;
         default: X.pending[n].global = true; break;
         }
-        X.steps = saved;
-        X.step = saved_step;
-        X.steps_cap = saved_cap;
+        X.pending_into = NULL;
         n++;
     }
     X.run->pending = X.pending;
@@ -620,12 +623,7 @@ static bool apply(xthread *t) {
         t->after_yield = true;
         break;
     case OP_JOIN: touch_thread(t, t->join_target, false); break;
-    case OP_ACCESS: {
-        const rl_access *a = t->obj;
-        touch_id(t, object_id(OBJ_ACCESS, rl_access_name(a)), a->object, a->key,
-                 a->kind == RL_ACCESS_READ ? RL_TOUCH_READ : RL_TOUCH_WRITE);
-        break;
-    }
+    case OP_ACCESS: touch_access(t, t->obj); break;
     default: break;
     }
     record(t, NULL);
@@ -753,7 +751,7 @@ static xthread *new_thread(const char *name, rl_thread_fn fn, void *arg) {
 static rl_err ex_thread_create(rl_thread *h, rl_thread_fn fn, void *arg) {
     immediate(OP_SPAWN, h);
     xthread *me = X.cur;
-    touch_id(X.cur, object_id(OBJ_SPAWN, ""), &X.nthreads, 0, RL_TOUCH_WRITE);
+    touch_id(X.cur, OBJ_SPAWN, "", &X.nthreads, 0, RL_TOUCH_WRITE);
     xthread *child = new_thread(h->name, fn, arg);
     child->spawned_at = (uint32_t)X.step;
     h->id = child->index + 1;

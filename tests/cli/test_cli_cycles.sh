@@ -228,11 +228,20 @@ until_every_log_has() { # pattern: wait (at most 60 s) until every merchant prin
     return 1
 }
 
+# mid_cycle ACTION BILL CYCLE OPTIONS...: the merchants bill the cycle in the
+# background; once every one has applied bill BILL, the server gets ACTION
+# (pg-server.sh restart or halt); then wait for them all
+mid_cycle() {
+    local action=$1 bill=$2 cycle=$3
+    shift 3
+    in_background "$P2" "$cycle" -v --delay 300ms "$@"
+    until_every_log_has "bill $bill:"
+    "$PGS" "$action" "$own" >/dev/null || { echo "FAIL: $action failed"; failures=$((failures + 1)); }
+    wait
+}
+
 expect 0 "restart: init" -- bank init --bank "$P2" --force
-in_background "$P2" 1 -v --delay 300ms
-until_every_log_has "bill 2:"
-"$PGS" restart "$own" >/dev/null || { echo "FAIL: the restart failed"; failures=$((failures + 1)); }
-wait
+mid_cycle restart 2 1
 every_rc 0 "merchants through a server restart"
 for m in $MERCHANTS; do
     has "$logs/$m.out" 'lost the connection .*; reconnected after' "$m reconnected"
@@ -241,10 +250,7 @@ check_passes "$P2" "after the restart"
 has "$out" '25 ledger rows, 5 finished cycles' "restart: every bill once"
 
 # a server that does not come back: exit 3, and a later run completes
-in_background "$P2" 2 -v --delay 300ms --reconnect-for 1s
-until_every_log_has "bill 1:"
-"$PGS" halt "$own" >/dev/null || { echo "FAIL: halting the server failed"; failures=$((failures + 1)); }
-wait
+mid_cycle halt 1 2 --reconnect-for 1s
 every_rc 3 "merchants whose server does not come back"
 for m in $MERCHANTS; do
     has "$logs/$m.out" 'could not connect again within 1 s' "$m says why it stopped"
