@@ -188,8 +188,8 @@ has "$out" 'check passed' "scale: the check passed"
 # ---- the server restarted in the middle of a cycle ----
 # A server of this test's own (restarting the shared one would cut the
 # other tests' sessions). The merchants run in the background; the restart
-# comes once every one of them has applied two bills of five, so each is
-# in the middle of its cycle whatever the timing.
+# comes while every one of them waits inside a bill, held there by a lock
+# of the test's, as the server itself reports: never a matter of timing.
 own=$(mktemp -d /tmp/racelab-cycles-pg-XXXXXX)
 PGS="$(dirname "$0")/../../scripts/pg-server.sh"
 trap 'rm -rf "$out" "$err" "$db" "$db-wal" "$db-shm" "$logs"; "$PGS" stop "$own" >/dev/null 2>&1; rm -rf "$own"' EXIT
@@ -214,34 +214,41 @@ in_background() { # bank cycle options...: every merchant, not waited for
     done
 }
 
-until_every_log_has() { # pattern: wait (at most 60 s) until every merchant printed it
+until_sql() { # query: wait (at most 60 s) until the server answers t to it
     for _ in $(seq 600); do
-        local all=1
-        for m in $MERCHANTS; do
-            grep -q "$1" "$logs/$m.out" 2>/dev/null || all=0
-        done
-        [ $all = 1 ] && return 0
+        [ "$(psql -X -qtA "$P2" -c "$1" 2>/dev/null)" = t ] && return 0
         sleep 0.1
     done
-    echo "FAIL: not every merchant printed '$1' within 60 s"
+    echo "FAIL: the server never answered t to: $1"
     failures=$((failures + 1))
     return 1
 }
 
-# mid_cycle ACTION BILL CYCLE OPTIONS...: the merchants bill the cycle in the
-# background; once every one has applied bill BILL, the server gets ACTION
-# (pg-server.sh restart or halt); then wait for them all
+# mid_cycle ACTION CYCLE OPTIONS...: the merchants bill the cycle in the
+# background while a session of the test's holds Dave's row locked, so each
+# of them is stopped inside its first bill (Dave's); once the server says
+# all five wait for that lock (not a matter of timing), the server gets
+# ACTION (pg-server.sh restart or halt), which ends every session; then wait.
 mid_cycle() {
-    local action=$1 bill=$2 cycle=$3
-    shift 3
-    in_background "$P2" "$cycle" -v --delay 300ms "$@"
-    until_every_log_has "bill $bill:"
+    local action=$1 cycle=$2
+    shift 2
+    psql -X -q "$P2" -c "BEGIN; SELECT 1 FROM racelab_accounts WHERE name = 'Dave' FOR UPDATE;
+                         SELECT pg_sleep(600)" >/dev/null 2>&1 &
+    local holder=$!
+    # the row is locked once the holder has a transaction id (FOR UPDATE
+    # takes one when it locks the row)
+    until_sql "SELECT count(*) = 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%'
+               AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+    in_background "$P2" "$cycle" -v "$@"
+    until_sql "SELECT count(*) = 5 FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+               AND datname = current_database()"
     "$PGS" "$action" "$own" >/dev/null || { echo "FAIL: $action failed"; failures=$((failures + 1)); }
+    wait "$holder" 2>/dev/null
     wait
 }
 
 expect 0 "restart: init" -- bank init --bank "$P2" --force
-mid_cycle restart 2 1
+mid_cycle restart 1
 every_rc 0 "merchants through a server restart"
 for m in $MERCHANTS; do
     has "$logs/$m.out" 'lost the connection .*; reconnected after' "$m reconnected"
@@ -250,7 +257,7 @@ check_passes "$P2" "after the restart"
 has "$out" '25 ledger rows, 5 finished cycles' "restart: every bill once"
 
 # a server that does not come back: exit 3, and a later run completes
-mid_cycle halt 1 2 --reconnect-for 1s
+mid_cycle halt 2 --reconnect-for 1s
 every_rc 3 "merchants whose server does not come back"
 for m in $MERCHANTS; do
     has "$logs/$m.out" 'could not connect again within 1 s' "$m says why it stopped"
