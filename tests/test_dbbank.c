@@ -380,6 +380,49 @@ static void ledger(void **state) {
     rl_bank_destroy(m);
 }
 
+static void count_row(void *ctx, const rl_ledger_row *r) {
+    (void)r;
+    ++*(size_t *)ctx;
+}
+
+/* rl_bank_ledger_record: the ledger row alone, in the caller's
+ * transaction, for strategies that change the balance themselves. */
+static void ledger_record(void **state) {
+    const backend *be = *state;
+    rl_bank *b = fresh(be);
+    rl_bank *x = conn(b, "x");
+    rl_bill_key k = {.merchant = "Costco", .cycle = 1, .bill = 0};
+    bool recorded = true;
+    /* outside a transaction it would commit a row with no balance change */
+    assert_int_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_EINVAL);
+    assert_int_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
+    assert_int_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
+    assert_true(recorded);
+    rl_bank_rollback(x); /* gone with the transaction */
+    size_t rows = 0;
+    assert_int_equal(rl_bank_ledger_scan(b, count_row, &rows), RL_OK);
+    assert_int_equal(rows, 0);
+    rows = 0;
+    assert_int_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
+    assert_int_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
+    assert_true(recorded);
+    assert_int_equal(rl_bank_set(x, 0, 375, 0, NULL), RL_OK);
+    assert_int_equal(rl_bank_commit(x), RL_OK);
+    assert_int_equal(rl_bank_ledger_scan(b, count_row, &rows), RL_OK);
+    assert_int_equal(rows, 1);
+    /* the key is there: not recorded again, and the row is apply_once's too */
+    assert_int_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
+    assert_int_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
+    assert_false(recorded);
+    rl_bank_rollback(x);
+    bool applied = true;
+    assert_int_equal(rl_bank_apply_once(x, &k, 0, -25, NULL, &applied), RL_OK);
+    assert_false(applied);
+    assert_int_equal(balance(b, 0), 375);
+    rl_bank_destroy(x);
+    rl_bank_destroy(b);
+}
+
 /* rl_bank_waiting names the session that holds the lock a connection
  * waits for. The waiter runs on its own thread; the test looks until the
  * engine reports the wait (it must, since the lock is held throughout). */
@@ -632,7 +675,7 @@ int main(void) {
         cmocka_unit_test(missing_table),     cmocka_unit_test(locks),
         cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
         cmocka_unit_test(queue),             cmocka_unit_test(lost_update_scenario),
-        cmocka_unit_test(ledger),
+        cmocka_unit_test(ledger),            cmocka_unit_test(ledger_record),
         cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
     };
     const struct CMUnitTest pg_tests[] = {
@@ -641,7 +684,8 @@ int main(void) {
         cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
         cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
         cmocka_unit_test(queue),             cmocka_unit_test(lost_update_scenario),
-        cmocka_unit_test(ledger),            cmocka_unit_test(lost_connection),
+        cmocka_unit_test(ledger),            cmocka_unit_test(ledger_record),
+        cmocka_unit_test(lost_connection),
         cmocka_unit_test(processor_lost),
     };
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);

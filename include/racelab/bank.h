@@ -184,14 +184,21 @@ typedef struct rl_bank_ops {
      * (memory). Fills ev like add; *applied false when the key was there. */
     rl_err (*apply_once)(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
                          rl_access *ev, bool *applied);
+    /* The ledger row alone, in the open transaction; *recorded false
+     * when the key was there. NULL where apply_once is. */
+    rl_err (*ledger_record)(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                            bool *recorded);
     /* Every ledger row, in key order; every finished cycle (its bills'
      * count in key.bill), in key order; a cycle marked finished. */
     rl_err (*ledger_scan)(rl_bank *b, void (*each)(void *ctx, const rl_ledger_row *r),
                           void *ctx);
     rl_err (*cycle_scan)(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k), void *ctx);
     rl_err (*cycle_finish)(rl_bank *b, const rl_bill_key *k);
-    /* Record k in racelab_meet (once); how many have met at k's round. */
-    rl_err (*meet)(rl_bank *b, const rl_bill_key *k, size_t *met);
+    /* Record k in racelab_meet (once) for the merchant whose connection
+     * is `session` (rl_bank_session); how many are there at k's round:
+     * arrived, or (meet_sees_waiters) waiting for a lock. */
+    rl_err (*meet)(rl_bank *b, const rl_bill_key *k, uint64_t session, size_t *met);
+    bool meet_sees_waiters;
     /* The job queue; NULL where the backend has none (memory). */
     rl_err (*queue_push)(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
     rl_err (*queue_take)(rl_bank *b, rl_job *out);
@@ -315,6 +322,13 @@ bool rl_bank_has_queue(const rl_bank *b);
 bool rl_bank_has_ledger(const rl_bank *b);
 rl_err rl_bank_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
                           rl_money *new_balance, bool *applied);
+/* The ledger row of bill k alone, inside the open transaction (RL_EINVAL
+ * when none is open), for a strategy that changes the balance itself in
+ * the same transaction: *recorded is false when the key is in the ledger
+ * already (the bill was applied before: roll back and skip it). Committed
+ * or rolled back with the balance change. */
+rl_err rl_bank_ledger_record(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                             bool *recorded);
 /* Call each for every ledger row, in key order. */
 rl_err rl_bank_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_row *r), void *ctx);
 /* A merchant's billing cycle is finished: k->merchant, k->cycle, and in
@@ -323,10 +337,20 @@ rl_err rl_bank_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_r
 rl_err rl_bank_cycle_finish(rl_bank *b, const rl_bill_key *k);
 rl_err rl_bank_cycle_scan(rl_bank *b, void (*each)(void *ctx, const rl_bill_key *k), void *ctx);
 /* A barrier across processes, in the database: k->merchant arrives at the
- * round (k->cycle, k->bill) and waits until n merchants have (polling
- * every 2 ms). RL_ETIMEDOUT after timeout_ns. For forcing races between
- * merchant processes: all read, then all write. */
-rl_err rl_bank_meet(rl_bank *b, const rl_bill_key *k, size_t n, uint64_t timeout_ns);
+ * round (k->cycle, k->bill) and waits until n merchants are there
+ * (polling every 2 ms). RL_ETIMEDOUT after timeout_ns. For forcing races
+ * between merchant processes: all read, then all write. b holds the
+ * meeting, outside any transaction (a meeting inside one would not be
+ * seen before it commits); merchant is the merchant's own connection,
+ * which may be in a transaction (may be b). Where rl_bank_meet_sees_waiters
+ * (PostgreSQL), a merchant whose connection waits for a lock counts as
+ * there: it cannot come before the lock's holder goes on, so merchants
+ * meet between reading and writing under a lock too, and a lock that
+ * works shows as no loss rather than as a meeting that never ends.
+ * SQLite's waiters cannot be seen (they retry in a busy handler). */
+rl_err rl_bank_meet(rl_bank *b, rl_bank *merchant, const rl_bill_key *k, size_t n,
+                    uint64_t timeout_ns);
+bool rl_bank_meet_sees_waiters(const rl_bank *b);
 rl_err rl_bank_queue_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount);
 rl_err rl_bank_queue_take(rl_bank *b, rl_job *out);
 rl_err rl_bank_queue_drop(rl_bank *b, uint64_t id);

@@ -37,13 +37,32 @@ rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank *
 rl_err rl_cycle_attach(const char *url, const rl_dataset *d, rl_bank **out, char *why,
                        size_t why_len);
 
+/* How a merchant changes a balance: the strategies of the threads, in
+ * SQL, each bill in its own transaction. With the ledger (the default)
+ * the bill's ledger row is written in that same transaction, so a bill
+ * applied before (a rerun, a crash after the commit) is found and skipped;
+ * with no_ledger nothing stops a rerun applying a bill again. */
 typedef enum rl_cycle_strategy {
-    RL_CYCLE_LEDGER, /* each bill applied exactly once with the ledger (the default) */
-    RL_CYCLE_RACY,   /* read, the slow step, write the value read plus the bill: no
-                        ledger, loses updates when merchants meet */
-    RL_CYCLE_ATOMIC  /* balance = balance + bill, no ledger: right totals, but a
-                        repeated cycle applies again (for measuring the ledger's cost) */
+    RL_CYCLE_ATOMIC,   /* balance = balance + bill, one statement (the default) */
+    RL_CYCLE_MUTEX,    /* the row locked (FOR UPDATE) across read, slow step, write */
+    RL_CYCLE_GLOBAL,   /* the table locked across read, slow step, write */
+    RL_CYCLE_ADVISORY, /* an advisory lock per customer across the bill */
+    RL_CYCLE_TRYLOCK,  /* FOR UPDATE NOWAIT; a busy customer is billed later, and
+                          waited for when only busy ones are left */
+    RL_CYCLE_CAS,      /* read, slow step, write if the version is unchanged; a
+                          conflict reads again and writes again */
+    RL_CYCLE_REPEATABLE_READ, /* read, slow step, write in a repeatable-read
+                                 transaction, run again when the engine aborts it */
+    RL_CYCLE_SERIALIZABLE,    /* the same at serializable */
+    RL_CYCLE_RACY,     /* read, slow step, write the value read plus the bill:
+                          loses updates when merchants meet, ledger or not */
+    RL_CYCLE_NSTRATEGIES
 } rl_cycle_strategy;
+
+/* A strategy's name ("atomic", "mutex", ...); by name, "ledger" being
+ * the old name of atomic. False for a name that is none. */
+const char *rl_cycle_strategy_name(rl_cycle_strategy s);
+bool rl_cycle_strategy_find(const char *name, rl_cycle_strategy *out);
 
 /* One bill's outcome, for a per-bill line (rl_cycle_opts.each). */
 typedef enum rl_bill_outcome {
@@ -54,10 +73,16 @@ typedef enum rl_bill_outcome {
 
 typedef struct rl_cycle_opts {
     rl_cycle_strategy strategy;
+    bool no_ledger; /* balances only: a rerun applies every bill again */
+    /* A bill that lost to another merchant (a changed version, an aborted
+     * transaction) is tried again, at most max_retries times (0: 1000);
+     * past that it fails with RL_ERETRY, unapplied. */
+    unsigned max_retries;
     uint64_t delay_ns; /* each bill's slow step (between reading and writing for racy) */
-    /* For crash tests: the process kills itself (SIGKILL) in the middle of
-     * bill `die_at` (0-based), after its ledger row and balance change
-     * were sent in a transaction that is not committed. -1: never. */
+    /* For crash tests (with the ledger): the process kills itself (SIGKILL)
+     * in the middle of bill `die_at` (0-based), after its ledger row and
+     * balance change were sent in a transaction that is not committed.
+     * -1: never. */
     long die_at;
     /* May be NULL: called after each bill. */
     void (*each)(void *ctx, size_t bill, const char *customer, rl_money amount,
@@ -65,7 +90,7 @@ typedef struct rl_cycle_opts {
     /* May be NULL: what happens to the connection ("lost ...; reconnected"). */
     void (*note)(void *ctx, const char *text);
     void *ctx;
-    /* The ledger strategy reconnects when the connection is lost (a server
+    /* With the ledger, a merchant reconnects when the connection is lost (a server
      * restarted): to url, waiting 50 ms, then twice as long each time (at
      * most 1 s), for at most reconnect_ns in all (0: 30 s); then the bill
      * is sent again, which the ledger makes safe (a bill that went through
@@ -73,14 +98,19 @@ typedef struct rl_cycle_opts {
      * reconnecting. */
     const char *url;
     uint64_t reconnect_ns;
-    /* Force the race: at each bill, after reading (racy) or before applying
-     * (ledger), wait until `meet` merchants are there (rl_bank_meet; 0: no
-     * meeting), for at most 60 s. */
+    /* Force the race: at each bill, wait until `meet` merchants are there
+     * (rl_bank_meet on a connection of its own; 0: no meeting), for at
+     * most 60 s: between reading and writing where a strategy reads first
+     * (racy, cas, repeatable-read, serializable), before taking the lock
+     * where it locks, before the statement for atomic. */
     size_t meet;
 } rl_cycle_opts;
 
 typedef struct rl_cycle_summary {
     size_t bills, applied, already, refused;
+    size_t conflicts; /* another merchant got there first: a changed version, an
+                         aborted transaction, a busy lock */
+    size_t retries;   /* bills written again after a conflict */
     size_t reconnects;
     uint64_t elapsed_ns; /* billing only, from the first bill to the last */
     bool finished; /* every bill applied (now or before): the cycle is marked finished */
@@ -88,8 +118,8 @@ typedef struct rl_cycle_summary {
 
 /* Merchant `merchant` of d bills its customers for cycle `cycle` on *b
  * (which a reconnection replaces). RL_ENOENT when d has no such merchant.
- * A connection lost for good (past the reconnection time, or with the racy
- * strategy) or a server error stops the cycle (RL_ECONN, RL_EDB, ...):
+ * A connection lost for good (past the reconnection time, or without the
+ * ledger) or a server error stops the cycle (RL_ECONN, RL_EDB, ...):
  * what was applied stays applied, and running the cycle again completes
  * it. */
 rl_err rl_cycle_bill(rl_bank **b, const rl_dataset *d, const char *merchant, uint64_t cycle,

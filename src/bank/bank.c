@@ -293,16 +293,22 @@ rl_err rl_bank_ledger_scan(rl_bank *b, void (*each)(void *ctx, const rl_ledger_r
     return b->ops->ledger_scan(b, each, ctx);
 }
 
-rl_err rl_bank_meet(rl_bank *b, const rl_bill_key *k, size_t n, uint64_t timeout_ns) {
+bool rl_bank_meet_sees_waiters(const rl_bank *b) { return b && b->ops->meet_sees_waiters; }
+
+rl_err rl_bank_meet(rl_bank *b, rl_bank *merchant, const rl_bill_key *k, size_t n,
+                    uint64_t timeout_ns) {
     if (!b || !k || !k->merchant || !*k->merchant || n == 0 || b->in_txn)
         return RL_EINVAL;
     if (!b->ops->meet)
         return RL_ENOTSUP;
+    if (!merchant)
+        merchant = b;
+    uint64_t session = merchant->ops->session ? merchant->ops->session(merchant) : 0;
     clear_errmsg_owned(b);
     uint64_t waited = 0;
     for (;;) {
         size_t met = 0;
-        rl_err e = b->ops->meet(b, k, &met);
+        rl_err e = b->ops->meet(b, k, session, &met);
         if (e != RL_OK || met >= n)
             return e;
         if (waited >= timeout_ns)
@@ -348,6 +354,17 @@ rl_err rl_bank_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money 
     if (e == RL_OK && done && new_balance)
         *new_balance = ev.value;
     return e;
+}
+
+rl_err rl_bank_ledger_record(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                             bool *recorded) {
+    if (!b || !k || !k->merchant || !*k->merchant || !recorded || !b->in_txn)
+        return RL_EINVAL;
+    if (!b->ops->ledger_record)
+        return RL_ENOTSUP;
+    clear_errmsg_owned(b);
+    *recorded = false;
+    return after(b, b->ops->ledger_record(b, k, a, amount, recorded));
 }
 
 rl_err rl_bank_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,

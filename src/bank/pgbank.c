@@ -58,7 +58,7 @@ typedef struct pgstore {
 enum {
     P_GET, P_SET, P_ADD, P_CAS, P_SETV, P_LOCK_ROW, P_LOCK_ROW_NW, P_ADV, P_ADV_TRY, P_LOCK_ALL,
     P_LOCK_ALL_NW, P_BEGIN_RC, P_BEGIN_RR, P_BEGIN_SER, P_COMMIT, P_ROLLBACK, P_SNAP, P_PUSH,
-    P_TAKE, P_DROP, P_APPLY, P_NSTMT
+    P_TAKE, P_DROP, P_APPLY, P_RECORD, P_NSTMT
 };
 
 static const struct {
@@ -114,6 +114,11 @@ static const struct {
                  "version = version + 1 FROM ins WHERE racelab_accounts.id = ins.account "
                  "RETURNING balance, version",
                  5},
+    /* the ledger row alone, inside the caller's transaction */
+    [P_RECORD] = {"rl_record",
+                  "INSERT INTO racelab_ledger (merchant, cycle, bill, account, amount) "
+                  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                  5},
 };
 
 typedef struct pgconn {
@@ -173,7 +178,7 @@ static bool commits(const pgconn *c, int k) {
     if (k == P_COMMIT)
         return true;
     bool writes = k == P_SET || k == P_ADD || k == P_CAS || k == P_SETV || k == P_PUSH ||
-                  k == P_DROP || k == P_APPLY;
+                  k == P_DROP || k == P_APPLY || k == P_RECORD;
     return writes && !c->dbc.base.in_txn;
 }
 
@@ -404,19 +409,46 @@ static void key_params(const rl_bill_key *k, key_text *t) {
     t->params[2] = t->bill;
 }
 
+/* A ledger row's five parameters: the key, the account, the amount. */
+typedef struct {
+    key_text kt;
+    char id[16], amt[24];
+    const char *params[5];
+} row_text;
+
+static void row_params(const rl_bill_key *k, rl_acct a, rl_money amount, row_text *t) {
+    key_params(k, &t->kt);
+    snprintf(t->id, sizeof t->id, "%" PRIu32, a);
+    snprintf(t->amt, sizeof t->amt, "%" PRId64, amount);
+    const char *p[] = {t->kt.params[0], t->kt.params[1], t->kt.params[2], t->id, t->amt};
+    memcpy(t->params, p, sizeof p);
+}
+
+static rl_err pg_ledger_record(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                               bool *recorded) {
+    pgconn *c = PG(b);
+    if (a >= c->st->db.names.count)
+        return RL_EINVAL;
+    row_text rt;
+    row_params(k, a, amount, &rt);
+    PGresult *r = NULL;
+    rl_err e = run_check(c, P_RECORD, rt.params, &r);
+    if (e == RL_OK) {
+        *recorded = strcmp(PQcmdTuples(r), "1") == 0;
+        PQclear(r);
+    }
+    return e;
+}
+
 static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
                             rl_access *ev, bool *applied) {
     pgconn *c = PG(b);
     if (a >= c->st->db.names.count)
         return finish(ev, RL_EINVAL);
-    key_text kt;
-    key_params(k, &kt);
-    char id[16], amt[24];
-    snprintf(id, sizeof id, "%" PRIu32, a);
-    snprintf(amt, sizeof amt, "%" PRId64, amount);
-    const char *params[] = {kt.params[0], kt.params[1], kt.params[2], id, amt};
+    row_text rt;
+    row_params(k, a, amount, &rt);
     PGresult *r = NULL;
-    rl_err e = run_check(c, P_APPLY, params, &r);
+    rl_err e = run_check(c, P_APPLY, rt.params, &r);
     if (e == RL_OK) {
         *applied = PQntuples(r) == 1;
         if (*applied) {
@@ -494,18 +526,30 @@ static rl_err pg_cycle_finish(rl_bank *b, const rl_bill_key *k) {
                       &kt);
 }
 
-static rl_err pg_meet(rl_bank *b, const rl_bill_key *k, size_t *met) {
+/* A merchant is there when it has arrived, or when its connection waits
+ * for a lock (held, as a rule, by one that arrived): it cannot arrive
+ * before the holder goes on. Sessions of racelab's in this database,
+ * waiting on a lock, not among the arrived. */
+static rl_err pg_meet(rl_bank *b, const rl_bill_key *k, uint64_t session, size_t *met) {
     key_text kt;
     key_params(k, &kt);
-    rl_err e = insert_key(PG(b),
-                          "INSERT INTO racelab_meet (merchant, cycle, bill) VALUES ($1, $2, $3) "
-                          "ON CONFLICT DO NOTHING",
-                          &kt);
+    char sess[24];
+    snprintf(sess, sizeof sess, "%" PRIu64, session);
+    const char *params[] = {kt.params[0], kt.params[1], kt.params[2], sess};
+    PGresult *r;
+    rl_err e = query(PG(b),
+                     "INSERT INTO racelab_meet (merchant, cycle, bill, session) "
+                     "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                     4, params, &r);
     if (e != RL_OK)
         return e;
-    PGresult *r;
-    e = query(PG(b), "SELECT count(*) FROM racelab_meet WHERE cycle = $1 AND bill = $2", 2,
-              kt.params + 1, &r);
+    PQclear(r);
+    e = query(PG(b),
+              "SELECT (SELECT count(*) FROM racelab_meet WHERE cycle = $1 AND bill = $2) + "
+              "(SELECT count(*) FROM pg_stat_activity a WHERE a.datname = current_database() "
+              "AND a.wait_event_type = 'Lock' AND a.application_name LIKE 'racelab:%' "
+              "AND a.pid NOT IN (SELECT session FROM racelab_meet WHERE cycle = $1 AND bill = $2))",
+              2, kt.params + 1, &r);
     if (e != RL_OK)
         return e;
     *met = (size_t)col_i64(r, 0, 0);
@@ -995,10 +1039,12 @@ static const rl_bank_ops pg_ops = {
     .session = pg_session,
     .terminate = pg_terminate,
     .apply_once = pg_apply_once,
+    .ledger_record = pg_ledger_record,
     .ledger_scan = pg_ledger_scan,
     .cycle_scan = pg_cycle_scan,
     .cycle_finish = pg_cycle_finish,
     .meet = pg_meet,
+    .meet_sees_waiters = true,
     .queue_push = pg_push,
     .queue_take = pg_take,
     .queue_drop = pg_drop,
@@ -1037,6 +1083,7 @@ static const char schema[] =
     " merchant text NOT NULL,"
     " cycle bigint NOT NULL,"
     " bill integer NOT NULL,"
+    " session bigint NOT NULL," /* the merchant's backend (pid) */
     " PRIMARY KEY (cycle, bill, merchant));"
     "RESET lock_timeout";
 

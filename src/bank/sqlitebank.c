@@ -433,6 +433,33 @@ static rl_err sq_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
     return finish(ev, e);
 }
 
+/* The ledger row alone, in the caller's transaction (which it makes a
+ * writing one). */
+static rl_err sq_ledger_record(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money amount,
+                               bool *recorded) {
+    sqconn *c = SQ(b);
+    if (a >= c->st->db.names.count)
+        return RL_EINVAL;
+    rl_err e = ensure_begun(c, false);
+    if (e != RL_OK)
+        return e;
+    sqlite3_stmt *s = c->stmt[S_LEDGER];
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, k->merchant, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)k->cycle);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)a);
+    sqlite3_bind_int64(s, 5, amount);
+    int rc = step(c, s);
+    e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+    sqlite3_reset(s);
+    if (e == RL_OK) {
+        *recorded = sqlite3_changes(c->db) == 1;
+        mark_writer(c);
+    }
+    return e;
+}
+
 /* A query's rows, one at a time, with text and integer parameters bound
  * by the caller through bind (may be NULL). */
 static rl_err sq_rows(sqconn *c, const char *sql, void (*bind)(sqlite3_stmt *s, const void *arg),
@@ -506,7 +533,8 @@ static void bind_round(sqlite3_stmt *s, const void *arg) {
     sqlite3_bind_int64(s, 2, (sqlite3_int64)k->bill);
 }
 
-static rl_err sq_meet(rl_bank *b, const rl_bill_key *k, size_t *met) {
+static rl_err sq_meet(rl_bank *b, const rl_bill_key *k, uint64_t session, size_t *met) {
+    (void)session; /* a merchant waiting for SQLite's lock cannot be seen */
     rl_err e = sq_rows(SQ(b),
                        "INSERT INTO racelab_meet (merchant, cycle, bill) VALUES (?1, ?2, ?3) "
                        "ON CONFLICT DO NOTHING",
@@ -837,6 +865,7 @@ static const rl_bank_ops sq_ops = {
     .waiting = sq_waiting,
     .session = sq_session,
     .apply_once = sq_apply_once,
+    .ledger_record = sq_ledger_record,
     .ledger_scan = sq_ledger_scan,
     .cycle_scan = sq_cycle_scan,
     .cycle_finish = sq_cycle_finish,

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "racelab/dbbank.h"
 #include "racelab/platform.h"
+#include "../util/rng.h"
 
 #define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
 
@@ -106,6 +108,37 @@ rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank *
 
 /* ---- a merchant's cycle ---- */
 
+static const char *const strategy_names[RL_CYCLE_NSTRATEGIES] = {
+    [RL_CYCLE_ATOMIC] = "atomic",
+    [RL_CYCLE_MUTEX] = "mutex",
+    [RL_CYCLE_GLOBAL] = "global",
+    [RL_CYCLE_ADVISORY] = "advisory",
+    [RL_CYCLE_TRYLOCK] = "trylock",
+    [RL_CYCLE_CAS] = "cas",
+    [RL_CYCLE_REPEATABLE_READ] = "repeatable-read",
+    [RL_CYCLE_SERIALIZABLE] = "serializable",
+    [RL_CYCLE_RACY] = "racy",
+};
+
+const char *rl_cycle_strategy_name(rl_cycle_strategy s) {
+    return (unsigned)s < RL_CYCLE_NSTRATEGIES ? strategy_names[s] : "?";
+}
+
+bool rl_cycle_strategy_find(const char *name, rl_cycle_strategy *out) {
+    if (!name || !out)
+        return false;
+    if (!strcmp(name, "ledger")) {
+        *out = RL_CYCLE_ATOMIC;
+        return true;
+    }
+    for (unsigned s = 0; s < RL_CYCLE_NSTRATEGIES; s++)
+        if (!strcmp(name, strategy_names[s])) {
+            *out = (rl_cycle_strategy)s;
+            return true;
+        }
+    return false;
+}
+
 static const rl_merchant_spec *find_merchant(const rl_dataset *d, const char *name) {
     for (size_t m = 0; m < d->nmerchants; m++)
         if (strcmp(d->merchants[m].name, name) == 0)
@@ -115,50 +148,291 @@ static const rl_merchant_spec *find_merchant(const rl_dataset *d, const char *na
 
 #define MEET_TIMEOUT_NS 60000000000ull
 
-/* racy: read, the slow step (meeting the others there when asked), write
- * what was read plus the bill. */
-static rl_err racy_bill(rl_bank *b, rl_acct a, rl_money amount, const rl_cycle_opts *o,
-                        const rl_bill_key *k) {
-    rl_money now;
-    uint64_t version;
-    rl_err e = rl_bank_get(b, a, &now, &version);
-    if (e != RL_OK)
-        return e;
-    if (o->delay_ns)
-        rl_sleep_ns(o->delay_ns);
-    if (o->meet && (e = rl_bank_meet(b, k, o->meet, MEET_TIMEOUT_NS)) != RL_OK)
-        return e;
-    rl_money next;
-    if ((e = rl_money_add(now, amount, &next)) != RL_OK)
-        return e;
-    return rl_bank_set(b, a, next, version, NULL);
+/* One merchant's cycle under way. */
+typedef struct biller {
+    rl_bank **bp;
+    rl_bank *meeting; /* the connection the merchant meets the others on */
+    const rl_dataset *d;
+    const rl_cycle_opts *o;
+    rl_cycle_summary *out;
+    unsigned max_retries;
+    uint64_t rng; /* for the back-off's jitter */
+} biller;
+
+/* After losing to another merchant: wait a little, more each time (0.1
+ * ms doubling to 10 ms, jittered), so that a merchant whose write keeps
+ * meeting others' (SQLite refuses a stale writer at once, without
+ * waiting) does not spend its retries while one of them holds the lock. */
+static void back_off(biller *w, unsigned attempt) {
+    uint64_t cap = 100000ull << (attempt < 7 ? attempt : 7);
+    if (cap > 10000000ull)
+        cap = 10000000ull;
+    rl_sleep_ns(cap / 2 + rl__rng_below(&w->rng, cap / 2 + 1));
 }
 
 static bool lost(rl_err e) { return e == RL_ECONN || e == RL_EUNKNOWN; }
 
+/* The connection the merchant meets the others on, made before the
+ * merchant holds any lock: making one prepares statements that wait for
+ * a table lock, its own merchant's included. */
+static rl_err meeting_place(biller *w) {
+    if (!w->o->meet || w->meeting)
+        return RL_OK;
+    return rl_bank_connect(*w->bp, "meet", &w->meeting);
+}
+
+/* Wait for the other merchants at bill k, on a connection of its own: a
+ * meeting inside a transaction would be invisible to the others until it
+ * commits. */
+static rl_err meet(biller *w, const rl_bill_key *k) {
+    if (!w->o->meet)
+        return RL_OK;
+    rl_err e = meeting_place(w);
+    if (e != RL_OK)
+        return e;
+    e = rl_bank_meet(w->meeting, *w->bp, k, w->o->meet, MEET_TIMEOUT_NS);
+    if (lost(e)) { /* the server went: connect again for the next meeting */
+        rl_bank_destroy(w->meeting);
+        w->meeting = NULL;
+    }
+    return e;
+}
+
+static void slow_step(const biller *w) {
+    if (w->o->delay_ns)
+        rl_sleep_ns(w->o->delay_ns);
+}
+
+/* For crash tests: die at the worst moment of bill k, everything sent
+ * and nothing committed. */
+static void maybe_die(const biller *w, const rl_bill_key *k) {
+    if (w->o->die_at >= 0 && (uint64_t)w->o->die_at == k->bill) {
+        fflush(NULL);
+        raise(SIGKILL);
+    }
+}
+
+/* The write of a bill that read `read` at `version`: with the ledger, in
+ * a transaction (the open one, or a new read-committed one) with its
+ * ledger row first; a key already there rolls back and leaves
+ * *outcome RL_BILL_ALREADY. versioned: only if the version is still the
+ * one read (RL_ECONFLICT, nothing written, when it is not). Commits any
+ * transaction open. */
+static rl_err write_bill(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount,
+                         rl_money read, uint64_t version, bool versioned,
+                         rl_bill_outcome *outcome) {
+    rl_bank *b = *w->bp;
+    rl_err e = RL_OK;
+    if (!w->o->no_ledger) {
+        if (!rl_bank_in_txn(b) && (e = rl_bank_begin(b, RL_ISO_READ_COMMITTED)) != RL_OK)
+            return e;
+        bool recorded;
+        if ((e = rl_bank_ledger_record(b, k, a, amount, &recorded)) != RL_OK)
+            return e;
+        if (!recorded) {
+            rl_bank_rollback(b);
+            *outcome = RL_BILL_ALREADY;
+            return RL_OK;
+        }
+    }
+    rl_money next;
+    if ((e = rl_money_add(read, amount, &next)) != RL_OK) {
+        rl_bank_rollback(b);
+        return e;
+    }
+    if (versioned) {
+        rl_money now;
+        uint64_t now_version;
+        e = rl_bank_set_if_version(b, a, next, version, &now, &now_version);
+        if (e == RL_ECONFLICT && rl_bank_in_txn(b))
+            rl_bank_rollback(b);
+    } else {
+        e = rl_bank_set(b, a, next, version, NULL);
+    }
+    if (e != RL_OK)
+        return e;
+    *outcome = RL_BILL_APPLIED;
+    if (!rl_bank_in_txn(b))
+        return RL_OK;
+    maybe_die(w, k);
+    return rl_bank_commit(b);
+}
+
+/* atomic: one statement, the ledger row with it. */
+static rl_err bill_atomic(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount,
+                          rl_bill_outcome *outcome) {
+    rl_bank *b = *w->bp;
+    slow_step(w);
+    rl_err e = meet(w, k);
+    if (e != RL_OK)
+        return e;
+    *outcome = RL_BILL_APPLIED;
+    if (w->o->no_ledger)
+        return rl_bank_add(b, a, amount, NULL);
+    bool applied = false;
+    if (w->o->die_at >= 0 && (uint64_t)w->o->die_at == k->bill &&
+        (e = rl_bank_begin(b, RL_ISO_READ_COMMITTED)) == RL_OK &&
+        (e = rl_bank_apply_once(b, k, a, amount, NULL, &applied)) == RL_OK)
+        maybe_die(w, k);
+    if (e != RL_OK)
+        return e;
+    e = rl_bank_apply_once(b, k, a, amount, NULL, &applied);
+    *outcome = applied ? RL_BILL_APPLIED : RL_BILL_ALREADY;
+    return e;
+}
+
+/* The lock-holding strategies: take the lock (RL_EBUSY when !wait and it
+ * is busy), then read, slow step, write under it. The merchants meet
+ * between reading and writing where a merchant waiting for the lock
+ * counts as there (PostgreSQL); elsewhere before the lock, the last point
+ * where they can all be. trylock's merchants meet before it too: one
+ * that finds a customer busy goes on to its next bill instead of waiting,
+ * and could hold that one's lock at the next meeting while the first
+ * holder waits at this one. */
+static rl_err bill_locked(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount,
+                          rl_lock_kind kind, bool wait, rl_bill_outcome *outcome) {
+    rl_bank *b = *w->bp;
+    bool inside = rl_bank_meet_sees_waiters(b) && w->o->strategy != RL_CYCLE_TRYLOCK;
+    rl_err e;
+    if (!inside && (e = meet(w, k)) != RL_OK)
+        return e;
+    if ((e = rl_bank_lock(b, kind, a, wait)) != RL_OK)
+        return e;
+    rl_money read;
+    uint64_t version;
+    if ((e = rl_bank_get(b, a, &read, &version)) != RL_OK)
+        return e;
+    slow_step(w);
+    if (inside && (e = meet(w, k)) != RL_OK)
+        return e;
+    return write_bill(w, k, a, amount, read, version, false, outcome);
+}
+
+/* cas: read, slow step, meet, write if the version is unchanged; a
+ * conflict reads again and writes again (the slow step is not repeated:
+ * the charge is decided). */
+static rl_err bill_cas(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount,
+                       rl_bill_outcome *outcome) {
+    for (unsigned attempt = 0;; attempt++) {
+        rl_money read;
+        uint64_t version;
+        rl_err e = rl_bank_get(*w->bp, a, &read, &version);
+        if (e == RL_OK && attempt == 0) {
+            slow_step(w);
+            e = meet(w, k);
+        }
+        if (e == RL_OK)
+            e = write_bill(w, k, a, amount, read, version, true, outcome);
+        if (e != RL_ECONFLICT)
+            return e;
+        w->out->conflicts++;
+        if (attempt == w->max_retries)
+            return RL_ERETRY;
+        w->out->retries++;
+        back_off(w, attempt);
+    }
+}
+
+/* repeatable-read, serializable: the whole bill in one transaction at
+ * iso, run again when the engine aborts it. */
+static rl_err bill_isolated(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount,
+                            rl_isolation iso, rl_bill_outcome *outcome) {
+    for (unsigned attempt = 0;; attempt++) {
+        rl_bank *b = *w->bp;
+        rl_money read;
+        uint64_t version;
+        rl_err e = rl_bank_begin(b, iso);
+        if (e == RL_OK && (e = rl_bank_get(b, a, &read, &version)) == RL_OK) {
+            slow_step(w);
+            if ((e = meet(w, k)) == RL_OK)
+                e = write_bill(w, k, a, amount, read, version, false, outcome);
+        }
+        if (e != RL_OK && rl_bank_in_txn(b))
+            rl_bank_rollback(b);
+        if (e != RL_ESERIAL)
+            return e;
+        w->out->conflicts++;
+        if (attempt == w->max_retries)
+            return RL_ERETRY;
+        w->out->retries++;
+        back_off(w, attempt);
+    }
+}
+
+/* racy: read, slow step, meet, write the value read plus the bill. */
+static rl_err bill_racy(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount,
+                        rl_bill_outcome *outcome) {
+    rl_money read;
+    uint64_t version;
+    rl_err e = rl_bank_get(*w->bp, a, &read, &version);
+    if (e != RL_OK)
+        return e;
+    slow_step(w);
+    if ((e = meet(w, k)) != RL_OK)
+        return e;
+    return write_bill(w, k, a, amount, read, version, false, outcome);
+}
+
+/* One bill by the merchant's strategy. wait: false for trylock's first
+ * tries (RL_EBUSY when the customer is busy). */
+static rl_err bill_one(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount, bool wait,
+                       rl_bill_outcome *outcome) {
+    switch (w->o->strategy) {
+    case RL_CYCLE_ATOMIC:
+        return bill_atomic(w, k, a, amount, outcome);
+    case RL_CYCLE_MUTEX:
+        return bill_locked(w, k, a, amount, RL_LOCK_ROW, true, outcome);
+    case RL_CYCLE_GLOBAL:
+        return bill_locked(w, k, a, amount, RL_LOCK_ALL, true, outcome);
+    case RL_CYCLE_ADVISORY:
+        return bill_locked(w, k, a, amount, RL_LOCK_ADVISORY, true, outcome);
+    case RL_CYCLE_TRYLOCK:
+        return bill_locked(w, k, a, amount, RL_LOCK_ROW, wait, outcome);
+    case RL_CYCLE_CAS:
+        return bill_cas(w, k, a, amount, outcome);
+    case RL_CYCLE_REPEATABLE_READ:
+        return bill_isolated(w, k, a, amount, RL_ISO_REPEATABLE_READ, outcome);
+    case RL_CYCLE_SERIALIZABLE:
+        return bill_isolated(w, k, a, amount, RL_ISO_SERIALIZABLE, outcome);
+    case RL_CYCLE_RACY:
+        return bill_racy(w, k, a, amount, outcome);
+    case RL_CYCLE_NSTRATEGIES:
+        break;
+    }
+    return RL_EINVAL;
+}
+
 /* Whether to connect again and send the bill again after e: only with the
  * ledger, which makes sending it again safe. */
 static bool may_reconnect(const rl_cycle_opts *o, rl_err e) {
-    return lost(e) && o->url && o->strategy == RL_CYCLE_LEDGER;
+    return lost(e) && o->url && !o->no_ledger;
 }
 
 /* The connection is gone: connect again, backing off, within the budget.
  * RL_OK with *b a fresh connection; else the last error, *b NULL. */
-static rl_err reconnect(rl_bank **b, const rl_dataset *d, const rl_cycle_opts *o,
-                        rl_cycle_summary *out, char *why, size_t why_len) {
+static rl_err reconnect(biller *w, char *why, size_t why_len) {
+    rl_bank **b = w->bp;
+    const rl_cycle_opts *o = w->o;
     char lost_why[256]; /* the lost connection's words, before it goes */
     snprintf(lost_why, sizeof lost_why, "%s", rl_bank_errmsg(*b));
     uint64_t budget = o->reconnect_ns ? o->reconnect_ns : 30000000000ull;
     uint64_t waited = 0, pause = 50000000ull;
+    rl_bank_destroy(w->meeting); /* a connection of *b's: before it */
+    w->meeting = NULL;
     rl_bank_destroy(*b);
     *b = NULL;
     const rl_platform *clock = rl_platform_pthreads();
     uint64_t t0 = clock->now_ns();
     char last[256] = "";
     for (;;) {
-        rl_err e = rl_cycle_attach(o->url, d, b, last, sizeof last);
+        rl_err e = rl_cycle_attach(o->url, w->d, b, last, sizeof last);
+        if (e == RL_OK && (e = meeting_place(w)) != RL_OK) {
+            snprintf(last, sizeof last, "%s", rl_bank_errmsg(*b));
+            rl_bank_destroy(*b);
+            *b = NULL;
+        }
         if (e == RL_OK) {
-            out->reconnects++;
+            w->out->reconnects++;
             if (o->note) {
                 char text[512];
                 snprintf(text, sizeof text, "lost the connection (%s); reconnected after %.0f ms",
@@ -178,9 +452,95 @@ static rl_err reconnect(rl_bank **b, const rl_dataset *d, const rl_cycle_opts *o
     }
 }
 
+/* Bill i, sent again on a new connection while the connection is lost
+ * (if it went through before the loss, the ledger has it and it is
+ * skipped). RL_EBUSY: trylock found the customer busy, nothing done. */
+static rl_err bill_index(biller *w, const rl_merchant_spec *m, uint64_t cycle, size_t i,
+                         bool wait, char *why, size_t why_len) {
+    const rl_bill *bill = &m->bills[i];
+    for (;;) {
+        rl_bank *b = *w->bp;
+        rl_acct a;
+        rl_err e = rl_bank_lookup(b, bill->customer, &a);
+        if (e != RL_OK) {
+            WHY("the bank has no account '%s'", bill->customer);
+            return e;
+        }
+        rl_bill_key k = {.merchant = m->name, .cycle = cycle, .bill = (uint32_t)i};
+        rl_bill_outcome outcome = RL_BILL_APPLIED;
+        e = bill_one(w, &k, a, bill->amount, wait, &outcome);
+        if (rl_bank_in_txn(b)) /* whatever stopped the bill: nothing half done */
+            rl_bank_rollback(b);
+        if (e == RL_EBUSY && !wait) {
+            w->out->conflicts++;
+            return e;
+        }
+        if (e == RL_EOVERFLOW) {
+            outcome = RL_BILL_REFUSED;
+            e = RL_OK;
+        }
+        if (may_reconnect(w->o, e)) {
+            if ((e = reconnect(w, why, why_len)) != RL_OK)
+                return e;
+            continue;
+        }
+        if (e != RL_OK) {
+            if (e == RL_ETIMEDOUT)
+                WHY("meeting the other merchants at bill %zu: they did not all come within 60 s",
+                    i + 1);
+            else if (e == RL_ERETRY)
+                WHY("bill %zu (%s): lost to other merchants %u times in a row", i + 1,
+                    bill->customer, w->max_retries + 1);
+            else
+                WHY("bill %zu (%s): %s", i + 1, bill->customer,
+                    *rl_bank_errmsg(b) ? rl_bank_errmsg(b) : rl_strerror(e));
+            return e;
+        }
+        w->out->applied += outcome == RL_BILL_APPLIED;
+        w->out->already += outcome == RL_BILL_ALREADY;
+        w->out->refused += outcome == RL_BILL_REFUSED;
+        if (w->o->each)
+            w->o->each(w->o->ctx, i, bill->customer, bill->amount, outcome);
+        return RL_OK;
+    }
+}
+
+/* Every bill of m, in order; trylock comes back to the busy ones, and
+ * waits for one when only busy ones are left. */
+static rl_err bill_all(biller *w, const rl_merchant_spec *m, uint64_t cycle, char *why,
+                       size_t why_len) {
+    size_t n = m->nbills;
+    size_t *pending = malloc((n ? n : 1) * sizeof *pending);
+    if (!pending)
+        return RL_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        pending[i] = i;
+    bool tries = w->o->strategy == RL_CYCLE_TRYLOCK;
+    rl_err e = RL_OK;
+    size_t left = n;
+    while (e == RL_OK && left > 0) {
+        size_t kept = 0;
+        for (size_t j = 0; e == RL_OK && j < left; j++) {
+            e = bill_index(w, m, cycle, pending[j], !tries, why, why_len);
+            if (e == RL_EBUSY) {
+                pending[kept++] = pending[j];
+                e = RL_OK;
+            }
+        }
+        if (e == RL_OK && kept > 0 && kept == left) {
+            e = bill_index(w, m, cycle, pending[0], true, why, why_len);
+            pending[0] = pending[--kept];
+        }
+        left = kept;
+    }
+    free(pending);
+    return e;
+}
+
 rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, uint64_t cycle,
                      const rl_cycle_opts *o, rl_cycle_summary *out, char *why, size_t why_len) {
-    if (!bp || !*bp || !d || !merchant || !o || !out)
+    if (!bp || !*bp || !d || !merchant || !o || !out ||
+        (unsigned)o->strategy >= RL_CYCLE_NSTRATEGIES)
         return RL_EINVAL;
     memset(out, 0, sizeof *out);
     const rl_merchant_spec *m = find_merchant(d, merchant);
@@ -189,79 +549,28 @@ rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, ui
         return RL_ENOENT;
     }
     out->bills = m->nbills;
+    biller w = {.bp = bp, .d = d, .o = o, .out = out,
+                .max_retries = o->max_retries ? o->max_retries : 1000,
+                .rng = (uint64_t)getpid() ^ cycle};
     const rl_platform *clock = rl_platform_pthreads();
     uint64_t t0 = clock->now_ns();
-    for (size_t i = 0; i < m->nbills; i++) {
-        rl_bank *b = *bp;
-        const rl_bill *bill = &m->bills[i];
-        rl_acct a;
-        rl_err e = rl_bank_lookup(b, bill->customer, &a);
-        if (e != RL_OK) {
-            WHY("the bank has no account '%s'", bill->customer);
-            return e;
-        }
-        rl_bill_outcome outcome;
-        rl_bill_key k = {.merchant = m->name, .cycle = cycle, .bill = (uint32_t)i};
-        if (o->strategy == RL_CYCLE_RACY) {
-            e = racy_bill(b, a, bill->amount, o, &k);
-            outcome = RL_BILL_APPLIED;
-        } else if (o->strategy == RL_CYCLE_ATOMIC) {
-            if (o->delay_ns)
-                rl_sleep_ns(o->delay_ns);
-            e = rl_bank_add(b, a, bill->amount, NULL);
-            outcome = RL_BILL_APPLIED;
-        } else {
-            if (o->delay_ns)
-                rl_sleep_ns(o->delay_ns);
-            if (o->meet && (e = rl_bank_meet(b, &k, o->meet, MEET_TIMEOUT_NS)) != RL_OK) {
-                WHY("meeting the other merchants at bill %zu: %s", i + 1,
-                    e == RL_ETIMEDOUT ? "they did not all come within 60 s" : rl_bank_errmsg(b));
-                return e;
-            }
-            bool applied = false;
-            if (o->die_at >= 0 && (size_t)o->die_at == i) {
-                /* the worst moment to die: both changes sent, not committed */
-                if ((e = rl_bank_begin(b, RL_ISO_READ_COMMITTED)) == RL_OK &&
-                    (e = rl_bank_apply_once(b, &k, a, bill->amount, NULL, &applied)) == RL_OK) {
-                    fflush(NULL);
-                    raise(SIGKILL);
-                }
-            }
-            e = rl_bank_apply_once(b, &k, a, bill->amount, NULL, &applied);
-            outcome = applied ? RL_BILL_APPLIED : RL_BILL_ALREADY;
-        }
-        if (e == RL_EOVERFLOW) {
-            outcome = RL_BILL_REFUSED;
-            e = RL_OK;
-        }
-        if (may_reconnect(o, e)) {
-            /* send the bill again on a new connection: if it went through
-             * before the loss, the ledger has it and it is skipped */
-            if ((e = reconnect(bp, d, o, out, why, why_len)) != RL_OK)
-                return e;
-            i--;
-            continue;
-        }
-        if (e != RL_OK) {
-            WHY("bill %zu (%s): %s", i + 1, bill->customer,
-                *rl_bank_errmsg(b) ? rl_bank_errmsg(b) : rl_strerror(e));
-            return e;
-        }
-        out->applied += outcome == RL_BILL_APPLIED;
-        out->already += outcome == RL_BILL_ALREADY;
-        out->refused += outcome == RL_BILL_REFUSED;
-        if (o->each)
-            o->each(o->ctx, i, bill->customer, bill->amount, outcome);
-    }
+    rl_err e = meeting_place(&w);
+    if (e != RL_OK)
+        WHY("connecting for the meetings: %s", rl_bank_errmsg(*bp));
+    else
+        e = bill_all(&w, m, cycle, why, why_len);
+    rl_bank_destroy(w.meeting);
+    if (e != RL_OK)
+        return e;
     out->elapsed_ns = clock->now_ns() - t0;
     out->finished = out->refused == 0;
     while (out->finished) {
         rl_bill_key k = {.merchant = m->name, .cycle = cycle, .bill = (uint32_t)m->nbills};
-        rl_err e = rl_bank_cycle_finish(*bp, &k);
+        e = rl_bank_cycle_finish(*bp, &k);
         if (e == RL_OK)
             break;
         if (may_reconnect(o, e)) {
-            if ((e = reconnect(bp, d, o, out, why, why_len)) != RL_OK)
+            if ((e = reconnect(&w, why, why_len)) != RL_OK)
                 return e;
             continue; /* marking it again changes nothing */
         }
@@ -286,6 +595,7 @@ typedef struct {
     finished_key *finished; /* the finished cycles */
     size_t nfinished;
     rl_money *unfinished; /* per account: the ledger's bills of cycles not finished */
+    rl_money *unfinished_debits; /* the same, the negative ones only */
 } checker;
 
 static bool is_finished(const checker *c, const rl_bill_key *k) {
@@ -337,8 +647,11 @@ static void ledger_row(void *ctx, const rl_ledger_row *row) {
     }
     if (row->acct < c->r->naccounts) {
         c->r->accounts[row->acct].by_ledger += row->amount;
-        if (!is_finished(c, &row->key))
+        if (!is_finished(c, &row->key)) {
             c->unfinished[row->acct] += row->amount;
+            if (row->amount < 0)
+                c->unfinished_debits[row->acct] += row->amount;
+        }
     } else
         violation(c, "unknown account: the ledger bills account %u, which the bank does not have",
                   (unsigned)row->acct);
@@ -422,7 +735,8 @@ rl_err rl_cycle_check(rl_bank *b, const rl_dataset *d, rl_cycle_report *out) {
     rl_err e = rl_bank_snapshot(b, bal, n, &n);
     checker c = {.d = d, .b = b, .r = out};
     c.unfinished = calloc(d->ncustomers ? d->ncustomers : 1, sizeof *c.unfinished);
-    if (!c.unfinished)
+    c.unfinished_debits = calloc(d->ncustomers ? d->ncustomers : 1, sizeof *c.unfinished_debits);
+    if (!c.unfinished || !c.unfinished_debits)
         e = RL_ENOMEM;
     out->naccounts = d->ncustomers;
     for (size_t i = 0; e == RL_OK && i < d->ncustomers; i++) {
@@ -460,7 +774,9 @@ rl_err rl_cycle_check(rl_bank *b, const rl_dataset *d, rl_cycle_report *out) {
                           "bills of unfinished ones) make %" PRId64 " (%+" PRId64
                           " lost or doubled)",
                       acc->name, acc->balance, want, want - acc->balance);
-        if (acc->balance < 0 && acc->by_cycles >= 0)
+        /* the lowest a balance can be: the finished cycles, then every
+         * debit of the cycles under way first */
+        if (acc->balance < 0 && acc->by_cycles + c.unfinished_debits[i] >= 0)
             violation(&c, "negative: %s is %" PRId64 ", which its bills never make it",
                       acc->name, acc->balance);
     }
@@ -470,6 +786,7 @@ rl_err rl_cycle_check(rl_bank *b, const rl_dataset *d, rl_cycle_report *out) {
         free(c.finished[i].merchant);
     free(c.finished);
     free(c.unfinished);
+    free(c.unfinished_debits);
     if (e != RL_OK)
         rl_cycle_report_free(out);
     return e;

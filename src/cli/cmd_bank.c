@@ -44,37 +44,47 @@ static void print_bank_help(void) {
 }
 
 static void print_merchant_help(void) {
-    printf("usage: racelab merchant NAME --bank URL --cycle ID [--strategy ledger|racy]\n"
+    printf("usage: racelab merchant NAME --bank URL --cycle ID [--strategy S] [--no-ledger]\n"
            "                        [--delay D] [-v] [--meet N] [--reconnect-for D]\n"
            "                        [--merchants N --customers N | --generate MxC]\n"
            "\n"
            "One merchant, as its own process, bills its customers for billing cycle ID on\n"
            "the bank 'racelab bank init' made, and exits 0 when the cycle is complete.\n"
            "Run several at once, from one shell or from machines that reach the server.\n"
-           "Each bill goes into the ledger with its balance change, in one transaction:\n"
+           "Each bill goes into the ledger in the transaction that changes its balance:\n"
            "running the same merchant and cycle again (after a crash, say) applies nothing\n"
            "twice and says so.\n"
            "\n"
-           "  --strategy S      ledger (default); racy: read, the slow step, write the\n"
-           "                    value read plus the bill, no ledger (loses updates); atomic:\n"
-           "                    balance + bill, no ledger (a rerun applies again: for\n"
-           "                    measuring what the ledger costs)\n"
+           "  --strategy S      how a balance is changed, each bill in a transaction:\n"
+           "                    atomic (default; 'ledger' is its old name): balance + bill\n"
+           "                    mutex: the row locked (FOR UPDATE) across read, slow step,\n"
+           "                    write; global: the table locked; advisory: an advisory lock\n"
+           "                    per customer; trylock: FOR UPDATE NOWAIT, busy customers\n"
+           "                    later; cas: write if the version read is unchanged, else\n"
+           "                    read again; repeatable-read, serializable: the engine\n"
+           "                    aborts the loser, run again; racy: read, slow step, write\n"
+           "                    the value read plus the bill (loses updates, ledger or not)\n"
+           "  --no-ledger       balances only: a rerun applies every bill again (for\n"
+           "                    measuring what the ledger costs, and for showing the loss)\n"
            "  --json            the summary as one JSON object (with the billing time)\n"
            "  --delay D         each bill's slow step (default 0; 10ms, 1s)\n"
            "  -v                one line per bill\n"
            "  --merchants N, --customers N, --generate MxC[xB] [--seed S]\n"
            "                    the data set, as given to 'racelab bank init'\n"
-           "  --meet N          force the race: at each bill, between reading and writing\n"
-           "                    (racy) or before applying (ledger), wait until N merchants\n"
-           "                    are there, a barrier in the database: racy merchants then\n"
-           "                    all read before any writes, and lose updates every run\n"
+           "  --meet N          force the race: at each bill wait until N merchants are\n"
+           "                    there, a barrier in the database: between reading and\n"
+           "                    writing (racy, cas, repeatable-read, serializable), before\n"
+           "                    the lock (mutex, global, advisory, trylock), before the\n"
+           "                    statement (atomic). Racy merchants then all read before any\n"
+           "                    writes, and lose updates every run; the others conflict and\n"
+           "                    lose nothing\n"
            "  --reconnect-for D when the connection is lost (a server restarted), connect\n"
            "                    again for up to D (default 30s), backing off from 50ms to\n"
            "                    1s, and send the bill again (the ledger skips it if it went\n"
            "                    through); past D, exit 3\n"
            "  --die-at K        for crash tests: SIGKILL itself in the middle of bill K\n"
            "                    (1-based), its ledger row and balance change sent, not\n"
-           "                    committed\n"
+           "                    committed (needs the ledger)\n"
            "\n"
            "Exit status: 0 the cycle is complete, 1 a bill was refused (the cycle is not\n"
            "finished), 2 bad usage, 3 the bank could not be reached or failed.\n");
@@ -314,9 +324,10 @@ int rl_cmd_merchant(int argc, char **argv) {
                                              {"reconnect-for", required_argument, NULL, 'R'},
                                              {"meet", required_argument, NULL, 'm'},
                                              {"json", no_argument, NULL, 'J'},
+                                             {"no-ledger", no_argument, NULL, 'L'},
                                              {0}};
     bank_args a = {0};
-    rl_cycle_opts o = {.strategy = RL_CYCLE_LEDGER, .die_at = -1};
+    rl_cycle_opts o = {.strategy = RL_CYCLE_ATOMIC, .die_at = -1};
     merchant_ctx mc = {0};
     bool cycle_given = false, json = false;
     uint64_t v;
@@ -335,16 +346,14 @@ int rl_cmd_merchant(int argc, char **argv) {
             cycle_given = true;
             break;
         case 's':
-            if (!strcmp(optarg, "ledger"))
-                o.strategy = RL_CYCLE_LEDGER;
-            else if (!strcmp(optarg, "racy"))
-                o.strategy = RL_CYCLE_RACY;
-            else if (!strcmp(optarg, "atomic"))
-                o.strategy = RL_CYCLE_ATOMIC;
-            else
+            if (!rl_cycle_strategy_find(optarg, &o.strategy))
                 return rl_cli_usage_error("merchant",
-                                          "--strategy is ledger, racy or atomic, not '%s'", optarg);
+                                          "--strategy is atomic, mutex, global, advisory, "
+                                          "trylock, cas, repeatable-read, serializable or racy, "
+                                          "not '%s'",
+                                          optarg);
             break;
+        case 'L': o.no_ledger = true; break;
         case 'd':
             if (!rl_cli_parse_duration("merchant", "--delay", optarg, 60000000000ull, &o.delay_ns))
                 return EXIT_USAGE;
@@ -382,8 +391,8 @@ int rl_cmd_merchant(int argc, char **argv) {
         return rl_cli_usage_error("merchant", "which bank? --bank sqlite:PATH or a PostgreSQL URL");
     if (!cycle_given)
         return rl_cli_usage_error("merchant", "which billing cycle? --cycle ID (1, 2, ...)");
-    if (o.die_at >= 0 && o.strategy != RL_CYCLE_LEDGER)
-        return rl_cli_usage_error("merchant", "--die-at is for the ledger strategy");
+    if (o.die_at >= 0 && o.no_ledger)
+        return rl_cli_usage_error("merchant", "--die-at needs the ledger (drop --no-ledger)");
     rl_dataset *owned;
     const rl_dataset *d;
     if (dataset_of(&a, &owned, &d) != RL_OK)
@@ -414,22 +423,27 @@ int rl_cmd_merchant(int argc, char **argv) {
     if (e == RL_ENOENT)
         return rl_cli_usage_error("merchant", "%s", why);
     if (e != RL_OK) {
-        fprintf(stderr, "racelab merchant %s: cycle %" PRIu64 " stopped: %s (run it again to "
-                        "finish it: nothing is applied twice)\n",
-                mc.merchant, mc.cycle, why[0] ? why : rl_strerror(e));
+        fprintf(stderr, "racelab merchant %s: cycle %" PRIu64 " stopped: %s%s\n", mc.merchant,
+                mc.cycle, why[0] ? why : rl_strerror(e),
+                o.no_ledger ? " (without the ledger, running it again applies its bills again)"
+                            : " (run it again to finish it: nothing is applied twice)");
         return EXIT_ERROR;
     }
     if (json) {
-        printf("{\"merchant\": \"%s\", \"cycle\": %" PRIu64 ", \"bills\": %zu, \"applied\": %zu, "
-               "\"already_applied\": %zu, \"refused\": %zu, \"reconnections\": %zu, "
-               "\"finished\": %s, \"elapsed_ns\": %" PRIu64 "}\n",
-               mc.merchant, mc.cycle, s.bills, s.applied, s.already, s.refused, s.reconnects,
-               s.finished ? "true" : "false", s.elapsed_ns);
+        printf("{\"merchant\": \"%s\", \"cycle\": %" PRIu64 ", \"strategy\": \"%s\", "
+               "\"ledger\": %s, \"bills\": %zu, \"applied\": %zu, \"already_applied\": %zu, "
+               "\"refused\": %zu, \"conflicts\": %zu, \"retries\": %zu, "
+               "\"reconnections\": %zu, \"finished\": %s, \"elapsed_ns\": %" PRIu64 "}\n",
+               mc.merchant, mc.cycle, rl_cycle_strategy_name(o.strategy),
+               o.no_ledger ? "false" : "true", s.bills, s.applied, s.already, s.refused,
+               s.conflicts, s.retries, s.reconnects, s.finished ? "true" : "false",
+               s.elapsed_ns);
         return s.finished ? EXIT_HELD : EXIT_BROKEN;
     }
     printf("%s cycle %" PRIu64 ": %zu bills, %zu applied, %zu already applied (skipped), %zu "
-           "refused, %zu reconnection%s%s\n",
-           mc.merchant, mc.cycle, s.bills, s.applied, s.already, s.refused, s.reconnects,
+           "refused, %zu conflict%s, %zu retr%s, %zu reconnection%s%s\n",
+           mc.merchant, mc.cycle, s.bills, s.applied, s.already, s.refused, s.conflicts,
+           s.conflicts == 1 ? "" : "s", s.retries, s.retries == 1 ? "y" : "ies", s.reconnects,
            s.reconnects == 1 ? "" : "s",
            s.finished ? "; the cycle is complete" : "; the cycle is NOT complete");
     return s.finished ? EXIT_HELD : EXIT_BROKEN;

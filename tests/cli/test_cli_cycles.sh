@@ -123,10 +123,42 @@ for bank in "sqlite:$db" "$PGC"; do
     has "$out" '50 ledger rows, 10 finished cycles' "$name: 50 bills, 10 cycles"
     has "$out" '^Dave +400 +150 ' "$name: Dave after two cycles"
 
+    # ---- the same crashes with strategies that read, wait and write in
+    # their own transactions: the ledger row goes with the balance ----
+    cycle=3
+    for s in mutex cas serializable; do
+        for m in $MERCHANTS; do
+            eval "die_$m=$((RANDOM % 5 + 1))"
+        done
+        for m in $MERCHANTS; do
+            eval "k=\$die_$m"
+            ( "$RL" merchant "$m" --bank "$bank" --cycle $cycle --strategy $s --die-at "$k" \
+                >"$logs/$m.out" 2>&1
+              echo $? >"$logs/$m.rc" ) &
+        done
+        wait
+        every_rc 137 "$name: $s killed in the middle of a bill"
+        check_passes "$bank" "$name: $s after the crashes" some
+        all_at_once "$bank" $cycle --strategy $s
+        every_rc 0 "$name: $s cycle $cycle after the crashes"
+        for m in $MERCHANTS; do
+            eval "k=\$die_$m"
+            if ! grep -q "5 bills, $((5 - k + 1)) applied, $((k - 1)) already applied" \
+                "$logs/$m.out"; then
+                echo "FAIL: $name: $s: $m died in bill $k, the rerun applied otherwise:"
+                sed 's/^/  /' "$logs/$m.out"
+                failures=$((failures + 1))
+            fi
+        done
+        check_passes "$bank" "$name: $s after cycle $cycle"
+        cycle=$((cycle + 1))
+    done
+    has "$out" '125 ledger rows, 25 finished cycles' "$name: 125 bills, 25 cycles"
+
     # ---- the race forced across processes: every merchant reads a bill's
     # balance, they all meet (a barrier in the database), then they write ----
     expect 0 "$name: init for the forced race" -- bank init --bank "$bank" --force
-    all_at_once "$bank" 1 --strategy racy --meet 5
+    all_at_once "$bank" 1 --strategy racy --no-ledger --meet 5
     every_rc 0 "$name: racy merchants meeting"
     expect 1 "$name: racy across processes loses updates" -- bank check --bank "$bank"
     for c in Dave Susan Mike Steve James; do
@@ -135,18 +167,45 @@ for bank in "sqlite:$db" "$PGC"; do
     # four of five updates lost on every customer: the forced table
     has "$out" '^Dave +400 +375 ' "$name: racy Dave 375 (lost 4 of 5)"
     has "$out" '^James +-32 +-1032 ' "$name: racy James -1032"
-    # the ledger under the same meeting: nothing lost
-    expect 0 "$name: init for the ledger meeting" -- bank init --bank "$bank" --force
-    all_at_once "$bank" 1 --meet 5
-    every_rc 0 "$name: ledger merchants meeting"
-    check_passes "$bank" "$name: the ledger under the forced race"
-    has "$out" '^Dave +400 +275 ' "$name: ledger Dave 275"
+    # the ledger does not mend the race: racy with it loses the same
+    # updates, and the ledger shows the balances do not add up
+    expect 0 "$name: init for racy with the ledger" -- bank init --bank "$bank" --force
+    all_at_once "$bank" 1 --strategy racy --meet 5
+    every_rc 0 "$name: racy merchants with the ledger meeting"
+    expect 1 "$name: racy with the ledger loses updates" -- bank check --bank "$bank"
+    has "$out" 'wrong balance: Dave is 375, its start 400 plus the ledger.s bills make 275' \
+        "$name: racy with the ledger: Dave's loss named"
+    # every correct strategy under the same meeting: nothing lost. The
+    # optimistic ones (and trylock on PostgreSQL) show that the merchants did
+    # meet: they conflict. Where a merchant waiting for a lock counts as met
+    # (PostgreSQL), the lock-holding ones meet between reading and writing:
+    # without their lock they lose the racy table's updates.
+    for s in atomic mutex global advisory trylock cas repeatable-read serializable; do
+        expect 0 "$name: init for $s meeting" -- bank init --bank "$bank" --force
+        all_at_once "$bank" 1 --strategy $s --meet 5
+        every_rc 0 "$name: $s merchants meeting"
+        conflicts=0
+        for m in $MERCHANTS; do
+            c=$(sed -n 's/.* \([0-9][0-9]*\) conflicts\{0,1\},.*/\1/p' "$logs/$m.out")
+            conflicts=$((conflicts + ${c:-0}))
+        done
+        check_passes "$bank" "$name: $s under the forced race"
+        has "$out" '^Dave +400 +275 ' "$name: $s Dave 275"
+        has "$out" '^James +-32 +-5032 ' "$name: $s James -5032"
+        case $s in cas|repeatable-read|serializable)
+            if [ "$conflicts" -lt 4 ]; then
+                echo "FAIL: $name: $s merchants meeting had $conflicts conflicts: did they meet?"
+                failures=$((failures + 1))
+            fi ;;
+        esac
+    done
 
     # ---- the checker names what is wrong ----
     # racy merchants, one after another (no race): right totals, no ledger
     expect 0 "$name: init for racy" -- bank init --bank "$bank" --force
     for m in $MERCHANTS; do
-        expect 0 "$name: racy $m" -- merchant "$m" --bank "$bank" --cycle 1 --strategy racy
+        expect 0 "$name: racy $m" -- merchant "$m" --bank "$bank" --cycle 1 --strategy racy \
+            --no-ledger
     done
     expect 1 "$name: racy leaves no ledger" -- bank check --bank "$bank"
     has "$out" 'missing: Costco cycle 1 is finished but its bill 1 \(Dave -25\)' "$name: missing named"
@@ -280,11 +339,21 @@ has "$out" 'wrong total: Dave is 300' "wrong total named"
 sqlite3 "$db" "DELETE FROM racelab_ledger WHERE merchant = 'CVS' AND bill = 2"
 expect 1 "a ledger row gone" -- bank check --bank "sqlite:$db"
 has "$out" 'missing: CVS cycle 1 is finished but its bill 3' "missing bill named"
+sqlite3 "$db" "UPDATE racelab_accounts SET balance = -1 WHERE name = 'Steve'"
+sqlite3 "$db" "INSERT INTO racelab_ledger (merchant, cycle, bill, account, amount)
+               VALUES ('Target', 1, 98, 0, 5)"
+expect 1 "a negative balance and a bill from nowhere" -- bank check --bank "sqlite:$db"
+has "$out" 'negative: Steve is -1, which its bills never make it' "negative named"
+has "$out" 'unexpected: Target cycle 1 bill 99 is in the ledger' "unexpected named"
 
 # ---- what the ledger costs, merchants as processes ----
-expect 0 "bench db --processes" -- bench db --bank "$PGC" --processes --clients 1,2 --bills 100
-has "$out" '^1 +[0-9]+ +[0-9]+ +[0-9.]+x$' "bench: a row for one process"
-has "$out" '^2 +[0-9]+ +[0-9]+ +[0-9.]+x$' "bench: a row for two processes"
+expect 0 "bench db --processes" -- bench db --bank "$PGC" --processes --clients 1,2 --bills 100 \
+    --strategies atomic,mutex --seconds 1
+has "$out" '^1 +atomic +[0-9]+ +[0-9]+ +[0-9.]+x +[0-9.]+$' "bench: atomic, one process"
+has "$out" '^2 +mutex +[0-9]+ +[0-9]+ +[0-9.]+x +[0-9.]+$' "bench: mutex, two processes"
+has "$out" '^2 +pgbench +[0-9]+ +- +- +1.00$' "bench: the pgbench reference beside them"
+expect 2 "bench db --processes with racy" -- bench db --bank "$PGC" --processes \
+    --strategies racy
 
 # ---- bad usage: exit 2 ----
 expect 2 "merchant without a cycle" -- merchant Costco --bank "sqlite:$db" && one_line "no cycle"
@@ -295,6 +364,11 @@ has "$err" 'need a bank they share' "memory refused with the reason"
 expect 2 "bank without a sub-command" -- bank
 expect 2 "another data set" -- bank check --bank "sqlite:$db" --customers 3
 has "$err" 'another data set' "a bank of another data set named"
+expect 2 "unknown strategy" -- merchant Costco --bank "sqlite:$db" --cycle 1 --strategy lucky
+has "$err" "strategy is atomic, mutex" "the strategies listed"
+expect 2 "a crash without the ledger" -- merchant Costco --bank "sqlite:$db" --cycle 1 \
+    --no-ledger --die-at 2
+has "$err" "needs the ledger" "--die-at needs the ledger"
 expect 3 "no server" -- merchant Costco --bank "host=/nonexistent/racelab dbname=x" --cycle 1
 
 psql -X -q "$PG" -c "DROP DATABASE IF EXISTS racelab_test_cycles" >/dev/null 2>&1
