@@ -131,6 +131,16 @@ typedef struct rl_throughput_result {
 rl_throughput_opts rl_throughput_opts_default(void);
 rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *out, char *why,
                            size_t why_len);
+
+/* The reference of the database benchmarks: pgbench (the program at
+ * `program`) with `clients` clients, each transaction the atomic bill of
+ * racelab's PostgreSQL bank (UPDATE racelab_accounts SET balance = balance
+ * + delta ... RETURNING, prepared) on a random account of 0 .. accounts-1
+ * of the bank at conninfo, for duration_ns (whole seconds). *tps is
+ * pgbench's figure. RL_ESYS with why when pgbench cannot run. */
+rl_err rl_bench_pgbench(const char *program, const char *conninfo, unsigned clients,
+                        uint64_t duration_ns, size_t accounts, double *tps, char *why,
+                        size_t why_len);
 void rl_throughput_result_free(rl_throughput_result *r);
 const char *rl_skew_name(rl_skew s);
 

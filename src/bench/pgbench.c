@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench_impl.h"
+#include "racelab/bench.h"
 
 extern char **environ;
 
@@ -96,4 +97,14 @@ rl_err rl__pgbench(const char *program, const char *conninfo, unsigned clients,
     unlink(script);
     unlink(output);
     return e;
+}
+
+rl_err rl_bench_pgbench(const char *program, const char *conninfo, unsigned clients,
+                        uint64_t duration_ns, size_t accounts, double *tps, char *why,
+                        size_t why_len) {
+    if (!program || !conninfo || !clients || !accounts || !tps)
+        return RL_EINVAL;
+    uint64_t elapsed;
+    return rl__pgbench(program, conninfo, clients, duration_ns, accounts, tps, &elapsed, why,
+                       why_len);
 }

@@ -13,6 +13,8 @@
 #include "cli.h"
 #include "../util/json.h"
 #include "racelab/bench.h"
+#include "racelab/cycle.h"
+#include "racelab/dbbank.h"
 
 static void print_help(void) {
     printf("usage: racelab bench makespan [--merchants M] [--customers C] [--delay S]\n"
@@ -378,6 +380,30 @@ static bool parse_strategies(const char *verb, const char *text, const rl_strate
     return *n > 0;
 }
 
+/* --strategies for merchant processes: the correct strategies of
+ * 'racelab merchant' (racy is no fix to measure). */
+static bool parse_cycle_strategies(const char *text, rl_cycle_strategy *list, size_t *n) {
+    *n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *name = strtok_r(buf, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        rl_cycle_strategy s;
+        if (!rl_cycle_strategy_find(name, &s) || s == RL_CYCLE_RACY ||
+            *n == RL_CYCLE_NSTRATEGIES) {
+            rl_cli_usage_error("bench db", "--strategies with --processes wants correct "
+                                           "strategies of 'racelab merchant --help', "
+                                           "separated by commas, not '%s'",
+                               name);
+            return false;
+        }
+        list[(*n)++] = s;
+    }
+    if (*n == 0)
+        rl_cli_usage_error("bench db", "--strategies wants at least one name");
+    return *n > 0;
+}
+
 /* The options throughput and db share. Returns -1 when c is not one of
  * them, else 0 or the usage exit status. */
 static const rl_strategy *chosen[32];
@@ -476,7 +502,7 @@ extern char **environ;
  * customer), with strategy; the rate is all bills over the slowest
  * merchant's billing time (each measures its own, without its start-up). */
 static int merchant_rate(const char *url, unsigned n, unsigned bills, const char *strategy,
-                         double *rate, char *why, size_t why_len) {
+                         bool ledger, double *rate, char *why, size_t why_len) {
     char gen[64], exe[4096];
     snprintf(gen, sizeof gen, "%ux%ux%u", n, n * bills, bills);
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -509,8 +535,10 @@ static int merchant_rate(const char *url, unsigned n, unsigned bills, const char
         posix_spawn_file_actions_init(&fa);
         if (outs[k])
             posix_spawn_file_actions_adddup2(&fa, fileno(outs[k]), STDOUT_FILENO);
-        char *args[] = {exe,  "merchant", name,   "--bank",     (char *)url, "--cycle", "1",
-                        "--generate", gen, "--strategy", (char *)strategy, "--json", NULL};
+        char *args[] = {exe,          "merchant", name,   "--bank",
+                        (char *)url,  "--cycle",  "1",    "--generate",
+                        gen,          "--strategy", (char *)strategy, "--json",
+                        ledger ? NULL : "--no-ledger", NULL};
         if (!outs[k] || posix_spawn(&pids[k], exe, &fa, NULL, args, environ) != 0)
             pids[k] = -1;
         posix_spawn_file_actions_destroy(&fa);
@@ -543,27 +571,54 @@ static int merchant_rate(const char *url, unsigned n, unsigned bills, const char
     return EXIT_HELD;
 }
 
+/* One row per process count and strategy: bills per second with the
+ * ledger and without, and against pgbench's clients running the atomic
+ * bill on the same accounts (PostgreSQL only; pgbench NULL: none). */
 static int processes_table(const char *url, const unsigned *clients, size_t nclients,
-                           unsigned bills) {
+                           unsigned bills, const rl_cycle_strategy *strategies,
+                           size_t nstrategies, const char *pgbench, uint64_t seconds_ns) {
+    rl_bank_backend be;
+    if (rl_bank_url_parse(url, &be, NULL, NULL, 0) != RL_OK || be != RL_BACKEND_POSTGRESQL)
+        pgbench = NULL;
     printf("merchant processes (racelab merchant, one process each, %u bills each, every\n"
-           "merchant its own customers), bills per second over the slowest merchant's billing\n",
-           bills);
-    printf("%-10s %16s %16s %12s\n", "processes", "ledger", "no ledger", "ledger cost");
+           "merchant its own customers): bills per second over the slowest merchant's billing\n"
+           "time, with the ledger (each bill applied exactly once) and without%s\n",
+           bills, pgbench ? ";\nx pgbench: the ledger's rate over pgbench's clients running "
+                            "the atomic bill" : "");
+    printf("%-10s %-16s %10s %10s %12s %10s\n", "processes", "strategy", "ledger", "no ledger",
+           "ledger cost", pgbench ? "x pgbench" : "");
     for (size_t i = 0; i < nclients; i++) {
         if (clients[i] > 64)
             return rl_cli_usage_error("bench db", "at most 64 merchant processes");
-        double with = 0, without = 0;
-        char why[256] = "";
-        int rc = merchant_rate(url, clients[i], bills, "ledger", &with, why, sizeof why);
-        if (rc == EXIT_HELD)
-            rc = merchant_rate(url, clients[i], bills, "atomic", &without, why, sizeof why);
-        if (rc != EXIT_HELD) {
-            fprintf(stderr, "racelab bench db: %s\n", why);
-            return rc;
+        double tps = 0;
+        for (size_t k = 0; k < nstrategies; k++) {
+            const char *name = rl_cycle_strategy_name(strategies[k]);
+            double with = 0, without = 0;
+            char why[256] = "";
+            int rc = merchant_rate(url, clients[i], bills, name, true, &with, why, sizeof why);
+            if (rc == EXIT_HELD)
+                rc = merchant_rate(url, clients[i], bills, name, false, &without, why,
+                                   sizeof why);
+            if (rc == EXIT_HELD && pgbench && k == 0) {
+                /* on the bank the merchants just used: its accounts */
+                rl_err e = rl_bench_pgbench(pgbench, url, clients[i], seconds_ns,
+                                            (size_t)clients[i] * bills, &tps, why, sizeof why);
+                rc = e == RL_OK ? EXIT_HELD : EXIT_ERROR;
+            }
+            if (rc != EXIT_HELD) {
+                fprintf(stderr, "racelab bench db: %s\n", why);
+                return rc;
+            }
+            printf("%-10u %-16s %10.0f %10.0f %11.2fx", clients[i], name, with, without,
+                   with > 0 ? without / with : 0);
+            if (pgbench)
+                printf(" %10.2f", tps > 0 ? with / tps : 0);
+            printf("\n");
+            fflush(stdout);
         }
-        printf("%-10u %16.0f %16.0f %11.2fx\n", clients[i], with, without,
-               with > 0 ? without / with : 0);
-        fflush(stdout);
+        if (pgbench)
+            printf("%-10u %-16s %10.0f %10s %12s %10.2f\n", clients[i], "pgbench", tps, "-", "-",
+                   1.0);
     }
     return EXIT_HELD;
 }
@@ -579,6 +634,7 @@ static int db(int argc, char **argv) {
         {0}};
     bool processes = false;
     uint64_t bills = 2000;
+    const char *names = NULL; /* --strategies, read once --processes is known */
     rl_throughput_opts o = rl_throughput_opts_default();
     o.accounts = 100000;
     o.duration_ns = 2000000000u;
@@ -608,6 +664,10 @@ static int db(int argc, char **argv) {
                 return EXIT_USAGE;
             continue;
         }
+        if (c == 'L') {
+            names = optarg;
+            continue;
+        }
         int rc = throughput_option("bench db", c, &o, threads, &nthreads, &json, &csv);
         if (rc > 0)
             return rc;
@@ -627,8 +687,18 @@ static int db(int argc, char **argv) {
     if (processes) {
         if (json || csv)
             return rl_cli_usage_error("bench db", "--processes prints a table (no --json/--csv)");
-        return processes_table(o.bank, threads, nthreads, (unsigned)bills);
+        rl_cycle_strategy list[RL_CYCLE_NSTRATEGIES] = {RL_CYCLE_ATOMIC, RL_CYCLE_MUTEX,
+                                                        RL_CYCLE_CAS, RL_CYCLE_SERIALIZABLE};
+        size_t n = 4;
+        if (names && !parse_cycle_strategies(names, list, &n))
+            return EXIT_USAGE;
+        return processes_table(o.bank, threads, nthreads, (unsigned)bills, list, n, o.pgbench,
+                               o.duration_ns);
     }
+    if (names && !parse_strategies("bench db", names, chosen, 32, &o.nstrategies))
+        return EXIT_USAGE;
+    if (names)
+        o.strategies = chosen;
     return run_throughput("bench db", &o, json, csv, true);
 }
 
