@@ -37,6 +37,14 @@ rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank *
 rl_err rl_cycle_attach(const char *url, const rl_dataset *d, rl_bank **out, char *why,
                        size_t why_len);
 
+/* rl_cycle_attach, and while the server cannot be reached (RL_ECONN),
+ * again: after 50 ms, then twice as long each time (at most 1 s), for at
+ * most budget_ns (0: 30 s). note (may be NULL) hears of the first
+ * failure. For a merchant started before its database. */
+rl_err rl_cycle_attach_wait(const char *url, const rl_dataset *d, uint64_t budget_ns,
+                            void (*note)(void *ctx, const char *text), void *ctx, rl_bank **out,
+                            char *why, size_t why_len);
+
 /* How a merchant changes a balance: the strategies of the threads, in
  * SQL, each bill in its own transaction. With the ledger (the default)
  * the bill's ledger row is written in that same transaction, so a bill

@@ -410,13 +410,73 @@ static bool may_reconnect(const rl_cycle_opts *o, rl_err e) {
 
 /* The connection is gone: connect again, backing off, within the budget.
  * RL_OK with *b a fresh connection; else the last error, *b NULL. */
+/* A server's words on one line: line breaks and tabs become one space. */
+static void one_line(char *text) {
+    char *to = text;
+    for (const char *from = text; *from; from++) {
+        bool space = *from == '\n' || *from == '\t' || *from == '\r' || *from == ' ';
+        if (space && (to == text || to[-1] == ' '))
+            continue;
+        *to++ = space ? ' ' : *from;
+    }
+    while (to > text && to[-1] == ' ')
+        to--;
+    *to = '\0';
+}
+
+/* Attach to url, and while the server cannot be reached, again: after 50
+ * ms, then twice as long each time (at most 1 s), for at most budget_ns.
+ * w (may be NULL): also make its meeting connection. note (may be NULL)
+ * hears of the first failure. RL_OK with *b; else the last error, its
+ * words in last, *b NULL. */
+static rl_err attach_backing_off(const char *url, const rl_dataset *d, uint64_t budget_ns,
+                                 biller *w, void (*note)(void *ctx, const char *text), void *ctx,
+                                 rl_bank **b, char *last, size_t last_len) {
+    uint64_t waited = 0, pause = 50000000ull;
+    for (;;) {
+        rl_err e = rl_cycle_attach(url, d, b, last, last_len);
+        if (e == RL_OK && w && (e = meeting_place(w)) != RL_OK) {
+            snprintf(last, last_len, "%s", rl_bank_errmsg(*b));
+            rl_bank_destroy(*b);
+            *b = NULL;
+        }
+        one_line(last);
+        if (e == RL_OK || !lost(e) || waited >= budget_ns)
+            return e;
+        if (waited == 0 && note) {
+            char text[512];
+            snprintf(text, sizeof text, "cannot reach the bank (%s); trying again for up to %.0f s",
+                     last, (double)budget_ns / 1e9);
+            note(ctx, text);
+        }
+        rl_sleep_ns(pause);
+        waited += pause;
+        pause = pause * 2 > 1000000000ull ? 1000000000ull : pause * 2;
+    }
+}
+
+rl_err rl_cycle_attach_wait(const char *url, const rl_dataset *d, uint64_t budget_ns,
+                            void (*note)(void *ctx, const char *text), void *ctx, rl_bank **out,
+                            char *why, size_t why_len) {
+    if (!url || !d || !out)
+        return RL_EINVAL;
+    char scratch[256] = "";
+    if (!why) {
+        why = scratch;
+        why_len = sizeof scratch;
+    }
+    return attach_backing_off(url, d, budget_ns ? budget_ns : 30000000000ull, NULL, note, ctx,
+                              out, why, why_len);
+}
+
+/* The connection is gone: connect again within the budget. RL_OK with
+ * *w->bp a fresh connection; else the last error, *w->bp NULL. */
 static rl_err reconnect(biller *w, char *why, size_t why_len) {
     rl_bank **b = w->bp;
     const rl_cycle_opts *o = w->o;
     char lost_why[256]; /* the lost connection's words, before it goes */
     snprintf(lost_why, sizeof lost_why, "%s", rl_bank_errmsg(*b));
     uint64_t budget = o->reconnect_ns ? o->reconnect_ns : 30000000000ull;
-    uint64_t waited = 0, pause = 50000000ull;
     rl_bank_destroy(w->meeting); /* a connection of *b's: before it */
     w->meeting = NULL;
     rl_bank_destroy(*b);
@@ -424,32 +484,20 @@ static rl_err reconnect(biller *w, char *why, size_t why_len) {
     const rl_platform *clock = rl_platform_pthreads();
     uint64_t t0 = clock->now_ns();
     char last[256] = "";
-    for (;;) {
-        rl_err e = rl_cycle_attach(o->url, w->d, b, last, sizeof last);
-        if (e == RL_OK && (e = meeting_place(w)) != RL_OK) {
-            snprintf(last, sizeof last, "%s", rl_bank_errmsg(*b));
-            rl_bank_destroy(*b);
-            *b = NULL;
-        }
-        if (e == RL_OK) {
-            w->out->reconnects++;
-            if (o->note) {
-                char text[512];
-                snprintf(text, sizeof text, "lost the connection (%s); reconnected after %.0f ms",
-                         lost_why, (double)(clock->now_ns() - t0) / 1e6);
-                o->note(o->ctx, text);
-            }
-            return RL_OK;
-        }
-        if (!lost(e) || waited >= budget) {
-            WHY("lost the connection (%s) and could not connect again within %.0f s: %s",
-                lost_why, (double)budget / 1e9, last);
-            return lost(e) ? RL_ECONN : e;
-        }
-        clock->sleep_ns(pause);
-        waited += pause;
-        pause = pause * 2 > 1000000000ull ? 1000000000ull : pause * 2;
+    rl_err e = attach_backing_off(o->url, w->d, budget, w, NULL, NULL, b, last, sizeof last);
+    if (e != RL_OK) {
+        WHY("lost the connection (%s) and could not connect again within %.0f s: %s", lost_why,
+            (double)budget / 1e9, last);
+        return lost(e) ? RL_ECONN : e;
     }
+    w->out->reconnects++;
+    if (o->note) {
+        char text[512];
+        snprintf(text, sizeof text, "lost the connection (%s); reconnected after %.0f ms",
+                 lost_why, (double)(clock->now_ns() - t0) / 1e6);
+        o->note(o->ctx, text);
+    }
+    return RL_OK;
 }
 
 /* Bill i, sent again on a new connection while the connection is lost

@@ -78,9 +78,10 @@ static void print_merchant_help(void) {
            "                    statement (atomic). Racy merchants then all read before any\n"
            "                    writes, and lose updates every run; the others conflict and\n"
            "                    lose nothing\n"
-           "  --reconnect-for D when the connection is lost (a server restarted), connect\n"
-           "                    again for up to D (default 30s), backing off from 50ms to\n"
-           "                    1s, and send the bill again (the ledger skips it if it went\n"
+           "  --reconnect-for D when the server cannot be reached at the start, or the\n"
+           "                    connection is lost (a server restarted), connect again for\n"
+           "                    up to D (default 30s), backing off from 50ms to 1s, and\n"
+           "                    send the bill again (the ledger skips it if it went\n"
            "                    through); past D, exit 3\n"
            "  --die-at K        for crash tests: SIGKILL itself in the middle of bill K\n"
            "                    (1-based), its ledger row and balance change sent, not\n"
@@ -400,7 +401,8 @@ int rl_cmd_merchant(int argc, char **argv) {
     char why[512] = "", shown[512];
     rl_bank_url_redact(a.bank, shown, sizeof shown);
     rl_bank *b = NULL;
-    rl_err e = rl_cycle_attach(a.bank, d, &b, why, sizeof why);
+    rl_err e = rl_cycle_attach_wait(a.bank, d, o.reconnect_ns, note_line, &mc, &b, why,
+                                    sizeof why);
     if (e != RL_OK) {
         fprintf(stderr, "racelab merchant: %s: %s\n", shown, why[0] ? why : rl_strerror(e));
         rl_dataset_free(owned);
