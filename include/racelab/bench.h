@@ -39,6 +39,10 @@ typedef struct rl_makespan_opts {
     const rl_strategy *const *strategies;
     size_t nstrategies;
     const char *bank; /* where the balances live (racelab/dbbank.h); NULL: memory */
+    /* May be NULL: called before each row is measured (for a progress
+     * line): its name, its index from 0, the number of rows. */
+    void (*row_progress)(void *ctx, const char *row, size_t index, size_t rows);
+    void *progress_ctx;
 } rl_makespan_opts;
 
 typedef struct rl_makespan_row {
@@ -97,6 +101,10 @@ typedef struct rl_throughput_opts {
     uint64_t seed;        /* default 1 */
     const rl_strategy *const *strategies; /* NULL: every registered strategy */
     size_t nstrategies;
+    /* May be NULL: called before each row is measured, as for makespan
+     * ("atomic at 4 threads"). */
+    void (*row_progress)(void *ctx, const char *row, size_t index, size_t rows);
+    void *progress_ctx;
 } rl_throughput_opts;
 
 typedef struct rl_throughput_row {

@@ -31,6 +31,7 @@
 #ifndef RACELAB_EXPLORE_H
 #define RACELAB_EXPLORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -141,6 +142,23 @@ typedef enum rl_search {
  * search ends). */
 #define RL_PREEMPTIONS_ALL UINT32_MAX
 
+/* Where a search stands, for a progress line (rl_explore_opts.progress). */
+typedef struct rl_explore_progress {
+    uint64_t schedules; /* complete schedules run */
+    uint64_t redundant; /* reduced: runs abandoned as equivalent to one explored */
+    uint64_t failing;   /* schedules that failed so far */
+    uint64_t elapsed_ns;
+    unsigned level;     /* bounded, delays: the number of preemptions (delays) under way */
+} rl_explore_progress;
+
+/* Why a search ended before it ran out of schedules to run. */
+typedef enum rl_explore_stop {
+    RL_STOP_NONE,      /* it ran out of schedules, or stopped at a failure */
+    RL_STOP_SCHEDULES, /* max_schedules */
+    RL_STOP_TIME,      /* time_limit_ns */
+    RL_STOP_INTERRUPT  /* *interrupted became non-zero (Ctrl-C) */
+} rl_explore_stop;
+
 typedef struct rl_explore_opts {
     rl_search search;
     unsigned preemptions;   /* bounded: the bound (default 2), or RL_PREEMPTIONS_ALL */
@@ -162,6 +180,14 @@ typedef struct rl_explore_opts {
     bool record;            /* replay: keep the trace in `first` even without a failure */
     size_t stack_size;      /* in-process targets: each thread's stack (default 8 MiB); a
                                thread that overflows it fails the schedule, named */
+    uint64_t time_limit_ns; /* stop cleanly once the search has run this long (0: no limit);
+                               checked between schedules */
+    const volatile sig_atomic_t *interrupted; /* may be NULL: stop cleanly, between schedules,
+                                                 once it is non-zero (set by a SIGINT handler);
+                                                 the schedule under way is not counted */
+    /* May be NULL: called between schedules, at most every 200 ms. */
+    void (*progress)(void *ctx, const rl_explore_progress *p);
+    void *progress_ctx;
 } rl_explore_opts;
 
 /* Bounded search, bound 2, minimizing, stopping at the first failure. */
@@ -232,6 +258,7 @@ typedef struct rl_explore_result {
     uint64_t redundant;   /* reduced: runs abandoned as equivalent to one explored
                              (sleep-set blocked), not counted in `schedules` */
     uint64_t failing;     /* schedules that failed (all of them with keep_going) */
+    rl_explore_stop stopped; /* a limit or an interruption ended it: not exhaustive */
     uint64_t longest;     /* most steps in one schedule */
     bool failed;
     rl_counterexample first;     /* the first failure found */
@@ -254,6 +281,13 @@ typedef struct rl_explore_result {
 rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_result *out, char *why,
                   size_t why_len);
 void rl_explore_result_free(rl_explore_result *r);
+
+/* What a result shows, as --json says it: "failure_found",
+ * "proved_complete" (every schedule), "proved_within_bound" (every
+ * schedule within the preemption or delay bound), "not_exhaustive" (a
+ * limit, an interruption or random sampling ended it),
+ * "no_failure_in_schedule" (a replay). */
+const char *rl_explore_verdict(const rl_explore_result *r);
 
 /* ---- reading a result, as `racelab explore` prints it ----------------
  * colour: ANSI colours (for a terminal). replay_cmd (may be NULL): the

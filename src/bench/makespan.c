@@ -74,11 +74,15 @@ rl_err rl_bench_makespan(const rl_makespan_opts *o, rl_makespan_result *out, cha
     out->free_bound_ns = o->customers * o->delay_ns;
     out->best_lock = out->best_overall = -1;
     /* the serial run: the naive code, one merchant after another */
+    if (o->row_progress)
+        o->row_progress(o->progress_ctx, "serial", 0, n + 1);
     e = measure(o, d, rl_strategy_find("racy"), RL_MODE_SERIAL, o->delay_ns, out, &out->rows[0], why,
                 why_len);
     out->nrows = e == RL_OK ? 1 : 0;
     for (size_t i = 0; e == RL_OK && i < n; i++) {
         const rl_strategy *s = o->strategies ? o->strategies[i] : rl_strategy_at(i);
+        if (o->row_progress)
+            o->row_progress(o->progress_ctx, s->name, i + 1, n + 1);
         e = measure(o, d, s, RL_MODE_CONCURRENT, o->delay_ns, out, &out->rows[out->nrows], why,
                     why_len);
         if (e == RL_OK)

@@ -447,10 +447,17 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
         b.serial_rate = out->rows[0].per_second;
     }
     unsigned most = 0;
+    size_t at = 0, rows = o->nthreads * (nstrat + 1);
     for (size_t k = 0; e == RL_OK && k < o->nthreads; k++) {
         unsigned t = o->threads[k];
         most = t > most ? t : most;
         rl_throughput_row *ref = &out->rows[out->nrows];
+        char label[64];
+        snprintf(label, sizeof label, "%s at %u thread%s", b.in_memory ? "plain" : "pgbench", t,
+                 t == 1 ? "" : "s");
+        if (o->row_progress && (b.in_memory || pgbench))
+            o->row_progress(o->progress_ctx, label, at, rows);
+        at++;
         if (b.in_memory) {
             if ((e = run_reference(&b, "plain", t, ref)) != RL_OK)
                 break;
@@ -464,6 +471,10 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
         }
         for (size_t i = 0; e == RL_OK && i < nstrat; i++) {
             const rl_strategy *s = o->strategies ? o->strategies[i] : rl_strategy_at(i);
+            snprintf(label, sizeof label, "%s at %u thread%s", s->name, t, t == 1 ? "" : "s");
+            if (o->row_progress)
+                o->row_progress(o->progress_ctx, label, at, rows);
+            at++;
             if ((e = run_strategy(&b, s, t, &out->rows[out->nrows], why, why_len)) == RL_OK)
                 out->nrows++;
         }

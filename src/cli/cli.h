@@ -2,6 +2,7 @@
 #ifndef RACELAB_CLI_H
 #define RACELAB_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +42,29 @@ const char *rl_cli_green(void);
 const char *rl_cli_red(void);
 const char *rl_cli_bold(void);
 const char *rl_cli_reset(void);
+
+/* The progress line of long work: one line on a terminal, rewritten in
+ * place, erased before the result is printed, so the output is the same
+ * as without it. Off unless wanted (no --json, no --quiet) and stdout is a
+ * terminal. The caller keeps the rate of updates to a few a second. */
+typedef struct rl_cli_progress {
+    bool on, shown;
+    uint64_t next_ns; /* rl_cli_progress_due: when the next update is due */
+} rl_cli_progress;
+void rl_cli_progress_init(rl_cli_progress *p, bool wanted);
+void rl_cli_progress_show(rl_cli_progress *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rl_cli_progress_clear(rl_cli_progress *p);
+/* For a loop of many quick steps: true at most every 200 ms, when on. */
+bool rl_cli_progress_due(rl_cli_progress *p);
+
+/* Ctrl-C during long work: the first SIGINT sets the flag returned (the
+ * work stops cleanly and reports what it covered), a second one ends the
+ * process. Release puts the old handler back. */
+const volatile sig_atomic_t *rl_cli_catch_interrupt(void);
+void rl_cli_release_interrupt(void);
+/* The exit status of work stopped by Ctrl-C, after its partial result. */
+#define EXIT_INTERRUPTED 130
 
 /* Help: true when argv holds -h or --help before any "--". */
 bool rl_cli_wants_help(int argc, char **argv);

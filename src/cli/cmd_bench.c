@@ -67,6 +67,11 @@ static const char *ms(uint64_t ns, char *buf, size_t len) {
     return rl_cli_format_duration(ns, buf, len);
 }
 
+/* The progress line of a benchmark: the row being measured. */
+static void row_line(void *ctx, const char *row, size_t index, size_t rows) {
+    rl_cli_progress_show(ctx, "measuring %s (row %zu of %zu)", row, index + 1, rows);
+}
+
 static int makespan(int argc, char **argv) {
     static const struct option longopts[] = {
         {"merchants", required_argument, NULL, 'M'}, {"customers", required_argument, NULL, 'C'},
@@ -122,7 +127,12 @@ static int makespan(int argc, char **argv) {
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     rl_makespan_result r;
     char why[256] = "";
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, !json && !csv);
+    o.row_progress = row_line;
+    o.progress_ctx = &line;
     rl_err e = rl_bench_makespan(&o, &r, why, sizeof why);
+    rl_cli_progress_clear(&line);
     if (e != RL_OK) {
         fprintf(stderr, "racelab bench makespan: %s: %s\n", rl_strerror(e), why);
         return EXIT_ERROR;
@@ -339,7 +349,13 @@ static int run_throughput(const char *verb, const rl_throughput_opts *o, bool js
                           bool db) {
     rl_throughput_result r;
     char why[512] = "";
-    rl_err e = rl_bench_throughput(o, &r, why, sizeof why);
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, !json && !csv);
+    rl_throughput_opts shown = *o;
+    shown.row_progress = row_line;
+    shown.progress_ctx = &line;
+    rl_err e = rl_bench_throughput(&shown, &r, why, sizeof why);
+    rl_cli_progress_clear(&line);
     if (e != RL_OK) {
         fprintf(stderr, "racelab %s: %s%s%s\n", verb, rl_strerror(e), *why ? ": " : "", why);
         return EXIT_ERROR;
@@ -587,6 +603,8 @@ static int processes_table(const char *url, const unsigned *clients, size_t ncli
                             "the atomic bill" : "");
     printf("%-10s %-16s %10s %10s %12s %10s\n", "processes", "strategy", "ledger", "no ledger",
            "ledger cost", pgbench ? "x pgbench" : "");
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, true);
     for (size_t i = 0; i < nclients; i++) {
         if (clients[i] > 64)
             return rl_cli_usage_error("bench db", "at most 64 merchant processes");
@@ -595,6 +613,9 @@ static int processes_table(const char *url, const unsigned *clients, size_t ncli
             const char *name = rl_cycle_strategy_name(strategies[k]);
             double with = 0, without = 0;
             char why[256] = "";
+            rl_cli_progress_show(&line, "measuring %s with %u merchant process%s (row %zu of %zu)",
+                                 name, clients[i], clients[i] == 1 ? "" : "es",
+                                 i * nstrategies + k + 1, nclients * nstrategies);
             int rc = merchant_rate(url, clients[i], bills, name, true, &with, why, sizeof why);
             if (rc == EXIT_HELD)
                 rc = merchant_rate(url, clients[i], bills, name, false, &without, why,
@@ -605,6 +626,7 @@ static int processes_table(const char *url, const unsigned *clients, size_t ncli
                                             (size_t)clients[i] * bills, &tps, why, sizeof why);
                 rc = e == RL_OK ? EXIT_HELD : EXIT_ERROR;
             }
+            rl_cli_progress_clear(&line);
             if (rc != EXIT_HELD) {
                 fprintf(stderr, "racelab bench db: %s\n", why);
                 return rc;

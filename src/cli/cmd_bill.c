@@ -260,7 +260,13 @@ int rl_cmd_bill(int argc, char **argv) {
     uint64_t total_lost = 0, wrong_runs = 0, faulty_runs = 0;
     char bank_kind[32] = "memory", first_note[256] = "";
     rc = states ? EXIT_HELD : EXIT_ERROR;
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, !a.json && a.runs > 1);
     for (uint64_t i = 0; rc == EXIT_HELD && i < a.runs; i++) {
+        if (rl_cli_progress_due(&line))
+            rl_cli_progress_show(&line, "run %" PRIu64 " of %" PRIu64 ", %" PRIu64
+                                        " wrong so far",
+                                 i + 1, a.runs, wrong_runs);
         cfg.opts.seed = a.opts.seed + i;
         char why[256] = "";
         rl_err e = rl_run(&cfg, &r, why, sizeof why);
@@ -304,6 +310,7 @@ int rl_cmd_bill(int argc, char **argv) {
         else
             rl_run_result_free(&r);
     }
+    rl_cli_progress_clear(&line);
     if (rc == EXIT_HELD) {
         qsort(states, nstates, sizeof *states, cmp_states);
         const rl_dataset *d = cfg.data;

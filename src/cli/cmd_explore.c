@@ -17,7 +17,8 @@ static void print_help(void) {
            "       racelab explore --list\n"
            "SEARCH: [--preemptions B|all [--no-reduction] | --delays D |\n"
            "         --pct [--depth D] [--seed S] [--iterations N] | --replay SCHEDULE]\n"
-           "        [--all] [--no-minimize] [--max-schedules N] [--stack-size SIZE] [--json]\n"
+           "        [--all] [--no-minimize] [--max-schedules N] [--time-limit D]\n"
+           "        [--stack-size SIZE] [--json]\n"
            "\n"
            "Runs TARGET under a controlled scheduler: one thread at a time, and at every\n"
            "lock, unlock, wait, signal, spawn, join and shared access the explorer chooses\n"
@@ -52,6 +53,8 @@ static void print_help(void) {
            "  --all             do not stop at the first failure: count every final state\n"
            "  --no-minimize     do not shorten the failure found\n"
            "  --max-schedules N stop after N schedules (default 1000000)\n"
+           "  --time-limit D    stop after D (200ms, 30s, 5m) and report what was covered;\n"
+           "                    Ctrl-C stops the same way (a second one ends racelab)\n"
            "  --stack-size SIZE each thread's stack for racelab's own targets, such as 512K\n"
            "                    or 16M (default 8M); an overflow fails the schedule\n"
            "\n"
@@ -59,9 +62,18 @@ static void print_help(void) {
            "bill (default 2 x 2), --threads N (default 2, up to 200), --items N (default 2),\n"
            "--retries N.\n"
            "\n"
-           "Exit status: 0 when no failure was found, 1 when one was, 2 for bad usage,\n"
-           "3 if the exploration could not run (a program that cannot be started, a target\n"
-           "with more threads than the explorer supports: at most 64).\n");
+           "On a terminal a progress line shows the schedules run, the rate, the bound\n"
+           "under way and the failures so far; it is gone before the result.\n"
+           "\n"
+           "The verdict: FAILURE found; proved: complete (every schedule); proved within B\n"
+           "preemptions (or D delays: every schedule within the bound); no failure found,\n"
+           "not exhaustive (a limit, Ctrl-C or random sampling ended it: nothing proved).\n"
+           "--json says it in \"verdict\" and \"stopped_by\".\n"
+           "\n"
+           "Exit status: 0 when no failure was found (proved or not: read the verdict), 1\n"
+           "when one was, 2 for bad usage, 3 if the exploration could not run (a program\n"
+           "that cannot be started, a target with more threads than the explorer supports:\n"
+           "at most 64), 130 when Ctrl-C stopped it (after the partial result).\n");
 }
 
 static void list_one(void *ctx, const char *name, const char *summary, bool correct) {
@@ -99,6 +111,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"schedule-timeout", required_argument, NULL, 'T'},
         {"max-steps", required_argument, NULL, 'S'}, {"no-reduction", no_argument, NULL, 'N'},
         {"delays", required_argument, NULL, 'D'},    {"stack-size", required_argument, NULL, 'K'},
+        {"time-limit", required_argument, NULL, 'l'},
         {0}};
     bool delays = false, noreduce = false;
     bool pct = false, bound_given = false, pct_opt = false, case_opt = false, prog_opt = false,
@@ -219,6 +232,13 @@ static int parse(int argc, char **argv, explore_args *a) {
             a->po.max_steps = v;
             a->o.max_steps = v;
             break;
+        case 'l':
+            if (!rl_cli_parse_duration("explore", "--time-limit", optarg, 31ull * 86400 * 1000000000,
+                                       &a->o.time_limit_ns))
+                return EXIT_USAGE;
+            if (a->o.time_limit_ns == 0)
+                return rl_cli_usage_error("explore", "--time-limit must be positive");
+            break;
         case 'P': pct = true; break;
         case 'R':
             a->o.search = RL_SEARCH_REPLAY;
@@ -242,6 +262,8 @@ static int parse(int argc, char **argv, explore_args *a) {
     if (bound_given && (pct || a->o.search == RL_SEARCH_REPLAY))
         return rl_cli_usage_error("explore", "--preemptions belongs to the bounded search, not "
                                              "to --pct or --replay");
+    if (a->o.time_limit_ns && a->o.search == RL_SEARCH_REPLAY)
+        return rl_cli_usage_error("explore", "--time-limit bounds a search, not --replay");
     if (pct_opt && !pct)
         return rl_cli_usage_error("explore", "--depth, --seed and --iterations need --pct");
     if (delays && (pct || bound_given || a->o.search == RL_SEARCH_REPLAY))
@@ -350,6 +372,34 @@ static void replay_command(const explore_args *a, char *buf, size_t cap) {
         }
 }
 
+typedef struct {
+    rl_cli_progress *line;
+    const rl_explore_opts *o;
+    bool reduced; /* partial-order reduction is on */
+} progress_ctx;
+
+/* "explore: 120,000 schedules, 41,000/s, 1 preemption, 0 failing, 2.9 s" */
+static void show_progress(void *ctx, const rl_explore_progress *p) {
+    const progress_ctx *pc = ctx;
+    double secs = (double)p->elapsed_ns / 1e9;
+    char where[48] = "";
+    if (pc->o->search == RL_SEARCH_BOUNDED && pc->o->preemptions == RL_PREEMPTIONS_ALL) {
+        if (pc->reduced)
+            snprintf(where, sizeof where, ", %" PRIu64 " abandoned as equivalent", p->redundant);
+    } else if (pc->o->search == RL_SEARCH_BOUNDED || pc->o->search == RL_SEARCH_DELAYS) {
+        snprintf(where, sizeof where, ", %u %s%s", p->level,
+                 pc->o->search == RL_SEARCH_DELAYS ? "delay" : "preemption",
+                 p->level == 1 ? "" : "s");
+    } else if (pc->o->search == RL_SEARCH_PCT) {
+        snprintf(where, sizeof where, " of %" PRIu64, pc->o->iterations);
+    }
+    rl_cli_progress_show(pc->line,
+                         "exploring: %" PRIu64 " schedules%s, %.0f/s, %" PRIu64
+                         " failing, %.1f s (Ctrl-C stops and reports)",
+                         p->schedules, where, secs > 0 ? (double)p->schedules / secs : 0,
+                         p->failing, secs);
+}
+
 int rl_cmd_explore(int argc, char **argv) {
     if (rl_cli_wants_help(argc, argv)) {
         print_help();
@@ -384,8 +434,18 @@ int rl_cmd_explore(int argc, char **argv) {
     char replay_cmd[1024];
     replay_command(&a, replay_cmd, sizeof replay_cmd);
 
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, !a.json);
+    progress_ctx pc = {.line = &line, .o = &a.o, .reduced = a.o.reduce && !a.program};
+    if (line.on) {
+        a.o.progress = show_progress;
+        a.o.progress_ctx = &pc;
+    }
+    a.o.interrupted = rl_cli_catch_interrupt();
     rl_explore_result r;
     rl_err e = rl_explore(&t, &a.o, &r, why, sizeof why);
+    rl_cli_release_interrupt();
+    rl_cli_progress_clear(&line);
     rl_target_free(&t);
     if (e != RL_OK) {
         if (a.o.search == RL_SEARCH_REPLAY && e == RL_EINVAL)
@@ -397,7 +457,7 @@ int rl_cmd_explore(int argc, char **argv) {
         rl_explore_write_json(stdout, a.program ? name : a.target, &a.o, &r);
     else
         rl_explore_print(stdout, name, &a.o, &r, replay_cmd, rl_cli_colour());
-    rc = r.failed ? EXIT_BROKEN : EXIT_HELD;
+    rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;
     rl_explore_result_free(&r);
     return rc;
 }

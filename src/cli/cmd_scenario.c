@@ -105,11 +105,18 @@ static int run_variant(const run_args *a, size_t v, rl__json *j) {
     size_t nb = 0;
     uint64_t broken = 0;
     rl_outcome first = {0}, out;
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, !a->json && a->runs > 1);
     for (uint64_t r = 0; r < a->runs; r++) {
+        if (rl_cli_progress_due(&line))
+            rl_cli_progress_show(&line, "%s/%s: run %" PRIu64 " of %" PRIu64 ", %" PRIu64
+                                        " broken so far",
+                                 a->s->name, var->name, r + 1, a->runs, broken);
         rl_err e = rl_scenario_run(a->s, var->name, &a->o, &out);
         if (e != RL_OK) {
             fprintf(stderr, "racelab scenario run: %s/%s could not run: %s%s%s\n", a->s->name,
                     var->name, rl_strerror(e), out.verdict[0] ? ": " : "", out.verdict);
+            rl_cli_progress_clear(&line);
             free(buckets);
             return e == RL_ENOTSUP ? EXIT_USAGE : EXIT_ERROR;
         }
@@ -127,6 +134,7 @@ static int run_variant(const run_args *a, size_t v, rl__json *j) {
         buckets[b].count++;
         buckets[b].held &= out.held;
     }
+    rl_cli_progress_clear(&line);
     qsort(buckets, nb, sizeof *buckets, cmp_buckets);
     if (a->json) {
         rl__json_object(j, NULL);

@@ -312,12 +312,17 @@ void rl__dpor_search(rl__search *s) {
             rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
             break;
         }
-        if (d.blocked != SIZE_MAX && r.target_error == RL_OK)
+        if (d.blocked != SIZE_MAX && r.target_error == RL_OK) {
             s->res->redundant++;
-        else
+            rl__search_tick(s);
+        } else {
             rl__search_account(s, &r);
-        if (runs >= s->o->max_schedules)
+        }
+        if (runs >= s->o->max_schedules) {
             s->stop = true;
+            if (s->res->stopped == RL_STOP_NONE)
+                s->res->stopped = RL_STOP_SCHEDULES;
+        }
         if (s->stop)
             break;
         /* the deepest node with a thread still to explore */

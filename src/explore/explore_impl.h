@@ -148,11 +148,17 @@ typedef struct rl__search {
     size_t states_cap;
     rl__decision *fail_decisions; /* the first failure's schedule */
     size_t fail_n;
+    uint64_t t0, next_progress; /* when it began; when the progress is next due */
+    unsigned level;             /* bounded, delays: the level under way */
 } rl__search;
 
 /* Count one complete schedule: its final state, a failure (stopping the
  * search unless keep_going), the schedule cap; or stop on an error. */
 void rl__search_account(rl__search *s, const rl__run *r);
+/* Between schedules: stop at the time limit or an interruption, and call
+ * the progress callback when it is due. rl__search_account calls it; a
+ * search calls it for a run it does not account for. */
+void rl__search_tick(rl__search *s);
 /* Stop the search with an error. */
 void rl__search_error(rl__search *s, rl_err e, const char *why);
 

@@ -318,7 +318,14 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
         posix_spawn_file_actions_adddup2(&fa, p->prefixfd, STDOUT_FILENO);
         posix_spawn_file_actions_adddup2(&fa, p->prefixfd, STDERR_FILENO);
         posix_spawn_file_actions_addclose(&fa, sv[0]);
-        int rc = env ? posix_spawn(&p->server, p->exe, &fa, NULL, argv, env) : ENOMEM;
+        /* a process group of its own: Ctrl-C on the terminal stops the
+         * search (racelab's SIGINT), not the program's schedule under way */
+        posix_spawnattr_t at;
+        posix_spawnattr_init(&at);
+        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&at, 0);
+        int rc = env ? posix_spawn(&p->server, p->exe, &fa, &at, argv, env) : ENOMEM;
+        posix_spawnattr_destroy(&at);
         posix_spawn_file_actions_destroy(&fa);
         free_env(env);
         if (rc != 0) {

@@ -113,6 +113,65 @@ void rl_explore_print_counterexample(FILE *f, const char *title, const rl_counte
     }
 }
 
+/* Why a search stopped short, in words ("the time limit (200 ms)"). */
+static void stop_words(char *buf, size_t len, const rl_explore_opts *o, const rl_explore_result *r) {
+    switch (r->stopped) {
+    case RL_STOP_SCHEDULES:
+        snprintf(buf, len, "stopped at the schedule limit (%" PRIu64 ")", o->max_schedules);
+        return;
+    case RL_STOP_TIME:
+        snprintf(buf, len, "stopped at the time limit (%.3g s)", (double)o->time_limit_ns / 1e9);
+        return;
+    case RL_STOP_INTERRUPT: snprintf(buf, len, "stopped by Ctrl-C"); return;
+    case RL_STOP_NONE: break;
+    }
+    snprintf(buf, len, "stopped early");
+}
+
+const char *rl_explore_verdict(const rl_explore_result *r) {
+    if (r->failed)
+        return "failure_found";
+    if (r->search == RL_SEARCH_REPLAY)
+        return "no_failure_in_schedule";
+    if (r->complete)
+        return "proved_complete";
+    if (r->exhaustive)
+        return "proved_within_bound";
+    return "not_exhaustive";
+}
+
+static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_result *r,
+                          style st) {
+    const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
+    unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
+    char why[96];
+    stop_words(why, sizeof why, o, r);
+    if (o->search == RL_SEARCH_REPLAY) {
+        fprintf(f, "no failure in this schedule\n");
+    } else if (r->complete && r->program) {
+        fprintf(f, "%sproved: complete%s, every interleaving of its synchronization calls was "
+                   "explored\n(plain memory accesses between them are no scheduling points: a "
+                   "race among those is not covered)\n",
+                green(st), reset(st));
+    } else if (r->complete) {
+        fprintf(f, "%sproved: complete%s, every schedule of this case was explored (a proof for "
+                   "this case)\n",
+                green(st), reset(st));
+    } else if (r->exhaustive) {
+        fprintf(f, "%sproved within %u %s%s%s: no schedule with at most %u fails (%" PRIu64
+                   " %ss beyond the bound were not taken: schedules that need more are not "
+                   "covered)\n",
+                green(st), bound, unit, bound == 1 ? "" : "s", reset(st), bound, r->pruned,
+                unit);
+    } else if (o->search == RL_SEARCH_PCT && r->stopped == RL_STOP_NONE) {
+        fprintf(f, "%sno failure found, not exhaustive%s: %" PRIu64 " random schedules (PCT "
+                   "samples; it proves nothing)\n",
+                yellow(st), reset(st), r->schedules);
+    } else {
+        fprintf(f, "%sno failure found, not exhaustive%s: %s\n", yellow(st), reset(st), why);
+    }
+}
+
 void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
                       const rl_explore_result *r, const char *replay_cmd, bool colour) {
     style st = {colour};
@@ -151,35 +210,20 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
         fprintf(f, "; %" PRIu64 " more abandoned as equivalent to one explored", r->redundant);
     fputc('\n', f);
     if (r->failed) {
-        fprintf(f, "%sFAILURE%s found\n", red(st), reset(st));
+        fprintf(f, "%sFAILURE%s found", red(st), reset(st));
+        if (r->stopped != RL_STOP_NONE) {
+            char why[96];
+            stop_words(why, sizeof why, o, r);
+            fprintf(f, " (search %s)", why);
+        }
+        fputc('\n', f);
         rl_explore_print_counterexample(f, "failure", &r->first, replay_cmd, colour);
         if (r->minimized.schedule && strcmp(r->minimized.schedule, r->first.schedule) == 0)
             fprintf(f, "\nminimized: the failure found is already as short as it gets\n");
         else if (r->minimized.schedule)
             rl_explore_print_counterexample(f, "minimized", &r->minimized, replay_cmd, colour);
     } else {
-        fprintf(f, "%sno failure%s", green(st), reset(st));
-        if (o->search == RL_SEARCH_BOUNDED || o->search == RL_SEARCH_DELAYS) {
-            const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
-            unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
-            if (r->complete && r->program)
-                fprintf(f, ": complete, every interleaving of its synchronization calls was "
-                           "explored\n(plain memory accesses between them are no scheduling "
-                           "points: a race among those is not covered)\n");
-            else if (r->complete)
-                fprintf(f, ": complete, every schedule of this case was explored (a proof for "
-                           "this case)\n");
-            else if (r->exhaustive)
-                fprintf(f, ": %sexhaustive within %u %s%s%s (%" PRIu64
-                           " %ss beyond the bound were not taken: not a proof)\n",
-                        yellow(st), bound, unit, bound == 1 ? "" : "s", reset(st), r->pruned,
-                        unit);
-            else
-                fprintf(f, ": %sNOT exhaustive%s, the search stopped at its limit\n", yellow(st),
-                        reset(st));
-        } else {
-            fputc('\n', f);
-        }
+        print_verdict(f, o, r, st);
     }
     if (!r->failed || o->keep_going) {
         /* passing states first, then failing ones, each with its schedules */
@@ -279,6 +323,11 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);
     rl__json_double(&j, "schedules_per_second", secs > 0 ? (double)r->schedules / secs : 0);
     rl__json_bool(&j, "failed", r->failed);
+    rl__json_str(&j, "verdict", rl_explore_verdict(r));
+    rl__json_str(&j, "stopped_by", r->stopped == RL_STOP_SCHEDULES   ? "schedule_limit"
+                                   : r->stopped == RL_STOP_TIME      ? "time_limit"
+                                   : r->stopped == RL_STOP_INTERRUPT ? "interrupt"
+                                                                     : NULL);
     rl__json_uint(&j, "failing_schedules", r->failing);
     if (r->failed) {
         json_counterexample(&j, "failure", &r->first);

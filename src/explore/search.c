@@ -99,8 +99,41 @@ void rl__search_error(rl__search *s, rl_err e, const char *why) {
     s->stop = true;
 }
 
+static void stop_for(search *s, rl_explore_stop why) {
+    s->stop = true;
+    if (s->res->stopped == RL_STOP_NONE)
+        s->res->stopped = why;
+}
+
+static bool interrupted(const search *s) { return s->o->interrupted && *s->o->interrupted; }
+
+void rl__search_tick(search *s) {
+    if (interrupted(s)) {
+        stop_for(s, RL_STOP_INTERRUPT);
+        return;
+    }
+    if (!s->o->time_limit_ns && !s->o->progress)
+        return;
+    uint64_t now = rl_platform_pthreads()->now_ns();
+    if (s->o->time_limit_ns && now - s->t0 >= s->o->time_limit_ns)
+        stop_for(s, RL_STOP_TIME);
+    if (s->o->progress && now >= s->next_progress) {
+        s->next_progress = now + 200000000u;
+        rl_explore_progress p = {.schedules = s->res->schedules,
+                                 .redundant = s->res->redundant,
+                                 .failing = s->res->failing,
+                                 .elapsed_ns = now - s->t0,
+                                 .level = s->level};
+        s->o->progress(s->o->progress_ctx, &p);
+    }
+}
+
 /* Account for one searching run. */
 void rl__search_account(search *s, const rl__run *r) {
+    if (interrupted(s)) { /* the run may have been cut short by the interruption */
+        stop_for(s, RL_STOP_INTERRUPT);
+        return;
+    }
     if (r->target_error != RL_OK && !r->no_fit) {
         s->error = r->target_error;
         if (r->message[0])
@@ -150,7 +183,8 @@ void rl__search_account(search *s, const rl__run *r) {
             s->stop = true;
     }
     if (res->schedules >= s->o->max_schedules)
-        s->stop = true;
+        stop_for(s, RL_STOP_SCHEDULES);
+    rl__search_tick(s);
 }
 
 /* ---- following a list of deviations (replay, minimization) ---- */
@@ -394,6 +428,7 @@ static void bounded_search(search *s) {
     cur.n = cur.cap = 1;
     bool cut = false;
     for (unsigned level = 0; level <= bound && !s->stop && cur.n > 0; level++) {
+        s->level = level;
         b.next = level < bound ? &next : NULL;
         for (size_t i = 0; i < cur.n && !s->stop; i++)
             item_first(&b, &cur.items[i]);
@@ -503,6 +538,7 @@ static void delays_search(search *s) {
     bool cut = !delayq_push(&cur, &none);
     s->res->bound = bound;
     for (unsigned level = 0; level <= bound && !s->stop && cur.n > 0; level++) {
+        s->level = level;
         for (size_t i = 0; i < cur.n && !s->stop; i++) {
             delayed c = {.base = {.choose = delays_choose, .plan = RL_PLAN_DELAYS}};
             c.d = cur.items[i];
@@ -684,6 +720,8 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     out->search = o->search;
     out->program = t->program != NULL;
     uint64_t t0 = rl_platform_pthreads()->now_ns();
+    s.t0 = t0;
+    s.next_progress = t0 + 200000000u;
     switch (o->search) {
     case RL_SEARCH_BOUNDED:
         if (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce && !t->program)

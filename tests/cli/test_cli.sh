@@ -119,9 +119,9 @@ schedule=$(sed -n 's/^schedule: //p' "$out" | head -1)
 expect 1 "replay" -- explore bill:racy --merchants 2 --customers 1 --replay "$schedule"
 has "$out" 'final state: Dave=375' "replay reaches the same state"
 expect 0 "explore mutex proof" -- explore bill:mutex
-has "$out" 'no failure.*exhaustive within 2 preemptions' "mutex proof"
+has "$out" 'proved within 2 preemptions' "mutex proof"
 expect 0 "complete proof" -- explore deadlock:same-order --preemptions 10
-has "$out" 'complete, every schedule of this case was explored' "complete"
+has "$out" 'proved: complete, every schedule of this case was explored' "complete"
 expect 1 "deadlock found" -- explore deadlock:opposite-order
 has "$out" 'deadlock: .*waits for lock' "deadlock explained"
 expect 1 "explore json" -- explore overdraft:racy --json
@@ -141,7 +141,85 @@ has "$out" 'one per class of schedules' "reduced search named"
 has "$out" 'complete, every schedule of this case was explored' "reduced proof complete"
 expect 0 "unreduced, capped" -- explore bill:mutex --preemptions all --no-reduction --max-schedules 500
 has "$out" 'each order of independent steps too \(unreduced\)' "unreduced search named"
-has "$out" 'NOT exhaustive' "a capped search is not a proof"
+has "$out" 'no failure found, not exhaustive: stopped at the schedule limit \(500\)' \
+    "a capped search is not a proof"
+json_explore() { # the verdict fields of the last --json
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["verdict"], d["stopped_by"])' "$out"
+}
+expect 0 "capped, json" -- explore bill:mutex --preemptions all --no-reduction --max-schedules 500 --json
+[ "$(json_explore)" = "not_exhaustive schedule_limit" ] || {
+    echo "FAIL: capped search json: $(json_explore)"; failures=$((failures + 1)); }
+expect 0 "proof json" -- explore bill:mutex --preemptions all --json
+[ "$(json_explore)" = "proved_complete None" ] || {
+    echo "FAIL: proof json: $(json_explore)"; failures=$((failures + 1)); }
+expect 0 "pct json" -- explore bill:mutex --pct --iterations 20 --json
+[ "$(json_explore)" = "not_exhaustive None" ] || {
+    echo "FAIL: pct json: $(json_explore)"; failures=$((failures + 1)); }
+
+# ---- a time budget: --time-limit, and Ctrl-C ----
+# a search far longer than its budget stops cleanly and says so
+BIG="explore bill:processor --merchants 3 --customers 2 --preemptions all --no-reduction"
+expect 0 "time limit" -- $BIG --time-limit 200ms --json
+[ "$(json_explore)" = "not_exhaustive time_limit" ] || {
+    echo "FAIL: time limit json: $(json_explore)"; failures=$((failures + 1)); }
+# stopped between schedules, each a few microseconds: well within a second
+# of the limit even under a sanitizer
+json_check 'd["elapsed_ns"] < 1200000000 and d["schedules"] > 0' "time limit kept"
+expect 0 "time limit, text" -- $BIG --time-limit 200ms
+has "$out" 'no failure found, not exhaustive: stopped at the time limit \(0.2 s\)' "time limit said"
+# a failure found before the limit is still reported
+expect 1 "time limit on a failing target" -- explore bill:racy --merchants 3 --customers 3 \
+    --preemptions all --no-reduction --all --time-limit 200ms
+has "$out" 'FAILURE found \(search stopped at the time limit' "failure before the limit"
+has "$out" '^replay: ' "its replay command"
+expect 2 "time limit on a replay" -- explore bill:racy --replay - --time-limit 1s && one_line "replay limit"
+expect 2 "zero time limit" -- explore bill:racy --time-limit 0 && one_line "zero limit"
+# progress: a line on a terminal, erased; never in piped or --json output
+if command -v script >/dev/null 2>&1; then
+    NO_COLOR=1 script -qec "$RL $BIG --time-limit 1s" /dev/null >"$out" 2>&1
+    has "$out" 'exploring: [0-9]+ schedules, [0-9]+/s, 0 failing' "progress on a terminal"
+    has "$out" 'no failure found, not exhaustive: stopped at the time limit' "the result after it"
+    script -qec "$RL $BIG --time-limit 1s --json" /dev/null >"$out" 2>&1
+    if grep -q 'exploring:' "$out"; then
+        echo "FAIL: a progress line in --json output on a terminal"; failures=$((failures + 1)); fi
+    # Ctrl-C: once the search runs (its progress line is out), SIGINT stops
+    # it; the partial result, the failure found and its replay are printed
+    pty=$(mktemp)
+    NO_COLOR=1 script -qec "$RL explore bill:racy --merchants 3 --customers 3 --preemptions all \
+        --no-reduction --all --max-schedules 987654321; echo \"rc \$?\"" /dev/null >"$pty" 2>&1 &
+    spid=$!
+    for _ in $(seq 600); do
+        grep -q 'exploring:' "$pty" && break
+        sleep 0.1
+    done
+    pkill -INT -f -- "^$RL explore bill:racy .*--max-schedules 987654321"
+    wait $spid
+    has "$pty" 'FAILURE found \(search stopped by Ctrl-C\)' "Ctrl-C: the partial result"
+    has "$pty" '^replay: ' "Ctrl-C: the replay command"
+    has "$pty" 'reachable final states' "Ctrl-C: the states covered"
+    has "$pty" '^rc 130' "Ctrl-C: exit 130"
+    rm -f "$pty"
+fi
+# the other long verbs: runs and benchmark rows on a terminal, never piped
+if command -v script >/dev/null 2>&1; then
+    NO_COLOR=1 script -qec "$RL bill --strategy racy --runs 3 --delay 1ms" /dev/null >"$out" 2>&1
+    has "$out" 'run 1 of 3, 0 wrong so far' "bill --runs: progress on a terminal"
+    NO_COLOR=1 script -qec "$RL scenario run overdraft --variant racy --runs 3" /dev/null >"$out" 2>&1
+    has "$out" 'overdraft/racy: run 1 of 3' "scenario --runs: progress on a terminal"
+    NO_COLOR=1 script -qec "$RL bench makespan --merchants 2 --customers 2 --delay 1ms" /dev/null \
+        >"$out" 2>&1
+    has "$out" 'measuring serial \(row 1 of [0-9]+\)' "bench: the row being measured"
+    NO_COLOR=1 script -qec "$RL bench makespan --merchants 2 --customers 2 --delay 1ms --csv" \
+        /dev/null >"$out" 2>&1
+    if grep -q 'measuring' "$out"; then
+        echo "FAIL: a progress line in --csv output"; failures=$((failures + 1)); fi
+fi
+expect 1 "bill --runs, piped" -- bill --strategy racy --runs 3 --delay 1ms
+if grep -q 'run 1 of 3' "$out" || grep -q $'\r' "$out"; then
+    echo "FAIL: a progress line in piped bill output"; failures=$((failures + 1)); fi
+expect 0 "time limit, piped" -- $BIG --time-limit 300ms
+if grep -q 'exploring:' "$out" || grep -q $'\r' "$out"; then
+    echo "FAIL: a progress line in piped output"; failures=$((failures + 1)); fi
 expect 0 "bounded says unreduced" -- explore bill:mutex
 has "$out" 'unreduced: partial-order reduction needs --preemptions all' "bounded search says it is unreduced"
 expect 1 "delays among 20 threads" -- explore startup:unordered --threads 20 --delays 1 --json
