@@ -61,6 +61,10 @@ typedef struct rl_billing_opts {
     uint64_t seed;        /* for the jitter: same seed, same delays */
     unsigned max_retries; /* cas: retries per bill before it fails (default 100) */
     rl_pause pause;       /* when fn is set, called instead of sleeping */
+    /* May be NULL: called after each bill with its outcome (RL_OK:
+     * applied), on the merchant's own thread: it must be thread-safe. */
+    void (*billed)(void *ctx, rl_err outcome);
+    void *billed_ctx;
 } rl_billing_opts;
 
 /* delay 5 ms, no jitter, seed 1, 100 retries, no pause. */

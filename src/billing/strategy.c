@@ -49,6 +49,8 @@ void rl__slow_step(rl_merchant *m, size_t bill) {
 void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
     if (m->outcomes)
         m->outcomes[bill] = e;
+    if (m->billing->opts.billed)
+        m->billing->opts.billed(m->billing->opts.billed_ctx, e);
     if (e == RL_OK) {
         m->stats.billed++;
         return;

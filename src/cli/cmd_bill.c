@@ -2,6 +2,7 @@
  * table; with --runs K a histogram of the final states, as jcstress prints. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -222,6 +223,27 @@ static void print_histogram(const bill_args *a, const rl_run_result *first, stat
     }
 }
 
+/* The progress of one run: bills done of the total, counted on the
+ * merchants' threads; the one that finds an update due prints it. */
+typedef struct {
+    rl_cli_progress line;
+    size_t total;
+    _Atomic size_t done, applied;
+    atomic_flag printing;
+} bills_progress;
+
+static void bill_progress(void *ctx, rl_err outcome) {
+    bills_progress *bp = ctx;
+    size_t done = atomic_fetch_add(&bp->done, 1) + 1;
+    size_t applied = atomic_fetch_add(&bp->applied, outcome == RL_OK) + (outcome == RL_OK);
+    if (atomic_flag_test_and_set(&bp->printing))
+        return; /* another merchant is printing */
+    if (rl_cli_progress_due(&bp->line) || done == bp->total)
+        rl_cli_progress_show(&bp->line, "billing: %zu of %zu bills done, %zu applied", done,
+                             bp->total, applied);
+    atomic_flag_clear(&bp->printing);
+}
+
 int rl_cmd_bill(int argc, char **argv) {
     if (rl_cli_wants_help(argc, argv)) {
         print_help();
@@ -249,6 +271,16 @@ int rl_cmd_bill(int argc, char **argv) {
     }
     rl_run_config cfg = {.data = subset ? subset : base, .strategy = a.strategy, .mode = a.mode,
                          .opts = a.opts, .lockstep = a.lockstep, .bank = a.bank};
+    /* one run: the bills applied of the total, from the merchants' threads */
+    bills_progress bp = {.total = 0};
+    atomic_flag_clear(&bp.printing);
+    rl_cli_progress_init(&bp.line, !a.json && a.runs == 1);
+    if (bp.line.on) {
+        for (size_t m = 0; m < cfg.data->nmerchants; m++)
+            bp.total += cfg.data->merchants[m].nbills;
+        cfg.opts.billed = bill_progress;
+        cfg.opts.billed_ctx = &bp;
+    }
     if (a.kill && !parse_kill(a.kill, cfg.data, &cfg)) {
         rl_dataset_free(subset);
         return EXIT_USAGE;
@@ -311,6 +343,7 @@ int rl_cmd_bill(int argc, char **argv) {
             rl_run_result_free(&r);
     }
     rl_cli_progress_clear(&line);
+    rl_cli_progress_clear(&bp.line);
     if (rc == EXIT_HELD) {
         qsort(states, nstates, sizeof *states, cmp_states);
         const rl_dataset *d = cfg.data;
