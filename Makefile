@@ -1,6 +1,8 @@
 # racelab: two commands do all the set-up on a fresh Debian machine.
 #   make demo   install what is missing, build, run `racelab demo`
 #   make demo-postgres   the same demo against a throwaway PostgreSQL server
+#   make demo-tsan   the data race beside the race condition, under
+#               ThreadSanitizer
 #   make test   install what is missing, then build and run every test in
 #               three builds: plain, ThreadSanitizer, Address+UB sanitizers
 #   make bench  both benchmarks, CSV and charts into bench/results/
@@ -16,7 +18,7 @@ CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 PREFIX    ?= /usr/local
 
-.PHONY: all deps build demo demo-postgres test test-plain test-thread test-address bench install clean
+.PHONY: all deps build demo demo-postgres demo-tsan test test-plain test-thread test-address bench install clean
 
 all: build
 
@@ -34,6 +36,12 @@ demo: build
 
 demo-postgres: build
 	@scripts/demo-postgres.sh ./build/plain/racelab
+
+# The data race beside the race condition: the ThreadSanitizer build runs
+# the unsynchronized billing (a report) and the racy one (none, yet 20 lost).
+demo-tsan: deps build/thread/Makefile
+	cmake --build build/thread -j $(JOBS) --target racelab_cli
+	@scripts/demo-tsan.sh ./build/thread/racelab
 
 test: test-plain test-thread test-address
 	@echo "make test: all three builds passed"

@@ -226,6 +226,15 @@ struct rl_bank {
  * capacity is a hint (0 is fine). */
 rl_err rl_membank_create(size_t capacity, rl_bank **out);
 
+/* The same bank with no synchronization at all, kept for the lesson of the
+ * data race: get and set are plain loads and stores of plain memory, so
+ * two threads that use one account at once race on it (undefined
+ * behaviour in C, and what ThreadSanitizer reports); add,
+ * compare-and-set and set-if-version are refused (RL_ENOTSUP). Lost
+ * updates are counted as in the real bank. Never for real work. Its kind
+ * is "memory, unsynchronized". */
+rl_err rl_membank_create_unsynchronized(size_t capacity, rl_bank **out);
+
 /* Close a connection; for the handle that created the store, also free
  * the store (last, see the contract). An open transaction is rolled back. */
 void rl_bank_destroy(rl_bank *b);

@@ -35,6 +35,9 @@ extern "C" {
 #endif
 
 #define RL_BANK_RESET 1u /* drop and create racelab's tables */
+/* memory only: rl_membank_create_unsynchronized (plain loads and stores,
+ * for the lesson of the data race); RL_ENOTSUP for a database */
+#define RL_BANK_UNSYNCHRONIZED 2u
 
 typedef enum rl_bank_backend {
     RL_BACKEND_MEMORY,

@@ -110,6 +110,9 @@ typedef struct rl_strategy {
     bool holds_lock_in_slow_step; /* serialises on a customer during the slow step */
     rl_lock_kind lock;            /* which bank lock, when holds_lock_in_slow_step */
     const rl_merchant_ops *ops;
+    /* Flags for the bank it bills (racelab/dbbank.h), 0 for most; the
+     * unsynchronized strategy's RL_BANK_UNSYNCHRONIZED. */
+    unsigned bank_flags;
     /* Create and destroy the state merchants share for one run (locks, a
      * processor thread, ...). May be NULL when there is none. */
     rl_err (*setup)(rl_billing *b);

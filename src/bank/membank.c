@@ -68,8 +68,17 @@ typedef struct lockset {
     rl_mutex each[];
 } lockset;
 
+/* An account of the unsynchronized bank: plain memory, no atomics, no
+ * lock (see rl_membank_create_unsynchronized). */
+typedef struct {
+    int64_t balance;
+    uint64_t version;
+} plain_cell;
+
 typedef struct membank {
     cell *cells;
+    plain_cell *plain; /* the unsynchronized bank's accounts */
+    bool unsynchronized;
     const char **names;
     size_t count, cap;
     entry *index;
@@ -220,6 +229,12 @@ static rl_err mb_open(rl_bank *b, const char *name, rl_money start, rl_acct *out
             return RL_ENOMEM;
         mb->cells = cells;
         advise_huge(cells, cap * sizeof *cells);
+        if (mb->unsynchronized) {
+            plain_cell *plain = realloc(mb->plain, cap * sizeof *plain);
+            if (!plain)
+                return RL_ENOMEM;
+            mb->plain = plain;
+        }
         const char **names = realloc(mb->names, cap * sizeof *names);
         if (!names)
             return RL_ENOMEM;
@@ -236,6 +251,8 @@ static rl_err mb_open(rl_bank *b, const char *name, rl_money start, rl_acct *out
     e->id = id;
     atomic_init(&mb->cells[id].seq, 0);
     atomic_init(&mb->cells[id].balance, start);
+    if (mb->unsynchronized)
+        mb->plain[id] = (plain_cell){.balance = start, .version = 0};
     mb->names[id] = copy;
     index_oom = 0;
     HASH_ADD_KEYPTR_BYHASHVALUE(hh, mb->index, copy, len - 1, hash, e);
@@ -307,6 +324,67 @@ static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
     return finish(ev, RL_OK);
 }
 
+/* ---- the unsynchronized bank: plain loads and stores ----
+ * Kept for the lesson of the data race (make demo-tsan): two merchants
+ * that read and write one account at once race on plain memory, which is
+ * undefined behaviour in C and what ThreadSanitizer reports. Lost updates
+ * are counted as in the real bank, from the versions (the counts are as
+ * racy as the data). */
+
+static rl_err plain_get(rl_bank *b, rl_acct a, rl_access *ev) {
+    membank *mb = MB(b);
+    if (a >= mb->count)
+        return finish(ev, RL_EINVAL);
+    ev->value = mb->plain[a].balance;
+    ev->version_before = ev->version_after = mb->plain[a].version;
+    return finish(ev, RL_OK);
+}
+
+static rl_err plain_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version,
+                        rl_access *ev) {
+    membank *mb = MB(b);
+    if (a >= mb->count)
+        return finish(ev, RL_EINVAL);
+    uint64_t ver = mb->plain[a].version;
+    mb->plain[a].balance = value;
+    mb->plain[a].version = ver + 1;
+    ev->value = value;
+    ev->version_before = ver;
+    ev->version_after = ver + 1;
+    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver;
+    if (ev->stale)
+        atomic_fetch_add_explicit(&mb->lost, 1, memory_order_relaxed);
+    return finish(ev, RL_OK);
+}
+
+/* Nothing atomic exists in the unsynchronized bank. */
+static rl_err plain_none(rl_bank *b, rl_acct a, rl_access *ev) {
+    (void)b;
+    (void)a;
+    snprintf(b->errmsg, sizeof b->errmsg,
+             "the unsynchronized bank has plain reads and writes only");
+    return finish(ev, RL_ENOTSUP);
+}
+
+static rl_err plain_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
+    (void)delta;
+    return plain_none(b, a, ev);
+}
+
+static rl_err plain_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired,
+                        rl_access *ev) {
+    (void)expected;
+    (void)desired;
+    return plain_none(b, a, ev);
+}
+
+static rl_err plain_set_if_version(rl_bank *b, rl_acct a, rl_money value, uint64_t version,
+                                   rl_access *ev) {
+    (void)value;
+    (void)version;
+    return plain_none(b, a, ev);
+}
+
 /* One read-modify-write inside the account's write section: decide sees
  * the balance and version and either gives the new balance or an error
  * (then nothing is written and ev->value is the balance seen). */
@@ -368,14 +446,12 @@ static rl_err mb_set_if_version(rl_bank *b, rl_acct a, rl_money value, uint64_t 
 
 /* ---- connections, transactions and locks ---- */
 
-static const rl_bank_ops membank_ops;
-
 static rl_err mb_connect(rl_bank *b, const char *who, rl_bank **out) {
     (void)who;
     memconn *c = calloc(1, sizeof *c);
     if (!c)
         return RL_ENOMEM;
-    c->base.ops = &membank_ops;
+    c->base.ops = b->ops; /* the unsynchronized bank's connections are too */
     c->base.root = b->root;
     c->mb = MB(b);
     *out = &c->base;
@@ -488,6 +564,7 @@ static void mb_destroy(rl_bank *b) {
     free_blocks(mb->entries);
     free_blocks(mb->strings);
     free(mb->cells);
+    free(mb->plain);
     free(mb->names);
     free(mb);
 }
@@ -513,7 +590,30 @@ static const rl_bank_ops membank_ops = {
     .destroy = mb_destroy,
 };
 
-rl_err rl_membank_create(size_t capacity, rl_bank **out) {
+/* The same bank with plain accounts: get and set are plain loads and
+ * stores, the rest is refused. */
+static const rl_bank_ops plain_ops = {
+    .kind = "memory, unsynchronized",
+    .open = mb_open,
+    .lookup = mb_lookup,
+    .name = mb_name,
+    .count = mb_count,
+    .get = plain_get,
+    .set = plain_set,
+    .add = plain_add,
+    .compare_and_set = plain_cas,
+    .set_if_version = plain_set_if_version,
+    .lost_updates = mb_lost,
+    .memory_bytes = mb_memory,
+    .connect = mb_connect,
+    .begin = mb_begin,
+    .lock = mb_lock,
+    .commit = mb_commit,
+    .rollback = mb_rollback,
+    .destroy = mb_destroy,
+};
+
+static rl_err create(size_t capacity, bool plain, rl_bank **out) {
     if (!out)
         return RL_EINVAL;
     membank *mb = calloc(1, sizeof *mb);
@@ -523,7 +623,8 @@ rl_err rl_membank_create(size_t capacity, rl_bank **out) {
         free(conn);
         return RL_ENOMEM;
     }
-    conn->base.ops = &membank_ops;
+    conn->base.ops = plain ? &plain_ops : &membank_ops;
+    mb->unsynchronized = plain;
     conn->base.root = &conn->base;
     conn->mb = mb;
     conn->owner = true;
@@ -537,8 +638,11 @@ rl_err rl_membank_create(size_t capacity, rl_bank **out) {
             capacity = UINT32_MAX;
         mb->cells = malloc(capacity * sizeof *mb->cells);
         mb->names = malloc(capacity * sizeof *mb->names);
-        if (!mb->cells || !mb->names) {
+        if (plain)
+            mb->plain = malloc(capacity * sizeof *mb->plain);
+        if (!mb->cells || !mb->names || (plain && !mb->plain)) {
             free(mb->cells);
+            free(mb->plain);
             free(mb->names);
             free(mb);
             free(conn);
@@ -550,4 +654,10 @@ rl_err rl_membank_create(size_t capacity, rl_bank **out) {
     }
     *out = &conn->base;
     return RL_OK;
+}
+
+rl_err rl_membank_create(size_t capacity, rl_bank **out) { return create(capacity, false, out); }
+
+rl_err rl_membank_create_unsynchronized(size_t capacity, rl_bank **out) {
+    return create(capacity, true, out);
 }

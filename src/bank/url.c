@@ -61,9 +61,16 @@ rl_err rl_bank_create_url(const char *url, unsigned flags, size_t capacity, rl_b
     rl_err e = rl_bank_url_parse(url ? url : "memory", &b, &rest, why, why_len);
     if (e != RL_OK)
         return e;
+    if ((flags & RL_BANK_UNSYNCHRONIZED) && b != RL_BACKEND_MEMORY) {
+        if (why)
+            snprintf(why, why_len, "plain unsynchronized balances exist in memory only, not in a "
+                                   "database (a database synchronizes every statement)");
+        return RL_ENOTSUP;
+    }
     switch (b) {
     case RL_BACKEND_MEMORY:
-        return rl_membank_create(capacity, out);
+        return flags & RL_BANK_UNSYNCHRONIZED ? rl_membank_create_unsynchronized(capacity, out)
+                                              : rl_membank_create(capacity, out);
     case RL_BACKEND_SQLITE:
         return rl_sqlitebank_create(rest, flags, out, why, why_len);
     case RL_BACKEND_POSTGRESQL:

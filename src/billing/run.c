@@ -143,7 +143,8 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
         WHY("the expected balances do not fit: %s", rl_strerror(e));
         return e;
     }
-    if ((e = rl_bank_create_url(cfg->bank, RL_BANK_RESET, nc, &st->bank, why, why_len)) != RL_OK)
+    if ((e = rl_bank_create_url(cfg->bank, RL_BANK_RESET | cfg->strategy->bank_flags, nc,
+                                &st->bank, why, why_len)) != RL_OK)
         return e;
     if ((e = rl_bank_open_all(st->bank, d->customers, nc, st->accts)) != RL_OK) {
         WHY("could not open the accounts: %s%s%s", rl_strerror(e),

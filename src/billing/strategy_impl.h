@@ -35,5 +35,6 @@ extern const rl_strategy rl__strategy_advisory;
 extern const rl_strategy rl__strategy_repeatable_read;
 extern const rl_strategy rl__strategy_serializable;
 extern const rl_strategy rl__strategy_batch;
+extern const rl_strategy rl__strategy_unsynchronized;
 
 #endif

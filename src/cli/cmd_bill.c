@@ -23,6 +23,8 @@ static void print_help(void) {
            "strategies:\n");
     for (size_t i = 0; i < rl_strategy_count(); i++)
         printf("  %-8s %s\n", rl_strategy_at(i)->name, rl_strategy_at(i)->summary);
+    const rl_strategy *lesson = rl_strategy_find("unsynchronized");
+    printf("  %-8s %s\n", lesson->name, lesson->summary);
     printf("\n"
            "options:\n"
            "  --strategy NAME   which billing strategy (required)\n"
@@ -82,8 +84,9 @@ static int parse(int argc, char **argv, bill_args *a) {
                 for (size_t i = 0; i < rl_strategy_count(); i++)
                     snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
                              i ? ", " : "", rl_strategy_at(i)->name);
-                return rl_cli_usage_error("bill", "unknown strategy '%s' (one of: %s)", optarg,
-                                          names);
+                return rl_cli_usage_error("bill", "unknown strategy '%s' (one of: %s, "
+                                                  "unsynchronized)",
+                                          optarg, names);
             }
             break;
         case 'm':

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# test_lesson.sh - the data race beside the race condition.
+# Usage: test_lesson.sh PATH/TO/racelab SANITIZER   ("", thread or address)
+# In every build: the unsynchronized strategy (plain memory) loses the
+# forced table's 20 updates, is refused on a database, and is listed with
+# its warning. In the ThreadSanitizer build: ThreadSanitizer reports its
+# data race with the source lines of both accesses, and says nothing of
+# racy, whose every access is atomic, though it loses the same 20 updates.
+# (The report needs no lucky timing: the merchants' accesses to a customer
+# are ordered by nothing, so every run has the race, lost update or not.)
+set -u
+RL=${1:?usage: test_lesson.sh PATH/TO/racelab SANITIZER}
+SAN=${2:-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+export TSAN_OPTIONS="exitcode=66 halt_on_error=0 report_signal_unsafe=0"
+
+expect 0 "bill help" -- bill --help
+has "$out" '^  unsynchronized +racy on plain memory: a data race too' "unsynchronized listed"
+expect 2 "unsynchronized on a database" -- bill --strategy unsynchronized --bank sqlite:/tmp/racelab-lesson-never.db
+has "$err" 'in memory only' "refused on a database, with the reason"
+expect 0 "not in the benchmarks" -- bench makespan --merchants 2 --customers 2 --delay 1ms --csv
+if grep -q unsynchronized "$out"; then
+    echo "FAIL: bench makespan ran the unsynchronized strategy"; failures=$((failures + 1)); fi
+
+if [ "$SAN" = thread ]; then
+    # its data race, reported with both source lines
+    expect 66 "ThreadSanitizer on unsynchronized" -- bill --strategy unsynchronized --delay 0
+    has "$err" 'WARNING: ThreadSanitizer: data race' "the data race reported"
+    has "$err" 'plain_(get|set) .*/src/bank/membank\.c:[0-9]+' "the plain access's source line"
+    has "$err" 'rl__read_wait_write .*/src/billing/strategy\.c:[0-9]+' "the billing's source line"
+    # racy: no data race, yet the race condition loses every update it can
+    expect 1 "ThreadSanitizer on racy, forced" -- bill --strategy racy --lockstep
+    has "$out" '^lost updates +20' "racy loses 20 updates"
+    if grep -q ThreadSanitizer "$err"; then
+        echo "FAIL: ThreadSanitizer reported racy, whose accesses are atomic:"
+        sed 's/^/  /' "$err" | head -20
+        failures=$((failures + 1))
+    fi
+else
+    # no detector here: the same lost updates as racy, forced
+    expect 1 "unsynchronized, forced" -- bill --strategy unsynchronized --lockstep
+    has "$out" '^lost updates +20' "unsynchronized loses 20 updates"
+fi
+
+if [ "$failures" -gt 0 ]; then
+    echo "$failures lesson check(s) failed"
+    exit 1
+fi
+echo "all lesson checks passed"
