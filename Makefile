@@ -10,9 +10,10 @@
 #               pkg-config and CMake files, the man page
 # Each build lives in its own folder under build/.
 
-# python3 and bsdutils (script) are used by the command-line tests.
+# python3 and bsdutils (script) are used by the command-line tests;
+# valgrind by its race-detector test (and its headers by the build).
 DEPS      := cmake make gcc libc6-dev binutils pkg-config libcmocka-dev uthash-dev python3 bsdutils \
-             libsqlite3-dev sqlite3 libpq-dev postgresql
+             libsqlite3-dev sqlite3 libpq-dev postgresql valgrind
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 

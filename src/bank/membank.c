@@ -34,6 +34,7 @@ static _Thread_local int index_oom;
 #define uthash_nonfatal_oom(elt) (index_oom = 1)
 #include <uthash.h>
 
+#include "../platform/annotate.h"
 #include "membank_impl.h"
 #include "racelab/bank.h"
 
@@ -224,10 +225,18 @@ static rl_err mb_open(rl_bank *b, const char *name, rl_money start, rl_acct *out
         return RL_ENOMEM;
     if (mb->count == mb->cap) {
         size_t cap = mb->cap ? mb->cap * 2 : 16;
+        if (mb->cells)
+            RL__VG_PLAIN(mb->cells, mb->cap * sizeof *mb->cells);
         cell *cells = realloc(mb->cells, cap * sizeof *cells);
-        if (!cells)
+        if (!cells) {
+            if (mb->cells)
+                RL__VG_ATOMIC(mb->cells, mb->cap * sizeof *mb->cells);
             return RL_ENOMEM;
+        }
         mb->cells = cells;
+        /* the accounts' sequence locks: atomics, not checked by valgrind's
+         * race detectors (annotate.h) */
+        RL__VG_ATOMIC(cells, cap * sizeof *cells);
         advise_huge(cells, cap * sizeof *cells);
         if (mb->unsynchronized) {
             plain_cell *plain = realloc(mb->plain, cap * sizeof *plain);
@@ -469,8 +478,10 @@ static void lockset_free(lockset *l, size_t made) {
  * both make one; the first to publish wins and the other frees its own. */
 static lockset *locks_of(membank *mb) {
     lockset *l = atomic_load_explicit(&mb->locks, memory_order_acquire);
-    if (l)
+    if (l) {
+        RL__VG_RECEIVE(&mb->locks); /* the locks were made before they were published */
         return l;
+    }
     size_t n = mb->count;
     l = malloc(sizeof *l + n * sizeof l->each[0]);
     if (!l)
@@ -486,9 +497,11 @@ static lockset *locks_of(membank *mb) {
             return NULL;
         }
     lockset *none = NULL;
+    RL__VG_PUBLISH(&mb->locks);
     if (!atomic_compare_exchange_strong_explicit(&mb->locks, &none, l, memory_order_acq_rel,
                                                  memory_order_acquire)) {
         lockset_free(l, n);
+        RL__VG_RECEIVE(&mb->locks);
         return none;
     }
     return l;
@@ -563,6 +576,10 @@ static void mb_destroy(rl_bank *b) {
     HASH_CLEAR(hh, mb->index);
     free_blocks(mb->entries);
     free_blocks(mb->strings);
+    if (mb->cells)
+        RL__VG_PLAIN(mb->cells, mb->cap * sizeof *mb->cells);
+    RL__VG_PLAIN(&mb->lost, sizeof mb->lost);
+    RL__VG_PLAIN(&mb->locks, sizeof mb->locks);
     free(mb->cells);
     free(mb->plain);
     free(mb->names);
@@ -630,6 +647,8 @@ static rl_err create(size_t capacity, bool plain, rl_bank **out) {
     conn->owner = true;
     atomic_init(&mb->lost, 0);
     atomic_init(&mb->locks, NULL);
+    RL__VG_ATOMIC(&mb->lost, sizeof mb->lost);
+    RL__VG_ATOMIC(&mb->locks, sizeof mb->locks);
     /* one block for the expected accounts (names guessed at 16 bytes) */
     mb->entry_block = (capacity > ENTRY_BLOCK ? capacity : ENTRY_BLOCK) * sizeof(entry);
     mb->name_block = capacity * 16 > NAME_BLOCK ? capacity * 16 : NAME_BLOCK;
@@ -649,6 +668,7 @@ static rl_err create(size_t capacity, bool plain, rl_bank **out) {
             return RL_ENOMEM;
         }
         mb->cap = capacity;
+        RL__VG_ATOMIC(mb->cells, capacity * sizeof *mb->cells);
         advise_huge(mb->cells, capacity * sizeof *mb->cells);
         advise_huge(mb->names, capacity * sizeof *mb->names);
     }
