@@ -4,7 +4,8 @@
 #   make demo-tsan   the data race beside the race condition, under
 #               ThreadSanitizer
 #   make test   install what is missing, then build and run every test in
-#               three builds: plain, ThreadSanitizer, Address+UB sanitizers
+#               three builds: plain, ThreadSanitizer, Address+UB sanitizers;
+#               and the explorer's tests on its portable context switch
 #   make bench  both benchmarks, CSV and charts into bench/results/
 #   make install PREFIX=/usr/local   the command, the library, headers,
 #               pkg-config and CMake files, the man page
@@ -19,7 +20,8 @@ CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 PREFIX    ?= /usr/local
 
-.PHONY: all deps build demo demo-postgres demo-tsan test test-plain test-thread test-address bench install clean
+.PHONY: all deps build demo demo-postgres demo-tsan test test-plain test-thread test-address \
+        test-portable bench install clean
 
 all: build
 
@@ -44,12 +46,21 @@ demo-tsan: deps build/thread/Makefile
 	cmake --build build/thread -j $(JOBS) --target racelab_cli
 	@scripts/demo-tsan.sh ./build/thread/racelab
 
-test: test-plain test-thread test-address
-	@echo "make test: all three builds passed"
+test: test-plain test-thread test-address test-portable
+	@echo "make test: all three builds passed, and the portable context switch"
 
 test-plain test-thread test-address: test-%: deps build/%/Makefile
 	cmake --build build/$* -j $(JOBS)
 	ctest --test-dir build/$* --output-on-failure -j $(JOBS)
+
+# The explorer's portable context switch (ucontext, used where there is no
+# x86-64 one), built and tested on this machine too: the explorer's tests.
+build/portable/Makefile: CMakeLists.txt | deps
+	cmake -S . -B $(@D) $(CMAKE_GEN) -DRACELAB_PORTABLE_FIBERS=ON
+test-portable: deps build/portable/Makefile
+	cmake --build build/portable -j $(JOBS)
+	ctest --test-dir build/portable --output-on-failure -j $(JOBS) \
+	    -R '^(explore|searches|scenarios|billing|lockstep|processor|trylock|channel|locker)$$'
 
 # Both benchmarks with fixed parameters: CSV and charts into bench/results/
 # (a few minutes; gnuplot is installed for the charts).

@@ -8,8 +8,8 @@
 
 static rl_bank *bank_with(const char *name, rl_money start, rl_acct *a) {
     rl_bank *b;
-    assert_int_equal(rl_membank_create(0, &b), RL_OK);
-    assert_int_equal(rl_bank_open(b, name, start, a), RL_OK);
+    assert_err_equal(rl_membank_create(0, &b), RL_OK);
+    assert_err_equal(rl_bank_open(b, name, start, a), RL_OK);
     return b;
 }
 
@@ -19,20 +19,20 @@ static void get_set_and_versions(void **state) {
     rl_bank *b = bank_with("Dave", 400, &dave);
     rl_money bal;
     uint64_t v;
-    assert_int_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
+    assert_err_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
     assert_int_equal(bal, 400);
     assert_int_equal(v, 0);
     bool lost = true;
-    assert_int_equal(rl_bank_set(b, dave, 375, v, &lost), RL_OK);
+    assert_err_equal(rl_bank_set(b, dave, 375, v, &lost), RL_OK);
     assert_false(lost);
-    assert_int_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
+    assert_err_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
     assert_int_equal(bal, 375);
     assert_int_equal(v, 1);
     rl_money nb;
-    assert_int_equal(rl_bank_add(b, dave, -25, &nb), RL_OK);
+    assert_err_equal(rl_bank_add(b, dave, -25, &nb), RL_OK);
     assert_int_equal(nb, 350);
-    assert_int_equal(rl_bank_compare_and_set(b, dave, 350, 300, NULL), RL_OK);
-    assert_int_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
+    assert_err_equal(rl_bank_compare_and_set(b, dave, 350, 300, NULL), RL_OK);
+    assert_err_equal(rl_bank_get(b, dave, &bal, &v), RL_OK);
     assert_int_equal(bal, 300);
     assert_int_equal(v, 3); /* set, add, cas: every write bumps the version */
     assert_int_equal(rl_bank_lost_updates(b), 0);
@@ -46,22 +46,22 @@ static void stale_write_is_a_lost_update(void **state) {
     rl_money b1, b2;
     uint64_t v1, v2;
     /* two merchants read the same balance... */
-    assert_int_equal(rl_bank_get(b, dave, &b1, &v1), RL_OK);
-    assert_int_equal(rl_bank_get(b, dave, &b2, &v2), RL_OK);
+    assert_err_equal(rl_bank_get(b, dave, &b1, &v1), RL_OK);
+    assert_err_equal(rl_bank_get(b, dave, &b2, &v2), RL_OK);
     bool lost;
     /* ...the first write is fine, the second replaces a value it never read */
-    assert_int_equal(rl_bank_set(b, dave, b1 - 25, v1, &lost), RL_OK);
+    assert_err_equal(rl_bank_set(b, dave, b1 - 25, v1, &lost), RL_OK);
     assert_false(lost);
     assert_int_equal(rl_bank_lost_updates(b), 0);
-    assert_int_equal(rl_bank_set(b, dave, b2 - 25, v2, &lost), RL_OK);
+    assert_err_equal(rl_bank_set(b, dave, b2 - 25, v2, &lost), RL_OK);
     assert_true(lost);
     assert_int_equal(rl_bank_lost_updates(b), 1);
     /* a blind write is never counted; a write from the current version is fine */
-    assert_int_equal(rl_bank_set(b, dave, 0, RL_VERSION_BLIND, &lost), RL_OK);
+    assert_err_equal(rl_bank_set(b, dave, 0, RL_VERSION_BLIND, &lost), RL_OK);
     assert_false(lost);
     uint64_t v;
-    assert_int_equal(rl_bank_get(b, dave, &b1, &v), RL_OK);
-    assert_int_equal(rl_bank_set(b, dave, 5, v, &lost), RL_OK);
+    assert_err_equal(rl_bank_get(b, dave, &b1, &v), RL_OK);
+    assert_err_equal(rl_bank_set(b, dave, 5, v, &lost), RL_OK);
     assert_false(lost);
     assert_int_equal(rl_bank_lost_updates(b), 1);
     rl_bank_destroy(b);
@@ -74,27 +74,27 @@ static void errors_change_nothing(void **state) {
     rl_money bal, seen = 0;
     uint64_t v;
     /* overflow */
-    assert_int_equal(rl_bank_add(b, a, 11, NULL), RL_EOVERFLOW);
-    assert_int_equal(rl_bank_add(b, a, 10, NULL), RL_OK);
-    assert_int_equal(rl_bank_add(b, a, 1, NULL), RL_EOVERFLOW);
-    assert_int_equal(rl_bank_get(b, a, &bal, &v), RL_OK);
+    assert_err_equal(rl_bank_add(b, a, 11, NULL), RL_EOVERFLOW);
+    assert_err_equal(rl_bank_add(b, a, 10, NULL), RL_OK);
+    assert_err_equal(rl_bank_add(b, a, 1, NULL), RL_EOVERFLOW);
+    assert_err_equal(rl_bank_get(b, a, &bal, &v), RL_OK);
     assert_int_equal(bal, INT64_MAX);
     assert_int_equal(v, 1);
     /* compare-and-set conflict reports what it saw */
-    assert_int_equal(rl_bank_compare_and_set(b, a, 5, 6, &seen), RL_ECONFLICT);
+    assert_err_equal(rl_bank_compare_and_set(b, a, 5, 6, &seen), RL_ECONFLICT);
     assert_int_equal(seen, INT64_MAX);
     /* a read version from the future */
-    assert_int_equal(rl_bank_set(b, a, 0, v + 1, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_get(b, a, &bal, &v), RL_OK);
+    assert_err_equal(rl_bank_set(b, a, 0, v + 1, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_get(b, a, &bal, &v), RL_OK);
     assert_int_equal(bal, INT64_MAX);
     assert_int_equal(v, 1);
     /* unknown handle */
-    assert_int_equal(rl_bank_get(b, 99, &bal, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_set(b, 99, 1, RL_VERSION_BLIND, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_add(b, 99, 1, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_compare_and_set(b, 99, 1, 2, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_get(b, 99, &bal, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_set(b, 99, 1, RL_VERSION_BLIND, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_add(b, 99, 1, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_compare_and_set(b, 99, 1, 2, NULL), RL_EINVAL);
     assert_null(rl_bank_name(b, 99));
-    assert_int_equal(rl_money_add(INT64_MIN, -1, &bal), RL_EOVERFLOW);
+    assert_err_equal(rl_money_add(INT64_MIN, -1, &bal), RL_EOVERFLOW);
     assert_int_equal(rl_bank_lost_updates(b), 0);
     rl_bank_destroy(b);
 }
@@ -103,32 +103,32 @@ static void names_and_lookup(void **state) {
     (void)state;
     rl_bank *b;
     rl_acct a;
-    assert_int_equal(rl_membank_create(2, &b), RL_OK);
-    assert_int_equal(rl_bank_open(b, "Dave", 1, &a), RL_OK);
+    assert_err_equal(rl_membank_create(2, &b), RL_OK);
+    assert_err_equal(rl_bank_open(b, "Dave", 1, &a), RL_OK);
     assert_int_equal(a, 0);
-    assert_int_equal(rl_bank_open(b, "Susan", 2, NULL), RL_OK);
-    assert_int_equal(rl_bank_open(b, "Dave", 3, &a), RL_EEXIST);
-    assert_int_equal(rl_bank_open(b, "", 3, &a), RL_EINVAL);
+    assert_err_equal(rl_bank_open(b, "Susan", 2, NULL), RL_OK);
+    assert_err_equal(rl_bank_open(b, "Dave", 3, &a), RL_EEXIST);
+    assert_err_equal(rl_bank_open(b, "", 3, &a), RL_EINVAL);
     char longname[RL_BANK_NAME_MAX + 2];
     memset(longname, 'x', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    assert_int_equal(rl_bank_open(b, longname, 3, &a), RL_EINVAL);
+    assert_err_equal(rl_bank_open(b, longname, 3, &a), RL_EINVAL);
     longname[RL_BANK_NAME_MAX] = '\0';
-    assert_int_equal(rl_bank_open(b, longname, 3, &a), RL_OK); /* exactly the maximum */
+    assert_err_equal(rl_bank_open(b, longname, 3, &a), RL_OK); /* exactly the maximum */
     assert_int_equal(rl_bank_count(b), 3);
-    assert_int_equal(rl_bank_lookup(b, "Susan", &a), RL_OK);
+    assert_err_equal(rl_bank_lookup(b, "Susan", &a), RL_OK);
     assert_int_equal(a, 1);
     assert_string_equal(rl_bank_name(b, a), "Susan");
-    assert_int_equal(rl_bank_lookup(b, "Bob", &a), RL_ENOENT);
+    assert_err_equal(rl_bank_lookup(b, "Bob", &a), RL_ENOENT);
     /* many accounts: growth keeps earlier handles and names */
     char name[32];
     for (int i = 0; i < 5000; i++) {
         snprintf(name, sizeof name, "c%d", i);
-        assert_int_equal(rl_bank_open(b, name, i, NULL), RL_OK);
+        assert_err_equal(rl_bank_open(b, name, i, NULL), RL_OK);
     }
-    assert_int_equal(rl_bank_lookup(b, "c4321", &a), RL_OK);
+    assert_err_equal(rl_bank_lookup(b, "c4321", &a), RL_OK);
     rl_money bal;
-    assert_int_equal(rl_bank_get(b, a, &bal, NULL), RL_OK);
+    assert_err_equal(rl_bank_get(b, a, &bal, NULL), RL_OK);
     assert_int_equal(bal, 4321);
     assert_string_equal(rl_bank_name(b, 0), "Dave");
     assert_true(rl_bank_memory_bytes(b) > 5000 * sizeof(int64_t));
@@ -138,15 +138,15 @@ static void names_and_lookup(void **state) {
 static void snapshot(void **state) {
     (void)state;
     rl_bank *b;
-    assert_int_equal(rl_membank_create(0, &b), RL_OK);
-    assert_int_equal(rl_bank_open(b, "Dave", 400, NULL), RL_OK);
-    assert_int_equal(rl_bank_open(b, "Susan", 1200, NULL), RL_OK);
-    assert_int_equal(rl_bank_add(b, 1, 100, NULL), RL_OK);
+    assert_err_equal(rl_membank_create(0, &b), RL_OK);
+    assert_err_equal(rl_bank_open(b, "Dave", 400, NULL), RL_OK);
+    assert_err_equal(rl_bank_open(b, "Susan", 1200, NULL), RL_OK);
+    assert_err_equal(rl_bank_add(b, 1, 100, NULL), RL_OK);
     rl_balance out[2];
     size_t n = 0;
-    assert_int_equal(rl_bank_snapshot(b, out, 1, &n), RL_EINVAL);
+    assert_err_equal(rl_bank_snapshot(b, out, 1, &n), RL_EINVAL);
     assert_int_equal(n, 2);
-    assert_int_equal(rl_bank_snapshot(b, out, 2, &n), RL_OK);
+    assert_err_equal(rl_bank_snapshot(b, out, 2, &n), RL_OK);
     assert_string_equal(out[0].name, "Dave");
     assert_int_equal(out[0].balance, 400);
     assert_int_equal(out[0].version, 0);
@@ -162,21 +162,21 @@ static void null_arguments(void **state) {
     rl_acct a;
     rl_money m;
     size_t n;
-    assert_int_equal(rl_membank_create(0, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_open(NULL, "x", 0, &a), RL_EINVAL);
-    assert_int_equal(rl_bank_lookup(NULL, "x", &a), RL_EINVAL);
-    assert_int_equal(rl_bank_get(NULL, 0, &m, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_set(NULL, 0, 0, 0, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_add(NULL, 0, 0, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_compare_and_set(NULL, 0, 0, 0, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_snapshot(NULL, NULL, 0, &n), RL_EINVAL);
-    assert_int_equal(rl_membank_create(0, &b), RL_OK);
-    assert_int_equal(rl_bank_open(b, NULL, 0, &a), RL_EINVAL);
-    assert_int_equal(rl_bank_lookup(b, NULL, &a), RL_EINVAL);
-    assert_int_equal(rl_bank_lookup(b, "x", NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_get(b, 0, NULL, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_snapshot(b, NULL, 0, NULL), RL_EINVAL);
-    assert_int_equal(rl_bank_snapshot(b, NULL, 0, &n), RL_OK); /* empty bank, nothing to copy */
+    assert_err_equal(rl_membank_create(0, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_open(NULL, "x", 0, &a), RL_EINVAL);
+    assert_err_equal(rl_bank_lookup(NULL, "x", &a), RL_EINVAL);
+    assert_err_equal(rl_bank_get(NULL, 0, &m, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_set(NULL, 0, 0, 0, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_add(NULL, 0, 0, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_compare_and_set(NULL, 0, 0, 0, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_snapshot(NULL, NULL, 0, &n), RL_EINVAL);
+    assert_err_equal(rl_membank_create(0, &b), RL_OK);
+    assert_err_equal(rl_bank_open(b, NULL, 0, &a), RL_EINVAL);
+    assert_err_equal(rl_bank_lookup(b, NULL, &a), RL_EINVAL);
+    assert_err_equal(rl_bank_lookup(b, "x", NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_get(b, 0, NULL, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_snapshot(b, NULL, 0, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_snapshot(b, NULL, 0, &n), RL_OK); /* empty bank, nothing to copy */
     assert_int_equal(n, 0);
     assert_int_equal(rl_bank_count(NULL), 0);
     assert_null(rl_bank_name(NULL, 0));
@@ -251,12 +251,12 @@ static void concurrent_adds_are_atomic(void **state) {
     arg.b = bank_with("Dave", 0, &arg.a);
     rl_thread t[4];
     for (int i = 0; i < 4; i++)
-        assert_int_equal(rl_thread_create(&t[i], "adder", adder, &arg), RL_OK);
+        assert_err_equal(rl_thread_create(&t[i], "adder", adder, &arg), RL_OK);
     for (int i = 0; i < 4; i++)
         rl_thread_join(&t[i]);
     rl_money bal;
     uint64_t v;
-    assert_int_equal(rl_bank_get(arg.b, arg.a, &bal, &v), RL_OK);
+    assert_err_equal(rl_bank_get(arg.b, arg.a, &bal, &v), RL_OK);
     assert_int_equal(bal, 4 * 2 * 20000);
     assert_int_equal(v, 4 * 2 * 20000);
     rl_bank_destroy(arg.b);
@@ -320,15 +320,15 @@ static void writer_b(void *p) {
 static void second_writer_is_kept_out(void **state) {
     (void)state;
     memset(&seam, 0, sizeof seam);
-    assert_int_equal(rl_mutex_init(&seam.mu, "seam"), RL_OK);
-    assert_int_equal(rl_cond_init(&seam.changed, "seam"), RL_OK);
+    assert_err_equal(rl_mutex_init(&seam.mu, "seam"), RL_OK);
+    assert_err_equal(rl_cond_init(&seam.changed, "seam"), RL_OK);
     adder_arg arg;
     arg.b = bank_with("Dave", 0, &arg.a);
     rl__membank_in_write = a_waits_inside;
     rl__membank_contended = b_reports_blocked;
     rl_thread a, b;
-    assert_int_equal(rl_thread_create(&a, "a", writer_a, &arg), RL_OK);
-    assert_int_equal(rl_thread_create(&b, "b", writer_b, &arg), RL_OK);
+    assert_err_equal(rl_thread_create(&a, "a", writer_a, &arg), RL_OK);
+    assert_err_equal(rl_thread_create(&b, "b", writer_b, &arg), RL_OK);
     rl_thread_join(&a);
     rl_thread_join(&b);
     rl__membank_in_write = NULL;
@@ -336,7 +336,7 @@ static void second_writer_is_kept_out(void **state) {
     assert_false(seam.b_done_while_a_inside);
     assert_true(seam.b_blocked);
     rl_money bal;
-    assert_int_equal(rl_bank_get(arg.b, arg.a, &bal, NULL), RL_OK);
+    assert_err_equal(rl_bank_get(arg.b, arg.a, &bal, NULL), RL_OK);
     assert_int_equal(bal, 2);
     rl_bank_destroy(arg.b);
     rl_cond_destroy(&seam.changed);

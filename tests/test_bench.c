@@ -41,7 +41,7 @@ static void makespan_flags_a_wrong_strategy(void **state) {
     o.nstrategies = 3;
     rl_makespan_result r;
     char why[256];
-    assert_int_equal(rl_bench_makespan(&o, &r, why, sizeof why), RL_OK);
+    assert_err_equal(rl_bench_makespan(&o, &r, why, sizeof why), RL_OK);
     assert_int_equal(r.nrows, 4);
     assert_string_equal(r.rows[0].name, "serial");
     assert_true(r.rows[0].correct);
@@ -57,7 +57,7 @@ static void makespan_flags_a_wrong_strategy(void **state) {
     assert_int_equal(r.free_bound_ns, 3 * 1000000);
     rl_makespan_result_free(&r);
     o.delay_ns = 0;
-    assert_int_equal(rl_bench_makespan(&o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_bench_makespan(&o, &r, why, sizeof why), RL_EINVAL);
 }
 
 static void throughput_flags_a_wrong_strategy(void **state) {
@@ -73,7 +73,7 @@ static void throughput_flags_a_wrong_strategy(void **state) {
     o.nstrategies = 2;
     rl_throughput_result r;
     char why[256];
-    assert_int_equal(rl_bench_throughput(&o, &r, why, sizeof why), RL_OK);
+    assert_err_equal(rl_bench_throughput(&o, &r, why, sizeof why), RL_OK);
     /* serial, then per thread count: plain and the two strategies */
     assert_int_equal(r.nrows, 1 + 2 * 3);
     assert_true(r.rows[0].reference);
@@ -103,7 +103,7 @@ static void throughput_flags_a_wrong_strategy(void **state) {
     const unsigned bad[] = {0};
     o.threads = bad;
     o.nthreads = 1;
-    assert_int_equal(rl_bench_throughput(&o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_bench_throughput(&o, &r, why, sizeof why), RL_EINVAL);
 }
 
 int main(void) {

@@ -131,13 +131,13 @@ static void cas_past_its_bound_applies_nothing(void **state) {
     cfg.opts.delay_ns = 0;
     cfg.opts.max_retries = 0;
     rl_run_result r;
-    assert_int_equal(rl_run(&cfg, &r, NULL, 0), RL_OK);
+    assert_err_equal(rl_run(&cfg, &r, NULL, 0), RL_OK);
     /* all five read the same balance; one compare-and-set wins per
      * customer, the other four give up without writing anything */
     assert_finals(&r, ONE_BILL_EACH);
     assert_int_equal(r.billed, 5);
     assert_int_equal(r.failed, 20);
-    assert_int_equal(r.first_error, RL_ERETRY);
+    assert_err_equal(r.first_error, RL_ERETRY);
     assert_int_equal(r.lost_updates, 0);
     assert_int_equal(r.retries, 0);
     rl_run_result_free(&r);
@@ -165,13 +165,13 @@ static void overflow_refuses_the_bill(void **state) {
         cfg.data = &d;
         cfg.opts.delay_ns = 0;
         rl_run_result r;
-        assert_int_equal(rl_run(&cfg, &r, NULL, 0), RL_OK);
+        assert_err_equal(rl_run(&cfg, &r, NULL, 0), RL_OK);
         assert_int_equal(r.rows[0].final, INT64_MAX - 15);
         assert_int_equal(r.rows[0].expected, INT64_MAX - 5);
         assert_false(r.matches);
         assert_int_equal(r.failed, 1);
         assert_int_equal(r.billed, 1);
-        assert_int_equal(r.first_error, RL_EOVERFLOW);
+        assert_err_equal(r.first_error, RL_EOVERFLOW);
         assert_string_equal(r.error_merchant, "Up");
         assert_string_equal(r.error_customer, "Rich");
         rl_run_result_free(&r);
@@ -189,19 +189,19 @@ static void bad_input_bills_nothing(void **state) {
 
     rl_dataset none = {one, 1, NULL, 0};
     cfg.data = &none;
-    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EEMPTY);
+    assert_err_equal(rl_run(&cfg, &r, why, sizeof why), RL_EEMPTY);
     assert_string_equal(why, "the data set has no merchants");
 
     rl_merchant_spec empty = {"Empty", to_ann, 0};
     rl_dataset e = {one, 1, &empty, 1};
     cfg.data = &e;
-    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EEMPTY);
+    assert_err_equal(rl_run(&cfg, &r, why, sizeof why), RL_EEMPTY);
     assert_string_equal(why, "merchant 'Empty' has no bills");
 
     rl_merchant_spec unknown = {"Shady", to_zed, 1};
     rl_dataset u = {one, 1, &unknown, 1};
     cfg.data = &u;
-    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_ENOENT);
+    assert_err_equal(rl_run(&cfg, &r, why, sizeof why), RL_ENOENT);
     assert_string_equal(why, "merchant 'Shady' bills unknown customer 'Zed'");
 
     static const rl_customer rich[] = {{"Rich", INT64_MAX}};
@@ -209,23 +209,23 @@ static void bad_input_bills_nothing(void **state) {
     rl_merchant_spec over = {"Over", plus, 1};
     rl_dataset o = {rich, 1, &over, 1};
     cfg.data = &o;
-    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EOVERFLOW);
+    assert_err_equal(rl_run(&cfg, &r, why, sizeof why), RL_EOVERFLOW);
 
     cfg.data = NULL;
     cfg.lockstep = true; /* needs concurrent */
-    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
     cfg.lockstep = false;
     cfg.opts.jitter_pct = 101;
-    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
     cfg.opts.jitter_pct = 0;
     cfg.mode = (rl_mode)7;
-    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
     cfg.mode = RL_MODE_SERIAL;
     cfg.strategy = NULL;
-    assert_int_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
-    assert_int_equal(rl_run(NULL, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_run(&cfg, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_run(NULL, &r, why, sizeof why), RL_EINVAL);
     cfg.strategy = racy;
-    assert_int_equal(rl_run(&cfg, NULL, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_run(&cfg, NULL, why, sizeof why), RL_EINVAL);
     assert_null(rl_strategy_find("nope"));
     assert_null(rl_strategy_find(NULL));
     assert_null(rl_strategy_at(rl_strategy_count()));
@@ -252,7 +252,7 @@ static void record_serial_sleeps(unsigned jitter, uint64_t seed, uint64_t *out) 
     rl_run_result r;
     rl_err e = rl_run(&cfg, &r, NULL, 0);
     rl_platform_install(NULL);
-    assert_int_equal(e, RL_OK);
+    assert_err_equal(e, RL_OK);
     assert_int_equal(nslept, 25);
     memcpy(out, slept, 25 * sizeof *out);
     rl_run_result_free(&r);

@@ -10,28 +10,28 @@
 static void buffered_fifo_and_close(void **state) {
     (void)state;
     rl_chan *ch;
-    assert_int_equal(rl_chan_create(sizeof(int), 3, "box", &ch), RL_OK);
+    assert_err_equal(rl_chan_create(sizeof(int), 3, "box", &ch), RL_OK);
     assert_string_equal(rl_chan_name(ch), "box");
     int x;
-    assert_int_equal(rl_chan_try_recv(ch, &x), RL_EBUSY);
+    assert_err_equal(rl_chan_try_recv(ch, &x), RL_EBUSY);
     for (int i = 1; i <= 3; i++)
-        assert_int_equal(rl_chan_send(ch, &i), RL_OK);
+        assert_err_equal(rl_chan_send(ch, &i), RL_OK);
     assert_int_equal(rl_chan_len(ch), 3);
-    assert_int_equal(rl_chan_recv(ch, &x), RL_OK);
+    assert_err_equal(rl_chan_recv(ch, &x), RL_OK);
     assert_int_equal(x, 1);
     assert_false(rl_chan_closed(ch));
-    assert_int_equal(rl_chan_close(ch), RL_OK);
+    assert_err_equal(rl_chan_close(ch), RL_OK);
     assert_true(rl_chan_closed(ch));
-    assert_int_equal(rl_chan_close(ch), RL_ECLOSED); /* twice: an error, not a crash */
+    assert_err_equal(rl_chan_close(ch), RL_ECLOSED); /* twice: an error, not a crash */
     int y = 9;
-    assert_int_equal(rl_chan_send(ch, &y), RL_ECLOSED);
+    assert_err_equal(rl_chan_send(ch, &y), RL_ECLOSED);
     /* what was sent before close is still delivered, in order */
-    assert_int_equal(rl_chan_recv(ch, &x), RL_OK);
+    assert_err_equal(rl_chan_recv(ch, &x), RL_OK);
     assert_int_equal(x, 2);
-    assert_int_equal(rl_chan_try_recv(ch, &x), RL_OK);
+    assert_err_equal(rl_chan_try_recv(ch, &x), RL_OK);
     assert_int_equal(x, 3);
-    assert_int_equal(rl_chan_recv(ch, &x), RL_ECLOSED);
-    assert_int_equal(rl_chan_try_recv(ch, &x), RL_ECLOSED);
+    assert_err_equal(rl_chan_recv(ch, &x), RL_ECLOSED);
+    assert_err_equal(rl_chan_try_recv(ch, &x), RL_ECLOSED);
     rl_chan_destroy(ch);
 }
 
@@ -39,21 +39,21 @@ static void invalid_arguments(void **state) {
     (void)state;
     rl_chan *ch;
     int x = 0;
-    assert_int_equal(rl_chan_create(0, 1, "x", &ch), RL_EINVAL);
-    assert_int_equal(rl_chan_create(4, 1, "x", NULL), RL_EINVAL);
-    assert_int_equal(rl_chan_send(NULL, &x), RL_EINVAL);
-    assert_int_equal(rl_chan_recv(NULL, &x), RL_EINVAL);
-    assert_int_equal(rl_chan_try_recv(NULL, &x), RL_EINVAL);
-    assert_int_equal(rl_chan_close(NULL), RL_EINVAL);
-    assert_int_equal(rl_chan_create(sizeof x, 0, NULL, &ch), RL_OK);
+    assert_err_equal(rl_chan_create(0, 1, "x", &ch), RL_EINVAL);
+    assert_err_equal(rl_chan_create(4, 1, "x", NULL), RL_EINVAL);
+    assert_err_equal(rl_chan_send(NULL, &x), RL_EINVAL);
+    assert_err_equal(rl_chan_recv(NULL, &x), RL_EINVAL);
+    assert_err_equal(rl_chan_try_recv(NULL, &x), RL_EINVAL);
+    assert_err_equal(rl_chan_close(NULL), RL_EINVAL);
+    assert_err_equal(rl_chan_create(sizeof x, 0, NULL, &ch), RL_OK);
     assert_string_equal(rl_chan_name(ch), "chan");
-    assert_int_equal(rl_chan_send(ch, NULL), RL_EINVAL);
-    assert_int_equal(rl_chan_recv(ch, NULL), RL_EINVAL);
+    assert_err_equal(rl_chan_send(ch, NULL), RL_EINVAL);
+    assert_err_equal(rl_chan_recv(ch, NULL), RL_EINVAL);
     rl_chan_destroy(ch);
     rl_chan_destroy(NULL);
     /* undelivered elements are dropped with the channel (ASan checks the leak) */
-    assert_int_equal(rl_chan_create(sizeof x, 4, "drop", &ch), RL_OK);
-    assert_int_equal(rl_chan_send(ch, &x), RL_OK);
+    assert_err_equal(rl_chan_create(sizeof x, 4, "drop", &ch), RL_OK);
+    assert_err_equal(rl_chan_send(ch, &x), RL_OK);
     rl_chan_destroy(ch);
 }
 
@@ -88,8 +88,8 @@ static void spy_wait(rl_cond *c, rl_mutex *m) {
 static rl_platform spy_table;
 
 static void spy_begin(const char *watched) {
-    assert_int_equal(rl_mutex_init(&spy.mu, "spy"), RL_OK);
-    assert_int_equal(rl_cond_init(&spy.changed, "spy"), RL_OK);
+    assert_err_equal(rl_mutex_init(&spy.mu, "spy"), RL_OK);
+    assert_err_equal(rl_cond_init(&spy.changed, "spy"), RL_OK);
     spy.watched = watched;
     spy.waiting = 0;
     spy_table = *rl_platform_pthreads();
@@ -135,17 +135,17 @@ static void rendezvous_waits_for_the_receiver(void **state) {
     (void)state;
     spy_begin("meet");
     rl_chan *ch;
-    assert_int_equal(rl_chan_create(sizeof(int), 0, "meet", &ch), RL_OK);
+    assert_err_equal(rl_chan_create(sizeof(int), 0, "meet", &ch), RL_OK);
     caller s = {.ch = ch, .value = 42, .result = RL_EBUSY};
-    assert_int_equal(rl_thread_create(&s.thread, "sender", sender, &s), RL_OK);
+    assert_err_equal(rl_thread_create(&s.thread, "sender", sender, &s), RL_OK);
     spy_until_waiting(1); /* the sender is blocked inside send */
-    assert_int_equal(s.result, RL_EBUSY); /* so it has not returned */
+    assert_err_equal(s.result, RL_EBUSY); /* so it has not returned */
     assert_int_equal(rl_chan_len(ch), 1); /* its element is offered */
     int x = 0;
-    assert_int_equal(rl_chan_recv(ch, &x), RL_OK);
+    assert_err_equal(rl_chan_recv(ch, &x), RL_OK);
     assert_int_equal(x, 42);
     rl_thread_join(&s.thread);
-    assert_int_equal(s.result, RL_OK);
+    assert_err_equal(s.result, RL_OK);
     rl_chan_destroy(ch);
     spy_end();
 }
@@ -155,17 +155,17 @@ static void close_wakes_blocked_senders_and_receivers(void **state) {
     /* receivers blocked on an empty channel */
     spy_begin("empty");
     rl_chan *empty;
-    assert_int_equal(rl_chan_create(sizeof(int), 2, "empty", &empty), RL_OK);
+    assert_err_equal(rl_chan_create(sizeof(int), 2, "empty", &empty), RL_OK);
     caller r[3];
     for (int i = 0; i < 3; i++) {
         r[i] = (caller){.ch = empty, .result = RL_EBUSY};
-        assert_int_equal(rl_thread_create(&r[i].thread, "receiver", receiver, &r[i]), RL_OK);
+        assert_err_equal(rl_thread_create(&r[i].thread, "receiver", receiver, &r[i]), RL_OK);
     }
     spy_until_waiting(3);
-    assert_int_equal(rl_chan_close(empty), RL_OK);
+    assert_err_equal(rl_chan_close(empty), RL_OK);
     for (int i = 0; i < 3; i++) {
         rl_thread_join(&r[i].thread);
-        assert_int_equal(r[i].result, RL_ECLOSED);
+        assert_err_equal(r[i].result, RL_ECLOSED);
     }
     rl_chan_destroy(empty);
     spy_end();
@@ -175,27 +175,27 @@ static void close_wakes_blocked_senders_and_receivers(void **state) {
     for (size_t k = 0; k < 2; k++) {
         spy_begin("full");
         rl_chan *full;
-        assert_int_equal(rl_chan_create(sizeof(int), caps[k], "full", &full), RL_OK);
+        assert_err_equal(rl_chan_create(sizeof(int), caps[k], "full", &full), RL_OK);
         int first = 7;
         if (caps[k] == 1)
-            assert_int_equal(rl_chan_send(full, &first), RL_OK);
+            assert_err_equal(rl_chan_send(full, &first), RL_OK);
         caller s[2];
         for (int i = 0; i < 2; i++) {
             s[i] = (caller){.ch = full, .value = 100 + i, .result = RL_EBUSY};
-            assert_int_equal(rl_thread_create(&s[i].thread, "sender", sender, &s[i]), RL_OK);
+            assert_err_equal(rl_thread_create(&s[i].thread, "sender", sender, &s[i]), RL_OK);
         }
         spy_until_waiting(2);
-        assert_int_equal(rl_chan_close(full), RL_OK);
+        assert_err_equal(rl_chan_close(full), RL_OK);
         for (int i = 0; i < 2; i++) {
             rl_thread_join(&s[i].thread);
-            assert_int_equal(s[i].result, RL_ECLOSED); /* not delivered */
+            assert_err_equal(s[i].result, RL_ECLOSED); /* not delivered */
         }
         int x;
         if (caps[k] == 1) {
-            assert_int_equal(rl_chan_recv(full, &x), RL_OK); /* sent before close: kept */
+            assert_err_equal(rl_chan_recv(full, &x), RL_OK); /* sent before close: kept */
             assert_int_equal(x, 7);
         }
-        assert_int_equal(rl_chan_recv(full, &x), RL_ECLOSED); /* the withdrawn ones are gone */
+        assert_err_equal(rl_chan_recv(full, &x), RL_ECLOSED); /* the withdrawn ones are gone */
         rl_chan_destroy(full);
         spy_end();
     }
@@ -246,21 +246,21 @@ static void many_producers_and_consumers(void **state) {
     static const size_t caps[] = {0, 1, 16};
     for (size_t k = 0; k < 3; k++) {
         rl_chan *ch;
-        assert_int_equal(rl_chan_create(sizeof(int), caps[k], "work", &ch), RL_OK);
+        assert_err_equal(rl_chan_create(sizeof(int), caps[k], "work", &ch), RL_OK);
         static party prod[PRODUCERS], cons[CONSUMERS];
         for (int i = 0; i < CONSUMERS; i++) {
             cons[i] = (party){.ch = ch, .id = i};
-            assert_int_equal(rl_thread_create(&cons[i].thread, "consumer", consume, &cons[i]),
+            assert_err_equal(rl_thread_create(&cons[i].thread, "consumer", consume, &cons[i]),
                              RL_OK);
         }
         for (int i = 0; i < PRODUCERS; i++) {
             prod[i] = (party){.ch = ch, .id = i};
-            assert_int_equal(rl_thread_create(&prod[i].thread, "producer", produce, &prod[i]),
+            assert_err_equal(rl_thread_create(&prod[i].thread, "producer", produce, &prod[i]),
                              RL_OK);
         }
         for (int i = 0; i < PRODUCERS; i++)
             rl_thread_join(&prod[i].thread);
-        assert_int_equal(rl_chan_close(ch), RL_OK);
+        assert_err_equal(rl_chan_close(ch), RL_OK);
         static int seen[PRODUCERS * EACH];
         memset(seen, 0, sizeof seen);
         for (int i = 0; i < CONSUMERS; i++) {
@@ -421,7 +421,7 @@ static void every_schedule(void **state) {
         o.keep_going = true;
         rl_explore_result r;
         char why[256];
-        assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_OK);
+        assert_err_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_OK);
         if (r.failed)
             fail_msg("%s: %s (schedule %s, state %s)", cases[i].name, r.first.message,
                      r.first.schedule, r.first.outcome.state);

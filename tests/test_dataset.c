@@ -20,14 +20,14 @@ static void default_data_is_the_exercise(void **state) {
         assert_string_equal(d->merchants[m].name, merchants[m]);
         assert_int_equal(d->merchants[m].nbills, 5);
     }
-    assert_int_equal(rl_dataset_validate(d, NULL, 0), RL_OK);
+    assert_err_equal(rl_dataset_validate(d, NULL, 0), RL_OK);
 }
 
 static void oracle_matches_the_hard_coded_table(void **state) {
     (void)state;
     const rl_dataset *d = rl_dataset_default();
     rl_money out[5];
-    assert_int_equal(rl_dataset_expected(d, out), RL_OK);
+    assert_err_equal(rl_dataset_expected(d, out), RL_OK);
     for (size_t c = 0; c < 5; c++) {
         assert_string_equal(d->customers[c].name, EXPECTED[c].name);
         assert_int_equal(out[c], EXPECTED[c].expected);
@@ -43,34 +43,34 @@ static void validation_names_the_culprit(void **state) {
     char why[128];
     rl_merchant_spec empty = {"Empty", good_bills, 0};
     rl_dataset d = {two, 2, &empty, 1};
-    assert_int_equal(rl_dataset_validate(&d, why, sizeof why), RL_EEMPTY);
+    assert_err_equal(rl_dataset_validate(&d, why, sizeof why), RL_EEMPTY);
     assert_string_equal(why, "merchant 'Empty' has no bills");
 
     rl_merchant_spec bad = {"Shady", bad_bills, 2};
     d.merchants = &bad;
-    assert_int_equal(rl_dataset_validate(&d, why, sizeof why), RL_ENOENT);
+    assert_err_equal(rl_dataset_validate(&d, why, sizeof why), RL_ENOENT);
     assert_string_equal(why, "merchant 'Shady' bills unknown customer 'Zed'");
 
     d.nmerchants = 0;
-    assert_int_equal(rl_dataset_validate(&d, why, sizeof why), RL_EEMPTY);
+    assert_err_equal(rl_dataset_validate(&d, why, sizeof why), RL_EEMPTY);
     assert_string_equal(why, "the data set has no merchants");
 
     rl_merchant_spec ok = {"Ok", good_bills, 2};
     rl_dataset nocust = {two, 0, &ok, 1};
-    assert_int_equal(rl_dataset_validate(&nocust, why, sizeof why), RL_EEMPTY);
+    assert_err_equal(rl_dataset_validate(&nocust, why, sizeof why), RL_EEMPTY);
 
     static const rl_customer dup[] = {{"Ann", 1}, {"Ann", 2}};
     rl_dataset dd = {dup, 2, &ok, 1};
-    assert_int_equal(rl_dataset_validate(&dd, why, sizeof why), RL_EEXIST);
+    assert_err_equal(rl_dataset_validate(&dd, why, sizeof why), RL_EEXIST);
     assert_string_equal(why, "customer 'Ann' appears twice");
 
     static const rl_customer unnamed[] = {{"", 1}};
     rl_dataset du = {unnamed, 1, &ok, 1};
-    assert_int_equal(rl_dataset_validate(&du, why, sizeof why), RL_EINVAL);
-    assert_int_equal(rl_dataset_validate(NULL, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_dataset_validate(&du, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_dataset_validate(NULL, why, sizeof why), RL_EINVAL);
     rl_merchant_spec noname = {"", good_bills, 2};
     rl_dataset dn = {two, 2, &noname, 1};
-    assert_int_equal(rl_dataset_validate(&dn, NULL, 0), RL_EINVAL);
+    assert_err_equal(rl_dataset_validate(&dn, NULL, 0), RL_EINVAL);
 }
 
 static void oracle_overflow(void **state) {
@@ -80,28 +80,28 @@ static void oracle_overflow(void **state) {
     rl_merchant_spec m = {"M", plus, 1};
     rl_dataset d = {rich, 1, &m, 1};
     rl_money out[1];
-    assert_int_equal(rl_dataset_expected(&d, out), RL_EOVERFLOW);
-    assert_int_equal(rl_dataset_expected(NULL, out), RL_EINVAL);
+    assert_err_equal(rl_dataset_expected(&d, out), RL_EOVERFLOW);
+    assert_err_equal(rl_dataset_expected(NULL, out), RL_EINVAL);
 }
 
 static void subsets(void **state) {
     (void)state;
     rl_dataset *s;
-    assert_int_equal(rl_dataset_subset(rl_dataset_default(), 2, 1, &s), RL_OK);
+    assert_err_equal(rl_dataset_subset(rl_dataset_default(), 2, 1, &s), RL_OK);
     assert_int_equal(s->nmerchants, 2);
     assert_int_equal(s->ncustomers, 1);
     assert_string_equal(s->merchants[1].name, "Target");
     assert_int_equal(s->merchants[0].nbills, 1);
     assert_string_equal(s->merchants[0].bills[0].customer, "Dave");
-    assert_int_equal(rl_dataset_validate(s, NULL, 0), RL_OK);
+    assert_err_equal(rl_dataset_validate(s, NULL, 0), RL_OK);
     rl_money out[1];
-    assert_int_equal(rl_dataset_expected(s, out), RL_OK);
+    assert_err_equal(rl_dataset_expected(s, out), RL_OK);
     assert_int_equal(out[0], 350);
     rl_dataset_free(s);
-    assert_int_equal(rl_dataset_subset(rl_dataset_default(), 0, 1, &s), RL_EINVAL);
-    assert_int_equal(rl_dataset_subset(rl_dataset_default(), 6, 1, &s), RL_EINVAL);
-    assert_int_equal(rl_dataset_subset(rl_dataset_default(), 1, 6, &s), RL_EINVAL);
-    assert_int_equal(rl_dataset_subset(NULL, 1, 1, &s), RL_EINVAL);
+    assert_err_equal(rl_dataset_subset(rl_dataset_default(), 0, 1, &s), RL_EINVAL);
+    assert_err_equal(rl_dataset_subset(rl_dataset_default(), 6, 1, &s), RL_EINVAL);
+    assert_err_equal(rl_dataset_subset(rl_dataset_default(), 1, 6, &s), RL_EINVAL);
+    assert_err_equal(rl_dataset_subset(NULL, 1, 1, &s), RL_EINVAL);
 }
 
 int main(void) {

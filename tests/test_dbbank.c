@@ -71,7 +71,7 @@ static rl_bank *fresh(const backend *be) {
     if (e != RL_OK)
         fail_msg("%s: %s: %s", be->url, rl_strerror(e), why);
     rl_acct ids[3];
-    assert_int_equal(rl_bank_open_all(b, three, 3, ids), RL_OK);
+    assert_err_equal(rl_bank_open_all(b, three, 3, ids), RL_OK);
     for (rl_acct i = 0; i < 3; i++)
         assert_int_equal(ids[i], i);
     return b;
@@ -87,7 +87,7 @@ static rl_bank *conn(rl_bank *b, const char *who) {
 
 static rl_money balance(rl_bank *b, rl_acct a) {
     rl_money v = 0;
-    assert_int_equal(rl_bank_get(b, a, &v, NULL), RL_OK);
+    assert_err_equal(rl_bank_get(b, a, &v, NULL), RL_OK);
     return v;
 }
 
@@ -99,67 +99,67 @@ static void contract(void **state) {
     assert_string_equal(rl_bank_kind(b), be->engine);
     assert_int_equal(rl_bank_count(b), 3);
     rl_acct a;
-    assert_int_equal(rl_bank_lookup(b, "Susan", &a), RL_OK);
+    assert_err_equal(rl_bank_lookup(b, "Susan", &a), RL_OK);
     assert_int_equal(a, 1);
-    assert_int_equal(rl_bank_lookup(b, "Nobody", &a), RL_ENOENT);
+    assert_err_equal(rl_bank_lookup(b, "Nobody", &a), RL_ENOENT);
     assert_string_equal(rl_bank_name(b, 2), "Mike");
-    assert_int_equal(rl_bank_open(b, "Dave", 1, NULL), RL_EEXIST);
+    assert_err_equal(rl_bank_open(b, "Dave", 1, NULL), RL_EEXIST);
 
     rl_money v;
     uint64_t ver;
-    assert_int_equal(rl_bank_get(b, 0, &v, &ver), RL_OK);
+    assert_err_equal(rl_bank_get(b, 0, &v, &ver), RL_OK);
     assert_int_equal(v, 400);
     assert_int_equal(ver, 0);
     bool lost = true;
-    assert_int_equal(rl_bank_set(b, 0, 375, ver, &lost), RL_OK);
+    assert_err_equal(rl_bank_set(b, 0, 375, ver, &lost), RL_OK);
     assert_false(lost);
     /* a second write computed from the same (now old) read loses the first */
-    assert_int_equal(rl_bank_set(b, 0, 350, ver, &lost), RL_OK);
+    assert_err_equal(rl_bank_set(b, 0, 350, ver, &lost), RL_OK);
     assert_true(lost);
     assert_int_equal(rl_bank_lost_updates(b), 1);
 
     rl_money now;
-    assert_int_equal(rl_bank_add(b, 1, 100, &now), RL_OK);
+    assert_err_equal(rl_bank_add(b, 1, 100, &now), RL_OK);
     assert_int_equal(now, 1300);
     rl_money observed = 0;
-    assert_int_equal(rl_bank_compare_and_set(b, 1, 1200, 5, &observed), RL_ECONFLICT);
+    assert_err_equal(rl_bank_compare_and_set(b, 1, 1200, 5, &observed), RL_ECONFLICT);
     assert_int_equal(observed, 1300);
-    assert_int_equal(rl_bank_compare_and_set(b, 1, 1300, 1400, NULL), RL_OK);
+    assert_err_equal(rl_bank_compare_and_set(b, 1, 1300, 1400, NULL), RL_OK);
     uint64_t nv = 0;
-    assert_int_equal(rl_bank_get(b, 1, &v, &ver), RL_OK);
-    assert_int_equal(rl_bank_set_if_version(b, 1, 9, ver + 7, &now, &nv), RL_ECONFLICT);
+    assert_err_equal(rl_bank_get(b, 1, &v, &ver), RL_OK);
+    assert_err_equal(rl_bank_set_if_version(b, 1, 9, ver + 7, &now, &nv), RL_ECONFLICT);
     assert_int_equal(now, 1400); /* read afresh */
     assert_int_equal(nv, ver);
-    assert_int_equal(rl_bank_set_if_version(b, 1, 1500, ver, NULL, NULL), RL_OK);
+    assert_err_equal(rl_bank_set_if_version(b, 1, 1500, ver, NULL, NULL), RL_OK);
     assert_int_equal(balance(b, 1), 1500);
 
     /* money stays exact: an overflow is refused, the balance unchanged */
-    assert_int_equal(rl_bank_set(b, 2, INT64_MAX - 1, RL_VERSION_BLIND, NULL), RL_OK);
-    assert_int_equal(rl_bank_add(b, 2, 5, NULL), RL_EOVERFLOW);
+    assert_err_equal(rl_bank_set(b, 2, INT64_MAX - 1, RL_VERSION_BLIND, NULL), RL_OK);
+    assert_err_equal(rl_bank_add(b, 2, 5, NULL), RL_EOVERFLOW);
     assert_int_equal(balance(b, 2), INT64_MAX - 1);
 
     /* a batch: each bill on its own; the overflowing one alone is refused */
     rl_acct ba[3] = {0, 2, 1};
     rl_money bd[3] = {-1, 5, 1};
     rl_err br[3];
-    assert_int_equal(rl_bank_add_batch(b, ba, bd, 3, br), RL_EOVERFLOW);
-    assert_int_equal(br[0], RL_OK);
-    assert_int_equal(br[1], RL_EOVERFLOW);
-    assert_int_equal(br[2], RL_OK);
+    assert_err_equal(rl_bank_add_batch(b, ba, bd, 3, br), RL_EOVERFLOW);
+    assert_err_equal(br[0], RL_OK);
+    assert_err_equal(br[1], RL_EOVERFLOW);
+    assert_err_equal(br[2], RL_OK);
     assert_int_equal(balance(b, 2), INT64_MAX - 1);
     assert_int_equal(balance(b, 0), 349);
-    assert_int_equal(rl_bank_add(b, 0, 1, NULL), RL_OK);
-    assert_int_equal(rl_bank_add(b, 1, -1, NULL), RL_OK);
+    assert_err_equal(rl_bank_add(b, 0, 1, NULL), RL_OK);
+    assert_err_equal(rl_bank_add(b, 1, -1, NULL), RL_OK);
 
     rl_balance snap[3];
     size_t n;
-    assert_int_equal(rl_bank_snapshot(b, snap, 3, &n), RL_OK);
+    assert_err_equal(rl_bank_snapshot(b, snap, 3, &n), RL_OK);
     assert_int_equal(n, 3);
     assert_string_equal(snap[0].name, "Dave");
     assert_int_equal(snap[0].balance, 350);
     assert_int_equal(snap[0].version, 4);
     assert_int_equal(snap[1].balance, 1500);
-    assert_int_equal(rl_bank_get(b, 7, &v, NULL), RL_EINVAL);
+    assert_err_equal(rl_bank_get(b, 7, &v, NULL), RL_EINVAL);
     rl_bank_destroy(b);
 }
 
@@ -167,10 +167,10 @@ static void contract(void **state) {
 static void attach(void **state) {
     const backend *be = *state;
     rl_bank *b = fresh(be);
-    assert_int_equal(rl_bank_add(b, 2, -1, NULL), RL_OK);
+    assert_err_equal(rl_bank_add(b, 2, -1, NULL), RL_OK);
     rl_bank_destroy(b);
     char why[512] = "";
-    assert_int_equal(rl_bank_create_url(be->url, 0, 0, &b, why, sizeof why), RL_OK);
+    assert_err_equal(rl_bank_create_url(be->url, 0, 0, &b, why, sizeof why), RL_OK);
     assert_int_equal(rl_bank_count(b), 3);
     assert_string_equal(rl_bank_name(b, 2), "Mike");
     assert_int_equal(balance(b, 2), 999);
@@ -194,7 +194,7 @@ static void missing_table(void **state) {
     }
     rl_bank *b = NULL;
     char why[512] = "";
-    assert_int_equal(rl_bank_create_url(url, 0, 0, &b, why, sizeof why), RL_EDB);
+    assert_err_equal(rl_bank_create_url(url, 0, 0, &b, why, sizeof why), RL_EDB);
     assert_null(b);
     assert_contains(why, "racelab_accounts");
     if (!is_pg(be))
@@ -210,19 +210,19 @@ static void locks(void **state) {
     rl_bank *x = conn(b, "x"), *y = conn(b, "y");
     static const rl_lock_kind kinds[] = {RL_LOCK_ROW, RL_LOCK_ADVISORY, RL_LOCK_ALL};
     for (size_t k = 0; k < 3; k++) {
-        assert_int_equal(rl_bank_lock(x, kinds[k], 0, true), RL_OK);
+        assert_err_equal(rl_bank_lock(x, kinds[k], 0, true), RL_OK);
         assert_true(rl_bank_in_txn(x));
-        assert_int_equal(rl_bank_lock(y, kinds[k], 0, false), RL_EBUSY);
+        assert_err_equal(rl_bank_lock(y, kinds[k], 0, false), RL_EBUSY);
         assert_false(rl_bank_in_txn(y));
         rl_err other = rl_bank_lock(y, kinds[k], 1, false);
         if (is_pg(be) && kinds[k] != RL_LOCK_ALL)
-            assert_int_equal(other, RL_OK); /* another customer's lock is free */
+            assert_err_equal(other, RL_OK); /* another customer's lock is free */
         else
-            assert_int_equal(other, RL_EBUSY); /* one lock for everything */
+            assert_err_equal(other, RL_EBUSY); /* one lock for everything */
         rl_bank_rollback(y);
-        assert_int_equal(rl_bank_commit(x), RL_OK);
-        assert_int_equal(rl_bank_lock(y, kinds[k], 0, false), RL_OK);
-        assert_int_equal(rl_bank_commit(y), RL_OK);
+        assert_err_equal(rl_bank_commit(x), RL_OK);
+        assert_err_equal(rl_bank_lock(y, kinds[k], 0, false), RL_OK);
+        assert_err_equal(rl_bank_commit(y), RL_OK);
     }
     if (is_pg(be))
         assert_null(rl_bank_lock_note(b, RL_LOCK_ROW));
@@ -243,16 +243,16 @@ static void isolation(void **state) {
         rl_bank *x = conn(b, "x"), *y = conn(b, "y");
         rl_money v;
         uint64_t ver;
-        assert_int_equal(rl_bank_begin(x, (rl_isolation)iso), RL_OK);
-        assert_int_equal(rl_bank_get(x, 0, &v, &ver), RL_OK);
-        assert_int_equal(rl_bank_add(y, 0, 100, NULL), RL_OK); /* commits on its own */
+        assert_err_equal(rl_bank_begin(x, (rl_isolation)iso), RL_OK);
+        assert_err_equal(rl_bank_get(x, 0, &v, &ver), RL_OK);
+        assert_err_equal(rl_bank_add(y, 0, 100, NULL), RL_OK); /* commits on its own */
         bool lost = false;
         rl_err e = rl_bank_set(x, 0, v - 25, ver, &lost);
         bool sqlite_txn = !is_pg(be); /* every SQLite transaction is serializable */
         if (iso == RL_ISO_READ_COMMITTED && !sqlite_txn) {
-            assert_int_equal(e, RL_OK);
+            assert_err_equal(e, RL_OK);
             assert_true(lost);
-            assert_int_equal(rl_bank_commit(x), RL_OK);
+            assert_err_equal(rl_bank_commit(x), RL_OK);
             assert_int_equal(balance(b, 0), 375); /* y's +100 is gone */
         } else {
             if (e != RL_ESERIAL)
@@ -278,36 +278,36 @@ static void queue(void **state) {
     rl_bank *b = fresh(be);
     rl_bank *x = conn(b, "x"), *y = conn(b, "y");
     rl_job j, k;
-    assert_int_equal(rl_bank_queue_take(x, &j), RL_EEMPTY);
+    assert_err_equal(rl_bank_queue_take(x, &j), RL_EEMPTY);
     rl_bank_rollback(x);
-    assert_int_equal(rl_bank_queue_push(b, 7, 0, -25), RL_OK);
-    assert_int_equal(rl_bank_queue_push(b, 8, 1, 100), RL_OK);
-    assert_int_equal(rl_bank_queue_take(x, &j), RL_OK);
+    assert_err_equal(rl_bank_queue_push(b, 7, 0, -25), RL_OK);
+    assert_err_equal(rl_bank_queue_push(b, 8, 1, 100), RL_OK);
+    assert_err_equal(rl_bank_queue_take(x, &j), RL_OK);
     assert_int_equal(j.tag, 7);
     assert_int_equal(j.acct, 0);
     assert_int_equal(j.amount, -25);
     if (is_pg(be)) { /* another taker skips the locked job */
-        assert_int_equal(rl_bank_queue_take(y, &k), RL_OK);
+        assert_err_equal(rl_bank_queue_take(y, &k), RL_OK);
         assert_int_equal(k.tag, 8);
         rl_bank_rollback(y);
     }
     rl_bank_rollback(x); /* job 7 is queued again */
-    assert_int_equal(rl_bank_queue_take(x, &j), RL_OK);
+    assert_err_equal(rl_bank_queue_take(x, &j), RL_OK);
     assert_int_equal(j.tag, 7);
-    assert_int_equal(rl_bank_commit(x), RL_OK);
-    assert_int_equal(rl_bank_queue_take(y, &k), RL_OK);
+    assert_err_equal(rl_bank_commit(x), RL_OK);
+    assert_err_equal(rl_bank_queue_take(y, &k), RL_OK);
     assert_int_equal(k.tag, 8);
-    assert_int_equal(rl_bank_queue_drop(y, k.id), RL_OK);
-    assert_int_equal(rl_bank_commit(y), RL_OK);
-    assert_int_equal(rl_bank_queue_take(x, &j), RL_EEMPTY);
+    assert_err_equal(rl_bank_queue_drop(y, k.id), RL_OK);
+    assert_err_equal(rl_bank_commit(y), RL_OK);
+    assert_err_equal(rl_bank_queue_take(x, &j), RL_EEMPTY);
     rl_bank_rollback(x);
     rl_bank_destroy(x);
     rl_bank_destroy(y);
     rl_bank_destroy(b);
     rl_bank *m = NULL;
-    assert_int_equal(rl_membank_create(0, &m), RL_OK);
+    assert_err_equal(rl_membank_create(0, &m), RL_OK);
     assert_false(rl_bank_has_queue(m));
-    assert_int_equal(rl_bank_queue_push(m, 1, 0, 1), RL_ENOTSUP);
+    assert_err_equal(rl_bank_queue_push(m, 1, 0, 1), RL_ENOTSUP);
     rl_bank_destroy(m);
 }
 
@@ -323,50 +323,50 @@ static void ledger(void **state) {
     rl_bill_key k = {.merchant = "Costco", .cycle = 1, .bill = 0};
     rl_money now = 0;
     bool applied = false;
-    assert_int_equal(rl_bank_apply_once(x, &k, 0, 25, &now, &applied), RL_OK);
+    assert_err_equal(rl_bank_apply_once(x, &k, 0, 25, &now, &applied), RL_OK);
     assert_true(applied);
     assert_int_equal(now, 425);
-    assert_int_equal(rl_bank_apply_once(x, &k, 0, 25, &now, &applied), RL_OK);
+    assert_err_equal(rl_bank_apply_once(x, &k, 0, 25, &now, &applied), RL_OK);
     assert_false(applied); /* the same bill again: nothing */
-    assert_int_equal(rl_bank_apply_once(y, &k, 0, 25, NULL, &applied), RL_OK);
+    assert_err_equal(rl_bank_apply_once(y, &k, 0, 25, NULL, &applied), RL_OK);
     assert_false(applied); /* nor from another connection */
     assert_int_equal(balance(b, 0), 425);
     /* another cycle, another merchant: new bills */
     k.cycle = 2;
-    assert_int_equal(rl_bank_apply_once(y, &k, 0, 25, NULL, &applied), RL_OK);
+    assert_err_equal(rl_bank_apply_once(y, &k, 0, 25, NULL, &applied), RL_OK);
     assert_true(applied);
     rl_bill_key t = {.merchant = "Target", .cycle = 2, .bill = 0};
-    assert_int_equal(rl_bank_apply_once(y, &t, 0, -50, NULL, &applied), RL_OK);
+    assert_err_equal(rl_bank_apply_once(y, &t, 0, -50, NULL, &applied), RL_OK);
     assert_true(applied);
     assert_int_equal(balance(b, 0), 400);
     /* refused: no row, so it is refused again, never skipped */
     rl_bill_key big = {.merchant = "Costco", .cycle = 3, .bill = 0};
-    assert_int_equal(rl_bank_apply_once(x, &big, 0, INT64_MAX, NULL, &applied), RL_EOVERFLOW);
+    assert_err_equal(rl_bank_apply_once(x, &big, 0, INT64_MAX, NULL, &applied), RL_EOVERFLOW);
     assert_false(applied);
-    assert_int_equal(rl_bank_apply_once(x, &big, 0, INT64_MAX, NULL, &applied), RL_EOVERFLOW);
+    assert_err_equal(rl_bank_apply_once(x, &big, 0, INT64_MAX, NULL, &applied), RL_EOVERFLOW);
     assert_int_equal(balance(b, 0), 400);
     /* in a transaction that rolls back: neither row nor balance */
     rl_bill_key r = {.merchant = "Costco", .cycle = 4, .bill = 0};
-    assert_int_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
-    assert_int_equal(rl_bank_apply_once(x, &r, 1, 100, NULL, &applied), RL_OK);
+    assert_err_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
+    assert_err_equal(rl_bank_apply_once(x, &r, 1, 100, NULL, &applied), RL_OK);
     assert_true(applied);
     rl_bank_rollback(x);
     assert_int_equal(balance(b, 1), 1200);
-    assert_int_equal(rl_bank_apply_once(x, &r, 1, 100, NULL, &applied), RL_OK);
+    assert_err_equal(rl_bank_apply_once(x, &r, 1, 100, NULL, &applied), RL_OK);
     assert_true(applied); /* it was never recorded */
     assert_int_equal(balance(b, 1), 1300);
     if (is_pg(be)) {
         /* a session that dies inside its transaction (a merchant killed)
          * leaves nothing; the bill is then applied once by another */
         rl_bill_key d = {.merchant = "Costco", .cycle = 5, .bill = 0};
-        assert_int_equal(rl_bank_begin(y, RL_ISO_READ_COMMITTED), RL_OK);
-        assert_int_equal(rl_bank_apply_once(y, &d, 2, 7, NULL, &applied), RL_OK);
+        assert_err_equal(rl_bank_begin(y, RL_ISO_READ_COMMITTED), RL_OK);
+        assert_err_equal(rl_bank_apply_once(y, &d, 2, 7, NULL, &applied), RL_OK);
         assert_true(applied);
-        assert_int_equal(rl_bank_terminate(y), RL_OK);
+        assert_err_equal(rl_bank_terminate(y), RL_OK);
         assert_int_equal(balance(b, 2), 1000);
-        assert_int_equal(rl_bank_apply_once(x, &d, 2, 7, NULL, &applied), RL_OK);
+        assert_err_equal(rl_bank_apply_once(x, &d, 2, 7, NULL, &applied), RL_OK);
         assert_true(applied);
-        assert_int_equal(rl_bank_apply_once(x, &d, 2, 7, NULL, &applied), RL_OK);
+        assert_err_equal(rl_bank_apply_once(x, &d, 2, 7, NULL, &applied), RL_OK);
         assert_false(applied);
         assert_int_equal(balance(b, 2), 1007);
     }
@@ -374,9 +374,9 @@ static void ledger(void **state) {
     rl_bank_destroy(y);
     rl_bank_destroy(b);
     rl_bank *m = NULL;
-    assert_int_equal(rl_membank_create(0, &m), RL_OK);
+    assert_err_equal(rl_membank_create(0, &m), RL_OK);
     assert_false(rl_bank_has_ledger(m));
-    assert_int_equal(rl_bank_apply_once(m, &k, 0, 1, NULL, &applied), RL_ENOTSUP);
+    assert_err_equal(rl_bank_apply_once(m, &k, 0, 1, NULL, &applied), RL_ENOTSUP);
     rl_bank_destroy(m);
 }
 
@@ -394,29 +394,29 @@ static void ledger_record(void **state) {
     rl_bill_key k = {.merchant = "Costco", .cycle = 1, .bill = 0};
     bool recorded = true;
     /* outside a transaction it would commit a row with no balance change */
-    assert_int_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_EINVAL);
-    assert_int_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
-    assert_int_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
+    assert_err_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_EINVAL);
+    assert_err_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
+    assert_err_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
     assert_true(recorded);
     rl_bank_rollback(x); /* gone with the transaction */
     size_t rows = 0;
-    assert_int_equal(rl_bank_ledger_scan(b, count_row, &rows), RL_OK);
+    assert_err_equal(rl_bank_ledger_scan(b, count_row, &rows), RL_OK);
     assert_int_equal(rows, 0);
     rows = 0;
-    assert_int_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
-    assert_int_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
+    assert_err_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
+    assert_err_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
     assert_true(recorded);
-    assert_int_equal(rl_bank_set(x, 0, 375, 0, NULL), RL_OK);
-    assert_int_equal(rl_bank_commit(x), RL_OK);
-    assert_int_equal(rl_bank_ledger_scan(b, count_row, &rows), RL_OK);
+    assert_err_equal(rl_bank_set(x, 0, 375, 0, NULL), RL_OK);
+    assert_err_equal(rl_bank_commit(x), RL_OK);
+    assert_err_equal(rl_bank_ledger_scan(b, count_row, &rows), RL_OK);
     assert_int_equal(rows, 1);
     /* the key is there: not recorded again, and the row is apply_once's too */
-    assert_int_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
-    assert_int_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
+    assert_err_equal(rl_bank_begin(x, RL_ISO_READ_COMMITTED), RL_OK);
+    assert_err_equal(rl_bank_ledger_record(x, &k, 0, -25, &recorded), RL_OK);
     assert_false(recorded);
     rl_bank_rollback(x);
     bool applied = true;
-    assert_int_equal(rl_bank_apply_once(x, &k, 0, -25, NULL, &applied), RL_OK);
+    assert_err_equal(rl_bank_apply_once(x, &k, 0, -25, NULL, &applied), RL_OK);
     assert_false(applied);
     assert_int_equal(balance(b, 0), 375);
     rl_bank_destroy(x);
@@ -441,10 +441,10 @@ static void waiting(void **state) {
     const backend *be = *state;
     rl_bank *b = fresh(be);
     rl_bank *x = conn(b, "x"), *y = conn(b, "y");
-    assert_int_equal(rl_bank_lock(x, RL_LOCK_ROW, 0, true), RL_OK);
+    assert_err_equal(rl_bank_lock(x, RL_LOCK_ROW, 0, true), RL_OK);
     waiter_arg w = {.y = y, .locked = RL_EINVAL};
     rl_thread t;
-    assert_int_equal(rl_thread_create(&t, "waiter", waiter, &w), RL_OK);
+    assert_err_equal(rl_thread_create(&t, "waiter", waiter, &w), RL_OK);
     uint64_t holders[RL_BANK_HOLDERS_MAX];
     size_t n = 0;
     bool seen = false;
@@ -459,9 +459,9 @@ static void waiting(void **state) {
         named |= holders[i] == rl_bank_session(x);
     assert_true(named);
     assert_false(rl_bank_waiting(x, holders, &n));
-    assert_int_equal(rl_bank_commit(x), RL_OK);
+    assert_err_equal(rl_bank_commit(x), RL_OK);
     rl_thread_join(&t);
-    assert_int_equal(w.locked, RL_OK);
+    assert_err_equal(w.locked, RL_OK);
     rl_bank_destroy(x);
     rl_bank_destroy(y);
     rl_bank_destroy(b);
@@ -561,15 +561,15 @@ static void lost_connection(void **state) {
             bool target = !strcmp(b->merchant, "Target");
             size_t k = i - 5; /* Target's bills are the second five */
             if (!target) {
-                assert_int_equal(b->outcome, RL_OK);
+                assert_err_equal(b->outcome, RL_OK);
             } else if (k < 2) {
-                assert_int_equal(b->outcome, RL_OK);
+                assert_err_equal(b->outcome, RL_OK);
             } else if (k == 2 && w == 1) {
                 /* racy's UPDATE went out on a connection the server had
                  * already closed: the client cannot know it was not run */
-                assert_int_equal(b->outcome, RL_EUNKNOWN);
+                assert_err_equal(b->outcome, RL_EUNKNOWN);
             } else {
-                assert_int_equal(b->outcome, RL_ECONN); /* certainly not applied */
+                assert_err_equal(b->outcome, RL_ECONN); /* certainly not applied */
             }
         }
         assert_int_equal(r.billed, 22);
@@ -629,7 +629,7 @@ static void lost_update_scenario(void **state) {
     /* in memory there is no engine to show it */
     rl_scenario_opts mem = {.bank = "memory"};
     rl_outcome out;
-    assert_int_equal(rl_scenario_run(s, "cas", &mem, &out), RL_ENOTSUP);
+    assert_err_equal(rl_scenario_run(s, "cas", &mem, &out), RL_ENOTSUP);
     assert_contains(out.verdict, "needs a database");
 }
 

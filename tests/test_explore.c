@@ -330,27 +330,27 @@ static void bad_calls(void **state) {
     (void)state;
     rl_target t;
     char why[256];
-    assert_int_equal(rl_target_parse("nope:racy", NULL, &t, why, sizeof why), RL_ENOENT);
+    assert_err_equal(rl_target_parse("nope:racy", NULL, &t, why, sizeof why), RL_ENOENT);
     assert_contains(why, "no scenario 'nope'");
-    assert_int_equal(rl_target_parse("bill:nope", NULL, &t, why, sizeof why), RL_ENOENT);
+    assert_err_equal(rl_target_parse("bill:nope", NULL, &t, why, sizeof why), RL_ENOENT);
     assert_contains(why, "has no variant 'nope'");
-    assert_int_equal(rl_target_parse("bill", NULL, &t, why, sizeof why), RL_ENOENT);
-    assert_int_equal(rl_target_parse(NULL, NULL, &t, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_target_parse("bill", NULL, &t, why, sizeof why), RL_ENOENT);
+    assert_err_equal(rl_target_parse(NULL, NULL, &t, why, sizeof why), RL_EINVAL);
 
     rl_target racy = target("bill:racy", 2, 1);
     rl_explore_result r;
     rl_explore_opts o = rl_explore_opts_default();
-    assert_int_equal(rl_explore(NULL, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_explore(NULL, &o, &r, why, sizeof why), RL_EINVAL);
     o.search = RL_SEARCH_REPLAY;
     o.replay = "3:";
-    assert_int_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
     o.replay = "1:7"; /* parses, but there is no thread 7 */
-    assert_int_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
     assert_contains(why, "does not fit");
     o = rl_explore_opts_default();
     o.search = RL_SEARCH_PCT;
     o.depth = 0;
-    assert_int_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_explore(&racy, &o, &r, why, sizeof why), RL_EINVAL);
 
     /* one exploration at a time */
     rl_target outer = {.name = "nested", .run = nested, .ctx = &racy};
@@ -364,21 +364,21 @@ static void schedule_strings(void **state) {
     (void)state;
     rl__deviation *d;
     size_t n;
-    assert_int_equal(rl__schedule_parse("9:2", &d, &n, NULL, 0), RL_OK);
+    assert_err_equal(rl__schedule_parse("9:2", &d, &n, NULL, 0), RL_OK);
     assert_int_equal(n, 1);
     assert_int_equal(d[0].step, 8);
     assert_int_equal(d[0].thread, 2);
     free(d);
-    assert_int_equal(rl__schedule_parse(" 3:1, 10:0 ", &d, &n, NULL, 0), RL_OK);
+    assert_err_equal(rl__schedule_parse(" 3:1, 10:0 ", &d, &n, NULL, 0), RL_OK);
     assert_int_equal(n, 2);
     assert_int_equal(d[1].step, 9);
     free(d);
-    assert_int_equal(rl__schedule_parse("-", &d, &n, NULL, 0), RL_OK);
+    assert_err_equal(rl__schedule_parse("-", &d, &n, NULL, 0), RL_OK);
     assert_int_equal(n, 0);
     static const char *bad[] = {"x", "3", "3:", "0:1", "3:64", "5:1,3:2", "3:1;", "3:1,", "-1:2"};
     char why[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(rl__schedule_parse(bad[i], &d, &n, why, sizeof why), RL_EINVAL);
+        assert_err_equal(rl__schedule_parse(bad[i], &d, &n, why, sizeof why), RL_EINVAL);
         assert_contains(why, "schedule");
     }
     rl__decision dec[3] = {{.enabled = 3, .current = 0, .chosen = 0},
@@ -482,7 +482,7 @@ static void forgotten_verdict_is_an_error(void **state) {
     rl_explore_opts o = rl_explore_opts_default();
     rl_explore_result r;
     char why[512] = "";
-    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
     assert_contains(why, "forgetful");
     assert_contains(why, "without a verdict");
 }

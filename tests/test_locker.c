@@ -83,12 +83,12 @@ static void lockers_exclude(void **state) {
 static void locker_by_name(void **state) {
     (void)state;
     rl_locker *l;
-    assert_int_equal(rl_locker_new("semaphore", "x", &l), RL_ENOENT);
-    assert_int_equal(rl_locker_new(NULL, "x", &l), RL_EINVAL);
-    assert_int_equal(rl_locker_new("mutex", "x", NULL), RL_EINVAL);
+    assert_err_equal(rl_locker_new("semaphore", "x", &l), RL_ENOENT);
+    assert_err_equal(rl_locker_new(NULL, "x", &l), RL_EINVAL);
+    assert_err_equal(rl_locker_new("mutex", "x", NULL), RL_EINVAL);
     static const char *kinds[] = {"mutex", "rwlock", "spinlock"};
     for (size_t k = 0; k < 3; k++) {
-        assert_int_equal(rl_locker_new(kinds[k], NULL, &l), RL_OK);
+        assert_err_equal(rl_locker_new(kinds[k], NULL, &l), RL_OK);
         assert_string_equal(l->ops->kind, kinds[k]);
         rl_locker_lock(l);
         rl_locker_unlock(l);
@@ -169,7 +169,7 @@ static void once_runs_once(void **state) {
     r = explore_all(&control, 3);
     assert_true(r.failed);
     rl_explore_result_free(&r);
-    assert_int_equal(rl_once_init(NULL, "x"), RL_EINVAL);
+    assert_err_equal(rl_once_init(NULL, "x"), RL_EINVAL);
 }
 
 /* ---- the read-write lock ---- */

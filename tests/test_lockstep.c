@@ -11,18 +11,18 @@ static void begin_end_and_errors(void **state) {
     own.name = "own";
     rl_platform_install(&own);
     assert_false(rl_lockstep_available());
-    assert_int_equal(rl_lockstep_begin(2, &ls), RL_EINVAL);
+    assert_err_equal(rl_lockstep_begin(2, &ls), RL_EINVAL);
     /* a wrapper of pthreads (the recorder's kind): a gate can go over it */
     own.layout = rl_platform_pthreads();
     assert_true(rl_lockstep_available());
     rl_platform_install(NULL);
-    assert_int_equal(rl_lockstep_begin(0, &ls), RL_EINVAL);
-    assert_int_equal(rl_lockstep_begin(1, NULL), RL_EINVAL);
-    assert_int_equal(rl_lockstep_begin(2, &ls), RL_OK);
+    assert_err_equal(rl_lockstep_begin(0, &ls), RL_EINVAL);
+    assert_err_equal(rl_lockstep_begin(1, NULL), RL_EINVAL);
+    assert_err_equal(rl_lockstep_begin(2, &ls), RL_OK);
     assert_string_equal(rl_platform_current()->name, "lockstep");
     /* one gate at a time */
     assert_false(rl_lockstep_available());
-    assert_int_equal(rl_lockstep_begin(2, &other), RL_EBUSY);
+    assert_err_equal(rl_lockstep_begin(2, &other), RL_EBUSY);
     rl_lockstep_end(ls);
     assert_ptr_equal(rl_platform_current(), rl_platform_pthreads());
     rl_lockstep_end(NULL);
@@ -68,17 +68,17 @@ static void blocker(void *p) {
 static void blocked_participant_releases_the_holder(void **state) {
     (void)state;
     two t = {0};
-    assert_int_equal(rl_lockstep_begin(2, &t.ls), RL_OK);
-    assert_int_equal(rl_mutex_init(&t.lock, "shared"), RL_OK);
-    assert_int_equal(rl_mutex_init(&t.ready_mu, "ready"), RL_OK);
-    assert_int_equal(rl_cond_init(&t.ready, "ready"), RL_OK);
+    assert_err_equal(rl_lockstep_begin(2, &t.ls), RL_OK);
+    assert_err_equal(rl_mutex_init(&t.lock, "shared"), RL_OK);
+    assert_err_equal(rl_mutex_init(&t.ready_mu, "ready"), RL_OK);
+    assert_err_equal(rl_cond_init(&t.ready, "ready"), RL_OK);
     rl_thread a, b;
-    assert_int_equal(rl_thread_create(&a, "holder", holder, &t), RL_OK);
+    assert_err_equal(rl_thread_create(&a, "holder", holder, &t), RL_OK);
     rl_mutex_lock(&t.ready_mu);
     while (!t.holding)
         rl_cond_wait(&t.ready, &t.ready_mu);
     rl_mutex_unlock(&t.ready_mu);
-    assert_int_equal(rl_thread_create(&b, "blocker", blocker, &t), RL_OK);
+    assert_err_equal(rl_thread_create(&b, "blocker", blocker, &t), RL_OK);
     rl_thread_join(&a);
     rl_thread_join(&b);
     rl_cond_destroy(&t.ready);
@@ -116,12 +116,12 @@ static void arrive(void *p) {
 static void nobody_passes_until_all_arrive(void **state) {
     (void)state;
     three t = {0};
-    assert_int_equal(rl_lockstep_begin(3, &t.ls), RL_OK);
+    assert_err_equal(rl_lockstep_begin(3, &t.ls), RL_OK);
     rl_thread th[3];
     three_arg args[3];
     for (size_t i = 0; i < 3; i++) {
         args[i] = (three_arg){&t, i};
-        assert_int_equal(rl_thread_create(&th[i], "arriver", arrive, &args[i]), RL_OK);
+        assert_err_equal(rl_thread_create(&th[i], "arriver", arrive, &args[i]), RL_OK);
     }
     for (size_t i = 0; i < 3; i++)
         rl_thread_join(&th[i]);

@@ -27,10 +27,10 @@ static void bump(void *arg) {
 static void threads_join_and_exclude(void **state) {
     (void)state;
     memset(&sh, 0, sizeof sh);
-    assert_int_equal(rl_mutex_init(&sh.mu, "counter"), RL_OK);
+    assert_err_equal(rl_mutex_init(&sh.mu, "counter"), RL_OK);
     rl_thread t[4];
     for (size_t i = 0; i < 4; i++)
-        assert_int_equal(rl_thread_create(&t[i], "bumper", bump, (void *)(uintptr_t)i), RL_OK);
+        assert_err_equal(rl_thread_create(&t[i], "bumper", bump, (void *)(uintptr_t)i), RL_OK);
     for (size_t i = 0; i < 4; i++)
         rl_thread_join(&t[i]);
     assert_int_equal(sh.counter, 40000);
@@ -49,7 +49,7 @@ static void threads_join_and_exclude(void **state) {
 static void trylock_and_held(void **state) {
     (void)state;
     rl_mutex m;
-    assert_int_equal(rl_mutex_init(&m, "m"), RL_OK);
+    assert_err_equal(rl_mutex_init(&m, "m"), RL_OK);
     assert_false(rl_mutex_held(&m));
     assert_true(rl_mutex_trylock(&m));
     assert_true(rl_mutex_held(&m));
@@ -78,10 +78,10 @@ static void ponger(void *arg) {
 static void condition_handshake(void **state) {
     (void)state;
     pingpong p = {.stage = 0};
-    assert_int_equal(rl_mutex_init(&p.mu, "pp"), RL_OK);
-    assert_int_equal(rl_cond_init(&p.cv, "pp"), RL_OK);
+    assert_err_equal(rl_mutex_init(&p.mu, "pp"), RL_OK);
+    assert_err_equal(rl_cond_init(&p.cv, "pp"), RL_OK);
     rl_thread t;
-    assert_int_equal(rl_thread_create(&t, "ponger", ponger, &p), RL_OK);
+    assert_err_equal(rl_thread_create(&t, "ponger", ponger, &p), RL_OK);
     rl_mutex_lock(&p.mu);
     p.stage = 1;
     rl_cond_broadcast(&p.cv);
@@ -96,11 +96,11 @@ static void condition_handshake(void **state) {
 
 static void invalid_arguments(void **state) {
     (void)state;
-    assert_int_equal(rl_mutex_init(NULL, "x"), RL_EINVAL);
-    assert_int_equal(rl_cond_init(NULL, "x"), RL_EINVAL);
+    assert_err_equal(rl_mutex_init(NULL, "x"), RL_EINVAL);
+    assert_err_equal(rl_cond_init(NULL, "x"), RL_EINVAL);
     rl_thread t;
-    assert_int_equal(rl_thread_create(NULL, "x", bump, NULL), RL_EINVAL);
-    assert_int_equal(rl_thread_create(&t, "x", NULL, NULL), RL_EINVAL);
+    assert_err_equal(rl_thread_create(NULL, "x", bump, NULL), RL_EINVAL);
+    assert_err_equal(rl_thread_create(&t, "x", NULL, NULL), RL_EINVAL);
     assert_false(rl_mutex_held(NULL));
 }
 
@@ -217,13 +217,13 @@ static void expect_fatal(const char *child, const char *message) {
 static void wrapper_shares_objects(void **state) {
     (void)state;
     rl_mutex before;
-    assert_int_equal(rl_mutex_init(&before, "before"), RL_OK);
+    assert_err_equal(rl_mutex_init(&before, "before"), RL_OK);
     rl_platform wrapper = *rl_platform_pthreads();
     wrapper.name = "wrapper";
     wrapper.layout = rl_platform_pthreads();
     rl_platform_install(&wrapper);
     rl_mutex during;
-    assert_int_equal(rl_mutex_init(&during, "during"), RL_OK);
+    assert_err_equal(rl_mutex_init(&during, "during"), RL_OK);
     rl_mutex_lock(&before);
     rl_mutex_unlock(&before);
     rl_platform_install(NULL);
@@ -246,6 +246,25 @@ RL_CHILDREN({"unlock-free", child_unlock_free}, {"unlock-other", child_unlock_ot
             {"relock", child_relock}, {"wrong-table", child_wrong_table},
             {"wait-unheld", child_wait_unheld});
 
+/* Every error code has its own name and a sentence; a value out of range
+ * is named as such, never a crash. */
+static void error_table(void **state) {
+    (void)state;
+    for (int e = 0; e < RL_ERR_COUNT_; e++) {
+        const char *name = rl_errname((rl_err)e), *text = rl_strerror((rl_err)e);
+        assert_non_null(name);
+        assert_non_null(text);
+        assert_true(strncmp(name, "RL_", 3) == 0);
+        assert_string_not_equal(text, "unknown error");
+        assert_true(strlen(text) > 3);
+        for (int f = 0; f < e; f++)
+            assert_string_not_equal(name, rl_errname((rl_err)f));
+    }
+    assert_string_equal(rl_errname(RL_ECONFLICT), "RL_ECONFLICT");
+    assert_string_equal(rl_errname(RL_ERR_COUNT_), "RL_E?");
+    assert_string_equal(rl_strerror((rl_err)-1), "unknown error");
+}
+
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
@@ -253,6 +272,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(condition_handshake),      cmocka_unit_test(invalid_arguments),
         cmocka_unit_test(sleep_and_clock),          cmocka_unit_test(install_and_restore),
         cmocka_unit_test(wrapper_shares_objects), cmocka_unit_test(misuse_is_fatal),
+        cmocka_unit_test(error_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -199,7 +199,7 @@ static void too_many_threads(void **state) {
     o.keep_going = true;
     rl_explore_result r;
     char why[512] = "";
-    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
+    assert_err_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
     assert_contains(why, "at most 64");
     rl_target_free(&t);
 }
@@ -231,7 +231,7 @@ static void replay_that_does_not_fit(void **state) {
     o.replay = "1:7";
     rl_explore_result r;
     char why[512] = "";
-    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
     assert_contains(why, "thread 7 cannot go");
     rl_target_free(&t);
 }
@@ -241,7 +241,7 @@ static void missing_program(void **state) {
     char *argv[] = {"/nonexistent/racelab-program", NULL};
     rl_target t;
     char why[256] = "";
-    assert_int_equal(rl_program_target(argv, NULL, &t, why, sizeof why), RL_ENOENT);
+    assert_err_equal(rl_program_target(argv, NULL, &t, why, sizeof why), RL_ENOENT);
     assert_contains(why, "no such executable");
 }
 

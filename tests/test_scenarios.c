@@ -36,8 +36,8 @@ static void registry_is_consistent(void **state) {
     assert_null(rl_scenario_find("nope"));
     assert_null(rl_scenario_at(rl_scenario_count()));
     rl_outcome out;
-    assert_int_equal(rl_scenario_run(rl_scenario_find("overdraft"), "nope", NULL, &out), RL_ENOENT);
-    assert_int_equal(rl_scenario_run(NULL, "racy", NULL, &out), RL_EINVAL);
+    assert_err_equal(rl_scenario_run(rl_scenario_find("overdraft"), "nope", NULL, &out), RL_ENOENT);
+    assert_err_equal(rl_scenario_run(NULL, "racy", NULL, &out), RL_EINVAL);
 }
 
 /* The bill scenario names the strategies as variants: same set, same

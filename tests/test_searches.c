@@ -332,10 +332,10 @@ static void too_many_threads_is_an_error(void **state) {
     o.search = RL_SEARCH_DELAYS;
     rl_explore_result r;
     char why[256] = "";
-    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
+    assert_err_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
     assert_non_null(strstr(why, "at most 64 threads"));
     o = every_schedule(true);
-    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
+    assert_err_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_ENOTSUP);
 }
 
 static void deadlock_trace_ends_with_blocked_operations(void **state) {
@@ -423,10 +423,10 @@ static void replay_that_does_not_fit_is_an_error(void **state) {
     rl_explore_result r;
     char why[256] = "";
     o.replay = "999999:7"; /* past the end of the run */
-    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
     assert_non_null(strstr(why, "step 999999"));
     o.replay = "1:7"; /* no thread 7 */
-    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_err_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
     assert_non_null(strstr(why, "thread 7"));
 }
 

@@ -15,7 +15,7 @@ static char *svg_of(const rl_timeline *t, const char *title) {
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    assert_int_equal(rl_timeline_svg(t, title, f), RL_OK);
+    assert_err_equal(rl_timeline_svg(t, title, f), RL_OK);
     fclose(f);
     return buf;
 }
@@ -28,7 +28,7 @@ static void recorded_run(void **state) {
     cfg.opts.delay_ns = 0;
     rl_timeline t;
     rl_run_result r;
-    assert_int_equal(rl_timeline_record(&cfg, &t, &r, NULL, 0), RL_OK);
+    assert_err_equal(rl_timeline_record(&cfg, &t, &r, NULL, 0), RL_OK);
     assert_int_equal(r.lost_updates, 20);
     assert_int_equal(t.n, 50); /* 25 reads, 25 writes */
     assert_false(t.in_steps);
@@ -64,13 +64,13 @@ static void explorer_schedule(void **state) {
     (void)state;
     rl_scenario_opts so = {.merchants = 2, .customers = 1};
     rl_target target;
-    assert_int_equal(rl_target_parse("bill:racy", &so, &target, NULL, 0), RL_OK);
+    assert_err_equal(rl_target_parse("bill:racy", &so, &target, NULL, 0), RL_OK);
     rl_explore_result r;
     rl_explore_opts o = rl_explore_opts_default();
-    assert_int_equal(rl_explore(&target, &o, &r, NULL, 0), RL_OK);
+    assert_err_equal(rl_explore(&target, &o, &r, NULL, 0), RL_OK);
     assert_true(r.failed);
     rl_timeline t;
-    assert_int_equal(rl_timeline_from_trace(&r.first, &t), RL_OK);
+    assert_err_equal(rl_timeline_from_trace(&r.first, &t), RL_OK);
     assert_true(t.in_steps);
     assert_int_equal(t.n, 4); /* two reads, two writes */
     size_t lost = 0;
@@ -92,10 +92,10 @@ static void explorer_schedule(void **state) {
     o.search = RL_SEARCH_REPLAY;
     o.replay = "-";
     o.record = true;
-    assert_int_equal(rl_explore(&target, &o, &r, NULL, 0), RL_OK);
+    assert_err_equal(rl_explore(&target, &o, &r, NULL, 0), RL_OK);
     assert_false(r.failed);
     assert_true(r.first.nsteps > 0);
-    assert_int_equal(rl_timeline_from_trace(&r.first, &t), RL_OK);
+    assert_err_equal(rl_timeline_from_trace(&r.first, &t), RL_OK);
     for (size_t i = 0; i < t.n; i++)
         assert_false(t.events[i].lost);
     rl_timeline_free(&t);
@@ -108,10 +108,10 @@ static void empty_and_invalid(void **state) {
     char *svg = svg_of(&t, NULL);
     assert_contains(svg, "</svg>");
     free(svg);
-    assert_int_equal(rl_timeline_svg(NULL, "x", stdout), RL_EINVAL);
-    assert_int_equal(rl_timeline_from_trace(NULL, &t), RL_EINVAL);
+    assert_err_equal(rl_timeline_svg(NULL, "x", stdout), RL_EINVAL);
+    assert_err_equal(rl_timeline_from_trace(NULL, &t), RL_EINVAL);
     rl_run_result r;
-    assert_int_equal(rl_timeline_record(NULL, &t, &r, NULL, 0), RL_EINVAL);
+    assert_err_equal(rl_timeline_record(NULL, &t, &r, NULL, 0), RL_EINVAL);
 }
 
 int main(void) {

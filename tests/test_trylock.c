@@ -35,12 +35,12 @@ static void locker_scenario(void **state) {
 static void array_list_needs_a_lock(void **state) {
     (void)state;
     rl__array_list l;
-    assert_int_equal(rl__list_init(&l, NULL), RL_EINVAL);
+    assert_err_equal(rl__list_init(&l, NULL), RL_EINVAL);
     rl_locker *lock;
-    assert_int_equal(rl_locker_new("spinlock", "list", &lock), RL_OK);
-    assert_int_equal(rl__list_init(&l, lock), RL_OK);
+    assert_err_equal(rl_locker_new("spinlock", "list", &lock), RL_OK);
+    assert_err_equal(rl__list_init(&l, lock), RL_OK);
     for (int i = 0; i < 40; i++)
-        assert_int_equal(rl__list_append(&l, i), RL_OK);
+        assert_err_equal(rl__list_append(&l, i), RL_OK);
     assert_int_equal(rl__list_len(&l), 40);
     assert_int_equal(l.vals[39], 39);
     rl__list_free(&l);

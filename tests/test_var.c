@@ -51,7 +51,7 @@ static void adds_are_atomic(void **state) {
     rl_var_init(&counter, "counter", 0);
     rl_thread t[4];
     for (int i = 0; i < 4; i++)
-        assert_int_equal(rl_thread_create(&t[i], "adder", adder, NULL), RL_OK);
+        assert_err_equal(rl_thread_create(&t[i], "adder", adder, NULL), RL_OK);
     for (int i = 0; i < 4; i++)
         rl_thread_join(&t[i]);
     assert_int_equal(rl_var_load(&counter), 80000);

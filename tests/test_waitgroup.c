@@ -44,8 +44,8 @@ static void worker(void *p) {
 
 static void wait_blocks_until_every_done(void **state) {
     (void)state;
-    assert_int_equal(rl_mutex_init(&gate.mu, "gate"), RL_OK);
-    assert_int_equal(rl_cond_init(&gate.cv, "gate"), RL_OK);
+    assert_err_equal(rl_mutex_init(&gate.mu, "gate"), RL_OK);
+    assert_err_equal(rl_cond_init(&gate.cv, "gate"), RL_OK);
     gate.open = false;
     rl_platform spy = *rl_platform_pthreads();
     spy.name = "spy";
@@ -54,7 +54,7 @@ static void wait_blocks_until_every_done(void **state) {
 
     rl_waitgroup wg;
     atomic_int finished = 0;
-    assert_int_equal(rl_waitgroup_init(&wg, "workers"), RL_OK);
+    assert_err_equal(rl_waitgroup_init(&wg, "workers"), RL_OK);
     gate.watched = &wg.zero;
     rl_waitgroup_wait(&wg); /* zero: returns at once, without blocking */
     assert_false(gate.open);
@@ -62,7 +62,7 @@ static void wait_blocks_until_every_done(void **state) {
     worker_arg arg = {&wg, &finished};
     rl_thread t[4];
     for (int i = 0; i < 4; i++)
-        assert_int_equal(rl_thread_create(&t[i], "worker", worker, &arg), RL_OK);
+        assert_err_equal(rl_thread_create(&t[i], "worker", worker, &arg), RL_OK);
     rl_waitgroup_wait(&wg);
     assert_int_equal(atomic_load(&finished), 4);
     for (int i = 0; i < 4; i++)
@@ -75,7 +75,7 @@ static void wait_blocks_until_every_done(void **state) {
 
 static void invalid_arguments(void **state) {
     (void)state;
-    assert_int_equal(rl_waitgroup_init(NULL, "x"), RL_EINVAL);
+    assert_err_equal(rl_waitgroup_init(NULL, "x"), RL_EINVAL);
 }
 
 static int child_negative(void) {

@@ -30,7 +30,6 @@ static _Thread_local int index_oom;
  * about a third faster). */
 #define HASH_FUNCTION HASH_FNV
 
-
 #define uthash_nonfatal_oom(elt) (index_oom = 1)
 #include <uthash.h>
 
@@ -172,9 +171,8 @@ static uint64_t write_begin(cell *c) {
     unsigned spins = 0;
     for (;;) {
         uint64_t s = atomic_load_explicit(&c->seq, memory_order_relaxed);
-        if (!(s & 1) && atomic_compare_exchange_weak_explicit(&c->seq, &s, s + 1,
-                                                              memory_order_acquire,
-                                                              memory_order_relaxed)) {
+        if (!(s & 1) && atomic_compare_exchange_weak_explicit(
+                            &c->seq, &s, s + 1, memory_order_acquire, memory_order_relaxed)) {
             if (rl__membank_in_write)
                 rl__membank_in_write();
             return s;
@@ -380,8 +378,7 @@ static rl_err plain_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     return plain_none(b, a, ev);
 }
 
-static rl_err plain_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired,
-                        rl_access *ev) {
+static rl_err plain_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired, rl_access *ev) {
     (void)expected;
     (void)desired;
     return plain_none(b, a, ev);
@@ -559,7 +556,8 @@ static size_t mb_memory(rl_bank *b) {
     size_t index = mb->index ? HASH_OVERHEAD(hh, mb->index) : 0;
     lockset *l = atomic_load_explicit(&mb->locks, memory_order_relaxed);
     size_t locks = l ? sizeof *l + l->n * sizeof l->each[0] : 0;
-    return sizeof *mb + sizeof(memconn) + locks + mb->cap * (sizeof *mb->cells + sizeof *mb->names) + mb->block_bytes + index;
+    return sizeof *mb + sizeof(memconn) + locks +
+           mb->cap * (sizeof *mb->cells + sizeof *mb->names) + mb->block_bytes + index;
 }
 
 static void mb_destroy(rl_bank *b) {

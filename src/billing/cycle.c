@@ -218,9 +218,8 @@ static void maybe_die(const biller *w, const rl_bill_key *k) {
  * *outcome RL_BILL_ALREADY. versioned: only if the version is still the
  * one read (RL_ECONFLICT, nothing written, when it is not). Commits any
  * transaction open. */
-static rl_err write_bill(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount,
-                         rl_money read, uint64_t version, bool versioned,
-                         rl_bill_outcome *outcome) {
+static rl_err write_bill(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount, rl_money read,
+                         uint64_t version, bool versioned, rl_bill_outcome *outcome) {
     rl_bank *b = *w->bp;
     rl_err e = RL_OK;
     if (!w->o->no_ledger) {
@@ -378,26 +377,17 @@ static rl_err bill_racy(biller *w, const rl_bill_key *k, rl_acct a, rl_money amo
 static rl_err bill_one(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount, bool wait,
                        rl_bill_outcome *outcome) {
     switch (w->o->strategy) {
-    case RL_CYCLE_ATOMIC:
-        return bill_atomic(w, k, a, amount, outcome);
-    case RL_CYCLE_MUTEX:
-        return bill_locked(w, k, a, amount, RL_LOCK_ROW, true, outcome);
-    case RL_CYCLE_GLOBAL:
-        return bill_locked(w, k, a, amount, RL_LOCK_ALL, true, outcome);
-    case RL_CYCLE_ADVISORY:
-        return bill_locked(w, k, a, amount, RL_LOCK_ADVISORY, true, outcome);
-    case RL_CYCLE_TRYLOCK:
-        return bill_locked(w, k, a, amount, RL_LOCK_ROW, wait, outcome);
-    case RL_CYCLE_CAS:
-        return bill_cas(w, k, a, amount, outcome);
+    case RL_CYCLE_ATOMIC: return bill_atomic(w, k, a, amount, outcome);
+    case RL_CYCLE_MUTEX: return bill_locked(w, k, a, amount, RL_LOCK_ROW, true, outcome);
+    case RL_CYCLE_GLOBAL: return bill_locked(w, k, a, amount, RL_LOCK_ALL, true, outcome);
+    case RL_CYCLE_ADVISORY: return bill_locked(w, k, a, amount, RL_LOCK_ADVISORY, true, outcome);
+    case RL_CYCLE_TRYLOCK: return bill_locked(w, k, a, amount, RL_LOCK_ROW, wait, outcome);
+    case RL_CYCLE_CAS: return bill_cas(w, k, a, amount, outcome);
     case RL_CYCLE_REPEATABLE_READ:
         return bill_isolated(w, k, a, amount, RL_ISO_REPEATABLE_READ, outcome);
-    case RL_CYCLE_SERIALIZABLE:
-        return bill_isolated(w, k, a, amount, RL_ISO_SERIALIZABLE, outcome);
-    case RL_CYCLE_RACY:
-        return bill_racy(w, k, a, amount, outcome);
-    case RL_CYCLE_NSTRATEGIES:
-        break;
+    case RL_CYCLE_SERIALIZABLE: return bill_isolated(w, k, a, amount, RL_ISO_SERIALIZABLE, outcome);
+    case RL_CYCLE_RACY: return bill_racy(w, k, a, amount, outcome);
+    case RL_CYCLE_NSTRATEGIES: break;
     }
     return RL_EINVAL;
 }
@@ -465,8 +455,8 @@ rl_err rl_cycle_attach_wait(const char *url, const rl_dataset *d, uint64_t budge
         why = scratch;
         why_len = sizeof scratch;
     }
-    return attach_backing_off(url, d, budget_ns ? budget_ns : 30000000000ull, NULL, note, ctx,
-                              out, why, why_len);
+    return attach_backing_off(url, d, budget_ns ? budget_ns : 30000000000ull, NULL, note, ctx, out,
+                              why, why_len);
 }
 
 /* The connection is gone: connect again within the budget. RL_OK with
@@ -493,8 +483,8 @@ static rl_err reconnect(biller *w, char *why, size_t why_len) {
     w->out->reconnects++;
     if (o->note) {
         char text[512];
-        snprintf(text, sizeof text, "lost the connection (%s); reconnected after %.0f ms",
-                 lost_why, (double)(clock->now_ns() - t0) / 1e6);
+        snprintf(text, sizeof text, "lost the connection (%s); reconnected after %.0f ms", lost_why,
+                 (double)(clock->now_ns() - t0) / 1e6);
         o->note(o->ctx, text);
     }
     return RL_OK;
@@ -503,8 +493,8 @@ static rl_err reconnect(biller *w, char *why, size_t why_len) {
 /* Bill i, sent again on a new connection while the connection is lost
  * (if it went through before the loss, the ledger has it and it is
  * skipped). RL_EBUSY: trylock found the customer busy, nothing done. */
-static rl_err bill_index(biller *w, const rl_merchant_spec *m, uint64_t cycle, size_t i,
-                         bool wait, char *why, size_t why_len) {
+static rl_err bill_index(biller *w, const rl_merchant_spec *m, uint64_t cycle, size_t i, bool wait,
+                         char *why, size_t why_len) {
     const rl_bill *bill = &m->bills[i];
     for (;;) {
         rl_bank *b = *w->bp;
@@ -597,7 +587,10 @@ rl_err rl_cycle_bill(rl_bank **bp, const rl_dataset *d, const char *merchant, ui
         return RL_ENOENT;
     }
     out->bills = m->nbills;
-    biller w = {.bp = bp, .d = d, .o = o, .out = out,
+    biller w = {.bp = bp,
+                .d = d,
+                .o = o,
+                .out = out,
                 .max_retries = o->max_retries ? o->max_retries : 1000,
                 .rng = (uint64_t)getpid() ^ cycle};
     const rl_platform *clock = rl_platform_pthreads();
@@ -642,7 +635,7 @@ typedef struct {
     rl_err error;
     finished_key *finished; /* the finished cycles */
     size_t nfinished;
-    rl_money *unfinished; /* per account: the ledger's bills of cycles not finished */
+    rl_money *unfinished;        /* per account: the ledger's bills of cycles not finished */
     rl_money *unfinished_debits; /* the same, the negative ones only */
 } checker;
 
@@ -678,8 +671,9 @@ static void ledger_row(void *ctx, const rl_ledger_row *row) {
     c->r->ledger_rows++;
     const rl_merchant_spec *m = find_merchant(c->d, row->key.merchant);
     if (!m || row->key.bill >= m->nbills) {
-        violation(c, "unexpected: %s cycle %" PRIu64 " bill %" PRIu32 " is in the ledger, but "
-                     "the data set has no such bill",
+        violation(c,
+                  "unexpected: %s cycle %" PRIu64 " bill %" PRIu32 " is in the ledger, but "
+                  "the data set has no such bill",
                   row->key.merchant, row->key.cycle, row->key.bill + 1);
     } else {
         const rl_bill *bill = &m->bills[row->key.bill];
@@ -687,8 +681,9 @@ static void ledger_row(void *ctx, const rl_ledger_row *row) {
         if (rl_bank_lookup(c->b, bill->customer, &want) != RL_OK)
             want = (rl_acct)c->r->naccounts;
         if (row->acct != want || row->amount != bill->amount)
-            violation(c, "unexpected: %s cycle %" PRIu64 " bill %" PRIu32 " is %s %+" PRId64
-                         " in the data set but %s %+" PRId64 " in the ledger",
+            violation(c,
+                      "unexpected: %s cycle %" PRIu64 " bill %" PRIu32 " is %s %+" PRId64
+                      " in the data set but %s %+" PRId64 " in the ledger",
                       m->name, row->key.cycle, row->key.bill + 1, bill->customer, bill->amount,
                       row->acct < c->r->naccounts ? c->r->accounts[row->acct].name : "?",
                       row->amount);
@@ -741,8 +736,9 @@ static void finished_cycle(void *ctx, const rl_bill_key *k) {
     c->finished[c->nfinished++] = (finished_key){name, k->cycle};
     const rl_merchant_spec *m = find_merchant(c->d, k->merchant);
     if (!m) {
-        violation(c, "unexpected: a finished cycle %" PRIu64 " of '%s', which the data set does "
-                     "not have",
+        violation(c,
+                  "unexpected: a finished cycle %" PRIu64 " of '%s', which the data set does "
+                  "not have",
                   k->cycle, k->merchant);
         return;
     }
@@ -762,8 +758,9 @@ static void finished_cycle(void *ctx, const rl_bill_key *k) {
         c->error = e;
     for (size_t i = 0; e == RL_OK && i < m->nbills; i++)
         if (!seen[i])
-            violation(c, "missing: %s cycle %" PRIu64 " is finished but its bill %zu (%s %+" PRId64
-                         ") is not in the ledger",
+            violation(c,
+                      "missing: %s cycle %" PRIu64 " is finished but its bill %zu (%s %+" PRId64
+                      ") is not in the ledger",
                       m->name, k->cycle, i + 1, m->bills[i].customer, m->bills[i].amount);
     free(seen);
 }
@@ -810,23 +807,24 @@ rl_err rl_cycle_check(rl_bank *b, const rl_dataset *d, rl_cycle_report *out) {
     for (size_t i = 0; e == RL_OK && i < out->naccounts; i++) {
         const rl_cycle_account *acc = &out->accounts[i];
         if (acc->balance != acc->by_ledger)
-            violation(&c, "wrong balance: %s is %" PRId64 ", its start %" PRId64 " plus the "
-                          "ledger's bills make %" PRId64 " (%+" PRId64 " lost or made up)",
+            violation(&c,
+                      "wrong balance: %s is %" PRId64 ", its start %" PRId64 " plus the "
+                      "ledger's bills make %" PRId64 " (%+" PRId64 " lost or made up)",
                       acc->name, acc->balance, acc->start, acc->by_ledger,
                       acc->by_ledger - acc->balance);
         /* what the finished cycles make it, plus what the ledger holds of
          * cycles still under way: anything else was lost or doubled */
         rl_money want = acc->by_cycles + c.unfinished[i];
         if (acc->balance != want)
-            violation(&c, "wrong total: %s is %" PRId64 ", the finished cycles (and the ledger's "
-                          "bills of unfinished ones) make %" PRId64 " (%+" PRId64
-                          " lost or doubled)",
+            violation(&c,
+                      "wrong total: %s is %" PRId64 ", the finished cycles (and the ledger's "
+                      "bills of unfinished ones) make %" PRId64 " (%+" PRId64 " lost or doubled)",
                       acc->name, acc->balance, want, want - acc->balance);
         /* the lowest a balance can be: the finished cycles, then every
          * debit of the cycles under way first */
         if (acc->balance < 0 && acc->by_cycles + c.unfinished_debits[i] >= 0)
-            violation(&c, "negative: %s is %" PRId64 ", which its bills never make it",
-                      acc->name, acc->balance);
+            violation(&c, "negative: %s is %" PRId64 ", which its bills never make it", acc->name,
+                      acc->balance);
     }
     if (e == RL_OK)
         e = c.error;

@@ -20,7 +20,9 @@
 
 #include "racelab/error.h"
 
-#if defined(__x86_64__)
+/* x86-64: a context switch of a few instructions; elsewhere, or with
+ * RACELAB_PORTABLE_FIBERS defined (to test it there), ucontext. */
+#if defined(__x86_64__) && !defined(RACELAB_PORTABLE_FIBERS)
 #define RL_FIBER_ASM 1
 #else
 #include <ucontext.h>

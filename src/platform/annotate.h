@@ -9,8 +9,9 @@
  * the memory goes back to plain use), and a publication through one is a
  * happens-before edge (RL__VG_PUBLISH by the writer, RL__VG_RECEIVE by the
  * reader). Outside valgrind a request costs a few instructions that do
- * nothing; without valgrind's headers (Debian's valgrind package), or with
- * RACELAB_NO_VALGRIND defined, they are empty. Both tools' requests are sent: each ignores the other's. */
+ * nothing; without valgrind's headers (Debian's valgrind package), or
+ * with RACELAB_NO_VALGRIND defined, they are empty. Both tools' requests
+ * are sent: each ignores the other's. */
 #ifndef RACELAB_PLATFORM_ANNOTATE_H
 #define RACELAB_PLATFORM_ANNOTATE_H
 
@@ -60,25 +61,25 @@
 #define RL__VG_ATOMIC(addr, len)                                                                   \
     do {                                                                                           \
         VALGRIND_HG_DISABLE_CHECKING((addr), (len));                                               \
-        VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_START_SUPPRESSION, (addr), (len), 0, 0,   \
+        VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_START_SUPPRESSION, (addr), (len), 0, 0,    \
                                         0);                                                        \
     } while (0)
 #define RL__VG_PLAIN(addr, len)                                                                    \
     do {                                                                                           \
         VALGRIND_HG_ENABLE_CHECKING((addr), (len));                                                \
-        VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_FINISH_SUPPRESSION, (addr), (len), 0, 0,  \
+        VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_FINISH_SUPPRESSION, (addr), (len), 0, 0,   \
                                         0);                                                        \
     } while (0)
 #define RL__VG_PUBLISH(addr)                                                                       \
     do {                                                                                           \
         ANNOTATE_HAPPENS_BEFORE(addr);                                                             \
-        VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_ANNOTATE_HAPPENS_BEFORE, (addr), 0, 0, 0, \
+        VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_ANNOTATE_HAPPENS_BEFORE, (addr), 0, 0, 0,  \
                                         0);                                                        \
     } while (0)
 #define RL__VG_RECEIVE(addr)                                                                       \
     do {                                                                                           \
         ANNOTATE_HAPPENS_AFTER(addr);                                                              \
-        VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_ANNOTATE_HAPPENS_AFTER, (addr), 0, 0, 0,  \
+        VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_ANNOTATE_HAPPENS_AFTER, (addr), 0, 0, 0,   \
                                         0);                                                        \
     } while (0)
 #else

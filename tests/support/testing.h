@@ -10,6 +10,37 @@
 
 #include <cmocka.h>
 
+/* cmocka prints the integers it compares in hex (a balance of -500
+ * against 700 reads 0xfffffffffffffe0c != 0x2bc). These print them in
+ * decimal, with the two expressions; assert_err_equal prints both error
+ * names and sentences. (Unsigned values above INT64_MAX print as negative;
+ * equality is exact either way.) */
+#include <stdint.h>
+void rl_test_fail_ints(const char *a_expr, const char *op, const char *b_expr, intmax_t a,
+                       intmax_t b, const char *file, int line);
+void rl_test_fail_errs(const char *a_expr, const char *b_expr, int a, int b, const char *file,
+                       int line);
+#undef assert_int_equal
+#define assert_int_equal(a, b)                                                                     \
+    do {                                                                                           \
+        intmax_t a_ = (intmax_t)(a), b_ = (intmax_t)(b);                                           \
+        if (a_ != b_)                                                                              \
+            rl_test_fail_ints(#a, "==", #b, a_, b_, __FILE__, __LINE__);                           \
+    } while (0)
+#undef assert_int_not_equal
+#define assert_int_not_equal(a, b)                                                                 \
+    do {                                                                                           \
+        intmax_t a_ = (intmax_t)(a), b_ = (intmax_t)(b);                                           \
+        if (a_ == b_)                                                                              \
+            rl_test_fail_ints(#a, "!=", #b, a_, b_, __FILE__, __LINE__);                           \
+    } while (0)
+#define assert_err_equal(a, b)                                                                     \
+    do {                                                                                           \
+        int a_ = (int)(a), b_ = (int)(b);                                                          \
+        if (a_ != b_)                                                                              \
+            rl_test_fail_errs(#a, #b, a_, b_, __FILE__, __LINE__);                                 \
+    } while (0)
+
 #include "racelab/explore.h"
 
 #include <stdbool.h>
