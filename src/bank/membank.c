@@ -297,6 +297,18 @@ static rl_err mb_get(rl_bank *b, rl_acct a, rl_access *ev) {
     return finish(ev, RL_OK);
 }
 
+/* A set wrote value over version ver: ev says so, and a write over a
+ * version its writer did not read is a lost update, counted. */
+static rl_err wrote(membank *mb, rl_access *ev, rl_money value, uint64_t read_version,
+                    uint64_t ver) {
+    ev->value = value;
+    ev->version_after = ver + 1;
+    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver;
+    if (ev->stale)
+        atomic_fetch_add_explicit(&mb->lost, 1, memory_order_relaxed);
+    return finish(ev, RL_OK);
+}
+
 static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
     membank *mb = MB(b);
     cell *c = find(mb, a);
@@ -323,12 +335,7 @@ static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
     }
     atomic_store_explicit(&c->balance, value, memory_order_release);
     write_end(c, s + 2);
-    ev->value = value;
-    ev->version_after = ver + 1;
-    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver;
-    if (ev->stale)
-        atomic_fetch_add_explicit(&mb->lost, 1, memory_order_relaxed);
-    return finish(ev, RL_OK);
+    return wrote(mb, ev, value, read_version, ver);
 }
 
 /* ---- the unsynchronized bank: plain loads and stores ----
@@ -355,13 +362,8 @@ static rl_err plain_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_ver
     uint64_t ver = mb->plain[a].version;
     mb->plain[a].balance = value;
     mb->plain[a].version = ver + 1;
-    ev->value = value;
     ev->version_before = ver;
-    ev->version_after = ver + 1;
-    ev->stale = read_version != RL_VERSION_BLIND && read_version != ver;
-    if (ev->stale)
-        atomic_fetch_add_explicit(&mb->lost, 1, memory_order_relaxed);
-    return finish(ev, RL_OK);
+    return wrote(mb, ev, value, read_version, ver);
 }
 
 /* Nothing atomic exists in the unsynchronized bank. */
@@ -584,48 +586,33 @@ static void mb_destroy(rl_bank *b) {
     free(mb);
 }
 
+/* What the two memory banks share: all but their accounts' accesses. */
+#define MEMBANK_COMMON_OPS                                                                         \
+    .open = mb_open, .lookup = mb_lookup, .name = mb_name, .count = mb_count,                      \
+    .lost_updates = mb_lost, .memory_bytes = mb_memory, .connect = mb_connect,                     \
+    .begin = mb_begin, .lock = mb_lock, .commit = mb_commit, .rollback = mb_rollback,              \
+    .destroy = mb_destroy
+
 static const rl_bank_ops membank_ops = {
     .kind = "memory",
-    .open = mb_open,
-    .lookup = mb_lookup,
-    .name = mb_name,
-    .count = mb_count,
+    MEMBANK_COMMON_OPS,
     .get = mb_get,
     .set = mb_set,
     .add = mb_add,
     .compare_and_set = mb_cas,
     .set_if_version = mb_set_if_version,
-    .lost_updates = mb_lost,
-    .memory_bytes = mb_memory,
-    .connect = mb_connect,
-    .begin = mb_begin,
-    .lock = mb_lock,
-    .commit = mb_commit,
-    .rollback = mb_rollback,
-    .destroy = mb_destroy,
 };
 
 /* The same bank with plain accounts: get and set are plain loads and
  * stores, the rest is refused. */
 static const rl_bank_ops plain_ops = {
     .kind = "memory, unsynchronized",
-    .open = mb_open,
-    .lookup = mb_lookup,
-    .name = mb_name,
-    .count = mb_count,
+    MEMBANK_COMMON_OPS,
     .get = plain_get,
     .set = plain_set,
     .add = plain_add,
     .compare_and_set = plain_cas,
     .set_if_version = plain_set_if_version,
-    .lost_updates = mb_lost,
-    .memory_bytes = mb_memory,
-    .connect = mb_connect,
-    .begin = mb_begin,
-    .lock = mb_lock,
-    .commit = mb_commit,
-    .rollback = mb_rollback,
-    .destroy = mb_destroy,
 };
 
 static rl_err create(size_t capacity, bool plain, rl_bank **out) {

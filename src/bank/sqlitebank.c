@@ -382,6 +382,18 @@ static rl_err sq_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     return finish(ev, e);
 }
 
+/* The ledger's insert, reset, with a row's values bound. */
+static sqlite3_stmt *bind_ledger_row(sqconn *c, const rl_bill_key *k, rl_acct a, rl_money amount) {
+    sqlite3_stmt *s = c->stmt[S_LEDGER];
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, k->merchant, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)k->cycle);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)a);
+    sqlite3_bind_int64(s, 5, amount);
+    return s;
+}
+
 /* The ledger row, then the balance, in one transaction: the caller's, or
  * one of its own (BEGIN IMMEDIATE: the write lock first, so two merchants
  * never both insert and then wait for each other). */
@@ -399,13 +411,7 @@ static rl_err sq_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
     } else if ((e = ensure_begun(c, true)) != RL_OK) {
         return finish(ev, e);
     }
-    sqlite3_stmt *s = c->stmt[S_LEDGER];
-    sqlite3_reset(s);
-    sqlite3_bind_text(s, 1, k->merchant, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)k->cycle);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
-    sqlite3_bind_int64(s, 4, (sqlite3_int64)a);
-    sqlite3_bind_int64(s, 5, amount);
+    sqlite3_stmt *s = bind_ledger_row(c, k, a, amount);
     int rc = step(c, s);
     e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
     sqlite3_reset(s);
@@ -443,13 +449,7 @@ static rl_err sq_ledger_record(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_m
     rl_err e = ensure_begun(c, false);
     if (e != RL_OK)
         return e;
-    sqlite3_stmt *s = c->stmt[S_LEDGER];
-    sqlite3_reset(s);
-    sqlite3_bind_text(s, 1, k->merchant, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)k->cycle);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
-    sqlite3_bind_int64(s, 4, (sqlite3_int64)a);
-    sqlite3_bind_int64(s, 5, amount);
+    sqlite3_stmt *s = bind_ledger_row(c, k, a, amount);
     int rc = step(c, s);
     e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
     sqlite3_reset(s);

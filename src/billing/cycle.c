@@ -307,6 +307,17 @@ static rl_err bill_locked(biller *w, const rl_bill_key *k, rl_acct a, rl_money a
     return write_bill(w, k, a, amount, read, version, false, outcome);
 }
 
+/* A bill lost to another merchant at its attempt `attempt`: counted;
+ * RL_ERETRY past the bound, else a back-off and RL_OK (try again). */
+static rl_err after_loss(biller *w, unsigned attempt) {
+    w->out->conflicts++;
+    if (attempt == w->max_retries)
+        return RL_ERETRY;
+    w->out->retries++;
+    back_off(w, attempt);
+    return RL_OK;
+}
+
 /* cas: read, slow step, meet, write if the version is unchanged; a
  * conflict reads again and writes again (the slow step is not repeated:
  * the charge is decided). */
@@ -322,13 +333,8 @@ static rl_err bill_cas(biller *w, const rl_bill_key *k, rl_acct a, rl_money amou
         }
         if (e == RL_OK)
             e = write_bill(w, k, a, amount, read, version, true, outcome);
-        if (e != RL_ECONFLICT)
+        if (e != RL_ECONFLICT || (e = after_loss(w, attempt)) != RL_OK)
             return e;
-        w->out->conflicts++;
-        if (attempt == w->max_retries)
-            return RL_ERETRY;
-        w->out->retries++;
-        back_off(w, attempt);
     }
 }
 
@@ -348,13 +354,8 @@ static rl_err bill_isolated(biller *w, const rl_bill_key *k, rl_acct a, rl_money
         }
         if (e != RL_OK && rl_bank_in_txn(b))
             rl_bank_rollback(b);
-        if (e != RL_ESERIAL)
+        if (e != RL_ESERIAL || (e = after_loss(w, attempt)) != RL_OK)
             return e;
-        w->out->conflicts++;
-        if (attempt == w->max_retries)
-            return RL_ERETRY;
-        w->out->retries++;
-        back_off(w, attempt);
     }
 }
 
