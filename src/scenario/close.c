@@ -107,6 +107,15 @@ static void closer_main(void *arg) {
     rl__stage_leave(&c->w->stage, c->index);
 }
 
+static rl__actor cast_closer(void *ctx, size_t i) {
+    worker *w = ctx;
+    struct closer *c = &w->closers[i];
+    c->w = w;
+    c->index = i;
+    snprintf(c->name, sizeof c->name, "closer%zu", i + 1);
+    return (rl__actor){&c->thread, c->name, closer_main, c};
+}
+
 static rl_err run_close(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     if (o->threads < 1 || o->threads > MAX_CLOSERS)
         return RL_EINVAL;
@@ -126,19 +135,7 @@ static rl_err run_close(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     if (e == RL_OK)
         e = rl__stage_begin(&w->stage, o, o->threads);
     if (e == RL_OK) {
-        size_t started = 0;
-        for (; started < o->threads; started++) {
-            struct closer *c = &w->closers[started];
-            c->w = w;
-            c->index = started;
-            snprintf(c->name, sizeof c->name, "closer%zu", started + 1);
-            if ((e = rl_thread_create(&c->thread, c->name, closer_main, c)) != RL_OK)
-                break;
-        }
-        for (size_t i = started; i < o->threads; i++)
-            rl__stage_leave(&w->stage, i);
-        for (size_t i = 0; i < started; i++)
-            rl_thread_join(&w->closers[i].thread);
+        e = rl__stage_play(&w->stage, o->threads, cast_closer, w);
         rl__stage_end(&w->stage);
     }
     if (e == RL_OK) {

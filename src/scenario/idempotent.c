@@ -68,6 +68,12 @@ static void worker(void *arg) {
 /* How many times j's cycle billed: its merchant billed nbills per run. */
 static uint64_t runs_of(const job *j) { return j->m.stats.billed / j->m.spec->nbills; }
 
+static rl__actor cast_worker(void *ctx, size_t i) {
+    job *j = &((job *)ctx)[i];
+    snprintf(j->name, sizeof j->name, "worker%zu", i + 1);
+    return (rl__actor){&j->thread, j->name, worker, j};
+}
+
 static rl_err run_idempotent(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     const rl_dataset *data = rl_dataset_default();
     const rl_merchant_spec *spec = &data->merchants[0];
@@ -102,17 +108,7 @@ static rl_err run_idempotent(size_t v, const rl_scenario_opts *o, rl_outcome *ou
         e = rl__stage_begin(&d.stage, o, workers);
     if (e != RL_OK)
         goto done;
-    size_t started = 0;
-    for (; started < workers; started++) {
-        snprintf(jobs[started].name, sizeof jobs[started].name, "worker%zu", started + 1);
-        if ((e = rl_thread_create(&jobs[started].thread, jobs[started].name, worker,
-                                  &jobs[started])) != RL_OK)
-            break;
-    }
-    for (size_t i = started; i < workers; i++)
-        rl__stage_leave(&d.stage, i);
-    for (size_t i = 0; i < started; i++)
-        rl_thread_join(&jobs[i].thread);
+    e = rl__stage_play(&d.stage, workers, cast_worker, jobs);
     rl__stage_end(&d.stage);
     if (e != RL_OK)
         goto done;

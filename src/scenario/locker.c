@@ -81,6 +81,15 @@ static void append_all(void *arg) {
     rl__stage_leave(&s->stage, a->index);
 }
 
+static rl__actor cast_appender(void *ctx, size_t i) {
+    shelf *s = ctx;
+    struct appender *a = &s->appenders[i];
+    a->run = s;
+    a->index = i;
+    snprintf(a->name, sizeof a->name, "appender%zu", i + 1);
+    return (rl__actor){&a->thread, a->name, append_all, a};
+}
+
 static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     if (o->threads < 1 || o->threads > MAX_THREADS || o->items < 1 || o->items > 1000000)
         return RL_EINVAL;
@@ -95,19 +104,7 @@ static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     if (e == RL_OK)
         e = rl__stage_begin(&s->stage, o, o->threads);
     if (e == RL_OK) {
-        size_t started = 0;
-        for (; started < o->threads; started++) {
-            struct appender *a = &s->appenders[started];
-            a->run = s;
-            a->index = started;
-            snprintf(a->name, sizeof a->name, "appender%zu", started + 1);
-            if ((e = rl_thread_create(&a->thread, a->name, append_all, a)) != RL_OK)
-                break;
-        }
-        for (size_t i = started; i < o->threads; i++)
-            rl__stage_leave(&s->stage, i);
-        for (size_t i = 0; i < started; i++)
-            rl_thread_join(&s->appenders[i].thread);
+        e = rl__stage_play(&s->stage, o->threads, cast_appender, s);
         rl__stage_end(&s->stage);
     }
     for (size_t i = 0; e == RL_OK && i < o->threads; i++)

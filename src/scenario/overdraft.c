@@ -124,6 +124,13 @@ static void tell(const struct buyer *b, rl_outcome *out) {
     }
 }
 
+static rl__actor cast_buyer(void *ctx, size_t i) {
+    shop *s = ctx;
+    struct buyer *b = &s->buyers[i];
+    *b = (struct buyer){.shop = s, .set = i};
+    return (rl__actor){&b->thread, sets[i].name, buy, b};
+}
+
 static rl_err run_overdraft(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     shop s = {.variant = v, .o = o};
     rl_err e = rl_membank_create(1, &s.bank);
@@ -136,17 +143,7 @@ static rl_err run_overdraft(size_t v, const rl_scenario_opts *o, rl_outcome *out
     }
     if ((e = rl__stage_begin(&s.stage, o, NSETS)) != RL_OK)
         goto done;
-    size_t started = 0;
-    for (; started < NSETS; started++) {
-        struct buyer *b = &s.buyers[started];
-        *b = (struct buyer){.shop = &s, .set = started};
-        if ((e = rl_thread_create(&b->thread, sets[started].name, buy, b)) != RL_OK)
-            break;
-    }
-    for (size_t i = started; i < NSETS; i++)
-        rl__stage_leave(&s.stage, i); /* never started: not running */
-    for (size_t i = 0; i < started; i++)
-        rl_thread_join(&s.buyers[i].thread);
+    e = rl__stage_play(&s.stage, NSETS, cast_buyer, &s);
     rl__stage_end(&s.stage);
     if (e != RL_OK)
         goto done;

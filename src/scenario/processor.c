@@ -50,6 +50,14 @@ static void buy(void *arg) {
     rl__stage_leave(&s->stage, b->set);
 }
 
+static rl__actor cast_buyer(void *ctx, size_t i) {
+    shop *s = ctx;
+    struct buyer *b = &s->buyers[i]; /* its reply channel is made already */
+    b->shop = s;
+    b->set = i;
+    return (rl__actor){&b->thread, sets[i].name, buy, b};
+}
+
 static rl_err run_processor(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     shop s = {.delay_ns = o->delay_ns};
     rl_customer alice = {"alice", START};
@@ -66,20 +74,8 @@ static rl_err run_processor(size_t v, const rl_scenario_opts *o, rl_outcome *out
         e = rl_chan_create(sizeof(rl_answer), 1, sets[made].name, &s.buyers[made].reply);
     if (e != RL_OK)
         made--;
-    if (e == RL_OK) {
-        size_t started = 0;
-        for (; started < 2; started++) {
-            struct buyer *b = &s.buyers[started];
-            b->shop = &s;
-            b->set = started;
-            if ((e = rl_thread_create(&b->thread, sets[started].name, buy, b)) != RL_OK)
-                break;
-        }
-        for (size_t i = started; i < 2; i++)
-            rl__stage_leave(&s.stage, i);
-        for (size_t i = 0; i < started; i++)
-            rl_thread_join(&s.buyers[i].thread);
-    }
+    if (e == RL_OK)
+        e = rl__stage_play(&s.stage, 2, cast_buyer, &s);
     rl_processor_stop(s.proc); /* joins the processor: no thread left for the gate's removal */
     rl__stage_end(&s.stage);
     if (e == RL_OK) {

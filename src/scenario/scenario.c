@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "scenario_impl.h"
 
 static const rl_scenario *const registry[] = {
@@ -115,6 +117,25 @@ void rl__stage_enter(rl__stage *st, size_t i) {
 void rl__stage_leave(rl__stage *st, size_t i) {
     if (st->gate)
         rl_lockstep_leave(st->gate, i);
+}
+
+rl_err rl__stage_play(rl__stage *st, size_t n, rl__actor (*cast)(void *ctx, size_t i),
+                      void *ctx) {
+    rl_thread **threads = malloc((n ? n : 1) * sizeof *threads);
+    rl_err e = threads ? RL_OK : RL_ENOMEM;
+    size_t started = 0;
+    for (; e == RL_OK && started < n; started++) {
+        rl__actor a = cast(ctx, started);
+        threads[started] = a.thread;
+        if ((e = rl_thread_create(a.thread, a.name, a.main, a.arg)) != RL_OK)
+            break;
+    }
+    for (size_t i = started; i < n; i++)
+        rl__stage_leave(st, i); /* never started: not running */
+    for (size_t i = 0; i < started; i++)
+        rl_thread_join(threads[i]);
+    free(threads);
+    return e;
 }
 
 void rl__stage_pause(rl__stage *st, size_t i, uint64_t ns) {

@@ -21,6 +21,21 @@ void rl__stage_leave(rl__stage *st, size_t i);
 /* The race window of participant i: park when forced, else sleep ns. */
 void rl__stage_pause(rl__stage *st, size_t i, uint64_t ns);
 
+/* One participant of a staged run: its thread, its name, what it runs. */
+typedef struct rl__actor {
+    rl_thread *thread;
+    const char *name;
+    rl_thread_fn main;
+    void *arg;
+} rl__actor;
+
+/* Start the n participants of a begun stage, the i-th as cast(ctx, i)
+ * prepares and returns it, then join every one that started. One that
+ * could not start leaves the stage, so that the gate does not wait for
+ * it. RL_OK, or the first start's error. The caller ends the stage. */
+rl_err rl__stage_play(rl__stage *st, size_t n, rl__actor (*cast)(void *ctx, size_t i),
+                      void *ctx);
+
 /* The locker scenario's array list: any lock behind the locker interface;
  * creating it without a lock is an error (RL_EINVAL). Every call may come
  * from any threads at once. */

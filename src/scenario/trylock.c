@@ -63,6 +63,15 @@ static void caller_main(void *arg) {
     rl__stage_leave(&x->stage, c->index);
 }
 
+static rl__actor cast_caller(void *ctx, size_t i) {
+    external *x = ctx;
+    struct caller *c = &x->callers[i];
+    c->system = x;
+    c->index = i;
+    snprintf(c->name, sizeof c->name, "caller%zu", i + 1);
+    return (rl__actor){&c->thread, c->name, caller_main, c};
+}
+
 static rl_err run_trylock(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     if (o->threads < 1 || o->threads > MAX_CALLERS)
         return RL_EINVAL;
@@ -79,19 +88,7 @@ static rl_err run_trylock(size_t v, const rl_scenario_opts *o, rl_outcome *out) 
     }
     uint64_t t0 = rl_now_ns(), elapsed = 0;
     if ((e = rl__stage_begin(&x->stage, o, o->threads)) == RL_OK) {
-        size_t started = 0;
-        for (; started < o->threads; started++) {
-            struct caller *c = &x->callers[started];
-            c->system = x;
-            c->index = started;
-            snprintf(c->name, sizeof c->name, "caller%zu", started + 1);
-            if ((e = rl_thread_create(&c->thread, c->name, caller_main, c)) != RL_OK)
-                break;
-        }
-        for (size_t i = started; i < o->threads; i++)
-            rl__stage_leave(&x->stage, i);
-        for (size_t i = 0; i < started; i++)
-            rl_thread_join(&x->callers[i].thread);
+        e = rl__stage_play(&x->stage, o->threads, cast_caller, x);
         rl__stage_end(&x->stage);
         elapsed = rl_now_ns() - t0;
     }
