@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "racelab/histogram.h"
 #include "racelab/dbbank.h"
 #include "report.h"
 
@@ -172,18 +173,6 @@ static bool parse_kill(const char *text, const rl_dataset *d, rl_run_config *cfg
     return false;
 }
 
-/* One distinct final state of the histogram. */
-typedef struct {
-    rl_money *finals;
-    uint64_t count;
-    bool expected;
-} state;
-
-static int cmp_states(const void *x, const void *y) {
-    const state *a = x, *b = y;
-    return (a->count < b->count) - (a->count > b->count);
-}
-
 static void print_single(const bill_args *a, const rl_run_result *r) {
     const rl_run_result *runs[] = {r};
     const char *titles[] = {"final"};
@@ -203,8 +192,11 @@ static void print_single(const bill_args *a, const rl_run_result *r) {
     (void)a;
 }
 
-static void print_histogram(const bill_args *a, const rl_run_result *first, state *states,
-                            size_t nstates) {
+/* A histogram's state: the final balances, in the data set's order. */
+static const rl_money *finals_of(const rl_histogram_entry *e) { return e->key; }
+
+static void print_histogram(const bill_args *a, const rl_run_result *first,
+                            const rl_histogram_entry *states, size_t nstates) {
     printf("%" PRIu64 " runs: %zu distinct final state%s\n\n", a->runs, nstates,
            nstates == 1 ? "" : "s");
     printf("%s%8s %7s  %-8s", rl_cli_bold(), "count", "share", "verdict");
@@ -218,10 +210,10 @@ static void print_histogram(const bill_args *a, const rl_run_result *first, stat
     for (size_t s = 0; s < nstates; s++) {
         printf("%8" PRIu64 " %6.1f%%  %s%-8s%s", states[s].count,
                100.0 * (double)states[s].count / (double)a->runs,
-               states[s].expected ? rl_cli_green() : rl_cli_red(),
-               states[s].expected ? "correct" : "WRONG", rl_cli_reset());
+               states[s].held ? rl_cli_green() : rl_cli_red(),
+               states[s].held ? "correct" : "WRONG", rl_cli_reset());
         for (size_t c = 0; c < first->ncustomers; c++)
-            printf(" %9" PRId64, states[s].finals[c]);
+            printf(" %9" PRId64, finals_of(&states[s])[c]);
         putchar('\n');
     }
 }
@@ -289,12 +281,13 @@ int rl_cmd_bill(int argc, char **argv) {
         return EXIT_USAGE;
     }
 
-    state *states = calloc(a.runs, sizeof *states);
-    size_t nstates = 0;
+    rl_histogram h;
+    rl_histogram_init(&h);
+    rl_money *finals = calloc(cfg.data->ncustomers ? cfg.data->ncustomers : 1, sizeof *finals);
     rl_run_result first = {0}, r;
     uint64_t total_lost = 0, wrong_runs = 0, faulty_runs = 0;
     char bank_kind[32] = "memory", first_note[256] = "";
-    rc = states ? EXIT_HELD : EXIT_ERROR;
+    rc = finals ? EXIT_HELD : EXIT_ERROR;
     rl_cli_progress line;
     rl_cli_progress_init(&line, !a.json && a.runs > 1);
     for (uint64_t i = 0; rc == EXIT_HELD && i < a.runs; i++) {
@@ -316,27 +309,13 @@ int rl_cmd_bill(int argc, char **argv) {
         total_lost += r.lost_updates;
         wrong_runs += !r.matches;
         faulty_runs += r.lost_connection || r.unknown;
-        size_t s = 0;
-        for (; s < nstates; s++) {
-            bool same = true;
-            for (size_t c = 0; c < r.ncustomers && same; c++)
-                same = states[s].finals[c] == r.rows[c].final;
-            if (same)
-                break;
+        for (size_t c = 0; c < r.ncustomers; c++)
+            finals[c] = r.rows[c].final;
+        if (rl_histogram_add(&h, finals, r.ncustomers * sizeof *finals, r.matches) != RL_OK) {
+            rc = EXIT_ERROR;
+            rl_run_result_free(&r);
+            break;
         }
-        if (s == nstates) {
-            states[s].finals = calloc(r.ncustomers, sizeof(rl_money));
-            if (!states[s].finals) {
-                rc = EXIT_ERROR;
-                rl_run_result_free(&r);
-                break;
-            }
-            for (size_t c = 0; c < r.ncustomers; c++)
-                states[s].finals[c] = r.rows[c].final;
-            states[s].expected = r.matches;
-            nstates++;
-        }
-        states[s].count++;
         if (i == 0) {
             first = r;
             snprintf(bank_kind, sizeof bank_kind, "%s", r.bank_kind);
@@ -348,7 +327,9 @@ int rl_cmd_bill(int argc, char **argv) {
     rl_cli_progress_clear(&line);
     rl_cli_progress_clear(&bp.line);
     if (rc == EXIT_HELD) {
-        qsort(states, nstates, sizeof *states, cmp_states);
+        rl_histogram_sort(&h);
+        const rl_histogram_entry *states = h.entries;
+        size_t nstates = h.n;
         const rl_dataset *d = cfg.data;
         char delay[32];
         if (a.json) {
@@ -380,10 +361,10 @@ int rl_cmd_bill(int argc, char **argv) {
                     rl__json_object(&j, NULL);
                     rl__json_uint(&j, "count", states[s].count);
                     rl__json_double(&j, "share", (double)states[s].count / (double)a.runs);
-                    rl__json_bool(&j, "expected", states[s].expected);
+                    rl__json_bool(&j, "expected", states[s].held);
                     rl__json_object(&j, "balances");
                     for (size_t c = 0; c < first.ncustomers; c++)
-                        rl__json_int(&j, first.rows[c].customer, states[s].finals[c]);
+                        rl__json_int(&j, first.rows[c].customer, finals_of(&states[s])[c]);
                     rl__json_end(&j, '}');
                     rl__json_end(&j, '}');
                 }
@@ -422,9 +403,8 @@ int rl_cmd_bill(int argc, char **argv) {
         }
     }
     rl_run_result_free(&first);
-    for (size_t s = 0; s < nstates; s++)
-        free(states[s].finals);
-    free(states);
+    rl_histogram_free(&h);
+    free(finals);
     rl_dataset_free(subset);
     return rc;
 }

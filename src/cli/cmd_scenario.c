@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "racelab/histogram.h"
 #include "../util/json.h"
 #include "racelab/scenario.h"
 
@@ -79,17 +80,6 @@ static int list(int argc, char **argv) {
 }
 
 typedef struct {
-    char state[RL_OUTCOME_STATE_MAX];
-    uint64_t count;
-    bool held;
-} bucket;
-
-static int cmp_buckets(const void *x, const void *y) {
-    const bucket *a = x, *b = y;
-    return (a->count < b->count) - (a->count > b->count);
-}
-
-typedef struct {
     const rl_scenario *s;
     rl_scenario_opts o;
     uint64_t runs;
@@ -99,10 +89,8 @@ typedef struct {
 /* Run one variant args->runs times; print it; return its exit status. */
 static int run_variant(const run_args *a, size_t v, rl__json *j) {
     const rl_variant *var = &a->s->variants[v];
-    bucket *buckets = calloc(a->runs, sizeof *buckets);
-    if (!buckets)
-        return EXIT_ERROR;
-    size_t nb = 0;
+    rl_histogram h;
+    rl_histogram_init(&h);
     uint64_t broken = 0;
     rl_outcome first = {0}, out;
     rl_cli_progress line;
@@ -117,25 +105,23 @@ static int run_variant(const run_args *a, size_t v, rl__json *j) {
             fprintf(stderr, "racelab scenario run: %s/%s could not run: %s%s%s\n", a->s->name,
                     var->name, rl_strerror(e), out.verdict[0] ? ": " : "", out.verdict);
             rl_cli_progress_clear(&line);
-            free(buckets);
+            rl_histogram_free(&h);
             return e == RL_ENOTSUP ? EXIT_USAGE : EXIT_ERROR;
         }
         if (r == 0)
             first = out;
         broken += !out.held;
-        size_t b = 0;
-        while (b < nb && strcmp(buckets[b].state, out.state) != 0)
-            b++;
-        if (b == nb) {
-            memcpy(buckets[b].state, out.state, sizeof out.state);
-            buckets[b].held = out.held;
-            nb++;
+        if (rl_histogram_add(&h, out.state, strlen(out.state) + 1, out.held) != RL_OK) {
+            rl_cli_progress_clear(&line);
+            rl_histogram_free(&h);
+            fprintf(stderr, "racelab scenario run: out of memory\n");
+            return EXIT_ERROR;
         }
-        buckets[b].count++;
-        buckets[b].held &= out.held;
     }
     rl_cli_progress_clear(&line);
-    qsort(buckets, nb, sizeof *buckets, cmp_buckets);
+    rl_histogram_sort(&h);
+    size_t nb = h.n;
+    const rl_histogram_entry *buckets = h.entries;
     if (a->json) {
         rl__json_object(j, NULL);
         rl__json_str(j, "variant", var->name);
@@ -151,7 +137,7 @@ static int run_variant(const run_args *a, size_t v, rl__json *j) {
             rl__json_array(j, "histogram");
             for (size_t b = 0; b < nb; b++) {
                 rl__json_object(j, NULL);
-                rl__json_str(j, "state", buckets[b].state);
+                rl__json_str(j, "state", buckets[b].key);
                 rl__json_uint(j, "count", buckets[b].count);
                 rl__json_double(j, "share", (double)buckets[b].count / (double)a->runs);
                 rl__json_bool(j, "held", buckets[b].held);
@@ -177,11 +163,12 @@ static int run_variant(const run_args *a, size_t v, rl__json *j) {
                 printf("  %8" PRIu64 " %6.1f%%  %s%-7s%s %s\n", buckets[b].count,
                        100.0 * (double)buckets[b].count / (double)a->runs,
                        buckets[b].held ? rl_cli_green() : rl_cli_red(),
-                       buckets[b].held ? "held" : "BROKEN", rl_cli_reset(), buckets[b].state);
+                       buckets[b].held ? "held" : "BROKEN", rl_cli_reset(),
+                       (const char *)buckets[b].key);
         }
         putchar('\n');
     }
-    free(buckets);
+    rl_histogram_free(&h);
     return broken ? EXIT_BROKEN : EXIT_HELD;
 }
 

@@ -14,6 +14,7 @@
 
 #include "policy.h"
 #include "racelab/explore.h"
+#include "racelab/histogram.h"
 #include "racelab/platform.h"
 
 /* The search's side of a schedule: called at every step with the runnable
@@ -145,7 +146,7 @@ typedef struct rl__search {
     rl_err error;
     char *why;
     size_t why_len;
-    size_t states_cap;
+    rl_histogram states; /* the final states reached, for the result's table */
     rl__decision *fail_decisions; /* the first failure's schedule */
     size_t fail_n;
     uint64_t t0, next_progress; /* when it began; when the progress is next due */

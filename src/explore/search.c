@@ -67,28 +67,27 @@ static void count_state(search *s, const rl__run *r) {
         snprintf(key, sizeof key, "(%s)", rl_failure_kind_name(r->fail));
         held = false;
     }
-    rl_explore_result *res = s->res;
-    for (size_t i = 0; i < res->nstates; i++)
-        if (strcmp(res->states[i].state, key) == 0) {
-            res->states[i].schedules++;
-            res->states[i].held &= held;
-            return;
-        }
-    if (res->nstates == s->states_cap) {
-        size_t cap = s->states_cap ? 2 * s->states_cap : 16;
-        rl_state_count *bigger = realloc(res->states, cap * sizeof *bigger);
-        if (!bigger) {
-            s->error = RL_ENOMEM;
-            s->stop = true;
-            return;
-        }
-        res->states = bigger;
-        s->states_cap = cap;
+    if (rl_histogram_add(&s->states, key, strlen(key) + 1, held) != RL_OK) {
+        s->error = RL_ENOMEM;
+        s->stop = true;
     }
-    rl_state_count *c = &res->states[res->nstates++];
-    memcpy(c->state, key, sizeof key);
-    c->held = held;
-    c->schedules = 1;
+}
+
+/* The histogram into the result's table of states, most schedules first. */
+static rl_err states_table(search *s, rl_explore_result *out) {
+    rl_histogram_sort(&s->states);
+    out->nstates = 0;
+    out->states = calloc(s->states.n ? s->states.n : 1, sizeof *out->states);
+    if (!out->states)
+        return RL_ENOMEM;
+    for (size_t i = 0; i < s->states.n; i++) {
+        const rl_histogram_entry *e = &s->states.entries[i];
+        rl_state_count *c = &out->states[out->nstates++];
+        snprintf(c->state, sizeof c->state, "%s", (const char *)e->key);
+        c->held = e->held;
+        c->schedules = e->count;
+    }
+    return RL_OK;
 }
 
 void rl__search_error(rl__search *s, rl_err e, const char *why) {
@@ -677,13 +676,6 @@ void rl_explore_result_free(rl_explore_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-static int cmp_states(const void *a, const void *b) {
-    const rl_state_count *x = a, *y = b;
-    if (x->schedules != y->schedules)
-        return (x->schedules < y->schedules) - (x->schedules > y->schedules);
-    return strcmp(x->state, y->state);
-}
-
 rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_result *out, char *why,
                   size_t why_len) {
     if (!t || (!t->run && !t->program) || !o || !out) {
@@ -762,8 +754,9 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         rl__sched_close();
     free(s.fail_decisions);
     free(replay);
-    if (out->nstates > 1)
-        qsort(out->states, out->nstates, sizeof *out->states, cmp_states);
+    if (s.error == RL_OK)
+        s.error = states_table(&s, out);
+    rl_histogram_free(&s.states);
     if (s.error != RL_OK) {
         rl_explore_result_free(out);
         return s.error;
