@@ -25,7 +25,11 @@
  *              read, slow step, write in a transaction at that isolation
  *              level; the engine aborts the loser, which retries whole.
  *   batch      slow step for each bill, then the atomic adds sent together.
- * The registry below is the one list of names (rl_strategy_at).
+ * The registry below is the one list of names (rl_strategy_at). One more
+ * is found by name only, never listed, so that no loop over the registry
+ * runs it:
+ *   unsynchronized  racy on a bank of plain memory: a data race besides
+ *              the race condition (undefined behaviour, for the lesson).
  *
  * Concurrency contract: each rl_merchant is used by one thread at a time;
  * any number of merchants of the same run may bill concurrently; their
