@@ -4,7 +4,7 @@
  * output, not to tests.) */
 #include <math.h>
 
-#include "billing/strategy_impl.h"
+#include "racelab/strategy.h"
 #include "racelab/bench.h"
 #include "testing.h"
 
@@ -13,10 +13,10 @@
 static rl_err skipping_cycle(rl_merchant *m) {
     for (size_t i = 0; i < m->spec->nbills; i++) {
         if (i % 2 == 0) {
-            rl__slow_step(m, i);
-            rl__bill_outcome(m, i, rl_bank_add(m->bank, m->accts[i], rl__amount(m, i), NULL));
+            rl_bill_slow_step(m, i);
+            rl_bill_outcome(m, i, rl_bank_add(m->bank, m->accts[i], rl_bill_amount(m, i), NULL));
         } else {
-            rl__bill_outcome(m, i, RL_OK); /* claims it billed */
+            rl_bill_outcome(m, i, RL_OK); /* claims it billed */
         }
     }
     return RL_OK;
@@ -32,7 +32,8 @@ static const rl_strategy skipping = {
 
 static void makespan_flags_a_wrong_strategy(void **state) {
     (void)state;
-    const rl_strategy *const list[] = {&skipping, &rl__strategy_atomic, &rl__strategy_staggered};
+    const rl_strategy *const list[] = {&skipping, rl_strategy_find("atomic"),
+                                       rl_strategy_find("staggered")};
     rl_makespan_opts o = rl_makespan_opts_default();
     o.merchants = 2;
     o.customers = 3;
@@ -62,7 +63,7 @@ static void makespan_flags_a_wrong_strategy(void **state) {
 
 static void throughput_flags_a_wrong_strategy(void **state) {
     (void)state;
-    const rl_strategy *const list[] = {&skipping, &rl__strategy_atomic};
+    const rl_strategy *const list[] = {&skipping, rl_strategy_find("atomic")};
     const unsigned threads[] = {1, 2};
     rl_throughput_opts o = rl_throughput_opts_default();
     o.threads = threads;

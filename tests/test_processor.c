@@ -1,6 +1,6 @@
 /* test_processor.c - shared nothing: the processor, its billing strategy
  * and its scenario. */
-#include "billing/strategy_impl.h"
+#include "racelab/merchant.h"
 #include "racelab/explore.h"
 #include "racelab/processor.h"
 #include "racelab/run.h"
@@ -84,7 +84,7 @@ static void stop_drains_the_queue(void **state) {
 
 static void strategy_gives_the_expected_table(void **state) {
     (void)state;
-    rl_test_strategy_gives_the_table(&rl__strategy_processor, 0);
+    rl_test_strategy_gives_the_table(rl_strategy_find("processor"), 0);
 }
 
 static bool one_set(const char *state) {

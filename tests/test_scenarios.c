@@ -2,7 +2,6 @@
  * overdraft, idempotent and close. Racy variants are run forced (the
  * lockstep gate), so their failure shows every time; fixes are run under
  * the same forcing and must hold. */
-#include "billing/strategy_impl.h"
 #include "racelab/merchant.h"
 #include "racelab/scenario.h"
 #include "testing.h"

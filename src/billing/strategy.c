@@ -34,7 +34,7 @@ rl_billing_opts rl_billing_opts_default(void) {
     return (rl_billing_opts){.delay_ns = 5000000u, .jitter_pct = 0, .seed = 1, .max_retries = 100};
 }
 
-void rl__slow_step(rl_merchant *m, size_t bill) {
+void rl_bill_slow_step(rl_merchant *m, size_t bill) {
     const rl_billing_opts *o = &m->billing->opts;
     if (o->pause.fn) {
         o->pause.fn(o->pause.ctx, m, bill);
@@ -50,7 +50,7 @@ void rl__slow_step(rl_merchant *m, size_t bill) {
         rl_sleep_ns(ns);
 }
 
-void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
+void rl_bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
     if (m->outcomes)
         m->outcomes[bill] = e;
     if (m->billing->opts.billed)
@@ -67,21 +67,21 @@ void rl__bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
     }
 }
 
-rl_err rl__read_wait_write(rl_merchant *m, size_t i) {
+rl_err rl_bill_read_wait_write(rl_merchant *m, size_t i) {
     rl_money balance, next;
     uint64_t version;
     rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, &version);
     if (e != RL_OK)
         return e;
-    rl__slow_step(m, i);
-    if ((e = rl_money_add(balance, rl__amount(m, i), &next)) != RL_OK)
+    rl_bill_slow_step(m, i);
+    if ((e = rl_money_add(balance, rl_bill_amount(m, i), &next)) != RL_OK)
         return e;
     return rl_bank_set(m->bank, m->accts[i], next, version, NULL);
 }
 
-rl_err rl__bill_locked(rl_merchant *m, size_t i, rl_lock_kind kind) {
+rl_err rl_bill_locked(rl_merchant *m, size_t i, rl_lock_kind kind) {
     rl_err e = rl_bank_lock(m->bank, kind, m->accts[i], true);
     if (e == RL_OK)
-        e = rl__read_wait_write(m, i);
+        e = rl_bill_read_wait_write(m, i);
     return rl_bank_finish(m->bank, e);
 }

@@ -28,7 +28,7 @@ if [ "$SAN" = thread ]; then
     expect 66 "ThreadSanitizer on unsynchronized" -- bill --strategy unsynchronized --delay 0
     has "$err" 'WARNING: ThreadSanitizer: data race' "the data race reported"
     has "$err" 'plain_(get|set) .*/src/bank/membank\.c:[0-9]+' "the plain access's source line"
-    has "$err" 'rl__read_wait_write .*/src/billing/strategy\.c:[0-9]+' "the billing's source line"
+    has "$err" 'rl_bill_read_wait_write .*/src/billing/strategy\.c:[0-9]+' "the billing's source line"
     # racy: no data race, yet the race condition loses every update it can
     expect 1 "ThreadSanitizer on racy, forced" -- bill --strategy racy --lockstep
     has "$out" '^lost updates +20' "racy loses 20 updates"

@@ -4,8 +4,8 @@
 
 static rl_err atomic_cycle(rl_merchant *m) {
     for (size_t i = 0; i < m->spec->nbills; i++) {
-        rl__slow_step(m, i);
-        rl__bill_outcome(m, i, rl_bank_add(m->bank, m->accts[i], rl__amount(m, i), NULL));
+        rl_bill_slow_step(m, i);
+        rl_bill_outcome(m, i, rl_bank_add(m->bank, m->accts[i], rl_bill_amount(m, i), NULL));
     }
     return m->stats.first_error;
 }

@@ -14,17 +14,17 @@ static void flush(rl_merchant *m, size_t first, size_t n) {
     rl_err r[BATCH];
     for (size_t k = 0; k < n; k++) {
         a[k] = m->accts[first + k];
-        d[k] = rl__amount(m, first + k);
+        d[k] = rl_bill_amount(m, first + k);
     }
     (void)rl_bank_add_batch(m->bank, a, d, n, r);
     for (size_t k = 0; k < n; k++)
-        rl__bill_outcome(m, first + k, r[k]);
+        rl_bill_outcome(m, first + k, r[k]);
 }
 
 static rl_err batch_cycle(rl_merchant *m) {
     size_t n = m->spec->nbills, first = 0;
     for (size_t i = 0; i < n; i++) {
-        rl__slow_step(m, i);
+        rl_bill_slow_step(m, i);
         if (i + 1 - first == BATCH || i + 1 == n) {
             flush(m, first, i + 1 - first);
             first = i + 1;

@@ -13,9 +13,9 @@ static rl_err cas_bill(rl_merchant *m, size_t i) {
     rl_err e = rl_bank_get(m->bank, m->accts[i], &balance, &version);
     if (e != RL_OK)
         return e;
-    rl__slow_step(m, i);
+    rl_bill_slow_step(m, i);
     for (unsigned attempt = 0;; attempt++) {
-        e = rl_money_add(balance, rl__amount(m, i), &next);
+        e = rl_money_add(balance, rl_bill_amount(m, i), &next);
         if (e != RL_OK)
             return e;
         e = rl_bank_set_if_version(m->bank, m->accts[i], next, version, &balance, &version);
@@ -29,7 +29,7 @@ static rl_err cas_bill(rl_merchant *m, size_t i) {
 
 static rl_err cas_cycle(rl_merchant *m) {
     for (size_t i = 0; i < m->spec->nbills; i++)
-        rl__bill_outcome(m, i, cas_bill(m, i));
+        rl_bill_outcome(m, i, cas_bill(m, i));
     return m->stats.first_error;
 }
 

@@ -12,7 +12,7 @@ static rl_err txn_bill(rl_merchant *m, size_t i, rl_isolation iso) {
     for (unsigned attempt = 0;; attempt++) {
         rl_err e = rl_bank_begin(m->bank, iso);
         if (e == RL_OK)
-            e = rl__read_wait_write(m, i);
+            e = rl_bill_read_wait_write(m, i);
         e = rl_bank_finish(m->bank, e);
         if (e != RL_ESERIAL)
             return e;
@@ -25,13 +25,13 @@ static rl_err txn_bill(rl_merchant *m, size_t i, rl_isolation iso) {
 
 static rl_err rr_cycle(rl_merchant *m) {
     for (size_t i = 0; i < m->spec->nbills; i++)
-        rl__bill_outcome(m, i, txn_bill(m, i, RL_ISO_REPEATABLE_READ));
+        rl_bill_outcome(m, i, txn_bill(m, i, RL_ISO_REPEATABLE_READ));
     return m->stats.first_error;
 }
 
 static rl_err ser_cycle(rl_merchant *m) {
     for (size_t i = 0; i < m->spec->nbills; i++)
-        rl__bill_outcome(m, i, txn_bill(m, i, RL_ISO_SERIALIZABLE));
+        rl_bill_outcome(m, i, txn_bill(m, i, RL_ISO_SERIALIZABLE));
     return m->stats.first_error;
 }
 

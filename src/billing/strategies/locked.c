@@ -24,7 +24,7 @@ static rl_err bill_in_order(rl_merchant *m, size_t offset, rl_lock_kind kind) {
     size_t n = m->spec->nbills;
     for (size_t k = 0; k < n; k++) {
         size_t i = (k + offset) % n;
-        rl__bill_outcome(m, i, rl__bill_locked(m, i, kind));
+        rl_bill_outcome(m, i, rl_bill_locked(m, i, kind));
     }
     return m->stats.first_error;
 }

@@ -167,10 +167,10 @@ static rl_err setup(rl_billing *b) {
 static rl_err hand_over(rl_merchant *m, shared *s, size_t i) {
     if (!s->queue) {
         rl_request r = {.kind = RL_REQ_BILL, .customer = m->customers[i],
-                        .amount = rl__amount(m, i), .tag = i, .reply = s->replies[m->index]};
+                        .amount = rl_bill_amount(m, i), .tag = i, .reply = s->replies[m->index]};
         return rl_chan_send(rl_processor_input(s->proc), &r);
     }
-    rl_err e = rl_bank_queue_push(m->bank, TAG(m->index, i), m->accts[i], rl__amount(m, i));
+    rl_err e = rl_bank_queue_push(m->bank, TAG(m->index, i), m->accts[i], rl_bill_amount(m, i));
     if (e == RL_OK) {
         char token = 1;
         e = rl_chan_send(s->doorbell, &token);
@@ -186,17 +186,17 @@ static rl_err processor_cycle(rl_merchant *m) {
     unsigned char *state = calloc(n, 1);
     if (!state) {
         for (size_t i = 0; i < n; i++)
-            rl__bill_outcome(m, i, RL_ENOMEM);
+            rl_bill_outcome(m, i, RL_ENOMEM);
         return RL_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        rl__slow_step(m, i);
+        rl_bill_slow_step(m, i);
         rl_err e = hand_over(m, s, i);
         if (e == RL_OK) {
             sent++;
             state[i] = 1;
         } else {
-            rl__bill_outcome(m, i, e);
+            rl_bill_outcome(m, i, e);
         }
     }
     /* one answer per bill sent, in whatever order they come */
@@ -206,12 +206,12 @@ static rl_err processor_cycle(rl_merchant *m) {
             /* the processor stopped: what it did not answer is still queued */
             for (size_t i = 0; i < n; i++)
                 if (state[i] == 1)
-                    rl__bill_outcome(m, i, RL_ECONN);
+                    rl_bill_outcome(m, i, RL_ECONN);
             break;
         }
         if (a.tag < n && state[a.tag] == 1) {
             state[a.tag] = 2;
-            rl__bill_outcome(m, (size_t)a.tag, a.result);
+            rl_bill_outcome(m, (size_t)a.tag, a.result);
         }
     }
     free(state);

@@ -6,7 +6,7 @@
 
 static rl_err racy_cycle(rl_merchant *m) {
     for (size_t i = 0; i < m->spec->nbills; i++)
-        rl__bill_outcome(m, i, rl__read_wait_write(m, i));
+        rl_bill_outcome(m, i, rl_bill_read_wait_write(m, i));
     return m->stats.first_error;
 }
 

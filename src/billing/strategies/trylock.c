@@ -9,7 +9,7 @@
 
 /* Bill i with its customer's lock held (the transaction is open); ends it. */
 static void bill_held(rl_merchant *m, size_t i) {
-    rl__bill_outcome(m, i, rl_bank_finish(m->bank, rl__read_wait_write(m, i)));
+    rl_bill_outcome(m, i, rl_bank_finish(m->bank, rl_bill_read_wait_write(m, i)));
 }
 
 static rl_err trylock_cycle(rl_merchant *m) {
@@ -17,7 +17,7 @@ static rl_err trylock_cycle(rl_merchant *m) {
     size_t *pending = malloc(n * sizeof *pending);
     if (!pending) {
         for (size_t i = 0; i < n; i++)
-            rl__bill_outcome(m, i, RL_ENOMEM);
+            rl_bill_outcome(m, i, RL_ENOMEM);
         return RL_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
@@ -33,7 +33,7 @@ static rl_err trylock_cycle(rl_merchant *m) {
             else if (e == RL_EBUSY)
                 pending[kept++] = i; /* busy: come back to it */
             else
-                rl__bill_outcome(m, i, e);
+                rl_bill_outcome(m, i, e);
         }
         if (kept > 0 && kept == left) {
             /* a whole pass found every customer left busy: wait for one */
@@ -42,7 +42,7 @@ static rl_err trylock_cycle(rl_merchant *m) {
             if (e == RL_OK)
                 bill_held(m, i);
             else
-                rl__bill_outcome(m, i, e);
+                rl_bill_outcome(m, i, e);
             pending[0] = pending[--kept];
         }
         left = kept;
