@@ -160,6 +160,10 @@ const char *rl_skew_name(rl_skew s);
  * per second under `racelab explore --`; then proofs with and without
  * partial-order reduction, and searches among many threads. */
 typedef struct rl_explorer_bench {
+    /* May be NULL: called before each measurement (for a progress line):
+     * its name, its index from 0, the number of measurements. */
+    void (*row_progress)(void *ctx, const char *row, size_t index, size_t rows);
+    void *progress_ctx;
     uint64_t duration_ns; /* default 1 s */
     unsigned repeats;     /* default 20 */
     /* Optional: a user's program (argv, NULL-terminated), explored with

@@ -1,5 +1,6 @@
 /* explorer.c (bench) - the explorer's speed (see racelab/bench.h). */
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,17 +40,36 @@ static rl_err whole_searches(const char *spec, uint64_t duration, uint64_t *sche
     return e == RL_OK ? repeat_search(&t, 2, duration, schedules, elapsed, why, why_len) : e;
 }
 
+static const struct {
+    const char *target;
+    unsigned merchants, customers;
+} cases[] = {{"bill:mutex", 3, 3},
+             {"bill:processor", 2, 2},
+             {"bill:processor", 3, 1},
+             {"bill:processor", 3, 2}};
+#define NCASES (sizeof cases / sizeof cases[0])
+#define NMANY 2
+
+/* The next measurement begins: tell the progress callback. */
+static void begin(rl_explorer_bench *b, size_t *row, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void begin(rl_explorer_bench *b, size_t *row, const char *fmt, ...) {
+    size_t rows = 3 + (b->program ? 1 : 0) + 2 * NCASES + 3 * NMANY;
+    if (b->row_progress) {
+        char text[96];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+        b->row_progress(b->progress_ctx, text, *row, rows);
+    }
+    ++*row;
+}
+
 /* Every schedule of each proof case, reduced and unreduced. */
-static rl_err proofs(rl_explorer_bench *b, char *why, size_t why_len) {
-    static const struct {
-        const char *target;
-        unsigned merchants, customers;
-    } cases[] = {{"bill:mutex", 3, 3},
-                 {"bill:processor", 2, 2},
-                 {"bill:processor", 3, 1},
-                 {"bill:processor", 3, 2}};
+static rl_err proofs(rl_explorer_bench *b, size_t *row, char *why, size_t why_len) {
     uint64_t cap = b->proof_cap ? b->proof_cap : 1000000;
-    b->nproofs = sizeof cases / sizeof cases[0];
+    b->nproofs = NCASES;
     for (size_t i = 0; i < b->nproofs; i++) {
         b->proofs[i].target = cases[i].target;
         b->proofs[i].merchants = cases[i].merchants;
@@ -58,6 +78,8 @@ static rl_err proofs(rl_explorer_bench *b, char *why, size_t why_len) {
         rl_target t;
         rl_err e = rl_target_parse(cases[i].target, &so, &t, why, why_len);
         for (int reduce = 1; e == RL_OK && reduce >= 0; reduce--) {
+            begin(b, row, "every schedule of %s %u x %u, %s", cases[i].target, cases[i].merchants,
+                  cases[i].customers, reduce ? "reduced" : "unreduced");
             rl_explore_opts o = rl_explore_opts_default();
             o.preemptions = RL_PREEMPTIONS_ALL;
             o.reduce = reduce;
@@ -103,9 +125,9 @@ static rl_err until_failure(const rl_target *t, rl_explore_opts o, uint64_t *sch
     return RL_OK;
 }
 
-static rl_err many_threads(rl_explorer_bench *b, char *why, size_t why_len) {
-    const unsigned sizes[2] = {10, 20};
-    for (size_t i = 0; i < 2; i++) {
+static rl_err many_threads(rl_explorer_bench *b, size_t *row, char *why, size_t why_len) {
+    const unsigned sizes[NMANY] = {10, 20};
+    for (size_t i = 0; i < NMANY; i++) {
         b->many[i].threads = sizes[i];
         rl_scenario_opts so = {.threads = sizes[i]};
         rl_target t;
@@ -113,6 +135,7 @@ static rl_err many_threads(rl_explorer_bench *b, char *why, size_t why_len) {
         rl_explore_opts o = rl_explore_opts_default();
         o.search = RL_SEARCH_DELAYS;
         o.delays = 1;
+        begin(b, row, "startup:unordered, %u threads, 1 delay", sizes[i]);
         if (e == RL_OK)
             e = until_failure(&t, o, &b->many[i].delays.schedules, &b->many[i].delays.found, why,
                               why_len);
@@ -120,10 +143,12 @@ static rl_err many_threads(rl_explorer_bench *b, char *why, size_t why_len) {
         o.search = RL_SEARCH_PCT;
         o.depth = 1;
         o.iterations = 1000;
+        begin(b, row, "startup:unordered, %u threads, PCT", sizes[i]);
         if (e == RL_OK)
             e = until_failure(&t, o, &b->many[i].pct.schedules, &b->many[i].pct.found, why,
                               why_len);
         o = rl_explore_opts_default();
+        begin(b, row, "startup:unordered, %u threads, 2 preemptions", sizes[i]);
         if (e == RL_OK)
             e = until_failure(&t, o, &b->many[i].bounded.schedules, &b->many[i].bounded.found,
                               why, why_len);
@@ -138,11 +163,15 @@ rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
         return RL_EINVAL;
     uint64_t duration = b->duration_ns ? b->duration_ns : 1000000000u;
     unsigned repeats = b->repeats ? b->repeats : 20;
+    size_t at = 0, *row = &at;
+    begin(b, row, "speed, bill:racy 2 x 2");
     rl_err e = whole_searches("bill:racy", duration, &b->racy.schedules, &b->racy.elapsed_ns,
                               why, why_len);
-    if (e == RL_OK)
+    if (e == RL_OK) {
+        begin(b, row, "speed, bill:mutex 2 x 2");
         e = whole_searches("bill:mutex", duration, &b->mutex.schedules, &b->mutex.elapsed_ns,
                            why, why_len);
+    }
     if (e != RL_OK)
         return e;
     b->racy.per_second = (double)b->racy.schedules / ((double)b->racy.elapsed_ns / 1e9);
@@ -157,6 +186,7 @@ rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
         return RL_ENOMEM;
     rl_explore_opts o = rl_explore_opts_default();
     o.minimize = false;
+    begin(b, row, "first failure, bill:racy 5 x 5, %u times", repeats);
     for (unsigned i = 0; i < repeats && e == RL_OK; i++) {
         rl_explore_result r;
         if ((e = rl_explore(&t, &o, &r, why, why_len)) != RL_OK)
@@ -177,6 +207,7 @@ rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
     free(times);
     if (e == RL_OK && b->program) {
         /* a user's program: every schedule is a fork of it */
+        begin(b, row, "speed, the program");
         rl_target p;
         if ((e = rl_program_target(b->program, NULL, &p, why, why_len)) != RL_OK)
             return e;
@@ -187,8 +218,8 @@ rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
             b->prog.per_second = (double)b->prog.schedules / ((double)b->prog.elapsed_ns / 1e9);
     }
     if (e == RL_OK)
-        e = proofs(b, why, why_len);
+        e = proofs(b, row, why, why_len);
     if (e == RL_OK)
-        e = many_threads(b, why, why_len);
+        e = many_threads(b, row, why, why_len);
     return e;
 }

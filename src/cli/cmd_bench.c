@@ -747,7 +747,12 @@ static int explorer(int argc, char **argv) {
         }
     }
     char why[256] = "";
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, !csv);
+    b.row_progress = row_line;
+    b.progress_ctx = &line;
     rl_err e = rl_bench_explorer(&b, why, sizeof why);
+    rl_cli_progress_clear(&line);
     if (e != RL_OK) {
         fprintf(stderr, "racelab bench explore: %s: %s\n", rl_strerror(e), why);
         return EXIT_ERROR;
