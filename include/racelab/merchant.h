@@ -107,6 +107,15 @@ struct rl_merchant {
 
 static inline rl_err rl_merchant_bill_cycle(rl_merchant *m) { return m->ops->bill_cycle(m); }
 
+/* A merchant of billing b (its strategy's ops, its options' seed): the
+ * index-th, billing spec's bills through bank (its own connection where
+ * the bank has them), accts[i] and customers[i] the bank handle and the
+ * data-set index of bill i's customer (customers may be NULL), no
+ * per-bill outcomes kept. Statistics zero. Nothing is allocated: the
+ * arrays stay the caller's and must outlive the merchant. */
+rl_merchant rl_merchant_make(rl_billing *b, const rl_merchant_spec *spec, size_t index,
+                             rl_bank *bank, const rl_acct *accts, const size_t *customers);
+
 typedef struct rl_strategy {
     const char *name;
     const char *summary; /* one line for help texts */

@@ -333,8 +333,7 @@ static rl_err run_strategy(bench *b, const rl_strategy *s, unsigned threads,
     for (unsigned t = 0; e == RL_OK && t < threads; t++) {
         ws[t] = (worker){.b = b, .index = t};
         ws[t].window = (rl_merchant_spec){b->specs[t].name, NULL, b->window};
-        ws[t].m = (rl_merchant){.ops = s->ops, .spec = &ws[t].window, .index = t,
-                                .billing = &billing};
+        ws[t].m = rl_merchant_make(&billing, &ws[t].window, t, NULL, NULL, NULL);
         /* each merchant its own connection: it runs its own transactions */
         e = rl_bank_connect(b->bank, b->specs[t].name, &ws[t].m.bank);
     }

@@ -200,12 +200,9 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
                 *rl_bank_errmsg(st->bank) ? ": " : "", rl_bank_errmsg(st->bank));
             return e;
         }
-        st->workers[m].m = (rl_merchant){
-            .ops = cfg->strategy->ops, .spec = ms, .index = m, .bank = conn,
-            .accts = &st->bill_accts[at], .customers = &st->bill_customers[at],
-            .billing = &st->billing, .rng = cfg->opts.seed * 0x9e3779b97f4a7c15u + m,
-            .outcomes = &st->bill_outcomes[at],
-        };
+        st->workers[m].m = rl_merchant_make(&st->billing, ms, m, conn, &st->bill_accts[at],
+                                            &st->bill_customers[at]);
+        st->workers[m].m.outcomes = &st->bill_outcomes[at];
         st->nworkers = m + 1;
         at += ms->nbills;
     }

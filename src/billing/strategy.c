@@ -30,6 +30,18 @@ const rl_strategy *rl_strategy_find(const char *name) {
     return NULL;
 }
 
+rl_merchant rl_merchant_make(rl_billing *b, const rl_merchant_spec *spec, size_t index,
+                             rl_bank *bank, const rl_acct *accts, const size_t *customers) {
+    return (rl_merchant){.ops = b->strategy->ops,
+                         .spec = spec,
+                         .index = index,
+                         .bank = bank,
+                         .accts = accts,
+                         .customers = customers,
+                         .billing = b,
+                         .rng = b->opts.seed * 0x9e3779b97f4a7c15u + index};
+}
+
 rl_billing_opts rl_billing_opts_default(void) {
     return (rl_billing_opts){.delay_ns = 5000000u, .jitter_pct = 0, .seed = 1, .max_retries = 100};
 }

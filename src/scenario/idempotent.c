@@ -101,9 +101,8 @@ static rl_err run_idempotent(size_t v, const rl_scenario_opts *o, rl_outcome *ou
     billing.opts.delay_ns = 0;
     for (size_t i = 0; jobs && i <= workers; i++)
         jobs[i] = (job){.desk = &d, .index = i, .cycle = i < workers ? 1 : 2,
-                        .m = {.ops = billing.strategy->ops, .spec = spec, .bank = bank,
-                              .accts = bill_accts, .customers = bill_customers,
-                              .billing = &billing}};
+                        .m = rl_merchant_make(&billing, spec, 0, bank, bill_accts,
+                                              bill_customers)};
     if (e == RL_OK)
         e = rl__stage_begin(&d.stage, o, workers);
     if (e != RL_OK)
