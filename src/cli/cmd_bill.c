@@ -239,6 +239,168 @@ static void bill_progress(void *ctx, rl_err outcome) {
     atomic_flag_clear(&bp->printing);
 }
 
+/* What K runs gave: the histogram of final balances, the first run whole,
+ * the counts. */
+typedef struct {
+    rl_histogram states;
+    rl_run_result first;
+    uint64_t total_lost, wrong_runs, faulty_runs;
+    char bank_kind[32], first_note[256];
+} runs_result;
+
+/* Run cfg a->runs times (seeds a->opts.seed, +1, ...) into out; the exit
+ * status: EXIT_HELD when every run could be done. */
+static int run_all(const bill_args *a, rl_run_config *cfg, runs_result *out) {
+    rl_histogram_init(&out->states);
+    snprintf(out->bank_kind, sizeof out->bank_kind, "memory");
+    rl_money *finals = calloc(cfg->data->ncustomers ? cfg->data->ncustomers : 1, sizeof *finals);
+    int rc = finals ? EXIT_HELD : EXIT_ERROR;
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, !a->json && a->runs > 1);
+    for (uint64_t i = 0; rc == EXIT_HELD && i < a->runs; i++) {
+        if (rl_cli_progress_due(&line))
+            rl_cli_progress_show(&line, "run %" PRIu64 " of %" PRIu64 ", %" PRIu64
+                                        " wrong so far",
+                                 i + 1, a->runs, out->wrong_runs);
+        cfg->opts.seed = a->opts.seed + i;
+        char why[256] = "";
+        rl_run_result r;
+        rl_err e = rl_run(cfg, &r, why, sizeof why);
+        if (e != RL_OK) {
+            fprintf(stderr, "racelab bill: the run could not be done: %s%s%s\n", rl_strerror(e),
+                    *why ? ": " : "", why);
+            rc = e == RL_EINVAL || e == RL_EEMPTY || e == RL_ENOENT || e == RL_ENOTSUP
+                     ? EXIT_USAGE
+                     : EXIT_ERROR;
+            break;
+        }
+        out->total_lost += r.lost_updates;
+        out->wrong_runs += !r.matches;
+        out->faulty_runs += r.lost_connection || r.unknown;
+        for (size_t c = 0; c < r.ncustomers; c++)
+            finals[c] = r.rows[c].final;
+        if (rl_histogram_add(&out->states, finals, r.ncustomers * sizeof *finals, r.matches) !=
+            RL_OK) {
+            rc = EXIT_ERROR;
+            rl_run_result_free(&r);
+            break;
+        }
+        if (i == 0) {
+            out->first = r;
+            snprintf(out->bank_kind, sizeof out->bank_kind, "%s", r.bank_kind);
+            snprintf(out->first_note, sizeof out->first_note, "%s", r.note);
+        } else {
+            rl_run_result_free(&r);
+        }
+    }
+    rl_cli_progress_clear(&line);
+    free(finals);
+    rl_histogram_sort(&out->states);
+    return rc;
+}
+
+static void print_json(const bill_args *a, const rl_dataset *d, const runs_result *res) {
+    rl__json j;
+    rl__json_init(&j, stdout);
+    rl__json_object(&j, NULL);
+    rl__json_str(&j, "strategy", a->strategy->name);
+    rl__json_str(&j, "mode", rl_mode_name(a->mode));
+    rl__json_uint(&j, "merchants", d->nmerchants);
+    rl__json_uint(&j, "customers", d->ncustomers);
+    rl__json_uint(&j, "delay_ns", a->opts.delay_ns);
+    rl__json_uint(&j, "jitter_pct", a->opts.jitter_pct);
+    rl__json_uint(&j, "seed", a->opts.seed);
+    rl__json_bool(&j, "lockstep", a->lockstep);
+    rl__json_str(&j, "bank", res->bank_kind);
+    if (res->first_note[0])
+        rl__json_str(&j, "note", res->first_note);
+    rl__json_uint(&j, "runs", a->runs);
+    rl__json_uint(&j, "runs_wrong", res->wrong_runs);
+    rl__json_bool(&j, "all_expected", res->wrong_runs == 0);
+    if (a->runs == 1) {
+        rl__json_object(&j, "result");
+        rl_report_json_run(&j, &res->first);
+        rl__json_end(&j, '}');
+    } else {
+        rl__json_uint(&j, "lost_updates_total", res->total_lost);
+        rl__json_array(&j, "histogram");
+        for (size_t s = 0; s < res->states.n; s++) {
+            const rl_histogram_entry *e = &res->states.entries[s];
+            rl__json_object(&j, NULL);
+            rl__json_uint(&j, "count", e->count);
+            rl__json_double(&j, "share", (double)e->count / (double)a->runs);
+            rl__json_bool(&j, "expected", e->held);
+            rl__json_object(&j, "balances");
+            for (size_t c = 0; c < res->first.ncustomers; c++)
+                rl__json_int(&j, res->first.rows[c].customer, finals_of(e)[c]);
+            rl__json_end(&j, '}');
+            rl__json_end(&j, '}');
+        }
+        rl__json_end(&j, ']');
+    }
+    rl__json_end(&j, '}');
+}
+
+static void print_text(const bill_args *a, const rl_dataset *d, const runs_result *res) {
+    char delay[32];
+    printf("strategy %s, %s, %zu merchants x %zu customers, ", a->strategy->name,
+           rl_mode_name(a->mode), d->nmerchants, d->ncustomers);
+    if (a->lockstep)
+        printf("lockstep (the gate replaces the delay: no timing involved)");
+    else
+        printf("delay %s +/-%u%% (seed %" PRIu64 ")",
+               rl_cli_format_duration(a->opts.delay_ns, delay, sizeof delay), a->opts.jitter_pct,
+               a->opts.seed);
+    if (a->bank) {
+        char shown[256];
+        rl_bank_url_redact(a->bank, shown, sizeof shown);
+        printf(", bank %s", shown);
+    }
+    printf("\n");
+    if (res->first_note[0])
+        printf("note: %s\n", res->first_note);
+    printf("\n");
+    if (a->runs == 1)
+        print_single(a, &res->first);
+    else
+        print_histogram(a, &res->first, res->states.entries, res->states.n);
+}
+
+/* The run's configuration from the arguments: the data set (a subset
+ * when asked; *subset is then the caller's to free), the fault to inject,
+ * and one run's progress line. EXIT_HELD or the exit status. */
+static int configure(bill_args *a, rl_run_config *cfg, rl_dataset **subset, bills_progress *bp) {
+    if (!a->seed_given) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        a->opts.seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+    const rl_dataset *base = rl_dataset_default();
+    *subset = NULL;
+    if (a->merchants || a->customers) {
+        rl_err e = rl_dataset_subset(base, a->merchants ? a->merchants : base->nmerchants,
+                                     a->customers ? a->customers : base->ncustomers, subset);
+        if (e != RL_OK) {
+            fprintf(stderr, "racelab bill: could not select the data: %s\n", rl_strerror(e));
+            return EXIT_ERROR;
+        }
+    }
+    *cfg = (rl_run_config){.data = *subset ? *subset : base, .strategy = a->strategy,
+                           .mode = a->mode, .opts = a->opts, .lockstep = a->lockstep,
+                           .bank = a->bank};
+    /* one run: the bills applied of the total, from the merchants' threads */
+    rl_cli_progress_init(&bp->line, !a->json && a->runs == 1);
+    if (bp->line.on) {
+        for (size_t m = 0; m < cfg->data->nmerchants; m++)
+            bp->total += cfg->data->merchants[m].nbills;
+        cfg->opts.billed = bill_progress;
+        cfg->opts.billed_ctx = bp;
+    }
+    if (a->kill && !parse_kill(a->kill, cfg->data, cfg))
+        return EXIT_USAGE;
+    return EXIT_HELD;
+}
+
 int rl_cmd_bill(int argc, char **argv) {
     if (rl_cli_wants_help(argc, argv)) {
         print_help();
@@ -249,162 +411,32 @@ int rl_cmd_bill(int argc, char **argv) {
     int rc = parse(argc, argv, &a);
     if (rc != EXIT_HELD)
         return rc;
-    if (!a.seed_given) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        a.opts.seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    }
-    const rl_dataset *base = rl_dataset_default();
-    rl_dataset *subset = NULL;
-    if (a.merchants || a.customers) {
-        rl_err e = rl_dataset_subset(base, a.merchants ? a.merchants : base->nmerchants,
-                                     a.customers ? a.customers : base->ncustomers, &subset);
-        if (e != RL_OK) {
-            fprintf(stderr, "racelab bill: could not select the data: %s\n", rl_strerror(e));
-            return EXIT_ERROR;
-        }
-    }
-    rl_run_config cfg = {.data = subset ? subset : base, .strategy = a.strategy, .mode = a.mode,
-                         .opts = a.opts, .lockstep = a.lockstep, .bank = a.bank};
-    /* one run: the bills applied of the total, from the merchants' threads */
+    rl_run_config cfg;
+    rl_dataset *subset;
     bills_progress bp = {.total = 0};
     atomic_flag_clear(&bp.printing);
-    rl_cli_progress_init(&bp.line, !a.json && a.runs == 1);
-    if (bp.line.on) {
-        for (size_t m = 0; m < cfg.data->nmerchants; m++)
-            bp.total += cfg.data->merchants[m].nbills;
-        cfg.opts.billed = bill_progress;
-        cfg.opts.billed_ctx = &bp;
-    }
-    if (a.kill && !parse_kill(a.kill, cfg.data, &cfg)) {
+    if ((rc = configure(&a, &cfg, &subset, &bp)) != EXIT_HELD) {
         rl_dataset_free(subset);
-        return EXIT_USAGE;
+        return rc;
     }
-
-    rl_histogram h;
-    rl_histogram_init(&h);
-    rl_money *finals = calloc(cfg.data->ncustomers ? cfg.data->ncustomers : 1, sizeof *finals);
-    rl_run_result first = {0}, r;
-    uint64_t total_lost = 0, wrong_runs = 0, faulty_runs = 0;
-    char bank_kind[32] = "memory", first_note[256] = "";
-    rc = finals ? EXIT_HELD : EXIT_ERROR;
-    rl_cli_progress line;
-    rl_cli_progress_init(&line, !a.json && a.runs > 1);
-    for (uint64_t i = 0; rc == EXIT_HELD && i < a.runs; i++) {
-        if (rl_cli_progress_due(&line))
-            rl_cli_progress_show(&line, "run %" PRIu64 " of %" PRIu64 ", %" PRIu64
-                                        " wrong so far",
-                                 i + 1, a.runs, wrong_runs);
-        cfg.opts.seed = a.opts.seed + i;
-        char why[256] = "";
-        rl_err e = rl_run(&cfg, &r, why, sizeof why);
-        if (e != RL_OK) {
-            fprintf(stderr, "racelab bill: the run could not be done: %s%s%s\n", rl_strerror(e),
-                    *why ? ": " : "", why);
-            rc = e == RL_EINVAL || e == RL_EEMPTY || e == RL_ENOENT || e == RL_ENOTSUP
-                     ? EXIT_USAGE
-                     : EXIT_ERROR;
-            break;
-        }
-        total_lost += r.lost_updates;
-        wrong_runs += !r.matches;
-        faulty_runs += r.lost_connection || r.unknown;
-        for (size_t c = 0; c < r.ncustomers; c++)
-            finals[c] = r.rows[c].final;
-        if (rl_histogram_add(&h, finals, r.ncustomers * sizeof *finals, r.matches) != RL_OK) {
-            rc = EXIT_ERROR;
-            rl_run_result_free(&r);
-            break;
-        }
-        if (i == 0) {
-            first = r;
-            snprintf(bank_kind, sizeof bank_kind, "%s", r.bank_kind);
-            snprintf(first_note, sizeof first_note, "%s", r.note);
-        }
-        else
-            rl_run_result_free(&r);
-    }
-    rl_cli_progress_clear(&line);
+    runs_result res = {.total_lost = 0};
+    rc = run_all(&a, &cfg, &res);
     rl_cli_progress_clear(&bp.line);
     if (rc == EXIT_HELD) {
-        rl_histogram_sort(&h);
-        const rl_histogram_entry *states = h.entries;
-        size_t nstates = h.n;
-        const rl_dataset *d = cfg.data;
-        char delay[32];
-        if (a.json) {
-            rl__json j;
-            rl__json_init(&j, stdout);
-            rl__json_object(&j, NULL);
-            rl__json_str(&j, "strategy", a.strategy->name);
-            rl__json_str(&j, "mode", rl_mode_name(a.mode));
-            rl__json_uint(&j, "merchants", d->nmerchants);
-            rl__json_uint(&j, "customers", d->ncustomers);
-            rl__json_uint(&j, "delay_ns", a.opts.delay_ns);
-            rl__json_uint(&j, "jitter_pct", a.opts.jitter_pct);
-            rl__json_uint(&j, "seed", a.opts.seed);
-            rl__json_bool(&j, "lockstep", a.lockstep);
-            rl__json_str(&j, "bank", bank_kind);
-            if (first_note[0])
-                rl__json_str(&j, "note", first_note);
-            rl__json_uint(&j, "runs", a.runs);
-            rl__json_uint(&j, "runs_wrong", wrong_runs);
-            rl__json_bool(&j, "all_expected", wrong_runs == 0);
-            if (a.runs == 1) {
-                rl__json_object(&j, "result");
-                rl_report_json_run(&j, &first);
-                rl__json_end(&j, '}');
-            } else {
-                rl__json_uint(&j, "lost_updates_total", total_lost);
-                rl__json_array(&j, "histogram");
-                for (size_t s = 0; s < nstates; s++) {
-                    rl__json_object(&j, NULL);
-                    rl__json_uint(&j, "count", states[s].count);
-                    rl__json_double(&j, "share", (double)states[s].count / (double)a.runs);
-                    rl__json_bool(&j, "expected", states[s].held);
-                    rl__json_object(&j, "balances");
-                    for (size_t c = 0; c < first.ncustomers; c++)
-                        rl__json_int(&j, first.rows[c].customer, finals_of(&states[s])[c]);
-                    rl__json_end(&j, '}');
-                    rl__json_end(&j, '}');
-                }
-                rl__json_end(&j, ']');
-            }
-            rl__json_end(&j, '}');
-        } else {
-            printf("strategy %s, %s, %zu merchants x %zu customers, ", a.strategy->name,
-                   rl_mode_name(a.mode), d->nmerchants, d->ncustomers);
-            if (a.lockstep)
-                printf("lockstep (the gate replaces the delay: no timing involved)");
-            else
-                printf("delay %s +/-%u%% (seed %" PRIu64 ")",
-                       rl_cli_format_duration(a.opts.delay_ns, delay, sizeof delay),
-                       a.opts.jitter_pct, a.opts.seed);
-            if (a.bank) {
-                char shown[256];
-                rl_bank_url_redact(a.bank, shown, sizeof shown);
-                printf(", bank %s", shown);
-            }
-            printf("\n");
-            if (first_note[0])
-                printf("note: %s\n", first_note);
-            printf("\n");
-            if (a.runs == 1)
-                print_single(&a, &first);
-            else
-                print_histogram(&a, &first, states, nstates);
-        }
-        rc = wrong_runs ? EXIT_BROKEN : EXIT_HELD;
-        if (faulty_runs) {
+        if (a.json)
+            print_json(&a, cfg.data, &res);
+        else
+            print_text(&a, cfg.data, &res);
+        rc = res.wrong_runs ? EXIT_BROKEN : EXIT_HELD;
+        if (res.faulty_runs) {
             fprintf(stderr, "racelab bill: %" PRIu64 " run%s lost a database connection: the "
                             "billing was not completed (the bills are listed above)\n",
-                    faulty_runs, faulty_runs == 1 ? "" : "s");
+                    res.faulty_runs, res.faulty_runs == 1 ? "" : "s");
             rc = EXIT_ERROR;
         }
     }
-    rl_run_result_free(&first);
-    rl_histogram_free(&h);
-    free(finals);
+    rl_run_result_free(&res.first);
+    rl_histogram_free(&res.states);
     rl_dataset_free(subset);
     return rc;
 }
