@@ -98,6 +98,140 @@ typedef struct {
     char **program;      /* after --, or NULL */
 } explore_args;
 
+/* Which option groups were given, for the checks of their combinations. */
+typedef struct {
+    bool delays, noreduce, pct, bound_given, pct_opt, case_opt, prog_opt, prog_stack;
+} option_groups;
+
+/* One option c with its argument optarg (text: as typed, for messages):
+ * EXIT_HELD, or the usage status after saying why. */
+static int option(explore_args *a, int c, const char *text, option_groups *g) {
+    uint64_t v;
+    switch (c) {
+    case 'M': case 'C': case 't': case 'i': case 'r': g->case_opt = true; break;
+    case 'T': case 'S': g->prog_opt = true; break;
+    default: break;
+    }
+    switch (c) {
+    case 'M':
+        if (!rl_cli_parse_u64("explore", "--merchants", optarg, 1, 5, &v))
+            return EXIT_USAGE;
+        a->so.merchants = (unsigned)v;
+        break;
+    case 'C':
+        if (!rl_cli_parse_u64("explore", "--customers", optarg, 1, 5, &v))
+            return EXIT_USAGE;
+        a->so.customers = (unsigned)v;
+        break;
+    case 't':
+        if (!rl_cli_parse_u64("explore", "--threads", optarg, 1, 200, &v))
+            return EXIT_USAGE;
+        a->so.threads = (unsigned)v;
+        break;
+    case 'i':
+        if (!rl_cli_parse_u64("explore", "--items", optarg, 1, 1000, &v))
+            return EXIT_USAGE;
+        a->so.items = (unsigned)v;
+        break;
+    case 'r':
+        if (!rl_cli_parse_u64("explore", "--retries", optarg, 1, 1000, &v))
+            return EXIT_USAGE;
+        a->so.retries = (unsigned)v;
+        break;
+    case 'p':
+        g->bound_given = true;
+        if (strcmp(optarg, "all") == 0) {
+            a->o.preemptions = RL_PREEMPTIONS_ALL;
+            break;
+        }
+        if (!rl_cli_parse_u64("explore", "--preemptions", optarg, 0, 20, &v))
+            return EXIT_USAGE;
+        a->o.preemptions = (unsigned)v;
+        break;
+    case 'N': g->noreduce = true; break;
+    case 'D':
+        g->delays = true;
+        if (!rl_cli_parse_u64("explore", "--delays", optarg, 0, 8, &v))
+            return EXIT_USAGE;
+        a->o.delays = (unsigned)v;
+        break;
+    case 'K': {
+        char *rest;
+        unsigned long long n = strtoull(optarg, &rest, 10);
+        unsigned long long unit = *rest == 'K' || *rest == 'k'   ? 1024ull
+                                  : *rest == 'M' || *rest == 'm' ? 1024ull * 1024
+                                  : *rest == 'G' || *rest == 'g' ? 1024ull * 1024 * 1024
+                                  : *rest == '\0'               ? 1
+                                                                 : 0;
+        if (unit != 1 && unit != 0)
+            rest++;
+        if (optarg[0] < '0' || optarg[0] > '9' || unit == 0 || *rest != '\0' ||
+            n > (1ull << 32) / unit || n * unit < 64 * 1024)
+            return rl_cli_usage_error("explore", "--stack-size takes a size from 64K to 4G "
+                                                 "(512K, 16M, or bytes), not '%s'",
+                                      optarg);
+        a->o.stack_size = (size_t)(n * unit);
+        g->prog_stack = true;
+        break;
+    }
+    case 'd':
+        g->pct_opt = true;
+        if (!rl_cli_parse_u64("explore", "--depth", optarg, 1, 64, &v))
+            return EXIT_USAGE;
+        a->o.depth = (unsigned)v;
+        break;
+    case 's':
+        g->pct_opt = true;
+        if (!rl_cli_parse_u64("explore", "--seed", optarg, 0, UINT64_MAX, &a->o.seed))
+            return EXIT_USAGE;
+        break;
+    case 'n':
+        g->pct_opt = true;
+        if (!rl_cli_parse_u64("explore", "--iterations", optarg, 1, 100000000,
+                              &a->o.iterations))
+            return EXIT_USAGE;
+        break;
+    case 'x':
+        if (!rl_cli_parse_u64("explore", "--max-schedules", optarg, 1, UINT64_MAX,
+                              &a->o.max_schedules))
+            return EXIT_USAGE;
+        break;
+    case 'T':
+        if (!rl_cli_parse_duration("explore", "--schedule-timeout", optarg, 3600000000000ull,
+                                   &a->po.time_limit_ns))
+            return EXIT_USAGE;
+        if (a->po.time_limit_ns == 0)
+            return rl_cli_usage_error("explore", "--schedule-timeout must be positive");
+        break;
+    case 'S':
+        if (!rl_cli_parse_u64("explore", "--max-steps", optarg, 1, 10000000, &v))
+            return EXIT_USAGE;
+        a->po.max_steps = v;
+        a->o.max_steps = v;
+        break;
+    case 'l':
+        if (!rl_cli_parse_duration("explore", "--time-limit", optarg, 31ull * 86400 * 1000000000,
+                                   &a->o.time_limit_ns))
+            return EXIT_USAGE;
+        if (a->o.time_limit_ns == 0)
+            return rl_cli_usage_error("explore", "--time-limit must be positive");
+        break;
+    case 'P': g->pct = true; break;
+    case 'R':
+        a->o.search = RL_SEARCH_REPLAY;
+        a->o.replay = optarg;
+        break;
+    case 'a': a->o.keep_going = true; break;
+    case 'm': a->o.minimize = false; break;
+    case 'J': a->json = true; break;
+    case 'L': a->list = true; break;
+    default:
+        return rl_cli_usage_error("explore", "unknown or incomplete option '%s'",
+                                  text);
+    }
+    return EXIT_HELD;
+}
+
 static int parse(int argc, char **argv, explore_args *a) {
     static const struct option longopts[] = {
         {"merchants", required_argument, NULL, 'M'}, {"customers", required_argument, NULL, 'C'},
@@ -113,10 +247,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"delays", required_argument, NULL, 'D'},    {"stack-size", required_argument, NULL, 'K'},
         {"time-limit", required_argument, NULL, 'l'},
         {0}};
-    bool delays = false, noreduce = false;
-    bool pct = false, bound_given = false, pct_opt = false, case_opt = false, prog_opt = false,
-         prog_stack = false;
-    uint64_t v;
+    option_groups g = {0};
     /* everything after "--" is the program and its arguments */
     int end = argc;
     for (int i = 1; i < argc; i++)
@@ -130,166 +261,47 @@ static int parse(int argc, char **argv, explore_args *a) {
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(end, argv, "", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'M': case 'C': case 't': case 'i': case 'r': case_opt = true; break;
-        case 'T': case 'S': prog_opt = true; break;
-        default: break;
-        }
-        switch (c) {
-        case 'M':
-            if (!rl_cli_parse_u64("explore", "--merchants", optarg, 1, 5, &v))
-                return EXIT_USAGE;
-            a->so.merchants = (unsigned)v;
-            break;
-        case 'C':
-            if (!rl_cli_parse_u64("explore", "--customers", optarg, 1, 5, &v))
-                return EXIT_USAGE;
-            a->so.customers = (unsigned)v;
-            break;
-        case 't':
-            if (!rl_cli_parse_u64("explore", "--threads", optarg, 1, 200, &v))
-                return EXIT_USAGE;
-            a->so.threads = (unsigned)v;
-            break;
-        case 'i':
-            if (!rl_cli_parse_u64("explore", "--items", optarg, 1, 1000, &v))
-                return EXIT_USAGE;
-            a->so.items = (unsigned)v;
-            break;
-        case 'r':
-            if (!rl_cli_parse_u64("explore", "--retries", optarg, 1, 1000, &v))
-                return EXIT_USAGE;
-            a->so.retries = (unsigned)v;
-            break;
-        case 'p':
-            bound_given = true;
-            if (strcmp(optarg, "all") == 0) {
-                a->o.preemptions = RL_PREEMPTIONS_ALL;
-                break;
-            }
-            if (!rl_cli_parse_u64("explore", "--preemptions", optarg, 0, 20, &v))
-                return EXIT_USAGE;
-            a->o.preemptions = (unsigned)v;
-            break;
-        case 'N': noreduce = true; break;
-        case 'D':
-            delays = true;
-            if (!rl_cli_parse_u64("explore", "--delays", optarg, 0, 8, &v))
-                return EXIT_USAGE;
-            a->o.delays = (unsigned)v;
-            break;
-        case 'K': {
-            char *rest;
-            unsigned long long n = strtoull(optarg, &rest, 10);
-            unsigned long long unit = *rest == 'K' || *rest == 'k'   ? 1024ull
-                                      : *rest == 'M' || *rest == 'm' ? 1024ull * 1024
-                                      : *rest == 'G' || *rest == 'g' ? 1024ull * 1024 * 1024
-                                      : *rest == '\0'               ? 1
-                                                                     : 0;
-            if (unit != 1 && unit != 0)
-                rest++;
-            if (optarg[0] < '0' || optarg[0] > '9' || unit == 0 || *rest != '\0' ||
-                n > (1ull << 32) / unit || n * unit < 64 * 1024)
-                return rl_cli_usage_error("explore", "--stack-size takes a size from 64K to 4G "
-                                                     "(512K, 16M, or bytes), not '%s'",
-                                          optarg);
-            a->o.stack_size = (size_t)(n * unit);
-            prog_stack = true;
-            break;
-        }
-        case 'd':
-            pct_opt = true;
-            if (!rl_cli_parse_u64("explore", "--depth", optarg, 1, 64, &v))
-                return EXIT_USAGE;
-            a->o.depth = (unsigned)v;
-            break;
-        case 's':
-            pct_opt = true;
-            if (!rl_cli_parse_u64("explore", "--seed", optarg, 0, UINT64_MAX, &a->o.seed))
-                return EXIT_USAGE;
-            break;
-        case 'n':
-            pct_opt = true;
-            if (!rl_cli_parse_u64("explore", "--iterations", optarg, 1, 100000000,
-                                  &a->o.iterations))
-                return EXIT_USAGE;
-            break;
-        case 'x':
-            if (!rl_cli_parse_u64("explore", "--max-schedules", optarg, 1, UINT64_MAX,
-                                  &a->o.max_schedules))
-                return EXIT_USAGE;
-            break;
-        case 'T':
-            if (!rl_cli_parse_duration("explore", "--schedule-timeout", optarg, 3600000000000ull,
-                                       &a->po.time_limit_ns))
-                return EXIT_USAGE;
-            if (a->po.time_limit_ns == 0)
-                return rl_cli_usage_error("explore", "--schedule-timeout must be positive");
-            break;
-        case 'S':
-            if (!rl_cli_parse_u64("explore", "--max-steps", optarg, 1, 10000000, &v))
-                return EXIT_USAGE;
-            a->po.max_steps = v;
-            a->o.max_steps = v;
-            break;
-        case 'l':
-            if (!rl_cli_parse_duration("explore", "--time-limit", optarg, 31ull * 86400 * 1000000000,
-                                       &a->o.time_limit_ns))
-                return EXIT_USAGE;
-            if (a->o.time_limit_ns == 0)
-                return rl_cli_usage_error("explore", "--time-limit must be positive");
-            break;
-        case 'P': pct = true; break;
-        case 'R':
-            a->o.search = RL_SEARCH_REPLAY;
-            a->o.replay = optarg;
-            break;
-        case 'a': a->o.keep_going = true; break;
-        case 'm': a->o.minimize = false; break;
-        case 'J': a->json = true; break;
-        case 'L': a->list = true; break;
-        default:
-            return rl_cli_usage_error("explore", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
-        }
+        int rc = option(a, c, argv[optind - 1], &g);
+        if (rc != EXIT_HELD)
+            return rc;
     }
     if (a->list)
         return optind < end || a->program
                    ? rl_cli_usage_error("explore", "--list takes no target")
                    : EXIT_HELD;
-    if (pct && a->o.search == RL_SEARCH_REPLAY)
+    if (g.pct && a->o.search == RL_SEARCH_REPLAY)
         return rl_cli_usage_error("explore", "--pct and --replay are different searches: pick one");
-    if (bound_given && (pct || a->o.search == RL_SEARCH_REPLAY))
+    if (g.bound_given && (g.pct || a->o.search == RL_SEARCH_REPLAY))
         return rl_cli_usage_error("explore", "--preemptions belongs to the bounded search, not "
                                              "to --pct or --replay");
     if (a->o.time_limit_ns && a->o.search == RL_SEARCH_REPLAY)
         return rl_cli_usage_error("explore", "--time-limit bounds a search, not --replay");
-    if (pct_opt && !pct)
+    if (g.pct_opt && !g.pct)
         return rl_cli_usage_error("explore", "--depth, --seed and --iterations need --pct");
-    if (delays && (pct || bound_given || a->o.search == RL_SEARCH_REPLAY))
+    if (g.delays && (g.pct || g.bound_given || a->o.search == RL_SEARCH_REPLAY))
         return rl_cli_usage_error("explore", "--delays is a search of its own: not with "
                                              "--preemptions, --pct or --replay");
-    if (noreduce && a->o.preemptions != RL_PREEMPTIONS_ALL)
+    if (g.noreduce && a->o.preemptions != RL_PREEMPTIONS_ALL)
         return rl_cli_usage_error("explore", "--no-reduction goes with --preemptions all (a "
                                              "bounded search is never reduced)");
-    a->o.reduce = !noreduce;
-    if (pct)
+    a->o.reduce = !g.noreduce;
+    if (g.pct)
         a->o.search = RL_SEARCH_PCT;
-    if (delays)
+    if (g.delays)
         a->o.search = RL_SEARCH_DELAYS;
     if (a->program) {
         if (optind < end)
             return rl_cli_usage_error("explore", "a TARGET or a program after --, not both");
-        if (case_opt)
+        if (g.case_opt)
             return rl_cli_usage_error("explore", "--merchants, --customers, --threads, --items "
                                                  "and --retries size racelab's own targets, not "
                                                  "a program");
-        if (prog_stack)
+        if (g.prog_stack)
             return rl_cli_usage_error("explore", "--stack-size is for racelab's own targets: a "
                                                  "program's threads have their own stacks");
         return EXIT_HELD;
     }
-    if (prog_opt)
+    if (g.prog_opt)
         return rl_cli_usage_error("explore", "--schedule-timeout and --max-steps are for a "
                                              "program after --");
     if (optind >= end)
