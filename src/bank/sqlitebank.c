@@ -382,8 +382,10 @@ static rl_err sq_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
     return finish(ev, e);
 }
 
-/* The ledger's insert, reset, with a row's values bound. */
-static sqlite3_stmt *bind_ledger_row(sqconn *c, const rl_bill_key *k, rl_acct a, rl_money amount) {
+/* The ledger's row for bill k, in the open transaction: *inserted false
+ * when the key was there already (nothing written). */
+static rl_err insert_ledger_row(sqconn *c, const rl_bill_key *k, rl_acct a, rl_money amount,
+                                bool *inserted) {
     sqlite3_stmt *s = c->stmt[S_LEDGER];
     sqlite3_reset(s);
     sqlite3_bind_text(s, 1, k->merchant, -1, SQLITE_TRANSIENT);
@@ -391,7 +393,11 @@ static sqlite3_stmt *bind_ledger_row(sqconn *c, const rl_bill_key *k, rl_acct a,
     sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)a);
     sqlite3_bind_int64(s, 5, amount);
-    return s;
+    int rc = step(c, s);
+    rl_err e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
+    sqlite3_reset(s);
+    *inserted = e == RL_OK && sqlite3_changes(c->db) == 1;
+    return e;
 }
 
 /* The ledger row, then the balance, in one transaction: the caller's, or
@@ -411,11 +417,7 @@ static rl_err sq_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
     } else if ((e = ensure_begun(c, true)) != RL_OK) {
         return finish(ev, e);
     }
-    sqlite3_stmt *s = bind_ledger_row(c, k, a, amount);
-    int rc = step(c, s);
-    e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
-    sqlite3_reset(s);
-    *applied = e == RL_OK && sqlite3_changes(c->db) == 1;
+    e = insert_ledger_row(c, k, a, amount, applied);
     if (*applied) {
         rl_money bal = 0;
         uint64_t ver = 0;
@@ -427,7 +429,7 @@ static rl_err sq_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
     }
     if (own) {
         if (e == RL_OK) {
-            rc = exec(c, "COMMIT");
+            int rc = exec(c, "COMMIT");
             if (rc != SQLITE_OK)
                 e = sq_fail(c, rc);
         }
@@ -449,14 +451,8 @@ static rl_err sq_ledger_record(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_m
     rl_err e = ensure_begun(c, false);
     if (e != RL_OK)
         return e;
-    sqlite3_stmt *s = bind_ledger_row(c, k, a, amount);
-    int rc = step(c, s);
-    e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
-    sqlite3_reset(s);
-    if (e == RL_OK) {
-        *recorded = sqlite3_changes(c->db) == 1;
-        mark_writer(c);
-    }
+    if ((e = insert_ledger_row(c, k, a, amount, recorded)) == RL_OK)
+        mark_writer(c); /* an insert takes the write lock, a row or not */
     return e;
 }
 

@@ -38,7 +38,10 @@ static bool same_accounts(rl_bank *b, const rl_dataset *d, char *why, size_t why
 }
 
 /* url names a bank that processes can share: a database, not memory. */
-static rl_err shared_bank(const char *url, char *why, size_t why_len) {
+static rl_err shared_bank(const char *url, const rl_dataset *d, rl_bank **out, char *why,
+                          size_t why_len) {
+    if (!url || !d || !out)
+        return RL_EINVAL;
     rl_bank_backend be;
     rl_err e = rl_bank_url_parse(url, &be, NULL, why, why_len);
     if (e == RL_OK && be == RL_BACKEND_MEMORY) {
@@ -51,9 +54,7 @@ static rl_err shared_bank(const char *url, char *why, size_t why_len) {
 
 rl_err rl_cycle_attach(const char *url, const rl_dataset *d, rl_bank **out, char *why,
                        size_t why_len) {
-    if (!url || !d || !out)
-        return RL_EINVAL;
-    rl_err e = shared_bank(url, why, why_len);
+    rl_err e = shared_bank(url, d, out, why, why_len);
     if (e != RL_OK)
         return e;
     rl_bank *b;
@@ -69,9 +70,7 @@ rl_err rl_cycle_attach(const char *url, const rl_dataset *d, rl_bank **out, char
 
 rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank **out, char *why,
                      size_t why_len) {
-    if (!url || !d || !out)
-        return RL_EINVAL;
-    rl_err e = shared_bank(url, why, why_len);
+    rl_err e = shared_bank(url, d, out, why, why_len);
     if (e != RL_OK)
         return e;
     rl_bank *b;
@@ -284,14 +283,14 @@ static rl_err bill_atomic(biller *w, const rl_bill_key *k, rl_acct a, rl_money a
  * is busy), then read, slow step, write under it. The merchants meet
  * between reading and writing where a merchant waiting for the lock
  * counts as there (PostgreSQL); elsewhere before the lock, the last point
- * where they can all be. trylock's merchants meet before it too: one
- * that finds a customer busy goes on to its next bill instead of waiting,
- * and could hold that one's lock at the next meeting while the first
- * holder waits at this one. */
+ * where they can all be. A trying merchant (trylock) meets before it too:
+ * one that finds a customer busy goes on to its next bill instead of
+ * waiting, and could hold that one's lock at the next meeting while the
+ * first holder waits at this one. */
 static rl_err bill_locked(biller *w, const rl_bill_key *k, rl_acct a, rl_money amount,
-                          rl_lock_kind kind, bool wait, rl_bill_outcome *outcome) {
+                          rl_lock_kind kind, bool trying, bool wait, rl_bill_outcome *outcome) {
     rl_bank *b = *w->bp;
-    bool inside = rl_bank_meet_sees_waiters(b) && w->o->strategy != RL_CYCLE_TRYLOCK;
+    bool inside = rl_bank_meet_sees_waiters(b) && !trying;
     rl_err e;
     if (!inside && (e = meet(w, k)) != RL_OK)
         return e;
@@ -379,10 +378,11 @@ static rl_err bill_one(biller *w, const rl_bill_key *k, rl_acct a, rl_money amou
                        rl_bill_outcome *outcome) {
     switch (w->o->strategy) {
     case RL_CYCLE_ATOMIC: return bill_atomic(w, k, a, amount, outcome);
-    case RL_CYCLE_MUTEX: return bill_locked(w, k, a, amount, RL_LOCK_ROW, true, outcome);
-    case RL_CYCLE_GLOBAL: return bill_locked(w, k, a, amount, RL_LOCK_ALL, true, outcome);
-    case RL_CYCLE_ADVISORY: return bill_locked(w, k, a, amount, RL_LOCK_ADVISORY, true, outcome);
-    case RL_CYCLE_TRYLOCK: return bill_locked(w, k, a, amount, RL_LOCK_ROW, wait, outcome);
+    case RL_CYCLE_MUTEX: return bill_locked(w, k, a, amount, RL_LOCK_ROW, false, true, outcome);
+    case RL_CYCLE_GLOBAL: return bill_locked(w, k, a, amount, RL_LOCK_ALL, false, true, outcome);
+    case RL_CYCLE_ADVISORY:
+        return bill_locked(w, k, a, amount, RL_LOCK_ADVISORY, false, true, outcome);
+    case RL_CYCLE_TRYLOCK: return bill_locked(w, k, a, amount, RL_LOCK_ROW, true, wait, outcome);
     case RL_CYCLE_CAS: return bill_cas(w, k, a, amount, outcome);
     case RL_CYCLE_REPEATABLE_READ:
         return bill_isolated(w, k, a, amount, RL_ISO_REPEATABLE_READ, outcome);

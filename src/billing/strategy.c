@@ -19,15 +19,20 @@ size_t rl_strategy_count(void) { return NSTRATEGIES; }
 
 const rl_strategy *rl_strategy_at(size_t i) { return i < NSTRATEGIES ? registry[i] : NULL; }
 
-const rl_strategy *rl_strategy_find(const char *name) {
-    for (size_t i = 0; name && i < NSTRATEGIES; i++)
-        if (strcmp(registry[i]->name, name) == 0)
-            return registry[i];
-    /* found by name only, never listed: no default run, benchmark or test
-     * loop meets its data race */
-    if (name && strcmp(name, rl__strategy_unsynchronized.name) == 0)
-        return &rl__strategy_unsynchronized;
+/* Found by name only, never listed: no default run, benchmark or test
+ * loop meets their undefined behaviour. */
+static const rl_strategy *const unlisted[] = {&rl__strategy_unsynchronized};
+
+static const rl_strategy *find_in(const rl_strategy *const *list, size_t n, const char *name) {
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(list[i]->name, name) == 0)
+            return list[i];
     return NULL;
+}
+
+const rl_strategy *rl_strategy_find(const char *name) {
+    const rl_strategy *s = find_in(registry, NSTRATEGIES, name);
+    return s ? s : find_in(unlisted, sizeof unlisted / sizeof unlisted[0], name);
 }
 
 rl_merchant rl_merchant_make(rl_billing *b, const rl_merchant_spec *spec, size_t index,

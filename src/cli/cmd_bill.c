@@ -245,14 +245,12 @@ typedef struct {
     rl_histogram states;
     rl_run_result first;
     uint64_t total_lost, wrong_runs, faulty_runs;
-    char bank_kind[32], first_note[256];
 } runs_result;
 
 /* Run cfg a->runs times (seeds a->opts.seed, +1, ...) into out; the exit
  * status: EXIT_HELD when every run could be done. */
 static int run_all(const bill_args *a, rl_run_config *cfg, runs_result *out) {
     rl_histogram_init(&out->states);
-    snprintf(out->bank_kind, sizeof out->bank_kind, "memory");
     rl_money *finals = calloc(cfg->data->ncustomers ? cfg->data->ncustomers : 1, sizeof *finals);
     int rc = finals ? EXIT_HELD : EXIT_ERROR;
     rl_cli_progress line;
@@ -285,13 +283,10 @@ static int run_all(const bill_args *a, rl_run_config *cfg, runs_result *out) {
             rl_run_result_free(&r);
             break;
         }
-        if (i == 0) {
+        if (i == 0)
             out->first = r;
-            snprintf(out->bank_kind, sizeof out->bank_kind, "%s", r.bank_kind);
-            snprintf(out->first_note, sizeof out->first_note, "%s", r.note);
-        } else {
+        else
             rl_run_result_free(&r);
-        }
     }
     rl_cli_progress_clear(&line);
     free(finals);
@@ -311,9 +306,9 @@ static void print_json(const bill_args *a, const rl_dataset *d, const runs_resul
     rl__json_uint(&j, "jitter_pct", a->opts.jitter_pct);
     rl__json_uint(&j, "seed", a->opts.seed);
     rl__json_bool(&j, "lockstep", a->lockstep);
-    rl__json_str(&j, "bank", res->bank_kind);
-    if (res->first_note[0])
-        rl__json_str(&j, "note", res->first_note);
+    rl__json_str(&j, "bank", res->first.bank_kind);
+    if (res->first.note[0])
+        rl__json_str(&j, "note", res->first.note);
     rl__json_uint(&j, "runs", a->runs);
     rl__json_uint(&j, "runs_wrong", res->wrong_runs);
     rl__json_bool(&j, "all_expected", res->wrong_runs == 0);
@@ -357,8 +352,8 @@ static void print_text(const bill_args *a, const rl_dataset *d, const runs_resul
         printf(", bank %s", shown);
     }
     printf("\n");
-    if (res->first_note[0])
-        printf("note: %s\n", res->first_note);
+    if (res->first.note[0])
+        printf("note: %s\n", res->first.note);
     printf("\n");
     if (a->runs == 1)
         print_single(a, &res->first);

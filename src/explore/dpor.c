@@ -318,11 +318,8 @@ void rl__dpor_search(rl__search *s) {
         } else {
             rl__search_account(s, &r);
         }
-        if (runs >= s->o->max_schedules) {
-            s->stop = true;
-            if (s->res->stopped == RL_STOP_NONE)
-                s->res->stopped = RL_STOP_SCHEDULES;
-        }
+        if (runs >= s->o->max_schedules)
+            rl__search_stop(s, RL_STOP_SCHEDULES);
         if (s->stop)
             break;
         /* the deepest node with a thread still to explore */

@@ -160,6 +160,8 @@ void rl__search_account(rl__search *s, const rl__run *r);
  * the progress callback when it is due. rl__search_account calls it; a
  * search calls it for a run it does not account for. */
 void rl__search_tick(rl__search *s);
+/* Stop the search for why (the first reason given is kept). */
+void rl__search_stop(rl__search *s, rl_explore_stop why);
 /* Stop the search with an error. */
 void rl__search_error(rl__search *s, rl_err e, const char *why);
 

@@ -98,7 +98,7 @@ void rl__search_error(rl__search *s, rl_err e, const char *why) {
     s->stop = true;
 }
 
-static void stop_for(search *s, rl_explore_stop why) {
+void rl__search_stop(search *s, rl_explore_stop why) {
     s->stop = true;
     if (s->res->stopped == RL_STOP_NONE)
         s->res->stopped = why;
@@ -108,14 +108,14 @@ static bool interrupted(const search *s) { return s->o->interrupted && *s->o->in
 
 void rl__search_tick(search *s) {
     if (interrupted(s)) {
-        stop_for(s, RL_STOP_INTERRUPT);
+        rl__search_stop(s, RL_STOP_INTERRUPT);
         return;
     }
     if (!s->o->time_limit_ns && !s->o->progress)
         return;
     uint64_t now = rl_platform_pthreads()->now_ns();
     if (s->o->time_limit_ns && now - s->t0 >= s->o->time_limit_ns)
-        stop_for(s, RL_STOP_TIME);
+        rl__search_stop(s, RL_STOP_TIME);
     if (s->o->progress && now >= s->next_progress) {
         s->next_progress = now + 200000000u;
         rl_explore_progress p = {.schedules = s->res->schedules,
@@ -130,7 +130,7 @@ void rl__search_tick(search *s) {
 /* Account for one searching run. */
 void rl__search_account(search *s, const rl__run *r) {
     if (interrupted(s)) { /* the run may have been cut short by the interruption */
-        stop_for(s, RL_STOP_INTERRUPT);
+        rl__search_stop(s, RL_STOP_INTERRUPT);
         return;
     }
     if (r->target_error != RL_OK && !r->no_fit) {
@@ -182,7 +182,7 @@ void rl__search_account(search *s, const rl__run *r) {
             s->stop = true;
     }
     if (res->schedules >= s->o->max_schedules)
-        stop_for(s, RL_STOP_SCHEDULES);
+        rl__search_stop(s, RL_STOP_SCHEDULES);
     rl__search_tick(s);
 }
 
