@@ -21,10 +21,11 @@ strategies=$("$RL" bill --help | awk '/^strategies:/ {on = 1; next} on && /^$/ {
                                       on {print $1}' | grep -v -x -e racy -e unsynchronized)
 [ -n "$strategies" ] || { echo "FAIL: no strategies listed by bill --help"; exit 1; }
 
-vg() { # TOOL WANT-EXIT STRATEGY: one billing under the tool
+vg() { # TOOL WANT-EXIT STRATEGY [OPTION...]: one billing under the tool
     local tool=$1 want=$2 s=$3
+    shift 3
     valgrind --tool="$tool" --error-exitcode=9 --suppressions="$SUPP" \
-        "$RL" bill --strategy "$s" --delay 1ms >"$out" 2>"$err"
+        "$RL" bill --strategy "$s" --delay 1ms "$@" >"$out" 2>"$err"
     local got=$?
     if [ "$got" != "$want" ]; then
         echo "FAIL: $tool on $s: exit $got, want $want"
@@ -33,13 +34,18 @@ vg() { # TOOL WANT-EXIT STRATEGY: one billing under the tool
     fi
 }
 
-for s in $strategies racy; do
-    want=0
-    [ "$s" = racy ] && want=1 # its balances are wrong, and no data race is reported
+for s in $strategies; do
     for tool in helgrind drd; do
-        vg "$tool" "$want" "$s"
+        vg "$tool" 0 "$s"
         has "$err" 'ERROR SUMMARY: 0 errors' "$tool: nothing reported for $s"
     done
+done
+# racy, forced: its balances are wrong every time (exit 1), and no data
+# race is reported
+for tool in helgrind drd; do
+    vg "$tool" 1 racy --lockstep
+    has "$err" 'ERROR SUMMARY: 0 errors' "$tool: nothing reported for racy"
+    has "$out" '^lost updates +20' "$tool: racy, forced, loses 20 updates"
 done
 # the data race: both tools see it
 vg helgrind 9 unsynchronized
