@@ -1,6 +1,7 @@
 /* test_platform.c - layer 1: the table, threads, mutexes, conditions,
  * owner checks and table swapping. */
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "racelab/platform.h"
@@ -92,6 +93,63 @@ static void condition_handshake(void **state) {
     assert_int_equal(p.stage, 2);
     rl_cond_destroy(&p.cv);
     rl_mutex_destroy(&p.mu);
+}
+
+/* rl_mutex_lock_when under pthreads: the waiter holds the mutex only
+ * once ready. The test waits until the waiter has started waiting (a
+ * wrapper table sees its wait) or has returned, then makes it ready: the
+ * order is forced, not left to luck. */
+static bool stage_one(void *arg) { return ((pingpong *)arg)->stage >= 1; }
+
+static atomic_bool waiter_waits, waiter_done;
+
+static void noting_wait(rl_cond *c, rl_mutex *m) {
+    atomic_store(&waiter_waits, true);
+    rl_platform_pthreads()->cond_wait(c, m);
+}
+
+static void lock_when_waits_for_ready(void *arg) {
+    pingpong *p = arg;
+    rl_mutex_lock_when(&p->mu, &p->cv, stage_one, p);
+    /* -1: taken before it was ready, or not held */
+    p->stage = p->stage == 1 && rl_mutex_held(&p->mu) ? 2 : -1;
+    rl_cond_broadcast(&p->cv);
+    rl_mutex_unlock(&p->mu);
+    atomic_store(&waiter_done, true);
+}
+
+static void lock_when_takes_the_mutex_once_ready(void **state) {
+    (void)state;
+    rl_platform noting = *rl_platform_pthreads();
+    noting.name = "noting";
+    noting.layout = rl_platform_pthreads();
+    noting.cond_wait = noting_wait;
+    rl_platform_install(&noting);
+    pingpong p = {.stage = 0};
+    assert_err_equal(rl_mutex_init_guarded(&p.mu, "pp"), RL_OK);
+    assert_true(p.mu.guarded);
+    assert_err_equal(rl_cond_init(&p.cv, "pp"), RL_OK);
+    atomic_store(&waiter_waits, false);
+    atomic_store(&waiter_done, false);
+    rl_thread t;
+    assert_err_equal(rl_thread_create(&t, "waiter", lock_when_waits_for_ready, &p), RL_OK);
+    while (!atomic_load(&waiter_waits) && !atomic_load(&waiter_done))
+        rl_yield();
+    rl_mutex_lock(&p.mu);
+    rl_guarded_touch(&p.mu, 1, RL_TOUCH_WRITES); /* nothing to do under pthreads */
+    if (p.stage == 0)
+        p.stage = 1;
+    rl_cond_broadcast(&p.cv);
+    rl_mutex_unlock(&p.mu);
+    rl_thread_join(&t);
+    assert_int_equal(p.stage, 2);
+    /* ready at once: taken at once */
+    rl_mutex_lock_when(&p.mu, &p.cv, stage_one, &p);
+    assert_true(rl_mutex_held(&p.mu));
+    rl_mutex_unlock(&p.mu);
+    rl_cond_destroy(&p.cv);
+    rl_mutex_destroy(&p.mu);
+    rl_platform_install(NULL);
 }
 
 static void invalid_arguments(void **state) {
@@ -203,6 +261,36 @@ static int child_wait_unheld(void) {
     return 0;
 }
 
+static int child_touch_unguarded(void) {
+    rl_mutex m;
+    rl_mutex_init(&m, "ledger");
+    rl_mutex_lock(&m);
+    rl_guarded_touch(&m, 1, RL_TOUCH_READS);
+    return 0;
+}
+
+static int child_touch_unheld(void) {
+    rl_mutex m;
+    rl_mutex_init_guarded(&m, "ledger");
+    rl_guarded_touch(&m, 1, RL_TOUCH_READS);
+    return 0;
+}
+
+static bool always(void *arg) {
+    (void)arg;
+    return true;
+}
+
+static int child_relock_when(void) {
+    rl_mutex m;
+    rl_cond c;
+    rl_mutex_init(&m, "ledger");
+    rl_cond_init(&c, "ready");
+    rl_mutex_lock(&m);
+    rl_mutex_lock_when(&m, &c, always, NULL);
+    return 0;
+}
+
 static void expect_fatal(const char *child, const char *message) {
     rl_child c;
     rl_test_child(child, &c);
@@ -240,11 +328,15 @@ static void misuse_is_fatal(void **state) {
     expect_fatal("relock", "locks mutex 'ledger' that it already holds");
     expect_fatal("wrong-table", "initialised under platform 'pthreads' but is used under 'other'");
     expect_fatal("wait-unheld", "waits on 'ready' without holding mutex 'ledger'");
+    expect_fatal("touch-unguarded", "rl_guarded_touch: mutex 'ledger' is not guarded");
+    expect_fatal("touch-unheld", "rl_guarded_touch: mutex 'ledger' is not held by the caller");
+    expect_fatal("relock-when", "locks mutex 'ledger' that it already holds");
 }
 
 RL_CHILDREN({"unlock-free", child_unlock_free}, {"unlock-other", child_unlock_other},
             {"relock", child_relock}, {"wrong-table", child_wrong_table},
-            {"wait-unheld", child_wait_unheld});
+            {"wait-unheld", child_wait_unheld}, {"touch-unguarded", child_touch_unguarded},
+            {"touch-unheld", child_touch_unheld}, {"relock-when", child_relock_when});
 
 /* Every error code has its own name and a sentence; a value out of range
  * is named as such, never a crash. */
@@ -269,7 +361,9 @@ int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threads_join_and_exclude), cmocka_unit_test(trylock_and_held),
-        cmocka_unit_test(condition_handshake),      cmocka_unit_test(invalid_arguments),
+        cmocka_unit_test(condition_handshake),
+        cmocka_unit_test(lock_when_takes_the_mutex_once_ready),
+        cmocka_unit_test(invalid_arguments),
         cmocka_unit_test(sleep_and_clock),          cmocka_unit_test(install_and_restore),
         cmocka_unit_test(wrapper_shares_objects), cmocka_unit_test(misuse_is_fatal),
         cmocka_unit_test(error_table),

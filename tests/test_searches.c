@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "explore/explore_impl.h"
+#include "racelab/channel.h"
 #include "racelab/explore.h"
 #include "testing.h"
 
@@ -138,54 +139,60 @@ static size_t distinct(classes *c) {
     return d;
 }
 
+/* Explore t with reduction and without: both complete, the same final
+ * states with the same verdicts (failures among them: their kinds are
+ * states such as "(deadlock)"), every class of schedules run exactly once
+ * (as many schedules as classes, and the classes those of the unreduced
+ * search). The results go to r and u. */
+static void reduction_matches(const rl_target *t, rl_explore_result *r, rl_explore_result *u) {
+    classes red = {0}, all = {0};
+    rl__explore_footprints = true;
+    rl__explore_run_hook = note_class;
+    rl__explore_run_hook_ctx = &red;
+    *r = rl_test_explore(t, every_schedule(true));
+    rl__explore_run_hook_ctx = &all;
+    *u = rl_test_explore(t, every_schedule(false));
+    rl__explore_run_hook = NULL;
+    rl__explore_footprints = false;
+    if (!u->complete)
+        fail_msg("%s: the unreduced search did not end: pick a smaller case", t->name);
+    assert_true(r->complete);
+    assert_true(r->reduced);
+    assert_false(u->reduced);
+    if (!states_within(r, u) || !states_within(u, r))
+        fail_msg("%s: reduction changed the reachable final states", t->name);
+    size_t nred = red.n, dred = distinct(&red), dall = distinct(&all);
+    print_message("  %-28s %6zu reduced schedules, %6zu classes; unreduced %6zu schedules\n",
+                  t->name, nred, dall, all.n);
+    if (dred != nred)
+        fail_msg("%s: %zu reduced schedules fall in only %zu classes", t->name, nred, dred);
+    if (dred != dall || memcmp(red.hash, all.hash, dred * sizeof *red.hash) != 0)
+        fail_msg("%s: the reduced search ran %zu classes of the %zu there are", t->name, dred,
+                 dall);
+    free(red.hash);
+    free(all.hash);
+}
+
 typedef struct {
     unsigned targets;
     uint64_t reduced, unreduced;
 } sound_ctx;
 
-/* One target: the reduced search reaches the same final states and
- * failures as the unreduced one, runs each class once, and every class. */
+/* One target: as reduction_matches, and it fails exactly when it is racy. */
 static void one_per_class(void *ctx, const char *name, const char *summary, bool correct) {
     (void)summary;
     sound_ctx *sc = ctx;
     bool bill = strncmp(name, "bill:", 5) == 0;
-    bool proc = strcmp(name, "bill:processor") == 0;
     /* small cases, where the unreduced search ends: 2 merchants x 1
-     * customer for bill, but 1 x 1 for its processor (2 x 1 runs past
-     * 2,000,000 unreduced schedules), 2 threads and 2 items elsewhere */
-    rl_target t = sized(name, proc ? 1 : 2, bill ? 1 : 2, 2);
-    classes red = {0}, all = {0};
-    rl__explore_footprints = true;
-    rl__explore_run_hook = note_class;
-    rl__explore_run_hook_ctx = &red;
-    rl_explore_result r = rl_test_explore(&t, every_schedule(true));
-    rl__explore_run_hook_ctx = &all;
-    rl_explore_result u = rl_test_explore(&t, every_schedule(false));
-    rl__explore_run_hook = NULL;
-    rl__explore_footprints = false;
-    if (!u.complete)
-        fail_msg("%s: the unreduced search did not end: pick a smaller case", name);
-    assert_true(r.complete);
-    assert_true(r.reduced);
-    assert_false(u.reduced);
-    /* the same reachable final states, the same verdicts: among them the
-     * failures (their kinds are states such as "(deadlock)") */
-    if (!states_within(&r, &u) || !states_within(&u, &r))
-        fail_msg("%s: reduction changed the reachable final states", name);
+     * customer for bill, 2 threads and 2 items elsewhere */
+    rl_target t = sized(name, 2, bill ? 1 : 2, 2);
+    rl_explore_result r, u;
+    reduction_matches(&t, &r, &u);
     assert_int_equal(r.failed, u.failed);
     assert_int_equal(r.failed, !correct);
-    size_t nred = red.n, dred = distinct(&red), dall = distinct(&all);
-    print_message("  %-28s %5zu reduced schedules, %5zu classes; unreduced %6zu schedules\n",
-                  name, nred, dall, all.n);
-    if (dred != nred)
-        fail_msg("%s: %zu reduced schedules fall in only %zu classes", name, nred, dred);
-    if (dred != dall || memcmp(red.hash, all.hash, dred * sizeof *red.hash) != 0)
-        fail_msg("%s: the reduced search ran %zu classes of the %zu there are", name, dred, dall);
     sc->targets++;
     sc->reduced += r.schedules;
     sc->unreduced += u.schedules;
-    free(red.hash);
-    free(all.hash);
     rl_explore_result_free(&r);
     rl_explore_result_free(&u);
 }
@@ -215,6 +222,182 @@ static void mutex_three_by_three_proved(void **state) {
     /* the unreduced search does not get there in ten times as many */
     o.reduce = false;
     o.max_schedules = 10 * r.schedules;
+    rl_explore_result u = rl_test_explore(&t, o);
+    assert_false(u.complete);
+    rl_explore_result_free(&u);
+    rl_explore_result_free(&r);
+}
+
+/* ---- channels: sections that commute, and those that do not ----
+ * A channel's mutex is guarded: a send into a ring that is not full and a
+ * receive from one that is not empty are one order to the reduction, not
+ * two. Sound only if every section declares what it depended on; these
+ * targets make every such dependence show in the final state (what each
+ * call returned, in order), so a declaration missing from channel.c makes
+ * the reduced search miss a state the unreduced search reaches. */
+
+typedef struct {
+    size_t capacity;
+    bool second; /* a second receiver, which receives once */
+    bool light;  /* fewer calls: the closer only closes, the receiver only drains */
+} chan_spec;
+
+typedef struct {
+    const chan_spec *spec;
+    rl_chan *ch;
+    char log[4][64]; /* per thread: what its calls returned */
+} chan_case;
+
+static void log_call(char *log, rl_err e, int v) {
+    size_t n = strlen(log);
+    if (e == RL_OK)
+        snprintf(log + n, 64 - n, "%d", v);
+    else
+        snprintf(log + n, 64 - n, "%c", e == RL_ECLOSED ? 'x' : 'b');
+}
+
+static void sender_ab(void *arg) { /* sends 1 then 2 */
+    chan_case *c = arg;
+    for (int v = 1; v <= 2; v++)
+        log_call(c->log[0], rl_chan_send(c->ch, &v), v);
+}
+
+static void sender_closer(void *arg) { /* sends 3, then closes */
+    chan_case *c = arg;
+    int v = 3;
+    if (!c->spec->light)
+        log_call(c->log[1], rl_chan_send(c->ch, &v), v);
+    rl_chan_close(c->ch);
+}
+
+static void receiver(void *arg) { /* tries once, looks at the length, then drains */
+    chan_case *c = arg;
+    char *log = c->log[2];
+    int v = 0;
+    rl_err e;
+    if (!c->spec->light) {
+        e = rl_chan_try_recv(c->ch, &v);
+        log_call(log, e, v);
+        log_call(log, RL_OK, (int)rl_chan_len(c->ch));
+    }
+    while ((e = rl_chan_recv(c->ch, &v)) == RL_OK)
+        log_call(log, e, v);
+}
+
+static void second_receiver(void *arg) { /* receives once */
+    chan_case *c = arg;
+    int v = 0;
+    rl_err e = rl_chan_recv(c->ch, &v);
+    log_call(c->log[3], e, v);
+}
+
+static rl_err run_chan_case(const rl_target *t, rl_outcome *out) {
+    chan_case c = {.spec = t->ctx};
+    rl_err e = rl_chan_create(sizeof(int), c.spec->capacity, "ch", &c.ch);
+    if (e != RL_OK)
+        return e;
+    void (*fns[4])(void *) = {sender_ab, sender_closer, receiver, second_receiver};
+    rl_thread th[4];
+    unsigned n = c.spec->second ? 4 : 3;
+    for (unsigned i = 0; i < n; i++)
+        if ((e = rl_thread_create(&th[i], "t", fns[i], &c)) != RL_OK)
+            rl_fatal("thread %u: %s", i, rl_strerror(e));
+    for (unsigned i = 0; i < n; i++)
+        rl_thread_join(&th[i]);
+    rl_chan_destroy(c.ch);
+    rl_outcome_state(out, "a=%s b=%s r=%s r2=%s", c.log[0], c.log[1], c.log[2], c.log[3]);
+    rl_outcome_verdict(out, true, "ran");
+    return RL_OK;
+}
+
+static void channel_reduction_is_sound(void **state) {
+    (void)state;
+    /* rendezvous with two receivers: light, or the unreduced search does
+     * not end */
+    const chan_spec specs[] = {{0, false, false}, {1, false, false}, {2, false, false},
+                               {0, true, true},   {1, true, false},  {2, true, false}};
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        rl_target t;
+        char name[48];
+        snprintf(name, sizeof name, "chan capacity %zu%s%s", specs[i].capacity,
+                 specs[i].second ? " two receivers" : "", specs[i].light ? " light" : "");
+        rl_target_custom(&t, name, run_chan_case, (void *)&specs[i]);
+        rl_explore_result r, u;
+        reduction_matches(&t, &r, &u);
+        assert_true(r.schedules < u.schedules);
+        assert_true(u.nstates > 1);
+        rl_explore_result_free(&r);
+        rl_explore_result_free(&u);
+    }
+}
+
+/* A thread waiting with rl_mutex_lock_when (as a channel's receiver does)
+ * for what never comes: a deadlock, its trace ending with the thread
+ * waiting on the condition (not at a lock). The objects live on the
+ * target's stack: a deadlocked run never returns to free anything. */
+typedef struct {
+    rl_mutex mu;
+    rl_cond cv;
+    int letters;
+} inbox;
+
+static bool has_letter(void *arg) { return ((inbox *)arg)->letters > 0; }
+
+static void lonely_reader(void *arg) {
+    inbox *in = arg;
+    rl_mutex_lock_when(&in->mu, &in->cv, has_letter, in);
+    in->letters--;
+    rl_mutex_unlock(&in->mu);
+}
+
+static rl_err run_lonely(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    inbox in = {.letters = 0};
+    rl_err e = rl_mutex_init(&in.mu, "inbox");
+    if (e == RL_OK)
+        e = rl_cond_init(&in.cv, "inbox");
+    rl_thread th;
+    if (e == RL_OK && (e = rl_thread_create(&th, "reader", lonely_reader, &in)) == RL_OK)
+        rl_thread_join(&th);
+    rl_outcome_verdict(out, true, "ran");
+    return e;
+}
+
+static void waiting_deadlock_names_the_condition(void **state) {
+    (void)state;
+    rl_target t;
+    rl_target_custom(&t, "lonely receiver", run_lonely, NULL);
+    rl_explore_result r = rl_test_explore(&t, every_schedule(true));
+    assert_true(r.failed);
+    assert_int_equal(r.first.kind, RL_FAIL_DEADLOCK);
+    assert_non_null(strstr(r.first.message, "reader waits on inbox, never ready"));
+    const rl_trace_step *last = NULL;
+    for (size_t i = 0; i < r.first.nsteps; i++)
+        if (strcmp(r.first.steps[i].thread_name, "reader") == 0)
+            last = &r.first.steps[i];
+    assert_non_null(last);
+    assert_true(last->marks & RL_MARK_BLOCKED);
+    assert_string_equal(last->op, "wait");
+    assert_string_equal(last->object, "inbox");
+    rl_explore_result_free(&r);
+}
+
+/* bill:processor 3 x 2, proved: a channel's send and receive commute
+ * when neither waits, so the classes are the orders in which bills reach
+ * the processor and who waits for whom, not every order of the channels'
+ * mutexes (more than 1,000,000 before channels declared their state). */
+static void processor_three_by_two_proved(void **state) {
+    (void)state;
+    rl_target t = sized("bill:processor", 3, 2, 0);
+    rl_explore_opts o = every_schedule(true);
+    o.keep_going = false;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_false(r.failed);
+    assert_true(r.complete);
+    assert_true(r.schedules < 100000);
+    assert_int_equal(r.nstates, 1);
+    o.reduce = false;
+    o.max_schedules = r.schedules;
     rl_explore_result u = rl_test_explore(&t, o);
     assert_false(u.complete);
     rl_explore_result_free(&u);
@@ -434,6 +617,9 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reduction_is_sound_and_runs_each_class_once),
         cmocka_unit_test(mutex_three_by_three_proved),
+        cmocka_unit_test(channel_reduction_is_sound),
+        cmocka_unit_test(processor_three_by_two_proved),
+        cmocka_unit_test(waiting_deadlock_names_the_condition),
         cmocka_unit_test(reduction_finds_and_replays),
         cmocka_unit_test(delays_find_the_late_starter),
         cmocka_unit_test(signal_may_wake_the_later_waiter),

@@ -54,6 +54,7 @@ typedef struct rl_mutex {
     const rl_platform *plat;
     const char *name;
     _Atomic unsigned owner;
+    bool guarded; /* made by rl_mutex_init_guarded: its state is declared */
     _Alignas(16) unsigned char impl[RL_PLATFORM_STORAGE];
 } rl_mutex;
 
@@ -126,6 +127,19 @@ typedef struct rl_outside {
     void *ctx;
 } rl_outside;
 
+/* How a critical section of a guarded mutex touched a part of its state
+ * (see rl_guarded_touch). */
+typedef enum rl_touch_kind {
+    RL_TOUCH_READS,  /* its outcome depended on the part */
+    RL_TOUCH_WRITES, /* it changed the part */
+    /* A section entered by rl_mutex_lock_when read the part its ready
+     * condition waited for: before the write it read, the section could
+     * not have started at all (ready was false), so that write and this
+     * section are ordered, never two orders to explore. Use it only where
+     * that holds; when in doubt, RL_TOUCH_READS. */
+    RL_TOUCH_NEEDS
+} rl_touch_kind;
+
 /* ---- the table ---------------------------------------------------- */
 
 struct rl_platform {
@@ -160,6 +174,12 @@ struct rl_platform {
     void (*session_bind)(uint64_t session);
     void (*outside_wait)(const rl_outside *w);
     void (*outside_done)(void);
+    /* A declared touch of a guarded mutex's state (see rl_guarded_touch);
+     * may be NULL: nothing to do. */
+    void (*guarded_touch)(const rl_mutex *m, uint64_t part, rl_touch_kind kind);
+    /* Take m once it is free and ready(ctx) holds (see rl_mutex_lock_when);
+     * may be NULL: lock m, then wait on c while ready(ctx) is false. */
+    void (*mutex_lock_when)(rl_mutex *m, rl_cond *c, bool (*ready)(void *ctx), void *ctx);
 };
 
 /* The default table: pthreads, nanosleep, CLOCK_MONOTONIC. */
@@ -195,12 +215,44 @@ void rl_mutex_destroy(rl_mutex *m);
 /* Blocks until the caller holds m. Locking a mutex the caller already
  * holds is fatal (it would deadlock). */
 void rl_mutex_lock(rl_mutex *m);
+/* Blocks until m is free and ready(ctx) is true, then holds m: the
+ * pattern "lock m; while (!ready(ctx)) wait on c" as one operation, which
+ * it is under pthreads. ready is called with m held (under the explorer:
+ * with nobody holding it, by the scheduler, between steps), so it must
+ * only read state that m guards, call nothing of the platform and have no
+ * effect; whoever changes what it reads must broadcast c before releasing
+ * m. Under the explorer a thread whose ready is false is not runnable:
+ * finding that out is not a step, so waiting is not an interleaving of its
+ * own (fewer schedules). Locking a mutex the caller holds is fatal. */
+void rl_mutex_lock_when(rl_mutex *m, rl_cond *c, bool (*ready)(void *ctx), void *ctx);
 /* Takes m if it is free and returns true; never blocks. */
 bool rl_mutex_trylock(rl_mutex *m);
 /* Releases m; fatal unless the caller holds it. */
 void rl_mutex_unlock(rl_mutex *m);
 /* Whether the calling thread holds m (for assertions). */
 bool rl_mutex_held(const rl_mutex *m);
+
+/* ---- state a mutex guards, declared ----------------------------------
+ * A mutex made with rl_mutex_init_guarded promises that each of its
+ * critical sections declares, with rl_guarded_touch, every part of the
+ * state the mutex guards that the section reads or writes (parts are
+ * numbers the owner of the state chooses; a part is the same part in
+ * every section). A tool that reorders whole critical sections may then
+ * take two sections that each run without pausing (no wait, no other
+ * lock or visible access inside) and declare no conflicting touch (two
+ * writes, or a write and a read, of one part) to give the same result in
+ * either order. The explorer's partial-order reduction does: a send and a
+ * receive on a channel that is neither empty nor full are one order to
+ * explore, not two. A section that leaves a part undeclared makes such a
+ * tool miss schedules, so declare generously: a part declared and not
+ * touched only costs schedules. Under pthreads a declaration only checks
+ * its arguments; a guarded mutex is otherwise an ordinary mutex. */
+rl_err rl_mutex_init_guarded(rl_mutex *m, const char *name);
+/* Declare, inside a critical section of the guarded mutex m (held by the
+ * caller), that the section touches `part` of the state m guards as kind
+ * says. Not a scheduling point; never blocks. Fatal when m is not guarded
+ * or the caller does not hold it. */
+void rl_guarded_touch(const rl_mutex *m, uint64_t part, rl_touch_kind kind);
 
 rl_err rl_cond_init(rl_cond *c, const char *name);
 void rl_cond_destroy(rl_cond *c);

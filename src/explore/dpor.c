@@ -8,11 +8,12 @@
  * and fail the same way. Steps are independent when they are made by
  * different threads and touch no common object that one of them writes
  * (the scheduler records each step's footprint: mutexes, conditions,
- * accesses with their keys, thread ends, spawns; a yield depends on every
- * step). The search keeps the current schedule as a stack of nodes, one
- * per step. After each run it finds the races of the new steps: a step j
- * and an earlier step i of another thread, dependent, with no other path
- * of dependencies from i to j. Reversing a race needs one of the threads
+ * accesses with their keys, thread ends, spawns, and what a section of a
+ * guarded mutex declared; a yield depends on every step; explore_impl.h
+ * says which touches depend on which). The search keeps the current
+ * schedule as a stack of nodes, one per step. After each run it finds
+ * the races of the new steps: a step j and an earlier step i of another
+ * thread, dependent, with no other path of dependencies from i to j. Reversing a race needs one of the threads
  * that can start what comes after i without depending on i (the
  * "initials" of notdep(i).j): if none of them is in node i's backtrack
  * set, one is added. The sleep set of a node holds threads whose step

@@ -45,7 +45,8 @@ typedef enum {
     OP_SPAWN,
     OP_JOIN,
     OP_YIELD,
-    OP_ACCESS
+    OP_ACCESS,
+    OP_LOCK_WHEN /* a lock taken once the mutex is free and the caller's condition holds */
 } xop;
 
 static const char *const op_names[] = {
@@ -53,6 +54,7 @@ static const char *const op_names[] = {
     [OP_UNLOCK] = "unlock",  [OP_WAIT] = "wait",   [OP_WAKE] = "wake",
     [OP_SIGNAL] = "signal",  [OP_BROADCAST] = "broadcast", [OP_SPAWN] = "spawn",
     [OP_JOIN] = "join",      [OP_YIELD] = "yield", [OP_ACCESS] = "access",
+    [OP_LOCK_WHEN] = "lock",
 };
 
 typedef enum { X_FREE, X_LIVE, X_DONE } xstate;
@@ -69,6 +71,9 @@ typedef struct xthread {
     xop op;
     void *obj;
     rl_mutex *wait_mutex; /* OP_WAIT / OP_WAKE */
+    bool (*ready)(void *ctx); /* OP_LOCK_WHEN: when it can take the mutex */
+    void *ready_ctx;
+    const rl_cond *ready_cond; /* OP_LOCK_WHEN: what those who make it ready broadcast */
     bool signalled;    /* woken by a broadcast */
     uint64_t wait_seq; /* order of waiting: a signal can wake those waiting before it */
     bool after_yield;  /* its previous step was a yield */
@@ -177,6 +182,7 @@ static void append_note(rl_trace_step *s, const char *text) {
 static const char *object_name(const xthread *t) {
     switch (t->op) {
     case OP_LOCK:
+    case OP_LOCK_WHEN:
     case OP_TRYLOCK:
     case OP_UNLOCK: return ((rl_mutex *)t->obj)->name;
     case OP_WAIT:
@@ -262,7 +268,7 @@ static rl__step *current_step(void) {
  * a step recorded in one run is compared with steps of later runs, whose
  * objects may sit elsewhere in memory. Two objects of one name are taken
  * for one (more dependence, never less). */
-enum { OBJ_MUTEX = 1, OBJ_COND, OBJ_ACCESS, OBJ_THREAD, OBJ_SPAWN };
+enum { OBJ_MUTEX = 1, OBJ_COND, OBJ_ACCESS, OBJ_THREAD, OBJ_SPAWN, OBJ_GUARDED };
 
 static uint64_t object_id(unsigned kind, const char *name) {
     uint64_t h = 1469598103934665603ull ^ kind;
@@ -285,11 +291,14 @@ static void touch_id(const xthread *me, unsigned okind, const char *name, const 
         return;
     uint64_t object = object_id(okind, name);
     for (unsigned i = 0; i < st->ntouch; i++)
-        if (st->touch[i].addr == (uintptr_t)addr && st->touch[i].key == key) {
-            /* one step both taking and releasing a mutex: its acquire
-             * matters most (a release alone races with nothing blocking) */
-            if (st->touch[i].kind == RL_TOUCH_READ || (kind != RL_TOUCH_RELEASE &&
-                                                       st->touch[i].kind == RL_TOUCH_RELEASE))
+        if (st->touch[i].addr == (uintptr_t)addr && st->touch[i].object == object &&
+            st->touch[i].key == key) {
+            /* one step touching a thing twice: a write over a read over a
+             * needed read; for a mutex both taken and released, its acquire
+             * (a release alone races with nothing blocking) */
+            uint8_t was = st->touch[i].kind;
+            if (was == RL_TOUCH_NEEDED || (was == RL_TOUCH_READ && kind != RL_TOUCH_NEEDED) ||
+                (was == RL_TOUCH_RELEASE && kind != RL_TOUCH_RELEASE))
                 st->touch[i].kind = kind;
             return;
         }
@@ -306,11 +315,42 @@ static void touch_id(const xthread *me, unsigned okind, const char *name, const 
             t->locks[t->nlocks++] = (uintptr_t)me->held[i];
 }
 
+/* A guarded mutex released within the step that took it: the step is a
+ * pass through it (RL_TOUCH_PASS), and what the step did under it was
+ * done in that pass. True if so. */
+static bool passed(rl__step *st, const rl_mutex *m) {
+    uint64_t object = object_id(OBJ_MUTEX, m->name);
+    rl__touch *taken = NULL;
+    for (unsigned i = 0; i < st->ntouch && !taken; i++)
+        if (st->touch[i].addr == (uintptr_t)m && st->touch[i].object == object &&
+            (st->touch[i].kind == RL_TOUCH_ACQUIRE || st->touch[i].kind == RL_TOUCH_TRY))
+            taken = &st->touch[i];
+    if (!taken)
+        return false;
+    taken->kind = RL_TOUCH_PASS;
+    for (unsigned i = 0; i < st->ntouch; i++) {
+        rl__touch *t = &st->touch[i];
+        for (unsigned k = 0; k < t->nlocks; k++)
+            if (t->locks[k] == (uintptr_t)m) {
+                t->locks[k] = t->locks[--t->nlocks];
+                t->pass = (uintptr_t)m;
+                break;
+            }
+    }
+    return true;
+}
+
 static void touch_mutex(const xthread *me, const rl_mutex *m, uint8_t kind) {
+    rl__step *st = touch_target();
+    if (st && !st->global && m->guarded && kind == RL_TOUCH_RELEASE && passed(st, m))
+        return;
     touch_id(me, OBJ_MUTEX, m->name, m, 0, kind);
 }
-static void touch_cond(const xthread *me, const rl_cond *c) {
-    touch_id(me, OBJ_COND, c->name, c, 0, RL_TOUCH_WRITE);
+/* A condition: waiting, being woken and signalling one waiter change who
+ * waits (writes); a broadcast wakes all of them, which two broadcasts do
+ * in either order (a read, of one another). */
+static void touch_cond(const xthread *me, const rl_cond *c, bool broadcast) {
+    touch_id(me, OBJ_COND, c->name, c, 0, broadcast ? RL_TOUCH_READ : RL_TOUCH_WRITE);
 }
 static void touch_thread(const xthread *me, const xthread *t, bool write) {
     touch_id(me, OBJ_THREAD, "", &X.threads[0], t->index,
@@ -384,6 +424,7 @@ static bool can_go(const xthread *t) {
         return false;
     switch (t->op) {
     case OP_LOCK: return XM((rl_mutex *)t->obj)->owner == 0;
+    case OP_LOCK_WHEN: return XM((rl_mutex *)t->obj)->owner == 0 && t->ready(t->ready_ctx);
     case OP_WAKE: return woken(t) && XM(t->wait_mutex)->owner == 0;
     case OP_JOIN: return t->join_target->state == X_DONE;
     default: return true; /* the others never wait (OP_WAIT starts the waiting) */
@@ -435,15 +476,16 @@ static void record_pending(const xthread *running) {
         X.pending[n] = (rl__step){.thread = (uint8_t)t->index, .spawned_at = t->spawned_at};
         X.pending_into = &X.pending[n];
         switch (t->op) {
-        case OP_LOCK: touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE); break;
+        case OP_LOCK:
+        case OP_LOCK_WHEN: touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE); break;
         case OP_WAKE:
             touch_mutex(t, t->wait_mutex, RL_TOUCH_ACQUIRE);
-            touch_cond(t, t->obj);
+            touch_cond(t, t->obj, false);
             break;
         case OP_JOIN: touch_thread(t, t->join_target, false); break;
         case OP_TRYLOCK: touch_mutex(t, t->obj, RL_TOUCH_TRY); break;
         case OP_WAIT:
-            touch_cond(t, t->obj);
+            touch_cond(t, t->obj, false);
             touch_mutex(t, t->wait_mutex, RL_TOUCH_RELEASE);
             break;
         case OP_ACCESS: touch_access(t, t->obj); break;
@@ -472,6 +514,17 @@ static void describe_deadlock(void) {
                      holder);
             snprintf(why, sizeof why, "blocked: %s holds it", holder);
             record_blocked(t, t->op == OP_LOCK ? "lock" : "relock", m->name, why);
+        } else if (t->op == OP_LOCK_WHEN && XM((rl_mutex *)t->obj)->owner) {
+            rl_mutex *m = t->obj;
+            const char *holder = X.threads[XM(m)->owner - 1].name;
+            snprintf(part, sizeof part, " %s waits for lock %s held by %s;", t->name, m->name,
+                     holder);
+            snprintf(why, sizeof why, "blocked: %s holds it", holder);
+            record_blocked(t, "lock", m->name, why);
+        } else if (t->op == OP_LOCK_WHEN) { /* what it waits for never came */
+            snprintf(part, sizeof part, " %s waits on %s, never ready;", t->name,
+                     t->ready_cond->name);
+            record_blocked(t, "wait", t->ready_cond->name, "blocked: never ready");
         } else if (t->op == OP_WAKE) {
             snprintf(part, sizeof part, " %s waits on %s, never signalled;", t->name,
                      ((rl_cond *)t->obj)->name);
@@ -584,6 +637,7 @@ static bool apply(xthread *t) {
     t->after_yield = false;
     switch (t->op) {
     case OP_LOCK:
+    case OP_LOCK_WHEN:
         XM((rl_mutex *)t->obj)->owner = t->index + 1;
         touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE);
         took(t, t->obj);
@@ -600,7 +654,7 @@ static bool apply(xthread *t) {
     }
     case OP_WAIT:
         record(t, NULL);
-        touch_cond(t, t->obj);
+        touch_cond(t, t->obj, false);
         touch_mutex(t, t->wait_mutex, RL_TOUCH_RELEASE);
         released(t, t->wait_mutex);
         XM(t->wait_mutex)->owner = 0;
@@ -616,7 +670,7 @@ static bool apply(xthread *t) {
         XM(t->wait_mutex)->owner = t->index + 1;
         touch_mutex(t, t->wait_mutex, RL_TOUCH_ACQUIRE);
         took(t, t->wait_mutex);
-        touch_cond(t, t->obj);
+        touch_cond(t, t->obj, false);
         break;
     case OP_YIELD:
         t->yielded = true;
@@ -780,6 +834,12 @@ static rl_err ex_mutex_init(rl_mutex *m) {
 }
 static void ex_mutex_destroy(rl_mutex *m) { (void)m; }
 static void ex_mutex_lock(rl_mutex *m) { point(OP_LOCK, m); }
+static void ex_mutex_lock_when(rl_mutex *m, rl_cond *c, bool (*ready)(void *), void *ctx) {
+    X.cur->ready = ready;
+    X.cur->ready_ctx = ctx;
+    X.cur->ready_cond = c;
+    point(OP_LOCK_WHEN, m);
+}
 static bool ex_mutex_trylock(rl_mutex *m) {
     point(OP_TRYLOCK, m);
     return X.cur->try_result;
@@ -818,7 +878,7 @@ static void ex_cond_signal(rl_cond *c) {
         }
         X.tokens[X.ntokens++] = (token){c, X.wait_seq};
     }
-    touch_cond(X.cur, c);
+    touch_cond(X.cur, c, false);
     immediate(OP_SIGNAL, c);
 }
 
@@ -831,7 +891,7 @@ static void ex_cond_broadcast(rl_cond *c) {
     for (size_t i = X.ntokens; i-- > 0;)
         if (X.tokens[i].cond == c)
             X.tokens[i] = X.tokens[--X.ntokens]; /* every waiter is awake now */
-    touch_cond(X.cur, c);
+    touch_cond(X.cur, c, true);
     immediate(OP_BROADCAST, c);
 }
 
@@ -854,6 +914,13 @@ static void ex_yield(void) { point(OP_YIELD, NULL); }
 static uint64_t ex_now(void) { return X.clock; }
 
 static void ex_access_begin(rl_access *a) { point(OP_ACCESS, a); }
+
+static void ex_guarded_touch(const rl_mutex *m, uint64_t part, rl_touch_kind kind) {
+    touch_id(X.cur, OBJ_GUARDED, m->name, m, part,
+             kind == RL_TOUCH_WRITES  ? RL_TOUCH_WRITE
+             : kind == RL_TOUCH_NEEDS ? RL_TOUCH_NEEDED
+                                      : RL_TOUCH_READ);
+}
 
 static void ex_access_end(rl_access *a) {
     rl_trace_step *s = current_trace_step();
@@ -1063,6 +1130,8 @@ rl_err rl__sched_open(uint64_t max_steps, size_t stack_size) {
         .yield = ex_yield,
         .now_ns = ex_now,
         .access_begin = ex_access_begin,
+        .guarded_touch = ex_guarded_touch,
+        .mutex_lock_when = ex_mutex_lock_when,
         .access_end = ex_access_end,
         .note = ex_note,
         .fatal = ex_fatal,

@@ -85,6 +85,7 @@ rl_err rl_mutex_init(rl_mutex *m, const char *name) {
     const rl_platform *p = rl_platform_current();
     m->plat = layout_of(p);
     m->name = name ? name : "mutex";
+    m->guarded = false;
     atomic_init(&m->owner, 0);
     /* bookkeeping read without the lock, atomic: not for valgrind to check */
     RL__VG_ATOMIC(&m->owner, sizeof m->owner);
@@ -94,6 +95,25 @@ rl_err rl_mutex_init(rl_mutex *m, const char *name) {
         m->plat = NULL;
     }
     return e;
+}
+
+rl_err rl_mutex_init_guarded(rl_mutex *m, const char *name) {
+    rl_err e = rl_mutex_init(m, name);
+    if (e == RL_OK)
+        m->guarded = true;
+    return e;
+}
+
+void rl_guarded_touch(const rl_mutex *m, uint64_t part, rl_touch_kind kind) {
+    if (!m || !m->guarded)
+        rl_fatal("rl_guarded_touch: mutex '%s' is not guarded", m ? m->name : "(NULL)");
+    const rl_platform *p = checked(m->plat, "mutex", m->name);
+    if (atomic_load_explicit(&m->owner, memory_order_relaxed) != p->thread_self())
+        rl_fatal("rl_guarded_touch: mutex '%s' is not held by the caller", m->name);
+    if (kind != RL_TOUCH_READS && kind != RL_TOUCH_WRITES && kind != RL_TOUCH_NEEDS)
+        rl_fatal("rl_guarded_touch: mutex '%s': no touch kind %d", m->name, (int)kind);
+    if (p->guarded_touch)
+        p->guarded_touch(m, part, kind);
 }
 
 void rl_mutex_destroy(rl_mutex *m) {
@@ -116,6 +136,24 @@ void rl_mutex_lock(rl_mutex *m) {
     if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self)
         rl_fatal("thread %u locks mutex '%s' that it already holds (self-deadlock)", self, m->name);
     p->mutex_lock(m);
+    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+}
+
+void rl_mutex_lock_when(rl_mutex *m, rl_cond *c, bool (*ready)(void *ctx), void *ctx) {
+    if (!m || !c || !ready)
+        rl_fatal("rl_mutex_lock_when: NULL %s", !m ? "mutex" : !c ? "condition" : "ready");
+    const rl_platform *p = checked(m->plat, "mutex", m->name);
+    if (!p->mutex_lock_when) {
+        rl_mutex_lock(m);
+        while (!ready(ctx))
+            rl_cond_wait(c, m);
+        return;
+    }
+    (void)checked(c->plat, "condition", c->name);
+    unsigned self = p->thread_self();
+    if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self)
+        rl_fatal("thread %u locks mutex '%s' that it already holds (self-deadlock)", self, m->name);
+    p->mutex_lock_when(m, c, ready, ctx);
     atomic_store_explicit(&m->owner, self, memory_order_relaxed);
 }
 

@@ -1,8 +1,10 @@
 /* channel.c - a bounded, closable channel on the platform mutex and
  * condition variables (see racelab/channel.h).
  *
- * Buffered (capacity N > 0): a ring of N elements. Senders wait while it is
- * full, receivers while it is empty; close wakes both.
+ * Buffered (capacity N > 0): a ring of N elements. A sender takes the
+ * mutex once there is room (or the channel is closed), a receiver once
+ * there is an element (or the end), with rl_mutex_lock_when: under the
+ * explorer a thread waiting so is simply not runnable.
  *
  * Rendezvous (capacity 0): one offer slot. A sender waits for the slot to
  * be free, puts its element there under a fresh offer number, and waits
@@ -12,7 +14,23 @@
  * half, nothing is lost silently.
  *
  * One condition serves every waiter and every change broadcasts: waiters
- * re-check their own predicate, so no wake-up can reach the wrong party. */
+ * re-check their own predicate, so no wake-up can reach the wrong party.
+ *
+ * The mutex is guarded (racelab/platform.h): every section declares what
+ * its outcome depended on and what it changed. A buffered channel numbers
+ * its elements in the order they are put (0, 1, ...). A send of element k
+ * reads and writes the tail (the sends before decide its number), writes
+ * "k put", and needs "k - N taken" (its place is free only then); a
+ * receive of element k reads and writes the head, needs "k put" and
+ * writes "k taken"; close writes the closed flag, which the calls that
+ * look at it read. "Needs" is the platform's RL_TOUCH_NEEDS: the section
+ * could not have started before that write, so the two are ordered, not a
+ * race; once the channel is closed a section could start anyway, and the
+ * same part is merely read. A send and a receive of different elements
+ * declare nothing in common and commute: the explorer runs one of their
+ * two orders. A rendezvous channel declares one part written by
+ * everything, and its receivers wait as steps of their own (no order of
+ * its calls commutes). */
 #include "racelab/channel.h"
 
 #include <stdlib.h>
@@ -27,6 +45,7 @@ struct rl_chan {
     /* buffered */
     unsigned char *ring;
     size_t head, count;
+    uint64_t puts, takes; /* elements put and taken so far */
     /* rendezvous */
     unsigned char *slot;
     bool offered;
@@ -53,7 +72,7 @@ rl_err rl_chan_create(size_t elem_size, size_t capacity, const char *name, rl_ch
         free(ch);
         return RL_ENOMEM;
     }
-    rl_err e = rl_mutex_init(&ch->mu, ch->name);
+    rl_err e = rl_mutex_init_guarded(&ch->mu, ch->name);
     if (e == RL_OK && (e = rl_cond_init(&ch->changed, ch->name)) != RL_OK)
         rl_mutex_destroy(&ch->mu);
     if (e != RL_OK) {
@@ -80,13 +99,74 @@ const char *rl_chan_name(const rl_chan *ch) { return ch ? ch->name : NULL; }
 
 /* ---- under ch->mu ---- */
 
-static bool ready(const rl_chan *ch) { return ch->cap ? ch->count > 0 : ch->offered; }
+enum { PART_HEAD = 1, PART_TAIL, PART_CLOSED, PART_SLOT };
+#define PART_PUT(k) (16 + 2 * (uint64_t)(k))   /* element k put */
+#define PART_TAKEN(k) (17 + 2 * (uint64_t)(k)) /* element k taken */
+
+static void touch(rl_chan *ch, uint64_t part, rl_touch_kind kind) {
+    rl_guarded_touch(&ch->mu, ch->cap ? part : PART_SLOT, ch->cap ? kind : RL_TOUCH_WRITES);
+}
+
+/* A section entered by rl_mutex_lock_when could have started without the
+ * element it waited for once the channel is closed: then what it found is
+ * merely read. True if so (and what it depended on: the flag). */
+static bool closed_anyway(rl_chan *ch) {
+    touch(ch, PART_CLOSED, RL_TOUCH_READS);
+    return ch->closed;
+}
+
+/* Whether an element waits (to be taken: the head is written then).
+ * waited: the caller waited for one (or for the end) with
+ * rl_mutex_lock_when, so the element's send is needed, not merely read. */
+static bool ready(rl_chan *ch, bool waited) {
+    if (!ch->cap) {
+        touch(ch, PART_SLOT, RL_TOUCH_WRITES);
+        return ch->offered;
+    }
+    touch(ch, PART_HEAD, RL_TOUCH_READS); /* which element is next: the receives before */
+    bool r = ch->count > 0;
+    touch(ch, PART_PUT(ch->takes),
+          r && waited && !closed_anyway(ch) ? RL_TOUCH_NEEDS : RL_TOUCH_READS);
+    if (r) {
+        touch(ch, PART_HEAD, RL_TOUCH_WRITES);
+        touch(ch, PART_TAKEN(ch->takes), RL_TOUCH_WRITES);
+    }
+    return r;
+}
+
+/* Whether a buffered channel has no room for the next element, found by a
+ * sender that waited for room (or the end) with rl_mutex_lock_when. */
+static bool full(rl_chan *ch) {
+    touch(ch, PART_TAIL, RL_TOUCH_READS); /* which element is next: the sends before */
+    bool f = ch->count == ch->cap;
+    if (ch->puts >= ch->cap) /* its place is free once that element is taken */
+        touch(ch, PART_TAKEN(ch->puts - ch->cap),
+              f || closed_anyway(ch) ? RL_TOUCH_READS : RL_TOUCH_NEEDS);
+    return f;
+}
+
+static bool closed(rl_chan *ch) {
+    touch(ch, PART_CLOSED, RL_TOUCH_READS);
+    return ch->closed;
+}
+
+/* For rl_mutex_lock_when on a buffered channel: whether a receive can go
+ * on (an element, or the end), and a send (room, or the end). Pure reads. */
+static bool can_recv(void *arg) {
+    const rl_chan *ch = arg;
+    return ch->count > 0 || ch->closed;
+}
+static bool can_send(void *arg) {
+    const rl_chan *ch = arg;
+    return ch->count < ch->cap || ch->closed;
+}
 
 static void take(rl_chan *ch, void *elem) {
     if (ch->cap) {
         memcpy(elem, ch->ring + ch->head * ch->elem_size, ch->elem_size);
         ch->head = (ch->head + 1) % ch->cap;
         ch->count--;
+        ch->takes++;
     } else {
         memcpy(elem, ch->slot, ch->elem_size);
         ch->offered = false;
@@ -96,18 +176,22 @@ static void take(rl_chan *ch, void *elem) {
 }
 
 static rl_err send_buffered(rl_chan *ch, const void *elem) {
-    while (ch->count == ch->cap && !ch->closed)
-        rl_cond_wait(&ch->changed, &ch->mu);
-    if (ch->closed)
+    if (full(ch) && !closed(ch)) /* rl_chan_send waited for room or the end */
+        rl_fatal("channel '%s': no room after waiting for it", ch->name);
+    if (closed(ch))
         return RL_ECLOSED;
+    touch(ch, PART_TAIL, RL_TOUCH_WRITES);
+    touch(ch, PART_PUT(ch->puts), RL_TOUCH_WRITES);
     size_t tail = (ch->head + ch->count) % ch->cap;
     memcpy(ch->ring + tail * ch->elem_size, elem, ch->elem_size);
     ch->count++;
+    ch->puts++;
     rl_cond_broadcast(&ch->changed);
     return RL_OK;
 }
 
 static rl_err send_rendezvous(rl_chan *ch, const void *elem) {
+    touch(ch, PART_SLOT, RL_TOUCH_WRITES); /* every section of it, waking included */
     while (ch->offered && !ch->closed)
         rl_cond_wait(&ch->changed, &ch->mu);
     if (ch->closed)
@@ -118,6 +202,7 @@ static rl_err send_rendezvous(rl_chan *ch, const void *elem) {
     rl_cond_broadcast(&ch->changed);
     while (ch->taken_seq < mine && !ch->closed)
         rl_cond_wait(&ch->changed, &ch->mu);
+    touch(ch, PART_SLOT, RL_TOUCH_WRITES);
     if (ch->taken_seq >= mine)
         return RL_OK; /* taken, even if the channel closed right after */
     /* closed with our element still offered: withdraw it */
@@ -131,7 +216,10 @@ static rl_err send_rendezvous(rl_chan *ch, const void *elem) {
 rl_err rl_chan_send(rl_chan *ch, const void *elem) {
     if (!ch || !elem)
         return RL_EINVAL;
-    rl_mutex_lock(&ch->mu);
+    if (ch->cap)
+        rl_mutex_lock_when(&ch->mu, &ch->changed, can_send, ch);
+    else
+        rl_mutex_lock(&ch->mu);
     rl_err e = ch->cap ? send_buffered(ch, elem) : send_rendezvous(ch, elem);
     rl_mutex_unlock(&ch->mu);
     return e;
@@ -140,14 +228,23 @@ rl_err rl_chan_send(rl_chan *ch, const void *elem) {
 rl_err rl_chan_recv(rl_chan *ch, void *elem) {
     if (!ch || !elem)
         return RL_EINVAL;
-    rl_mutex_lock(&ch->mu);
-    while (!ready(ch) && !ch->closed)
-        rl_cond_wait(&ch->changed, &ch->mu);
-    rl_err e = RL_ECLOSED;
-    if (ready(ch)) { /* what was sent before close is still delivered */
-        take(ch, elem);
-        e = RL_OK;
+    if (ch->cap) {
+        rl_mutex_lock_when(&ch->mu, &ch->changed, can_recv, ch);
+    } else {
+        /* a rendezvous receiver waits as a step of its own: which offer
+         * it meets is a race with the other receivers, not an order its
+         * declarations could express (every section writes the slot) */
+        rl_mutex_lock(&ch->mu);
+        while (!ready(ch, false) && !closed(ch))
+            rl_cond_wait(&ch->changed, &ch->mu);
     }
+    rl_err e = RL_OK;
+    if (ready(ch, ch->cap > 0)) /* what was sent before close is still delivered */
+        take(ch, elem);
+    else if (closed(ch))
+        e = RL_ECLOSED;
+    else
+        rl_fatal("channel '%s': nothing to receive after waiting for it", ch->name);
     rl_mutex_unlock(&ch->mu);
     return e;
 }
@@ -157,11 +254,11 @@ rl_err rl_chan_try_recv(rl_chan *ch, void *elem) {
         return RL_EINVAL;
     rl_mutex_lock(&ch->mu);
     rl_err e;
-    if (ready(ch)) {
+    if (ready(ch, false)) {
         take(ch, elem);
         e = RL_OK;
     } else {
-        e = ch->closed ? RL_ECLOSED : RL_EBUSY;
+        e = closed(ch) ? RL_ECLOSED : RL_EBUSY;
     }
     rl_mutex_unlock(&ch->mu);
     return e;
@@ -172,6 +269,7 @@ rl_err rl_chan_close(rl_chan *ch) {
         return RL_EINVAL;
     rl_mutex_lock(&ch->mu);
     rl_err e = RL_ECLOSED;
+    touch(ch, PART_CLOSED, RL_TOUCH_WRITES);
     if (!ch->closed) {
         ch->closed = true;
         rl_cond_broadcast(&ch->changed);
@@ -185,6 +283,8 @@ size_t rl_chan_len(rl_chan *ch) {
     if (!ch)
         return 0;
     rl_mutex_lock(&ch->mu);
+    touch(ch, PART_HEAD, RL_TOUCH_READS);
+    touch(ch, PART_TAIL, RL_TOUCH_READS);
     size_t n = ch->cap ? ch->count : (size_t)ch->offered;
     rl_mutex_unlock(&ch->mu);
     return n;
@@ -194,7 +294,7 @@ bool rl_chan_closed(rl_chan *ch) {
     if (!ch)
         return true;
     rl_mutex_lock(&ch->mu);
-    bool c = ch->closed;
+    bool c = closed(ch);
     rl_mutex_unlock(&ch->mu);
     return c;
 }
