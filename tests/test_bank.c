@@ -2,7 +2,7 @@
  * update detection and access brackets. */
 #include <limits.h>
 
-#include "bank/membank_impl.h"
+#include "racelab_seams.h"
 #include "racelab/bank.h"
 #include "testing.h"
 

@@ -3,7 +3,7 @@
  * within the bound, and reports deadlocks, misuse and livelocks. */
 #include <signal.h>
 
-#include "explore/explore_impl.h"
+#include "racelab_seams.h"
 #include "racelab/explore.h"
 #include "racelab/shared.h"
 #include "racelab/var.h"

@@ -365,9 +365,28 @@ static void misuse_is_fatal(void **state) {
 RL_CHILDREN({"mutex", child_mutex}, {"rwlock", child_rwlock}, {"spinlock", child_spinlock},
             {"rdunlock", child_rdunlock});
 
+/* The list behind a locker: refused without a lock, in order with one. */
+static void locked_list_needs_a_lock(void **state) {
+    (void)state;
+    rl_locked_list l;
+    assert_err_equal(rl_locked_list_init(&l, NULL), RL_EINVAL);
+    rl_locker *lock;
+    assert_err_equal(rl_locker_new("spinlock", "list", &lock), RL_OK);
+    assert_err_equal(rl_locked_list_init(&l, lock), RL_OK);
+    for (int i = 0; i < 40; i++)
+        assert_err_equal(rl_locked_list_append(&l, i), RL_OK);
+    assert_int_equal(rl_locked_list_len(&l), 40);
+    assert_int_equal(l.vals[39], 39);
+    rl_locked_list_free(&l);
+    assert_int_equal(l.len, 0);
+    rl_locked_list_free(NULL); /* does nothing */
+    rl_locker_destroy(lock);
+}
+
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(locked_list_needs_a_lock),
         cmocka_unit_test(lockers_exclude),
         cmocka_unit_test(locker_by_name),
         cmocka_unit_test(once_runs_once),

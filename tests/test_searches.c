@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explore/explore_impl.h"
 #include "racelab/channel.h"
 #include "racelab/explore.h"
+#include "racelab_seams.h"
 #include "testing.h"
 
 static rl_target sized(const char *spec, unsigned merchants, unsigned customers,
@@ -78,30 +78,26 @@ static int cmp_u64(const void *a, const void *b) {
  * what it touched and the sorted names of the dependent steps of other
  * threads before it; the class hash covers the steps' hashes in name
  * order. */
-static void note_class(const rl__run *r, void *ctx) {
+static void note_class(const struct rl__run *r, void *ctx) {
     classes *c = ctx;
-    assert_non_null(r->steps);
-    size_t n = r->nsteps;
-    unsigned k[RL_EX_MAX_THREADS] = {0};
-    uint64_t *name = calloc(n ? n : 1, sizeof *name), *preds = calloc(n ? n : 1, sizeof *preds);
-    uint64_t *named = calloc(n ? n : 1, sizeof *named); /* (name, hash) in name order */
+    size_t n = rl__run_steps(r);
+    assert_true(n > 0);
+    unsigned k[RL_EXPLORE_MAX_THREADS] = {0};
+    uint64_t *name = calloc(n, sizeof *name), *preds = calloc(n, sizeof *preds);
+    uint64_t *named = calloc(n, sizeof *named); /* (name, hash) in name order */
     assert_true(name && preds && named);
-    for (size_t j = 0; j < n; j++)
-        name[j] = (uint64_t)r->steps[j].thread << 32 | k[r->steps[j].thread]++;
     for (size_t j = 0; j < n; j++) {
-        const rl__step *e = &r->steps[j];
+        unsigned t = rl__run_thread(r, j);
+        name[j] = (uint64_t)t << 32 | k[t]++;
+    }
+    for (size_t j = 0; j < n; j++) {
         size_t np = 0;
         for (size_t i = 0; i < j; i++)
-            if (r->steps[i].thread != e->thread && rl__steps_relate(&r->steps[i], e, 1))
+            if (rl__run_thread(r, i) != rl__run_thread(r, j) && rl__run_dependent(r, i, j))
                 preds[np++] = name[i];
         qsort(preds, np, sizeof *preds, cmp_u64);
         uint64_t h = mix(1469598103934665603ull, name[j]);
-        h = mix(h, e->global);
-        for (unsigned x = 0; x < e->ntouch; x++) {
-            h = mix(h, e->touch[x].object);
-            h = mix(h, e->touch[x].key);
-            h = mix(h, e->touch[x].kind);
-        }
+        h = mix(h, rl__run_footprint(r, j));
         for (size_t i = 0; i < np; i++)
             h = mix(h, preds[i]);
         named[j] = h ^ name[j] * 0x9e3779b97f4a7c15ull; /* one per name: order them by it */

@@ -1,7 +1,6 @@
 /* test_trylock.c - the try-lock billing strategy and the locker and
  * try-lock scenarios. */
 #include "racelab/run.h"
-#include "scenario/scenario_impl.h"
 #include "racelab/scenario.h"
 #include "testing.h"
 
@@ -31,21 +30,6 @@ static void locker_scenario(void **state) {
     assert_string_equal(small.state, "length=21");
 }
 
-static void array_list_needs_a_lock(void **state) {
-    (void)state;
-    rl__array_list l;
-    assert_err_equal(rl__list_init(&l, NULL), RL_EINVAL);
-    rl_locker *lock;
-    assert_err_equal(rl_locker_new("spinlock", "list", &lock), RL_OK);
-    assert_err_equal(rl__list_init(&l, lock), RL_OK);
-    for (int i = 0; i < 40; i++)
-        assert_err_equal(rl__list_append(&l, i), RL_OK);
-    assert_int_equal(rl__list_len(&l), 40);
-    assert_int_equal(l.vals[39], 39);
-    rl__list_free(&l);
-    rl_locker_destroy(lock);
-}
-
 static void trylock_scenario(void **state) {
     (void)state;
     rl_scenario_opts forced = {.force = true, .delay_ns = 1000000};
@@ -65,7 +49,6 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(trylock_strategy),
         cmocka_unit_test(locker_scenario),
-        cmocka_unit_test(array_list_needs_a_lock),
         cmocka_unit_test(trylock_scenario),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

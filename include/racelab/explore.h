@@ -44,6 +44,10 @@
 extern "C" {
 #endif
 
+/* The most threads a target or a program may start under the explorer
+ * (its own thread included); one more is an error of the exploration. */
+#define RL_EXPLORE_MAX_THREADS 64
+
 /* ---- targets ---------------------------------------------------------- */
 
 /* What to explore: a scenario variant, any function that runs the code
@@ -102,7 +106,7 @@ rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target
  * ("livelock"). Traces name each call's source line and each object's
  * variable where the debug information and the symbol table have them;
  * the state of a schedule is how it ended and the last line it printed.
- * More threads than RL_EX_MAX_THREADS (64) is an error of the
+ * More threads than RL_EXPLORE_MAX_THREADS (64) is an error of the
  * exploration (RL_ENOTSUP), not a failure of the program. */
 typedef struct rl_program_opts {
     uint64_t time_limit_ns; /* per schedule, default 10 s */

@@ -63,12 +63,46 @@ typedef struct rl_rwlock {
     unsigned writer;          /* id of the thread holding for writing, or 0 */
 } rl_rwlock;
 
+/* name is kept, not copied. RL_EINVAL for a NULL rw, RL_ESYS when the
+ * platform refuses its mutex or conditions (nothing is left to destroy). */
 rl_err rl_rwlock_init(rl_rwlock *rw, const char *name);
+/* Only when nobody holds or waits for it; a NULL rw is fatal. */
 void rl_rwlock_destroy(rl_rwlock *rw);
+/* Blocks while a writer holds it or waits for it (writers are preferred),
+ * then holds it for reading alongside any other readers. A thread that
+ * read-locks twice while a writer waits deadlocks (as with pthreads). */
 void rl_rwlock_rdlock(rl_rwlock *rw);
+/* Releases one read hold; never blocks beyond the internal mutex. Fatal
+ * when no reader holds it. */
 void rl_rwlock_rdunlock(rl_rwlock *rw);
+/* Blocks until no reader and no writer holds it, then holds it alone.
+ * Fatal when the caller already holds it for writing. */
 void rl_rwlock_wrlock(rl_rwlock *rw);
+/* Releases the write hold and wakes every waiter. Fatal unless the caller
+ * holds it for writing. */
 void rl_rwlock_wrunlock(rl_rwlock *rw);
+
+/* ---- a list behind any locker: the chapter's "locker" pattern ----
+ * A growable list of integers whose every call takes the locker it was
+ * made with, so that any number of threads may append and count at once
+ * under whichever lock the caller chose. */
+typedef struct rl_locked_list {
+    rl_locker *lock; /* not owned */
+    int64_t *vals;   /* the values in order: read them once no thread appends */
+    size_t len, cap;
+} rl_locked_list;
+
+/* RL_EINVAL without a list or without a lock (the list is only safe with
+ * one). Allocates nothing. */
+rl_err rl_locked_list_init(rl_locked_list *l, rl_locker *lock);
+/* Appends v; blocks while another thread holds the lock. RL_ENOMEM leaves
+ * the list as it was. */
+rl_err rl_locked_list_append(rl_locked_list *l, int64_t v);
+/* The number of values; blocks while another thread holds the lock. */
+size_t rl_locked_list_len(rl_locked_list *l);
+/* Frees the values (not the lock), once no thread uses the list; NULL
+ * does nothing. The list may be initialised again. */
+void rl_locked_list_free(rl_locked_list *l);
 
 #ifdef __cplusplus
 }

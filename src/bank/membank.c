@@ -34,7 +34,7 @@ static _Thread_local int index_oom;
 #include <uthash.h>
 
 #include "../platform/annotate.h"
-#include "membank_impl.h"
+#include "racelab_seams.h"
 #include "racelab/bank.h"
 
 typedef struct {

@@ -195,13 +195,8 @@ void rl__search_stop(rl__search *s, rl_explore_stop why);
 /* Stop the search with an error. */
 void rl__search_error(rl__search *s, rl_err e, const char *why);
 
-/* For tests: called with every complete schedule the searches account
- * for; with rl__explore_footprints set, the unreduced searches record
- * footprints too (rl__run.steps), so a test can tell schedules apart by
- * their class. NULL and false outside tests. */
-extern void (*rl__explore_run_hook)(const rl__run *r, void *ctx);
-extern void *rl__explore_run_hook_ctx;
-extern bool rl__explore_footprints;
+/* For tests: rl__explore_run_hook and rl__explore_footprints
+ * (racelab_seams.h) let a test tell schedules apart by their class. */
 
 /* The unbounded search with partial-order reduction (dpor.c), in-process
  * targets only. */
@@ -229,10 +224,8 @@ void rl__sched_close(void);
 /* Run target once from its start, asking c at every step. */
 void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out);
 
-/* Schedule strings. */
-char *rl__schedule_encode(const rl__decision *d, size_t n, unsigned *deviations);
-rl_err rl__schedule_parse(const char *s, rl__deviation **out, size_t *n, char *why,
-                          size_t why_len);
+/* Schedule strings: rl__schedule_encode and rl__schedule_parse are in
+ * racelab_seams.h. */
 size_t rl__schedule_deviations(const rl__decision *d, size_t n, rl__deviation *out);
 
 #endif

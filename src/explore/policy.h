@@ -8,7 +8,8 @@
  *   - a prefix of choices, then the default order (bounded search);
  *   - deviations from the default order (replay, minimization);
  *   - PCT: random priorities with change points.
- * Depends on nothing but <stdint.h> and rng.h, so both sides compile it. */
+ * Depends on nothing but <stdint.h>, rng.h and the seams (plain types),
+ * so both sides compile it. */
 #ifndef RACELAB_EXPLORE_POLICY_H
 #define RACELAB_EXPLORE_POLICY_H
 
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include "../util/rng.h"
+#include "racelab_seams.h"
 
 #define RL_EX_MAX_THREADS 64
 
@@ -28,18 +30,7 @@ enum {
     RL_PLAN_DELAYS = 4
 };
 
-/* One decision of a schedule. */
-typedef struct rl__decision {
-    uint64_t enabled; /* runnable threads, a bit per thread */
-    int8_t current;   /* the thread that made the previous step, -1 if it cannot go on */
-    uint8_t chosen;
-} rl__decision;
-
-/* A choice that differs from the default order. */
-typedef struct rl__deviation {
-    uint32_t step; /* 0-based */
-    uint8_t thread;
-} rl__deviation;
+/* rl__decision and rl__deviation: racelab_seams.h (tests build them) */
 
 /* The default order: the running thread goes on while it can, else the
  * lowest-numbered runnable thread. */

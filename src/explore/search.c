@@ -57,6 +57,24 @@ void (*rl__explore_run_hook)(const rl__run *r, void *ctx);
 void *rl__explore_run_hook_ctx;
 bool rl__explore_footprints;
 
+_Static_assert(RL_EX_MAX_THREADS == RL_EXPLORE_MAX_THREADS, "one limit");
+
+size_t rl__run_steps(const rl__run *r) { return r->steps ? r->nsteps : 0; }
+unsigned rl__run_thread(const rl__run *r, size_t j) { return r->steps[j].thread; }
+bool rl__run_dependent(const rl__run *r, size_t i, size_t j) {
+    return rl__steps_relate(&r->steps[i], &r->steps[j], 1);
+}
+uint64_t rl__run_footprint(const rl__run *r, size_t j) {
+    const rl__step *e = &r->steps[j];
+    uint64_t h = 1469598103934665603ull ^ e->global;
+    for (unsigned x = 0; x < e->ntouch; x++) {
+        uint64_t v[3] = {e->touch[x].object, e->touch[x].key, e->touch[x].kind};
+        for (int k = 0; k < 3; k++)
+            h = (h ^ v[k]) * 1099511628211ull;
+    }
+    return h;
+}
+
 static void count_state(search *s, const rl__run *r) {
     char key[RL_OUTCOME_STATE_MAX];
     bool held;

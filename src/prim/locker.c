@@ -205,3 +205,45 @@ rl_err rl_locker_new(const char *kind, const char *name, rl_locker **out) {
         return rl_locker_new_spinlock(name, out);
     return RL_ENOENT;
 }
+
+/* ---- the list behind a locker ---- */
+
+rl_err rl_locked_list_init(rl_locked_list *l, rl_locker *lock) {
+    if (!l || !lock)
+        return RL_EINVAL; /* the list is only safe with a lock */
+    *l = (rl_locked_list){.lock = lock};
+    return RL_OK;
+}
+
+rl_err rl_locked_list_append(rl_locked_list *l, int64_t v) {
+    rl_err e = RL_OK;
+    rl_locker_lock(l->lock);
+    if (l->len == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        int64_t *bigger = realloc(l->vals, cap * sizeof *bigger);
+        if (bigger) {
+            l->vals = bigger;
+            l->cap = cap;
+        } else {
+            e = RL_ENOMEM;
+        }
+    }
+    if (e == RL_OK)
+        l->vals[l->len++] = v;
+    rl_locker_unlock(l->lock);
+    return e;
+}
+
+size_t rl_locked_list_len(rl_locked_list *l) {
+    rl_locker_lock(l->lock);
+    size_t n = l->len;
+    rl_locker_unlock(l->lock);
+    return n;
+}
+
+void rl_locked_list_free(rl_locked_list *l) {
+    if (!l)
+        return;
+    free(l->vals);
+    *l = (rl_locked_list){0};
+}

@@ -1,6 +1,6 @@
-/* locker.c - an array list that takes any lock behind the locker interface
- * (mutex, read-write lock, spinlock). Creating it without a lock is an
- * error. Several threads append at once.
+/* locker.c - the list behind any locker (racelab/locker.h's
+ * rl_locked_list) with each lock: mutex, read-write lock, spinlock.
+ * Several threads append at once.
  *
  * Invariant: the length is threads x items and every appended value is
  * there exactly once. */
@@ -17,48 +17,10 @@ static const rl_variant variants[] = {
     {"spinlock", "the list guarded by a spinlock that yields while it waits", true},
 };
 
-rl_err rl__list_init(rl__array_list *l, rl_locker *lock) {
-    if (!l || !lock)
-        return RL_EINVAL; /* the list is only safe with a lock */
-    *l = (rl__array_list){.lock = lock};
-    return RL_OK;
-}
-
-rl_err rl__list_append(rl__array_list *l, int64_t v) {
-    rl_err e = RL_OK;
-    rl_locker_lock(l->lock);
-    if (l->len == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        int64_t *bigger = realloc(l->vals, cap * sizeof *bigger);
-        if (bigger) {
-            l->vals = bigger;
-            l->cap = cap;
-        } else {
-            e = RL_ENOMEM;
-        }
-    }
-    if (e == RL_OK)
-        l->vals[l->len++] = v;
-    rl_locker_unlock(l->lock);
-    return e;
-}
-
-size_t rl__list_len(rl__array_list *l) {
-    rl_locker_lock(l->lock);
-    size_t n = l->len;
-    rl_locker_unlock(l->lock);
-    return n;
-}
-
-void rl__list_free(rl__array_list *l) {
-    free(l->vals);
-    *l = (rl__array_list){0};
-}
-
 #define MAX_THREADS 64
 
 typedef struct {
-    rl__array_list list;
+    rl_locked_list list;
     rl__stage stage;
     const rl_scenario_opts *o;
     struct appender {
@@ -75,7 +37,7 @@ static void append_all(void *arg) {
     shelf *s = a->run;
     rl__stage_enter(&s->stage, a->index);
     for (unsigned i = 0; i < s->o->items && a->error == RL_OK; i++) {
-        a->error = rl__list_append(&s->list, (int64_t)a->index * 1000000 + i);
+        a->error = rl_locked_list_append(&s->list, (int64_t)a->index * 1000000 + i);
         rl__stage_pause(&s->stage, a->index, s->o->delay_ns);
     }
     rl__stage_leave(&s->stage, a->index);
@@ -100,7 +62,7 @@ static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     rl_locker *lock = NULL;
     rl_err e = rl_locker_new(variants[v].name, "list", &lock);
     if (e == RL_OK)
-        e = rl__list_init(&s->list, lock);
+        e = rl_locked_list_init(&s->list, lock);
     if (e == RL_OK)
         e = rl__stage_begin(&s->stage, o, o->threads);
     if (e == RL_OK) {
@@ -110,7 +72,7 @@ static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     for (size_t i = 0; e == RL_OK && i < o->threads; i++)
         e = s->appenders[i].error;
     if (e == RL_OK) {
-        size_t len = rl__list_len(&s->list), want = (size_t)o->threads * o->items, missing = 0;
+        size_t len = rl_locked_list_len(&s->list), want = (size_t)o->threads * o->items, missing = 0;
         /* every value once: count them per (thread, item) */
         unsigned char *seen = calloc(want, 1);
         if (!seen) {
@@ -139,7 +101,7 @@ static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
                                    want, missing);
         }
     }
-    rl__list_free(&s->list);
+    rl_locked_list_free(&s->list);
     rl_locker_destroy(lock);
     free(s);
     return e;

@@ -36,19 +36,6 @@ typedef struct rl__actor {
 rl_err rl__stage_play(rl__stage *st, size_t n, rl__actor (*cast)(void *ctx, size_t i),
                       void *ctx);
 
-/* The locker scenario's array list: any lock behind the locker interface;
- * creating it without a lock is an error (RL_EINVAL). Every call may come
- * from any threads at once. */
-typedef struct rl__array_list {
-    rl_locker *lock;
-    int64_t *vals;
-    size_t len, cap;
-} rl__array_list;
-rl_err rl__list_init(rl__array_list *l, rl_locker *lock);
-rl_err rl__list_append(rl__array_list *l, int64_t v);
-size_t rl__list_len(rl__array_list *l);
-void rl__list_free(rl__array_list *l);
-
 /* The scenarios, defined one per file. */
 extern const rl_scenario rl__scenario_bill;
 extern const rl_scenario rl__scenario_overdraft;
