@@ -86,8 +86,8 @@ static rl_err run_idempotent(size_t v, const rl_scenario_opts *o, rl_outcome *ou
     rl_err e = (!accts || !bill_accts || !bill_customers || !jobs) ? RL_ENOMEM : RL_OK;
     if (e == RL_OK)
         e = rl_membank_create(nc, &bank);
-    for (size_t c = 0; e == RL_OK && c < nc; c++)
-        e = rl_bank_open(bank, data->customers[c].name, data->customers[c].start, &accts[c]);
+    if (e == RL_OK)
+        e = rl_bank_open_all(bank, data->customers, nc, accts);
     for (size_t b = 0; e == RL_OK && b < spec->nbills; b++) {
         bill_customers[b] = rl_dataset_customer_index(data, spec->bills[b].customer);
         bill_accts[b] = accts[bill_customers[b]];

@@ -229,45 +229,69 @@ static void unit(const rl_timeline *t, double v, char *buf, size_t len) {
         snprintf(buf, len, "%.3g us", v / 1e3);
 }
 
-rl_err rl_timeline_svg(const rl_timeline *t, const char *title, FILE *f) {
-    if (!t || !f)
-        return RL_EINVAL;
-    enum { MAXL = 64 };
+/* What the picture shows, worked out before any of it is written. */
+enum { MAXL = 64 };
+typedef struct {
+    const rl_timeline *t;
     label lanes[MAXL], accounts[MAXL];
-    size_t nl = 0, na = 0;
-    uint64_t lo = UINT64_MAX, hi = 0, lost = 0;
+    size_t nl, na;
+    uint64_t lo, hi, lost;
+    bill *bills; /* each write with the read of the same lane and account before it */
+    size_t nb;
+} picture;
+
+static size_t lane_of(picture *p, const rl_tl_event *e) {
+    return index_of(p->lanes, &p->nl, e->lane, MAXL);
+}
+static size_t account_of(picture *p, const rl_tl_event *e) {
+    return index_of(p->accounts, &p->na, e->object, MAXL);
+}
+
+/* Lanes, accounts, the time span, and the bills: RL_ENOMEM, or RL_OK
+ * with p->bills to free. */
+static rl_err lay_out(const rl_timeline *t, picture *p) {
+    memset(p, 0, sizeof *p);
+    p->t = t;
+    p->lo = UINT64_MAX;
     for (size_t i = 0; i < t->n; i++) {
-        index_of(lanes, &nl, t->events[i].lane, MAXL);
-        index_of(accounts, &na, t->events[i].object, MAXL);
-        lo = t->events[i].t0 < lo ? t->events[i].t0 : lo;
-        hi = t->events[i].t1 > hi ? t->events[i].t1 : hi;
-        lost += t->events[i].lost;
+        lane_of(p, &t->events[i]);
+        account_of(p, &t->events[i]);
+        p->lo = t->events[i].t0 < p->lo ? t->events[i].t0 : p->lo;
+        p->hi = t->events[i].t1 > p->hi ? t->events[i].t1 : p->hi;
+        p->lost += t->events[i].lost;
     }
     if (t->n == 0)
-        lo = hi = 0;
+        p->lo = p->hi = 0;
     /* pair each write with the open read of the same lane and account */
-    bill *bills = calloc(t->n ? t->n : 1, sizeof *bills);
+    p->bills = calloc(t->n ? t->n : 1, sizeof *p->bills);
     long *open = malloc(MAXL * MAXL * sizeof *open);
-    if (!bills || !open) {
-        free(bills);
+    if (!p->bills || !open) {
+        free(p->bills);
         free(open);
         return RL_ENOMEM;
     }
     for (size_t i = 0; i < MAXL * MAXL; i++)
         open[i] = -1;
-    size_t nb = 0;
     for (size_t i = 0; i < t->n; i++) {
         const rl_tl_event *e = &t->events[i];
-        size_t key = index_of(lanes, &nl, e->lane, MAXL) * MAXL +
-                     index_of(accounts, &na, e->object, MAXL);
+        size_t key = lane_of(p, e) * MAXL + account_of(p, e);
         if (strcmp(e->op, "get") == 0)
             open[key] = (long)i;
         else if (e->write) {
-            bills[nb++] = (bill){open[key], (long)i};
+            p->bills[p->nb++] = (bill){open[key], (long)i};
             open[key] = -1;
         }
     }
-    int height = TOP + (int)nl * LANE + 80;
+    free(open);
+    return RL_OK;
+}
+
+static double x_at(const picture *p, uint64_t v) { return xof(p->t, v, p->lo, p->hi); }
+
+/* The document's start, and the title on two lines: what ran, then what
+ * came of it. */
+static void draw_head(FILE *f, const picture *p, const char *title) {
+    int height = TOP + (int)p->nl * LANE + 80;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "font-family=\"sans-serif\" font-size=\"12\">\n",
             LEFT + WIDTH + 40, height);
@@ -275,7 +299,6 @@ rl_err rl_timeline_svg(const rl_timeline *t, const char *title, FILE *f) {
                "refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#c00\"/>"
                "</marker></defs>\n");
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    /* the title on two lines: what ran, then what came of it */
     const char *head = title ? title : "racelab trace";
     const char *tail = strstr(head, ": ");
     char first[256];
@@ -287,25 +310,30 @@ rl_err rl_timeline_svg(const rl_timeline *t, const char *title, FILE *f) {
     fprintf(f, "</text>\n<text x=\"%d\" y=\"56\" fill=\"#555\">each bar: one bill, from its "
                "read to its write; red: a write that lost an update, with an arrow from the "
                "write it replaced (%" PRIu64 " lost)</text>\n",
-            LEFT, lost);
-    /* lanes and the time axis */
-    for (size_t l = 0; l < nl; l++) {
+            LEFT, p->lost);
+}
+
+/* A band per lane, its name, and the time axis below them (steps: whole
+ * steps as the schedule counts them; time: ten ticks from the start).
+ * Returns the axis's height. */
+static int draw_lanes_and_axis(FILE *f, const picture *p) {
+    for (size_t l = 0; l < p->nl; l++) {
         int y = TOP + (int)l * LANE;
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", LEFT, y,
                 WIDTH, LANE, l % 2 ? "#fafafa" : "#f0f0f0");
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LEFT - 10, y + LANE / 2 + 4);
-        xml(f, lanes[l].name);
+        xml(f, p->lanes[l].name);
         fprintf(f, "</text>\n");
     }
-    int axis = TOP + (int)nl * LANE + 16;
-    /* steps: whole steps, labelled as the schedule counts them; time: ten
-     * ticks from the start of the run */
+    const rl_timeline *t = p->t;
+    int axis = TOP + (int)p->nl * LANE + 16;
+    uint64_t lo = p->lo, hi = p->hi;
     uint64_t stride = t->in_steps ? ((hi - lo) + 9) / 10 : 0;
     int ticks = t->in_steps ? (int)((hi - lo) / (stride ? stride : 1)) : 10;
     for (int k = 0; k <= ticks; k++) {
         double v = t->in_steps ? (double)(lo + (uint64_t)k * stride)
                                : (double)lo + (double)(hi - lo) * k / 10.0;
-        double x = xof(t, (uint64_t)v, lo, hi);
+        double x = x_at(p, (uint64_t)v);
         if (!t->in_steps)
             x = LEFT + WIDTH * k / 10.0;
         char buf[32];
@@ -315,69 +343,98 @@ rl_err rl_timeline_svg(const rl_timeline *t, const char *title, FILE *f) {
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">%s</text>\n", x,
                 axis + 4, buf);
     }
-    /* the bills */
-    for (size_t b = 0; b < nb; b++) {
-        const rl_tl_event *w = &t->events[bills[b].write];
-        const rl_tl_event *r = bills[b].read >= 0 ? &t->events[bills[b].read] : NULL;
-        size_t l = index_of(lanes, &nl, w->lane, MAXL), a = index_of(accounts, &na, w->object, MAXL);
-        double x0 = xof(t, r ? r->t0 : w->t0, lo, hi), x1 = xof(t, w->t1, lo, hi);
-        if (x1 - x0 < 2)
-            x1 = x0 + 2;
-        int y = TOP + (int)l * LANE + (LANE - BAR) / 2;
-        fprintf(f, "<g><title>");
-        xml(f, w->lane);
-        fprintf(f, ": ");
-        if (r) {
-            xml(f, "read ");
-            xml(f, r->object);
-            fprintf(f, " = %" PRId64 ", then ", r->value);
-        }
-        xml(f, w->op);
-        fprintf(f, " ");
-        xml(f, w->object);
-        fprintf(f, " = %" PRId64 "%s</title>", w->value,
-                w->lost ? " (LOST UPDATE: it replaced a value this merchant never read)" : "");
-        fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"3\" fill=\"%s\" "
-                   "stroke=\"%s\" stroke-width=\"%d\"/>",
-                x0, y, x1 - x0, BAR, w->lost ? "#e15759" : palette[a % 8],
-                w->lost ? "#900" : "#fff", w->lost ? 2 : 1);
-        if (x1 - x0 > 60) {
-            fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"white\" font-size=\"11\">", x0 + 4,
-                    y + 15);
-            xml(f, w->object);
-            fprintf(f, " %" PRId64 "</text>", w->value);
-        }
-        fprintf(f, "</g>\n");
+    return axis;
+}
+
+/* One bill: a bar in its merchant's lane, in its account's colour (red
+ * when its write lost an update), with what it read and wrote on hover. */
+static void draw_bill(FILE *f, picture *p, const bill *b) {
+    const rl_tl_event *w = &p->t->events[b->write];
+    const rl_tl_event *r = b->read >= 0 ? &p->t->events[b->read] : NULL;
+    size_t l = lane_of(p, w), a = account_of(p, w);
+    double x0 = x_at(p, r ? r->t0 : w->t0), x1 = x_at(p, w->t1);
+    if (x1 - x0 < 2)
+        x1 = x0 + 2;
+    int y = TOP + (int)l * LANE + (LANE - BAR) / 2;
+    fprintf(f, "<g><title>");
+    xml(f, w->lane);
+    fprintf(f, ": ");
+    if (r) {
+        xml(f, "read ");
+        xml(f, r->object);
+        fprintf(f, " = %" PRId64 ", then ", r->value);
     }
-    /* the lost updates: an arrow from the write replaced to the write that replaced it */
-    for (size_t i = 0; i < t->n; i++) {
-        const rl_tl_event *w = &t->events[i];
+    xml(f, w->op);
+    fprintf(f, " ");
+    xml(f, w->object);
+    fprintf(f, " = %" PRId64 "%s</title>", w->value,
+            w->lost ? " (LOST UPDATE: it replaced a value this merchant never read)" : "");
+    fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"3\" fill=\"%s\" "
+               "stroke=\"%s\" stroke-width=\"%d\"/>",
+            x0, y, x1 - x0, BAR, w->lost ? "#e15759" : palette[a % 8],
+            w->lost ? "#900" : "#fff", w->lost ? 2 : 1);
+    if (x1 - x0 > 60) {
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"white\" font-size=\"11\">", x0 + 4,
+                y + 15);
+        xml(f, w->object);
+        fprintf(f, " %" PRId64 "</text>", w->value);
+    }
+    fprintf(f, "</g>\n");
+}
+
+/* The lost updates: an arrow from the write replaced to the write that
+ * replaced it. */
+static void draw_arrows(FILE *f, picture *p) {
+    for (size_t i = 0; i < p->t->n; i++) {
+        const rl_tl_event *w = &p->t->events[i];
         if (!w->lost || w->replaced < 0)
             continue;
-        const rl_tl_event *o = &t->events[w->replaced];
-        double xa = xof(t, o->t1, lo, hi), xb = xof(t, w->t1, lo, hi);
-        int ya = TOP + (int)index_of(lanes, &nl, o->lane, MAXL) * LANE + LANE / 2;
-        int yb = TOP + (int)index_of(lanes, &nl, w->lane, MAXL) * LANE + LANE / 2;
+        const rl_tl_event *o = &p->t->events[w->replaced];
+        double xa = x_at(p, o->t1), xb = x_at(p, w->t1);
+        int ya = TOP + (int)lane_of(p, o) * LANE + LANE / 2;
+        int yb = TOP + (int)lane_of(p, w) * LANE + LANE / 2;
         fprintf(f, "<path d=\"M%.1f,%d C%.1f,%d %.1f,%d %.1f,%d\" fill=\"none\" stroke=\"#c00\" "
                    "stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n",
                 xa, ya, xa + 20, ya, xb - 20, yb, xb, yb);
     }
-    /* legend */
+}
+
+/* The colours of the accounts, and of a lost update. */
+static void draw_legend(FILE *f, const picture *p, int axis) {
     int ly = axis + 30;
     double lx = LEFT;
-    for (size_t a = 0; a < na && a < 12; a++) {
+    for (size_t a = 0; a < p->na && a < 12; a++) {
         fprintf(f, "<rect x=\"%.0f\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>", lx,
                 ly - 10, palette[a % 8]);
         fprintf(f, "<text x=\"%.0f\" y=\"%d\">", lx + 16, ly);
-        xml(f, accounts[a].name);
+        xml(f, p->accounts[a].name);
         fprintf(f, "</text>\n");
-        lx += 24 + 8 * (double)strlen(accounts[a].name);
+        lx += 24 + 8 * (double)strlen(p->accounts[a].name);
     }
     fprintf(f, "<rect x=\"%.0f\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#e15759\" "
                "stroke=\"#900\"/><text x=\"%.0f\" y=\"%d\">lost update</text>\n",
             lx, ly - 10, lx + 16, ly);
+}
+
+rl_err rl_timeline_svg(const rl_timeline *t, const char *title, FILE *f) {
+    if (!t || !f)
+        return RL_EINVAL;
+    picture *p = malloc(sizeof *p);
+    if (!p)
+        return RL_ENOMEM;
+    rl_err e = lay_out(t, p);
+    if (e != RL_OK) {
+        free(p);
+        return e;
+    }
+    draw_head(f, p, title);
+    int axis = draw_lanes_and_axis(f, p);
+    for (size_t b = 0; b < p->nb; b++)
+        draw_bill(f, p, &p->bills[b]);
+    draw_arrows(f, p);
+    draw_legend(f, p, axis);
     fprintf(f, "</svg>\n");
-    free(bills);
-    free(open);
+    free(p->bills);
+    free(p);
     return ferror(f) ? RL_ESYS : RL_OK;
 }
