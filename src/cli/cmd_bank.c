@@ -313,11 +313,15 @@ static void note_line(void *ctx, const char *text) {
     fprintf(stderr, "racelab merchant %s: %s\n", m->merchant, text);
 }
 
-int rl_cmd_merchant(int argc, char **argv) {
-    if (rl_cli_wants_help(argc, argv)) {
-        print_merchant_help();
-        return EXIT_HELD;
-    }
+typedef struct {
+    bank_args bank;
+    rl_cycle_opts o;
+    merchant_ctx mc;
+    bool json;
+} merchant_args;
+
+/* The arguments into m; -1 when they are good, else the exit status. */
+static int parse_merchant(int argc, char **argv, merchant_args *m) {
     static const struct option longopts[] = {BANK_OPTIONS,
                                              {"cycle", required_argument, NULL, 'c'},
                                              {"strategy", required_argument, NULL, 's'},
@@ -329,55 +333,55 @@ int rl_cmd_merchant(int argc, char **argv) {
                                              {"json", no_argument, NULL, 'J'},
                                              {"no-ledger", no_argument, NULL, 'L'},
                                              {0}};
-    bank_args a = {0};
-    rl_cycle_opts o = {.strategy = RL_CYCLE_ATOMIC, .die_at = -1};
-    merchant_ctx mc = {0};
-    bool cycle_given = false, json = false;
+    *m = (merchant_args){.o = {.strategy = RL_CYCLE_ATOMIC, .die_at = -1}};
+    rl_cycle_opts *o = &m->o;
+    bool cycle_given = false;
     uint64_t v;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "v", longopts, NULL)) != -1;) {
-        int done = bank_option("merchant", c, optarg, &a);
+        int done = bank_option("merchant", c, optarg, &m->bank);
         if (done < 0)
             return EXIT_USAGE;
         if (done)
             continue;
         switch (c) {
         case 'c':
-            if (!rl_cli_parse_u64("merchant", "--cycle", optarg, 1, INT64_MAX, &mc.cycle))
+            if (!rl_cli_parse_u64("merchant", "--cycle", optarg, 1, INT64_MAX, &m->mc.cycle))
                 return EXIT_USAGE;
             cycle_given = true;
             break;
         case 's':
-            if (!rl_cycle_strategy_find(optarg, &o.strategy))
+            if (!rl_cycle_strategy_find(optarg, &o->strategy))
                 return rl_cli_usage_error("merchant",
                                           "--strategy is atomic, mutex, global, advisory, "
                                           "trylock, cas, repeatable-read, serializable or racy, "
                                           "not '%s'",
                                           optarg);
             break;
-        case 'L': o.no_ledger = true; break;
+        case 'L': o->no_ledger = true; break;
         case 'd':
-            if (!rl_cli_parse_duration("merchant", "--delay", optarg, 60000000000ull, &o.delay_ns))
+            if (!rl_cli_parse_duration("merchant", "--delay", optarg, 60000000000ull,
+                                       &o->delay_ns))
                 return EXIT_USAGE;
             break;
         case 'K':
             if (!rl_cli_parse_u64("merchant", "--die-at", optarg, 1, 1000000, &v))
                 return EXIT_USAGE;
-            o.die_at = (long)v - 1;
+            o->die_at = (long)v - 1;
             break;
-        case 'v': mc.verbose = true; break;
-        case 'J': json = true; break;
+        case 'v': m->mc.verbose = true; break;
+        case 'J': m->json = true; break;
         case 'm':
             if (!rl_cli_parse_u64("merchant", "--meet", optarg, 1, 1000, &v))
                 return EXIT_USAGE;
-            o.meet = (size_t)v;
+            o->meet = (size_t)v;
             break;
         case 'R':
             if (!rl_cli_parse_duration("merchant", "--reconnect-for", optarg, 3600000000000ull,
-                                       &o.reconnect_ns))
+                                       &o->reconnect_ns))
                 return EXIT_USAGE;
-            if (o.reconnect_ns == 0)
+            if (o->reconnect_ns == 0)
                 return rl_cli_usage_error("merchant", "--reconnect-for must be positive");
             break;
         default:
@@ -389,66 +393,95 @@ int rl_cmd_merchant(int argc, char **argv) {
         return rl_cli_usage_error("merchant", "which merchant? (Costco, Target, ...)");
     if (optind + 1 < argc)
         return rl_cli_usage_error("merchant", "unexpected argument '%s'", argv[optind + 1]);
-    mc.merchant = argv[optind];
-    if (!a.bank)
+    m->mc.merchant = argv[optind];
+    if (!m->bank.bank)
         return rl_cli_usage_error("merchant", "which bank? --bank sqlite:PATH or a PostgreSQL URL");
     if (!cycle_given)
         return rl_cli_usage_error("merchant", "which billing cycle? --cycle ID (1, 2, ...)");
-    if (o.die_at >= 0 && o.no_ledger)
+    if (o->die_at >= 0 && o->no_ledger)
         return rl_cli_usage_error("merchant", "--die-at needs the ledger (drop --no-ledger)");
+    return -1;
+}
+
+/* Attach to the bank (waiting for it within --reconnect-for) and bill the
+ * merchant's cycle into *s. -1, or the exit status after saying why. */
+static int bill_cycle(merchant_args *m, rl_cycle_summary *s) {
     rl_dataset *owned;
     const rl_dataset *d;
-    if (dataset_of(&a, &owned, &d) != RL_OK)
+    if (dataset_of(&m->bank, &owned, &d) != RL_OK)
         return rl_cli_usage_error("merchant", "that many merchants and customers leave no bill");
+    merchant_ctx *mc = &m->mc;
+    rl_cycle_opts *o = &m->o;
     char why[512] = "", shown[512];
-    rl_bank_url_redact(a.bank, shown, sizeof shown);
+    rl_bank_url_redact(m->bank.bank, shown, sizeof shown);
     rl_bank *b = NULL;
-    rl_err e = rl_cycle_attach_wait(a.bank, d, o.reconnect_ns, note_line, &mc, &b, why,
+    rl_err e = rl_cycle_attach_wait(m->bank.bank, d, o->reconnect_ns, note_line, mc, &b, why,
                                     sizeof why);
     if (e != RL_OK) {
         fprintf(stderr, "racelab merchant: %s: %s\n", shown, why[0] ? why : rl_strerror(e));
         rl_dataset_free(owned);
         return e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
     }
-    o.each = bill_line;
-    o.note = note_line;
-    mc.progress = !mc.verbose && !json && isatty(STDOUT_FILENO);
+    o->each = bill_line;
+    o->note = note_line;
+    mc->progress = !mc->verbose && !m->json && isatty(STDOUT_FILENO);
     for (size_t i = 0; i < d->nmerchants; i++)
-        if (!strcmp(d->merchants[i].name, mc.merchant))
-            mc.nbills = d->merchants[i].nbills;
-    o.ctx = &mc;
-    o.url = a.bank;
-    rl_cycle_summary s;
-    e = rl_cycle_bill(&b, d, mc.merchant, mc.cycle, &o, &s, why, sizeof why);
+        if (!strcmp(d->merchants[i].name, mc->merchant))
+            mc->nbills = d->merchants[i].nbills;
+    o->ctx = mc;
+    o->url = m->bank.bank;
+    e = rl_cycle_bill(&b, d, mc->merchant, mc->cycle, o, s, why, sizeof why);
     rl_bank_destroy(b);
     rl_dataset_free(owned);
-    if (mc.progress)
+    if (mc->progress)
         printf("\r\033[K"); /* the progress line goes */
     if (e == RL_ENOENT)
         return rl_cli_usage_error("merchant", "%s", why);
     if (e != RL_OK) {
-        fprintf(stderr, "racelab merchant %s: cycle %" PRIu64 " stopped: %s%s\n", mc.merchant,
-                mc.cycle, why[0] ? why : rl_strerror(e),
-                o.no_ledger ? " (without the ledger, running it again applies its bills again)"
-                            : " (run it again to finish it: nothing is applied twice)");
+        fprintf(stderr, "racelab merchant %s: cycle %" PRIu64 " stopped: %s%s\n", mc->merchant,
+                mc->cycle, why[0] ? why : rl_strerror(e),
+                o->no_ledger ? " (without the ledger, running it again applies its bills again)"
+                             : " (run it again to finish it: nothing is applied twice)");
         return EXIT_ERROR;
     }
-    if (json) {
-        printf("{\"merchant\": \"%s\", \"cycle\": %" PRIu64 ", \"strategy\": \"%s\", "
-               "\"ledger\": %s, \"bills\": %zu, \"applied\": %zu, \"already_applied\": %zu, "
-               "\"refused\": %zu, \"conflicts\": %zu, \"retries\": %zu, "
-               "\"reconnections\": %zu, \"finished\": %s, \"elapsed_ns\": %" PRIu64 "}\n",
-               mc.merchant, mc.cycle, rl_cycle_strategy_name(o.strategy),
-               o.no_ledger ? "false" : "true", s.bills, s.applied, s.already, s.refused,
-               s.conflicts, s.retries, s.reconnects, s.finished ? "true" : "false",
-               s.elapsed_ns);
-        return s.finished ? EXIT_HELD : EXIT_BROKEN;
-    }
+    return -1;
+}
+
+static void print_merchant_json(const merchant_args *m, const rl_cycle_summary *s) {
+    printf("{\"merchant\": \"%s\", \"cycle\": %" PRIu64 ", \"strategy\": \"%s\", "
+           "\"ledger\": %s, \"bills\": %zu, \"applied\": %zu, \"already_applied\": %zu, "
+           "\"refused\": %zu, \"conflicts\": %zu, \"retries\": %zu, "
+           "\"reconnections\": %zu, \"finished\": %s, \"elapsed_ns\": %" PRIu64 "}\n",
+           m->mc.merchant, m->mc.cycle, rl_cycle_strategy_name(m->o.strategy),
+           m->o.no_ledger ? "false" : "true", s->bills, s->applied, s->already, s->refused,
+           s->conflicts, s->retries, s->reconnects, s->finished ? "true" : "false",
+           s->elapsed_ns);
+}
+
+static void print_merchant_text(const merchant_args *m, const rl_cycle_summary *s) {
     printf("%s cycle %" PRIu64 ": %zu bills, %zu applied, %zu already applied (skipped), %zu "
            "refused, %zu conflict%s, %zu retr%s, %zu reconnection%s%s\n",
-           mc.merchant, mc.cycle, s.bills, s.applied, s.already, s.refused, s.conflicts,
-           s.conflicts == 1 ? "" : "s", s.retries, s.retries == 1 ? "y" : "ies", s.reconnects,
-           s.reconnects == 1 ? "" : "s",
-           s.finished ? "; the cycle is complete" : "; the cycle is NOT complete");
+           m->mc.merchant, m->mc.cycle, s->bills, s->applied, s->already, s->refused,
+           s->conflicts, s->conflicts == 1 ? "" : "s", s->retries,
+           s->retries == 1 ? "y" : "ies", s->reconnects, s->reconnects == 1 ? "" : "s",
+           s->finished ? "; the cycle is complete" : "; the cycle is NOT complete");
+}
+
+int rl_cmd_merchant(int argc, char **argv) {
+    if (rl_cli_wants_help(argc, argv)) {
+        print_merchant_help();
+        return EXIT_HELD;
+    }
+    merchant_args m;
+    int rc = parse_merchant(argc, argv, &m);
+    if (rc >= 0)
+        return rc;
+    rl_cycle_summary s;
+    if ((rc = bill_cycle(&m, &s)) >= 0)
+        return rc;
+    if (m.json)
+        print_merchant_json(&m, &s);
+    else
+        print_merchant_text(&m, &s);
     return s.finished ? EXIT_HELD : EXIT_BROKEN;
 }

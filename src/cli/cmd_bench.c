@@ -72,14 +72,16 @@ static void row_line(void *ctx, const char *row, size_t index, size_t rows) {
     rl_cli_progress_show(ctx, "measuring %s (row %zu of %zu)", row, index + 1, rows);
 }
 
-static int makespan(int argc, char **argv) {
+/* makespan's arguments into o and the output form; -1 when they are good,
+ * else the exit status. */
+static int parse_makespan(int argc, char **argv, rl_makespan_opts *o, bool *json, bool *csv) {
     static const struct option longopts[] = {
         {"merchants", required_argument, NULL, 'M'}, {"customers", required_argument, NULL, 'C'},
         {"delay", required_argument, NULL, 'd'},     {"seed", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'J'},            {"csv", no_argument, NULL, 'V'},
         {"bank", required_argument, NULL, 'B'},      {0}};
-    rl_makespan_opts o = rl_makespan_opts_default();
-    bool json = false, csv = false;
+    *o = rl_makespan_opts_default();
+    *json = *csv = false;
     uint64_t v;
     opterr = 0;
     optind = 1;
@@ -88,29 +90,29 @@ static int makespan(int argc, char **argv) {
         case 'M':
             if (!rl_cli_parse_u64("bench makespan", "--merchants", optarg, 1, 64, &v))
                 return EXIT_USAGE;
-            o.merchants = v;
+            o->merchants = v;
             break;
         case 'C':
             if (!rl_cli_parse_u64("bench makespan", "--customers", optarg, 1, 100000, &v))
                 return EXIT_USAGE;
-            o.customers = v;
+            o->customers = v;
             break;
         case 'd':
             if (!rl_cli_parse_duration("bench makespan", "--delay", optarg, 1000000000u,
-                                       &o.delay_ns))
+                                       &o->delay_ns))
                 return EXIT_USAGE;
-            if (o.delay_ns == 0)
+            if (o->delay_ns == 0)
                 return rl_cli_usage_error("bench makespan", "--delay must be positive: the "
                                                             "bounds are multiples of it");
             break;
         case 's':
-            if (!rl_cli_parse_u64("bench makespan", "--seed", optarg, 0, UINT64_MAX, &o.seed))
+            if (!rl_cli_parse_u64("bench makespan", "--seed", optarg, 0, UINT64_MAX, &o->seed))
                 return EXIT_USAGE;
             break;
-        case 'J': json = true; break;
-        case 'V': csv = true; break;
+        case 'J': *json = true; break;
+        case 'V': *csv = true; break;
         case 'B':
-            if (!rl_cli_parse_bank("bench makespan", optarg, &o.bank))
+            if (!rl_cli_parse_bank("bench makespan", optarg, &o->bank))
                 return EXIT_USAGE;
             break;
         default:
@@ -120,9 +122,95 @@ static int makespan(int argc, char **argv) {
     }
     if (optind < argc)
         return rl_cli_usage_error("bench makespan", "unexpected argument '%s'", argv[optind]);
-    if (json && csv)
+    if (*json && *csv)
         return rl_cli_usage_error("bench makespan", "--json or --csv, not both");
+    return -1;
+}
 
+static void print_makespan_csv(const rl_makespan_result *r) {
+    /* x_own_bound: against the bound that applies to the row: serial
+     * M*C*s, lock held in the slow step max(M,C)*s, otherwise C*s */
+    printf("strategy,promises,correct,holds_lock,wall_ns,x_serial,x_lock_bound,x_free_bound,"
+           "x_own_bound,merchants,customers,delay_ns\n");
+    for (size_t i = 0; i < r->nrows; i++) {
+        const rl_makespan_row *w = &r->rows[i];
+        double own = i == 0 ? w->x_serial : w->holds_lock ? w->x_lock_bound : w->x_free_bound;
+        printf("%s,%d,%d,%d,%" PRIu64 ",%.4f,%.4f,%.4f,%.4f,%zu,%zu,%" PRIu64 "\n", w->name,
+               w->promises, w->correct, w->holds_lock, w->wall_ns, w->x_serial,
+               w->x_lock_bound, w->x_free_bound, own, r->merchants, r->customers, r->delay_ns);
+    }
+}
+
+static void print_makespan_json(const rl_makespan_result *r) {
+    rl__json j;
+    rl__json_init(&j, stdout);
+    rl__json_object(&j, NULL);
+    rl__json_uint(&j, "merchants", r->merchants);
+    rl__json_uint(&j, "customers", r->customers);
+    rl__json_uint(&j, "delay_ns", r->delay_ns);
+    rl__json_uint(&j, "seed", r->seed);
+    rl__json_uint(&j, "serial_bound_ns", r->serial_bound_ns);
+    rl__json_uint(&j, "lock_bound_ns", r->lock_bound_ns);
+    rl__json_uint(&j, "free_bound_ns", r->free_bound_ns);
+    rl__json_array(&j, "strategies");
+    for (size_t i = 0; i < r->nrows; i++) {
+        const rl_makespan_row *w = &r->rows[i];
+        rl__json_object(&j, NULL);
+        rl__json_str(&j, "name", w->name);
+        rl__json_bool(&j, "promises_correct", w->promises);
+        rl__json_bool(&j, "correct", w->correct);
+        rl__json_bool(&j, "holds_lock_in_slow_step", w->holds_lock);
+        rl__json_uint(&j, "wall_ns", w->wall_ns);
+        rl__json_double(&j, "x_serial", w->x_serial);
+        rl__json_double(&j, "x_lock_bound", w->x_lock_bound);
+        rl__json_double(&j, "x_free_bound", w->x_free_bound);
+        rl__json_uint(&j, "lost_updates", w->lost_updates);
+        rl__json_uint(&j, "retries", w->retries);
+        rl__json_end(&j, '}');
+    }
+    rl__json_end(&j, ']');
+    rl__json_str(&j, "best_lock_holding", r->best_lock >= 0 ? r->rows[r->best_lock].name : NULL);
+    rl__json_str(&j, "best_overall", r->best_overall >= 0 ? r->rows[r->best_overall].name : NULL);
+    rl__json_end(&j, '}');
+}
+
+static void print_makespan_text(const rl_makespan_result *r) {
+    char a[32], b[32], c[32];
+    printf("makespan: %zu merchants x %zu customers, slow step %s, seed %" PRIu64 "\n",
+           r->merchants, r->customers, ms(r->delay_ns, a, sizeof a), r->seed);
+    printf("bounds: serial M*C*s = %s; lock held in the slow step max(M,C)*s = %s; "
+           "slow step outside locks C*s = %s\n\n",
+           ms(r->serial_bound_ns, a, sizeof a), ms(r->lock_bound_ns, b, sizeof b),
+           ms(r->free_bound_ns, c, sizeof c));
+    printf("%s%-16s %-8s %-5s %10s %9s %12s %8s%s\n", rl_cli_bold(), "strategy", "result",
+           "lock", "wall", "x serial", "x max(M,C)s", "x C*s", rl_cli_reset());
+    for (size_t i = 0; i < r->nrows; i++) {
+        const rl_makespan_row *w = &r->rows[i];
+        printf("%-16s %s%-8s%s %-5s %10s %9.3f %12.3f %8.3f\n", w->name,
+               w->correct ? rl_cli_green() : rl_cli_red(), w->correct ? "correct" : "WRONG",
+               rl_cli_reset(), w->holds_lock ? "yes" : "no", ms(w->wall_ns, a, sizeof a),
+               w->x_serial, w->x_lock_bound, w->x_free_bound);
+    }
+    putchar('\n');
+    if (r->best_lock >= 0)
+        printf("best correct lock-holding: %s, %.3f x max(M,C)*s\n", r->rows[r->best_lock].name,
+               r->rows[r->best_lock].x_lock_bound);
+    if (r->best_overall >= 0)
+        printf("best correct overall:      %s, %.3f x C*s\n", r->rows[r->best_overall].name,
+               r->rows[r->best_overall].x_free_bound);
+    for (size_t i = 0; i < r->nrows; i++)
+        if (!r->rows[i].correct)
+            printf("%s%s ended with wrong balances%s (%" PRIu64 " lost updates): flagged, "
+                   "never counted as fast\n",
+                   rl_cli_red(), r->rows[i].name, rl_cli_reset(), r->rows[i].lost_updates);
+}
+
+static int makespan(int argc, char **argv) {
+    rl_makespan_opts o;
+    bool json, csv;
+    int rc = parse_makespan(argc, argv, &o, &json, &csv);
+    if (rc >= 0)
+        return rc;
     /* the slow step is a sleep: ask the kernel not to stretch it */
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     rl_makespan_result r;
@@ -137,83 +225,16 @@ static int makespan(int argc, char **argv) {
         fprintf(stderr, "racelab bench makespan: %s: %s\n", rl_strerror(e), why);
         return EXIT_ERROR;
     }
-    int rc = EXIT_HELD;
+    if (csv)
+        print_makespan_csv(&r);
+    else if (json)
+        print_makespan_json(&r);
+    else
+        print_makespan_text(&r);
+    rc = EXIT_HELD;
     for (size_t i = 0; i < r.nrows; i++)
         if (r.rows[i].promises && !r.rows[i].correct)
             rc = EXIT_BROKEN;
-    char a[32], b[32], c[32];
-    if (csv) {
-        /* x_own_bound: against the bound that applies to the row: serial
-         * M*C*s, lock held in the slow step max(M,C)*s, otherwise C*s */
-        printf("strategy,promises,correct,holds_lock,wall_ns,x_serial,x_lock_bound,x_free_bound,"
-               "x_own_bound,merchants,customers,delay_ns\n");
-        for (size_t i = 0; i < r.nrows; i++) {
-            const rl_makespan_row *w = &r.rows[i];
-            double own = i == 0 ? w->x_serial : w->holds_lock ? w->x_lock_bound : w->x_free_bound;
-            printf("%s,%d,%d,%d,%" PRIu64 ",%.4f,%.4f,%.4f,%.4f,%zu,%zu,%" PRIu64 "\n", w->name,
-                   w->promises, w->correct, w->holds_lock, w->wall_ns, w->x_serial,
-                   w->x_lock_bound, w->x_free_bound, own, r.merchants, r.customers, r.delay_ns);
-        }
-    } else if (json) {
-        rl__json j;
-        rl__json_init(&j, stdout);
-        rl__json_object(&j, NULL);
-        rl__json_uint(&j, "merchants", r.merchants);
-        rl__json_uint(&j, "customers", r.customers);
-        rl__json_uint(&j, "delay_ns", r.delay_ns);
-        rl__json_uint(&j, "seed", r.seed);
-        rl__json_uint(&j, "serial_bound_ns", r.serial_bound_ns);
-        rl__json_uint(&j, "lock_bound_ns", r.lock_bound_ns);
-        rl__json_uint(&j, "free_bound_ns", r.free_bound_ns);
-        rl__json_array(&j, "strategies");
-        for (size_t i = 0; i < r.nrows; i++) {
-            const rl_makespan_row *w = &r.rows[i];
-            rl__json_object(&j, NULL);
-            rl__json_str(&j, "name", w->name);
-            rl__json_bool(&j, "promises_correct", w->promises);
-            rl__json_bool(&j, "correct", w->correct);
-            rl__json_bool(&j, "holds_lock_in_slow_step", w->holds_lock);
-            rl__json_uint(&j, "wall_ns", w->wall_ns);
-            rl__json_double(&j, "x_serial", w->x_serial);
-            rl__json_double(&j, "x_lock_bound", w->x_lock_bound);
-            rl__json_double(&j, "x_free_bound", w->x_free_bound);
-            rl__json_uint(&j, "lost_updates", w->lost_updates);
-            rl__json_uint(&j, "retries", w->retries);
-            rl__json_end(&j, '}');
-        }
-        rl__json_end(&j, ']');
-        rl__json_str(&j, "best_lock_holding", r.best_lock >= 0 ? r.rows[r.best_lock].name : NULL);
-        rl__json_str(&j, "best_overall", r.best_overall >= 0 ? r.rows[r.best_overall].name : NULL);
-        rl__json_end(&j, '}');
-    } else {
-        printf("makespan: %zu merchants x %zu customers, slow step %s, seed %" PRIu64 "\n",
-               r.merchants, r.customers, ms(r.delay_ns, a, sizeof a), r.seed);
-        printf("bounds: serial M*C*s = %s; lock held in the slow step max(M,C)*s = %s; "
-               "slow step outside locks C*s = %s\n\n",
-               ms(r.serial_bound_ns, a, sizeof a), ms(r.lock_bound_ns, b, sizeof b),
-               ms(r.free_bound_ns, c, sizeof c));
-        printf("%s%-16s %-8s %-5s %10s %9s %12s %8s%s\n", rl_cli_bold(), "strategy", "result",
-               "lock", "wall", "x serial", "x max(M,C)s", "x C*s", rl_cli_reset());
-        for (size_t i = 0; i < r.nrows; i++) {
-            const rl_makespan_row *w = &r.rows[i];
-            printf("%-16s %s%-8s%s %-5s %10s %9.3f %12.3f %8.3f\n", w->name,
-                   w->correct ? rl_cli_green() : rl_cli_red(), w->correct ? "correct" : "WRONG",
-                   rl_cli_reset(), w->holds_lock ? "yes" : "no", ms(w->wall_ns, a, sizeof a),
-                   w->x_serial, w->x_lock_bound, w->x_free_bound);
-        }
-        putchar('\n');
-        if (r.best_lock >= 0)
-            printf("best correct lock-holding: %s, %.3f x max(M,C)*s\n", r.rows[r.best_lock].name,
-                   r.rows[r.best_lock].x_lock_bound);
-        if (r.best_overall >= 0)
-            printf("best correct overall:      %s, %.3f x C*s\n", r.rows[r.best_overall].name,
-                   r.rows[r.best_overall].x_free_bound);
-        for (size_t i = 0; i < r.nrows; i++)
-            if (!r.rows[i].correct)
-                printf("%s%s ended with wrong balances%s (%" PRIu64 " lost updates): flagged, "
-                       "never counted as fast\n",
-                       rl_cli_red(), r.rows[i].name, rl_cli_reset(), r.rows[i].lost_updates);
-    }
     rl_makespan_result_free(&r);
     return rc;
 }
@@ -724,6 +745,84 @@ static int db(int argc, char **argv) {
     return run_throughput("bench db", &o, json, csv, true);
 }
 
+static void print_explorer_csv(const rl_explorer_bench *b) {
+    printf("measure,value,unit\n");
+    printf("racy_2x2_schedules_per_second,%.0f,1/s\n", b->racy.per_second);
+    printf("mutex_2x2_schedules_per_second,%.0f,1/s\n", b->mutex.per_second);
+    printf("racy_5x5_first_failure_median,%" PRIu64 ",ns\n", b->first_failure_median_ns);
+    printf("racy_5x5_first_failure_max,%" PRIu64 ",ns\n", b->first_failure_max_ns);
+    printf("racy_5x5_first_failure_schedules,%" PRIu64 ",1\n", b->first_failure_schedules);
+    if (b->program)
+        printf("program_schedules_per_second,%.0f,1/s\n", b->prog.per_second);
+    for (size_t i = 0; i < b->nproofs; i++) {
+        const char *t = b->proofs[i].target + strlen("bill:");
+        unsigned m = b->proofs[i].merchants, c2 = b->proofs[i].customers;
+        printf("%s_%ux%u_reduced_schedules,%" PRIu64 ",%s\n", t, m, c2,
+               b->proofs[i].reduced.schedules, b->proofs[i].reduced.complete ? "1" : "lower bound");
+        printf("%s_%ux%u_reduced_time,%" PRIu64 ",ns\n", t, m, c2,
+               b->proofs[i].reduced.elapsed_ns);
+        printf("%s_%ux%u_unreduced_schedules,%" PRIu64 ",%s\n", t, m, c2,
+               b->proofs[i].unreduced.schedules,
+               b->proofs[i].unreduced.complete ? "1" : "lower bound");
+        printf("%s_%ux%u_unreduced_time,%" PRIu64 ",ns\n", t, m, c2,
+               b->proofs[i].unreduced.elapsed_ns);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        unsigned n = b->many[i].threads;
+        printf("startup_%u_delays1_schedules,%" PRIu64 ",%s\n", n, b->many[i].delays.schedules,
+               b->many[i].delays.found ? "1" : "not found");
+        printf("startup_%u_pct1_schedules,%" PRIu64 ",%s\n", n, b->many[i].pct.schedules,
+               b->many[i].pct.found ? "1" : "not found");
+        printf("startup_%u_bounded2_schedules,%" PRIu64 ",%s\n", n,
+               b->many[i].bounded.schedules, b->many[i].bounded.found ? "1" : "not found");
+    }
+}
+
+static void print_explorer_text(const rl_explorer_bench *b) {
+    char a[32], c[32];
+    printf("explorer speed (complete schedules, whole bounded searches, 2 preemptions)\n");
+    printf("  bill:racy  2 x 2: %10.0f schedules/s (%" PRIu64 " schedules)\n", b->racy.per_second,
+           b->racy.schedules);
+    printf("  bill:mutex 2 x 2: %10.0f schedules/s (%" PRIu64 " schedules)\n", b->mutex.per_second,
+           b->mutex.schedules);
+    printf("  bill:racy  5 x 5: first failure after %" PRIu64 " schedules in %s (median of 20; "
+           "slowest %s)\n",
+           b->first_failure_schedules, ms(b->first_failure_median_ns, a, sizeof a),
+           ms(b->first_failure_max_ns, c, sizeof c));
+    if (b->program)
+        printf("  %s (explore --, bound 3): %10.0f schedules/s (%" PRIu64 " schedules, each a "
+               "fork of the program)\n",
+               b->program[0], b->prog.per_second, b->prog.schedules);
+    printf("\nproofs: every schedule (--preemptions all), with partial-order reduction and "
+           "without\n(stopped at %" PRIu64 " schedules: then at least that many)\n",
+           b->proof_cap ? b->proof_cap : 1000000);
+    printf("  %-22s %22s %22s\n", "case", "reduced", "unreduced");
+    for (size_t i = 0; i < b->nproofs; i++) {
+        char name[48], red[48], unred[48];
+        snprintf(name, sizeof name, "%s %u x %u", b->proofs[i].target, b->proofs[i].merchants,
+                 b->proofs[i].customers);
+        snprintf(red, sizeof red, "%s%" PRIu64 " in %s", b->proofs[i].reduced.complete ? "" : ">= ",
+                 b->proofs[i].reduced.schedules, ms(b->proofs[i].reduced.elapsed_ns, a, sizeof a));
+        snprintf(unred, sizeof unred, "%s%" PRIu64 " in %s",
+                 b->proofs[i].unreduced.complete ? "" : ">= ", b->proofs[i].unreduced.schedules,
+                 ms(b->proofs[i].unreduced.elapsed_ns, c, sizeof c));
+        printf("  %-22s %22s %22s\n", name, red, unred);
+    }
+    printf("\nmany threads: startup:unordered, schedules to the first failure (stopped at "
+           "1000)\n");
+    printf("  %-8s %16s %16s %22s\n", "threads", "1 delay", "PCT depth 1", "2 preemptions");
+    for (size_t i = 0; i < 2; i++) {
+        char d[32], p[32], q[32];
+        snprintf(d, sizeof d, "%" PRIu64 "%s", b->many[i].delays.schedules,
+                 b->many[i].delays.found ? "" : " (none)");
+        snprintf(p, sizeof p, "%" PRIu64 "%s", b->many[i].pct.schedules,
+                 b->many[i].pct.found ? "" : " (none)");
+        snprintf(q, sizeof q, "%" PRIu64 "%s", b->many[i].bounded.schedules,
+                 b->many[i].bounded.found ? "" : " (none)");
+        printf("  %-8u %16s %16s %22s\n", b->many[i].threads, d, p, q);
+    }
+}
+
 static int explorer(int argc, char **argv) {
     bool csv = false;
     rl_explorer_bench b = {0};
@@ -757,81 +856,10 @@ static int explorer(int argc, char **argv) {
         fprintf(stderr, "racelab bench explore: %s: %s\n", rl_strerror(e), why);
         return EXIT_ERROR;
     }
-    char a[32], c[32];
-    if (csv) {
-        printf("measure,value,unit\n");
-        printf("racy_2x2_schedules_per_second,%.0f,1/s\n", b.racy.per_second);
-        printf("mutex_2x2_schedules_per_second,%.0f,1/s\n", b.mutex.per_second);
-        printf("racy_5x5_first_failure_median,%" PRIu64 ",ns\n", b.first_failure_median_ns);
-        printf("racy_5x5_first_failure_max,%" PRIu64 ",ns\n", b.first_failure_max_ns);
-        printf("racy_5x5_first_failure_schedules,%" PRIu64 ",1\n", b.first_failure_schedules);
-        if (b.program)
-            printf("program_schedules_per_second,%.0f,1/s\n", b.prog.per_second);
-        for (size_t i = 0; i < b.nproofs; i++) {
-            const char *t = b.proofs[i].target + strlen("bill:");
-            unsigned m = b.proofs[i].merchants, c2 = b.proofs[i].customers;
-            printf("%s_%ux%u_reduced_schedules,%" PRIu64 ",%s\n", t, m, c2,
-                   b.proofs[i].reduced.schedules, b.proofs[i].reduced.complete ? "1" : "lower bound");
-            printf("%s_%ux%u_reduced_time,%" PRIu64 ",ns\n", t, m, c2,
-                   b.proofs[i].reduced.elapsed_ns);
-            printf("%s_%ux%u_unreduced_schedules,%" PRIu64 ",%s\n", t, m, c2,
-                   b.proofs[i].unreduced.schedules,
-                   b.proofs[i].unreduced.complete ? "1" : "lower bound");
-            printf("%s_%ux%u_unreduced_time,%" PRIu64 ",ns\n", t, m, c2,
-                   b.proofs[i].unreduced.elapsed_ns);
-        }
-        for (size_t i = 0; i < 2; i++) {
-            unsigned n = b.many[i].threads;
-            printf("startup_%u_delays1_schedules,%" PRIu64 ",%s\n", n, b.many[i].delays.schedules,
-                   b.many[i].delays.found ? "1" : "not found");
-            printf("startup_%u_pct1_schedules,%" PRIu64 ",%s\n", n, b.many[i].pct.schedules,
-                   b.many[i].pct.found ? "1" : "not found");
-            printf("startup_%u_bounded2_schedules,%" PRIu64 ",%s\n", n,
-                   b.many[i].bounded.schedules, b.many[i].bounded.found ? "1" : "not found");
-        }
-        return EXIT_HELD;
-    }
-    printf("explorer speed (complete schedules, whole bounded searches, 2 preemptions)\n");
-    printf("  bill:racy  2 x 2: %10.0f schedules/s (%" PRIu64 " schedules)\n", b.racy.per_second,
-           b.racy.schedules);
-    printf("  bill:mutex 2 x 2: %10.0f schedules/s (%" PRIu64 " schedules)\n", b.mutex.per_second,
-           b.mutex.schedules);
-    printf("  bill:racy  5 x 5: first failure after %" PRIu64 " schedules in %s (median of 20; "
-           "slowest %s)\n",
-           b.first_failure_schedules, ms(b.first_failure_median_ns, a, sizeof a),
-           ms(b.first_failure_max_ns, c, sizeof c));
-    if (b.program)
-        printf("  %s (explore --, bound 3): %10.0f schedules/s (%" PRIu64 " schedules, each a "
-               "fork of the program)\n",
-               b.program[0], b.prog.per_second, b.prog.schedules);
-    printf("\nproofs: every schedule (--preemptions all), with partial-order reduction and "
-           "without\n(stopped at %" PRIu64 " schedules: then at least that many)\n",
-           b.proof_cap ? b.proof_cap : 1000000);
-    printf("  %-22s %22s %22s\n", "case", "reduced", "unreduced");
-    for (size_t i = 0; i < b.nproofs; i++) {
-        char name[48], red[48], unred[48];
-        snprintf(name, sizeof name, "%s %u x %u", b.proofs[i].target, b.proofs[i].merchants,
-                 b.proofs[i].customers);
-        snprintf(red, sizeof red, "%s%" PRIu64 " in %s", b.proofs[i].reduced.complete ? "" : ">= ",
-                 b.proofs[i].reduced.schedules, ms(b.proofs[i].reduced.elapsed_ns, a, sizeof a));
-        snprintf(unred, sizeof unred, "%s%" PRIu64 " in %s",
-                 b.proofs[i].unreduced.complete ? "" : ">= ", b.proofs[i].unreduced.schedules,
-                 ms(b.proofs[i].unreduced.elapsed_ns, c, sizeof c));
-        printf("  %-22s %22s %22s\n", name, red, unred);
-    }
-    printf("\nmany threads: startup:unordered, schedules to the first failure (stopped at "
-           "1000)\n");
-    printf("  %-8s %16s %16s %22s\n", "threads", "1 delay", "PCT depth 1", "2 preemptions");
-    for (size_t i = 0; i < 2; i++) {
-        char d[32], p[32], q[32];
-        snprintf(d, sizeof d, "%" PRIu64 "%s", b.many[i].delays.schedules,
-                 b.many[i].delays.found ? "" : " (none)");
-        snprintf(p, sizeof p, "%" PRIu64 "%s", b.many[i].pct.schedules,
-                 b.many[i].pct.found ? "" : " (none)");
-        snprintf(q, sizeof q, "%" PRIu64 "%s", b.many[i].bounded.schedules,
-                 b.many[i].bounded.found ? "" : " (none)");
-        printf("  %-8u %16s %16s %22s\n", b.many[i].threads, d, p, q);
-    }
+    if (csv)
+        print_explorer_csv(&b);
+    else
+        print_explorer_text(&b);
     return EXIT_HELD;
 }
 
