@@ -291,14 +291,6 @@ static int child_relock_when(void) {
     return 0;
 }
 
-static void expect_fatal(const char *child, const char *message) {
-    rl_child c;
-    rl_test_child(child, &c);
-    assert_int_equal(c.signal, SIGABRT);
-    assert_contains(c.err, "racelab: fatal: ");
-    assert_contains(c.err, message);
-    rl_child_free(&c);
-}
 
 /* A wrapper that shares the pthreads layout may use objects made before
  * it was installed, and the other way round. */
@@ -323,14 +315,14 @@ static void wrapper_shares_objects(void **state) {
 
 static void misuse_is_fatal(void **state) {
     (void)state;
-    expect_fatal("unlock-free", "unlocks mutex 'ledger' that nobody holds");
-    expect_fatal("unlock-other", "unlocks mutex 'ledger' held by thread");
-    expect_fatal("relock", "locks mutex 'ledger' that it already holds");
-    expect_fatal("wrong-table", "initialised under platform 'pthreads' but is used under 'other'");
-    expect_fatal("wait-unheld", "waits on 'ready' without holding mutex 'ledger'");
-    expect_fatal("touch-unguarded", "rl_guarded_touch: mutex 'ledger' is not guarded");
-    expect_fatal("touch-unheld", "rl_guarded_touch: mutex 'ledger' is not held by the caller");
-    expect_fatal("relock-when", "locks mutex 'ledger' that it already holds");
+    rl_test_expect_fatal("unlock-free", "unlocks mutex 'ledger' that nobody holds");
+    rl_test_expect_fatal("unlock-other", "unlocks mutex 'ledger' held by thread");
+    rl_test_expect_fatal("relock", "locks mutex 'ledger' that it already holds");
+    rl_test_expect_fatal("wrong-table", "initialised under platform 'pthreads' but is used under 'other'");
+    rl_test_expect_fatal("wait-unheld", "waits on 'ready' without holding mutex 'ledger'");
+    rl_test_expect_fatal("touch-unguarded", "rl_guarded_touch: mutex 'ledger' is not guarded");
+    rl_test_expect_fatal("touch-unheld", "rl_guarded_touch: mutex 'ledger' is not held by the caller");
+    rl_test_expect_fatal("relock-when", "locks mutex 'ledger' that it already holds");
 }
 
 RL_CHILDREN({"unlock-free", child_unlock_free}, {"unlock-other", child_unlock_other},

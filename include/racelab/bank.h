@@ -65,6 +65,12 @@
  * unchanged, and an error inside a transaction ends it: the bank rolls it
  * back before returning, so nothing is half-applied. rl_bank_errmsg gives
  * the server's own words for the last error of a connection.
+ *
+ * Arguments (the policy of every layer-3 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL (an
+ * unknown account as RL_ENOENT); destroy and rollback accept NULL and do
+ * nothing; a query given a NULL bank answers as for an empty bank that
+ * can do nothing (false, 0, "?" or ""), never a crash.
  */
 #ifndef RACELAB_BANK_H
 #define RACELAB_BANK_H

@@ -15,6 +15,14 @@
  * Concurrency contract: one benchmark at a time per process; it runs the
  * strategies on real threads (pthreads table).
  *
+ * Every entry point blocks its caller for the whole measurement (seconds,
+ * as the options say), reporting progress through the callback it is
+ * given, if any. On RL_OK the result is the caller's, to free with its
+ * _free function. On an error (RL_EINVAL for a NULL or zero option,
+ * RL_ENOMEM, a bank's error) why says what, and the result holds nothing
+ * to free: it is zeroed (when it is not NULL), so freeing it anyway is
+ * harmless, as is freeing NULL or freeing twice.
+ *
  * (Throughput is described below, with its options.)
  */
 #ifndef RACELAB_BENCH_H
@@ -68,6 +76,8 @@ typedef struct rl_makespan_result {
 } rl_makespan_result;
 
 rl_makespan_opts rl_makespan_opts_default(void);
+/* Every strategy once, after one serial run (see the top for the
+ * bounds and for what the caller owns afterwards). */
 rl_err rl_bench_makespan(const rl_makespan_opts *o, rl_makespan_result *out, char *why,
                          size_t why_len);
 void rl_makespan_result_free(rl_makespan_result *r);
@@ -137,6 +147,8 @@ typedef struct rl_throughput_result {
 } rl_throughput_result;
 
 rl_throughput_opts rl_throughput_opts_default(void);
+/* Every strategy at every thread count for o->duration_ns each (see the
+ * top for what the caller owns afterwards). */
 rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *out, char *why,
                            size_t why_len);
 
@@ -205,6 +217,9 @@ typedef struct rl_explorer_bench {
     } many[2];
 } rl_explorer_bench;
 
+/* Fills b's measurements (its options are read first); blocks for tens of
+ * seconds, more with a larger proof_cap. Nothing in b is allocated: there
+ * is nothing to free, whatever it returns. RL_EINVAL for a NULL b. */
 rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len);
 
 #ifdef __cplusplus

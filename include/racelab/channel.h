@@ -21,6 +21,12 @@
  *   RL_ECLOSED the second time and changes nothing.
  * - destroy only when no thread is inside any call; undelivered elements
  *   are dropped.
+ *
+ * Arguments (the policy of every layer-2 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; destroy
+ * (and rl_locked_list_free, rl_lockstep_end) accepts NULL and does
+ * nothing; every other call given NULL, or an argument out of range, is a
+ * programming error: fatal, naming the call, as in the platform.
  */
 #ifndef RACELAB_CHANNEL_H
 #define RACELAB_CHANNEL_H

@@ -11,7 +11,16 @@
  * reads the ledger back and names every violation.
  *
  * Every function takes the data set the bank was made with (the same
- * merchants and customers on every command). */
+ * merchants and customers on every command).
+ *
+ * Arguments (the policy of every layer-4 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; free and
+ * destroy accept NULL and do nothing; a lookup (by name, by index, or
+ * whether something was seen) answers "not found" (NULL, false, the
+ * count) for what it does not know, NULL included, and the name of a
+ * value out of range is "?"; every other call given NULL, or an index out
+ * of range, is a programming error: fatal, naming the call.
+ */
 #ifndef RACELAB_CYCLE_H
 #define RACELAB_CYCLE_H
 

@@ -3,6 +3,14 @@
  * The default data set is the exercise's: five customers, five merchants,
  * each merchant billing every customer the same amount. Data sets are
  * plain values: nothing here is shared between threads after a run starts.
+ *
+ * Arguments (the policy of every layer-4 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; free and
+ * destroy accept NULL and do nothing; a lookup (by name, by index, or
+ * whether something was seen) answers "not found" (NULL, false, the
+ * count) for what it does not know, NULL included, and the name of a
+ * value out of range is "?"; every other call given NULL, or an index out
+ * of range, is a programming error: fatal, naming the call.
  */
 #ifndef RACELAB_DATASET_H
 #define RACELAB_DATASET_H

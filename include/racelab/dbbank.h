@@ -24,6 +24,12 @@
  * expected); RL_ECONN when the server cannot be reached or refuses the
  * login, and RL_EDB when a statement is refused (a missing table), each
  * with the server's own words in why; RL_ENOMEM.
+ *
+ * Arguments (the policy of every layer-3 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL (an
+ * unknown account as RL_ENOENT); destroy and rollback accept NULL and do
+ * nothing; a query given a NULL bank answers as for an empty bank that
+ * can do nothing (false, 0, "?" or ""), never a crash.
  */
 #ifndef RACELAB_DBBANK_H
 #define RACELAB_DBBANK_H

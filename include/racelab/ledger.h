@@ -11,6 +11,14 @@
  * Concurrency contract: every call may come from any threads at once; the
  * ledger's own state is guarded by a platform mutex. destroy only when no
  * call is running.
+ *
+ * Arguments (the policy of every layer-4 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; free and
+ * destroy accept NULL and do nothing; a lookup (by name, by index, or
+ * whether something was seen) answers "not found" (NULL, false, the
+ * count) for what it does not know, NULL included, and the name of a
+ * value out of range is "?"; every other call given NULL, or an index out
+ * of range, is a programming error: fatal, naming the call.
  */
 #ifndef RACELAB_LEDGER_H
 #define RACELAB_LEDGER_H

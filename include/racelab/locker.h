@@ -16,6 +16,12 @@
  * a locker the caller does not hold is fatal for the mutex and the
  * rwlock's writer side, and for the spinlock (it tracks its holder).
  * destroy only when nobody holds or waits for the lock.
+ *
+ * Arguments (the policy of every layer-2 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; destroy
+ * (and rl_locked_list_free, rl_lockstep_end) accepts NULL and does
+ * nothing; every other call given NULL, or an argument out of range, is a
+ * programming error: fatal, naming the call, as in the platform.
  */
 #ifndef RACELAB_LOCKER_H
 #define RACELAB_LOCKER_H
@@ -42,8 +48,9 @@ struct rl_locker {
     const char *name;
 };
 
-static inline void rl_locker_lock(rl_locker *l) { l->ops->lock(l); }
-static inline void rl_locker_unlock(rl_locker *l) { l->ops->unlock(l); }
+/* Block until the caller holds l; release it (the holder only). */
+void rl_locker_lock(rl_locker *l);
+void rl_locker_unlock(rl_locker *l);
 /* NULL is allowed and does nothing. */
 void rl_locker_destroy(rl_locker *l);
 
@@ -66,7 +73,7 @@ typedef struct rl_rwlock {
 /* name is kept, not copied. RL_EINVAL for a NULL rw, RL_ESYS when the
  * platform refuses its mutex or conditions (nothing is left to destroy). */
 rl_err rl_rwlock_init(rl_rwlock *rw, const char *name);
-/* Only when nobody holds or waits for it; a NULL rw is fatal. */
+/* Only when nobody holds or waits for it; NULL does nothing. */
 void rl_rwlock_destroy(rl_rwlock *rw);
 /* Blocks while a writer holds it or waits for it (writers are preferred),
  * then holds it for reading alongside any other readers. A thread that

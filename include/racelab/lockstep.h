@@ -36,6 +36,12 @@
  * rl_platform_install; enter, leave and park only from participant
  * threads, each with its own index. The gate's table shares the pthreads
  * object layout, so objects may be made before begin and used after end.
+ *
+ * Arguments (the policy of every layer-2 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; destroy
+ * (and rl_locked_list_free, rl_lockstep_end) accepts NULL and does
+ * nothing; every other call given NULL, or an argument out of range, is a
+ * programming error: fatal, naming the call, as in the platform.
  */
 #ifndef RACELAB_LOCKSTEP_H
 #define RACELAB_LOCKSTEP_H

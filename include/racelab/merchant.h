@@ -34,6 +34,14 @@
  * Concurrency contract: each rl_merchant is used by one thread at a time;
  * any number of merchants of the same run may bill concurrently; their
  * shared state (rl_billing) is set up before and torn down after.
+ *
+ * Arguments (the policy of every layer-4 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; free and
+ * destroy accept NULL and do nothing; a lookup (by name, by index, or
+ * whether something was seen) answers "not found" (NULL, false, the
+ * count) for what it does not know, NULL included, and the name of a
+ * value out of range is "?"; every other call given NULL, or an index out
+ * of range, is a programming error: fatal, naming the call.
  */
 #ifndef RACELAB_MERCHANT_H
 #define RACELAB_MERCHANT_H

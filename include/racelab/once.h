@@ -6,6 +6,12 @@
  * returned, then returns without running it. fn must not call rl_once_do
  * on the same rl_once (that is a self-deadlock, and fatal). destroy only
  * when no call is running.
+ *
+ * Arguments (the policy of every layer-2 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; destroy
+ * (and rl_locked_list_free, rl_lockstep_end) accepts NULL and does
+ * nothing; every other call given NULL, or an argument out of range, is a
+ * programming error: fatal, naming the call, as in the platform.
  */
 #ifndef RACELAB_ONCE_H
 #define RACELAB_ONCE_H

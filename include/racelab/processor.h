@@ -20,6 +20,14 @@
  * the input: the processor drains and answers what was queued, closes its
  * output channel and ends; stop joins it. Sending after stop gets
  * RL_ECLOSED from the channel. balance may be read only after stop.
+ *
+ * Arguments (the policy of every layer-4 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; free and
+ * destroy accept NULL and do nothing; a lookup (by name, by index, or
+ * whether something was seen) answers "not found" (NULL, false, the
+ * count) for what it does not know, NULL included, and the name of a
+ * value out of range is "?"; every other call given NULL, or an index out
+ * of range, is a programming error: fatal, naming the call.
  */
 #ifndef RACELAB_PROCESSOR_H
 #define RACELAB_PROCESSOR_H
@@ -58,12 +66,20 @@ rl_err rl_processor_start(const rl_customer *accounts, size_t n, size_t capacity
                           const rl_acct *mirror_accts, rl_processor **out);
 rl_chan *rl_processor_input(rl_processor *p);  /* channel of rl_request */
 rl_chan *rl_processor_output(rl_processor *p); /* channel of rl_answer */
-/* Close the input, let the processor drain and stop, join it. */
+/* Close the input, let the processor serve what was queued, and join it;
+ * then close the output. Blocks until the processor has answered every
+ * queued request: an answer blocks the processor while its channel is
+ * full, so whoever asked for answers on the output channel (reply NULL)
+ * must keep receiving them, or close the output channel first (the
+ * processor then drops the answers), or stop waits forever; the same for
+ * a reply channel. A second stop returns at once; NULL does nothing. */
 void rl_processor_stop(rl_processor *p);
-/* After stop: the processor's balance of account i. */
+/* After stop: the processor's balance of account i (i < n, else fatal). */
 rl_money rl_processor_balance(const rl_processor *p, size_t i);
 /* After stop: requests served. */
 uint64_t rl_processor_served(const rl_processor *p);
+/* Stops it (as rl_processor_stop, with the same warning) and frees it,
+ * its channels included. NULL does nothing. */
 void rl_processor_destroy(rl_processor *p);
 
 #ifdef __cplusplus

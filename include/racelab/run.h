@@ -8,6 +8,14 @@
  * Concurrency contract: rl_run installs nothing unless lockstep is asked
  * for; with lockstep it installs the gate for the duration of the run, so
  * the usual rl_platform_install conditions apply. Results are plain data.
+ *
+ * Arguments (the policy of every layer-4 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; free and
+ * destroy accept NULL and do nothing; a lookup (by name, by index, or
+ * whether something was seen) answers "not found" (NULL, false, the
+ * count) for what it does not know, NULL included, and the name of a
+ * value out of range is "?"; every other call given NULL, or an index out
+ * of range, is a programming error: fatal, naming the call.
  */
 #ifndef RACELAB_RUN_H
 #define RACELAB_RUN_H

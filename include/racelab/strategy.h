@@ -15,7 +15,16 @@
  *
  * Each function is called on the merchant's own thread; none is
  * thread-safe on one merchant (a merchant is single-threaded), all are on
- * different merchants of one run. */
+ * different merchants of one run.
+ *
+ * Arguments (the policy of every layer-4 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; free and
+ * destroy accept NULL and do nothing; a lookup (by name, by index, or
+ * whether something was seen) answers "not found" (NULL, false, the
+ * count) for what it does not know, NULL included, and the name of a
+ * value out of range is "?"; every other call given NULL, or an index out
+ * of range, is a programming error: fatal, naming the call.
+ */
 #ifndef RACELAB_STRATEGY_H
 #define RACELAB_STRATEGY_H
 

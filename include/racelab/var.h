@@ -10,6 +10,12 @@
  * Concurrency contract: every function may be called from any threads at
  * once after rl_var_init; init itself must happen before the variable is
  * shared. Nothing here blocks.
+ *
+ * Arguments (the policy of every layer-2 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; destroy
+ * (and rl_locked_list_free, rl_lockstep_end) accepts NULL and does
+ * nothing; every other call given NULL, or an argument out of range, is a
+ * programming error: fatal, naming the call, as in the platform.
  */
 #ifndef RACELAB_VAR_H
 #define RACELAB_VAR_H

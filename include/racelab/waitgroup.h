@@ -8,6 +8,12 @@
  *   before the wait it is meant to hold back (as in Go).
  * - A counter below zero is a programming error: fatal, with the name.
  * - destroy only when no thread is inside add, done or wait.
+ *
+ * Arguments (the policy of every layer-2 header): a call that returns
+ * rl_err reports a NULL or out-of-range argument as RL_EINVAL; destroy
+ * (and rl_locked_list_free, rl_lockstep_end) accepts NULL and does
+ * nothing; every other call given NULL, or an argument out of range, is a
+ * programming error: fatal, naming the call, as in the platform.
  */
 #ifndef RACELAB_WAITGROUP_H
 #define RACELAB_WAITGROUP_H

@@ -47,11 +47,12 @@ static rl_err measure(const rl_makespan_opts *o, const rl_dataset *d, const rl_s
 
 rl_err rl_bench_makespan(const rl_makespan_opts *o, rl_makespan_result *out, char *why,
                          size_t why_len) {
+    if (out)
+        memset(out, 0, sizeof *out);
     if (!o || !out || o->merchants == 0 || o->customers == 0 || o->delay_ns == 0) {
         WHY("merchants, customers and the delay must be positive");
         return RL_EINVAL;
     }
-    memset(out, 0, sizeof *out);
     size_t n = o->strategies ? o->nstrategies : rl_strategy_count();
     rl_dataset *d;
     rl_err e = rl_dataset_generate(o->merchants, o->customers, o->seed, &d);

@@ -398,12 +398,13 @@ static rl_err run_pgbench(bench *b, unsigned t, rl_throughput_row *row, char *wh
 
 rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *out, char *why,
                            size_t why_len) {
+    if (out)
+        memset(out, 0, sizeof *out);
     if (!o || !out || !o->threads || o->nthreads == 0 || o->accounts == 0 ||
         o->accounts > UINT32_MAX || o->duration_ns == 0) {
         WHY("threads, accounts and the duration must be given and positive");
         return RL_EINVAL;
     }
-    memset(out, 0, sizeof *out);
     rl_bank_backend backend;
     rl_err e = rl_bank_url_parse(o->bank ? o->bank : "memory", &backend, NULL, why, why_len);
     if (e != RL_OK)

@@ -83,6 +83,8 @@ static const rl_dataset default_data = {
 const rl_dataset *rl_dataset_default(void) { return &default_data; }
 
 size_t rl_dataset_customer_index(const rl_dataset *d, const char *name) {
+    if (!d)
+        rl_fatal("rl_dataset_customer_index: NULL data set");
     for (size_t i = 0; i < d->ncustomers; i++)
         if (name && strcmp(d->customers[i].name, name) == 0)
             return i;

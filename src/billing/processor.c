@@ -94,8 +94,17 @@ rl_err rl_processor_start(const rl_customer *accounts, size_t n, size_t capacity
     return RL_OK;
 }
 
-rl_chan *rl_processor_input(rl_processor *p) { return p ? p->in : NULL; }
-rl_chan *rl_processor_output(rl_processor *p) { return p ? p->out : NULL; }
+rl_chan *rl_processor_input(rl_processor *p) {
+    if (!p)
+        rl_fatal("rl_processor_input: NULL processor");
+    return p->in;
+}
+
+rl_chan *rl_processor_output(rl_processor *p) {
+    if (!p)
+        rl_fatal("rl_processor_output: NULL processor");
+    return p->out;
+}
 
 void rl_processor_stop(rl_processor *p) {
     if (!p || !p->in)
@@ -106,10 +115,18 @@ void rl_processor_stop(rl_processor *p) {
 }
 
 rl_money rl_processor_balance(const rl_processor *p, size_t i) {
-    return p && i < p->n ? p->balances[i] : 0;
+    if (!p)
+        rl_fatal("rl_processor_balance: NULL processor");
+    if (i >= p->n)
+        rl_fatal("rl_processor_balance: account %zu of %zu", i, p->n);
+    return p->balances[i];
 }
 
-uint64_t rl_processor_served(const rl_processor *p) { return p ? p->served : 0; }
+uint64_t rl_processor_served(const rl_processor *p) {
+    if (!p)
+        rl_fatal("rl_processor_served: NULL processor");
+    return p->served;
+}
 
 void rl_processor_destroy(rl_processor *p) {
     if (!p)

@@ -37,6 +37,8 @@ const rl_strategy *rl_strategy_find(const char *name) {
 
 rl_merchant rl_merchant_make(rl_billing *b, const rl_merchant_spec *spec, size_t index,
                              rl_bank *bank, const rl_acct *accts, const size_t *customers) {
+    if (!b || !b->strategy || !spec)
+        rl_fatal("rl_merchant_make: NULL billing, strategy or merchant");
     return (rl_merchant){.ops = b->strategy->ops,
                          .spec = spec,
                          .index = index,
@@ -52,6 +54,8 @@ rl_billing_opts rl_billing_opts_default(void) {
 }
 
 void rl_bill_slow_step(rl_merchant *m, size_t bill) {
+    if (!m || !m->billing)
+        rl_fatal("rl_bill_slow_step: NULL merchant, or one without its billing");
     const rl_billing_opts *o = &m->billing->opts;
     if (o->pause.fn) {
         o->pause.fn(o->pause.ctx, m, bill);

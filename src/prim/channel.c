@@ -95,7 +95,11 @@ void rl_chan_destroy(rl_chan *ch) {
     free(ch);
 }
 
-const char *rl_chan_name(const rl_chan *ch) { return ch ? ch->name : NULL; }
+const char *rl_chan_name(const rl_chan *ch) {
+    if (!ch)
+        rl_fatal("rl_chan_name: NULL channel");
+    return ch->name;
+}
 
 /* ---- under ch->mu ---- */
 
@@ -281,7 +285,7 @@ rl_err rl_chan_close(rl_chan *ch) {
 
 size_t rl_chan_len(rl_chan *ch) {
     if (!ch)
-        return 0;
+        rl_fatal("rl_chan_len: NULL channel");
     rl_mutex_lock(&ch->mu);
     touch(ch, PART_HEAD, RL_TOUCH_READS);
     touch(ch, PART_TAIL, RL_TOUCH_READS);
@@ -292,7 +296,7 @@ size_t rl_chan_len(rl_chan *ch) {
 
 bool rl_chan_closed(rl_chan *ch) {
     if (!ch)
-        return true;
+        rl_fatal("rl_chan_closed: NULL channel");
     rl_mutex_lock(&ch->mu);
     bool c = closed(ch);
     rl_mutex_unlock(&ch->mu);

@@ -45,6 +45,18 @@ rl_err rl_locker_new_mutex(const char *name, rl_locker **out) {
 /* ---- read-write lock: writers preferred, so a stream of readers cannot
  * starve them: a waiting writer keeps new readers out ---- */
 
+void rl_locker_lock(rl_locker *l) {
+    if (!l)
+        rl_fatal("rl_locker_lock: NULL locker");
+    l->ops->lock(l);
+}
+
+void rl_locker_unlock(rl_locker *l) {
+    if (!l)
+        rl_fatal("rl_locker_unlock: NULL locker");
+    l->ops->unlock(l);
+}
+
 rl_err rl_rwlock_init(rl_rwlock *rw, const char *name) {
     if (!rw)
         return RL_EINVAL;
@@ -65,12 +77,16 @@ rl_err rl_rwlock_init(rl_rwlock *rw, const char *name) {
 }
 
 void rl_rwlock_destroy(rl_rwlock *rw) {
+    if (!rw)
+        return;
     rl_cond_destroy(&rw->writer_ok);
     rl_cond_destroy(&rw->readers_ok);
     rl_mutex_destroy(&rw->mu);
 }
 
 void rl_rwlock_rdlock(rl_rwlock *rw) {
+    if (!rw)
+        rl_fatal("rl_rwlock_rdlock: NULL lock");
     rl_mutex_lock(&rw->mu);
     while (rw->writer || rw->writers_waiting)
         rl_cond_wait(&rw->readers_ok, &rw->mu);
@@ -79,6 +95,8 @@ void rl_rwlock_rdlock(rl_rwlock *rw) {
 }
 
 void rl_rwlock_rdunlock(rl_rwlock *rw) {
+    if (!rw)
+        rl_fatal("rl_rwlock_rdunlock: NULL lock");
     rl_mutex_lock(&rw->mu);
     if (rw->readers == 0) {
         rl_mutex_unlock(&rw->mu);
@@ -90,6 +108,8 @@ void rl_rwlock_rdunlock(rl_rwlock *rw) {
 }
 
 void rl_rwlock_wrlock(rl_rwlock *rw) {
+    if (!rw)
+        rl_fatal("rl_rwlock_wrlock: NULL lock");
     unsigned self = rl_thread_self();
     rl_mutex_lock(&rw->mu);
     if (rw->writer == self) {
@@ -105,6 +125,8 @@ void rl_rwlock_wrlock(rl_rwlock *rw) {
 }
 
 void rl_rwlock_wrunlock(rl_rwlock *rw) {
+    if (!rw)
+        rl_fatal("rl_rwlock_wrunlock: NULL lock");
     unsigned self = rl_thread_self();
     rl_mutex_lock(&rw->mu);
     if (rw->writer != self) {
@@ -216,6 +238,8 @@ rl_err rl_locked_list_init(rl_locked_list *l, rl_locker *lock) {
 }
 
 rl_err rl_locked_list_append(rl_locked_list *l, int64_t v) {
+    if (!l || !l->lock)
+        return RL_EINVAL;
     rl_err e = RL_OK;
     rl_locker_lock(l->lock);
     if (l->len == l->cap) {
@@ -235,6 +259,8 @@ rl_err rl_locked_list_append(rl_locked_list *l, int64_t v) {
 }
 
 size_t rl_locked_list_len(rl_locked_list *l) {
+    if (!l || !l->lock)
+        rl_fatal("rl_locked_list_len: NULL list, or a list without its lock");
     rl_locker_lock(l->lock);
     size_t n = l->len;
     rl_locker_unlock(l->lock);

@@ -232,9 +232,16 @@ void rl_lockstep_end(rl_lockstep *ls) {
     free(ls);
 }
 
-void rl_lockstep_enter(rl_lockstep *ls, size_t i) {
+/* The policy: a NULL gate or a participant out of range is fatal. */
+static void check(const char *call, const rl_lockstep *ls, size_t i) {
+    if (!ls)
+        rl_fatal("%s: NULL lockstep gate", call);
     if (i >= ls->n)
-        rl_fatal("lockstep: participant %zu of %zu", i, ls->n);
+        rl_fatal("%s: participant %zu of %zu", call, i, ls->n);
+}
+
+void rl_lockstep_enter(rl_lockstep *ls, size_t i) {
+    check("rl_lockstep_enter", ls, i);
     participant = (long)i;
     ls->inner->mutex_lock(&ls->mu);
     ls->p[i].tid = ls->inner->thread_self();
@@ -243,11 +250,13 @@ void rl_lockstep_enter(rl_lockstep *ls, size_t i) {
 }
 
 void rl_lockstep_leave(rl_lockstep *ls, size_t i) {
+    check("rl_lockstep_leave", ls, i);
     participant = -1;
     set_state(ls, i, DONE, NULL);
 }
 
 void rl_lockstep_park(rl_lockstep *ls, size_t i) {
+    check("rl_lockstep_park", ls, i);
     ls->inner->mutex_lock(&ls->mu);
     ls->p[i].state = PARKED;
     release_if_quiescent(ls);

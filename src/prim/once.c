@@ -10,7 +10,10 @@ rl_err rl_once_init(rl_once *o, const char *name) {
     return rl_mutex_init(&o->mu, name ? name : "once");
 }
 
-void rl_once_destroy(rl_once *o) { rl_mutex_destroy(&o->mu); }
+void rl_once_destroy(rl_once *o) {
+    if (o)
+        rl_mutex_destroy(&o->mu);
+}
 
 bool rl_once_do(rl_once *o, void (*fn)(void *arg), void *arg) {
     if (!o || !fn)
@@ -27,6 +30,8 @@ bool rl_once_do(rl_once *o, void (*fn)(void *arg), void *arg) {
 }
 
 bool rl_once_done(rl_once *o) {
+    if (!o)
+        rl_fatal("rl_once_done: NULL once");
     rl_mutex_lock(&o->mu);
     bool done = o->done;
     rl_mutex_unlock(&o->mu);

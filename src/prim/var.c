@@ -12,11 +12,15 @@ static rl_access event(rl_var *v, rl_access_kind kind, const char *op) {
 }
 
 void rl_var_init(rl_var *v, const char *name, int64_t value) {
+    if (!v)
+        rl_fatal("rl_var_init: NULL argument");
     atomic_init(&v->value, value);
     v->name = name ? name : "var";
 }
 
 int64_t rl_var_load(rl_var *v) {
+    if (!v)
+        rl_fatal("rl_var_load: NULL argument");
     rl_access a = event(v, RL_ACCESS_READ, "load");
     rl_access_begin(&a);
     a.value = atomic_load(&v->value);
@@ -25,6 +29,8 @@ int64_t rl_var_load(rl_var *v) {
 }
 
 void rl_var_store(rl_var *v, int64_t value) {
+    if (!v)
+        rl_fatal("rl_var_store: NULL argument");
     rl_access a = event(v, RL_ACCESS_WRITE, "store");
     rl_access_begin(&a);
     atomic_store(&v->value, value);
@@ -33,6 +39,8 @@ void rl_var_store(rl_var *v, int64_t value) {
 }
 
 int64_t rl_var_exchange(rl_var *v, int64_t value) {
+    if (!v)
+        rl_fatal("rl_var_exchange: NULL argument");
     rl_access a = event(v, RL_ACCESS_RMW, "exchange");
     rl_access_begin(&a);
     int64_t old = atomic_exchange(&v->value, value);
@@ -42,6 +50,8 @@ int64_t rl_var_exchange(rl_var *v, int64_t value) {
 }
 
 bool rl_var_compare_and_set(rl_var *v, int64_t *expected, int64_t desired) {
+    if (!v || !expected)
+        rl_fatal("rl_var_compare_and_set: NULL argument");
     rl_access a = event(v, RL_ACCESS_RMW, "cas");
     rl_access_begin(&a);
     bool ok = atomic_compare_exchange_strong(&v->value, expected, desired);
@@ -52,6 +62,8 @@ bool rl_var_compare_and_set(rl_var *v, int64_t *expected, int64_t desired) {
 }
 
 int64_t rl_var_add(rl_var *v, int64_t delta) {
+    if (!v)
+        rl_fatal("rl_var_add: NULL argument");
     rl_access a = event(v, RL_ACCESS_RMW, "add");
     rl_access_begin(&a);
     /* wrapping add: done in unsigned arithmetic, where overflow is defined */

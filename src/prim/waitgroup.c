@@ -16,11 +16,15 @@ rl_err rl_waitgroup_init(rl_waitgroup *wg, const char *name) {
 }
 
 void rl_waitgroup_destroy(rl_waitgroup *wg) {
+    if (!wg)
+        return;
     rl_cond_destroy(&wg->zero);
     rl_mutex_destroy(&wg->mu);
 }
 
 void rl_waitgroup_add(rl_waitgroup *wg, long delta) {
+    if (!wg)
+        rl_fatal("rl_waitgroup_add: NULL wait group");
     rl_mutex_lock(&wg->mu);
     long now = wg->count + delta;
     if (now < 0) {
@@ -34,9 +38,15 @@ void rl_waitgroup_add(rl_waitgroup *wg, long delta) {
     rl_mutex_unlock(&wg->mu);
 }
 
-void rl_waitgroup_done(rl_waitgroup *wg) { rl_waitgroup_add(wg, -1); }
+void rl_waitgroup_done(rl_waitgroup *wg) {
+    if (!wg)
+        rl_fatal("rl_waitgroup_done: NULL wait group");
+    rl_waitgroup_add(wg, -1);
+}
 
 void rl_waitgroup_wait(rl_waitgroup *wg) {
+    if (!wg)
+        rl_fatal("rl_waitgroup_wait: NULL wait group");
     rl_mutex_lock(&wg->mu);
     while (wg->count > 0)
         rl_cond_wait(&wg->zero, &wg->mu);

@@ -61,6 +61,15 @@ void rl_test_child(const char *name, rl_child *out) {
     fclose(fe);
 }
 
+void rl_test_expect_fatal(const char *name, const char *message) {
+    rl_child c;
+    rl_test_child(name, &c);
+    assert_int_equal(c.signal, SIGABRT);
+    assert_contains(c.err, "racelab: fatal: ");
+    assert_contains(c.err, message);
+    rl_child_free(&c);
+}
+
 void rl_child_free(rl_child *c) {
     free(c->out);
     free(c->err);

@@ -68,6 +68,9 @@ typedef struct rl_child_case {
     int (*fn)(void);
 } rl_child_case;
 void rl_test_dispatch_child(int argc, char **argv, const rl_child_case *cases, size_t n);
+/* Run child `name` and assert it died of racelab's fatal error (SIGABRT,
+ * "racelab: fatal: " and message on stderr). */
+void rl_test_expect_fatal(const char *name, const char *message);
 
 #define RL_CHILDREN(...)                                                                           \
     static const rl_child_case rl_children_[] = {__VA_ARGS__};                                     \

@@ -1,0 +1,137 @@
+/* test_arguments.c - every layer's argument policy, call by call: a call
+ * that returns rl_err answers a NULL (or an argument out of range) with
+ * RL_EINVAL; destroy and free accept NULL; every other call given NULL or
+ * an index out of range dies with racelab's fatal error naming the call,
+ * never a crash (each such call runs in a child process of its own). */
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "racelab/channel.h"
+#include "racelab/dataset.h"
+#include "racelab/locker.h"
+#include "racelab/lockstep.h"
+#include "racelab/once.h"
+#include "racelab/processor.h"
+#include "racelab/var.h"
+#include "racelab/waitgroup.h"
+#include "testing.h"
+
+/* ---- layer 2: what returns an error, and what does nothing ---- */
+
+static void errors_and_nothing(void **state) {
+    (void)state;
+    int x = 0;
+    assert_err_equal(rl_waitgroup_init(NULL, "w"), RL_EINVAL);
+    rl_waitgroup_destroy(NULL);
+    assert_err_equal(rl_once_init(NULL, "o"), RL_EINVAL);
+    rl_once_destroy(NULL);
+    assert_err_equal(rl_rwlock_init(NULL, "rw"), RL_EINVAL);
+    rl_rwlock_destroy(NULL);
+    rl_locker *l = NULL;
+    assert_err_equal(rl_locker_new("mutex", "l", NULL), RL_EINVAL);
+    assert_err_equal(rl_locker_new("nonsense", "l", &l), RL_ENOENT);
+    rl_locker_destroy(NULL);
+    assert_err_equal(rl_locked_list_append(NULL, 1), RL_EINVAL);
+    rl_locked_list_free(NULL);
+    assert_err_equal(rl_chan_send(NULL, &x), RL_EINVAL);
+    assert_err_equal(rl_chan_recv(NULL, &x), RL_EINVAL);
+    assert_err_equal(rl_chan_try_recv(NULL, &x), RL_EINVAL);
+    assert_err_equal(rl_chan_close(NULL), RL_EINVAL);
+    rl_chan_destroy(NULL);
+    assert_err_equal(rl_lockstep_begin(0, NULL), RL_EINVAL);
+    rl_lockstep_end(NULL);
+    /* layer 4 */
+    rl_processor *p = NULL;
+    assert_err_equal(rl_processor_start(NULL, 1, 0, NULL, NULL, &p), RL_EINVAL);
+    rl_processor_stop(NULL);
+    rl_processor_destroy(NULL);
+    rl_dataset_free(NULL);
+}
+
+/* ---- the rest: fatal, naming the call ---- */
+
+static int wg_add(void) { rl_waitgroup_add(NULL, 1); return 0; }
+static int wg_done(void) { rl_waitgroup_done(NULL); return 0; }
+static int wg_wait(void) { rl_waitgroup_wait(NULL); return 0; }
+static int var_load(void) { return (int)rl_var_load(NULL); }
+static int var_add(void) { return (int)rl_var_add(NULL, 1); }
+static int var_cas(void) {
+    rl_var v;
+    rl_var_init(&v, "v", 0);
+    return rl_var_compare_and_set(&v, NULL, 1);
+}
+static int once_done(void) { return rl_once_done(NULL); }
+static int once_do(void) { return rl_once_do(NULL, NULL, NULL); }
+static int locker_lock(void) { rl_locker_lock(NULL); return 0; }
+static int locker_unlock(void) { rl_locker_unlock(NULL); return 0; }
+static int rw_rdlock(void) { rl_rwlock_rdlock(NULL); return 0; }
+static int rw_wrunlock(void) { rl_rwlock_wrunlock(NULL); return 0; }
+static int list_len(void) { return (int)rl_locked_list_len(NULL); }
+static int chan_len(void) { return (int)rl_chan_len(NULL); }
+static int chan_closed(void) { return rl_chan_closed(NULL); }
+static int chan_name(void) { return rl_chan_name(NULL) != NULL; }
+static int lockstep_enter(void) { rl_lockstep_enter(NULL, 0); return 0; }
+static int lockstep_park(void) { rl_lockstep_park(NULL, 0); return 0; }
+static int proc_input(void) { return rl_processor_input(NULL) != NULL; }
+static int proc_served(void) { return (int)rl_processor_served(NULL); }
+static int proc_balance_range(void) {
+    rl_customer one[] = {{"Dave", 100}};
+    rl_processor *p;
+    if (rl_processor_start(one, 1, 1, NULL, NULL, &p) != RL_OK)
+        return 1;
+    rl_processor_stop(p);
+    return (int)rl_processor_balance(p, 1); /* one account: index 1 is out of range */
+}
+static int dataset_index(void) { return (int)rl_dataset_customer_index(NULL, "Dave"); }
+
+RL_CHILDREN({"wg-add", wg_add}, {"wg-done", wg_done}, {"wg-wait", wg_wait},
+            {"var-load", var_load}, {"var-add", var_add}, {"var-cas", var_cas},
+            {"once-done", once_done}, {"once-do", once_do}, {"locker-lock", locker_lock},
+            {"locker-unlock", locker_unlock}, {"rw-rdlock", rw_rdlock},
+            {"rw-wrunlock", rw_wrunlock}, {"list-len", list_len}, {"chan-len", chan_len},
+            {"chan-closed", chan_closed}, {"chan-name", chan_name},
+            {"lockstep-enter", lockstep_enter}, {"lockstep-park", lockstep_park},
+            {"proc-input", proc_input}, {"proc-served", proc_served},
+            {"proc-balance-range", proc_balance_range}, {"dataset-index", dataset_index});
+
+static void misuse_is_fatal_and_named(void **state) {
+    (void)state;
+    static const struct {
+        const char *child, *message;
+    } cases[] = {
+        {"wg-add", "rl_waitgroup_add: NULL"},
+        {"wg-done", "rl_waitgroup_done: NULL"},
+        {"wg-wait", "rl_waitgroup_wait: NULL"},
+        {"var-load", "rl_var_load: NULL"},
+        {"var-add", "rl_var_add: NULL"},
+        {"var-cas", "rl_var_compare_and_set: NULL"},
+        {"once-done", "rl_once_done: NULL"},
+        {"once-do", "rl_once_do: NULL"},
+        {"locker-lock", "rl_locker_lock: NULL"},
+        {"locker-unlock", "rl_locker_unlock: NULL"},
+        {"rw-rdlock", "rl_rwlock_rdlock: NULL"},
+        {"rw-wrunlock", "rl_rwlock_wrunlock: NULL"},
+        {"list-len", "rl_locked_list_len: NULL"},
+        {"chan-len", "rl_chan_len: NULL"},
+        {"chan-closed", "rl_chan_closed: NULL"},
+        {"chan-name", "rl_chan_name: NULL"},
+        {"lockstep-enter", "rl_lockstep_enter: NULL"},
+        {"lockstep-park", "rl_lockstep_park: NULL"},
+        {"proc-input", "rl_processor_input: NULL"},
+        {"proc-served", "rl_processor_served: NULL"},
+        {"proc-balance-range", "rl_processor_balance: account 1 of 1"},
+        {"dataset-index", "rl_dataset_customer_index: NULL"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        rl_test_expect_fatal(cases[i].child, cases[i].message);
+}
+
+int main(int argc, char **argv) {
+    rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(errors_and_nothing),
+        cmocka_unit_test(misuse_is_fatal_and_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
