@@ -261,6 +261,23 @@ static int child_wait_unheld(void) {
     return 0;
 }
 
+static rl_mutex gate;
+
+static void wait_at_gate(void *arg) {
+    (void)arg;
+    rl_mutex_lock(&gate); /* main holds it: this thread runs on, blocked */
+    rl_mutex_unlock(&gate);
+}
+
+static int child_install_while_running(void) {
+    rl_mutex_init(&gate, "gate");
+    rl_mutex_lock(&gate);
+    rl_thread t;
+    rl_thread_create(&t, "waiter", wait_at_gate, NULL);
+    rl_platform_install(NULL); /* refused: the waiter has not returned */
+    return 0;
+}
+
 static int child_touch_unguarded(void) {
     rl_mutex m;
     rl_mutex_init(&m, "ledger");
@@ -323,12 +340,15 @@ static void misuse_is_fatal(void **state) {
     rl_test_expect_fatal("touch-unguarded", "rl_guarded_touch: mutex 'ledger' is not guarded");
     rl_test_expect_fatal("touch-unheld", "rl_guarded_touch: mutex 'ledger' is not held by the caller");
     rl_test_expect_fatal("relock-when", "locks mutex 'ledger' that it already holds");
+    rl_test_expect_fatal("install-running",
+                         "rl_platform_install: 1 platform thread is still running");
 }
 
 RL_CHILDREN({"unlock-free", child_unlock_free}, {"unlock-other", child_unlock_other},
             {"relock", child_relock}, {"wrong-table", child_wrong_table},
             {"wait-unheld", child_wait_unheld}, {"touch-unguarded", child_touch_unguarded},
-            {"touch-unheld", child_touch_unheld}, {"relock-when", child_relock_when});
+            {"touch-unheld", child_touch_unheld}, {"relock-when", child_relock_when},
+            {"install-running", child_install_while_running});
 
 /* Every error code has its own name and a sentence; a value out of range
  * is named as such, never a crash. */

@@ -193,7 +193,10 @@ const rl_platform *rl_platform_current(void);
 
 /* Install p (NULL restores the default) and return the previous table.
  * Contract: call only while no thread started through the platform is
- * running and no object initialised under the old table is still in use. */
+ * running and no object initialised under the old table is still in use.
+ * It checks the first half itself, as SQLite refuses configuration after
+ * start-up: installing while a thread started through the pthreads table
+ * has not returned from its function is fatal (join them first). */
 const rl_platform *rl_platform_install(const rl_platform *p);
 
 /* ---- calls through the installed table -------------------------------

@@ -1,6 +1,7 @@
 /* platform.c - dispatch through the installed table, plus the checks that
  * hold whatever the table: owner tracking, table mismatch, fatal errors. */
 #include "annotate.h"
+#include "platform_impl.h"
 #include "racelab/platform.h"
 
 #include <stdarg.h>
@@ -16,6 +17,11 @@ const rl_platform *rl_platform_current(void) {
 }
 
 const rl_platform *rl_platform_install(const rl_platform *p) {
+    unsigned running = rl__pthreads_running();
+    if (running)
+        rl_fatal("rl_platform_install: %u platform thread%s still running; install a table "
+                 "only while none runs (join them first)",
+                 running, running == 1 ? " is" : "s are");
     const rl_platform *prev = rl_platform_current();
     current = p;
     return prev;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "platform_impl.h"
+
 typedef struct {
     pthread_t pt;
     rl_thread_fn fn;
@@ -25,6 +27,9 @@ _Static_assert(sizeof(pthread_cond_t) <= RL_PLATFORM_STORAGE, "cond storage too 
 #define PT_COND(c) ((pthread_cond_t *)(void *)(c)->impl)
 
 static atomic_uint next_id = 1;
+static atomic_uint running; /* started, their function not yet returned */
+
+unsigned rl__pthreads_running(void) { return atomic_load(&running); }
 static _Thread_local unsigned my_id;
 
 static unsigned pt_self(void) {
@@ -37,6 +42,7 @@ static void *trampoline(void *p) {
     rl_thread *t = p;
     my_id = t->id;
     PT_THREAD(t)->fn(PT_THREAD(t)->arg);
+    atomic_fetch_sub(&running, 1); /* before the join that waits for it */
     return NULL;
 }
 
@@ -45,8 +51,11 @@ static rl_err pt_thread_create(rl_thread *t, rl_thread_fn fn, void *arg) {
     pt->fn = fn;
     pt->arg = arg;
     t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
-    if (pthread_create(&pt->pt, NULL, trampoline, t) != 0)
+    atomic_fetch_add(&running, 1);
+    if (pthread_create(&pt->pt, NULL, trampoline, t) != 0) {
+        atomic_fetch_sub(&running, 1);
         return RL_ESYS;
+    }
     char short_name[16];
     snprintf(short_name, sizeof short_name, "%s", t->name);
     (void)pthread_setname_np(pt->pt, short_name); /* cosmetic: debuggers show it */
