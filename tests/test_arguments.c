@@ -130,8 +130,8 @@ static void misuse_is_fatal_and_named(void **state) {
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(errors_and_nothing),
-        cmocka_unit_test(misuse_is_fatal_and_named),
+        rl_unit_test(errors_and_nothing),
+        rl_unit_test(misuse_is_fatal_and_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -345,11 +345,11 @@ static void second_writer_is_kept_out(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(get_set_and_versions),  cmocka_unit_test(stale_write_is_a_lost_update),
-        cmocka_unit_test(errors_change_nothing), cmocka_unit_test(names_and_lookup),
-        cmocka_unit_test(snapshot),              cmocka_unit_test(null_arguments),
-        cmocka_unit_test(accesses_are_bracketed), cmocka_unit_test(concurrent_adds_are_atomic),
-        cmocka_unit_test(second_writer_is_kept_out),
+        rl_unit_test(get_set_and_versions),  rl_unit_test(stale_write_is_a_lost_update),
+        rl_unit_test(errors_change_nothing), rl_unit_test(names_and_lookup),
+        rl_unit_test(snapshot),              rl_unit_test(null_arguments),
+        rl_unit_test(accesses_are_bracketed), rl_unit_test(concurrent_adds_are_atomic),
+        rl_unit_test(second_writer_is_kept_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,8 +109,8 @@ static void throughput_flags_a_wrong_strategy(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(makespan_flags_a_wrong_strategy),
-        cmocka_unit_test(throughput_flags_a_wrong_strategy),
+        rl_unit_test(makespan_flags_a_wrong_strategy),
+        rl_unit_test(throughput_flags_a_wrong_strategy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

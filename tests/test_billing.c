@@ -278,19 +278,19 @@ static void jitter_is_seeded_and_bounded(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(serial_runs_give_the_expected_table),
-        cmocka_unit_test(racy_concurrent_loses_updates),
-        cmocka_unit_test(mutex_fix),
-        cmocka_unit_test(staggered_fix),
-        cmocka_unit_test(global_fix),
-        cmocka_unit_test(atomic_fix),
-        cmocka_unit_test(cas_fix),
-        cmocka_unit_test(database_strategies_fix),
-        cmocka_unit_test(cas_past_its_bound_applies_nothing),
-        cmocka_unit_test(concurrent_fixes_without_lockstep),
-        cmocka_unit_test(overflow_refuses_the_bill),
-        cmocka_unit_test(bad_input_bills_nothing),
-        cmocka_unit_test(jitter_is_seeded_and_bounded),
+        rl_unit_test(serial_runs_give_the_expected_table),
+        rl_unit_test(racy_concurrent_loses_updates),
+        rl_unit_test(mutex_fix),
+        rl_unit_test(staggered_fix),
+        rl_unit_test(global_fix),
+        rl_unit_test(atomic_fix),
+        rl_unit_test(cas_fix),
+        rl_unit_test(database_strategies_fix),
+        rl_unit_test(cas_past_its_bound_applies_nothing),
+        rl_unit_test(concurrent_fixes_without_lockstep),
+        rl_unit_test(overflow_refuses_the_bill),
+        rl_unit_test(bad_input_bills_nothing),
+        rl_unit_test(jitter_is_seeded_and_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -434,12 +434,12 @@ static void every_schedule(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(buffered_fifo_and_close),
-        cmocka_unit_test(invalid_arguments),
-        cmocka_unit_test(rendezvous_waits_for_the_receiver),
-        cmocka_unit_test(close_wakes_blocked_senders_and_receivers),
-        cmocka_unit_test(many_producers_and_consumers),
-        cmocka_unit_test(every_schedule),
+        rl_unit_test(buffered_fifo_and_close),
+        rl_unit_test(invalid_arguments),
+        rl_unit_test(rendezvous_waits_for_the_receiver),
+        rl_unit_test(close_wakes_blocked_senders_and_receivers),
+        rl_unit_test(many_producers_and_consumers),
+        rl_unit_test(every_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

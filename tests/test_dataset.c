@@ -106,11 +106,11 @@ static void subsets(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(default_data_is_the_exercise),
-        cmocka_unit_test(oracle_matches_the_hard_coded_table),
-        cmocka_unit_test(validation_names_the_culprit),
-        cmocka_unit_test(oracle_overflow),
-        cmocka_unit_test(subsets),
+        rl_unit_test(default_data_is_the_exercise),
+        rl_unit_test(oracle_matches_the_hard_coded_table),
+        rl_unit_test(validation_names_the_culprit),
+        rl_unit_test(oracle_overflow),
+        rl_unit_test(subsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -671,22 +671,22 @@ static void processor_lost(void **state) {
 
 int main(void) {
     const struct CMUnitTest sqlite_tests[] = {
-        cmocka_unit_test(contract),          cmocka_unit_test(attach),
-        cmocka_unit_test(missing_table),     cmocka_unit_test(locks),
-        cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
-        cmocka_unit_test(queue),             cmocka_unit_test(lost_update_scenario),
-        cmocka_unit_test(ledger),            cmocka_unit_test(ledger_record),
-        cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
+        rl_group_test(contract),          rl_group_test(attach),
+        rl_group_test(missing_table),     rl_group_test(locks),
+        rl_group_test(isolation),         rl_group_test(waiting),
+        rl_group_test(queue),             rl_group_test(lost_update_scenario),
+        rl_group_test(ledger),            rl_group_test(ledger_record),
+        rl_group_test(strategies_forced), rl_group_test(fixes_give_the_table),
     };
     const struct CMUnitTest pg_tests[] = {
-        cmocka_unit_test(contract),          cmocka_unit_test(attach),
-        cmocka_unit_test(missing_table),     cmocka_unit_test(locks),
-        cmocka_unit_test(isolation),         cmocka_unit_test(waiting),
-        cmocka_unit_test(strategies_forced), cmocka_unit_test(fixes_give_the_table),
-        cmocka_unit_test(queue),             cmocka_unit_test(lost_update_scenario),
-        cmocka_unit_test(ledger),            cmocka_unit_test(ledger_record),
-        cmocka_unit_test(lost_connection),
-        cmocka_unit_test(processor_lost),
+        rl_group_test(contract),          rl_group_test(attach),
+        rl_group_test(missing_table),     rl_group_test(locks),
+        rl_group_test(isolation),         rl_group_test(waiting),
+        rl_group_test(strategies_forced), rl_group_test(fixes_give_the_table),
+        rl_group_test(queue),             rl_group_test(lost_update_scenario),
+        rl_group_test(ledger),            rl_group_test(ledger_record),
+        rl_group_test(lost_connection),
+        rl_group_test(processor_lost),
     };
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);
     failed += cmocka_run_group_tests_name("postgresql", pg_tests, setup_pg, teardown_pg);

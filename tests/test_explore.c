@@ -508,21 +508,21 @@ RL_CHILDREN({"check", check_fails_for_real});
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(racy_found_replayed_and_read),
-        cmocka_unit_test(racy_reachable_states_exactly),
-        cmocka_unit_test(fixes_proved),
-        cmocka_unit_test(overdraft),
-        cmocka_unit_test(close_double_release),
-        cmocka_unit_test(deadlock),
-        cmocka_unit_test(minimized_five_by_five),
-        cmocka_unit_test(pct_is_repeatable),
-        cmocka_unit_test(misuse_is_reported),
-        cmocka_unit_test(livelock_is_reported),
-        cmocka_unit_test(bad_calls),
-        cmocka_unit_test(schedule_strings),
-        cmocka_unit_test(custom_target_with_any_type),
-        cmocka_unit_test(forgotten_verdict_is_an_error),
-        cmocka_unit_test(check_aborts_on_real_threads),
+        rl_unit_test(racy_found_replayed_and_read),
+        rl_unit_test(racy_reachable_states_exactly),
+        rl_unit_test(fixes_proved),
+        rl_unit_test(overdraft),
+        rl_unit_test(close_double_release),
+        rl_unit_test(deadlock),
+        rl_unit_test(minimized_five_by_five),
+        rl_unit_test(pct_is_repeatable),
+        rl_unit_test(misuse_is_reported),
+        rl_unit_test(livelock_is_reported),
+        rl_unit_test(bad_calls),
+        rl_unit_test(schedule_strings),
+        rl_unit_test(custom_target_with_any_type),
+        rl_unit_test(forgotten_verdict_is_an_error),
+        rl_unit_test(check_aborts_on_real_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

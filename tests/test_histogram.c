@@ -51,8 +51,8 @@ static void keys_are_bytes(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(counts_distinct_states),
-        cmocka_unit_test(keys_are_bytes),
+        rl_unit_test(counts_distinct_states),
+        rl_unit_test(keys_are_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

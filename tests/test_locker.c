@@ -386,13 +386,13 @@ static void locked_list_needs_a_lock(void **state) {
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(locked_list_needs_a_lock),
-        cmocka_unit_test(lockers_exclude),
-        cmocka_unit_test(locker_by_name),
-        cmocka_unit_test(once_runs_once),
-        cmocka_unit_test(rwlock_readers_share_writers_exclude),
-        cmocka_unit_test(writers_are_preferred),
-        cmocka_unit_test(misuse_is_fatal),
+        rl_unit_test(locked_list_needs_a_lock),
+        rl_unit_test(lockers_exclude),
+        rl_unit_test(locker_by_name),
+        rl_unit_test(once_runs_once),
+        rl_unit_test(rwlock_readers_share_writers_exclude),
+        rl_unit_test(writers_are_preferred),
+        rl_unit_test(misuse_is_fatal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

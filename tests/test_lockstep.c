@@ -132,9 +132,9 @@ static void nobody_passes_until_all_arrive(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(begin_end_and_errors),
-        cmocka_unit_test(blocked_participant_releases_the_holder),
-        cmocka_unit_test(nobody_passes_until_all_arrive),
+        rl_unit_test(begin_end_and_errors),
+        rl_unit_test(blocked_participant_releases_the_holder),
+        rl_unit_test(nobody_passes_until_all_arrive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -372,13 +372,13 @@ static void error_table(void **state) {
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(threads_join_and_exclude), cmocka_unit_test(trylock_and_held),
-        cmocka_unit_test(condition_handshake),
-        cmocka_unit_test(lock_when_takes_the_mutex_once_ready),
-        cmocka_unit_test(invalid_arguments),
-        cmocka_unit_test(sleep_and_clock),          cmocka_unit_test(install_and_restore),
-        cmocka_unit_test(wrapper_shares_objects), cmocka_unit_test(misuse_is_fatal),
-        cmocka_unit_test(error_table),
+        rl_unit_test(threads_join_and_exclude), rl_unit_test(trylock_and_held),
+        rl_unit_test(condition_handshake),
+        rl_unit_test(lock_when_takes_the_mutex_once_ready),
+        rl_unit_test(invalid_arguments),
+        rl_unit_test(sleep_and_clock),          rl_unit_test(install_and_restore),
+        rl_unit_test(wrapper_shares_objects), rl_unit_test(misuse_is_fatal),
+        rl_unit_test(error_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,10 +126,10 @@ static void scenario_holds(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(answers),
-        cmocka_unit_test(stop_drains_the_queue),
-        cmocka_unit_test(strategy_gives_the_expected_table),
-        cmocka_unit_test(scenario_holds),
+        rl_unit_test(answers),
+        rl_unit_test(stop_drains_the_queue),
+        rl_unit_test(strategy_gives_the_expected_table),
+        rl_unit_test(scenario_holds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,14 +247,14 @@ static void missing_program(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(billing_race),     cmocka_unit_test(overdraft),
-        cmocka_unit_test(deadlock),         cmocka_unit_test(lost_wakeup),
-        cmocka_unit_test(signal_wakes_any_waiter),
-        cmocka_unit_test(crash),            cmocka_unit_test(exit_without_join),
-        cmocka_unit_test(correct_programs),
-        cmocka_unit_test(reachable_states), cmocka_unit_test(too_many_threads),
-        cmocka_unit_test(no_threads),       cmocka_unit_test(replay_that_does_not_fit),
-        cmocka_unit_test(missing_program),
+        rl_unit_test(billing_race),     rl_unit_test(overdraft),
+        rl_unit_test(deadlock),         rl_unit_test(lost_wakeup),
+        rl_unit_test(signal_wakes_any_waiter),
+        rl_unit_test(crash),            rl_unit_test(exit_without_join),
+        rl_unit_test(correct_programs),
+        rl_unit_test(reachable_states), rl_unit_test(too_many_threads),
+        rl_unit_test(no_threads),       rl_unit_test(replay_that_does_not_fit),
+        rl_unit_test(missing_program),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

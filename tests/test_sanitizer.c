@@ -80,8 +80,8 @@ RL_CHILDREN({"racy", child_racy}, {"unsync", child_unsync});
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(racy_is_a_race_condition_not_a_data_race),
-        cmocka_unit_test(unsynchronized_balance_is_a_data_race),
+        rl_unit_test(racy_is_a_race_condition_not_a_data_race),
+        rl_unit_test(unsynchronized_balance_is_a_data_race),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,13 +141,13 @@ static void outcome_helpers(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(registry_is_consistent),
-        cmocka_unit_test(bill_variants_are_the_strategies),
-        cmocka_unit_test(bill_forced),
-        cmocka_unit_test(overdraft_racy_overdraws),
-        cmocka_unit_test(overdraft_fixes_hold),
-        cmocka_unit_test(idempotent_billing),
-        cmocka_unit_test(outcome_helpers),
+        rl_unit_test(registry_is_consistent),
+        rl_unit_test(bill_variants_are_the_strategies),
+        rl_unit_test(bill_forced),
+        rl_unit_test(overdraft_racy_overdraws),
+        rl_unit_test(overdraft_fixes_hold),
+        rl_unit_test(idempotent_billing),
+        rl_unit_test(outcome_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -611,20 +611,20 @@ static void replay_that_does_not_fit_is_an_error(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(reduction_is_sound_and_runs_each_class_once),
-        cmocka_unit_test(mutex_three_by_three_proved),
-        cmocka_unit_test(channel_reduction_is_sound),
-        cmocka_unit_test(processor_three_by_two_proved),
-        cmocka_unit_test(waiting_deadlock_names_the_condition),
-        cmocka_unit_test(reduction_finds_and_replays),
-        cmocka_unit_test(delays_find_the_late_starter),
-        cmocka_unit_test(signal_may_wake_the_later_waiter),
-        cmocka_unit_test(pct_meets_its_bound),
-        cmocka_unit_test(too_many_threads_is_an_error),
-        cmocka_unit_test(deadlock_trace_ends_with_blocked_operations),
-        cmocka_unit_test(trace_ends_at_the_failure),
-        cmocka_unit_test(stack_overflow_fails_the_schedule),
-        cmocka_unit_test(replay_that_does_not_fit_is_an_error),
+        rl_unit_test(reduction_is_sound_and_runs_each_class_once),
+        rl_unit_test(mutex_three_by_three_proved),
+        rl_unit_test(channel_reduction_is_sound),
+        rl_unit_test(processor_three_by_two_proved),
+        rl_unit_test(waiting_deadlock_names_the_condition),
+        rl_unit_test(reduction_finds_and_replays),
+        rl_unit_test(delays_find_the_late_starter),
+        rl_unit_test(signal_may_wake_the_later_waiter),
+        rl_unit_test(pct_meets_its_bound),
+        rl_unit_test(too_many_threads_is_an_error),
+        rl_unit_test(deadlock_trace_ends_with_blocked_operations),
+        rl_unit_test(trace_ends_at_the_failure),
+        rl_unit_test(stack_overflow_fails_the_schedule),
+        rl_unit_test(replay_that_does_not_fit_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,9 +116,9 @@ static void empty_and_invalid(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(recorded_run),
-        cmocka_unit_test(explorer_schedule),
-        cmocka_unit_test(empty_and_invalid),
+        rl_unit_test(recorded_run),
+        rl_unit_test(explorer_schedule),
+        rl_unit_test(empty_and_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,9 +47,9 @@ static void trylock_scenario(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(trylock_strategy),
-        cmocka_unit_test(locker_scenario),
-        cmocka_unit_test(trylock_scenario),
+        rl_unit_test(trylock_strategy),
+        rl_unit_test(locker_scenario),
+        rl_unit_test(trylock_scenario),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

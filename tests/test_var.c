@@ -59,8 +59,8 @@ static void adds_are_atomic(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(operations_and_their_accesses),
-        cmocka_unit_test(adds_are_atomic),
+        rl_unit_test(operations_and_their_accesses),
+        rl_unit_test(adds_are_atomic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,9 +101,9 @@ RL_CHILDREN({"negative", child_negative});
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(wait_blocks_until_every_done),
-        cmocka_unit_test(invalid_arguments),
-        cmocka_unit_test(negative_counter_is_fatal),
+        rl_unit_test(wait_blocks_until_every_done),
+        rl_unit_test(invalid_arguments),
+        rl_unit_test(negative_counter_is_fatal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,19 @@ char *rl_test_pg_fresh(const char *dbname);  /* a new, empty database (malloc) *
 void rl_test_pg_sql(const char *conninfo, const char *sql); /* run a statement */
 
 /* Assert that haystack contains needle, printing both when it does not. */
+/* A cmocka unit test with a timeout of its own: if f has not returned
+ * after RACELAB_TEST_TIMEOUT seconds (default 120), the program names it
+ * on stderr and aborts, instead of hanging until CTest kills the whole
+ * program without saying which test hung. f's state starts as its name. */
+#define rl_unit_test(f)                                                                            \
+    cmocka_unit_test_prestate_setup_teardown(f, rl_test_arm, rl_test_disarm, (void *)#f)
+/* The same for a test of a group whose setup hands every test its state:
+ * the timeout names no test (the last "[ RUN ]" line does). */
+#define rl_group_test(f) cmocka_unit_test_setup_teardown(f, rl_test_arm_in_group, rl_test_disarm)
+int rl_test_arm(void **state);
+int rl_test_arm_in_group(void **state);
+int rl_test_disarm(void **state);
+
 #define assert_contains(haystack, needle)                                                          \
     do {                                                                                           \
         const char *h_ = (haystack), *n_ = (needle);                                               \
