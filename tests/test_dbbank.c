@@ -670,21 +670,16 @@ static void processor_lost(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest sqlite_tests[] = {
-        rl_group_test(contract),          rl_group_test(attach),
-        rl_group_test(missing_table),     rl_group_test(locks),
-        rl_group_test(isolation),         rl_group_test(waiting),
-        rl_group_test(queue),             rl_group_test(lost_update_scenario),
-        rl_group_test(ledger),            rl_group_test(ledger_record),
-        rl_group_test(strategies_forced), rl_group_test(fixes_give_the_table),
-    };
+/* every backend runs these; PostgreSQL also loses its connection */
+#define ON_EVERY_BACKEND                                                                           \
+    rl_group_test(contract), rl_group_test(attach), rl_group_test(missing_table),                  \
+        rl_group_test(locks), rl_group_test(isolation), rl_group_test(waiting),                    \
+        rl_group_test(queue), rl_group_test(lost_update_scenario), rl_group_test(ledger),          \
+        rl_group_test(ledger_record), rl_group_test(strategies_forced),                            \
+        rl_group_test(fixes_give_the_table)
+    const struct CMUnitTest sqlite_tests[] = {ON_EVERY_BACKEND};
     const struct CMUnitTest pg_tests[] = {
-        rl_group_test(contract),          rl_group_test(attach),
-        rl_group_test(missing_table),     rl_group_test(locks),
-        rl_group_test(isolation),         rl_group_test(waiting),
-        rl_group_test(strategies_forced), rl_group_test(fixes_give_the_table),
-        rl_group_test(queue),             rl_group_test(lost_update_scenario),
-        rl_group_test(ledger),            rl_group_test(ledger_record),
+        ON_EVERY_BACKEND,
         rl_group_test(lost_connection),
         rl_group_test(processor_lost),
     };

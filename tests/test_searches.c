@@ -204,24 +204,30 @@ static void reduction_is_sound_and_runs_each_class_once(void **state) {
     assert_true(sc.reduced * 10 < sc.unreduced);
 }
 
-/* bill:mutex 3 x 3, proved: every class of schedules, few schedules. */
-static void mutex_three_by_three_proved(void **state) {
-    (void)state;
-    rl_target t = sized("bill:mutex", 3, 3, 0);
+/* target m x c proved: every class of schedules, fewer than `most`, and
+ * the unreduced search does not get there in `factor` times as many. */
+static void assert_proved(const char *target, unsigned m, unsigned c, uint64_t most,
+                          uint64_t factor) {
+    rl_target t = sized(target, m, c, 0);
     rl_explore_opts o = every_schedule(true);
     o.keep_going = false;
     rl_explore_result r = rl_test_explore(&t, o);
     assert_false(r.failed);
     assert_true(r.complete);
-    assert_true(r.schedules < 20000);
+    assert_true(r.schedules < most);
     assert_int_equal(r.nstates, 1);
-    /* the unreduced search does not get there in ten times as many */
     o.reduce = false;
-    o.max_schedules = 10 * r.schedules;
+    o.max_schedules = factor * r.schedules;
     rl_explore_result u = rl_test_explore(&t, o);
     assert_false(u.complete);
     rl_explore_result_free(&u);
     rl_explore_result_free(&r);
+}
+
+/* bill:mutex 3 x 3, proved: every class of schedules, few schedules. */
+static void mutex_three_by_three_proved(void **state) {
+    (void)state;
+    assert_proved("bill:mutex", 3, 3, 20000, 10);
 }
 
 /* ---- channels: sections that commute, and those that do not ----
@@ -384,20 +390,7 @@ static void waiting_deadlock_names_the_condition(void **state) {
  * mutexes (more than 1,000,000 before channels declared their state). */
 static void processor_three_by_two_proved(void **state) {
     (void)state;
-    rl_target t = sized("bill:processor", 3, 2, 0);
-    rl_explore_opts o = every_schedule(true);
-    o.keep_going = false;
-    rl_explore_result r = rl_test_explore(&t, o);
-    assert_false(r.failed);
-    assert_true(r.complete);
-    assert_true(r.schedules < 100000);
-    assert_int_equal(r.nstates, 1);
-    o.reduce = false;
-    o.max_schedules = r.schedules;
-    rl_explore_result u = rl_test_explore(&t, o);
-    assert_false(u.complete);
-    rl_explore_result_free(&u);
-    rl_explore_result_free(&r);
+    assert_proved("bill:processor", 3, 2, 100000, 1);
 }
 
 /* A racy target fails under reduction with a failure that replays. */
