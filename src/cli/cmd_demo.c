@@ -32,31 +32,29 @@ static const char demo_help[] =
     "Exit status: 0 when the demo ran (whatever it showed), 2 for bad usage,\n"
     "3 if a run could not be done (a database that cannot be reached).\n";
 
-int rl_cmd_demo(int argc, char **argv) {
-    if (rl_cli_wants_help(argc, argv)) {
-        fputs(demo_help, stdout);
-        return EXIT_HELD;
-    }
-    rl_billing_opts opts = rl_billing_opts_default();
-    opts.jitter_pct = 50;
+/* The arguments into opts and *bank; -1 when they are good, else the
+ * exit status. */
+static int parse_demo(int argc, char **argv, rl_billing_opts *opts, const char **bank) {
     static const struct option longopts[] = {
         {"delay", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'},
         {"bank", required_argument, NULL, 'B'},  {0}};
-    const char *bank = NULL;
+    *opts = rl_billing_opts_default();
+    opts->jitter_pct = 50;
+    *bank = NULL;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1;) {
         switch (c) {
         case 'd':
-            if (!rl_cli_parse_duration("demo", "--delay", optarg, 10000000000u, &opts.delay_ns))
+            if (!rl_cli_parse_duration("demo", "--delay", optarg, 10000000000u, &opts->delay_ns))
                 return EXIT_USAGE;
             break;
         case 's':
-            if (!rl_cli_parse_u64("demo", "--seed", optarg, 0, UINT64_MAX, &opts.seed))
+            if (!rl_cli_parse_u64("demo", "--seed", optarg, 0, UINT64_MAX, &opts->seed))
                 return EXIT_USAGE;
             break;
         case 'B':
-            if (!rl_cli_parse_bank("demo", optarg, &bank))
+            if (!rl_cli_parse_bank("demo", optarg, bank))
                 return EXIT_USAGE;
             break;
         default:
@@ -65,35 +63,27 @@ int rl_cmd_demo(int argc, char **argv) {
     }
     if (optind < argc)
         return rl_cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
 
-    struct {
-        const char *title, *strategy;
-        rl_mode mode;
-    } plan[] = {
-        {"serial", "racy", RL_MODE_SERIAL},
-        {"racy, concurrent", "racy", RL_MODE_CONCURRENT},
-        {"mutex, concurrent", "mutex", RL_MODE_CONCURRENT},
-    };
-    enum { N = sizeof plan / sizeof plan[0] };
-    rl_run_result results[N];
-    const rl_run_result *runs[N];
-    const char *titles[N];
-    const rl_dataset *d = rl_dataset_default();
-    char delay[32];
-    printf("%zu merchants bill %zu customers. Each bill reads the balance, waits about %s "
-           "(a card network), then writes balance + bill.\n",
-           d->nmerchants, d->ncustomers, rl_cli_format_duration(opts.delay_ns, delay, sizeof delay));
-    if (bank) {
-        char shown[256];
-        rl_bank_url_redact(bank, shown, sizeof shown);
-        printf("The balances are in %s; each merchant bills through its own connection.\n",
-               shown);
-    }
-    putchar('\n');
-    for (size_t i = 0; i < N; i++) {
+/* The demo's three runs: serial, racy, mutex. */
+static const struct {
+    const char *title, *strategy;
+    rl_mode mode;
+} plan[] = {
+    {"serial", "racy", RL_MODE_SERIAL},
+    {"racy, concurrent", "racy", RL_MODE_CONCURRENT},
+    {"mutex, concurrent", "mutex", RL_MODE_CONCURRENT},
+};
+enum { NPLAN = sizeof plan / sizeof plan[0] };
+
+/* Run the plan into results; false (nothing left to free) after saying
+ * why. */
+static bool run_plan(const rl_billing_opts *opts, const char *bank, rl_run_result *results) {
+    for (size_t i = 0; i < NPLAN; i++) {
         rl_run_config cfg = rl_run_config_default(rl_strategy_find(plan[i].strategy));
         cfg.mode = plan[i].mode;
-        cfg.opts = opts;
+        cfg.opts = *opts;
         cfg.bank = bank;
         char why[256] = "";
         rl_err e = rl_run(&cfg, &results[i], why, sizeof why);
@@ -102,16 +92,15 @@ int rl_cmd_demo(int argc, char **argv) {
                     rl_strerror(e), *why ? ": " : "", why);
             for (size_t k = 0; k < i; k++)
                 rl_run_result_free(&results[k]);
-            return EXIT_ERROR;
+            return false;
         }
-        runs[i] = &results[i];
-        titles[i] = plan[i].title;
     }
-    rl_report_table(stdout, runs, titles, N);
-    if (runs[2]->note[0])
-        printf("\nnote: %s\n", runs[2]->note);
+    return true;
+}
 
-    const rl_run_result *serial = runs[0], *racy = runs[1], *mutex = runs[2];
+/* What the three runs show, in words. */
+static void print_story(const rl_run_result *serial, const rl_run_result *racy,
+                        const rl_run_result *mutex) {
     char ts[32], tm[32];
     rl_cli_format_duration(serial->wall_ns, ts, sizeof ts);
     rl_cli_format_duration(mutex->wall_ns, tm, sizeof tm);
@@ -127,7 +116,44 @@ int rl_cmd_demo(int argc, char **argv) {
     else
         printf("This time the racy run happened to match: the timing hid the race. "
                "'racelab bill --strategy racy --lockstep' forces it every time.\n");
-    for (size_t i = 0; i < N; i++)
+}
+
+int rl_cmd_demo(int argc, char **argv) {
+    if (rl_cli_wants_help(argc, argv)) {
+        fputs(demo_help, stdout);
+        return EXIT_HELD;
+    }
+    rl_billing_opts opts;
+    const char *bank;
+    int rc = parse_demo(argc, argv, &opts, &bank);
+    if (rc >= 0)
+        return rc;
+    const rl_dataset *d = rl_dataset_default();
+    char delay[32];
+    printf("%zu merchants bill %zu customers. Each bill reads the balance, waits about %s "
+           "(a card network), then writes balance + bill.\n",
+           d->nmerchants, d->ncustomers, rl_cli_format_duration(opts.delay_ns, delay, sizeof delay));
+    if (bank) {
+        char shown[256];
+        rl_bank_url_redact(bank, shown, sizeof shown);
+        printf("The balances are in %s; each merchant bills through its own connection.\n",
+               shown);
+    }
+    putchar('\n');
+    rl_run_result results[NPLAN];
+    if (!run_plan(&opts, bank, results))
+        return EXIT_ERROR;
+    const rl_run_result *runs[NPLAN];
+    const char *titles[NPLAN];
+    for (size_t i = 0; i < NPLAN; i++) {
+        runs[i] = &results[i];
+        titles[i] = plan[i].title;
+    }
+    rl_report_table(stdout, runs, titles, NPLAN);
+    if (runs[2]->note[0])
+        printf("\nnote: %s\n", runs[2]->note);
+    print_story(runs[0], runs[1], runs[2]);
+    for (size_t i = 0; i < NPLAN; i++)
         rl_run_result_free(&results[i]);
     return EXIT_HELD;
 }

@@ -172,7 +172,19 @@ static int run_variant(const run_args *a, size_t v, rl__json *j) {
     return broken ? EXIT_BROKEN : EXIT_HELD;
 }
 
-static int run(int argc, char **argv) {
+/* An unsigned option into *field, within lo..hi; false after saying why. */
+static bool unsigned_option(const char *flag, const char *text, uint64_t lo, uint64_t hi,
+                            unsigned *field) {
+    uint64_t v;
+    if (!rl_cli_parse_u64("scenario run", flag, text, lo, hi, &v))
+        return false;
+    *field = (unsigned)v;
+    return true;
+}
+
+/* The arguments into a and *only (the variant to run, or nvariants for
+ * all); -1 when they are good, else the exit status. */
+static int parse_run(int argc, char **argv, run_args *a, size_t *only) {
     static const struct option longopts[] = {
         {"variant", required_argument, NULL, 'v'}, {"runs", required_argument, NULL, 'k'},
         {"force", no_argument, NULL, 'f'},         {"delay", required_argument, NULL, 'd'},
@@ -180,66 +192,65 @@ static int run(int argc, char **argv) {
         {"items", required_argument, NULL, 'i'},   {"merchants", required_argument, NULL, 'M'},
         {"customers", required_argument, NULL, 'C'}, {"json", no_argument, NULL, 'J'},
         {"bank", required_argument, NULL, 'B'},     {0}};
-    run_args a = {.runs = 1};
+    *a = (run_args){.runs = 1};
     const char *variant = NULL;
-    uint64_t v;
+    bool ok = true;
     opterr = 0;
     optind = 1;
     /* permuting: options may come before or after the scenario's name */
-    for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+    for (int c; ok && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
         switch (c) {
         case 'v': variant = optarg; break;
-        case 'k':
-            if (!rl_cli_parse_u64("scenario run", "--runs", optarg, 1, 1000000, &a.runs))
-                return EXIT_USAGE;
-            break;
-        case 'f': a.o.force = true; break;
+        case 'k': ok = rl_cli_parse_u64("scenario run", "--runs", optarg, 1, 1000000, &a->runs); break;
+        case 'f': a->o.force = true; break;
         case 'd':
-            if (!rl_cli_parse_duration("scenario run", "--delay", optarg, 10000000000u, &a.o.delay_ns))
-                return EXIT_USAGE;
+            ok = rl_cli_parse_duration("scenario run", "--delay", optarg, 10000000000u,
+                                       &a->o.delay_ns);
             break;
-#define UNSIGNED(flag, field, lo, hi)                                                              \
-    if (!rl_cli_parse_u64("scenario run", flag, optarg, lo, hi, &v))                                \
-        return EXIT_USAGE;                                                                         \
-    a.o.field = (unsigned)v;                                                                       \
-    break
-        case 'r': UNSIGNED("--retries", retries, 1, 1000000);
-        case 't': UNSIGNED("--threads", threads, 1, 64);
-        case 'i': UNSIGNED("--items", items, 1, 1000000);
-        case 'M': UNSIGNED("--merchants", merchants, 1, 5);
-        case 'C': UNSIGNED("--customers", customers, 1, 5);
-#undef UNSIGNED
-        case 'J': a.json = true; break;
-        case 'B':
-            if (!rl_cli_parse_bank("scenario run", optarg, &a.o.bank))
-                return EXIT_USAGE;
-            break;
+        case 'r': ok = unsigned_option("--retries", optarg, 1, 1000000, &a->o.retries); break;
+        case 't': ok = unsigned_option("--threads", optarg, 1, 64, &a->o.threads); break;
+        case 'i': ok = unsigned_option("--items", optarg, 1, 1000000, &a->o.items); break;
+        case 'M': ok = unsigned_option("--merchants", optarg, 1, 5, &a->o.merchants); break;
+        case 'C': ok = unsigned_option("--customers", optarg, 1, 5, &a->o.customers); break;
+        case 'J': a->json = true; break;
+        case 'B': ok = rl_cli_parse_bank("scenario run", optarg, &a->o.bank); break;
         default:
             return rl_cli_usage_error("scenario run", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
         }
     }
+    if (!ok)
+        return EXIT_USAGE;
     if (optind >= argc)
         return rl_cli_usage_error("scenario run", "which scenario? ('racelab scenario list' names them)");
     if (optind + 1 < argc)
         return rl_cli_usage_error("scenario run", "unexpected argument '%s'", argv[optind + 1]);
-    if (!(a.s = rl_scenario_find(argv[optind])))
+    if (!(a->s = rl_scenario_find(argv[optind])))
         return rl_cli_usage_error("scenario run", "unknown scenario '%s' ('racelab scenario list' "
                                                   "names them)",
                                   argv[optind]);
-    size_t only = a.s->nvariants;
-    if (variant && (only = rl_scenario_variant(a.s, variant)) == a.s->nvariants) {
+    *only = a->s->nvariants;
+    if (variant && (*only = rl_scenario_variant(a->s, variant)) == a->s->nvariants) {
         char names[256] = "";
-        for (size_t i = 0; i < a.s->nvariants; i++)
+        for (size_t i = 0; i < a->s->nvariants; i++)
             snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-                     a.s->variants[i].name);
+                     a->s->variants[i].name);
         return rl_cli_usage_error("scenario run", "scenario '%s' has no variant '%s' (one of: %s)",
-                                  a.s->name, variant, names);
+                                  a->s->name, variant, names);
     }
-    if (a.o.bank && !a.s->takes_bank && strcmp(a.o.bank, "memory") != 0)
+    if (a->o.bank && !a->s->takes_bank && strcmp(a->o.bank, "memory") != 0)
         return rl_cli_usage_error("scenario run", "scenario '%s' keeps its state in memory: "
                                                   "--bank applies to bill and lost-update",
-                                  a.s->name);
+                                  a->s->name);
+    return -1;
+}
+
+static int run(int argc, char **argv) {
+    run_args a;
+    size_t only = 0;
+    int rc = parse_run(argc, argv, &a, &only);
+    if (rc >= 0)
+        return rc;
     rl__json j;
     if (a.json) {
         rl__json_init(&j, stdout);
@@ -248,9 +259,9 @@ static int run(int argc, char **argv) {
         rl__json_bool(&j, "forced", a.o.force);
         rl__json_array(&j, "variants");
     }
-    int rc = EXIT_HELD;
+    rc = EXIT_HELD;
     for (size_t i = 0; i < a.s->nvariants; i++) {
-        if (variant && i != only)
+        if (only != a.s->nvariants && i != only)
             continue;
         int r = run_variant(&a, i, &j);
         if (r == EXIT_ERROR || r == EXIT_USAGE) {
