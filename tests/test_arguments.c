@@ -9,10 +9,15 @@
 
 #include "racelab/channel.h"
 #include "racelab/dataset.h"
+#include "racelab/explore.h"
+#include "racelab/histogram.h"
 #include "racelab/locker.h"
 #include "racelab/lockstep.h"
 #include "racelab/once.h"
 #include "racelab/processor.h"
+#include "racelab/scenario.h"
+#include "racelab/shared.h"
+#include "racelab/timeline.h"
 #include "racelab/var.h"
 #include "racelab/waitgroup.h"
 #include "testing.h"
@@ -47,6 +52,18 @@ static void errors_and_nothing(void **state) {
     rl_processor_stop(NULL);
     rl_processor_destroy(NULL);
     rl_dataset_free(NULL);
+    /* layers 5 and 6, and the pictures */
+    assert_null(rl_scenario_find(NULL));
+    assert_null(rl_scenario_at(rl_scenario_count()));
+    rl_target t;
+    assert_err_equal(rl_target_parse(NULL, NULL, &t, NULL, 0), RL_EINVAL);
+    rl_target_free(NULL);
+    rl_explore_result_free(NULL);
+    assert_err_equal(rl_timeline_from_trace(NULL, NULL), RL_EINVAL);
+    rl_timeline_free(NULL);
+    rl_histogram_init(NULL);
+    assert_err_equal(rl_histogram_add(NULL, "x", 1, true), RL_EINVAL);
+    rl_histogram_free(NULL);
 }
 
 /* ---- the rest: fatal, naming the call ---- */
@@ -84,6 +101,15 @@ static int proc_balance_range(void) {
     return (int)rl_processor_balance(p, 1); /* one account: index 1 is out of range */
 }
 static int dataset_index(void) { return (int)rl_dataset_customer_index(NULL, "Dave"); }
+static int outcome_state(void) { rl_outcome_state(NULL, "x"); return 0; }
+static int scenario_variant(void) { return (int)rl_scenario_variant(NULL, "racy"); }
+static int shared_read(void) {
+    int v;
+    rl_shared_read(NULL, &v, sizeof v, "v");
+    return v;
+}
+static int target_custom(void) { rl_target_custom(NULL, "t", NULL, NULL); return 0; }
+static int explore_verdict(void) { return rl_explore_verdict(NULL) != NULL; }
 
 RL_CHILDREN({"wg-add", wg_add}, {"wg-done", wg_done}, {"wg-wait", wg_wait},
             {"var-load", var_load}, {"var-add", var_add}, {"var-cas", var_cas},
@@ -93,7 +119,10 @@ RL_CHILDREN({"wg-add", wg_add}, {"wg-done", wg_done}, {"wg-wait", wg_wait},
             {"chan-closed", chan_closed}, {"chan-name", chan_name},
             {"lockstep-enter", lockstep_enter}, {"lockstep-park", lockstep_park},
             {"proc-input", proc_input}, {"proc-served", proc_served},
-            {"proc-balance-range", proc_balance_range}, {"dataset-index", dataset_index});
+            {"proc-balance-range", proc_balance_range}, {"dataset-index", dataset_index},
+            {"outcome-state", outcome_state}, {"scenario-variant", scenario_variant},
+            {"shared-read", shared_read}, {"target-custom", target_custom},
+            {"explore-verdict", explore_verdict});
 
 static void misuse_is_fatal_and_named(void **state) {
     (void)state;
@@ -122,6 +151,11 @@ static void misuse_is_fatal_and_named(void **state) {
         {"proc-served", "rl_processor_served: NULL"},
         {"proc-balance-range", "rl_processor_balance: account 1 of 1"},
         {"dataset-index", "rl_dataset_customer_index: NULL"},
+        {"outcome-state", "rl_outcome_state: NULL"},
+        {"scenario-variant", "rl_scenario_variant: NULL"},
+        {"shared-read", "rl_shared_read: NULL"},
+        {"target-custom", "rl_target_custom: NULL"},
+        {"explore-verdict", "rl_explore_verdict: NULL"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         rl_test_expect_fatal(cases[i].child, cases[i].message);

@@ -27,6 +27,13 @@
  * Concurrency contract: one exploration at a time per process (RL_EBUSY);
  * call from a thread that no racelab thread shares the platform with. The
  * target runs on fibers of the calling thread.
+ *
+ * Arguments (the policy of layer 6): a call that returns rl_err reports a
+ * NULL or out-of-range argument as RL_EINVAL, saying why; free accepts
+ * NULL and does nothing; a name or a query answers "?" or "" for what it
+ * does not know (a program's output: "" for a target that is not one);
+ * every other call given NULL is a programming error: fatal, naming the
+ * call.
  */
 #ifndef RACELAB_EXPLORE_H
 #define RACELAB_EXPLORE_H

@@ -4,7 +4,12 @@
  * explorer's searches all end in a final state; the histogram counts the
  * distinct ones: each state's key (any bytes: a string, an array of
  * balances), how many runs reached it, and whether every one of them held.
- * Not thread-safe: one thread adds. */
+ * Not thread-safe: one thread adds.
+ *
+ * Arguments: rl_histogram_add reports a NULL histogram (or a NULL key
+ * with a length) as RL_EINVAL; init, sort and free accept NULL and do
+ * nothing.
+ */
 #ifndef RACELAB_HISTOGRAM_H
 #define RACELAB_HISTOGRAM_H
 

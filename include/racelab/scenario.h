@@ -10,6 +10,12 @@
  * Concurrency contract: run may be called from one thread at a time per
  * process (it may install the lockstep gate); everything it starts, it
  * joins before returning.
+ *
+ * Arguments (the policy of layer 5): a call that returns rl_err reports a
+ * NULL or out-of-range argument as RL_EINVAL; a lookup (by name or by
+ * index) answers "not found" (NULL, or the count of variants) for what it
+ * does not know, NULL included; every other call given NULL is a
+ * programming error: fatal, naming the call.
  */
 #ifndef RACELAB_SCENARIO_H
 #define RACELAB_SCENARIO_H

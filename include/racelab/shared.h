@@ -19,6 +19,9 @@
  *
  * Concurrency contract: any thread may call these at any time; nothing
  * here blocks. name is kept, not copied (a string literal is fine).
+ *
+ * Arguments (as every layer-2 header): a NULL object, or a NULL buffer
+ * with a size, is a programming error: fatal, naming the call.
  */
 #ifndef RACELAB_SHARED_H
 #define RACELAB_SHARED_H

@@ -8,6 +8,11 @@
  *
  * Concurrency contract: recording installs a table for the duration of the
  * run (the rl_platform_install conditions apply); a timeline is plain data.
+ *
+ * Arguments: each call that returns rl_err reports a NULL argument as
+ * RL_EINVAL (recording under another table than pthreads too);
+ * rl_timeline_free accepts NULL and does nothing. A result is the
+ * caller's to free only after RL_OK.
  */
 #ifndef RACELAB_TIMELINE_H
 #define RACELAB_TIMELINE_H

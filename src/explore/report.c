@@ -24,6 +24,8 @@ static int widest(int w, const char *text) {
 }
 
 void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour) {
+    if (!f || !c)
+        rl_fatal("rl_explore_print_trace: NULL file or counterexample");
     style st = {colour};
     int ww = 17, ow = 10, bw = 14;
     bool where = false;
@@ -80,6 +82,8 @@ void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour) {
 
 void rl_explore_print_counterexample(FILE *f, const char *title, const rl_counterexample *c,
                                      const char *replay_cmd, bool colour) {
+    if (!f || !c)
+        rl_fatal("rl_explore_print_counterexample: NULL file or counterexample");
     style st = {colour};
     unsigned steps = 0; /* the last step made (a deadlock's blocked lines have none) */
     for (size_t i = 0; i < c->nsteps; i++)
@@ -129,6 +133,8 @@ static void stop_words(char *buf, size_t len, const rl_explore_opts *o, const rl
 }
 
 const char *rl_explore_verdict(const rl_explore_result *r) {
+    if (!r)
+        rl_fatal("rl_explore_verdict: NULL result");
     if (r->failed)
         return "failure_found";
     if (r->search == RL_SEARCH_REPLAY)
@@ -174,6 +180,8 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
 
 void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
                       const rl_explore_result *r, const char *replay_cmd, bool colour) {
+    if (!f || !name || !o || !r)
+        rl_fatal("rl_explore_print: NULL file, name, options or result");
     style st = {colour};
     fprintf(f, "%sexplore %s%s", bold(st), name, reset(st));
     if (o->search == RL_SEARCH_BOUNDED && o->preemptions == RL_PREEMPTIONS_ALL)
@@ -291,6 +299,8 @@ static void json_counterexample(rl__json *j, const char *key, const rl_counterex
 
 void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
                            const rl_explore_result *r) {
+    if (!f || !name || !o || !r)
+        rl_fatal("rl_explore_write_json: NULL file, name, options or result");
     rl__json j;
     rl__json_init(&j, f);
     rl__json_object(&j, NULL);

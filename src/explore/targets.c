@@ -342,6 +342,8 @@ rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target
 
 void rl_target_list(void (*each)(void *ctx, const char *name, const char *summary, bool correct),
                     void *ctx) {
+    if (!each)
+        rl_fatal("rl_target_list: NULL function");
     char name[96];
     for (size_t i = 0; i < rl_scenario_count(); i++) {
         const rl_scenario *s = rl_scenario_at(i);
@@ -390,8 +392,8 @@ const char *rl_target_output(const rl_target *t) {
 
 void rl_target_custom(rl_target *t, const char *name,
                       rl_err (*run)(const rl_target *t, rl_outcome *out), void *ctx) {
-    if (!t)
-        return;
+    if (!t || !run)
+        rl_fatal("rl_target_custom: NULL target or run function");
     memset(t, 0, sizeof *t);
     snprintf(t->name, sizeof t->name, "%s", name ? name : "custom");
     t->run = run;

@@ -27,9 +27,17 @@ _Static_assert(sizeof(pthread_cond_t) <= RL_PLATFORM_STORAGE, "cond storage too 
 #define PT_COND(c) ((pthread_cond_t *)(void *)(c)->impl)
 
 static atomic_uint next_id = 1;
-static atomic_uint running; /* started, their function not yet returned */
+/* Threads started whose function has not returned. Relaxed on purpose:
+ * bookkeeping must not order the threads it counts (as a release here
+ * and an acquire in the next thread_create would), or a race between a
+ * thread that ended and one started after it would be hidden from
+ * ThreadSanitizer. A join orders the decrement before the install that
+ * reads it. */
+static atomic_uint running;
 
-unsigned rl__pthreads_running(void) { return atomic_load(&running); }
+unsigned rl__pthreads_running(void) {
+    return atomic_load_explicit(&running, memory_order_relaxed);
+}
 static _Thread_local unsigned my_id;
 
 static unsigned pt_self(void) {
@@ -42,7 +50,7 @@ static void *trampoline(void *p) {
     rl_thread *t = p;
     my_id = t->id;
     PT_THREAD(t)->fn(PT_THREAD(t)->arg);
-    atomic_fetch_sub(&running, 1); /* before the join that waits for it */
+    atomic_fetch_sub_explicit(&running, 1, memory_order_relaxed); /* before the join */
     return NULL;
 }
 
@@ -51,9 +59,9 @@ static rl_err pt_thread_create(rl_thread *t, rl_thread_fn fn, void *arg) {
     pt->fn = fn;
     pt->arg = arg;
     t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
-    atomic_fetch_add(&running, 1);
+    atomic_fetch_add_explicit(&running, 1, memory_order_relaxed);
     if (pthread_create(&pt->pt, NULL, trampoline, t) != 0) {
-        atomic_fetch_sub(&running, 1);
+        atomic_fetch_sub_explicit(&running, 1, memory_order_relaxed);
         return RL_ESYS;
     }
     char short_name[16];

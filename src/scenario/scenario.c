@@ -32,6 +32,8 @@ const rl_scenario *rl_scenario_find(const char *name) {
 }
 
 size_t rl_scenario_variant(const rl_scenario *s, const char *name) {
+    if (!s)
+        rl_fatal("rl_scenario_variant: NULL scenario");
     size_t v = 0;
     while (name && v < s->nvariants && strcmp(s->variants[v].name, name) != 0)
         v++;
@@ -72,6 +74,8 @@ static void append(char *buf, size_t cap, const char *fmt, va_list ap) {
 }
 
 void rl_outcome_say(rl_outcome *out, const char *fmt, ...) {
+    if (!out || !fmt)
+        rl_fatal("rl_outcome_say: NULL outcome or format");
     va_list ap;
     va_start(ap, fmt);
     append(out->story, sizeof out->story, fmt, ap);
@@ -82,6 +86,8 @@ void rl_outcome_say(rl_outcome *out, const char *fmt, ...) {
 }
 
 void rl_outcome_state(rl_outcome *out, const char *fmt, ...) {
+    if (!out || !fmt)
+        rl_fatal("rl_outcome_state: NULL outcome or format");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(out->state, sizeof out->state, fmt, ap);
@@ -89,6 +95,8 @@ void rl_outcome_state(rl_outcome *out, const char *fmt, ...) {
 }
 
 void rl_outcome_verdict(rl_outcome *out, bool held, const char *fmt, ...) {
+    if (!out || !fmt)
+        rl_fatal("rl_outcome_verdict: NULL outcome or format");
     out->held = held;
     out->judged = true;
     va_list ap;
