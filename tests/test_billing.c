@@ -5,6 +5,8 @@
  * any merchant writes it, every time. */
 #include <limits.h>
 
+#include "racelab/explore.h"
+#include "racelab/ledger.h"
 #include "racelab/run.h"
 #include "testing.h"
 
@@ -276,9 +278,85 @@ static void jitter_is_seeded_and_bounded(void **state) {
     assert_true(varied);
 }
 
+/* ---- the ledger: a cycle claimed once ---- */
+
+static void ledger_claims_each_cycle_once(void **state) {
+    (void)state;
+    rl_ledger *l;
+    assert_err_equal(rl_ledger_create(&l), RL_OK);
+    assert_false(rl_ledger_seen(l, "Costco", 1));
+    assert_err_equal(rl_ledger_claim(l, "Costco", 1), RL_OK);
+    assert_true(rl_ledger_seen(l, "Costco", 1));
+    assert_err_equal(rl_ledger_claim(l, "Costco", 1), RL_EAGAIN);
+    assert_err_equal(rl_ledger_claim(l, "Costco", 2), RL_OK);  /* another cycle */
+    assert_err_equal(rl_ledger_claim(l, "Target", 1), RL_OK);  /* another merchant */
+    /* check-then-act's two steps: recording is idempotent, and a recorded
+     * pair is claimed already */
+    assert_false(rl_ledger_seen(l, "Nike", 7));
+    assert_err_equal(rl_ledger_record(l, "Nike", 7), RL_OK);
+    assert_err_equal(rl_ledger_record(l, "Nike", 7), RL_OK);
+    assert_true(rl_ledger_seen(l, "Nike", 7));
+    assert_err_equal(rl_ledger_claim(l, "Nike", 7), RL_EAGAIN);
+    /* the policy: errors for NULL, "not seen" for a NULL name */
+    assert_err_equal(rl_ledger_create(NULL), RL_EINVAL);
+    assert_err_equal(rl_ledger_claim(NULL, "Costco", 1), RL_EINVAL);
+    assert_err_equal(rl_ledger_claim(l, NULL, 1), RL_EINVAL);
+    assert_err_equal(rl_ledger_record(l, NULL, 1), RL_EINVAL);
+    assert_false(rl_ledger_seen(l, NULL, 1));
+    rl_ledger_destroy(l);
+    rl_ledger_destroy(NULL);
+}
+
+/* Three callers claim one cycle at once: under every schedule exactly one
+ * wins (explored, every schedule). */
+typedef struct {
+    rl_ledger *ledger;
+    int wins;
+} claimers;
+
+static void claim_it(void *arg) {
+    claimers *c = arg;
+    if (rl_ledger_claim(c->ledger, "Costco", 1) == RL_OK)
+        c->wins++; /* only the winner writes */
+}
+
+static rl_err run_claimers(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    claimers c = {0};
+    rl_err e = rl_ledger_create(&c.ledger);
+    if (e != RL_OK)
+        return e;
+    rl_thread th[3];
+    for (int i = 0; i < 3; i++)
+        if ((e = rl_thread_create(&th[i], "claimer", claim_it, &c)) != RL_OK)
+            rl_fatal("claimer %d: %s", i, rl_strerror(e));
+    for (int i = 0; i < 3; i++)
+        rl_thread_join(&th[i]);
+    rl_ledger_destroy(c.ledger);
+    rl_outcome_state(out, "wins=%d", c.wins);
+    rl_outcome_verdict(out, c.wins == 1, "%d claims won", c.wins);
+    return RL_OK;
+}
+
+static void ledger_one_winner_under_every_schedule(void **state) {
+    (void)state;
+    rl_target t;
+    rl_target_custom(&t, "three claimers", run_claimers, NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = RL_PREEMPTIONS_ALL;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_false(r.failed);
+    assert_true(r.complete);
+    assert_int_equal(r.nstates, 1);
+    assert_string_equal(r.states[0].state, "wins=1");
+    rl_explore_result_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(serial_runs_give_the_expected_table),
+        rl_unit_test(ledger_claims_each_cycle_once),
+        rl_unit_test(ledger_one_winner_under_every_schedule),
         rl_unit_test(racy_concurrent_loses_updates),
         rl_unit_test(mutex_fix),
         rl_unit_test(staggered_fix),
