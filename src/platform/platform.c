@@ -148,13 +148,13 @@ void rl_mutex_lock(rl_mutex *m) {
 void rl_mutex_lock_when(rl_mutex *m, rl_cond *c, bool (*ready)(void *ctx), void *ctx) {
     if (!m || !c || !ready)
         rl_fatal("rl_mutex_lock_when: NULL %s", !m ? "mutex" : !c ? "condition" : "ready");
-    const rl_platform *p = checked(m->plat, "mutex", m->name);
-    if (!p->mutex_lock_when) {
+    if (!rl_platform_current()->mutex_lock_when) { /* rl_mutex_lock checks the table */
         rl_mutex_lock(m);
         while (!ready(ctx))
             rl_cond_wait(c, m);
         return;
     }
+    const rl_platform *p = checked(m->plat, "mutex", m->name);
     (void)checked(c->plat, "condition", c->name);
     unsigned self = p->thread_self();
     if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self)

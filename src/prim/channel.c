@@ -42,6 +42,11 @@ struct rl_chan {
     const char *name;
     size_t elem_size, cap;
     bool closed;
+    /* whether the platform listens to its sections' declarations (the
+     * explorer does): fixed at creation, since the table an object is
+     * used under cannot change (racelab/platform.h); without a listener
+     * the declarations are skipped, not paid for on every call */
+    bool declare;
     /* buffered */
     unsigned char *ring;
     size_t head, count;
@@ -62,6 +67,7 @@ rl_err rl_chan_create(size_t elem_size, size_t capacity, const char *name, rl_ch
     if (!ch)
         return RL_ENOMEM;
     ch->name = name ? name : "chan";
+    ch->declare = rl_platform_current()->guarded_touch != NULL;
     ch->elem_size = elem_size;
     ch->cap = capacity;
     ch->ring = capacity ? malloc(capacity * elem_size) : NULL;
@@ -108,13 +114,11 @@ enum { PART_HEAD = 1, PART_TAIL, PART_CLOSED, PART_SLOT };
 #define PART_TAKEN(k) (17 + 2 * (uint64_t)(k)) /* element k taken */
 
 static void touch(rl_chan *ch, uint64_t part, rl_touch_kind kind) {
-    rl_guarded_touch(&ch->mu, ch->cap ? part : PART_SLOT, ch->cap ? kind : RL_TOUCH_WRITES);
+    if (ch->declare)
+        rl_guarded_touch(&ch->mu, ch->cap ? part : PART_SLOT, ch->cap ? kind : RL_TOUCH_WRITES);
 }
 
-/* A section entered by rl_mutex_lock_when could have started without the
- * element it waited for once the channel is closed: then what it found is
- * merely read. True if so (and what it depended on: the flag). */
-static bool closed_anyway(rl_chan *ch) {
+static bool closed(rl_chan *ch) {
     touch(ch, PART_CLOSED, RL_TOUCH_READS);
     return ch->closed;
 }
@@ -129,8 +133,9 @@ static bool ready(rl_chan *ch, bool waited) {
     }
     touch(ch, PART_HEAD, RL_TOUCH_READS); /* which element is next: the receives before */
     bool r = ch->count > 0;
-    touch(ch, PART_PUT(ch->takes),
-          r && waited && !closed_anyway(ch) ? RL_TOUCH_NEEDS : RL_TOUCH_READS);
+    /* once the channel is closed, a section entered by rl_mutex_lock_when
+     * could have started without its element: then it is merely read */
+    touch(ch, PART_PUT(ch->takes), r && waited && !closed(ch) ? RL_TOUCH_NEEDS : RL_TOUCH_READS);
     if (r) {
         touch(ch, PART_HEAD, RL_TOUCH_WRITES);
         touch(ch, PART_TAKEN(ch->takes), RL_TOUCH_WRITES);
@@ -145,14 +150,10 @@ static bool full(rl_chan *ch) {
     bool f = ch->count == ch->cap;
     if (ch->puts >= ch->cap) /* its place is free once that element is taken */
         touch(ch, PART_TAKEN(ch->puts - ch->cap),
-              f || closed_anyway(ch) ? RL_TOUCH_READS : RL_TOUCH_NEEDS);
+              f || closed(ch) ? RL_TOUCH_READS : RL_TOUCH_NEEDS);
     return f;
 }
 
-static bool closed(rl_chan *ch) {
-    touch(ch, PART_CLOSED, RL_TOUCH_READS);
-    return ch->closed;
-}
 
 /* For rl_mutex_lock_when on a buffered channel: whether a receive can go
  * on (an element, or the end), and a send (room, or the end). Pure reads. */
