@@ -2,6 +2,7 @@
  * platform mutex: ledgers hold a handful of cycles, and every operation is
  * one visible critical section the explorer can schedule around. */
 #include "racelab/ledger.h"
+#include "../util/grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,12 +54,10 @@ static bool find(const rl_ledger *l, const char *merchant, uint64_t cycle) {
 /* Under l->mu. */
 static rl_err add(rl_ledger *l, const char *merchant, uint64_t cycle) {
     if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 8;
-        pair *p = realloc(l->pairs, cap * sizeof *p);
+        pair *p = rl__grow(l->pairs, &l->cap, sizeof *p, 8);
         if (!p)
             return RL_ENOMEM;
         l->pairs = p;
-        l->cap = cap;
     }
     char *copy = strdup(merchant);
     if (!copy)

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "explore_impl.h"
+#include "../util/grow.h"
 
 /* One step of the current schedule, and the state before it. */
 typedef struct {
@@ -74,12 +75,10 @@ static bool add_known(node *n, unsigned thread, const rl__step *st) {
 /* A new node for step `step`, reached from the node before it. */
 static node *push_node(dpor *d, size_t step, uint64_t enabled) {
     if (d->nnodes == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 256;
-        node *bigger = realloc(d->nodes, cap * sizeof *bigger);
+        node *bigger = rl__grow(d->nodes, &d->cap, sizeof *bigger, 256);
         if (!bigger)
             return NULL;
         d->nodes = bigger;
-        d->cap = cap;
     }
     node *n = &d->nodes[d->nnodes++];
     memset(n, 0, sizeof *n);

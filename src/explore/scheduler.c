@@ -31,6 +31,7 @@
 
 #include "explore_impl.h"
 #include "fiber.h"
+#include "../util/grow.h"
 
 
 typedef enum {
@@ -202,14 +203,12 @@ static void record(xthread *t, const char *op_override) {
     if (!X.tracing)
         return;
     if (X.run->ntrace == X.trace_cap) {
-        size_t cap = X.trace_cap ? 2 * X.trace_cap : 256;
-        rl_trace_step *bigger = realloc(X.trace, cap * sizeof *bigger);
+        rl_trace_step *bigger = rl__grow(X.trace, &X.trace_cap, sizeof *bigger, 256);
         if (!bigger) {
             X.tracing = false; /* no memory for the trace: keep exploring without it */
             return;
         }
         X.trace = bigger;
-        X.trace_cap = cap;
     }
     rl_trace_step *s = &X.trace[X.run->ntrace++];
     memset(s, 0, sizeof *s);
@@ -237,12 +236,10 @@ static void note_write(const rl_access *a, size_t step) {
             return;
         }
     if (X.nwrites == X.writes_cap) {
-        size_t cap = X.writes_cap ? 2 * X.writes_cap : 16;
-        last_write *bigger = realloc(X.writes, cap * sizeof *bigger);
+        last_write *bigger = rl__grow(X.writes, &X.writes_cap, sizeof *bigger, 16);
         if (!bigger)
             return;
         X.writes = bigger;
-        X.writes_cap = cap;
     }
     X.writes[X.nwrites++] = (last_write){a->object, a->key, step};
 }
@@ -381,12 +378,10 @@ static bool begin_step(const xthread *t) {
     if (!X.footprints)
         return true;
     if (X.step == X.steps_cap) {
-        size_t cap = X.steps_cap ? 2 * X.steps_cap : 1024;
-        rl__step *bigger = realloc(X.steps, cap * sizeof *bigger);
+        rl__step *bigger = rl__grow(X.steps, &X.steps_cap, sizeof *bigger, 1024);
         if (!bigger)
             return false;
         X.steps = bigger;
-        X.steps_cap = cap;
     }
     X.steps[X.step] = (rl__step){.thread = (uint8_t)t->index, .spawned_at = t->spawned_at};
     X.run->steps = X.steps;
@@ -603,14 +598,12 @@ static xthread *decide(void) {
         n = rl__default_choice(enabled, current);
     }
     if (X.step == X.decisions_cap) {
-        size_t cap = X.decisions_cap ? 2 * X.decisions_cap : 1024;
-        rl__decision *bigger = realloc(X.decisions, cap * sizeof *bigger);
+        rl__decision *bigger = rl__grow(X.decisions, &X.decisions_cap, sizeof *bigger, 1024);
         if (!bigger) {
             fail(RL_FAIL_ERROR, "out of memory recording the schedule");
             return NULL;
         }
         X.decisions = bigger;
-        X.decisions_cap = cap;
     }
     if (!begin_step(&X.threads[n])) {
         fail(RL_FAIL_ERROR, "out of memory recording the schedule");
@@ -869,12 +862,10 @@ static void ex_cond_signal(rl_cond *c) {
         tokens += X.tokens[i].cond == c;
     if (waiting_on(c) > tokens) {
         if (X.ntokens == X.tokens_cap) {
-            size_t cap = X.tokens_cap ? 2 * X.tokens_cap : 16;
-            token *bigger = realloc(X.tokens, cap * sizeof *bigger);
+            token *bigger = rl__grow(X.tokens, &X.tokens_cap, sizeof *bigger, 16);
             if (!bigger)
                 rl_fatal("the explorer ran out of memory");
             X.tokens = bigger;
-            X.tokens_cap = cap;
         }
         X.tokens[X.ntokens++] = (token){c, X.wait_seq};
     }

@@ -21,6 +21,7 @@
 
 #include "../util/rng.h"
 #include "explore_impl.h"
+#include "../util/grow.h"
 
 rl_explore_opts rl_explore_opts_default(void) {
     return (rl_explore_opts){.search = RL_SEARCH_BOUNDED, .preemptions = 2, .depth = 3,
@@ -279,15 +280,11 @@ typedef struct {
 #define MAX_PENDING (1u << 22)
 
 static bool push_choice(bounded *b, size_t step, uint8_t ch) {
-    if (step >= b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 1024;
-        while (cap <= step)
-            cap *= 2;
-        uint8_t *bigger = realloc(b->choices, cap);
+    while (step >= b->cap) {
+        uint8_t *bigger = rl__grow(b->choices, &b->cap, 1, 1024);
         if (!bigger)
             return false;
         b->choices = bigger;
-        b->cap = cap;
     }
     b->choices[step] = ch;
     b->nchoices = step + 1;
@@ -296,12 +293,10 @@ static bool push_choice(bounded *b, size_t step, uint8_t ch) {
 
 static bool push_frame(bounded *b, frame f) {
     if (b->nframes == b->frames_cap) {
-        size_t cap = b->frames_cap ? 2 * b->frames_cap : 64;
-        frame *bigger = realloc(b->frames, cap * sizeof *bigger);
+        frame *bigger = rl__grow(b->frames, &b->frames_cap, sizeof *bigger, 64);
         if (!bigger)
             return false;
         b->frames = bigger;
-        b->frames_cap = cap;
     }
     b->frames[b->nframes++] = f;
     return true;
@@ -318,14 +313,12 @@ static void enqueue(bounded *b, size_t step, uint8_t alt) {
         return;
     }
     if (q->n == q->cap) {
-        size_t cap = q->cap ? 2 * q->cap : 256;
-        work *bigger = realloc(q->items, cap * sizeof *bigger);
+        work *bigger = rl__grow(q->items, &q->cap, sizeof *bigger, 256);
         if (!bigger) {
             b->oom = true;
             return;
         }
         q->items = bigger;
-        q->cap = cap;
     }
     uint8_t *p = malloc(step + 1);
     if (!p) {
@@ -534,12 +527,10 @@ static bool delayq_push(delayq *q, const rl__delays *d) {
     if (q->n >= MAX_PENDING)
         return false;
     if (q->n == q->cap) {
-        size_t cap = q->cap ? 2 * q->cap : 64;
-        rl__delays *bigger = realloc(q->items, cap * sizeof *bigger);
+        rl__delays *bigger = rl__grow(q->items, &q->cap, sizeof *bigger, 64);
         if (!bigger)
             return false;
         q->items = bigger;
-        q->cap = cap;
     }
     q->items[q->n++] = *d;
     return true;

@@ -5,6 +5,7 @@
  * addresses stay addresses. Only counterexamples are symbolized, so the
  * cost of running the tools is paid once per report, not per schedule. */
 #include "symbols.h"
+#include "../util/grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,8 +129,7 @@ rl_err rl__symbols_open(int pid, rl__symbols **out) {
             name++;
         name[strcspn(name, "\n")] = '\0';
         if (s->nmaps == cap) {
-            cap = cap ? 2 * cap : 64;
-            mapping *bigger = realloc(s->maps, cap * sizeof *bigger);
+            mapping *bigger = rl__grow(s->maps, &cap, sizeof *bigger, 64);
             if (!bigger)
                 break;
             s->maps = bigger;
@@ -258,8 +258,7 @@ static void load_symbols(image *im) {
         if (!strchr("bBdDrRgGsSvV", type))
             continue; /* data, bss, read-only data: where variables live */
         if (im->nsyms == cap) {
-            cap = cap ? 2 * cap : 256;
-            datasym *bigger = realloc(im->syms, cap * sizeof *bigger);
+            datasym *bigger = rl__grow(im->syms, &cap, sizeof *bigger, 256);
             if (!bigger)
                 break;
             im->syms = bigger;

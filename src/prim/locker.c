@@ -1,6 +1,7 @@
 /* locker.c - the locker interface and its three locks, all on the platform
  * (see racelab/locker.h). */
 #include "racelab/locker.h"
+#include "../util/grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -243,11 +244,9 @@ rl_err rl_locked_list_append(rl_locked_list *l, int64_t v) {
     rl_err e = RL_OK;
     rl_locker_lock(l->lock);
     if (l->len == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        int64_t *bigger = realloc(l->vals, cap * sizeof *bigger);
+        int64_t *bigger = rl__grow(l->vals, &l->cap, sizeof *bigger, 16);
         if (bigger) {
             l->vals = bigger;
-            l->cap = cap;
         } else {
             e = RL_ENOMEM;
         }

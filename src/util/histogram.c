@@ -1,6 +1,7 @@
 /* histogram.c - distinct final states and their counts (see
  * racelab/histogram.h). A linear search: the states of a run are few. */
 #include "racelab/histogram.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,10 @@ rl_err rl_histogram_add(rl_histogram *h, const void *key, size_t len, bool held)
         }
     }
     if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 8;
-        rl_histogram_entry *bigger = realloc(h->entries, cap * sizeof *bigger);
+        rl_histogram_entry *bigger = rl__grow(h->entries, &h->cap, sizeof *bigger, 8);
         if (!bigger)
             return RL_ENOMEM;
         h->entries = bigger;
-        h->cap = cap;
     }
     void *copy = malloc(len ? len : 1);
     if (!copy)
