@@ -238,8 +238,11 @@ static PGresult *run(pgconn *c, int k, const char *const *params) {
     return r;
 }
 
-/* Run k and check its status: tuples for a query, OK for a command. */
+/* Run k and check its status: tuples for a query, OK for a command. *out
+ * (when asked for) is the result on success and NULL on failure. */
 static rl_err run_check(pgconn *c, int k, const char *const *params, PGresult **out) {
+    if (out)
+        *out = NULL;
     PGresult *r = run(c, k, params);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
@@ -463,6 +466,7 @@ static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
 /* A query with text parameters, its rows to the caller. */
 static rl_err query(pgconn *c, const char *sql, int n, const char *const *params,
                     PGresult **out) {
+    *out = NULL; /* on failure too */
     c->dbc.base.errmsg[0] = '\0';
     PGresult *r = PQexecParams(c->conn, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;

@@ -145,8 +145,7 @@ static rl_err run_close(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
                 [NOT_RUN] = "never ran",
                 [RELEASED] = "released the resource",
                 [ALREADY_CLOSED] = "found it closed: nothing to do",
-                [DOUBLE_CLOSE] = "released the resource, then closing the channel failed: "
-                                 "already closed (an error, not a crash)",
+                [DOUBLE_CLOSE] = "released it, then its close failed: already closed (not a crash)",
             };
             rl_outcome_say(out, "closer %zu: %s", i + 1, how[w->closers[i].how]);
         }
@@ -156,8 +155,9 @@ static rl_err run_close(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
         if (releases == 1)
             rl_outcome_verdict(out, true, "%u closers, exactly one release", o->threads);
         else
-            rl_outcome_verdict(out, false, "the resource was released %lld times by %u closers; "
-                                           "exactly once is the rule (released twice)",
+            rl_outcome_verdict(out, false,
+                               "the resource was released %lld times by %u closers; exactly once "
+                               "is the rule",
                                (long long)releases, o->threads);
     }
     if (have_once)
