@@ -92,11 +92,25 @@ RL_FIBER_PLUMBING void rl__fiber_boot(rl__fiber *f) {
     abort(); /* an entry must switch away for good, never return */
 }
 
-#if !defined(RL_FIBER_ASM)
 static void uc_boot(unsigned hi, unsigned lo) {
     rl__fiber_boot((rl__fiber *)(((uintptr_t)hi << 32) | (uintptr_t)lo));
 }
+
+/* Which switch: the hand-written one where there is one, unless
+ * RACELAB_FIBERS=ucontext asks for the portable one. Decided once: every
+ * fiber of a process switches the same way. */
+static bool use_asm(void) {
+#if defined(RL_FIBER_ASM)
+    static int chosen = -1; /* the explorer's fibers live on one OS thread */
+    if (chosen < 0) {
+        const char *env = getenv("RACELAB_FIBERS");
+        chosen = !(env && strcmp(env, "ucontext") == 0);
+    }
+    return chosen;
+#else
+    return false;
 #endif
+}
 
 void rl__fiber_main(rl__fiber *f) {
     memset(f, 0, sizeof *f);
@@ -127,6 +141,10 @@ rl_err rl__fiber_alloc(rl__fiber *f, size_t stack_size) {
     f->stack_size = stack_size;
     f->asan_bottom = f->stack;
     f->asan_size = f->stack_size;
+#if defined(RL_ASAN)
+    /* a fresh mapping may lie where an old stack's poisoned frames were */
+    __asan_unpoison_memory_region(f->stack, f->stack_size);
+#endif
 #if defined(RL_TSAN)
     f->tsan = __tsan_create_fiber(0);
 #endif
@@ -168,32 +186,47 @@ void rl__fiber_prepare(rl__fiber *f, void (*entry)(void *arg), void *arg) {
 #endif
     f->abandoned = false;
 #if defined(RL_ASAN)
-    /* frames of an abandoned run may have left their redzones poisoned */
-    __asan_unpoison_memory_region(f->stack, f->stack_size);
+    /* The frames the last run never left (an abandoned run's, or a
+     * finished run's last switch and its callers) keep their redzones
+     * poisoned. They all lie above the point of its last switch away:
+     * anything deeper had returned, and a return unpoisons its frame. Only
+     * that part is cleared, not the whole stack (8 MiB by default, a
+     * megabyte of shadow written for every thread of every schedule). */
+    if (f->asan_low) {
+        uintptr_t low = f->asan_low - 512, top = (uintptr_t)f->stack + f->stack_size;
+        if (low < (uintptr_t)f->stack)
+            low = (uintptr_t)f->stack;
+        __asan_unpoison_memory_region((void *)low, top - low);
+        f->asan_low = 0;
+    }
 #endif
 #if defined(RL_FIBER_ASM)
-    uintptr_t top = ((uintptr_t)f->stack + f->stack_size) & ~(uintptr_t)15;
-    uint64_t *sp = (uint64_t *)(top - 88); /* 16-byte aligned at rl__ctx_boot's call */
-    memset(sp, 0, 88);
-    uint16_t fpu_cw = 0x037f;             /* the x87 default */
-    uint32_t mxcsr = 0x1f80;              /* the SSE default */
-    memcpy((unsigned char *)sp, &fpu_cw, sizeof fpu_cw);
-    memcpy((unsigned char *)sp + 8, &mxcsr, sizeof mxcsr);
-    sp[5] = (uint64_t)(uintptr_t)f;            /* r12 */
-    sp[8] = (uint64_t)(uintptr_t)rl__ctx_boot; /* return address */
-    f->sp = sp;
-#else
+    if (use_asm()) {
+        uintptr_t top = ((uintptr_t)f->stack + f->stack_size) & ~(uintptr_t)15;
+        uint64_t *sp = (uint64_t *)(top - 88); /* 16-byte aligned at rl__ctx_boot's call */
+        memset(sp, 0, 88);
+        uint16_t fpu_cw = 0x037f; /* the x87 default */
+        uint32_t mxcsr = 0x1f80;  /* the SSE default */
+        memcpy((unsigned char *)sp, &fpu_cw, sizeof fpu_cw);
+        memcpy((unsigned char *)sp + 8, &mxcsr, sizeof mxcsr);
+        sp[5] = (uint64_t)(uintptr_t)f;            /* r12 */
+        sp[8] = (uint64_t)(uintptr_t)rl__ctx_boot; /* return address */
+        f->sp = sp;
+        return;
+    }
+#endif
     getcontext(&f->uc);
     f->uc.uc_stack.ss_sp = f->stack;
     f->uc.uc_stack.ss_size = f->stack_size;
     f->uc.uc_link = NULL;
     uintptr_t p = (uintptr_t)f;
     makecontext(&f->uc, (void (*)(void))uc_boot, 2, (unsigned)(p >> 32), (unsigned)p);
-#endif
 }
 
 RL_FIBER_PLUMBING void rl__fiber_switch(rl__fiber *from, rl__fiber *to, bool exiting) {
 #if defined(RL_ASAN)
+    if (!from->is_main)
+        from->asan_low = (uintptr_t)__builtin_frame_address(0);
     __sanitizer_start_switch_fiber(exiting ? NULL : &from->asan_fake, to->asan_bottom,
                                    to->asan_size);
 #else
@@ -203,10 +236,11 @@ RL_FIBER_PLUMBING void rl__fiber_switch(rl__fiber *from, rl__fiber *to, bool exi
     __tsan_switch_to_fiber(to->tsan, 0);
 #endif
 #if defined(RL_FIBER_ASM)
-    rl__ctx_switch(&from->sp, to->sp);
-#else
-    swapcontext(&from->uc, &to->uc);
+    if (use_asm())
+        rl__ctx_switch(&from->sp, to->sp);
+    else
 #endif
+        swapcontext(&from->uc, &to->uc);
 #if defined(RL_ASAN)
     /* back in `from`: learn where we came from (the main context's stack
      * is only known this way) */

@@ -17,22 +17,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "racelab/error.h"
 
-/* x86-64: a context switch of a few instructions; elsewhere, or with
- * RACELAB_PORTABLE_FIBERS defined (to test it there), ucontext. */
-#if defined(__x86_64__) && !defined(RACELAB_PORTABLE_FIBERS)
+/* x86-64: a context switch of a few instructions; elsewhere ucontext. On
+ * x86-64 the ucontext switch is built too, and the environment variable
+ * RACELAB_FIBERS=ucontext chooses it (read once, by the first fiber call),
+ * so that the tests run the portable switch on this machine as well. */
+#if defined(__x86_64__)
 #define RL_FIBER_ASM 1
-#else
-#include <ucontext.h>
 #endif
+#include <ucontext.h>
 
 typedef struct rl__fiber {
-    void *sp; /* saved stack pointer while switched out (asm switch) */
-#if !defined(RL_FIBER_ASM)
-    ucontext_t uc;
-#endif
+    void *sp;      /* saved stack pointer while switched out (asm switch) */
+    ucontext_t uc; /* the same, for the ucontext switch */
     void *map;        /* the mapping: a guard page, then the stack */
     size_t map_size;
     unsigned char *stack; /* lowest usable byte */
@@ -43,6 +43,7 @@ typedef struct rl__fiber {
     void *asan_fake;  /* AddressSanitizer's fake stack while switched out */
     const void *asan_bottom; /* the stack AddressSanitizer should know */
     size_t asan_size;
+    uintptr_t asan_low; /* how deep the stack was at its last switch away, or 0 */
     bool is_main;
     bool abandoned; /* left mid-run: sanitizer state must be renewed on restart */
 } rl__fiber;
