@@ -4,8 +4,9 @@
 #   make demo-tsan   the data race beside the race condition, under
 #               ThreadSanitizer
 #   make test   install what is missing, then build and run every test in
-#               three builds: plain, ThreadSanitizer, Address+UB sanitizers;
-#               and the explorer's tests on its portable context switch
+#               three builds at once: plain (with the explorer's tests once
+#               more on its portable context switch), ThreadSanitizer,
+#               Address+UB sanitizers
 #   make bench  both benchmarks, CSV and charts into bench/results/
 #   make install PREFIX=/usr/local   the command, the library, headers,
 #               pkg-config and CMake files, the man page
@@ -17,11 +18,14 @@ DEPS      := cmake make gcc libc6-dev binutils pkg-config libcmocka-dev uthash-d
              libsqlite3-dev sqlite3 libpq-dev postgresql valgrind
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# a pipeline fails when any of its commands does (a build piped into sed)
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 PREFIX    ?= /usr/local
 
-.PHONY: all deps build demo demo-postgres demo-tsan test test-plain test-thread test-address \
-        test-portable bench install clean
+.PHONY: all deps build cli demo demo-postgres demo-tsan test test-plain test-thread test-address \
+        bench install clean
 
 all: build
 
@@ -29,15 +33,20 @@ deps:
 	@scripts/install-deps.sh $(DEPS)
 
 build/plain/Makefile build/thread/Makefile build/address/Makefile: CMakeLists.txt | deps
-	cmake -S . -B $(@D) $(CMAKE_GEN) -DRACELAB_SANITIZE=$(subst plain,,$(notdir $(@D)))
+	@cmake -S . -B $(@D) $(CMAKE_GEN) -DRACELAB_SANITIZE=$(subst plain,,$(notdir $(@D))) 2>&1 \
+	    | sed -u 's/^/[$(notdir $(@D))] /'
 
 build: deps build/plain/Makefile
 	cmake --build build/plain -j $(JOBS)
 
-demo: build
+# The demos build the command alone, not the tests.
+cli: deps build/plain/Makefile
+	cmake --build build/plain -j $(JOBS) --target racelab_cli
+
+demo: cli
 	./build/plain/racelab demo
 
-demo-postgres: build
+demo-postgres: cli
 	@scripts/demo-postgres.sh ./build/plain/racelab
 
 # The data race beside the race condition: the ThreadSanitizer build runs
@@ -46,21 +55,20 @@ demo-tsan: deps build/thread/Makefile
 	cmake --build build/thread -j $(JOBS) --target racelab_cli
 	@scripts/demo-tsan.sh ./build/thread/racelab
 
-test: test-plain test-thread test-address test-portable
-	@echo "make test: all three builds passed, and the portable context switch"
+# The three builds are configured, built and tested at the same time (one
+# make job each, every build and ctest with $(JOBS) jobs): the machine's
+# cores stay busy while one build's tests wait on a database or a child
+# process. Each line of output is prefixed with its build's name.
+test: deps
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory -j3 test-plain test-thread test-address; rc=$$?; \
+	took=$$(( $$(date +%s) - start )); \
+	if [ $$rc = 0 ]; then echo "make test: all three builds passed ($$took s)"; \
+	else echo "make test: FAILED, see the lines above ($$took s)"; fi; exit $$rc
 
 test-plain test-thread test-address: test-%: deps build/%/Makefile
-	cmake --build build/$* -j $(JOBS)
-	ctest --test-dir build/$* --output-on-failure -j $(JOBS)
-
-# The explorer's portable context switch (ucontext, used where there is no
-# x86-64 one), built and tested on this machine too: the explorer's tests.
-build/portable/Makefile: CMakeLists.txt | deps
-	cmake -S . -B $(@D) $(CMAKE_GEN) -DRACELAB_PORTABLE_FIBERS=ON
-test-portable: deps build/portable/Makefile
-	cmake --build build/portable -j $(JOBS)
-	ctest --test-dir build/portable --output-on-failure -j $(JOBS) \
-	    -R '^(explore|searches|scenarios|billing|lockstep|processor|trylock|channel|locker)$$'
+	@cmake --build build/$* -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
+	@ctest --test-dir build/$* --output-on-failure -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
 
 # Both benchmarks with fixed parameters: CSV and charts into bench/results/
 # (a few minutes; gnuplot is installed for the charts).

@@ -94,7 +94,7 @@ static void mutex_fix(void **state) {
  * conflict: without the lock this run usually fails, when one merchant's
  * next read overtakes a neighbour's write after a release, but only by
  * timing. The test that fails every time the lock is removed is the
- * explorer's (test_explore, fixes_proved). */
+ * explorer's (test_searches, fixes_proved). */
 static void staggered_fix(void **state) {
     (void)state;
     fix_holds_under_lockstep("staggered");

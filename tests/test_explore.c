@@ -1,6 +1,8 @@
 /* test_explore.c - layer 6: the explorer finds the failing interleavings,
- * replays them, minimizes them, proves the fixes over every schedule
- * within the bound, and reports deadlocks, misuse and livelocks. */
+ * replays them, minimizes them, proves the chapter's fixes over every
+ * schedule within the bound, and reports deadlocks, misuse and livelocks.
+ * (The billing fixes' proofs are with the other long searches, in
+ * test_searches.c.) */
 #include <signal.h>
 
 #include "racelab_seams.h"
@@ -98,41 +100,6 @@ static void racy_reachable_states_exactly(void **state) {
     assert_true(has_state(&r, "Dave=375", false));
     assert_int_equal(r.states[0].schedules + r.states[1].schedules, r.schedules);
     rl_explore_result_free(&r);
-}
-
-/* ---- the fixes, over every schedule within the bound ---- */
-
-static void fixes_proved(void **state) {
-    (void)state;
-    static const char *fixes[] = {"mutex",    "staggered",       "global",       "atomic",
-                                  "cas",      "trylock",         "processor",    "advisory",
-                                  "repeatable-read", "serializable", "batch"};
-    static const struct {
-        unsigned m, c;
-        const char *expected;
-    } cases[] = {{2, 2, "Dave=350 Susan=1400"}, {3, 2, "Dave=325 Susan=1500"}};
-    for (size_t f = 0; f < sizeof fixes / sizeof fixes[0]; f++)
-        for (size_t k = 0; k < 2; k++) {
-            char spec[32];
-            snprintf(spec, sizeof spec, "bill:%s", fixes[f]);
-            rl_target t = target(spec, cases[k].m, cases[k].c);
-            rl_explore_opts o = rl_explore_opts_default();
-            o.keep_going = true;
-            /* the processor's five threads and its channels make bound 2 at
-             * 3 x 2 more than three million schedules: bound 1 there */
-            if (strcmp(fixes[f], "processor") == 0 && cases[k].m == 3)
-                o.preemptions = 1;
-            rl_explore_result r = rl_test_explore(&t, o);
-            if (r.failed)
-                fail_msg("%s %ux%u failed: %s (schedule %s)", spec, cases[k].m, cases[k].c,
-                         r.first.message, r.first.schedule);
-            assert_true(r.exhaustive);
-            assert_true(r.schedules > 1);
-            assert_int_equal(r.nstates, 1);
-            assert_string_equal(r.states[0].state, cases[k].expected);
-            assert_true(r.states[0].held);
-            rl_explore_result_free(&r);
-        }
 }
 
 /* ---- the chapter's patterns ---- */
@@ -510,7 +477,6 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(racy_found_replayed_and_read),
         rl_unit_test(racy_reachable_states_exactly),
-        rl_unit_test(fixes_proved),
         rl_unit_test(overdraft),
         rl_unit_test(close_double_release),
         rl_unit_test(deadlock),

@@ -1,7 +1,8 @@
 /* test_searches.c - layer 6: the explorer's searches beyond the bounded
  * one. Partial-order reduction reaches the same final states and failures
  * as the unreduced search on every target and proves the fixes with far
- * fewer schedules; delay bounding finds a late thread among many; a
+ * fewer schedules; the bounded search proves every billing fix within
+ * its bound; delay bounding finds a late thread among many; a
  * signal may wake any of its waiters; PCT meets its published probability
  * bound on a small case; and the reports never mislead (too many threads,
  * a thread's stack overflow, deadlock traces, traces that end at the
@@ -202,6 +203,42 @@ static void reduction_is_sound_and_runs_each_class_once(void **state) {
     rl_target_list(one_per_class, &sc);
     assert_true(sc.targets >= 30);
     assert_true(sc.reduced * 10 < sc.unreduced);
+}
+
+/* ---- the fixes, over every schedule within the bound ----
+ * (the bounded search: each fix at 2 x 2 and 3 x 2 holds, one final state) */
+
+static void fixes_proved(void **state) {
+    (void)state;
+    static const char *fixes[] = {"mutex",    "staggered",       "global",       "atomic",
+                                  "cas",      "trylock",         "processor",    "advisory",
+                                  "repeatable-read", "serializable", "batch"};
+    static const struct {
+        unsigned m, c;
+        const char *expected;
+    } cases[] = {{2, 2, "Dave=350 Susan=1400"}, {3, 2, "Dave=325 Susan=1500"}};
+    for (size_t f = 0; f < sizeof fixes / sizeof fixes[0]; f++)
+        for (size_t k = 0; k < 2; k++) {
+            char spec[32];
+            snprintf(spec, sizeof spec, "bill:%s", fixes[f]);
+            rl_target t = sized(spec, cases[k].m, cases[k].c, 0);
+            rl_explore_opts o = rl_explore_opts_default();
+            o.keep_going = true;
+            /* the processor's five threads and its channels make bound 2 at
+             * 3 x 2 more than three million schedules: bound 1 there */
+            if (strcmp(fixes[f], "processor") == 0 && cases[k].m == 3)
+                o.preemptions = 1;
+            rl_explore_result r = rl_test_explore(&t, o);
+            if (r.failed)
+                fail_msg("%s %ux%u failed: %s (schedule %s)", spec, cases[k].m, cases[k].c,
+                         r.first.message, r.first.schedule);
+            assert_true(r.exhaustive);
+            assert_true(r.schedules > 1);
+            assert_int_equal(r.nstates, 1);
+            assert_string_equal(r.states[0].state, cases[k].expected);
+            assert_true(r.states[0].held);
+            rl_explore_result_free(&r);
+        }
 }
 
 /* target m x c proved: every class of schedules, fewer than `most`, and
@@ -604,6 +641,7 @@ static void replay_that_does_not_fit_is_an_error(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        rl_unit_test(fixes_proved),
         rl_unit_test(reduction_is_sound_and_runs_each_class_once),
         rl_unit_test(mutex_three_by_three_proved),
         rl_unit_test(channel_reduction_is_sound),

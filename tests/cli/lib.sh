@@ -1,6 +1,10 @@
 # lib.sh - what the command-line test scripts share: run racelab, check its
 # exit code and output. Source it after setting RL (the racelab binary).
 failures=0
+# Debian's python3, which 'make deps' installs, where it is: a version
+# manager's shim first on PATH (pyenv's) takes 0.4 s to start, and the tests
+# start it dozens of times.
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
@@ -42,7 +46,7 @@ one_line() {
 
 # json_check PYTHON-EXPRESSION DESCRIPTION: stdout parses and d satisfies it
 json_check() {
-    if ! python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$out"; then
+    if ! "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$out"; then
         echo "FAIL: $2: JSON check failed: $1"
         head -40 "$out" | sed 's/^/  /'
         failures=$((failures + 1))

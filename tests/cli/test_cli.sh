@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # test_cli.sh - the racelab command: exit codes, help, bad usage, JSON and
-# colour. Usage: test_cli.sh PATH/TO/racelab
+# colour; bill, demo, scenario, bench makespan and throughput, trace (the
+# verbs that run threads). The explorer's verbs are test_cli_explore.sh's.
+# Usage: test_cli.sh PATH/TO/racelab
 # Every check here is deterministic: timing-dependent runs are only asked
 # for outcomes that hold whatever the timing (correct strategies, lockstep).
 set -u
@@ -110,156 +112,7 @@ done
 expect 2 "variant choices" -- scenario run overdraft --variant nope
 has "$err" "one of: racy, mutex, cas, cas-retry" "variant choices"
 
-# ---- explorer ----
-expect 0 "explore list" -- explore --list
-has "$out" 'bill:racy' "targets listed"
-has "$out" 'deadlock:opposite-order' "deadlock target listed"
-expect 1 "explore racy 2x1" -- explore bill:racy --merchants 2 --customers 1
-has "$out" 'LOST UPDATE: replaced the write of step' "lost update marked"
-has "$out" '^schedule: [0-9]+:[0-9]+$' "schedule printed"
-schedule=$(sed -n 's/^schedule: //p' "$out" | head -1)
-expect 1 "replay" -- explore bill:racy --merchants 2 --customers 1 --replay "$schedule"
-has "$out" 'final state: Dave=375' "replay reaches the same state"
-expect 0 "explore mutex proof" -- explore bill:mutex
-has "$out" 'proved within 2 preemptions' "mutex proof"
-expect 0 "complete proof" -- explore deadlock:same-order --preemptions 10
-has "$out" 'proved: complete, every schedule of this case was explored' "complete"
-expect 1 "deadlock found" -- explore deadlock:opposite-order
-has "$out" 'deadlock: .*waits for lock' "deadlock explained"
-expect 1 "explore json" -- explore overdraft:racy --json
-json_check 'd["failed"] and d["failure"]["kind"] == "invariant broken" and any(s.get("lost_update") for s in d["minimized"]["trace"])' "explore json"
-expect 1 "pct a" -- explore bill:racy --pct --seed 3 --iterations 50 --all --json
-cp "$out" "$out.pct"
-expect 1 "pct b" -- explore bill:racy --pct --seed 3 --iterations 50 --all --json
-if ! python3 -c "
-import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
-sys.exit(0 if a['final_states']==b['final_states'] and a['failure']['schedule']==b['failure']['schedule'] else 1)" "$out.pct" "$out"; then
-    echo "FAIL: PCT with the same seed gave different results"; failures=$((failures + 1))
-fi
-rm -f "$out.pct"
-# the three searches: every schedule (reduced), many threads (delays)
-expect 0 "a proof by partial-order reduction" -- explore bill:mutex --merchants 3 --customers 3 --preemptions all
-has "$out" 'one per class of schedules' "reduced search named"
-has "$out" 'complete, every schedule of this case was explored' "reduced proof complete"
-expect 0 "unreduced, capped" -- explore bill:mutex --preemptions all --no-reduction --max-schedules 500
-has "$out" 'each order of independent steps too \(unreduced\)' "unreduced search named"
-has "$out" 'no failure found, not exhaustive: stopped at the schedule limit \(500\)' \
-    "a capped search is not a proof"
-json_explore() { # the verdict fields of the last --json
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["verdict"], d["stopped_by"])' "$out"
-}
-expect 0 "capped, json" -- explore bill:mutex --preemptions all --no-reduction --max-schedules 500 --json
-[ "$(json_explore)" = "not_exhaustive schedule_limit" ] || {
-    echo "FAIL: capped search json: $(json_explore)"; failures=$((failures + 1)); }
-expect 0 "proof json" -- explore bill:mutex --preemptions all --json
-[ "$(json_explore)" = "proved_complete None" ] || {
-    echo "FAIL: proof json: $(json_explore)"; failures=$((failures + 1)); }
-expect 0 "pct json" -- explore bill:mutex --pct --iterations 20 --json
-[ "$(json_explore)" = "not_exhaustive None" ] || {
-    echo "FAIL: pct json: $(json_explore)"; failures=$((failures + 1)); }
-
-# ---- a time budget: --time-limit, and Ctrl-C ----
-# a search far longer than its budget stops cleanly and says so
-BIG="explore bill:processor --merchants 3 --customers 2 --preemptions all --no-reduction"
-expect 0 "time limit" -- $BIG --time-limit 200ms --json
-[ "$(json_explore)" = "not_exhaustive time_limit" ] || {
-    echo "FAIL: time limit json: $(json_explore)"; failures=$((failures + 1)); }
-# stopped between schedules, each a few microseconds (the whole search
-# takes minutes): within seconds of the limit even on a loaded machine
-# under a sanitizer
-json_check 'd["elapsed_ns"] < 5000000000 and d["schedules"] > 0' "time limit kept"
-expect 0 "time limit, text" -- $BIG --time-limit 200ms
-has "$out" 'no failure found, not exhaustive: stopped at the time limit \(0.2 s\)' "time limit said"
-# a failure found before the limit is still reported: the first failure
-# comes after 13 schedules (milliseconds), the whole search takes minutes
-expect 1 "time limit on a failing target" -- explore bill:racy --merchants 3 --customers 3 \
-    --preemptions all --no-reduction --all --time-limit 3s
-has "$out" 'FAILURE found \(search stopped at the time limit' "failure before the limit"
-has "$out" '^replay: ' "its replay command"
-expect 2 "time limit on a replay" -- explore bill:racy --replay - --time-limit 1s && one_line "replay limit"
-expect 2 "zero time limit" -- explore bill:racy --time-limit 0 && one_line "zero limit"
-# progress: a line on a terminal, erased; never in piped or --json output
-if command -v script >/dev/null 2>&1; then
-    NO_COLOR=1 script -qec "$RL $BIG --time-limit 1s" /dev/null >"$out" 2>&1
-    has "$out" 'exploring: [0-9]+ schedules, [0-9]+/s, 0 failing' "progress on a terminal"
-    has "$out" 'no failure found, not exhaustive: stopped at the time limit' "the result after it"
-    script -qec "$RL $BIG --time-limit 1s --json" /dev/null >"$out" 2>&1
-    if grep -q 'exploring:' "$out"; then
-        echo "FAIL: a progress line in --json output on a terminal"; failures=$((failures + 1)); fi
-    # Ctrl-C: once the search runs (its progress line is out), SIGINT stops
-    # it; the partial result, the failure found and its replay are printed
-    pty=$(mktemp)
-    NO_COLOR=1 script -qec "$RL explore bill:racy --merchants 3 --customers 3 --preemptions all \
-        --no-reduction --all --max-schedules 987654321; echo \"rc \$?\"" /dev/null >"$pty" 2>&1 &
-    spid=$!
-    for _ in $(seq 600); do
-        grep -q 'exploring:' "$pty" && break
-        sleep 0.1
-    done
-    pkill -INT -f -- "^$RL explore bill:racy .*--max-schedules 987654321"
-    wait $spid
-    has "$pty" 'FAILURE found \(search stopped by Ctrl-C\)' "Ctrl-C: the partial result"
-    has "$pty" '^replay: ' "Ctrl-C: the replay command"
-    has "$pty" 'reachable final states' "Ctrl-C: the states covered"
-    has "$pty" '^rc 130' "Ctrl-C: exit 130"
-    rm -f "$pty"
-fi
-# the other long verbs: runs and benchmark rows on a terminal, never piped
-if command -v script >/dev/null 2>&1; then
-    NO_COLOR=1 script -qec "$RL bill --strategy mutex --delay 1ms" /dev/null >"$out" 2>&1
-    # the merchants' threads print by turns: which counts show is theirs to say
-    has "$out" 'billing: [0-9]+ of 25 bills done, [0-9]+ applied' "bill: bills done on a terminal"
-    NO_COLOR=1 script -qec "$RL bill --strategy racy --runs 3 --delay 1ms" /dev/null >"$out" 2>&1
-    has "$out" 'run 1 of 3, 0 wrong so far' "bill --runs: progress on a terminal"
-    NO_COLOR=1 script -qec "$RL scenario run overdraft --variant racy --runs 3" /dev/null >"$out" 2>&1
-    has "$out" 'overdraft/racy: run 1 of 3' "scenario --runs: progress on a terminal"
-    NO_COLOR=1 script -qec "$RL bench makespan --merchants 2 --customers 2 --delay 1ms" /dev/null \
-        >"$out" 2>&1
-    has "$out" 'measuring serial \(row 1 of [0-9]+\)' "bench: the row being measured"
-    NO_COLOR=1 script -qec "$RL bench makespan --merchants 2 --customers 2 --delay 1ms --csv" \
-        /dev/null >"$out" 2>&1
-    if grep -q 'measuring' "$out"; then
-        echo "FAIL: a progress line in --csv output"; failures=$((failures + 1)); fi
-fi
-expect 1 "bill --runs, piped" -- bill --strategy racy --runs 3 --lockstep
-if grep -q 'run 1 of 3' "$out" || grep -q $'\r' "$out"; then
-    echo "FAIL: a progress line in piped bill output"; failures=$((failures + 1)); fi
-expect 0 "time limit, piped" -- $BIG --time-limit 300ms
-if grep -q 'exploring:' "$out" || grep -q $'\r' "$out"; then
-    echo "FAIL: a progress line in piped output"; failures=$((failures + 1)); fi
-expect 0 "bounded says unreduced" -- explore bill:mutex
-has "$out" 'unreduced: partial-order reduction needs --preemptions all' "bounded search says it is unreduced"
-expect 1 "delays among 20 threads" -- explore startup:unordered --threads 20 --delays 1 --json
-json_check 'd["search"] == "delays" and d["delay_bound"] == 1 and d["failed"] and d["schedules"] <= 1000' "delays json"
-expect 3 "more threads than the explorer supports" -- explore startup:unordered --threads 70 --delays 1
-has "$err" 'at most 64 threads' "too many threads said"
-expect 1 "all, counted" -- explore bill:racy --preemptions all --all --json
-json_check 'd["failing_schedules"] == sum(s["schedules"] for s in d["final_states"] if not s["held"]) and d["reduced"]' "failing schedules counted"
-expect 1 "all, split" -- explore bill:racy --preemptions all --all
-has "$out" 'reachable final states, passing' "passing states apart"
-has "$out" 'reachable final states, FAILING' "failing states apart"
-expect 1 "deadlock trace" -- explore deadlock:opposite-order
-has "$out" '-  transfer \(1\) +lock +audit .*stuck here' "deadlock trace ends at the blocked lock"
-expect 2 "replay past the end" -- explore bill:racy --replay 999999:7
-has "$err" 'step 999999' "replay past the end named"
-expect 0 "a big stack" -- explore bill:mutex --stack-size 16M
-expect 1 "a stack overflow is a failure" -- explore stack:deep --stack-size 256K
-has "$out" 'deep overflowed its stack of 256 KiB' "the overflowing thread named"
-for args in "explore" "explore nope:racy" "explore bill" "explore bill:racy --replay 3:" \
-    "explore bill:racy --replay 1:9" "explore bill:racy --pct --replay -" "explore bill:racy --depth 3" \
-    "explore bill:racy --pct --preemptions 1" "explore bill:racy --merchants 9" "explore --list x" \
-    "explore bill:racy --no-reduction" "explore bill:racy --delays 1 --pct" \
-    "explore bill:racy --delays 1 --preemptions 2" "explore bill:racy --stack-size 12Q" \
-    "explore bill:racy --stack-size 1K" "explore bill:racy --preemptions most"; do
-    # shellcheck disable=SC2086
-    expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
-done
-
 # ---- benchmarks ----
-expect 0 "bench explore, proofs capped" -- bench explore --csv --proof-cap 6000
-has "$out" '^mutex_3x3_reduced_schedules,5184,1$' "bill:mutex 3x3 proved with reduction"
-has "$out" '^mutex_3x3_unreduced_schedules,6000,lower bound$' "unreduced stops at the cap"
-has "$out" '^startup_20_delays1_schedules,[0-9]+,1$' "delays find the late thread among 20"
 expect 0 "makespan csv" -- bench makespan --merchants 2 --customers 2 --delay 1ms --csv
 has "$out" '^strategy,promises,correct,holds_lock,wall_ns' "makespan csv header"
 has "$out" '^serial,1,1,' "serial row correct"
@@ -278,42 +131,11 @@ has "$out" 'LOST UPDATE: replaced' "trace lost updates"
 svg=$(mktemp --suffix .svg)
 expect 0 "trace mutex svg" -- trace --strategy mutex --lockstep --delay 0 --svg "$svg"
 grep -q '</svg>' "$svg" || { echo "FAIL: no svg written"; failures=$((failures + 1)); }
-expect 1 "trace replay svg" -- trace --replay "$schedule" --merchants 2 --customers 1 --svg "$svg"
-grep -q 'marker-end="url(#arrow)"' "$svg" || { echo "FAIL: replayed lost update not drawn"; failures=$((failures + 1)); }
 rm -f "$svg"
 for args in "trace --strategy nope" "trace --replay x" "trace --replay - --lockstep" "trace extra"; do
     # shellcheck disable=SC2086
     expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
 done
-
-# ---- explore -- PROGRAM: a user's own program ----
-PROGS="$(dirname "$RL")/programs"
-expect 2 "explore with nothing after --" -- explore -- && one_line "nothing after --"
-expect 2 "case options with a program" -- explore --merchants 2 -- "$PROGS/deadlock"
-one_line "case options with a program"
-expect 2 "program options without a program" -- explore bill:racy --schedule-timeout 1s
-expect 2 "a target and a program" -- explore bill:racy -- "$PROGS/deadlock"
-expect 3 "a program that is not there" -- explore -- /nonexistent/program
-has "$err" "no such executable file" "a missing program is named"
-expect 3 "too many threads" -- explore -- "$PROGS/many_threads"
-has "$err" "at most 64" "the thread limit is named"
-expect 1 "explore the deadlock" -- explore -- "$PROGS/deadlock"
-has "$out" 'deadlock: main waits to join T1; T1 waits for lock lock_b held by T2' "who waits for what"
-has "$out" 'replay: +racelab explore --replay [0-9:,]+ -- .*/deadlock$' "the replay command puts --replay before --"
-expect 1 "explore the deadlock, JSON" -- explore --json -- "$PROGS/deadlock"
-json_check 'd["failed"] and d["minimized"]["kind"] == "deadlock" and any("deadlock.c:" in s.get("source", "") for s in d["minimized"]["trace"])' \
-    "the JSON trace has source lines"
-expect 1 "replay the deadlock" -- explore --replay 2:2 -- "$PROGS/deadlock"
-has "$out" 'held by T1' "the replay reproduces it"
-expect 2 "a replay that does not fit" -- explore --replay 1:9 -- "$PROGS/deadlock"
-has "$err" 'thread 9 cannot go' "the first choice that cannot be followed is named"
-expect 0 "a correct program" -- explore --all -- "$PROGS/bounded_queue"
-has "$out" 'exit 0: sum 33' "its one final state"
-expect 1 "PCT on a program" -- explore --pct --iterations 200 --seed 3 -- "$PROGS/deadlock"
-expect 1 "delays on a program" -- explore --delays 1 -- "$PROGS/deadlock"
-has "$out" 'round robin with at most 1 delay' "delays on a program named"
-expect 1 "every schedule of a program, unreduced" -- explore --preemptions all -- "$PROGS/deadlock"
-has "$out" 'each order of independent steps too \(unreduced\)' "programs are not reduced, and say so"
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures CLI check(s) failed"

@@ -98,6 +98,11 @@ char *rl_test_pg_fresh(const char *dbname);  /* a new, empty database (malloc) *
 void rl_test_pg_sql(const char *conninfo, const char *sql); /* run a statement */
 
 /* Assert that haystack contains needle, printing both when it does not. */
+/* A test program that cannot run in this build (it needs another one)
+ * returns this from main: CTest reports it "skipped", never "passed"
+ * (SKIP_RETURN_CODE, set for every test in CMakeLists.txt). */
+#define RL_TEST_SKIPPED 77
+
 /* A cmocka unit test with a timeout of its own: if f has not returned
  * after RACELAB_TEST_TIMEOUT seconds (default 120), the program names it
  * on stderr and aborts, instead of hanging until CTest kills the whole

@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testing.h"
 
-static const char *running; /* the test the alarm is armed for */
+static const char *running;     /* the test the alarm is armed for */
+static struct timespec started; /* when it was armed, for RACELAB_TEST_TIMES */
 
 static void timed_out(int sig) {
     (void)sig;
@@ -32,6 +34,7 @@ static unsigned timeout_seconds(void) {
 
 static void arm(const char *name) {
     running = name;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     signal(SIGALRM, timed_out);
     alarm(timeout_seconds());
 }
@@ -50,6 +53,14 @@ int rl_test_arm_in_group(void **state) {
 int rl_test_disarm(void **state) {
     (void)state;
     alarm(0);
+    /* RACELAB_TEST_TIMES set: each test's wall time, to find the slow ones */
+    if (getenv("RACELAB_TEST_TIMES") && running) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double s = (double)(now.tv_sec - started.tv_sec) +
+                   (double)(now.tv_nsec - started.tv_nsec) / 1e9;
+        fprintf(stderr, "[  TIME    ] %s: %.2f s\n", running, s);
+    }
     running = NULL;
     return 0;
 }
