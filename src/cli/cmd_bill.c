@@ -11,6 +11,7 @@
 #include "racelab/histogram.h"
 #include "racelab/dbbank.h"
 #include "report.h"
+#include "../util/words.h"
 
 static void print_help(void) {
     printf("usage: racelab bill --strategy NAME [--mode serial|concurrent] [--delay D]\n"
@@ -338,8 +339,9 @@ static void print_json(const bill_args *a, const rl_dataset *d, const runs_resul
 
 static void print_text(const bill_args *a, const rl_dataset *d, const runs_result *res) {
     char delay[32];
-    printf("strategy %s, %s, %zu merchants x %zu customers, ", a->strategy->name,
-           rl_mode_name(a->mode), d->nmerchants, d->ncustomers);
+    printf("strategy %s, %s, %zu merchant%s x %zu customer%s, ", a->strategy->name,
+           rl_mode_name(a->mode), d->nmerchants, rl__plural(d->nmerchants), d->ncustomers,
+           rl__plural(d->ncustomers));
     if (a->lockstep)
         printf("lockstep (the gate replaces the delay: no timing involved)");
     else

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "racelab/dbbank.h"
 #include "report.h"
+#include "../util/words.h"
 
 static const char demo_help[] =
     "usage: racelab demo [--delay D] [--seed S] [--bank URL]\n"
@@ -130,9 +131,10 @@ int rl_cmd_demo(int argc, char **argv) {
         return rc;
     const rl_dataset *d = rl_dataset_default();
     char delay[32];
-    printf("%zu merchants bill %zu customers. Each bill reads the balance, waits about %s "
+    printf("%zu merchant%s bill %zu customer%s. Each bill reads the balance, waits about %s "
            "(a card network), then writes balance + bill.\n",
-           d->nmerchants, d->ncustomers, rl_cli_format_duration(opts.delay_ns, delay, sizeof delay));
+           d->nmerchants, rl__plural(d->nmerchants), d->ncustomers, rl__plural(d->ncustomers),
+           rl_cli_format_duration(opts.delay_ns, delay, sizeof delay));
     if (bank) {
         char shown[256];
         rl_bank_url_redact(bank, shown, sizeof shown);

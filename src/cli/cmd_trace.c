@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "racelab/timeline.h"
+#include "../util/words.h"
 
 static void print_help(void) {
     printf("usage: racelab trace [--strategy NAME] [--merchants N] [--customers N]\n"
@@ -155,8 +156,9 @@ static int record_replay(const trace_args *a, rl_timeline *t, char *title, size_
                               : (fprintf(stderr, "racelab trace: %s\n", why), EXIT_ERROR);
     *held = !r.failed;
     e = rl_timeline_from_trace(&r.first, t);
-    snprintf(title, title_len, "%s, %u merchants x %u customers, schedule %s: %s", spec,
-             target.opts.merchants, target.opts.customers, a->replay, r.first.outcome.verdict);
+    snprintf(title, title_len, "%s, %u merchant%s x %u customer%s, schedule %s: %s", spec,
+             target.opts.merchants, rl__plural(target.opts.merchants), target.opts.customers,
+             rl__plural(target.opts.customers), a->replay, r.first.outcome.verdict);
     rl_explore_result_free(&r);
     if (e != RL_OK) {
         fprintf(stderr, "racelab trace: %s\n", rl_strerror(e));
@@ -187,12 +189,13 @@ static int record_run(const trace_args *a, rl_timeline *t, char *title, size_t t
         *held = res.matches;
         char delay[32];
         snprintf(title, title_len,
-                 "%s, %zu merchants x %zu customers, slow step %s +/-%u%% (seed %" PRIu64
-                 ")%s: %" PRIu64 " lost updates",
-                 a->strategy->name, cfg.data->nmerchants, cfg.data->ncustomers,
+                 "%s, %zu merchant%s x %zu customer%s, slow step %s +/-%u%% (seed %" PRIu64
+                 ")%s: %" PRIu64 " lost update%s",
+                 a->strategy->name, cfg.data->nmerchants, rl__plural(cfg.data->nmerchants),
+                 cfg.data->ncustomers, rl__plural(cfg.data->ncustomers),
                  rl_cli_format_duration(a->opts.delay_ns, delay, sizeof delay),
                  a->opts.jitter_pct, a->opts.seed, a->lockstep ? ", lockstep" : "",
-                 res.lost_updates);
+                 res.lost_updates, rl__plural(res.lost_updates));
         rl_run_result_free(&res);
     }
     rl_dataset_free(subset);

@@ -32,7 +32,8 @@ static void usage(FILE *f) {
     fprintf(f, "\n'racelab <verb> --help' describes a verb. Options for every verb:\n"
                "  -h, --help      help\n"
                "  -V, --version   print the version\n"
-               "\nExit status: 0 held / done, 1 invariant broken, 2 bad usage, 3 run failed.\n"
+               "\nExit status: 0 held / done, 1 invariant broken, 2 bad usage, 3 run failed,\n"
+               "130 stopped by Ctrl-C (explore).\n"
                "Colour only on a terminal, never when NO_COLOR is set.\n");
 }
 

@@ -10,6 +10,7 @@
 
 #include "racelab/locker.h"
 #include "scenario_impl.h"
+#include "../util/words.h"
 
 static const rl_variant variants[] = {
     {"mutex", "the list guarded by a mutex", true},
@@ -89,8 +90,9 @@ static rl_err run_locker(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
             for (size_t i = 0; i < want; i++)
                 missing += seen[i] == 0;
             free(seen);
-            rl_outcome_say(out, "%u threads appended %u values each through a %s", o->threads,
-                           o->items, lock->ops->kind);
+            rl_outcome_say(out, "%u thread%s appended %u value%s each through a %s", o->threads,
+                           rl__plural(o->threads), o->items, rl__plural(o->items),
+                           lock->ops->kind);
             rl_outcome_say(out, "list length %zu, %zu missing, %zu extra", len, missing, dup);
             rl_outcome_state(out, "length=%zu", len);
             if (len == want && missing == 0 && dup == 0)

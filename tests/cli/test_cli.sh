@@ -13,6 +13,7 @@ RL=${1:?usage: test_cli.sh PATH/TO/racelab}
 # ---- help and version ----
 expect 0 "version" -- --version && has "$out" '^racelab [0-9]+\.[0-9]+\.[0-9]+$' "version line"
 expect 0 "help" -- --help && has "$out" 'usage: racelab' "help text"
+has "$out" '130 stopped by Ctrl-C' "help names every exit status"
 expect 0 "help verb" -- help
 expect 2 "no verb" --
 expect 0 "demo help" -- demo --help && has "$out" 'usage: racelab demo' "demo help"
@@ -48,7 +49,7 @@ done
 expect 1 "cas with no retries refuses bills" -- bill --strategy cas --lockstep --retries 0 --delay 0
 has "$out" 'refused bills +20' "refused bills counted"
 expect 0 "subset" -- bill --strategy mutex --merchants 2 --customers 1 --delay 0
-has "$out" '2 merchants x 1 customers' "subset header"
+has "$out" '2 merchants x 1 customer, ' "subset header (one customer)"
 
 # ---- histograms ----
 expect 1 "racy histogram under lockstep" -- bill --strategy racy --lockstep --delay 0 --runs 5
