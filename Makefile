@@ -7,6 +7,7 @@
 #               three builds at once: plain (with the explorer's tests once
 #               more on its portable context switch), ThreadSanitizer,
 #               Address+UB sanitizers
+#   make check-builds   GCC and clang Release builds and their tests (CI)
 #   make bench  both benchmarks, CSV and charts into bench/results/
 #   make install PREFIX=/usr/local   the command, the library, headers,
 #               pkg-config and CMake files, the man page
@@ -24,7 +25,7 @@ SHELL       := /bin/bash
 
 PREFIX    ?= /usr/local
 
-.PHONY: all deps build cli demo demo-postgres demo-tsan test test-plain test-thread test-address \
+.PHONY: all deps build cli check-builds demo demo-postgres demo-tsan test test-plain test-thread test-address \
         bench install clean
 
 all: build
@@ -69,6 +70,11 @@ test: deps
 test-plain test-thread test-address: test-%: deps build/%/Makefile
 	@cmake --build build/$* -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
 	@ctest --test-dir build/$* --output-on-failure -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
+
+# Other compilers and build types, -Werror, the whole suite in each (CI
+# runs the default: GCC and clang, Release). BUILDS="clang:Debug ..." for others.
+check-builds: deps
+	@scripts/check-builds.sh $(BUILDS)
 
 # Both benchmarks with fixed parameters: CSV and charts into bench/results/
 # (a few minutes; gnuplot is installed for the charts).
