@@ -71,4 +71,9 @@ uint64_t rl__run_footprint(const struct rl__run *r, size_t j);
  * of the two can matter. */
 bool rl__run_dependent(const struct rl__run *r, size_t i, size_t j);
 
+/* ---- the command (src/cli) ----
+ * The racelab command, run in-process: argv[0] the program, argv[1] the
+ * verb; returns its exit status. */
+int rl_cli_main(int argc, char **argv);
+
 #endif

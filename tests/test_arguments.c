@@ -2,7 +2,9 @@
  * that returns rl_err answers a NULL (or an argument out of range) with
  * RL_EINVAL; destroy and free accept NULL; every other call given NULL or
  * an index out of range dies with racelab's fatal error naming the call,
- * never a crash (each such call runs in a child process of its own). */
+ * never a crash (each such call runs in a child process of its own). And
+ * the command's bad usage: exit 2 and one line on stderr, nothing on
+ * stdout (each command line run in-process in a forked child). */
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "racelab/timeline.h"
 #include "racelab/var.h"
 #include "racelab/waitgroup.h"
+#include "racelab_seams.h"
 #include "testing.h"
 
 /* ---- layer 2: what returns an error, and what does nothing ---- */
@@ -161,11 +164,76 @@ static void misuse_is_fatal_and_named(void **state) {
         rl_test_expect_fatal(cases[i].child, cases[i].message);
 }
 
+/* ---- layer 7: the command's bad usage ---- */
+
+/* Command lines (words split at spaces) the command must refuse: exit 2,
+ * nothing on stdout, exactly one line on stderr. */
+static const char *const bad_usage[] = {
+    "frobnicate", "--frob", "bill", "bill --strategy nope", "bill --strategy racy --mode sideways",
+    "bill --strategy racy --delay -5ms", "bill --strategy racy --delay 1h",
+    "bill --strategy racy --delay 5parsecs", "bill --strategy racy --delay abc",
+    "bill --strategy racy --runs 0", "bill --strategy racy --runs x",
+    "bill --strategy racy --jitter 101", "bill --strategy racy --retries -1",
+    "bill --strategy racy --merchants 9", "bill --strategy racy --mode serial --lockstep",
+    "bill --strategy racy stray", "bill --strategy", "demo --delay 99s", "demo --bogus",
+    "scenario", "scenario frob", "scenario run", "scenario run nope",
+    "scenario run overdraft --variant nope", "scenario run overdraft --threads 0",
+    "scenario list extra", "trace --strategy nope", "trace --replay x",
+    "trace --replay - --lockstep", "trace extra", "explore", "explore nope:racy", "explore bill",
+    "explore bill:racy --replay 3:", "explore bill:racy --replay 1:9",
+    "explore bill:racy --pct --replay -", "explore bill:racy --depth 3",
+    "explore bill:racy --pct --preemptions 1", "explore bill:racy --merchants 9",
+    "explore --list x", "explore bill:racy --no-reduction", "explore bill:racy --delays 1 --pct",
+    "explore bill:racy --delays 1 --preemptions 2", "explore bill:racy --stack-size 12Q",
+    "explore bill:racy --stack-size 1K", "explore bill:racy --preemptions most",
+};
+/* The same, where the one line is not asked for (a verb's usage). */
+static const char *const bad_usage_any[] = {
+    "bench", "bench frob", "bench explore x", "bench makespan --delay 0",
+    "bench throughput --threads 0", "bench throughput --threads 1,,2",
+    "bench throughput --skew flat", "bench throughput --seconds 0", "bench makespan --json --csv",
+};
+
+static int run_command(void *arg) {
+    char line[256], *argv[32];
+    snprintf(line, sizeof line, "racelab %s", (const char *)arg);
+    int argc = 0;
+    for (char *save, *w = strtok_r(line, " ", &save); w && argc < 31; w = strtok_r(NULL, " ", &save))
+        argv[argc++] = w;
+    argv[argc] = NULL;
+    return rl_cli_main(argc, argv);
+}
+
+static void refused(const char *args, bool one_line) {
+    rl_child c;
+    rl_test_fork(run_command, (void *)args, &c);
+    if (c.exit_code != 2 || c.out[0] != '\0')
+        fail_msg("racelab %s: exit %d (want 2), stdout '%s', stderr '%s'", args, c.exit_code, c.out,
+                 c.err);
+    size_t lines = 0;
+    for (const char *p = c.err; *p; p++)
+        lines += *p == '\n';
+    if (one_line && lines != 1)
+        fail_msg("racelab %s: %zu lines on stderr, want one: '%s'", args, lines, c.err);
+    if (lines == 0)
+        fail_msg("racelab %s: refused without a word on stderr", args);
+    rl_child_free(&c);
+}
+
+static void command_bad_usage(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof bad_usage / sizeof bad_usage[0]; i++)
+        refused(bad_usage[i], true);
+    for (size_t i = 0; i < sizeof bad_usage_any / sizeof bad_usage_any[0]; i++)
+        refused(bad_usage_any[i], false);
+}
+
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
         rl_unit_test(errors_and_nothing),
         rl_unit_test(misuse_is_fatal_and_named),
+        rl_unit_test(command_bad_usage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

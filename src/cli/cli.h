@@ -69,6 +69,10 @@ void rl_cli_release_interrupt(void);
 /* Help: true when argv holds -h or --help before any "--". */
 bool rl_cli_wants_help(int argc, char **argv);
 
+/* The whole command: argv[0] is the program, argv[1] the verb. Returns the
+ * exit status. */
+int rl_cli_main(int argc, char **argv);
+
 /* The verbs. argv[0] is the verb. */
 int rl_cmd_demo(int argc, char **argv);
 int rl_cmd_bill(int argc, char **argv);

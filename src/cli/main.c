@@ -1,5 +1,7 @@
 /* main.c - the racelab command: dispatch to a verb. Thin by design: every
- * verb parses flags, calls the library and prints. */
+ * verb parses flags, calls the library and prints. The dispatch is
+ * rl_cli_main, so that a test can run the command in-process (the command's
+ * main() is entry.c). */
 #include <string.h>
 
 #include "cli.h"
@@ -37,7 +39,7 @@ static void usage(FILE *f) {
                "Colour only on a terminal, never when NO_COLOR is set.\n");
 }
 
-int main(int argc, char **argv) {
+int rl_cli_main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -145,15 +145,7 @@ has "$err" 'step 999999' "replay past the end named"
 expect 0 "a big stack" -- explore bill:mutex --stack-size 16M
 expect 1 "a stack overflow is a failure" -- explore stack:deep --stack-size 256K
 has "$out" 'deep overflowed its stack of 256 KiB' "the overflowing thread named"
-for args in "explore" "explore nope:racy" "explore bill" "explore bill:racy --replay 3:" \
-    "explore bill:racy --replay 1:9" "explore bill:racy --pct --replay -" "explore bill:racy --depth 3" \
-    "explore bill:racy --pct --preemptions 1" "explore bill:racy --merchants 9" "explore --list x" \
-    "explore bill:racy --no-reduction" "explore bill:racy --delays 1 --pct" \
-    "explore bill:racy --delays 1 --preemptions 2" "explore bill:racy --stack-size 12Q" \
-    "explore bill:racy --stack-size 1K" "explore bill:racy --preemptions most"; do
-    # shellcheck disable=SC2086
-    expect 2 "bad usage '$args'" -- $args && one_line "bad usage '$args'"
-done
+# (bad command lines: test_arguments.c, command_bad_usage)
 
 # ---- bench explore: the explorer's own figures ----
 expect 0 "bench explore, proofs capped" -- bench explore --csv --proof-cap 6000

@@ -32,23 +32,20 @@ static char *slurp(FILE *f) {
     return buf;
 }
 
-void rl_test_child(const char *name, rl_child *out) {
+/* Before a child starts: out cleared, two files for its stdout and
+ * stderr, nothing of ours left in a buffer to be written twice. */
+static void start(rl_child *out, FILE **fo, FILE **fe) {
     memset(out, 0, sizeof *out);
-    FILE *fo = tmpfile(), *fe = tmpfile();
-    if (!fo || !fe)
+    *fo = tmpfile();
+    *fe = tmpfile();
+    if (!*fo || !*fe)
         fail_msg("tmpfile: %s", strerror(errno));
     fflush(stdout);
     fflush(stderr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fileno(fo), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, fileno(fe), STDERR_FILENO);
-    char *argv[] = {"child", "--child", (char *)name, NULL};
-    pid_t pid;
-    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        fail_msg("posix_spawn: %s", strerror(rc));
+}
+
+/* Wait for pid and fill out from its status and the two files. */
+static void reap(pid_t pid, FILE *fo, FILE *fe, rl_child *out) {
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
@@ -59,6 +56,38 @@ void rl_test_child(const char *name, rl_child *out) {
     out->err = slurp(fe);
     fclose(fo);
     fclose(fe);
+}
+
+void rl_test_child(const char *name, rl_child *out) {
+    FILE *fo, *fe;
+    start(out, &fo, &fe);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fileno(fo), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, fileno(fe), STDERR_FILENO);
+    char *argv[] = {"child", "--child", (char *)name, NULL};
+    pid_t pid;
+    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        fail_msg("posix_spawn: %s", strerror(rc));
+    reap(pid, fo, fe, out);
+}
+
+void rl_test_fork(int (*fn)(void *arg), void *arg, rl_child *out) {
+    FILE *fo, *fe;
+    start(out, &fo, &fe);
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (dup2(fileno(fo), STDOUT_FILENO) < 0 || dup2(fileno(fe), STDERR_FILENO) < 0)
+            _exit(125);
+        int rc = fn(arg);
+        fflush(NULL);
+        _exit(rc);
+    }
+    reap(pid, fo, fe, out);
 }
 
 void rl_test_expect_fatal(const char *name, const char *message) {

@@ -60,6 +60,9 @@ typedef struct rl_child {
  * capture its output. Fails the test if it cannot be started. */
 void rl_test_child(const char *name, rl_child *out);
 void rl_child_free(rl_child *c);
+/* Run fn(arg) in a forked child (no exec: cheap under a sanitizer), its
+ * stdout and stderr captured, its return value the exit code. */
+void rl_test_fork(int (*fn)(void *arg), void *arg, rl_child *out);
 
 /* In main(): if argv asks for a child, run the matching function and exit
  * with its return value. Children are listed as {name, fn} pairs. */
