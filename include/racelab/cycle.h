@@ -36,8 +36,10 @@ extern "C" {
 #endif
 
 /* A fresh bank for d: racelab's tables made anew, the accounts loaded.
- * Without force, RL_EEXIST when url already holds a bank (racelab's
- * accounts table): nothing is touched. */
+ * Without force, RL_EEXIST when url holds any table named racelab_* (a
+ * bank, a scratch bank, a user's own table), why saying what is there:
+ * nothing is touched. With force every such table is dropped (see
+ * "Replacing a bank" in racelab/dbbank.h). */
 rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank **out, char *why,
                      size_t why_len);
 

@@ -69,6 +69,35 @@ void rl__errmsg(rl_bank *b, const char *fmt, ...) __attribute__((format(printf, 
 /* Copy a server message into b->errmsg without its trailing newline. */
 void rl__errmsg_copy(rl_bank *b, const char *text);
 
+/* ---- replacing a bank (see "Replacing a bank" in racelab/dbbank.h) ----
+ * A reset looks, inside the transaction that replaces them, at the tables
+ * whose names start with racelab_, and decides with rl__db_may_replace;
+ * a refusal counts each table's rows and says what is there
+ * (rl__db_refusal). */
+#define RL__DB_TABLES_MAX 32
+
+typedef struct rl__dbtable {
+    char name[64];  /* as the catalog spells it */
+    char ref[160];  /* how a statement names it (quoted, qualified) */
+    int64_t rows;   /* -1 until counted */
+} rl__dbtable;
+
+typedef struct rl__dbfound {
+    rl__dbtable t[RL__DB_TABLES_MAX];
+    size_t n;
+    bool more; /* more racelab_* tables than t holds */
+} rl__dbfound;
+
+/* The table a scratch bank carries (RL_BANK_SCRATCH). */
+#define RL__DB_SCRATCH_TABLE "racelab_scratch"
+
+/* Add a table found; false (and f->more) when f is full. */
+bool rl__dbfound_add(rl__dbfound *f, const char *name, const char *ref);
+/* Whether a reset with flags may drop every table f holds. */
+bool rl__db_may_replace(const rl__dbfound *f, unsigned flags);
+/* Why a reset refuses, its rows counted: one sentence, no URL. */
+void rl__db_refusal(const rl__dbfound *f, char *why, size_t why_len);
+
 /* Sleep without the platform: a database bank's back-off while it polls
  * the server is no step of the program (see membank's spin_pause). */
 void rl__db_nap(unsigned us);

@@ -1055,12 +1055,7 @@ static const rl_bank_ops pg_ops = {
     .destroy = pg_destroy,
 };
 
-/* A session of someone else's that holds racelab's tables (a stray
- * transaction) makes the reset fail after 30 s rather than hang. */
 static const char schema[] =
-    "SET lock_timeout = '30s';"
-    "DROP TABLE IF EXISTS racelab_meet, racelab_cycles, racelab_ledger, racelab_jobs,"
-    " racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id integer PRIMARY KEY,"
     " name text NOT NULL UNIQUE,"
@@ -1088,8 +1083,82 @@ static const char schema[] =
     " cycle bigint NOT NULL,"
     " bill integer NOT NULL,"
     " session bigint NOT NULL," /* the merchant's backend (pid) */
-    " PRIMARY KEY (cycle, bill, merchant));"
-    "RESET lock_timeout";
+    " PRIMARY KEY (cycle, bill, merchant))";
+
+/* What marks a scratch bank (RL_BANK_SCRATCH). */
+static const char scratch_schema[] =
+    "CREATE TABLE " RL__DB_SCRATCH_TABLE " (note text NOT NULL);"
+    "INSERT INTO " RL__DB_SCRATCH_TABLE " VALUES ('a scratch bank: the next run of racelab "
+    "bill, demo, trace, scenario run or bench db on this database makes it anew')";
+
+/* The racelab_* tables the search path finds, into f; with count, their
+ * rows. */
+static rl_err find_tables(pgconn *c, rl__dbfound *f, bool count) {
+    PGresult *r;
+    rl_err e = query(c,
+                     "SELECT c.relname, format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+                     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE c.relkind IN ('r', 'p') AND left(c.relname, 8) = 'racelab_' "
+                     "AND pg_table_is_visible(c.oid) ORDER BY c.relname",
+                     0, NULL, &r);
+    if (e != RL_OK)
+        return e;
+    for (int i = 0; i < PQntuples(r); i++)
+        rl__dbfound_add(f, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    for (size_t i = 0; count && e == RL_OK && i < f->n; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", f->t[i].ref);
+        if ((e = query(c, sql, 0, NULL, &r)) == RL_OK) {
+            f->t[i].rows = col_i64(r, 0, 0);
+            PQclear(r);
+        }
+    }
+    return e;
+}
+
+/* Replace the racelab_* tables by a new bank when the flags allow it (see
+ * "Replacing a bank" in racelab/dbbank.h): the look, the drops and the
+ * new tables in one transaction, under an advisory lock that every reset
+ * takes. A session of someone else's that holds racelab's tables (a stray
+ * transaction) makes the reset fail after 30 s rather than hang. */
+static rl_err reset(pgconn *c, unsigned flags, char *why, size_t why_len) {
+    rl__dbfound f = {.n = 0};
+    PGresult *r = NULL;
+    rl_err e = simple(c, "BEGIN; SET LOCAL lock_timeout = '30s'");
+    if (e == RL_OK)
+        e = query(c, "SELECT pg_advisory_xact_lock(" ADVISORY_CLASS ", -1)", 0, NULL, &r);
+    PQclear(r);
+    if (e == RL_OK)
+        e = find_tables(c, &f, false);
+    if (e == RL_OK && !rl__db_may_replace(&f, flags)) {
+        f = (rl__dbfound){.n = 0};
+        if ((e = find_tables(c, &f, true)) == RL_OK) {
+            PQclear(PQexec(c->conn, "ROLLBACK"));
+            rl__db_refusal(&f, why, why_len);
+            return RL_EEXIST;
+        }
+    }
+    if (e == RL_OK && f.n > 0) {
+        char sql[sizeof "DROP TABLE " + RL__DB_TABLES_MAX * (sizeof f.t[0].ref + 2)];
+        size_t at = (size_t)snprintf(sql, sizeof sql, "DROP TABLE");
+        for (size_t i = 0; i < f.n; i++)
+            at += (size_t)snprintf(sql + at, sizeof sql - at, "%s %s", i ? "," : "", f.t[i].ref);
+        e = simple(c, sql);
+    }
+    if (e == RL_OK)
+        e = simple(c, schema);
+    if (e == RL_OK && (flags & RL_BANK_SCRATCH))
+        e = simple(c, scratch_schema);
+    if (e == RL_OK)
+        e = simple(c, "COMMIT");
+    if (e != RL_OK) {
+        if (why)
+            snprintf(why, why_len, "PostgreSQL: %s", c->dbc.base.errmsg);
+        PQclear(PQexec(c->conn, "ROLLBACK")); /* nothing prepared yet: pg_rollback cannot */
+    }
+    return e;
+}
 
 static rl_err load_names(pgconn *c) {
     PGresult *r = PQexec(c->conn, "SELECT id, name FROM racelab_accounts ORDER BY id");
@@ -1134,10 +1203,11 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
     }
     c->dbc.owner = true;
     c->dbc.base.root = &c->dbc.base;
-    if (flags & RL_BANK_RESET)
-        e = simple(c, schema);
-    if (e == RL_OK)
-        e = conn_prepare(c);
+    if ((flags & RL_BANK_RESET) && (e = reset(c, flags, why, why_len)) != RL_OK) {
+        pg_destroy(&c->dbc.base);
+        return e;
+    }
+    e = conn_prepare(c);
     if (e == RL_OK && !(flags & RL_BANK_RESET))
         e = load_names(c);
     if (e != RL_OK) {

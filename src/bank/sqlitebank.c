@@ -874,11 +874,6 @@ static const rl_bank_ops sq_ops = {
 };
 
 static const char schema[] =
-    "DROP TABLE IF EXISTS racelab_meet;"
-    "DROP TABLE IF EXISTS racelab_cycles;"
-    "DROP TABLE IF EXISTS racelab_ledger;"
-    "DROP TABLE IF EXISTS racelab_jobs;"
-    "DROP TABLE IF EXISTS racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
@@ -906,6 +901,92 @@ static const char schema[] =
     " cycle INTEGER NOT NULL,"
     " bill INTEGER NOT NULL,"
     " PRIMARY KEY (cycle, bill, merchant))";
+
+/* What marks a scratch bank (RL_BANK_SCRATCH). */
+static const char scratch_schema[] =
+    "CREATE TABLE " RL__DB_SCRATCH_TABLE " (note TEXT NOT NULL);"
+    "INSERT INTO " RL__DB_SCRATCH_TABLE " VALUES ('a scratch bank: the next run of racelab "
+    "bill, demo, trace, scenario run or bench db on this database makes it anew')";
+
+static rl_err reset_failed(sqconn *c, int rc, char *why, size_t why_len) {
+    rl_err e = sq_fail(c, rc);
+    if (why)
+        snprintf(why, why_len, "SQLite database '%s': %s", c->st->path, c->conn.base.errmsg);
+    if (!sqlite3_get_autocommit(c->db))
+        (void)exec(c, "ROLLBACK");
+    return e;
+}
+
+/* The racelab_* tables of the database into f; with count, their rows. */
+static int find_tables(sqconn *c, rl__dbfound *f, bool count) {
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(c->db,
+                                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                "AND lower(substr(name, 1, 8)) = 'racelab_' ORDER BY name",
+                                -1, &s, NULL);
+    while (rc == SQLITE_OK && (rc = step(c, s)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        char ref[160];
+        size_t n = 0;
+        ref[n++] = '"';
+        for (const char *p = name; *p && n + 3 < sizeof ref; p++) {
+            if (*p == '"')
+                ref[n++] = '"';
+            ref[n++] = *p;
+        }
+        ref[n++] = '"';
+        ref[n] = '\0';
+        rl__dbfound_add(f, name, ref);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_OK)
+        return rc;
+    for (size_t i = 0; count && i < f->n; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", f->t[i].ref);
+        if ((rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL)) != SQLITE_OK)
+            return rc;
+        if (step(c, s) == SQLITE_ROW)
+            f->t[i].rows = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    return SQLITE_OK;
+}
+
+/* Replace the racelab_* tables by a new bank when the flags allow it (see
+ * "Replacing a bank" in racelab/dbbank.h): the look, the drops and the
+ * new tables in one transaction, under the write lock. */
+static rl_err reset(sqconn *c, unsigned flags, char *why, size_t why_len) {
+    int rc = exec(c, "PRAGMA journal_mode = WAL");
+    if (rc == SQLITE_OK)
+        rc = exec(c, "BEGIN IMMEDIATE");
+    rl__dbfound f = {.n = 0};
+    if (rc == SQLITE_OK)
+        rc = find_tables(c, &f, false);
+    if (rc != SQLITE_OK)
+        return reset_failed(c, rc, why, why_len);
+    if (!rl__db_may_replace(&f, flags)) {
+        f = (rl__dbfound){.n = 0};
+        if ((rc = find_tables(c, &f, true)) != SQLITE_OK)
+            return reset_failed(c, rc, why, why_len);
+        (void)exec(c, "ROLLBACK");
+        rl__db_refusal(&f, why, why_len);
+        return RL_EEXIST;
+    }
+    for (size_t i = 0; rc == SQLITE_OK && i < f.n; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "DROP TABLE %s", f.t[i].ref);
+        rc = exec(c, sql);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->db, schema, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && (flags & RL_BANK_SCRATCH))
+        rc = sqlite3_exec(c->db, scratch_schema, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = exec(c, "COMMIT");
+    return rc == SQLITE_OK ? RL_OK : reset_failed(c, rc, why, why_len);
+}
 
 /* Attach: learn the accounts already in the table. */
 static rl_err load_names(sqconn *c, char *why, size_t why_len) {
@@ -948,8 +1029,8 @@ rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, cha
     }
     st->path = copy;
     sqconn *c;
-    bool reset = flags & RL_BANK_RESET;
-    rl_err e = conn_open(st, reset, &c, why, why_len);
+    bool resetting = flags & RL_BANK_RESET;
+    rl_err e = conn_open(st, resetting, &c, why, why_len);
     if (e != RL_OK) {
         free(copy);
         free(st);
@@ -957,20 +1038,11 @@ rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, cha
     }
     c->conn.owner = true;
     c->conn.base.root = &c->conn.base;
-    int rc = SQLITE_OK;
-    if (reset) {
-        rc = exec(c, "PRAGMA journal_mode = WAL");
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(c->db, schema, NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-            e = sq_fail(c, rc);
-            if (why)
-                snprintf(why, why_len, "SQLite database '%s': %s", path, c->conn.base.errmsg);
-        }
-    }
+    if (resetting)
+        e = reset(c, flags, why, why_len);
     if (e == RL_OK)
         e = conn_prepare(c, why, why_len);
-    if (e == RL_OK && !reset)
+    if (e == RL_OK && !resetting)
         e = load_names(c, why, why_len);
     if (e != RL_OK) {
         sq_destroy(&c->conn.base);

@@ -428,7 +428,10 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
         e = make_pools(&b);
     if (e == RL_OK) {
         uint64_t t0 = rl_now_ns();
-        e = rl_bank_create_url(o->bank, RL_BANK_RESET, b.n, &b.bank, why, why_len);
+        e = rl_bank_create_url(o->bank,
+                               RL_BANK_RESET | RL_BANK_SCRATCH |
+                                   (o->replace_bank ? RL_BANK_FORCE : 0u),
+                               b.n, &b.bank, why, why_len);
         if (e == RL_OK && (e = rl_bank_open_all(b.bank, b.customers, b.n, b.handles)) != RL_OK)
             WHY("could not open the accounts: %s", rl_bank_errmsg(b.bank));
         out->setup_ns = rl_now_ns() - t0;

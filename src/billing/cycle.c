@@ -20,9 +20,11 @@
 /* Whether b's accounts are exactly d's customers, in d's order. */
 static bool same_accounts(rl_bank *b, const rl_dataset *d, char *why, size_t why_len) {
     if (rl_bank_count(b) != d->ncustomers) {
-        WHY("the bank holds %zu accounts, the data set %zu customers: it was made for another "
-            "data set (give the same --merchants and --customers as to 'racelab bank init')",
-            rl_bank_count(b), d->ncustomers);
+        WHY("the bank holds %zu account%s, the data set %zu customer%s: it was made for "
+            "another data set (give the same --merchants and --customers as to 'racelab bank "
+            "init')",
+            rl_bank_count(b), rl_bank_count(b) == 1 ? "" : "s", d->ncustomers,
+            d->ncustomers == 1 ? "" : "s");
         return false;
     }
     for (size_t i = 0; i < d->ncustomers; i++) {
@@ -73,21 +75,11 @@ rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank *
     rl_err e = shared_bank(url, d, out, why, why_len);
     if (e != RL_OK)
         return e;
+    /* without force, any racelab_* table there is somebody's: refused,
+     * untouched (see "Replacing a bank" in racelab/dbbank.h) */
     rl_bank *b;
-    if (!force) {
-        /* a bank already there is somebody's data: attaching succeeds only
-         * when racelab's accounts table exists */
-        char scratch[256];
-        e = rl_bank_create_url(url, 0, 0, &b, scratch, sizeof scratch);
-        if (e == RL_OK) {
-            rl_bank_destroy(b);
-            WHY("there is a bank there already: 'racelab bank init --force' replaces it");
-            return RL_EEXIST;
-        }
-        /* anything else (no file, no table, no server): making it says why
-         * when it cannot be made */
-    }
-    if ((e = rl_bank_create_url(url, RL_BANK_RESET, d->ncustomers, &b, why, why_len)) != RL_OK)
+    if ((e = rl_bank_create_url(url, RL_BANK_RESET | (force ? RL_BANK_FORCE : 0u), d->ncustomers,
+                                &b, why, why_len)) != RL_OK)
         return e;
     rl_acct *ids = malloc((d->ncustomers ? d->ncustomers : 1) * sizeof *ids);
     if (!ids) {

@@ -143,8 +143,9 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
         WHY("the expected balances do not fit: %s", rl_strerror(e));
         return e;
     }
-    if ((e = rl_bank_create_url(cfg->bank, RL_BANK_RESET | cfg->strategy->bank_flags, nc,
-                                &st->bank, why, why_len)) != RL_OK)
+    unsigned flags = RL_BANK_RESET | RL_BANK_SCRATCH | cfg->strategy->bank_flags |
+                     (cfg->replace_bank ? RL_BANK_FORCE : 0u);
+    if ((e = rl_bank_create_url(cfg->bank, flags, nc, &st->bank, why, why_len)) != RL_OK)
         return e;
     if ((e = rl_bank_open_all(st->bank, d->customers, nc, st->accts)) != RL_OK) {
         WHY("could not open the accounts: %s%s%s", rl_strerror(e),

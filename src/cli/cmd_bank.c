@@ -19,8 +19,10 @@ static void print_bank_help(void) {
            "A bank in a database that merchants bill as separate processes (racelab\n"
            "merchant), each bill applied exactly once through a ledger.\n"
            "\n"
-           "  init   make racelab's tables and load the data set's accounts; refuses a\n"
-           "         bank already there unless --force\n"
+           "  init   make racelab's tables and load the data set's accounts; refuses,\n"
+           "         touching nothing, when any table named racelab_* is there (a bank, a\n"
+           "         scratch bank of 'racelab bill', a table of your own), unless --force,\n"
+           "         which drops every one of them\n"
            "  show   each balance against its start plus the ledger's bills, and against\n"
            "         what the finished billing cycles should have made it\n"
            "  check  the invariants; exit 1 naming each violation: a balance that is not\n"
@@ -251,10 +253,14 @@ int rl_cmd_bank(int argc, char **argv) {
     rl_bank *b = NULL;
     rl_err e = init ? rl_cycle_init(a.bank, d, a.force, &b, why, sizeof why)
                     : rl_cycle_attach(a.bank, d, &b, why, sizeof why);
+    if (e == RL_EEXIST) {
+        rl_dataset_free(owned);
+        return rl_cli_bank_exists(verb, a.bank, why, "--force");
+    }
     if (e != RL_OK) {
         fprintf(stderr, "racelab %s: %s: %s\n", verb, shown, why[0] ? why : rl_strerror(e));
         rl_dataset_free(owned);
-        return e == RL_EEXIST || e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
+        return e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
     }
     if (init) {
         printf("bank %s made: %zu accounts, %zu merchants; bill with 'racelab merchant NAME "

@@ -16,6 +16,7 @@ static void print_help(void) {
     printf("usage: racelab bill --strategy NAME [--mode serial|concurrent] [--delay D]\n"
            "                    [--jitter PCT] [--seed S] [--retries N] [--runs K]\n"
            "                    [--lockstep] [--merchants N] [--customers N] [--bank URL]\n"
+           "                    [--force]\n"
            "                    [--kill-session MERCHANT:BILL] [--json]\n"
            "\n"
            "Runs the billing exercise with one strategy and checks the final balances\n"
@@ -58,7 +59,7 @@ typedef struct {
     const rl_strategy *strategy;
     rl_mode mode;
     rl_billing_opts opts;
-    bool lockstep, json, seed_given;
+    bool lockstep, json, seed_given, force;
     uint64_t runs, merchants, customers;
     const char *bank;
     const char *kill; /* MERCHANT:BILL, checked against the data once it is chosen */
@@ -72,7 +73,8 @@ static int parse(int argc, char **argv, bill_args *a) {
         {"runs", required_argument, NULL, 'k'},     {"lockstep", no_argument, NULL, 'L'},
         {"json", no_argument, NULL, 'J'},           {"merchants", required_argument, NULL, 'M'},
         {"customers", required_argument, NULL, 'C'}, {"bank", required_argument, NULL, 'B'},
-        {"kill-session", required_argument, NULL, 'K'}, {0}};
+        {"kill-session", required_argument, NULL, 'K'}, {"force", no_argument, NULL, 'f'},
+        {0}};
     const rl_dataset *d = rl_dataset_default();
     uint64_t v;
     opterr = 0;
@@ -128,6 +130,7 @@ static int parse(int argc, char **argv, bill_args *a) {
             break;
         case 'K': a->kill = optarg; break;
         case 'L': a->lockstep = true; break;
+        case 'f': a->force = true; break;
         case 'J': a->json = true; break;
         case 'M':
             if (!rl_cli_parse_u64("bill", "--merchants", optarg, 1, d->nmerchants, &a->merchants))
@@ -264,6 +267,10 @@ static int run_all(const bill_args *a, rl_run_config *cfg, runs_result *out) {
         char why[256] = "";
         rl_run_result r;
         rl_err e = rl_run(cfg, &r, why, sizeof why);
+        if (e == RL_EEXIST) {
+            rc = rl_cli_bank_exists("bill", a->bank, why, "--force");
+            break;
+        }
         if (e != RL_OK) {
             fprintf(stderr, "racelab bill: the run could not be done: %s%s%s\n", rl_strerror(e),
                     *why ? ": " : "", why);
@@ -382,7 +389,7 @@ static int configure(bill_args *a, rl_run_config *cfg, rl_dataset **subset, bill
     }
     *cfg = (rl_run_config){.data = *subset ? *subset : base, .strategy = a->strategy,
                            .mode = a->mode, .opts = a->opts, .lockstep = a->lockstep,
-                           .bank = a->bank};
+                           .bank = a->bank, .replace_bank = a->force};
     /* one run: the bills applied of the total, from the merchants' threads */
     rl_cli_progress_init(&bp->line, !a->json && a->runs == 1);
     if (bp->line.on) {

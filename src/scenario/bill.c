@@ -40,6 +40,7 @@ static rl_err run_bill(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     cfg.opts.max_retries = o->retries;
     cfg.lockstep = o->force && rl_lockstep_available();
     cfg.bank = o->bank;
+    cfg.replace_bank = o->replace_bank;
     rl_run_result r;
     e = rl_run(&cfg, &r, out->verdict, sizeof out->verdict);
     if (e == RL_OK) {

@@ -356,7 +356,7 @@ has "$out" 'negative: Steve is -1, which its bills never make it' "negative name
 has "$out" 'unexpected: Target cycle 1 bill 99 is in the ledger' "unexpected named"
 
 # ---- what the ledger costs, merchants as processes ----
-expect 0 "bench db --processes" -- bench db --bank "$PGC" --processes --clients 1,2 --bills 100 \
+expect 0 "bench db --processes" -- bench db --bank "$PGC" --force --processes --clients 1,2 --bills 100 \
     --strategies atomic,mutex --seconds 1
 has "$out" '^1 +atomic +[0-9]+ +[0-9]+ +[0-9.]+x +[0-9.]+$' "bench: atomic, one process"
 has "$out" '^2 +mutex +[0-9]+ +[0-9]+ +[0-9.]+x +[0-9.]+$' "bench: mutex, two processes"

@@ -84,6 +84,67 @@ expect 2 "kill on SQLite" -- bill --strategy mutex --bank "$SQ" --kill-session T
 expect 2 "kill an unknown merchant" -- bill --strategy mutex --bank "$PG" --kill-session Nobody:1
 expect 2 "kill past the last bill" -- bill --strategy mutex --bank "$PG" --kill-session Target:6
 
+# ---- nothing of anybody's dropped: a table of the user's named racelab_*,
+# and a bank made by 'bank init' with its ledger, are refused by every verb
+# that makes a bank (exit 2, naming what is there) and left whole, as
+# sqlite3 and psql see them; --force replaces them ----
+keep=$(mktemp /tmp/racelab-keep-XXXXXX)
+trap 'rm -f "$out" "$err" "$db" "$db-wal" "$db-shm" "$keep" "$keep-wal" "$keep-shm"' EXIT
+psql -X -q "$PG" -c "DROP DATABASE IF EXISTS racelab_test_keep" -c "CREATE DATABASE racelab_test_keep" \
+    >/dev/null 2>&1 || { echo "FAIL: cannot create racelab_test_keep"; failures=$((failures + 1)); }
+sql() { # BANK STATEMENT: run it on the bank's database, not through racelab
+    case $1 in
+    sqlite:*) sqlite3 "${1#sqlite:}" "$2" ;;
+    *) psql -X -qtA "$1" -c "$2" ;;
+    esac
+}
+still() { # BANK QUERY WANT WHAT: the query still answers WANT
+    local got
+    got=$(sql "$1" "$2" 2>&1 | tr '\n' ' ')
+    if [ "$got" != "$3" ]; then
+        echo "FAIL: $4: $2 gives '$got', want '$3'"
+        failures=$((failures + 1))
+    fi
+}
+for bank in "sqlite:$keep" "$PG dbname=racelab_test_keep"; do
+    name=${bank%%:*}
+    [ "$name" = "sqlite" ] || name=postgresql
+    sql "$bank" "CREATE TABLE racelab_accounts (who text, note text);
+                 INSERT INTO racelab_accounts VALUES ('me', 'mine'), ('you', 'yours')" >/dev/null
+    expect 2 "$name: init over a table of the user's" -- bank init --bank "$bank" &&
+        one_line "$name: init refused"
+    has "$err" "racelab_accounts \(2 rows\); --force drops every racelab_\* table there" \
+        "$name: init names the user's table and --force"
+    for verb in "bill --strategy atomic" "demo --delay 0" "scenario run bill" \
+        "scenario run lost-update --variant cas" "trace --delay 0"; do
+        # shellcheck disable=SC2086
+        expect 2 "$name: $verb over a table of the user's" -- $verb --bank "$bank"
+        has "$err" "racelab_accounts \(2 rows\)" "$name: $verb names the user's table"
+    done
+    still "$bank" "SELECT who || '=' || note FROM racelab_accounts ORDER BY who" "me=mine you=yours " \
+        "$name: the user's table and its rows are still there"
+    expect 0 "$name: init --force replaces it" -- bank init --bank "$bank" --force
+    expect 0 "$name: a cycle billed" -- merchant Costco --bank "$bank" --cycle 1
+    for verb in "bill --strategy atomic" "demo --delay 0" "scenario run bill" "trace --delay 0" \
+        "bench db --clients 1 --accounts 100 --seconds 0.05"; do
+        # shellcheck disable=SC2086
+        expect 2 "$name: $verb over a bank init made" -- $verb --bank "$bank"
+        has "$err" 'there is a bank there already \(5 accounts, 5 ledger rows, 1 finished cycle\)' \
+            "$name: $verb names the bank, its ledger and its cycles"
+    done
+    expect 2 "$name: scenario run over a bank init made" -- scenario run lost-update --bank "$bank"
+    has "$err" 'replace-bank drops' "$name: scenario run names its own option"
+    still "$bank" "SELECT count(*) FROM racelab_ledger" "5 " "$name: the ledger is still there"
+    expect 0 "$name: the bank still checks" -- bank check --bank "$bank"
+    has "$out" '5 ledger rows, 1 finished cycle' "$name: its ledger and cycle"
+    # a bank of bill's own: made again freely, but bank init keeps off it
+    expect 0 "$name: bill --force replaces the bank" -- bill --strategy atomic --bank "$bank" --force
+    expect 0 "$name: bill again replaces its own" -- bill --strategy atomic --bank "$bank"
+    expect 2 "$name: init over a scratch bank" -- bank init --bank "$bank"
+    has "$err" 'a scratch bank of an earlier run' "$name: init names the scratch bank"
+done
+psql -X -q "$PG" -c "DROP DATABASE IF EXISTS racelab_test_keep" >/dev/null 2>&1
+
 # ---- the benchmark: every row checked, pgbench as the reference ----
 expect 0 "bench db on SQLite" -- bench db --bank "$SQ" --clients 1 --accounts 2000 --seconds 0.05 --json
 json_check 'd["bank"] == "sqlite" and all(r["correct"] for r in d["rows"] if r["promises_correct"]) and not any(r["name"] == "pgbench" for r in d["rows"])' \
