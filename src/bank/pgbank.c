@@ -27,6 +27,14 @@
  * and 57P01 (terminated by an administrator) are RL_ECONN; the rest is
  * RL_EDB. The server's message goes to rl_bank_errmsg.
  *
+ * A lost connection: whatever way the server went (an immediate, fast or
+ * smart shutdown, pg_terminate_backend, a backend killed), a statement's
+ * error is either the server's own (57P01, class 08) or libpq's, which
+ * carries no SQLSTATE; either way the connection is closed at once, so
+ * nothing more is sent on it, and the call returns RL_ECONN (RL_EUNKNOWN
+ * for a commit, or a write outside a transaction, on its way). libpq's own
+ * error does not always mark the connection bad (see fail_stmt).
+ *
  * Waiting: when the installed platform watches outside waits (the
  * lockstep gate), statements are sent asynchronously and the connection
  * polls its socket, calling rl_outside_wait every few milliseconds; the
@@ -183,8 +191,27 @@ static bool commits(const pgconn *c, int k) {
 }
 
 /* The result's error, in b->errmsg, as an rl_err. Clears r. k is the
- * statement that failed (-1: none of the prepared ones). */
+ * statement that failed (-1: none of the prepared ones).
+ *
+ * The connection is lost when libpq says so (CONNECTION_BAD), when the
+ * server said it ended the session (RL_ECONN by its SQLSTATE), and when
+ * the error is libpq's own, with no SQLSTATE: the exchange with the server
+ * broke. libpq does not mark the connection bad in every such case. After
+ * an immediate shutdown (or a backend's crash, which makes the server end
+ * every session so), each backend sends its client a WARNING, a notice,
+ * and exits. A client that was idle then and sends its next statement on
+ * a Unix socket fails to send (EPIPE: the peer is gone); libpq keeps that
+ * error for later and reads on, and the read returns the pending WARNING
+ * rather than the end of the stream; libpq then reports the failed send
+ * ("server closed the connection unexpectedly", no SQLSTATE) with PQstatus
+ * still CONNECTION_OK. A lost connection is closed here, so that nothing
+ * more is sent on it: every later call fails at once with RL_ECONN. */
 static rl_err fail_stmt(pgconn *c, PGresult *r, int k) {
+    if (!c->conn) { /* closed when it was lost */
+        PQclear(r);
+        rl__errmsg(&c->dbc.base, "the connection to the server was lost");
+        return RL_ECONN;
+    }
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (primary && state)
@@ -193,10 +220,15 @@ static rl_err fail_stmt(pgconn *c, PGresult *r, int k) {
         rl__errmsg_copy(&c->dbc.base, r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
                                                                  : PQerrorMessage(c->conn));
     rl_err e = map_state(state);
-    if (PQstatus(c->conn) == CONNECTION_BAD) {
+    bool broke = PQstatus(c->conn) == CONNECTION_BAD || !state;
+    if (broke) {
         e = k >= 0 && !c->dead_before && commits(c, k) ? RL_EUNKNOWN : RL_ECONN;
         if (!c->dbc.base.errmsg[0])
             rl__errmsg(&c->dbc.base, "the connection to the server was lost");
+    }
+    if (broke || e == RL_ECONN) {
+        PQfinish(c->conn);
+        c->conn = NULL;
     }
     PQclear(r);
     return e;
