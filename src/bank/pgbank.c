@@ -35,6 +35,13 @@
  * for a commit, or a write outside a transaction, on its way). libpq's own
  * error does not always mark the connection bad (see fail_stmt).
  *
+ * Connecting: a login the server refuses for good (SQLSTATE class 28, an
+ * unknown role or a wrong password; 3D000, no such database; 42501, no
+ * right to connect) is RL_EINVAL, as is a connection string libpq cannot
+ * read; anything else that fails is RL_ECONN (the server may come back).
+ * The SQLSTATE of a refused login is only in libpq's message, in its
+ * verbose form, so connections are made with verbose errors.
+ *
  * Waiting: when the installed platform watches outside waits (the
  * lockstep gate), statements are sent asynchronously and the connection
  * polls its socket, calling rl_outside_wait every few milliseconds; the
@@ -49,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dbcommon.h"
 #include "racelab/dbbank.h"
@@ -149,17 +157,147 @@ static void quiet(void *arg, const char *message) {
     (void)message; /* NOTICEs ("table does not exist, skipping") are not for the user */
 }
 
-static PGconn *dial(const char *conninfo, const char *who) {
+/* The connection's connect_timeout in milliseconds (libpq's rules: none
+ * when 0, at least 2 s); -1 for none. */
+static int connect_timeout_ms(PGconn *c) {
+    long s = 0;
+    PQconninfoOption *opts = PQconninfo(c);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (!strcmp(o->keyword, "connect_timeout") && o->val)
+            s = strtol(o->val, NULL, 10);
+    PQconninfoFree(opts);
+    if (s <= 0)
+        return -1;
+    return (int)(s < 2 ? 2000 : s > 3600 ? 3600000 : s * 1000);
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connect, with libpq's errors verbose while connecting (so that a
+ * refused login's SQLSTATE is in the message) and connect_timeout kept.
+ * *timed_out when the time ran out (the connection is then not made). */
+static PGconn *dial(const char *conninfo, const char *who, bool *timed_out) {
     char app[96];
     snprintf(app, sizeof app, "racelab:%s", who ? who : "main");
     /* connect_timeout first, so that the caller's string may override it;
      * application_name last, so each session says whose it is */
     const char *const keys[] = {"connect_timeout", "dbname", "application_name", NULL};
     const char *const vals[] = {"10", conninfo, app, NULL};
-    PGconn *c = PQconnectdbParams(keys, vals, 1);
-    if (c && PQstatus(c) == CONNECTION_OK)
+    *timed_out = false;
+    PGconn *c = PQconnectStartParams(keys, vals, 1);
+    if (!c || PQstatus(c) == CONNECTION_BAD)
+        return c;
+    PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
+    int timeout = connect_timeout_ms(c);
+    int64_t deadline = now_ms() + timeout;
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+        struct pollfd p = {.fd = PQsocket(c),
+                           .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+        int left = timeout < 0 ? -1 : (int)(deadline - now_ms());
+        if (timeout >= 0 && left <= 0) {
+            *timed_out = true;
+            break;
+        }
+        if (p.fd >= 0 && poll(&p, 1, left) < 0 && errno != EINTR)
+            break;
+        st = PQconnectPoll(c);
+    }
+    if (PQstatus(c) == CONNECTION_OK) {
+        PQsetErrorVerbosity(c, PQERRORS_DEFAULT);
         PQsetNoticeProcessor(c, quiet, NULL);
+    }
     return c;
+}
+
+/* The SQLSTATE in a verbose libpq message ("FATAL:  28000: role ..."):
+ * the last one, into state[6]; false when there is none (the server was
+ * never reached). */
+static bool message_state(const char *msg, char state[6]) {
+    bool found = false;
+    for (const char *p = strstr(msg, ":  "); p; p = strstr(p + 1, ":  ")) {
+        const char *s = p + 3;
+        size_t n = 0;
+        while (n < 5 && ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'A' && s[n] <= 'Z')))
+            n++;
+        if (n == 5 && s[5] == ':') {
+            memcpy(state, s, 5);
+            state[5] = '\0';
+            found = true;
+        }
+    }
+    return found;
+}
+
+/* A verbose message as the default one reads: without the SQLSTATE after
+ * the severity and without the LOCATION line; on one line. */
+static void plain_message(const char *msg, char *out, size_t len) {
+    size_t n = 0;
+    for (const char *p = msg; *p && n + 1 < len;) {
+        if (!strncmp(p, "LOCATION:", 9) && (p == msg || p[-1] == '\n')) {
+            p += strcspn(p, "\n");
+            continue;
+        }
+        char st[6];
+        if (!strncmp(p, ":  ", 3) && message_state(p, st) && !strncmp(p + 3, st, 5) &&
+            p[8] == ':') {
+            out[n++] = ':';
+            p += 9; /* ":  XXXXX:" -> ":", the space after it stays */
+            continue;
+        }
+        out[n++] = *p == '\n' || *p == '\t' ? ' ' : *p;
+        p++;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+/* Whether a refused login can never succeed as asked. */
+static bool refused_for_good(const char *state) {
+    return !strncmp(state, "28", 2) || !strcmp(state, "3D000") || !strcmp(state, "42501");
+}
+
+/* A connection string libpq cannot read, or whose port is no number:
+ * RL_EINVAL with libpq's words in why. Connects to nothing. */
+static rl_err check_conninfo(const char *conninfo, char *why, size_t why_len) {
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+    rl_err e = RL_OK;
+    if (!opts) {
+        char one[256];
+        plain_message(err ? err : "out of memory", one, sizeof one);
+        if (why)
+            snprintf(why, why_len, "the PostgreSQL connection string is malformed: %s", one);
+        PQfreemem(err);
+        return err ? RL_EINVAL : RL_ENOMEM;
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (strcmp(o->keyword, "port") != 0 || !o->val)
+            continue;
+        /* a list, one per host: each empty or a number from 1 to 65535 */
+        for (const char *p = o->val; e == RL_OK && *p;) {
+            size_t n = strcspn(p, ",");
+            char *end;
+            long v = strtol(p, &end, 10);
+            while (end < p + n && *end == ' ')
+                end++;
+            if (n > 0 && (end != p + n || v < 1 || v > 65535)) {
+                if (why)
+                    snprintf(why, why_len, "the PostgreSQL connection string is malformed: "
+                                           "port '%.*s' is no port number",
+                             (int)n, p);
+                e = RL_EINVAL;
+            }
+            p += n + (p[n] == ',');
+        }
+    }
+    PQconninfoFree(opts);
+    return e;
 }
 
 static rl_err map_state(const char *state) {
@@ -925,8 +1063,9 @@ static bool pg_waiting(rl_bank *b, uint64_t *holders, size_t *n) {
         PQfinish(st->monitor);
         st->monitor = NULL;
     }
+    bool timed_out;
     if (!st->monitor)
-        st->monitor = dial(st->conninfo, "monitor");
+        st->monitor = dial(st->conninfo, "monitor", &timed_out);
     PGresult *r = NULL;
     if (st->monitor && PQstatus(st->monitor) == CONNECTION_OK) {
         char pid[24];
@@ -963,8 +1102,9 @@ static rl_err pg_terminate(rl_bank *b) {
     rl_err e = RL_ECONN;
     rl__rawlock_lock(&st->monitor_lock);
     if (!st->monitor || PQstatus(st->monitor) != CONNECTION_OK) {
+        bool timed_out;
         PQfinish(st->monitor);
-        st->monitor = dial(st->conninfo, "monitor");
+        st->monitor = dial(st->conninfo, "monitor", &timed_out);
     }
     if (st->monitor && PQstatus(st->monitor) == CONNECTION_OK) {
         char pid[24];
@@ -1001,18 +1141,23 @@ static rl_err conn_open(pgstore *st, const char *who, pgconn **out, char *why, s
     c->dbc.store = &st->db;
     c->st = st;
     c->outside = (rl_outside){.what = "a lock in PostgreSQL", .probe = probe, .ctx = c};
-    c->conn = dial(st->conninfo, who);
+    bool timed_out;
+    c->conn = dial(st->conninfo, who, &timed_out);
     if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
-        if (why) {
-            snprintf(why, why_len, "cannot connect to PostgreSQL: %s",
-                     c->conn ? PQerrorMessage(c->conn) : "out of memory");
-            size_t n = strlen(why);
-            while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
-                why[--n] = '\0';
-        }
+        const char *msg = !c->conn ? "out of memory"
+                          : timed_out ? "the server did not answer within connect_timeout"
+                                      : PQerrorMessage(c->conn);
+        char state[6] = "", plain[RL_BANK_ERRMSG_MAX * 2];
+        bool for_good = c->conn && !timed_out && message_state(msg, state) &&
+                        refused_for_good(state);
+        plain_message(msg, plain, sizeof plain);
+        if (why)
+            snprintf(why, why_len, "cannot connect to PostgreSQL: %s%s%s%s", plain,
+                     state[0] ? " (SQLSTATE " : "", state, state[0] ? ")" : "");
+        rl_err e = !c->conn ? RL_ENOMEM : for_good ? RL_EINVAL : RL_ECONN;
         PQfinish(c->conn);
         free(c);
-        return RL_ECONN;
+        return e;
     }
     c->pid = (uint64_t)PQbackendPID(c->conn);
     *out = c;
@@ -1217,6 +1362,9 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
             snprintf(why, why_len, "a PostgreSQL bank needs a connection string");
         return RL_EINVAL;
     }
+    rl_err e = check_conninfo(conninfo, why, why_len);
+    if (e != RL_OK)
+        return e;
     pgstore *st = calloc(1, sizeof *st);
     char *copy = strdup(conninfo);
     if (!st || !copy || rl__rawlock_init(&st->monitor_lock, "pg monitor") != RL_OK) {
@@ -1226,7 +1374,7 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
     }
     st->conninfo = copy;
     pgconn *c;
-    rl_err e = conn_open(st, "main", &c, why, why_len);
+    e = conn_open(st, "main", &c, why, why_len);
     if (e != RL_OK) {
         rl__rawlock_destroy(&st->monitor_lock);
         free(copy);

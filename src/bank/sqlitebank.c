@@ -779,12 +779,17 @@ static rl_err conn_open(sqstore *st, bool create, sqconn **out, char *why, size_
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(st->path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
+        /* a file that cannot be opened (a missing directory, a missing file
+         * to attach to, no permission) stays so: there is no server to
+         * come back, so no use trying again */
+        int sys = c->db ? sqlite3_system_errno(c->db) : 0;
         if (why)
-            snprintf(why, why_len, "cannot open SQLite database '%s': %s", st->path,
-                     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+            snprintf(why, why_len, "cannot open SQLite database '%s': %s%s%s%s", st->path,
+                     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), sys ? " (" : "",
+                     sys ? strerror(sys) : "", sys ? ")" : "");
         sqlite3_close_v2(c->db);
         free(c);
-        return rc == SQLITE_NOMEM ? RL_ENOMEM : RL_ECONN;
+        return rc == SQLITE_NOMEM ? RL_ENOMEM : RL_EINVAL;
     }
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_handler(c->db, busy_handler, c);

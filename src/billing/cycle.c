@@ -469,8 +469,11 @@ static rl_err reconnect(biller *w, char *why, size_t why_len) {
     char last[256] = "";
     rl_err e = attach_backing_off(o->url, w->d, budget, w, NULL, NULL, b, last, sizeof last);
     if (e != RL_OK) {
-        WHY("lost the connection (%s) and could not connect again within %.0f s: %s", lost_why,
-            (double)budget / 1e9, last);
+        if (lost(e))
+            WHY("lost the connection (%s) and could not connect again within %.0f s: %s",
+                lost_why, (double)budget / 1e9, last);
+        else
+            WHY("lost the connection (%s) and cannot connect again: %s", lost_why, last);
         return lost(e) ? RL_ECONN : e;
     }
     w->out->reconnects++;

@@ -31,15 +31,29 @@ expect 2 "explorer refuses lost-update" -- explore lost-update:cas
 has "$err" "database server" "the explorer says why"
 expect 2 "lost-update in memory" -- scenario run lost-update --bank memory
 
-# ---- the server's own words: exit 3 ----
+# ---- the server's own words: exit 3 for a server that may come back,
+# exit 2 for what can never work as written ----
 expect 3 "unreachable server" -- bill --strategy racy --bank "host=/nonexistent/racelab port=5432 dbname=x"
 has "$err" "No such file or directory" "unreachable: libpq's reason"
-expect 3 "refused login" -- bill --strategy racy --bank "$PG user=nosuchrole"
-has "$err" 'role "nosuchrole" does not exist' "refused login: the server's reason"
-expect 3 "missing database" -- demo --bank "$PG dbname=nosuchdb"
-has "$err" 'database "nosuchdb" does not exist' "missing database: the server's reason"
-expect 3 "unopenable SQLite file" -- bill --strategy racy --bank sqlite:/nonexistent/dir/x.db
-has "$err" "cannot open SQLite database" "unopenable SQLite file"
+expect 2 "refused login" -- bill --strategy racy --bank "$PG user=nosuchrole"
+has "$err" 'role "nosuchrole" does not exist \(SQLSTATE 28000\)' "refused login: the server's reason"
+expect 2 "missing database" -- demo --bank "$PG dbname=nosuchdb"
+has "$err" 'database "nosuchdb" does not exist \(SQLSTATE 3D000\)' "missing database: the server's reason"
+expect 2 "unopenable SQLite file" -- bill --strategy racy --bank sqlite:/nonexistent/dir/x.db
+has "$err" "cannot open SQLite database .*No such file or directory" "unopenable SQLite file"
+for url in "postgresql://localhost:notaport/x" "postgresql://[::1/x" "host=/tmp nosuchoption=1" \
+    "postgresql://localhost/x?nosuchparam=1"; do
+    expect 2 "malformed URL $url" -- bill --strategy racy --bank "$url" && one_line "malformed $url"
+    has "$err" "connection string is malformed" "malformed $url: said so"
+done
+# a merchant gives up at once on what trying again cannot mend (it would
+# say 'trying again' before its first retry), and keeps trying a server
+# that may come back (test_cli_cycles: 'no server')
+for url in "sqlite:/nonexistent/dir/x.db" "$PG user=nosuchrole" "$PG dbname=nosuchdb" \
+    "postgresql://localhost:notaport/x"; do
+    expect 2 "merchant on $url" -- merchant Costco --bank "$url" --cycle 1 &&
+        one_line "merchant on $url: one line, no retry"
+done
 
 # ---- the race, forced against each engine ----
 for bank in "$SQ" "$PG"; do
