@@ -154,6 +154,9 @@ static rl_err dataset_of(const bank_args *a, rl_dataset **owned, const rl_datase
     return e;
 }
 
+/* "s" for a count other than one. */
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
 static void print_report(const rl_cycle_report *r, bool show_violations) {
     printf("%-10s %10s %10s %12s %14s\n", "account", "start", "balance", "by ledger",
            "by cycles");
@@ -165,7 +168,8 @@ static void print_report(const rl_cycle_report *r, bool show_violations) {
                a->by_ledger, a->by_cycles,
                a->by_cycles != a->by_ledger ? "  (the ledger and the finished cycles differ)" : "");
     }
-    printf("%zu ledger rows, %zu finished cycles\n", r->ledger_rows, r->finished_cycles);
+    printf("%zu ledger row%s, %zu finished cycle%s\n", r->ledger_rows, plural(r->ledger_rows),
+           r->finished_cycles, plural(r->finished_cycles));
     if (!show_violations)
         return;
     if (r->nviolations == 0) {
@@ -263,9 +267,9 @@ int rl_cmd_bank(int argc, char **argv) {
         return e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
     }
     if (init) {
-        printf("bank %s made: %zu accounts, %zu merchants; bill with 'racelab merchant NAME "
+        printf("bank %s made: %zu account%s, %zu merchant%s; bill with 'racelab merchant NAME "
                "--bank URL --cycle 1'\n",
-               shown, d->ncustomers, d->nmerchants);
+               shown, d->ncustomers, plural(d->ncustomers), d->nmerchants, plural(d->nmerchants));
         rl_bank_destroy(b);
         rl_dataset_free(owned);
         return EXIT_HELD;
@@ -420,6 +424,17 @@ static int bill_cycle(merchant_args *m, rl_cycle_summary *s) {
     rl_cycle_opts *o = &m->o;
     char why[512] = "", shown[512];
     rl_bank_url_redact(m->bank.bank, shown, sizeof shown);
+    for (size_t i = 0; i < d->nmerchants; i++) {
+        const rl_merchant_spec *ms = &d->merchants[i];
+        if (!strcmp(ms->name, mc->merchant) && o->die_at >= 0 && (size_t)o->die_at >= ms->nbills) {
+            rl_cli_usage_error("merchant", "--die-at %ld: merchant %s has %zu bill%s (1 to %zu), "
+                                           "so it would never die",
+                               o->die_at + 1, ms->name, ms->nbills, plural(ms->nbills),
+                               ms->nbills);
+            rl_dataset_free(owned);
+            return EXIT_USAGE;
+        }
+    }
     rl_bank *b = NULL;
     rl_err e = rl_cycle_attach_wait(m->bank.bank, d, o->reconnect_ns, note_line, mc, &b, why,
                                     sizeof why);
@@ -465,9 +480,10 @@ static void print_merchant_json(const merchant_args *m, const rl_cycle_summary *
 }
 
 static void print_merchant_text(const merchant_args *m, const rl_cycle_summary *s) {
-    printf("%s cycle %" PRIu64 ": %zu bills, %zu applied, %zu already applied (skipped), %zu "
+    printf("%s cycle %" PRIu64 ": %zu bill%s, %zu applied, %zu already applied (skipped), %zu "
            "refused, %zu conflict%s, %zu retr%s, %zu reconnection%s%s\n",
-           m->mc.merchant, m->mc.cycle, s->bills, s->applied, s->already, s->refused,
+           m->mc.merchant, m->mc.cycle, s->bills, plural(s->bills), s->applied, s->already,
+           s->refused,
            s->conflicts, s->conflicts == 1 ? "" : "s", s->retries,
            s->retries == 1 ? "y" : "ies", s->reconnects, s->reconnects == 1 ? "" : "s",
            s->finished ? "; the cycle is complete" : "; the cycle is NOT complete");

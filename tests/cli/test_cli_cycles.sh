@@ -489,6 +489,21 @@ usage_checks() {
     expect 2 "a crash without the ledger" -- merchant Costco --bank "sqlite:$db" --cycle 1 \
         --no-ledger --die-at 2
     has "$err" "needs the ledger" "--die-at needs the ledger"
+    expect 2 "--die-at past the last bill" -- merchant Costco --bank "sqlite:$db" --cycle 1 \
+        --die-at 99 && one_line "--die-at 99"
+    has "$err" "--die-at 99: merchant Costco has 5 bills \(1 to 5\)" "--die-at names the bills"
+    expect 2 "--die-at past one bill" -- merchant Costco --bank "sqlite:$db" --cycle 1 \
+        --merchants 1 --customers 1 --die-at 2
+    has "$err" "merchant Costco has 1 bill \(1 to 1\)" "one bill, singular"
+    # one of everything, in the singular
+    expect 0 "one account: init" -- bank init --bank "sqlite:$db" --force --merchants 1 --customers 1
+    has "$out" 'made: 1 account, 1 merchant;' "init: 1 account, 1 merchant"
+    expect 0 "one bill" -- merchant Costco --bank "sqlite:$db" --cycle 1 --merchants 1 --customers 1
+    has "$out" 'cycle 1: 1 bill, 1 applied' "merchant: 1 bill"
+    expect 0 "one of each: check" -- bank check --bank "sqlite:$db" --merchants 1 --customers 1
+    has "$out" '^1 ledger row, 1 finished cycle$' "check: 1 ledger row, 1 finished cycle"
+    expect 2 "a bank of one account" -- bank check --bank "sqlite:$db"
+    has "$err" 'the bank holds 1 account, the data set 5 customers' "1 account, singular"
     expect 3 "no server" -- merchant Costco --bank "host=/nonexistent/racelab dbname=x" --cycle 1 \
         --reconnect-for 1s
     has "$err" 'trying again for up to 1 s' "no server: it tried again"
