@@ -46,6 +46,14 @@ static int setup_pg(void **state) {
     return 0;
 }
 
+/* The runs' group has a database of its own: the two PostgreSQL groups
+ * run at once as two CTest tests. */
+static int setup_pg_runs(void **state) {
+    pg_b.url = rl_test_pg_fresh("racelab_test_dbbank_runs");
+    *state = &pg_b;
+    return 0;
+}
+
 static int teardown_pg(void **state) {
     (void)state;
     free(pg_b.url);
@@ -308,10 +316,10 @@ static void replacing(void **state) {
 static void missing_table(void **state) {
     const backend *be = *state;
     char url[600];
-    if (is_pg(be)) {
-        char *empty = rl_test_pg_fresh("racelab_test_empty");
-        snprintf(url, sizeof url, "%s", empty);
-        free(empty);
+    if (is_pg(be)) { /* the group's database, racelab's tables dropped */
+        end_stray_sessions(be);
+        run_sql(be, drop_all);
+        snprintf(url, sizeof url, "%s", be->url);
     } else {
         snprintf(url, sizeof url, "%s-empty", be->url);
         unlink(url + strlen("sqlite:"));
@@ -635,13 +643,14 @@ static void strategies_forced(void **state) {
     }
 }
 
-/* Serial and free-running concurrent runs of every fix give the table. */
+/* Serial and free-running concurrent runs of every fix give the table.
+ * (The forced run of each, with the same assertions, is strategies_forced's.) */
 static void fixes_give_the_table(void **state) {
     const backend *be = *state;
     end_stray_sessions(be);
     for (size_t i = 0; i < rl_strategy_count(); i++)
         if (rl_strategy_at(i)->correct)
-            rl_test_strategy_gives_the_table_on(rl_strategy_at(i), 1000000, be->url);
+            rl_test_strategy_gives_the_table_on(rl_strategy_at(i), 1000000, be->url, false);
 }
 
 /* One concurrent run of strategy on be, with fn as every slow step. */
@@ -796,22 +805,40 @@ static void processor_lost(void **state) {
     rl_run_result_free(&r);
 }
 
-int main(void) {
-/* every backend runs these; PostgreSQL also loses its connection */
+/* Which groups to run: all, or the one named by the first argument
+ * (CTest runs each as a test of its own, side by side). */
+static bool wanted(int argc, char **argv, const char *group) {
+    return argc < 2 || !strcmp(argv[1], group);
+}
+
+int main(int argc, char **argv) {
+/* every backend runs these; the runs are a group of their own on
+ * PostgreSQL, which also loses its connection */
 #define ON_EVERY_BACKEND                                                                           \
     rl_group_test(contract), rl_group_test(attach), rl_group_test(missing_table),                  \
-        rl_group_test(replacing),                                                                  \
-        rl_group_test(locks), rl_group_test(isolation), rl_group_test(waiting),                    \
-        rl_group_test(queue), rl_group_test(lost_update_scenario), rl_group_test(ledger),          \
-        rl_group_test(ledger_record), rl_group_test(strategies_forced),                            \
-        rl_group_test(fixes_give_the_table)
-    const struct CMUnitTest sqlite_tests[] = {ON_EVERY_BACKEND};
+        rl_group_test(replacing), rl_group_test(locks), rl_group_test(isolation),                  \
+        rl_group_test(waiting), rl_group_test(queue), rl_group_test(lost_update_scenario),         \
+        rl_group_test(ledger), rl_group_test(ledger_record)
+#define RUNS rl_group_test(strategies_forced), rl_group_test(fixes_give_the_table)
+    const struct CMUnitTest sqlite_tests[] = {ON_EVERY_BACKEND, RUNS};
     const struct CMUnitTest pg_tests[] = {
         ON_EVERY_BACKEND,
         rl_group_test(lost_connection),
         rl_group_test(processor_lost),
     };
-    int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);
-    failed += cmocka_run_group_tests_name("postgresql", pg_tests, setup_pg, teardown_pg);
+    const struct CMUnitTest pg_runs[] = {RUNS};
+    if (argc >= 2 && strcmp(argv[1], "sqlite") && strcmp(argv[1], "postgresql") &&
+        strcmp(argv[1], "postgresql-runs")) {
+        fprintf(stderr, "usage: %s [sqlite|postgresql|postgresql-runs]\n", argv[0]);
+        return 2;
+    }
+    int failed = 0;
+    if (wanted(argc, argv, "sqlite"))
+        failed += cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);
+    if (wanted(argc, argv, "postgresql"))
+        failed += cmocka_run_group_tests_name("postgresql", pg_tests, setup_pg, teardown_pg);
+    if (wanted(argc, argv, "postgresql-runs"))
+        failed += cmocka_run_group_tests_name("postgresql-runs", pg_runs, setup_pg_runs,
+                                              teardown_pg);
     return failed;
 }

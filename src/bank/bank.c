@@ -72,6 +72,23 @@ rl_err rl_bank_connect(rl_bank *b, const char *who, rl_bank **out) {
     return b->ops->connect(b, who, out);
 }
 
+rl_err rl_bank_connect_all(rl_bank *b, const char *const *who, size_t n, rl_bank **out) {
+    if (!b || (n && (!who || !out)))
+        return RL_EINVAL;
+    clear_errmsg(b);
+    if (b->ops->connect_all)
+        return b->ops->connect_all(b, who, n, out);
+    for (size_t i = 0; i < n; i++) {
+        rl_err e = b->ops->connect(b, who[i], &out[i]);
+        if (e != RL_OK) {
+            while (i > 0)
+                rl_bank_destroy(out[--i]);
+            return e;
+        }
+    }
+    return RL_OK;
+}
+
 rl_err rl_bank_open_all(rl_bank *b, const rl_customer *c, size_t n, rl_acct *out) {
     if (!b || (n && !c))
         return RL_EINVAL;

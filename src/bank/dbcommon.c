@@ -178,13 +178,17 @@ static unsigned own_mask(const rl__dbfound *f, bool *foreign) {
 #define BANK_MASK ((1u << BANK_TABLES) - 1)
 #define SCRATCH_BIT (1u << BANK_TABLES)
 
+bool rl__db_is_scratch(const rl__dbfound *f) {
+    bool foreign;
+    unsigned mask = own_mask(f, &foreign);
+    return !foreign && mask == (BANK_MASK | SCRATCH_BIT);
+}
+
 bool rl__db_may_replace(const rl__dbfound *f, unsigned flags) {
     if ((flags & RL_BANK_FORCE) || (f->n == 0 && !f->more))
         return true;
-    bool foreign;
-    unsigned mask = own_mask(f, &foreign);
     /* a scratch bank, whole, and nothing else of the name */
-    return (flags & RL_BANK_SCRATCH) && !foreign && mask == (BANK_MASK | SCRATCH_BIT);
+    return (flags & RL_BANK_SCRATCH) && rl__db_is_scratch(f);
 }
 
 static int64_t rows_of(const rl__dbfound *f, const char *table) {

@@ -88,13 +88,21 @@ typedef struct rl__dbfound {
     bool more; /* more racelab_* tables than t holds */
 } rl__dbfound;
 
-/* The table a scratch bank carries (RL_BANK_SCRATCH). */
+/* The table a scratch bank carries (RL_BANK_SCRATCH), and its one row:
+ * the schema's number in it changes whenever racelab's tables do, so that
+ * a scratch bank whose note is this one has today's tables (PostgreSQL
+ * then empties them rather than making them anew). */
 #define RL__DB_SCRATCH_TABLE "racelab_scratch"
+#define RL__DB_SCRATCH_NOTE                                                                        \
+    "racelab scratch bank, schema 1: the next run of racelab bill, demo, trace, scenario run "   \
+    "or bench db on this database makes it anew"
 
 /* Add a table found; false (and f->more) when f is full. */
 bool rl__dbfound_add(rl__dbfound *f, const char *name, const char *ref);
 /* Whether a reset with flags may drop every table f holds. */
 bool rl__db_may_replace(const rl__dbfound *f, unsigned flags);
+/* Whether f is exactly a scratch bank: racelab's tables, nothing else. */
+bool rl__db_is_scratch(const rl__dbfound *f);
 /* Why a reset refuses, its rows counted: one sentence, no URL. */
 void rl__db_refusal(const rl__dbfound *f, char *why, size_t why_len);
 

@@ -177,40 +177,78 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Connect, with libpq's errors verbose while connecting (so that a
- * refused login's SQLSTATE is in the message) and connect_timeout kept.
- * *timed_out when the time ran out (the connection is then not made). */
-static PGconn *dial(const char *conninfo, const char *who, bool *timed_out) {
+/* Start connecting, with libpq's errors verbose while connecting (so that
+ * a refused login's SQLSTATE is in the message). NULL: out of memory. */
+static PGconn *dial_start(const char *conninfo, const char *who) {
     char app[96];
     snprintf(app, sizeof app, "racelab:%s", who ? who : "main");
     /* connect_timeout first, so that the caller's string may override it;
      * application_name last, so each session says whose it is */
     const char *const keys[] = {"connect_timeout", "dbname", "application_name", NULL};
     const char *const vals[] = {"10", conninfo, app, NULL};
-    *timed_out = false;
     PGconn *c = PQconnectStartParams(keys, vals, 1);
-    if (!c || PQstatus(c) == CONNECTION_BAD)
-        return c;
-    PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
-    int timeout = connect_timeout_ms(c);
+    if (c && PQstatus(c) != CONNECTION_BAD)
+        PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
+    return c;
+}
+
+/* Drive n connections started by dial_start to their end at once (each
+ * costs the server a process start: in parallel they cost about one),
+ * within connect_timeout; timed_out[i] when c[i]'s time ran out (it is
+ * then not made). */
+static void dial_finish(PGconn *const *c, size_t n, bool *timed_out) {
+    PostgresPollingStatusType *st = malloc((n ? n : 1) * sizeof *st);
+    struct pollfd *p = malloc((n ? n : 1) * sizeof *p);
+    size_t *which = malloc((n ? n : 1) * sizeof *which);
+    int timeout = -1;
+    for (size_t i = 0; i < n; i++) {
+        timed_out[i] = false;
+        if (c[i] && PQstatus(c[i]) != CONNECTION_BAD && timeout < 0)
+            timeout = connect_timeout_ms(c[i]);
+    }
     int64_t deadline = now_ms() + timeout;
-    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
-        struct pollfd p = {.fd = PQsocket(c),
-                           .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+    for (size_t i = 0; st && i < n; i++)
+        st[i] = c[i] && PQstatus(c[i]) != CONNECTION_BAD ? PGRES_POLLING_WRITING
+                                                         : PGRES_POLLING_FAILED;
+    while (st && p && which) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (st[i] == PGRES_POLLING_OK || st[i] == PGRES_POLLING_FAILED)
+                continue;
+            p[k] = (struct pollfd){.fd = PQsocket(c[i]),
+                                   .events = st[i] == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+            which[k++] = i;
+        }
+        if (k == 0)
+            break;
         int left = timeout < 0 ? -1 : (int)(deadline - now_ms());
         if (timeout >= 0 && left <= 0) {
-            *timed_out = true;
+            for (size_t j = 0; j < k; j++)
+                timed_out[which[j]] = true;
             break;
         }
-        if (p.fd >= 0 && poll(&p, 1, left) < 0 && errno != EINTR)
+        int ready = poll(p, (nfds_t)k, left);
+        if (ready < 0 && errno != EINTR)
             break;
-        st = PQconnectPoll(c);
+        for (size_t j = 0; ready > 0 && j < k; j++)
+            if (p[j].revents || p[j].fd < 0)
+                st[which[j]] = PQconnectPoll(c[which[j]]);
     }
-    if (PQstatus(c) == CONNECTION_OK) {
-        PQsetErrorVerbosity(c, PQERRORS_DEFAULT);
-        PQsetNoticeProcessor(c, quiet, NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (c[i] && PQstatus(c[i]) == CONNECTION_OK) {
+            PQsetErrorVerbosity(c[i], PQERRORS_DEFAULT);
+            PQsetNoticeProcessor(c[i], quiet, NULL);
+        }
     }
+    free(st);
+    free(p);
+    free(which);
+}
+
+/* Connect (dial_start and dial_finish of one). */
+static PGconn *dial(const char *conninfo, const char *who, bool *timed_out) {
+    PGconn *c = dial_start(conninfo, who);
+    dial_finish(&c, 1, timed_out);
     return c;
 }
 
@@ -1123,26 +1161,61 @@ static rl_err pg_terminate(rl_bank *b) {
 
 /* ---- making connections ---- */
 
-static rl_err conn_prepare(pgconn *c) {
-    for (int k = 0; k < P_NSTMT; k++) {
-        PGresult *r = PQprepare(c->conn, stmts[k].name, stmts[k].sql, stmts[k].nparams, NULL);
-        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
-            return fail(c, r);
-        PQclear(r);
-    }
+/* Prepare every statement, in one round trip (pipeline mode): each
+ * connection of every run does it. prepare_send sends them all;
+ * prepare_read reads the answers (a caller with several connections sends
+ * on each, then reads each). The first refusal (a missing table) is the
+ * error. */
+static rl_err prepare_send(pgconn *c) {
+    if (!PQenterPipelineMode(c->conn))
+        return fail(c, NULL);
+    int sent = 0;
+    while (sent < P_NSTMT && PQsendPrepare(c->conn, stmts[sent].name, stmts[sent].sql,
+                                           stmts[sent].nparams, NULL) == 1)
+        sent++;
+    if (sent < P_NSTMT || PQpipelineSync(c->conn) != 1)
+        return fail(c, NULL);
     return RL_OK;
 }
 
-static rl_err conn_open(pgstore *st, const char *who, pgconn **out, char *why, size_t why_len) {
+static rl_err prepare_read(pgconn *c) {
+    for (int k = 0; k < P_NSTMT; k++) {
+        PGresult *r = PQgetResult(c->conn);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+            return fail(c, r); /* the connection is closed by its caller */
+        PQclear(r);
+        if ((r = PQgetResult(c->conn)) != NULL) { /* the NULL after each result */
+            PQclear(r);
+            return fail(c, NULL);
+        }
+    }
+    PGresult *r = PQgetResult(c->conn);
+    if (!r || PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+        return fail(c, r);
+    PQclear(r);
+    return PQexitPipelineMode(c->conn) ? RL_OK : fail(c, NULL);
+}
+
+static rl_err conn_prepare(pgconn *c) {
+    rl_err e = prepare_send(c);
+    return e == RL_OK ? prepare_read(c) : e;
+}
+
+static pgconn *conn_new(pgstore *st) {
     pgconn *c = calloc(1, sizeof *c);
     if (!c)
-        return RL_ENOMEM;
+        return NULL;
     c->dbc.base.ops = &pg_ops;
     c->dbc.store = &st->db;
     c->st = st;
     c->outside = (rl_outside){.what = "a lock in PostgreSQL", .probe = probe, .ctx = c};
-    bool timed_out;
-    c->conn = dial(st->conninfo, who, &timed_out);
+    return c;
+}
+
+/* c's dialling is over: RL_OK when it connected; else why says why, and
+ * the error says whether trying again can help (RL_ECONN) or not
+ * (RL_EINVAL); c->conn is then closed. */
+static rl_err conn_dialed(pgconn *c, bool timed_out, char *why, size_t why_len) {
     if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
         const char *msg = !c->conn ? "out of memory"
                           : timed_out ? "the server did not answer within connect_timeout"
@@ -1156,10 +1229,24 @@ static rl_err conn_open(pgstore *st, const char *who, pgconn **out, char *why, s
                      state[0] ? " (SQLSTATE " : "", state, state[0] ? ")" : "");
         rl_err e = !c->conn ? RL_ENOMEM : for_good ? RL_EINVAL : RL_ECONN;
         PQfinish(c->conn);
-        free(c);
+        c->conn = NULL;
         return e;
     }
     c->pid = (uint64_t)PQbackendPID(c->conn);
+    return RL_OK;
+}
+
+static rl_err conn_open(pgstore *st, const char *who, pgconn **out, char *why, size_t why_len) {
+    pgconn *c = conn_new(st);
+    if (!c)
+        return RL_ENOMEM;
+    bool timed_out;
+    c->conn = dial(st->conninfo, who, &timed_out);
+    rl_err e = conn_dialed(c, timed_out, why, why_len);
+    if (e != RL_OK) {
+        free(c);
+        return e;
+    }
     *out = c;
     return RL_OK;
 }
@@ -1178,6 +1265,45 @@ static rl_err pg_connect(rl_bank *b, const char *who, rl_bank **out) {
     c->dbc.base.root = b->root;
     *out = &c->dbc.base;
     return RL_OK;
+}
+
+/* n connections at once: dialled together, their statements prepared
+ * together. All or nothing. */
+static rl_err pg_connect_all(rl_bank *b, const char *const *who, size_t n, rl_bank **out) {
+    pgstore *st = PG(b)->st;
+    pgconn **cs = calloc(n ? n : 1, sizeof *cs);
+    bool *timed_out = calloc(n ? n : 1, sizeof *timed_out);
+    PGconn **raw = calloc(n ? n : 1, sizeof *raw);
+    rl_err e = cs && timed_out && raw ? RL_OK : RL_ENOMEM;
+    for (size_t i = 0; e == RL_OK && i < n; i++) {
+        if (!(cs[i] = conn_new(st)) || !(cs[i]->conn = raw[i] = dial_start(st->conninfo, who[i])))
+            e = RL_ENOMEM;
+    }
+    if (e == RL_OK)
+        dial_finish(raw, n, timed_out);
+    for (size_t i = 0; e == RL_OK && i < n; i++)
+        e = conn_dialed(cs[i], timed_out[i], b->errmsg, sizeof b->errmsg);
+    for (size_t i = 0; e == RL_OK && i < n; i++)
+        if ((e = prepare_send(cs[i])) != RL_OK)
+            memcpy(b->errmsg, cs[i]->dbc.base.errmsg, sizeof b->errmsg);
+    for (size_t i = 0; e == RL_OK && i < n; i++)
+        if ((e = prepare_read(cs[i])) != RL_OK)
+            memcpy(b->errmsg, cs[i]->dbc.base.errmsg, sizeof b->errmsg);
+    for (size_t i = 0; cs && i < n; i++) {
+        if (!cs[i])
+            continue;
+        if (e != RL_OK) {
+            PQfinish(cs[i]->conn);
+            free(cs[i]);
+            continue;
+        }
+        cs[i]->dbc.base.root = b->root;
+        out[i] = &cs[i]->dbc.base;
+    }
+    free(cs);
+    free(timed_out);
+    free(raw);
+    return e;
 }
 
 static void pg_destroy(rl_bank *b) {
@@ -1212,6 +1338,7 @@ static const rl_bank_ops pg_ops = {
     .lost_updates = rl__db_lost,
     .memory_bytes = pg_memory,
     .connect = pg_connect,
+    .connect_all = pg_connect_all,
     .begin = pg_begin,
     .lock = pg_lock,
     .commit = pg_commit,
@@ -1265,8 +1392,7 @@ static const char schema[] =
 /* What marks a scratch bank (RL_BANK_SCRATCH). */
 static const char scratch_schema[] =
     "CREATE TABLE " RL__DB_SCRATCH_TABLE " (note text NOT NULL);"
-    "INSERT INTO " RL__DB_SCRATCH_TABLE " VALUES ('a scratch bank: the next run of racelab "
-    "bill, demo, trace, scenario run or bench db on this database makes it anew')";
+    "INSERT INTO " RL__DB_SCRATCH_TABLE " VALUES ('" RL__DB_SCRATCH_NOTE "')";
 
 /* The racelab_* tables the search path finds, into f; with count, their
  * rows. */
@@ -1314,6 +1440,21 @@ static rl_err reset(pgconn *c, unsigned flags, char *why, size_t why_len) {
             PQclear(PQexec(c->conn, "ROLLBACK"));
             rl__db_refusal(&f, why, why_len);
             return RL_EEXIST;
+        }
+    }
+    /* a scratch bank of today's tables is emptied: cheaper than making them
+     * anew, and the same bank */
+    if (e == RL_OK && rl__db_is_scratch(&f) && (flags & RL_BANK_SCRATCH) &&
+        (e = query(c, "SELECT note FROM " RL__DB_SCRATCH_TABLE, 0, NULL, &r)) == RL_OK) {
+        bool current = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), RL__DB_SCRATCH_NOTE);
+        PQclear(r);
+        if (current) {
+            e = simple(c, "TRUNCATE racelab_meet, racelab_cycles, racelab_ledger, racelab_jobs,"
+                          " racelab_accounts RESTART IDENTITY");
+            if (e == RL_OK)
+                e = simple(c, "COMMIT");
+            if (e == RL_OK)
+                return RL_OK;
         }
     }
     if (e == RL_OK && f.n > 0) {

@@ -910,8 +910,7 @@ static const char schema[] =
 /* What marks a scratch bank (RL_BANK_SCRATCH). */
 static const char scratch_schema[] =
     "CREATE TABLE " RL__DB_SCRATCH_TABLE " (note TEXT NOT NULL);"
-    "INSERT INTO " RL__DB_SCRATCH_TABLE " VALUES ('a scratch bank: the next run of racelab "
-    "bill, demo, trace, scenario run or bench db on this database makes it anew')";
+    "INSERT INTO " RL__DB_SCRATCH_TABLE " VALUES ('" RL__DB_SCRATCH_NOTE "')";
 
 static rl_err reset_failed(sqconn *c, int rc, char *why, size_t why_len) {
     rl_err e = sq_fail(c, rc);
