@@ -127,7 +127,9 @@ void rl__errmsg_copy(rl_bank *b, const char *text) {
 
 void rl__db_nap(unsigned us) {
     struct timespec ts = {.tv_sec = us / 1000000u, .tv_nsec = (long)(us % 1000000u) * 1000};
-    while (nanosleep(&ts, &ts) != 0)
+    /* interrupted: sleep what is left; any other failure (none can come
+     * of these values) ends the nap rather than spinning on it */
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
 
@@ -247,6 +249,16 @@ const char *rl__db_name(rl_bank *b, rl_acct a) { return rl__dbnames_name(&STORE(
 size_t rl__db_count(rl_bank *b) { return STORE(b)->names.count; }
 
 uint64_t rl__db_lost(rl_bank *b) { return atomic_load(&STORE(b)->lost); }
+
+rl__dbstore *rl__db_release(rl__dbconn *c) {
+    rl__dbstore *st = c->store;
+    bool owner = c->owner;
+    free(c);
+    if (!owner)
+        return NULL;
+    rl__dbnames_free(&st->names);
+    return st;
+}
 
 rl_err rl__db_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
     rl_customer one = {name, start};

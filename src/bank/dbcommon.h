@@ -45,6 +45,17 @@ typedef struct rl__dbconn {
     bool owner; /* the connection the store was created with */
 } rl__dbconn;
 
+/* The entries of a database bank's ops table that this file provides. */
+#define RL__DB_OPS                                                                                 \
+    .open = rl__db_open, .lookup = rl__db_lookup, .name = rl__db_name, .count = rl__db_count,      \
+    .lost_updates = rl__db_lost
+
+/* The shared half of a database bank's destroy, after the backend closed
+ * c's own connection: frees c; when c was the connection its store was
+ * made with, also the store's names, and returns the store (the backend
+ * frees the rest of it, then the store itself); else NULL. */
+rl__dbstore *rl__db_release(rl__dbconn *c);
+
 /* The bank ops that only read the name cache or the counters. */
 rl_err rl__db_lookup(rl_bank *b, const char *name, rl_acct *out);
 const char *rl__db_name(rl_bank *b, rl_acct a);

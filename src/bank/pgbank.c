@@ -58,6 +58,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backend.h"
 #include "dbcommon.h"
 #include "racelab/dbbank.h"
 
@@ -528,10 +529,6 @@ static void pg_rollback(rl_bank *b) {
 
 /* ---- data ---- */
 
-static rl_err finish(rl_access *ev, rl_err e) {
-    ev->result = e;
-    return e;
-}
 
 static rl_err read_row(pgconn *c, rl_acct a, rl_money *bal, uint64_t *ver) {
     char id[16];
@@ -554,7 +551,7 @@ static rl_err read_row(pgconn *c, rl_acct a, rl_money *bal, uint64_t *ver) {
 static rl_err pg_get(rl_bank *b, rl_acct a, rl_access *ev) {
     pgconn *c = PG(b);
     if (a >= c->st->db.names.count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     rl_money bal = 0;
     uint64_t ver = 0;
     rl_err e = read_row(c, a, &bal, &ver);
@@ -562,12 +559,12 @@ static rl_err pg_get(rl_bank *b, rl_acct a, rl_access *ev) {
         ev->value = bal;
         ev->version_before = ev->version_after = ver;
     }
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* An UPDATE ... RETURNING with params (id, x[, y]): *matched when a row
  * was written; its RETURNING columns into r. */
-static rl_err write(pgconn *c, int k, rl_acct a, int64_t x, int64_t y, PGresult **r,
+static rl_err write_row(pgconn *c, int k, rl_acct a, int64_t x, int64_t y, PGresult **r,
                     bool *matched) {
     char id[16], px[24], py[24];
     snprintf(id, sizeof id, "%" PRIu32, a);
@@ -580,13 +577,13 @@ static rl_err write(pgconn *c, int k, rl_acct a, int64_t x, int64_t y, PGresult 
     return e;
 }
 
-/* write() of one row by id; RL_EINVAL when no row has that id. The
+/* write_row() of one row by id; RL_EINVAL when no row has that id. The
  * RETURNING columns stay in *r (clear it). */
 static rl_err update(pgconn *c, int k, rl_acct a, int64_t x, PGresult **r) {
     if (a >= c->st->db.names.count)
         return RL_EINVAL;
     bool matched;
-    rl_err e = write(c, k, a, x, 0, r, &matched);
+    rl_err e = write_row(c, k, a, x, 0, r, &matched);
     if (e == RL_OK && !matched) {
         PQclear(*r);
         *r = NULL;
@@ -603,7 +600,7 @@ static rl_err pg_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
         rl__db_wrote(b, ev, read_version, (uint64_t)col_i64(r, 0, 0));
     }
     PQclear(r);
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* A bill key as text parameters: merchant, cycle, bill. */
@@ -655,7 +652,7 @@ static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
                             rl_access *ev, bool *applied) {
     pgconn *c = PG(b);
     if (a >= c->st->db.names.count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     row_text rt;
     row_params(k, a, amount, &rt);
     PGresult *r = NULL;
@@ -668,7 +665,7 @@ static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
         }
     }
     PQclear(r);
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* A query with text parameters, its rows to the caller. */
@@ -777,7 +774,7 @@ static rl_err pg_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
         rl__db_wrote(b, ev, RL_VERSION_BLIND, (uint64_t)col_i64(r, 0, 1));
     }
     PQclear(r);
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* One round of a batch: the pending bills (results[i] == RL_EUNKNOWN at
@@ -925,27 +922,27 @@ static rl_err pg_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, 
 static rl_err conditional(pgconn *c, int k, rl_acct a, int64_t cond, rl_money value,
                           rl_access *ev) {
     if (a >= c->st->db.names.count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     PGresult *r = NULL;
     bool matched;
-    rl_err e = write(c, k, a, cond, value, &r, &matched);
+    rl_err e = write_row(c, k, a, cond, value, &r, &matched);
     if (e != RL_OK)
-        return finish(ev, e);
+        return rl__access_done(ev, e);
     if (!matched) {
         PQclear(r);
         rl_money bal = 0;
         uint64_t ver = 0;
         if ((e = read_row(c, a, &bal, &ver)) != RL_OK)
-            return finish(ev, e);
+            return rl__access_done(ev, e);
         ev->value = bal;
         ev->version_before = ev->version_after = ver;
-        return finish(ev, RL_ECONFLICT);
+        return rl__access_done(ev, RL_ECONFLICT);
     }
     ev->value = value;
     ev->version_after = (uint64_t)col_i64(r, 0, 0);
     ev->version_before = ev->version_after - 1;
     PQclear(r);
-    return finish(ev, RL_OK);
+    return rl__access_done(ev, RL_OK);
 }
 
 static rl_err pg_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired, rl_access *ev) {
@@ -1308,26 +1305,20 @@ static rl_err pg_connect_all(rl_bank *b, const char *const *who, size_t n, rl_ba
 
 static void pg_destroy(rl_bank *b) {
     pgconn *c = PG(b);
-    pgstore *st = c->st;
     PQfinish(c->conn);
-    bool owner = c->dbc.owner;
-    free(c);
-    if (!owner)
+    pgstore *st = (pgstore *)rl__db_release(&c->dbc);
+    if (!st)
         return;
     PQfinish(st->monitor);
     rl__rawlock_destroy(&st->monitor_lock);
-    rl__dbnames_free(&st->db.names);
     free(st->conninfo);
     free(st);
 }
 
 static const rl_bank_ops pg_ops = {
     .kind = "postgresql",
-    .open = rl__db_open,
+    RL__DB_OPS,
     .open_all = pg_open_all,
-    .lookup = rl__db_lookup,
-    .name = rl__db_name,
-    .count = rl__db_count,
     .get = pg_get,
     .set = pg_set,
     .add = pg_add,
@@ -1335,7 +1326,6 @@ static const rl_bank_ops pg_ops = {
     .set_if_version = pg_setv,
     .add_batch = pg_add_batch,
     .snapshot = pg_snapshot,
-    .lost_updates = rl__db_lost,
     .memory_bytes = pg_memory,
     .connect = pg_connect,
     .connect_all = pg_connect_all,
