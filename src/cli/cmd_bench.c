@@ -556,7 +556,7 @@ static int merchant_rate(const char *url, unsigned n, unsigned bills, const char
     char *init[] = {exe, "bank", "init", "--bank", (char *)url, "--generate", gen,
                     force ? "--force" : NULL, NULL};
     pid_t pid;
-    int status;
+    int status = 0;
     posix_spawn_file_actions_t quiet;
     posix_spawn_file_actions_init(&quiet);
     posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
