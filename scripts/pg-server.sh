@@ -4,7 +4,8 @@
 #   scripts/pg-server.sh start DIR [--tcp]   start one; DIR/conninfo gets its
 #                                            connection string
 #   scripts/pg-server.sh stop DIR            stop it and delete its files
-#   scripts/pg-server.sh restart DIR         pg_ctl restart -m fast
+#   scripts/pg-server.sh restart DIR [MODE]  pg_ctl restart -m MODE: fast (the
+#                                            default), immediate or smart
 #   scripts/pg-server.sh halt DIR            stop it, keeping its data
 #   scripts/pg-server.sh resume DIR          start it again after halt
 #
@@ -18,7 +19,10 @@
 # directory), pgbin. Exits non-zero, saying why, when it cannot start.
 set -eu
 
-usage() { echo "usage: $0 start|stop|restart|halt|resume DIR [--tcp]" >&2; exit 2; }
+usage() {
+    echo "usage: $0 start DIR [--tcp] | stop|halt|resume DIR | restart DIR [fast|immediate|smart]" >&2
+    exit 2
+}
 [ $# -ge 2 ] || usage
 cmd=$1
 dir=$2
@@ -110,10 +114,12 @@ stop)
     rm -f "$dir/server" "$dir/conninfo" "$dir/conninfo-tcp" "$dir/pgbin" "$dir/opts"
     ;;
 restart)
+    mode=${3:-fast}
+    case $mode in fast|immediate|smart) ;; *) usage ;; esac
     srv=$(cat "$dir/server")
     bin=$(cat "$dir/pgbin")
     pick_user
-    as_user "$bin/pg_ctl" -D "$srv/data" -m fast -w restart >/dev/null
+    as_user "$bin/pg_ctl" -D "$srv/data" -m "$mode" -w restart >/dev/null
     ;;
 halt)
     srv=$(cat "$dir/server")

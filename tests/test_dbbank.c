@@ -3,7 +3,9 @@
  * against the engine with every strategy, and a connection lost in the
  * middle of a run. SQLite runs in a temporary file; PostgreSQL on the
  * throwaway server of CTest's fixture, each test in its own database. */
+#include <libpq-fe.h>
 #include <limits.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "racelab/dbbank.h"
@@ -44,6 +46,14 @@ static int setup_pg(void **state) {
     return 0;
 }
 
+/* The runs' group has a database of its own: the two PostgreSQL groups
+ * run at once as two CTest tests. */
+static int setup_pg_runs(void **state) {
+    pg_b.url = rl_test_pg_fresh("racelab_test_dbbank_runs");
+    *state = &pg_b;
+    return 0;
+}
+
 static int teardown_pg(void **state) {
     (void)state;
     free(pg_b.url);
@@ -67,7 +77,8 @@ static rl_bank *fresh(const backend *be) {
     end_stray_sessions(be);
     rl_bank *b = NULL;
     char why[512] = "";
-    rl_err e = rl_bank_create_url(be->url, RL_BANK_RESET, 0, &b, why, sizeof why);
+    rl_err e = rl_bank_create_url(be->url, RL_BANK_RESET | RL_BANK_SCRATCH, 0, &b, why,
+                                  sizeof why);
     if (e != RL_OK)
         fail_msg("%s: %s: %s", be->url, rl_strerror(e), why);
     rl_acct ids[3];
@@ -177,14 +188,138 @@ static void attach(void **state) {
     rl_bank_destroy(b);
 }
 
+/* Run sql on be's database, not through racelab. */
+static void run_sql(const backend *be, const char *sql) {
+    if (is_pg(be)) {
+        rl_test_pg_sql(be->url, sql);
+        return;
+    }
+    sqlite3 *db = NULL;
+    char *err = NULL;
+    if (sqlite3_open(be->url + strlen("sqlite:"), &db) != SQLITE_OK ||
+        sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err ? err : sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* The rows of a table, or -1 when it is not there; not through racelab. */
+static long long rows_of(const backend *be, const char *table) {
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    long long n = -1;
+    if (is_pg(be)) {
+        PGconn *c = PQconnectdb(be->url);
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK)
+            n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        PQfinish(c);
+        return n;
+    }
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_open(be->url + strlen("sqlite:"), &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A reset with flags that must refuse: RL_EEXIST, why naming `names`,
+ * nothing made. */
+static void refused(const backend *be, unsigned flags, const char *names) {
+    rl_bank *b = NULL;
+    char why[512] = "";
+    rl_err e = rl_bank_create_url(be->url, RL_BANK_RESET | flags, 0, &b, why, sizeof why);
+    if (e != RL_EEXIST)
+        fail_msg("%s: a reset (flags %u) gave %s, not RL_EEXIST: %s", be->engine, flags,
+                 rl_errname(e), why);
+    assert_null(b);
+    assert_contains(why, names);
+}
+
+static void reset_ok(const backend *be, unsigned flags) {
+    rl_bank *b = NULL;
+    char why[512] = "";
+    rl_err e = rl_bank_create_url(be->url, RL_BANK_RESET | flags, 0, &b, why, sizeof why);
+    if (e != RL_OK)
+        fail_msg("%s: a reset (flags %u) gave %s: %s", be->engine, flags, rl_errname(e), why);
+    rl_bank_destroy(b);
+}
+
+static const char drop_all[] = "DROP TABLE IF EXISTS racelab_scratch; "
+                               "DROP TABLE IF EXISTS racelab_meet; "
+                               "DROP TABLE IF EXISTS racelab_cycles; "
+                               "DROP TABLE IF EXISTS racelab_ledger; "
+                               "DROP TABLE IF EXISTS racelab_jobs; "
+                               "DROP TABLE IF EXISTS racelab_accounts; "
+                               "DROP TABLE IF EXISTS racelab_notes";
+
+/* A reset drops nothing of anybody's ("Replacing a bank", dbbank.h): a
+ * user's own racelab_accounts, a bank made without RL_BANK_SCRATCH (what
+ * 'racelab bank init' makes) with its ledger and a finished cycle, a
+ * scratch bank beside a table of the user's, and (to a reset without
+ * RL_BANK_SCRATCH) a scratch bank are each refused, named, and still there
+ * afterwards, rows and all; a scratch reset replaces a scratch bank, and
+ * RL_BANK_FORCE replaces anything. */
+static void replacing(void **state) {
+    const backend *be = *state;
+    end_stray_sessions(be);
+    run_sql(be, drop_all);
+    /* a table of the user's own, any columns, any rows */
+    run_sql(be, "CREATE TABLE racelab_accounts (who text, note text); "
+                "INSERT INTO racelab_accounts VALUES ('me', 'mine'), ('you', 'yours')");
+    refused(be, 0, "racelab_accounts (2 rows)");
+    refused(be, RL_BANK_SCRATCH, "no bank of racelab's: racelab_accounts (2 rows)");
+    assert_int_equal(rows_of(be, "racelab_accounts"), 2);
+    assert_int_equal(rows_of(be, "racelab_ledger"), -1); /* nothing made */
+    reset_ok(be, RL_BANK_FORCE);
+    assert_int_equal(rows_of(be, "racelab_accounts"), 0); /* replaced, as asked */
+
+    /* a bank as 'racelab bank init' makes it, billed */
+    rl_bank *b = NULL;
+    char why[512] = "";
+    assert_err_equal(rl_bank_create_url(be->url, RL_BANK_RESET | RL_BANK_FORCE, 0, &b, why,
+                                        sizeof why),
+                     RL_OK);
+    assert_err_equal(rl_bank_open_all(b, three, 3, NULL), RL_OK);
+    rl_bill_key k = {.merchant = "Costco", .cycle = 1, .bill = 0};
+    assert_err_equal(rl_bank_apply_once(b, &k, 0, -25, NULL, NULL), RL_OK);
+    k.bill = 1;
+    assert_err_equal(rl_bank_cycle_finish(b, &k), RL_OK);
+    rl_bank_destroy(b);
+    refused(be, RL_BANK_SCRATCH, "there is a bank there already (3 accounts, 1 ledger row, "
+                                 "1 finished cycle)");
+    refused(be, 0, "there is a bank there already");
+    assert_int_equal(rows_of(be, "racelab_ledger"), 1);
+    assert_int_equal(rows_of(be, "racelab_cycles"), 1);
+    assert_int_equal(rows_of(be, "racelab_accounts"), 3);
+
+    /* a scratch bank: made again by a scratch reset, refused to one without */
+    reset_ok(be, RL_BANK_SCRATCH | RL_BANK_FORCE);
+    reset_ok(be, RL_BANK_SCRATCH);
+    assert_int_equal(rows_of(be, "racelab_scratch"), 1);
+    refused(be, 0, "a scratch bank of an earlier run");
+    /* with a table of the user's beside it, not even a scratch reset */
+    run_sql(be, "CREATE TABLE racelab_notes (n integer); INSERT INTO racelab_notes VALUES (7)");
+    refused(be, RL_BANK_SCRATCH, "racelab_notes (1 row)");
+    assert_int_equal(rows_of(be, "racelab_notes"), 1);
+    assert_int_equal(rows_of(be, "racelab_scratch"), 1);
+    reset_ok(be, RL_BANK_FORCE); /* every racelab_* table */
+    assert_int_equal(rows_of(be, "racelab_notes"), -1);
+    assert_int_equal(rows_of(be, "racelab_scratch"), -1);
+    run_sql(be, drop_all);
+}
+
 /* A database without racelab's table: an error with the engine's words. */
 static void missing_table(void **state) {
     const backend *be = *state;
     char url[600];
-    if (is_pg(be)) {
-        char *empty = rl_test_pg_fresh("racelab_test_empty");
-        snprintf(url, sizeof url, "%s", empty);
-        free(empty);
+    if (is_pg(be)) { /* the group's database, racelab's tables dropped */
+        end_stray_sessions(be);
+        run_sql(be, drop_all);
+        snprintf(url, sizeof url, "%s", be->url);
     } else {
         snprintf(url, sizeof url, "%s-empty", be->url);
         unlink(url + strlen("sqlite:"));
@@ -508,13 +643,14 @@ static void strategies_forced(void **state) {
     }
 }
 
-/* Serial and free-running concurrent runs of every fix give the table. */
+/* Serial and free-running concurrent runs of every fix give the table.
+ * (The forced run of each, with the same assertions, is strategies_forced's.) */
 static void fixes_give_the_table(void **state) {
     const backend *be = *state;
     end_stray_sessions(be);
     for (size_t i = 0; i < rl_strategy_count(); i++)
         if (rl_strategy_at(i)->correct)
-            rl_test_strategy_gives_the_table_on(rl_strategy_at(i), 1000000, be->url);
+            rl_test_strategy_gives_the_table_on(rl_strategy_at(i), 1000000, be->url, false);
 }
 
 /* One concurrent run of strategy on be, with fn as every slow step. */
@@ -669,21 +805,40 @@ static void processor_lost(void **state) {
     rl_run_result_free(&r);
 }
 
-int main(void) {
-/* every backend runs these; PostgreSQL also loses its connection */
+/* Which groups to run: all, or the one named by the first argument
+ * (CTest runs each as a test of its own, side by side). */
+static bool wanted(int argc, char **argv, const char *group) {
+    return argc < 2 || !strcmp(argv[1], group);
+}
+
+int main(int argc, char **argv) {
+/* every backend runs these; the runs are a group of their own on
+ * PostgreSQL, which also loses its connection */
 #define ON_EVERY_BACKEND                                                                           \
     rl_group_test(contract), rl_group_test(attach), rl_group_test(missing_table),                  \
-        rl_group_test(locks), rl_group_test(isolation), rl_group_test(waiting),                    \
-        rl_group_test(queue), rl_group_test(lost_update_scenario), rl_group_test(ledger),          \
-        rl_group_test(ledger_record), rl_group_test(strategies_forced),                            \
-        rl_group_test(fixes_give_the_table)
-    const struct CMUnitTest sqlite_tests[] = {ON_EVERY_BACKEND};
+        rl_group_test(replacing), rl_group_test(locks), rl_group_test(isolation),                  \
+        rl_group_test(waiting), rl_group_test(queue), rl_group_test(lost_update_scenario),         \
+        rl_group_test(ledger), rl_group_test(ledger_record)
+#define RUNS rl_group_test(strategies_forced), rl_group_test(fixes_give_the_table)
+    const struct CMUnitTest sqlite_tests[] = {ON_EVERY_BACKEND, RUNS};
     const struct CMUnitTest pg_tests[] = {
         ON_EVERY_BACKEND,
         rl_group_test(lost_connection),
         rl_group_test(processor_lost),
     };
-    int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);
-    failed += cmocka_run_group_tests_name("postgresql", pg_tests, setup_pg, teardown_pg);
+    const struct CMUnitTest pg_runs[] = {RUNS};
+    if (argc >= 2 && strcmp(argv[1], "sqlite") && strcmp(argv[1], "postgresql") &&
+        strcmp(argv[1], "postgresql-runs")) {
+        fprintf(stderr, "usage: %s [sqlite|postgresql|postgresql-runs]\n", argv[0]);
+        return 2;
+    }
+    int failed = 0;
+    if (wanted(argc, argv, "sqlite"))
+        failed += cmocka_run_group_tests_name("sqlite", sqlite_tests, setup_sqlite, teardown_sqlite);
+    if (wanted(argc, argv, "postgresql"))
+        failed += cmocka_run_group_tests_name("postgresql", pg_tests, setup_pg, teardown_pg);
+    if (wanted(argc, argv, "postgresql-runs"))
+        failed += cmocka_run_group_tests_name("postgresql-runs", pg_runs, setup_pg_runs,
+                                              teardown_pg);
     return failed;
 }

@@ -1,6 +1,7 @@
 /* test_explore.c - layer 6: the explorer finds the failing interleavings,
  * replays them, minimizes them, proves the chapter's fixes over every
- * schedule within the bound, and reports deadlocks, misuse and livelocks.
+ * schedule within the bound, and reports deadlocks, misuse, livelocks and
+ * a thread's stack overflow.
  * (The billing fixes' proofs are with the other long searches, in
  * test_searches.c.) */
 #include <signal.h>
@@ -472,9 +473,33 @@ static void check_aborts_on_real_threads(void **state) {
 
 RL_CHILDREN({"check", check_fails_for_real});
 
+/* A thread that runs past its stack fails its schedule, named; with a
+ * bigger stack the same target holds. */
+static void stack_overflow_fails_the_schedule(void **state) {
+    (void)state;
+    rl_target t = target("stack:deep", 0, 0);
+    rl_explore_opts o = rl_explore_opts_default();
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_false(r.failed); /* the default stack (8 MiB) is enough */
+    rl_explore_result_free(&r);
+    o.stack_size = 256 * 1024;
+    r = rl_test_explore(&t, o);
+    assert_true(r.failed);
+    assert_int_equal(r.first.kind, RL_FAIL_ERROR);
+    assert_non_null(strstr(r.first.message, "deep overflowed its stack of 256 KiB"));
+    assert_string_equal(r.first.message, r.minimized.message); /* it replays */
+    rl_explore_result_free(&r);
+    /* the explorer goes on after it: another search in the same process */
+    o.stack_size = 0;
+    r = rl_test_explore(&t, o);
+    assert_false(r.failed);
+    rl_explore_result_free(&r);
+}
+
 int main(int argc, char **argv) {
     rl_test_dispatch_child(argc, argv, rl_children_, rl_nchildren_);
     const struct CMUnitTest tests[] = {
+        rl_unit_test(stack_overflow_fails_the_schedule),
         rl_unit_test(racy_found_replayed_and_read),
         rl_unit_test(racy_reachable_states_exactly),
         rl_unit_test(overdraft),

@@ -5,8 +5,8 @@
  * its bound; delay bounding finds a late thread among many; a
  * signal may wake any of its waiters; PCT meets its published probability
  * bound on a small case; and the reports never mislead (too many threads,
- * a thread's stack overflow, deadlock traces, traces that end at the
- * failure, replays that do not fit). */
+ * deadlock traces, traces that end at the failure, replays that do not
+ * fit). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -601,29 +601,6 @@ static void trace_ends_at_the_failure(void **state) {
     rl_explore_result_free(&r);
 }
 
-/* A thread that runs past its stack fails its schedule, named; with a
- * bigger stack the same target holds. */
-static void stack_overflow_fails_the_schedule(void **state) {
-    (void)state;
-    rl_target t = sized("stack:deep", 0, 0, 0);
-    rl_explore_opts o = rl_explore_opts_default();
-    rl_explore_result r = rl_test_explore(&t, o);
-    assert_false(r.failed); /* the default stack (8 MiB) is enough */
-    rl_explore_result_free(&r);
-    o.stack_size = 256 * 1024;
-    r = rl_test_explore(&t, o);
-    assert_true(r.failed);
-    assert_int_equal(r.first.kind, RL_FAIL_ERROR);
-    assert_non_null(strstr(r.first.message, "deep overflowed its stack of 256 KiB"));
-    assert_string_equal(r.first.message, r.minimized.message); /* it replays */
-    rl_explore_result_free(&r);
-    /* the explorer goes on after it: another search in the same process */
-    o.stack_size = 0;
-    r = rl_test_explore(&t, o);
-    assert_false(r.failed);
-    rl_explore_result_free(&r);
-}
-
 static void replay_that_does_not_fit_is_an_error(void **state) {
     (void)state;
     rl_target t = sized("bill:racy", 2, 2, 0);
@@ -654,7 +631,6 @@ int main(void) {
         rl_unit_test(too_many_threads_is_an_error),
         rl_unit_test(deadlock_trace_ends_with_blocked_operations),
         rl_unit_test(trace_ends_at_the_failure),
-        rl_unit_test(stack_overflow_fails_the_schedule),
         rl_unit_test(replay_that_does_not_fit_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

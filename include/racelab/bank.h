@@ -177,6 +177,8 @@ typedef struct rl_bank_ops {
     uint64_t (*lost_updates)(rl_bank *b);
     size_t (*memory_bytes)(rl_bank *b);
     rl_err (*connect)(rl_bank *b, const char *who, rl_bank **out);
+    /* May be NULL: connect for each. */
+    rl_err (*connect_all)(rl_bank *b, const char *const *who, size_t n, rl_bank **out);
     rl_err (*begin)(rl_bank *b, rl_isolation iso);
     rl_err (*lock)(rl_bank *b, rl_lock_kind kind, rl_acct a, bool wait);
     rl_err (*commit)(rl_bank *b);
@@ -251,6 +253,11 @@ const char *rl_bank_kind(const rl_bank *b);
 /* A new connection to b's store, for one thread. who names it to the
  * backend (PostgreSQL's application_name "racelab:who"); may be NULL. */
 rl_err rl_bank_connect(rl_bank *b, const char *who, rl_bank **out);
+
+/* n new connections at once, out[i] named who[i] (PostgreSQL opens them
+ * in parallel: each costs the server a process start). All or nothing: on
+ * error none is left open. */
+rl_err rl_bank_connect_all(rl_bank *b, const char *const *who, size_t n, rl_bank **out);
 
 /* Open an account with a starting balance; out may be NULL. */
 rl_err rl_bank_open(rl_bank *b, const char *name, rl_money start, rl_acct *out);

@@ -47,6 +47,10 @@ typedef struct rl_makespan_opts {
     const rl_strategy *const *strategies;
     size_t nstrategies;
     const char *bank; /* where the balances live (racelab/dbbank.h); NULL: memory */
+    /* A database gets a scratch bank (see "Replacing a bank" in
+     * racelab/dbbank.h); with replace_bank any racelab_* table there is
+     * replaced. */
+    bool replace_bank;
     /* May be NULL: called before each row is measured (for a progress
      * line): its name, its index from 0, the number of rows. */
     void (*row_progress)(void *ctx, const char *row, size_t index, size_t rows);
@@ -99,8 +103,11 @@ typedef struct rl_throughput_opts {
     size_t accounts;  /* default 1,000,000 */
     /* Where the accounts live (racelab/dbbank.h): NULL or "memory" adds
      * the flat references; a database bank is billed through one
-     * connection per thread (its racelab tables made anew). */
+     * connection per thread (its racelab tables made anew: a scratch
+     * bank, replacing only a scratch bank unless replace_bank; see
+     * "Replacing a bank" in racelab/dbbank.h). */
     const char *bank;
+    bool replace_bank;
     /* PostgreSQL only: the pgbench program to run as the reference (one
      * row per thread count: pgbench's own clients running exactly the
      * atomic bill's UPDATE on the same table), or NULL for none. */

@@ -36,8 +36,10 @@ extern "C" {
 #endif
 
 /* A fresh bank for d: racelab's tables made anew, the accounts loaded.
- * Without force, RL_EEXIST when url already holds a bank (racelab's
- * accounts table): nothing is touched. */
+ * Without force, RL_EEXIST when url holds any table named racelab_* (a
+ * bank, a scratch bank, a user's own table), why saying what is there:
+ * nothing is touched. With force every such table is dropped (see
+ * "Replacing a bank" in racelab/dbbank.h). */
 rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank **out, char *why,
                      size_t why_len);
 
@@ -49,7 +51,9 @@ rl_err rl_cycle_attach(const char *url, const rl_dataset *d, rl_bank **out, char
 /* rl_cycle_attach, and while the server cannot be reached (RL_ECONN),
  * again: after 50 ms, then twice as long each time (at most 1 s), for at
  * most budget_ns (0: 30 s). note (may be NULL) hears of the first
- * failure. For a merchant started before its database. */
+ * failure. For a merchant started before its database. What trying again
+ * cannot mend (RL_EINVAL: a malformed URL, an unknown role or database, an
+ * SQLite file that cannot be opened) returns at once. */
 rl_err rl_cycle_attach_wait(const char *url, const rl_dataset *d, uint64_t budget_ns,
                             void (*note)(void *ctx, const char *text), void *ctx, rl_bank **out,
                             char *why, size_t why_len);

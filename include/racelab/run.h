@@ -37,10 +37,14 @@ typedef struct rl_run_config {
      * it, whenever its strategy allows (see racelab/lockstep.h). */
     bool lockstep;
     /* Where the balances live: NULL or "memory", "sqlite:PATH", or a
-     * PostgreSQL URL (racelab/dbbank.h). A database's racelab tables are
+     * PostgreSQL URL (racelab/dbbank.h). A database gets a scratch bank,
      * made anew and loaded with the data set at the start of each run;
-     * each merchant bills through its own connection. */
+     * each merchant bills through its own connection. A run replaces only
+     * a scratch bank of an earlier run (RL_EEXIST otherwise, why saying
+     * what is there), or with replace_bank every racelab_* table there
+     * (see "Replacing a bank" in racelab/dbbank.h). */
     const char *bank;
+    bool replace_bank;
     /* Fault injection (PostgreSQL): when kill_session is set, merchant
      * number kill_merchant has its server session terminated
      * (rl_bank_terminate) at the start of the slow step of its bill

@@ -76,8 +76,11 @@ typedef struct rl_scenario_opts {
     bool force;
     /* Where the balances live, for the scenarios that keep them in a bank
      * (see racelab/dbbank.h); NULL is the scenario's default. Others refuse
-     * a database (RL_ENOTSUP). */
+     * a database (RL_ENOTSUP). A scenario's bank is a scratch bank: it
+     * replaces only a scratch bank, or with replace_bank every racelab_*
+     * table there (see "Replacing a bank" in racelab/dbbank.h). */
     const char *bank;
+    bool replace_bank;
 } rl_scenario_opts;
 
 typedef struct rl_variant {

@@ -53,6 +53,23 @@ static void clear_errmsg_owned(rl_bank *b) {
         clear_errmsg(b);
 }
 
+/* The bracket of every data call, in one place: the message cleared (see
+ * clear_errmsg_owned), the access begun, the backend's call (evaluated
+ * between the two, its result handed to the second), the transaction ended
+ * on error, the access ended. VISIBLE(b, ev, call) is the call in it. */
+static void visible_begin(rl_bank *b, rl_access *ev) {
+    clear_errmsg_owned(b);
+    rl_access_begin(ev);
+}
+
+static rl_err visible_end(rl_bank *b, rl_access *ev, rl_err e) {
+    e = after(b, e);
+    rl_access_end(ev);
+    return e;
+}
+
+#define VISIBLE(b, ev, call) (visible_begin((b), (ev)), visible_end((b), (ev), (call)))
+
 void rl_bank_destroy(rl_bank *b) {
     if (!b)
         return;
@@ -70,6 +87,23 @@ rl_err rl_bank_connect(rl_bank *b, const char *who, rl_bank **out) {
         return RL_EINVAL;
     clear_errmsg(b);
     return b->ops->connect(b, who, out);
+}
+
+rl_err rl_bank_connect_all(rl_bank *b, const char *const *who, size_t n, rl_bank **out) {
+    if (!b || (n && (!who || !out)))
+        return RL_EINVAL;
+    clear_errmsg(b);
+    if (b->ops->connect_all)
+        return b->ops->connect_all(b, who, n, out);
+    for (size_t i = 0; i < n; i++) {
+        rl_err e = b->ops->connect(b, who[i], &out[i]);
+        if (e != RL_OK) {
+            while (i > 0)
+                rl_bank_destroy(out[--i]);
+            return e;
+        }
+    }
+    return RL_OK;
 }
 
 rl_err rl_bank_open_all(rl_bank *b, const rl_customer *c, size_t n, rl_acct *out) {
@@ -241,10 +275,7 @@ rl_err rl_bank_get(rl_bank *b, rl_acct a, rl_money *balance, uint64_t *version) 
     if (!b || !balance)
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_READ, "get");
-    clear_errmsg_owned(b);
-    rl_access_begin(&ev);
-    rl_err e = after(b, b->ops->get(b, a, &ev));
-    rl_access_end(&ev);
+    rl_err e = VISIBLE(b, &ev, b->ops->get(b, a, &ev));
     if (e == RL_OK) {
         *balance = ev.value;
         if (version)
@@ -258,10 +289,7 @@ rl_err rl_bank_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version,
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_WRITE, "set");
     ev.version_read = read_version;
-    clear_errmsg_owned(b);
-    rl_access_begin(&ev);
-    rl_err e = after(b, b->ops->set(b, a, value, read_version, &ev));
-    rl_access_end(&ev);
+    rl_err e = VISIBLE(b, &ev, b->ops->set(b, a, value, read_version, &ev));
     if (lost)
         *lost = e == RL_OK && ev.stale;
     return e;
@@ -272,10 +300,7 @@ rl_err rl_bank_add(rl_bank *b, rl_acct a, rl_money delta, rl_money *new_balance)
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_RMW, "add");
     ev.version_read = RL_VERSION_BLIND;
-    clear_errmsg_owned(b);
-    rl_access_begin(&ev);
-    rl_err e = after(b, b->ops->add(b, a, delta, &ev));
-    rl_access_end(&ev);
+    rl_err e = VISIBLE(b, &ev, b->ops->add(b, a, delta, &ev));
     if (e == RL_OK && new_balance)
         *new_balance = ev.value;
     return e;
@@ -344,11 +369,8 @@ rl_err rl_bank_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_money 
         return RL_ENOTSUP;
     rl_access ev = event(b, a, RL_ACCESS_RMW, "apply");
     ev.version_read = RL_VERSION_BLIND;
-    clear_errmsg_owned(b);
     bool done = false;
-    rl_access_begin(&ev);
-    rl_err e = after(b, b->ops->apply_once(b, k, a, amount, &ev, &done));
-    rl_access_end(&ev);
+    rl_err e = VISIBLE(b, &ev, b->ops->apply_once(b, k, a, amount, &ev, &done));
     if (applied)
         *applied = e == RL_OK && done;
     if (e == RL_OK && done && new_balance)
@@ -397,10 +419,7 @@ rl_err rl_bank_compare_and_set(rl_bank *b, rl_acct a, rl_money expected, rl_mone
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_RMW, "cas");
     ev.version_read = RL_VERSION_BLIND;
-    clear_errmsg_owned(b);
-    rl_access_begin(&ev);
-    rl_err e = after(b, b->ops->compare_and_set(b, a, expected, desired, &ev));
-    rl_access_end(&ev);
+    rl_err e = VISIBLE(b, &ev, b->ops->compare_and_set(b, a, expected, desired, &ev));
     if (e == RL_ECONFLICT && observed)
         *observed = ev.value;
     return e;
@@ -412,10 +431,7 @@ rl_err rl_bank_set_if_version(rl_bank *b, rl_acct a, rl_money value, uint64_t ve
         return RL_EINVAL;
     rl_access ev = event(b, a, RL_ACCESS_RMW, "cas");
     ev.version_read = RL_VERSION_BLIND;
-    clear_errmsg_owned(b);
-    rl_access_begin(&ev);
-    rl_err e = after(b, b->ops->set_if_version(b, a, value, version, &ev));
-    rl_access_end(&ev);
+    rl_err e = VISIBLE(b, &ev, b->ops->set_if_version(b, a, value, version, &ev));
     if (e == RL_ECONFLICT) {
         if (now)
             *now = ev.value;

@@ -1,10 +1,14 @@
 /* dbcommon.c - see dbcommon.h. */
 #include "dbcommon.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+
+#include "racelab/dbbank.h"
 
 #define HASH_NONFATAL_OOM 1
 static _Thread_local int names_oom;
@@ -123,8 +127,115 @@ void rl__errmsg_copy(rl_bank *b, const char *text) {
 
 void rl__db_nap(unsigned us) {
     struct timespec ts = {.tv_sec = us / 1000000u, .tv_nsec = (long)(us % 1000000u) * 1000};
-    while (nanosleep(&ts, &ts) != 0)
+    /* interrupted: sleep what is left; any other failure (none can come
+     * of these values) ends the nap rather than spinning on it */
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+}
+
+/* ---- replacing a bank ---- */
+
+/* racelab's own tables: a bank is the first five; a scratch bank adds the
+ * sixth. */
+static const char *const own_tables[] = {"racelab_accounts", "racelab_jobs", "racelab_ledger",
+                                         "racelab_cycles", "racelab_meet", RL__DB_SCRATCH_TABLE};
+#define BANK_TABLES 5
+#define OWN_TABLES (sizeof own_tables / sizeof own_tables[0])
+
+/* SQLite's names are not case-sensitive: RACELAB_ACCOUNTS is the same table. */
+static int own_index(const char *name) {
+    for (size_t i = 0; i < OWN_TABLES; i++)
+        if (!strcasecmp(name, own_tables[i]))
+            return (int)i;
+    return -1;
+}
+
+bool rl__dbfound_add(rl__dbfound *f, const char *name, const char *ref) {
+    if (f->n == RL__DB_TABLES_MAX) {
+        f->more = true;
+        return false;
+    }
+    rl__dbtable *t = &f->t[f->n++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    snprintf(t->ref, sizeof t->ref, "%s", ref);
+    t->rows = -1;
+    return true;
+}
+
+/* Which of racelab's tables f holds (a bit each), and whether it holds
+ * any other racelab_* table. */
+static unsigned own_mask(const rl__dbfound *f, bool *foreign) {
+    unsigned mask = 0;
+    *foreign = f->more;
+    for (size_t i = 0; i < f->n; i++) {
+        int k = own_index(f->t[i].name);
+        if (k < 0)
+            *foreign = true;
+        else
+            mask |= 1u << k;
+    }
+    return mask;
+}
+
+#define BANK_MASK ((1u << BANK_TABLES) - 1)
+#define SCRATCH_BIT (1u << BANK_TABLES)
+
+bool rl__db_is_scratch(const rl__dbfound *f) {
+    bool foreign;
+    unsigned mask = own_mask(f, &foreign);
+    return !foreign && mask == (BANK_MASK | SCRATCH_BIT);
+}
+
+bool rl__db_may_replace(const rl__dbfound *f, unsigned flags) {
+    if ((flags & RL_BANK_FORCE) || (f->n == 0 && !f->more))
+        return true;
+    /* a scratch bank, whole, and nothing else of the name */
+    return (flags & RL_BANK_SCRATCH) && rl__db_is_scratch(f);
+}
+
+static int64_t rows_of(const rl__dbfound *f, const char *table) {
+    for (size_t i = 0; i < f->n; i++)
+        if (!strcasecmp(f->t[i].name, table))
+            return f->t[i].rows;
+    return -1;
+}
+
+/* "5 accounts", "1 ledger row", "? finished cycles" (not counted). */
+static void counted(char *out, size_t len, int64_t n, const char *one, const char *many) {
+    if (n < 0)
+        snprintf(out, len, "? %s", many);
+    else
+        snprintf(out, len, "%lld %s", (long long)n, n == 1 ? one : many);
+}
+
+void rl__db_refusal(const rl__dbfound *f, char *why, size_t why_len) {
+    if (!why || why_len == 0)
+        return;
+    bool foreign;
+    unsigned mask = own_mask(f, &foreign);
+    if (!foreign && (mask & BANK_MASK) == BANK_MASK) {
+        char acc[48], led[48], cyc[48];
+        counted(acc, sizeof acc, rows_of(f, "racelab_accounts"), "account", "accounts");
+        counted(led, sizeof led, rows_of(f, "racelab_ledger"), "ledger row", "ledger rows");
+        counted(cyc, sizeof cyc, rows_of(f, "racelab_cycles"), "finished cycle",
+                "finished cycles");
+        snprintf(why, why_len, "there is %s there already (%s, %s, %s)",
+                 mask & SCRATCH_BIT ? "a scratch bank of an earlier run" : "a bank", acc, led,
+                 cyc);
+        return;
+    }
+    size_t at = (size_t)snprintf(why, why_len,
+                                 "there %s named racelab_* there that %s no bank of racelab's:",
+                                 f->n + f->more == 1 ? "is a table" : "are tables",
+                                 f->n + f->more == 1 ? "is" : "are");
+    for (size_t i = 0; i < f->n && at < why_len; i++) {
+        char rows[48];
+        counted(rows, sizeof rows, f->t[i].rows, "row", "rows");
+        at += (size_t)snprintf(why + at, why_len - at, "%s %s (%s)", i ? "," : "", f->t[i].name,
+                               rows);
+    }
+    if (f->more && at < why_len)
+        snprintf(why + at, why_len - at, ", and more");
 }
 
 #define STORE(b) (((rl__dbconn *)(b))->store)
@@ -138,6 +249,16 @@ const char *rl__db_name(rl_bank *b, rl_acct a) { return rl__dbnames_name(&STORE(
 size_t rl__db_count(rl_bank *b) { return STORE(b)->names.count; }
 
 uint64_t rl__db_lost(rl_bank *b) { return atomic_load(&STORE(b)->lost); }
+
+rl__dbstore *rl__db_release(rl__dbconn *c) {
+    rl__dbstore *st = c->store;
+    bool owner = c->owner;
+    free(c);
+    if (!owner)
+        return NULL;
+    rl__dbnames_free(&st->names);
+    return st;
+}
 
 rl_err rl__db_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
     rl_customer one = {name, start};

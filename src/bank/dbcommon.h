@@ -45,6 +45,17 @@ typedef struct rl__dbconn {
     bool owner; /* the connection the store was created with */
 } rl__dbconn;
 
+/* The entries of a database bank's ops table that this file provides. */
+#define RL__DB_OPS                                                                                 \
+    .open = rl__db_open, .lookup = rl__db_lookup, .name = rl__db_name, .count = rl__db_count,      \
+    .lost_updates = rl__db_lost
+
+/* The shared half of a database bank's destroy, after the backend closed
+ * c's own connection: frees c; when c was the connection its store was
+ * made with, also the store's names, and returns the store (the backend
+ * frees the rest of it, then the store itself); else NULL. */
+rl__dbstore *rl__db_release(rl__dbconn *c);
+
 /* The bank ops that only read the name cache or the counters. */
 rl_err rl__db_lookup(rl_bank *b, const char *name, rl_acct *out);
 const char *rl__db_name(rl_bank *b, rl_acct a);
@@ -68,6 +79,43 @@ void rl__rawlock_unlock(rl__rawlock *l);
 void rl__errmsg(rl_bank *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Copy a server message into b->errmsg without its trailing newline. */
 void rl__errmsg_copy(rl_bank *b, const char *text);
+
+/* ---- replacing a bank (see "Replacing a bank" in racelab/dbbank.h) ----
+ * A reset looks, inside the transaction that replaces them, at the tables
+ * whose names start with racelab_, and decides with rl__db_may_replace;
+ * a refusal counts each table's rows and says what is there
+ * (rl__db_refusal). */
+#define RL__DB_TABLES_MAX 32
+
+typedef struct rl__dbtable {
+    char name[64];  /* as the catalog spells it */
+    char ref[160];  /* how a statement names it (quoted, qualified) */
+    int64_t rows;   /* -1 until counted */
+} rl__dbtable;
+
+typedef struct rl__dbfound {
+    rl__dbtable t[RL__DB_TABLES_MAX];
+    size_t n;
+    bool more; /* more racelab_* tables than t holds */
+} rl__dbfound;
+
+/* The table a scratch bank carries (RL_BANK_SCRATCH), and its one row:
+ * the schema's number in it changes whenever racelab's tables do, so that
+ * a scratch bank whose note is this one has today's tables (PostgreSQL
+ * then empties them rather than making them anew). */
+#define RL__DB_SCRATCH_TABLE "racelab_scratch"
+#define RL__DB_SCRATCH_NOTE                                                                        \
+    "racelab scratch bank, schema 1: the next run of racelab bill, demo, trace, scenario run "   \
+    "or bench db on this database makes it anew"
+
+/* Add a table found; false (and f->more) when f is full. */
+bool rl__dbfound_add(rl__dbfound *f, const char *name, const char *ref);
+/* Whether a reset with flags may drop every table f holds. */
+bool rl__db_may_replace(const rl__dbfound *f, unsigned flags);
+/* Whether f is exactly a scratch bank: racelab's tables, nothing else. */
+bool rl__db_is_scratch(const rl__dbfound *f);
+/* Why a reset refuses, its rows counted: one sentence, no URL. */
+void rl__db_refusal(const rl__dbfound *f, char *why, size_t why_len);
 
 /* Sleep without the platform: a database bank's back-off while it polls
  * the server is no step of the program (see membank's spin_pause). */

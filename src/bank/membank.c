@@ -35,6 +35,7 @@ static _Thread_local int index_oom;
 
 #include "../platform/annotate.h"
 #include "racelab_seams.h"
+#include "backend.h"
 #include "racelab/bank.h"
 
 typedef struct {
@@ -205,10 +206,6 @@ static void read_cell(cell *c, int64_t *balance, uint64_t *version) {
 
 static cell *find(membank *mb, rl_acct a) { return a < mb->count ? &mb->cells[a] : NULL; }
 
-static rl_err finish(rl_access *ev, rl_err e) {
-    ev->result = e;
-    return e;
-}
 
 static rl_err mb_open(rl_bank *b, const char *name, rl_money start, rl_acct *out) {
     membank *mb = MB(b);
@@ -288,13 +285,13 @@ static size_t mb_count(rl_bank *b) { return MB(b)->count; }
 static rl_err mb_get(rl_bank *b, rl_acct a, rl_access *ev) {
     cell *c = find(MB(b), a);
     if (!c)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     int64_t bal;
     uint64_t ver;
     read_cell(c, &bal, &ver);
     ev->value = bal;
     ev->version_before = ev->version_after = ver;
-    return finish(ev, RL_OK);
+    return rl__access_done(ev, RL_OK);
 }
 
 /* A set wrote value over version ver: ev says so, and a write over a
@@ -306,20 +303,20 @@ static rl_err wrote(membank *mb, rl_access *ev, rl_money value, uint64_t read_ve
     ev->stale = read_version != RL_VERSION_BLIND && read_version != ver;
     if (ev->stale)
         atomic_fetch_add_explicit(&mb->lost, 1, memory_order_relaxed);
-    return finish(ev, RL_OK);
+    return rl__access_done(ev, RL_OK);
 }
 
 static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version, rl_access *ev) {
     membank *mb = MB(b);
     cell *c = find(mb, a);
     if (!c)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     uint64_t s = write_begin(c);
     uint64_t ver = s / 2;
     ev->version_before = ev->version_after = ver;
     if (read_version != RL_VERSION_BLIND && read_version > ver) {
         write_end(c, s);
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     }
     /* repeatable read and serializable: first updater wins. The row moved
      * on since this transaction read it, so this write would lose that
@@ -331,7 +328,7 @@ static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
                  "could not serialize access due to concurrent update (read version %" PRIu64
                  ", now %" PRIu64 ")",
                  read_version, ver);
-        return finish(ev, RL_ESERIAL);
+        return rl__access_done(ev, RL_ESERIAL);
     }
     atomic_store_explicit(&c->balance, value, memory_order_release);
     write_end(c, s + 2);
@@ -348,17 +345,17 @@ static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
 static rl_err plain_get(rl_bank *b, rl_acct a, rl_access *ev) {
     membank *mb = MB(b);
     if (a >= mb->count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     ev->value = mb->plain[a].balance;
     ev->version_before = ev->version_after = mb->plain[a].version;
-    return finish(ev, RL_OK);
+    return rl__access_done(ev, RL_OK);
 }
 
 static rl_err plain_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_version,
                         rl_access *ev) {
     membank *mb = MB(b);
     if (a >= mb->count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     uint64_t ver = mb->plain[a].version;
     mb->plain[a].balance = value;
     mb->plain[a].version = ver + 1;
@@ -372,7 +369,7 @@ static rl_err plain_none(rl_bank *b, rl_acct a, rl_access *ev) {
     (void)a;
     snprintf(b->errmsg, sizeof b->errmsg,
              "the unsynchronized bank has plain reads and writes only");
-    return finish(ev, RL_ENOTSUP);
+    return rl__access_done(ev, RL_ENOTSUP);
 }
 
 static rl_err plain_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
@@ -401,7 +398,7 @@ typedef rl_err (*decide_fn)(int64_t old, uint64_t version, int64_t x, int64_t y,
 static rl_err rmw(rl_bank *b, rl_acct a, rl_access *ev, decide_fn decide, int64_t x, int64_t y) {
     cell *c = find(MB(b), a);
     if (!c)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     uint64_t s = write_begin(c);
     int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed), next;
     ev->version_before = ev->version_after = s / 2;
@@ -409,13 +406,13 @@ static rl_err rmw(rl_bank *b, rl_acct a, rl_access *ev, decide_fn decide, int64_
     if (e != RL_OK) {
         write_end(c, s);
         ev->value = old;
-        return finish(ev, e);
+        return rl__access_done(ev, e);
     }
     atomic_store_explicit(&c->balance, next, memory_order_release);
     write_end(c, s + 2);
     ev->value = next;
     ev->version_after = s / 2 + 1;
-    return finish(ev, RL_OK);
+    return rl__access_done(ev, RL_OK);
 }
 
 static rl_err add_delta(int64_t old, uint64_t version, int64_t delta, int64_t unused,

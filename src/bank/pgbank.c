@@ -27,6 +27,21 @@
  * and 57P01 (terminated by an administrator) are RL_ECONN; the rest is
  * RL_EDB. The server's message goes to rl_bank_errmsg.
  *
+ * A lost connection: whatever way the server went (an immediate, fast or
+ * smart shutdown, pg_terminate_backend, a backend killed), a statement's
+ * error is either the server's own (57P01, class 08) or libpq's, which
+ * carries no SQLSTATE; either way the connection is closed at once, so
+ * nothing more is sent on it, and the call returns RL_ECONN (RL_EUNKNOWN
+ * for a commit, or a write outside a transaction, on its way). libpq's own
+ * error does not always mark the connection bad (see fail_stmt).
+ *
+ * Connecting: a login the server refuses for good (SQLSTATE class 28, an
+ * unknown role or a wrong password; 3D000, no such database; 42501, no
+ * right to connect) is RL_EINVAL, as is a connection string libpq cannot
+ * read; anything else that fails is RL_ECONN (the server may come back).
+ * The SQLSTATE of a refused login is only in libpq's message, in its
+ * verbose form, so connections are made with verbose errors.
+ *
  * Waiting: when the installed platform watches outside waits (the
  * lockstep gate), statements are sent asynchronously and the connection
  * polls its socket, calling rl_outside_wait every few milliseconds; the
@@ -41,7 +56,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "backend.h"
 #include "dbcommon.h"
 #include "racelab/dbbank.h"
 
@@ -141,17 +158,185 @@ static void quiet(void *arg, const char *message) {
     (void)message; /* NOTICEs ("table does not exist, skipping") are not for the user */
 }
 
-static PGconn *dial(const char *conninfo, const char *who) {
+/* The connection's connect_timeout in milliseconds (libpq's rules: none
+ * when 0, at least 2 s); -1 for none. */
+static int connect_timeout_ms(PGconn *c) {
+    long s = 0;
+    PQconninfoOption *opts = PQconninfo(c);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (!strcmp(o->keyword, "connect_timeout") && o->val)
+            s = strtol(o->val, NULL, 10);
+    PQconninfoFree(opts);
+    if (s <= 0)
+        return -1;
+    return (int)(s < 2 ? 2000 : s > 3600 ? 3600000 : s * 1000);
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Start connecting, with libpq's errors verbose while connecting (so that
+ * a refused login's SQLSTATE is in the message). NULL: out of memory. */
+static PGconn *dial_start(const char *conninfo, const char *who) {
     char app[96];
     snprintf(app, sizeof app, "racelab:%s", who ? who : "main");
     /* connect_timeout first, so that the caller's string may override it;
      * application_name last, so each session says whose it is */
     const char *const keys[] = {"connect_timeout", "dbname", "application_name", NULL};
     const char *const vals[] = {"10", conninfo, app, NULL};
-    PGconn *c = PQconnectdbParams(keys, vals, 1);
-    if (c && PQstatus(c) == CONNECTION_OK)
-        PQsetNoticeProcessor(c, quiet, NULL);
+    PGconn *c = PQconnectStartParams(keys, vals, 1);
+    if (c && PQstatus(c) != CONNECTION_BAD)
+        PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
     return c;
+}
+
+/* Drive n connections started by dial_start to their end at once (each
+ * costs the server a process start: in parallel they cost about one),
+ * within connect_timeout; timed_out[i] when c[i]'s time ran out (it is
+ * then not made). */
+static void dial_finish(PGconn *const *c, size_t n, bool *timed_out) {
+    PostgresPollingStatusType *st = malloc((n ? n : 1) * sizeof *st);
+    struct pollfd *p = malloc((n ? n : 1) * sizeof *p);
+    size_t *which = malloc((n ? n : 1) * sizeof *which);
+    int timeout = -1;
+    for (size_t i = 0; i < n; i++) {
+        timed_out[i] = false;
+        if (c[i] && PQstatus(c[i]) != CONNECTION_BAD && timeout < 0)
+            timeout = connect_timeout_ms(c[i]);
+    }
+    int64_t deadline = now_ms() + timeout;
+    for (size_t i = 0; st && i < n; i++)
+        st[i] = c[i] && PQstatus(c[i]) != CONNECTION_BAD ? PGRES_POLLING_WRITING
+                                                         : PGRES_POLLING_FAILED;
+    while (st && p && which) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (st[i] == PGRES_POLLING_OK || st[i] == PGRES_POLLING_FAILED)
+                continue;
+            p[k] = (struct pollfd){.fd = PQsocket(c[i]),
+                                   .events = st[i] == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+            which[k++] = i;
+        }
+        if (k == 0)
+            break;
+        int left = timeout < 0 ? -1 : (int)(deadline - now_ms());
+        if (timeout >= 0 && left <= 0) {
+            for (size_t j = 0; j < k; j++)
+                timed_out[which[j]] = true;
+            break;
+        }
+        int ready = poll(p, (nfds_t)k, left);
+        if (ready < 0 && errno != EINTR)
+            break;
+        for (size_t j = 0; ready > 0 && j < k; j++)
+            if (p[j].revents || p[j].fd < 0)
+                st[which[j]] = PQconnectPoll(c[which[j]]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (c[i] && PQstatus(c[i]) == CONNECTION_OK) {
+            PQsetErrorVerbosity(c[i], PQERRORS_DEFAULT);
+            PQsetNoticeProcessor(c[i], quiet, NULL);
+        }
+    }
+    free(st);
+    free(p);
+    free(which);
+}
+
+/* Connect (dial_start and dial_finish of one). */
+static PGconn *dial(const char *conninfo, const char *who, bool *timed_out) {
+    PGconn *c = dial_start(conninfo, who);
+    dial_finish(&c, 1, timed_out);
+    return c;
+}
+
+/* The SQLSTATE in a verbose libpq message ("FATAL:  28000: role ..."):
+ * the last one, into state[6]; false when there is none (the server was
+ * never reached). */
+static bool message_state(const char *msg, char state[6]) {
+    bool found = false;
+    for (const char *p = strstr(msg, ":  "); p; p = strstr(p + 1, ":  ")) {
+        const char *s = p + 3;
+        size_t n = 0;
+        while (n < 5 && ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'A' && s[n] <= 'Z')))
+            n++;
+        if (n == 5 && s[5] == ':') {
+            memcpy(state, s, 5);
+            state[5] = '\0';
+            found = true;
+        }
+    }
+    return found;
+}
+
+/* A verbose message as the default one reads: without the SQLSTATE after
+ * the severity and without the LOCATION line; on one line. */
+static void plain_message(const char *msg, char *out, size_t len) {
+    size_t n = 0;
+    for (const char *p = msg; *p && n + 1 < len;) {
+        if (!strncmp(p, "LOCATION:", 9) && (p == msg || p[-1] == '\n')) {
+            p += strcspn(p, "\n");
+            continue;
+        }
+        char st[6];
+        if (!strncmp(p, ":  ", 3) && message_state(p, st) && !strncmp(p + 3, st, 5) &&
+            p[8] == ':') {
+            out[n++] = ':';
+            p += 9; /* ":  XXXXX:" -> ":", the space after it stays */
+            continue;
+        }
+        out[n++] = *p == '\n' || *p == '\t' ? ' ' : *p;
+        p++;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+/* Whether a refused login can never succeed as asked. */
+static bool refused_for_good(const char *state) {
+    return !strncmp(state, "28", 2) || !strcmp(state, "3D000") || !strcmp(state, "42501");
+}
+
+/* A connection string libpq cannot read, or whose port is no number:
+ * RL_EINVAL with libpq's words in why. Connects to nothing. */
+static rl_err check_conninfo(const char *conninfo, char *why, size_t why_len) {
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+    rl_err e = RL_OK;
+    if (!opts) {
+        char one[256];
+        plain_message(err ? err : "out of memory", one, sizeof one);
+        if (why)
+            snprintf(why, why_len, "the PostgreSQL connection string is malformed: %s", one);
+        PQfreemem(err);
+        return err ? RL_EINVAL : RL_ENOMEM;
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (strcmp(o->keyword, "port") != 0 || !o->val)
+            continue;
+        /* a list, one per host: each empty or a number from 1 to 65535 */
+        for (const char *p = o->val; e == RL_OK && *p;) {
+            size_t n = strcspn(p, ",");
+            char *end;
+            long v = strtol(p, &end, 10);
+            while (end < p + n && *end == ' ')
+                end++;
+            if (n > 0 && (end != p + n || v < 1 || v > 65535)) {
+                if (why)
+                    snprintf(why, why_len, "the PostgreSQL connection string is malformed: "
+                                           "port '%.*s' is no port number",
+                             (int)n, p);
+                e = RL_EINVAL;
+            }
+            p += n + (p[n] == ',');
+        }
+    }
+    PQconninfoFree(opts);
+    return e;
 }
 
 static rl_err map_state(const char *state) {
@@ -183,8 +368,27 @@ static bool commits(const pgconn *c, int k) {
 }
 
 /* The result's error, in b->errmsg, as an rl_err. Clears r. k is the
- * statement that failed (-1: none of the prepared ones). */
+ * statement that failed (-1: none of the prepared ones).
+ *
+ * The connection is lost when libpq says so (CONNECTION_BAD), when the
+ * server said it ended the session (RL_ECONN by its SQLSTATE), and when
+ * the error is libpq's own, with no SQLSTATE: the exchange with the server
+ * broke. libpq does not mark the connection bad in every such case. After
+ * an immediate shutdown (or a backend's crash, which makes the server end
+ * every session so), each backend sends its client a WARNING, a notice,
+ * and exits. A client that was idle then and sends its next statement on
+ * a Unix socket fails to send (EPIPE: the peer is gone); libpq keeps that
+ * error for later and reads on, and the read returns the pending WARNING
+ * rather than the end of the stream; libpq then reports the failed send
+ * ("server closed the connection unexpectedly", no SQLSTATE) with PQstatus
+ * still CONNECTION_OK. A lost connection is closed here, so that nothing
+ * more is sent on it: every later call fails at once with RL_ECONN. */
 static rl_err fail_stmt(pgconn *c, PGresult *r, int k) {
+    if (!c->conn) { /* closed when it was lost */
+        PQclear(r);
+        rl__errmsg(&c->dbc.base, "the connection to the server was lost");
+        return RL_ECONN;
+    }
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (primary && state)
@@ -193,10 +397,15 @@ static rl_err fail_stmt(pgconn *c, PGresult *r, int k) {
         rl__errmsg_copy(&c->dbc.base, r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
                                                                  : PQerrorMessage(c->conn));
     rl_err e = map_state(state);
-    if (PQstatus(c->conn) == CONNECTION_BAD) {
+    bool broke = PQstatus(c->conn) == CONNECTION_BAD || !state;
+    if (broke) {
         e = k >= 0 && !c->dead_before && commits(c, k) ? RL_EUNKNOWN : RL_ECONN;
         if (!c->dbc.base.errmsg[0])
             rl__errmsg(&c->dbc.base, "the connection to the server was lost");
+    }
+    if (broke || e == RL_ECONN) {
+        PQfinish(c->conn);
+        c->conn = NULL;
     }
     PQclear(r);
     return e;
@@ -320,10 +529,6 @@ static void pg_rollback(rl_bank *b) {
 
 /* ---- data ---- */
 
-static rl_err finish(rl_access *ev, rl_err e) {
-    ev->result = e;
-    return e;
-}
 
 static rl_err read_row(pgconn *c, rl_acct a, rl_money *bal, uint64_t *ver) {
     char id[16];
@@ -346,7 +551,7 @@ static rl_err read_row(pgconn *c, rl_acct a, rl_money *bal, uint64_t *ver) {
 static rl_err pg_get(rl_bank *b, rl_acct a, rl_access *ev) {
     pgconn *c = PG(b);
     if (a >= c->st->db.names.count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     rl_money bal = 0;
     uint64_t ver = 0;
     rl_err e = read_row(c, a, &bal, &ver);
@@ -354,12 +559,12 @@ static rl_err pg_get(rl_bank *b, rl_acct a, rl_access *ev) {
         ev->value = bal;
         ev->version_before = ev->version_after = ver;
     }
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* An UPDATE ... RETURNING with params (id, x[, y]): *matched when a row
  * was written; its RETURNING columns into r. */
-static rl_err write(pgconn *c, int k, rl_acct a, int64_t x, int64_t y, PGresult **r,
+static rl_err write_row(pgconn *c, int k, rl_acct a, int64_t x, int64_t y, PGresult **r,
                     bool *matched) {
     char id[16], px[24], py[24];
     snprintf(id, sizeof id, "%" PRIu32, a);
@@ -372,13 +577,13 @@ static rl_err write(pgconn *c, int k, rl_acct a, int64_t x, int64_t y, PGresult 
     return e;
 }
 
-/* write() of one row by id; RL_EINVAL when no row has that id. The
+/* write_row() of one row by id; RL_EINVAL when no row has that id. The
  * RETURNING columns stay in *r (clear it). */
 static rl_err update(pgconn *c, int k, rl_acct a, int64_t x, PGresult **r) {
     if (a >= c->st->db.names.count)
         return RL_EINVAL;
     bool matched;
-    rl_err e = write(c, k, a, x, 0, r, &matched);
+    rl_err e = write_row(c, k, a, x, 0, r, &matched);
     if (e == RL_OK && !matched) {
         PQclear(*r);
         *r = NULL;
@@ -395,7 +600,7 @@ static rl_err pg_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
         rl__db_wrote(b, ev, read_version, (uint64_t)col_i64(r, 0, 0));
     }
     PQclear(r);
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* A bill key as text parameters: merchant, cycle, bill. */
@@ -447,7 +652,7 @@ static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
                             rl_access *ev, bool *applied) {
     pgconn *c = PG(b);
     if (a >= c->st->db.names.count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     row_text rt;
     row_params(k, a, amount, &rt);
     PGresult *r = NULL;
@@ -460,7 +665,7 @@ static rl_err pg_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
         }
     }
     PQclear(r);
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* A query with text parameters, its rows to the caller. */
@@ -569,7 +774,7 @@ static rl_err pg_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
         rl__db_wrote(b, ev, RL_VERSION_BLIND, (uint64_t)col_i64(r, 0, 1));
     }
     PQclear(r);
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* One round of a batch: the pending bills (results[i] == RL_EUNKNOWN at
@@ -717,27 +922,27 @@ static rl_err pg_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, 
 static rl_err conditional(pgconn *c, int k, rl_acct a, int64_t cond, rl_money value,
                           rl_access *ev) {
     if (a >= c->st->db.names.count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     PGresult *r = NULL;
     bool matched;
-    rl_err e = write(c, k, a, cond, value, &r, &matched);
+    rl_err e = write_row(c, k, a, cond, value, &r, &matched);
     if (e != RL_OK)
-        return finish(ev, e);
+        return rl__access_done(ev, e);
     if (!matched) {
         PQclear(r);
         rl_money bal = 0;
         uint64_t ver = 0;
         if ((e = read_row(c, a, &bal, &ver)) != RL_OK)
-            return finish(ev, e);
+            return rl__access_done(ev, e);
         ev->value = bal;
         ev->version_before = ev->version_after = ver;
-        return finish(ev, RL_ECONFLICT);
+        return rl__access_done(ev, RL_ECONFLICT);
     }
     ev->value = value;
     ev->version_after = (uint64_t)col_i64(r, 0, 0);
     ev->version_before = ev->version_after - 1;
     PQclear(r);
-    return finish(ev, RL_OK);
+    return rl__access_done(ev, RL_OK);
 }
 
 static rl_err pg_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired, rl_access *ev) {
@@ -893,8 +1098,9 @@ static bool pg_waiting(rl_bank *b, uint64_t *holders, size_t *n) {
         PQfinish(st->monitor);
         st->monitor = NULL;
     }
+    bool timed_out;
     if (!st->monitor)
-        st->monitor = dial(st->conninfo, "monitor");
+        st->monitor = dial(st->conninfo, "monitor", &timed_out);
     PGresult *r = NULL;
     if (st->monitor && PQstatus(st->monitor) == CONNECTION_OK) {
         char pid[24];
@@ -931,8 +1137,9 @@ static rl_err pg_terminate(rl_bank *b) {
     rl_err e = RL_ECONN;
     rl__rawlock_lock(&st->monitor_lock);
     if (!st->monitor || PQstatus(st->monitor) != CONNECTION_OK) {
+        bool timed_out;
         PQfinish(st->monitor);
-        st->monitor = dial(st->conninfo, "monitor");
+        st->monitor = dial(st->conninfo, "monitor", &timed_out);
     }
     if (st->monitor && PQstatus(st->monitor) == CONNECTION_OK) {
         char pid[24];
@@ -951,38 +1158,92 @@ static rl_err pg_terminate(rl_bank *b) {
 
 /* ---- making connections ---- */
 
-static rl_err conn_prepare(pgconn *c) {
-    for (int k = 0; k < P_NSTMT; k++) {
-        PGresult *r = PQprepare(c->conn, stmts[k].name, stmts[k].sql, stmts[k].nparams, NULL);
-        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
-            return fail(c, r);
-        PQclear(r);
-    }
+/* Prepare every statement, in one round trip (pipeline mode): each
+ * connection of every run does it. prepare_send sends them all;
+ * prepare_read reads the answers (a caller with several connections sends
+ * on each, then reads each). The first refusal (a missing table) is the
+ * error. */
+static rl_err prepare_send(pgconn *c) {
+    if (!PQenterPipelineMode(c->conn))
+        return fail(c, NULL);
+    int sent = 0;
+    while (sent < P_NSTMT && PQsendPrepare(c->conn, stmts[sent].name, stmts[sent].sql,
+                                           stmts[sent].nparams, NULL) == 1)
+        sent++;
+    if (sent < P_NSTMT || PQpipelineSync(c->conn) != 1)
+        return fail(c, NULL);
     return RL_OK;
 }
 
-static rl_err conn_open(pgstore *st, const char *who, pgconn **out, char *why, size_t why_len) {
+static rl_err prepare_read(pgconn *c) {
+    for (int k = 0; k < P_NSTMT; k++) {
+        PGresult *r = PQgetResult(c->conn);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+            return fail(c, r); /* the connection is closed by its caller */
+        PQclear(r);
+        if ((r = PQgetResult(c->conn)) != NULL) { /* the NULL after each result */
+            PQclear(r);
+            return fail(c, NULL);
+        }
+    }
+    PGresult *r = PQgetResult(c->conn);
+    if (!r || PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+        return fail(c, r);
+    PQclear(r);
+    return PQexitPipelineMode(c->conn) ? RL_OK : fail(c, NULL);
+}
+
+static rl_err conn_prepare(pgconn *c) {
+    rl_err e = prepare_send(c);
+    return e == RL_OK ? prepare_read(c) : e;
+}
+
+static pgconn *conn_new(pgstore *st) {
     pgconn *c = calloc(1, sizeof *c);
     if (!c)
-        return RL_ENOMEM;
+        return NULL;
     c->dbc.base.ops = &pg_ops;
     c->dbc.store = &st->db;
     c->st = st;
     c->outside = (rl_outside){.what = "a lock in PostgreSQL", .probe = probe, .ctx = c};
-    c->conn = dial(st->conninfo, who);
+    return c;
+}
+
+/* c's dialling is over: RL_OK when it connected; else why says why, and
+ * the error says whether trying again can help (RL_ECONN) or not
+ * (RL_EINVAL); c->conn is then closed. */
+static rl_err conn_dialed(pgconn *c, bool timed_out, char *why, size_t why_len) {
     if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
-        if (why) {
-            snprintf(why, why_len, "cannot connect to PostgreSQL: %s",
-                     c->conn ? PQerrorMessage(c->conn) : "out of memory");
-            size_t n = strlen(why);
-            while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
-                why[--n] = '\0';
-        }
+        const char *msg = !c->conn ? "out of memory"
+                          : timed_out ? "the server did not answer within connect_timeout"
+                                      : PQerrorMessage(c->conn);
+        char state[6] = "", plain[RL_BANK_ERRMSG_MAX * 2];
+        bool for_good = c->conn && !timed_out && message_state(msg, state) &&
+                        refused_for_good(state);
+        plain_message(msg, plain, sizeof plain);
+        if (why)
+            snprintf(why, why_len, "cannot connect to PostgreSQL: %s%s%s%s", plain,
+                     state[0] ? " (SQLSTATE " : "", state, state[0] ? ")" : "");
+        rl_err e = !c->conn ? RL_ENOMEM : for_good ? RL_EINVAL : RL_ECONN;
         PQfinish(c->conn);
-        free(c);
-        return RL_ECONN;
+        c->conn = NULL;
+        return e;
     }
     c->pid = (uint64_t)PQbackendPID(c->conn);
+    return RL_OK;
+}
+
+static rl_err conn_open(pgstore *st, const char *who, pgconn **out, char *why, size_t why_len) {
+    pgconn *c = conn_new(st);
+    if (!c)
+        return RL_ENOMEM;
+    bool timed_out;
+    c->conn = dial(st->conninfo, who, &timed_out);
+    rl_err e = conn_dialed(c, timed_out, why, why_len);
+    if (e != RL_OK) {
+        free(c);
+        return e;
+    }
     *out = c;
     return RL_OK;
 }
@@ -1003,28 +1264,61 @@ static rl_err pg_connect(rl_bank *b, const char *who, rl_bank **out) {
     return RL_OK;
 }
 
+/* n connections at once: dialled together, their statements prepared
+ * together. All or nothing. */
+static rl_err pg_connect_all(rl_bank *b, const char *const *who, size_t n, rl_bank **out) {
+    pgstore *st = PG(b)->st;
+    pgconn **cs = calloc(n ? n : 1, sizeof *cs);
+    bool *timed_out = calloc(n ? n : 1, sizeof *timed_out);
+    PGconn **raw = calloc(n ? n : 1, sizeof *raw);
+    rl_err e = cs && timed_out && raw ? RL_OK : RL_ENOMEM;
+    for (size_t i = 0; e == RL_OK && i < n; i++) {
+        if (!(cs[i] = conn_new(st)) || !(cs[i]->conn = raw[i] = dial_start(st->conninfo, who[i])))
+            e = RL_ENOMEM;
+    }
+    if (e == RL_OK)
+        dial_finish(raw, n, timed_out);
+    for (size_t i = 0; e == RL_OK && i < n; i++)
+        e = conn_dialed(cs[i], timed_out[i], b->errmsg, sizeof b->errmsg);
+    for (size_t i = 0; e == RL_OK && i < n; i++)
+        if ((e = prepare_send(cs[i])) != RL_OK)
+            memcpy(b->errmsg, cs[i]->dbc.base.errmsg, sizeof b->errmsg);
+    for (size_t i = 0; e == RL_OK && i < n; i++)
+        if ((e = prepare_read(cs[i])) != RL_OK)
+            memcpy(b->errmsg, cs[i]->dbc.base.errmsg, sizeof b->errmsg);
+    for (size_t i = 0; cs && i < n; i++) {
+        if (!cs[i])
+            continue;
+        if (e != RL_OK) {
+            PQfinish(cs[i]->conn);
+            free(cs[i]);
+            continue;
+        }
+        cs[i]->dbc.base.root = b->root;
+        out[i] = &cs[i]->dbc.base;
+    }
+    free(cs);
+    free(timed_out);
+    free(raw);
+    return e;
+}
+
 static void pg_destroy(rl_bank *b) {
     pgconn *c = PG(b);
-    pgstore *st = c->st;
     PQfinish(c->conn);
-    bool owner = c->dbc.owner;
-    free(c);
-    if (!owner)
+    pgstore *st = (pgstore *)rl__db_release(&c->dbc);
+    if (!st)
         return;
     PQfinish(st->monitor);
     rl__rawlock_destroy(&st->monitor_lock);
-    rl__dbnames_free(&st->db.names);
     free(st->conninfo);
     free(st);
 }
 
 static const rl_bank_ops pg_ops = {
     .kind = "postgresql",
-    .open = rl__db_open,
+    RL__DB_OPS,
     .open_all = pg_open_all,
-    .lookup = rl__db_lookup,
-    .name = rl__db_name,
-    .count = rl__db_count,
     .get = pg_get,
     .set = pg_set,
     .add = pg_add,
@@ -1032,9 +1326,9 @@ static const rl_bank_ops pg_ops = {
     .set_if_version = pg_setv,
     .add_batch = pg_add_batch,
     .snapshot = pg_snapshot,
-    .lost_updates = rl__db_lost,
     .memory_bytes = pg_memory,
     .connect = pg_connect,
+    .connect_all = pg_connect_all,
     .begin = pg_begin,
     .lock = pg_lock,
     .commit = pg_commit,
@@ -1055,12 +1349,7 @@ static const rl_bank_ops pg_ops = {
     .destroy = pg_destroy,
 };
 
-/* A session of someone else's that holds racelab's tables (a stray
- * transaction) makes the reset fail after 30 s rather than hang. */
 static const char schema[] =
-    "SET lock_timeout = '30s';"
-    "DROP TABLE IF EXISTS racelab_meet, racelab_cycles, racelab_ledger, racelab_jobs,"
-    " racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id integer PRIMARY KEY,"
     " name text NOT NULL UNIQUE,"
@@ -1088,8 +1377,96 @@ static const char schema[] =
     " cycle bigint NOT NULL,"
     " bill integer NOT NULL,"
     " session bigint NOT NULL," /* the merchant's backend (pid) */
-    " PRIMARY KEY (cycle, bill, merchant));"
-    "RESET lock_timeout";
+    " PRIMARY KEY (cycle, bill, merchant))";
+
+/* What marks a scratch bank (RL_BANK_SCRATCH). */
+static const char scratch_schema[] =
+    "CREATE TABLE " RL__DB_SCRATCH_TABLE " (note text NOT NULL);"
+    "INSERT INTO " RL__DB_SCRATCH_TABLE " VALUES ('" RL__DB_SCRATCH_NOTE "')";
+
+/* The racelab_* tables the search path finds, into f; with count, their
+ * rows. */
+static rl_err find_tables(pgconn *c, rl__dbfound *f, bool count) {
+    PGresult *r;
+    rl_err e = query(c,
+                     "SELECT c.relname, format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+                     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE c.relkind IN ('r', 'p') AND left(c.relname, 8) = 'racelab_' "
+                     "AND pg_table_is_visible(c.oid) ORDER BY c.relname",
+                     0, NULL, &r);
+    if (e != RL_OK)
+        return e;
+    for (int i = 0; i < PQntuples(r); i++)
+        rl__dbfound_add(f, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    for (size_t i = 0; count && e == RL_OK && i < f->n; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", f->t[i].ref);
+        if ((e = query(c, sql, 0, NULL, &r)) == RL_OK) {
+            f->t[i].rows = col_i64(r, 0, 0);
+            PQclear(r);
+        }
+    }
+    return e;
+}
+
+/* Replace the racelab_* tables by a new bank when the flags allow it (see
+ * "Replacing a bank" in racelab/dbbank.h): the look, the drops and the
+ * new tables in one transaction, under an advisory lock that every reset
+ * takes. A session of someone else's that holds racelab's tables (a stray
+ * transaction) makes the reset fail after 30 s rather than hang. */
+static rl_err reset(pgconn *c, unsigned flags, char *why, size_t why_len) {
+    rl__dbfound f = {.n = 0};
+    PGresult *r = NULL;
+    rl_err e = simple(c, "BEGIN; SET LOCAL lock_timeout = '30s'");
+    if (e == RL_OK)
+        e = query(c, "SELECT pg_advisory_xact_lock(" ADVISORY_CLASS ", -1)", 0, NULL, &r);
+    PQclear(r);
+    if (e == RL_OK)
+        e = find_tables(c, &f, false);
+    if (e == RL_OK && !rl__db_may_replace(&f, flags)) {
+        f = (rl__dbfound){.n = 0};
+        if ((e = find_tables(c, &f, true)) == RL_OK) {
+            PQclear(PQexec(c->conn, "ROLLBACK"));
+            rl__db_refusal(&f, why, why_len);
+            return RL_EEXIST;
+        }
+    }
+    /* a scratch bank of today's tables is emptied: cheaper than making them
+     * anew, and the same bank */
+    if (e == RL_OK && rl__db_is_scratch(&f) && (flags & RL_BANK_SCRATCH) &&
+        (e = query(c, "SELECT note FROM " RL__DB_SCRATCH_TABLE, 0, NULL, &r)) == RL_OK) {
+        bool current = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), RL__DB_SCRATCH_NOTE);
+        PQclear(r);
+        if (current) {
+            e = simple(c, "TRUNCATE racelab_meet, racelab_cycles, racelab_ledger, racelab_jobs,"
+                          " racelab_accounts RESTART IDENTITY");
+            if (e == RL_OK)
+                e = simple(c, "COMMIT");
+            if (e == RL_OK)
+                return RL_OK;
+        }
+    }
+    if (e == RL_OK && f.n > 0) {
+        char sql[sizeof "DROP TABLE " + RL__DB_TABLES_MAX * (sizeof f.t[0].ref + 2)];
+        size_t at = (size_t)snprintf(sql, sizeof sql, "DROP TABLE");
+        for (size_t i = 0; i < f.n; i++)
+            at += (size_t)snprintf(sql + at, sizeof sql - at, "%s %s", i ? "," : "", f.t[i].ref);
+        e = simple(c, sql);
+    }
+    if (e == RL_OK)
+        e = simple(c, schema);
+    if (e == RL_OK && (flags & RL_BANK_SCRATCH))
+        e = simple(c, scratch_schema);
+    if (e == RL_OK)
+        e = simple(c, "COMMIT");
+    if (e != RL_OK) {
+        if (why)
+            snprintf(why, why_len, "PostgreSQL: %s", c->dbc.base.errmsg);
+        PQclear(PQexec(c->conn, "ROLLBACK")); /* nothing prepared yet: pg_rollback cannot */
+    }
+    return e;
+}
 
 static rl_err load_names(pgconn *c) {
     PGresult *r = PQexec(c->conn, "SELECT id, name FROM racelab_accounts ORDER BY id");
@@ -1116,6 +1493,9 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
             snprintf(why, why_len, "a PostgreSQL bank needs a connection string");
         return RL_EINVAL;
     }
+    rl_err e = check_conninfo(conninfo, why, why_len);
+    if (e != RL_OK)
+        return e;
     pgstore *st = calloc(1, sizeof *st);
     char *copy = strdup(conninfo);
     if (!st || !copy || rl__rawlock_init(&st->monitor_lock, "pg monitor") != RL_OK) {
@@ -1125,7 +1505,7 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
     }
     st->conninfo = copy;
     pgconn *c;
-    rl_err e = conn_open(st, "main", &c, why, why_len);
+    e = conn_open(st, "main", &c, why, why_len);
     if (e != RL_OK) {
         rl__rawlock_destroy(&st->monitor_lock);
         free(copy);
@@ -1134,10 +1514,11 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
     }
     c->dbc.owner = true;
     c->dbc.base.root = &c->dbc.base;
-    if (flags & RL_BANK_RESET)
-        e = simple(c, schema);
-    if (e == RL_OK)
-        e = conn_prepare(c);
+    if ((flags & RL_BANK_RESET) && (e = reset(c, flags, why, why_len)) != RL_OK) {
+        pg_destroy(&c->dbc.base);
+        return e;
+    }
+    e = conn_prepare(c);
     if (e == RL_OK && !(flags & RL_BANK_RESET))
         e = load_names(c);
     if (e != RL_OK) {

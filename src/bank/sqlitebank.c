@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "dbcommon.h"
 #include "racelab/dbbank.h"
 
@@ -170,7 +171,7 @@ static int busy_handler(void *ctx, int count) {
 
 /* Step a statement to its first row or its end; the wait, if any, is over
  * when this returns. */
-static int step(sqconn *c, sqlite3_stmt *s) {
+static int step_stmt(sqconn *c, sqlite3_stmt *s) {
     c->waited_us = 0;
     if (rl_outside_watched())
         rl_session_bind(c->session); /* so a waiter can tell this session holds the lock */
@@ -184,12 +185,12 @@ static int step(sqconn *c, sqlite3_stmt *s) {
     return rc;
 }
 
-static int exec(sqconn *c, const char *sql) {
+static int exec_sql(sqconn *c, const char *sql) {
     sqlite3_stmt *s;
     int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    while ((rc = step(c, s)) == SQLITE_ROW)
+    while ((rc = step_stmt(c, s)) == SQLITE_ROW)
         ;
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -218,7 +219,7 @@ static void end_txn(sqconn *c) {
 static rl_err ensure_begun(sqconn *c, bool immediate) {
     if (!c->conn.base.in_txn || !c->pending_begin)
         return RL_OK;
-    int rc = exec(c, immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    int rc = exec_sql(c, immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
     if (rc != SQLITE_OK)
         return sq_fail(c, rc);
     c->pending_begin = false;
@@ -256,7 +257,7 @@ static rl_err sq_commit(rl_bank *b) {
     sqconn *c = SQ(b);
     rl_err e = RL_OK;
     if (!c->pending_begin) {
-        int rc = exec(c, "COMMIT");
+        int rc = exec_sql(c, "COMMIT");
         if (rc != SQLITE_OK)
             e = sq_fail(c, rc);
     }
@@ -269,16 +270,12 @@ static void sq_rollback(rl_bank *b) {
     sqconn *c = SQ(b);
     /* some errors end the transaction inside SQLite already */
     if (!c->pending_begin && !sqlite3_get_autocommit(c->db))
-        (void)exec(c, "ROLLBACK");
+        (void)exec_sql(c, "ROLLBACK");
     end_txn(c);
 }
 
 /* ---- data ---- */
 
-static rl_err finish(rl_access *ev, rl_err e) {
-    ev->result = e;
-    return e;
-}
 
 /* Prepare statement k for a call: reset, bind the account, begin a
  * pending transaction. */
@@ -300,7 +297,7 @@ static rl_err read_row(sqconn *c, rl_acct a, rl_money *bal, uint64_t *ver) {
     rl_err e = use(c, S_GET, a, &s);
     if (e != RL_OK)
         return e;
-    int rc = step(c, s);
+    int rc = step_stmt(c, s);
     if (rc == SQLITE_ROW) {
         *bal = sqlite3_column_int64(s, 0);
         *ver = (uint64_t)sqlite3_column_int64(s, 1);
@@ -321,14 +318,14 @@ static rl_err sq_get(rl_bank *b, rl_acct a, rl_access *ev) {
         ev->value = bal;
         ev->version_before = ev->version_after = ver;
     }
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* Run a write whose RETURNING gives (version) or (balance, version).
  * *matched is false when no row matched its condition. */
 static rl_err run_write(sqconn *c, sqlite3_stmt *s, bool *matched, rl_money *bal, uint64_t *ver,
                         bool returns_balance) {
-    int rc = step(c, s);
+    int rc = step_stmt(c, s);
     *matched = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW) {
         if (returns_balance) {
@@ -337,7 +334,7 @@ static rl_err run_write(sqconn *c, sqlite3_stmt *s, bool *matched, rl_money *bal
         } else {
             *ver = (uint64_t)sqlite3_column_int64(s, 0);
         }
-        rc = step(c, s); /* to the end: the statement is complete */
+        rc = step_stmt(c, s); /* to the end: the statement is complete */
     }
     rl_err e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
     sqlite3_reset(s);
@@ -368,7 +365,7 @@ static rl_err sq_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
         ev->value = value;
         rl__db_wrote(b, ev, read_version, ver);
     }
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 static rl_err sq_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
@@ -379,7 +376,7 @@ static rl_err sq_add(rl_bank *b, rl_acct a, rl_money delta, rl_access *ev) {
         ev->value = bal;
         rl__db_wrote(b, ev, RL_VERSION_BLIND, ver);
     }
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* The ledger's row for bill k, in the open transaction: *inserted false
@@ -393,7 +390,7 @@ static rl_err insert_ledger_row(sqconn *c, const rl_bill_key *k, rl_acct a, rl_m
     sqlite3_bind_int64(s, 3, (sqlite3_int64)k->bill);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)a);
     sqlite3_bind_int64(s, 5, amount);
-    int rc = step(c, s);
+    int rc = step_stmt(c, s);
     rl_err e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
     sqlite3_reset(s);
     *inserted = e == RL_OK && sqlite3_changes(c->db) == 1;
@@ -407,15 +404,15 @@ static rl_err sq_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
                             rl_access *ev, bool *applied) {
     sqconn *c = SQ(b);
     if (a >= c->st->db.names.count)
-        return finish(ev, RL_EINVAL);
+        return rl__access_done(ev, RL_EINVAL);
     bool own = !c->conn.base.in_txn;
     rl_err e = RL_OK;
     if (own) {
-        int rc = exec(c, "BEGIN IMMEDIATE");
+        int rc = exec_sql(c, "BEGIN IMMEDIATE");
         if (rc != SQLITE_OK)
-            return finish(ev, sq_fail(c, rc));
+            return rl__access_done(ev, sq_fail(c, rc));
     } else if ((e = ensure_begun(c, true)) != RL_OK) {
-        return finish(ev, e);
+        return rl__access_done(ev, e);
     }
     e = insert_ledger_row(c, k, a, amount, applied);
     if (*applied) {
@@ -429,16 +426,16 @@ static rl_err sq_apply_once(rl_bank *b, const rl_bill_key *k, rl_acct a, rl_mone
     }
     if (own) {
         if (e == RL_OK) {
-            int rc = exec(c, "COMMIT");
+            int rc = exec_sql(c, "COMMIT");
             if (rc != SQLITE_OK)
                 e = sq_fail(c, rc);
         }
         if (e != RL_OK && !sqlite3_get_autocommit(c->db))
-            (void)exec(c, "ROLLBACK");
+            (void)exec_sql(c, "ROLLBACK");
     }
     if (e != RL_OK)
         *applied = false;
-    return finish(ev, e);
+    return rl__access_done(ev, e);
 }
 
 /* The ledger row alone, in the caller's transaction (which it makes a
@@ -466,7 +463,7 @@ static rl_err sq_rows(sqconn *c, const char *sql, void (*bind)(sqlite3_stmt *s, 
         return sq_fail(c, rc);
     if (bind)
         bind(s, arg);
-    while ((rc = step(c, s)) == SQLITE_ROW)
+    while ((rc = step_stmt(c, s)) == SQLITE_ROW)
         if (row)
             row(s, ctx);
     rl_err e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
@@ -554,7 +551,7 @@ static rl_err sq_cycle_finish(rl_bank *b, const rl_bill_key *k) {
 static rl_err sq_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, size_t n,
                            rl_err *results) {
     sqconn *c = SQ(b);
-    int rc = exec(c, "BEGIN IMMEDIATE");
+    int rc = exec_sql(c, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return sq_fail(c, rc);
     for (size_t i = 0; i < n; i++) {
@@ -571,9 +568,9 @@ static rl_err sq_add_batch(rl_bank *b, const rl_acct *a, const rl_money *delta, 
         uint64_t ver;
         results[i] = run_write(c, s, &matched, &bal, &ver, true);
     }
-    if ((rc = exec(c, "COMMIT")) != SQLITE_OK) {
+    if ((rc = exec_sql(c, "COMMIT")) != SQLITE_OK) {
         rl_err e = sq_fail(c, rc);
-        (void)exec(c, "ROLLBACK");
+        (void)exec_sql(c, "ROLLBACK");
         for (size_t i = 0; i < n; i++)
             if (results[i] == RL_OK)
                 results[i] = e;
@@ -588,7 +585,7 @@ static rl_err conditional(sqconn *c, int k, rl_acct a, int64_t cond, rl_money va
     sqlite3_stmt *s;
     rl_err e = use(c, k, a, &s);
     if (e != RL_OK)
-        return finish(ev, e);
+        return rl__access_done(ev, e);
     sqlite3_bind_int64(s, 2, cond);
     sqlite3_bind_int64(s, 3, value);
     bool matched;
@@ -596,19 +593,19 @@ static rl_err conditional(sqconn *c, int k, rl_acct a, int64_t cond, rl_money va
     uint64_t ver = 0;
     e = run_write(c, s, &matched, &bal, &ver, false);
     if (e != RL_OK)
-        return finish(ev, e);
+        return rl__access_done(ev, e);
     if (!matched) {
         e = read_row(c, a, &bal, &ver);
         if (e != RL_OK)
-            return finish(ev, e);
+            return rl__access_done(ev, e);
         ev->value = bal;
         ev->version_before = ev->version_after = ver;
-        return finish(ev, RL_ECONFLICT);
+        return rl__access_done(ev, RL_ECONFLICT);
     }
     ev->value = value;
     ev->version_before = ver - 1;
     ev->version_after = ver;
-    return finish(ev, RL_OK);
+    return rl__access_done(ev, RL_OK);
 }
 
 static rl_err sq_cas(rl_bank *b, rl_acct a, rl_money expected, rl_money desired, rl_access *ev) {
@@ -627,7 +624,7 @@ static rl_err insert(sqconn *c, rl_acct id, const char *name, rl_money start) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
     sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, start);
-    int rc = step(c, s);
+    int rc = step_stmt(c, s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
 }
@@ -635,7 +632,7 @@ static rl_err insert(sqconn *c, rl_acct id, const char *name, rl_money start) {
 static rl_err sq_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *out) {
     sqconn *c = SQ(b);
     size_t before = c->st->db.names.count;
-    int rc = exec(c, "BEGIN IMMEDIATE");
+    int rc = exec_sql(c, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return sq_fail(c, rc);
     rl_err e = RL_OK;
@@ -647,10 +644,10 @@ static rl_err sq_open_all(rl_bank *b, const rl_customer *cu, size_t n, rl_acct *
         if (e == RL_OK && out)
             out[i] = id;
     }
-    if (e == RL_OK && (rc = exec(c, "COMMIT")) != SQLITE_OK)
+    if (e == RL_OK && (rc = exec_sql(c, "COMMIT")) != SQLITE_OK)
         e = sq_fail(c, rc);
     if (e != RL_OK) {
-        (void)exec(c, "ROLLBACK");
+        (void)exec_sql(c, "ROLLBACK");
         rl__dbnames_truncate(&c->st->db.names, before);
     }
     return e;
@@ -662,7 +659,7 @@ static rl_err sq_snapshot(rl_bank *b, rl_balance *out, size_t n) {
     sqlite3_reset(s);
     size_t got = 0;
     int rc;
-    while ((rc = step(c, s)) == SQLITE_ROW) {
+    while ((rc = step_stmt(c, s)) == SQLITE_ROW) {
         sqlite3_int64 id = sqlite3_column_int64(s, 0);
         if (id < 0 || (uint64_t)id >= n)
             continue; /* a row this process did not open: not ours to show */
@@ -691,7 +688,7 @@ static rl_err sq_push(rl_bank *b, uint64_t tag, rl_acct a, rl_money amount) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)tag);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)a);
     sqlite3_bind_int64(s, 3, amount);
-    int rc = step(c, s);
+    int rc = step_stmt(c, s);
     e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
     sqlite3_reset(s);
     if (e == RL_OK)
@@ -706,13 +703,13 @@ static rl_err sq_take(rl_bank *b, rl_job *out) {
         return e;
     sqlite3_stmt *s = c->stmt[S_TAKE];
     sqlite3_reset(s);
-    int rc = step(c, s);
+    int rc = step_stmt(c, s);
     if (rc == SQLITE_ROW) {
         *out = (rl_job){.id = (uint64_t)sqlite3_column_int64(s, 0),
                         .tag = (uint64_t)sqlite3_column_int64(s, 1),
                         .acct = (rl_acct)sqlite3_column_int64(s, 2),
                         .amount = sqlite3_column_int64(s, 3)};
-        rc = step(c, s);
+        rc = step_stmt(c, s);
         e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
         if (e == RL_OK)
             mark_writer(c);
@@ -731,7 +728,7 @@ static rl_err sq_drop(rl_bank *b, uint64_t id) {
     sqlite3_stmt *s = c->stmt[S_DROP];
     sqlite3_reset(s);
     sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
-    int rc = step(c, s);
+    int rc = step_stmt(c, s);
     e = rc == SQLITE_DONE ? RL_OK : sq_fail(c, rc);
     sqlite3_reset(s);
     if (e == RL_OK)
@@ -779,12 +776,17 @@ static rl_err conn_open(sqstore *st, bool create, sqconn **out, char *why, size_
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(st->path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
+        /* a file that cannot be opened (a missing directory, a missing file
+         * to attach to, no permission) stays so: there is no server to
+         * come back, so no use trying again */
+        int sys = c->db ? sqlite3_system_errno(c->db) : 0;
         if (why)
-            snprintf(why, why_len, "cannot open SQLite database '%s': %s", st->path,
-                     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+            snprintf(why, why_len, "cannot open SQLite database '%s': %s%s%s%s", st->path,
+                     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), sys ? " (" : "",
+                     sys ? strerror(sys) : "", sys ? ")" : "");
         sqlite3_close_v2(c->db);
         free(c);
-        return rc == SQLITE_NOMEM ? RL_ENOMEM : RL_ECONN;
+        return rc == SQLITE_NOMEM ? RL_ENOMEM : RL_EINVAL;
     }
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_handler(c->db, busy_handler, c);
@@ -796,7 +798,7 @@ static rl_err conn_open(sqstore *st, bool create, sqconn **out, char *why, size_
 static rl_err conn_prepare(sqconn *c, char *why, size_t why_len) {
     /* WAL: readers never wait for the writer; NORMAL: durable at each
      * checkpoint, which is enough for a demonstration bank */
-    int rc = exec(c, "PRAGMA synchronous = NORMAL");
+    int rc = exec_sql(c, "PRAGMA synchronous = NORMAL");
     for (int k = 0; rc == SQLITE_OK && k < S_NSTMT; k++)
         rc = sqlite3_prepare_v3(c->db, sql_text[k], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[k],
                                 NULL);
@@ -825,25 +827,19 @@ static rl_err sq_connect(rl_bank *b, const char *who, rl_bank **out) {
 
 static void sq_destroy(rl_bank *b) {
     sqconn *c = SQ(b);
-    sqstore *st = c->st;
     end_txn(c);
     conn_close(c);
-    bool owner = c->conn.owner;
-    free(c);
-    if (!owner)
+    sqstore *st = (sqstore *)rl__db_release(&c->conn);
+    if (!st)
         return;
-    rl__dbnames_free(&st->db.names);
     free(st->path);
     free(st);
 }
 
 static const rl_bank_ops sq_ops = {
     .kind = "sqlite",
-    .open = rl__db_open,
+    RL__DB_OPS,
     .open_all = sq_open_all,
-    .lookup = rl__db_lookup,
-    .name = rl__db_name,
-    .count = rl__db_count,
     .get = sq_get,
     .set = sq_set,
     .add = sq_add,
@@ -851,7 +847,6 @@ static const rl_bank_ops sq_ops = {
     .set_if_version = sq_setv,
     .add_batch = sq_add_batch,
     .snapshot = sq_snapshot,
-    .lost_updates = rl__db_lost,
     .memory_bytes = sq_memory,
     .connect = sq_connect,
     .begin = sq_begin,
@@ -874,11 +869,6 @@ static const rl_bank_ops sq_ops = {
 };
 
 static const char schema[] =
-    "DROP TABLE IF EXISTS racelab_meet;"
-    "DROP TABLE IF EXISTS racelab_cycles;"
-    "DROP TABLE IF EXISTS racelab_ledger;"
-    "DROP TABLE IF EXISTS racelab_jobs;"
-    "DROP TABLE IF EXISTS racelab_accounts;"
     "CREATE TABLE racelab_accounts ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
@@ -907,6 +897,91 @@ static const char schema[] =
     " bill INTEGER NOT NULL,"
     " PRIMARY KEY (cycle, bill, merchant))";
 
+/* What marks a scratch bank (RL_BANK_SCRATCH). */
+static const char scratch_schema[] =
+    "CREATE TABLE " RL__DB_SCRATCH_TABLE " (note TEXT NOT NULL);"
+    "INSERT INTO " RL__DB_SCRATCH_TABLE " VALUES ('" RL__DB_SCRATCH_NOTE "')";
+
+static rl_err reset_failed(sqconn *c, int rc, char *why, size_t why_len) {
+    rl_err e = sq_fail(c, rc);
+    if (why)
+        snprintf(why, why_len, "SQLite database '%s': %s", c->st->path, c->conn.base.errmsg);
+    if (!sqlite3_get_autocommit(c->db))
+        (void)exec_sql(c, "ROLLBACK");
+    return e;
+}
+
+/* The racelab_* tables of the database into f; with count, their rows. */
+static int find_tables(sqconn *c, rl__dbfound *f, bool count) {
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(c->db,
+                                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                "AND lower(substr(name, 1, 8)) = 'racelab_' ORDER BY name",
+                                -1, &s, NULL);
+    while (rc == SQLITE_OK && (rc = step_stmt(c, s)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        char ref[160];
+        size_t n = 0;
+        ref[n++] = '"';
+        for (const char *p = name; *p && n + 3 < sizeof ref; p++) {
+            if (*p == '"')
+                ref[n++] = '"';
+            ref[n++] = *p;
+        }
+        ref[n++] = '"';
+        ref[n] = '\0';
+        rl__dbfound_add(f, name, ref);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_OK)
+        return rc;
+    for (size_t i = 0; count && i < f->n; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", f->t[i].ref);
+        if ((rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL)) != SQLITE_OK)
+            return rc;
+        if (step_stmt(c, s) == SQLITE_ROW)
+            f->t[i].rows = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    return SQLITE_OK;
+}
+
+/* Replace the racelab_* tables by a new bank when the flags allow it (see
+ * "Replacing a bank" in racelab/dbbank.h): the look, the drops and the
+ * new tables in one transaction, under the write lock. */
+static rl_err reset(sqconn *c, unsigned flags, char *why, size_t why_len) {
+    int rc = exec_sql(c, "PRAGMA journal_mode = WAL");
+    if (rc == SQLITE_OK)
+        rc = exec_sql(c, "BEGIN IMMEDIATE");
+    rl__dbfound f = {.n = 0};
+    if (rc == SQLITE_OK)
+        rc = find_tables(c, &f, false);
+    if (rc != SQLITE_OK)
+        return reset_failed(c, rc, why, why_len);
+    if (!rl__db_may_replace(&f, flags)) {
+        f = (rl__dbfound){.n = 0};
+        if ((rc = find_tables(c, &f, true)) != SQLITE_OK)
+            return reset_failed(c, rc, why, why_len);
+        (void)exec_sql(c, "ROLLBACK");
+        rl__db_refusal(&f, why, why_len);
+        return RL_EEXIST;
+    }
+    for (size_t i = 0; rc == SQLITE_OK && i < f.n; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "DROP TABLE %s", f.t[i].ref);
+        rc = exec_sql(c, sql);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->db, schema, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && (flags & RL_BANK_SCRATCH))
+        rc = sqlite3_exec(c->db, scratch_schema, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = exec_sql(c, "COMMIT");
+    return rc == SQLITE_OK ? RL_OK : reset_failed(c, rc, why, why_len);
+}
+
 /* Attach: learn the accounts already in the table. */
 static rl_err load_names(sqconn *c, char *why, size_t why_len) {
     sqlite3_stmt *s;
@@ -915,7 +990,7 @@ static rl_err load_names(sqconn *c, char *why, size_t why_len) {
     rl_err e = RL_OK;
     if (rc != SQLITE_OK)
         e = sq_fail(c, rc);
-    while (e == RL_OK && (rc = step(c, s)) == SQLITE_ROW) {
+    while (e == RL_OK && (rc = step_stmt(c, s)) == SQLITE_ROW) {
         rl_acct id;
         const char *name = (const char *)sqlite3_column_text(s, 1);
         e = rl__dbnames_add(&c->st->db.names, name ? name : "", &id);
@@ -948,8 +1023,8 @@ rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, cha
     }
     st->path = copy;
     sqconn *c;
-    bool reset = flags & RL_BANK_RESET;
-    rl_err e = conn_open(st, reset, &c, why, why_len);
+    bool resetting = flags & RL_BANK_RESET;
+    rl_err e = conn_open(st, resetting, &c, why, why_len);
     if (e != RL_OK) {
         free(copy);
         free(st);
@@ -957,20 +1032,11 @@ rl_err rl_sqlitebank_create(const char *path, unsigned flags, rl_bank **out, cha
     }
     c->conn.owner = true;
     c->conn.base.root = &c->conn.base;
-    int rc = SQLITE_OK;
-    if (reset) {
-        rc = exec(c, "PRAGMA journal_mode = WAL");
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(c->db, schema, NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-            e = sq_fail(c, rc);
-            if (why)
-                snprintf(why, why_len, "SQLite database '%s': %s", path, c->conn.base.errmsg);
-        }
-    }
+    if (resetting)
+        e = reset(c, flags, why, why_len);
     if (e == RL_OK)
         e = conn_prepare(c, why, why_len);
-    if (e == RL_OK && !reset)
+    if (e == RL_OK && !resetting)
         e = load_names(c, why, why_len);
     if (e != RL_OK) {
         sq_destroy(&c->conn.base);

@@ -24,6 +24,7 @@ static rl_err measure(const rl_makespan_opts *o, const rl_dataset *d, const rl_s
     rl_run_config cfg = rl_run_config_default(s);
     cfg.data = d;
     cfg.bank = o->bank;
+    cfg.replace_bank = o->replace_bank;
     cfg.mode = mode;
     cfg.opts.delay_ns = delay;
     cfg.opts.jitter_pct = 0;

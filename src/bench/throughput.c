@@ -14,6 +14,7 @@
 #include "bench_impl.h"
 #include "racelab/bench.h"
 #include "racelab/dbbank.h"
+#include "../util/words.h"
 
 #define WINDOW_MEMORY 4096u
 #define WINDOW_DB 128u
@@ -428,7 +429,10 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
         e = make_pools(&b);
     if (e == RL_OK) {
         uint64_t t0 = rl_now_ns();
-        e = rl_bank_create_url(o->bank, RL_BANK_RESET, b.n, &b.bank, why, why_len);
+        e = rl_bank_create_url(o->bank,
+                               RL_BANK_RESET | RL_BANK_SCRATCH |
+                                   (o->replace_bank ? RL_BANK_FORCE : 0u),
+                               b.n, &b.bank, why, why_len);
         if (e == RL_OK && (e = rl_bank_open_all(b.bank, b.customers, b.n, b.handles)) != RL_OK)
             WHY("could not open the accounts: %s", rl_bank_errmsg(b.bank));
         out->setup_ns = rl_now_ns() - t0;
@@ -454,7 +458,7 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
         rl_throughput_row *ref = &out->rows[out->nrows];
         char label[64];
         snprintf(label, sizeof label, "%s at %u thread%s", b.in_memory ? "plain" : "pgbench", t,
-                 t == 1 ? "" : "s");
+                 rl__plural(t));
         if (o->row_progress && (b.in_memory || pgbench))
             o->row_progress(o->progress_ctx, label, at, rows);
         at++;
@@ -471,7 +475,7 @@ rl_err rl_bench_throughput(const rl_throughput_opts *o, rl_throughput_result *ou
         }
         for (size_t i = 0; e == RL_OK && i < nstrat; i++) {
             const rl_strategy *s = o->strategies ? o->strategies[i] : rl_strategy_at(i);
-            snprintf(label, sizeof label, "%s at %u thread%s", s->name, t, t == 1 ? "" : "s");
+            snprintf(label, sizeof label, "%s at %u thread%s", s->name, t, rl__plural(t));
             if (o->row_progress)
                 o->row_progress(o->progress_ctx, label, at, rows);
             at++;

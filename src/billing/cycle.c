@@ -12,6 +12,7 @@
 #include "racelab/dbbank.h"
 #include "racelab/platform.h"
 #include "../util/rng.h"
+#include "../util/words.h"
 
 #define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
 
@@ -20,9 +21,11 @@
 /* Whether b's accounts are exactly d's customers, in d's order. */
 static bool same_accounts(rl_bank *b, const rl_dataset *d, char *why, size_t why_len) {
     if (rl_bank_count(b) != d->ncustomers) {
-        WHY("the bank holds %zu accounts, the data set %zu customers: it was made for another "
-            "data set (give the same --merchants and --customers as to 'racelab bank init')",
-            rl_bank_count(b), d->ncustomers);
+        WHY("the bank holds %zu account%s, the data set %zu customer%s: it was made for "
+            "another data set (give the same --merchants and --customers as to 'racelab bank "
+            "init')",
+            rl_bank_count(b), rl__plural(rl_bank_count(b)), d->ncustomers,
+            rl__plural(d->ncustomers));
         return false;
     }
     for (size_t i = 0; i < d->ncustomers; i++) {
@@ -73,21 +76,11 @@ rl_err rl_cycle_init(const char *url, const rl_dataset *d, bool force, rl_bank *
     rl_err e = shared_bank(url, d, out, why, why_len);
     if (e != RL_OK)
         return e;
+    /* without force, any racelab_* table there is somebody's: refused,
+     * untouched (see "Replacing a bank" in racelab/dbbank.h) */
     rl_bank *b;
-    if (!force) {
-        /* a bank already there is somebody's data: attaching succeeds only
-         * when racelab's accounts table exists */
-        char scratch[256];
-        e = rl_bank_create_url(url, 0, 0, &b, scratch, sizeof scratch);
-        if (e == RL_OK) {
-            rl_bank_destroy(b);
-            WHY("there is a bank there already: 'racelab bank init --force' replaces it");
-            return RL_EEXIST;
-        }
-        /* anything else (no file, no table, no server): making it says why
-         * when it cannot be made */
-    }
-    if ((e = rl_bank_create_url(url, RL_BANK_RESET, d->ncustomers, &b, why, why_len)) != RL_OK)
+    if ((e = rl_bank_create_url(url, RL_BANK_RESET | (force ? RL_BANK_FORCE : 0u), d->ncustomers,
+                                &b, why, why_len)) != RL_OK)
         return e;
     rl_acct *ids = malloc((d->ncustomers ? d->ncustomers : 1) * sizeof *ids);
     if (!ids) {
@@ -477,8 +470,11 @@ static rl_err reconnect(biller *w, char *why, size_t why_len) {
     char last[256] = "";
     rl_err e = attach_backing_off(o->url, w->d, budget, w, NULL, NULL, b, last, sizeof last);
     if (e != RL_OK) {
-        WHY("lost the connection (%s) and could not connect again within %.0f s: %s", lost_why,
-            (double)budget / 1e9, last);
+        if (lost(e))
+            WHY("lost the connection (%s) and could not connect again within %.0f s: %s",
+                lost_why, (double)budget / 1e9, last);
+        else
+            WHY("lost the connection (%s) and cannot connect again: %s", lost_why, last);
         return lost(e) ? RL_ECONN : e;
     }
     w->out->reconnects++;

@@ -143,8 +143,9 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
         WHY("the expected balances do not fit: %s", rl_strerror(e));
         return e;
     }
-    if ((e = rl_bank_create_url(cfg->bank, RL_BANK_RESET | cfg->strategy->bank_flags, nc,
-                                &st->bank, why, why_len)) != RL_OK)
+    unsigned flags = RL_BANK_RESET | RL_BANK_SCRATCH | cfg->strategy->bank_flags |
+                     (cfg->replace_bank ? RL_BANK_FORCE : 0u);
+    if ((e = rl_bank_create_url(cfg->bank, flags, nc, &st->bank, why, why_len)) != RL_OK)
         return e;
     if ((e = rl_bank_open_all(st->bank, d->customers, nc, st->accts)) != RL_OK) {
         WHY("could not open the accounts: %s%s%s", rl_strerror(e),
@@ -181,6 +182,24 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
         return e;
     }
     st->billing_ready = true;
+    /* each merchant its own connection, as on a database: made at once */
+    const char **names = calloc(nm, sizeof *names);
+    rl_bank **conns = calloc(nm, sizeof *conns);
+    if (!names || !conns) {
+        free(names);
+        free(conns);
+        return RL_ENOMEM;
+    }
+    for (size_t m = 0; m < nm; m++)
+        names[m] = d->merchants[m].name;
+    e = rl_bank_connect_all(st->bank, names, nm, conns);
+    free(names);
+    if (e != RL_OK) {
+        WHY("could not connect the merchants to the bank: %s%s%s", rl_strerror(e),
+            *rl_bank_errmsg(st->bank) ? ": " : "", rl_bank_errmsg(st->bank));
+        free(conns);
+        return e;
+    }
     size_t at = 0;
     for (size_t m = 0; m < nm; m++) {
         const rl_merchant_spec *ms = &d->merchants[m];
@@ -189,23 +208,23 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
              * data-set order, so a handle is also the customer's index */
             rl_acct a;
             if ((e = rl_bank_lookup(st->bank, ms->bills[b].customer, &a)) != RL_OK)
-                return e;
+                break;
             st->bill_customers[at + b] = a;
             st->bill_accts[at + b] = a;
         }
-        /* each merchant its own connection, as on a database */
-        rl_bank *conn;
-        if ((e = rl_bank_connect(st->bank, ms->name, &conn)) != RL_OK) {
-            WHY("could not connect merchant '%s' to the bank: %s%s%s", ms->name, rl_strerror(e),
-                *rl_bank_errmsg(st->bank) ? ": " : "", rl_bank_errmsg(st->bank));
+        if (e != RL_OK) { /* the connections not handed to a worker go */
+            for (size_t k = m; k < nm; k++)
+                rl_bank_destroy(conns[k]);
+            free(conns);
             return e;
         }
-        st->workers[m].m = rl_merchant_make(&st->billing, ms, m, conn, &st->bill_accts[at],
+        st->workers[m].m = rl_merchant_make(&st->billing, ms, m, conns[m], &st->bill_accts[at],
                                             &st->bill_customers[at]);
         st->workers[m].m.outcomes = &st->bill_outcomes[at];
         st->nworkers = m + 1;
         at += ms->nbills;
     }
+    free(conns);
     return RL_OK;
 }
 

@@ -116,7 +116,29 @@ const char rl_cli_bank_help[] =
     "  --bank URL        where the balances live (default memory):\n"
     "                    memory, sqlite:PATH, postgresql://USER@HOST/DB, or a libpq\n"
     "                    key=value string such as 'host=/tmp dbname=bank'; racelab\n"
-    "                    makes its own tables (racelab_*) there anew for each run\n";
+    "                    makes a scratch bank (tables racelab_*) there for each run,\n"
+    "                    replacing only the scratch bank of an earlier run: any other\n"
+    "                    racelab_* table (a bank 'racelab bank init' made, with its\n"
+    "                    ledger) is refused, named, and left alone\n"
+    "  --force           replace whatever racelab_* tables --bank holds\n";
+
+int rl_cli_bank_exists(const char *verb, const char *url, const char *why, const char *option) {
+    char shown[512];
+    rl_bank_url_redact(url, shown, sizeof shown);
+    fprintf(stderr, "racelab %s: %s: %s; %s drops every racelab_* table there and makes the "
+                    "bank anew\n",
+            verb, shown, why, option);
+    return EXIT_USAGE;
+}
+
+int rl_cli_bank_failed(const char *verb, const char *url, rl_err e, const char *why,
+                       const char *option) {
+    if (e == RL_EEXIST)
+        return rl_cli_bank_exists(verb, url, why, option);
+    fprintf(stderr, "racelab %s: %s%s%s\n", verb, rl_strerror(e), why && *why ? ": " : "",
+            why ? why : "");
+    return e == RL_EINVAL || e == RL_ENOTSUP ? EXIT_USAGE : EXIT_ERROR;
+}
 
 bool rl_cli_parse_bank(const char *verb, const char *text, const char **out) {
     char why[256];

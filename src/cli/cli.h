@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "racelab/error.h"
+
 /* Exit codes, the same for every verb. */
 enum {
     EXIT_HELD = 0,   /* the invariant held, or the verb did its job */
@@ -30,8 +32,16 @@ bool rl_cli_parse_u64(const char *verb, const char *flag, const char *text, uint
 /* --bank: a URL that names a backend (memory, sqlite:PATH, postgresql://,
  * key=value); prints one line and returns false otherwise. */
 bool rl_cli_parse_bank(const char *verb, const char *text, const char **out);
-/* The help lines of --bank, for every verb that has it. */
+/* The help lines of --bank and --force, for every verb that has them. */
 extern const char rl_cli_bank_help[];
+/* A run's bank refused (RL_EEXIST, why saying what is there): one line
+ * naming it and `option`, the flag that replaces it; returns EXIT_USAGE. */
+int rl_cli_bank_exists(const char *verb, const char *url, const char *why, const char *option);
+/* A run that could not be done for e: rl_cli_bank_exists for RL_EEXIST,
+ * else one line; EXIT_USAGE for what the user must change (RL_EINVAL: a
+ * bank URL that can never work; RL_ENOTSUP), EXIT_ERROR for the rest. */
+int rl_cli_bank_failed(const char *verb, const char *url, rl_err e, const char *why,
+                       const char *option);
 
 /* "5 ms", "1.25 s", "830 us" into buf. */
 const char *rl_cli_format_duration(uint64_t ns, char *buf, size_t len);

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "racelab/cycle.h"
 #include "racelab/dbbank.h"
+#include "../util/words.h"
 
 static void print_bank_help(void) {
     printf("usage: racelab bank init --bank URL [--force] [--merchants N] [--customers N]\n"
@@ -19,8 +20,10 @@ static void print_bank_help(void) {
            "A bank in a database that merchants bill as separate processes (racelab\n"
            "merchant), each bill applied exactly once through a ledger.\n"
            "\n"
-           "  init   make racelab's tables and load the data set's accounts; refuses a\n"
-           "         bank already there unless --force\n"
+           "  init   make racelab's tables and load the data set's accounts; refuses,\n"
+           "         touching nothing, when any table named racelab_* is there (a bank, a\n"
+           "         scratch bank of 'racelab bill', a table of your own), unless --force,\n"
+           "         which drops every one of them\n"
            "  show   each balance against its start plus the ledger's bills, and against\n"
            "         what the finished billing cycles should have made it\n"
            "  check  the invariants; exit 1 naming each violation: a balance that is not\n"
@@ -152,6 +155,7 @@ static rl_err dataset_of(const bank_args *a, rl_dataset **owned, const rl_datase
     return e;
 }
 
+
 static void print_report(const rl_cycle_report *r, bool show_violations) {
     printf("%-10s %10s %10s %12s %14s\n", "account", "start", "balance", "by ledger",
            "by cycles");
@@ -163,7 +167,8 @@ static void print_report(const rl_cycle_report *r, bool show_violations) {
                a->by_ledger, a->by_cycles,
                a->by_cycles != a->by_ledger ? "  (the ledger and the finished cycles differ)" : "");
     }
-    printf("%zu ledger rows, %zu finished cycles\n", r->ledger_rows, r->finished_cycles);
+    printf("%zu ledger row%s, %zu finished cycle%s\n", r->ledger_rows, rl__plural(r->ledger_rows),
+           r->finished_cycles, rl__plural(r->finished_cycles));
     if (!show_violations)
         return;
     if (r->nviolations == 0) {
@@ -173,7 +178,7 @@ static void print_report(const rl_cycle_report *r, bool show_violations) {
         return;
     }
     printf("%s%zu violation%s%s:\n", rl_cli_red(), r->nviolations,
-           r->nviolations == 1 ? "" : "s", rl_cli_reset());
+           rl__plural(r->nviolations), rl_cli_reset());
     for (size_t i = 0; i < r->nviolations; i++)
         printf("  %s\n", r->violations[i]);
 }
@@ -251,15 +256,19 @@ int rl_cmd_bank(int argc, char **argv) {
     rl_bank *b = NULL;
     rl_err e = init ? rl_cycle_init(a.bank, d, a.force, &b, why, sizeof why)
                     : rl_cycle_attach(a.bank, d, &b, why, sizeof why);
+    if (e == RL_EEXIST) {
+        rl_dataset_free(owned);
+        return rl_cli_bank_exists(verb, a.bank, why, "--force");
+    }
     if (e != RL_OK) {
         fprintf(stderr, "racelab %s: %s: %s\n", verb, shown, why[0] ? why : rl_strerror(e));
         rl_dataset_free(owned);
-        return e == RL_EEXIST || e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
+        return e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
     }
     if (init) {
-        printf("bank %s made: %zu accounts, %zu merchants; bill with 'racelab merchant NAME "
+        printf("bank %s made: %zu account%s, %zu merchant%s; bill with 'racelab merchant NAME "
                "--bank URL --cycle 1'\n",
-               shown, d->ncustomers, d->nmerchants);
+               shown, d->ncustomers, rl__plural(d->ncustomers), d->nmerchants, rl__plural(d->nmerchants));
         rl_bank_destroy(b);
         rl_dataset_free(owned);
         return EXIT_HELD;
@@ -414,6 +423,17 @@ static int bill_cycle(merchant_args *m, rl_cycle_summary *s) {
     rl_cycle_opts *o = &m->o;
     char why[512] = "", shown[512];
     rl_bank_url_redact(m->bank.bank, shown, sizeof shown);
+    for (size_t i = 0; i < d->nmerchants; i++) {
+        const rl_merchant_spec *ms = &d->merchants[i];
+        if (!strcmp(ms->name, mc->merchant) && o->die_at >= 0 && (size_t)o->die_at >= ms->nbills) {
+            rl_cli_usage_error("merchant", "--die-at %ld: merchant %s has %zu bill%s (1 to %zu), "
+                                           "so it would never die",
+                               o->die_at + 1, ms->name, ms->nbills, rl__plural(ms->nbills),
+                               ms->nbills);
+            rl_dataset_free(owned);
+            return EXIT_USAGE;
+        }
+    }
     rl_bank *b = NULL;
     rl_err e = rl_cycle_attach_wait(m->bank.bank, d, o->reconnect_ns, note_line, mc, &b, why,
                                     sizeof why);
@@ -459,11 +479,12 @@ static void print_merchant_json(const merchant_args *m, const rl_cycle_summary *
 }
 
 static void print_merchant_text(const merchant_args *m, const rl_cycle_summary *s) {
-    printf("%s cycle %" PRIu64 ": %zu bills, %zu applied, %zu already applied (skipped), %zu "
+    printf("%s cycle %" PRIu64 ": %zu bill%s, %zu applied, %zu already applied (skipped), %zu "
            "refused, %zu conflict%s, %zu retr%s, %zu reconnection%s%s\n",
-           m->mc.merchant, m->mc.cycle, s->bills, s->applied, s->already, s->refused,
-           s->conflicts, s->conflicts == 1 ? "" : "s", s->retries,
-           s->retries == 1 ? "y" : "ies", s->reconnects, s->reconnects == 1 ? "" : "s",
+           m->mc.merchant, m->mc.cycle, s->bills, rl__plural(s->bills), s->applied, s->already,
+           s->refused,
+           s->conflicts, rl__plural(s->conflicts), s->retries,
+           s->retries == 1 ? "y" : "ies", s->reconnects, rl__plural(s->reconnects),
            s->finished ? "; the cycle is complete" : "; the cycle is NOT complete");
 }
 

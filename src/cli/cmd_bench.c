@@ -18,12 +18,13 @@
 
 static void print_help(void) {
     printf("usage: racelab bench makespan [--merchants M] [--customers C] [--delay S]\n"
-           "                              [--seed N] [--bank URL] [--json | --csv]\n"
+           "                              [--seed N] [--bank URL [--force]] [--json | --csv]\n"
            "       racelab bench throughput [--threads 1,2,4] [--accounts N]\n"
            "                              [--skew uniform|zipf] [--seconds S] [--seed N]\n"
            "                              [--strategies a,b] [--json | --csv]\n"
-           "       racelab bench db --bank URL --processes [--clients 1,2,4] [--bills N]\n"
-           "       racelab bench db --bank URL [--clients 1,2,4] [--accounts N]\n"
+           "       racelab bench db --bank URL [--force] --processes [--clients 1,2,4]\n"
+           "                              [--bills N]\n"
+           "       racelab bench db --bank URL [--force] [--clients 1,2,4] [--accounts N]\n"
            "                              [--seconds S] [--pgbench PATH|none]\n"
            "                              [--strategies a,b] [--json | --csv]\n"
            "       racelab bench explore [--csv] [--proof-cap N] [-- PROGRAM [ARG...]]\n"
@@ -39,6 +40,10 @@ static void print_help(void) {
            "and a single-thread loop; each result checked for lost bills after the timing.\n"
            "\n"
            "--strategies runs only the strategies named (default: every one).\n"
+           "\n"
+           "--bank's racelab_* tables are made anew for the benchmark, replacing only the\n"
+           "scratch bank of an earlier run: any other racelab_* table there (a bank 'racelab\n"
+           "bank init' made) is refused and left alone, unless --force.\n"
            "\n"
            "db: the throughput benchmark in a database (default 100,000 accounts, 1, 2 and\n"
            "4 clients, 2 s per row), each client its own connection; on PostgreSQL a\n"
@@ -79,7 +84,8 @@ static int parse_makespan(int argc, char **argv, rl_makespan_opts *o, bool *json
         {"merchants", required_argument, NULL, 'M'}, {"customers", required_argument, NULL, 'C'},
         {"delay", required_argument, NULL, 'd'},     {"seed", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'J'},            {"csv", no_argument, NULL, 'V'},
-        {"bank", required_argument, NULL, 'B'},      {0}};
+        {"bank", required_argument, NULL, 'B'},      {"force", no_argument, NULL, 'f'},
+        {0}};
     *o = rl_makespan_opts_default();
     *json = *csv = false;
     uint64_t v;
@@ -115,6 +121,7 @@ static int parse_makespan(int argc, char **argv, rl_makespan_opts *o, bool *json
             if (!rl_cli_parse_bank("bench makespan", optarg, &o->bank))
                 return EXIT_USAGE;
             break;
+        case 'f': o->replace_bank = true; break;
         default:
             return rl_cli_usage_error("bench makespan", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
@@ -221,10 +228,8 @@ static int makespan(int argc, char **argv) {
     o.progress_ctx = &line;
     rl_err e = rl_bench_makespan(&o, &r, why, sizeof why);
     rl_cli_progress_clear(&line);
-    if (e != RL_OK) {
-        fprintf(stderr, "racelab bench makespan: %s: %s\n", rl_strerror(e), why);
-        return EXIT_ERROR;
-    }
+    if (e != RL_OK)
+        return rl_cli_bank_failed("bench makespan", o.bank, e, why, "--force");
     if (csv)
         print_makespan_csv(&r);
     else if (json)
@@ -377,10 +382,8 @@ static int run_throughput(const char *verb, const rl_throughput_opts *o, bool js
     shown.progress_ctx = &line;
     rl_err e = rl_bench_throughput(&shown, &r, why, sizeof why);
     rl_cli_progress_clear(&line);
-    if (e != RL_OK) {
-        fprintf(stderr, "racelab %s: %s%s%s\n", verb, rl_strerror(e), *why ? ": " : "", why);
-        return EXIT_ERROR;
-    }
+    if (e != RL_OK)
+        return rl_cli_bank_failed(verb, o->bank, e, why, "--force");
     int rc = EXIT_HELD;
     for (size_t i = 0; i < r.nrows; i++)
         if (r.rows[i].promises && r.rows[i].complete && !r.rows[i].correct)
@@ -539,7 +542,7 @@ extern char **environ;
  * customer), with strategy; the rate is all bills over the slowest
  * merchant's billing time (each measures its own, without its start-up). */
 static int merchant_rate(const char *url, unsigned n, unsigned bills, const char *strategy,
-                         bool ledger, double *rate, char *why, size_t why_len) {
+                         bool ledger, bool force, double *rate, char *why, size_t why_len) {
     char gen[64], exe[4096];
     snprintf(gen, sizeof gen, "%ux%ux%u", n, n * bills, bills);
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -548,10 +551,12 @@ static int merchant_rate(const char *url, unsigned n, unsigned bills, const char
         return EXIT_ERROR;
     }
     exe[len] = '\0';
-    /* a fresh bank for this row */
-    char *init[] = {exe, "bank", "init", "--force", "--bank", (char *)url, "--generate", gen, NULL};
+    /* a fresh bank for this row: replacing the previous row's, and only
+     * with --force whatever was there before the first */
+    char *init[] = {exe, "bank", "init", "--bank", (char *)url, "--generate", gen,
+                    force ? "--force" : NULL, NULL};
     pid_t pid;
-    int status;
+    int status = 0;
     posix_spawn_file_actions_t quiet;
     posix_spawn_file_actions_init(&quiet);
     posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -560,7 +565,8 @@ static int merchant_rate(const char *url, unsigned n, unsigned bills, const char
     if (spawned != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
         WEXITSTATUS(status) != 0) {
         snprintf(why, why_len, "racelab bank init --generate %s failed", gen);
-        return EXIT_ERROR;
+        /* its own words are on stderr: a bank there already is bad usage */
+        return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_USAGE ? EXIT_USAGE : EXIT_ERROR;
     }
     pid_t pids[64];
     FILE *outs[64];
@@ -613,7 +619,8 @@ static int merchant_rate(const char *url, unsigned n, unsigned bills, const char
  * bill on the same accounts (PostgreSQL only; pgbench NULL: none). */
 static int processes_table(const char *url, const unsigned *clients, size_t nclients,
                            unsigned bills, const rl_cycle_strategy *strategies,
-                           size_t nstrategies, const char *pgbench, uint64_t seconds_ns) {
+                           size_t nstrategies, const char *pgbench, uint64_t seconds_ns,
+                           bool force) {
     rl_bank_backend be;
     if (rl_bank_url_parse(url, &be, NULL, NULL, 0) != RL_OK || be != RL_BACKEND_POSTGRESQL)
         pgbench = NULL;
@@ -637,9 +644,11 @@ static int processes_table(const char *url, const unsigned *clients, size_t ncli
             rl_cli_progress_show(&line, "measuring %s with %u merchant process%s (row %zu of %zu)",
                                  name, clients[i], clients[i] == 1 ? "" : "es",
                                  i * nstrategies + k + 1, nclients * nstrategies);
-            int rc = merchant_rate(url, clients[i], bills, name, true, &with, why, sizeof why);
+            bool first = i == 0 && k == 0;
+            int rc = merchant_rate(url, clients[i], bills, name, true, force || !first, &with,
+                                   why, sizeof why);
             if (rc == EXIT_HELD)
-                rc = merchant_rate(url, clients[i], bills, name, false, &without, why,
+                rc = merchant_rate(url, clients[i], bills, name, false, true, &without, why,
                                    sizeof why);
             if (rc == EXIT_HELD && pgbench && k == 0) {
                 /* on the bank the merchants just used: its accounts */
@@ -674,7 +683,7 @@ static int db(int argc, char **argv) {
         {"csv", no_argument, NULL, 'V'},           {"bank", required_argument, NULL, 'B'},
         {"pgbench", required_argument, NULL, 'P'}, {"strategies", required_argument, NULL, 'L'},
         {"processes", no_argument, NULL, 'X'},     {"bills", required_argument, NULL, 'b'},
-        {0}};
+        {"force", no_argument, NULL, 'f'},         {0}};
     bool processes = false;
     uint64_t bills = 2000;
     const char *names = NULL; /* --strategies, read once --processes is known */
@@ -700,6 +709,10 @@ static int db(int argc, char **argv) {
         }
         if (c == 'X') {
             processes = true;
+            continue;
+        }
+        if (c == 'f') {
+            o.replace_bank = true;
             continue;
         }
         if (c == 'b') {
@@ -736,7 +749,7 @@ static int db(int argc, char **argv) {
         if (names && !parse_cycle_strategies(names, list, &n))
             return EXIT_USAGE;
         return processes_table(o.bank, threads, nthreads, (unsigned)bills, list, n, o.pgbench,
-                               o.duration_ns);
+                               o.duration_ns, o.replace_bank);
     }
     if (names && !parse_strategies("bench db", names, chosen, 32, &o.nstrategies))
         return EXIT_USAGE;

@@ -17,6 +17,7 @@ static void print_help(void) {
     printf("usage: racelab bill --strategy NAME [--mode serial|concurrent] [--delay D]\n"
            "                    [--jitter PCT] [--seed S] [--retries N] [--runs K]\n"
            "                    [--lockstep] [--merchants N] [--customers N] [--bank URL]\n"
+           "                    [--force]\n"
            "                    [--kill-session MERCHANT:BILL] [--json]\n"
            "\n"
            "Runs the billing exercise with one strategy and checks the final balances\n"
@@ -59,7 +60,7 @@ typedef struct {
     const rl_strategy *strategy;
     rl_mode mode;
     rl_billing_opts opts;
-    bool lockstep, json, seed_given;
+    bool lockstep, json, seed_given, force;
     uint64_t runs, merchants, customers;
     const char *bank;
     const char *kill; /* MERCHANT:BILL, checked against the data once it is chosen */
@@ -73,7 +74,8 @@ static int parse(int argc, char **argv, bill_args *a) {
         {"runs", required_argument, NULL, 'k'},     {"lockstep", no_argument, NULL, 'L'},
         {"json", no_argument, NULL, 'J'},           {"merchants", required_argument, NULL, 'M'},
         {"customers", required_argument, NULL, 'C'}, {"bank", required_argument, NULL, 'B'},
-        {"kill-session", required_argument, NULL, 'K'}, {0}};
+        {"kill-session", required_argument, NULL, 'K'}, {"force", no_argument, NULL, 'f'},
+        {0}};
     const rl_dataset *d = rl_dataset_default();
     uint64_t v;
     opterr = 0;
@@ -129,6 +131,7 @@ static int parse(int argc, char **argv, bill_args *a) {
             break;
         case 'K': a->kill = optarg; break;
         case 'L': a->lockstep = true; break;
+        case 'f': a->force = true; break;
         case 'J': a->json = true; break;
         case 'M':
             if (!rl_cli_parse_u64("bill", "--merchants", optarg, 1, d->nmerchants, &a->merchants))
@@ -199,7 +202,7 @@ static const rl_money *finals_of(const rl_histogram_entry *e) { return e->key; }
 static void print_histogram(const bill_args *a, const rl_run_result *first,
                             const rl_histogram_entry *states, size_t nstates) {
     printf("%" PRIu64 " runs: %zu distinct final state%s\n\n", a->runs, nstates,
-           nstates == 1 ? "" : "s");
+           rl__plural(nstates));
     printf("%s%8s %7s  %-8s", rl_cli_bold(), "count", "share", "verdict");
     for (size_t c = 0; c < first->ncustomers; c++)
         printf(" %9s", first->rows[c].customer);
@@ -265,6 +268,10 @@ static int run_all(const bill_args *a, rl_run_config *cfg, runs_result *out) {
         char why[256] = "";
         rl_run_result r;
         rl_err e = rl_run(cfg, &r, why, sizeof why);
+        if (e == RL_EEXIST) {
+            rc = rl_cli_bank_exists("bill", a->bank, why, "--force");
+            break;
+        }
         if (e != RL_OK) {
             fprintf(stderr, "racelab bill: the run could not be done: %s%s%s\n", rl_strerror(e),
                     *why ? ": " : "", why);
@@ -384,7 +391,7 @@ static int configure(bill_args *a, rl_run_config *cfg, rl_dataset **subset, bill
     }
     *cfg = (rl_run_config){.data = *subset ? *subset : base, .strategy = a->strategy,
                            .mode = a->mode, .opts = a->opts, .lockstep = a->lockstep,
-                           .bank = a->bank};
+                           .bank = a->bank, .replace_bank = a->force};
     /* one run: the bills applied of the total, from the merchants' threads */
     rl_cli_progress_init(&bp->line, !a->json && a->runs == 1);
     if (bp->line.on) {
@@ -428,7 +435,7 @@ int rl_cmd_bill(int argc, char **argv) {
         if (res.faulty_runs) {
             fprintf(stderr, "racelab bill: %" PRIu64 " run%s lost a database connection: the "
                             "billing was not completed (the bills are listed above)\n",
-                    res.faulty_runs, res.faulty_runs == 1 ? "" : "s");
+                    res.faulty_runs, rl__plural(res.faulty_runs));
             rc = EXIT_ERROR;
         }
     }

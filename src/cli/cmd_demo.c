@@ -12,7 +12,7 @@
 #include "../util/words.h"
 
 static const char demo_help[] =
-    "usage: racelab demo [--delay D] [--seed S] [--bank URL]\n"
+    "usage: racelab demo [--delay D] [--seed S] [--bank URL] [--force]\n"
     "\n"
     "Bills the exercise's five customers from its five merchants three ways\n"
     "and prints them side by side:\n"
@@ -27,7 +27,11 @@ static const char demo_help[] =
     "  --bank URL  where the balances live: memory (default), sqlite:PATH,\n"
     "              postgresql://..., or a libpq key=value string; each merchant\n"
     "              bills through its own connection ('make demo-postgres' starts a\n"
-    "              throwaway server and runs the demo on it)\n"
+    "              throwaway server and runs the demo on it); its racelab_*\n"
+    "              tables are a scratch bank, made anew by each run: any other\n"
+    "              racelab_* table there (a bank 'racelab bank init' made) is\n"
+    "              refused and left alone\n"
+    "  --force     replace whatever racelab_* tables --bank holds\n"
     "  -h, --help  this text\n"
     "\n"
     "Exit status: 0 when the demo ran (whatever it showed), 2 for bad usage,\n"
@@ -35,10 +39,12 @@ static const char demo_help[] =
 
 /* The arguments into opts and *bank; -1 when they are good, else the
  * exit status. */
-static int parse_demo(int argc, char **argv, rl_billing_opts *opts, const char **bank) {
+static int parse_demo(int argc, char **argv, rl_billing_opts *opts, const char **bank,
+                      bool *force) {
     static const struct option longopts[] = {
         {"delay", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'},
-        {"bank", required_argument, NULL, 'B'},  {0}};
+        {"bank", required_argument, NULL, 'B'},  {"force", no_argument, NULL, 'f'}, {0}};
+    *force = false;
     *opts = rl_billing_opts_default();
     opts->jitter_pct = 50;
     *bank = NULL;
@@ -58,6 +64,7 @@ static int parse_demo(int argc, char **argv, rl_billing_opts *opts, const char *
             if (!rl_cli_parse_bank("demo", optarg, bank))
                 return EXIT_USAGE;
             break;
+        case 'f': *force = true; break;
         default:
             return rl_cli_usage_error("demo", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -78,25 +85,30 @@ static const struct {
 };
 enum { NPLAN = sizeof plan / sizeof plan[0] };
 
-/* Run the plan into results; false (nothing left to free) after saying
- * why. */
-static bool run_plan(const rl_billing_opts *opts, const char *bank, rl_run_result *results) {
+/* Run the plan into results; -1, or (nothing left to free) the exit status
+ * after saying why. Only the first run may replace what --force names:
+ * the later ones replace the scratch bank of the run before. */
+static int run_plan(const rl_billing_opts *opts, const char *bank, bool force,
+                    rl_run_result *results) {
     for (size_t i = 0; i < NPLAN; i++) {
         rl_run_config cfg = rl_run_config_default(rl_strategy_find(plan[i].strategy));
         cfg.mode = plan[i].mode;
         cfg.opts = *opts;
         cfg.bank = bank;
-        char why[256] = "";
+        cfg.replace_bank = force && i == 0;
+        char why[512] = "";
         rl_err e = rl_run(&cfg, &results[i], why, sizeof why);
         if (e != RL_OK) {
-            fprintf(stderr, "racelab demo: the %s run failed: %s%s%s\n", plan[i].title,
-                    rl_strerror(e), *why ? ": " : "", why);
             for (size_t k = 0; k < i; k++)
                 rl_run_result_free(&results[k]);
-            return false;
+            if (e == RL_EEXIST)
+                return rl_cli_bank_exists("demo", bank, why, "--force");
+            fprintf(stderr, "racelab demo: the %s run failed: %s%s%s\n", plan[i].title,
+                    rl_strerror(e), *why ? ": " : "", why);
+            return e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
         }
     }
-    return true;
+    return -1;
 }
 
 /* What the three runs show, in words. */
@@ -126,7 +138,8 @@ int rl_cmd_demo(int argc, char **argv) {
     }
     rl_billing_opts opts;
     const char *bank;
-    int rc = parse_demo(argc, argv, &opts, &bank);
+    bool force;
+    int rc = parse_demo(argc, argv, &opts, &bank, &force);
     if (rc >= 0)
         return rc;
     const rl_dataset *d = rl_dataset_default();
@@ -143,8 +156,8 @@ int rl_cmd_demo(int argc, char **argv) {
     }
     putchar('\n');
     rl_run_result results[NPLAN];
-    if (!run_plan(&opts, bank, results))
-        return EXIT_ERROR;
+    if ((rc = run_plan(&opts, bank, force, results)) >= 0)
+        return rc;
     const rl_run_result *runs[NPLAN];
     const char *titles[NPLAN];
     for (size_t i = 0; i < NPLAN; i++) {

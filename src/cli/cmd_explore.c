@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "../util/json.h"
 #include "racelab/explore.h"
+#include "../util/words.h"
 
 static void print_help(void) {
     printf("usage: racelab explore TARGET [--merchants N] [--customers N] [--threads N]\n"
@@ -401,7 +402,7 @@ static void show_progress(void *ctx, const rl_explore_progress *p) {
     } else if (pc->o->search == RL_SEARCH_BOUNDED || pc->o->search == RL_SEARCH_DELAYS) {
         snprintf(where, sizeof where, ", %u %s%s", p->level,
                  pc->o->search == RL_SEARCH_DELAYS ? "delay" : "preemption",
-                 p->level == 1 ? "" : "s");
+                 rl__plural(p->level));
     } else if (pc->o->search == RL_SEARCH_PCT) {
         snprintf(where, sizeof where, " of %" PRIu64, pc->o->iterations);
     }
@@ -438,8 +439,8 @@ int rl_cmd_explore(int argc, char **argv) {
             return rl_cli_usage_error("explore", "%s", why);
         if (t.scenario && strcmp(t.scenario->name, "bill") == 0)
             snprintf(name, sizeof name, "%s (%u merchant%s x %u customer%s)", a.target,
-                     t.opts.merchants, t.opts.merchants == 1 ? "" : "s", t.opts.customers,
-                     t.opts.customers == 1 ? "" : "s");
+                     t.opts.merchants, rl__plural(t.opts.merchants), t.opts.customers,
+                     rl__plural(t.opts.customers));
         else
             snprintf(name, sizeof name, "%s", a.target);
     }

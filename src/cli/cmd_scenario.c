@@ -8,12 +8,14 @@
 #include "racelab/histogram.h"
 #include "../util/json.h"
 #include "racelab/scenario.h"
+#include "../util/words.h"
 
 static void print_help(void) {
     printf("usage: racelab scenario list [--json]\n"
            "       racelab scenario run NAME [--variant V] [--runs K] [--force] [--delay D]\n"
            "                            [--retries N] [--threads N] [--items N]\n"
-           "                            [--merchants N] [--customers N] [--bank URL] [--json]\n"
+           "                            [--merchants N] [--customers N] [--bank URL]\n"
+           "                            [--replace-bank] [--json]\n"
            "\n"
            "The chapter's race-condition patterns, each with a racy variant and its fixes\n"
            "and an invariant checked after every run.\n"
@@ -30,7 +32,12 @@ static void print_help(void) {
            "  --merchants N, --customers N   the bill scenario's data\n"
            "  --bank URL      where the bill and lost-update scenarios keep the balances:\n"
            "                  memory, sqlite:PATH, postgresql://..., or key=value (lost-update\n"
-           "                  needs a database: by default a temporary SQLite file)\n"
+           "                  needs a database: by default a temporary SQLite file); its\n"
+           "                  racelab_* tables are a scratch bank, made anew by each run:\n"
+           "                  any other racelab_* table there (a bank 'racelab bank init'\n"
+           "                  made) is refused and left alone\n"
+           "  --replace-bank  replace whatever racelab_* tables --bank holds (--force is\n"
+           "                  the lockstep gate here)\n"
            "  --json          JSON instead of text\n"
            "\n"
            "Exit status: 0 when the invariant held in every run, 1 when it did not,\n"
@@ -101,12 +108,17 @@ static int run_variant(const run_args *a, size_t v, rl__json *j) {
                                         " broken so far",
                                  a->s->name, var->name, r + 1, a->runs, broken);
         rl_err e = rl_scenario_run(a->s, var->name, &a->o, &out);
+        if (e == RL_EEXIST) {
+            rl_cli_progress_clear(&line);
+            rl_histogram_free(&h);
+            return rl_cli_bank_exists("scenario run", a->o.bank, out.verdict, "--replace-bank");
+        }
         if (e != RL_OK) {
             fprintf(stderr, "racelab scenario run: %s/%s could not run: %s%s%s\n", a->s->name,
                     var->name, rl_strerror(e), out.verdict[0] ? ": " : "", out.verdict);
             rl_cli_progress_clear(&line);
             rl_histogram_free(&h);
-            return e == RL_ENOTSUP ? EXIT_USAGE : EXIT_ERROR;
+            return e == RL_ENOTSUP || e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR;
         }
         if (r == 0)
             first = out;
@@ -158,7 +170,7 @@ static int run_variant(const run_args *a, size_t v, rl__json *j) {
         } else {
             printf("%" PRIu64 " runs, %zu distinct final state%s, invariant broken in %" PRIu64
                    "\n",
-                   a->runs, nb, nb == 1 ? "" : "s", broken);
+                   a->runs, nb, rl__plural(nb), broken);
             for (size_t b = 0; b < nb; b++)
                 printf("  %8" PRIu64 " %6.1f%%  %s%-7s%s %s\n", buckets[b].count,
                        100.0 * (double)buckets[b].count / (double)a->runs,
@@ -191,7 +203,8 @@ static int parse_run(int argc, char **argv, run_args *a, size_t *only) {
         {"retries", required_argument, NULL, 'r'}, {"threads", required_argument, NULL, 't'},
         {"items", required_argument, NULL, 'i'},   {"merchants", required_argument, NULL, 'M'},
         {"customers", required_argument, NULL, 'C'}, {"json", no_argument, NULL, 'J'},
-        {"bank", required_argument, NULL, 'B'},     {0}};
+        {"bank", required_argument, NULL, 'B'},     {"replace-bank", no_argument, NULL, 'X'},
+        {0}};
     *a = (run_args){.runs = 1};
     const char *variant = NULL;
     bool ok = true;
@@ -214,6 +227,7 @@ static int parse_run(int argc, char **argv, run_args *a, size_t *only) {
         case 'C': ok = unsigned_option("--customers", optarg, 1, 5, &a->o.customers); break;
         case 'J': a->json = true; break;
         case 'B': ok = rl_cli_parse_bank("scenario run", optarg, &a->o.bank); break;
+        case 'X': a->o.replace_bank = true; break;
         default:
             return rl_cli_usage_error("scenario run", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);

@@ -13,7 +13,7 @@
 static void print_help(void) {
     printf("usage: racelab trace [--strategy NAME] [--merchants N] [--customers N]\n"
            "                     [--delay D] [--jitter PCT] [--seed S] [--lockstep]\n"
-           "                     [--replay SCHEDULE] [--svg FILE] [--bank URL]\n"
+           "                     [--replay SCHEDULE] [--svg FILE] [--bank URL] [--force]\n"
            "\n"
            "Runs one concurrent billing and draws it: a lane per merchant, each bill a bar\n"
            "from its read to its write, every write that lost an update in red with an arrow\n"
@@ -58,7 +58,7 @@ typedef struct {
     const rl_strategy *strategy;
     rl_billing_opts opts;
     uint64_t merchants, customers;
-    bool lockstep;
+    bool lockstep, force;
 } trace_args;
 
 /* The arguments into a; -1 when they are good, else the exit status. */
@@ -69,7 +69,7 @@ static int parse(int argc, char **argv, trace_args *a) {
         {"jitter", required_argument, NULL, 'j'},   {"seed", required_argument, NULL, 's'},
         {"lockstep", no_argument, NULL, 'L'},       {"replay", required_argument, NULL, 'R'},
         {"svg", required_argument, NULL, 'o'},      {"bank", required_argument, NULL, 'B'},
-        {0}};
+        {"force", no_argument, NULL, 'f'},          {0}};
     *a = (trace_args){.strategy = rl_strategy_find("racy"), .opts = rl_billing_opts_default()};
     a->opts.jitter_pct = 50;
     uint64_t v;
@@ -108,6 +108,7 @@ static int parse(int argc, char **argv, trace_args *a) {
             seed_given = true;
             break;
         case 'L': a->lockstep = true; break;
+        case 'f': a->force = true; break;
         case 'R': a->replay = optarg; break;
         case 'o': a->svg = optarg; break;
         case 'B':
@@ -181,7 +182,7 @@ static int record_run(const trace_args *a, rl_timeline *t, char *title, size_t t
     }
     rl_run_config cfg = {.data = subset ? subset : base, .strategy = a->strategy,
                          .mode = RL_MODE_CONCURRENT, .opts = a->opts, .lockstep = a->lockstep,
-                         .bank = a->bank};
+                         .bank = a->bank, .replace_bank = a->force};
     rl_run_result res;
     char why[512] = "";
     rl_err e = rl_timeline_record(&cfg, t, &res, why, sizeof why);
@@ -199,10 +200,8 @@ static int record_run(const trace_args *a, rl_timeline *t, char *title, size_t t
         rl_run_result_free(&res);
     }
     rl_dataset_free(subset);
-    if (e != RL_OK) {
-        fprintf(stderr, "racelab trace: %s%s%s\n", rl_strerror(e), *why ? ": " : "", why);
-        return EXIT_ERROR;
-    }
+    if (e != RL_OK)
+        return rl_cli_bank_failed("trace", a->bank, e, why, "--force");
     return -1;
 }
 

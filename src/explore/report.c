@@ -7,6 +7,7 @@
 
 #include "../util/json.h"
 #include "racelab/explore.h"
+#include "../util/words.h"
 
 typedef struct {
     bool on;
@@ -91,7 +92,7 @@ void rl_explore_print_counterexample(FILE *f, const char *title, const rl_counte
             steps = c->steps[i].index;
     fprintf(f, "\n%s%s%s: %s, %u preemption%s, %u choice%s off the default order, %u steps\n",
             bold(st), title, reset(st), rl_failure_kind_name(c->kind), c->preemptions,
-            c->preemptions == 1 ? "" : "s", c->deviations, c->deviations == 1 ? "" : "s", steps);
+            rl__plural(c->preemptions), c->deviations, rl__plural(c->deviations), steps);
     fprintf(f, "schedule: %s\n", c->schedule);
     if (replay_cmd) {
         /* "{schedule}" in the command marks where the replay options go;
@@ -167,7 +168,7 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
         fprintf(f, "%sproved within %u %s%s%s: no schedule with at most %u fails (%" PRIu64
                    " %ss beyond the bound were not taken: schedules that need more are not "
                    "covered)\n",
-                green(st), bound, unit, bound == 1 ? "" : "s", reset(st), bound, r->pruned,
+                green(st), bound, unit, rl__plural(bound), reset(st), bound, r->pruned,
                 unit);
     } else if (o->search == RL_SEARCH_PCT && r->stopped == RL_STOP_NONE) {
         fprintf(f, "%sno failure found, not exhaustive%s: %" PRIu64 " random schedules (PCT "
@@ -192,10 +193,10 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
     else if (o->search == RL_SEARCH_BOUNDED)
         fprintf(f, ": every schedule with at most %u preemption%s (unreduced: partial-order "
                    "reduction needs --preemptions all)\n",
-                o->preemptions, o->preemptions == 1 ? "" : "s");
+                o->preemptions, rl__plural(o->preemptions));
     else if (o->search == RL_SEARCH_DELAYS)
         fprintf(f, ": round robin with at most %u delay%s\n", o->delays,
-                o->delays == 1 ? "" : "s");
+                rl__plural(o->delays));
     else if (o->search == RL_SEARCH_PCT)
         fprintf(f, ": PCT, depth %u, seed %" PRIu64 ", %" PRIu64 " iterations\n", o->depth,
                 o->seed, o->iterations);
@@ -211,7 +212,7 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
     else
         snprintf(took, sizeof took, "%.3g us", secs * 1e6);
     fprintf(f, "%" PRIu64 " schedule%s in %s (%.0f schedules/s), longest %" PRIu64 " steps",
-            r->schedules, r->schedules == 1 ? "" : "s", took, rate, r->longest);
+            r->schedules, rl__plural(r->schedules), took, rate, r->longest);
     if (r->failing)
         fprintf(f, ", %" PRIu64 " failing", r->failing);
     if (r->redundant)
@@ -246,8 +247,8 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
             if (n == 0)
                 continue;
             fprintf(f, "\nreachable final states, %s (%zu state%s, %" PRIu64 " schedule%s):\n",
-                    pass ? "passing" : "FAILING", n, n == 1 ? "" : "s", total,
-                    total == 1 ? "" : "s");
+                    pass ? "passing" : "FAILING", n, rl__plural(n), total,
+                    rl__plural(total));
             for (size_t i = 0; i < r->nstates; i++)
                 if (r->states[i].held == (pass == 1))
                     fprintf(f, "  %10" PRIu64 "  %s%-6s%s %s\n", r->states[i].schedules,

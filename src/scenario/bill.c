@@ -8,6 +8,7 @@
 #include "racelab/lockstep.h"
 #include "racelab/run.h"
 #include "scenario_impl.h"
+#include "../util/words.h"
 
 /* Listed here by name; a test checks this matches the strategy registry. */
 static const rl_variant variants[] = {
@@ -40,6 +41,7 @@ static rl_err run_bill(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
     cfg.opts.max_retries = o->retries;
     cfg.lockstep = o->force && rl_lockstep_available();
     cfg.bank = o->bank;
+    cfg.replace_bank = o->replace_bank;
     rl_run_result r;
     e = rl_run(&cfg, &r, out->verdict, sizeof out->verdict);
     if (e == RL_OK) {
@@ -69,7 +71,7 @@ static rl_err run_bill(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
             rl_outcome_verdict(out, false, "%zu of %zu balances are wrong: %" PRIu64
                                            " lost update%s, %" PRIu64 " refused bill%s",
                                wrong, r.ncustomers, r.lost_updates,
-                               r.lost_updates == 1 ? "" : "s", r.failed, r.failed == 1 ? "" : "s");
+                               rl__plural(r.lost_updates), r.failed, rl__plural(r.failed));
         }
         rl_run_result_free(&r);
     }

@@ -12,6 +12,7 @@
 #include "racelab/once.h"
 #include "racelab/var.h"
 #include "scenario_impl.h"
+#include "../util/words.h"
 
 enum { FLAG, CHECK_THEN_CLOSE, MUTEX, ONCE };
 
@@ -150,7 +151,7 @@ static rl_err run_close(size_t v, const rl_scenario_opts *o, rl_outcome *out) {
             rl_outcome_say(out, "closer %zu: %s", i + 1, how[w->closers[i].how]);
         }
         rl_outcome_say(out, "the resource was released %lld time%s", (long long)releases,
-                       releases == 1 ? "" : "s");
+                       rl__plural(releases));
         rl_outcome_state(out, "releases=%lld", (long long)releases);
         if (releases == 1)
             rl_outcome_verdict(out, true, "%u closers, exactly one release", o->threads);

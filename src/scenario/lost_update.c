@@ -312,7 +312,10 @@ static rl_err run_lost_update(size_t v, const rl_scenario_opts *o, rl_outcome *o
     /* a session is "done" (idle) until it is handed something */
     session ss[2] = {{.name = "T1 (Costco)", .done = true}, {.name = "T2 (Target)", .done = true}};
     int made = 0, started = 0; /* sessions with their mutex and condition; threads */
-    rl_err e = rl_bank_create_url(url, RL_BANK_RESET, 1, &bank, out->verdict, sizeof out->verdict);
+    rl_err e = rl_bank_create_url(url,
+                                  RL_BANK_RESET | RL_BANK_SCRATCH |
+                                      (o->replace_bank ? RL_BANK_FORCE : 0u),
+                                  1, &bank, out->verdict, sizeof out->verdict);
     static const rl_customer dave = {"Dave", START};
     if (e == RL_OK && (e = rl_bank_open_all(bank, &dave, 1, NULL)) != RL_OK)
         snprintf(out->verdict, sizeof out->verdict, "%s", rl_bank_errmsg(bank));

@@ -85,9 +85,11 @@ void rl_test_expect_fatal(const char *name, const char *message);
  * Dave 275, Susan 1700, Mike -500, Steve 525, James -5032, no lost update. */
 struct rl_strategy;
 void rl_test_strategy_gives_the_table(const struct rl_strategy *s, uint64_t delay_ns);
-/* The same on the bank `bank` names (NULL: memory). */
+/* The same on the bank `bank` names (NULL: memory); without forced, only
+ * the serial and the free-running concurrent runs (for a caller that checks
+ * the forced run with the same assertions itself). */
 void rl_test_strategy_gives_the_table_on(const struct rl_strategy *s, uint64_t delay_ns,
-                                         const char *bank);
+                                         const char *bank, bool forced);
 
 /* Explore t with o; fails the test, saying why, when the exploration
  * itself cannot run. Free the result with rl_explore_result_free. */
