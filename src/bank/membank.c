@@ -34,7 +34,7 @@ static _Thread_local int index_oom;
 #include <uthash.h>
 
 #include "../platform/annotate.h"
-#include "racelab_seams.h"
+#include "membank_hooks.h"
 #include "racelab/bank.h"
 
 typedef struct {
