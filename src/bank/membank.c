@@ -556,7 +556,10 @@ static uint64_t mb_lost(rl_bank *b) {
 static size_t mb_memory(rl_bank *b) {
     membank *mb = MB(b);
     size_t index = mb->index ? HASH_OVERHEAD(hh, mb->index) : 0;
-    lockset *l = atomic_load_explicit(&mb->locks, memory_order_relaxed);
+    /* acquire: pairs with the publishing exchange in locks_of, so l->n,
+     * written before it by another connection's thread, is read after it
+     * (a relaxed load here was a data race: tests/test_bank.c) */
+    lockset *l = atomic_load_explicit(&mb->locks, memory_order_acquire);
     size_t locks = l ? sizeof *l + l->n * sizeof l->each[0] : 0;
     return sizeof *mb + sizeof(memconn) + locks +
            mb->cap * (sizeof *mb->cells + sizeof *mb->names) + mb->block_bytes + index;
