@@ -343,6 +343,46 @@ static void second_writer_is_kept_out(void **state) {
     rl_mutex_destroy(&seam.mu);
 }
 
+/* A connection makes the store's locks (its first rl_bank_lock) while
+ * another asks how much memory the store holds: the asker reads the
+ * locks' count, which the maker wrote before publishing them. Nothing
+ * but the bank orders the two (the asker waits until it sees the locks,
+ * without any synchronization of its own), so ThreadSanitizer reports a
+ * data race here unless the bank's load of the locks is an acquire. */
+typedef struct {
+    rl_bank *conn;
+    rl_acct a;
+    rl_err begun, locked, committed; /* checked by the test's own thread */
+} locker_arg;
+
+static void lock_once(void *p) {
+    locker_arg *x = p;
+    x->begun = rl_bank_begin(x->conn, RL_ISO_READ_COMMITTED);
+    x->locked = rl_bank_lock(x->conn, RL_LOCK_ROW, x->a, true);
+    x->committed = rl_bank_commit(x->conn);
+}
+
+static void memory_bytes_while_locks_are_made(void **state) {
+    (void)state;
+    locker_arg arg;
+    rl_bank *b = bank_with("Dave", 0, &arg.a);
+    assert_err_equal(rl_bank_connect(b, "locker", &arg.conn), RL_OK);
+    size_t before = rl_bank_memory_bytes(b);
+    rl_thread t;
+    assert_err_equal(rl_thread_create(&t, "locker", lock_once, &arg), RL_OK);
+    size_t now;
+    while ((now = rl_bank_memory_bytes(b)) == before)
+        rl_yield();
+    rl_thread_join(&t);
+    assert_err_equal(arg.begun, RL_OK);
+    assert_err_equal(arg.locked, RL_OK);
+    assert_err_equal(arg.committed, RL_OK);
+    assert_true(now > before);
+    assert_int_equal(now, rl_bank_memory_bytes(b));
+    rl_bank_destroy(arg.conn);
+    rl_bank_destroy(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(get_set_and_versions),  rl_unit_test(stale_write_is_a_lost_update),
@@ -350,6 +390,7 @@ int main(void) {
         rl_unit_test(snapshot),              rl_unit_test(null_arguments),
         rl_unit_test(accesses_are_bracketed), rl_unit_test(concurrent_adds_are_atomic),
         rl_unit_test(second_writer_is_kept_out),
+        rl_unit_test(memory_bytes_while_locks_are_made),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

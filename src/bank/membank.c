@@ -9,6 +9,19 @@
  * never waits, and every bank operation is exactly one visible step. All
  * fields are C11 atomics, so ThreadSanitizer sees no data race here.
  *
+ * The orders, each written at its access: a writer's compare-and-swap to
+ * odd is an acquire and its store back to even a release, so the write
+ * section is a lock (each writer sees the last one's balance); the
+ * balance store is a release and a reader's balance load an acquire, so a
+ * reader that read a writer's balance sees that writer's odd seq (or a
+ * later one) at its re-check and retries; and the reader's first seq
+ * load is an acquire, so the balance it reads is never older than that
+ * seq says. The balance load being acquire is what makes the seqlock
+ * correct: with it relaxed, the re-check could be satisfied before the
+ * balance is read, and a new balance would be returned with the old
+ * version (Boehm, "Can seqlocks get along with programming language
+ * memory models?", MSPC 2012, discusses the same choice).
+ *
  * Handles are connections (memconn) to one store (membank). A connection's
  * transaction holds platform mutexes, one per account plus one for all,
  * made on the first lock; commit and rollback release them. */
@@ -34,8 +47,8 @@ static _Thread_local int index_oom;
 #include <uthash.h>
 
 #include "../platform/annotate.h"
-#include "racelab_seams.h"
 #include "backend.h"
+#include "membank_hooks.h"
 #include "racelab/bank.h"
 
 typedef struct {
@@ -171,7 +184,12 @@ void (*rl__membank_contended)(void);
 static uint64_t write_begin(cell *c) {
     unsigned spins = 0;
     for (;;) {
+        /* relaxed: only a look before trying; the exchange re-reads seq */
         uint64_t s = atomic_load_explicit(&c->seq, memory_order_relaxed);
+        /* acquire on success: pairs with the release in the last writer's
+         * write_end, so its balance store happens before this writer's
+         * balance load (rmw) and store; relaxed on failure: nothing read
+         * then is used */
         if (!(s & 1) && atomic_compare_exchange_weak_explicit(
                             &c->seq, &s, s + 1, memory_order_acquire, memory_order_relaxed)) {
             if (rl__membank_in_write)
@@ -185,15 +203,26 @@ static uint64_t write_begin(cell *c) {
 }
 
 static void write_end(cell *c, uint64_t even_seq) {
+    /* release: pairs with the acquire of the next writer's exchange in
+     * write_begin and of a reader's first seq load in read_cell: the
+     * balance stored in this section happens before either sees even_seq */
     atomic_store_explicit(&c->seq, even_seq, memory_order_release);
 }
 
 static void read_cell(cell *c, int64_t *balance, uint64_t *version) {
     unsigned spins = 0;
     for (;;) {
+        /* acquire: pairs with the release in write_end, so the balance
+         * read below is the one of the write that made s1, or newer */
         uint64_t s1 = atomic_load_explicit(&c->seq, memory_order_acquire);
         if (!(s1 & 1)) {
+            /* acquire: pairs with the release of the balance store in
+             * mb_set or rmw, and orders the balance read before the
+             * sequence re-check: if b is a later writer's, that writer's
+             * exchange to odd happens before the re-check, which then
+             * cannot read s1, and the read is retried */
             int64_t b = atomic_load_explicit(&c->balance, memory_order_acquire);
+            /* relaxed: kept after the balance load by that load's acquire */
             if (atomic_load_explicit(&c->seq, memory_order_relaxed) == s1) {
                 *balance = b;
                 *version = s1 / 2;
@@ -301,7 +330,7 @@ static rl_err wrote(membank *mb, rl_access *ev, rl_money value, uint64_t read_ve
     ev->value = value;
     ev->version_after = ver + 1;
     ev->stale = read_version != RL_VERSION_BLIND && read_version != ver;
-    if (ev->stale)
+    if (ev->stale) /* relaxed: a count; an atomic add loses none in any order */
         atomic_fetch_add_explicit(&mb->lost, 1, memory_order_relaxed);
     return rl__access_done(ev, RL_OK);
 }
@@ -330,6 +359,8 @@ static rl_err mb_set(rl_bank *b, rl_acct a, rl_money value, uint64_t read_versio
                  read_version, ver);
         return rl__access_done(ev, RL_ESERIAL);
     }
+    /* release: pairs with the acquire balance load in read_cell, so the
+     * exchange to odd in write_begin happens before that reader's re-check */
     atomic_store_explicit(&c->balance, value, memory_order_release);
     write_end(c, s + 2);
     return wrote(mb, ev, value, read_version, ver);
@@ -400,6 +431,8 @@ static rl_err rmw(rl_bank *b, rl_acct a, rl_access *ev, decide_fn decide, int64_
     if (!c)
         return rl__access_done(ev, RL_EINVAL);
     uint64_t s = write_begin(c);
+    /* relaxed: inside the write section, where write_begin's acquire
+     * ordered the last writer's balance store before this load */
     int64_t old = atomic_load_explicit(&c->balance, memory_order_relaxed), next;
     ev->version_before = ev->version_after = s / 2;
     rl_err e = decide(old, s / 2, x, y, &next);
@@ -408,6 +441,7 @@ static rl_err rmw(rl_bank *b, rl_acct a, rl_access *ev, decide_fn decide, int64_
         ev->value = old;
         return rl__access_done(ev, e);
     }
+    /* release: pairs with the acquire balance load in read_cell (see mb_set) */
     atomic_store_explicit(&c->balance, next, memory_order_release);
     write_end(c, s + 2);
     ev->value = next;
@@ -473,6 +507,8 @@ static void lockset_free(lockset *l, size_t made) {
 /* The lockset, made by the first caller that needs it. Two threads may
  * both make one; the first to publish wins and the other frees its own. */
 static lockset *locks_of(membank *mb) {
+    /* acquire: pairs with the release of the publishing exchange below, so
+     * the mutexes another thread made are initialised before they are used */
     lockset *l = atomic_load_explicit(&mb->locks, memory_order_acquire);
     if (l) {
         RL__VG_RECEIVE(&mb->locks); /* the locks were made before they were published */
@@ -494,6 +530,11 @@ static lockset *locks_of(membank *mb) {
         }
     lockset *none = NULL;
     RL__VG_PUBLISH(&mb->locks);
+    /* on success a release, publishing l's initialised mutexes to the
+     * acquire loads of locks (acq_rel only because C17 wants the failure
+     * order no stronger than the success order: it read NULL, there is
+     * nothing to acquire); on failure an acquire, pairing with the
+     * winner's release, so the lockset returned is initialised */
     if (!atomic_compare_exchange_strong_explicit(&mb->locks, &none, l, memory_order_acq_rel,
                                                  memory_order_acquire)) {
         lockset_free(l, n);
@@ -547,13 +588,18 @@ static rl_err mb_commit(rl_bank *b) {
 static void mb_rollback(rl_bank *b) { release_all(MC(b)); }
 
 static uint64_t mb_lost(rl_bank *b) {
+    /* relaxed: a count that publishes nothing; a caller wanting the total
+     * waits for the writers first (a join) */
     return atomic_load_explicit(&MB(b)->lost, memory_order_relaxed);
 }
 
 static size_t mb_memory(rl_bank *b) {
     membank *mb = MB(b);
     size_t index = mb->index ? HASH_OVERHEAD(hh, mb->index) : 0;
-    lockset *l = atomic_load_explicit(&mb->locks, memory_order_relaxed);
+    /* acquire: pairs with the publishing exchange in locks_of, so l->n,
+     * written before it by another connection's thread, is read after it
+     * (a relaxed load here was a data race: tests/test_bank.c) */
+    lockset *l = atomic_load_explicit(&mb->locks, memory_order_acquire);
     size_t locks = l ? sizeof *l + l->n * sizeof l->each[0] : 0;
     return sizeof *mb + sizeof(memconn) + locks +
            mb->cap * (sizeof *mb->cells + sizeof *mb->names) + mb->block_bytes + index;
@@ -567,6 +613,9 @@ static void mb_destroy(rl_bank *b) {
     free(c);
     if (!owner)
         return;
+    /* acquire: pairs with the publishing exchange in locks_of, for a
+     * lockset another connection's thread made (the contract's "no other
+     * call runs" orders that thread's end before this anyway) */
     lockset *l = atomic_load_explicit(&mb->locks, memory_order_acquire);
     if (l)
         lockset_free(l, l->n);

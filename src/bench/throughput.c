@@ -207,7 +207,10 @@ static void reference_thread(void *arg) {
     do {
         for (size_t i = off; i < off + w->b->window; i++) {
             /* a read and a write, each atomic, not atomic together: the
-             * unsynchronized update, free of data races */
+             * unsynchronized update, free of data races. Relaxed: the
+             * reference orders nothing between workers (the cost of that
+             * is what it measures); the gate orders the start balances
+             * before, and the join the final ones after */
             int64_t v = atomic_load_explicit(&flat[p->accts[i]], memory_order_relaxed);
             atomic_store_explicit(&flat[p->accts[i]], v + p->bills[i].amount,
                                   memory_order_relaxed);
@@ -279,6 +282,7 @@ static void judge(rl_throughput_row *row, bench *b, unsigned threads, const uint
 
 static rl_err run_reference(bench *b, const char *name, unsigned threads, rl_throughput_row *row) {
     for (size_t i = 0; i < b->n; i++) {
+        /* relaxed: before the workers start, which orders it */
         atomic_store_explicit(&b->flat[i], b->customers[i].start, memory_order_relaxed);
         b->start[i] = b->customers[i].start;
     }
@@ -295,7 +299,7 @@ static rl_err run_reference(bench *b, const char *name, unsigned threads, rl_thr
         for (unsigned t = 0; t < threads; t++)
             applied[t] = ws[t].applied;
         for (size_t i = 0; i < b->n; i++)
-            after[i] = atomic_load_explicit(&b->flat[i], memory_order_relaxed);
+            after[i] = atomic_load_explicit(&b->flat[i], memory_order_relaxed); /* joined */
         *row = (rl_throughput_row){.threads = threads, .reference = true,
                                    .promises = threads == 1};
         snprintf(row->name, sizeof row->name, "%s", name);

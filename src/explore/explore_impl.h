@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "policy.h"
+#include "run_hook.h"
+#include "schedule.h"
 #include "racelab/explore.h"
 #include "racelab/histogram.h"
 #include "racelab/platform.h"
@@ -196,7 +198,7 @@ void rl__search_stop(rl__search *s, rl_explore_stop why);
 void rl__search_error(rl__search *s, rl_err e, const char *why);
 
 /* For tests: rl__explore_run_hook and rl__explore_footprints
- * (racelab_seams.h) let a test tell schedules apart by their class. */
+ * (run_hook.h) let a test tell schedules apart by their class. */
 
 /* The unbounded search with partial-order reduction (dpor.c), in-process
  * targets only. */
@@ -224,8 +226,6 @@ void rl__sched_close(void);
 /* Run target once from its start, asking c at every step. */
 void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out);
 
-/* Schedule strings: rl__schedule_encode and rl__schedule_parse are in
- * racelab_seams.h. */
-size_t rl__schedule_deviations(const rl__decision *d, size_t n, rl__deviation *out);
+/* Schedule strings: schedule.h. */
 
 #endif

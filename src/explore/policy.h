@@ -8,7 +8,7 @@
  *   - a prefix of choices, then the default order (bounded search);
  *   - deviations from the default order (replay, minimization);
  *   - PCT: random priorities with change points.
- * Depends on nothing but <stdint.h>, rng.h and the seams (plain types),
+ * Depends on nothing but <stdint.h>, rng.h and decision.h (plain types),
  * so both sides compile it. */
 #ifndef RACELAB_EXPLORE_POLICY_H
 #define RACELAB_EXPLORE_POLICY_H
@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "../util/rng.h"
-#include "racelab_seams.h"
+#include "decision.h"
 
 #define RL_EX_MAX_THREADS 64
 
@@ -30,7 +30,7 @@ enum {
     RL_PLAN_DELAYS = 4
 };
 
-/* rl__decision and rl__deviation: racelab_seams.h (tests build them) */
+/* rl__decision and rl__deviation: decision.h */
 
 /* The default order: the running thread goes on while it can, else the
  * lowest-numbered runnable thread. */

@@ -244,11 +244,16 @@ static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
 }
 
 static void hand_to(xthread *next) {
+    /* release: pairs with the acquire exchange in next's await_baton, so
+     * everything this thread did (the scheduler's state in X included)
+     * happens before next runs on */
     atomic_store_explicit(&next->go, 1, memory_order_release);
     futex(&next->go, FUTEX_WAKE_PRIVATE, 1);
 }
 
 static void await_baton(xthread *self) {
+    /* acquire: pairs with the release in hand_to of the thread that gave
+     * the baton */
     while (atomic_exchange_explicit(&self->go, 0, memory_order_acquire) == 0)
         futex(&self->go, FUTEX_WAIT_PRIVATE, 0);
 }

@@ -83,7 +83,19 @@ unsigned rl_thread_self(void) {
     return rl_platform_current()->thread_self();
 }
 
-/* ---- mutexes ---- */
+/* ---- mutexes ----
+ * `owner` is bookkeeping for the misuse checks, not the lock: the table's
+ * mutex orders the data it guards, and every access to owner is relaxed.
+ * Each site below says which case of this applies:
+ *  - "is it me": a thread compares owner with its own id. It reads its own
+ *    latest store to owner or a later one (coherence), and only the
+ *    holder stores, so it reads its id exactly when it holds the mutex,
+ *    with no ordering needed.
+ *  - "ordered by the mutex": the holder stores its id after the table's
+ *    lock returns and 0 before the table's unlock, so the table's own
+ *    release/acquire orders either store before the next holder's.
+ *  - "no use left": destroy reads another thread's value; the contract
+ *    (no other call runs) means the last unlock's 0 happens before it. */
 
 rl_err rl_mutex_init(rl_mutex *m, const char *name) {
     if (!m)
@@ -114,6 +126,7 @@ void rl_guarded_touch(const rl_mutex *m, uint64_t part, rl_touch_kind kind) {
     if (!m || !m->guarded)
         rl_fatal("rl_guarded_touch: mutex '%s' is not guarded", m ? m->name : "(NULL)");
     const rl_platform *p = checked(m->plat, "mutex", m->name);
+    /* is it me */
     if (atomic_load_explicit(&m->owner, memory_order_relaxed) != p->thread_self())
         rl_fatal("rl_guarded_touch: mutex '%s' is not held by the caller", m->name);
     if (kind != RL_TOUCH_READS && kind != RL_TOUCH_WRITES && kind != RL_TOUCH_NEEDS)
@@ -126,7 +139,7 @@ void rl_mutex_destroy(rl_mutex *m) {
     if (!m)
         rl_fatal("rl_mutex_destroy: NULL mutex");
     const rl_platform *p = checked(m->plat, "mutex", m->name);
-    unsigned owner = atomic_load_explicit(&m->owner, memory_order_relaxed);
+    unsigned owner = atomic_load_explicit(&m->owner, memory_order_relaxed); /* no use left */
     if (owner != 0)
         rl_fatal("mutex '%s' destroyed while thread %u holds it", m->name, owner);
     p->mutex_destroy(m);
@@ -139,10 +152,10 @@ void rl_mutex_lock(rl_mutex *m) {
         rl_fatal("rl_mutex_lock: NULL mutex");
     const rl_platform *p = checked(m->plat, "mutex", m->name);
     unsigned self = p->thread_self();
-    if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self)
+    if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self) /* is it me */
         rl_fatal("thread %u locks mutex '%s' that it already holds (self-deadlock)", self, m->name);
     p->mutex_lock(m);
-    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+    atomic_store_explicit(&m->owner, self, memory_order_relaxed); /* ordered by the mutex */
 }
 
 void rl_mutex_lock_when(rl_mutex *m, rl_cond *c, bool (*ready)(void *ctx), void *ctx) {
@@ -157,10 +170,10 @@ void rl_mutex_lock_when(rl_mutex *m, rl_cond *c, bool (*ready)(void *ctx), void 
     const rl_platform *p = checked(m->plat, "mutex", m->name);
     (void)checked(c->plat, "condition", c->name);
     unsigned self = p->thread_self();
-    if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self)
+    if (atomic_load_explicit(&m->owner, memory_order_relaxed) == self) /* is it me */
         rl_fatal("thread %u locks mutex '%s' that it already holds (self-deadlock)", self, m->name);
     p->mutex_lock_when(m, c, ready, ctx);
-    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+    atomic_store_explicit(&m->owner, self, memory_order_relaxed); /* ordered by the mutex */
 }
 
 bool rl_mutex_trylock(rl_mutex *m) {
@@ -170,7 +183,7 @@ bool rl_mutex_trylock(rl_mutex *m) {
     unsigned self = p->thread_self();
     if (!p->mutex_trylock(m))
         return false;
-    atomic_store_explicit(&m->owner, self, memory_order_relaxed);
+    atomic_store_explicit(&m->owner, self, memory_order_relaxed); /* ordered by the mutex */
     return true;
 }
 
@@ -179,18 +192,20 @@ void rl_mutex_unlock(rl_mutex *m) {
         rl_fatal("rl_mutex_unlock: NULL mutex");
     const rl_platform *p = checked(m->plat, "mutex", m->name);
     unsigned self = p->thread_self();
+    /* is it me; another thread's id, when not, is for the message only */
     unsigned owner = atomic_load_explicit(&m->owner, memory_order_relaxed);
     if (owner != self) {
         if (owner == 0)
             rl_fatal("thread %u unlocks mutex '%s' that nobody holds", self, m->name);
         rl_fatal("thread %u unlocks mutex '%s' held by thread %u", self, m->name, owner);
     }
-    atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
+    atomic_store_explicit(&m->owner, 0, memory_order_relaxed); /* ordered by the mutex */
     p->mutex_unlock(m);
 }
 
 bool rl_mutex_held(const rl_mutex *m) {
     return m && m->plat &&
+           /* is it me */
            atomic_load_explicit(&((rl_mutex *)m)->owner, memory_order_relaxed) == rl_thread_self();
 }
 
@@ -221,8 +236,10 @@ void rl_cond_wait(rl_cond *c, rl_mutex *m) {
     const rl_platform *p = checked(c->plat, "condition", c->name);
     checked(m->plat, "mutex", m->name);
     unsigned self = p->thread_self();
-    if (atomic_load_explicit(&m->owner, memory_order_relaxed) != self)
+    if (atomic_load_explicit(&m->owner, memory_order_relaxed) != self) /* is it me */
         rl_fatal("thread %u waits on '%s' without holding mutex '%s'", self, c->name, m->name);
+    /* both ordered by the mutex: the wait releases it after the 0 and
+     * takes it again before the id */
     atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
     p->cond_wait(c, m);
     atomic_store_explicit(&m->owner, self, memory_order_relaxed);

@@ -26,22 +26,43 @@ _Static_assert(sizeof(pthread_cond_t) <= RL_PLATFORM_STORAGE, "cond storage too 
 #define PT_MUTEX(m) ((pthread_mutex_t *)(void *)(m)->impl)
 #define PT_COND(c) ((pthread_cond_t *)(void *)(c)->impl)
 
+/* Thread ids: every operation on it is relaxed, because all it must give
+ * is a distinct number to each caller, which an atomic read-modify-write
+ * does in any order; nothing is published through it. */
 static atomic_uint next_id = 1;
-/* Threads started whose function has not returned. Relaxed on purpose:
- * bookkeeping must not order the threads it counts (as a release here
- * and an acquire in the next thread_create would), or a race between a
- * thread that ended and one started after it would be hidden from
- * ThreadSanitizer. A join orders the decrement before the install that
- * reads it. */
+/* Threads started whose function has not returned; its one reader is
+ * rl_platform_install, which refuses while it is not 0. Every operation
+ * on it is relaxed, and must stay so: the count orders nothing, and the
+ * check needs nothing ordered by it.
+ *  - The check is sound with relaxed operations because the program's own
+ *    synchronization orders what it reads: install's contract is "join
+ *    them first", and pthread_join makes the decrement of a joined thread
+ *    happen before the install, so by coherence the install's load reads
+ *    that decrement or a later value; a thread not yet returned has its
+ *    increment, which its creator made before the install (in the same
+ *    thread, or ordered by the program), not yet undone: install refuses.
+ *  - Ordering more would be bookkeeping synchronizing the threads it
+ *    counts. Release/acquire (acq_rel increments, release decrements, an
+ *    acquire load) makes the end of every thread happen before the start
+ *    of every thread created after it: the unsynchronized billing's data
+ *    race disappears from ThreadSanitizer when its merchants do not
+ *    overlap (tests/cli/test_lesson.sh fails, even unpinned, on a loaded
+ *    machine; seq_cst did the same, see 70019d3). A release decrement
+ *    read by an acquire load in install alone passes that test, but
+ *    orders a thread that returned and was not joined before everything
+ *    after an install, hiding the data race of a program that forgot the
+ *    join (checked by hand: such a race is reported with the count
+ *    relaxed, and not with that release and acquire). */
 static atomic_uint running;
 
 unsigned rl__pthreads_running(void) {
+    /* relaxed: see `running`; the caller's join orders the decrements */
     return atomic_load_explicit(&running, memory_order_relaxed);
 }
 static _Thread_local unsigned my_id;
 
 static unsigned pt_self(void) {
-    if (my_id == 0)
+    if (my_id == 0) /* relaxed: only distinct (see next_id) */
         my_id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     return my_id;
 }
@@ -50,7 +71,9 @@ static void *trampoline(void *p) {
     rl_thread *t = p;
     my_id = t->id;
     PT_THREAD(t)->fn(PT_THREAD(t)->arg);
-    atomic_fetch_sub_explicit(&running, 1, memory_order_relaxed); /* before the join */
+    /* relaxed: before the join, which orders it before any install; it
+     * must order nothing itself (see `running`) */
+    atomic_fetch_sub_explicit(&running, 1, memory_order_relaxed);
     return NULL;
 }
 
@@ -58,10 +81,12 @@ static rl_err pt_thread_create(rl_thread *t, rl_thread_fn fn, void *arg) {
     pt_thread *pt = PT_THREAD(t);
     pt->fn = fn;
     pt->arg = arg;
-    t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed); /* only distinct */
+    /* relaxed: an acquire here would read from the release of a thread
+     * that ended and order it before the one created now (see `running`) */
     atomic_fetch_add_explicit(&running, 1, memory_order_relaxed);
     if (pthread_create(&pt->pt, NULL, trampoline, t) != 0) {
-        atomic_fetch_sub_explicit(&running, 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&running, 1, memory_order_relaxed); /* undoes the above */
         return RL_ESYS;
     }
     char short_name[16];

@@ -178,25 +178,29 @@ rl_err rl_locker_new_rwlock(const char *name, rl_locker **out) {
 typedef struct {
     rl_locker base;
     rl_var flag;
-    _Atomic unsigned holder; /* bookkeeping for misuse checks, not the lock */
+    /* bookkeeping for misuse checks, not the lock; relaxed everywhere, as
+     * rl_mutex's owner (platform.c): a thread asks only whether it is the
+     * holder, which it reads exactly without ordering, and the flag's
+     * exchange and store order the holder's stores for the next holder */
+    _Atomic unsigned holder;
 } spin_locker;
 
 static void spin_lock(rl_locker *l) {
     spin_locker *s = (spin_locker *)l;
     unsigned self = rl_thread_self();
-    if (atomic_load_explicit(&s->holder, memory_order_relaxed) == self)
+    if (atomic_load_explicit(&s->holder, memory_order_relaxed) == self) /* is it me */
         rl_fatal("thread %u locks spinlock '%s' that it already holds", self, l->name);
     while (rl_var_exchange(&s->flag, 1) != 0)
         rl_yield();
-    atomic_store_explicit(&s->holder, self, memory_order_relaxed);
+    atomic_store_explicit(&s->holder, self, memory_order_relaxed); /* ordered by the flag */
 }
 
 static void spin_unlock(rl_locker *l) {
     spin_locker *s = (spin_locker *)l;
     unsigned self = rl_thread_self();
-    if (atomic_load_explicit(&s->holder, memory_order_relaxed) != self)
+    if (atomic_load_explicit(&s->holder, memory_order_relaxed) != self) /* is it me */
         rl_fatal("thread %u unlocks spinlock '%s' that it does not hold", self, l->name);
-    atomic_store_explicit(&s->holder, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->holder, 0, memory_order_relaxed); /* ordered by the flag */
     rl_var_store(&s->flag, 0);
 }
 

@@ -83,6 +83,11 @@ static bool stuck_at(const rl_lockstep *ls, size_t i, size_t depth) {
         return false;
     if (!p->waiting_on)
         return true;
+    /* relaxed, read under the gate's mutex: an owner that is parked or
+     * blocked went through set_state, under that mutex, after storing its
+     * id, so the mutex orders the store before this load and the id is
+     * exact; a stale value can only come from an owner still running
+     * (or a free mutex), and then the waiter is not stuck either way */
     unsigned owner = atomic_load_explicit(&p->waiting_on->owner, memory_order_relaxed);
     for (size_t j = 0; owner != 0 && j < ls->n; j++)
         if (j != i && ls->p[j].tid == owner)

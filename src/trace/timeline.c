@@ -54,8 +54,12 @@ static void rec_begin(rl_access *a) {
 static void rec_end(rl_access *a) {
     recorder *r = active;
     uint64_t now = r->inner->now_ns();
+    /* relaxed: a slot of its own for each event, which an atomic add
+     * gives in any order; the events are read after the threads are
+     * joined, which orders their writes */
     size_t slot = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
     if (slot >= r->cap) {
+        /* relaxed: a count, read after the join as well */
         atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
         return;
     }

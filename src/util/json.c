@@ -44,15 +44,15 @@ static void key(rl__json *j, const char *k) {
     }
 }
 
-static void open(rl__json *j, const char *k, char c) {
+static void begin_container(rl__json *j, const char *k, char opener) {
     key(j, k);
-    fputc(c, j->f);
+    fputc(opener, j->f);
     if (j->depth < 31)
         j->need_comma[++j->depth] = false;
 }
 
-void rl__json_object(rl__json *j, const char *k) { open(j, k, '{'); }
-void rl__json_array(rl__json *j, const char *k) { open(j, k, '['); }
+void rl__json_object(rl__json *j, const char *k) { begin_container(j, k, '{'); }
+void rl__json_array(rl__json *j, const char *k) { begin_container(j, k, '['); }
 
 void rl__json_end(rl__json *j, char closer) {
     bool had_items = j->need_comma[j->depth];
