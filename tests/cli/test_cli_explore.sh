@@ -80,10 +80,10 @@ expect 2 "time limit on a replay" -- explore bill:racy --replay - --time-limit 1
 expect 2 "zero time limit" -- explore bill:racy --time-limit 0 && one_line "zero limit"
 # progress: a line on a terminal, erased; never in piped or --json output
 if command -v script >/dev/null 2>&1; then
-    NO_COLOR=1 script -qec "$RL $BIG --time-limit 1s" /dev/null >"$out" 2>&1
+    NO_COLOR=1 script -qec "$RL $BIG --time-limit 500ms" /dev/null >"$out" 2>&1
     has "$out" 'exploring: [0-9]+ schedules, [0-9]+/s, 0 failing' "progress on a terminal"
     has "$out" 'no failure found, not exhaustive: stopped at the time limit' "the result after it"
-    script -qec "$RL $BIG --time-limit 1s --json" /dev/null >"$out" 2>&1
+    script -qec "$RL $BIG --time-limit 500ms --json" /dev/null >"$out" 2>&1
     if grep -q 'exploring:' "$out"; then
         echo "FAIL: a progress line in --json output on a terminal"; failures=$((failures + 1)); fi
     # Ctrl-C: once the search runs (its progress line is out), SIGINT stops
