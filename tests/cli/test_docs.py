@@ -66,6 +66,7 @@ class Command:
         m = EXPECT_STATUS.search(text.splitlines()[-1])
         self.status = int(m.group(1)) if m else 0
         self.kind = kind
+        self.seconds = 0.0
 
 
 def parse(path, rel):
@@ -162,7 +163,7 @@ def workdir(src, racelab):
     return work
 
 
-def run_file(src, rel, commands, racelab, prelude):
+def run_file(src, rel, commands, racelab, prelude, timed):
     work = workdir(src, racelab)
     results = os.path.join(work, ".results")
     os.makedirs(results)
@@ -170,9 +171,9 @@ def run_file(src, rel, commands, racelab, prelude):
     if prelude:
         script.append(f". '{os.path.abspath(prelude)}'")
     for n, c in enumerate(commands):
-        script.append(f"echo {n} >'{results}/last'")
+        script.append(f"echo {n} >'{results}/last'; date +%s.%N >'{results}/{n}.start'")
         script.append("{\n" + c.text + "\n} >'%s/%d.out' 2>&1 </dev/null" % (results, n))
-        script.append(f"echo $? >'{results}/{n}.status'")
+        script.append(f"echo $? >'{results}/{n}.status'; date +%s.%N >'{results}/{n}.end'")
     env = dict(os.environ)
     env["HOME"] = os.path.join(work, "home")
     env.pop("LD_LIBRARY_PATH", None)
@@ -193,6 +194,8 @@ def run_file(src, rel, commands, racelab, prelude):
     for n, c in enumerate(commands):
         try:
             status = int(open(os.path.join(results, f"{n}.status")).read())
+            c.seconds = (float(open(os.path.join(results, f"{n}.end")).read())
+                         - float(open(os.path.join(results, f"{n}.start")).read()))
             printed = open(os.path.join(results, f"{n}.out"), encoding="utf-8",
                            errors="replace").read()
         except FileNotFoundError:
@@ -218,6 +221,7 @@ def run_file(src, rel, commands, racelab, prelude):
             for l in printed.rstrip("\n").split("\n")[:25]:
                 print(f"  | {l}")
     shutil.rmtree(work, ignore_errors=True)
+    timed += commands
     return failures
 
 
@@ -237,6 +241,7 @@ def main(argv):
         files = ["README.md"] + sorted(os.path.relpath(f, src)
                                        for f in glob.glob(os.path.join(src, "docs", "*.md")))
     failures = ran = skipped = 0
+    timed = []
     for rel in files:
         commands = []
         for mark, reason, cmds in parse(os.path.join(src, rel), rel):
@@ -248,10 +253,13 @@ def main(argv):
         if not commands:
             continue
         ran += len(commands)
-        failures += run_file(src, rel, commands, racelab, prelude)
+        failures += run_file(src, rel, commands, racelab, prelude, timed)
     if marker and ran == 0:
         print(f"FAIL: no block is marked <!-- {marker} --> in {' '.join(files)}")
         return 1
+    slow = sorted(timed, key=lambda c: -c.seconds)[:3]
+    print(f"{sum(c.seconds for c in timed):.1f} s in the commands; the slowest: " +
+          "; ".join(f"{c.seconds:.2f} s {c.path}:{c.line}" for c in slow))
     if failures:
         print(f"{failures} of {ran} documented commands failed")
         return 1
