@@ -29,8 +29,9 @@ static void print_bank_help(void) {
            "  check  the invariants; exit 1 naming each violation: a balance that is not\n"
            "         its start plus exactly the bills in the ledger (wrong balance), a\n"
            "         ledger row that is no bill of the data set (unexpected), a bill of a\n"
-           "         finished cycle not in the ledger (missing), an account the data set\n"
-           "         does not have (unknown account), a balance below zero (negative)\n"
+           "         finished cycle not in the ledger (missing), a balance that is not\n"
+           "         what the finished cycles make it (wrong total), an account the data\n"
+           "         set does not have (unknown account), a balance below zero (negative)\n"
            "\n"
            "  --bank URL        sqlite:PATH, postgresql://USER@HOST/DB or a libpq key=value\n"
            "                    string (merchants in separate processes need a shared bank)\n"
@@ -48,8 +49,9 @@ static void print_bank_help(void) {
 
 static void print_merchant_help(void) {
     printf("usage: racelab merchant NAME --bank URL --cycle ID [--strategy S] [--no-ledger]\n"
-           "                        [--delay D] [-v] [--meet N] [--reconnect-for D]\n"
-           "                        [--merchants N --customers N | --generate MxC]\n"
+           "                        [--delay D] [-v] [--json] [--meet N] [--reconnect-for D]\n"
+           "                        [--die-at K] [--merchants N --customers N |\n"
+           "                        --generate MxC[xB] [--seed S]]\n"
            "\n"
            "One merchant, as its own process, bills its customers for billing cycle ID on\n"
            "the bank 'racelab bank init' made, and exits 0 when the cycle is complete.\n"

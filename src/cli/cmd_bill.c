@@ -273,11 +273,13 @@ static int run_all(const bill_args *a, rl_run_config *cfg, runs_result *out) {
             break;
         }
         if (e != RL_OK) {
-            fprintf(stderr, "racelab bill: the run could not be done: %s%s%s\n", rl_strerror(e),
-                    *why ? ": " : "", why);
-            rc = e == RL_EINVAL || e == RL_EEMPTY || e == RL_ENOENT || e == RL_ENOTSUP
-                     ? EXIT_USAGE
-                     : EXIT_ERROR;
+            /* a request that can never work is bad usage, said as such; the
+             * rest is a run that could not be done this time */
+            bool usage = e == RL_EINVAL || e == RL_EEMPTY || e == RL_ENOENT || e == RL_ENOTSUP;
+            fprintf(stderr, "racelab bill: %s%s%s%s\n",
+                    usage ? "" : "the run could not be done: ", rl_strerror(e), *why ? ": " : "",
+                    why);
+            rc = usage ? EXIT_USAGE : EXIT_ERROR;
             break;
         }
         out->total_lost += r.lost_updates;

@@ -36,7 +36,7 @@ static void print_help(void) {
            "deadlocks, or runs past --max-steps (default 100000) or --schedule-timeout\n"
            "(default 10s). Its output is shown for the failing schedule.\n"
            "\n"
-           "search (the README's 'Three searches' says which to use when):\n"
+           "search (docs/explorer.md, 'Four searches', says which to use when):\n"
            "  --preemptions B   every schedule with at most B preemptions, searched 0, 1, ...\n"
            "                    so a failure found has the fewest (default 2); not reduced\n"
            "  --preemptions all every schedule: a proof for this case when it ends. Reduced\n"

@@ -11,6 +11,7 @@
 #include "racelab/ledger.h"
 #include "racelab/run.h"
 #include "scenario_impl.h"
+#include "../util/words.h"
 
 enum { CHECK_THEN_RUN, LEDGER };
 
@@ -141,9 +142,10 @@ static rl_err run_idempotent(size_t v, const rl_scenario_opts *o, rl_outcome *ou
                                       "cycle 2 billed again",
                            workers);
     else
-        rl_outcome_verdict(out, false, "cycle 1 billed %llu times and cycle 2 %llu times; each "
+        rl_outcome_verdict(out, false, "cycle 1 billed %llu time%s and cycle 2 %llu time%s; each "
                                        "must bill exactly once",
-                           (unsigned long long)cycle1, (unsigned long long)cycle2);
+                           (unsigned long long)cycle1, rl__plural(cycle1),
+                           (unsigned long long)cycle2, rl__plural(cycle2));
 done:
     rl_ledger_destroy(d.ledger);
     rl_bank_destroy(bank);
