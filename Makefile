@@ -59,7 +59,9 @@ demo-tsan: deps build/thread/Makefile
 # The three builds are configured, built and tested at the same time (one
 # make job each, every build and ctest with $(JOBS) jobs): the machine's
 # cores stay busy while one build's tests wait on a database or a child
-# process. Each line of output is prefixed with its build's name.
+# process. Each line of output is prefixed with its build's name. The
+# throwaway PostgreSQL servers of all three are copies of one cluster
+# (scripts/pg-server.sh, RACELAB_PG_TEMPLATE).
 test: deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory -j3 test-plain test-thread test-address; rc=$$?; \
@@ -69,7 +71,8 @@ test: deps
 
 test-plain test-thread test-address: test-%: deps build/%/Makefile
 	@cmake --build build/$* -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
-	@ctest --test-dir build/$* --output-on-failure -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
+	@RACELAB_PG_TEMPLATE=$(CURDIR)/build/pg-template \
+	    ctest --test-dir build/$* --output-on-failure -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
 
 # Other compilers and build types, -Werror, the whole suite in each (CI
 # runs the default: GCC and clang, Release). BUILDS="clang:Debug ..." for others.

@@ -17,6 +17,8 @@
 # synchronous_commit, full_page_writes): fast, and nothing to keep.
 # DIR holds only pointers to it: conninfo, server (the temporary
 # directory), pgbin. Exits non-zero, saying why, when it cannot start.
+# With RACELAB_PG_TEMPLATE=TDIR set, the cluster is a copy of one made once
+# in TDIR (by the first start that needs it), not a new initdb each time.
 set -eu
 
 usage() {
@@ -76,7 +78,27 @@ start)
     [ -n "$runas" ] && chown "$runas" "$srv" "$srv/data" "$srv/sock"
     echo "$srv" > "$dir/server"
     echo "$bin" > "$dir/pgbin"
-    if ! as_user "$bin/initdb" -D "$srv/data" -A trust -U racelab -E UTF8 --locale=C \
+    if [ -n "${RACELAB_PG_TEMPLATE:-}" ]; then
+        # A copy of a cluster made once (initdb takes a second of CPU; make
+        # test starts a dozen servers): the first server to need it makes
+        # it, the others wait on the lock, then every one copies it.
+        mkdir -p "$RACELAB_PG_TEMPLATE"
+        (
+            flock 9
+            # made by these server programs, or made again
+            if [ "$(cat "$RACELAB_PG_TEMPLATE/ready" 2>/dev/null)" != "$bin" ]; then
+                rm -rf "$RACELAB_PG_TEMPLATE/data"
+                mkdir "$RACELAB_PG_TEMPLATE/data"
+                [ -n "$runas" ] && chown "$runas" "$RACELAB_PG_TEMPLATE/data"
+                as_user "$bin/initdb" -D "$RACELAB_PG_TEMPLATE/data" -A trust -U racelab -E UTF8 \
+                    --locale=C --no-sync >"$srv/initdb.log" 2>&1 || exit 1
+                echo "$bin" >"$RACELAB_PG_TEMPLATE/ready"
+            fi
+        ) 9>"$RACELAB_PG_TEMPLATE/lock" || {
+            echo "racelab: initdb failed:" >&2; cat "$srv/initdb.log" >&2; exit 1; }
+        rmdir "$srv/data"
+        cp -a "$RACELAB_PG_TEMPLATE/data" "$srv/data"
+    elif ! as_user "$bin/initdb" -D "$srv/data" -A trust -U racelab -E UTF8 --locale=C \
             --no-sync >"$srv/initdb.log" 2>&1; then
         echo "racelab: initdb failed:" >&2; cat "$srv/initdb.log" >&2; exit 1
     fi
