@@ -26,6 +26,7 @@ SHELL       := /bin/bash
 PREFIX    ?= /usr/local
 
 .PHONY: all deps build cli check-builds demo demo-postgres demo-tsan test test-plain test-thread test-address \
+        build-plain build-thread build-address \
         bench install clean
 
 all: build
@@ -56,23 +57,28 @@ demo-tsan: deps build/thread/Makefile
 	cmake --build build/thread -j $(JOBS) --target racelab_cli
 	@scripts/demo-tsan.sh ./build/thread/racelab
 
-# The three builds are configured, built and tested at the same time (one
-# make job each, every build and ctest with $(JOBS) jobs): the machine's
-# cores stay busy while one build's tests wait on a database or a child
-# process. Each line of output is prefixed with its build's name. The
-# throwaway PostgreSQL servers of all three are copies of one cluster
-# (scripts/pg-server.sh, RACELAB_PG_TEMPLATE).
+# The plain build first, with every core; then its tests run while the two
+# sanitizer builds compile, and theirs after them (one make job each): the
+# cores stay busy while a test waits on a database or a child process.
+# Each line of output is prefixed with its build's name. The throwaway
+# PostgreSQL servers of all three are copies of one cluster
+# (scripts/pg-server.sh, RACELAB_PG_TEMPLATE). TEST_JOBS: tests at once
+# in each build.
+TEST_JOBS ?= 3
 test: deps
 	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory build-plain && \
 	$(MAKE) --no-print-directory -j3 test-plain test-thread test-address; rc=$$?; \
 	took=$$(( $$(date +%s) - start )); \
 	if [ $$rc = 0 ]; then echo "make test: all three builds passed ($$took s)"; \
 	else echo "make test: FAILED, see the lines above ($$took s)"; fi; exit $$rc
 
-test-plain test-thread test-address: test-%: deps build/%/Makefile
+build-plain build-thread build-address: build-%: deps build/%/Makefile
 	@cmake --build build/$* -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
+
+test-plain test-thread test-address: test-%: build-%
 	@RACELAB_PG_TEMPLATE=$(CURDIR)/build/pg-template \
-	    ctest --test-dir build/$* --output-on-failure -j $(JOBS) 2>&1 | sed -u 's/^/[$*] /'
+	    ctest --test-dir build/$* --output-on-failure -j $(TEST_JOBS) 2>&1 | sed -u 's/^/[$*] /'
 
 # Other compilers and build types, -Werror, the whole suite in each (CI
 # runs the default: GCC and clang, Release). BUILDS="clang:Debug ..." for others.

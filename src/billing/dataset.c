@@ -227,7 +227,9 @@ rl_err rl_dataset_generate_some(size_t merchants, size_t customers, size_t per_m
     size_t nbills = merchants * per_merchant;
     if (nbills / merchants != per_merchant || nbills > 200000000)
         return RL_EINVAL;
-    size_t name_len = 12; /* "c" or "m", up to 9 digits, NUL */
+    /* "c" or "m", the number as an unsigned (10 digits at most, which the
+     * compiler can check; the bounds above keep it under 9), NUL */
+    size_t name_len = 12;
     size_t size = sizeof(rl_dataset) + customers * sizeof(rl_customer) +
                   merchants * sizeof(rl_merchant_spec) + nbills * sizeof(rl_bill) +
                   (customers + merchants) * name_len;
@@ -241,12 +243,12 @@ rl_err rl_dataset_generate_some(size_t merchants, size_t customers, size_t per_m
     uint64_t rng = seed;
     for (size_t c = 0; c < customers; c++) {
         char *name = names + c * name_len;
-        snprintf(name, name_len, "c%zu", c + 1);
+        snprintf(name, name_len, "c%u", (unsigned)(c + 1));
         cs[c] = (rl_customer){.name = name, .start = (rl_money)rl__rng_below(&rng, 10000)};
     }
     for (size_t m = 0; m < merchants; m++) {
         char *name = names + (customers + m) * name_len;
-        snprintf(name, name_len, "m%zu", m + 1);
+        snprintf(name, name_len, "m%u", (unsigned)(m + 1));
         rl_bill *mine = bills + m * per_merchant;
         /* per_merchant customers in a row, the merchants' rows spread
          * evenly over the customers (overlapping when they must) */
