@@ -51,7 +51,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +59,7 @@
 
 #include "backend.h"
 #include "dbcommon.h"
+#include "pq.h"
 #include "racelab/dbbank.h"
 
 /* The first key of racelab's advisory locks (the second is the account). */
@@ -1493,7 +1493,9 @@ rl_err rl_pgbank_create(const char *conninfo, unsigned flags, rl_bank **out, cha
             snprintf(why, why_len, "a PostgreSQL bank needs a connection string");
         return RL_EINVAL;
     }
-    rl_err e = check_conninfo(conninfo, why, why_len);
+    rl_err e = rl__pq_load(why, why_len);
+    if (e == RL_OK)
+        e = check_conninfo(conninfo, why, why_len);
     if (e != RL_OK)
         return e;
     pgstore *st = calloc(1, sizeof *st);
