@@ -57,9 +57,10 @@ demo-tsan: deps build/thread/Makefile
 	cmake --build build/thread -j $(JOBS) --target racelab_cli
 	@scripts/demo-tsan.sh ./build/thread/racelab
 
-# The plain build first, with every core; then its tests run while the two
-# sanitizer builds compile, and theirs after them (one make job each): the
-# cores stay busy while a test waits on a database or a child process.
+# The address build first, with every core (its tests take longest); then
+# they run while the other two builds compile, and theirs after them (one
+# make job each): the cores stay busy while a test waits on a database or a
+# child process.
 # Each line of output is prefixed with its build's name. The throwaway
 # PostgreSQL servers of all three are copies of one cluster
 # (scripts/pg-server.sh, RACELAB_PG_TEMPLATE). TEST_JOBS: tests at once
@@ -67,7 +68,7 @@ demo-tsan: deps build/thread/Makefile
 TEST_JOBS ?= 3
 test: deps
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory build-plain && \
+	$(MAKE) --no-print-directory build-address && \
 	$(MAKE) --no-print-directory -j3 test-plain test-thread test-address; rc=$$?; \
 	took=$$(( $$(date +%s) - start )); \
 	if [ $$rc = 0 ]; then echo "make test: all three builds passed ($$took s)"; \

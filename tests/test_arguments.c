@@ -192,6 +192,7 @@ static const char *const bad_usage_any[] = {
     "bench", "bench frob", "bench explore x", "bench makespan --delay 0",
     "bench throughput --threads 0", "bench throughput --threads 1,,2",
     "bench throughput --skew flat", "bench throughput --seconds 0", "bench makespan --json --csv",
+    "bench explore --seconds 0", "bench explore --seconds", "bench explore --seconds x",
 };
 
 static int run_command(void *arg) {

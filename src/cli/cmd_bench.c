@@ -27,7 +27,8 @@ static void print_help(void) {
            "       racelab bench db --bank URL [--force] [--clients 1,2,4] [--accounts N]\n"
            "                              [--seconds S] [--pgbench PATH|none]\n"
            "                              [--strategies a,b] [--json | --csv]\n"
-           "       racelab bench explore [--csv] [--proof-cap N] [-- PROGRAM [ARG...]]\n"
+           "       racelab bench explore [--csv] [--proof-cap N] [--seconds S]\n"
+           "                             [-- PROGRAM [ARG...]]\n"
            "\n"
            "makespan: M merchants bill C customers each (default 5 x 5), every bill with a\n"
            "slow step S (default 10ms). Every strategy runs once, concurrently, after one\n"
@@ -58,7 +59,8 @@ static void print_help(void) {
            "explore: the explorer's speed: schedules per second on whole searches of\n"
            "bill:racy and bill:mutex at 2 x 2, and the time to bill:racy's first failure\n"
            "at 5 x 5; with a program after --, its schedules per second under\n"
-           "'racelab explore --' (bound 3, searched again and again for a second). Then\n"
+           "'racelab explore --' (bound 3, searched again and again); each rate measured\n"
+           "for --seconds S (default 1). Then\n"
            "proofs (every schedule of bill:mutex 3 x 3 and bill:processor up to 3 x 2) with\n"
            "partial-order reduction and without, each stopped at --proof-cap schedules\n"
            "(default 1000000), and the schedules delay bounding, PCT and the bounded search\n"
@@ -848,6 +850,16 @@ static int explorer(int argc, char **argv) {
                 return i + 1 >= argc ? rl_cli_usage_error("bench explore",
                                                           "--proof-cap needs a number")
                                      : EXIT_USAGE;
+            i++;
+        } else if (strcmp(argv[i], "--seconds") == 0) {
+            /* as bench throughput's and db's --seconds: a number of seconds */
+            char *end = NULL;
+            double secs = i + 1 < argc ? strtod(argv[i + 1], &end) : 0;
+            if (i + 1 >= argc || end == argv[i + 1] || *end || !(secs >= 0.01 && secs <= 600))
+                return rl_cli_usage_error("bench explore",
+                                          "--seconds wants a number from 0.01 to 600, not '%s'",
+                                          i + 1 < argc ? argv[i + 1] : "");
+            b.duration_ns = (uint64_t)(secs * 1e9);
             i++;
         } else if (strcmp(argv[i], "--") == 0) {
             if (i + 1 >= argc)
