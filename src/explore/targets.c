@@ -220,20 +220,24 @@ static rl_err run_signal(const rl_target *t, rl_outcome *out) {
 /* ---- stack: a thread with deep recursion ----
  * About 1 MiB of stack in 1 KiB frames (each frame touches its own, so the
  * guard page below the stack is met, not skipped): fine with the default
- * stack, an overflow with --stack-size 256K. */
-static unsigned descend(unsigned depth) {
+ * stack, an overflow with --stack-size 256K. Each call reads its caller's
+ * frame, so every frame stays alive until the deepest call returns: an
+ * optimizer cannot turn the recursion into a loop (clang -O3 did, with an
+ * accumulator, when the frames were independent). */
+static unsigned descend(unsigned depth, const volatile unsigned char *above) {
     volatile unsigned char frame[1024];
     frame[0] = (unsigned char)depth;
     frame[sizeof frame - 1] = (unsigned char)depth;
     if (depth == 0)
-        return frame[0];
-    return descend(depth - 1) + frame[sizeof frame - 1] - (unsigned char)depth;
+        return (unsigned)above[0] - 1; /* the caller's depth, 1 */
+    return descend(depth - 1, frame) + frame[sizeof frame - 1] - (unsigned char)depth;
 }
 
 static void deep(void *arg) {
+    static const volatile unsigned char top[1] = {1};
     unsigned *result = arg;
     rl_yield();
-    *result = descend(1024);
+    *result = descend(1024, top);
 }
 
 static rl_err run_stack(const rl_target *t, rl_outcome *out) {

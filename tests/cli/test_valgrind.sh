@@ -56,7 +56,7 @@ has "$out" '^lost updates +20' "$TOOL: racy, forced, loses 20 updates"
 vg 9 bill --strategy unsynchronized --delay 1ms
 if [ "$TOOL" = helgrind ]; then
     has "$err" 'Possible data race during (read|write) of size 8' "helgrind reports unsynchronized"
-    has "$err" 'plain_(get|set) \(membank\.c:[0-9]+\)' "helgrind: its source line"
+    has "$err" 'plain_(get|set) \((src/bank/)?membank\.c:[0-9]+\)' "helgrind: its source line"
 else
     has "$err" 'Conflicting (load|store) by thread' "drd reports unsynchronized"
 fi
