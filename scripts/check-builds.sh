@@ -26,7 +26,7 @@ for spec in "$@"; do
     if cmake -S . -B "$dir" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE="$type" >/dev/null &&
         cmake --build "$dir" -j "$jobs" >"$dir.log" 2>&1 &&
         ctest --test-dir "$dir" --output-on-failure -j "$jobs" >>"$dir.log" 2>&1; then
-        tail -n 3 "$dir.log" | sed "s/^/[$cc-$type] /"
+        grep -E 'tests passed|^Total Test time|\((Skipped|Disabled)\)$' "$dir.log" | sed "s/^/[$cc-$type] /"
     else
         tail -n 40 "$dir.log" | sed "s/^/[$cc-$type] /"
         failed="$failed $spec"
