@@ -108,7 +108,7 @@ has "$err" "one of: racy, mutex, cas, cas-retry" "variant choices"
 expect 0 "makespan csv" -- bench makespan --merchants 2 --customers 2 --delay 1ms --csv
 has "$out" '^strategy,promises,correct,holds_lock,wall_ns' "makespan csv header"
 has "$out" '^serial,1,1,' "serial row correct"
-expect 0 "throughput json" -- bench throughput --threads 1,2 --accounts 1000 --seconds 0.05 --json
+expect 0 "throughput json" -- bench throughput --threads 1,2 --accounts 1000 --seconds 0.01 --json
 json_check 'd["accounts"] == 1000 and all(r["correct"] for r in d["rows"] if r["promises_correct"]) and d["best"] is not None' "throughput json"
 
 # ---- trace ----
