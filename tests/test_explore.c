@@ -343,7 +343,7 @@ static void schedule_strings(void **state) {
     free(d);
     assert_err_equal(rl__schedule_parse("-", &d, &n, NULL, 0), RL_OK);
     assert_int_equal(n, 0);
-    static const char *bad[] = {"x", "3", "3:", "0:1", "3:64", "5:1,3:2", "3:1;", "3:1,", "-1:2"};
+    static const char *bad[] = {"x", "3", "3:", "0:1", "3:64", "5:1,3:2", "3:1;", "3:1,", "-1:2", "", "  "};
     char why[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_err_equal(rl__schedule_parse(bad[i], &d, &n, why, sizeof why), RL_EINVAL);

@@ -52,7 +52,12 @@ rl_err rl__schedule_parse(const char *s, rl__deviation **out, size_t *n, char *w
     }
     while (isspace((unsigned char)*s))
         s++;
-    if (strcmp(s, "-") == 0 || *s == '\0')
+    if (*s == '\0') { /* not "no choices": that is "-", as printed */
+        WHY("schedule '': empty (the schedule of the default order, no choices of its own, "
+            "is '-')");
+        return RL_EINVAL;
+    }
+    if (strcmp(s, "-") == 0)
         return RL_OK;
     size_t cap = 1;
     for (const char *p = s; *p; p++)
