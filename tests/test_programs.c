@@ -5,6 +5,7 @@
  * is minimized; each correct one holds over every schedule within the
  * bound. */
 #include <limits.h>
+#include <string.h>
 
 #include "racelab/explore.h"
 #include "testing.h"
@@ -218,6 +219,18 @@ static void no_threads(void **state) {
     t = program("no_threads", NULL);
     r = rl_test_explore(&t, rl_explore_opts_default());
     assert_false(r.failed);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+    /* output longer than a report keeps: its last whole lines, after a
+     * line that says how much went before */
+    char *long_args[] = {"long", NULL};
+    t = program("no_threads", long_args);
+    r = rl_test_explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    const char *story = r.first.outcome.story;
+    assert_true(strncmp(story, "[... ", 5) == 0);
+    assert_contains(story, " earlier bytes not shown]\nline ");
+    assert_contains(story, "line 100 of 100, printed before the exit status\nno threads, 1 arguments\n");
     rl_explore_result_free(&r);
     rl_target_free(&t);
 }
