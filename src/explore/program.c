@@ -458,22 +458,18 @@ static void judge(rl__program *p, int status, bool timed_out, rl__run *out) {
  * too long for it keeps its last whole lines, after a line saying how much
  * went before them. */
 static void keep_output(const rl__program *p, rl_outcome *oc) {
-    size_t cap = sizeof oc->story - 1;
-    if (!p->out || p->out_len <= cap) {
-        if (p->out)
-            memcpy(oc->story, p->out, p->out_len);
-        oc->story[p->out ? p->out_len : 0] = '\0';
-        return;
+    const char *text = p->out ? p->out : "";
+    size_t len = p->out ? p->out_len : 0, cap = sizeof oc->story - 1, start = 0, at = 0;
+    if (len > cap) {
+        enum { NOTE_MAX = 64 }; /* "[... 18446744073709551615 earlier bytes not shown]\n" fits */
+        start = len - (cap - NOTE_MAX);
+        const char *nl = memchr(text + start - 1, '\n', len - start);
+        if (nl && (size_t)(nl + 1 - text) < len) /* from a line's start, when one is kept */
+            start = (size_t)(nl + 1 - text);
+        at = (size_t)snprintf(oc->story, NOTE_MAX + 1, "[... %zu earlier bytes not shown]\n", start);
     }
-    enum { NOTE_MAX = 64 }; /* "[... 18446744073709551615 earlier bytes not shown]\n" fits */
-    size_t start = p->out_len - (cap - NOTE_MAX);
-    const char *nl = memchr(p->out + start - 1, '\n', p->out_len - start);
-    if (nl && (size_t)(nl + 1 - p->out) < p->out_len) /* from a line's start, when one is kept */
-        start = (size_t)(nl + 1 - p->out);
-    int n = snprintf(oc->story, NOTE_MAX + 1, "[... %zu earlier bytes not shown]\n", start);
-    size_t at = n > 0 && n <= NOTE_MAX ? (size_t)n : 0;
-    memcpy(oc->story + at, p->out + start, p->out_len - start);
-    oc->story[at + p->out_len - start] = '\0';
+    memcpy(oc->story + at, text + start, len - start);
+    oc->story[at + len - start] = '\0';
 }
 
 
