@@ -18,8 +18,10 @@ rl_err rl__pq_load(char *why, size_t why_len) {
     void *lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         if (why)
-            snprintf(why, why_len, "cannot load libpq, PostgreSQL's client library (Debian's "
-                                   "libpq5): %s", dlerror());
+            snprintf(why, why_len,
+                     "cannot load libpq, PostgreSQL's client library (Debian's "
+                     "libpq5): %s",
+                     dlerror());
         return RL_ESYS;
     }
     rl__pq_api *api = malloc(sizeof *api);
@@ -29,40 +31,7 @@ rl_err rl__pq_load(char *why, size_t why_len) {
 #define RL_PQ_SYM(name)                                                                            \
     if (!(*(void **)&api->name = dlsym(lib, #name)) && !missing)                                   \
         missing = #name;
-    RL_PQ_SYM(PQbackendPID)
-    RL_PQ_SYM(PQclear)
-    RL_PQ_SYM(PQcmdStatus)
-    RL_PQ_SYM(PQcmdTuples)
-    RL_PQ_SYM(PQconnectPoll)
-    RL_PQ_SYM(PQconnectStartParams)
-    RL_PQ_SYM(PQconninfo)
-    RL_PQ_SYM(PQconninfoFree)
-    RL_PQ_SYM(PQconninfoParse)
-    RL_PQ_SYM(PQconsumeInput)
-    RL_PQ_SYM(PQenterPipelineMode)
-    RL_PQ_SYM(PQerrorMessage)
-    RL_PQ_SYM(PQexec)
-    RL_PQ_SYM(PQexecParams)
-    RL_PQ_SYM(PQexecPrepared)
-    RL_PQ_SYM(PQexitPipelineMode)
-    RL_PQ_SYM(PQfinish)
-    RL_PQ_SYM(PQfreemem)
-    RL_PQ_SYM(PQgetResult)
-    RL_PQ_SYM(PQgetvalue)
-    RL_PQ_SYM(PQisBusy)
-    RL_PQ_SYM(PQntuples)
-    RL_PQ_SYM(PQpipelineSync)
-    RL_PQ_SYM(PQputCopyData)
-    RL_PQ_SYM(PQputCopyEnd)
-    RL_PQ_SYM(PQresultErrorField)
-    RL_PQ_SYM(PQresultErrorMessage)
-    RL_PQ_SYM(PQresultStatus)
-    RL_PQ_SYM(PQsendPrepare)
-    RL_PQ_SYM(PQsendQueryPrepared)
-    RL_PQ_SYM(PQsetErrorVerbosity)
-    RL_PQ_SYM(PQsetNoticeProcessor)
-    RL_PQ_SYM(PQsocket)
-    RL_PQ_SYM(PQstatus)
+    RL_PQ_FUNCTIONS(RL_PQ_SYM)
 #undef RL_PQ_SYM
     if (missing) {
         free(api);

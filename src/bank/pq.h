@@ -20,42 +20,49 @@
 
 #include "racelab/error.h"
 
+/* Every libpq function pgbank.c calls: X(name) for each (the table's
+ * fields, and pq.c's lookups, are made from this one list). */
+#define RL_PQ_FUNCTIONS(X)                                                                         \
+    X(PQbackendPID)                                                                                \
+    X(PQclear)                                                                                     \
+    X(PQcmdStatus)                                                                                 \
+    X(PQcmdTuples)                                                                                 \
+    X(PQconnectPoll)                                                                               \
+    X(PQconnectStartParams)                                                                        \
+    X(PQconninfo)                                                                                  \
+    X(PQconninfoFree)                                                                              \
+    X(PQconninfoParse)                                                                             \
+    X(PQconsumeInput)                                                                              \
+    X(PQenterPipelineMode)                                                                         \
+    X(PQerrorMessage)                                                                              \
+    X(PQexec)                                                                                      \
+    X(PQexecParams)                                                                                \
+    X(PQexecPrepared)                                                                              \
+    X(PQexitPipelineMode)                                                                          \
+    X(PQfinish)                                                                                    \
+    X(PQfreemem)                                                                                   \
+    X(PQgetResult)                                                                                 \
+    X(PQgetvalue)                                                                                  \
+    X(PQisBusy)                                                                                    \
+    X(PQntuples)                                                                                   \
+    X(PQpipelineSync)                                                                              \
+    X(PQputCopyData)                                                                               \
+    X(PQputCopyEnd)                                                                                \
+    X(PQresultErrorField)                                                                          \
+    X(PQresultErrorMessage)                                                                        \
+    X(PQresultStatus)                                                                              \
+    X(PQsendPrepare)                                                                               \
+    X(PQsendQueryPrepared)                                                                         \
+    X(PQsetErrorVerbosity)                                                                         \
+    X(PQsetNoticeProcessor)                                                                        \
+    X(PQsocket)                                                                                    \
+    X(PQstatus)
+
+#define RL_PQ_FIELD(name) __typeof__(name) *name;
 typedef struct rl__pq_api {
-    __typeof__(PQbackendPID) *PQbackendPID;
-    __typeof__(PQclear) *PQclear;
-    __typeof__(PQcmdStatus) *PQcmdStatus;
-    __typeof__(PQcmdTuples) *PQcmdTuples;
-    __typeof__(PQconnectPoll) *PQconnectPoll;
-    __typeof__(PQconnectStartParams) *PQconnectStartParams;
-    __typeof__(PQconninfo) *PQconninfo;
-    __typeof__(PQconninfoFree) *PQconninfoFree;
-    __typeof__(PQconninfoParse) *PQconninfoParse;
-    __typeof__(PQconsumeInput) *PQconsumeInput;
-    __typeof__(PQenterPipelineMode) *PQenterPipelineMode;
-    __typeof__(PQerrorMessage) *PQerrorMessage;
-    __typeof__(PQexec) *PQexec;
-    __typeof__(PQexecParams) *PQexecParams;
-    __typeof__(PQexecPrepared) *PQexecPrepared;
-    __typeof__(PQexitPipelineMode) *PQexitPipelineMode;
-    __typeof__(PQfinish) *PQfinish;
-    __typeof__(PQfreemem) *PQfreemem;
-    __typeof__(PQgetResult) *PQgetResult;
-    __typeof__(PQgetvalue) *PQgetvalue;
-    __typeof__(PQisBusy) *PQisBusy;
-    __typeof__(PQntuples) *PQntuples;
-    __typeof__(PQpipelineSync) *PQpipelineSync;
-    __typeof__(PQputCopyData) *PQputCopyData;
-    __typeof__(PQputCopyEnd) *PQputCopyEnd;
-    __typeof__(PQresultErrorField) *PQresultErrorField;
-    __typeof__(PQresultErrorMessage) *PQresultErrorMessage;
-    __typeof__(PQresultStatus) *PQresultStatus;
-    __typeof__(PQsendPrepare) *PQsendPrepare;
-    __typeof__(PQsendQueryPrepared) *PQsendQueryPrepared;
-    __typeof__(PQsetErrorVerbosity) *PQsetErrorVerbosity;
-    __typeof__(PQsetNoticeProcessor) *PQsetNoticeProcessor;
-    __typeof__(PQsocket) *PQsocket;
-    __typeof__(PQstatus) *PQstatus;
+    RL_PQ_FUNCTIONS(RL_PQ_FIELD)
 } rl__pq_api;
+#undef RL_PQ_FIELD
 
 /* Open libpq and fill the table: RL_OK, or RL_ESYS with the loader's words
  * in why (libpq is not installed: Debian's libpq5). */
