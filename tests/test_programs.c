@@ -205,32 +205,102 @@ static void too_many_threads(void **state) {
     rl_target_free(&t);
 }
 
-/* No thread at all: its one run is the verdict. */
-static void no_threads(void **state) {
+/* A program in which racelab saw no thread gets no verdict: an error that
+ * says why, with how the program ended. */
+static void refused(const char *name, char *const *args, const char *says, const char *ended) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", PROGRAMS, name);
+    char *argv[4] = {path, args ? args[0] : NULL, NULL};
+    rl_program_opts po = {.preload = PRELOAD};
+    rl_target t;
+    char why[512] = "";
+    assert_err_equal(rl_program_target(argv, &po, &t, why, sizeof why), RL_ENOTSUP);
+    assert_contains(why, says);
+    if (ended)
+        assert_contains(why, ended);
+}
+
+static void no_thread_no_verdict(void **state) {
     (void)state;
-    char *fail_args[] = {"x", NULL};
-    rl_target t = program("no_threads", fail_args);
+    char *one[] = {"x", NULL};
+    refused("no_threads", one, "ended without creating a thread",
+            "exited with status 3: no threads, 1 arguments");
+    refused("no_threads", NULL, "there is no verdict", "exited with status 0");
+    /* never loaded: refused before it runs */
+    refused("static_threads", NULL, "is statically linked", NULL);
+}
+
+/* Output longer than a report keeps: its last whole lines, after a line
+ * that says how much went before. */
+static void long_output(void **state) {
+    (void)state;
+    rl_target t = program("long_output", NULL);
     rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     assert_true(r.failed);
-    assert_int_equal(r.schedules, 1);
-    assert_contains(r.first.message, "exited with status 3");
-    rl_explore_result_free(&r);
-    rl_target_free(&t);
-    t = program("no_threads", NULL);
-    r = rl_test_explore(&t, rl_explore_opts_default());
-    assert_false(r.failed);
-    rl_explore_result_free(&r);
-    rl_target_free(&t);
-    /* output longer than a report keeps: its last whole lines, after a
-     * line that says how much went before */
-    char *long_args[] = {"long", NULL};
-    t = program("no_threads", long_args);
-    r = rl_test_explore(&t, rl_explore_opts_default());
-    assert_true(r.failed);
+    assert_contains(r.first.message, "exited with status 3: done");
     const char *story = r.first.outcome.story;
     assert_true(strncmp(story, "[... ", 5) == 0);
     assert_contains(story, " earlier bytes not shown]\nline ");
-    assert_contains(story, "line 100 of 100, printed before the exit status\nno threads, 1 arguments\n");
+    assert_contains(story, "line 100 of 100, printed before the exit status\ndone\n");
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
+/* A wrapper script that ends in exec is explored as the program it runs. */
+static void exec_wrapper(void **state) {
+    (void)state;
+    found_and_replayed("exec_deadlock.sh", RL_FAIL_DEADLOCK, "held by", NULL);
+}
+
+/* C11 <threads.h> calls are scheduled as the pthread calls they are, each
+ * step at its C11 call's line, each thread named after its routine. */
+static void c11_threads(void **state) {
+    (void)state;
+    rl_explore_result r;
+    found_and_replayed("c11_threads", RL_FAIL_INVARIANT, "counter 1", &r);
+    assert_true(trace_has(&r.minimized, "lock", "lock", "c11_threads.c:20 in add_one"));
+    assert_true(trace_has(&r.minimized, "once", "setup_once", "c11_threads.c:19"));
+    assert_true(trace_has(&r.minimized, "wait", "finished", "c11_threads.c:40 in main"));
+    assert_true(trace_has(&r.minimized, "yield", "", "c11_threads.c:23"));
+    assert_contains(r.minimized.steps[0].object, "add_one");
+    rl_explore_result_free(&r);
+}
+
+/* fork() runs the new process outside the scheduler: the explored process
+ * is the one racelab started, its exit status counts, and the child's
+ * calls are no steps of its schedule. */
+static void forks(void **state) {
+    (void)state;
+    /* before the first thread: the parent is explored (it exits 5) */
+    rl_target t = program("fork_before", NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_true(r.failed);
+    assert_int_equal(r.failing, r.schedules);
+    assert_contains(r.first.message, "exited with status 5: the parent exits 5");
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+    /* after: it holds, and the trace has the parent's steps only, in order */
+    t = program("fork_after", NULL);
+    r = rl_test_explore(&t, o);
+    assert_false(r.failed);
+    assert_int_equal(r.nstates, 1);
+    assert_contains(r.states[0].state, "exit 0: child 7, worker ran 1");
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+    char *fail[] = {"fail", NULL};
+    t = program("fork_after", fail);
+    r = rl_test_explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    assert_true(r.first.nsteps > 0);
+    for (size_t i = 0; i < r.first.nsteps; i++) {
+        const rl_trace_step *st = &r.first.steps[i];
+        assert_false(strstr(st->object, "own")); /* the child's lock */
+        if (i && st->index && r.first.steps[i - 1].index)
+            assert_true(st->index >= r.first.steps[i - 1].index);
+    }
+    assert_true(trace_has(&r.first, "lock", "m", "fork_after.c:"));
     rl_explore_result_free(&r);
     rl_target_free(&t);
 }
@@ -266,7 +336,10 @@ int main(void) {
         rl_unit_test(crash),            rl_unit_test(exit_without_join),
         rl_unit_test(correct_programs),
         rl_unit_test(reachable_states), rl_unit_test(too_many_threads),
-        rl_unit_test(no_threads),       rl_unit_test(replay_that_does_not_fit),
+        rl_unit_test(no_thread_no_verdict), rl_unit_test(long_output),
+        rl_unit_test(exec_wrapper),     rl_unit_test(forks),
+        rl_unit_test(c11_threads),
+        rl_unit_test(replay_that_does_not_fit),
         rl_unit_test(missing_program),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,13 +43,17 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "proto.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define CALLER ((uint64_t)(uintptr_t)__builtin_return_address(0))
+/* The call's place in the program: the return address, or, inside a C11
+ * wrapper (thrd_*, mtx_*, cnd_*, call_once), the wrapper's own caller. */
+static __thread uint64_t c11_caller;
+#define CALLER (c11_caller ? c11_caller : (uint64_t)(uintptr_t)__builtin_return_address(0))
 
 /* ---- the real functions ---- */
 
@@ -213,6 +217,7 @@ static struct {
     bool on;          /* racelab's environment is there */
     bool in_child;    /* this process runs one schedule */
     bool server;      /* this process became the fork server */
+    bool forking_schedule; /* serve() is forking a schedule's copy */
     int ctl, outfd;
     rl__shm *shm;
     xthread threads[RL_EX_MAX_THREADS];
@@ -695,6 +700,21 @@ static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
     return status;
 }
 
+/* pthread_atfork's child handler. A copy made by serve() for a schedule
+ * is controlled; any other fork() (the program's own) makes a process
+ * racelab does not explore: it runs natively, and only the explored
+ * process's exit counts. */
+static void forked(void) {
+    if (X.forking_schedule)
+        return;
+    if (X.shm)
+        __atomic_fetch_add(&X.shm->forks, 1, __ATOMIC_RELAXED);
+    X.on = false;
+    X.in_child = false;
+    X.server = false;
+    self_index = -1;
+}
+
 /* Called at the program's first thread creation: from now on this
  * process forks one copy per schedule and returns only in the copies. */
 static void serve(void) {
@@ -707,7 +727,9 @@ static void serve(void) {
             _exit(0);
         if (ftruncate(X.outfd, 0) != 0 || lseek(X.outfd, 0, SEEK_SET) != 0)
             _exit(0);
+        X.forking_schedule = true;
         pid_t pid = fork();
+        X.forking_schedule = false;
         if (pid == 0) {
             close(X.ctl);
             dup2(X.outfd, STDOUT_FILENO);
@@ -743,11 +765,26 @@ __attribute__((constructor)) static void start(void) {
         X.shm = NULL;
         return;
     }
-    /* the variables must not reach the program's own children */
-    unsetenv(RL_ENV_CTL);
-    unsetenv(RL_ENV_SHM);
-    unsetenv(RL_ENV_OUT);
+    uint32_t pid = (uint32_t)getpid();
+    if (X.shm->loaded_pid && X.shm->loaded_pid != pid) {
+        /* a process the program started (the variables reach it): it runs
+         * natively, counted so that racelab can say it did not follow it */
+        __atomic_fetch_add(&X.shm->others, 1, __ATOMIC_RELAXED);
+        munmap(X.shm, size);
+        X.shm = NULL;
+        unsetenv(RL_ENV_CTL);
+        unsetenv(RL_ENV_SHM);
+        unsetenv(RL_ENV_OUT);
+        return;
+    }
+    /* the program itself, or what it exec'd (same process: followed, so a
+     * wrapper script that ends in exec is explored as the program it runs) */
+    if (X.shm->loaded_pid == pid)
+        X.shm->execs++;
+    X.shm->loaded_pid = pid;
     X.on = true;
+    /* a fork() of the program's own runs outside the scheduler */
+    pthread_atfork(NULL, NULL, forked);
     /* pthread_exit unwinds with libgcc_s, which glibc loads on first use:
      * load it once here rather than in every schedule's copy */
     (void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_GLOBAL);
@@ -760,6 +797,18 @@ __attribute__((constructor)) static void start(void) {
 }
 
 /* ---- threads ---- */
+
+/* A C11 thread's start routine and argument, for its pthread start. */
+typedef struct {
+    thrd_start_t fn;
+    void *arg;
+} c11_thread;
+
+static void *c11_start(void *p) {
+    c11_thread t = *(c11_thread *)p;
+    free(p);
+    return (void *)(intptr_t)t.fn(t.arg);
+}
 
 static void thread_end(uint64_t where);
 
@@ -789,7 +838,8 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
     *child = (xthread){.index = X.nthreads, .state = T_LIVE, .fn = fn, .arg = arg,
                        .starting = true, .spawner = me->index};
     rl__pthread_info *info = &X.shm->threads[child->index];
-    info->start = (uint64_t)(uintptr_t)fn;
+    info->start = fn == c11_start ? (uint64_t)(uintptr_t)((c11_thread *)arg)->fn
+                                  : (uint64_t)(uintptr_t)fn;
     snprintf(info->name, RL_NAME_MAX, "T%u", child->index);
     int rc = real.create(&child->handle, attr, trampoline, child);
     if (rc != 0) {
@@ -1341,6 +1391,7 @@ EXPORT int pthread_once(pthread_once_t *ctl, void (*fn)(void)) {
     if (!X.in_child) {
         if (o->once == 0) {
             o->once = 1;
+            c11_caller = 0;
             fn();
             o->once = 2;
         }
@@ -1350,6 +1401,7 @@ EXPORT int pthread_once(pthread_once_t *ctl, void (*fn)(void)) {
     point(RL_POP_ONCE, o, CALLER);
     if (t->run_once) {
         t->run_once = false;
+        c11_caller = 0; /* the routine's own calls are its own */
         fn();
         o->once = 2;
     }
@@ -1394,4 +1446,114 @@ EXPORT int sched_yield(void) {
         return real.yield();
     point(RL_POP_YIELD, NULL, CALLER);
     return 0;
+}
+
+/* ---- C11 <threads.h> ----
+ * glibc implements these over its pthreads internally, where no call can
+ * be interposed: each is interposed here and made the same pthread call,
+ * which racelab schedules (the types are glibc's pthread types in C11
+ * dress: thrd_t is pthread_t, mtx_t and cnd_t have the pthread objects'
+ * size, once_flag holds a pthread_once_t). The step's place is the C11
+ * call's caller. */
+
+#define C11_CALL(expr)                                                                             \
+    ({                                                                                             \
+        c11_caller = (uint64_t)(uintptr_t)__builtin_return_address(0);                             \
+        __typeof__(expr) r_ = (expr);                                                              \
+        c11_caller = 0;                                                                            \
+        r_;                                                                                        \
+    })
+
+static int c11_result(int rc) {
+    switch (rc) {
+    case 0: return thrd_success;
+    case EBUSY: return thrd_busy;
+    case ETIMEDOUT: return thrd_timedout;
+    case ENOMEM: return thrd_nomem;
+    default: return thrd_error;
+    }
+}
+
+EXPORT int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg) {
+    c11_thread *t = malloc(sizeof *t);
+    if (!t)
+        return thrd_nomem;
+    *t = (c11_thread){fn, arg};
+    int rc = C11_CALL(pthread_create((pthread_t *)thr, NULL, c11_start, t));
+    if (rc != 0)
+        free(t);
+    return c11_result(rc);
+}
+
+EXPORT int thrd_join(thrd_t thr, int *res) {
+    void *ret = NULL;
+    int rc = C11_CALL(pthread_join((pthread_t)thr, &ret));
+    if (rc == 0 && res)
+        *res = (int)(intptr_t)ret;
+    return c11_result(rc);
+}
+
+EXPORT int thrd_detach(thrd_t thr) { return c11_result(C11_CALL(pthread_detach((pthread_t)thr))); }
+
+EXPORT void thrd_exit(int res) {
+    c11_caller = (uint64_t)(uintptr_t)__builtin_return_address(0);
+    pthread_exit((void *)(intptr_t)res);
+}
+
+EXPORT void thrd_yield(void) { (void)C11_CALL(sched_yield()); }
+
+EXPORT int thrd_sleep(const struct timespec *dur, struct timespec *rem) {
+    int rc = C11_CALL(nanosleep(dur, rem));
+    return rc == 0 ? 0 : errno == EINTR ? -1 : -2;
+}
+
+EXPORT int mtx_init(mtx_t *m, int type) {
+    pthread_mutexattr_t a;
+    if (pthread_mutexattr_init(&a) != 0)
+        return thrd_error;
+    if ((type & mtx_recursive) && pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) != 0)
+        return thrd_error;
+    int rc = pthread_mutex_init((pthread_mutex_t *)m, &a);
+    pthread_mutexattr_destroy(&a);
+    return c11_result(rc);
+}
+
+EXPORT void mtx_destroy(mtx_t *m) { (void)C11_CALL(pthread_mutex_destroy((pthread_mutex_t *)m)); }
+
+EXPORT int mtx_lock(mtx_t *m) { return c11_result(C11_CALL(pthread_mutex_lock((pthread_mutex_t *)m))); }
+
+EXPORT int mtx_trylock(mtx_t *m) {
+    return c11_result(C11_CALL(pthread_mutex_trylock((pthread_mutex_t *)m)));
+}
+
+EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts) {
+    return c11_result(C11_CALL(pthread_mutex_timedlock((pthread_mutex_t *)m, ts)));
+}
+
+EXPORT int mtx_unlock(mtx_t *m) {
+    return c11_result(C11_CALL(pthread_mutex_unlock((pthread_mutex_t *)m)));
+}
+
+EXPORT int cnd_init(cnd_t *c) { return c11_result(pthread_cond_init((pthread_cond_t *)c, NULL)); }
+
+EXPORT void cnd_destroy(cnd_t *c) { (void)pthread_cond_destroy((pthread_cond_t *)c); }
+
+EXPORT int cnd_signal(cnd_t *c) { return c11_result(C11_CALL(pthread_cond_signal((pthread_cond_t *)c))); }
+
+EXPORT int cnd_broadcast(cnd_t *c) {
+    return c11_result(C11_CALL(pthread_cond_broadcast((pthread_cond_t *)c)));
+}
+
+EXPORT int cnd_wait(cnd_t *c, mtx_t *m) {
+    return c11_result(C11_CALL(pthread_cond_wait((pthread_cond_t *)c, (pthread_mutex_t *)m)));
+}
+
+EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct timespec *restrict ts) {
+    return c11_result(
+        C11_CALL(pthread_cond_timedwait((pthread_cond_t *)c, (pthread_mutex_t *)m, ts)));
+}
+
+EXPORT void call_once(once_flag *flag, void (*fn)(void)) {
+    _Static_assert(sizeof(once_flag) == sizeof(pthread_once_t), "once_flag is a pthread_once_t");
+    (void)C11_CALL(pthread_once((pthread_once_t *)flag, fn));
 }

@@ -12,6 +12,7 @@
  * unchanged. A program that never creates a thread is run once: its one
  * schedule is the whole program. */
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -32,6 +33,7 @@
 #include "explore_impl.h"
 #include "proto.h"
 #include "symbols.h"
+#include "../util/words.h"
 
 extern char **environ;
 
@@ -47,8 +49,6 @@ struct rl__program {
     uint64_t time_limit_ns;
     char exe[PATH_MAX];
     char *label; /* "prog arg1 ...", for the target's name */
-    bool alone;  /* it ended without creating a thread */
-    int alone_status;
     rl__decision *decisions;
     size_t decisions_cap;
     rl_trace_step *trace;
@@ -89,6 +89,33 @@ static bool resolve(const char *name, char *out) {
         p = colon ? colon + 1 : p + n;
     }
     return false;
+}
+
+/* Whether path is an ELF executable with no program interpreter: linked
+ * statically, so no LD_PRELOAD library is ever loaded into it. A script or
+ * anything unreadable is not (what it runs is judged after the run). */
+static bool statically_linked(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    unsigned char ident[EI_NIDENT];
+    bool is_static = false;
+    if (pread(fd, ident, sizeof ident, 0) == (ssize_t)sizeof ident &&
+        memcmp(ident, ELFMAG, SELFMAG) == 0 && ident[EI_CLASS] == ELFCLASS64) {
+        Elf64_Ehdr eh;
+        if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh &&
+            eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum > 0) {
+            is_static = true;
+            for (unsigned i = 0; i < eh.e_phnum && is_static; i++) {
+                Elf64_Phdr ph;
+                off_t at = (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph);
+                if (pread(fd, &ph, sizeof ph, at) != (ssize_t)sizeof ph || ph.p_type == PT_INTERP)
+                    is_static = false;
+            }
+        }
+    }
+    close(fd);
+    return is_static;
 }
 
 /* Whether dir + tail names a readable file; out receives it. */
@@ -239,6 +266,9 @@ void rl__program_free(rl__program *p) {
     free(p);
 }
 
+static void no_thread_seen(rl__program *p, const char *name, int status, char *why,
+                           size_t why_len);
+
 rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__program **out,
                          char *why, size_t why_len) {
     if (!argv || !argv[0] || !out) {
@@ -256,6 +286,14 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
         WHY("cannot run '%s': no such executable file", argv[0]);
         rl__program_free(p);
         return RL_ENOENT;
+    }
+    if (statically_linked(p->exe)) {
+        WHY("'%s' is statically linked: racelab's interposer cannot be loaded into it, so "
+            "none of its threads could be seen or scheduled (link it dynamically, without "
+            "-static, to explore it)",
+            argv[0]);
+        rl__program_free(p);
+        return RL_ENOTSUP;
     }
     if (!find_preload(o ? o->preload : NULL, preload, sizeof preload)) {
         WHY("racelab's interposer librlpreload.so was not found (set RACELAB_PRELOAD to it)");
@@ -343,11 +381,14 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
             if (rl__symbols_open(p->server, &p->syms) != RL_OK)
                 p->syms = NULL; /* traces keep their addresses */
         } else if (r < 0) {
-            /* it ended (or died) before creating a thread: one schedule */
-            while (waitpid(p->server, &p->alone_status, 0) < 0 && errno == EINTR)
+            /* it ended (or died) before creating a thread that racelab saw:
+             * nothing was scheduled, so there is no verdict to give */
+            int status = 0;
+            while (waitpid(p->server, &status, 0) < 0 && errno == EINTR)
                 ;
             p->server = 0;
-            p->alone = true;
+            no_thread_seen(p, argv[0], status, why, why_len);
+            e = RL_ENOTSUP;
         } else {
             WHY("'%s' did not reach its first thread within %llu s", p->exe,
                 (unsigned long long)(START_LIMIT_NS / 1000000000u));
@@ -414,6 +455,51 @@ static void collect_output(rl__program *p) {
 }
 
 const char *rl__program_output(const rl__program *p) { return p->out ? p->out : ""; }
+
+/* Why a program that ended before racelab saw a thread gets no verdict,
+ * into why: the likely reason, how it ended and the last thing it said. */
+static void no_thread_seen(rl__program *p, const char *name, int status, char *why,
+                           size_t why_len) {
+    if (!why)
+        return;
+    collect_output(p);
+    char tail[160], ended[224];
+    last_line(p->out ? p->out : "", p->out_len, tail, sizeof tail);
+    if (WIFEXITED(status))
+        snprintf(ended, sizeof ended, "it exited with status %d%s%s", WEXITSTATUS(status),
+                 tail[0] ? ": " : "", tail);
+    else if (WIFSIGNALED(status))
+        snprintf(ended, sizeof ended, "it was killed by %s%s%s", signal_name(WTERMSIG(status)),
+                 tail[0] ? ": " : "", tail);
+    else
+        snprintf(ended, sizeof ended, "it ended with status %d", status);
+    const rl__shm *s = p->shm;
+    if (!s->loaded_pid) {
+        snprintf(why, why_len,
+                 "'%s' never loaded racelab's interposer (a statically linked program run by a "
+                 "script, or LD_PRELOAD cleared): none of its threads could be seen, so there "
+                 "is no verdict; %s",
+                 name, ended);
+    } else if (s->forks || s->others) {
+        char what[96] = "";
+        if (s->forks)
+            snprintf(what, sizeof what, "forked %u time%s", s->forks, rl__plural(s->forks));
+        if (s->others)
+            snprintf(what + strlen(what), sizeof what - strlen(what), "%sran %u other program%s",
+                     s->forks ? " and " : "", s->others, rl__plural(s->others));
+        snprintf(why, why_len,
+                 "'%s' created no thread itself: it %s, which racelab does not follow (explore "
+                 "the program that creates the threads directly), so there is no verdict; %s",
+                 name, what, ended);
+    } else {
+        snprintf(why, why_len,
+                 "'%s' ended without creating a thread that racelab could see: there is no "
+                 "interleaving to explore, so there is no verdict (threads are not seen where the "
+                 "interposer is not loaded, as in a statically linked program it runs, nor "
+                 "when made by clone()); %s",
+                 name, ended);
+    }
+}
 
 /* Judge the copy by how it ended. */
 static void judge(rl__program *p, int status, bool timed_out, rl__run *out) {
@@ -584,13 +670,6 @@ static bool write_plan(rl__program *p, const rl__chooser *c, char *msg, size_t l
 
 void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     memset(out, 0, sizeof *out);
-    if (p->alone) {
-        /* no thread: the program's one run, already done */
-        collect_output(p);
-        judge(p, p->alone_status, false, out);
-        keep_output(p, &out->outcome);
-        return;
-    }
     rl__shm *s = p->shm;
     if (!write_plan(p, c, out->message, sizeof out->message)) {
         out->target_error = RL_EINVAL;

@@ -36,7 +36,7 @@
 #define RL_MSG_DONE 'd'  /* S -> P: it ended; see status */
 #define RL_MSG_QUIT 'q'  /* P -> S: end */
 
-#define RL_PROTO_VERSION 2
+#define RL_PROTO_VERSION 3
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 
@@ -125,6 +125,11 @@ typedef struct rl__shm {
     uint32_t nthreads;
     rl__pthread_info threads[RL_EX_MAX_THREADS];
     uint64_t ntrace;
+    /* who loaded the interposer: written by the processes themselves */
+    uint32_t loaded_pid; /* the program's process (0: never loaded, e.g. static) */
+    uint32_t execs;      /* times that process exec'd another program (followed) */
+    uint32_t others;     /* programs it started that loaded it too: not followed */
+    uint32_t forks;      /* fork()s of the program's own: not followed */
     /* its end: written by S */
     int32_t status;    /* waitpid's */
     uint32_t timed_out; /* S killed C at the time limit */
