@@ -156,10 +156,16 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
     if (o->search == RL_SEARCH_REPLAY) {
         fprintf(f, "no failure in this schedule\n");
     } else if (r->complete && r->program) {
-        fprintf(f, "%sproved: complete%s, every interleaving of its synchronization calls was "
-                   "explored\n(plain memory accesses between them are no scheduling points: a "
-                   "race among those is not covered)\n",
+        fprintf(f, "%sproved: complete over its synchronization calls; plain memory not "
+                   "scheduled%s\n(every interleaving of its pthread and C11 thread calls was "
+                   "explored; a race between plain accesses with no such call between them is "
+                   "not covered)\n",
                 green(st), reset(st));
+    } else if (r->exhaustive && r->program) {
+        fprintf(f, "%sproved within %u %s%s over its synchronization calls; plain memory not "
+                   "scheduled%s\n(no schedule of its pthread and C11 thread calls with at most "
+                   "%u fails; %" PRIu64 " %ss beyond the bound were not taken)\n",
+                green(st), bound, unit, rl__plural(bound), reset(st), bound, r->pruned, unit);
     } else if (r->complete) {
         fprintf(f, "%sproved: complete%s, every schedule of this case was explored (a proof for "
                    "this case)\n",
@@ -329,6 +335,9 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_bool(&j, "exhaustive", r->exhaustive);
     rl__json_bool(&j, "complete", r->complete);
     rl__json_bool(&j, "memory_accesses_scheduled", !r->program);
+    rl__json_str(&j, "coverage", r->program ? "synchronization calls only; plain memory not "
+                                              "scheduled"
+                                            : "all of the target's steps, shared accesses included");
     rl__json_uint(&j, "pruned_preemptions", r->pruned);
     rl__json_uint(&j, "longest_schedule", r->longest);
     rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);

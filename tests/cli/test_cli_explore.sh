@@ -184,7 +184,15 @@ has "$err" 'thread 9 cannot go' "the first choice that cannot be followed is nam
 # tests/test_programs.c's; 1 is enough for the command's report of it)
 expect 0 "a correct program" -- explore --all --preemptions 1 -- "$PROGS/billing_locked"
 has "$out" 'held +exit 0: balances 475 1275$' "its one final state"
-has "$out" 'proved within 1 preemption' "its verdict"
+has "$out" 'proved within 1 preemption over its synchronization calls; plain memory not scheduled' \
+    "its verdict says what the proof does not cover, on the verdict line"
+expect 0 "a correct program, JSON" -- explore --json --preemptions 1 -- "$PROGS/billing_locked"
+json_check 'd["verdict"] == "proved_within_bound" and not d["memory_accesses_scheduled"] and "plain memory not scheduled" in d["coverage"]' \
+    "the JSON says so too"
+expect 3 "a program with no thread: no verdict" -- explore -- "$PROGS/no_threads"
+has "$err" "ended without creating a thread.*no verdict.*exited with status 0" "why, and how it ended"
+expect 3 "a statically linked program: no verdict" -- explore -- "$PROGS/static_threads"
+has "$err" "is statically linked" "why"
 expect 1 "PCT on a program" -- explore --pct --iterations 200 --seed 3 -- "$PROGS/deadlock"
 expect 1 "delays on a program" -- explore --delays 1 -- "$PROGS/deadlock"
 has "$out" 'round robin with at most 1 delay' "delays on a program named"
