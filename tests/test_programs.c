@@ -252,6 +252,31 @@ static void exec_wrapper(void **state) {
     found_and_replayed("exec_deadlock.sh", RL_FAIL_DEADLOCK, "held by", NULL);
 }
 
+/* A new thread runs nothing until the schedule starts it: its creator may
+ * go on first. Both ends are reachable, the failing one with no
+ * preemption (main going on is the default order). */
+static void thread_start_is_a_step(void **state) {
+    (void)state;
+    rl_explore_result r;
+    found_and_replayed("start_order", RL_FAIL_INVARIANT, "main saw the flag unset", &r);
+    assert_int_equal(r.minimized.preemptions, 0);
+    rl_explore_result_free(&r);
+    rl_target t = program("start_order", NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    o.minimize = false;
+    r = rl_test_explore(&t, o);
+    bool set = false, unset = false;
+    for (size_t i = 0; i < r.nstates; i++) {
+        set |= r.states[i].held && strstr(r.states[i].state, "exit 0: main saw the flag set");
+        unset |= !r.states[i].held && strstr(r.states[i].state, "exit 1: main saw the flag unset");
+    }
+    assert_true(set);
+    assert_true(unset);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
 /* C11 <threads.h> calls are scheduled as the pthread calls they are, each
  * step at its C11 call's line, each thread named after its routine. */
 static void c11_threads(void **state) {
@@ -338,7 +363,7 @@ int main(void) {
         rl_unit_test(reachable_states), rl_unit_test(too_many_threads),
         rl_unit_test(no_thread_no_verdict), rl_unit_test(long_output),
         rl_unit_test(exec_wrapper),     rl_unit_test(forks),
-        rl_unit_test(c11_threads),
+        rl_unit_test(c11_threads),      rl_unit_test(thread_start_is_a_step),
         rl_unit_test(replay_that_does_not_fit),
         rl_unit_test(missing_program),
     };

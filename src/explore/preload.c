@@ -204,12 +204,13 @@ typedef struct xthread {
     obj *o;
     obj *wait_mutex; /* a condition wait: the mutex to take back */
     uint32_t wait_depth; /* its recursion depth, restored on wake */
-    bool signalled, timed, timed_out, yielded, starting;
+    bool signalled, timed, timed_out, yielded;
+    bool create_traced; /* after create: its create line is in the trace already */
     bool result_ok;      /* trylock taken, ... */
     bool run_once;       /* pthread_once: this thread runs the routine */
     bool barrier_serial;
     uint64_t wait_seq, barrier_gen;
-    uint32_t spawner, join_target;
+    uint32_t join_target; /* join: the thread awaited; after create: the new one */
     uint64_t where;
 } xthread;
 
@@ -369,7 +370,7 @@ static int token_for(const xthread *t) {
 static bool woken(const xthread *t) { return t->signalled || token_for(t) >= 0; }
 
 static bool can_go(const xthread *t, bool timeouts) {
-    if (t->state != T_LIVE || t->starting)
+    if (t->state != T_LIVE)
         return false;
     const obj *o = t->o;
     switch (t->op) {
@@ -581,6 +582,12 @@ static bool apply(xthread *t, bool timed_out) {
         trace(t, t->op, NULL, t->where, false, 0, 0);
         break;
     case RL_POP_JOIN: trace(t, t->op, NULL, t->where, false, 0, t->join_target); break;
+    case RL_POP_RESUME:
+        trace(t, t->create_traced ? RL_POP_RESUME : RL_POP_SPAWN, NULL, t->where, false, 0,
+              t->join_target);
+        t->create_traced = false;
+        break;
+    case RL_POP_START: trace(t, t->op, NULL, t->where, false, 0, 0); break;
     case RL_POP_BARRIER: trace(t, t->op, o, t->where, false, 0, 0); break;
     default: trace(t, t->op, o, t->where, false, 0, 0); break;
     }
@@ -592,6 +599,17 @@ static void schedule_from(xthread *t) {
     for (;;) {
         bool timed_out;
         xthread *n = decide(&timed_out);
+        if (n != t && t->op == RL_POP_RESUME && !t->create_traced) {
+            /* another goes before the creator: the create itself happened
+             * before this step, within the creator's last */
+            bool preempted = X.preempted;
+            X.preempted = false;
+            X.step--;
+            trace(t, RL_POP_SPAWN, NULL, t->where, false, 0, t->join_target);
+            X.step++;
+            X.preempted = preempted;
+            t->create_traced = true;
+        }
         if (!apply(n, timed_out))
             continue;
         if (n == t)
@@ -607,14 +625,6 @@ static void point(uint8_t op, obj *o, uint64_t where) {
     t->op = op;
     t->o = o;
     t->where = where;
-    if (t->starting) {
-        /* end of its prologue: back to the spawner, who goes on */
-        t->starting = false;
-        X.cur = t->spawner;
-        hand_to(&X.threads[t->spawner]);
-        await_baton(t);
-        return;
-    }
     schedule_from(t);
 }
 
@@ -815,7 +825,7 @@ static void thread_end(uint64_t where);
 static void *trampoline(void *arg) {
     xthread *t = arg;
     self_index = (int)t->index;
-    await_baton(t); /* the spawner hands it over for the prologue */
+    await_baton(t); /* until the schedule starts it: nothing of it runs before */
     void *ret = t->fn(t->arg);
     /* returned: no call to point at, and no unwinding needed (pthread_exit
      * would load libgcc_s into every schedule's copy to unwind) */
@@ -836,7 +846,7 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
     xthread *me = &X.threads[self_index];
     xthread *child = &X.threads[X.nthreads];
     *child = (xthread){.index = X.nthreads, .state = T_LIVE, .fn = fn, .arg = arg,
-                       .starting = true, .spawner = me->index};
+                       .op = RL_POP_START};
     rl__pthread_info *info = &X.shm->threads[child->index];
     info->start = fn == c11_start ? (uint64_t)(uintptr_t)((c11_thread *)arg)->fn
                                   : (uint64_t)(uintptr_t)fn;
@@ -850,9 +860,14 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
     X.shm->nthreads = X.nthreads;
     child->has_handle = true;
     *th = child->handle;
-    immediate(RL_POP_SPAWN, NULL, CALLER, child->index);
-    /* the child runs its prologue up to its first visible call */
-    switch_to(me, child);
+    child->where = info->start + 1; /* its start: the routine's first line */
+    /* a choice: the creator goes on, or the new thread starts first (or
+     * any other): nothing of the child has run yet. The create is traced
+     * as the creator's step when it goes on at once (apply), else within
+     * the step before (schedule_from) */
+    me->join_target = child->index;
+    me->create_traced = false;
+    point(RL_POP_RESUME, NULL, CALLER);
     return 0;
 }
 
@@ -900,22 +915,14 @@ static void thread_end(uint64_t where) {
         immediate(RL_POP_EXIT, NULL, where, 0);
         t->state = T_DONE;
         t->op = RL_POP_NONE;
-        if (t->starting) {
-            /* ended within its prologue */
-            t->starting = false;
-            X.cur = t->spawner;
-            self_index = -1;
-            hand_to(&X.threads[t->spawner]);
-        } else {
-            bool timed_out;
-            xthread *n;
-            do
-                n = decide(&timed_out);
-            while (!apply(n, timed_out));
-            X.cur = n->index;
-            self_index = -1; /* what this thread does from here is not ours */
-            hand_to(n);
-        }
+        bool timed_out;
+        xthread *n;
+        do
+            n = decide(&timed_out);
+        while (!apply(n, timed_out));
+        X.cur = n->index;
+        self_index = -1; /* what this thread does from here is not ours */
+        hand_to(n);
     }
 }
 

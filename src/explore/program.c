@@ -595,7 +595,8 @@ static rl_err convert_trace(rl__program *p, rl__run *out) {
         snprintf(st->thread_name, sizeof st->thread_name, "%s",
                  t->thread < RL_EX_MAX_THREADS ? names[t->thread] : "?");
         snprintf(st->op, sizeof st->op, "%s", rl__pop_name(t->op));
-        if (t->op == RL_POP_SPAWN || t->op == RL_POP_JOIN || t->op == RL_POP_DETACH)
+        if (t->op == RL_POP_SPAWN || t->op == RL_POP_JOIN || t->op == RL_POP_DETACH ||
+            t->op == RL_POP_RESUME)
             snprintf(st->object, sizeof st->object, "%s",
                      t->other < RL_EX_MAX_THREADS ? names[t->other] : "?");
         else if (t->obj)

@@ -176,7 +176,7 @@ has "$out" 'replay: +racelab explore --replay [0-9:,]+ -- .*/deadlock$' "the rep
 expect 1 "explore the deadlock, JSON" -- explore --json -- "$PROGS/deadlock"
 json_check 'd["failed"] and d["minimized"]["kind"] == "deadlock" and any("deadlock.c:" in s.get("source", "") for s in d["minimized"]["trace"])' \
     "the JSON trace has source lines"
-expect 1 "replay the deadlock" -- explore --replay 2:2 -- "$PROGS/deadlock"
+expect 1 "replay the deadlock" -- explore --replay 5:2 -- "$PROGS/deadlock"
 has "$out" 'held by T1' "the replay reproduces it"
 expect 2 "a replay that does not fit" -- explore --replay 1:9 -- "$PROGS/deadlock"
 has "$err" 'thread 9 cannot go' "the first choice that cannot be followed is named"
