@@ -277,6 +277,17 @@ static void thread_start_is_a_step(void **state) {
     rl_target_free(&t);
 }
 
+/* A timed wait may time out whenever it waits: a choice of the schedule,
+ * not only a way out when nothing else can run. */
+static void timeouts_are_choices(void **state) {
+    (void)state;
+    rl_explore_result r;
+    found_and_replayed("timed_wait", RL_FAIL_INVARIANT, "timed out", &r);
+    assert_int_equal(r.minimized.preemptions, 0);
+    assert_true(trace_has(&r.minimized, "wake", "ready", "timed_wait.c:34"));
+    rl_explore_result_free(&r);
+}
+
 /* C11 <threads.h> calls are scheduled as the pthread calls they are, each
  * step at its C11 call's line, each thread named after its routine. */
 static void c11_threads(void **state) {
@@ -364,6 +375,7 @@ int main(void) {
         rl_unit_test(no_thread_no_verdict), rl_unit_test(long_output),
         rl_unit_test(exec_wrapper),     rl_unit_test(forks),
         rl_unit_test(c11_threads),      rl_unit_test(thread_start_is_a_step),
+        rl_unit_test(timeouts_are_choices),
         rl_unit_test(replay_that_does_not_fit),
         rl_unit_test(missing_program),
     };

@@ -13,7 +13,10 @@
 /* One decision of a schedule. */
 typedef struct rl__decision {
     uint64_t enabled; /* runnable threads, a bit per thread */
-    int8_t current;   /* the thread that made the previous step, -1 if it cannot go on */
+    uint64_t lazy;    /* of those, the ones that go only by timing out (a timed
+                         wait nobody ended yet): never the default choice */
+    int8_t current;   /* the thread that made the previous step, -1 if it cannot go on
+                         (or can only time out) */
     uint8_t chosen;
 } rl__decision;
 

@@ -102,9 +102,10 @@ static node *push_node(dpor *d, size_t step, uint64_t enabled) {
     return n;
 }
 
-static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
+static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
+                            int current) {
     dpor *d = (dpor *)c;
-    unsigned fallback = rl__default_choice(enabled, current);
+    unsigned fallback = rl__default_choice(enabled, lazy, current);
     if (d->blocked != SIZE_MAX || d->oom || d->diverged)
         return fallback; /* the rest of this run is not explored */
     if (step < d->plen) {

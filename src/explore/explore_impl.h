@@ -27,7 +27,8 @@
 #define RL_EX_NO_FIT 255u
 struct rl__run;
 typedef struct rl__chooser {
-    unsigned (*choose)(struct rl__chooser *c, size_t step, uint64_t enabled, int current);
+    unsigned (*choose)(struct rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
+                       int current);
     /* The same schedule as a plan a user's program can follow on its own
      * (proto.h's RL_PLAN_*), for program targets: a prefix of choices then
      * the default order, deviations from it, or PCT. */

@@ -32,12 +32,20 @@ enum {
 
 /* rl__decision and rl__deviation: decision.h */
 
+/* The threads the default order and the sampling searches pick from: the
+ * runnable ones that need no time-out, while there are any. */
+static inline uint64_t rl__eager(uint64_t enabled, uint64_t lazy) {
+    return enabled & ~lazy ? enabled & ~lazy : enabled;
+}
+
 /* The default order: the running thread goes on while it can, else the
- * lowest-numbered runnable thread. */
-static inline unsigned rl__default_choice(uint64_t enabled, int current) {
-    if (current >= 0 && (enabled >> current & 1u))
+ * lowest-numbered runnable thread; a timed wait times out by default only
+ * when nothing else can run. */
+static inline unsigned rl__default_choice(uint64_t enabled, uint64_t lazy, int current) {
+    uint64_t eager = rl__eager(enabled, lazy);
+    if (current >= 0 && (eager >> current & 1u))
         return (unsigned)current;
-    return (unsigned)__builtin_ctzll(enabled);
+    return (unsigned)__builtin_ctzll(eager);
 }
 
 /* PCT (Burckhardt et al., ASPLOS 2010): random thread priorities, the

@@ -15,9 +15,10 @@
  * modelled here, keyed by their address: the real objects are never
  * touched while exploring (only one thread runs, so the model is the
  * truth), and a thread blocked in the model simply does not get the
- * baton. Timed waits take no real time: a timed wait times out only when
- * no thread could otherwise run. A signal wakes the thread that has waited
- * longest.
+ * baton. Timed waits take no real time: a waiter that nothing woke may
+ * time out at any decision (a choice the search explores; by default only
+ * when no other thread can run). A signal wakes any one of the threads
+ * waiting when it was sent: which one is the schedule's choice.
  *
  * Without racelab's environment (RACELAB_EXPLORE_*) every call goes
  * straight to the real function: the library is inert. Built without any
@@ -380,6 +381,8 @@ static bool can_go(const xthread *t, bool timeouts) {
         return o->owner == 0 || (o->recursive && o->owner == t->index + 1) || timeouts;
     case RL_POP_RDLOCK: return o->owner == 0;
     case RL_POP_WRLOCK: return o->owner == 0 && o->count == 0;
+    case RL_POP_TIMEDRDLOCK: return o->owner == 0 || timeouts;
+    case RL_POP_TIMEDWRLOCK: return (o->owner == 0 && o->count == 0) || timeouts;
     case RL_POP_WAKE:
         return t->wait_mutex->owner == 0 && (woken(t) || (t->timed && timeouts));
     case RL_POP_SEMWAIT: return o->count > 0;
@@ -391,24 +394,22 @@ static bool can_go(const xthread *t, bool timeouts) {
     }
 }
 
-/* Runnable threads; when none is, the timed waits that could time out. */
-static uint64_t enabled_mask(bool *timeouts) {
+/* Runnable threads, and among them (*lazy) the timed waits that can go
+ * only by timing out: a time-out is a choice like any other (natively the
+ * deadline may pass at any moment), though never the default one. */
+static uint64_t enabled_mask(uint64_t *lazy) {
     uint64_t all = 0, eager = 0;
-    *timeouts = false;
+    *lazy = 0;
     for (uint32_t i = 0; i < X.nthreads; i++)
         if (can_go(&X.threads[i], false)) {
             all |= 1ull << i;
             if (!X.threads[i].yielded)
                 eager |= 1ull << i;
+        } else if (can_go(&X.threads[i], true)) {
+            *lazy |= 1ull << i;
         }
-    if (!all) {
-        for (uint32_t i = 0; i < X.nthreads; i++)
-            if (can_go(&X.threads[i], true))
-                all |= 1ull << i;
-        *timeouts = all != 0;
-        return all;
-    }
-    return eager ? eager : all; /* a yielder lets any other runnable thread go first */
+    /* a yielder lets any other runnable thread go first */
+    return (eager ? eager : all) | *lazy;
 }
 
 static void describe_deadlock(void) {
@@ -451,9 +452,9 @@ static void describe_deadlock(void) {
     finish(RL_PFAIL_DEADLOCK, "%s", msg);
 }
 
-static unsigned plan_choice(uint64_t enabled, int current) {
+static unsigned plan_choice(uint64_t enabled, uint64_t lazy, int current) {
     rl__shm *s = X.shm;
-    unsigned def = rl__default_choice(enabled, current);
+    unsigned def = rl__default_choice(enabled, lazy, current);
     switch (s->plan_kind) {
     case RL_PLAN_PREFIX:
         return X.step < s->plan_n ? s->prefix[X.step] : def;
@@ -462,9 +463,9 @@ static unsigned plan_choice(uint64_t enabled, int current) {
             return s->deviations[X.next_dev++].thread;
         return def;
     case RL_PLAN_PCT:
-        return rl__pct_choose(&X.pct, X.step, enabled, current);
+        return rl__pct_choose(&X.pct, X.step, rl__eager(enabled, lazy), current);
     case RL_PLAN_DELAYS:
-        return rl__delays_choose(&X.delays, X.step, enabled, current);
+        return rl__delays_choose(&X.delays, X.step, rl__eager(enabled, lazy), current);
     default:
         return def;
     }
@@ -472,8 +473,8 @@ static unsigned plan_choice(uint64_t enabled, int current) {
 
 /* Who goes next; never returns when the schedule is over. */
 static xthread *decide(bool *timed_out) {
-    bool timeouts;
-    uint64_t enabled = enabled_mask(&timeouts);
+    uint64_t lazy;
+    uint64_t enabled = enabled_mask(&lazy);
     if (enabled == 0) {
         for (uint32_t i = 0; i < X.nthreads; i++)
             if (X.threads[i].state == T_LIVE)
@@ -487,8 +488,9 @@ static xthread *decide(bool *timed_out) {
         finish(RL_PFAIL_LIVELOCK, "the schedule did not end within %llu steps",
                (unsigned long long)s->max_steps);
     xthread *cur = &X.threads[X.cur];
-    int current = (cur->state == T_LIVE && (enabled >> cur->index & 1u)) ? (int)cur->index : -1;
-    unsigned n = plan_choice(enabled, current);
+    uint64_t eager = enabled & ~lazy;
+    int current = (cur->state == T_LIVE && (eager >> cur->index & 1u)) ? (int)cur->index : -1;
+    unsigned n = plan_choice(enabled, lazy, current);
     if (n >= RL_EX_MAX_THREADS || !(enabled >> n & 1u)) {
         if (!s->no_fit) {
             s->no_fit = 1;
@@ -502,17 +504,17 @@ static xthread *decide(bool *timed_out) {
                      "(runnable: %s)",
                      (unsigned long long)X.step + 1, n, runnable);
         }
-        n = rl__default_choice(enabled, current);
+        n = rl__default_choice(enabled, lazy, current);
     }
     if (X.step < s->decision_cap)
-        rl__shm_decisions(s)[X.step] = (rl__decision){.enabled = enabled,
+        rl__shm_decisions(s)[X.step] = (rl__decision){.enabled = enabled, .lazy = lazy,
                                                       .current = (int8_t)current,
                                                       .chosen = (uint8_t)n};
     X.preempted = current >= 0 && (unsigned)current != n;
     s->preemptions += X.preempted;
     X.step++;
     s->nsteps = X.step;
-    *timed_out = timeouts;
+    *timed_out = lazy >> n & 1u;
     return &X.threads[n];
 }
 
@@ -538,6 +540,15 @@ static bool apply(xthread *t, bool timed_out) {
         break;
     case RL_POP_RDLOCK: o->count++; trace(t, t->op, o, t->where, false, 0, 0); break;
     case RL_POP_WRLOCK: o->owner = me; trace(t, t->op, o, t->where, false, 0, 0); break;
+    case RL_POP_TIMEDRDLOCK:
+    case RL_POP_TIMEDWRLOCK:
+        t->timed_out = timed_out;
+        if (!timed_out && t->op == RL_POP_TIMEDRDLOCK)
+            o->count++;
+        else if (!timed_out)
+            o->owner = me;
+        trace(t, t->op, o, t->where, true, t->timed_out, 0);
+        break;
     case RL_POP_WAIT:
     case RL_POP_TIMEDWAIT:
         trace(t, t->op, o, t->where, false, 0, 0);
@@ -1045,7 +1056,7 @@ EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l) {
 static int rw_common(pthread_rwlock_t *l, uint8_t op, uint64_t where) {
     obj *o = find(l, K_RWLOCK);
     uint32_t me = (uint32_t)self_index + 1;
-    bool write = op == RL_POP_WRLOCK || op == RL_POP_TRYWRLOCK;
+    bool write = op == RL_POP_WRLOCK || op == RL_POP_TRYWRLOCK || op == RL_POP_TIMEDWRLOCK;
     if (o->owner == me)
         return EDEADLK;
     if (!X.in_child) {
@@ -1074,7 +1085,7 @@ static int rw_common(pthread_rwlock_t *l, uint8_t op, uint64_t where) {
         return ok ? 0 : EBUSY;
     }
     point(op, o, where);
-    return 0;
+    return X.threads[self_index].timed_out ? ETIMEDOUT : 0;
 }
 
 #define RW_PASS(call)                                                                              \
@@ -1097,26 +1108,26 @@ EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
     RW_PASS(real.rw_trywrlock(l));
     return rw_common(l, RL_POP_TRYWRLOCK, CALLER);
 }
-/* A timed read or write lock: as the untimed one (it cannot time out while
- * its holder can still run, and the model has no clock otherwise). */
+/* A timed read or write lock: it may time out while it cannot take the
+ * lock (a choice of the schedule, as for the other timed waits). */
 EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *ts) {
     RW_PASS(real.rw_timedrdlock(l, ts));
-    return rw_common(l, RL_POP_RDLOCK, CALLER);
+    return rw_common(l, RL_POP_TIMEDRDLOCK, CALLER);
 }
 EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *ts) {
     RW_PASS(real.rw_timedwrlock(l, ts));
-    return rw_common(l, RL_POP_WRLOCK, CALLER);
+    return rw_common(l, RL_POP_TIMEDWRLOCK, CALLER);
 }
 
 EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk,
                                       const struct timespec *ts) {
     RW_PASS(real.rw_clockrdlock(l, clk, ts));
-    return rw_common(l, RL_POP_RDLOCK, CALLER);
+    return rw_common(l, RL_POP_TIMEDRDLOCK, CALLER);
 }
 EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
                                       const struct timespec *ts) {
     RW_PASS(real.rw_clockwrlock(l, clk, ts));
-    return rw_common(l, RL_POP_WRLOCK, CALLER);
+    return rw_common(l, RL_POP_TIMEDWRLOCK, CALLER);
 }
 
 EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {

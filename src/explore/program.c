@@ -730,7 +730,8 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     keep_output(p, &out->outcome);
     /* the search's own bookkeeping sees the same decisions, in order */
     for (size_t i = 0; i < n && !out->no_fit; i++) {
-        unsigned ch = c->choose(c, i, p->decisions[i].enabled, p->decisions[i].current);
+        unsigned ch = c->choose(c, i, p->decisions[i].enabled, p->decisions[i].lazy,
+                                p->decisions[i].current);
         if (ch != p->decisions[i].chosen) {
             out->target_error = RL_ESYS;
             snprintf(out->message, sizeof out->message,

@@ -55,6 +55,7 @@ enum {
     RL_POP_EXIT_PROCESS, /* exit(), or main returning: the process is ending */
     RL_POP_START,        /* a new thread's first step: nothing of it ran before */
     RL_POP_RESUME,       /* its creator going on after pthread_create */
+    RL_POP_TIMEDRDLOCK, RL_POP_TIMEDWRLOCK,
     RL_POP_COUNT
 };
 
@@ -74,7 +75,8 @@ static inline const char *rl__pop_name(uint8_t op) {
         [RL_POP_JOIN] = "join", [RL_POP_DETACH] = "detach", [RL_POP_EXIT] = "exit",
         [RL_POP_YIELD] = "yield", [RL_POP_SLEEP] = "sleep",
         [RL_POP_EXIT_PROCESS] = "exit process", [RL_POP_START] = "start",
-        [RL_POP_RESUME] = "after create",
+        [RL_POP_RESUME] = "after create", [RL_POP_TIMEDRDLOCK] = "timedrdlock",
+        [RL_POP_TIMEDWRLOCK] = "timedwrlock",
     };
     return op < RL_POP_COUNT && names[op] ? names[op] : "?";
 }

@@ -12,7 +12,7 @@
 size_t rl__schedule_deviations(const rl__decision *d, size_t n, rl__deviation *out) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (d[i].chosen != rl__default_choice(d[i].enabled, d[i].current)) {
+        if (d[i].chosen != rl__default_choice(d[i].enabled, d[i].lazy, d[i].current)) {
             if (out)
                 out[k] = (rl__deviation){.step = (uint32_t)i, .thread = d[i].chosen};
             k++;

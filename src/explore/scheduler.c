@@ -578,7 +578,7 @@ static xthread *decide(void) {
                                                                              : -1;
     if (X.footprints)
         X.run->contested = contested(enabled);
-    unsigned n = X.chooser->choose(X.chooser, X.step, enabled, current);
+    unsigned n = X.chooser->choose(X.chooser, X.step, enabled, 0, current); /* no timed waits */
     if (n >= RL_EX_MAX_THREADS || !(enabled >> n & 1u)) {
         /* the chooser asked for a thread that cannot go: remember it and go
          * on in the default order, so the run still ends and frees what
@@ -595,7 +595,7 @@ static xthread *decide(void) {
                      "(runnable: %s)",
                      X.step + 1, n, runnable);
         }
-        n = rl__default_choice(enabled, current);
+        n = rl__default_choice(enabled, 0, current);
     }
     if (X.step == X.decisions_cap) {
         rl__decision *bigger = rl__grow(X.decisions, &X.decisions_cap, sizeof *bigger, 1024);

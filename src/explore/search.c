@@ -213,11 +213,12 @@ typedef struct {
     size_t n, next;
 } follow;
 
-static unsigned follow_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
+static unsigned follow_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
+                              int current) {
     follow *f = (follow *)c; /* steps come one by one, deviations sorted by step */
     if (f->next < f->n && f->d[f->next].step == step)
         return f->d[f->next++].thread;
-    return rl__default_choice(enabled, current);
+    return rl__default_choice(enabled, lazy, current);
 }
 
 /* One schedule of t, in-process or in a copy of a user's program. */
@@ -331,17 +332,20 @@ static void enqueue(bounded *b, size_t step, uint8_t alt) {
     q->items[q->n++] = (work){.choices = p, .len = (uint32_t)(step + 1)};
 }
 
-static unsigned bounded_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
+static unsigned bounded_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
+                               int current) {
     bounded *b = (bounded *)c;
     if (step < b->replay_len)
         return b->choices[step];
     unsigned ch;
-    if (current >= 0) {
+    if (current >= 0 && !(lazy >> current & 1u)) {
+        /* every other choice preempts it, a time-out included */
         ch = (unsigned)current;
         for (uint64_t rest = enabled & ~(1ull << ch); rest; rest &= rest - 1)
             enqueue(b, step, (uint8_t)__builtin_ctzll(rest));
     } else {
-        ch = (unsigned)__builtin_ctzll(enabled);
+        /* free choices, time-outs among them */
+        ch = rl__default_choice(enabled, lazy, -1);
         uint64_t rest = enabled & ~(1ull << ch);
         if (rest && !push_frame(b, (frame){(uint32_t)step, rest}))
             b->oom = true;
@@ -470,8 +474,9 @@ typedef struct {
     rl__pct p;
 } pct;
 
-static unsigned pct_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
-    return rl__pct_choose(&((pct *)c)->p, step, enabled, current);
+static unsigned pct_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
+                           int current) {
+    return rl__pct_choose(&((pct *)c)->p, step, rl__eager(enabled, lazy), current);
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -514,8 +519,9 @@ typedef struct {
     rl__delays d;
 } delayed;
 
-static unsigned delays_choose(rl__chooser *c, size_t step, uint64_t enabled, int current) {
-    return rl__delays_choose(&((delayed *)c)->d, step, enabled, current);
+static unsigned delays_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
+                              int current) {
+    return rl__delays_choose(&((delayed *)c)->d, step, rl__eager(enabled, lazy), current);
 }
 
 typedef struct {
