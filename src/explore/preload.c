@@ -26,8 +26,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
@@ -42,6 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <threads.h>
@@ -109,6 +113,17 @@ static struct {
     int (*rw_clockrdlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
     int (*rw_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
     int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
+    ssize_t (*read)(int, void *, size_t);
+    ssize_t (*write)(int, const void *, size_t);
+    ssize_t (*recv)(int, void *, size_t, int);
+    ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+    ssize_t (*send)(int, const void *, size_t, int);
+    ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+    int (*accept)(int, struct sockaddr *, socklen_t *);
+    int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+    int (*poll)(struct pollfd *, nfds_t, int);
+    pid_t (*waitpid)(pid_t, int *, int);
+    pid_t (*wait)(int *);
 } real;
 
 #define LOOKUP(field, name) real.field = dlsym(RTLD_NEXT, name)
@@ -172,6 +187,17 @@ static void lookup_all(void) {
     LOOKUP(rw_clockrdlock, "pthread_rwlock_clockrdlock");
     LOOKUP(rw_clockwrlock, "pthread_rwlock_clockwrlock");
     LOOKUP(sem_clockwait, "sem_clockwait");
+    LOOKUP(read, "read");
+    LOOKUP(write, "write");
+    LOOKUP(recv, "recv");
+    LOOKUP(recvfrom, "recvfrom");
+    LOOKUP(send, "send");
+    LOOKUP(sendto, "sendto");
+    LOOKUP(accept, "accept");
+    LOOKUP(accept4, "accept4");
+    LOOKUP(poll, "poll");
+    LOOKUP(waitpid, "waitpid");
+    LOOKUP(wait, "wait");
 }
 
 /* ---- state ---- */
@@ -213,6 +239,16 @@ typedef struct xthread {
     uint64_t wait_seq, barrier_gen;
     uint32_t join_target; /* join: the thread awaited; after create: the new one */
     uint64_t where;
+    /* a system call that may block: what it waits for */
+    struct {
+        int fd;              /* read, write, accept: the descriptor */
+        short events;        /* POLLIN or POLLOUT */
+        struct pollfd *fds;  /* poll */
+        nfds_t nfds;
+        pid_t pid;           /* waitpid */
+        int wait_options;
+        bool now;            /* cannot block: a non-blocking descriptor or flag */
+    } io;
 } xthread;
 
 static struct {
@@ -220,6 +256,14 @@ static struct {
     bool in_child;    /* this process runs one schedule */
     bool server;      /* this process became the fork server */
     bool forking_schedule; /* serve() is forking a schedule's copy */
+    uint32_t child_forks;  /* this copy's own fork()s */
+    /* the pipes open when the server started: it keeps a write end of each
+     * open, which the program natively would not have (see pipe_at_end) */
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } server_pipes[64];
+    uint32_t nserver_pipes;
     int ctl, outfd;
     rl__shm *shm;
     xthread threads[RL_EX_MAX_THREADS];
@@ -370,6 +414,106 @@ static int token_for(const xthread *t) {
 
 static bool woken(const xthread *t) { return t->signalled || token_for(t) >= 0; }
 
+/* ---- system calls that may block ---- */
+
+/* Whether fd is a pipe at its end as the program natively sees it: made
+ * before the first thread, so the fork server holds a write end of it, with
+ * no write end left in this copy and no child process of its own that
+ * could hold one. Natively its reader would see end of file; here the
+ * server's write end keeps it open, so racelab gives the reader its end. */
+static bool pipe_at_end(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) || X.child_forks)
+        return false;
+    bool known = false;
+    for (uint32_t i = 0; i < X.nserver_pipes && !known; i++)
+        known = X.server_pipes[i].dev == st.st_dev && X.server_pipes[i].ino == st.st_ino;
+    if (!known)
+        return false;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return false;
+    bool writer = false;
+    struct dirent *e;
+    while (!writer && (e = readdir(d))) {
+        int other = atoi(e->d_name);
+        struct stat os;
+        if (e->d_name[0] == '.' || other == dirfd(d) || fstat(other, &os) != 0 ||
+            os.st_dev != st.st_dev || os.st_ino != st.st_ino)
+            continue;
+        int fl = fcntl(other, F_GETFL);
+        writer = fl >= 0 && (fl & O_ACCMODE) != O_RDONLY;
+    }
+    closedir(d);
+    return !writer;
+}
+
+/* Whether t's pending system call would return now rather than block (an
+ * error counts: the real call reports it). Another thread's poll of the
+ * descriptor: what the program's threads did so far decides it, so the
+ * answer follows from the schedule. */
+static bool io_ready(const xthread *t) {
+    if (t->io.now)
+        return true;
+    if (t->op == RL_POP_POLL)
+        return t->io.nfds > 0 && real.poll(t->io.fds, t->io.nfds, 0) != 0;
+    if (t->op == RL_POP_WAITPID) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        pid_t pid = t->io.pid;
+        idtype_t type = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
+        id_t id = pid > 0 ? (id_t)pid : pid < -1 ? (id_t)-pid : 0;
+        int opts = WEXITED | WNOHANG | WNOWAIT | (t->io.wait_options & WUNTRACED ? WSTOPPED : 0) |
+                   (t->io.wait_options & WCONTINUED);
+        return waitid(type, id, &si, opts) != 0 || si.si_pid != 0;
+    }
+    struct pollfd p = {.fd = t->io.fd, .events = t->io.events};
+    return real.poll(&p, 1, 0) != 0 || (t->op == RL_POP_READ && pipe_at_end(t->io.fd));
+}
+
+static bool waits_outside(const xthread *t) {
+    return t->state == T_LIVE && t->op >= RL_POP_READ && t->op <= RL_POP_WAITPID;
+}
+
+/* No thread can go, but some wait for the kernel: for another process, a
+ * peer or a child, that racelab does not schedule. Wait for real until one
+ * of them could go on (the schedule's time limit bounds it). false: none
+ * waits so. */
+static bool await_outside(void) {
+    enum { MAXP = 64 };
+    struct pollfd p[MAXP];
+    nfds_t n = 0;
+    int pidfds[MAXP], npid = 0;
+    bool any = false, guess = false;
+    for (uint32_t i = 0; i < X.nthreads; i++) {
+        const xthread *t = &X.threads[i];
+        if (!waits_outside(t))
+            continue;
+        any = true;
+        if (t->op == RL_POP_POLL) {
+            for (nfds_t k = 0; k < t->io.nfds && n < MAXP; k++)
+                p[n++] = (struct pollfd){.fd = t->io.fds[k].fd, .events = t->io.fds[k].events};
+        } else if (t->op == RL_POP_WAITPID) {
+            int fd = t->io.pid > 0 ? (int)syscall(SYS_pidfd_open, t->io.pid, 0) : -1;
+            if (fd >= 0 && n < MAXP && npid < MAXP) {
+                pidfds[npid++] = fd;
+                p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+            } else {
+                if (fd >= 0)
+                    close(fd);
+                guess = true; /* any child, or a group: look again soon */
+            }
+        } else if (n < MAXP) {
+            p[n++] = (struct pollfd){.fd = t->io.fd, .events = t->io.events};
+        }
+    }
+    if (any)
+        (void)real.poll(p, n, guess || n == MAXP ? 10 : -1);
+    for (int k = 0; k < npid; k++)
+        close(pidfds[k]);
+    return any;
+}
+
 static bool can_go(const xthread *t, bool timeouts) {
     if (t->state != T_LIVE)
         return false;
@@ -390,6 +534,11 @@ static bool can_go(const xthread *t, bool timeouts) {
     case RL_POP_BARRIER: return o->generation > t->barrier_gen;
     case RL_POP_ONCE: return o->once != 1;
     case RL_POP_JOIN: return X.threads[t->join_target].state == T_DONE;
+    case RL_POP_READ:
+    case RL_POP_WRITE:
+    case RL_POP_ACCEPT:
+    case RL_POP_POLL:
+    case RL_POP_WAITPID: return io_ready(t) || (t->timed && timeouts);
     default: return true;
     }
 }
@@ -475,6 +624,8 @@ static unsigned plan_choice(uint64_t enabled, uint64_t lazy, int current) {
 static xthread *decide(bool *timed_out) {
     uint64_t lazy;
     uint64_t enabled = enabled_mask(&lazy);
+    while (enabled == 0 && await_outside())
+        enabled = enabled_mask(&lazy);
     if (enabled == 0) {
         for (uint32_t i = 0; i < X.nthreads; i++)
             if (X.threads[i].state == T_LIVE)
@@ -593,6 +744,14 @@ static bool apply(xthread *t, bool timed_out) {
         trace(t, t->op, NULL, t->where, false, 0, 0);
         break;
     case RL_POP_JOIN: trace(t, t->op, NULL, t->where, false, 0, t->join_target); break;
+    case RL_POP_READ:
+    case RL_POP_WRITE:
+    case RL_POP_ACCEPT: trace(t, t->op, NULL, t->where, false, t->io.fd, 0); break;
+    case RL_POP_WAITPID: trace(t, t->op, NULL, t->where, false, t->io.pid, 0); break;
+    case RL_POP_POLL:
+        t->timed_out = timed_out;
+        trace(t, t->op, NULL, t->where, t->timed, t->timed_out, (uint32_t)t->io.nfds);
+        break;
     case RL_POP_RESUME:
         trace(t, t->create_traced ? RL_POP_RESUME : RL_POP_SPAWN, NULL, t->where, false, 0,
               t->join_target);
@@ -707,7 +866,7 @@ static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
         struct pollfd p = {.fd = pidfd, .events = POLLIN};
         int ms = (int)(limit_ns / 1000000u);
         int r;
-        while ((r = poll(&p, 1, ms ? ms : 1)) < 0 && errno == EINTR)
+        while ((r = real.poll(&p, 1, ms ? ms : 1)) < 0 && errno == EINTR)
             ;
         if (r == 0) {
             kill(pid, SIGKILL);
@@ -716,7 +875,7 @@ static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
     }
     if (pidfd >= 0)
         close(pidfd);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    while (real.waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     return status;
 }
@@ -728,6 +887,7 @@ static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
 static void forked(void) {
     if (X.forking_schedule)
         return;
+    X.child_forks = 0;
     if (X.shm)
         __atomic_fetch_add(&X.shm->forks, 1, __ATOMIC_RELAXED);
     X.on = false;
@@ -736,15 +896,37 @@ static void forked(void) {
     self_index = -1;
 }
 
+static void forked_parent(void) {
+    if (!X.forking_schedule)
+        X.child_forks++;
+}
+
+/* The pipes open now (in the server, at the program's first thread). */
+static void note_server_pipes(void) {
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) && X.nserver_pipes < sizeof X.server_pipes / sizeof X.server_pipes[0]) {
+        struct stat st;
+        if (e->d_name[0] != '.' && fstat(atoi(e->d_name), &st) == 0 && S_ISFIFO(st.st_mode)) {
+            X.server_pipes[X.nserver_pipes].dev = st.st_dev;
+            X.server_pipes[X.nserver_pipes++].ino = st.st_ino;
+        }
+    }
+    closedir(d);
+}
+
 /* Called at the program's first thread creation: from now on this
  * process forks one copy per schedule and returns only in the copies. */
 static void serve(void) {
     X.server = true;
+    note_server_pipes();
     char m = RL_MSG_READY;
-    if (write(X.ctl, &m, 1) != 1)
+    if (real.write(X.ctl, &m, 1) != 1)
         _exit(0);
     for (;;) {
-        if (read(X.ctl, &m, 1) != 1 || m != RL_MSG_GO)
+        if (real.read(X.ctl, &m, 1) != 1 || m != RL_MSG_GO)
             _exit(0);
         if (ftruncate(X.outfd, 0) != 0 || lseek(X.outfd, 0, SEEK_SET) != 0)
             _exit(0);
@@ -763,7 +945,7 @@ static void serve(void) {
         X.shm->status = status;
         X.shm->timed_out = timed_out;
         m = RL_MSG_DONE;
-        if (write(X.ctl, &m, 1) != 1)
+        if (real.write(X.ctl, &m, 1) != 1)
             _exit(0);
     }
 }
@@ -805,7 +987,7 @@ __attribute__((constructor)) static void start(void) {
     X.shm->loaded_pid = pid;
     X.on = true;
     /* a fork() of the program's own runs outside the scheduler */
-    pthread_atfork(NULL, NULL, forked);
+    pthread_atfork(NULL, forked_parent, forked);
     /* pthread_exit unwinds with libgcc_s, which glibc loads on first use:
      * load it once here rather than in every schedule's copy */
     (void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_GLOBAL);
@@ -1574,4 +1756,155 @@ EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct time
 EXPORT void call_once(once_flag *flag, void (*fn)(void)) {
     _Static_assert(sizeof(once_flag) == sizeof(pthread_once_t), "once_flag is a pthread_once_t");
     (void)C11_CALL(pthread_once((pthread_once_t *)flag, fn));
+}
+
+/* ---- system calls that may block ----
+ * Each is a decision point. A thread whose call would block waits in the
+ * model, like a thread waiting for a lock, and gives the turn away while
+ * it would be in the kernel; it can be chosen again once the call would
+ * return (io_ready). The real call then runs and does not block. */
+
+static bool nonblocking(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+static void io_wait(uint8_t op, int fd, short events, bool now, uint64_t where) {
+    xthread *t = &X.threads[self_index];
+    memset(&t->io, 0, sizeof t->io);
+    t->io.fd = fd;
+    t->io.events = events;
+    t->io.now = now || nonblocking(fd);
+    t->timed = false;
+    point(op, NULL, where);
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t n) {
+    if (!controlled())
+        return real.read(fd, buf, n);
+    io_wait(RL_POP_READ, fd, POLLIN, false, CALLER);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (n && real.poll(&p, 1, 0) == 0 && pipe_at_end(fd))
+        return 0; /* its end, though the server's write end is open */
+    return real.read(fd, buf, n);
+}
+
+EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags) {
+    if (!controlled())
+        return real.recv(fd, buf, n, flags);
+    io_wait(RL_POP_READ, fd, POLLIN, flags & MSG_DONTWAIT, CALLER);
+    return real.recv(fd, buf, n, flags);
+}
+
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+                        socklen_t *len) {
+    if (!controlled())
+        return real.recvfrom(fd, buf, n, flags, from, len);
+    io_wait(RL_POP_READ, fd, POLLIN, flags & MSG_DONTWAIT, CALLER);
+    return real.recvfrom(fd, buf, n, flags, from, len);
+}
+
+EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len) {
+    if (!controlled())
+        return real.accept(fd, addr, len);
+    io_wait(RL_POP_ACCEPT, fd, POLLIN, false, CALLER);
+    return real.accept(fd, addr, len);
+}
+
+EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
+    if (!controlled())
+        return real.accept4(fd, addr, len, flags);
+    io_wait(RL_POP_ACCEPT, fd, POLLIN, false, CALLER);
+    return real.accept4(fd, addr, len, flags);
+}
+
+/* A blocking write returns when all is written, a reader making room as it
+ * goes: here each part is its own step, written without blocking once
+ * there is room. */
+static ssize_t write_all(int fd, const void *buf, size_t n, int flags, bool sock,
+                         const struct sockaddr *to, socklen_t tolen, uint64_t where) {
+    bool now = (flags & MSG_DONTWAIT) || nonblocking(fd);
+    size_t done = 0;
+    do {
+        io_wait(RL_POP_WRITE, fd, POLLOUT, now, where);
+        ssize_t w;
+        if (now) {
+            w = sock ? real.sendto(fd, (const char *)buf + done, n - done, flags, to, tolen)
+                     : real.write(fd, (const char *)buf + done, n - done);
+            return w < 0 || done == 0 ? w : (ssize_t)(done + (size_t)w);
+        }
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+        w = sock ? real.sendto(fd, (const char *)buf + done, n - done, flags, to, tolen)
+                 : real.write(fd, (const char *)buf + done, n - done);
+        int err = errno;
+        if (fl >= 0)
+            (void)fcntl(fd, F_SETFL, fl);
+        errno = err;
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return done ? (ssize_t)done : -1;
+        if (w > 0)
+            done += (size_t)w;
+    } while (done < n);
+    return (ssize_t)done;
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+    if (!controlled() || n == 0)
+        return real.write(fd, buf, n);
+    return write_all(fd, buf, n, 0, false, NULL, 0, CALLER);
+}
+
+EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) {
+    if (!controlled() || n == 0)
+        return real.send(fd, buf, n, flags);
+    return write_all(fd, buf, n, flags, true, NULL, 0, CALLER);
+}
+
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
+                      socklen_t tolen) {
+    if (!controlled() || n == 0)
+        return real.sendto(fd, buf, n, flags, to, tolen);
+    return write_all(fd, buf, n, flags, true, to, tolen, CALLER);
+}
+
+EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
+    if (!controlled() || timeout == 0)
+        return real.poll(fds, nfds, timeout);
+    xthread *t = &X.threads[self_index];
+    memset(&t->io, 0, sizeof t->io);
+    t->io.fds = fds;
+    t->io.nfds = nfds;
+    t->timed = timeout > 0; /* its time-out is a choice, as for timed waits */
+    point(RL_POP_POLL, NULL, CALLER);
+    if (t->timed_out) {
+        for (nfds_t k = 0; k < nfds; k++)
+            fds[k].revents = 0;
+        return 0;
+    }
+    return real.poll(fds, nfds, 0);
+}
+
+EXPORT pid_t waitpid(pid_t pid, int *status, int options) {
+    if (!controlled() || (options & WNOHANG))
+        return real.waitpid(pid, status, options);
+    xthread *t = &X.threads[self_index];
+    memset(&t->io, 0, sizeof t->io);
+    t->io.pid = pid;
+    t->io.wait_options = options;
+    t->timed = false;
+    point(RL_POP_WAITPID, NULL, CALLER);
+    return real.waitpid(pid, status, options);
+}
+
+EXPORT pid_t wait(int *status) {
+    if (!controlled())
+        return real.wait(status);
+    xthread *t = &X.threads[self_index];
+    memset(&t->io, 0, sizeof t->io);
+    t->io.pid = -1;
+    t->timed = false;
+    point(RL_POP_WAITPID, NULL, CALLER);
+    return real.wait(status);
 }

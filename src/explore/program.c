@@ -599,6 +599,14 @@ static rl_err convert_trace(rl__program *p, rl__run *out) {
             t->op == RL_POP_RESUME)
             snprintf(st->object, sizeof st->object, "%s",
                      t->other < RL_EX_MAX_THREADS ? names[t->other] : "?");
+        else if (t->op == RL_POP_READ || t->op == RL_POP_WRITE || t->op == RL_POP_ACCEPT)
+            snprintf(st->object, sizeof st->object, "fd %" PRId64, t->value);
+        else if (t->op == RL_POP_WAITPID && t->value == -1)
+            snprintf(st->object, sizeof st->object, "any child");
+        else if (t->op == RL_POP_WAITPID)
+            snprintf(st->object, sizeof st->object, "pid %" PRId64, t->value);
+        else if (t->op == RL_POP_POLL)
+            snprintf(st->object, sizeof st->object, "%u fd%s", t->other, rl__plural(t->other));
         else if (t->obj)
             rl__symbols_data(p->syms, t->obj, st->object, sizeof st->object);
         st->has_value = t->has_value;

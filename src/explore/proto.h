@@ -56,6 +56,8 @@ enum {
     RL_POP_START,        /* a new thread's first step: nothing of it ran before */
     RL_POP_RESUME,       /* its creator going on after pthread_create */
     RL_POP_TIMEDRDLOCK, RL_POP_TIMEDWRLOCK,
+    /* system calls that may block, on a descriptor or a child process */
+    RL_POP_READ, RL_POP_WRITE, RL_POP_ACCEPT, RL_POP_POLL, RL_POP_WAITPID,
     RL_POP_COUNT
 };
 
@@ -76,7 +78,8 @@ static inline const char *rl__pop_name(uint8_t op) {
         [RL_POP_YIELD] = "yield", [RL_POP_SLEEP] = "sleep",
         [RL_POP_EXIT_PROCESS] = "exit process", [RL_POP_START] = "start",
         [RL_POP_RESUME] = "after create", [RL_POP_TIMEDRDLOCK] = "timedrdlock",
-        [RL_POP_TIMEDWRLOCK] = "timedwrlock",
+        [RL_POP_TIMEDWRLOCK] = "timedwrlock", [RL_POP_READ] = "read", [RL_POP_WRITE] = "write",
+        [RL_POP_ACCEPT] = "accept", [RL_POP_POLL] = "poll", [RL_POP_WAITPID] = "waitpid",
     };
     return op < RL_POP_COUNT && names[op] ? names[op] : "?";
 }
@@ -98,7 +101,8 @@ typedef struct rl__ptrace {
     uint8_t op;      /* RL_POP_* */
     uint8_t marks;   /* RL_MARK_* of explore.h */
     uint8_t has_value;
-    int64_t value;   /* trylock: 1 taken, 0 busy; timed ops: 1 timed out */
+    int64_t value;   /* trylock: 1 taken, 0 busy; timed ops: 1 timed out;
+                        read, write, accept, poll: the descriptor; waitpid: the pid */
     uint64_t obj;    /* the object's address (0: none) */
     uint64_t where;  /* the return address of the call: in its caller */
     uint32_t other;  /* spawn/join: the other thread */

@@ -48,7 +48,8 @@ void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour) {
         if (s->has_value) {
             if (strstr(s->op, "try"))
                 snprintf(value, sizeof value, "%s", s->value ? "taken" : "busy");
-            else if (strstr(s->op, "timed") || strcmp(s->op, "wake") == 0)
+            else if (strstr(s->op, "timed") || strcmp(s->op, "wake") == 0 ||
+                     strcmp(s->op, "poll") == 0)
                 snprintf(value, sizeof value, "%s", s->value ? "timeout" : "");
             else
                 snprintf(value, sizeof value, "%" PRId64, s->value);
@@ -157,14 +158,14 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
         fprintf(f, "no failure in this schedule\n");
     } else if (r->complete && r->program) {
         fprintf(f, "%sproved: complete over its synchronization calls; plain memory not "
-                   "scheduled%s\n(every interleaving of its pthread and C11 thread calls was "
-                   "explored; a race between plain accesses with no such call between them is "
-                   "not covered)\n",
+                   "scheduled%s\n(every interleaving of its pthread and C11 thread calls and "
+                   "blocking system calls was explored; a race between plain accesses with no "
+                   "such call between them is not covered)\n",
                 green(st), reset(st));
     } else if (r->exhaustive && r->program) {
         fprintf(f, "%sproved within %u %s%s over its synchronization calls; plain memory not "
-                   "scheduled%s\n(no schedule of its pthread and C11 thread calls with at most "
-                   "%u fails; %" PRIu64 " %ss beyond the bound were not taken)\n",
+                   "scheduled%s\n(no schedule of its thread and blocking system calls with at "
+                   "most %u fails; %" PRIu64 " %ss beyond the bound were not taken)\n",
                 green(st), bound, unit, rl__plural(bound), reset(st), bound, r->pruned, unit);
     } else if (r->complete) {
         fprintf(f, "%sproved: complete%s, every schedule of this case was explored (a proof for "
