@@ -231,7 +231,9 @@ typedef struct xthread {
     obj *o;
     obj *wait_mutex; /* a condition wait: the mutex to take back */
     uint32_t wait_depth; /* its recursion depth, restored on wake */
-    bool signalled, timed, timed_out, yielded;
+    bool signalled, timed, timed_out;
+    uint64_t below; /* fairness: the threads it yielded to that have not moved since */
+    uint64_t last_yield; /* the step of its latest yield or sleep, + 1 (0: none) */
     bool create_traced; /* after create: its create line is in the trace already */
     bool result_ok;      /* trylock taken, ... */
     bool run_once;       /* pthread_once: this thread runs the routine */
@@ -550,14 +552,18 @@ static uint64_t enabled_mask(uint64_t *lazy) {
     uint64_t all = 0, eager = 0;
     *lazy = 0;
     for (uint32_t i = 0; i < X.nthreads; i++)
-        if (can_go(&X.threads[i], false)) {
+        if (can_go(&X.threads[i], false))
             all |= 1ull << i;
-            if (!X.threads[i].yielded)
-                eager |= 1ull << i;
-        } else if (can_go(&X.threads[i], true)) {
+        else if (can_go(&X.threads[i], true))
             *lazy |= 1ull << i;
-        }
-    /* a yielder lets any other runnable thread go first */
+    /* fairly: a thread that yielded (or slept) goes only after every thread
+     * that could run then has moved, so a spinner never starves the thread
+     * it waits for (CHESS's fair scheduler, Musuvathi and Qadeer, PLDI 2008) */
+    for (uint64_t a = all; a; a &= a - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(a);
+        if (!(X.threads[i].below & all))
+            eager |= 1ull << i;
+    }
     return (eager ? eager : all) | *lazy;
 }
 
@@ -620,6 +626,20 @@ static unsigned plan_choice(uint64_t enabled, uint64_t lazy, int current) {
     }
 }
 
+/* Fair to every thread and still not done: the failure names the
+ * spinners, the threads that yielded or slept in the last tenth of it. */
+__attribute__((noreturn)) static void livelock(void) {
+    char spin[160] = "";
+    uint64_t max = X.shm->max_steps, recent = max - max / 10;
+    for (uint32_t i = 0; i < X.nthreads; i++)
+        if (X.threads[i].state == T_LIVE && X.threads[i].last_yield > recent)
+            snprintf(spin + strlen(spin), sizeof spin - strlen(spin), "%s%s", spin[0] ? ", " : "",
+                     X.shm->threads[i].name);
+    finish(RL_PFAIL_LIVELOCK, "the schedule did not end within %llu steps%s%s%s",
+           (unsigned long long)max, spin[0] ? " (yielding over and over: " : "", spin,
+           spin[0] ? ")" : "");
+}
+
 /* Who goes next; never returns when the schedule is over. */
 static xthread *decide(bool *timed_out) {
     uint64_t lazy;
@@ -636,8 +656,7 @@ static xthread *decide(bool *timed_out) {
     }
     rl__shm *s = X.shm;
     if (X.step >= s->max_steps)
-        finish(RL_PFAIL_LIVELOCK, "the schedule did not end within %llu steps",
-               (unsigned long long)s->max_steps);
+        livelock();
     xthread *cur = &X.threads[X.cur];
     uint64_t eager = enabled & ~lazy;
     int current = (cur->state == T_LIVE && (eager >> cur->index & 1u)) ? (int)cur->index : -1;
@@ -672,8 +691,8 @@ static xthread *decide(bool *timed_out) {
 /* Apply t's pending operation. false: t started to wait (no run). */
 static bool apply(xthread *t, bool timed_out) {
     for (uint32_t i = 0; i < X.nthreads; i++)
-        if (&X.threads[i] != t)
-            X.threads[i].yielded = false;
+        X.threads[i].below &= ~(1ull << t->index); /* t moved */
+    t->below = 0;
     obj *o = t->o;
     uint32_t me = t->index + 1;
     t->timed_out = false;
@@ -740,7 +759,10 @@ static bool apply(xthread *t, bool timed_out) {
         break;
     case RL_POP_YIELD:
     case RL_POP_SLEEP:
-        t->yielded = true;
+        for (uint32_t i = 0; i < X.nthreads; i++)
+            if (i != t->index && can_go(&X.threads[i], false))
+                t->below |= 1ull << i;
+        t->last_yield = X.step; /* already counted: the step + 1 */
         trace(t, t->op, NULL, t->where, false, 0, 0);
         break;
     case RL_POP_JOIN: trace(t, t->op, NULL, t->where, false, 0, t->join_target); break;

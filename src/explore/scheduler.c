@@ -82,7 +82,8 @@ typedef struct xthread {
     unsigned nheld;
     uint32_t spawned_at; /* its spawner's step + 1, until its first step */
     bool try_result;
-    bool yielded;
+    uint64_t below; /* fairness: the threads it yielded to that have not moved since */
+    uint64_t last_yield; /* the step of its latest yield, + 1 (0: none) */
     bool starting; /* running its prologue for its spawner */
     struct xthread *spawner;
     struct xthread *join_target;
@@ -426,15 +427,20 @@ static bool can_go(const xthread *t) {
     }
 }
 
+/* Runnable threads, fairly: a thread that yielded goes only after every
+ * thread that could run when it yielded has moved (or cannot run), so a
+ * spinner never starves the thread it waits for (CHESS's fair scheduler,
+ * Musuvathi and Qadeer, PLDI 2008). */
 static uint64_t enabled_mask(void) {
     uint64_t all = 0, eager = 0;
     for (unsigned i = 0; i < X.nthreads; i++)
-        if (can_go(&X.threads[i])) {
+        if (can_go(&X.threads[i]))
             all |= 1ull << i;
-            if (!X.threads[i].yielded)
-                eager |= 1ull << i;
-        }
-    /* a thread that yielded lets any other runnable thread go first */
+    for (uint64_t a = all; a; a &= a - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(a);
+        if (!(X.threads[i].below & all))
+            eager |= 1ull << i;
+    }
     return eager ? eager : all;
 }
 
@@ -570,8 +576,17 @@ static xthread *decide(void) {
         return NULL;
     }
     if (X.step >= X.max_steps) {
-        fail(RL_FAIL_LIVELOCK, "the schedule did not end within %llu steps",
-             (unsigned long long)X.max_steps);
+        /* fair to every thread and still not done: name the spinners, the
+         * threads that yielded in the last tenth of the schedule */
+        char spin[160] = "";
+        uint64_t recent = X.max_steps - X.max_steps / 10;
+        for (unsigned i = 0; i < X.nthreads; i++)
+            if (X.threads[i].state == X_LIVE && X.threads[i].last_yield > recent)
+                snprintf(spin + strlen(spin), sizeof spin - strlen(spin), "%s%s",
+                         spin[0] ? ", " : "", X.threads[i].name);
+        fail(RL_FAIL_LIVELOCK, "the schedule did not end within %llu steps%s%s%s",
+             (unsigned long long)X.max_steps, spin[0] ? " (yielding over and over: " : "",
+             spin, spin[0] ? ")" : "");
         return NULL;
     }
     int current = (X.cur && can_go(X.cur) && (enabled >> X.cur->index & 1u)) ? (int)X.cur->index
@@ -621,8 +636,8 @@ static xthread *decide(void) {
  * running (it started to wait), so another choice is due. */
 static bool apply(xthread *t) {
     for (unsigned i = 0; i < X.nthreads; i++)
-        if (&X.threads[i] != t)
-            X.threads[i].yielded = false; /* somebody else moved */
+        X.threads[i].below &= ~(1ull << t->index); /* t moved */
+    t->below = 0;
     t->spawned_at = 0;
     rl__step *st = current_step();
     if (st && (t->op == OP_YIELD || t->after_yield))
@@ -666,7 +681,11 @@ static bool apply(xthread *t) {
         touch_cond(t, t->obj, false);
         break;
     case OP_YIELD:
-        t->yielded = true;
+        /* it goes again only after those that can run now have moved */
+        for (unsigned i = 0; i < X.nthreads; i++)
+            if (&X.threads[i] != t && can_go(&X.threads[i]))
+                t->below |= 1ull << i;
+        t->last_yield = X.step; /* already counted: the step + 1 */
         t->after_yield = true;
         break;
     case OP_JOIN: touch_thread(t, t->join_target, false); break;
