@@ -124,6 +124,7 @@ static struct {
     int (*poll)(struct pollfd *, nfds_t, int);
     pid_t (*waitpid)(pid_t, int *, int);
     pid_t (*wait)(int *);
+    void (*abort)(void) __attribute__((noreturn));
 } real;
 
 #define LOOKUP(field, name) real.field = dlsym(RTLD_NEXT, name)
@@ -198,6 +199,7 @@ static void lookup_all(void) {
     LOOKUP(poll, "poll");
     LOOKUP(waitpid, "waitpid");
     LOOKUP(wait, "wait");
+    LOOKUP(abort, "abort");
 }
 
 /* ---- state ---- */
@@ -1929,4 +1931,13 @@ EXPORT pid_t wait(int *status) {
     t->timed = false;
     point(RL_POP_WAITPID, NULL, CALLER);
     return real.wait(status);
+}
+
+/* abort() ends the process, like exit(): a decision point, so that another
+ * thread ending the process first (natively it may, while this one is on
+ * its way to abort) is a schedule too. */
+EXPORT void abort(void) {
+    if (controlled())
+        point(RL_POP_ABORT, NULL, CALLER);
+    real.abort();
 }

@@ -58,6 +58,7 @@ enum {
     RL_POP_TIMEDRDLOCK, RL_POP_TIMEDWRLOCK,
     /* system calls that may block, on a descriptor or a child process */
     RL_POP_READ, RL_POP_WRITE, RL_POP_ACCEPT, RL_POP_POLL, RL_POP_WAITPID,
+    RL_POP_ABORT, /* abort(): the process dies, unless it ends first */
     RL_POP_COUNT
 };
 
@@ -80,6 +81,7 @@ static inline const char *rl__pop_name(uint8_t op) {
         [RL_POP_RESUME] = "after create", [RL_POP_TIMEDRDLOCK] = "timedrdlock",
         [RL_POP_TIMEDWRLOCK] = "timedwrlock", [RL_POP_READ] = "read", [RL_POP_WRITE] = "write",
         [RL_POP_ACCEPT] = "accept", [RL_POP_POLL] = "poll", [RL_POP_WAITPID] = "waitpid",
+        [RL_POP_ABORT] = "abort",
     };
     return op < RL_POP_COUNT && names[op] ? names[op] : "?";
 }

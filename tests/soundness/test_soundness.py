@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""test_soundness.py - the soundness oracle of `racelab explore -- PROG`.
+
+For each program of tests/programs, racelab lists every final state it can
+reach (`--all --json`); the program is then run natively many times, with
+libjitter.so preloaded to vary its interleavings (random yields and sleeps
+before its synchronization calls), and each native outcome must be among
+racelab's states. An outcome is what racelab calls a state: "exit N: the
+last line printed", "SIGABRT: ..." for an abort, "(error)" for another
+signal; a native run that hangs must match a "(deadlock)" or "(livelock)".
+A native outcome racelab cannot produce fails the test, named with the seed
+of the run that showed it (RACELAB_JITTER_SEED=S PROG reruns it).
+
+The native runs vary with timing; the verdict does not: a sound explorer
+passes whatever the runs show. The seed is printed, and fixed by --seed.
+
+Usage: test_soundness.py [--seed S] [--runs N] RACELAB PROGRAMS_DIR JITTER_SO
+"""
+import concurrent.futures
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+# program, arguments, racelab's search (a complete one where it is small),
+# the share of the native runs (fewer for the ones that sleep for real)
+CORPUS = [
+    ("billing", [], ["--preemptions", "all"], 1.0),
+    ("overdraft", [], ["--preemptions", "all"], 1.0),
+    ("deadlock", [], ["--preemptions", "all"], 1.0),
+    ("exec_deadlock.sh", [], ["--preemptions", "all"], 0.5),
+    ("lost_wakeup", [], ["--preemptions", "all"], 1.0),
+    ("fifo_signal", [], ["--preemptions", "all"], 1.0),
+    ("crash", [], ["--preemptions", "all"], 1.0),
+    ("exit_race", [], ["--preemptions", "all"], 1.0),
+    ("start_order", [], ["--preemptions", "all"], 1.0),
+    ("fork_before", [], ["--preemptions", "all"], 0.5),
+    ("fork_after", [], ["--preemptions", "all"], 0.5),
+    ("pipe_reader", [], ["--preemptions", "all"], 1.0),
+    ("long_output", [], ["--preemptions", "all"], 0.2),
+    ("timed_wait", [], ["--preemptions", "all"], 0.1),
+    ("two_locks", [], ["--preemptions", "2"], 0.5),
+    ("billing_locked", [], ["--preemptions", "2"], 0.5),
+    ("c11_threads", [], ["--preemptions", "2"], 1.0),
+    ("primitives", [], ["--preemptions", "2"], 0.5),
+    ("bounded_queue", [], ["--preemptions", "1"], 0.5),
+]
+HANG_S = 2.0  # a native run this long is hung (timed_wait sleeps 3 s: more)
+SLOW = {"timed_wait": 6.0}
+
+
+def last_line(text):
+    lines = [l.rstrip("\r ") for l in text.rstrip("\n\r ").split("\n")]
+    return lines[-1] if lines else ""
+
+
+def native(path, args, jitter, seed):
+    env = dict(os.environ, LD_PRELOAD=jitter, RACELAB_JITTER_SEED=str(seed))
+    try:
+        p = subprocess.run([path] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, env=env,
+                           timeout=SLOW.get(os.path.basename(path), HANG_S),
+                           start_new_session=True)
+    except subprocess.TimeoutExpired:
+        return "(hang)", seed
+    tail = last_line(p.stdout.decode(errors="replace"))
+    if p.returncode < 0:
+        if -p.returncode == signal.SIGABRT:
+            return "SIGABRT" + (": " + tail if tail else ""), seed
+        return "(error)", seed
+    return f"exit {p.returncode}" + (": " + tail if tail else ""), seed
+
+
+def explored(racelab, path, args, search):
+    p = subprocess.run([racelab, "explore", "--all", "--json", "--no-minimize",
+                        "--max-schedules", "20000"] + search + ["--", path] + args,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    if p.returncode not in (0, 1):
+        sys.exit(f"racelab explore -- {path}: exit {p.returncode}: {p.stderr.strip()}")
+    d = json.loads(p.stdout)
+    return {s["state"] for s in d["final_states"]}, d["complete"]
+
+
+def main(argv):
+    seed, runs = int(time.time()) % 100000, 24
+    while argv and argv[0].startswith("--"):
+        if argv[0] == "--seed":
+            seed, argv = int(argv[1]), argv[2:]
+        elif argv[0] == "--runs":
+            runs, argv = int(argv[1]), argv[2:]
+        else:
+            sys.exit(__doc__)
+    if len(argv) != 3:
+        sys.exit(__doc__)
+    racelab, progs, jitter = argv
+    print(f"soundness: seed {seed}, {runs} native runs per program (fewer for the slow ones)")
+    failures = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        for name, args, search, share in CORPUS:
+            path = os.path.join(progs, name)
+            states, complete = explored(racelab, path, args, search)
+            n = max(2, int(runs * share))
+            seen = {}
+            for outcome, s in pool.map(lambda i: native(path, args, jitter, seed * 1000 + i),
+                                       range(n)):
+                seen.setdefault(outcome, s)
+            missing = []
+            for outcome, s in sorted(seen.items()):
+                ok = outcome in states
+                if outcome == "(hang)":
+                    ok = "(deadlock)" in states or "(livelock)" in states
+                if not ok:
+                    missing.append((outcome, s))
+            print(f"  {name}: {len(states)} state(s) explored{'' if complete else ' (bounded)'}, "
+                  f"{len(seen)} seen natively in {n} runs")
+            for outcome, s in missing:
+                print(f"FAIL: {name}: the native outcome '{outcome}' is not among racelab's "
+                      f"states {sorted(states)} (rerun: RACELAB_JITTER_SEED={s} "
+                      f"LD_PRELOAD={jitter} {path})")
+                failures += 1
+    if failures:
+        print(f"{failures} native outcome(s) racelab did not reach")
+        return 1
+    print("every native outcome is among racelab's states")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
