@@ -332,6 +332,15 @@ static void bad_calls(void **state) {
     assert_contains(why, "has no variant 'nope'");
     assert_err_equal(rl_target_parse("bill", NULL, &t, why, sizeof why), RL_ENOENT);
     assert_err_equal(rl_target_parse(NULL, NULL, &t, why, sizeof why), RL_EINVAL);
+    /* a size the target would ignore is refused, naming what it takes */
+    rl_scenario_opts merchants = {.merchants = 3}, threads = {.threads = 3};
+    assert_err_equal(rl_target_parse("locker:spinlock", &merchants, &t, why, sizeof why),
+                     RL_EINVAL);
+    assert_contains(why, "does not use --merchants (it takes --threads, --items, --delay)");
+    assert_err_equal(rl_target_parse("stack:deep", &threads, &t, why, sizeof why), RL_EINVAL);
+    assert_contains(why, "it takes none of these options");
+    assert_err_equal(rl_target_parse("startup:unordered", &threads, &t, why, sizeof why), RL_OK);
+    rl_target_free(&t);
 
     rl_target racy = target("bill:racy", 2, 1);
     rl_explore_result r;

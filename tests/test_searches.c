@@ -182,7 +182,13 @@ static void one_per_class(void *ctx, const char *name, const char *summary, bool
     bool bill = strncmp(name, "bill:", 5) == 0;
     /* small cases, where the unreduced search ends: 2 merchants x 1
      * customer for bill, 2 threads and 2 items elsewhere */
-    rl_target t = sized(name, 2, bill ? 1 : 2, 2);
+    rl_target t = sized(name, 0, 0, 0);
+    unsigned knobs = t.scenario ? t.scenario->knobs : strncmp(name, "startup:", 8) == 0
+                                                          ? RL_KNOB_THREADS
+                                                          : 0;
+    rl_target_free(&t);
+    t = sized(name, knobs & RL_KNOB_MERCHANTS ? 2 : 0, knobs & RL_KNOB_CUSTOMERS ? (bill ? 1 : 2) : 0,
+              knobs & RL_KNOB_THREADS ? 2 : 0);
     rl_explore_result r, u;
     reduction_matches(&t, &r, &u);
     assert_int_equal(r.failed, u.failed);

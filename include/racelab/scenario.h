@@ -83,6 +83,17 @@ typedef struct rl_scenario_opts {
     bool replace_bank;
 } rl_scenario_opts;
 
+/* The knobs of rl_scenario_opts, as bits: which ones a scenario reads. */
+enum {
+    RL_KNOB_DELAY = 1u << 0,
+    RL_KNOB_RETRIES = 1u << 1,
+    RL_KNOB_THREADS = 1u << 2,
+    RL_KNOB_ITEMS = 1u << 3,
+    RL_KNOB_MERCHANTS = 1u << 4,
+    RL_KNOB_CUSTOMERS = 1u << 5,
+    RL_KNOB_NONE = 1u << 31 /* it reads none of them (0 would say nothing) */
+};
+
 typedef struct rl_variant {
     const char *name;
     const char *summary; /* one line */
@@ -103,6 +114,9 @@ typedef struct rl_scenario {
      * exists). Returns an error only when the run could not be done; the
      * invariant's verdict is out->held. */
     rl_err (*run)(size_t v, const rl_scenario_opts *o, rl_outcome *out);
+    /* The knobs it reads (RL_KNOB_*), so that a caller can refuse one it
+     * would ignore; 0 says nothing (every knob is accepted). */
+    unsigned knobs;
 } rl_scenario;
 
 /* The registry, in a fixed order. */
@@ -112,8 +126,15 @@ const rl_scenario *rl_scenario_find(const char *name);
 /* Index of the variant called name, or s->nvariants. */
 size_t rl_scenario_variant(const rl_scenario *s, const char *name);
 
+/* Whether opts sets only knobs that knobs (RL_KNOB_*, 0: any) includes.
+ * RL_EINVAL otherwise, and why says which one `name` would ignore, by its
+ * command-line flag, and the ones it takes. */
+rl_err rl_scenario_check_knobs(const char *name, unsigned knobs, const rl_scenario_opts *opts,
+                               char *why, size_t why_len);
+
 /* Fill opts' 0 fields from the scenario's defaults, check the variant
- * (RL_ENOENT) and run it. out is cleared first. */
+ * (RL_ENOENT) and the knobs (RL_EINVAL: one it does not read is set; the
+ * verdict says which) and run it. out is cleared first. */
 rl_err rl_scenario_run(const rl_scenario *s, const char *variant, const rl_scenario_opts *opts,
                        rl_outcome *out);
 

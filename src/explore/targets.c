@@ -287,6 +287,9 @@ rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target
     snprintf(out->name, sizeof out->name, "%s", spec);
     for (size_t i = 0; i < NOWN; i++)
         if (strcmp(spec, own[i].name) == 0) {
+            unsigned knobs = own[i].run == run_startup ? RL_KNOB_THREADS : RL_KNOB_NONE;
+            if (rl_scenario_check_knobs(spec, knobs, opts, why, why_len) != RL_OK)
+                return RL_EINVAL;
             out->run = own[i].run;
             out->ctx = own[i].ctx;
             out->opts.threads = opts && opts->threads ? opts->threads : 2;
@@ -320,6 +323,8 @@ rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target
             scenario, colon + 1);
         return RL_ENOENT;
     }
+    if (rl_scenario_check_knobs(spec, s->knobs, opts, why, why_len) != RL_OK)
+        return RL_EINVAL;
     /* small cases by default: exhaustive search grows fast with size */
     rl_scenario_opts o = {.merchants = 2, .customers = 2, .threads = 2, .items = 2};
     if (opts) {
@@ -335,6 +340,16 @@ rl_err rl_target_parse(const char *spec, const rl_scenario_opts *opts, rl_target
             o.merchants = opts->merchants;
         if (opts->customers)
             o.customers = opts->customers;
+    }
+    if (s->knobs) { /* only what it reads: the run refuses the rest */
+        if (!(s->knobs & RL_KNOB_MERCHANTS))
+            o.merchants = 0;
+        if (!(s->knobs & RL_KNOB_CUSTOMERS))
+            o.customers = 0;
+        if (!(s->knobs & RL_KNOB_THREADS))
+            o.threads = 0;
+        if (!(s->knobs & RL_KNOB_ITEMS))
+            o.items = 0;
     }
     o.force = false; /* the explorer chooses the interleaving */
     out->run = run_scenario;

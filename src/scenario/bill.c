@@ -85,6 +85,7 @@ const rl_scenario rl__scenario_bill = {
     .variants = variants,
     .nvariants = sizeof variants / sizeof variants[0],
     .defaults = {.delay_ns = 5000000, .retries = 100, .merchants = 5, .customers = 5},
+    .knobs = RL_KNOB_DELAY | RL_KNOB_RETRIES | RL_KNOB_MERCHANTS | RL_KNOB_CUSTOMERS,
     .takes_bank = true,
     .run = run_bill,
 };

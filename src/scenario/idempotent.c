@@ -162,5 +162,6 @@ const rl_scenario rl__scenario_idempotent = {
     .variants = variants,
     .nvariants = sizeof variants / sizeof variants[0],
     .defaults = {.delay_ns = 1000000, .threads = 8},
+    .knobs = RL_KNOB_DELAY | RL_KNOB_THREADS,
     .run = run_idempotent,
 };

@@ -115,5 +115,6 @@ const rl_scenario rl__scenario_locker = {
     .variants = variants,
     .nvariants = sizeof variants / sizeof variants[0],
     .defaults = {.threads = 4, .items = 100},
+    .knobs = RL_KNOB_DELAY | RL_KNOB_THREADS | RL_KNOB_ITEMS,
     .run = run_locker,
 };

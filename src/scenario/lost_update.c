@@ -554,6 +554,7 @@ const rl_scenario rl__scenario_lost_update = {
     .variants = variants,
     .nvariants = NVARIANTS,
     .defaults = {.retries = 1},
+    .knobs = RL_KNOB_RETRIES,
     .takes_bank = true,
     .needs_database = true,
     .run = run_lost_update,

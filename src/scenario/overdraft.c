@@ -192,5 +192,6 @@ const rl_scenario rl__scenario_overdraft = {
     .variants = variants,
     .nvariants = sizeof variants / sizeof variants[0],
     .defaults = {.delay_ns = 5000000, .retries = 3},
+    .knobs = RL_KNOB_DELAY | RL_KNOB_RETRIES,
     .run = run_overdraft,
 };

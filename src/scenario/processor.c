@@ -121,5 +121,6 @@ const rl_scenario rl__scenario_processor = {
     .variants = variants,
     .nvariants = sizeof variants / sizeof variants[0],
     .defaults = {.delay_ns = 5000000},
+    .knobs = RL_KNOB_DELAY,
     .run = run_processor,
 };

@@ -40,6 +40,34 @@ size_t rl_scenario_variant(const rl_scenario *s, const char *name) {
     return name ? v : s->nvariants;
 }
 
+rl_err rl_scenario_check_knobs(const char *name, unsigned knobs, const rl_scenario_opts *opts,
+                               char *why, size_t why_len) {
+    static const struct {
+        unsigned bit;
+        const char *flag;
+    } k[] = {{RL_KNOB_MERCHANTS, "--merchants"}, {RL_KNOB_CUSTOMERS, "--customers"},
+             {RL_KNOB_THREADS, "--threads"},     {RL_KNOB_ITEMS, "--items"},
+             {RL_KNOB_RETRIES, "--retries"},     {RL_KNOB_DELAY, "--delay"}};
+    if (!opts || !knobs)
+        return RL_OK;
+    const bool given[] = {opts->merchants, opts->customers, opts->threads, opts->items,
+                          opts->retries, opts->delay_ns};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        if (!given[i] || (knobs & k[i].bit))
+            continue;
+        char takes[96] = "";
+        for (size_t j = 0; j < sizeof k / sizeof k[0]; j++)
+            if (knobs & k[j].bit)
+                snprintf(takes + strlen(takes), sizeof takes - strlen(takes), "%s%s",
+                         takes[0] ? ", " : "", k[j].flag);
+        if (why)
+            snprintf(why, why_len, "%s does not use %s (it takes %s)", name ? name : "it",
+                     k[i].flag, takes[0] ? takes : "none of these options");
+        return RL_EINVAL;
+    }
+    return RL_OK;
+}
+
 rl_err rl_scenario_run(const rl_scenario *s, const char *variant, const rl_scenario_opts *opts,
                        rl_outcome *out) {
     if (!s || !out)
@@ -48,6 +76,9 @@ rl_err rl_scenario_run(const rl_scenario *s, const char *variant, const rl_scena
     size_t v = rl_scenario_variant(s, variant);
     if (v == s->nvariants)
         return RL_ENOENT;
+    rl_err e = rl_scenario_check_knobs(s->name, s->knobs, opts, out->verdict, sizeof out->verdict);
+    if (e != RL_OK)
+        return e;
     rl_scenario_opts o = opts ? *opts : (rl_scenario_opts){0};
 #define DEFAULT(f)                                                                                 \
     if (o.f == 0)                                                                                  \

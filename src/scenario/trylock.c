@@ -124,5 +124,6 @@ const rl_scenario rl__scenario_trylock = {
     .variants = variants,
     .nvariants = sizeof variants / sizeof variants[0],
     .defaults = {.delay_ns = 100000000, .threads = 4},
+    .knobs = RL_KNOB_DELAY | RL_KNOB_THREADS,
     .run = run_trylock,
 };

@@ -13,6 +13,9 @@ RL=${1:?usage: test_cli_explore.sh PATH/TO/racelab}
 expect 0 "explore list" -- explore --list
 has "$out" 'bill:racy' "targets listed"
 has "$out" 'deadlock:opposite-order' "deadlock target listed"
+expect 2 "a size the target does not use" -- explore bill:racy --threads 3
+has "$err" "bill:racy does not use --threads \(it takes --merchants, --customers, --retries, --delay\)" \
+    "the size it would ignore is named, with those it takes"
 expect 1 "explore racy 2x1" -- explore bill:racy --merchants 2 --customers 1
 has "$out" 'LOST UPDATE: replaced the write of step' "lost update marked"
 has "$out" '^schedule: [0-9]+:[0-9]+$' "schedule printed"
