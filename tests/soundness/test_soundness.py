@@ -44,7 +44,7 @@ CORPUS = [
     ("two_locks", [], ["--preemptions", "2"], 0.5),
     ("billing_locked", [], ["--preemptions", "2"], 0.5),
     ("c11_threads", [], ["--preemptions", "2"], 1.0),
-    ("primitives", [], ["--preemptions", "2"], 0.5),
+    ("primitives", [], ["--preemptions", "1"], 0.5),
     ("bounded_queue", [], ["--preemptions", "1"], 0.5),
 ]
 HANG_S = 2.0  # a native run this long is hung (timed_wait sleeps 3 s: more)
