@@ -176,6 +176,8 @@ static void correct_programs(void **state) {
     /* a thread blocked in read() gives the turn away until there is data,
      * and sees the end of a pipe made before the first thread */
     holds("pipe_reader", "exit 0: read 'hello pipe'", 2);
+    /* 100 threads one after another: a joined thread's slot is reused */
+    holds("sequential_threads", "exit 0: count 100", 1);
 }
 
 /* Every reachable end of the racy billing: both bills, or one lost. */

@@ -226,6 +226,7 @@ typedef struct xthread {
     _Atomic uint32_t go; /* the baton: set by whoever hands it over */
     pthread_t handle;
     bool has_handle, detached;
+    uint32_t serial; /* its number in creation order (main 0): its name */
     void *(*fn)(void *);
     void *arg;
     /* the pending operation */
@@ -400,10 +401,14 @@ static void trace(xthread *t, uint8_t op, obj *o, uint64_t where, bool has_value
     if (!s->trace_on || s->ntrace >= s->trace_cap)
         return;
     rl__ptrace *p = &rl__shm_trace(s)[s->ntrace++];
+    if ((op == RL_POP_SPAWN || op == RL_POP_RESUME || op == RL_POP_JOIN ||
+         op == RL_POP_DETACH) &&
+        other < RL_EX_MAX_THREADS)
+        other = X.threads[other].serial; /* the slot's thread now */
     *p = (rl__ptrace){.step = (uint32_t)X.step, .thread = (uint8_t)t->index, .op = op,
                       .marks = X.preempted ? 4u /* RL_MARK_PREEMPT */ : 0,
                       .has_value = has_value, .value = value, .obj = o ? o->addr : 0,
-                      .where = where, .other = other};
+                      .where = where, .other = other, .serial = t->serial};
 }
 
 /* The smallest signal t may take, or -1. */
@@ -873,6 +878,8 @@ static void init_run(void) {
                              .handle = pthread_self()};
     snprintf(s->threads[0].name, RL_NAME_MAX, "main");
     s->threads[0].start = 0;
+    s->nserials = 1;
+    s->serial_start[0] = 0;
     self_index = 0;
     /* line-buffered, as on a terminal, so that what the program prints keeps
      * its order with its error output; only while nothing was printed yet
@@ -1056,24 +1063,36 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
         serve(); /* returns in each schedule's copy, with the model reset */
     if (!controlled())
         return real.create(th, attr, fn, arg);
-    if (X.nthreads == RL_EX_MAX_THREADS)
-        finish(RL_PFAIL_TOO_MANY, "the program has more than %d threads: the explorer supports "
-                                  "at most %d (main included)",
-               RL_EX_MAX_THREADS, RL_EX_MAX_THREADS);
     xthread *me = &X.threads[self_index];
-    xthread *child = &X.threads[X.nthreads];
-    *child = (xthread){.index = X.nthreads, .state = T_LIVE, .fn = fn, .arg = arg,
-                       .op = RL_POP_START};
-    rl__pthread_info *info = &X.shm->threads[child->index];
+    /* a slot: one whose thread ended and was joined (or detached), else a
+     * new one; only threads that may still be joined count against the
+     * limit */
+    uint32_t slot = X.nthreads;
+    for (uint32_t i = 1; i < X.nthreads && slot == X.nthreads; i++)
+        if (X.threads[i].state == T_DONE && (!X.threads[i].has_handle || X.threads[i].detached))
+            slot = i;
+    if (slot == RL_EX_MAX_THREADS)
+        finish(RL_PFAIL_TOO_MANY, "the program has more than %d threads at once (not yet "
+                                  "joined): the explorer supports at most %d (main included)",
+               RL_EX_MAX_THREADS, RL_EX_MAX_THREADS);
+    for (uint32_t i = 0; i < X.nthreads; i++)
+        X.threads[i].below &= ~(1ull << slot); /* nobody waits for the slot's new thread */
+    xthread *child = &X.threads[slot];
+    uint32_t serial = X.shm->nserials < RL_SERIAL_MAX ? X.shm->nserials++ : RL_SERIAL_MAX - 1;
+    *child = (xthread){.index = slot, .state = T_LIVE, .fn = fn, .arg = arg,
+                       .op = RL_POP_START, .serial = serial};
+    rl__pthread_info *info = &X.shm->threads[slot];
     info->start = fn == c11_start ? (uint64_t)(uintptr_t)((c11_thread *)arg)->fn
                                   : (uint64_t)(uintptr_t)fn;
-    snprintf(info->name, RL_NAME_MAX, "T%u", child->index);
+    X.shm->serial_start[serial] = info->start;
+    snprintf(info->name, RL_NAME_MAX, "T%u", serial);
     int rc = real.create(&child->handle, attr, trampoline, child);
     if (rc != 0) {
-        *child = (xthread){0};
+        *child = (xthread){.index = slot, .state = T_DONE};
         return rc;
     }
-    X.nthreads++;
+    if (slot == X.nthreads)
+        X.nthreads++;
     X.shm->nthreads = X.nthreads;
     child->has_handle = true;
     *th = child->handle;

@@ -559,18 +559,24 @@ static void keep_output(const rl__program *p, rl_outcome *oc) {
 }
 
 
-/* A thread's name: T1 (its start routine's name). */
-static void thread_name(rl__program *p, unsigned i, char *out, size_t len) {
-    const rl__pthread_info *ti = &p->shm->threads[i];
-    if (i == 0 || !ti->start) {
-        snprintf(out, len, "%s", ti->name[0] ? ti->name : "main");
+/* A thread's name, by its serial (creation order): T1 (its start
+ * routine's name), main for 0. */
+static void thread_name(rl__program *p, unsigned serial, char *out, size_t len) {
+    uint64_t start = serial < RL_SERIAL_MAX ? p->shm->serial_start[serial] : 0;
+    if (serial == 0 || !start) {
+        snprintf(out, len, serial == 0 ? "main" : "T%u", serial);
         return;
     }
     char fn[96];
-    rl__symbols_code(p->syms, ti->start + 1, fn, sizeof fn); /* +1: it is no return address */
+    rl__symbols_code(p->syms, start + 1, fn, sizeof fn); /* +1: it is no return address */
     char *in = strstr(fn, " in ");
     const char *routine = in ? in + 4 : fn;
-    snprintf(out, len, "%s %.*s", ti->name, (int)(len > 8 ? len - 8 : 1), routine);
+    int n = snprintf(out, len, "T%u ", serial);
+    if (n > 0 && (size_t)n < len) { /* the routine's name, cut to fit */
+        size_t room = len - (size_t)n - 1, rlen = strlen(routine);
+        memcpy(out + n, routine, rlen < room ? rlen : room);
+        out[(size_t)n + (rlen < room ? rlen : room)] = '\0';
+    }
 }
 
 static rl_err convert_trace(rl__program *p, rl__run *out) {
@@ -583,8 +589,11 @@ static rl_err convert_trace(rl__program *p, rl__run *out) {
         p->trace = bigger;
         p->trace_cap = n;
     }
-    char names[RL_EX_MAX_THREADS][32];
-    for (unsigned i = 0; i < s->nthreads && i < RL_EX_MAX_THREADS; i++)
+    size_t nnames = s->nserials < RL_SERIAL_MAX ? s->nserials : RL_SERIAL_MAX;
+    char (*names)[32] = calloc(nnames ? nnames : 1, sizeof *names);
+    if (!names)
+        return RL_ENOMEM;
+    for (unsigned i = 0; i < nnames; i++)
         thread_name(p, i, names[i], sizeof names[i]);
     for (size_t i = 0; i < n; i++) {
         const rl__ptrace *t = &rl__shm_trace(s)[i];
@@ -593,12 +602,11 @@ static rl_err convert_trace(rl__program *p, rl__run *out) {
         st->index = t->step;
         st->thread = t->thread;
         snprintf(st->thread_name, sizeof st->thread_name, "%s",
-                 t->thread < RL_EX_MAX_THREADS ? names[t->thread] : "?");
+                 t->serial < nnames ? names[t->serial] : "?");
         snprintf(st->op, sizeof st->op, "%s", rl__pop_name(t->op));
         if (t->op == RL_POP_SPAWN || t->op == RL_POP_JOIN || t->op == RL_POP_DETACH ||
             t->op == RL_POP_RESUME)
-            snprintf(st->object, sizeof st->object, "%s",
-                     t->other < RL_EX_MAX_THREADS ? names[t->other] : "?");
+            snprintf(st->object, sizeof st->object, "%s", t->other < nnames ? names[t->other] : "?");
         else if (t->op == RL_POP_READ || t->op == RL_POP_WRITE || t->op == RL_POP_ACCEPT)
             snprintf(st->object, sizeof st->object, "fd %" PRId64, t->value);
         else if (t->op == RL_POP_WAITPID && t->value == -1)
@@ -614,6 +622,7 @@ static rl_err convert_trace(rl__program *p, rl__run *out) {
         st->marks = t->marks;
         rl__symbols_code(p->syms, t->where, st->where, sizeof st->where);
     }
+    free(names);
     out->trace = p->trace;
     out->ntrace = n;
     return RL_OK;

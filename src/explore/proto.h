@@ -36,9 +36,10 @@
 #define RL_MSG_DONE 'd'  /* S -> P: it ended; see status */
 #define RL_MSG_QUIT 'q'  /* P -> S: end */
 
-#define RL_PROTO_VERSION 3
+#define RL_PROTO_VERSION 4
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
+#define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
 
 
 /* The operations the interposer sees, for decisions and traces. */
@@ -107,8 +108,9 @@ typedef struct rl__ptrace {
                         read, write, accept, poll: the descriptor; waitpid: the pid */
     uint64_t obj;    /* the object's address (0: none) */
     uint64_t where;  /* the return address of the call: in its caller */
-    uint32_t other;  /* spawn/join: the other thread */
-    uint32_t pad;
+    uint32_t other;  /* spawn/join: the other thread's serial */
+    uint32_t serial; /* the thread's serial: its number in creation order, main 0
+                        (a slot, `thread`, is reused once its thread is joined) */
 } rl__ptrace;
 
 typedef struct rl__pthread_info {
@@ -134,7 +136,9 @@ typedef struct rl__shm {
     uint64_t nsteps;
     uint32_t preemptions;
     uint32_t nthreads;
-    rl__pthread_info threads[RL_EX_MAX_THREADS];
+    rl__pthread_info threads[RL_EX_MAX_THREADS]; /* by slot: its thread now */
+    uint32_t nserials;
+    uint64_t serial_start[RL_SERIAL_MAX]; /* by serial: the start routine (0: main) */
     uint64_t ntrace;
     /* who loaded the interposer: written by the processes themselves */
     uint32_t loaded_pid; /* the program's process (0: never loaded, e.g. static) */
