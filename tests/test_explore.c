@@ -8,6 +8,7 @@
 
 #include "racelab_seams.h"
 #include "racelab/explore.h"
+#include "racelab/scenario.h"
 #include "racelab/shared.h"
 #include "racelab/var.h"
 #include "testing.h"
@@ -492,6 +493,41 @@ static void forgotten_verdict_is_an_error(void **state) {
     assert_contains(why, "without a verdict");
 }
 
+/* Ctrl-C (or the time limit) during minimization ends it with what it
+ * has: a failing schedule, said to be cut short. The target raises the
+ * interrupt flag itself in the first run after a failure (minimization's
+ * first), so the cut is forced, not timed. */
+static volatile sig_atomic_t stop_now;
+static bool saw_failure;
+static rl_err racy_then_interrupt(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    if (saw_failure)
+        stop_now = 1;
+    rl_scenario_opts so = {.merchants = 2, .customers = 1};
+    rl_err e = rl_scenario_run(rl_scenario_find("bill"), "racy", &so, out);
+    if (e == RL_OK && !out->held)
+        saw_failure = true;
+    return e;
+}
+
+static void interrupted_minimization_keeps_a_failure(void **state) {
+    (void)state;
+    rl_target t;
+    rl_target_custom(&t, "racy-then-interrupt", racy_then_interrupt, NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.interrupted = &stop_now;
+    stop_now = 0;
+    saw_failure = false;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_true(r.failed);
+    assert_true(r.first.deviations > 0); /* there was something to minimize */
+    assert_true(r.minimize_stopped);
+    assert_int_equal(r.minimized.kind, r.first.kind);
+    assert_string_equal(r.minimized.schedule, r.first.schedule);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
 /* On real threads rl_check aborts like assert, saying why. */
 static int check_fails_for_real(void) {
     rl_check(1 + 1 == 2, "arithmetic");
@@ -538,6 +574,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(stack_overflow_fails_the_schedule),
         rl_unit_test(spinners_make_way),
+        rl_unit_test(interrupted_minimization_keeps_a_failure),
         rl_unit_test(racy_found_replayed_and_read),
         rl_unit_test(racy_reachable_states_exactly),
         rl_unit_test(overdraft),

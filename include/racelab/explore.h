@@ -278,6 +278,9 @@ typedef struct rl_explore_result {
     rl_state_count *states; /* reachable final states, most schedules first */
     uint64_t elapsed_ns;    /* searching only */
     uint64_t minimize_ns;
+    /* Minimization was cut short (the time limit, which bounds it too, or
+     * Ctrl-C): `minimized` still fails, but may not be the shortest. */
+    bool minimize_stopped;
     /* A program target: its scheduling points are its synchronization
      * calls only, so "complete" covers their interleavings, not those of
      * plain memory accesses between them. */

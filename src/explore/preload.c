@@ -253,6 +253,8 @@ typedef struct xthread {
         pid_t pid;           /* waitpid */
         int wait_options;
         bool now;            /* cannot block: a non-blocking descriptor or flag */
+        bool outside;        /* waits for what racelab does not schedule: a child
+                                process, a socket's peer (anything but a pipe) */
     } io;
 } xthread;
 
@@ -547,7 +549,10 @@ static bool can_go(const xthread *t, bool timeouts) {
     case RL_POP_WRITE:
     case RL_POP_ACCEPT:
     case RL_POP_POLL:
-    case RL_POP_WAITPID: return io_ready(t) || (t->timed && timeouts);
+    case RL_POP_WAITPID:
+        /* the outside world's timing must not change the choices: such a
+         * wait goes on only when no thread of the program can (below) */
+        return (!t->io.outside && io_ready(t)) || (t->timed && timeouts);
     default: return true;
     }
 }
@@ -563,6 +568,11 @@ static uint64_t enabled_mask(uint64_t *lazy) {
             all |= 1ull << i;
         else if (can_go(&X.threads[i], true))
             *lazy |= 1ull << i;
+    if (!all && !*lazy)
+        for (uint32_t i = 0; i < X.nthreads; i++)
+            if (waits_outside(&X.threads[i]) && X.threads[i].io.outside &&
+                io_ready(&X.threads[i]))
+                all |= 1ull << i;
     /* fairly: a thread that yielded (or slept) goes only after every thread
      * that could run then has moved, so a spinner never starves the thread
      * it waits for (CHESS's fair scheduler, Musuvathi and Qadeer, PLDI 2008) */
@@ -1812,12 +1822,18 @@ static bool nonblocking(int fd) {
     return fl >= 0 && (fl & O_NONBLOCK);
 }
 
+static bool is_pipe(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 static void io_wait(uint8_t op, int fd, short events, bool now, uint64_t where) {
     xthread *t = &X.threads[self_index];
     memset(&t->io, 0, sizeof t->io);
     t->io.fd = fd;
     t->io.events = events;
     t->io.now = now || nonblocking(fd);
+    t->io.outside = !t->io.now && !is_pipe(fd);
     t->timed = false;
     point(op, NULL, where);
 }
@@ -1919,6 +1935,8 @@ EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
     memset(&t->io, 0, sizeof t->io);
     t->io.fds = fds;
     t->io.nfds = nfds;
+    for (nfds_t k = 0; k < nfds; k++)
+        t->io.outside |= fds[k].fd >= 0 && !is_pipe(fds[k].fd);
     t->timed = timeout > 0; /* its time-out is a choice, as for timed waits */
     point(RL_POP_POLL, NULL, CALLER);
     if (t->timed_out) {
@@ -1936,6 +1954,7 @@ EXPORT pid_t waitpid(pid_t pid, int *status, int options) {
     memset(&t->io, 0, sizeof t->io);
     t->io.pid = pid;
     t->io.wait_options = options;
+    t->io.outside = true;
     t->timed = false;
     point(RL_POP_WAITPID, NULL, CALLER);
     return real.waitpid(pid, status, options);
@@ -1947,6 +1966,7 @@ EXPORT pid_t wait(int *status) {
     xthread *t = &X.threads[self_index];
     memset(&t->io, 0, sizeof t->io);
     t->io.pid = -1;
+    t->io.outside = true;
     t->timed = false;
     point(RL_POP_WAITPID, NULL, CALLER);
     return real.wait(status);

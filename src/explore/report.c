@@ -234,7 +234,11 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
         }
         fputc('\n', f);
         rl_explore_print_counterexample(f, "failure", &r->first, replay_cmd, colour);
-        if (r->minimized.schedule && strcmp(r->minimized.schedule, r->first.schedule) == 0)
+        if (r->minimize_stopped)
+            fprintf(f, "\nminimizing stopped at the time limit or Ctrl-C: what follows still "
+                       "fails, but may not be the shortest\n");
+        if (r->minimized.schedule && strcmp(r->minimized.schedule, r->first.schedule) == 0 &&
+            !r->minimize_stopped)
             fprintf(f, "\nminimized: the failure found is already as short as it gets\n");
         else if (r->minimized.schedule)
             rl_explore_print_counterexample(f, "minimized", &r->minimized, replay_cmd, colour);
@@ -353,6 +357,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     if (r->failed) {
         json_counterexample(&j, "failure", &r->first);
         if (r->minimized.schedule) {
+            rl__json_bool(&j, "minimize_stopped", r->minimize_stopped);
             json_counterexample(&j, "minimized", &r->minimized);
             rl__json_uint(&j, "minimize_ns", r->minimize_ns);
         }

@@ -612,13 +612,24 @@ static unsigned preemptions_of(const rl_target *t, const rl__deviation *d, size_
     return r.preemptions;
 }
 
+/* Whether minimization must stop: past the exploration's time limit
+ * (deadline, 0: none) or interrupted. */
+static bool minimize_over(const rl_explore_opts *o, uint64_t deadline, bool *stopped) {
+    if ((o->interrupted && *o->interrupted) ||
+        (deadline && rl_platform_pthreads()->now_ns() >= deadline))
+        *stopped = true;
+    return *stopped;
+}
+
 /* Fewest preemptions, then fewest deviations, then the earliest ones:
- * drop deviations greedily, then move each as early as it still fails. */
-static size_t minimize(const rl_target *t, rl__deviation *d, size_t n, rl_failure_kind kind) {
-    bool changed = true;
-    while (changed) {
+ * drop deviations greedily, then move each as early as it still fails.
+ * Every change kept still fails, so a cut leaves a failing schedule. */
+static size_t minimize(const rl_target *t, rl__deviation *d, size_t n, rl_failure_kind kind,
+                       const rl_explore_opts *o, uint64_t deadline, bool *stopped) {
+    bool changed = n > 0;
+    while (changed && !minimize_over(o, deadline, stopped)) {
         changed = false;
-        for (size_t i = n; i-- > 0;) {
+        for (size_t i = n; i-- > 0 && !minimize_over(o, deadline, stopped);) {
             rl__deviation saved = d[i];
             memmove(&d[i], &d[i + 1], (n - i - 1) * sizeof *d);
             if (still_fails(t, d, n - 1, kind)) {
@@ -630,10 +641,11 @@ static size_t minimize(const rl_target *t, rl__deviation *d, size_t n, rl_failur
             }
         }
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !minimize_over(o, deadline, stopped); i++) {
         uint32_t lowest = i ? d[i - 1].step + 1 : 0, original = d[i].step;
         unsigned before = preemptions_of(t, d, n);
-        for (uint32_t step = lowest; step < original; step++) {
+        for (uint32_t step = lowest; step < original && !minimize_over(o, deadline, stopped);
+             step++) {
             d[i].step = step;
             if (still_fails(t, d, n, kind) && preemptions_of(t, d, n) <= before)
                 break;
@@ -756,7 +768,8 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
             s.error = counterexample(t, d, n, &out->first);
             if (s.error == RL_OK && o->minimize && o->search != RL_SEARCH_REPLAY) {
                 uint64_t m0 = rl_platform_pthreads()->now_ns();
-                n = minimize(t, d, n, out->first.kind);
+                uint64_t deadline = o->time_limit_ns ? t0 + o->time_limit_ns : 0;
+                n = minimize(t, d, n, out->first.kind, o, deadline, &out->minimize_stopped);
                 s.error = counterexample(t, d, n, &out->minimized);
                 out->minimize_ns = rl_platform_pthreads()->now_ns() - m0;
             }
