@@ -38,11 +38,20 @@ typedef struct image {
     size_t nsyms;
 } image;
 
+/* A code address already named: addr2line runs once per distinct address,
+ * however long the trace (a spin loop repeats a handful of them). */
+typedef struct named {
+    uint64_t addr; /* 0: an empty slot */
+    char *text;
+} named;
+
 struct rl__symbols {
     mapping *maps;
     size_t nmaps;
     image *images;
     size_t nimages;
+    named *names; /* open addressing, a power of two slots, at most half full */
+    size_t nnames, names_cap;
 };
 
 /* Run argv, return its standard output (heap) or NULL. */
@@ -175,9 +184,49 @@ void rl__symbols_close(rl__symbols *s) {
         free(s->images[i].syms);
         free(s->images[i].path);
     }
+    for (size_t i = 0; i < s->names_cap; i++)
+        free(s->names[i].text);
+    free(s->names);
     free(s->maps);
     free(s->images);
     free(s);
+}
+
+static size_t name_slot(const named *t, size_t cap, uint64_t addr) {
+    size_t i = (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+    while (t[i].addr && t[i].addr != addr)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static const char *known_name(const rl__symbols *s, uint64_t addr) {
+    if (!s->names_cap)
+        return NULL;
+    const named *n = &s->names[name_slot(s->names, s->names_cap, addr)];
+    return n->addr ? n->text : NULL;
+}
+
+/* Keep addr's name (without memory: it is named again next time). */
+static void remember_name(rl__symbols *s, uint64_t addr, const char *text) {
+    if (2 * (s->nnames + 1) > s->names_cap) {
+        size_t cap = s->names_cap ? 2 * s->names_cap : 64;
+        named *t = calloc(cap, sizeof *t);
+        if (!t)
+            return;
+        for (size_t i = 0; i < s->names_cap; i++)
+            if (s->names[i].addr)
+                t[name_slot(t, cap, s->names[i].addr)] = s->names[i];
+        free(s->names);
+        s->names = t;
+        s->names_cap = cap;
+    }
+    char *copy = strdup(text);
+    if (!copy)
+        return;
+    named *n = &s->names[name_slot(s->names, s->names_cap, addr)];
+    n->addr = addr;
+    n->text = copy;
+    s->nnames++;
 }
 
 static const mapping *mapping_of(const rl__symbols *s, uint64_t addr) {
@@ -207,6 +256,11 @@ void rl__symbols_code(rl__symbols *s, uint64_t addr, char *out, size_t len) {
     snprintf(out, len, "%#" PRIx64, addr);
     if (!s)
         return;
+    const char *known = known_name(s, addr);
+    if (known) {
+        snprintf(out, len, "%s", known);
+        return;
+    }
     const mapping *m = mapping_of(s, addr);
     image *im = m && m->path ? image_of(s, m->path) : NULL;
     if (!im)
@@ -224,8 +278,8 @@ void rl__symbols_code(rl__symbols *s, uint64_t addr, char *out, size_t len) {
         *nl = '\0';
     if (where)
         where[strcspn(where, "\n (")] = '\0';
-    bool known = where && where[0] && where[0] != '?';
-    if (known) {
+    bool has_line = where && where[0] && where[0] != '?';
+    if (has_line) {
         /* keep "file.c:42", drop the directories and a discriminator */
         snprintf(out, len, "%s in %s", basename_of(where), fn[0] && fn[0] != '?' ? fn : "?");
     } else if (fn[0] && fn[0] != '?') {
@@ -234,6 +288,7 @@ void rl__symbols_code(rl__symbols *s, uint64_t addr, char *out, size_t len) {
         snprintf(out, len, "%s (%s)", a, basename_of(im->path));
     }
     free(text);
+    remember_name(s, addr, out);
 }
 
 static int cmp_sym(const void *x, const void *y) {

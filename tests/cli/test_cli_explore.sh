@@ -196,6 +196,18 @@ expect 3 "a program with no thread: no verdict" -- explore -- "$PROGS/no_threads
 has "$err" "ended without creating a thread.*no verdict.*exited with status 0" "why, and how it ended"
 expect 3 "a statically linked program: no verdict" -- explore -- "$PROGS/static_threads"
 has "$err" "is statically linked" "why"
+# a livelock's long trace: the spinner named, and addr2line run once per
+# source line, not once per step (a counting wrapper around the real one)
+shim=$(mktemp -d)
+real_addr2line=$(command -v addr2line)
+printf '#!/bin/sh\necho run >>"%s/count"\nexec "%s" "$@"\n' "$shim" "$real_addr2line" >"$shim/addr2line"
+chmod +x "$shim/addr2line"
+PATH="$shim:$PATH" expect 1 "a livelock of 2,000 steps" -- explore --no-minimize --max-steps 2000 -- "$PROGS/yield_spin"
+has "$out" 'did not end within 2000 steps \(yielding over and over: T1\)' "the spinner is named"
+has "$out" '^ +2000 +T1 spin \(1\) +yield +yield_spin.c:12 in spin$' "every step keeps its line"
+runs=$(wc -l <"$shim/count")
+[ "$runs" -le 20 ] || { echo "FAIL: addr2line ran $runs times for a 2,000-step trace"; failures=$((failures + 1)); }
+rm -rf "$shim"
 expect 1 "PCT on a program" -- explore --pct --iterations 200 --seed 3 -- "$PROGS/deadlock"
 expect 1 "delays on a program" -- explore --delays 1 -- "$PROGS/deadlock"
 has "$out" 'round robin with at most 1 delay' "delays on a program named"
