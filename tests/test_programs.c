@@ -331,6 +331,8 @@ static void forks(void **state) {
     assert_false(r.failed);
     assert_int_equal(r.nstates, 1);
     assert_contains(r.states[0].state, "exit 0: child 7, worker ran 1");
+    /* its waitpid went on only when the worker could not: the result says so */
+    assert_true(r.outside_last);
     rl_explore_result_free(&r);
     rl_target_free(&t);
     char *fail[] = {"fail", NULL};

@@ -281,6 +281,10 @@ typedef struct rl_explore_result {
     /* Minimization was cut short (the time limit, which bounds it too, or
      * Ctrl-C): `minimized` still fails, but may not be the shortest. */
     bool minimize_stopped;
+    /* A program waited on the outside world (a child process, a socket's
+     * peer): such a wait went on only when none of its threads could, so
+     * orders in which it returns earlier were not explored. */
+    bool outside_last;
     /* A program target: its scheduling points are its synchronization
      * calls only, so "complete" covers their interleavings, not those of
      * plain memory accesses between them. */

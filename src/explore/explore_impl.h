@@ -149,6 +149,8 @@ typedef struct rl__run {
     rl_err target_error; /* the target could not run at all */
     rl_outcome outcome;  /* valid when the target returned */
     bool no_fit;         /* the chooser asked for a thread that could not go */
+    bool outside_last;   /* a program's wait on another process went on only when none
+                            of its threads could (those orders only were explored) */
     bool returned;       /* the target's run returned: outcome is valid */
     rl__decision *decisions; /* owned by the scheduler; valid until the next run */
     size_t nsteps;

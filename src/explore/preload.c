@@ -571,8 +571,10 @@ static uint64_t enabled_mask(uint64_t *lazy) {
     if (!all && !*lazy)
         for (uint32_t i = 0; i < X.nthreads; i++)
             if (waits_outside(&X.threads[i]) && X.threads[i].io.outside &&
-                io_ready(&X.threads[i]))
+                io_ready(&X.threads[i])) {
                 all |= 1ull << i;
+                X.shm->outside_last = 1;
+            }
     /* fairly: a thread that yielded (or slept) goes only after every thread
      * that could run then has moved, so a spinner never starves the thread
      * it waits for (CHESS's fair scheduler, Musuvathi and Qadeer, PLDI 2008) */
@@ -881,6 +883,7 @@ static void init_run(void) {
     s->message[0] = '\0';
     s->nsteps = 0;
     s->preemptions = 0;
+    s->outside_last = 0;
     s->ntrace = 0;
     s->nthreads = 1;
     X.nthreads = 1;

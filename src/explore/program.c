@@ -725,6 +725,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     out->decisions = p->decisions;
     out->nsteps = n;
     out->preemptions = s->preemptions;
+    out->outside_last = s->outside_last != 0;
     if (s->fail == RL_PFAIL_TOO_MANY) {
         out->target_error = RL_ENOTSUP;
         snprintf(out->message, sizeof out->message, "%s", s->message);

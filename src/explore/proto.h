@@ -135,6 +135,7 @@ typedef struct rl__shm {
     char message[512];
     uint64_t nsteps;
     uint32_t preemptions;
+    uint32_t outside_last; /* a wait on the outside world went on, last (see preload.c) */
     uint32_t nthreads;
     rl__pthread_info threads[RL_EX_MAX_THREADS]; /* by slot: its thread now */
     uint32_t nserials;

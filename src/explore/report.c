@@ -154,19 +154,22 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
     unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
     char why[96];
     stop_words(why, sizeof why, o, r);
+    const char *outside = r->outside_last ? "; a wait on another process went on only when "
+                                            "nothing else could"
+                                          : "";
     if (o->search == RL_SEARCH_REPLAY) {
         fprintf(f, "no failure in this schedule\n");
     } else if (r->complete && r->program) {
         fprintf(f, "%sproved: complete over its synchronization calls; plain memory not "
-                   "scheduled%s\n(every interleaving of its pthread and C11 thread calls and "
+                   "scheduled%s%s\n(every interleaving of its pthread and C11 thread calls and "
                    "blocking system calls was explored; a race between plain accesses with no "
                    "such call between them is not covered)\n",
-                green(st), reset(st));
+                green(st), outside, reset(st));
     } else if (r->exhaustive && r->program) {
         fprintf(f, "%sproved within %u %s%s over its synchronization calls; plain memory not "
-                   "scheduled%s\n(no schedule of its thread and blocking system calls with at "
+                   "scheduled%s%s\n(no schedule of its thread and blocking system calls with at "
                    "most %u fails; %" PRIu64 " %ss beyond the bound were not taken)\n",
-                green(st), bound, unit, rl__plural(bound), reset(st), bound, r->pruned, unit);
+                green(st), bound, unit, rl__plural(bound), outside, reset(st), bound, r->pruned, unit);
     } else if (r->complete) {
         fprintf(f, "%sproved: complete%s, every schedule of this case was explored (a proof for "
                    "this case)\n",
@@ -340,9 +343,12 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_bool(&j, "exhaustive", r->exhaustive);
     rl__json_bool(&j, "complete", r->complete);
     rl__json_bool(&j, "memory_accesses_scheduled", !r->program);
-    rl__json_str(&j, "coverage", r->program ? "synchronization calls only; plain memory not "
-                                              "scheduled"
-                                            : "all of the target's steps, shared accesses included");
+    rl__json_str(&j, "coverage",
+                 !r->program        ? "all of the target's steps, shared accesses included"
+                 : r->outside_last ? "synchronization calls only; plain memory not scheduled; a "
+                                     "wait on another process went on only when nothing else "
+                                     "could"
+                                   : "synchronization calls only; plain memory not scheduled");
     rl__json_uint(&j, "pruned_preemptions", r->pruned);
     rl__json_uint(&j, "longest_schedule", r->longest);
     rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);

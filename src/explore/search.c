@@ -181,6 +181,7 @@ void rl__search_account(search *s, const rl__run *r) {
         rl__explore_run_hook(r, rl__explore_run_hook_ctx);
     rl_explore_result *res = s->res;
     res->schedules++;
+    res->outside_last |= r->outside_last;
     if (r->nsteps > res->longest)
         res->longest = r->nsteps;
     count_state(s, r);
