@@ -39,6 +39,27 @@ static bool trace_has(const rl_counterexample *c, const char *op, const char *ob
     return false;
 }
 
+/* Every reachable end of name, with --all: among them one that holds and
+ * one that fails, each starting as given. */
+static void reaches_both(const char *name, const char *held, const char *broken) {
+    rl_target t = program(name, NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    o.minimize = false;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_true(r.failed);
+    bool good = false, bad = false;
+    for (size_t i = 0; i < r.nstates; i++) {
+        good |= r.states[i].held && strncmp(r.states[i].state, held, strlen(held)) == 0;
+        bad |= !r.states[i].held && strncmp(r.states[i].state, broken, strlen(broken)) == 0;
+    }
+    if (!good || !bad)
+        fail_msg("%s: '%s' %s, '%s' %s", name, held, good ? "reached" : "NOT reached", broken,
+                 bad ? "reached" : "NOT reached");
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
 /* A buggy program: found, minimized, and its schedule replays to the same
  * failure (kind and message). */
 static void found_and_replayed(const char *name, rl_failure_kind kind, const char *says,
@@ -183,21 +204,7 @@ static void correct_programs(void **state) {
 /* Every reachable end of the racy billing: both bills, or one lost. */
 static void reachable_states(void **state) {
     (void)state;
-    rl_target t = program("overdraft", NULL);
-    rl_explore_opts o = rl_explore_opts_default();
-    o.keep_going = true;
-    o.minimize = false;
-    rl_explore_result r = rl_test_explore(&t, o);
-    assert_true(r.failed);
-    bool ok = false, overdrawn = false;
-    for (size_t i = 0; i < r.nstates; i++) {
-        ok |= r.states[i].held && strstr(r.states[i].state, "exit 0: coins left: 10");
-        overdrawn |= !r.states[i].held && strstr(r.states[i].state, "exit 1: overdraft: -10");
-    }
-    assert_true(ok);
-    assert_true(overdrawn);
-    rl_explore_result_free(&r);
-    rl_target_free(&t);
+    reaches_both("overdraft", "exit 0: coins left: 10", "exit 1: overdraft: -10");
 }
 
 /* More threads than the explorer handles: an error, never a verdict. */
@@ -269,20 +276,7 @@ static void thread_start_is_a_step(void **state) {
     found_and_replayed("start_order", RL_FAIL_INVARIANT, "main saw the flag unset", &r);
     assert_int_equal(r.minimized.preemptions, 0);
     rl_explore_result_free(&r);
-    rl_target t = program("start_order", NULL);
-    rl_explore_opts o = rl_explore_opts_default();
-    o.keep_going = true;
-    o.minimize = false;
-    r = rl_test_explore(&t, o);
-    bool set = false, unset = false;
-    for (size_t i = 0; i < r.nstates; i++) {
-        set |= r.states[i].held && strstr(r.states[i].state, "exit 0: main saw the flag set");
-        unset |= !r.states[i].held && strstr(r.states[i].state, "exit 1: main saw the flag unset");
-    }
-    assert_true(set);
-    assert_true(unset);
-    rl_explore_result_free(&r);
-    rl_target_free(&t);
+    reaches_both("start_order", "exit 0: main saw the flag set", "exit 1: main saw the flag unset");
 }
 
 /* A timed wait may time out whenever it waits: a choice of the schedule,

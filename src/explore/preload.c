@@ -1026,8 +1026,6 @@ __attribute__((constructor)) static void start(void) {
     }
     /* the program itself, or what it exec'd (same process: followed, so a
      * wrapper script that ends in exec is explored as the program it runs) */
-    if (X.shm->loaded_pid == pid)
-        X.shm->execs++;
     X.shm->loaded_pid = pid;
     X.on = true;
     /* a fork() of the program's own runs outside the scheduler */
@@ -1889,21 +1887,18 @@ static ssize_t write_all(int fd, const void *buf, size_t n, int flags, bool sock
     size_t done = 0;
     do {
         io_wait(RL_POP_WRITE, fd, POLLOUT, now, where);
-        ssize_t w;
-        if (now) {
-            w = sock ? real.sendto(fd, (const char *)buf + done, n - done, flags, to, tolen)
-                     : real.write(fd, (const char *)buf + done, n - done);
-            return w < 0 || done == 0 ? w : (ssize_t)(done + (size_t)w);
-        }
-        int fl = fcntl(fd, F_GETFL);
+        /* a blocking descriptor made non-blocking for this part only */
+        int fl = now ? -1 : fcntl(fd, F_GETFL);
         if (fl >= 0)
             (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-        w = sock ? real.sendto(fd, (const char *)buf + done, n - done, flags, to, tolen)
-                 : real.write(fd, (const char *)buf + done, n - done);
+        ssize_t w = sock ? real.sendto(fd, (const char *)buf + done, n - done, flags, to, tolen)
+                         : real.write(fd, (const char *)buf + done, n - done);
         int err = errno;
         if (fl >= 0)
             (void)fcntl(fd, F_SETFL, fl);
         errno = err;
+        if (now) /* it could not block: one call, as natively */
+            return w;
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
             return done ? (ssize_t)done : -1;
         if (w > 0)
@@ -1950,28 +1945,28 @@ EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
     return real.poll(fds, nfds, 0);
 }
 
-EXPORT pid_t waitpid(pid_t pid, int *status, int options) {
-    if (!controlled() || (options & WNOHANG))
-        return real.waitpid(pid, status, options);
+/* Until a child of pid's kind (waitpid's pid) could be reaped. */
+static void child_wait(pid_t pid, int options, uint64_t where) {
     xthread *t = &X.threads[self_index];
     memset(&t->io, 0, sizeof t->io);
     t->io.pid = pid;
     t->io.wait_options = options;
     t->io.outside = true;
     t->timed = false;
-    point(RL_POP_WAITPID, NULL, CALLER);
+    point(RL_POP_WAITPID, NULL, where);
+}
+
+EXPORT pid_t waitpid(pid_t pid, int *status, int options) {
+    if (!controlled() || (options & WNOHANG))
+        return real.waitpid(pid, status, options);
+    child_wait(pid, options, CALLER);
     return real.waitpid(pid, status, options);
 }
 
 EXPORT pid_t wait(int *status) {
     if (!controlled())
         return real.wait(status);
-    xthread *t = &X.threads[self_index];
-    memset(&t->io, 0, sizeof t->io);
-    t->io.pid = -1;
-    t->io.outside = true;
-    t->timed = false;
-    point(RL_POP_WAITPID, NULL, CALLER);
+    child_wait(-1, 0, CALLER);
     return real.wait(status);
 }
 

@@ -143,7 +143,6 @@ typedef struct rl__shm {
     uint64_t ntrace;
     /* who loaded the interposer: written by the processes themselves */
     uint32_t loaded_pid; /* the program's process (0: never loaded, e.g. static) */
-    uint32_t execs;      /* times that process exec'd another program (followed) */
     uint32_t others;     /* programs it started that loaded it too: not followed */
     uint32_t forks;      /* fork()s of the program's own: not followed */
     /* its end: written by S */
