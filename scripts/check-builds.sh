@@ -15,7 +15,7 @@ for spec in "$@"; do
         *) echo "check-builds: '$spec': the build type is one of Debug, Release, RelWithDebInfo, MinSizeRel" >&2
            exit 2 ;;
     esac
-    case $cc in gcc|clang) scripts/install-deps.sh "$cc" ;;
+    case $cc in gcc|clang) scripts/install-deps.sh "$cc" ninja-build ;;
         *) echo "check-builds: '$spec': the compiler is gcc or clang" >&2; exit 2 ;;
     esac
 done
@@ -23,7 +23,11 @@ failed=""
 for spec in "$@"; do
     cc=${spec%%:*} type=${spec#*:} dir=build/$cc-$type
     echo "== $cc, $type: $dir"
-    if cmake -S . -B "$dir" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE="$type" >/dev/null &&
+    # Ninja, as make test (a folder made before with another generator goes)
+    if [ -f "$dir/CMakeCache.txt" ] && ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$dir/CMakeCache.txt"; then
+        rm -rf "$dir"
+    fi
+    if cmake -G Ninja -S . -B "$dir" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE="$type" >/dev/null &&
         cmake --build "$dir" -j "$jobs" >"$dir.log" 2>&1 &&
         ctest --test-dir "$dir" --output-on-failure -j "$jobs" >>"$dir.log" 2>&1; then
         grep -E 'tests passed|^Total Test time|\((Skipped|Disabled)\)$' "$dir.log" | sed "s/^/[$cc-$type] /"
