@@ -3,10 +3,11 @@
 #   make demo-postgres   the same demo against a throwaway PostgreSQL server
 #   make demo-tsan   the data race beside the race condition, under
 #               ThreadSanitizer
-#   make test   install what is missing, then build and run every test in
-#               three builds at once: plain (with the explorer's tests once
-#               more on its portable context switch), ThreadSanitizer,
-#               Address+UB sanitizers
+#   make test   install what is missing, then build and run the tests in
+#               three builds at once: ThreadSanitizer, Address+UB sanitizers
+#               (every test each can run) and plain (what only it can run,
+#               the quick ones, and the explorer's tests once more on its
+#               portable context switch)
 #   make check-builds   GCC and clang Release builds and their tests (CI)
 #   make bench  both benchmarks, CSV and charts into bench/results/
 #   make install PREFIX=/usr/local   the command, the library, headers,
