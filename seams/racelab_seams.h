@@ -26,6 +26,11 @@
  * search runs each class once and every class of the unreduced one. */
 #include "../src/explore/run_hook.h"
 
+/* ---- the explorer's scheduling core: condition signals ----
+ * rl__signals_*: which waiter a signal may wake, shared by the in-process
+ * explorer and the interposer; a test checks its rules and its bound. */
+#include "../src/explore/core/signals.h"
+
 /* ---- the command (src/cli) ----
  * The racelab command, run in-process: argv[0] the program, argv[1] the
  * verb; returns its exit status. */

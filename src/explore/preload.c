@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/signals.h"
 #include "proto.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -277,20 +278,12 @@ static struct {
     uint32_t nthreads;
     uint32_t cur; /* the thread holding the baton */
     uint64_t step;
-    uint64_t wait_seq;
     uint32_t next_dev; /* deviations: the next one to follow */
     rl__pct pct;       /* PCT: this run's state */
     rl__delays delays; /* delay bounding: this run's state */
     bool preempted;
     obj objs[NOBJ];
-    /* signals not yet taken: any thread waiting on `cond` when one was
-     * sent (wait_seq <= seq) may take it; which one is the schedule's
-     * choice (pthreads promise no order) */
-    struct {
-        const obj *cond;
-        uint64_t seq;
-    } tokens[256];
-    uint32_t ntokens;
+    rl__signals signals; /* signals not yet taken (core/signals.h) */
 } X;
 
 static __thread int self_index = -1; /* this thread's index, -1: not one of ours */
@@ -413,17 +406,9 @@ static void trace(xthread *t, uint8_t op, obj *o, uint64_t where, bool has_value
                       .where = where, .other = other, .serial = t->serial};
 }
 
-/* The smallest signal t may take, or -1. */
-static int token_for(const xthread *t) {
-    int best = -1;
-    for (uint32_t i = 0; i < X.ntokens; i++)
-        if (X.tokens[i].cond == t->o && X.tokens[i].seq >= t->wait_seq &&
-            (best < 0 || X.tokens[i].seq < X.tokens[best].seq))
-            best = (int)i;
-    return best;
+static bool woken(const xthread *t) {
+    return t->signalled || rl__signals_token_for(&X.signals, t->o, t->wait_seq) >= 0;
 }
-
-static bool woken(const xthread *t) { return t->signalled || token_for(t) >= 0; }
 
 /* ---- system calls that may block ---- */
 
@@ -747,18 +732,13 @@ static bool apply(xthread *t, bool timed_out) {
         t->timed = t->op == RL_POP_TIMEDWAIT;
         t->op = RL_POP_WAKE;
         t->signalled = false;
-        t->wait_seq = ++X.wait_seq;
+        t->wait_seq = rl__signals_wait(&X.signals);
         return false;
     case RL_POP_WAKE:
         t->wait_mutex->owner = me;
         t->wait_mutex->count = t->wait_depth;
-        if (!t->signalled) {
-            int k = token_for(t);
-            if (k >= 0) {
-                t->signalled = true; /* it takes the signal: not a timeout */
-                X.tokens[k] = X.tokens[--X.ntokens];
-            }
-        }
+        if (!t->signalled && rl__signals_take(&X.signals, t->o, t->wait_seq))
+            t->signalled = true; /* it takes the signal: not a timeout */
         t->timed_out = !t->signalled && timed_out;
         trace(t, RL_POP_WAKE, o, t->where, t->timed, t->timed_out, 0);
         break;
@@ -872,7 +852,7 @@ static void init_run(void) {
     rl__shm *s = X.shm;
     X.in_child = true;
     X.step = 0;
-    X.ntokens = 0;
+    rl__signals_reset(&X.signals);
     X.next_dev = 0;
     X.pct = s->pct;
     X.delays = s->delays;
@@ -1482,19 +1462,13 @@ EXPORT int pthread_cond_signal(pthread_cond_t *c) {
     obj *o = find(c, K_COND);
     /* one of those waiting now will wake: it leaves a signal for them to
      * take (none waiting, or all sure to wake already: it is lost) */
-    uint32_t waiting = 0, tokens = 0;
+    uint32_t waiting = 0;
     for (uint32_t i = 0; i < X.nthreads; i++) {
         const xthread *w = &X.threads[i];
         waiting += w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o && !w->signalled;
     }
-    for (uint32_t i = 0; i < X.ntokens; i++)
-        tokens += X.tokens[i].cond == o;
-    if (waiting > tokens) {
-        if (X.ntokens == sizeof X.tokens / sizeof X.tokens[0])
-            misuse("more than %zu signals pending at once", sizeof X.tokens / sizeof X.tokens[0]);
-        X.tokens[X.ntokens].cond = o;
-        X.tokens[X.ntokens++].seq = X.wait_seq;
-    }
+    if (!rl__signals_send(&X.signals, o, waiting))
+        misuse("internal: more signals pending than threads waiting");
     if (X.in_child)
         immediate(RL_POP_SIGNAL, o, CALLER, UINT32_MAX);
     return 0;
@@ -1508,9 +1482,7 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c) {
         if (w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o)
             w->signalled = true;
     }
-    for (uint32_t i = X.ntokens; i-- > 0;)
-        if (X.tokens[i].cond == o)
-            X.tokens[i] = X.tokens[--X.ntokens]; /* every waiter is awake now */
+    rl__signals_broadcast(&X.signals, o); /* every waiter is awake now */
     if (X.in_child)
         immediate(RL_POP_BROADCAST, o, CALLER, 0);
     return 0;

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "explore_impl.h"
+#include "core/signals.h"
 #include "fiber.h"
 #include "../util/grow.h"
 
@@ -97,14 +98,6 @@ typedef struct {
 _Static_assert(sizeof(xmutex) <= RL_PLATFORM_STORAGE, "mutex storage");
 #define XM(m) ((xmutex *)(void *)(m)->impl)
 
-/* A signal not yet taken: any thread that was waiting on cond when it was
- * sent (wait_seq <= seq) may take it and wake; which one is a choice of
- * the schedule. */
-typedef struct {
-    const rl_cond *cond;
-    uint64_t seq;
-} token;
-
 /* Writes seen while tracing, to name the step a lost update overwrote. */
 typedef struct {
     const void *object;
@@ -127,13 +120,11 @@ static struct {
     rl__run *run;
     size_t step;
     uint64_t clock;
-    uint64_t wait_seq;
+    rl__signals signals; /* signals not yet taken (core/signals.h) */
     bool preempted; /* the step being applied was a preemption */
     rl__decision *decisions;
     size_t decisions_cap;
     size_t stack_size;
-    token *tokens;
-    size_t ntokens, tokens_cap;
     bool footprints;
     rl__step *steps;
     size_t steps_cap;
@@ -401,17 +392,9 @@ static size_t waiting_on(const rl_cond *c) {
     return n;
 }
 
-/* The smallest token w may take, or SIZE_MAX. */
-static size_t token_for(const xthread *w) {
-    size_t best = SIZE_MAX;
-    for (size_t i = 0; i < X.ntokens; i++)
-        if (X.tokens[i].cond == w->obj && X.tokens[i].seq >= w->wait_seq &&
-            (best == SIZE_MAX || X.tokens[i].seq < X.tokens[best].seq))
-            best = i;
-    return best;
+static bool woken(const xthread *w) {
+    return w->signalled || rl__signals_token_for(&X.signals, w->obj, w->wait_seq) >= 0;
 }
-
-static bool woken(const xthread *w) { return w->signalled || token_for(w) != SIZE_MAX; }
 
 /* ---- deciding ---- */
 
@@ -668,13 +651,11 @@ static bool apply(xthread *t) {
         XM(t->wait_mutex)->owner = 0;
         t->op = OP_WAKE;
         t->signalled = false;
-        t->wait_seq = ++X.wait_seq;
+        t->wait_seq = rl__signals_wait(&X.signals);
         return false;
     case OP_WAKE:
-        if (!t->signalled) {
-            size_t k = token_for(t); /* it was chosen, so it has one */
-            X.tokens[k] = X.tokens[--X.ntokens];
-        }
+        if (!t->signalled) /* it was chosen, so it has a token */
+            (void)rl__signals_take(&X.signals, t->obj, t->wait_seq);
         XM(t->wait_mutex)->owner = t->index + 1;
         touch_mutex(t, t->wait_mutex, RL_TOUCH_ACQUIRE);
         took(t, t->wait_mutex);
@@ -876,18 +857,8 @@ static void ex_cond_signal(rl_cond *c) {
     /* a signal wakes one of the threads waiting now, the schedule chooses
      * which: it leaves a token that any of them may take (none waiting, or
      * all of them already sure to wake: it is lost, as with pthreads) */
-    size_t tokens = 0;
-    for (size_t i = 0; i < X.ntokens; i++)
-        tokens += X.tokens[i].cond == c;
-    if (waiting_on(c) > tokens) {
-        if (X.ntokens == X.tokens_cap) {
-            token *bigger = rl__grow(X.tokens, &X.tokens_cap, sizeof *bigger, 16);
-            if (!bigger)
-                rl_fatal("the explorer ran out of memory");
-            X.tokens = bigger;
-        }
-        X.tokens[X.ntokens++] = (token){c, X.wait_seq};
-    }
+    if (!rl__signals_send(&X.signals, c, (uint32_t)waiting_on(c)))
+        rl_fatal("internal: more signals pending than threads waiting");
     touch_cond(X.cur, c, false);
     immediate(OP_SIGNAL, c);
 }
@@ -898,9 +869,7 @@ static void ex_cond_broadcast(rl_cond *c) {
         if (w->state == X_LIVE && w->op == OP_WAKE && w->obj == c)
             w->signalled = true;
     }
-    for (size_t i = X.ntokens; i-- > 0;)
-        if (X.tokens[i].cond == c)
-            X.tokens[i] = X.tokens[--X.ntokens]; /* every waiter is awake now */
+    rl__signals_broadcast(&X.signals, c); /* every waiter is awake now */
     touch_cond(X.cur, c, true);
     immediate(OP_BROADCAST, c);
 }
@@ -1096,11 +1065,10 @@ void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out)
     X.chooser = c;
     X.step = 0;
     X.clock = 0;
-    X.wait_seq = 0;
+    rl__signals_reset(&X.signals);
     X.nthreads = 0;
     X.tracing = trace;
     X.nwrites = 0;
-    X.ntokens = 0;
     X.preempted = false;
     X.footprints = c->footprints;
     c->live = out;
@@ -1163,7 +1131,6 @@ void rl__sched_close(void) {
             rl__fiber_free(&X.threads[i].fiber);
     free(X.decisions);
     free(X.steps);
-    free(X.tokens);
     free(X.trace);
     free(X.writes);
     memset(&X, 0, sizeof X);

@@ -1,0 +1,133 @@
+/* test_core.c - the scheduling core that the in-process explorer and the
+ * interposer share (src/explore/core/): condition signals. */
+#include "racelab_seams.h"
+#include "testing.h"
+
+static int c1, c2; /* two conditions: only their addresses matter */
+
+static void a_signal_with_nobody_waiting_is_lost(void **state) {
+    (void)state;
+    rl__signals s;
+    rl__signals_reset(&s);
+    assert_true(rl__signals_send(&s, &c1, 0));
+    assert_int_equal(rl__signals_pending(&s, &c1), 0);
+    /* a thread that waits afterwards has nothing to take */
+    uint64_t a = rl__signals_wait(&s);
+    assert_int_equal(rl__signals_token_for(&s, &c1, a), -1);
+    assert_false(rl__signals_take(&s, &c1, a));
+}
+
+static void a_signal_wakes_only_those_waiting_when_it_was_sent(void **state) {
+    (void)state;
+    rl__signals s;
+    rl__signals_reset(&s);
+    uint64_t a = rl__signals_wait(&s);
+    assert_true(rl__signals_send(&s, &c1, 1));
+    uint64_t b = rl__signals_wait(&s);
+    assert_true(rl__signals_token_for(&s, &c1, a) >= 0);
+    assert_int_equal(rl__signals_token_for(&s, &c1, b), -1); /* b came later */
+    /* not another condition's waiter either */
+    assert_int_equal(rl__signals_token_for(&s, &c2, a), -1);
+    /* a second signal, with two waiting and one token: both may take it */
+    assert_true(rl__signals_send(&s, &c1, 2));
+    assert_int_equal(rl__signals_pending(&s, &c1), 2);
+    /* the older waiter takes the older token, leaving b its own */
+    assert_true(rl__signals_take(&s, &c1, a));
+    assert_true(rl__signals_token_for(&s, &c1, b) >= 0);
+    assert_true(rl__signals_take(&s, &c1, b));
+    assert_int_equal(rl__signals_pending(&s, &c1), 0);
+    /* all waiters already sure to wake: a signal more is lost */
+    uint64_t c = rl__signals_wait(&s);
+    assert_true(rl__signals_send(&s, &c1, 1));
+    assert_true(rl__signals_send(&s, &c1, 1));
+    assert_int_equal(rl__signals_pending(&s, &c1), 1);
+    assert_true(rl__signals_take(&s, &c1, c));
+}
+
+static void a_broadcast_drops_only_its_conditions_tokens(void **state) {
+    (void)state;
+    rl__signals s;
+    rl__signals_reset(&s);
+    uint64_t a = rl__signals_wait(&s), b = rl__signals_wait(&s);
+    assert_true(rl__signals_send(&s, &c1, 1));
+    assert_true(rl__signals_send(&s, &c2, 1));
+    rl__signals_broadcast(&s, &c1);
+    assert_int_equal(rl__signals_pending(&s, &c1), 0);
+    assert_int_equal(rl__signals_pending(&s, &c2), 1);
+    assert_true(rl__signals_take(&s, &c2, b));
+    (void)a;
+}
+
+/* The bound signals.h states, checked over a long seeded random walk of
+ * waits, signals, broadcasts, wakings and time-outs among 64 threads on
+ * three conditions: a condition never holds more tokens than waiters, so
+ * the fixed array never fills. */
+typedef struct {
+    bool waiting, signalled, timed;
+    int cond;
+    uint64_t seq;
+} waiter;
+
+static void tokens_never_outnumber_waiters(void **state) {
+    (void)state;
+    int conds[3];
+    waiter w[RL_EX_MAX_THREADS] = {{0}};
+    rl__signals s;
+    rl__signals_reset(&s);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    unsigned max_pending = 0;
+    for (int step = 0; step < 200000; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        waiter *t = &w[x % RL_EX_MAX_THREADS];
+        int c = (int)((x >> 8) % 3);
+        switch ((x >> 16) % 4) {
+        case 0: /* a thread not waiting begins to wait (timed or not) */
+            if (!t->waiting)
+                *t = (waiter){.waiting = true, .cond = c, .timed = (x >> 20) & 1,
+                              .seq = rl__signals_wait(&s)};
+            break;
+        case 1: { /* a signal: those waiting on c and not yet sure to wake */
+            uint32_t n = 0;
+            for (int i = 0; i < RL_EX_MAX_THREADS; i++)
+                n += w[i].waiting && w[i].cond == c && !w[i].signalled;
+            assert_true(rl__signals_send(&s, &conds[c], n));
+            break;
+        }
+        case 2: /* a broadcast */
+            if ((x >> 24) % 8 == 0) {
+                for (int i = 0; i < RL_EX_MAX_THREADS; i++)
+                    if (w[i].waiting && w[i].cond == c)
+                        w[i].signalled = true;
+                rl__signals_broadcast(&s, &conds[c]);
+            }
+            break;
+        default: /* a waiter runs: woken, or times out if it may */
+            if (t->waiting) {
+                if (t->signalled || rl__signals_take(&s, &conds[t->cond], t->seq) || t->timed)
+                    t->waiting = false;
+            }
+            break;
+        }
+        for (int k = 0; k < 3; k++) {
+            uint32_t n = 0;
+            for (int i = 0; i < RL_EX_MAX_THREADS; i++)
+                n += w[i].waiting && w[i].cond == k && !w[i].signalled;
+            unsigned p = rl__signals_pending(&s, &conds[k]);
+            if (p > n)
+                fail_msg("step %d: condition %d holds %u tokens for %u waiters", step, k, p, n);
+            max_pending = p > max_pending ? p : max_pending;
+        }
+    }
+    /* the walk did reach many pending signals at once */
+    assert_true(max_pending >= 8);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        rl_unit_test(a_signal_with_nobody_waiting_is_lost),
+        rl_unit_test(a_signal_wakes_only_those_waiting_when_it_was_sent),
+        rl_unit_test(a_broadcast_drops_only_its_conditions_tokens),
+        rl_unit_test(tokens_never_outnumber_waiters),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
