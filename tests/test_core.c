@@ -1,5 +1,5 @@
 /* test_core.c - the scheduling core that the in-process explorer and the
- * interposer share (src/explore/core/): condition signals. */
+ * interposer share (src/explore/core/): condition signals, fairness. */
 #include "racelab_seams.h"
 #include "testing.h"
 
@@ -122,12 +122,57 @@ static void tokens_never_outnumber_waiters(void **state) {
     assert_true(max_pending >= 8);
 }
 
+/* ---- fairness ---- */
+
+static const char *name_of(void *ctx, unsigned i) {
+    static const char *names[] = {"main", "A", "B", "C"};
+    (void)ctx;
+    return names[i];
+}
+
+static void a_yielder_waits_until_those_it_yielded_to_moved(void **state) {
+    (void)state;
+    rl__fair f;
+    rl__fair_reset(&f);
+    /* A (1) spins: it yields while main (0) and B (2) could run */
+    rl__fair_yielded(&f, 1, 0x7, 10);
+    assert_int_equal(rl__fair_eager(&f, 0x7), 0x5); /* not A */
+    rl__fair_moved(&f, 4, 0);
+    assert_int_equal(rl__fair_eager(&f, 0x7), 0x5); /* B has not moved yet */
+    /* B blocks: A waits only for a thread that cannot go, so it may */
+    assert_int_equal(rl__fair_eager(&f, 0x3), 0x3);
+    rl__fair_moved(&f, 4, 2);
+    assert_int_equal(rl__fair_eager(&f, 0x7), 0x7); /* debt paid */
+    /* the only thread that can go goes, whatever it owes */
+    rl__fair_yielded(&f, 1, 0x7, 11);
+    assert_int_equal(rl__fair_eager(&f, 0x2), 0x2);
+    /* a new thread in a reused slot is owed nothing */
+    rl__fair_new_thread(&f, 4, 2);
+    assert_int_equal(rl__fair_eager(&f, 0x6), 0x6);
+}
+
+static void a_livelock_names_the_threads_that_kept_yielding(void **state) {
+    (void)state;
+    rl__fair f;
+    rl__fair_reset(&f);
+    rl__fair_yielded(&f, 1, 0, 95);  /* A yielded in the last tenth of 100 steps */
+    rl__fair_yielded(&f, 2, 0, 50);  /* B long before */
+    rl__fair_yielded(&f, 3, 0, 100); /* C too, but it ended */
+    char text[200];
+    rl__fair_livelock_text(&f, 0x7, 100, name_of, NULL, text, sizeof text);
+    assert_string_equal(text, "the schedule did not end within 100 steps (yielding over and over: A)");
+    rl__fair_livelock_text(&f, 0x5, 100, name_of, NULL, text, sizeof text);
+    assert_string_equal(text, "the schedule did not end within 100 steps");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(a_signal_with_nobody_waiting_is_lost),
         rl_unit_test(a_signal_wakes_only_those_waiting_when_it_was_sent),
         rl_unit_test(a_broadcast_drops_only_its_conditions_tokens),
         rl_unit_test(tokens_never_outnumber_waiters),
+        rl_unit_test(a_yielder_waits_until_those_it_yielded_to_moved),
+        rl_unit_test(a_livelock_names_the_threads_that_kept_yielding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fair.h"
 #include "core/signals.h"
 #include "proto.h"
 
@@ -236,8 +237,6 @@ typedef struct xthread {
     obj *wait_mutex; /* a condition wait: the mutex to take back */
     uint32_t wait_depth; /* its recursion depth, restored on wake */
     bool signalled, timed, timed_out;
-    uint64_t below; /* fairness: the threads it yielded to that have not moved since */
-    uint64_t last_yield; /* the step of its latest yield or sleep, + 1 (0: none) */
     bool create_traced; /* after create: its create line is in the trace already */
     bool result_ok;      /* trylock taken, ... */
     bool run_once;       /* pthread_once: this thread runs the routine */
@@ -284,6 +283,7 @@ static struct {
     bool preempted;
     obj objs[NOBJ];
     rl__signals signals; /* signals not yet taken (core/signals.h) */
+    rl__fair fair;       /* who waits for whom after a yield or sleep (core/fair.h) */
 } X;
 
 static __thread int self_index = -1; /* this thread's index, -1: not one of ours */
@@ -546,7 +546,7 @@ static bool can_go(const xthread *t, bool timeouts) {
  * only by timing out: a time-out is a choice like any other (natively the
  * deadline may pass at any moment), though never the default one. */
 static uint64_t enabled_mask(uint64_t *lazy) {
-    uint64_t all = 0, eager = 0;
+    uint64_t all = 0;
     *lazy = 0;
     for (uint32_t i = 0; i < X.nthreads; i++)
         if (can_go(&X.threads[i], false))
@@ -561,14 +561,8 @@ static uint64_t enabled_mask(uint64_t *lazy) {
                 X.shm->outside_last = 1;
             }
     /* fairly: a thread that yielded (or slept) goes only after every thread
-     * that could run then has moved, so a spinner never starves the thread
-     * it waits for (CHESS's fair scheduler, Musuvathi and Qadeer, PLDI 2008) */
-    for (uint64_t a = all; a; a &= a - 1) {
-        unsigned i = (unsigned)__builtin_ctzll(a);
-        if (!(X.threads[i].below & all))
-            eager |= 1ull << i;
-    }
-    return (eager ? eager : all) | *lazy;
+     * that could run then has moved (core/fair.h) */
+    return rl__fair_eager(&X.fair, all) | *lazy;
 }
 
 static void describe_deadlock(void) {
@@ -632,16 +626,18 @@ static unsigned plan_choice(uint64_t enabled, uint64_t lazy, int current) {
 
 /* Fair to every thread and still not done: the failure names the
  * spinners, the threads that yielded or slept in the last tenth of it. */
+static const char *thread_name(void *ctx, unsigned i) {
+    (void)ctx;
+    return X.shm->threads[i].name;
+}
+
 __attribute__((noreturn)) static void livelock(void) {
-    char spin[160] = "";
-    uint64_t max = X.shm->max_steps, recent = max - max / 10;
+    uint64_t live = 0;
     for (uint32_t i = 0; i < X.nthreads; i++)
-        if (X.threads[i].state == T_LIVE && X.threads[i].last_yield > recent)
-            snprintf(spin + strlen(spin), sizeof spin - strlen(spin), "%s%s", spin[0] ? ", " : "",
-                     X.shm->threads[i].name);
-    finish(RL_PFAIL_LIVELOCK, "the schedule did not end within %llu steps%s%s%s",
-           (unsigned long long)max, spin[0] ? " (yielding over and over: " : "", spin,
-           spin[0] ? ")" : "");
+        live |= (uint64_t)(X.threads[i].state == T_LIVE) << i;
+    char text[256];
+    rl__fair_livelock_text(&X.fair, live, X.shm->max_steps, thread_name, NULL, text, sizeof text);
+    finish(RL_PFAIL_LIVELOCK, "%s", text);
 }
 
 /* Who goes next; never returns when the schedule is over. */
@@ -694,9 +690,7 @@ static xthread *decide(bool *timed_out) {
 
 /* Apply t's pending operation. false: t started to wait (no run). */
 static bool apply(xthread *t, bool timed_out) {
-    for (uint32_t i = 0; i < X.nthreads; i++)
-        X.threads[i].below &= ~(1ull << t->index); /* t moved */
-    t->below = 0;
+    rl__fair_moved(&X.fair, X.nthreads, t->index);
     obj *o = t->o;
     uint32_t me = t->index + 1;
     t->timed_out = false;
@@ -757,13 +751,14 @@ static bool apply(xthread *t, bool timed_out) {
         trace(t, t->op, o, t->where, false, 0, 0);
         break;
     case RL_POP_YIELD:
-    case RL_POP_SLEEP:
+    case RL_POP_SLEEP: {
+        uint64_t could_go = 0;
         for (uint32_t i = 0; i < X.nthreads; i++)
-            if (i != t->index && can_go(&X.threads[i], false))
-                t->below |= 1ull << i;
-        t->last_yield = X.step; /* already counted: the step + 1 */
+            could_go |= (uint64_t)can_go(&X.threads[i], false) << i;
+        rl__fair_yielded(&X.fair, t->index, could_go, X.step); /* step: already counted */
         trace(t, t->op, NULL, t->where, false, 0, 0);
         break;
+    }
     case RL_POP_JOIN: trace(t, t->op, NULL, t->where, false, 0, t->join_target); break;
     case RL_POP_READ:
     case RL_POP_WRITE:
@@ -853,6 +848,7 @@ static void init_run(void) {
     X.in_child = true;
     X.step = 0;
     rl__signals_reset(&X.signals);
+    rl__fair_reset(&X.fair);
     X.next_dev = 0;
     X.pct = s->pct;
     X.delays = s->delays;
@@ -1066,8 +1062,7 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
         finish(RL_PFAIL_TOO_MANY, "the program has more than %d threads at once (not yet "
                                   "joined): the explorer supports at most %d (main included)",
                RL_EX_MAX_THREADS, RL_EX_MAX_THREADS);
-    for (uint32_t i = 0; i < X.nthreads; i++)
-        X.threads[i].below &= ~(1ull << slot); /* nobody waits for the slot's new thread */
+    rl__fair_new_thread(&X.fair, X.nthreads, slot); /* nobody waits for the slot's new thread */
     xthread *child = &X.threads[slot];
     uint32_t serial = X.shm->nserials < RL_SERIAL_MAX ? X.shm->nserials++ : RL_SERIAL_MAX - 1;
     *child = (xthread){.index = slot, .state = T_LIVE, .fn = fn, .arg = arg,

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "explore_impl.h"
+#include "core/fair.h"
 #include "core/signals.h"
 #include "fiber.h"
 #include "../util/grow.h"
@@ -83,8 +84,6 @@ typedef struct xthread {
     unsigned nheld;
     uint32_t spawned_at; /* its spawner's step + 1, until its first step */
     bool try_result;
-    uint64_t below; /* fairness: the threads it yielded to that have not moved since */
-    uint64_t last_yield; /* the step of its latest yield, + 1 (0: none) */
     bool starting; /* running its prologue for its spawner */
     struct xthread *spawner;
     struct xthread *join_target;
@@ -121,6 +120,7 @@ static struct {
     size_t step;
     uint64_t clock;
     rl__signals signals; /* signals not yet taken (core/signals.h) */
+    rl__fair fair;       /* who waits for whom after a yield (core/fair.h) */
     bool preempted; /* the step being applied was a preemption */
     rl__decision *decisions;
     size_t decisions_cap;
@@ -415,16 +415,11 @@ static bool can_go(const xthread *t) {
  * spinner never starves the thread it waits for (CHESS's fair scheduler,
  * Musuvathi and Qadeer, PLDI 2008). */
 static uint64_t enabled_mask(void) {
-    uint64_t all = 0, eager = 0;
+    uint64_t all = 0;
     for (unsigned i = 0; i < X.nthreads; i++)
         if (can_go(&X.threads[i]))
             all |= 1ull << i;
-    for (uint64_t a = all; a; a &= a - 1) {
-        unsigned i = (unsigned)__builtin_ctzll(a);
-        if (!(X.threads[i].below & all))
-            eager |= 1ull << i;
-    }
-    return eager ? eager : all;
+    return rl__fair_eager(&X.fair, all);
 }
 
 /* Deadlock: a trace line for what t is blocked on (no step number: it
@@ -548,6 +543,11 @@ static uint64_t contested(uint64_t enabled) {
 
 /* Choose the next thread, or return NULL when the schedule is over: every
  * thread ended, or none can go (a deadlock), or it ran too long. */
+static const char *thread_name(void *ctx, unsigned i) {
+    (void)ctx;
+    return X.threads[i].name;
+}
+
 static xthread *decide(void) {
     uint64_t enabled = enabled_mask();
     if (enabled == 0) {
@@ -559,17 +559,14 @@ static xthread *decide(void) {
         return NULL;
     }
     if (X.step >= X.max_steps) {
-        /* fair to every thread and still not done: name the spinners, the
-         * threads that yielded in the last tenth of the schedule */
-        char spin[160] = "";
-        uint64_t recent = X.max_steps - X.max_steps / 10;
+        /* fair to every thread and still not done: a livelock, naming the
+         * threads that kept yielding */
+        uint64_t live = 0;
         for (unsigned i = 0; i < X.nthreads; i++)
-            if (X.threads[i].state == X_LIVE && X.threads[i].last_yield > recent)
-                snprintf(spin + strlen(spin), sizeof spin - strlen(spin), "%s%s",
-                         spin[0] ? ", " : "", X.threads[i].name);
-        fail(RL_FAIL_LIVELOCK, "the schedule did not end within %llu steps%s%s%s",
-             (unsigned long long)X.max_steps, spin[0] ? " (yielding over and over: " : "",
-             spin, spin[0] ? ")" : "");
+            live |= (uint64_t)(X.threads[i].state == X_LIVE) << i;
+        char text[256];
+        rl__fair_livelock_text(&X.fair, live, X.max_steps, thread_name, NULL, text, sizeof text);
+        fail(RL_FAIL_LIVELOCK, "%s", text);
         return NULL;
     }
     int current = (X.cur && can_go(X.cur) && (enabled >> X.cur->index & 1u)) ? (int)X.cur->index
@@ -618,9 +615,7 @@ static xthread *decide(void) {
 /* Apply t's pending operation. Returns false when t completed it without
  * running (it started to wait), so another choice is due. */
 static bool apply(xthread *t) {
-    for (unsigned i = 0; i < X.nthreads; i++)
-        X.threads[i].below &= ~(1ull << t->index); /* t moved */
-    t->below = 0;
+    rl__fair_moved(&X.fair, X.nthreads, t->index);
     t->spawned_at = 0;
     rl__step *st = current_step();
     if (st && (t->op == OP_YIELD || t->after_yield))
@@ -661,14 +656,15 @@ static bool apply(xthread *t) {
         took(t, t->wait_mutex);
         touch_cond(t, t->obj, false);
         break;
-    case OP_YIELD:
+    case OP_YIELD: {
         /* it goes again only after those that can run now have moved */
+        uint64_t could_go = 0;
         for (unsigned i = 0; i < X.nthreads; i++)
-            if (&X.threads[i] != t && can_go(&X.threads[i]))
-                t->below |= 1ull << i;
-        t->last_yield = X.step; /* already counted: the step + 1 */
+            could_go |= (uint64_t)can_go(&X.threads[i]) << i;
+        rl__fair_yielded(&X.fair, t->index, could_go, X.step); /* step: already counted */
         t->after_yield = true;
         break;
+    }
     case OP_JOIN: touch_thread(t, t->join_target, false); break;
     case OP_ACCESS: touch_access(t, t->obj); break;
     default: break;
@@ -1066,6 +1062,7 @@ void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out)
     X.step = 0;
     X.clock = 0;
     rl__signals_reset(&X.signals);
+    rl__fair_reset(&X.fair);
     X.nthreads = 0;
     X.tracing = trace;
     X.nwrites = 0;
