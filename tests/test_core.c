@@ -1,5 +1,6 @@
 /* test_core.c - the scheduling core that the in-process explorer and the
- * interposer share (src/explore/core/): condition signals, fairness. */
+ * interposer share (src/explore/core/): condition signals, fairness, one
+ * step's choice. */
 #include "racelab_seams.h"
 #include "testing.h"
 
@@ -165,6 +166,41 @@ static void a_livelock_names_the_threads_that_kept_yielding(void **state) {
     assert_string_equal(text, "the schedule did not end within 100 steps");
 }
 
+/* ---- one step's choice ---- */
+
+static void a_choice_is_fitted_recorded_and_counted(void **state) {
+    (void)state;
+    /* threads 0, 1 and 3 can go; 3 only by timing out; 0 made the last step */
+    int cur = rl__choice_current(0xb, 0x8, 0);
+    assert_int_equal(cur, 0);
+    assert_int_equal(rl__choice_current(0xb, 0x8, 3), -1); /* lazy: not current */
+    assert_int_equal(rl__choice_current(0xb, 0x8, 2), -1); /* cannot go */
+    assert_int_equal(rl__choice_current(0xb, 0x8, -1), -1);
+    rl__choice c = rl__choice_fit(0xb, 0x8, cur, 0); /* going on: no preemption */
+    assert_true(c.fits);
+    assert_false(c.preempted);
+    assert_false(c.timed_out);
+    c = rl__choice_fit(0xb, 0x8, cur, 1);
+    assert_true(c.fits);
+    assert_true(c.preempted);
+    assert_int_equal(c.decision.chosen, 1);
+    assert_int_equal(c.decision.current, 0);
+    assert_true(c.decision.enabled == 0xb && c.decision.lazy == 0x8);
+    c = rl__choice_fit(0xb, 0x8, cur, 3);
+    assert_true(c.timed_out);
+    /* a choice that cannot go: the default order instead, and noted */
+    c = rl__choice_fit(0xb, 0x8, cur, 2);
+    assert_false(c.fits);
+    assert_int_equal(c.chosen, rl__default_choice(0xb, 0x8, cur));
+    c = rl__choice_fit(0xb, 0x8, -1, 200);
+    assert_false(c.fits);
+    assert_false(c.preempted); /* nobody to preempt */
+    char text[160];
+    rl__choice_no_fit_text(text, sizeof text, "program", 6, 2, 0xb);
+    assert_string_equal(text, "the schedule does not fit this program: at step 7 thread 2 cannot "
+                              "go (runnable: 0, 1, 3)");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(a_signal_with_nobody_waiting_is_lost),
@@ -173,6 +209,7 @@ int main(void) {
         rl_unit_test(tokens_never_outnumber_waiters),
         rl_unit_test(a_yielder_waits_until_those_it_yielded_to_moved),
         rl_unit_test(a_livelock_names_the_threads_that_kept_yielding),
+        rl_unit_test(a_choice_is_fitted_recorded_and_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

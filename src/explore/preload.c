@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/choice.h"
 #include "core/fair.h"
 #include "core/signals.h"
 #include "proto.h"
@@ -657,35 +658,21 @@ static xthread *decide(bool *timed_out) {
     rl__shm *s = X.shm;
     if (X.step >= s->max_steps)
         livelock();
-    xthread *cur = &X.threads[X.cur];
-    uint64_t eager = enabled & ~lazy;
-    int current = (cur->state == T_LIVE && (eager >> cur->index & 1u)) ? (int)cur->index : -1;
-    unsigned n = plan_choice(enabled, lazy, current);
-    if (n >= RL_EX_MAX_THREADS || !(enabled >> n & 1u)) {
-        if (!s->no_fit) {
-            s->no_fit = 1;
-            char runnable[128] = "";
-            for (uint32_t i = 0; i < X.nthreads; i++)
-                if (enabled >> i & 1u)
-                    snprintf(runnable + strlen(runnable), sizeof runnable - strlen(runnable),
-                             "%s%u", *runnable ? ", " : "", i);
-            snprintf(s->message, sizeof s->message,
-                     "the schedule does not fit this program: at step %llu thread %u cannot go "
-                     "(runnable: %s)",
-                     (unsigned long long)X.step + 1, n, runnable);
-        }
-        n = rl__default_choice(enabled, lazy, current);
+    int current = rl__choice_current(enabled, lazy, (int)X.cur);
+    unsigned asked = plan_choice(enabled, lazy, current);
+    rl__choice ch = rl__choice_fit(enabled, lazy, current, asked);
+    if (!ch.fits && !s->no_fit) {
+        s->no_fit = 1;
+        rl__choice_no_fit_text(s->message, sizeof s->message, "program", X.step, asked, enabled);
     }
     if (X.step < s->decision_cap)
-        rl__shm_decisions(s)[X.step] = (rl__decision){.enabled = enabled, .lazy = lazy,
-                                                      .current = (int8_t)current,
-                                                      .chosen = (uint8_t)n};
-    X.preempted = current >= 0 && (unsigned)current != n;
+        rl__shm_decisions(s)[X.step] = ch.decision;
+    X.preempted = ch.preempted;
     s->preemptions += X.preempted;
     X.step++;
     s->nsteps = X.step;
-    *timed_out = lazy >> n & 1u;
-    return &X.threads[n];
+    *timed_out = ch.timed_out;
+    return &X.threads[ch.chosen];
 }
 
 /* Apply t's pending operation. false: t started to wait (no run). */

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "explore_impl.h"
+#include "core/choice.h"
 #include "core/fair.h"
 #include "core/signals.h"
 #include "fiber.h"
@@ -569,29 +570,21 @@ static xthread *decide(void) {
         fail(RL_FAIL_LIVELOCK, "%s", text);
         return NULL;
     }
-    int current = (X.cur && can_go(X.cur) && (enabled >> X.cur->index & 1u)) ? (int)X.cur->index
-                                                                             : -1;
+    int current = rl__choice_current(enabled, 0, X.cur ? (int)X.cur->index : -1);
     if (X.footprints)
         X.run->contested = contested(enabled);
-    unsigned n = X.chooser->choose(X.chooser, X.step, enabled, 0, current); /* no timed waits */
-    if (n >= RL_EX_MAX_THREADS || !(enabled >> n & 1u)) {
+    /* no timed operations in-process: nothing is lazy */
+    unsigned asked = X.chooser->choose(X.chooser, X.step, enabled, 0, current);
+    rl__choice ch = rl__choice_fit(enabled, 0, current, asked);
+    if (!ch.fits && !X.run->no_fit) {
         /* the chooser asked for a thread that cannot go: remember it and go
          * on in the default order, so the run still ends and frees what
          * it allocated */
-        if (!X.run->no_fit) {
-            X.run->no_fit = true;
-            char runnable[128] = "";
-            for (unsigned i = 0; i < X.nthreads; i++)
-                if (enabled >> i & 1u)
-                    snprintf(runnable + strlen(runnable), sizeof runnable - strlen(runnable),
-                             "%s%u", *runnable ? ", " : "", i);
-            snprintf(X.run->message, sizeof X.run->message,
-                     "the schedule does not fit this target: at step %zu thread %u cannot go "
-                     "(runnable: %s)",
-                     X.step + 1, n, runnable);
-        }
-        n = rl__default_choice(enabled, 0, current);
+        X.run->no_fit = true;
+        rl__choice_no_fit_text(X.run->message, sizeof X.run->message, "target", X.step, asked,
+                               enabled);
     }
+    unsigned n = ch.chosen;
     if (X.step == X.decisions_cap) {
         rl__decision *bigger = rl__grow(X.decisions, &X.decisions_cap, sizeof *bigger, 1024);
         if (!bigger) {
@@ -604,9 +597,8 @@ static xthread *decide(void) {
         fail(RL_FAIL_ERROR, "out of memory recording the schedule");
         return NULL;
     }
-    X.decisions[X.step] = (rl__decision){.enabled = enabled, .current = (int8_t)current,
-                                         .chosen = (uint8_t)n};
-    X.preempted = current >= 0 && (unsigned)current != n;
+    X.decisions[X.step] = ch.decision;
+    X.preempted = ch.preempted;
     X.run->preemptions += X.preempted;
     X.step++;
     return &X.threads[n];
