@@ -253,9 +253,22 @@ typedef struct {
     uint64_t remaining;
 } frame;
 
-/* A work item: first a prefix ending in a preemption; after its first run,
- * that run's choices and the non-preemptive alternatives left along it. */
+/* The choices of one run, shared by every work item the run left: an item
+ * left at step k needs the run's first k choices, so they are copied once,
+ * when the run ends, not once per item (a run of n steps may leave an item
+ * at every step: n copies of up to n choices each, before). */
 typedef struct {
+    uint32_t refs; /* items that point here */
+    uint32_t len;
+    uint8_t *choices;
+} shared_run;
+
+/* A work item: first a prefix ending in a preemption (the first len - 1
+ * choices of `run`, then `alt`); after its first run, that run's choices
+ * and the non-preemptive alternatives left along it. */
+typedef struct {
+    shared_run *run;
+    uint8_t alt;
     uint8_t *choices;
     uint32_t len;
     frame *frames;
@@ -276,8 +289,16 @@ typedef struct {
     frame *frames;
     size_t nframes, frames_cap;
     workq *next; /* level + 1, NULL at the bound */
+    shared_run *run; /* this run's, once it left an item */
     bool oom;
 } bounded;
+
+static void release_run(shared_run *r) {
+    if (r && --r->refs == 0) {
+        free(r->choices);
+        free(r);
+    }
+}
 
 #define MAX_PENDING (1u << 22)
 
@@ -322,15 +343,12 @@ static void enqueue(bounded *b, size_t step, uint8_t alt) {
         }
         q->items = bigger;
     }
-    uint8_t *p = malloc(step + 1);
-    if (!p) {
+    if (!b->run && !(b->run = calloc(1, sizeof *b->run))) {
         b->oom = true;
         return;
     }
-    if (step)
-        memcpy(p, b->choices, step);
-    p[step] = alt;
-    q->items[q->n++] = (work){.choices = p, .len = (uint32_t)(step + 1)};
+    b->run->refs++;
+    q->items[q->n++] = (work){.run = b->run, .alt = alt, .len = (uint32_t)(step + 1)};
 }
 
 static unsigned bounded_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
@@ -361,7 +379,19 @@ static void run_bounded(bounded *b) {
     b->base.plan = RL_PLAN_PREFIX;
     b->base.prefix = b->choices;
     b->base.nprefix = b->replay_len;
+    b->run = NULL;
     run_one(b->s->t, &b->base, false, &r);
+    if (b->run) {
+        /* the items it left share its choices */
+        b->run->choices = malloc(b->nchoices ? b->nchoices : 1);
+        if (b->run->choices) {
+            memcpy(b->run->choices, b->choices, b->nchoices);
+            b->run->len = (uint32_t)b->nchoices;
+        } else {
+            b->oom = true; /* its items replay as far as they can: not exhaustive */
+        }
+        b->run = NULL;
+    }
     rl__search_account(b->s, &r);
 }
 
@@ -371,12 +401,22 @@ static void run_bounded(bounded *b) {
 static void item_first(bounded *b, work *item) {
     b->nframes = 0;
     b->nchoices = 0;
-    for (uint32_t i = 0; i < item->len; i++)
-        push_choice(b, i, item->choices[i]);
-    b->replay_len = item->len;
-    run_bounded(b);
-    free(item->choices);
+    const shared_run *from = item->run;
+    uint32_t len = item->len; /* 0: the empty prefix, level 0's one item */
+    if (len && !(from && from->choices && from->len + 1 >= len)) {
+        /* its run's choices could not be kept (no memory): b->oom says so */
+        release_run(item->run);
+        *item = (work){0};
+        return;
+    }
+    for (uint32_t i = 0; i + 1 < len; i++)
+        push_choice(b, i, from->choices[i]);
+    if (len)
+        push_choice(b, len - 1, item->alt);
+    release_run(item->run);
     *item = (work){0};
+    b->replay_len = len;
+    run_bounded(b);
     if (b->nframes == 0)
         return;
     uint32_t keep = b->frames[b->nframes - 1].depth + 1;
@@ -420,6 +460,7 @@ static void item_rest(bounded *b, work *item) {
 
 static void free_queue(workq *q) {
     for (size_t i = 0; i < q->n; i++) {
+        release_run(q->items[i].run);
         free(q->items[i].choices);
         free(q->items[i].frames);
     }

@@ -208,6 +208,18 @@ has "$out" '^ +2000 +T1 spin \(1\) +yield +yield_spin.c:12 in spin$' "every step
 runs=$(wc -l <"$shim/count")
 [ "$runs" -le 20 ] || { echo "FAIL: addr2line ran $runs times for a 2,000-step trace"; failures=$((failures + 1)); }
 rm -rf "$shim"
+# a long schedule's preemptions share one copy of its choices: 80,000
+# steps, a preemption left at nearly every one (one copy each took 980 MB
+# for three schedules; memory, not time, so the check cannot be flaky)
+rss=$("$PY" -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
+    "$RL" explore --max-steps 100000 --max-schedules 3 -- "$PROGS/long_locking")
+if [ "${rss%% *}" != 0 ] || [ "${rss#* }" -gt 300000 ]; then
+    echo "FAIL: three schedules of 80,000 steps: exit and max RSS (KiB) $rss, want 0 and under 300 MB"
+    failures=$((failures + 1))
+fi
 expect 1 "PCT on a program" -- explore --pct --iterations 200 --seed 3 -- "$PROGS/deadlock"
 expect 1 "delays on a program" -- explore --delays 1 -- "$PROGS/deadlock"
 has "$out" 'round robin with at most 1 delay' "delays on a program named"
