@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
@@ -864,20 +865,32 @@ static void init_run(void) {
         setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
-/* Wait for pid with a limit; returns its status, *timed_out when killed. */
+/* Wait for pid, the copy running a schedule; returns its status. It is
+ * killed (*timed_out) only when it made no step for limit_ns: a schedule
+ * that keeps making steps is bounded by --max-steps, which counts steps,
+ * so a busy machine, slowing every step, never decides a verdict; one that
+ * makes none spins or waits where racelab sees no call. */
 static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
     int status = 0;
     *timed_out = 0;
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pidfd >= 0 && limit_ns) {
         struct pollfd p = {.fd = pidfd, .events = POLLIN};
-        int ms = (int)(limit_ns / 1000000u);
-        int r;
-        while ((r = real.poll(&p, 1, ms ? ms : 1)) < 0 && errno == EINTR)
-            ;
-        if (r == 0) {
-            kill(pid, SIGKILL);
-            *timed_out = 1;
+        int ms = limit_ns / 1000000u > INT_MAX ? INT_MAX : (int)(limit_ns / 1000000u);
+        uint64_t seen = __atomic_load_n(&X.shm->nsteps, __ATOMIC_RELAXED);
+        for (;;) {
+            int r;
+            while ((r = real.poll(&p, 1, ms ? ms : 1)) < 0 && errno == EINTR)
+                ;
+            if (r != 0)
+                break;
+            uint64_t now = __atomic_load_n(&X.shm->nsteps, __ATOMIC_RELAXED);
+            if (now == seen) {
+                kill(pid, SIGKILL);
+                *timed_out = 1;
+                break;
+            }
+            seen = now;
         }
     }
     if (pidfd >= 0)

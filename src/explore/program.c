@@ -510,7 +510,8 @@ static void judge(rl__program *p, int status, bool timed_out, rl__run *out) {
     if (timed_out) {
         out->fail = RL_FAIL_LIVELOCK;
         snprintf(out->message, sizeof out->message,
-                 "the schedule ran past the time limit of %.3g s without ending",
+                 "the schedule made no step for %.3g s (--schedule-timeout) without ending: a "
+                 "thread spins or waits where racelab sees no call",
                  (double)p->time_limit_ns / 1e9);
         snprintf(status_text, sizeof status_text, "time limit");
     } else if (WIFEXITED(status)) {
@@ -701,7 +702,18 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     s->ntrace = 0;
     s->no_fit = 0;
     char m = RL_MSG_GO;
-    int r = write(p->ctl, &m, 1) == 1 ? receive(p, &m, p->time_limit_ns + 30000000000ull) : -1;
+    /* the server answers when the copy ended, or made no step for the
+     * schedule's limit: while it makes steps, wait on */
+    int r = -1;
+    if (write(p->ctl, &m, 1) == 1) {
+        uint64_t seen = __atomic_load_n(&s->nsteps, __ATOMIC_RELAXED);
+        while ((r = receive(p, &m, p->time_limit_ns + 30000000000ull)) == 0) {
+            uint64_t now = __atomic_load_n(&s->nsteps, __ATOMIC_RELAXED);
+            if (now == seen)
+                break;
+            seen = now;
+        }
+    }
     if (r != 1 || m != RL_MSG_DONE) {
         out->target_error = RL_ESYS;
         snprintf(out->message, sizeof out->message,
