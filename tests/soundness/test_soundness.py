@@ -14,6 +14,10 @@ of the run that showed it (RACELAB_JITTER_SEED=S PROG reruns it).
 The native runs vary with timing; the verdict does not: a sound explorer
 passes whatever the runs show. The seed is printed, and fixed by --seed.
 
+Then the corpus is explored once more, four programs at once on a machine
+of two CPUs: every verdict, schedule count and final state must be what it
+was alone (a busy machine slows racelab; it must not change an answer).
+
 Usage: test_soundness.py [--seed S] [--runs N] RACELAB PROGRAMS_DIR JITTER_SO
 """
 import concurrent.futures
@@ -77,14 +81,40 @@ def native(path, args, jitter, seed, limit):
     return f"exit {p.returncode}" + (": " + tail if tail else ""), seed
 
 
-def explored(racelab, path, args, search):
+def explore_json(racelab, path, args, search):
     p = subprocess.run([racelab, "explore", "--all", "--json", "--no-minimize",
                         "--max-schedules", "20000"] + search + ["--", path] + args,
                        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
     if p.returncode not in (0, 1):
         sys.exit(f"racelab explore -- {path}: exit {p.returncode}: {p.stderr.strip()}")
-    d = json.loads(p.stdout)
-    return {s["state"] for s in d["final_states"]}, d["complete"]
+    return json.loads(p.stdout)
+
+
+def verdict(d):
+    """What must not depend on the machine's load: the verdict, the
+    schedules run, and every final state with its count."""
+    return (d["verdict"], d["schedules"], d["failed"],
+            sorted((s["state"], s["schedules"], s["held"]) for s in d["final_states"]))
+
+
+def busy_machine(racelab, progs, alone):
+    """The corpus explored four at once (on this two-CPU machine, each
+    then gets half a CPU or less) gives every verdict, schedule count and
+    final state it gave explored one at a time (`alone`). Returns the
+    failures."""
+    def run(entry):
+        name, args, search, _ = entry
+        return verdict(explore_json(racelab, os.path.join(progs, name), args, search))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        crowded = list(pool.map(run, CORPUS))
+    failures = 0
+    for (name, *_), a, c in zip(CORPUS, alone, crowded):
+        if a != c:
+            print(f"FAIL: {name}: explored alone {a}, four at once {c}")
+            failures += 1
+    print(f"  the corpus explored four at once: {len(CORPUS) - failures} of {len(CORPUS)} "
+          "the same as alone")
+    return failures
 
 
 def main(argv):
@@ -101,10 +131,13 @@ def main(argv):
     racelab, progs, jitter = argv
     print(f"soundness: seed {seed}, {runs} native runs per program (fewer for the slow ones)")
     failures = 0
+    alone = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         for name, args, search, share in CORPUS:
             path = os.path.join(progs, name)
-            states, complete = explored(racelab, path, args, search)
+            d = explore_json(racelab, path, args, search)
+            alone.append(verdict(d))
+            states, complete = {s["state"] for s in d["final_states"]}, d["complete"]
             n = max(2, int(runs * share))
             seen = {}
             limit = SLOW.get(name, HANG_S)
@@ -129,6 +162,8 @@ def main(argv):
                 failures += 1
     if failures:
         print(f"{failures} native outcome(s) racelab did not reach")
+        return 1
+    if busy_machine(racelab, progs, alone):
         return 1
     print("every native outcome is among racelab's states")
     return 0
