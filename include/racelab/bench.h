@@ -197,6 +197,10 @@ typedef struct rl_explorer_bench {
     struct {
         uint64_t schedules, elapsed_ns;
         double per_second;
+        /* This machine's floor for a schedule of a program with two
+         * threads: a fork whose child starts and joins two threads and
+         * exits, then the wait for it; per second, median of many. */
+        double floor_per_second;
     } prog; /* the program's, when one was given */
     /* Proofs: every schedule of a case, with partial-order reduction and
      * without, each search stopped at proof_cap schedules (then the count

@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "racelab/bench.h"
 #include "racelab/explore.h"
 
@@ -13,6 +18,44 @@ static int cmp_u64(const void *a, const void *b) {
 }
 
 /* Whole bounded searches of t, again and again until duration passed. */
+static void *nothing(void *arg) { return arg; }
+
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The cost of the least a schedule of a two-thread program needs on this
+ * machine: a fork, two threads started and joined in the child, its exit,
+ * and the parent's wait; schedules per second at that cost (the median
+ * round over `duration`), 0 when fork fails. */
+static double fork_floor(uint64_t duration) {
+    enum { MAX_ROUNDS = 2001 };
+    static uint64_t rounds[MAX_ROUNDS];
+    size_t n = 0;
+    uint64_t end = mono_ns() + duration;
+    while (n < MAX_ROUNDS && (n < 5 || mono_ns() < end)) {
+        uint64_t t0 = mono_ns();
+        pid_t pid = fork();
+        if (pid < 0)
+            return 0;
+        if (pid == 0) {
+            pthread_t a, b;
+            if (pthread_create(&a, NULL, nothing, NULL) == 0)
+                pthread_join(a, NULL);
+            if (pthread_create(&b, NULL, nothing, NULL) == 0)
+                pthread_join(b, NULL);
+            _exit(0);
+        }
+        while (waitpid(pid, NULL, 0) < 0)
+            ;
+        rounds[n++] = mono_ns() - t0;
+    }
+    qsort(rounds, n, sizeof *rounds, cmp_u64);
+    return 1e9 / (double)rounds[n / 2];
+}
+
 static rl_err repeat_search(const rl_target *t, unsigned bound, uint64_t duration,
                             uint64_t *schedules, uint64_t *elapsed, char *why, size_t why_len) {
     rl_err e = RL_OK;
@@ -206,6 +249,8 @@ rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
     }
     free(times);
     if (e == RL_OK && b->program) {
+        /* what the machine allows a process per schedule, beside it */
+        b->prog.floor_per_second = fork_floor(duration);
         /* a user's program: every schedule is a fork of it */
         begin(b, row, "speed, the program");
         rl_target p;

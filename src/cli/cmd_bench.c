@@ -767,8 +767,10 @@ static void print_explorer_csv(const rl_explorer_bench *b) {
     printf("racy_5x5_first_failure_median,%" PRIu64 ",ns\n", b->first_failure_median_ns);
     printf("racy_5x5_first_failure_max,%" PRIu64 ",ns\n", b->first_failure_max_ns);
     printf("racy_5x5_first_failure_schedules,%" PRIu64 ",1\n", b->first_failure_schedules);
-    if (b->program)
+    if (b->program) {
         printf("program_schedules_per_second,%.0f,1/s\n", b->prog.per_second);
+        printf("fork_floor_schedules_per_second,%.0f,1/s\n", b->prog.floor_per_second);
+    }
     for (size_t i = 0; i < b->nproofs; i++) {
         const char *t = b->proofs[i].target + strlen("bill:");
         unsigned m = b->proofs[i].merchants, c2 = b->proofs[i].customers;
@@ -808,6 +810,10 @@ static void print_explorer_text(const rl_explorer_bench *b) {
         printf("  %s (explore --, bound 3): %10.0f schedules/s (%" PRIu64 " schedules, each a "
                "fork of the program)\n",
                b->program[0], b->prog.per_second, b->prog.schedules);
+    if (b->program)
+        printf("  this machine's floor: %.0f schedules/s (a fork whose child starts and joins two "
+               "threads, and the wait for it)\n",
+               b->prog.floor_per_second);
     printf("\nproofs: every schedule (--preemptions all), with partial-order reduction and "
            "without\n(stopped at %" PRIu64 " schedules: then at least that many)\n",
            b->proof_cap ? b->proof_cap : 1000000);

@@ -151,8 +151,11 @@ has "$out" 'deep overflowed its stack of 256 KiB' "the overflowing thread named"
 # (bad command lines: test_arguments.c, command_bad_usage)
 
 # ---- bench explore: the explorer's own figures ----
-expect 0 "bench explore, proofs capped" -- bench explore --csv --proof-cap 6000 --seconds 0.1
+expect 0 "bench explore, proofs capped" -- bench explore --csv --proof-cap 6000 --seconds 0.1 \
+    -- "$(dirname "$RL")/programs/two_locks"
 has "$out" '^mutex_3x3_reduced_schedules,5184,1$' "bill:mutex 3x3 proved with reduction"
+has "$out" '^program_schedules_per_second,[1-9][0-9]*,1/s$' "a program's rate"
+has "$out" '^fork_floor_schedules_per_second,[1-9][0-9]*,1/s$' "beside the machine's floor for it"
 has "$out" '^mutex_3x3_unreduced_schedules,6000,lower bound$' "unreduced stops at the cap"
 has "$out" '^startup_20_delays1_schedules,[0-9]+,1$' "delays find the late thread among 20"
 
