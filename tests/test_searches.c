@@ -538,6 +538,24 @@ static void pct_meets_its_bound(void **state) {
     rl_explore_result_free(&r);
 }
 
+/* Minimization lowers the preemptions before the length: a failure PCT
+ * found with 3 preemptions (seed 2) keeps 2 when deviations are dropped
+ * without looking at them; dropping first those whose going removes a
+ * preemption leaves 1, the fewest a lost update needs. */
+static void minimizing_removes_preemptions_first(void **state) {
+    (void)state;
+    rl_target t = sized("bill:racy", 3, 3, 0);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.search = RL_SEARCH_PCT;
+    o.depth = 3;
+    o.seed = 2;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_true(r.failed);
+    assert_int_equal(r.first.preemptions, 3);
+    assert_int_equal(r.minimized.preemptions, 1);
+    rl_explore_result_free(&r);
+}
+
 /* ---- reports ---- */
 
 static void too_many_threads_is_an_error(void **state) {
@@ -634,6 +652,7 @@ int main(void) {
         rl_unit_test(delays_find_the_late_starter),
         rl_unit_test(signal_may_wake_the_later_waiter),
         rl_unit_test(pct_meets_its_bound),
+        rl_unit_test(minimizing_removes_preemptions_first),
         rl_unit_test(too_many_threads_is_an_error),
         rl_unit_test(deadlock_trace_ends_with_blocked_operations),
         rl_unit_test(trace_ends_at_the_failure),

@@ -640,18 +640,13 @@ static void delays_search(search *s) {
 
 /* ---- minimization ---- */
 
-/* Whether following d fails with the given kind. */
-static bool still_fails(const rl_target *t, const rl__deviation *d, size_t n,
-                        rl_failure_kind kind) {
+/* Whether following d fails with the given kind; its preemptions. */
+static bool fails_with(const rl_target *t, const rl__deviation *d, size_t n,
+                       rl_failure_kind kind, unsigned *preemptions) {
     rl__run r;
     run_following(t, d, n, false, &r);
+    *preemptions = r.preemptions;
     return !r.no_fit && failure_of(&r) == kind;
-}
-
-static unsigned preemptions_of(const rl_target *t, const rl__deviation *d, size_t n) {
-    rl__run r;
-    run_following(t, d, n, false, &r);
-    return r.preemptions;
 }
 
 /* Whether minimization must stop: past the exploration's time limit
@@ -663,19 +658,22 @@ static bool minimize_over(const rl_explore_opts *o, uint64_t deadline, bool *sto
     return *stopped;
 }
 
-/* Fewest preemptions, then fewest deviations, then the earliest ones:
- * drop deviations greedily, then move each as early as it still fails.
- * Every change kept still fails, so a cut leaves a failing schedule. */
-static size_t minimize(const rl_target *t, rl__deviation *d, size_t n, rl_failure_kind kind,
-                       const rl_explore_opts *o, uint64_t deadline, bool *stopped) {
+/* Drops deviations one at a time, last first, keeping each drop that
+ * still fails with at most `most` preemptions (fewer when `fewer`), until
+ * none can go. */
+static size_t drop_deviations(const rl_target *t, rl__deviation *d, size_t n, rl_failure_kind kind,
+                              const rl_explore_opts *o, uint64_t deadline, bool *stopped,
+                              unsigned *most, bool fewer) {
     bool changed = n > 0;
     while (changed && !minimize_over(o, deadline, stopped)) {
         changed = false;
         for (size_t i = n; i-- > 0 && !minimize_over(o, deadline, stopped);) {
             rl__deviation saved = d[i];
             memmove(&d[i], &d[i + 1], (n - i - 1) * sizeof *d);
-            if (still_fails(t, d, n - 1, kind)) {
+            unsigned p;
+            if (fails_with(t, d, n - 1, kind, &p) && (fewer ? p < *most : p <= *most)) {
                 n--;
+                *most = p;
                 changed = true;
             } else {
                 memmove(&d[i + 1], &d[i], (n - i - 1) * sizeof *d);
@@ -683,14 +681,30 @@ static size_t minimize(const rl_target *t, rl__deviation *d, size_t n, rl_failur
             }
         }
     }
+    return n;
+}
+
+/* Fewest preemptions, then fewest deviations, then the earliest ones:
+ * drop the deviations whose going lowers the preemptions, then those whose
+ * going keeps them, then move each as early as it still fails with no
+ * more preemptions. Every change kept still fails, so a cut leaves a
+ * failing schedule, and no change adds a preemption. */
+static size_t minimize(const rl_target *t, rl__deviation *d, size_t n, rl_failure_kind kind,
+                       const rl_explore_opts *o, uint64_t deadline, bool *stopped) {
+    unsigned most;
+    (void)fails_with(t, d, n, kind, &most);
+    n = drop_deviations(t, d, n, kind, o, deadline, stopped, &most, true);
+    n = drop_deviations(t, d, n, kind, o, deadline, stopped, &most, false);
     for (size_t i = 0; i < n && !minimize_over(o, deadline, stopped); i++) {
         uint32_t lowest = i ? d[i - 1].step + 1 : 0, original = d[i].step;
-        unsigned before = preemptions_of(t, d, n);
         for (uint32_t step = lowest; step < original && !minimize_over(o, deadline, stopped);
              step++) {
             d[i].step = step;
-            if (still_fails(t, d, n, kind) && preemptions_of(t, d, n) <= before)
+            unsigned p;
+            if (fails_with(t, d, n, kind, &p) && p <= most) {
+                most = p;
                 break;
+            }
             d[i].step = original;
         }
     }
