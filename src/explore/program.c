@@ -571,6 +571,25 @@ static void thread_name(rl__program *p, unsigned serial, char *out, size_t len) 
     char fn[96];
     rl__symbols_code(p->syms, start + 1, fn, sizeof fn); /* +1: it is no return address */
     char *in = strstr(fn, " in ");
+    if (!in) {
+        /* a routine with no source line is a runtime's (a C++ std::thread
+         * starts in libstdc++): the thread is named after the function of
+         * its first call that has one, the user's code */
+        rl__shm *s = p->shm;
+        size_t n = s->ntrace < s->trace_cap ? s->ntrace : s->trace_cap;
+        for (size_t i = 0; i < n; i++) {
+            const rl__ptrace *t = &rl__shm_trace(s)[i];
+            if (t->serial != serial || !t->where)
+                continue;
+            char at[96];
+            rl__symbols_code(p->syms, t->where, at, sizeof at);
+            if (strstr(at, " in ")) {
+                memcpy(fn, at, sizeof fn);
+                in = strstr(fn, " in ");
+                break;
+            }
+        }
+    }
     const char *routine = in ? in + 4 : fn;
     int n = snprintf(out, len, "T%u ", serial);
     if (n > 0 && (size_t)n < len) { /* the routine's name, cut to fit */

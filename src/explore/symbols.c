@@ -268,16 +268,32 @@ void rl__symbols_code(rl__symbols *s, uint64_t addr, char *out, size_t len) {
     /* a return address: the call is the instruction before it */
     char a[32];
     snprintf(a, sizeof a, "%#" PRIx64, addr - 1 - im->bias);
-    char *argv[] = {"addr2line", "-f", "-C", "-e", im->path, a, NULL};
+    char *argv[] = {"addr2line", "-f", "-i", "-C", "-e", im->path, a, NULL};
     char *text = capture(argv);
     if (!text)
         return;
-    char *fn = text, *nl = strchr(text, '\n');
-    char *where = nl ? nl + 1 : NULL;
-    if (nl)
-        *nl = '\0';
-    if (where)
-        where[strcspn(where, "\n (")] = '\0';
+    /* -i: the chain of functions inlined at the call, innermost first, a
+     * pair of lines each (function, file:line). The line shown is the
+     * innermost one outside the system's headers: a call inside an inlined
+     * library wrapper (std::mutex::lock, std::lock_guard) is shown where
+     * the program made it, as the user wrote it. */
+    char *fn = text, *where = NULL;
+    for (char *p = text; p && *p;) {
+        char *f = p, *nl = strchr(p, '\n');
+        char *w = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        char *next = w ? strchr(w, '\n') : NULL;
+        if (next)
+            *next++ = '\0';
+        if (w)
+            w[strcspn(w, " (")] = '\0';
+        fn = f;
+        where = w;
+        if (!w || (strncmp(w, "/usr/include/", 13) != 0 && strncmp(w, "/usr/lib/", 9) != 0))
+            break; /* the program's own frame (or the last there is) */
+        p = next;
+    }
     bool has_line = where && where[0] && where[0] != '?';
     if (has_line) {
         /* keep "file.c:42", drop the directories and a discriminator */

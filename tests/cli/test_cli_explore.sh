@@ -229,6 +229,15 @@ fi
 expect 0 "a long schedule that keeps stepping" -- explore --replay - --schedule-timeout 1s \
     --max-steps 1000000 -- "$PROGS/ping_pong"
 has "$out" 'held +exit 0' "it ends as natively"
+# C++ threads (-O2): named after the user's function, each lock at the
+# user's line, not libstdc++'s symbol and its inlined wrapper's header
+if [ -x "$PROGS/cxx_threads" ]; then
+    expect 1 "C++ std::thread" -- explore -- "$PROGS/cxx_threads"
+    has "$out" '^ +4 +T1 bill \(1\) +lock +account_lock +cxx_threads.cc:17 in bill$' \
+        "the thread named after bill, the lock at the user's line"
+else
+    echo "note: no C++ compiler: the C++ check is skipped"
+fi
 expect 1 "PCT on a program" -- explore --pct --iterations 200 --seed 3 -- "$PROGS/deadlock"
 expect 1 "delays on a program" -- explore --delays 1 -- "$PROGS/deadlock"
 has "$out" 'round robin with at most 1 delay' "delays on a program named"
