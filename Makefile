@@ -19,7 +19,7 @@
 # millisecond of CPU on this kind of machine: Ninja takes a quarter less CPU
 # for the address build. python3 and bsdutils (script) are used by the command-line tests;
 # valgrind by its race-detector test (and its headers by the build).
-DEPS      := cmake ninja-build make gcc g++ libc6-dev binutils pkg-config libcmocka-dev uthash-dev python3 bsdutils \
+DEPS      := cmake ninja-build make gcc g++ gdb libc6-dev binutils pkg-config libcmocka-dev uthash-dev python3 bsdutils \
              libsqlite3-dev sqlite3 libpq-dev postgresql valgrind
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

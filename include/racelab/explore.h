@@ -119,6 +119,13 @@ typedef struct rl_program_opts {
     uint64_t time_limit_ns; /* per schedule, default 10 s */
     uint64_t max_steps;     /* per schedule, default 100,000 */
     const char *preload;    /* the interposer; NULL: found beside racelab */
+    /* A debugger at a step (racelab explore --gdb): when stop_at_step > 0,
+     * a schedule's process stops once that many decisions are made, the
+     * last one's thread about to go; stopped(ctx, pid, thread) is called
+     * with it stopped (attach, look, detach or kill), then it is ended. */
+    uint64_t stop_at_step;
+    void (*stopped)(void *ctx, long pid, const char *thread);
+    void *stopped_ctx;
 } rl_program_opts;
 
 /* Start argv[0] (found in PATH when it has no slash) with argv, up to its

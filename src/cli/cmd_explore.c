@@ -1,9 +1,12 @@
 /* cmd_explore.c - `racelab explore TARGET`: search the interleavings of a
  * target, print the failing one (and its minimized form) or the proof. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "../util/json.h"
@@ -15,6 +18,7 @@ static void print_help(void) {
            "                      [--items N] [--retries N] [SEARCH]\n"
            "       racelab explore [SEARCH] [--schedule-timeout D] [--max-steps N]\n"
            "                      -- PROGRAM [ARG...]\n"
+           "       racelab explore --replay SCHEDULE --gdb -- PROGRAM [ARG...]\n"
            "       racelab explore --list\n"
            "SEARCH: [--preemptions B|all [--no-reduction] | --delays D |\n"
            "         --pct [--depth D] [--seed S] [--iterations N] | --replay SCHEDULE]\n"
@@ -53,6 +57,8 @@ static void print_help(void) {
            "                    STEP:THREAD choices off the default order, or - for none\n"
            "  --all             do not stop at the first failure: count every final state\n"
            "  --no-minimize     do not shorten the failure found\n"
+           "  --gdb             with --replay and a program: after the report, replay it\n"
+           "                    once more, stopped before its last step, under gdb\n"
            "  --max-schedules N stop after N schedules (default 1000000)\n"
            "  --time-limit D    stop after D (200ms, 30s, 5m) and report what was covered;\n"
            "                    Ctrl-C stops the same way (a second one ends racelab)\n"
@@ -94,7 +100,7 @@ typedef struct {
     rl_explore_opts o;
     rl_scenario_opts so;
     rl_program_opts po;
-    bool json, list;
+    bool json, list, gdb;
     const char *target;  /* TARGET, or NULL for a program */
     char **program;      /* after --, or NULL */
 } explore_args;
@@ -224,6 +230,7 @@ static int option(explore_args *a, int c, const char *text, option_groups *g) {
         break;
     case 'a': a->o.keep_going = true; break;
     case 'm': a->o.minimize = false; break;
+    case 'G': a->gdb = true; break;
     case 'J': a->json = true; break;
     case 'L': a->list = true; break;
     default:
@@ -241,7 +248,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"pct", no_argument, NULL, 'P'},             {"depth", required_argument, NULL, 'd'},
         {"seed", required_argument, NULL, 's'},      {"iterations", required_argument, NULL, 'n'},
         {"replay", required_argument, NULL, 'R'},    {"all", no_argument, NULL, 'a'},
-        {"no-minimize", no_argument, NULL, 'm'},     {"max-schedules", required_argument, NULL, 'x'},
+        {"no-minimize", no_argument, NULL, 'm'},     {"gdb", no_argument, NULL, 'G'},     {"max-schedules", required_argument, NULL, 'x'},
         {"json", no_argument, NULL, 'J'},            {"list", no_argument, NULL, 'L'},
         {"schedule-timeout", required_argument, NULL, 'T'},
         {"max-steps", required_argument, NULL, 'S'}, {"no-reduction", no_argument, NULL, 'N'},
@@ -290,6 +297,9 @@ static int parse(int argc, char **argv, explore_args *a) {
         a->o.search = RL_SEARCH_PCT;
     if (g.delays)
         a->o.search = RL_SEARCH_DELAYS;
+    if (a->gdb && (!a->program || a->o.search != RL_SEARCH_REPLAY || a->json))
+        return rl_cli_usage_error("explore", "--gdb goes with --replay SCHEDULE and a program "
+                                             "after -- (and without --json)");
     if (a->program) {
         if (optind < end)
             return rl_cli_usage_error("explore", "a TARGET or a program after --, not both");
@@ -311,6 +321,55 @@ static int parse(int argc, char **argv, explore_args *a) {
     if (optind + 1 < end)
         return rl_cli_usage_error("explore", "unexpected argument '%s'", argv[optind + 1]);
     a->target = argv[optind];
+    return EXIT_HELD;
+}
+
+/* --gdb: the replayed schedule's process, stopped before its last step:
+ * gdb attached to it, on this terminal, until the user quits it. */
+static void run_gdb(void *ctx, long pid, const char *thread) {
+    uint64_t step = *(const uint64_t *)ctx;
+    char p[32];
+    snprintf(p, sizeof p, "%ld", pid);
+    fprintf(stderr,
+            "racelab explore: the program (pid %s) is stopped before step %" PRIu64
+            ", where %s goes; gdb attaches to it ('thread apply all bt' shows every "
+            "thread, 'quit' ends it)\n",
+            p, step, thread);
+    fflush(NULL);
+    pid_t g = fork();
+    if (g == 0) {
+        execlp("gdb", "gdb", "-q", "-p", p, (char *)NULL);
+        fprintf(stderr, "racelab explore: cannot run gdb: %s (Debian's package gdb)\n",
+                strerror(errno));
+        _exit(127);
+    }
+    if (g > 0)
+        while (waitpid(g, NULL, 0) < 0 && errno == EINTR)
+            ;
+}
+
+/* --gdb: the same replay once more, its process stopped for gdb before
+ * the step the report ended at. */
+static int replay_under_gdb(explore_args *a, uint64_t steps) {
+    a->po.stop_at_step = steps;
+    a->po.stopped = run_gdb;
+    a->po.stopped_ctx = &steps;
+    rl_target t;
+    char why[512] = "";
+    if (rl_program_target(a->program, &a->po, &t, why, sizeof why) != RL_OK) {
+        fprintf(stderr, "racelab explore: %s\n", why);
+        return EXIT_ERROR;
+    }
+    rl_explore_opts o = a->o;
+    o.progress = NULL;
+    rl_explore_result r;
+    rl_err e = rl_explore(&t, &o, &r, why, sizeof why);
+    rl_target_free(&t);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab explore: %s\n", why[0] ? why : rl_strerror(e));
+        return EXIT_ERROR;
+    }
+    rl_explore_result_free(&r);
     return EXIT_HELD;
 }
 
@@ -471,6 +530,9 @@ int rl_cmd_explore(int argc, char **argv) {
     else
         rl_explore_print(stdout, name, &a.o, &r, replay_cmd, rl_cli_colour());
     rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;
+    uint64_t steps = r.longest;
     rl_explore_result_free(&r);
+    if (a.gdb && rc != EXIT_INTERRUPTED && steps > 0 && replay_under_gdb(&a, steps) != EXIT_HELD)
+        return EXIT_ERROR;
     return rc;
 }

@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -668,6 +669,14 @@ static xthread *decide(bool *timed_out) {
     }
     if (X.step < s->decision_cap)
         rl__shm_decisions(s)[X.step] = ch.decision;
+    if (s->stop_at && X.step + 1 == s->stop_at) {
+        /* the last step of the replay is chosen: stop here for a debugger
+         * (any process may attach), its thread about to go */
+        prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+        s->stopped_serial = X.threads[ch.chosen].serial;
+        __atomic_store_n(&s->stopped_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
+        raise(SIGSTOP);
+    }
     X.preempted = ch.preempted;
     s->preemptions += X.preempted;
     X.step++;
@@ -885,7 +894,7 @@ static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
             if (r != 0)
                 break;
             uint64_t now = __atomic_load_n(&X.shm->nsteps, __ATOMIC_RELAXED);
-            if (now == seen) {
+            if (now == seen && !__atomic_load_n(&X.shm->stopped_pid, __ATOMIC_ACQUIRE)) {
                 kill(pid, SIGKILL);
                 *timed_out = 1;
                 break;

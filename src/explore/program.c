@@ -47,6 +47,9 @@ struct rl__program {
     rl__shm *shm;
     size_t shm_size;
     uint64_t time_limit_ns;
+    uint64_t stop_at; /* a debugger at this step (rl_program_opts) */
+    void (*stopped)(void *ctx, long pid, const char *thread);
+    void *stopped_ctx;
     char exe[PATH_MAX];
     char *label; /* "prog arg1 ...", for the target's name */
     rl__decision *decisions;
@@ -280,6 +283,11 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
         return RL_ENOMEM;
     p->ctl = p->shmfd = p->outfd = p->prefixfd = -1;
     p->time_limit_ns = o && o->time_limit_ns ? o->time_limit_ns : 10000000000ull;
+    if (o && o->stop_at_step && o->stopped) {
+        p->stop_at = o->stop_at_step;
+        p->stopped = o->stopped;
+        p->stopped_ctx = o->stopped_ctx;
+    }
     uint64_t max_steps = o && o->max_steps ? o->max_steps : 100000;
     char preload[PATH_MAX];
     if (!resolve(argv[0], p->exe)) {
@@ -714,6 +722,8 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
         return;
     }
     s->trace_on = trace;
+    s->stop_at = p->stop_at;
+    s->stopped_pid = 0;
     s->status = 0;
     s->timed_out = 0;
     s->fail = RL_PFAIL_NONE;
@@ -726,7 +736,25 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     int r = -1;
     if (write(p->ctl, &m, 1) == 1) {
         uint64_t seen = __atomic_load_n(&s->nsteps, __ATOMIC_RELAXED);
-        while ((r = receive(p, &m, p->time_limit_ns + 30000000000ull)) == 0) {
+        /* waiting for a stop at a step: looked at every 50 ms */
+        uint64_t slice = p->stop_at ? 50000000u : p->time_limit_ns + 30000000000ull;
+        uint64_t waited = 0;
+        bool debugged = false;
+        while ((r = receive(p, &m, slice)) == 0) {
+            pid_t stopped = __atomic_load_n(&s->stopped_pid, __ATOMIC_ACQUIRE);
+            if (stopped && !debugged) {
+                debugged = true;
+                char name[RL_NAME_MAX + 32];
+                thread_name(p, s->stopped_serial, name, sizeof name);
+                p->stopped(p->stopped_ctx, (long)stopped, name);
+                kill(stopped, SIGKILL); /* whatever the debugger left of it */
+                p->stop_at = 0;         /* once: not in the replay's later runs */
+                continue;
+            }
+            waited += slice;
+            if (waited < p->time_limit_ns + 30000000000ull)
+                continue;
+            waited = 0;
             uint64_t now = __atomic_load_n(&s->nsteps, __ATOMIC_RELAXED);
             if (now == seen)
                 break;

@@ -36,7 +36,7 @@
 #define RL_MSG_DONE 'd'  /* S -> P: it ended; see status */
 #define RL_MSG_QUIT 'q'  /* P -> S: end */
 
-#define RL_PROTO_VERSION 4
+#define RL_PROTO_VERSION 5
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
@@ -149,6 +149,12 @@ typedef struct rl__shm {
     int32_t status;    /* waitpid's */
     uint32_t timed_out; /* S killed C at the time limit */
     uint64_t time_limit_ns; /* written by P */
+    /* a debugger at a step (racelab explore --gdb): P asks C to stop once
+     * stop_at decisions are made; C says who stopped, then waits stopped
+     * (SIGSTOP) for the debugger, and S does not cut it meanwhile */
+    uint64_t stop_at;       /* written by P; 0: never */
+    int32_t stopped_pid;    /* written by C when it stops */
+    uint32_t stopped_serial; /* the thread that goes next */
     /* then decision_cap decisions, then trace_cap trace lines */
     uint64_t decision_cap, trace_cap;
 } rl__shm;

@@ -238,6 +238,21 @@ if [ -x "$PROGS/cxx_threads" ]; then
 else
     echo "note: no C++ compiler: the C++ check is skipped"
 fi
+# a debugger at the failing step: the replay once more, stopped before its
+# last step, gdb attached (its commands from standard input here)
+if command -v gdb >/dev/null 2>&1; then
+    printf 'info threads\nquit\n' | "$RL" explore --replay 5:2 --gdb -- "$PROGS/deadlock" \
+        >"$out" 2>"$err"
+    [ $? = 1 ] || { echo "FAIL: --gdb: the replay's exit status is not 1"; failures=$((failures + 1)); }
+    has "$err" 'is stopped before step 6, where T2 b_then_a goes; gdb attaches' "--gdb: where it stopped"
+    [ "$(grep -c 'Attaching to process' "$out" "$err" | awk -F: '{s+=$2} END {print s}')" = 1 ] || {
+        echo "FAIL: --gdb: gdb did not attach exactly once"; failures=$((failures + 1)); }
+    [ "$(cat "$out" "$err" | grep -c '(LWP ')" -ge 3 ] || {
+        echo "FAIL: --gdb: gdb did not see the program's three threads"; failures=$((failures + 1)); }
+else
+    echo "note: no gdb: the --gdb check is skipped"
+fi
+expect 2 "--gdb without --replay" -- explore --gdb -- "$PROGS/deadlock"
 expect 1 "PCT on a program" -- explore --pct --iterations 200 --seed 3 -- "$PROGS/deadlock"
 expect 1 "delays on a program" -- explore --delays 1 -- "$PROGS/deadlock"
 has "$out" 'round robin with at most 1 delay' "delays on a program named"
