@@ -5,7 +5,7 @@
 #               ThreadSanitizer
 #   make test   install what is missing, then build and run the tests in
 #               three builds at once: ThreadSanitizer, Address+UB sanitizers
-#               (every test each can run) and plain (what only it can run,
+#               (the tests each can run) and plain (what only it can run,
 #               the quick ones, and the explorer's tests once more on its
 #               portable context switch)
 #   make check-builds   GCC and clang Release builds and their tests (CI)
@@ -16,9 +16,11 @@
 
 # Ninja builds: the Makefile generator starts a cmake process or three
 # per target (dependencies, progress), and a process costs about a
-# millisecond of CPU on this kind of machine: Ninja takes a quarter less CPU
-# for the address build. python3 and bsdutils (script) are used by the command-line tests;
-# valgrind by its race-detector test (and its headers by the build).
+# millisecond of CPU on this kind of machine: Ninja takes a quarter less
+# CPU for the address build. g++ builds a C++ test program; gdb is what
+# `racelab explore --gdb` runs; python3 and bsdutils (script) are used by
+# the command-line tests; valgrind by its race-detector test (and its
+# headers by the build).
 DEPS      := cmake ninja-build make gcc g++ gdb libc6-dev binutils pkg-config libcmocka-dev uthash-dev python3 bsdutils \
              libsqlite3-dev sqlite3 libpq-dev postgresql valgrind
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)

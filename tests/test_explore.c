@@ -495,8 +495,9 @@ static void forgotten_verdict_is_an_error(void **state) {
 
 /* Ctrl-C (or the time limit) during minimization ends it with what it
  * has: a failing schedule, said to be cut short. The target raises the
- * interrupt flag itself in the first run after a failure (minimization's
- * first), so the cut is forced, not timed. */
+ * interrupt flag itself in the first run after a failure (the failure's
+ * traced replay, just before minimization), so the cut is forced, not
+ * timed. */
 static volatile sig_atomic_t stop_now;
 static bool saw_failure;
 static rl_err racy_then_interrupt(const rl_target *t, rl_outcome *out) {

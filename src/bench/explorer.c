@@ -6,25 +6,18 @@
 
 #include <pthread.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "racelab/bench.h"
 #include "racelab/explore.h"
+#include "racelab/platform.h"
 
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
 
-/* Whole bounded searches of t, again and again until duration passed. */
 static void *nothing(void *arg) { return arg; }
-
-static uint64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* The cost of the least a schedule of a two-thread program needs on this
  * machine: a fork, two threads started and joined in the child, its exit,
@@ -34,9 +27,9 @@ static double fork_floor(uint64_t duration) {
     enum { MAX_ROUNDS = 2001 };
     static uint64_t rounds[MAX_ROUNDS];
     size_t n = 0;
-    uint64_t end = mono_ns() + duration;
-    while (n < MAX_ROUNDS && (n < 5 || mono_ns() < end)) {
-        uint64_t t0 = mono_ns();
+    uint64_t end = rl_now_ns() + duration;
+    while (n < MAX_ROUNDS && (n < 5 || rl_now_ns() < end)) {
+        uint64_t t0 = rl_now_ns();
         pid_t pid = fork();
         if (pid < 0)
             return 0;
@@ -50,12 +43,13 @@ static double fork_floor(uint64_t duration) {
         }
         while (waitpid(pid, NULL, 0) < 0)
             ;
-        rounds[n++] = mono_ns() - t0;
+        rounds[n++] = rl_now_ns() - t0;
     }
     qsort(rounds, n, sizeof *rounds, cmp_u64);
     return 1e9 / (double)rounds[n / 2];
 }
 
+/* Whole bounded searches of t, again and again until duration passed. */
 static rl_err repeat_search(const rl_target *t, unsigned bound, uint64_t duration,
                             uint64_t *schedules, uint64_t *elapsed, char *why, size_t why_len) {
     rl_err e = RL_OK;

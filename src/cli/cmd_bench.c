@@ -806,14 +806,14 @@ static void print_explorer_text(const rl_explorer_bench *b) {
            "slowest %s)\n",
            b->first_failure_schedules, ms(b->first_failure_median_ns, a, sizeof a),
            ms(b->first_failure_max_ns, c, sizeof c));
-    if (b->program)
+    if (b->program) {
         printf("  %s (explore --, bound 3): %10.0f schedules/s (%" PRIu64 " schedules, each a "
                "fork of the program)\n",
                b->program[0], b->prog.per_second, b->prog.schedules);
-    if (b->program)
         printf("  this machine's floor: %.0f schedules/s (a fork whose child starts and joins two "
                "threads, and the wait for it)\n",
                b->prog.floor_per_second);
+    }
     printf("\nproofs: every schedule (--preemptions all), with partial-order reduction and "
            "without\n(stopped at %" PRIu64 " schedules: then at least that many)\n",
            b->proof_cap ? b->proof_cap : 1000000);

@@ -627,13 +627,14 @@ static unsigned plan_choice(uint64_t enabled, uint64_t lazy, int current) {
     }
 }
 
-/* Fair to every thread and still not done: the failure names the
- * spinners, the threads that yielded or slept in the last tenth of it. */
+/* A thread's name for the core's messages (core/fair.h). */
 static const char *thread_name(void *ctx, unsigned i) {
     (void)ctx;
     return X.shm->threads[i].name;
 }
 
+/* Fair to every thread and still not done: the failure names the
+ * spinners, the threads that yielded or slept in the last tenth of it. */
 __attribute__((noreturn)) static void livelock(void) {
     uint64_t live = 0;
     for (uint32_t i = 0; i < X.nthreads; i++)

@@ -542,13 +542,14 @@ static uint64_t contested(uint64_t enabled) {
     return out;
 }
 
-/* Choose the next thread, or return NULL when the schedule is over: every
- * thread ended, or none can go (a deadlock), or it ran too long. */
+/* A thread's name for the core's messages (core/fair.h). */
 static const char *thread_name(void *ctx, unsigned i) {
     (void)ctx;
     return X.threads[i].name;
 }
 
+/* Choose the next thread, or return NULL when the schedule is over: every
+ * thread ended, or none can go (a deadlock), or it ran too long. */
 static xthread *decide(void) {
     uint64_t enabled = enabled_mask();
     if (enabled == 0) {

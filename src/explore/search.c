@@ -689,10 +689,11 @@ static size_t drop_deviations(const rl_target *t, rl__deviation *d, size_t n, rl
  * going keeps them, then move each as early as it still fails with no
  * more preemptions. Every change kept still fails, so a cut leaves a
  * failing schedule, and no change adds a preemption. */
-static size_t minimize(const rl_target *t, rl__deviation *d, size_t n, rl_failure_kind kind,
-                       const rl_explore_opts *o, uint64_t deadline, bool *stopped) {
-    unsigned most;
-    (void)fails_with(t, d, n, kind, &most);
+static size_t minimize(const rl_target *t, rl__deviation *d, size_t n,
+                       const rl_counterexample *found, const rl_explore_opts *o, uint64_t deadline,
+                       bool *stopped) {
+    rl_failure_kind kind = found->kind;
+    unsigned most = found->preemptions;
     n = drop_deviations(t, d, n, kind, o, deadline, stopped, &most, true);
     n = drop_deviations(t, d, n, kind, o, deadline, stopped, &most, false);
     for (size_t i = 0; i < n && !minimize_over(o, deadline, stopped); i++) {
@@ -825,7 +826,7 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
             if (s.error == RL_OK && o->minimize && o->search != RL_SEARCH_REPLAY) {
                 uint64_t m0 = rl_platform_pthreads()->now_ns();
                 uint64_t deadline = o->time_limit_ns ? t0 + o->time_limit_ns : 0;
-                n = minimize(t, d, n, out->first.kind, o, deadline, &out->minimize_stopped);
+                n = minimize(t, d, n, &out->first, o, deadline, &out->minimize_stopped);
                 s.error = counterexample(t, d, n, &out->minimized);
                 out->minimize_ns = rl_platform_pthreads()->now_ns() - m0;
             }

@@ -17,6 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* uthash, as the banks use it: a failed allocation leaves the entry out
+ * (the address is then named again next time) rather than exiting */
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(elt) free_named(elt)
+#include <uthash.h>
+
 extern char **environ;
 
 typedef struct mapping {
@@ -41,17 +47,22 @@ typedef struct image {
 /* A code address already named: addr2line runs once per distinct address,
  * however long the trace (a spin loop repeats a handful of them). */
 typedef struct named {
-    uint64_t addr; /* 0: an empty slot */
+    uint64_t addr;
     char *text;
+    UT_hash_handle hh;
 } named;
+
+static void free_named(named *n) {
+    free(n->text);
+    free(n);
+}
 
 struct rl__symbols {
     mapping *maps;
     size_t nmaps;
     image *images;
     size_t nimages;
-    named *names; /* open addressing, a power of two slots, at most half full */
-    size_t nnames, names_cap;
+    named *names; /* uthash by address */
 };
 
 /* Run argv, return its standard output (heap) or NULL. */
@@ -184,49 +195,31 @@ void rl__symbols_close(rl__symbols *s) {
         free(s->images[i].syms);
         free(s->images[i].path);
     }
-    for (size_t i = 0; i < s->names_cap; i++)
-        free(s->names[i].text);
-    free(s->names);
+    named *n, *next;
+    HASH_ITER(hh, s->names, n, next) {
+        HASH_DEL(s->names, n);
+        free_named(n);
+    }
     free(s->maps);
     free(s->images);
     free(s);
 }
 
-static size_t name_slot(const named *t, size_t cap, uint64_t addr) {
-    size_t i = (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
-    while (t[i].addr && t[i].addr != addr)
-        i = (i + 1) & (cap - 1);
-    return i;
-}
-
-static const char *known_name(const rl__symbols *s, uint64_t addr) {
-    if (!s->names_cap)
-        return NULL;
-    const named *n = &s->names[name_slot(s->names, s->names_cap, addr)];
-    return n->addr ? n->text : NULL;
+static const char *known_name(rl__symbols *s, uint64_t addr) {
+    named *n;
+    HASH_FIND(hh, s->names, &addr, sizeof addr, n);
+    return n ? n->text : NULL;
 }
 
 /* Keep addr's name (without memory: it is named again next time). */
 static void remember_name(rl__symbols *s, uint64_t addr, const char *text) {
-    if (2 * (s->nnames + 1) > s->names_cap) {
-        size_t cap = s->names_cap ? 2 * s->names_cap : 64;
-        named *t = calloc(cap, sizeof *t);
-        if (!t)
-            return;
-        for (size_t i = 0; i < s->names_cap; i++)
-            if (s->names[i].addr)
-                t[name_slot(t, cap, s->names[i].addr)] = s->names[i];
-        free(s->names);
-        s->names = t;
-        s->names_cap = cap;
-    }
-    char *copy = strdup(text);
-    if (!copy)
+    named *n = calloc(1, sizeof *n);
+    if (!n || !(n->text = strdup(text))) {
+        free(n);
         return;
-    named *n = &s->names[name_slot(s->names, s->names_cap, addr)];
+    }
     n->addr = addr;
-    n->text = copy;
-    s->nnames++;
+    HASH_ADD(hh, s->names, addr, sizeof n->addr, n);
 }
 
 static const mapping *mapping_of(const rl__symbols *s, uint64_t addr) {

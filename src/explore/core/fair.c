@@ -34,7 +34,7 @@ void rl__fair_yielded(rl__fair *f, unsigned t, uint64_t could_go, uint64_t step)
     f->last_yield[t] = step;
 }
 
-uint64_t rl__fair_spinners(const rl__fair *f, uint64_t live, uint64_t max_steps) {
+static uint64_t spinners(const rl__fair *f, uint64_t live, uint64_t max_steps) {
     uint64_t recent = max_steps - max_steps / 10, spin = 0;
     for (uint64_t a = live; a; a &= a - 1) {
         unsigned i = (unsigned)__builtin_ctzll(a);
@@ -48,7 +48,7 @@ void rl__fair_livelock_text(const rl__fair *f, uint64_t live, uint64_t max_steps
                             const char *(*name)(void *ctx, unsigned t), void *ctx, char *out,
                             size_t cap) {
     char spin[160] = "";
-    for (uint64_t a = rl__fair_spinners(f, live, max_steps); a; a &= a - 1) {
+    for (uint64_t a = spinners(f, live, max_steps); a; a &= a - 1) {
         size_t used = strlen(spin);
         snprintf(spin + used, sizeof spin - used, "%s%s", spin[0] ? ", " : "",
                  name(ctx, (unsigned)__builtin_ctzll(a)));

@@ -39,12 +39,9 @@ void rl__fair_moved(rl__fair *f, unsigned n, unsigned t);
  * `could_go` (t excluded) could run: it goes again only after they moved. */
 void rl__fair_yielded(rl__fair *f, unsigned t, uint64_t could_go, uint64_t step);
 
-/* The live threads (`live`) that yielded in the last tenth of a schedule
- * of `max_steps` steps: the ones a livelock names. */
-uint64_t rl__fair_spinners(const rl__fair *f, uint64_t live, uint64_t max_steps);
-
 /* The livelock message: "the schedule did not end within N steps", and
- * "(yielding over and over: A, B)" naming the spinners by name(ctx, i). */
+ * "(yielding over and over: A, B)" naming by name(ctx, i) the spinners:
+ * the live threads (`live`) that yielded in the last tenth of it. */
 void rl__fair_livelock_text(const rl__fair *f, uint64_t live, uint64_t max_steps,
                             const char *(*name)(void *ctx, unsigned t), void *ctx, char *out,
                             size_t cap);
