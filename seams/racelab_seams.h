@@ -26,13 +26,13 @@
  * search runs each class once and every class of the unreduced one. */
 #include "../src/explore/run_hook.h"
 
-/* ---- the explorer's scheduling core: signals, fairness, choices ----
- * rl__signals_*: which waiter a signal may wake; rl__fair_*: who may go
- * after a yield; rl__choice_*: one step's decision. Shared by the in-process explorer and the interposer; a
- * test checks their rules (and the signals' bound) on their own. */
-#include "../src/explore/core/choice.h"
-#include "../src/explore/core/fair.h"
-#include "../src/explore/core/signals.h"
+/* ---- the explorer's scheduling core ----
+ * rl__core_*: threads and objects, who can go, a step's effect and the
+ * decide-apply loop; rl__signals_*: which waiter a signal may wake;
+ * rl__fair_*: who may go after a yield; rl__choice_*: one step's
+ * decision. Shared by the in-process explorer and the interposer; a test
+ * checks their rules (and the signals' bound) on their own. */
+#include "../src/explore/core/core.h"
 
 /* ---- the command (src/cli) ----
  * The racelab command, run in-process: argv[0] the program, argv[1] the

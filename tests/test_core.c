@@ -1,6 +1,9 @@
 /* test_core.c - the scheduling core that the in-process explorer and the
  * interposer share (src/explore/core/): condition signals, fairness, one
- * step's choice. */
+ * step's choice, what an operation needs and does, and the loop. */
+#include <setjmp.h>
+#include <string.h>
+
 #include "racelab_seams.h"
 #include "testing.h"
 
@@ -201,6 +204,261 @@ static void a_choice_is_fitted_recorded_and_counted(void **state) {
                               "go (runnable: 0, 1, 3)");
 }
 
+/* ---- the model: what an operation needs and does ---- */
+
+/* A front end of the core for the tests: threads that never really run.
+ * choose takes the default order (or `ask`); end jumps back to the test. */
+static struct {
+    rl__core core;
+    rl__core_thread threads[4];
+    jmp_buf ended;
+    rl__core_end why;
+    int ask;       /* the choice to ask for, -1: the default order */
+    int recorded;  /* decisions recorded */
+    int steps_of[4]; /* steps made, by thread */
+    int switches;  /* turns passed on */
+    int last_to;   /* the thread the turn passed to last */
+    bool no_fit;
+} F;
+
+static unsigned f_choose(void *ctx, uint64_t step, uint64_t enabled, uint64_t lazy, int current) {
+    (void)ctx;
+    (void)step;
+    return F.ask >= 0 ? (unsigned)F.ask : rl__default_choice(enabled, lazy, current);
+}
+static void f_no_fit(void *ctx, uint64_t step, unsigned asked, uint64_t enabled) {
+    (void)ctx;
+    (void)step;
+    (void)asked;
+    (void)enabled;
+    F.no_fit = true;
+}
+static bool f_record(void *ctx, const rl__choice *ch) {
+    (void)ctx;
+    F.recorded++;
+    F.steps_of[ch->chosen]++;
+    return true;
+}
+static bool f_apply(void *ctx, rl__core_thread *t, bool timed_out) {
+    (void)ctx;
+    return rl__core_apply(&F.core, t, timed_out);
+}
+static void f_end(void *ctx, rl__core_end why, rl__core_thread *caller, bool exiting) {
+    (void)ctx;
+    (void)caller;
+    (void)exiting;
+    F.why = why;
+    longjmp(F.ended, 1);
+}
+static void f_switch(void *ctx, rl__core_thread *from, rl__core_thread *to, bool exiting) {
+    (void)ctx;
+    (void)from;
+    (void)exiting;
+    F.switches++;
+    F.last_to = (int)to->index;
+}
+static const rl__core_hooks f_hooks = {.choose = f_choose, .no_fit = f_no_fit,
+                                       .record = f_record, .apply = f_apply,
+                                       .end = f_end, .switch_to = f_switch};
+
+/* n live threads, all with nothing pending; thread 0 holds the turn. */
+static rl__core *fresh(unsigned n) {
+    memset(&F, 0, sizeof F);
+    F.ask = -1;
+    F.last_to = -1;
+    rl__core_reset(&F.core);
+    F.core.hooks = &f_hooks;
+    F.core.max_steps = 1000;
+    for (unsigned i = 0; i < n; i++)
+        rl__core_new_thread(&F.core, &F.threads[i], i, RL_POP_NONE);
+    F.core.cur = 0;
+    return &F.core;
+}
+
+static bool go(rl__core *c, unsigned t, uint8_t op, rl__core_obj *o, bool timed_out) {
+    c->threads[t]->op = op;
+    c->threads[t]->o = o;
+    return rl__core_apply(c, c->threads[t], timed_out);
+}
+
+static void a_try_is_decided_in_its_step(void **state) {
+    (void)state;
+    rl__core *c = fresh(2);
+    rl__core_obj m = {.kind = RL_OBJ_MUTEX};
+    assert_true(go(c, 0, RL_POP_TRYLOCK, &m, false));
+    assert_true(F.threads[0].result_ok);
+    assert_int_equal(m.owner, 1);
+    assert_true(go(c, 1, RL_POP_TRYLOCK, &m, false)); /* busy */
+    assert_false(F.threads[1].result_ok);
+    assert_int_equal(m.owner, 1);
+    /* a recursive mutex: its holder takes it again, one level deeper */
+    m.recursive = true;
+    assert_true(go(c, 0, RL_POP_TRYLOCK, &m, false));
+    assert_true(F.threads[0].result_ok);
+    assert_int_equal(m.count, 2);
+    /* a spin lock is never taken twice, even by its holder */
+    rl__core_obj spin = {.kind = RL_OBJ_SPIN, .owner = 1, .count = 1};
+    assert_true(go(c, 0, RL_POP_SPINTRY, &spin, false));
+    assert_false(F.threads[0].result_ok);
+    /* a read-write lock: readers share it, a writer needs it empty */
+    rl__core_obj rw = {.kind = RL_OBJ_RWLOCK};
+    assert_true(go(c, 0, RL_POP_TRYRDLOCK, &rw, false));
+    assert_true(go(c, 1, RL_POP_TRYRDLOCK, &rw, false));
+    assert_true(F.threads[1].result_ok);
+    assert_int_equal(rw.count, 2);
+    assert_true(go(c, 1, RL_POP_TRYWRLOCK, &rw, false));
+    assert_false(F.threads[1].result_ok);
+    assert_int_equal(rw.owner, 0);
+    /* a semaphore at 1: one try takes it, the next finds it empty */
+    rl__core_obj sem = {.kind = RL_OBJ_SEM, .count = 1};
+    assert_true(go(c, 0, RL_POP_SEMTRY, &sem, false));
+    assert_true(F.threads[0].result_ok);
+    assert_true(go(c, 1, RL_POP_SEMTRY, &sem, false));
+    assert_false(F.threads[1].result_ok);
+    assert_int_equal(sem.count, 0);
+}
+
+static void what_a_lock_waits_for(void **state) {
+    (void)state;
+    rl__core *c = fresh(3);
+    rl__core_obj m = {.kind = RL_OBJ_MUTEX, .owner = 1, .count = 1};
+    F.threads[1].op = RL_POP_LOCK;
+    F.threads[1].o = &m;
+    assert_false(rl__core_can_go(c, &F.threads[1], false));
+    F.threads[1].op = RL_POP_TIMEDLOCK; /* may give up */
+    assert_false(rl__core_can_go(c, &F.threads[1], false));
+    assert_true(rl__core_can_go(c, &F.threads[1], true));
+    uint64_t lazy;
+    uint64_t enabled = rl__core_enabled(c, &lazy);
+    assert_true(enabled == 0x7 && lazy == 0x2);
+    assert_true(rl__core_apply(c, &F.threads[1], true));
+    assert_true(F.threads[1].timed_out);
+    assert_int_equal(m.owner, 1);
+    /* its holder may take a recursive mutex again, not another */
+    F.threads[0].op = RL_POP_LOCK;
+    F.threads[0].o = &m;
+    assert_false(rl__core_can_go(c, &F.threads[0], false));
+    m.recursive = true;
+    assert_true(rl__core_can_go(c, &F.threads[0], false));
+    /* a join waits for its thread's end */
+    F.threads[2].op = RL_POP_JOIN;
+    F.threads[2].join_target = 1;
+    assert_false(rl__core_can_go(c, &F.threads[2], false));
+    F.threads[1].state = RL_CORE_DONE;
+    assert_true(rl__core_can_go(c, &F.threads[2], false));
+    assert_false(rl__core_can_go(c, &F.threads[1], true)); /* ended: never */
+}
+
+static void a_wait_releases_every_level_and_takes_them_back(void **state) {
+    (void)state;
+    rl__core *c = fresh(2);
+    rl__core_obj m = {.kind = RL_OBJ_MUTEX, .recursive = true, .owner = 1, .count = 2};
+    rl__core_obj cond = {.kind = RL_OBJ_COND};
+    F.threads[0].wait_mutex = &m;
+    assert_false(go(c, 0, RL_POP_WAIT, &cond, false)); /* it did not run: it waits */
+    assert_int_equal(F.threads[0].op, RL_POP_WAKE);
+    assert_true(m.owner == 0 && m.count == 0);
+    assert_false(rl__core_can_go(c, &F.threads[0], true)); /* untimed: never times out */
+    assert_true(rl__core_signal(c, &cond));
+    assert_true(rl__core_can_go(c, &F.threads[0], false));
+    assert_true(rl__core_apply(c, &F.threads[0], false));
+    assert_true(m.owner == 1 && m.count == 2);
+    assert_true(F.threads[0].signalled);
+    assert_false(F.threads[0].timed_out);
+    assert_int_equal(rl__signals_pending(&c->signals, &cond), 0); /* the signal was taken */
+}
+
+static void a_timed_wait_times_out_only_as_a_choice(void **state) {
+    (void)state;
+    rl__core *c = fresh(2);
+    rl__core_obj m = {.kind = RL_OBJ_MUTEX, .owner = 1, .count = 1};
+    rl__core_obj cond = {.kind = RL_OBJ_COND};
+    F.threads[0].wait_mutex = &m;
+    assert_false(go(c, 0, RL_POP_TIMEDWAIT, &cond, false));
+    uint64_t lazy;
+    assert_true(rl__core_enabled(c, &lazy) == 0x3 && lazy == 0x1);
+    /* the default order lets the other thread go first */
+    assert_int_equal(rl__default_choice(0x3, lazy, -1), 1);
+    assert_true(rl__core_apply(c, &F.threads[0], true));
+    assert_true(F.threads[0].timed_out);
+    assert_int_equal(m.owner, 1);
+    /* with a signal to take, it is woken, not timed out */
+    assert_false(go(c, 0, RL_POP_TIMEDWAIT, &cond, false));
+    rl__core_broadcast(c, &cond);
+    assert_true(rl__core_enabled(c, &lazy) == 0x3 && lazy == 0);
+    assert_true(rl__core_apply(c, &F.threads[0], false));
+    assert_false(F.threads[0].timed_out);
+}
+
+/* ---- the loop ---- */
+
+static void the_loop_passes_the_turn_and_ends_a_schedule(void **state) {
+    (void)state;
+    rl__core *c = fresh(2);
+    rl__core_obj m = {.kind = RL_OBJ_MUTEX};
+    /* thread 0 locks a free mutex: it goes on at once */
+    F.threads[0].op = RL_POP_LOCK;
+    F.threads[0].o = &m;
+    F.threads[1].op = RL_POP_LOCK;
+    F.threads[1].o = &m;
+    if (setjmp(F.ended) == 0)
+        rl__core_schedule_from(c, &F.threads[0]);
+    else
+        fail_msg("the schedule ended");
+    assert_int_equal(F.switches, 0);
+    assert_int_equal(m.owner, 1);
+    assert_int_equal(c->step, 1);
+    /* asked for thread 1, which cannot go: noted, and the default goes */
+    F.ask = 1;
+    F.threads[0].op = RL_POP_YIELD;
+    if (setjmp(F.ended) == 0)
+        rl__core_schedule_from(c, &F.threads[0]);
+    assert_true(F.no_fit);
+    assert_true(c->no_fit);
+    /* thread 0 ends holding the mutex: thread 1 can never go */
+    F.ask = -1;
+    F.threads[0].state = RL_CORE_DONE;
+    if (setjmp(F.ended) == 0) {
+        rl__core_hand_on(c, &F.threads[0]);
+        fail_msg("handed on to a thread that cannot go");
+    }
+    assert_int_equal(F.why, RL_CORE_DEADLOCK);
+    /* freed, thread 1 takes it and the turn */
+    m.owner = 0;
+    m.count = 0;
+    if (setjmp(F.ended) == 0)
+        rl__core_hand_on(c, &F.threads[0]);
+    assert_int_equal(F.last_to, 1);
+    assert_int_equal(c->cur, 1);
+    assert_int_equal(m.owner, 2);
+    /* nobody left: the schedule is over */
+    F.threads[1].state = RL_CORE_DONE;
+    if (setjmp(F.ended) == 0)
+        rl__core_hand_on(c, &F.threads[1]);
+    assert_int_equal(F.why, RL_CORE_ALL_DONE);
+    assert_int_equal(F.recorded, (int)c->step);
+}
+
+static void a_schedule_past_its_steps_is_a_livelock(void **state) {
+    (void)state;
+    rl__core *c = fresh(2);
+    c->max_steps = 50;
+    volatile int made = 0;
+    if (setjmp(F.ended) == 0)
+        for (;;) {
+            rl__core_thread *t = c->threads[c->cur];
+            t->op = RL_POP_YIELD;
+            rl__core_schedule_from(c, t);
+            made++;
+        }
+    assert_int_equal(F.why, RL_CORE_LIVELOCK);
+    assert_int_equal(c->step, 50);
+    assert_true(made > 0);
+    /* fair: the two yielders took turns, neither starved the other */
+    assert_int_equal(F.steps_of[0], 25);
+    assert_int_equal(F.steps_of[1], 25);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(a_signal_with_nobody_waiting_is_lost),
@@ -210,6 +468,12 @@ int main(void) {
         rl_unit_test(a_yielder_waits_until_those_it_yielded_to_moved),
         rl_unit_test(a_livelock_names_the_threads_that_kept_yielding),
         rl_unit_test(a_choice_is_fitted_recorded_and_counted),
+        rl_unit_test(a_try_is_decided_in_its_step),
+        rl_unit_test(what_a_lock_waits_for),
+        rl_unit_test(a_wait_releases_every_level_and_takes_them_back),
+        rl_unit_test(a_timed_wait_times_out_only_as_a_choice),
+        rl_unit_test(the_loop_passes_the_turn_and_ends_a_schedule),
+        rl_unit_test(a_schedule_past_its_steps_is_a_livelock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/frames.h"
 #include "racelab/error.h"
 
 /* x86-64: a context switch of a few instructions; elsewhere ucontext. On
@@ -48,15 +49,6 @@ typedef struct rl__fiber {
     bool abandoned; /* left mid-run: sanitizer state must be renewed on restart */
 } rl__fiber;
 
-/* For the functions whose frames a finished fiber never leaves (its boot,
- * its last switch): not instrumented by ThreadSanitizer, whose shadow call
- * stack of a restarted fiber would otherwise keep them all and grow with
- * every schedule. */
-#if defined(__clang__)
-#define RL_FIBER_PLUMBING __attribute__((disable_sanitizer_instrumentation))
-#else
-#define RL_FIBER_PLUMBING __attribute__((no_sanitize_thread))
-#endif
 
 /* Describe the calling OS thread's own context (the scheduler's). */
 void rl__fiber_main(rl__fiber *f);

@@ -11,10 +11,15 @@
  * holder decides who runs next, following the plan racelab wrote (see
  * proto.h and policy.h), and hands the baton over through a futex.
  *
+ * What a step means (who can go, the choice, its effect, the loop) is the
+ * scheduling core's (core/core.h), shared with the in-process explorer;
+ * this file is its front end for a real program: the baton, the fork
+ * server, the table of objects and the interposed calls themselves.
+ *
  * The locks, conditions, semaphores, barriers and once-controls are
- * modelled here, keyed by their address: the real objects are never
- * touched while exploring (only one thread runs, so the model is the
- * truth), and a thread blocked in the model simply does not get the
+ * modelled (the core's objects), keyed by their address: the real objects
+ * are never touched while exploring (only one thread runs, so the model
+ * is the truth), and a thread blocked in the model simply does not get the
  * baton. Timed waits take no real time: a waiter that nothing woke may
  * time out at any decision (a choice the search explores; by default only
  * when no other thread can run). A signal wakes any one of the threads
@@ -54,9 +59,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/choice.h"
-#include "core/fair.h"
-#include "core/signals.h"
+#include "core/core.h"
 #include "proto.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -209,44 +212,20 @@ static void lookup_all(void) {
 
 /* ---- state ---- */
 
-typedef enum { T_FREE, T_LIVE, T_DONE } tstate;
-typedef enum { K_NONE, K_MUTEX, K_RWLOCK, K_SPIN, K_COND, K_SEM, K_BARRIER, K_ONCE } okind;
-
-typedef struct obj {
-    uintptr_t addr; /* 0: empty slot */
-    uint8_t kind;
-    bool recursive, errorcheck;
-    uint32_t owner;  /* mutex, spin, rwlock writer: thread index + 1 */
-    uint32_t count;  /* recursion depth, readers, semaphore value, barrier arrivals */
-    uint32_t limit;  /* barrier: how many must arrive */
-    uint64_t generation; /* barrier: completed rounds */
-    uint32_t once;   /* 0 not run, 1 running, 2 done */
-} obj;
+typedef rl__core_obj obj; /* the model of a synchronization object (core/core.h) */
 
 #define NOBJ 16384 /* a power of two */
 
 typedef struct xthread {
-    uint32_t index;
-    tstate state;
+    rl__core_thread c; /* the model's part (core/core.h) */
     _Atomic uint32_t go; /* the baton: set by whoever hands it over */
     pthread_t handle;
     bool has_handle, detached;
     uint32_t serial; /* its number in creation order (main 0): its name */
     void *(*fn)(void *);
     void *arg;
-    /* the pending operation */
-    uint8_t op;
-    obj *o;
-    obj *wait_mutex; /* a condition wait: the mutex to take back */
-    uint32_t wait_depth; /* its recursion depth, restored on wake */
-    bool signalled, timed, timed_out;
     bool create_traced; /* after create: its create line is in the trace already */
-    bool result_ok;      /* trylock taken, ... */
-    bool run_once;       /* pthread_once: this thread runs the routine */
-    bool barrier_serial;
-    uint64_t wait_seq, barrier_gen;
-    uint32_t join_target; /* join: the thread awaited; after create: the new one */
-    uint64_t where;
+    uint64_t where;     /* the pending operation's place: the call's return address */
     /* a system call that may block: what it waits for */
     struct {
         int fd;              /* read, write, accept: the descriptor */
@@ -277,16 +256,11 @@ static struct {
     int ctl, outfd;
     rl__shm *shm;
     xthread threads[RL_EX_MAX_THREADS];
-    uint32_t nthreads;
-    uint32_t cur; /* the thread holding the baton */
-    uint64_t step;
+    rl__core core; /* the scheduling core: threads, step, signals, fairness */
     uint32_t next_dev; /* deviations: the next one to follow */
     rl__pct pct;       /* PCT: this run's state */
     rl__delays delays; /* delay bounding: this run's state */
-    bool preempted;
     obj objs[NOBJ];
-    rl__signals signals; /* signals not yet taken (core/signals.h) */
-    rl__fair fair;       /* who waits for whom after a yield or sleep (core/fair.h) */
 } X;
 
 static __thread int self_index = -1; /* this thread's index, -1: not one of ours */
@@ -316,7 +290,6 @@ static void await_baton(xthread *self) {
 static void switch_to(xthread *self, xthread *next) {
     if (next == self)
         return;
-    X.cur = next->index;
     hand_to(next);
     await_baton(self);
 }
@@ -352,7 +325,7 @@ __attribute__((noreturn, format(printf, 2, 3))) static void finish(uint32_t kind
 
 /* ---- objects ---- */
 
-static obj *find(const void *addr, okind k) {
+static obj *find(const void *addr, uint8_t k) {
     uintptr_t a = (uintptr_t)addr;
     size_t h = (size_t)((a >> 3) * 0x9e3779b97f4a7c15ull) & (NOBJ - 1);
     for (size_t i = 0; i < NOBJ; i++) {
@@ -374,7 +347,7 @@ static void forget(const void *addr) {
     uintptr_t a = (uintptr_t)addr;
     for (size_t i = 0; i < NOBJ; i++)
         if (X.objs[i].addr == a) {
-            X.objs[i].kind = K_NONE; /* keeps the probe chain; reused as any kind */
+            X.objs[i].kind = RL_OBJ_NONE; /* keeps the probe chain; reused as any kind */
             return;
         }
 }
@@ -382,7 +355,7 @@ static void forget(const void *addr) {
 /* A mutex's type: from glibc's own record of it (a statically initialised
  * recursive mutex has no init call to see). */
 static obj *mutex_obj(pthread_mutex_t *m) {
-    obj *o = find(m, K_MUTEX);
+    obj *o = find(m, RL_OBJ_MUTEX);
     if (o->owner == 0 && o->count == 0) {
         int type = m->__data.__kind & 3;
         o->recursive = type == PTHREAD_MUTEX_RECURSIVE;
@@ -403,14 +376,10 @@ static void trace(xthread *t, uint8_t op, obj *o, uint64_t where, bool has_value
          op == RL_POP_DETACH) &&
         other < RL_EX_MAX_THREADS)
         other = X.threads[other].serial; /* the slot's thread now */
-    *p = (rl__ptrace){.step = (uint32_t)X.step, .thread = (uint8_t)t->index, .op = op,
-                      .marks = X.preempted ? 4u /* RL_MARK_PREEMPT */ : 0,
+    *p = (rl__ptrace){.step = (uint32_t)X.core.step, .thread = (uint8_t)t->c.index, .op = op,
+                      .marks = X.core.preempted ? 4u /* RL_MARK_PREEMPT */ : 0,
                       .has_value = has_value, .value = value, .obj = o ? o->addr : 0,
                       .where = where, .other = other, .serial = t->serial};
-}
-
-static bool woken(const xthread *t) {
-    return t->signalled || rl__signals_token_for(&X.signals, t->o, t->wait_seq) >= 0;
 }
 
 /* ---- system calls that may block ---- */
@@ -454,9 +423,9 @@ static bool pipe_at_end(int fd) {
 static bool io_ready(const xthread *t) {
     if (t->io.now)
         return true;
-    if (t->op == RL_POP_POLL)
+    if (t->c.op == RL_POP_POLL)
         return t->io.nfds > 0 && real.poll(t->io.fds, t->io.nfds, 0) != 0;
-    if (t->op == RL_POP_WAITPID) {
+    if (t->c.op == RL_POP_WAITPID) {
         siginfo_t si;
         memset(&si, 0, sizeof si);
         pid_t pid = t->io.pid;
@@ -467,11 +436,11 @@ static bool io_ready(const xthread *t) {
         return waitid(type, id, &si, opts) != 0 || si.si_pid != 0;
     }
     struct pollfd p = {.fd = t->io.fd, .events = t->io.events};
-    return real.poll(&p, 1, 0) != 0 || (t->op == RL_POP_READ && pipe_at_end(t->io.fd));
+    return real.poll(&p, 1, 0) != 0 || (t->c.op == RL_POP_READ && pipe_at_end(t->io.fd));
 }
 
 static bool waits_outside(const xthread *t) {
-    return t->state == T_LIVE && t->op >= RL_POP_READ && t->op <= RL_POP_WAITPID;
+    return t->c.state == RL_CORE_LIVE && t->c.op >= RL_POP_READ && t->c.op <= RL_POP_WAITPID;
 }
 
 /* No thread can go, but some wait for the kernel: for another process, a
@@ -484,15 +453,15 @@ static bool await_outside(void) {
     nfds_t n = 0;
     int pidfds[MAXP], npid = 0;
     bool any = false, guess = false;
-    for (uint32_t i = 0; i < X.nthreads; i++) {
+    for (uint32_t i = 0; i < X.core.nthreads; i++) {
         const xthread *t = &X.threads[i];
         if (!waits_outside(t))
             continue;
         any = true;
-        if (t->op == RL_POP_POLL) {
+        if (t->c.op == RL_POP_POLL) {
             for (nfds_t k = 0; k < t->io.nfds && n < MAXP; k++)
                 p[n++] = (struct pollfd){.fd = t->io.fds[k].fd, .events = t->io.fds[k].events};
-        } else if (t->op == RL_POP_WAITPID) {
+        } else if (t->c.op == RL_POP_WAITPID) {
             int fd = t->io.pid > 0 ? (int)syscall(SYS_pidfd_open, t->io.pid, 0) : -1;
             if (fd >= 0 && n < MAXP && npid < MAXP) {
                 pidfds[npid++] = fd;
@@ -513,92 +482,64 @@ static bool await_outside(void) {
     return any;
 }
 
-static bool can_go(const xthread *t, bool timeouts) {
-    if (t->state != T_LIVE)
-        return false;
-    const obj *o = t->o;
-    switch (t->op) {
-    case RL_POP_LOCK:
-    case RL_POP_SPINLOCK: return o->owner == 0 || (o->recursive && o->owner == t->index + 1);
-    case RL_POP_TIMEDLOCK:
-        return o->owner == 0 || (o->recursive && o->owner == t->index + 1) || timeouts;
-    case RL_POP_RDLOCK: return o->owner == 0;
-    case RL_POP_WRLOCK: return o->owner == 0 && o->count == 0;
-    case RL_POP_TIMEDRDLOCK: return o->owner == 0 || timeouts;
-    case RL_POP_TIMEDWRLOCK: return (o->owner == 0 && o->count == 0) || timeouts;
-    case RL_POP_WAKE:
-        return t->wait_mutex->owner == 0 && (woken(t) || (t->timed && timeouts));
-    case RL_POP_SEMWAIT: return o->count > 0;
-    case RL_POP_SEMTIMED: return o->count > 0 || timeouts;
-    case RL_POP_BARRIER: return o->generation > t->barrier_gen;
-    case RL_POP_ONCE: return o->once != 1;
-    case RL_POP_JOIN: return X.threads[t->join_target].state == T_DONE;
-    case RL_POP_READ:
-    case RL_POP_WRITE:
-    case RL_POP_ACCEPT:
-    case RL_POP_POLL:
-    case RL_POP_WAITPID:
-        /* the outside world's timing must not change the choices: such a
-         * wait goes on only when no thread of the program can (below) */
-        return (!t->io.outside && io_ready(t)) || (t->timed && timeouts);
-    default: return true;
-    }
+/* The core's hooks for what it does not model (core/core.h). */
+
+/* A system call: it goes when it would return now. The outside world's
+ * timing must not change the choices: a wait on it goes on only when no
+ * thread of the program can (outside_ready). */
+static bool other_can_go(void *ctx, const rl__core_thread *c, bool timeouts) {
+    (void)ctx;
+    const xthread *t = (const xthread *)c;
+    return (!t->io.outside && io_ready(t)) || (t->c.timed && timeouts);
 }
 
-/* Runnable threads, and among them (*lazy) the timed waits that can go
- * only by timing out: a time-out is a choice like any other (natively the
- * deadline may pass at any moment), though never the default one. */
-static uint64_t enabled_mask(uint64_t *lazy) {
+static uint64_t outside_ready(void *ctx) {
+    (void)ctx;
     uint64_t all = 0;
-    *lazy = 0;
-    for (uint32_t i = 0; i < X.nthreads; i++)
-        if (can_go(&X.threads[i], false))
+    for (uint32_t i = 0; i < X.core.nthreads; i++)
+        if (waits_outside(&X.threads[i]) && X.threads[i].io.outside && io_ready(&X.threads[i])) {
             all |= 1ull << i;
-        else if (can_go(&X.threads[i], true))
-            *lazy |= 1ull << i;
-    if (!all && !*lazy)
-        for (uint32_t i = 0; i < X.nthreads; i++)
-            if (waits_outside(&X.threads[i]) && X.threads[i].io.outside &&
-                io_ready(&X.threads[i])) {
-                all |= 1ull << i;
-                X.shm->outside_last = 1;
-            }
-    /* fairly: a thread that yielded (or slept) goes only after every thread
-     * that could run then has moved (core/fair.h) */
-    return rl__fair_eager(&X.fair, all) | *lazy;
+            X.shm->outside_last = 1;
+        }
+    return all;
+}
+
+static bool await_outside_hook(void *ctx) {
+    (void)ctx;
+    return await_outside();
 }
 
 static void describe_deadlock(void) {
     char msg[512] = "deadlock:";
-    X.preempted = false; /* the lines below are where threads wait, not steps */
-    for (uint32_t i = 0; i < X.nthreads; i++) {
+    X.core.preempted = false; /* the lines below are where threads wait, not steps */
+    for (uint32_t i = 0; i < X.core.nthreads; i++) {
         xthread *t = &X.threads[i];
-        if (t->state != T_LIVE)
+        if (t->c.state != RL_CORE_LIVE)
             continue;
         char part[160];
         const rl__pthread_info *ti = &X.shm->threads[i];
-        if (t->op == RL_POP_JOIN)
+        if (t->c.op == RL_POP_JOIN)
             snprintf(part, sizeof part, " %s waits to join %s;", ti->name,
-                     X.shm->threads[t->join_target].name);
-        else if (t->op == RL_POP_WAKE && !woken(t))
+                     X.shm->threads[t->c.join_target].name);
+        else if (t->c.op == RL_POP_WAKE && !rl__core_woken(&X.core, &t->c))
             snprintf(part, sizeof part, " %s waits on condition %#lx, never signalled;", ti->name,
-                     (unsigned long)t->o->addr);
-        else if (t->op == RL_POP_WAKE)
+                     (unsigned long)t->c.o->addr);
+        else if (t->c.op == RL_POP_WAKE)
             snprintf(part, sizeof part, " %s waits to take back mutex %#lx held by %s;", ti->name,
-                     (unsigned long)t->wait_mutex->addr,
-                     X.shm->threads[t->wait_mutex->owner - 1].name);
-        else if (t->o && t->o->owner)
+                     (unsigned long)t->c.wait_mutex->addr,
+                     X.shm->threads[t->c.wait_mutex->owner - 1].name);
+        else if (t->c.o && t->c.o->owner)
             snprintf(part, sizeof part, " %s waits for %s %#lx held by %s;", ti->name,
-                     rl__pop_name(t->op), (unsigned long)t->o->addr, X.shm->threads[t->o->owner - 1].name);
+                     rl__pop_name(t->c.op), (unsigned long)t->c.o->addr, X.shm->threads[t->c.o->owner - 1].name);
         else
-            snprintf(part, sizeof part, " %s waits in %s %#lx;", ti->name, rl__pop_name(t->op),
-                     t->o ? (unsigned long)t->o->addr : 0ul);
+            snprintf(part, sizeof part, " %s waits in %s %#lx;", ti->name, rl__pop_name(t->c.op),
+                     t->c.o ? (unsigned long)t->c.o->addr : 0ul);
         if (strlen(msg) + strlen(part) < sizeof msg)
             strcat(msg, part);
         /* the blocked call itself ends the trace of this thread */
-        trace(t, t->op == RL_POP_WAKE ? RL_POP_WAIT : t->op,
-              t->op == RL_POP_WAKE ? t->o : t->o, t->where, false, 0,
-              t->op == RL_POP_JOIN ? t->join_target : 0);
+        trace(t, t->c.op == RL_POP_WAKE ? RL_POP_WAIT : t->c.op,
+              t->c.op == RL_POP_WAKE ? t->c.o : t->c.o, t->where, false, 0,
+              t->c.op == RL_POP_JOIN ? t->c.join_target : 0);
         if (X.shm->trace_on && X.shm->ntrace)
             rl__shm_trace(X.shm)[X.shm->ntrace - 1].marks |= 8u; /* RL_MARK_BLOCKED */
     }
@@ -608,20 +549,24 @@ static void describe_deadlock(void) {
     finish(RL_PFAIL_DEADLOCK, "%s", msg);
 }
 
-static unsigned plan_choice(uint64_t enabled, uint64_t lazy, int current) {
+/* The core's choose hook: the plan racelab wrote for this schedule. */
+static unsigned plan_choice(void *ctx, uint64_t step, uint64_t enabled, uint64_t lazy,
+                            int current) {
+    (void)ctx;
+    (void)step; /* X.core.step */
     rl__shm *s = X.shm;
     unsigned def = rl__default_choice(enabled, lazy, current);
     switch (s->plan_kind) {
     case RL_PLAN_PREFIX:
-        return X.step < s->plan_n ? s->prefix[X.step] : def;
+        return X.core.step < s->plan_n ? s->prefix[X.core.step] : def;
     case RL_PLAN_DEVIATIONS:
-        if (X.next_dev < s->plan_n && s->deviations[X.next_dev].step == X.step)
+        if (X.next_dev < s->plan_n && s->deviations[X.next_dev].step == X.core.step)
             return s->deviations[X.next_dev++].thread;
         return def;
     case RL_PLAN_PCT:
-        return rl__pct_choose(&X.pct, X.step, rl__eager(enabled, lazy), current);
+        return rl__pct_choose(&X.pct, X.core.step, rl__eager(enabled, lazy), current);
     case RL_PLAN_DELAYS:
-        return rl__delays_choose(&X.delays, X.step, rl__eager(enabled, lazy), current);
+        return rl__delays_choose(&X.delays, X.core.step, rl__eager(enabled, lazy), current);
     default:
         return def;
     }
@@ -633,192 +578,149 @@ static const char *thread_name(void *ctx, unsigned i) {
     return X.shm->threads[i].name;
 }
 
-/* Fair to every thread and still not done: the failure names the
- * spinners, the threads that yielded or slept in the last tenth of it. */
-__attribute__((noreturn)) static void livelock(void) {
-    uint64_t live = 0;
-    for (uint32_t i = 0; i < X.nthreads; i++)
-        live |= (uint64_t)(X.threads[i].state == T_LIVE) << i;
-    char text[256];
-    rl__fair_livelock_text(&X.fair, live, X.shm->max_steps, thread_name, NULL, text, sizeof text);
-    finish(RL_PFAIL_LIVELOCK, "%s", text);
+static void no_fit(void *ctx, uint64_t step, unsigned asked, uint64_t enabled) {
+    (void)ctx;
+    X.shm->no_fit = 1;
+    rl__choice_no_fit_text(X.shm->message, sizeof X.shm->message, "program", step, asked,
+                           enabled);
 }
 
-/* Who goes next; never returns when the schedule is over. */
-static xthread *decide(bool *timed_out) {
-    uint64_t lazy;
-    uint64_t enabled = enabled_mask(&lazy);
-    while (enabled == 0 && await_outside())
-        enabled = enabled_mask(&lazy);
-    if (enabled == 0) {
-        for (uint32_t i = 0; i < X.nthreads; i++)
-            if (X.threads[i].state == T_LIVE)
-                describe_deadlock();
-        /* every thread ended: the process ends with the last of them */
-        flush_streams();
-        _exit(0);
-    }
+static bool record(void *ctx, const rl__choice *ch) {
+    (void)ctx;
     rl__shm *s = X.shm;
-    if (X.step >= s->max_steps)
-        livelock();
-    int current = rl__choice_current(enabled, lazy, (int)X.cur);
-    unsigned asked = plan_choice(enabled, lazy, current);
-    rl__choice ch = rl__choice_fit(enabled, lazy, current, asked);
-    if (!ch.fits && !s->no_fit) {
-        s->no_fit = 1;
-        rl__choice_no_fit_text(s->message, sizeof s->message, "program", X.step, asked, enabled);
-    }
-    if (X.step < s->decision_cap)
-        rl__shm_decisions(s)[X.step] = ch.decision;
-    if (s->stop_at && X.step + 1 == s->stop_at) {
+    uint64_t step = X.core.step;
+    if (step < s->decision_cap)
+        rl__shm_decisions(s)[step] = ch->decision;
+    if (s->stop_at && step + 1 == s->stop_at) {
         /* the last step of the replay is chosen: stop here for a debugger
          * (any process may attach), its thread about to go */
         prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-        s->stopped_serial = X.threads[ch.chosen].serial;
+        s->stopped_serial = X.threads[ch->chosen].serial;
         __atomic_store_n(&s->stopped_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
         raise(SIGSTOP);
     }
-    X.preempted = ch.preempted;
-    s->preemptions += X.preempted;
-    X.step++;
-    s->nsteps = X.step;
-    *timed_out = ch.timed_out;
-    return &X.threads[ch.chosen];
+    s->preemptions += ch->preempted;
+    s->nsteps = step + 1;
+    return true; /* the region holds max_steps decisions: all of them */
 }
 
-/* Apply t's pending operation. false: t started to wait (no run). */
-static bool apply(xthread *t, bool timed_out) {
-    rl__fair_moved(&X.fair, X.nthreads, t->index);
-    obj *o = t->o;
-    uint32_t me = t->index + 1;
-    t->timed_out = false;
-    switch (t->op) {
-    case RL_POP_LOCK:
-    case RL_POP_SPINLOCK:
+/* Another thread goes before the creator: the create itself happened
+ * before this step, within the creator's last. */
+static void passed_over(void *ctx, rl__core_thread *caller, rl__core_thread *chosen) {
+    (void)ctx;
+    (void)chosen;
+    xthread *t = (xthread *)caller;
+    if (t->c.op != RL_POP_RESUME || t->create_traced)
+        return;
+    bool preempted = X.core.preempted;
+    X.core.preempted = false;
+    X.core.step--;
+    trace(t, RL_POP_SPAWN, NULL, t->where, false, 0, t->c.join_target);
+    X.core.step++;
+    X.core.preempted = preempted;
+    t->create_traced = true;
+}
+
+/* The core's apply, and the step's trace line. */
+static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
+    (void)ctx;
+    xthread *t = (xthread *)c;
+    uint8_t op = t->c.op;
+    obj *o = t->c.o;
+    if (op == RL_POP_WAIT || op == RL_POP_TIMEDWAIT)
+        trace(t, op, o, t->where, false, 0, 0); /* before it becomes a wake */
+    if (!rl__core_apply(&X.core, c, timed_out))
+        return false;
+    switch (op) {
+    case RL_POP_TRYLOCK:
+    case RL_POP_SPINTRY:
+    case RL_POP_TRYRDLOCK:
+    case RL_POP_TRYWRLOCK:
+    case RL_POP_SEMTRY: trace(t, op, o, t->where, true, t->c.result_ok, 0); break;
     case RL_POP_TIMEDLOCK:
-        if (o->owner == 0 || o->owner == me) {
-            o->owner = me;
-            o->count++;
-        } else {
-            t->timed_out = true; /* only a timed lock gets here: it timed out */
-        }
-        trace(t, t->op, o, t->where, t->op == RL_POP_TIMEDLOCK, t->timed_out, 0);
-        break;
-    case RL_POP_RDLOCK: o->count++; trace(t, t->op, o, t->where, false, 0, 0); break;
-    case RL_POP_WRLOCK: o->owner = me; trace(t, t->op, o, t->where, false, 0, 0); break;
     case RL_POP_TIMEDRDLOCK:
     case RL_POP_TIMEDWRLOCK:
-        t->timed_out = timed_out;
-        if (!timed_out && t->op == RL_POP_TIMEDRDLOCK)
-            o->count++;
-        else if (!timed_out)
-            o->owner = me;
-        trace(t, t->op, o, t->where, true, t->timed_out, 0);
-        break;
-    case RL_POP_WAIT:
-    case RL_POP_TIMEDWAIT:
-        trace(t, t->op, o, t->where, false, 0, 0);
-        t->wait_depth = t->wait_mutex->count;
-        t->wait_mutex->owner = 0;
-        t->wait_mutex->count = 0;
-        t->timed = t->op == RL_POP_TIMEDWAIT;
-        t->op = RL_POP_WAKE;
-        t->signalled = false;
-        t->wait_seq = rl__signals_wait(&X.signals);
-        return false;
-    case RL_POP_WAKE:
-        t->wait_mutex->owner = me;
-        t->wait_mutex->count = t->wait_depth;
-        if (!t->signalled && rl__signals_take(&X.signals, t->o, t->wait_seq))
-            t->signalled = true; /* it takes the signal: not a timeout */
-        t->timed_out = !t->signalled && timed_out;
-        trace(t, RL_POP_WAKE, o, t->where, t->timed, t->timed_out, 0);
-        break;
-    case RL_POP_SEMWAIT:
-    case RL_POP_SEMTIMED:
-        if (o->count > 0)
-            o->count--;
-        else
-            t->timed_out = true;
-        trace(t, t->op, o, t->where, t->op == RL_POP_SEMTIMED, t->timed_out, 0);
-        break;
-    case RL_POP_ONCE:
-        t->run_once = o->once == 0;
-        if (t->run_once)
-            o->once = 1;
-        trace(t, t->op, o, t->where, false, 0, 0);
-        break;
+    case RL_POP_SEMTIMED: trace(t, op, o, t->where, true, t->c.timed_out, 0); break;
+    case RL_POP_WAKE: trace(t, op, o, t->where, t->c.timed, t->c.timed_out, 0); break;
     case RL_POP_YIELD:
-    case RL_POP_SLEEP: {
-        uint64_t could_go = 0;
-        for (uint32_t i = 0; i < X.nthreads; i++)
-            could_go |= (uint64_t)can_go(&X.threads[i], false) << i;
-        rl__fair_yielded(&X.fair, t->index, could_go, X.step); /* step: already counted */
-        trace(t, t->op, NULL, t->where, false, 0, 0);
-        break;
-    }
-    case RL_POP_JOIN: trace(t, t->op, NULL, t->where, false, 0, t->join_target); break;
+    case RL_POP_SLEEP: trace(t, op, NULL, t->where, false, 0, 0); break;
+    case RL_POP_JOIN: trace(t, op, NULL, t->where, false, 0, t->c.join_target); break;
     case RL_POP_READ:
     case RL_POP_WRITE:
-    case RL_POP_ACCEPT: trace(t, t->op, NULL, t->where, false, t->io.fd, 0); break;
-    case RL_POP_WAITPID: trace(t, t->op, NULL, t->where, false, t->io.pid, 0); break;
+    case RL_POP_ACCEPT: trace(t, op, NULL, t->where, false, t->io.fd, 0); break;
+    case RL_POP_WAITPID: trace(t, op, NULL, t->where, false, t->io.pid, 0); break;
     case RL_POP_POLL:
-        t->timed_out = timed_out;
-        trace(t, t->op, NULL, t->where, t->timed, t->timed_out, (uint32_t)t->io.nfds);
+        trace(t, op, NULL, t->where, t->c.timed, t->c.timed_out, (uint32_t)t->io.nfds);
         break;
     case RL_POP_RESUME:
         trace(t, t->create_traced ? RL_POP_RESUME : RL_POP_SPAWN, NULL, t->where, false, 0,
-              t->join_target);
+              t->c.join_target);
         t->create_traced = false;
         break;
-    case RL_POP_START: trace(t, t->op, NULL, t->where, false, 0, 0); break;
-    case RL_POP_BARRIER: trace(t, t->op, o, t->where, false, 0, 0); break;
-    default: trace(t, t->op, o, t->where, false, 0, 0); break;
+    default: trace(t, op, o, t->where, false, 0, 0); break;
     }
     return true;
 }
 
-/* On t's thread with its operation pending: decide until t is chosen. */
-static void schedule_from(xthread *t) {
-    for (;;) {
-        bool timed_out;
-        xthread *n = decide(&timed_out);
-        if (n != t && t->op == RL_POP_RESUME && !t->create_traced) {
-            /* another goes before the creator: the create itself happened
-             * before this step, within the creator's last */
-            bool preempted = X.preempted;
-            X.preempted = false;
-            X.step--;
-            trace(t, RL_POP_SPAWN, NULL, t->where, false, 0, t->join_target);
-            X.step++;
-            X.preempted = preempted;
-            t->create_traced = true;
-        }
-        if (!apply(n, timed_out))
-            continue;
-        if (n == t)
-            return;
-        switch_to(t, n);
-        return; /* somebody chose t */
+/* The schedule is over: the process ends with it. */
+static void end(void *ctx, rl__core_end why, rl__core_thread *caller, bool exiting) {
+    (void)ctx;
+    (void)caller;
+    (void)exiting;
+    if (why == RL_CORE_DEADLOCK)
+        describe_deadlock();
+    if (why == RL_CORE_LIVELOCK) {
+        /* fair to every thread and still not done: the failure names the
+         * spinners, the threads that yielded or slept in the last tenth */
+        char text[256];
+        rl__fair_livelock_text(&X.core.fair, rl__core_live(&X.core), X.shm->max_steps,
+                               thread_name, NULL, text, sizeof text);
+        finish(RL_PFAIL_LIVELOCK, "%s", text);
     }
+    /* every thread ended: the process ends with the last of them */
+    flush_streams();
+    _exit(0);
 }
+
+/* Hand the baton on; wait for it to come back unless this thread ended. */
+static void switch_hook(void *ctx, rl__core_thread *from, rl__core_thread *to, bool exiting) {
+    (void)ctx;
+    if (exiting) {
+        self_index = -1; /* what this thread does from here is not ours */
+        hand_to((xthread *)to);
+        return;
+    }
+    switch_to((xthread *)from, (xthread *)to);
+}
+
+static const rl__core_hooks hooks = {
+    .other_can_go = other_can_go,
+    .outside_ready = outside_ready,
+    .await_outside = await_outside_hook,
+    .choose = plan_choice,
+    .no_fit = no_fit,
+    .record = record,
+    .passed_over = passed_over,
+    .apply = apply,
+    .end = end,
+    .switch_to = switch_hook,
+};
 
 /* A visible operation of the calling thread. */
 static void point(uint8_t op, obj *o, uint64_t where) {
     xthread *t = &X.threads[self_index];
-    t->op = op;
-    t->o = o;
+    t->c.op = op;
+    t->c.o = o;
     t->where = where;
-    schedule_from(t);
+    rl__core_schedule_from(&X.core, &t->c);
 }
-
 /* An operation that takes effect within the current step. */
 static void immediate(uint8_t op, obj *o, uint64_t where, uint32_t other) {
     xthread *t = &X.threads[self_index];
-    bool preempted = X.preempted;
-    X.preempted = false;
+    bool preempted = X.core.preempted;
+    X.core.preempted = false;
     trace(t, op, o, where, false, 0, other);
-    X.preempted = preempted;
+    X.core.preempted = preempted;
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void misuse(const char *fmt, ...) {
@@ -844,14 +746,13 @@ static void process_exit(void) {
 static void init_run(void) {
     rl__shm *s = X.shm;
     X.in_child = true;
-    X.step = 0;
-    rl__signals_reset(&X.signals);
-    rl__fair_reset(&X.fair);
+    rl__core_reset(&X.core);
+    X.core.hooks = &hooks;
+    X.core.max_steps = s->max_steps;
+    X.core.cur = 0;
     X.next_dev = 0;
     X.pct = s->pct;
     X.delays = s->delays;
-    X.preempted = false;
-    X.cur = 0;
     s->fail = RL_PFAIL_NONE;
     s->no_fit = 0;
     s->message[0] = '\0';
@@ -860,9 +761,8 @@ static void init_run(void) {
     s->outside_last = 0;
     s->ntrace = 0;
     s->nthreads = 1;
-    X.nthreads = 1;
-    X.threads[0] = (xthread){.index = 0, .state = T_LIVE, .has_handle = true,
-                             .handle = pthread_self()};
+    X.threads[0] = (xthread){.has_handle = true, .handle = pthread_self()};
+    rl__core_new_thread(&X.core, &X.threads[0].c, 0, RL_POP_NONE);
     snprintf(s->threads[0].name, RL_NAME_MAX, "main");
     s->threads[0].start = 0;
     s->nserials = 1;
@@ -1023,8 +923,8 @@ __attribute__((constructor)) static void start(void) {
     /* the main thread is thread 0 from the start: what it locks before its
      * first thread is held in the model too */
     self_index = 0;
-    X.threads[0] = (xthread){.index = 0, .state = T_LIVE};
-    X.nthreads = 1;
+    rl__core_reset(&X.core);
+    rl__core_new_thread(&X.core, &X.threads[0].c, 0, RL_POP_NONE);
 }
 
 /* ---- threads ---- */
@@ -1045,7 +945,7 @@ static void thread_end(uint64_t where);
 
 static void *trampoline(void *arg) {
     xthread *t = arg;
-    self_index = (int)t->index;
+    self_index = (int)t->c.index;
     await_baton(t); /* until the schedule starts it: nothing of it runs before */
     void *ret = t->fn(t->arg);
     /* returned: no call to point at, and no unwinding needed (pthread_exit
@@ -1064,19 +964,18 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
     /* a slot: one whose thread ended and was joined (or detached), else a
      * new one; only threads that may still be joined count against the
      * limit */
-    uint32_t slot = X.nthreads;
-    for (uint32_t i = 1; i < X.nthreads && slot == X.nthreads; i++)
-        if (X.threads[i].state == T_DONE && (!X.threads[i].has_handle || X.threads[i].detached))
+    uint32_t slot = X.core.nthreads;
+    for (uint32_t i = 1; i < X.core.nthreads && slot == X.core.nthreads; i++)
+        if (X.threads[i].c.state == RL_CORE_DONE && (!X.threads[i].has_handle || X.threads[i].detached))
             slot = i;
     if (slot == RL_EX_MAX_THREADS)
         finish(RL_PFAIL_TOO_MANY, "the program has more than %d threads at once (not yet "
                                   "joined): the explorer supports at most %d (main included)",
                RL_EX_MAX_THREADS, RL_EX_MAX_THREADS);
-    rl__fair_new_thread(&X.fair, X.nthreads, slot); /* nobody waits for the slot's new thread */
     xthread *child = &X.threads[slot];
     uint32_t serial = X.shm->nserials < RL_SERIAL_MAX ? X.shm->nserials++ : RL_SERIAL_MAX - 1;
-    *child = (xthread){.index = slot, .state = T_LIVE, .fn = fn, .arg = arg,
-                       .op = RL_POP_START, .serial = serial};
+    *child = (xthread){.fn = fn, .arg = arg, .serial = serial};
+    rl__core_new_thread(&X.core, &child->c, slot, RL_POP_START);
     rl__pthread_info *info = &X.shm->threads[slot];
     info->start = fn == c11_start ? (uint64_t)(uintptr_t)((c11_thread *)arg)->fn
                                   : (uint64_t)(uintptr_t)fn;
@@ -1084,12 +983,10 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
     snprintf(info->name, RL_NAME_MAX, "T%u", serial);
     int rc = real.create(&child->handle, attr, trampoline, child);
     if (rc != 0) {
-        *child = (xthread){.index = slot, .state = T_DONE};
+        child->c.state = RL_CORE_DONE; /* never ran: its slot is free again */
         return rc;
     }
-    if (slot == X.nthreads)
-        X.nthreads++;
-    X.shm->nthreads = X.nthreads;
+    X.shm->nthreads = X.core.nthreads;
     child->has_handle = true;
     *th = child->handle;
     child->where = info->start + 1; /* its start: the routine's first line */
@@ -1097,14 +994,14 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
      * any other): nothing of the child has run yet. The create is traced
      * as the creator's step when it goes on at once (apply), else within
      * the step before (schedule_from) */
-    me->join_target = child->index;
+    me->c.join_target = child->c.index;
     me->create_traced = false;
     point(RL_POP_RESUME, NULL, CALLER);
     return 0;
 }
 
 static xthread *by_handle(pthread_t th) {
-    for (uint32_t i = 0; i < X.nthreads; i++)
+    for (uint32_t i = 0; i < X.core.nthreads; i++)
         if (X.threads[i].has_handle && pthread_equal(X.threads[i].handle, th))
             return &X.threads[i];
     return NULL;
@@ -1116,9 +1013,9 @@ EXPORT int pthread_join(pthread_t th, void **ret) {
     xthread *t = by_handle(th);
     if (!t)
         return real.join(th, ret);
-    if (t->index == (uint32_t)self_index)
+    if (t->c.index == (uint32_t)self_index)
         return EDEADLK;
-    X.threads[self_index].join_target = t->index;
+    X.threads[self_index].c.join_target = t->c.index;
     point(RL_POP_JOIN, NULL, CALLER);
     t->has_handle = false; /* joined: its handle may be reused */
     return real.join(th, ret);
@@ -1129,7 +1026,7 @@ EXPORT int pthread_detach(pthread_t th) {
         xthread *t = by_handle(th);
         if (t) {
             t->detached = true;
-            immediate(RL_POP_DETACH, NULL, CALLER, t->index);
+            immediate(RL_POP_DETACH, NULL, CALLER, t->c.index);
         }
     }
     return real.detach(th);
@@ -1145,16 +1042,9 @@ static void thread_end(uint64_t where) {
     if (controlled()) {
         xthread *t = &X.threads[self_index];
         immediate(RL_POP_EXIT, NULL, where, 0);
-        t->state = T_DONE;
-        t->op = RL_POP_NONE;
-        bool timed_out;
-        xthread *n;
-        do
-            n = decide(&timed_out);
-        while (!apply(n, timed_out));
-        X.cur = n->index;
-        self_index = -1; /* what this thread does from here is not ours */
-        hand_to(n);
+        t->c.state = RL_CORE_DONE;
+        t->c.op = RL_POP_NONE;
+        rl__core_hand_on(&X.core, &t->c);
     }
 }
 
@@ -1169,7 +1059,7 @@ EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) 
 
 EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
     if (X.on) {
-        obj *o = find(m, K_MUTEX);
+        obj *o = find(m, RL_OBJ_MUTEX);
         if (controlled() && o->owner)
             misuse("destroys mutex %p while it is held", (void *)m);
         forget(m);
@@ -1193,23 +1083,10 @@ static int lock_common(pthread_mutex_t *m, uint8_t op, uint64_t where) {
         o->count++;
         return 0;
     }
-    if (op == RL_POP_TRYLOCK) {
-        bool free_ = o->owner == 0 || (o->recursive && o->owner == me);
-        point(op, o, where); /* the decision comes before the attempt */
-        free_ = o->owner == 0 || (o->recursive && o->owner == me);
-        if (free_) {
-            o->owner = me;
-            o->count++;
-        }
-        if (X.shm->trace_on && X.shm->ntrace) {
-            rl__ptrace *p = &rl__shm_trace(X.shm)[X.shm->ntrace - 1];
-            p->has_value = 1;
-            p->value = free_;
-        }
-        return free_ ? 0 : EBUSY;
-    }
-    point(op, o, where);
-    return X.threads[self_index].timed_out ? ETIMEDOUT : 0;
+    point(op, o, where); /* a try-lock's result is decided in its step */
+    if (op == RL_POP_TRYLOCK)
+        return X.threads[self_index].c.result_ok ? 0 : EBUSY;
+    return X.threads[self_index].c.timed_out ? ETIMEDOUT : 0;
 }
 
 EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
@@ -1275,7 +1152,7 @@ EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l) {
 }
 
 static int rw_common(pthread_rwlock_t *l, uint8_t op, uint64_t where) {
-    obj *o = find(l, K_RWLOCK);
+    obj *o = find(l, RL_OBJ_RWLOCK);
     uint32_t me = (uint32_t)self_index + 1;
     bool write = op == RL_POP_WRLOCK || op == RL_POP_TRYWRLOCK || op == RL_POP_TIMEDWRLOCK;
     if (o->owner == me)
@@ -1290,23 +1167,11 @@ static int rw_common(pthread_rwlock_t *l, uint8_t op, uint64_t where) {
         return 0;
     }
     if (op == RL_POP_TRYRDLOCK || op == RL_POP_TRYWRLOCK) {
-        point(op, o, where);
-        bool ok = o->owner == 0 && (!write || o->count == 0);
-        if (ok) {
-            if (write)
-                o->owner = me;
-            else
-                o->count++;
-        }
-        if (X.shm->trace_on && X.shm->ntrace) {
-            rl__ptrace *p = &rl__shm_trace(X.shm)[X.shm->ntrace - 1];
-            p->has_value = 1;
-            p->value = ok;
-        }
-        return ok ? 0 : EBUSY;
+        point(op, o, where); /* taken or not in its step */
+        return X.threads[self_index].c.result_ok ? 0 : EBUSY;
     }
     point(op, o, where);
-    return X.threads[self_index].timed_out ? ETIMEDOUT : 0;
+    return X.threads[self_index].c.timed_out ? ETIMEDOUT : 0;
 }
 
 #define RW_PASS(call)                                                                              \
@@ -1353,7 +1218,7 @@ EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk,
 
 EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
     RW_PASS(real.rw_unlock(l));
-    obj *o = find(l, K_RWLOCK);
+    obj *o = find(l, RL_OBJ_RWLOCK);
     uint32_t me = (uint32_t)self_index + 1;
     if (o->owner == me)
         o->owner = 0;
@@ -1382,7 +1247,7 @@ EXPORT int pthread_spin_destroy(pthread_spinlock_t *l) {
 
 EXPORT int pthread_spin_lock(pthread_spinlock_t *l) {
     RW_PASS(real.spin_lock(l));
-    obj *o = find((void *)l, K_SPIN);
+    obj *o = find((void *)l, RL_OBJ_SPIN);
     uint32_t me = (uint32_t)self_index + 1;
     if (o->owner == me)
         misuse("locks spin lock %p that it already holds: it would spin forever", (void *)l);
@@ -1397,21 +1262,21 @@ EXPORT int pthread_spin_lock(pthread_spinlock_t *l) {
 
 EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
     RW_PASS(real.spin_trylock(l));
-    obj *o = find((void *)l, K_SPIN);
-    uint32_t me = (uint32_t)self_index + 1;
-    if (X.in_child)
-        point(RL_POP_SPINTRY, o, CALLER);
-    bool ok = o->owner == 0;
-    if (ok) {
-        o->owner = me;
-        o->count = 1;
+    obj *o = find((void *)l, RL_OBJ_SPIN);
+    if (X.in_child) {
+        point(RL_POP_SPINTRY, o, CALLER); /* taken or not in its step */
+        return X.threads[self_index].c.result_ok ? 0 : EBUSY;
     }
-    return ok ? 0 : EBUSY;
+    if (o->owner)
+        return EBUSY;
+    o->owner = (uint32_t)self_index + 1;
+    o->count = 1;
+    return 0;
 }
 
 EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
     RW_PASS(real.spin_unlock(l));
-    obj *o = find((void *)l, K_SPIN);
+    obj *o = find((void *)l, RL_OBJ_SPIN);
     if (o->owner != (uint32_t)self_index + 1 && X.in_child)
         misuse("unlocks spin lock %p that it does not hold", (void *)l);
     o->owner = 0;
@@ -1440,9 +1305,9 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, bool timed, uint64
     if (!X.in_child)
         misuse("waits on condition %p with no other thread to signal it", (void *)c);
     xthread *t = &X.threads[self_index];
-    t->wait_mutex = mo;
-    point(timed ? RL_POP_TIMEDWAIT : RL_POP_WAIT, find(c, K_COND), where);
-    return t->timed_out ? ETIMEDOUT : 0;
+    t->c.wait_mutex = mo;
+    point(timed ? RL_POP_TIMEDWAIT : RL_POP_WAIT, find(c, RL_OBJ_COND), where);
+    return t->c.timed_out ? ETIMEDOUT : 0;
 }
 
 EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
@@ -1464,15 +1329,10 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid
 
 EXPORT int pthread_cond_signal(pthread_cond_t *c) {
     RW_PASS(real.cond_signal(c));
-    obj *o = find(c, K_COND);
+    obj *o = find(c, RL_OBJ_COND);
     /* one of those waiting now will wake: it leaves a signal for them to
      * take (none waiting, or all sure to wake already: it is lost) */
-    uint32_t waiting = 0;
-    for (uint32_t i = 0; i < X.nthreads; i++) {
-        const xthread *w = &X.threads[i];
-        waiting += w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o && !w->signalled;
-    }
-    if (!rl__signals_send(&X.signals, o, waiting))
+    if (!rl__core_signal(&X.core, o))
         misuse("internal: more signals pending than threads waiting");
     if (X.in_child)
         immediate(RL_POP_SIGNAL, o, CALLER, UINT32_MAX);
@@ -1481,13 +1341,8 @@ EXPORT int pthread_cond_signal(pthread_cond_t *c) {
 
 EXPORT int pthread_cond_broadcast(pthread_cond_t *c) {
     RW_PASS(real.cond_broadcast(c));
-    obj *o = find(c, K_COND);
-    for (uint32_t i = 0; i < X.nthreads; i++) {
-        xthread *w = &X.threads[i];
-        if (w->state == T_LIVE && w->op == RL_POP_WAKE && w->o == o)
-            w->signalled = true;
-    }
-    rl__signals_broadcast(&X.signals, o); /* every waiter is awake now */
+    obj *o = find(c, RL_OBJ_COND);
+    rl__core_broadcast(&X.core, o); /* every waiter on it will wake */
     if (X.in_child)
         immediate(RL_POP_BROADCAST, o, CALLER, 0);
     return 0;
@@ -1498,7 +1353,7 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c) {
 EXPORT int sem_init(sem_t *s, int shared, unsigned value) {
     int rc = real.sem_init(s, shared, value);
     if (X.on && rc == 0) {
-        obj *o = find(s, K_SEM);
+        obj *o = find(s, RL_OBJ_SEM);
         o->count = value;
     }
     return rc;
@@ -1512,10 +1367,10 @@ EXPORT int sem_destroy(sem_t *s) {
 static obj *sem_obj(sem_t *s) {
     uintptr_t a = (uintptr_t)s;
     for (size_t i = 0; i < NOBJ; i++)
-        if (X.objs[i].addr == a && X.objs[i].kind == K_SEM)
+        if (X.objs[i].addr == a && X.objs[i].kind == RL_OBJ_SEM)
             return &X.objs[i];
     /* not made by sem_init under us: take its value as it is now */
-    obj *o = find(s, K_SEM);
+    obj *o = find(s, RL_OBJ_SEM);
     int v = 0;
     sem_getvalue(s, &v);
     o->count = v > 0 ? (uint32_t)v : 0;
@@ -1536,17 +1391,14 @@ static int semwait_common(sem_t *s, uint8_t op, uint64_t where) {
         return 0;
     }
     if (op == RL_POP_SEMTRY) {
-        point(op, o, where);
-        bool ok = o->count > 0;
-        if (ok)
-            o->count--;
-        if (ok)
+        point(op, o, where); /* taken or not in its step */
+        if (X.threads[self_index].c.result_ok)
             return 0;
         errno = EAGAIN;
         return -1;
     }
     point(op, o, where);
-    if (X.threads[self_index].timed_out) {
+    if (X.threads[self_index].c.timed_out) {
         errno = ETIMEDOUT;
         return -1;
     }
@@ -1586,8 +1438,8 @@ EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_
                                 unsigned count) {
     int rc = real.barrier_init(b, a, count);
     if (X.on && rc == 0) {
-        obj *o = find(b, K_BARRIER);
-        *o = (obj){.addr = o->addr, .kind = K_BARRIER, .limit = count};
+        obj *o = find(b, RL_OBJ_BARRIER);
+        *o = (obj){.addr = o->addr, .kind = RL_OBJ_BARRIER, .limit = count};
     }
     return rc;
 }
@@ -1599,7 +1451,7 @@ EXPORT int pthread_barrier_destroy(pthread_barrier_t *b) {
 
 EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
     RW_PASS(real.barrier_wait(b));
-    obj *o = find(b, K_BARRIER);
+    obj *o = find(b, RL_OBJ_BARRIER);
     xthread *t = &X.threads[self_index];
     bool last = ++o->count >= o->limit;
     if (last) {
@@ -1611,14 +1463,14 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
             misuse("waits at barrier %p with no other thread to arrive", (void *)b);
         return PTHREAD_BARRIER_SERIAL_THREAD;
     }
-    t->barrier_gen = last ? o->generation - 1 : o->generation;
+    t->c.barrier_gen = last ? o->generation - 1 : o->generation;
     point(RL_POP_BARRIER, o, CALLER);
     return last ? PTHREAD_BARRIER_SERIAL_THREAD : 0;
 }
 
 EXPORT int pthread_once(pthread_once_t *ctl, void (*fn)(void)) {
     RW_PASS(real.once(ctl, fn));
-    obj *o = find(ctl, K_ONCE);
+    obj *o = find(ctl, RL_OBJ_ONCE);
     if (!X.in_child) {
         if (o->once == 0) {
             o->once = 1;
@@ -1630,8 +1482,8 @@ EXPORT int pthread_once(pthread_once_t *ctl, void (*fn)(void)) {
     }
     xthread *t = &X.threads[self_index];
     point(RL_POP_ONCE, o, CALLER);
-    if (t->run_once) {
-        t->run_once = false;
+    if (t->c.run_once) {
+        t->c.run_once = false;
         c11_caller = 0; /* the routine's own calls are its own */
         fn();
         o->once = 2;
@@ -1812,7 +1664,7 @@ static void io_wait(uint8_t op, int fd, short events, bool now, uint64_t where) 
     t->io.events = events;
     t->io.now = now || nonblocking(fd);
     t->io.outside = !t->io.now && !is_pipe(fd);
-    t->timed = false;
+    t->c.timed = false;
     point(op, NULL, where);
 }
 
@@ -1912,9 +1764,9 @@ EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
     t->io.nfds = nfds;
     for (nfds_t k = 0; k < nfds; k++)
         t->io.outside |= fds[k].fd >= 0 && !is_pipe(fds[k].fd);
-    t->timed = timeout > 0; /* its time-out is a choice, as for timed waits */
+    t->c.timed = timeout > 0; /* its time-out is a choice, as for timed waits */
     point(RL_POP_POLL, NULL, CALLER);
-    if (t->timed_out) {
+    if (t->c.timed_out) {
         for (nfds_t k = 0; k < nfds; k++)
             fds[k].revents = 0;
         return 0;
@@ -1929,7 +1781,7 @@ static void child_wait(pid_t pid, int options, uint64_t where) {
     t->io.pid = pid;
     t->io.wait_options = options;
     t->io.outside = true;
-    t->timed = false;
+    t->c.timed = false;
     point(RL_POP_WAITPID, NULL, where);
 }
 

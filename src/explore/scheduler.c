@@ -20,7 +20,13 @@
  *
  * A thread spawned runs at once up to its first decision point (its
  * prologue cannot interact with anybody) and returns control to its
- * spawner: no step is spent on starting it. */
+ * spawner: no step is spent on starting it.
+ *
+ * Enabling, choosing, applying and the decide-apply loop are the
+ * scheduling core's (core/core.h), shared with the interposer that
+ * explores a user's program; this file is its front end for racelab's own
+ * targets: fibers, the footprints partial-order reduction needs, traces
+ * with names, and the platform table. */
 #define _GNU_SOURCE 1 /* REG_RIP */
 #include <signal.h>
 #include <ucontext.h>
@@ -30,73 +36,36 @@
 #include <string.h>
 
 #include "explore_impl.h"
-#include "core/choice.h"
-#include "core/fair.h"
-#include "core/signals.h"
+#include "core/core.h"
 #include "fiber.h"
 #include "../util/grow.h"
 
 
-typedef enum {
-    OP_NONE,
-    OP_LOCK,
-    OP_TRYLOCK,
-    OP_UNLOCK,
-    OP_WAIT, /* releases the mutex and starts waiting: completes without running */
-    OP_WAKE, /* signalled: takes the mutex back */
-    OP_SIGNAL,
-    OP_BROADCAST,
-    OP_SPAWN,
-    OP_JOIN,
-    OP_YIELD,
-    OP_ACCESS,
-    OP_LOCK_WHEN /* a lock taken once the mutex is free and the caller's condition holds */
-} xop;
-
-static const char *const op_names[] = {
-    [OP_NONE] = "?",         [OP_LOCK] = "lock",   [OP_TRYLOCK] = "trylock",
-    [OP_UNLOCK] = "unlock",  [OP_WAIT] = "wait",   [OP_WAKE] = "wake",
-    [OP_SIGNAL] = "signal",  [OP_BROADCAST] = "broadcast", [OP_SPAWN] = "spawn",
-    [OP_JOIN] = "join",      [OP_YIELD] = "yield", [OP_ACCESS] = "access",
-    [OP_LOCK_WHEN] = "lock",
-};
-
-typedef enum { X_FREE, X_LIVE, X_DONE } xstate;
-
 typedef struct xthread {
-    unsigned index;
+    rl__core_thread c; /* the model's part: its pending operation (core/core.h) */
     const char *name;
-    xstate state;
     bool has_fiber;
     rl__fiber fiber;
     rl_thread_fn fn;
     void *arg;
-    /* the pending operation */
-    xop op;
-    void *obj;
-    rl_mutex *wait_mutex; /* OP_WAIT / OP_WAKE */
-    bool (*ready)(void *ctx); /* OP_LOCK_WHEN: when it can take the mutex */
-    void *ready_ctx;
-    const rl_cond *ready_cond; /* OP_LOCK_WHEN: what those who make it ready broadcast */
-    bool signalled;    /* woken by a broadcast */
-    uint64_t wait_seq; /* order of waiting: a signal can wake those waiting before it */
+    void *obj; /* the pending operation's object: rl_mutex, rl_cond, rl_thread, rl_access */
+    const rl_cond *ready_cond; /* RL_POP_LOCK_WHEN: what those who make it ready broadcast */
     bool after_yield;  /* its previous step was a yield */
     const rl_mutex *held[8]; /* the mutexes it holds, latest last (footprints only) */
     unsigned nheld;
     uint32_t spawned_at; /* its spawner's step + 1, until its first step */
-    bool try_result;
     bool starting; /* running its prologue for its spawner */
     struct xthread *spawner;
-    struct xthread *join_target;
     size_t last_step; /* trace index of its latest step, +1 (0: none) */
 } xthread;
 
-/* What the explorer keeps in an rl_mutex's storage. */
-typedef struct {
-    unsigned owner; /* thread index + 1, 0 when free */
-} xmutex;
-_Static_assert(sizeof(xmutex) <= RL_PLATFORM_STORAGE, "mutex storage");
-#define XM(m) ((xmutex *)(void *)(m)->impl)
+/* The model of a mutex or condition, kept in its storage. */
+_Static_assert(sizeof(rl__core_obj) <= RL_PLATFORM_STORAGE, "object storage");
+#define XO(x) ((rl__core_obj *)(void *)(x)->impl)
+
+static rl_mutex *mutex_of(rl__core_obj *o) {
+    return (rl_mutex *)(void *)((char *)o - offsetof(rl_mutex, impl));
+}
 
 /* Writes seen while tracing, to name the step a lost update overwrote. */
 typedef struct {
@@ -112,17 +81,13 @@ static struct {
     uint64_t max_steps;
     rl__fiber main;
     xthread threads[RL_EX_MAX_THREADS];
-    unsigned nthreads;
-    xthread *cur;
+    rl__core core; /* the scheduling core: threads, step, signals, fairness */
+    xthread *cur;  /* the running thread */
     /* this schedule */
     const rl_target *target;
     rl__chooser *chooser;
     rl__run *run;
-    size_t step;
     uint64_t clock;
-    rl__signals signals; /* signals not yet taken (core/signals.h) */
-    rl__fair fair;       /* who waits for whom after a yield (core/fair.h) */
-    bool preempted; /* the step being applied was a preemption */
     rl__decision *decisions;
     size_t decisions_cap;
     size_t stack_size;
@@ -174,23 +139,23 @@ static void append_note(rl_trace_step *s, const char *text) {
 }
 
 static const char *object_name(const xthread *t) {
-    switch (t->op) {
-    case OP_LOCK:
-    case OP_LOCK_WHEN:
-    case OP_TRYLOCK:
-    case OP_UNLOCK: return ((rl_mutex *)t->obj)->name;
-    case OP_WAIT:
-    case OP_WAKE:
-    case OP_SIGNAL:
-    case OP_BROADCAST: return ((rl_cond *)t->obj)->name;
-    case OP_SPAWN: return ((rl_thread *)t->obj)->name;
-    case OP_JOIN: return t->join_target ? t->join_target->name : "?";
-    case OP_ACCESS: return rl_access_name(t->obj);
+    switch (t->c.op) {
+    case RL_POP_LOCK:
+    case RL_POP_LOCK_WHEN:
+    case RL_POP_TRYLOCK:
+    case RL_POP_UNLOCK: return ((rl_mutex *)t->obj)->name;
+    case RL_POP_WAIT:
+    case RL_POP_WAKE:
+    case RL_POP_SIGNAL:
+    case RL_POP_BROADCAST: return ((rl_cond *)t->obj)->name;
+    case RL_POP_SPAWN: return ((rl_thread *)t->obj)->name;
+    case RL_POP_JOIN: return X.threads[t->c.join_target].name;
+    case RL_POP_ACCESS: return rl_access_name(t->obj);
     default: return "";
     }
 }
 
-/* A trace line for t's pending operation, in step X.step (the step t is
+/* A trace line for t's pending operation, in step X.core.step (the step t is
  * performing). */
 static void record(xthread *t, const char *op_override) {
     if (!X.tracing)
@@ -205,19 +170,19 @@ static void record(xthread *t, const char *op_override) {
     }
     rl_trace_step *s = &X.trace[X.run->ntrace++];
     memset(s, 0, sizeof *s);
-    s->index = (unsigned)X.step;
-    s->thread = t->index;
+    s->index = (unsigned)X.core.step;
+    s->thread = t->c.index;
     snprintf(s->thread_name, sizeof s->thread_name, "%s", t->name);
     const char *op = op_override ? op_override
-                     : t->op == OP_ACCESS ? ((rl_access *)t->obj)->op
-                                          : op_names[t->op];
+                     : t->c.op == RL_POP_ACCESS ? ((rl_access *)t->obj)->op
+                                                : rl__pop_name(t->c.op);
     snprintf(s->op, sizeof s->op, "%s", op);
     snprintf(s->object, sizeof s->object, "%s", object_name(t));
-    if (X.preempted)
+    if (X.core.preempted)
         s->marks |= RL_MARK_PREEMPT;
-    if (t->op == OP_TRYLOCK) {
+    if (t->c.op == RL_POP_TRYLOCK) {
         s->has_value = true;
-        s->value = t->try_result;
+        s->value = t->c.result_ok;
     }
     t->last_step = X.run->ntrace;
 }
@@ -246,12 +211,12 @@ static size_t last_write_step(const rl_access *a) {
 
 /* ---- footprints (partial-order reduction) ---- */
 
-/* The step being made (X.step - 1), or NULL before the first choice:
+/* The step being made (X.core.step - 1), or NULL before the first choice:
  * what main does before it is ordered before every other thread. */
 static rl__step *current_step(void) {
-    if (!X.footprints || X.step == 0)
+    if (!X.footprints || X.core.step == 0)
         return NULL;
-    return &X.steps[X.step - 1];
+    return &X.steps[X.core.step - 1];
 }
 
 /* Objects are named by what they are and their name, not their address:
@@ -343,7 +308,7 @@ static void touch_cond(const xthread *me, const rl_cond *c, bool broadcast) {
     touch_id(me, OBJ_COND, c->name, c, 0, broadcast ? RL_TOUCH_READ : RL_TOUCH_WRITE);
 }
 static void touch_thread(const xthread *me, const xthread *t, bool write) {
-    touch_id(me, OBJ_THREAD, "", &X.threads[0], t->index,
+    touch_id(me, OBJ_THREAD, "", &X.threads[0], t->c.index,
              write ? RL_TOUCH_WRITE : RL_TOUCH_READ);
 }
 static void touch_access(const xthread *me, const rl_access *a) {
@@ -366,72 +331,33 @@ static void released(xthread *t, const rl_mutex *m) {
         }
 }
 
-/* Room for the record of step X.step (about to be made by t). */
+/* Room for the record of step X.core.step (about to be made by t). */
 static bool begin_step(const xthread *t) {
     if (!X.footprints)
         return true;
-    if (X.step == X.steps_cap) {
+    if (X.core.step == X.steps_cap) {
         rl__step *bigger = rl__grow(X.steps, &X.steps_cap, sizeof *bigger, 1024);
         if (!bigger)
             return false;
         X.steps = bigger;
     }
-    X.steps[X.step] = (rl__step){.thread = (uint8_t)t->index, .spawned_at = t->spawned_at};
+    X.steps[X.core.step] = (rl__step){.thread = (uint8_t)t->c.index, .spawned_at = t->spawned_at};
     X.run->steps = X.steps;
     return true;
 }
 
 
-/* ---- signals ---- */
-
-static size_t waiting_on(const rl_cond *c) {
-    size_t n = 0;
-    for (unsigned i = 0; i < X.nthreads; i++) {
-        const xthread *w = &X.threads[i];
-        n += w->state == X_LIVE && w->op == OP_WAKE && w->obj == c && !w->signalled;
-    }
-    return n;
-}
-
-static bool woken(const xthread *w) {
-    return w->signalled || rl__signals_token_for(&X.signals, w->obj, w->wait_seq) >= 0;
-}
-
 /* ---- deciding ---- */
-
-static bool can_go(const xthread *t) {
-    if (t->state != X_LIVE)
-        return false;
-    switch (t->op) {
-    case OP_LOCK: return XM((rl_mutex *)t->obj)->owner == 0;
-    case OP_LOCK_WHEN: return XM((rl_mutex *)t->obj)->owner == 0 && t->ready(t->ready_ctx);
-    case OP_WAKE: return woken(t) && XM(t->wait_mutex)->owner == 0;
-    case OP_JOIN: return t->join_target->state == X_DONE;
-    default: return true; /* the others never wait (OP_WAIT starts the waiting) */
-    }
-}
-
-/* Runnable threads, fairly: a thread that yielded goes only after every
- * thread that could run when it yielded has moved (or cannot run), so a
- * spinner never starves the thread it waits for (CHESS's fair scheduler,
- * Musuvathi and Qadeer, PLDI 2008). */
-static uint64_t enabled_mask(void) {
-    uint64_t all = 0;
-    for (unsigned i = 0; i < X.nthreads; i++)
-        if (can_go(&X.threads[i]))
-            all |= 1ull << i;
-    return rl__fair_eager(&X.fair, all);
-}
 
 /* Deadlock: a trace line for what t is blocked on (no step number: it
  * never happened). */
 static void record_blocked(xthread *t, const char *op, const char *object, const char *why) {
     if (!X.tracing)
         return;
-    bool preempted = X.preempted;
-    X.preempted = false;
+    bool preempted = X.core.preempted;
+    X.core.preempted = false;
     record(t, op);
-    X.preempted = preempted;
+    X.core.preempted = preempted;
     if (X.run->ntrace == 0 || t->last_step != X.run->ntrace)
         return; /* no room for it */
     rl_trace_step *s = &X.trace[X.run->ntrace - 1];
@@ -449,26 +375,26 @@ static void record_pending(const xthread *running) {
     if (!X.footprints || X.run->npending)
         return;
     size_t n = 0;
-    for (unsigned i = 0; i < X.nthreads; i++) {
+    for (unsigned i = 0; i < X.core.nthreads; i++) {
         xthread *t = &X.threads[i];
-        if (t->state != X_LIVE || t == running || t->starting)
+        if (t->c.state != RL_CORE_LIVE || t == running || t->starting)
             continue;
-        X.pending[n] = (rl__step){.thread = (uint8_t)t->index, .spawned_at = t->spawned_at};
+        X.pending[n] = (rl__step){.thread = (uint8_t)t->c.index, .spawned_at = t->spawned_at};
         X.pending_into = &X.pending[n];
-        switch (t->op) {
-        case OP_LOCK:
-        case OP_LOCK_WHEN: touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE); break;
-        case OP_WAKE:
-            touch_mutex(t, t->wait_mutex, RL_TOUCH_ACQUIRE);
+        switch (t->c.op) {
+        case RL_POP_LOCK:
+        case RL_POP_LOCK_WHEN: touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE); break;
+        case RL_POP_WAKE:
+            touch_mutex(t, mutex_of(t->c.wait_mutex), RL_TOUCH_ACQUIRE);
             touch_cond(t, t->obj, false);
             break;
-        case OP_JOIN: touch_thread(t, t->join_target, false); break;
-        case OP_TRYLOCK: touch_mutex(t, t->obj, RL_TOUCH_TRY); break;
-        case OP_WAIT:
+        case RL_POP_JOIN: touch_thread(t, &X.threads[t->c.join_target], false); break;
+        case RL_POP_TRYLOCK: touch_mutex(t, t->obj, RL_TOUCH_TRY); break;
+        case RL_POP_WAIT:
             touch_cond(t, t->obj, false);
-            touch_mutex(t, t->wait_mutex, RL_TOUCH_RELEASE);
+            touch_mutex(t, mutex_of(t->c.wait_mutex), RL_TOUCH_RELEASE);
             break;
-        case OP_ACCESS: touch_access(t, t->obj); break;
+        case RL_POP_ACCESS: touch_access(t, t->obj); break;
         default: X.pending[n].global = true; break;
         }
         X.pending_into = NULL;
@@ -481,40 +407,41 @@ static void record_pending(const xthread *running) {
 static void describe_deadlock(void) {
     record_pending(NULL);
     char msg[512] = "deadlock:";
-    for (unsigned i = 0; i < X.nthreads; i++) {
+    for (unsigned i = 0; i < X.core.nthreads; i++) {
         xthread *t = &X.threads[i];
-        if (t->state != X_LIVE)
+        if (t->c.state != RL_CORE_LIVE)
             continue;
         char part[160], why[96];
-        if (t->op == OP_LOCK || (t->op == OP_WAKE && woken(t))) {
-            rl_mutex *m = t->op == OP_LOCK ? t->obj : t->wait_mutex;
-            unsigned owner = XM(m)->owner;
+        if (t->c.op == RL_POP_LOCK || (t->c.op == RL_POP_WAKE && rl__core_woken(&X.core, &t->c))) {
+            rl_mutex *m = t->c.op == RL_POP_LOCK ? t->obj : mutex_of(t->c.wait_mutex);
+            unsigned owner = XO(m)->owner;
             const char *holder = owner ? X.threads[owner - 1].name : "nobody";
             snprintf(part, sizeof part, " %s waits for lock %s held by %s;", t->name, m->name,
                      holder);
             snprintf(why, sizeof why, "blocked: %s holds it", holder);
-            record_blocked(t, t->op == OP_LOCK ? "lock" : "relock", m->name, why);
-        } else if (t->op == OP_LOCK_WHEN && XM((rl_mutex *)t->obj)->owner) {
+            record_blocked(t, t->c.op == RL_POP_LOCK ? "lock" : "relock", m->name, why);
+        } else if (t->c.op == RL_POP_LOCK_WHEN && XO((rl_mutex *)t->obj)->owner) {
             rl_mutex *m = t->obj;
-            const char *holder = X.threads[XM(m)->owner - 1].name;
+            const char *holder = X.threads[XO(m)->owner - 1].name;
             snprintf(part, sizeof part, " %s waits for lock %s held by %s;", t->name, m->name,
                      holder);
             snprintf(why, sizeof why, "blocked: %s holds it", holder);
             record_blocked(t, "lock", m->name, why);
-        } else if (t->op == OP_LOCK_WHEN) { /* what it waits for never came */
+        } else if (t->c.op == RL_POP_LOCK_WHEN) { /* what it waits for never came */
             snprintf(part, sizeof part, " %s waits on %s, never ready;", t->name,
                      t->ready_cond->name);
             record_blocked(t, "wait", t->ready_cond->name, "blocked: never ready");
-        } else if (t->op == OP_WAKE) {
+        } else if (t->c.op == RL_POP_WAKE) {
             snprintf(part, sizeof part, " %s waits on %s, never signalled;", t->name,
                      ((rl_cond *)t->obj)->name);
             record_blocked(t, "wait", ((rl_cond *)t->obj)->name, "blocked: never signalled");
-        } else if (t->op == OP_JOIN) {
-            snprintf(part, sizeof part, " %s waits to join %s;", t->name, t->join_target->name);
-            record_blocked(t, "join", t->join_target->name, "blocked: it has not ended");
+        } else if (t->c.op == RL_POP_JOIN) {
+            const char *target = X.threads[t->c.join_target].name;
+            snprintf(part, sizeof part, " %s waits to join %s;", t->name, target);
+            record_blocked(t, "join", target, "blocked: it has not ended");
         } else {
-            snprintf(part, sizeof part, " %s is stuck at %s;", t->name, op_names[t->op]);
-            record_blocked(t, op_names[t->op], object_name(t), "blocked");
+            snprintf(part, sizeof part, " %s is stuck at %s;", t->name, rl__pop_name(t->c.op));
+            record_blocked(t, rl__pop_name(t->c.op), object_name(t), "blocked");
         }
         if (strlen(msg) + strlen(part) < sizeof msg)
             strcat(msg, part);
@@ -531,12 +458,12 @@ static uint64_t contested(uint64_t enabled) {
     uint64_t out = 0;
     for (uint64_t e = enabled; e; e &= e - 1) {
         const xthread *a = &X.threads[__builtin_ctzll(e)];
-        if (a->op != OP_WAKE || a->signalled)
+        if (a->c.op != RL_POP_WAKE || a->c.signalled)
             continue;
         for (uint64_t f = e & (e - 1); f; f &= f - 1) {
             const xthread *b = &X.threads[__builtin_ctzll(f)];
-            if (b->op == OP_WAKE && !b->signalled && b->obj == a->obj)
-                out |= 1ull << a->index | 1ull << b->index;
+            if (b->c.op == RL_POP_WAKE && !b->c.signalled && b->obj == a->obj)
+                out |= 1ull << a->c.index | 1ull << b->c.index;
         }
     }
     return out;
@@ -548,145 +475,122 @@ static const char *thread_name(void *ctx, unsigned i) {
     return X.threads[i].name;
 }
 
-/* Choose the next thread, or return NULL when the schedule is over: every
- * thread ended, or none can go (a deadlock), or it ran too long. */
-static xthread *decide(void) {
-    uint64_t enabled = enabled_mask();
-    if (enabled == 0) {
-        bool all_done = true;
-        for (unsigned i = 0; i < X.nthreads; i++)
-            all_done &= X.threads[i].state != X_LIVE;
-        if (!all_done)
-            describe_deadlock();
-        return NULL;
-    }
-    if (X.step >= X.max_steps) {
-        /* fair to every thread and still not done: a livelock, naming the
-         * threads that kept yielding */
-        uint64_t live = 0;
-        for (unsigned i = 0; i < X.nthreads; i++)
-            live |= (uint64_t)(X.threads[i].state == X_LIVE) << i;
-        char text[256];
-        rl__fair_livelock_text(&X.fair, live, X.max_steps, thread_name, NULL, text, sizeof text);
-        fail(RL_FAIL_LIVELOCK, "%s", text);
-        return NULL;
-    }
-    int current = rl__choice_current(enabled, 0, X.cur ? (int)X.cur->index : -1);
+/* ---- the core's hooks (core/core.h) ---- */
+
+/* The chooser's choice; with footprints, who would compete for a signal. */
+static unsigned choose(void *ctx, uint64_t step, uint64_t enabled, uint64_t lazy, int current) {
+    (void)ctx;
     if (X.footprints)
         X.run->contested = contested(enabled);
-    /* no timed operations in-process: nothing is lazy */
-    unsigned asked = X.chooser->choose(X.chooser, X.step, enabled, 0, current);
-    rl__choice ch = rl__choice_fit(enabled, 0, current, asked);
-    if (!ch.fits && !X.run->no_fit) {
-        /* the chooser asked for a thread that cannot go: remember it and go
-         * on in the default order, so the run still ends and frees what
-         * it allocated */
-        X.run->no_fit = true;
-        rl__choice_no_fit_text(X.run->message, sizeof X.run->message, "target", X.step, asked,
-                               enabled);
-    }
-    unsigned n = ch.chosen;
-    if (X.step == X.decisions_cap) {
-        rl__decision *bigger = rl__grow(X.decisions, &X.decisions_cap, sizeof *bigger, 1024);
-        if (!bigger) {
-            fail(RL_FAIL_ERROR, "out of memory recording the schedule");
-            return NULL;
-        }
-        X.decisions = bigger;
-    }
-    if (!begin_step(&X.threads[n])) {
-        fail(RL_FAIL_ERROR, "out of memory recording the schedule");
-        return NULL;
-    }
-    X.decisions[X.step] = ch.decision;
-    X.preempted = ch.preempted;
-    X.run->preemptions += X.preempted;
-    X.step++;
-    return &X.threads[n];
+    return X.chooser->choose(X.chooser, step, enabled, lazy, current);
 }
 
-/* Apply t's pending operation. Returns false when t completed it without
- * running (it started to wait), so another choice is due. */
-static bool apply(xthread *t) {
-    rl__fair_moved(&X.fair, X.nthreads, t->index);
+static void no_fit(void *ctx, uint64_t step, unsigned asked, uint64_t enabled) {
+    (void)ctx;
+    X.run->no_fit = true;
+    rl__choice_no_fit_text(X.run->message, sizeof X.run->message, "target", step, asked,
+                           enabled);
+}
+
+static bool record_decision(void *ctx, const rl__choice *ch) {
+    (void)ctx;
+    if (X.core.step == X.decisions_cap) {
+        rl__decision *bigger = rl__grow(X.decisions, &X.decisions_cap, sizeof *bigger, 1024);
+        if (!bigger)
+            return false;
+        X.decisions = bigger;
+    }
+    if (!begin_step(&X.threads[ch->chosen]))
+        return false;
+    X.decisions[X.core.step] = ch->decision;
+    X.run->preemptions += ch->preempted;
+    return true;
+}
+
+/* The core's apply, with the step's footprints and trace line. */
+static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
+    (void)ctx;
+    xthread *t = (xthread *)c;
     t->spawned_at = 0;
     rl__step *st = current_step();
-    if (st && (t->op == OP_YIELD || t->after_yield))
+    if (st && (t->c.op == RL_POP_YIELD || t->after_yield))
         st->global = true; /* a yield lets the others go first: it depends on all of them */
     t->after_yield = false;
-    switch (t->op) {
-    case OP_LOCK:
-    case OP_LOCK_WHEN:
-        XM((rl_mutex *)t->obj)->owner = t->index + 1;
+    uint8_t op = t->c.op;
+    if (op == RL_POP_WAIT) {
+        rl_mutex *m = mutex_of(t->c.wait_mutex);
+        record(t, NULL); /* before it becomes a wake */
+        touch_cond(t, t->obj, false);
+        touch_mutex(t, m, RL_TOUCH_RELEASE);
+        released(t, m);
+    }
+    if (!rl__core_apply(&X.core, c, timed_out))
+        return false;
+    switch (op) {
+    case RL_POP_LOCK:
+    case RL_POP_LOCK_WHEN:
         touch_mutex(t, t->obj, RL_TOUCH_ACQUIRE);
         took(t, t->obj);
         break;
-    case OP_TRYLOCK: {
+    case RL_POP_TRYLOCK:
         touch_mutex(t, t->obj, RL_TOUCH_TRY);
-        xmutex *m = XM((rl_mutex *)t->obj);
-        t->try_result = m->owner == 0;
-        if (t->try_result) {
-            m->owner = t->index + 1;
+        if (t->c.result_ok)
             took(t, t->obj);
-        }
         break;
-    }
-    case OP_WAIT:
-        record(t, NULL);
-        touch_cond(t, t->obj, false);
-        touch_mutex(t, t->wait_mutex, RL_TOUCH_RELEASE);
-        released(t, t->wait_mutex);
-        XM(t->wait_mutex)->owner = 0;
-        t->op = OP_WAKE;
-        t->signalled = false;
-        t->wait_seq = rl__signals_wait(&X.signals);
-        return false;
-    case OP_WAKE:
-        if (!t->signalled) /* it was chosen, so it has a token */
-            (void)rl__signals_take(&X.signals, t->obj, t->wait_seq);
-        XM(t->wait_mutex)->owner = t->index + 1;
-        touch_mutex(t, t->wait_mutex, RL_TOUCH_ACQUIRE);
-        took(t, t->wait_mutex);
+    case RL_POP_WAKE:
+        touch_mutex(t, mutex_of(t->c.wait_mutex), RL_TOUCH_ACQUIRE);
+        took(t, mutex_of(t->c.wait_mutex));
         touch_cond(t, t->obj, false);
         break;
-    case OP_YIELD: {
-        /* it goes again only after those that can run now have moved */
-        uint64_t could_go = 0;
-        for (unsigned i = 0; i < X.nthreads; i++)
-            could_go |= (uint64_t)can_go(&X.threads[i]) << i;
-        rl__fair_yielded(&X.fair, t->index, could_go, X.step); /* step: already counted */
-        t->after_yield = true;
-        break;
-    }
-    case OP_JOIN: touch_thread(t, t->join_target, false); break;
-    case OP_ACCESS: touch_access(t, t->obj); break;
+    case RL_POP_YIELD: t->after_yield = true; break;
+    case RL_POP_JOIN: touch_thread(t, &X.threads[t->c.join_target], false); break;
+    case RL_POP_ACCESS: touch_access(t, t->obj); break;
     default: break;
     }
     record(t, NULL);
     return true;
 }
 
-/* On t's fiber, with t's operation pending: let the scheduler decide, and
- * return once t has been chosen and its operation applied. */
-static void schedule_from(xthread *t) {
-    for (;;) {
-        xthread *n = decide();
-        if (!n)
-            end_schedule(false); /* t is stuck where it stands */
-        if (!apply(n))
-            continue;
-        if (n == t)
-            return;
-        X.cur = n;
-        rl__fiber_switch(&t->fiber, &n->fiber, false);
-        return; /* resumed: somebody chose t */
+/* The schedule is over: back to the main context. */
+RL_FIBER_PLUMBING static void end(void *ctx, rl__core_end why, rl__core_thread *caller, bool exiting) {
+    (void)ctx;
+    (void)caller;
+    if (why == RL_CORE_DEADLOCK)
+        describe_deadlock();
+    if (why == RL_CORE_LIVELOCK) {
+        /* fair to every thread and still not done: a livelock, naming the
+         * threads that kept yielding */
+        char text[256];
+        rl__fair_livelock_text(&X.core.fair, rl__core_live(&X.core), X.core.max_steps,
+                               thread_name, NULL, text, sizeof text);
+        fail(RL_FAIL_LIVELOCK, "%s", text);
     }
+    if (why == RL_CORE_NO_ROOM)
+        fail(RL_FAIL_ERROR, "out of memory recording the schedule");
+    end_schedule(exiting); /* `exiting`: from here no instrumented frame is left */
 }
 
-/* A visible operation of the running thread. */
-static void point(xop op, void *obj) {
+RL_FIBER_PLUMBING static void switch_to(void *ctx, rl__core_thread *from, rl__core_thread *to,
+                                        bool exiting) {
+    (void)ctx;
+    X.cur = (xthread *)to;
+    rl__fiber_switch(&((xthread *)from)->fiber, &((xthread *)to)->fiber, exiting);
+}
+
+static const rl__core_hooks hooks = {
+    .choose = choose,
+    .no_fit = no_fit,
+    .record = record_decision,
+    .apply = apply,
+    .end = end,
+    .switch_to = switch_to,
+};
+
+/* A visible operation of the running thread, on `obj` (its model: `o`). */
+static void point(uint8_t op, void *obj, rl__core_obj *o) {
     xthread *t = X.cur;
-    t->op = op;
+    t->c.op = op;
+    t->c.o = o;
     t->obj = obj;
     if (t->starting) {
         /* end of the prologue: hand control back to the spawner; t goes on
@@ -696,21 +600,21 @@ static void point(xop op, void *obj) {
         rl__fiber_switch(&t->fiber, &t->spawner->fiber, false);
         return;
     }
-    schedule_from(t);
+    rl__core_schedule_from(&X.core, &t->c);
 }
 
 /* An operation that takes effect within the current step (see the top). */
-static void immediate(xop op, void *obj) {
+static void immediate(uint8_t op, void *obj) {
     xthread *t = X.cur;
-    xop pending = t->op;
+    uint8_t pending = t->c.op;
     void *pending_obj = t->obj;
-    t->op = op;
+    t->c.op = op;
     t->obj = obj;
-    bool preempted = X.preempted;
-    X.preempted = false;
+    bool preempted = X.core.preempted;
+    X.core.preempted = false;
     record(t, NULL);
-    X.preempted = preempted;
-    t->op = pending;
+    X.core.preempted = preempted;
+    t->c.op = pending;
     t->obj = pending_obj;
 }
 
@@ -740,31 +644,24 @@ static _Noreturn void unsupported(const char *fmt, ...) {
 RL_FIBER_PLUMBING static void thread_entry(void *arg) {
     xthread *t = arg;
     t->fn(t->arg);
-    t->state = X_DONE;
+    t->c.state = RL_CORE_DONE;
     touch_thread(t, t, true);
-    t->op = OP_NONE;
+    t->c.op = RL_POP_NONE;
     if (t->starting) {
         /* ended within its prologue */
         t->starting = false;
         X.cur = t->spawner;
         rl__fiber_switch(&t->fiber, &t->spawner->fiber, true);
     }
-    for (;;) {
-        xthread *n = decide();
-        if (!n)
-            end_schedule(true); /* from here no instrumented frame is left */
-        if (!apply(n))
-            continue;
-        X.cur = n;
-        rl__fiber_switch(&t->fiber, &n->fiber, true);
-    }
+    rl__core_hand_on(&X.core, &t->c);
+    abort(); /* an ended thread is never resumed */
 }
 
 static xthread *new_thread(const char *name, rl_thread_fn fn, void *arg) {
-    if (X.nthreads == RL_EX_MAX_THREADS)
+    if (X.core.nthreads == RL_EX_MAX_THREADS)
         unsupported("the explorer supports at most %d threads; the target started a %dth (%s)",
                     RL_EX_MAX_THREADS, RL_EX_MAX_THREADS + 1, name);
-    xthread *t = &X.threads[X.nthreads];
+    xthread *t = &X.threads[X.core.nthreads];
     if (!t->has_fiber) {
         if (rl__fiber_alloc(&t->fiber, X.stack_size) != RL_OK)
             unsupported("the explorer could not allocate a thread stack of %zu KiB",
@@ -775,9 +672,8 @@ static xthread *new_thread(const char *name, rl_thread_fn fn, void *arg) {
     memset(t, 0, sizeof *t);
     t->fiber = saved;
     t->has_fiber = true;
-    t->index = X.nthreads++;
+    rl__core_new_thread(&X.core, &t->c, X.core.nthreads, RL_POP_NONE);
     t->name = name;
-    t->state = X_LIVE;
     t->fn = fn;
     t->arg = arg;
     rl__fiber_prepare(&t->fiber, thread_entry, t);
@@ -785,12 +681,12 @@ static xthread *new_thread(const char *name, rl_thread_fn fn, void *arg) {
 }
 
 static rl_err ex_thread_create(rl_thread *h, rl_thread_fn fn, void *arg) {
-    immediate(OP_SPAWN, h);
+    immediate(RL_POP_SPAWN, h);
     xthread *me = X.cur;
-    touch_id(X.cur, OBJ_SPAWN, "", &X.nthreads, 0, RL_TOUCH_WRITE);
+    touch_id(X.cur, OBJ_SPAWN, "", &X.core.nthreads, 0, RL_TOUCH_WRITE);
     xthread *child = new_thread(h->name, fn, arg);
-    child->spawned_at = (uint32_t)X.step;
-    h->id = child->index + 1;
+    child->spawned_at = (uint32_t)X.core.step;
+    h->id = child->c.index + 1;
     memcpy(h->impl, &child, sizeof child);
     child->starting = true;
     child->spawner = me;
@@ -802,65 +698,61 @@ static rl_err ex_thread_create(rl_thread *h, rl_thread_fn fn, void *arg) {
 static void ex_thread_join(rl_thread *h) {
     xthread *target;
     memcpy(&target, h->impl, sizeof target);
-    X.cur->join_target = target;
-    point(OP_JOIN, h);
+    X.cur->c.join_target = target->c.index;
+    point(RL_POP_JOIN, h, NULL);
 }
 
-static unsigned ex_thread_self(void) { return X.cur ? X.cur->index + 1 : 0; }
+static unsigned ex_thread_self(void) { return X.cur ? X.cur->c.index + 1 : 0; }
 
 /* ---- mutexes and conditions ---- */
 
 static rl_err ex_mutex_init(rl_mutex *m) {
-    XM(m)->owner = 0;
+    *XO(m) = (rl__core_obj){.kind = RL_OBJ_MUTEX};
     return RL_OK;
 }
 static void ex_mutex_destroy(rl_mutex *m) { (void)m; }
-static void ex_mutex_lock(rl_mutex *m) { point(OP_LOCK, m); }
+static void ex_mutex_lock(rl_mutex *m) { point(RL_POP_LOCK, m, XO(m)); }
 static void ex_mutex_lock_when(rl_mutex *m, rl_cond *c, bool (*ready)(void *), void *ctx) {
-    X.cur->ready = ready;
-    X.cur->ready_ctx = ctx;
+    X.cur->c.ready = ready;
+    X.cur->c.ready_ctx = ctx;
     X.cur->ready_cond = c;
-    point(OP_LOCK_WHEN, m);
+    point(RL_POP_LOCK_WHEN, m, XO(m));
 }
 static bool ex_mutex_trylock(rl_mutex *m) {
-    point(OP_TRYLOCK, m);
-    return X.cur->try_result;
+    point(RL_POP_TRYLOCK, m, XO(m));
+    return X.cur->c.result_ok;
 }
 static void ex_mutex_unlock(rl_mutex *m) {
-    XM(m)->owner = 0;
+    XO(m)->owner = 0;
+    XO(m)->count = 0;
     touch_mutex(X.cur, m, RL_TOUCH_RELEASE);
     released(X.cur, m);
-    immediate(OP_UNLOCK, m);
+    immediate(RL_POP_UNLOCK, m);
 }
 
 static rl_err ex_cond_init(rl_cond *c) {
-    (void)c;
+    *XO(c) = (rl__core_obj){.kind = RL_OBJ_COND};
     return RL_OK;
 }
 static void ex_cond_destroy(rl_cond *c) { (void)c; }
 static void ex_cond_wait(rl_cond *c, rl_mutex *m) {
-    X.cur->wait_mutex = m;
-    point(OP_WAIT, c); /* returns once signalled and holding m again */
+    X.cur->c.wait_mutex = XO(m);
+    point(RL_POP_WAIT, c, XO(c)); /* returns once signalled and holding m again */
 }
 static void ex_cond_signal(rl_cond *c) {
     /* a signal wakes one of the threads waiting now, the schedule chooses
      * which: it leaves a token that any of them may take (none waiting, or
      * all of them already sure to wake: it is lost, as with pthreads) */
-    if (!rl__signals_send(&X.signals, c, (uint32_t)waiting_on(c)))
+    if (!rl__core_signal(&X.core, XO(c)))
         rl_fatal("internal: more signals pending than threads waiting");
     touch_cond(X.cur, c, false);
-    immediate(OP_SIGNAL, c);
+    immediate(RL_POP_SIGNAL, c);
 }
 
 static void ex_cond_broadcast(rl_cond *c) {
-    for (unsigned i = 0; i < X.nthreads; i++) {
-        xthread *w = &X.threads[i];
-        if (w->state == X_LIVE && w->op == OP_WAKE && w->obj == c)
-            w->signalled = true;
-    }
-    rl__signals_broadcast(&X.signals, c); /* every waiter is awake now */
+    rl__core_broadcast(&X.core, XO(c)); /* every waiter on it will wake */
     touch_cond(X.cur, c, true);
-    immediate(OP_BROADCAST, c);
+    immediate(RL_POP_BROADCAST, c);
 }
 
 /* ---- time, accesses, notes, errors ---- */
@@ -878,10 +770,10 @@ static void ex_sleep(uint64_t ns) {
     }
 }
 
-static void ex_yield(void) { point(OP_YIELD, NULL); }
+static void ex_yield(void) { point(RL_POP_YIELD, NULL, NULL); }
 static uint64_t ex_now(void) { return X.clock; }
 
-static void ex_access_begin(rl_access *a) { point(OP_ACCESS, a); }
+static void ex_access_begin(rl_access *a) { point(RL_POP_ACCESS, a, NULL); }
 
 static void ex_guarded_touch(const rl_mutex *m, uint64_t part, rl_touch_kind kind) {
     touch_id(X.cur, OBJ_GUARDED, m->name, m, part,
@@ -948,7 +840,7 @@ static void ex_broken(const char *message) {
         append_note(s, message);
         s->marks |= RL_MARK_ERROR;
     }
-    fail(RL_FAIL_INVARIANT, "%s at step %zu: %s", X.cur->name, X.step, message);
+    fail(RL_FAIL_INVARIANT, "%s at step %zu: %s", X.cur->name, X.core.step, message);
     end_schedule(false); /* abandons every thread of this schedule */
 }
 
@@ -1038,8 +930,8 @@ static void root_entry(void *arg) {
 RL_FIBER_PLUMBING static void end_schedule(bool exiting) {
     if (X.run)
         record_pending(X.run->fail == RL_FAIL_DEADLOCK ? NULL : X.cur);
-    for (unsigned i = 0; i < X.nthreads; i++)
-        if (X.threads[i].state == X_LIVE)
+    for (unsigned i = 0; i < X.core.nthreads; i++)
+        if (X.threads[i].c.state == RL_CORE_LIVE)
             rl__fiber_abandoned(&X.threads[i].fiber);
     xthread *from = X.cur;
     X.cur = NULL;
@@ -1052,22 +944,21 @@ void rl__sched_run(const rl_target *t, rl__chooser *c, bool trace, rl__run *out)
     X.run = out;
     X.target = t;
     X.chooser = c;
-    X.step = 0;
+    rl__core_reset(&X.core);
+    X.core.hooks = &hooks;
+    X.core.max_steps = X.max_steps;
     X.clock = 0;
-    rl__signals_reset(&X.signals);
-    rl__fair_reset(&X.fair);
-    X.nthreads = 0;
     X.tracing = trace;
     X.nwrites = 0;
-    X.preempted = false;
     X.footprints = c->footprints;
     c->live = out;
     xthread *root = new_thread("main", root_entry, NULL);
     X.cur = root;
+    X.core.cur = (int)root->c.index;
     rl__fiber_switch(&X.main, &root->fiber, false);
     /* back here when the schedule ended, one way or another */
     out->decisions = X.decisions;
-    out->nsteps = X.step;
+    out->nsteps = X.core.step;
     out->trace = X.trace;
     X.run = NULL;
 }
