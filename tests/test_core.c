@@ -459,6 +459,53 @@ static void a_schedule_past_its_steps_is_a_livelock(void **state) {
     assert_int_equal(F.steps_of[1], 25);
 }
 
+static void a_blocked_thread_says_what_it_waits_for(void **state) {
+    (void)state;
+    rl__core *c = fresh(3);
+    rl__core_obj m = {.kind = RL_OBJ_MUTEX, .owner = 2, .count = 1};
+    rl__core_obj cond = {.kind = RL_OBJ_COND};
+    char text[160], note[80];
+    /* thread 0 waits for m, which thread 1 holds */
+    F.threads[0].op = RL_POP_LOCK;
+    F.threads[0].o = &m;
+    rl__blocked b = rl__core_blocked(c, &F.threads[0]);
+    assert_true(b.why == RL_BLOCKED_HELD && b.o == &m && b.holder == 1);
+    rl__core_blocked_text(&F.threads[0], &b, "A", "m", "B", text, sizeof text);
+    assert_string_equal(text, "A waits for lock m held by B");
+    rl__core_blocked_note(&b, "B", note, sizeof note);
+    assert_string_equal(note, "blocked: B holds it");
+    /* thread 2 waits on a condition nobody signalled */
+    F.threads[2].op = RL_POP_WAKE;
+    F.threads[2].o = &cond;
+    F.threads[2].wait_mutex = &m;
+    F.threads[2].wait_seq = rl__signals_wait(&c->signals);
+    b = rl__core_blocked(c, &F.threads[2]);
+    assert_true(b.why == RL_BLOCKED_UNSIGNALLED && b.o == &cond && b.holder == -1);
+    rl__core_blocked_text(&F.threads[2], &b, "C", "cv", "nobody", text, sizeof text);
+    assert_string_equal(text, "C waits on condition cv, never signalled");
+    /* signalled, it waits to take the mutex back */
+    assert_true(rl__core_signal(c, &cond));
+    b = rl__core_blocked(c, &F.threads[2]);
+    assert_true(b.why == RL_BLOCKED_RELOCK && b.o == &m && b.holder == 1);
+    rl__core_blocked_text(&F.threads[2], &b, "C", "m", "B", text, sizeof text);
+    assert_string_equal(text, "C waits to take back mutex m held by B");
+    /* a join */
+    F.threads[1].op = RL_POP_JOIN;
+    F.threads[1].join_target = 0;
+    b = rl__core_blocked(c, &F.threads[1]);
+    assert_true(b.why == RL_BLOCKED_JOIN && b.holder == 0);
+    rl__core_blocked_text(&F.threads[1], &b, "B", "A", "A", text, sizeof text);
+    assert_string_equal(text, "B waits to join A");
+    /* a semaphore at 0: nobody holds it */
+    rl__core_obj sem = {.kind = RL_OBJ_SEM};
+    F.threads[1].op = RL_POP_SEMWAIT;
+    F.threads[1].o = &sem;
+    b = rl__core_blocked(c, &F.threads[1]);
+    assert_true(b.why == RL_BLOCKED_IN && b.holder == -1);
+    rl__core_blocked_text(&F.threads[1], &b, "B", "s", "nobody", text, sizeof text);
+    assert_string_equal(text, "B waits in sem_wait s");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(a_signal_with_nobody_waiting_is_lost),
@@ -474,6 +521,7 @@ int main(void) {
         rl_unit_test(a_timed_wait_times_out_only_as_a_choice),
         rl_unit_test(the_loop_passes_the_turn_and_ends_a_schedule),
         rl_unit_test(a_schedule_past_its_steps_is_a_livelock),
+        rl_unit_test(a_blocked_thread_says_what_it_waits_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -512,40 +512,28 @@ static bool await_outside_hook(void *ctx) {
 static void describe_deadlock(void) {
     char msg[512] = "deadlock:";
     X.core.preempted = false; /* the lines below are where threads wait, not steps */
+    bool first = true;
     for (uint32_t i = 0; i < X.core.nthreads; i++) {
         xthread *t = &X.threads[i];
         if (t->c.state != RL_CORE_LIVE)
             continue;
-        char part[160];
-        const rl__pthread_info *ti = &X.shm->threads[i];
-        if (t->c.op == RL_POP_JOIN)
-            snprintf(part, sizeof part, " %s waits to join %s;", ti->name,
-                     X.shm->threads[t->c.join_target].name);
-        else if (t->c.op == RL_POP_WAKE && !rl__core_woken(&X.core, &t->c))
-            snprintf(part, sizeof part, " %s waits on condition %#lx, never signalled;", ti->name,
-                     (unsigned long)t->c.o->addr);
-        else if (t->c.op == RL_POP_WAKE)
-            snprintf(part, sizeof part, " %s waits to take back mutex %#lx held by %s;", ti->name,
-                     (unsigned long)t->c.wait_mutex->addr,
-                     X.shm->threads[t->c.wait_mutex->owner - 1].name);
-        else if (t->c.o && t->c.o->owner)
-            snprintf(part, sizeof part, " %s waits for %s %#lx held by %s;", ti->name,
-                     rl__pop_name(t->c.op), (unsigned long)t->c.o->addr, X.shm->threads[t->c.o->owner - 1].name);
-        else
-            snprintf(part, sizeof part, " %s waits in %s %#lx;", ti->name, rl__pop_name(t->c.op),
-                     t->c.o ? (unsigned long)t->c.o->addr : 0ul);
-        if (strlen(msg) + strlen(part) < sizeof msg)
-            strcat(msg, part);
+        /* objects by address: racelab names them from the symbols */
+        rl__blocked b = rl__core_blocked(&X.core, &t->c);
+        char object[32], part[160];
+        snprintf(object, sizeof object, "%#lx", b.o ? (unsigned long)b.o->addr : 0ul);
+        const char *other = b.holder >= 0 ? X.shm->threads[b.holder].name : "nobody";
+        rl__core_blocked_text(&t->c, &b, X.shm->threads[i].name, object, other, part,
+                              sizeof part);
+        if (strlen(msg) + strlen(part) + 2 < sizeof msg)
+            snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s %s", first ? "" : ";",
+                     part);
+        first = false;
         /* the blocked call itself ends the trace of this thread */
-        trace(t, t->c.op == RL_POP_WAKE ? RL_POP_WAIT : t->c.op,
-              t->c.op == RL_POP_WAKE ? t->c.o : t->c.o, t->where, false, 0,
+        trace(t, t->c.op == RL_POP_WAKE ? RL_POP_WAIT : t->c.op, t->c.o, t->where, false, 0,
               t->c.op == RL_POP_JOIN ? t->c.join_target : 0);
         if (X.shm->trace_on && X.shm->ntrace)
             rl__shm_trace(X.shm)[X.shm->ntrace - 1].marks |= 8u; /* RL_MARK_BLOCKED */
     }
-    size_t len = strlen(msg);
-    if (msg[len - 1] == ';')
-        msg[len - 1] = '\0';
     finish(RL_PFAIL_DEADLOCK, "%s", msg);
 }
 

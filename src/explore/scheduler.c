@@ -407,48 +407,31 @@ static void record_pending(const xthread *running) {
 static void describe_deadlock(void) {
     record_pending(NULL);
     char msg[512] = "deadlock:";
+    bool first = true;
     for (unsigned i = 0; i < X.core.nthreads; i++) {
         xthread *t = &X.threads[i];
         if (t->c.state != RL_CORE_LIVE)
             continue;
-        char part[160], why[96];
-        if (t->c.op == RL_POP_LOCK || (t->c.op == RL_POP_WAKE && rl__core_woken(&X.core, &t->c))) {
-            rl_mutex *m = t->c.op == RL_POP_LOCK ? t->obj : mutex_of(t->c.wait_mutex);
-            unsigned owner = XO(m)->owner;
-            const char *holder = owner ? X.threads[owner - 1].name : "nobody";
-            snprintf(part, sizeof part, " %s waits for lock %s held by %s;", t->name, m->name,
-                     holder);
-            snprintf(why, sizeof why, "blocked: %s holds it", holder);
-            record_blocked(t, t->c.op == RL_POP_LOCK ? "lock" : "relock", m->name, why);
-        } else if (t->c.op == RL_POP_LOCK_WHEN && XO((rl_mutex *)t->obj)->owner) {
-            rl_mutex *m = t->obj;
-            const char *holder = X.threads[XO(m)->owner - 1].name;
-            snprintf(part, sizeof part, " %s waits for lock %s held by %s;", t->name, m->name,
-                     holder);
-            snprintf(why, sizeof why, "blocked: %s holds it", holder);
-            record_blocked(t, "lock", m->name, why);
-        } else if (t->c.op == RL_POP_LOCK_WHEN) { /* what it waits for never came */
-            snprintf(part, sizeof part, " %s waits on %s, never ready;", t->name,
-                     t->ready_cond->name);
-            record_blocked(t, "wait", t->ready_cond->name, "blocked: never ready");
-        } else if (t->c.op == RL_POP_WAKE) {
-            snprintf(part, sizeof part, " %s waits on %s, never signalled;", t->name,
-                     ((rl_cond *)t->obj)->name);
-            record_blocked(t, "wait", ((rl_cond *)t->obj)->name, "blocked: never signalled");
-        } else if (t->c.op == RL_POP_JOIN) {
-            const char *target = X.threads[t->c.join_target].name;
-            snprintf(part, sizeof part, " %s waits to join %s;", t->name, target);
-            record_blocked(t, "join", target, "blocked: it has not ended");
-        } else {
-            snprintf(part, sizeof part, " %s is stuck at %s;", t->name, rl__pop_name(t->c.op));
-            record_blocked(t, rl__pop_name(t->c.op), object_name(t), "blocked");
+        rl__blocked b = rl__core_blocked(&X.core, &t->c);
+        const char *other = b.holder >= 0 ? X.threads[b.holder].name : "nobody";
+        const char *object, *op;
+        switch (b.why) {
+        case RL_BLOCKED_HELD: object = ((rl_mutex *)t->obj)->name, op = "lock"; break;
+        case RL_BLOCKED_RELOCK: object = mutex_of(t->c.wait_mutex)->name, op = "relock"; break;
+        case RL_BLOCKED_UNSIGNALLED: object = ((rl_cond *)t->obj)->name, op = "wait"; break;
+        case RL_BLOCKED_UNREADY: object = t->ready_cond->name, op = "wait"; break;
+        case RL_BLOCKED_JOIN: object = other, op = "join"; break;
+        default: object = object_name(t), op = rl__pop_name(t->c.op); break;
         }
-        if (strlen(msg) + strlen(part) < sizeof msg)
-            strcat(msg, part);
+        char part[160], note[96];
+        rl__core_blocked_text(&t->c, &b, t->name, object, other, part, sizeof part);
+        rl__core_blocked_note(&b, other, note, sizeof note);
+        record_blocked(t, op, object, note);
+        if (strlen(msg) + strlen(part) + 2 < sizeof msg)
+            snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s %s", first ? "" : ";",
+                     part);
+        first = false;
     }
-    size_t len = strlen(msg);
-    if (msg[len - 1] == ';')
-        msg[len - 1] = '\0';
     fail(RL_FAIL_DEADLOCK, "%s", msg);
 }
 

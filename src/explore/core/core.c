@@ -1,6 +1,7 @@
 /* core.c - the scheduling core: see core.h. */
 #include "core.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "frames.h"
@@ -255,4 +256,49 @@ RL_FIBER_PLUMBING void rl__core_hand_on(rl__core *c, rl__core_thread *t) {
     while (!c->hooks->apply(c->ctx, n, timed_out));
     c->cur = (int)n->index;
     c->hooks->switch_to(c->ctx, t, n, true);
+}
+
+rl__blocked rl__core_blocked(const rl__core *c, const rl__core_thread *t) {
+    const rl__core_obj *o = t->o;
+    if (t->op == RL_POP_JOIN)
+        return (rl__blocked){RL_BLOCKED_JOIN, NULL, (int)t->join_target};
+    if (t->op == RL_POP_WAKE && !rl__core_woken(c, t))
+        return (rl__blocked){RL_BLOCKED_UNSIGNALLED, o, -1};
+    if (t->op == RL_POP_WAKE)
+        return (rl__blocked){RL_BLOCKED_RELOCK, t->wait_mutex, (int)t->wait_mutex->owner - 1};
+    if (t->op == RL_POP_LOCK_WHEN && o->owner == 0)
+        return (rl__blocked){RL_BLOCKED_UNREADY, o, -1};
+    if (o && o->owner)
+        return (rl__blocked){RL_BLOCKED_HELD, o, (int)o->owner - 1};
+    return (rl__blocked){RL_BLOCKED_IN, o, -1};
+}
+
+void rl__core_blocked_text(const rl__core_thread *t, const rl__blocked *b, const char *who,
+                           const char *object, const char *other, char *out, size_t cap) {
+    const char *op = rl__pop_name(t->op);
+    switch (b->why) {
+    case RL_BLOCKED_HELD:
+        snprintf(out, cap, "%s waits for %s %s held by %s", who, op, object, other);
+        break;
+    case RL_BLOCKED_RELOCK:
+        snprintf(out, cap, "%s waits to take back mutex %s held by %s", who, object, other);
+        break;
+    case RL_BLOCKED_UNSIGNALLED:
+        snprintf(out, cap, "%s waits on condition %s, never signalled", who, object);
+        break;
+    case RL_BLOCKED_UNREADY: snprintf(out, cap, "%s waits on %s, never ready", who, object); break;
+    case RL_BLOCKED_JOIN: snprintf(out, cap, "%s waits to join %s", who, other); break;
+    default: snprintf(out, cap, "%s waits in %s %s", who, op, object); break;
+    }
+}
+
+void rl__core_blocked_note(const rl__blocked *b, const char *other, char *out, size_t cap) {
+    switch (b->why) {
+    case RL_BLOCKED_HELD:
+    case RL_BLOCKED_RELOCK: snprintf(out, cap, "blocked: %s holds it", other); break;
+    case RL_BLOCKED_UNSIGNALLED: snprintf(out, cap, "blocked: never signalled"); break;
+    case RL_BLOCKED_UNREADY: snprintf(out, cap, "blocked: never ready"); break;
+    case RL_BLOCKED_JOIN: snprintf(out, cap, "blocked: it has not ended"); break;
+    default: snprintf(out, cap, "blocked"); break;
+    }
 }

@@ -181,4 +181,33 @@ void rl__core_hand_on(rl__core *c, rl__core_thread *t);
 /* The live threads. */
 uint64_t rl__core_live(const rl__core *c);
 
+/* What a thread that cannot go waits for, as data: the front ends name
+ * the objects and threads (by name in-process, by address in a program)
+ * and the core says it in words. */
+typedef enum {
+    RL_BLOCKED_HELD,        /* o is held by holder */
+    RL_BLOCKED_RELOCK,      /* woken, it waits to take back mutex o, held by holder */
+    RL_BLOCKED_UNSIGNALLED, /* it waits on condition o, and nothing will signal it */
+    RL_BLOCKED_UNREADY,     /* a lock-when whose predicate never came true */
+    RL_BLOCKED_JOIN,        /* it waits for thread `holder` to end */
+    RL_BLOCKED_IN           /* it waits in its operation on o (a semaphore, a barrier, ...) */
+} rl__blocked_why;
+
+typedef struct {
+    rl__blocked_why why;
+    const rl__core_obj *o; /* the object waited for (NULL: none) */
+    int holder;            /* the thread that holds it, or that a join awaits; -1: none */
+} rl__blocked;
+
+rl__blocked rl__core_blocked(const rl__core *c, const rl__core_thread *t);
+
+/* One thread's part of a deadlock message: "WHO waits for lock OBJECT
+ * held by OTHER", "WHO waits to join OTHER", ... (OTHER: the holder's or
+ * the awaited thread's name). */
+void rl__core_blocked_text(const rl__core_thread *t, const rl__blocked *b, const char *who,
+                           const char *object, const char *other, char *out, size_t cap);
+
+/* The trace note of a blocked thread's last line: "blocked: H holds it". */
+void rl__core_blocked_note(const rl__blocked *b, const char *other, char *out, size_t cap);
+
 #endif
