@@ -152,6 +152,7 @@ typedef struct rl__run {
     bool outside_last;   /* a program's wait on another process went on only when none
                             of its threads could (those orders only were explored) */
     bool returned;       /* the target's run returned: outcome is valid */
+    bool cut;            /* ended at the search's deadline before its end: it shows nothing */
     rl__decision *decisions; /* owned by the scheduler; valid until the next run */
     size_t nsteps;
     unsigned preemptions;
@@ -214,6 +215,11 @@ typedef struct rl__program rl__program;
 rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__program **out,
                          char *why, size_t why_len);
 void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out);
+/* From now on a schedule run without a trace that is still going at
+ * deadline_ns (the platform's now_ns clock; 0: never) is ended there and
+ * comes back cut (rl__run.cut): the search's --time-limit holds inside a
+ * long schedule. Traced runs (a counterexample's) always run to the end. */
+void rl__program_deadline(rl__program *p, uint64_t deadline_ns);
 void rl__program_free(rl__program *p);
 const char *rl__program_label(const rl__program *p);
 /* What the last schedule printed (before its first thread included). */

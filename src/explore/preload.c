@@ -768,20 +768,34 @@ static void init_run(void) {
  * that keeps making steps is bounded by --max-steps, which counts steps,
  * so a busy machine, slowing every step, never decides a verdict; one that
  * makes none spins or waits where racelab sees no call. */
-static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
+static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out, uint32_t *cut) {
     int status = 0;
     *timed_out = 0;
+    *cut = 0;
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd >= 0 && limit_ns) {
-        struct pollfd p = {.fd = pidfd, .events = POLLIN};
-        int ms = limit_ns / 1000000u > INT_MAX ? INT_MAX : (int)(limit_ns / 1000000u);
+    if (pidfd >= 0) {
+        /* the copy's end, or a message from racelab: RL_MSG_CUT */
+        struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = X.ctl, .events = POLLIN}};
+        int ms = !limit_ns                          ? -1
+                 : limit_ns / 1000000u > INT_MAX ? INT_MAX
+                                                   : (int)(limit_ns / 1000000u);
         uint64_t seen = __atomic_load_n(&X.shm->nsteps, __ATOMIC_RELAXED);
         for (;;) {
             int r;
-            while ((r = real.poll(&p, 1, ms ? ms : 1)) < 0 && errno == EINTR)
+            while ((r = real.poll(p, 2, ms ? ms : 1)) < 0 && errno == EINTR)
                 ;
-            if (r != 0)
+            if (r != 0 && (p[0].revents || r < 0))
                 break;
+            if (r != 0) {
+                char m;
+                if (real.read(X.ctl, &m, 1) != 1 || m == RL_MSG_CUT) {
+                    /* the search's deadline (or racelab is gone) */
+                    kill(pid, SIGKILL);
+                    *cut = 1;
+                    break;
+                }
+                continue;
+            }
             uint64_t now = __atomic_load_n(&X.shm->nsteps, __ATOMIC_RELAXED);
             if (now == seen && !__atomic_load_n(&X.shm->stopped_pid, __ATOMIC_ACQUIRE)) {
                 kill(pid, SIGKILL);
@@ -790,9 +804,8 @@ static int wait_limited(pid_t pid, uint64_t limit_ns, uint32_t *timed_out) {
             }
             seen = now;
         }
-    }
-    if (pidfd >= 0)
         close(pidfd);
+    }
     while (real.waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     return status;
@@ -844,7 +857,10 @@ static void serve(void) {
     if (real.write(X.ctl, &m, 1) != 1)
         _exit(0);
     for (;;) {
-        if (real.read(X.ctl, &m, 1) != 1 || m != RL_MSG_GO)
+        ssize_t got;
+        while ((got = real.read(X.ctl, &m, 1)) == 1 && m == RL_MSG_CUT)
+            ; /* a schedule's end asked for after it ended by itself */
+        if (got != 1 || m != RL_MSG_GO)
             _exit(0);
         if (ftruncate(X.outfd, 0) != 0 || lseek(X.outfd, 0, SEEK_SET) != 0)
             _exit(0);
@@ -858,10 +874,11 @@ static void serve(void) {
             init_run();
             return;
         }
-        uint32_t timed_out = 0;
-        int status = pid > 0 ? wait_limited(pid, X.shm->time_limit_ns, &timed_out) : -1;
+        uint32_t timed_out = 0, cut = 0;
+        int status = pid > 0 ? wait_limited(pid, X.shm->time_limit_ns, &timed_out, &cut) : -1;
         X.shm->status = status;
         X.shm->timed_out = timed_out;
+        X.shm->cut = cut;
         m = RL_MSG_DONE;
         if (real.write(X.ctl, &m, 1) != 1)
             _exit(0);

@@ -47,6 +47,7 @@ struct rl__program {
     rl__shm *shm;
     size_t shm_size;
     uint64_t time_limit_ns;
+    uint64_t deadline_ns; /* the search's: an untraced schedule still going is ended */
     uint64_t stop_at; /* a debugger at this step (rl_program_opts) */
     void (*stopped)(void *ctx, long pid, const char *thread);
     void *stopped_ctx;
@@ -240,6 +241,8 @@ static void free_env(char **env) {
         free(env[i]); /* the four we made are last */
     free(env);
 }
+
+void rl__program_deadline(rl__program *p, uint64_t deadline_ns) { p->deadline_ns = deadline_ns; }
 
 void rl__program_free(rl__program *p) {
     if (!p)
@@ -726,6 +729,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     s->stopped_pid = 0;
     s->status = 0;
     s->timed_out = 0;
+    s->cut = 0;
     s->fail = RL_PFAIL_NONE;
     s->nsteps = 0;
     s->ntrace = 0;
@@ -739,8 +743,25 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
         /* waiting for a stop at a step: looked at every 50 ms */
         uint64_t slice = p->stop_at ? 50000000u : p->time_limit_ns + 30000000000ull;
         uint64_t waited = 0;
-        bool debugged = false;
-        while ((r = receive(p, &m, slice)) == 0) {
+        bool debugged = false, cutting = false;
+        uint64_t deadline = trace ? 0 : p->deadline_ns;
+        for (;;) {
+            uint64_t wait = slice;
+            if (deadline && !cutting) { /* wake at the search's deadline */
+                uint64_t now = rl_platform_pthreads()->now_ns();
+                if (now >= deadline) {
+                    /* the server ends the copy (if it has not ended) */
+                    char cut = RL_MSG_CUT;
+                    cutting = true;
+                    if (write(p->ctl, &cut, 1) != 1) {
+                        /* the server is gone: receive says so */
+                    }
+                    continue;
+                }
+                wait = deadline - now < slice ? deadline - now + 1000000u : slice;
+            }
+            if ((r = receive(p, &m, wait)) != 0)
+                break;
             pid_t stopped = __atomic_load_n(&s->stopped_pid, __ATOMIC_ACQUIRE);
             if (stopped && !debugged) {
                 debugged = true;
@@ -751,7 +772,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
                 p->stop_at = 0;         /* once: not in the replay's later runs */
                 continue;
             }
-            waited += slice;
+            waited += wait;
             if (waited < p->time_limit_ns + 30000000000ull)
                 continue;
             waited = 0;
@@ -766,6 +787,10 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
         snprintf(out->message, sizeof out->message,
                  "the program's fork server stopped answering (%s)",
                  r == 0 ? "no answer in time" : "it ended");
+        return;
+    }
+    if (s->cut) { /* ended at the search's deadline: it shows nothing */
+        out->cut = true;
         return;
     }
     collect_output(p);

@@ -36,8 +36,10 @@
 #define RL_MSG_GO 'g'    /* P -> S: run one schedule */
 #define RL_MSG_DONE 'd'  /* S -> P: it ended; see status */
 #define RL_MSG_QUIT 'q'  /* P -> S: end */
+#define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
+                            ignored when it already ended */
 
-#define RL_PROTO_VERSION 5
+#define RL_PROTO_VERSION 6
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
@@ -104,6 +106,7 @@ typedef struct rl__shm {
     /* its end: written by S */
     int32_t status;    /* waitpid's */
     uint32_t timed_out; /* S killed C at the time limit */
+    uint32_t cut;       /* S ended C when P asked (RL_MSG_CUT) */
     uint64_t time_limit_ns; /* written by P */
     /* a debugger at a step (racelab explore --gdb): P asks C to stop once
      * stop_at decisions are made; C says who stopped, then waits stopped

@@ -152,6 +152,10 @@ void rl__search_account(search *s, const rl__run *r) {
         rl__search_stop(s, RL_STOP_INTERRUPT);
         return;
     }
+    if (r->cut) { /* ended at the deadline, part done: counts for nothing */
+        rl__search_stop(s, RL_STOP_TIME);
+        return;
+    }
     if (r->target_error != RL_OK && !r->no_fit) {
         s->error = r->target_error;
         if (r->message[0])
@@ -798,6 +802,8 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     uint64_t t0 = rl_platform_pthreads()->now_ns();
     s.t0 = t0;
     s.next_progress = t0 + 200000000u;
+    if (t->program) /* --time-limit holds inside a long schedule too */
+        rl__program_deadline(t->program, o->time_limit_ns ? t0 + o->time_limit_ns : 0);
     switch (o->search) {
     case RL_SEARCH_BOUNDED:
         if (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce && !t->program)
@@ -837,6 +843,8 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         s.error = counterexample(t, replay, nreplay, &out->first);
     if (!t->program)
         rl__sched_close();
+    else
+        rl__program_deadline(t->program, 0);
     free(s.fail_decisions);
     free(replay);
     if (s.error == RL_OK)

@@ -229,6 +229,13 @@ fi
 expect 0 "a long schedule that keeps stepping" -- explore --replay - --schedule-timeout 1s \
     -- "$PROGS/ping_pong"
 has "$out" 'held +exit 0' "it ends as natively"
+# --time-limit holds inside a schedule: 3,000 turns take at least 6 s of
+# real time, so no schedule ends within a 300 ms search; it used to wait
+# for the first to end and count it
+expect 0 "a search's time limit inside one long schedule" -- explore --time-limit 300ms \
+    -- "$PROGS/ping_pong" 3000
+has "$out" '^0 schedules in' "the schedule under way at the limit cut, not counted"
+has "$out" 'stopped at the time limit' "stopped by the limit"
 # C++ threads (-O2): named after the user's function, each lock at the
 # user's line, not libstdc++'s symbol and its inlined wrapper's header
 if [ -x "$PROGS/cxx_threads" ]; then
