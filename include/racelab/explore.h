@@ -121,10 +121,11 @@ typedef struct rl_program_opts {
     const char *preload;    /* the interposer; NULL: found beside racelab */
     /* A debugger at a step (racelab explore --gdb): when stop_at_step > 0,
      * a schedule's process stops once that many decisions are made, the
-     * last one's thread about to go; stopped(ctx, pid, thread) is called
-     * with it stopped (attach, look, detach or kill), then it is ended. */
+     * last one's thread about to go; stopped(ctx, pid, lwp, thread) is
+     * called with it stopped (attach, look, detach or kill): lwp is that
+     * thread's kernel id, thread its name. Then it is ended. */
     uint64_t stop_at_step;
-    void (*stopped)(void *ctx, long pid, const char *thread);
+    void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
     void *stopped_ctx;
 } rl_program_opts;
 

@@ -327,19 +327,24 @@ static int parse(int argc, char **argv, explore_args *a) {
 
 /* --gdb: the replayed schedule's process, stopped before its last step:
  * gdb attached to it, on this terminal, until the user quits it. */
-static void run_gdb(void *ctx, long pid, const char *thread) {
+static void run_gdb(void *ctx, long pid, long lwp, const char *thread) {
     uint64_t step = *(const uint64_t *)ctx;
-    char p[32];
+    char p[32], select[160];
     snprintf(p, sizeof p, "%ld", pid);
+    /* gdb numbers threads its own way: the one that goes is found by its
+     * kernel id (LWP) and made the current thread */
+    snprintf(select, sizeof select,
+             "python [t.switch() for t in gdb.selected_inferior().threads() if t.ptid[1] == %ld]",
+             lwp);
     fprintf(stderr,
             "racelab explore: the program (pid %s) is stopped before step %" PRIu64
-            ", where %s goes; gdb attaches to it ('thread apply all bt' shows every "
-            "thread, 'quit' ends it)\n",
-            p, step, thread);
+            ", where %s (LWP %ld) goes; gdb attaches to it with that thread current "
+            "('bt' shows where it stands, 'thread apply all bt' every thread, 'quit' ends it)\n",
+            p, step, thread, lwp);
     fflush(NULL);
     pid_t g = fork();
     if (g == 0) {
-        execlp("gdb", "gdb", "-q", "-p", p, (char *)NULL);
+        execlp("gdb", "gdb", "-q", "-p", p, "-ex", select, (char *)NULL);
         fprintf(stderr, "racelab explore: cannot run gdb: %s (Debian's package gdb)\n",
                 strerror(errno));
         _exit(127);

@@ -225,6 +225,7 @@ typedef struct xthread {
     void *(*fn)(void *);
     void *arg;
     bool create_traced; /* after create: its create line is in the trace already */
+    _Atomic pid_t tid;  /* its kernel thread id, once it started (for a debugger) */
     uint64_t where;     /* the pending operation's place: the call's return address */
     /* a system call that may block: what it waits for */
     struct {
@@ -583,7 +584,11 @@ static bool record(void *ctx, const rl__choice *ch) {
         /* the last step of the replay is chosen: stop here for a debugger
          * (any process may attach), its thread about to go */
         prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-        s->stopped_serial = X.threads[ch->chosen].serial;
+        xthread *next = &X.threads[ch->chosen];
+        while (!atomic_load_explicit(&next->tid, memory_order_acquire))
+            real.yield(); /* a new thread: until it has started */
+        s->stopped_serial = next->serial;
+        s->stopped_tid = next->tid;
         __atomic_store_n(&s->stopped_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
         raise(SIGSTOP);
     }
@@ -749,7 +754,8 @@ static void init_run(void) {
     s->outside_last = 0;
     s->ntrace = 0;
     s->nthreads = 1;
-    X.threads[0] = (xthread){.has_handle = true, .handle = pthread_self()};
+    X.threads[0] = (xthread){.has_handle = true, .handle = pthread_self(),
+                             .tid = (pid_t)syscall(SYS_gettid)};
     rl__core_new_thread(&X.core, &X.threads[0].c, 0, RL_POP_NONE);
     snprintf(s->threads[0].name, RL_NAME_MAX, "main");
     s->threads[0].start = 0;
@@ -951,6 +957,7 @@ static void thread_end(uint64_t where);
 static void *trampoline(void *arg) {
     xthread *t = arg;
     self_index = (int)t->c.index;
+    atomic_store_explicit(&t->tid, (pid_t)syscall(SYS_gettid), memory_order_release);
     await_baton(t); /* until the schedule starts it: nothing of it runs before */
     void *ret = t->fn(t->arg);
     /* returned: no call to point at, and no unwinding needed (pthread_exit

@@ -49,7 +49,7 @@ struct rl__program {
     uint64_t time_limit_ns;
     uint64_t deadline_ns; /* the search's: an untraced schedule still going is ended */
     uint64_t stop_at; /* a debugger at this step (rl_program_opts) */
-    void (*stopped)(void *ctx, long pid, const char *thread);
+    void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
     void *stopped_ctx;
     char exe[PATH_MAX];
     char *label; /* "prog arg1 ...", for the target's name */
@@ -767,7 +767,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
                 debugged = true;
                 char name[RL_NAME_MAX + 32];
                 thread_name(p, s->stopped_serial, name, sizeof name);
-                p->stopped(p->stopped_ctx, (long)stopped, name);
+                p->stopped(p->stopped_ctx, (long)stopped, (long)s->stopped_tid, name);
                 kill(stopped, SIGKILL); /* whatever the debugger left of it */
                 p->stop_at = 0;         /* once: not in the replay's later runs */
                 continue;

@@ -39,7 +39,7 @@
 #define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
                             ignored when it already ended */
 
-#define RL_PROTO_VERSION 6
+#define RL_PROTO_VERSION 7
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
@@ -114,6 +114,7 @@ typedef struct rl__shm {
     uint64_t stop_at;       /* written by P; 0: never */
     int32_t stopped_pid;    /* written by C when it stops */
     uint32_t stopped_serial; /* the thread that goes next */
+    int32_t stopped_tid;     /* and its kernel thread id */
     /* then decision_cap decisions, then trace_cap trace lines */
     uint64_t decision_cap, trace_cap;
 } rl__shm;

@@ -251,11 +251,19 @@ if command -v gdb >/dev/null 2>&1; then
     printf 'info threads\nquit\n' | "$RL" explore --replay 5:2 --gdb -- "$PROGS/deadlock" \
         >"$out" 2>"$err"
     [ $? = 1 ] || { echo "FAIL: --gdb: the replay's exit status is not 1"; failures=$((failures + 1)); }
-    has "$err" 'is stopped before step 6, where T2 b_then_a goes; gdb attaches' "--gdb: where it stopped"
+    has "$err" 'is stopped before step 6, where T2 b_then_a \(LWP [0-9]+\) goes; gdb attaches' "--gdb: where it stopped"
     [ "$(grep -c 'Attaching to process' "$out" "$err" | awk -F: '{s+=$2} END {print s}')" = 1 ] || {
         echo "FAIL: --gdb: gdb did not attach exactly once"; failures=$((failures + 1)); }
     [ "$(cat "$out" "$err" | grep -c '(LWP ')" -ge 3 ] || {
         echo "FAIL: --gdb: gdb did not see the program's three threads"; failures=$((failures + 1)); }
+    # the thread that goes is gdb's current thread, though another one
+    # (main, on its way out) made the decision and stopped the process
+    printf 'info threads\nquit\n' | "$RL" explore --replay - --gdb -- "$PROGS/main_exits_first" \
+        >"$out" 2>"$err"
+    lwp=$(sed -n 's/.*where T1 worker (LWP \([0-9]*\)) goes.*/\1/p' "$err")
+    [ -n "$lwp" ] && grep -q "^\* 2 .*(LWP $lwp)" "$out" || {
+        echo "FAIL: --gdb: the worker about to go (LWP ${lwp:-?}) is not gdb's current thread"
+        grep -E 'goes|^\*' "$out" "$err"; failures=$((failures + 1)); }
 else
     echo "note: no gdb: the --gdb check is skipped"
 fi
