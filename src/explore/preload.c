@@ -33,6 +33,7 @@
 #endif
 #include <dirent.h>
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -227,6 +228,8 @@ typedef struct xthread {
     bool create_traced; /* after create: its create line is in the trace already */
     _Atomic pid_t tid;  /* its kernel thread id, once it started (for a debugger) */
     uint64_t where;     /* the pending operation's place: the call's return address */
+    uint64_t callers[RL_CALLERS]; /* when tracing: the return addresses beyond it */
+    uint64_t callers_for;         /* the `where` they were taken for (0: none) */
     /* a system call that may block: what it waits for */
     struct {
         int fd;              /* read, write, accept: the descriptor */
@@ -381,6 +384,30 @@ static void trace(xthread *t, uint8_t op, obj *o, uint64_t where, bool has_value
                       .marks = X.core.preempted ? 4u /* RL_MARK_PREEMPT */ : 0,
                       .has_value = has_value, .value = value, .obj = o ? o->addr : 0,
                       .where = where, .other = other, .serial = t->serial};
+    if (where && where == t->callers_for)
+        memcpy(p->callers, t->callers, sizeof p->callers);
+}
+
+/* When tracing, on t's own thread: the return addresses beyond `where` (a
+ * call in a library's wrapper, std::mutex::lock at -O0, is shown where the
+ * program called the wrapper; racelab picks the frame). */
+static void take_callers(xthread *t, uint64_t where) {
+    t->callers_for = 0;
+    if (!X.shm->trace_on || !where)
+        return;
+    void *frames[16];
+    /* the unwinder locks its own mutexes: real ones, not the program's */
+    int self = self_index;
+    self_index = -1;
+    int n = backtrace(frames, 16);
+    self_index = self;
+    for (int i = 0; i < n; i++)
+        if ((uint64_t)(uintptr_t)frames[i] == where) {
+            for (int k = 0; k < RL_CALLERS; k++)
+                t->callers[k] = i + 1 + k < n ? (uint64_t)(uintptr_t)frames[i + 1 + k] : 0;
+            t->callers_for = where;
+            return;
+        }
 }
 
 /* ---- system calls that may block ---- */
@@ -705,6 +732,7 @@ static void point(uint8_t op, obj *o, uint64_t where) {
     t->c.op = op;
     t->c.o = o;
     t->where = where;
+    take_callers(t, where);
     rl__core_schedule_from(&X.core, &t->c);
 }
 /* An operation that takes effect within the current step. */
@@ -712,6 +740,7 @@ static void immediate(uint8_t op, obj *o, uint64_t where, uint32_t other) {
     xthread *t = &X.threads[self_index];
     bool preempted = X.core.preempted;
     X.core.preempted = false;
+    take_callers(t, where); /* its pending operation was applied: they are free */
     trace(t, op, o, where, false, 0, other);
     X.core.preempted = preempted;
 }

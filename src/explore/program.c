@@ -571,6 +571,14 @@ static void keep_output(const rl__program *p, rl_outcome *oc) {
 }
 
 
+/* A trace line's place: where the program made the call (through a
+ * library's wrapper, the program's own frame beyond it). */
+static void user_code(rl__program *p, const rl__ptrace *t, char *out, size_t len) {
+    uint64_t addrs[1 + RL_CALLERS] = {t->where};
+    memcpy(addrs + 1, t->callers, sizeof t->callers);
+    rl__symbols_user_code(p->syms, addrs, 1 + RL_CALLERS, out, len);
+}
+
 /* A thread's name, by its serial (creation order): T1 (its start
  * routine's name), main for 0. */
 static void thread_name(rl__program *p, unsigned serial, char *out, size_t len) {
@@ -593,8 +601,8 @@ static void thread_name(rl__program *p, unsigned serial, char *out, size_t len) 
             if (t->serial != serial || !t->where)
                 continue;
             char at[96];
-            rl__symbols_code(p->syms, t->where, at, sizeof at);
-            if (strstr(at, " in ")) {
+            user_code(p, t, at, sizeof at);
+            if (rl__symbols_is_user(at)) {
                 memcpy(fn, at, sizeof fn);
                 in = strstr(fn, " in ");
                 break;
@@ -651,7 +659,14 @@ static rl_err convert_trace(rl__program *p, rl__run *out) {
         st->has_value = t->has_value;
         st->value = t->value;
         st->marks = t->marks;
-        rl__symbols_code(p->syms, t->where, st->where, sizeof st->where);
+        user_code(p, t, st->where, sizeof st->where);
+        if (t->op == RL_POP_START && !rl__symbols_is_user(st->where)) {
+            /* started by a runtime (std::thread in libstdc++, whose symbols
+             * would name a wrong function): the user's function it runs,
+             * as in its name, or nothing */
+            const char *fn = t->serial < nnames ? strchr(names[t->serial], ' ') : NULL;
+            snprintf(st->where, sizeof st->where, "%s%s", fn ? "in" : "", fn ? fn : "");
+        }
     }
     free(names);
     out->trace = p->trace;

@@ -39,10 +39,11 @@
 #define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
                             ignored when it already ended */
 
-#define RL_PROTO_VERSION 7
+#define RL_PROTO_VERSION 8
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
+#define RL_CALLERS 3       /* return addresses kept beyond a call's own, when tracing */
 
 
 /* Failures the interposer finds itself (the others come from the wait
@@ -66,6 +67,8 @@ typedef struct rl__ptrace {
                         read, write, accept, poll: the descriptor; waitpid: the pid */
     uint64_t obj;    /* the object's address (0: none) */
     uint64_t where;  /* the return address of the call: in its caller */
+    uint64_t callers[RL_CALLERS]; /* the next ones out (0: none): where a call in a
+                                     library's wrapper was made from */
     uint32_t other;  /* spawn/join: the other thread's serial */
     uint32_t serial; /* the thread's serial: its number in creation order, main 0
                         (a slot, `thread`, is reused once its thread is joined) */

@@ -300,6 +300,34 @@ void rl__symbols_code(rl__symbols *s, uint64_t addr, char *out, size_t len) {
     remember_name(s, addr, out);
 }
 
+bool rl__symbols_is_user(const char *code) {
+    const char *in = strstr(code, " in ");
+    if (!in)
+        return false; /* no source line */
+    const char *fn = in + 4;
+    /* names reserved to the implementation (C and C++ alike): a double
+     * underscore, or an underscore and a capital; and the C++ library's */
+    if ((fn[0] == '_' && (fn[1] == '_' || (fn[1] >= 'A' && fn[1] <= 'Z'))) ||
+        strncmp(fn, "std::", 5) == 0 || strncmp(fn, "__gnu_cxx::", 11) == 0)
+        return false;
+    return true;
+}
+
+void rl__symbols_user_code(rl__symbols *s, const uint64_t *addrs, size_t n, char *out,
+                           size_t len) {
+    rl__symbols_code(s, n ? addrs[0] : 0, out, len);
+    if (rl__symbols_is_user(out))
+        return;
+    for (size_t i = 1; i < n && addrs[i]; i++) {
+        char at[256];
+        rl__symbols_code(s, addrs[i], at, sizeof at);
+        if (rl__symbols_is_user(at)) {
+            snprintf(out, len, "%s", at);
+            return;
+        }
+    }
+}
+
 static int cmp_sym(const void *x, const void *y) {
     const datasym *a = x, *b = y;
     return (a->addr > b->addr) - (a->addr < b->addr);

@@ -242,6 +242,16 @@ if [ -x "$PROGS/cxx_threads" ]; then
     expect 1 "C++ std::thread" -- explore -- "$PROGS/cxx_threads"
     has "$out" '^ +4 +T1 bill \(1\) +lock +account_lock +cxx_threads.cc:17 in bill$' \
         "the thread named after bill, the lock at the user's line"
+    has "$out" '^ +1 +main \(0\) +create +T1 bill +cxx_threads.cc:27 in main$' \
+        "the std::thread made at the user's line, not in libstdc++"
+    has "$out" '^ +3 +T1 bill \(1\) +start +in bill$' "its start: the user's function it runs"
+    # -O0: the wrappers (std::mutex::lock, __gthread_mutex_lock) are
+    # functions of the program, whose callers are the user's frames
+    expect 1 "C++ std::thread at -O0" -- explore -- "$PROGS/cxx_threads_O0"
+    has "$out" '^ +4 +T1 bill\(int\) \(1\) +lock +account_lock +cxx_threads.cc:17 in bill\(int\)$' \
+        "-O0: the thread named after bill, the lock at the user's line"
+    has "$out" '^ +10 +main \(0\) +join +T2 bill\(int\) +cxx_threads.cc:29 in main$' \
+        "-O0: a join at the user's line, not in libstdc++"
 else
     echo "note: no C++ compiler: the C++ check is skipped"
 fi
