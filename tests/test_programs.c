@@ -197,6 +197,9 @@ static void correct_programs(void **state) {
     /* a thread blocked in read() gives the turn away until there is data,
      * and sees the end of a pipe made before the first thread */
     holds("pipe_reader", "exit 0: read 'hello pipe'", 2);
+    /* so does one waiting in select or epoll_wait, until a descriptor is
+     * ready or its pipe ends */
+    holds("select_reader", "exit 0: read 'select' 'epoll'", 1);
     /* 100 threads one after another: a joined thread's slot is reused */
     holds("sequential_threads", "exit 0: count 100", 1);
 }

@@ -52,6 +52,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -131,6 +133,11 @@ static struct {
     int (*accept)(int, struct sockaddr *, socklen_t *);
     int (*accept4)(int, struct sockaddr *, socklen_t *, int);
     int (*poll)(struct pollfd *, nfds_t, int);
+    int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+    int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+    int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
+    int (*epoll_wait)(int, struct epoll_event *, int, int);
+    int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
     pid_t (*waitpid)(pid_t, int *, int);
     pid_t (*wait)(int *);
     void (*abort)(void) __attribute__((noreturn));
@@ -206,6 +213,11 @@ static void lookup_all(void) {
     LOOKUP(accept, "accept");
     LOOKUP(accept4, "accept4");
     LOOKUP(poll, "poll");
+    LOOKUP(ppoll, "ppoll");
+    LOOKUP(select, "select");
+    LOOKUP(pselect, "pselect");
+    LOOKUP(epoll_wait, "epoll_wait");
+    LOOKUP(epoll_pwait, "epoll_pwait");
     LOOKUP(waitpid, "waitpid");
     LOOKUP(wait, "wait");
     LOOKUP(abort, "abort");
@@ -444,6 +456,21 @@ static bool pipe_at_end(int fd) {
     return !writer;
 }
 
+static int epoll_ends(int epfd, struct epoll_event *ev, int max);
+
+/* A wait on several descriptors at once: poll, select, epoll_wait. */
+static bool polls(uint8_t op) {
+    return op == RL_POP_POLL || op == RL_POP_SELECT || op == RL_POP_EPOLL;
+}
+
+/* Whether one of them waits to read a pipe at its end (see pipe_at_end). */
+static bool any_at_end(const struct pollfd *fds, nfds_t n) {
+    for (nfds_t k = 0; k < n; k++)
+        if ((fds[k].events & POLLIN) && fds[k].fd >= 0 && pipe_at_end(fds[k].fd))
+            return true;
+    return false;
+}
+
 /* Whether t's pending system call would return now rather than block (an
  * error counts: the real call reports it). Another thread's poll of the
  * descriptor: what the program's threads did so far decides it, so the
@@ -451,8 +478,13 @@ static bool pipe_at_end(int fd) {
 static bool io_ready(const xthread *t) {
     if (t->io.now)
         return true;
-    if (t->c.op == RL_POP_POLL)
-        return t->io.nfds > 0 && real.poll(t->io.fds, t->io.nfds, 0) != 0;
+    if (t->c.op == RL_POP_EPOLL) {
+        struct epoll_event ev;
+        return real.poll(t->io.fds, 1, 0) != 0 || epoll_ends(t->io.fds[0].fd, &ev, 1) > 0;
+    }
+    if (polls(t->c.op))
+        return t->io.nfds > 0 &&
+               (real.poll(t->io.fds, t->io.nfds, 0) != 0 || any_at_end(t->io.fds, t->io.nfds));
     if (t->c.op == RL_POP_WAITPID) {
         siginfo_t si;
         memset(&si, 0, sizeof si);
@@ -468,7 +500,8 @@ static bool io_ready(const xthread *t) {
 }
 
 static bool waits_outside(const xthread *t) {
-    return t->c.state == RL_CORE_LIVE && t->c.op >= RL_POP_READ && t->c.op <= RL_POP_WAITPID;
+    return t->c.state == RL_CORE_LIVE &&
+           ((t->c.op >= RL_POP_READ && t->c.op <= RL_POP_WAITPID) || polls(t->c.op));
 }
 
 /* No thread can go, but some wait for the kernel: for another process, a
@@ -486,7 +519,7 @@ static bool await_outside(void) {
         if (!waits_outside(t))
             continue;
         any = true;
-        if (t->c.op == RL_POP_POLL) {
+        if (polls(t->c.op)) {
             for (nfds_t k = 0; k < t->io.nfds && n < MAXP; k++)
                 p[n++] = (struct pollfd){.fd = t->io.fds[k].fd, .events = t->io.fds[k].events};
         } else if (t->c.op == RL_POP_WAITPID) {
@@ -670,6 +703,8 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     case RL_POP_ACCEPT: trace(t, op, NULL, t->where, false, t->io.fd, 0); break;
     case RL_POP_WAITPID: trace(t, op, NULL, t->where, false, t->io.pid, 0); break;
     case RL_POP_POLL:
+    case RL_POP_SELECT:
+    case RL_POP_EPOLL:
         trace(t, op, NULL, t->where, t->c.timed, t->c.timed_out, (uint32_t)t->io.nfds);
         break;
     case RL_POP_RESUME:
@@ -1796,23 +1831,183 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct
     return write_all(fd, buf, n, flags, true, to, tolen, CALLER);
 }
 
-EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
-    if (!controlled() || timeout == 0)
-        return real.poll(fds, nfds, timeout);
+/* A wait on several descriptors (op: poll, select or epoll_wait's), with
+ * a time-out (timed) or none: a step that goes once one of them is ready,
+ * or times out as a choice. `outside`: whether it waits for another
+ * process (-1: unless all of fds are pipes). Then fds' revents as the real
+ * call gives them (a pipe at its end, see pipe_at_end, reads as hung up);
+ * how many are set, 0 for a time-out. */
+static int poll_common(struct pollfd *fds, nfds_t nfds, bool timed, int outside, uint8_t op,
+                       uint64_t where) {
     xthread *t = &X.threads[self_index];
     memset(&t->io, 0, sizeof t->io);
     t->io.fds = fds;
     t->io.nfds = nfds;
-    for (nfds_t k = 0; k < nfds; k++)
+    t->io.outside = outside > 0;
+    for (nfds_t k = 0; k < nfds && outside < 0; k++)
         t->io.outside |= fds[k].fd >= 0 && !is_pipe(fds[k].fd);
-    t->c.timed = timeout > 0; /* its time-out is a choice, as for timed waits */
-    point(RL_POP_POLL, NULL, CALLER);
+    t->c.timed = timed; /* its time-out is a choice, as for timed waits */
+    point(op, NULL, where);
     if (t->c.timed_out) {
         for (nfds_t k = 0; k < nfds; k++)
             fds[k].revents = 0;
         return 0;
     }
-    return real.poll(fds, nfds, 0);
+    int n = real.poll(fds, nfds, 0);
+    for (nfds_t k = 0; n >= 0 && k < nfds; k++)
+        if (fds[k].revents == 0 && (fds[k].events & POLLIN) && fds[k].fd >= 0 &&
+            pipe_at_end(fds[k].fd)) {
+            fds[k].revents = POLLHUP;
+            n++;
+        }
+    return n;
+}
+
+EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
+    if (!controlled() || timeout == 0)
+        return real.poll(fds, nfds, timeout);
+    return poll_common(fds, nfds, timeout > 0, -1, RL_POP_POLL, CALLER);
+}
+
+EXPORT int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
+                 const sigset_t *mask) {
+    if (!controlled() || (ts && ts->tv_sec == 0 && ts->tv_nsec == 0))
+        return real.ppoll(fds, nfds, ts, mask);
+    return poll_common(fds, nfds, ts != NULL, -1, RL_POP_POLL, CALLER);
+}
+
+/* select and pselect: the sets as poll's descriptors, waited for as poll
+ * is, and the sets rewritten from what is ready. With no descriptor, a
+ * sleep (a decision point, no real time), as nanosleep. */
+static int select_common(int nfds, fd_set *r, fd_set *w, fd_set *e, bool timed, uint64_t where) {
+    if (nfds <= 0 || (!r && !w && !e)) {
+        point(RL_POP_SLEEP, NULL, where);
+        return 0;
+    }
+    struct pollfd fds[FD_SETSIZE];
+    nfds_t n = 0;
+    for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++) {
+        short ev = (short)((r && FD_ISSET(fd, r) ? POLLIN : 0) |
+                           (w && FD_ISSET(fd, w) ? POLLOUT : 0) |
+                           (e && FD_ISSET(fd, e) ? POLLPRI : 0));
+        if (ev)
+            fds[n++] = (struct pollfd){.fd = fd, .events = ev};
+    }
+    int got = poll_common(fds, n, timed, -1, RL_POP_SELECT, where);
+    if (got < 0)
+        return -1;
+    for (nfds_t k = 0; k < n; k++)
+        if (fds[k].revents & POLLNVAL) {
+            errno = EBADF;
+            return -1;
+        }
+    int count = 0;
+    for (nfds_t k = 0; k < n; k++) {
+        int fd = fds[k].fd;
+        short rv = fds[k].revents;
+        if (r && FD_ISSET(fd, r) && !(rv & (POLLIN | POLLHUP | POLLERR)))
+            FD_CLR(fd, r);
+        if (w && FD_ISSET(fd, w) && !(rv & (POLLOUT | POLLERR)))
+            FD_CLR(fd, w);
+        if (e && FD_ISSET(fd, e) && !(rv & POLLPRI))
+            FD_CLR(fd, e);
+        count += (r && FD_ISSET(fd, r)) + (w && FD_ISSET(fd, w)) + (e && FD_ISSET(fd, e));
+    }
+    return count;
+}
+
+EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
+    if (!controlled() || (tv && tv->tv_sec == 0 && tv->tv_usec == 0) ||
+        ((nfds <= 0 || (!r && !w && !e)) && !tv))
+        return real.select(nfds, r, w, e, tv);
+    return select_common(nfds, r, w, e, tv != NULL, CALLER);
+}
+
+EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
+                   const sigset_t *mask) {
+    if (!controlled() || (ts && ts->tv_sec == 0 && ts->tv_nsec == 0) ||
+        ((nfds <= 0 || (!r && !w && !e)) && !ts))
+        return real.pselect(nfds, r, w, e, ts, mask);
+    return select_common(nfds, r, w, e, ts != NULL, CALLER);
+}
+
+/* Epoll set epfd as /proc records it: calls each(ctx, fd, events, data)
+ * for its descriptors, while it returns true. false: no record. */
+static bool epoll_set(int epfd, bool (*each)(void *, int, uint32_t, uint64_t), void *ctx) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", epfd);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    int fd;
+    unsigned events;
+    unsigned long long data;
+    bool go = true;
+    while (go && fgets(line, sizeof line, f))
+        if (sscanf(line, "tfd: %d events: %x data: %llx", &fd, &events, &data) == 3)
+            go = each(ctx, fd, events, data);
+    fclose(f);
+    return true;
+}
+
+static bool pipe_in_set(void *ctx, int fd, uint32_t events, uint64_t data) {
+    (void)events;
+    (void)data;
+    return *(bool *)ctx = is_pipe(fd);
+}
+
+/* Whether every descriptor in epoll set epfd is a pipe (no other process
+ * is waited for). */
+static bool epoll_of_pipes(int epfd) {
+    bool all = true;
+    return epoll_set(epfd, pipe_in_set, &all) && all;
+}
+
+typedef struct {
+    struct epoll_event *ev;
+    int max, n;
+} ends;
+
+static bool end_in_set(void *ctx, int fd, uint32_t events, uint64_t data) {
+    ends *e = ctx;
+    if ((events & EPOLLIN) && pipe_at_end(fd))
+        e->ev[e->n++] = (struct epoll_event){.events = EPOLLHUP, .data.u64 = data};
+    return e->n < e->max;
+}
+
+/* The pipes of epoll set epfd at their end (see pipe_at_end), as the
+ * events natively reported for them: hung up. How many, up to max. */
+static int epoll_ends(int epfd, struct epoll_event *ev, int max) {
+    ends e = {ev, max, 0};
+    if (max > 0)
+        (void)epoll_set(epfd, end_in_set, &e);
+    return e.n;
+}
+
+/* epoll_wait and epoll_pwait: a wait for the epoll descriptor to be
+ * readable (it is when one of its set is ready), then the real call
+ * without waiting. */
+static int epoll_common(int epfd, struct epoll_event *ev, int max, bool timed, uint64_t where) {
+    struct pollfd fd = {.fd = epfd, .events = POLLIN};
+    xthread *t = &X.threads[self_index];
+    int got = poll_common(&fd, 1, timed, !epoll_of_pipes(epfd), RL_POP_EPOLL, where);
+    if (got < 0 || t->c.timed_out)
+        return got;
+    int n = real.epoll_wait(epfd, ev, max, 0);
+    return n == 0 ? epoll_ends(epfd, ev, max) : n;
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout) {
+    if (!controlled() || timeout == 0)
+        return real.epoll_wait(epfd, ev, max, timeout);
+    return epoll_common(epfd, ev, max, timeout > 0, CALLER);
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+                       const sigset_t *mask) {
+    if (!controlled() || timeout == 0)
+        return real.epoll_pwait(epfd, ev, max, timeout, mask);
+    return epoll_common(epfd, ev, max, timeout > 0, CALLER);
 }
 
 /* Until a child of pid's kind (waitpid's pid) could be reaped. */

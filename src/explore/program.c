@@ -652,7 +652,7 @@ static rl_err convert_trace(rl__program *p, rl__run *out) {
             snprintf(st->object, sizeof st->object, "any child");
         else if (t->op == RL_POP_WAITPID)
             snprintf(st->object, sizeof st->object, "pid %" PRId64, t->value);
-        else if (t->op == RL_POP_POLL)
+        else if (t->op == RL_POP_POLL || t->op == RL_POP_SELECT || t->op == RL_POP_EPOLL)
             snprintf(st->object, sizeof st->object, "%u fd%s", t->other, rl__plural(t->other));
         else if (t->obj)
             rl__symbols_data(p->syms, t->obj, st->object, sizeof st->object);

@@ -1,6 +1,7 @@
 /* ping_pong.c - two threads hand a turn back and forth 600 times with two
- * semaphores, and the player takes 2 ms of real time on each turn (a
- * select() with no descriptors: a real sleep, no call racelab schedules).
+ * semaphores, and the player takes 2 ms of real time on each turn (the
+ * nanosleep system call made directly: a real sleep, no call racelab
+ * schedules, as a thread computing would).
  * Correct, and every schedule takes at least 1.2 s of wall-clock time on
  * any machine, with a step every 2 ms or so. Known answer: exit 0 under
  * --schedule-timeout 1s: the limit counts time without a step, so a
@@ -11,7 +12,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <semaphore.h>
-#include <sys/select.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 static sem_t ping, pong;
 static int turns;
@@ -20,8 +23,8 @@ static int nturns = 600; /* or the first argument */
 static void *player(void *arg) {
     for (int i = 0; i < nturns; i++) {
         sem_wait(&pong);
-        struct timeval two_ms = {.tv_sec = 0, .tv_usec = 2000};
-        select(0, NULL, NULL, NULL, &two_ms);
+        struct timespec two_ms = {.tv_sec = 0, .tv_nsec = 2000000};
+        syscall(SYS_nanosleep, &two_ms, NULL);
         turns++;
         sem_post(&ping);
     }

@@ -53,6 +53,7 @@ CORPUS = [
     ("cxx_threads", [], ["--preemptions", "all"], 1.0),  # built where g++ is
     ("sequential_threads", [], ["--preemptions", "0"], 0.25),
     ("main_exits_first", [], ["--preemptions", "all"], 0.5),
+    ("select_reader", [], ["--preemptions", "1"], 0.5),
 ]
 # Not here: programs racelab refuses (static_threads, no_threads,
 # many_threads), one that natively never ends (yield_spin), and the long

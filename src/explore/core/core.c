@@ -67,6 +67,8 @@ bool rl__core_can_go(const rl__core *c, const rl__core_thread *t, bool timeouts)
     case RL_POP_WRITE:
     case RL_POP_ACCEPT:
     case RL_POP_POLL:
+    case RL_POP_SELECT:
+    case RL_POP_EPOLL:
     case RL_POP_WAITPID:
         return !c->hooks->other_can_go || c->hooks->other_can_go(c->ctx, t, timeouts);
     default: return true; /* the others never wait (a wait starts waiting) */
@@ -190,7 +192,9 @@ bool rl__core_apply(rl__core *c, rl__core_thread *t, bool timed_out) {
         rl__fair_yielded(&c->fair, t->index, could_go, c->step); /* step: already counted */
         break;
     }
-    case RL_POP_POLL: t->timed_out = timed_out; break;
+    case RL_POP_POLL:
+    case RL_POP_SELECT:
+    case RL_POP_EPOLL: t->timed_out = timed_out; break;
     default: break;
     }
     return true;

@@ -57,6 +57,9 @@ enum {
     /* racelab's own targets only */
     RL_POP_LOCK_WHEN, /* a lock taken once the mutex is free and the caller's predicate holds */
     RL_POP_ACCESS,    /* a declared shared access */
+    /* system calls that may block, waiting on several descriptors as poll does */
+    RL_POP_SELECT, /* select, pselect */
+    RL_POP_EPOLL,  /* epoll_wait, epoll_pwait: its epoll descriptor */
     RL_POP_COUNT
 };
 
@@ -105,6 +108,7 @@ static inline const char *rl__pop_name(uint8_t op) {
         [RL_POP_ABORT] = "abort",
         [RL_POP_LOCK_WHEN] = "lock",
         [RL_POP_ACCESS] = "access",
+        [RL_POP_SELECT] = "select", [RL_POP_EPOLL] = "epoll_wait",
     };
     return op < RL_POP_COUNT && names[op] ? names[op] : "?";
 }
