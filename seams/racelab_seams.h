@@ -17,14 +17,14 @@
  * rl__decision, rl__deviation, rl__schedule_encode and
  * rl__schedule_parse: a schedule string is what `racelab explore
  * --replay` takes; a test checks its parsing and encoding on their own. */
-#include "../src/explore/schedule.h"
+#include "../src/explore/search/schedule.h"
 
 /* ---- the explorer: what every schedule's steps touched ----
  * rl__explore_run_hook, rl__explore_footprints and rl__run_*: the
  * partial-order reduction test names each schedule's class by its steps
  * and the order of its dependent steps, and checks that the reduced
  * search runs each class once and every class of the unreduced one. */
-#include "../src/explore/run_hook.h"
+#include "../src/explore/search/run_hook.h"
 
 /* ---- the explorer's scheduling core ----
  * rl__core_*: threads and objects, who can go, a step's effect and the

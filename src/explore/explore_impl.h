@@ -12,9 +12,9 @@
 
 #include <stdint.h>
 
-#include "policy.h"
-#include "run_hook.h"
-#include "schedule.h"
+#include "core/policy.h"
+#include "search/run_hook.h"
+#include "search/schedule.h"
 #include "racelab/explore.h"
 #include "racelab/histogram.h"
 #include "racelab/platform.h"

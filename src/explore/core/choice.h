@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../policy.h"
+#include "policy.h"
 
 /* The thread that made the last step (`last`, -1: none), if it can go on
  * without timing out (`enabled` minus `lazy`), else -1. */

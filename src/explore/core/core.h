@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../policy.h"
+#include "policy.h"
 #include "choice.h"
 #include "fair.h"
 #include "ops.h"

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../policy.h"
+#include "policy.h"
 
 typedef struct {
     uint64_t below[RL_EX_MAX_THREADS];      /* those it yielded to, not moved since */

@@ -1,7 +1,7 @@
 /* signals.h - the scheduling core's condition variables: which waiter a
  * signal may wake. Internal; one implementation, used by the in-process
- * explorer (src/explore/scheduler.c) and by the interposer inside a
- * user's program (src/explore/preload.c). Depends on libc and policy.h
+ * explorer (src/explore/inproc/scheduler.c) and by the interposer inside a
+ * user's program (src/explore/program/preload.c). Depends on libc and policy.h
  * only: no platform table, no I/O, nothing that allocates.
  *
  * A signal wakes one of the threads waiting on the condition when it is
@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../policy.h"
+#include "policy.h"
 
 typedef struct {
     const void *cond;

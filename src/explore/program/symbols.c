@@ -5,7 +5,7 @@
  * addresses stay addresses. Only counterexamples are symbolized, so the
  * cost of running the tools is paid once per report, not per schedule. */
 #include "symbols.h"
-#include "../util/grow.h"
+#include "../../util/grow.h"
 
 #include <errno.h>
 #include <fcntl.h>

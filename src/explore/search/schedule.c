@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explore_impl.h"
+#include "../explore_impl.h"
 
 size_t rl__schedule_deviations(const rl__decision *d, size_t n, rl__deviation *out) {
     size_t k = 0;

@@ -3,7 +3,7 @@
  *
  * Both sides of the explorer build these: the in-process scheduler and
  * racelab's search (in libracelab), and the interposer inside a user's
- * program (src/explore/preload.c, which writes decisions into shared
+ * program (src/explore/program/preload.c, which writes decisions into shared
  * memory), so this header depends on nothing but <stdint.h>. */
 #ifndef RACELAB_EXPLORE_DECISION_H
 #define RACELAB_EXPLORE_DECISION_H

@@ -35,10 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explore_impl.h"
-#include "core/core.h"
+#include "../explore_impl.h"
+#include "../core/core.h"
 #include "fiber.h"
-#include "../util/grow.h"
+#include "../../util/grow.h"
 
 
 typedef struct xthread {

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/rng.h"
-#include "explore_impl.h"
-#include "../util/grow.h"
+#include "../../util/rng.h"
+#include "../explore_impl.h"
+#include "../../util/grow.h"
 
 rl_explore_opts rl_explore_opts_default(void) {
     return (rl_explore_opts){.search = RL_SEARCH_BOUNDED, .preemptions = 2, .depth = 3,

@@ -1,6 +1,6 @@
 /* policy.h - how a schedule decides, in plain data, shared by the
  * explorer's searches (in racelab) and by the interposer that runs a
- * user's program (src/explore/preload.c, inside that program). Internal.
+ * user's program (src/explore/program/preload.c, inside that program). Internal.
  *
  * A schedule is a sequence of decisions: at step i, which of the runnable
  * threads goes. Every search states its schedules as a policy the
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/rng.h"
+#include "../../util/rng.h"
 #include "decision.h"
 
 #define RL_EX_MAX_THREADS 64

@@ -31,8 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explore_impl.h"
-#include "../util/grow.h"
+#include "../explore_impl.h"
+#include "../../util/grow.h"
 
 /* One step of the current schedule, and the state before it. */
 typedef struct {

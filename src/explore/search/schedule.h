@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "decision.h"
+#include "../core/decision.h"
 #include "racelab/error.h"
 
 /* The deviations of d[0 .. n - 1] into out (when not NULL, as many as the

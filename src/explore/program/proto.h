@@ -23,8 +23,8 @@
 
 #include <stdint.h>
 
-#include "core/ops.h"
-#include "policy.h"
+#include "../core/ops.h"
+#include "../core/policy.h"
 
 /* Environment of S. */
 #define RL_ENV_CTL "RACELAB_EXPLORE_CTL" /* the socket's file descriptor */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "explore_impl.h"
+#include "../explore_impl.h"
 
 static rl_err run_scenario(const rl_target *t, rl_outcome *out) {
     return rl_scenario_run(t->scenario, t->scenario->variants[t->variant].name, &t->opts, out);

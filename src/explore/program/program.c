@@ -30,10 +30,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "explore_impl.h"
+#include "../explore_impl.h"
 #include "proto.h"
 #include "symbols.h"
-#include "../util/words.h"
+#include "../../util/words.h"
 
 extern char **environ;
 

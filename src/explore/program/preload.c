@@ -62,7 +62,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/core.h"
+#include "../core/core.h"
 #include "proto.h"
 
 #define EXPORT __attribute__((visibility("default")))

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/frames.h"
+#include "../core/frames.h"
 #include "racelab/error.h"
 
 /* x86-64: a context switch of a few instructions; elsewhere ucontext. On
