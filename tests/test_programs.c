@@ -371,6 +371,39 @@ static void missing_program(void **state) {
     assert_contains(why, "no such executable");
 }
 
+/* A race between plain accesses: invisible to a plain build (no call
+ * between the read and the write), found once racelab cc's build makes
+ * every load and store a step. */
+static void memory_accesses(void **state) {
+    (void)state;
+    rl_target t = program("counter_race", NULL);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = RL_PREEMPTIONS_ALL;
+    rl_explore_result r = rl_test_explore(&t, o);
+    assert_false(r.failed);
+    assert_true(r.complete);
+    assert_false(r.memory_scheduled); /* and the verdict says so */
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+    rl_explore_result found;
+    found_and_replayed("counter_race_mem", RL_FAIL_INVARIANT, "", &found);
+    assert_true(found.memory_scheduled);
+    assert_int_equal(found.minimized.preemptions, 1);
+    /* both threads' stores are steps (the load before each may be left
+     * out: clang's instrumentation drops a read followed by a write of the
+     * same place, which then belongs to the step before) */
+    unsigned storers = 0;
+    for (size_t i = 0; i < found.minimized.nsteps; i++) {
+        const rl_trace_step *st = &found.minimized.steps[i];
+        if (strcmp(st->op, "store") == 0 && strcmp(st->object, "counter") == 0 &&
+            strstr(st->where, "counter_race.c:16") != NULL)
+            storers |= 1u << st->thread;
+    }
+    assert_int_equal(storers, 3); /* main (0) and T1 (1) */
+    assert_contains(found.minimized.outcome.story, "counter 1");
+    rl_explore_result_free(&found);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(billing_race),     rl_unit_test(overdraft),
@@ -383,6 +416,7 @@ int main(void) {
         rl_unit_test(exec_wrapper),     rl_unit_test(forks),
         rl_unit_test(c11_threads),      rl_unit_test(thread_start_is_a_step),
         rl_unit_test(timeouts_are_choices),
+        rl_unit_test(memory_accesses),
         rl_unit_test(replay_that_does_not_fit),
         rl_unit_test(missing_program),
     };

@@ -297,6 +297,10 @@ typedef struct rl_explore_result {
      * calls only, so "complete" covers their interleavings, not those of
      * plain memory accesses between them. */
     bool program;
+    /* A program built by racelab cc: its memory accesses and atomic
+     * operations were steps too, except each thread's own accesses to its
+     * own stack. */
+    bool memory_scheduled;
 } rl_explore_result;
 
 /* Explore t. RL_OK whether or not a failure was found (see out->failed);

@@ -92,5 +92,7 @@ int rl_cmd_bench(int argc, char **argv);
 int rl_cmd_trace(int argc, char **argv);
 int rl_cmd_bank(int argc, char **argv);
 int rl_cmd_merchant(int argc, char **argv);
+int rl_cmd_cc(int argc, char **argv);
+int rl_cmd_cxx(int argc, char **argv);
 
 #endif

@@ -23,6 +23,8 @@ static const struct verb {
     {"trace", rl_cmd_trace, "draw one run: a lane per merchant, lost updates in red (--svg)"},
     {"bank", rl_cmd_bank, "a bank in a database for merchant processes: init, show, check"},
     {"merchant", rl_cmd_merchant, "one merchant as its own process: bill a cycle exactly once"},
+    {"cc", rl_cmd_cc, "compile a C program whose memory accesses racelab explore schedules"},
+    {"c++", rl_cmd_cxx, "the same for C++"},
 };
 
 static void usage(FILE *f) {

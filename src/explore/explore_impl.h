@@ -220,6 +220,9 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out);
  * comes back cut (rl__run.cut): the search's --time-limit holds inside a
  * long schedule. Traced runs (a counterexample's) always run to the end. */
 void rl__program_deadline(rl__program *p, uint64_t deadline_ns);
+/* Whether the program calls the memory hooks (built by racelab cc): known
+ * once a schedule ran. */
+bool rl__program_instrumented(const rl__program *p);
 void rl__program_free(rl__program *p);
 const char *rl__program_label(const rl__program *p);
 /* What the last schedule printed (before its first thread included). */

@@ -159,6 +159,19 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
                                           : "";
     if (o->search == RL_SEARCH_REPLAY) {
         fprintf(f, "no failure in this schedule\n");
+    } else if (r->complete && r->memory_scheduled) {
+        fprintf(f, "%sproved: complete over its synchronization calls and memory accesses; a "
+                   "thread's own stack not scheduled%s%s\n(every interleaving of its thread "
+                   "calls, blocking system calls, loads, stores and atomic operations was "
+                   "explored)\n",
+                green(st), outside, reset(st));
+    } else if (r->exhaustive && r->memory_scheduled) {
+        fprintf(f, "%sproved within %u %s%s over its synchronization calls and memory accesses; "
+                   "a thread's own stack not scheduled%s%s\n(no schedule of its thread calls, "
+                   "blocking system calls and memory accesses with at most %u fails; %" PRIu64
+                   " %ss beyond the bound were not taken)\n",
+                green(st), bound, unit, rl__plural(bound), outside, reset(st), bound, r->pruned,
+                unit);
     } else if (r->complete && r->program) {
         fprintf(f, "%sproved: complete over its synchronization calls; plain memory not "
                    "scheduled%s%s\n(every interleaving of its pthread and C11 thread calls and "
@@ -342,9 +355,16 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_uint(&j, "schedules", r->schedules);
     rl__json_bool(&j, "exhaustive", r->exhaustive);
     rl__json_bool(&j, "complete", r->complete);
-    rl__json_bool(&j, "memory_accesses_scheduled", !r->program);
+    rl__json_bool(&j, "memory_accesses_scheduled", !r->program || r->memory_scheduled);
     rl__json_str(&j, "coverage",
-                 !r->program        ? "all of the target's steps, shared accesses included"
+                 !r->program ? "all of the target's steps, shared accesses included"
+                 : r->memory_scheduled && r->outside_last
+                     ? "synchronization calls and memory accesses; a thread's own stack not "
+                       "scheduled; a wait on another process went on only when nothing else "
+                       "could"
+                 : r->memory_scheduled
+                     ? "synchronization calls and memory accesses; a thread's own stack not "
+                       "scheduled"
                  : r->outside_last ? "synchronization calls only; plain memory not scheduled; a "
                                      "wait on another process went on only when nothing else "
                                      "could"

@@ -255,6 +255,26 @@ if [ -x "$PROGS/cxx_threads" ]; then
 else
     echo "note: no C++ compiler: the C++ check is skipped"
 fi
+# racelab cc: a plain program built so that its memory accesses are steps;
+# its lost addition found, natively it runs as usual
+built=$(mktemp -d)
+expect 0 "racelab cc" -- cc -g -pthread -o "$built/counter" "$(dirname "$0")/../programs/counter_race.c"
+"$built/counter" >/dev/null 2>&1
+native=$? # natively it nearly always ends at 2 (exit 0), now and then at 1
+if [ -x "$built/counter" ] && [ "$native" -le 1 ]; then
+    expect 1 "a race in plain memory, racelab cc's build" -- explore -- "$built/counter"
+    has "$out" '^ +[0-9]+ +T1 add_one \(1\) +load +counter +counter_race.c:15 in add_one' "the load a step"
+    has "$out" 'store +counter +counter_race.c:16 in add_one' "the store a step"
+    expect 1 "--preemptions all on racelab cc's build" -- explore --all --preemptions all -- "$built/counter"
+    has "$out" 'exit 1: counter 1' "the lost addition among the final states"
+    has "$out" 'exit 0: counter 2' "and the sum"
+else
+    echo "FAIL: racelab cc: no program built, or it does not run natively"; failures=$((failures + 1))
+fi
+rm -rf "$built"
+expect 0 "racelab cc --libs" -- cc --libs
+has "$out" '^-L/.* -Wl,-rpath,/.* -lrlmem$' "the runtime's link flags"
+expect 2 "racelab cc with nothing to compile" -- cc
 # a debugger at the failing step: the replay once more, stopped before its
 # last step, gdb attached (its commands from standard input here)
 if command -v gdb >/dev/null 2>&1; then

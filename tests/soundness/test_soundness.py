@@ -54,9 +54,12 @@ CORPUS = [
     ("sequential_threads", [], ["--preemptions", "0"], 0.25),
     ("main_exits_first", [], ["--preemptions", "all"], 0.5),
     ("select_reader", [], ["--preemptions", "1"], 0.5),
+    ("counter_race_mem", [], ["--preemptions", "all"], 1.0),
 ]
 # Not here: programs racelab refuses (static_threads, no_threads,
-# many_threads), one that natively never ends (yield_spin), and the long
+# many_threads), one that natively never ends (yield_spin), counter_race
+# built plainly (a race between plain accesses: its verdict says racelab
+# cannot see it; counter_race_mem, built by racelab cc, is here), and the long
 # ones that measure the explorer's cost, whose schedules run to 80,000 and
 # 120,000 steps (long_locking, ping_pong: natively they always exit 0).
 HANG_S = 2.0  # a native run this long is hung (timed_wait sleeps 3 s: more)

@@ -60,6 +60,10 @@ enum {
     /* system calls that may block, waiting on several descriptors as poll does */
     RL_POP_SELECT, /* select, pselect */
     RL_POP_EPOLL,  /* epoll_wait, epoll_pwait: its epoll descriptor */
+    /* memory, in a program built by racelab cc (its ThreadSanitizer hooks) */
+    RL_POP_LOAD,   /* a plain load */
+    RL_POP_STORE,  /* a plain store */
+    RL_POP_ATOMIC, /* an atomic operation */
     RL_POP_COUNT
 };
 
@@ -109,6 +113,7 @@ static inline const char *rl__pop_name(uint8_t op) {
         [RL_POP_LOCK_WHEN] = "lock",
         [RL_POP_ACCESS] = "access",
         [RL_POP_SELECT] = "select", [RL_POP_EPOLL] = "epoll_wait",
+        [RL_POP_LOAD] = "load", [RL_POP_STORE] = "store", [RL_POP_ATOMIC] = "atomic",
     };
     return op < RL_POP_COUNT && names[op] ? names[op] : "?";
 }

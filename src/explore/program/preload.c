@@ -239,6 +239,7 @@ typedef struct xthread {
     void *arg;
     bool create_traced; /* after create: its create line is in the trace already */
     _Atomic pid_t tid;  /* its kernel thread id, once it started (for a debugger) */
+    uintptr_t stack_lo, stack_hi; /* its stack: its own accesses there are not steps */
     uint64_t where;     /* the pending operation's place: the call's return address */
     uint64_t callers[RL_CALLERS]; /* when tracing: the return addresses beyond it */
     uint64_t callers_for;         /* the `where` they were taken for (0: none) */
@@ -258,6 +259,8 @@ typedef struct xthread {
 
 static struct {
     bool on;          /* racelab's environment is there */
+    bool instrumented; /* the program calls the memory hooks (racelab cc) */
+    uintptr_t main_stack_lo, main_stack_hi;
     bool in_child;    /* this process runs one schedule */
     bool server;      /* this process became the fork server */
     bool forking_schedule; /* serve() is forking a schedule's copy */
@@ -819,7 +822,9 @@ static void init_run(void) {
     s->ntrace = 0;
     s->nthreads = 1;
     X.threads[0] = (xthread){.has_handle = true, .handle = pthread_self(),
-                             .tid = (pid_t)syscall(SYS_gettid)};
+                             .tid = (pid_t)syscall(SYS_gettid), .stack_lo = X.main_stack_lo,
+                             .stack_hi = X.main_stack_hi};
+    s->instrumented = X.instrumented;
     rl__core_new_thread(&X.core, &X.threads[0].c, 0, RL_POP_NONE);
     snprintf(s->threads[0].name, RL_NAME_MAX, "main");
     s->threads[0].start = 0;
@@ -918,10 +923,13 @@ static void note_server_pipes(void) {
     closedir(d);
 }
 
+static void stack_of(pthread_t th, uintptr_t *lo, uintptr_t *hi);
+
 /* Called at the program's first thread creation: from now on this
  * process forks one copy per schedule and returns only in the copies. */
 static void serve(void) {
     X.server = true;
+    stack_of(pthread_self(), &X.main_stack_lo, &X.main_stack_hi); /* main's, in every copy */
     note_server_pipes();
     char m = RL_MSG_READY;
     if (real.write(X.ctl, &m, 1) != 1)
@@ -1018,9 +1026,46 @@ static void *c11_start(void *p) {
 
 static void thread_end(uint64_t where);
 
+/* A thread's stack, [lo, hi); both 0 when unknown. */
+static void stack_of(pthread_t th, uintptr_t *lo, uintptr_t *hi) {
+    pthread_attr_t a;
+    void *addr;
+    size_t size;
+    *lo = *hi = 0;
+    if (pthread_getattr_np(th, &a) != 0)
+        return;
+    if (pthread_attr_getstack(&a, &addr, &size) == 0) {
+        *lo = (uintptr_t)addr;
+        *hi = (uintptr_t)addr + size;
+    }
+    pthread_attr_destroy(&a);
+}
+
+/* ---- memory, in a program built by racelab cc (tsan_hooks.c) ---- */
+
+void rl__mem_seen(void);
+void rl__mem_access(const volatile void *addr, size_t size, int kind, uint64_t where);
+
+void rl__mem_seen(void) { X.instrumented = true; }
+
+/* An access of memory (a load, a store, an atomic operation) by the
+ * calling thread: a step, unless it is on the thread's own stack. */
+void rl__mem_access(const volatile void *addr, size_t size, int kind, uint64_t where) {
+    (void)size;
+    if (!controlled())
+        return;
+    xthread *t = &X.threads[self_index];
+    uintptr_t a = (uintptr_t)addr;
+    if (a >= t->stack_lo && a < t->stack_hi)
+        return;
+    obj m = {.addr = a}; /* lives while the step is pending: for its trace */
+    point(kind == 0 ? RL_POP_LOAD : kind == 1 ? RL_POP_STORE : RL_POP_ATOMIC, &m, where);
+}
+
 static void *trampoline(void *arg) {
     xthread *t = arg;
     self_index = (int)t->c.index;
+    stack_of(pthread_self(), &t->stack_lo, &t->stack_hi);
     atomic_store_explicit(&t->tid, (pid_t)syscall(SYS_gettid), memory_order_release);
     await_baton(t); /* until the schedule starts it: nothing of it runs before */
     void *ret = t->fn(t->arg);

@@ -48,6 +48,7 @@ struct rl__program {
     size_t shm_size;
     uint64_t time_limit_ns;
     uint64_t deadline_ns; /* the search's: an untraced schedule still going is ended */
+    bool instrumented;    /* its memory accesses are steps (racelab cc) */
     uint64_t stop_at; /* a debugger at this step (rl_program_opts) */
     void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
     void *stopped_ctx;
@@ -243,6 +244,8 @@ static void free_env(char **env) {
 }
 
 void rl__program_deadline(rl__program *p, uint64_t deadline_ns) { p->deadline_ns = deadline_ns; }
+
+bool rl__program_instrumented(const rl__program *p) { return p->instrumented; }
 
 void rl__program_free(rl__program *p) {
     if (!p)
@@ -804,6 +807,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
                  r == 0 ? "no answer in time" : "it ended");
         return;
     }
+    p->instrumented |= s->instrumented != 0;
     if (s->cut) { /* ended at the search's deadline: it shows nothing */
         out->cut = true;
         return;

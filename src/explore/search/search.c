@@ -845,6 +845,7 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         rl__sched_close();
     else
         rl__program_deadline(t->program, 0);
+    out->memory_scheduled = t->program && rl__program_instrumented(t->program);
     free(s.fail_decisions);
     free(replay);
     if (s.error == RL_OK)
