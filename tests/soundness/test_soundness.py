@@ -55,6 +55,7 @@ CORPUS = [
     ("main_exits_first", [], ["--preemptions", "all"], 0.5),
     ("select_reader", [], ["--preemptions", "1"], 0.5),
     ("counter_race_mem", [], ["--preemptions", "all"], 1.0),
+    ("peterson_mem", [], ["--preemptions", "2"], 0.5),
 ]
 # Not here: programs racelab refuses (static_threads, no_threads,
 # many_threads), one that natively never ends (yield_spin), counter_race

@@ -114,6 +114,14 @@ static void take(rl__core_obj *o, uint32_t me) {
     o->count++;
 }
 
+/* t yields: it goes again only after those that can run now have moved. */
+static void yielded(rl__core *c, rl__core_thread *t) {
+    uint64_t could_go = 0;
+    for (uint32_t i = 0; i < c->nthreads; i++)
+        could_go |= (uint64_t)rl__core_can_go(c, c->threads[i], false) << i;
+    rl__fair_yielded(&c->fair, t->index, could_go, c->step); /* step: already counted */
+}
+
 bool rl__core_apply(rl__core *c, rl__core_thread *t, bool timed_out) {
     rl__fair_moved(&c->fair, c->nthreads, t->index);
     rl__core_obj *o = t->o;
@@ -183,15 +191,13 @@ bool rl__core_apply(rl__core *c, rl__core_thread *t, bool timed_out) {
         if (t->run_once)
             o->once = 1;
         break;
-    case RL_POP_YIELD:
-    case RL_POP_SLEEP: {
-        /* it goes again only after those that can run now have moved */
-        uint64_t could_go = 0;
-        for (uint32_t i = 0; i < c->nthreads; i++)
-            could_go |= (uint64_t)rl__core_can_go(c, c->threads[i], false) << i;
-        rl__fair_yielded(&c->fair, t->index, could_go, c->step); /* step: already counted */
+    case RL_POP_LOAD:
+    case RL_POP_ATOMIC:
+        if (t->spinning)
+            yielded(c, t);
         break;
-    }
+    case RL_POP_YIELD:
+    case RL_POP_SLEEP: yielded(c, t); break;
     case RL_POP_POLL:
     case RL_POP_SELECT:
     case RL_POP_EPOLL: t->timed_out = timed_out; break;

@@ -70,6 +70,9 @@ typedef struct rl__core_thread {
     bool timed_out;           /* its last operation timed out */
     bool result_ok;           /* its last try operation succeeded */
     bool run_once;            /* once: this thread runs the routine */
+    bool spinning;            /* a load or atomic operation that repeats one it made
+                                 since its last write, at the same place, seeing the same
+                                 value: a spin, which makes way as a yield does */
     uint64_t wait_seq;        /* waiting: its number (core/signals.h) */
     uint64_t barrier_gen;     /* barrier: the round it waits to see completed */
     bool (*ready)(void *ctx); /* RL_POP_LOCK_WHEN: when it may take the mutex */

@@ -240,6 +240,14 @@ typedef struct xthread {
     bool create_traced; /* after create: its create line is in the trace already */
     _Atomic pid_t tid;  /* its kernel thread id, once it started (for a debugger) */
     uintptr_t stack_lo, stack_hi; /* its stack: its own accesses there are not steps */
+    /* its latest loads and atomic operations since its last write or thread
+     * call: place, address and the value seen (a spin repeats one) */
+    struct {
+        uint64_t where;
+        uintptr_t addr;
+        uint64_t value;
+    } seen[4];
+    uint32_t nseen;
     uint64_t where;     /* the pending operation's place: the call's return address */
     uint64_t callers[RL_CALLERS]; /* when tracing: the return addresses beyond it */
     uint64_t callers_for;         /* the `where` they were taken for (0: none) */
@@ -770,6 +778,7 @@ static void point(uint8_t op, obj *o, uint64_t where) {
     t->c.op = op;
     t->c.o = o;
     t->where = where;
+    t->nseen = 0; /* a step: what it saw before no longer marks a spin */
     take_callers(t, where);
     rl__core_schedule_from(&X.core, &t->c);
 }
@@ -778,6 +787,7 @@ static void immediate(uint8_t op, obj *o, uint64_t where, uint32_t other) {
     xthread *t = &X.threads[self_index];
     bool preempted = X.core.preempted;
     X.core.preempted = false;
+    t->nseen = 0; /* a thread call: progress, no spin */
     take_callers(t, where); /* its pending operation was applied: they are free */
     trace(t, op, o, where, false, 0, other);
     X.core.preempted = preempted;
@@ -1048,18 +1058,45 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, uint64_t w
 
 void rl__mem_seen(void) { X.instrumented = true; }
 
+/* The value of up to 8 bytes at addr (a wider access: 0). */
+static uint64_t value_at(const volatile void *addr, size_t size) {
+    uint64_t v = 0;
+    if (size <= sizeof v)
+        memcpy(&v, (const void *)addr, size);
+    return v;
+}
+
 /* An access of memory (a load, a store, an atomic operation) by the
- * calling thread: a step, unless it is on the thread's own stack. */
+ * calling thread: a step, unless it is on the thread's own stack. A load
+ * or atomic operation that repeats one of its latest (same place, same
+ * address, same value, no write by it or thread call since) is a spin:
+ * the core lets the others go first, as after a yield (fairness), so a
+ * spin-wait makes way for the thread it waits for. */
 void rl__mem_access(const volatile void *addr, size_t size, int kind, uint64_t where) {
-    (void)size;
     if (!controlled())
         return;
     xthread *t = &X.threads[self_index];
     uintptr_t a = (uintptr_t)addr;
     if (a >= t->stack_lo && a < t->stack_hi)
         return;
+    uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
+    bool spin = false;
+    if (kind != 1 && size <= sizeof(uint64_t)) {
+        uint64_t now = value_at(addr, size);
+        for (uint32_t i = 0; i < nseen && i < 4 && !spin; i++)
+            spin = t->seen[i].where == where && t->seen[i].addr == a && t->seen[i].value == now;
+    }
+    t->c.spinning = spin;
     obj m = {.addr = a}; /* lives while the step is pending: for its trace */
     point(kind == 0 ? RL_POP_LOAD : kind == 1 ? RL_POP_STORE : RL_POP_ATOMIC, &m, where);
+    t->c.spinning = false;
+    if (kind == 1 || size > sizeof(uint64_t))
+        return;
+    /* what it sees: nothing else runs until its next step */
+    t->seen[nseen % 4].where = where;
+    t->seen[nseen % 4].addr = a;
+    t->seen[nseen % 4].value = value_at(addr, size);
+    t->nseen = nseen + 1;
 }
 
 static void *trampoline(void *arg) {
