@@ -376,7 +376,8 @@ static void missing_program(void **state) {
 
 /* A race between plain accesses: invisible to a plain build (no call
  * between the read and the write), found once racelab cc's build makes
- * every load and store a step. */
+ * every load and store a step: as a data race (the two accesses not
+ * ordered), and with races ignored as the lost addition. */
 static void memory_accesses(void **state) {
     (void)state;
     rl_target t = program("counter_race", NULL);
@@ -389,22 +390,56 @@ static void memory_accesses(void **state) {
     rl_explore_result_free(&r);
     rl_target_free(&t);
     rl_explore_result found;
-    found_and_replayed("counter_race_mem", RL_FAIL_INVARIANT, "", &found);
+    found_and_replayed("counter_race_mem", RL_FAIL_RACE, "data race on counter: ", &found);
     assert_true(found.memory_scheduled);
-    assert_int_equal(found.minimized.preemptions, 1);
+    assert_int_equal(found.minimized.preemptions, 0); /* the default order has it */
+    assert_contains(found.minimized.message, "are not ordered by any synchronization");
+    rl_explore_result_free(&found);
+    /* races ignored: the lost addition itself, at one preemption */
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/counter_race_mem", PROGRAMS);
+    char *argv[] = {path, NULL};
+    rl_program_opts po = {.preload = PRELOAD, .races_ignored = true};
+    rl_target ti;
+    char why[512] = "";
+    assert_int_equal(rl_program_target(argv, &po, &ti, why, sizeof why), RL_OK);
+    r = rl_test_explore(&ti, rl_explore_opts_default());
+    assert_true(r.failed);
+    assert_int_equal(r.minimized.kind, RL_FAIL_INVARIANT);
+    assert_int_equal(r.minimized.preemptions, 1);
     /* both threads' stores are steps (the load before each may be left
      * out: clang's instrumentation drops a read followed by a write of the
      * same place, which then belongs to the step before) */
     unsigned storers = 0;
-    for (size_t i = 0; i < found.minimized.nsteps; i++) {
-        const rl_trace_step *st = &found.minimized.steps[i];
+    for (size_t i = 0; i < r.minimized.nsteps; i++) {
+        const rl_trace_step *st = &r.minimized.steps[i];
         if (strcmp(st->op, "store") == 0 && strcmp(st->object, "counter") == 0 &&
             strstr(st->where, "counter_race.c:16") != NULL)
             storers |= 1u << st->thread;
     }
     assert_int_equal(storers, 3); /* main (0) and T1 (1) */
-    assert_contains(found.minimized.outcome.story, "counter 1");
-    rl_explore_result_free(&found);
+    assert_contains(r.minimized.outcome.story, "counter 1");
+    rl_explore_result_free(&r);
+    rl_target_free(&ti);
+}
+
+/* Data races under the schedule: a message passed through a relaxed flag
+ * races; through a release/acquire flag, a lock or Peterson's lock with
+ * sequentially consistent atomics it does not (no race made up). */
+static void data_races(void **state) {
+    (void)state;
+    found_and_replayed("message_flag_mem", RL_FAIL_RACE, "data race on message: main's store", NULL);
+    char *acquire[] = {"acquire", NULL};
+    rl_target t = program("message_flag_mem", acquire);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.keep_going = true;
+    rl_explore_result r = rl_test_explore(&t, o);
+    if (r.failed)
+        fail_msg("release/acquire: %s", r.first.message);
+    assert_true(r.exhaustive && r.memory_scheduled);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+    holds("billing_locked_mem", "exit 0: balances 475 1275", 1);
 }
 
 int main(void) {
@@ -420,6 +455,7 @@ int main(void) {
         rl_unit_test(c11_threads),      rl_unit_test(thread_start_is_a_step),
         rl_unit_test(timeouts_are_choices),
         rl_unit_test(memory_accesses),
+        rl_unit_test(data_races),
         rl_unit_test(replay_that_does_not_fit),
         rl_unit_test(missing_program),
     };

@@ -125,6 +125,9 @@ typedef struct rl_program_opts {
      * called with it stopped (attach, look, detach or kill): lwp is that
      * thread's kernel id, thread its name. Then it is ended. */
     uint64_t stop_at_step;
+    /* Data races in a program built by racelab cc: false (the default)
+     * fails a schedule at its first race; true does not look for them. */
+    bool races_ignored;
     void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
     void *stopped_ctx;
 } rl_program_opts;
@@ -217,7 +220,9 @@ typedef enum rl_failure_kind {
     RL_FAIL_INVARIANT, /* the target's invariant did not hold */
     RL_FAIL_DEADLOCK,  /* no thread can run, yet some have not finished */
     RL_FAIL_ERROR,     /* the target reported an error (RL_NOTE_ERROR) or a fatal misuse */
-    RL_FAIL_LIVELOCK   /* the schedule did not end within max_steps */
+    RL_FAIL_LIVELOCK,  /* the schedule did not end within max_steps */
+    RL_FAIL_RACE       /* a data race: two accesses, one a write, not ordered (a program
+                          built by racelab cc) */
 } rl_failure_kind;
 
 const char *rl_failure_kind_name(rl_failure_kind k);

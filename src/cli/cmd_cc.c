@@ -81,17 +81,18 @@ static bool has_ext(const char *a, const char *const *exts) {
 }
 
 static bool is_source(const char *a) {
-    static const char *const exts[] = {"c", "i", "cc", "cp", "cxx", "cpp", "CPP", "c++", "C", "ii",
-                                       NULL};
+    static const char *const exts[] = {"c",   "i",   "cc", "cp", "cxx", "cpp",
+                                       "CPP", "c++", "C",  "ii", NULL};
     return a[0] != '-' && has_ext(a, exts);
 }
 
 /* Options whose value is the next argument. */
 static bool takes_value(const char *a) {
-    static const char *const opts[] = {"-o", "-I", "-D", "-U", "-include", "-imacros", "-isystem",
-                                       "-iquote", "-idirafter", "-x", "-MF", "-MT", "-MQ", "-L",
-                                       "-l", "-Xlinker", "-Xassembler", "-Xpreprocessor", "-T",
-                                       "-u", "-z", "-e", "--param", NULL};
+    static const char *const opts[] = {
+        "-o",       "-I",      "-D",         "-U",       "-include",    "-imacros",
+        "-isystem", "-iquote", "-idirafter", "-x",       "-MF",         "-MT",
+        "-MQ",      "-L",      "-l",         "-Xlinker", "-Xassembler", "-Xpreprocessor",
+        "-T",       "-u",      "-z",         "-e",       "--param",     NULL};
     for (size_t i = 0; opts[i]; i++)
         if (strcmp(a, opts[i]) == 0)
             return true;
@@ -127,8 +128,9 @@ static int compile(const char *verb, int argc, char **argv) {
         cc = cxx ? "c++" : "cc";
     char dir[PATH_MAX];
     if (!runtime_dir(dir, sizeof dir)) {
-        fprintf(stderr, "racelab %s: racelab's runtime librlmem.so was not found beside racelab "
-                        "or in its ../lib/racelab\n",
+        fprintf(stderr,
+                "racelab %s: racelab's runtime librlmem.so was not found beside racelab "
+                "or in its ../lib/racelab\n",
                 verb);
         return EXIT_ERROR;
     }
@@ -142,13 +144,13 @@ static int compile(const char *verb, int argc, char **argv) {
             i++;
             continue;
         }
-        compile_only |= strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "-S") == 0 ||
-                        strcmp(argv[i], "-E") == 0;
+        compile_only |=
+            strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "-S") == 0 || strcmp(argv[i], "-E") == 0;
         nsources += is_source(argv[i]);
     }
     char **cmd = calloc((size_t)argc + 12, sizeof *cmd);
     char tmp[] = "/tmp/racelab-cc.XXXXXX";
-    char (*objs)[sizeof tmp + 32] = calloc((size_t)nsources + 1, sizeof *objs);
+    char(*objs)[sizeof tmp + 32] = calloc((size_t)nsources + 1, sizeof *objs);
     if (!cmd || !objs) {
         free(cmd);
         free(objs);
@@ -263,8 +265,9 @@ static int cc_verb(const char *verb, int argc, char **argv) {
         return EXIT_HELD;
     }
     if (argc < 2)
-        return rl_cli_usage_error(verb, "give the compiler's arguments, e.g. racelab %s -g -o "
-                                        "prog prog.c -pthread",
+        return rl_cli_usage_error(verb,
+                                  "give the compiler's arguments, e.g. racelab %s -g -o "
+                                  "prog prog.c -pthread",
                                   verb);
     return compile(verb, argc - 1, argv + 1);
 }

@@ -17,6 +17,7 @@ static void print_help(void) {
     printf("usage: racelab explore TARGET [--merchants N] [--customers N] [--threads N]\n"
            "                      [--items N] [--retries N] [SEARCH]\n"
            "       racelab explore [SEARCH] [--schedule-timeout D] [--max-steps N]\n"
+           "                      [--races report|ignore]\n"
            "                      -- PROGRAM [ARG...]\n"
            "       racelab explore --replay SCHEDULE --gdb -- PROGRAM [ARG...]\n"
            "       racelab explore --list\n"
@@ -59,6 +60,9 @@ static void print_help(void) {
            "  --no-minimize     do not shorten the failure found\n"
            "  --gdb             with --replay and a program: after the report, replay it\n"
            "                    once more, stopped before its last step, under gdb\n"
+           "  --races report|ignore  a program built by racelab cc: a data race (two\n"
+           "                    accesses, one a write, not ordered by any synchronization)\n"
+           "                    fails its schedule (report, the default) or is not looked for\n"
            "  --max-schedules N stop after N schedules (default 1000000)\n"
            "  --time-limit D    stop after D (200ms, 30s, 5m) and report what was covered;\n"
            "                    Ctrl-C stops the same way (a second one ends racelab)\n"
@@ -101,6 +105,7 @@ typedef struct {
     rl_scenario_opts so;
     rl_program_opts po;
     bool json, list, gdb;
+    bool races_given;
     const char *target;  /* TARGET, or NULL for a program */
     char **program;      /* after --, or NULL */
 } explore_args;
@@ -231,6 +236,12 @@ static int option(explore_args *a, int c, const char *text, option_groups *g) {
     case 'a': a->o.keep_going = true; break;
     case 'm': a->o.minimize = false; break;
     case 'G': a->gdb = true; break;
+    case 'X':
+        if (strcmp(optarg, "report") != 0 && strcmp(optarg, "ignore") != 0)
+            return rl_cli_usage_error("explore", "--races is report or ignore, not '%s'", optarg);
+        a->po.races_ignored = strcmp(optarg, "ignore") == 0;
+        a->races_given = true;
+        break;
     case 'J': a->json = true; break;
     case 'L': a->list = true; break;
     default:
@@ -255,6 +266,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"max-steps", required_argument, NULL, 'S'}, {"no-reduction", no_argument, NULL, 'N'},
         {"delays", required_argument, NULL, 'D'},    {"stack-size", required_argument, NULL, 'K'},
         {"time-limit", required_argument, NULL, 'l'},
+        {"races", required_argument, NULL, 'X'},
         {0}};
     option_groups g = {0};
     /* everything after "--" is the program and its arguments */
@@ -283,6 +295,9 @@ static int parse(int argc, char **argv, explore_args *a) {
     if (g.bound_given && (g.pct || a->o.search == RL_SEARCH_REPLAY))
         return rl_cli_usage_error("explore", "--preemptions belongs to the bounded search, not "
                                              "to --pct or --replay");
+    if (a->races_given && !a->program)
+        return rl_cli_usage_error("explore", "--races goes with a program (after --) built by "
+                                             "racelab cc");
     if (a->o.time_limit_ns && a->o.search == RL_SEARCH_REPLAY)
         return rl_cli_usage_error("explore", "--time-limit bounds a search, not --replay");
     if (g.pct_opt && !g.pct)

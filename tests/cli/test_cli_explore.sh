@@ -262,10 +262,15 @@ expect 0 "racelab cc" -- cc -g -pthread -o "$built/counter" "$(dirname "$0")/../
 "$built/counter" >/dev/null 2>&1
 native=$? # natively it nearly always ends at 2 (exit 0), now and then at 1
 if [ -x "$built/counter" ] && [ "$native" -le 1 ]; then
-    expect 1 "a race in plain memory, racelab cc's build" -- explore -- "$built/counter"
+    expect 1 "a data race, racelab cc's build" -- explore -- "$built/counter"
+    has "$out" '^data race on counter: main.s store in step [0-9]+ and T1.s load in step [0-9]+ are not ordered by any synchronization$' \
+        "the race named, both accesses by step"
     has "$out" '^ +[0-9]+ +T1 add_one \(1\) +load +counter +counter_race.c:15 in add_one' "the load a step"
+    expect 1 "races ignored: the lost addition" -- explore --races ignore -- "$built/counter"
     has "$out" 'store +counter +counter_race.c:16 in add_one' "the store a step"
-    expect 1 "--preemptions all on racelab cc's build" -- explore --all --preemptions all -- "$built/counter"
+    has "$out" 'final state: exit 1: counter 1' "the lost addition"
+    expect 1 "--preemptions all on racelab cc's build" -- explore --all --preemptions all \
+        --races ignore -- "$built/counter"
     has "$out" 'exit 1: counter 1' "the lost addition among the final states"
     has "$out" 'exit 0: counter 2' "and the sum"
 else
@@ -275,6 +280,8 @@ rm -rf "$built"
 expect 0 "racelab cc --libs" -- cc --libs
 has "$out" '^-L/.* -Wl,-rpath,/.* -lrlmem$' "the runtime's link flags"
 expect 2 "racelab cc with nothing to compile" -- cc
+expect 2 "--races with a target" -- explore bill:racy --races ignore
+expect 2 "--races report or ignore" -- explore --races maybe -- "$PROGS/deadlock"
 # a debugger at the failing step: the replay once more, stopped before its
 # last step, gdb attached (its commands from standard input here)
 if command -v gdb >/dev/null 2>&1; then

@@ -64,6 +64,7 @@
 
 #include "../core/core.h"
 #include "proto.h"
+#include "races.h"
 
 #define EXPORT __attribute__((visibility("default")))
 /* The call's place in the program: the return address, or, inside a C11
@@ -248,6 +249,9 @@ typedef struct xthread {
         uint64_t value;
     } seen[4];
     uint32_t nseen;
+    bool fence_acq, fence_rel; /* it made an acquire, a release fence: its relaxed
+                                  atomics are taken as acquire, release (never fewer
+                                  orderings than the program has) */
     uint64_t where;     /* the pending operation's place: the call's return address */
     uint64_t callers[RL_CALLERS]; /* when tracing: the return addresses beyond it */
     uint64_t callers_for;         /* the `where` they were taken for (0: none) */
@@ -268,6 +272,7 @@ typedef struct xthread {
 static struct {
     bool on;          /* racelab's environment is there */
     bool instrumented; /* the program calls the memory hooks (racelab cc) */
+    bool races_on;     /* and its data races are looked for (races.h) */
     uintptr_t main_stack_lo, main_stack_hi;
     bool in_child;    /* this process runs one schedule */
     bool server;      /* this process became the fork server */
@@ -291,6 +296,16 @@ static struct {
 } X;
 
 static __thread int self_index = -1; /* this thread's index, -1: not one of ours */
+
+/* Happens-before edges for the race detector (races.h), when it is on. */
+static void hb_release(const void *key) {
+    if (X.races_on)
+        rl__races_release((uint32_t)self_index, (uintptr_t)key);
+}
+static void hb_acquire(const void *key) {
+    if (X.races_on)
+        rl__races_acquire((uint32_t)self_index, (uintptr_t)key);
+}
 
 /* ---- plumbing ---- */
 
@@ -835,6 +850,9 @@ static void init_run(void) {
                              .tid = (pid_t)syscall(SYS_gettid), .stack_lo = X.main_stack_lo,
                              .stack_hi = X.main_stack_hi};
     s->instrumented = X.instrumented;
+    X.races_on = X.instrumented && s->races;
+    if (X.races_on)
+        rl__races_reset();
     rl__core_new_thread(&X.core, &X.threads[0].c, 0, RL_POP_NONE);
     snprintf(s->threads[0].name, RL_NAME_MAX, "main");
     s->threads[0].start = 0;
@@ -1054,7 +1072,7 @@ static void stack_of(pthread_t th, uintptr_t *lo, uintptr_t *hi) {
 /* ---- memory, in a program built by racelab cc (tsan_hooks.c) ---- */
 
 void rl__mem_seen(void);
-void rl__mem_access(const volatile void *addr, size_t size, int kind, uint64_t where);
+void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, uint64_t where);
 
 void rl__mem_seen(void) { X.instrumented = true; }
 
@@ -1072,25 +1090,49 @@ static uint64_t value_at(const volatile void *addr, size_t size) {
  * address, same value, no write by it or thread call since) is a spin:
  * the core lets the others go first, as after a yield (fairness), so a
  * spin-wait makes way for the thread it waits for. */
-void rl__mem_access(const volatile void *addr, size_t size, int kind, uint64_t where) {
+void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, uint64_t where) {
+    enum { READ, WRITE, ALOAD, ASTORE, ARMW, FENCE }; /* tsan_hooks.c's kinds */
     if (!controlled())
         return;
     xthread *t = &X.threads[self_index];
+    if (kind == FENCE) { /* no step: it orders this thread's atomics */
+        t->fence_acq |= mo == 1 || mo == 2 || mo >= 4;
+        t->fence_rel |= mo >= 3;
+        return;
+    }
     uintptr_t a = (uintptr_t)addr;
     if (a >= t->stack_lo && a < t->stack_hi)
         return;
     uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
     bool spin = false;
-    if (kind != 1 && size <= sizeof(uint64_t)) {
+    if (kind != WRITE && kind != ASTORE && size <= sizeof(uint64_t)) {
         uint64_t now = value_at(addr, size);
         for (uint32_t i = 0; i < nseen && i < 4 && !spin; i++)
             spin = t->seen[i].where == where && t->seen[i].addr == a && t->seen[i].value == now;
     }
     t->c.spinning = spin;
     obj m = {.addr = a}; /* lives while the step is pending: for its trace */
-    point(kind == 0 ? RL_POP_LOAD : kind == 1 ? RL_POP_STORE : RL_POP_ATOMIC, &m, where);
+    point(kind == READ ? RL_POP_LOAD : kind == WRITE ? RL_POP_STORE : RL_POP_ATOMIC, &m, where);
     t->c.spinning = false;
-    if (kind == 1 || size > sizeof(uint64_t))
+    if (X.races_on && (kind == READ || kind == WRITE)) {
+        rl__race_side other;
+        if (rl__races_access((uint32_t)self_index, a, kind == WRITE, (uint32_t)X.core.step, &other))
+            finish(RL_PFAIL_RACE,
+                   "data race on %#lx: %s's %s in step %u and %s's %s in step %llu are not "
+                   "ordered by any synchronization",
+                   (unsigned long)a, X.shm->threads[other.thread].name,
+                   other.write ? "store" : "load", other.step, X.shm->threads[self_index].name,
+                   kind == WRITE ? "store" : "load", (unsigned long long)X.core.step);
+    }
+    if (kind >= ALOAD) { /* an atomic: its memory order's edges */
+        bool acq = mo == 1 || mo == 2 || mo >= 4 || t->fence_acq;
+        bool rel = mo >= 3 || t->fence_rel;
+        if (kind != ASTORE && acq)
+            hb_acquire((const void *)a);
+        if (kind != ALOAD && rel)
+            hb_release((const void *)a);
+    }
+    if (kind == WRITE || kind == ASTORE || size > sizeof(uint64_t))
         return;
     /* what it sees: nothing else runs until its next step */
     t->seen[nseen % 4].where = where;
@@ -1134,6 +1176,8 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
     uint32_t serial = X.shm->nserials < RL_SERIAL_MAX ? X.shm->nserials++ : RL_SERIAL_MAX - 1;
     *child = (xthread){.fn = fn, .arg = arg, .serial = serial};
     rl__core_new_thread(&X.core, &child->c, slot, RL_POP_START);
+    if (X.races_on) /* the creator's past happens before all of the new thread */
+        rl__races_spawn((uint32_t)self_index, slot);
     rl__pthread_info *info = &X.shm->threads[slot];
     info->start = fn == c11_start ? (uint64_t)(uintptr_t)((c11_thread *)arg)->fn
                                   : (uint64_t)(uintptr_t)fn;
@@ -1175,6 +1219,8 @@ EXPORT int pthread_join(pthread_t th, void **ret) {
         return EDEADLK;
     X.threads[self_index].c.join_target = t->c.index;
     point(RL_POP_JOIN, NULL, CALLER);
+    if (X.races_on) /* all of the joined thread happens before what follows */
+        rl__races_join((uint32_t)self_index, t->c.index);
     t->has_handle = false; /* joined: its handle may be reused */
     return real.join(th, ret);
 }
@@ -1242,9 +1288,11 @@ static int lock_common(pthread_mutex_t *m, uint8_t op, uint64_t where) {
         return 0;
     }
     point(op, o, where); /* a try-lock's result is decided in its step */
-    if (op == RL_POP_TRYLOCK)
-        return X.threads[self_index].c.result_ok ? 0 : EBUSY;
-    return X.threads[self_index].c.timed_out ? ETIMEDOUT : 0;
+    xthread *t = &X.threads[self_index];
+    if (op == RL_POP_TRYLOCK ? !t->c.result_ok : t->c.timed_out)
+        return op == RL_POP_TRYLOCK ? EBUSY : ETIMEDOUT;
+    hb_acquire(m);
+    return 0;
 }
 
 EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
@@ -1286,8 +1334,10 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
     }
     if (--o->count == 0)
         o->owner = 0;
-    if (X.in_child)
+    if (X.in_child) {
+        hb_release(m);
         immediate(RL_POP_UNLOCK, o, CALLER, 0);
+    }
     return 0;
 }
 
@@ -1324,12 +1374,13 @@ static int rw_common(pthread_rwlock_t *l, uint8_t op, uint64_t where) {
             o->count++;
         return 0;
     }
-    if (op == RL_POP_TRYRDLOCK || op == RL_POP_TRYWRLOCK) {
-        point(op, o, where); /* taken or not in its step */
-        return X.threads[self_index].c.result_ok ? 0 : EBUSY;
-    }
-    point(op, o, where);
-    return X.threads[self_index].c.timed_out ? ETIMEDOUT : 0;
+    point(op, o, where); /* a try's result is decided in its step */
+    xthread *t = &X.threads[self_index];
+    bool tried = op == RL_POP_TRYRDLOCK || op == RL_POP_TRYWRLOCK;
+    if (tried ? !t->c.result_ok : t->c.timed_out)
+        return tried ? EBUSY : ETIMEDOUT;
+    hb_acquire(l);
+    return 0;
 }
 
 #define RW_PASS(call)                                                                              \
@@ -1386,8 +1437,10 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
         misuse("unlocks read-write lock %p that it does not hold", (void *)l);
     else
         return EPERM;
-    if (X.in_child)
+    if (X.in_child) {
+        hb_release(l);
         immediate(RL_POP_RWUNLOCK, o, CALLER, 0);
+    }
     return 0;
 }
 
@@ -1415,6 +1468,7 @@ EXPORT int pthread_spin_lock(pthread_spinlock_t *l) {
         return 0;
     }
     point(RL_POP_SPINLOCK, o, CALLER);
+    hb_acquire((void *)l);
     return 0;
 }
 
@@ -1423,7 +1477,10 @@ EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
     obj *o = find((void *)l, RL_OBJ_SPIN);
     if (X.in_child) {
         point(RL_POP_SPINTRY, o, CALLER); /* taken or not in its step */
-        return X.threads[self_index].c.result_ok ? 0 : EBUSY;
+        if (!X.threads[self_index].c.result_ok)
+            return EBUSY;
+        hb_acquire((void *)l);
+        return 0;
     }
     if (o->owner)
         return EBUSY;
@@ -1439,8 +1496,10 @@ EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
         misuse("unlocks spin lock %p that it does not hold", (void *)l);
     o->owner = 0;
     o->count = 0;
-    if (X.in_child)
+    if (X.in_child) {
+        hb_release((void *)l);
         immediate(RL_POP_SPINUNLOCK, o, CALLER, 0);
+    }
     return 0;
 }
 
@@ -1464,7 +1523,11 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, bool timed, uint64
         misuse("waits on condition %p with no other thread to signal it", (void *)c);
     xthread *t = &X.threads[self_index];
     t->c.wait_mutex = mo;
+    hb_release(m); /* the wait releases the mutex... */
     point(timed ? RL_POP_TIMEDWAIT : RL_POP_WAIT, find(c, RL_OBJ_COND), where);
+    if (!t->c.timed_out)
+        hb_acquire(c); /* ...woken by a signal, it saw what came before it */
+    hb_acquire(m);     /* ...and takes the mutex back */
     return t->c.timed_out ? ETIMEDOUT : 0;
 }
 
@@ -1492,8 +1555,10 @@ EXPORT int pthread_cond_signal(pthread_cond_t *c) {
      * take (none waiting, or all sure to wake already: it is lost) */
     if (!rl__core_signal(&X.core, o))
         misuse("internal: more signals pending than threads waiting");
-    if (X.in_child)
+    if (X.in_child) {
+        hb_release(c);
         immediate(RL_POP_SIGNAL, o, CALLER, UINT32_MAX);
+    }
     return 0;
 }
 
@@ -1501,8 +1566,10 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c) {
     RW_PASS(real.cond_broadcast(c));
     obj *o = find(c, RL_OBJ_COND);
     rl__core_broadcast(&X.core, o); /* every waiter on it will wake */
-    if (X.in_child)
+    if (X.in_child) {
+        hb_release(c);
         immediate(RL_POP_BROADCAST, o, CALLER, 0);
+    }
     return 0;
 }
 
@@ -1548,18 +1615,13 @@ static int semwait_common(sem_t *s, uint8_t op, uint64_t where) {
         o->count--;
         return 0;
     }
-    if (op == RL_POP_SEMTRY) {
-        point(op, o, where); /* taken or not in its step */
-        if (X.threads[self_index].c.result_ok)
-            return 0;
-        errno = EAGAIN;
+    point(op, o, where); /* a try's result is decided in its step */
+    xthread *t = &X.threads[self_index];
+    if (op == RL_POP_SEMTRY ? !t->c.result_ok : t->c.timed_out) {
+        errno = op == RL_POP_SEMTRY ? EAGAIN : ETIMEDOUT;
         return -1;
     }
-    point(op, o, where);
-    if (X.threads[self_index].c.timed_out) {
-        errno = ETIMEDOUT;
-        return -1;
-    }
+    hb_acquire(s);
     return 0;
 }
 
@@ -1585,8 +1647,10 @@ EXPORT int sem_post(sem_t *s) {
     RW_PASS(real.sem_post(s));
     obj *o = sem_obj(s);
     o->count++;
-    if (X.in_child)
+    if (X.in_child) {
+        hb_release(s);
         immediate(RL_POP_SEMPOST, o, CALLER, 0);
+    }
     return 0;
 }
 
@@ -1622,7 +1686,9 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
         return PTHREAD_BARRIER_SERIAL_THREAD;
     }
     t->c.barrier_gen = last ? o->generation - 1 : o->generation;
+    hb_release(b); /* every arrival happens before every departure */
     point(RL_POP_BARRIER, o, CALLER);
+    hb_acquire(b);
     return last ? PTHREAD_BARRIER_SERIAL_THREAD : 0;
 }
 
@@ -1645,7 +1711,9 @@ EXPORT int pthread_once(pthread_once_t *ctl, void (*fn)(void)) {
         c11_caller = 0; /* the routine's own calls are its own */
         fn();
         o->once = 2;
+        hb_release(ctl); /* the routine happens before every return of once */
     }
+    hb_acquire(ctl);
     return 0;
 }
 

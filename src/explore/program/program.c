@@ -49,6 +49,7 @@ struct rl__program {
     uint64_t time_limit_ns;
     uint64_t deadline_ns; /* the search's: an untraced schedule still going is ended */
     bool instrumented;    /* its memory accesses are steps (racelab cc) */
+    bool races_ignored;   /* rl_program_opts */
     uint64_t stop_at; /* a debugger at this step (rl_program_opts) */
     void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
     void *stopped_ctx;
@@ -289,6 +290,7 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
         return RL_ENOMEM;
     p->ctl = p->shmfd = p->outfd = p->prefixfd = -1;
     p->time_limit_ns = o && o->time_limit_ns ? o->time_limit_ns : 10000000000ull;
+    p->races_ignored = o && o->races_ignored;
     if (o && o->stop_at_step && o->stopped) {
         p->stop_at = o->stop_at_step;
         p->stopped = o->stopped;
@@ -748,6 +750,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     s->status = 0;
     s->timed_out = 0;
     s->cut = 0;
+    s->races = !p->races_ignored;
     s->fail = RL_PFAIL_NONE;
     s->nsteps = 0;
     s->ntrace = 0;
@@ -842,6 +845,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     case RL_PFAIL_DEADLOCK: out->fail = RL_FAIL_DEADLOCK; break;
     case RL_PFAIL_LIVELOCK: out->fail = RL_FAIL_LIVELOCK; break;
     case RL_PFAIL_MISUSE: out->fail = RL_FAIL_ERROR; break;
+    case RL_PFAIL_RACE: out->fail = RL_FAIL_RACE; break;
     default: break;
     }
     if (out->fail != RL_FAIL_NONE)

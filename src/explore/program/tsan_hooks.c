@@ -21,18 +21,22 @@
 
 #define HOOK __attribute__((visibility("default")))
 
-enum { MEM_READ, MEM_WRITE, MEM_ATOMIC };
+/* what an access does; an atomic one also its memory order (C11's
+ * numbering: 0 relaxed, 1 consume, 2 acquire, 3 release, 4 acq_rel, 5
+ * seq_cst), plain ones -1 */
+enum { MEM_READ, MEM_WRITE, MEM_ATOMIC_LOAD, MEM_ATOMIC_STORE, MEM_ATOMIC_RMW, MEM_FENCE };
 
 #ifdef RL_MEM_SCHEDULE
-void rl__mem_access(const volatile void *addr, size_t size, int kind, uint64_t where);
+void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, uint64_t where);
 void rl__mem_seen(void);
-#define ACCESS(addr, size, kind)                                                                   \
-    rl__mem_access((addr), (size), (kind), (uint64_t)(uintptr_t)__builtin_return_address(0))
+#define ACCESS_MO(addr, size, kind, mo)                                                            \
+    rl__mem_access((addr), (size), (kind), (mo), (uint64_t)(uintptr_t)__builtin_return_address(0))
 #define SEEN() rl__mem_seen()
 #else
-#define ACCESS(addr, size, kind) ((void)(addr), (void)(size), (void)(kind))
+#define ACCESS_MO(addr, size, kind, mo) ((void)(addr), (void)(size), (void)(kind), (void)(mo))
 #define SEEN() ((void)0)
 #endif
+#define ACCESS(addr, size, kind) ACCESS_MO(addr, size, kind, -1)
 
 HOOK void __tsan_init(void) { SEEN(); }
 HOOK void __tsan_func_entry(void *pc) { (void)pc; }
@@ -92,18 +96,15 @@ HOOK void *__tsan_memset(void *d, int c, size_t n) {
 #define SC __ATOMIC_SEQ_CST
 #define ATOMICS(n, T)                                                                              \
     HOOK T __tsan_atomic##n##_load(const volatile T *a, int mo) {                                  \
-        (void)mo;                                                                                  \
-        ACCESS(a, sizeof(T), MEM_ATOMIC);                                                          \
+        ACCESS_MO(a, sizeof(T), MEM_ATOMIC_LOAD, mo);                                              \
         return __atomic_load_n(a, SC);                                                             \
     }                                                                                              \
     HOOK void __tsan_atomic##n##_store(volatile T *a, T v, int mo) {                               \
-        (void)mo;                                                                                  \
-        ACCESS(a, sizeof(T), MEM_ATOMIC);                                                          \
+        ACCESS_MO(a, sizeof(T), MEM_ATOMIC_STORE, mo);                                             \
         __atomic_store_n(a, v, SC);                                                                \
     }                                                                                              \
     HOOK T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo) {                               \
-        (void)mo;                                                                                  \
-        ACCESS(a, sizeof(T), MEM_ATOMIC);                                                          \
+        ACCESS_MO(a, sizeof(T), MEM_ATOMIC_RMW, mo);                                               \
         return __atomic_exchange_n(a, v, SC);                                                      \
     }                                                                                              \
     RMW(n, T, fetch_add)                                                                           \
@@ -112,30 +113,26 @@ HOOK void *__tsan_memset(void *d, int c, size_t n) {
     RMW(n, T, fetch_or)                                                                            \
     RMW(n, T, fetch_xor)                                                                           \
     RMW(n, T, fetch_nand)                                                                          \
-    HOOK int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c, T v, int mo,         \
+    HOOK int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c, T v, int mo,          \
                                                         int fmo) {                                 \
-        (void)mo;                                                                                  \
         (void)fmo;                                                                                 \
-        ACCESS(a, sizeof(T), MEM_ATOMIC);                                                          \
+        ACCESS_MO(a, sizeof(T), MEM_ATOMIC_RMW, mo);                                               \
         return __atomic_compare_exchange_n(a, c, v, false, SC, SC);                                \
     }                                                                                              \
     HOOK int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c, T v, int mo, int fmo) { \
-        (void)mo;                                                                                  \
         (void)fmo;                                                                                 \
-        ACCESS(a, sizeof(T), MEM_ATOMIC);                                                          \
-        return __atomic_compare_exchange_n(a, c, v, false, SC, SC); /* never fails spuriously */  \
+        ACCESS_MO(a, sizeof(T), MEM_ATOMIC_RMW, mo);                                               \
+        return __atomic_compare_exchange_n(a, c, v, false, SC, SC); /* never fails spuriously */   \
     }                                                                                              \
-    HOOK T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v, int mo, int fmo) {    \
-        (void)mo;                                                                                  \
+    HOOK T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v, int mo, int fmo) {     \
         (void)fmo;                                                                                 \
-        ACCESS(a, sizeof(T), MEM_ATOMIC);                                                          \
+        ACCESS_MO(a, sizeof(T), MEM_ATOMIC_RMW, mo);                                               \
         __atomic_compare_exchange_n(a, &c, v, false, SC, SC);                                      \
         return c;                                                                                  \
     }
 #define RMW(n, T, op)                                                                              \
     HOOK T __tsan_atomic##n##_##op(volatile T *a, T v, int mo) {                                   \
-        (void)mo;                                                                                  \
-        ACCESS(a, sizeof(T), MEM_ATOMIC);                                                          \
+        ACCESS_MO(a, sizeof(T), MEM_ATOMIC_RMW, mo);                                               \
         return __atomic_##op(a, v, SC);                                                            \
     }
 ATOMICS(8, uint8_t)
@@ -152,7 +149,7 @@ ATOMICS(128, unsigned __int128)
 #endif
 
 HOOK void __tsan_atomic_thread_fence(int mo) {
-    (void)mo;
+    ACCESS_MO(NULL, 0, MEM_FENCE, mo);
     __atomic_thread_fence(SC);
 }
 HOOK void __tsan_atomic_signal_fence(int mo) {

@@ -37,6 +37,7 @@ const char *rl_failure_kind_name(rl_failure_kind k) {
     case RL_FAIL_DEADLOCK: return "deadlock";
     case RL_FAIL_ERROR: return "error";
     case RL_FAIL_LIVELOCK: return "livelock";
+    case RL_FAIL_RACE: return "data race";
     }
     return "?";
 }

@@ -1,0 +1,140 @@
+/* races.c - data races under the schedule: see races.h. */
+#include "races.h"
+
+#include "../core/policy.h" /* RL_EX_MAX_THREADS */
+
+#define NT RL_EX_MAX_THREADS
+#define NSYNC 4096    /* synchronization objects: a power of two */
+#define NSHADOW 65536 /* addresses accessed: a power of two */
+#define NREADS 4
+
+typedef struct {
+    uint32_t c[NT];
+} vclock;
+
+typedef struct {
+    uintptr_t key; /* 0: free */
+    vclock vc;
+} sync_obj;
+
+typedef struct {
+    uint32_t thread, clock, step;
+} epoch;
+
+typedef struct {
+    uintptr_t addr; /* 0: free */
+    bool written;
+    epoch write;
+    uint32_t nreads;
+    epoch reads[NREADS];
+} shadow;
+
+static struct {
+    vclock threads[NT];
+    sync_obj syncs[NSYNC];
+    shadow cells[NSHADOW];
+    bool full;
+} R;
+
+static size_t slot_of(uintptr_t key, size_t n) {
+    return (size_t)((key >> 2) * 0x9e3779b97f4a7c15ull) & (n - 1);
+}
+
+static void join_into(vclock *into, const vclock *from) {
+    for (uint32_t i = 0; i < NT; i++)
+        if (from->c[i] > into->c[i])
+            into->c[i] = from->c[i];
+}
+
+void rl__races_reset(void) {
+    /* the tables are as the fork server left them, never touched: zero
+     * (clearing 6 MB would fault in every page, in every schedule) */
+    R.threads[0].c[0] = 1;
+}
+
+void rl__races_spawn(uint32_t parent, uint32_t child) {
+    R.threads[child] = R.threads[parent];
+    /* a reused slot goes on from its own past clock: its epochs stay apart */
+    R.threads[child].c[child] = R.threads[child].c[child] + 1;
+    R.threads[parent].c[parent]++;
+}
+
+void rl__races_join(uint32_t joiner, uint32_t joined) {
+    join_into(&R.threads[joiner], &R.threads[joined]);
+    R.threads[joined].c[joined]++;
+}
+
+static sync_obj *sync_of(uintptr_t key) {
+    size_t h = slot_of(key, NSYNC);
+    for (size_t i = 0; i < NSYNC; i++) {
+        sync_obj *s = &R.syncs[(h + i) & (NSYNC - 1)];
+        if (s->key == key)
+            return s;
+        if (s->key == 0) {
+            s->key = key;
+            return s;
+        }
+    }
+    R.full = true;
+    return NULL;
+}
+
+void rl__races_release(uint32_t t, uintptr_t key) {
+    sync_obj *s = sync_of(key);
+    if (s)
+        join_into(&s->vc, &R.threads[t]);
+    R.threads[t].c[t]++;
+}
+
+void rl__races_acquire(uint32_t t, uintptr_t key) {
+    sync_obj *s = sync_of(key);
+    if (s)
+        join_into(&R.threads[t], &s->vc);
+}
+
+/* Whether e happened before what thread t does now. */
+static bool before(const epoch *e, uint32_t t) { return e->clock <= R.threads[t].c[e->thread]; }
+
+bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl__race_side *other) {
+    size_t h = slot_of(addr, NSHADOW);
+    shadow *c = NULL;
+    for (size_t i = 0; i < NSHADOW && !c; i++) {
+        shadow *s = &R.cells[(h + i) & (NSHADOW - 1)];
+        if (s->addr == addr || s->addr == 0)
+            c = s;
+    }
+    if (!c) {
+        R.full = true;
+        return false;
+    }
+    c->addr = addr;
+    epoch now = {t, R.threads[t].c[t], step};
+    if (c->written && c->write.thread != t && !before(&c->write, t)) {
+        *other = (rl__race_side){c->write.thread, c->write.step, true};
+        return true;
+    }
+    if (write) {
+        for (uint32_t i = 0; i < c->nreads; i++)
+            if (c->reads[i].thread != t && !before(&c->reads[i], t)) {
+                *other = (rl__race_side){c->reads[i].thread, c->reads[i].step, false};
+                return true;
+            }
+        c->written = true;
+        c->write = now;
+        c->nreads = 0; /* reads before this write are ordered before it, or raced */
+        return false;
+    }
+    /* a read: keep the thread's latest, and the others not yet ordered */
+    for (uint32_t i = 0; i < c->nreads; i++)
+        if (c->reads[i].thread == t || before(&c->reads[i], t)) {
+            c->reads[i] = now;
+            return false;
+        }
+    if (c->nreads < NREADS)
+        c->reads[c->nreads++] = now;
+    else
+        c->reads[step % NREADS] = now; /* no room: one is forgotten (a race may be missed) */
+    return false;
+}
+
+bool rl__races_full(void) { return R.full; }

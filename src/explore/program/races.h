@@ -1,0 +1,47 @@
+/* races.h - data races under the schedule: happens-before over one
+ * schedule of a program built by racelab cc, with vector clocks (the
+ * classic detector; FastTrack, Flanagan and Freund, PLDI 2009, is its fast
+ * form). Internal to the interposer; plain C, no allocation (fixed tables
+ * in the copy's memory, which a fork gives fresh to every schedule).
+ *
+ * Threads are the scheduler's slots. Synchronization objects (a mutex, a
+ * condition, a semaphore, an atomic's address used with release or
+ * acquire order, ...) are keyed by address. Edges: a thread's creation
+ * orders the creator's past before the child, a join the joined thread's
+ * whole life before the joiner, a release (unlock, post, signal, an
+ * atomic store or read-modify-write with release order) before every
+ * later acquire of the same object (lock, wait, a load with acquire
+ * order). Two plain accesses of the same address by different threads,
+ * one of them a write, not ordered so: a data race.
+ *
+ * Accesses are matched by their start address (one that overlaps another
+ * at a different start is not compared: a race may be missed, none is
+ * made up); an address keeps its last write and up to four reads. */
+#ifndef RACELAB_EXPLORE_PROGRAM_RACES_H
+#define RACELAB_EXPLORE_PROGRAM_RACES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    uint32_t thread; /* slot */
+    uint32_t step;   /* the schedule's step it was made in (1-based) */
+    bool write;
+} rl__race_side;
+
+/* A new schedule, thread 0 alone. */
+void rl__races_reset(void);
+/* parent made child (a slot, new or reused). */
+void rl__races_spawn(uint32_t parent, uint32_t child);
+/* joiner saw joined end. */
+void rl__races_join(uint32_t joiner, uint32_t joined);
+/* t releases, or acquires, the synchronization object at key. */
+void rl__races_release(uint32_t t, uintptr_t key);
+void rl__races_acquire(uint32_t t, uintptr_t key);
+/* t accesses addr plainly in step `step`: true when an earlier access of
+ * another thread races with it (*other says which). */
+bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl__race_side *other);
+/* Whether the tables overflowed this schedule (some accesses not checked). */
+bool rl__races_full(void);
+
+#endif
