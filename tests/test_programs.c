@@ -394,6 +394,17 @@ static void memory_accesses(void **state) {
     assert_true(found.memory_scheduled);
     assert_int_equal(found.minimized.preemptions, 0); /* the default order has it */
     assert_contains(found.minimized.message, "are not ordered by any synchronization");
+    /* both accesses marked in the trace: main's store, T1's load */
+    unsigned marked = 0;
+    for (size_t i = 0; i < found.minimized.nsteps; i++) {
+        const rl_trace_step *st = &found.minimized.steps[i];
+        if (st->marks & RL_MARK_RACE) {
+            assert_string_equal(st->object, "counter");
+            assert_string_equal(st->op, st->thread == 0 ? "store" : "load");
+            marked |= 1u << st->thread;
+        }
+    }
+    assert_int_equal(marked, 3);
     rl_explore_result_free(&found);
     /* races ignored: the lost addition itself, at one preemption */
     char path[PATH_MAX];

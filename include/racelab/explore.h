@@ -233,7 +233,8 @@ enum {
     RL_MARK_ERROR = 1u << 1,   /* the target reported an error here */
     RL_MARK_PREEMPT = 1u << 2, /* a thread that could go on was switched out before this step */
     RL_MARK_BLOCKED = 1u << 3, /* deadlock: where this thread is stuck */
-    RL_MARK_REFUSED = 1u << 4  /* an access that changed nothing (a failed compare-and-set) */
+    RL_MARK_REFUSED = 1u << 4, /* an access that changed nothing (a failed compare-and-set) */
+    RL_MARK_RACE = 1u << 5     /* one of the two accesses of a data race */
 };
 
 typedef struct rl_trace_step {

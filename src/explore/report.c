@@ -76,6 +76,8 @@ void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour) {
             fprintf(f, "  %s<< ERROR%s", red(st), reset(st));
         if (s->marks & RL_MARK_BLOCKED)
             fprintf(f, "  %s<< stuck here%s", red(st), reset(st));
+        if (s->marks & RL_MARK_RACE)
+            fprintf(f, "  %s<< DATA RACE%s", red(st), reset(st));
         if (s->note[0])
             fprintf(f, "  (%s)", s->note);
         fputc('\n', f);
@@ -317,6 +319,8 @@ static void json_counterexample(rl__json *j, const char *key, const rl_counterex
             rl__json_bool(j, "error", true);
         if (s->marks & RL_MARK_BLOCKED)
             rl__json_bool(j, "stuck", true);
+        if (s->marks & RL_MARK_RACE)
+            rl__json_bool(j, "data_race", true);
         if (s->note[0])
             rl__json_str(j, "note", s->note);
         rl__json_end(j, '}');

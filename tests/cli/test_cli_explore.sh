@@ -265,7 +265,10 @@ if [ -x "$built/counter" ] && [ "$native" -le 1 ]; then
     expect 1 "a data race, racelab cc's build" -- explore -- "$built/counter"
     has "$out" '^data race on counter: main.s store in step [0-9]+ and T1.s load in step [0-9]+ are not ordered by any synchronization$' \
         "the race named, both accesses by step"
-    has "$out" '^ +[0-9]+ +T1 add_one \(1\) +load +counter +counter_race.c:15 in add_one' "the load a step"
+    has "$out" '^ +[0-9]+ +T1 add_one \(1\) +load +counter +counter_race.c:15 in add_one +<< DATA RACE$' \
+        "the load a step, marked"
+    has "$out" '^ +[0-9]+ +main \(0\) +store +counter +counter_race.c:16 in add_one +<< DATA RACE$' \
+        "the store it races with, marked"
     expect 1 "races ignored: the lost addition" -- explore --races ignore -- "$built/counter"
     has "$out" 'store +counter +counter_race.c:16 in add_one' "the store a step"
     has "$out" 'final state: exit 1: counter 1' "the lost addition"

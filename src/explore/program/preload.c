@@ -1076,6 +1076,20 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
 
 void rl__mem_seen(void) { X.instrumented = true; }
 
+/* Mark the trace line of thread slot t's memory access in step `step` as
+ * one side of a data race (RL_MARK_RACE). */
+static void mark_race(uint32_t step, uint32_t t) {
+    rl__shm *s = X.shm;
+    uint64_t n = s->ntrace < s->trace_cap ? s->ntrace : s->trace_cap;
+    for (uint64_t i = n; i-- > 0;) {
+        rl__ptrace *p = &rl__shm_trace(s)[i];
+        if (p->step == step && p->thread == t && (p->op == RL_POP_LOAD || p->op == RL_POP_STORE)) {
+            p->marks |= 32u; /* RL_MARK_RACE */
+            return;
+        }
+    }
+}
+
 /* The value of up to 8 bytes at addr (a wider access: 0). */
 static uint64_t value_at(const volatile void *addr, size_t size) {
     uint64_t v = 0;
@@ -1116,13 +1130,17 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     t->c.spinning = false;
     if (X.races_on && (kind == READ || kind == WRITE)) {
         rl__race_side other;
-        if (rl__races_access((uint32_t)self_index, a, kind == WRITE, (uint32_t)X.core.step, &other))
+        if (rl__races_access((uint32_t)self_index, a, kind == WRITE, (uint32_t)X.core.step,
+                             &other)) {
+            mark_race(other.step, other.thread);
+            mark_race((uint32_t)X.core.step, (uint32_t)self_index);
             finish(RL_PFAIL_RACE,
                    "data race on %#lx: %s's %s in step %u and %s's %s in step %llu are not "
                    "ordered by any synchronization",
                    (unsigned long)a, X.shm->threads[other.thread].name,
                    other.write ? "store" : "load", other.step, X.shm->threads[self_index].name,
                    kind == WRITE ? "store" : "load", (unsigned long long)X.core.step);
+        }
     }
     if (kind >= ALOAD) { /* an atomic: its memory order's edges */
         bool acq = mo == 1 || mo == 2 || mo >= 4 || t->fence_acq;
