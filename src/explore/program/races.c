@@ -29,10 +29,17 @@ typedef struct {
     epoch reads[NREADS];
 } shadow;
 
+/* Each table is a hash index of slot numbers (+ 1; 0: free) into records
+ * kept in the order they were made: a schedule touches few pages of it
+ * (every page touched costs a page fault in each schedule's copy). */
 static struct {
     vclock threads[NT];
+    uint32_t sync_index[NSYNC];
     sync_obj syncs[NSYNC];
+    uint32_t nsyncs;
+    uint32_t cell_index[NSHADOW];
     shadow cells[NSHADOW];
+    uint32_t ncells;
     bool full;
 } R;
 
@@ -67,12 +74,15 @@ void rl__races_join(uint32_t joiner, uint32_t joined) {
 static sync_obj *sync_of(uintptr_t key) {
     size_t h = slot_of(key, NSYNC);
     for (size_t i = 0; i < NSYNC; i++) {
-        sync_obj *s = &R.syncs[(h + i) & (NSYNC - 1)];
-        if (s->key == key)
-            return s;
-        if (s->key == 0) {
-            s->key = key;
-            return s;
+        uint32_t *x = &R.sync_index[(h + i) & (NSYNC - 1)];
+        if (*x && R.syncs[*x - 1].key == key)
+            return &R.syncs[*x - 1];
+        if (*x == 0) {
+            if (R.nsyncs == NSYNC)
+                break;
+            *x = ++R.nsyncs;
+            R.syncs[*x - 1].key = key;
+            return &R.syncs[*x - 1];
         }
     }
     R.full = true;
@@ -99,15 +109,21 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl_
     size_t h = slot_of(addr, NSHADOW);
     shadow *c = NULL;
     for (size_t i = 0; i < NSHADOW && !c; i++) {
-        shadow *s = &R.cells[(h + i) & (NSHADOW - 1)];
-        if (s->addr == addr || s->addr == 0)
-            c = s;
+        uint32_t *x = &R.cell_index[(h + i) & (NSHADOW - 1)];
+        if (*x && R.cells[*x - 1].addr == addr) {
+            c = &R.cells[*x - 1];
+        } else if (*x == 0) {
+            if (R.ncells == NSHADOW)
+                break;
+            *x = ++R.ncells;
+            c = &R.cells[*x - 1];
+            c->addr = addr;
+        }
     }
     if (!c) {
         R.full = true;
         return false;
     }
-    c->addr = addr;
     epoch now = {t, R.threads[t].c[t], step};
     if (c->written && c->write.thread != t && !before(&c->write, t)) {
         *other = (rl__race_side){c->write.thread, c->write.step, true};
