@@ -62,7 +62,7 @@ fi
 [ -x "$prefix/bin/racelab" ] || { echo "FAIL: the README's install did not reach \$HOME/.local"; exit 1; }
 
 # 2. what was installed
-for f in bin/racelab lib/libracelab.a lib/libracelab.so lib/racelab/librlpreload.so \
+for f in bin/racelab lib/libracelab.a lib/libracelab.so lib/racelab/librlpreload.so lib/racelab/librlmem.so \
          include/racelab/explore.h include/racelab/shared.h lib/pkgconfig/racelab.pc \
          lib/cmake/racelab/racelabConfig.cmake share/man/man1/racelab.1; do
     [ -e "$prefix/$f" ] || { echo "FAIL: $f was not installed"; failures=$((failures + 1)); }
@@ -99,6 +99,15 @@ schedule=$(sed -n 's/^schedule: //p' "$out" | tail -1)
 "$prefix/bin/racelab" explore --replay "$schedule" -- "$work/bank_race" >"$out" 2>"$err"
 [ $? = 1 ] || { echo "FAIL: the replay of $schedule does not fail"; failures=$((failures + 1)); }
 has "$out" 'a bill was lost' "the replay reproduces the failure"
+
+# the installed racelab cc: its runtime found in lib/racelab, the program
+# runs natively and its memory accesses are steps under racelab explore
+check "racelab cc (installed)" "$prefix/bin/racelab" cc -g -pthread -o "$work/counter_race" \
+    "$SRC/tests/programs/counter_race.c"
+check "the program built by racelab cc runs" sh -c "'$work/counter_race' >/dev/null; [ \$? -le 1 ]"
+"$prefix/bin/racelab" explore -- "$work/counter_race" >"$out" 2>"$err"
+[ $? = 1 ] || { echo "FAIL: explore counter_race (racelab cc): want exit 1"; failures=$((failures + 1)); }
+has "$out" '^data race on counter' "the race in plain memory, by the installed racelab"
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures install check(s) failed"
