@@ -451,6 +451,16 @@ static void data_races(void **state) {
     rl_explore_result_free(&r);
     rl_target_free(&t);
     holds("billing_locked_mem", "exit 0: balances 475 1275", 1);
+    /* double-checked initialisation: a plain flag read outside the lock
+     * races with its write under it; an acquire/release flag does not */
+    found_and_replayed("lazy_init_mem", RL_FAIL_RACE, "data race on plain_ready: ", NULL);
+    t = program("lazy_init_mem", acquire);
+    r = rl_test_explore(&t, o);
+    if (r.failed)
+        fail_msg("lazy_init acquire: %s", r.first.message);
+    assert_true(r.exhaustive);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
 }
 
 int main(void) {

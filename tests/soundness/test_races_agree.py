@@ -6,8 +6,10 @@ Each program of the list is built twice from one source: with libtsan
 The first runs natively, a few times; every variable ThreadSanitizer
 reports a data race on is collected. racelab explores the second (a
 bounded search, races reported) and names the variable of the race it
-finds, if any. The two must agree: racelab finds the race ThreadSanitizer
-saw in a native run, and reports none where ThreadSanitizer reports none.
+finds, if any (a schedule ends at its first race). The two must agree:
+racelab finds a race where ThreadSanitizer saw one in a native run, on one
+of the variables it names, and reports none where ThreadSanitizer reports
+none.
 ThreadSanitizer's detector is happens-before based, so the races of these
 small programs show in every native run; the runs are repeated anyway.
 
@@ -26,6 +28,8 @@ CORPUS = [
     ("message_flag", ["acquire"]),
     ("billing_locked", []),
     ("peterson", []),
+    ("lazy_init", []),
+    ("lazy_init", ["acquire"]),
 ]
 RUNS = 3
 
@@ -68,12 +72,13 @@ def main():
         theirs = tsan_races(programs, name, args)
         ours = racelab_races(racelab, programs, name, args)
         label = " ".join([name] + args)
-        if theirs != ours:
+        if bool(theirs) != bool(ours) or not ours <= theirs:
             print(f"FAIL: {label}: ThreadSanitizer reports races on {sorted(theirs) or 'nothing'},"
                   f" racelab on {sorted(ours) or 'nothing'}")
             failures += 1
         else:
-            print(f"ok: {label}: both report {sorted(ours) or 'no race'}")
+            print(f"ok: {label}: racelab reports {sorted(ours) or 'no race'}, ThreadSanitizer "
+                  f"{sorted(theirs) or 'none'}")
     sys.exit(1 if failures else 0)
 
 
