@@ -400,7 +400,10 @@ static void memory_accesses(void **state) {
         const rl_trace_step *st = &found.minimized.steps[i];
         if (st->marks & RL_MARK_RACE) {
             assert_string_equal(st->object, "counter");
-            assert_string_equal(st->op, st->thread == 0 ? "store" : "load");
+            /* main's store; T1's load (with GCC) or store (clang drops the
+             * load before a store to the same place) */
+            assert_true(strcmp(st->op, "store") == 0 ||
+                        (st->thread == 1 && strcmp(st->op, "load") == 0));
             marked |= 1u << st->thread;
         }
     }
