@@ -82,7 +82,7 @@ demo-tsan: deps build/thread/build.ninja
 # (scripts/pg-server.sh, RACELAB_PG_TEMPLATE). TEST_JOBS: tests at once
 # in each build.
 TEST_JOBS ?= 3
-PLAIN_EXCLUDE := -E "^(cli_cycles_(postgresql|restart|idle)|cli_explore|searches|cli_db_postgresql|dbbank_postgresql)"
+PLAIN_EXCLUDE := -E "^(cli_cycles_(postgresql|restart|idle)|cli_explore|searches|programs|cli_db_postgresql|dbbank_postgresql)"
 ADDRESS_EXCLUDE := -E "^cli_cycles_sqlite"
 test: deps
 	@start=$$(date +%s); \

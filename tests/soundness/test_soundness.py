@@ -52,12 +52,12 @@ CORPUS = [
     ("bounded_queue", [], ["--preemptions", "1"], 0.5),
     ("cxx_threads", [], ["--preemptions", "all"], 1.0),  # built where g++ is
     ("sequential_threads", [], ["--preemptions", "0"], 0.25),
-    ("main_exits_first", [], ["--preemptions", "all"], 0.5),
-    ("select_reader", [], ["--preemptions", "1"], 0.5),
+    ("main_exits_first", [], ["--preemptions", "all"], 0.25),
+    ("select_reader", [], ["--preemptions", "1"], 0.25),
     # every final state, data races aside (--races ignore: a race ends a
     # schedule early, before the program's own end)
-    ("counter_race_mem", [], ["--preemptions", "all", "--races", "ignore"], 1.0),
-    ("peterson_mem", [], ["--preemptions", "2"], 0.5),
+    ("counter_race_mem", [], ["--preemptions", "all", "--races", "ignore"], 0.5),
+    ("peterson_mem", [], ["--preemptions", "1"], 0.25),
 ]
 # Not here: programs racelab refuses (static_threads, no_threads,
 # many_threads), one that natively never ends (yield_spin), counter_race
