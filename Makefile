@@ -103,7 +103,8 @@ build-plain build-thread build-address: build-%: deps build/%/build.ninja
 # the address build runs with the same assertions and sanitizers watching
 # (make test sets CTEST_EXCLUDE_plain): the merchant processes
 # (cli_cycles_*: 150 to 250 processes and PostgreSQL sessions each), the
-# command's explore verbs, the long searches, and the PostgreSQL groups
+# command's explore verbs, the explored programs, the long searches, and
+# the PostgreSQL groups
 # (every session costs the server a process: about 30 ms of CPU here).
 # One exception: the SQLite merchant processes (cli_cycles_sqlite) run in
 # the plain build instead (CTEST_EXCLUDE_address), at half the CPU: their
