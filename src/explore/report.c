@@ -150,41 +150,40 @@ const char *rl_explore_verdict(const rl_explore_result *r) {
     return "not_exhaustive";
 }
 
+/* What a program's verdict covers: the steps explored and what was not
+ * seen, for its verdict line and --json's "coverage". */
+static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
+    snprintf(out, cap, "%s%s",
+             r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
+                                   "stack not scheduled"
+                                 : "synchronization calls; plain memory not scheduled",
+             r->outside_last ? "; a wait on another process went on only when nothing else could"
+                             : "");
+}
+
 static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_result *r,
                           style st) {
     const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
     unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
-    char why[96];
+    char why[96], scope[256];
     stop_words(why, sizeof why, o, r);
-    const char *outside = r->outside_last ? "; a wait on another process went on only when "
-                                            "nothing else could"
-                                          : "";
+    program_scope(r, scope, sizeof scope);
+    const char *steps = r->memory_scheduled ? "thread calls, blocking system calls and memory "
+                                              "accesses"
+                                            : "thread and blocking system calls";
     if (o->search == RL_SEARCH_REPLAY) {
         fprintf(f, "no failure in this schedule\n");
-    } else if (r->complete && r->memory_scheduled) {
-        fprintf(f, "%sproved: complete over its synchronization calls and memory accesses; a "
-                   "thread's own stack not scheduled%s%s\n(every interleaving of its thread "
-                   "calls, blocking system calls, loads, stores and atomic operations was "
-                   "explored)\n",
-                green(st), outside, reset(st));
-    } else if (r->exhaustive && r->memory_scheduled) {
-        fprintf(f, "%sproved within %u %s%s over its synchronization calls and memory accesses; "
-                   "a thread's own stack not scheduled%s%s\n(no schedule of its thread calls, "
-                   "blocking system calls and memory accesses with at most %u fails; %" PRIu64
-                   " %ss beyond the bound were not taken)\n",
-                green(st), bound, unit, rl__plural(bound), outside, reset(st), bound, r->pruned,
-                unit);
     } else if (r->complete && r->program) {
-        fprintf(f, "%sproved: complete over its synchronization calls; plain memory not "
-                   "scheduled%s%s\n(every interleaving of its pthread and C11 thread calls and "
-                   "blocking system calls was explored; a race between plain accesses with no "
-                   "such call between them is not covered)\n",
-                green(st), outside, reset(st));
+        fprintf(f, "%sproved: complete over its %s%s\n(every interleaving of its %s was "
+                   "explored%s)\n",
+                green(st), scope, reset(st), steps,
+                r->memory_scheduled ? "" : "; a race between plain accesses with no such call "
+                                           "between them is not covered");
     } else if (r->exhaustive && r->program) {
-        fprintf(f, "%sproved within %u %s%s over its synchronization calls; plain memory not "
-                   "scheduled%s%s\n(no schedule of its thread and blocking system calls with at "
-                   "most %u fails; %" PRIu64 " %ss beyond the bound were not taken)\n",
-                green(st), bound, unit, rl__plural(bound), outside, reset(st), bound, r->pruned, unit);
+        fprintf(f, "%sproved within %u %s%s over its %s%s\n(no schedule of its %s with at most "
+                   "%u fails; %" PRIu64 " %ss beyond the bound were not taken)\n",
+                green(st), bound, unit, rl__plural(bound), scope, reset(st), steps, bound,
+                r->pruned, unit);
     } else if (r->complete) {
         fprintf(f, "%sproved: complete%s, every schedule of this case was explored (a proof for "
                    "this case)\n",
@@ -360,19 +359,10 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_bool(&j, "exhaustive", r->exhaustive);
     rl__json_bool(&j, "complete", r->complete);
     rl__json_bool(&j, "memory_accesses_scheduled", !r->program || r->memory_scheduled);
+    char scope[256];
+    program_scope(r, scope, sizeof scope);
     rl__json_str(&j, "coverage",
-                 !r->program ? "all of the target's steps, shared accesses included"
-                 : r->memory_scheduled && r->outside_last
-                     ? "synchronization calls and memory accesses; a thread's own stack not "
-                       "scheduled; a wait on another process went on only when nothing else "
-                       "could"
-                 : r->memory_scheduled
-                     ? "synchronization calls and memory accesses; a thread's own stack not "
-                       "scheduled"
-                 : r->outside_last ? "synchronization calls only; plain memory not scheduled; a "
-                                     "wait on another process went on only when nothing else "
-                                     "could"
-                                   : "synchronization calls only; plain memory not scheduled");
+                 r->program ? scope : "all of the target's steps, shared accesses included");
     rl__json_uint(&j, "pruned_preemptions", r->pruned);
     rl__json_uint(&j, "longest_schedule", r->longest);
     rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);
