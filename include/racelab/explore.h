@@ -307,6 +307,11 @@ typedef struct rl_explore_result {
      * operations were steps too, except each thread's own accesses to its
      * own stack. */
     bool memory_scheduled;
+    /* Its data races were looked for (not --races ignore); incomplete:
+     * some accesses could not be checked (more addresses or objects than
+     * the detector's tables hold, or a thread slot reused by a thread its
+     * old occupant does not happen before), so races may have been missed. */
+    bool races_checked, races_incomplete;
 } rl_explore_result;
 
 /* Explore t. RL_OK whether or not a failure was found (see out->failed);

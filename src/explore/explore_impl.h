@@ -223,6 +223,9 @@ void rl__program_deadline(rl__program *p, uint64_t deadline_ns);
 /* Whether the program calls the memory hooks (built by racelab cc): known
  * once a schedule ran. */
 bool rl__program_instrumented(const rl__program *p);
+/* Whether its data races were looked for (instrumented, not ignored), and
+ * (*incomplete) whether some schedule could not check every access. */
+bool rl__program_races_checked(const rl__program *p, bool *incomplete);
 void rl__program_free(rl__program *p);
 const char *rl__program_label(const rl__program *p);
 /* What the last schedule printed (before its first thread included). */

@@ -153,10 +153,14 @@ const char *rl_explore_verdict(const rl_explore_result *r) {
 /* What a program's verdict covers: the steps explored and what was not
  * seen, for its verdict line and --json's "coverage". */
 static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
-    snprintf(out, cap, "%s%s",
+    snprintf(out, cap, "%s%s%s",
              r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
                                    "stack not scheduled"
                                  : "synchronization calls; plain memory not scheduled",
+             !r->memory_scheduled  ? ""
+             : !r->races_checked   ? "; data races not looked for"
+             : r->races_incomplete ? "; data races not checked for every access"
+                                   : "",
              r->outside_last ? "; a wait on another process went on only when nothing else could"
                              : "");
 }

@@ -282,6 +282,14 @@ fi
 rm -rf "$built"
 expect 0 "racelab cc --libs" -- cc --libs
 has "$out" '^-L/.* -Wl,-rpath,/.* -lrlmem$' "the runtime's link flags"
+# more addresses than the race detector keeps: the verdict says races were
+# not checked for every access (never a plain "proved")
+expect 0 "more addresses than the race detector keeps" -- explore --preemptions 0 \
+    -- "$PROGS/wide_memory_mem"
+has "$out" '^proved within 0 preemptions over its synchronization calls and memory accesses; a thread.s own stack not scheduled; data races not checked for every access$' \
+    "the verdict says races were not all checked"
+expect 0 "--races ignore said on the verdict" -- explore --races ignore -- "$PROGS/peterson_mem"
+has "$out" '; data races not looked for$' "races not looked for, said"
 expect 2 "racelab cc with nothing to compile" -- cc
 expect 2 "--races with a target" -- explore bill:racy --races ignore
 expect 2 "--races report or ignore" -- explore --races maybe -- "$PROGS/deadlock"

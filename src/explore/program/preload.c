@@ -851,8 +851,9 @@ static void init_run(void) {
                              .stack_hi = X.main_stack_hi};
     s->instrumented = X.instrumented;
     X.races_on = X.instrumented && s->races;
+    s->races_incomplete = 0;
     if (X.races_on)
-        rl__races_reset();
+        rl__races_reset(&s->races_incomplete);
     rl__core_new_thread(&X.core, &X.threads[0].c, 0, RL_POP_NONE);
     snprintf(s->threads[0].name, RL_NAME_MAX, "main");
     s->threads[0].start = 0;

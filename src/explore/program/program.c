@@ -50,6 +50,7 @@ struct rl__program {
     uint64_t deadline_ns; /* the search's: an untraced schedule still going is ended */
     bool instrumented;    /* its memory accesses are steps (racelab cc) */
     bool races_ignored;   /* rl_program_opts */
+    bool races_incomplete; /* a schedule could not check every access for races */
     uint64_t stop_at; /* a debugger at this step (rl_program_opts) */
     void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
     void *stopped_ctx;
@@ -247,6 +248,11 @@ static void free_env(char **env) {
 void rl__program_deadline(rl__program *p, uint64_t deadline_ns) { p->deadline_ns = deadline_ns; }
 
 bool rl__program_instrumented(const rl__program *p) { return p->instrumented; }
+
+bool rl__program_races_checked(const rl__program *p, bool *incomplete) {
+    *incomplete = p->races_incomplete;
+    return p->instrumented && !p->races_ignored;
+}
 
 void rl__program_free(rl__program *p) {
     if (!p)
@@ -811,6 +817,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
         return;
     }
     p->instrumented |= s->instrumented != 0;
+    p->races_incomplete |= s->races_incomplete != 0;
     if (s->cut) { /* ended at the search's deadline: it shows nothing */
         out->cut = true;
         return;

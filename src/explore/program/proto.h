@@ -39,7 +39,7 @@
 #define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
                             ignored when it already ended */
 
-#define RL_PROTO_VERSION 10
+#define RL_PROTO_VERSION 11
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
@@ -109,6 +109,7 @@ typedef struct rl__shm {
     uint32_t forks;      /* fork()s of the program's own: not followed */
     uint32_t instrumented; /* built by racelab cc: its memory accesses are steps */
     uint32_t races;        /* written by P: look for data races (when instrumented) */
+    uint32_t races_incomplete; /* written by C: some accesses could not be checked (races.h) */
     /* its end: written by S */
     int32_t status;    /* waitpid's */
     uint32_t timed_out; /* S killed C at the time limit */

@@ -7,6 +7,7 @@
 #define NSYNC 4096    /* synchronization objects: a power of two */
 #define NSHADOW 65536 /* addresses accessed: a power of two */
 #define NREADS 4
+#define PROBES 64 /* a longer probe: the table counts as full (a lookup stays cheap) */
 
 typedef struct {
     uint32_t c[NT];
@@ -40,7 +41,7 @@ static struct {
     uint32_t cell_index[NSHADOW];
     shadow cells[NSHADOW];
     uint32_t ncells;
-    bool full;
+    uint32_t *incomplete;
 } R;
 
 static size_t slot_of(uintptr_t key, size_t n) {
@@ -53,27 +54,33 @@ static void join_into(vclock *into, const vclock *from) {
             into->c[i] = from->c[i];
 }
 
-void rl__races_reset(void) {
+void rl__races_reset(uint32_t *incomplete) {
     /* the tables are as the fork server left them, never touched: zero
      * (clearing 6 MB would fault in every page, in every schedule) */
     R.threads[0].c[0] = 1;
+    R.incomplete = incomplete;
 }
 
 void rl__races_spawn(uint32_t parent, uint32_t child) {
+    /* a reused slot goes on from its old occupant's clock, so the two are
+     * apart; but their accesses share the slot's number, so unless the old
+     * occupant's end happens before the creator (it was joined), races
+     * between them would be missed: said */
+    uint32_t old = R.threads[child].c[child];
+    if (R.threads[parent].c[child] < old)
+        *R.incomplete = 1;
     R.threads[child] = R.threads[parent];
-    /* a reused slot goes on from its own past clock: its epochs stay apart */
-    R.threads[child].c[child] = R.threads[child].c[child] + 1;
+    R.threads[child].c[child] = old + 1;
     R.threads[parent].c[parent]++;
 }
 
 void rl__races_join(uint32_t joiner, uint32_t joined) {
     join_into(&R.threads[joiner], &R.threads[joined]);
-    R.threads[joined].c[joined]++;
 }
 
 static sync_obj *sync_of(uintptr_t key) {
     size_t h = slot_of(key, NSYNC);
-    for (size_t i = 0; i < NSYNC; i++) {
+    for (size_t i = 0; i < PROBES; i++) {
         uint32_t *x = &R.sync_index[(h + i) & (NSYNC - 1)];
         if (*x && R.syncs[*x - 1].key == key)
             return &R.syncs[*x - 1];
@@ -85,7 +92,7 @@ static sync_obj *sync_of(uintptr_t key) {
             return &R.syncs[*x - 1];
         }
     }
-    R.full = true;
+    *R.incomplete = 1;
     return NULL;
 }
 
@@ -108,7 +115,7 @@ static bool before(const epoch *e, uint32_t t) { return e->clock <= R.threads[t]
 bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl__race_side *other) {
     size_t h = slot_of(addr, NSHADOW);
     shadow *c = NULL;
-    for (size_t i = 0; i < NSHADOW && !c; i++) {
+    for (size_t i = 0; i < PROBES && !c; i++) {
         uint32_t *x = &R.cell_index[(h + i) & (NSHADOW - 1)];
         if (*x && R.cells[*x - 1].addr == addr) {
             c = &R.cells[*x - 1];
@@ -121,7 +128,7 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl_
         }
     }
     if (!c) {
-        R.full = true;
+        *R.incomplete = 1;
         return false;
     }
     epoch now = {t, R.threads[t].c[t], step};
@@ -153,4 +160,3 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl_
     return false;
 }
 
-bool rl__races_full(void) { return R.full; }

@@ -29,8 +29,11 @@ typedef struct {
     bool write;
 } rl__race_side;
 
-/* A new schedule, thread 0 alone. */
-void rl__races_reset(void);
+/* A new schedule, thread 0 alone. *incomplete is set to 1 when some
+ * accesses can no longer be checked: the tables are full, or a thread slot
+ * was reused by a thread its old occupant does not happen before (their
+ * accesses are no longer told apart). */
+void rl__races_reset(uint32_t *incomplete);
 /* parent made child (a slot, new or reused). */
 void rl__races_spawn(uint32_t parent, uint32_t child);
 /* joiner saw joined end. */
@@ -41,7 +44,5 @@ void rl__races_acquire(uint32_t t, uintptr_t key);
 /* t accesses addr plainly in step `step`: true when an earlier access of
  * another thread races with it (*other says which). */
 bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl__race_side *other);
-/* Whether the tables overflowed this schedule (some accesses not checked). */
-bool rl__races_full(void);
 
 #endif
