@@ -847,7 +847,8 @@ static void init_run(void) {
     s->ntrace = 0;
     s->nthreads = 1;
     X.threads[0] = (xthread){.has_handle = true, .handle = pthread_self(),
-                             .tid = (pid_t)syscall(SYS_gettid), .stack_lo = X.main_stack_lo,
+                             .tid = s->stop_at ? (pid_t)syscall(SYS_gettid) : 0,
+                             .stack_lo = X.main_stack_lo,
                              .stack_hi = X.main_stack_hi};
     s->instrumented = X.instrumented;
     X.races_on = X.instrumented && s->races;
@@ -958,7 +959,8 @@ static void stack_of(pthread_t th, uintptr_t *lo, uintptr_t *hi);
  * process forks one copy per schedule and returns only in the copies. */
 static void serve(void) {
     X.server = true;
-    stack_of(pthread_self(), &X.main_stack_lo, &X.main_stack_hi); /* main's, in every copy */
+    if (X.instrumented) /* main's stack, the same in every copy (racelab cc's hooks skip it) */
+        stack_of(pthread_self(), &X.main_stack_lo, &X.main_stack_hi);
     note_server_pipes();
     char m = RL_MSG_READY;
     if (real.write(X.ctl, &m, 1) != 1)
@@ -1120,7 +1122,7 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
         return;
     uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
     bool spin = false;
-    if (kind != WRITE && kind != ASTORE && size <= sizeof(uint64_t)) {
+    if (nseen && kind != WRITE && kind != ASTORE && size <= sizeof(uint64_t)) {
         uint64_t now = value_at(addr, size);
         for (uint32_t i = 0; i < nseen && i < 4 && !spin; i++)
             spin = t->seen[i].where == where && t->seen[i].addr == a && t->seen[i].value == now;
@@ -1163,8 +1165,12 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
 static void *trampoline(void *arg) {
     xthread *t = arg;
     self_index = (int)t->c.index;
-    stack_of(pthread_self(), &t->stack_lo, &t->stack_hi);
-    atomic_store_explicit(&t->tid, (pid_t)syscall(SYS_gettid), memory_order_release);
+    /* only what this run needs: its stack for a program built by racelab
+     * cc, its kernel id for a debugger (a thread starts in every schedule) */
+    if (X.instrumented)
+        stack_of(pthread_self(), &t->stack_lo, &t->stack_hi);
+    if (X.shm->stop_at)
+        atomic_store_explicit(&t->tid, (pid_t)syscall(SYS_gettid), memory_order_release);
     await_baton(t); /* until the schedule starts it: nothing of it runs before */
     void *ret = t->fn(t->arg);
     /* returned: no call to point at, and no unwinding needed (pthread_exit
