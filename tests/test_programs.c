@@ -14,19 +14,23 @@
 #error "PROGRAMS: the folder of the built test programs"
 #endif
 
-static rl_target program(const char *name, char *const *args) {
+static rl_target program_races(const char *name, char *const *args, bool races_ignored) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", PROGRAMS, name);
     char *argv[8] = {path};
     for (size_t i = 0; args && args[i] && i < 6; i++)
         argv[i + 1] = args[i];
-    rl_program_opts po = {.preload = PRELOAD};
+    rl_program_opts po = {.preload = PRELOAD, .races_ignored = races_ignored};
     rl_target t;
     char why[512] = "";
     rl_err e = rl_program_target(argv, &po, &t, why, sizeof why);
     if (e != RL_OK)
         fail_msg("%s: %s: %s", name, rl_strerror(e), why);
     return t;
+}
+
+static rl_target program(const char *name, char *const *args) {
+    return program_races(name, args, false);
 }
 
 static bool trace_has(const rl_counterexample *c, const char *op, const char *object,
@@ -410,13 +414,7 @@ static void memory_accesses(void **state) {
     assert_int_equal(marked, 3);
     rl_explore_result_free(&found);
     /* races ignored: the lost addition itself, at one preemption */
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/counter_race_mem", PROGRAMS);
-    char *argv[] = {path, NULL};
-    rl_program_opts po = {.preload = PRELOAD, .races_ignored = true};
-    rl_target ti;
-    char why[512] = "";
-    assert_int_equal(rl_program_target(argv, &po, &ti, why, sizeof why), RL_OK);
+    rl_target ti = program_races("counter_race_mem", NULL, true);
     r = rl_test_explore(&ti, rl_explore_opts_default());
     assert_true(r.failed);
     assert_int_equal(r.minimized.kind, RL_FAIL_INVARIANT);
