@@ -312,3 +312,18 @@ void rl__core_blocked_note(const rl__blocked *b, const char *other, char *out, s
     default: snprintf(out, cap, "blocked"); break;
     }
 }
+
+uint64_t rl__core_contested(const rl__core *c, uint64_t enabled) {
+    uint64_t out = 0;
+    for (uint64_t e = enabled; e; e &= e - 1) {
+        const rl__core_thread *a = c->threads[__builtin_ctzll(e)];
+        if (a->op != RL_POP_WAKE || a->signalled)
+            continue;
+        for (uint64_t f = e & (e - 1); f; f &= f - 1) {
+            const rl__core_thread *b = c->threads[__builtin_ctzll(f)];
+            if (b->op == RL_POP_WAKE && !b->signalled && b->o == a->o)
+                out |= 1ull << a->index | 1ull << b->index;
+        }
+    }
+    return out;
+}

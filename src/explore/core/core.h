@@ -181,6 +181,11 @@ void rl__core_schedule_from(rl__core *c, rl__core_thread *t);
  * the turn for good. */
 void rl__core_hand_on(rl__core *c, rl__core_thread *t);
 
+/* Of the runnable threads `enabled`, those that would take a signal's
+ * token where another of them would take one of the same condition: which
+ * of them wakes is a choice (partial-order reduction branches on it). */
+uint64_t rl__core_contested(const rl__core *c, uint64_t enabled);
+
 /* The live threads. */
 uint64_t rl__core_live(const rl__core *c);
 

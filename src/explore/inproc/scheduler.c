@@ -244,30 +244,11 @@ static void touch_id(const xthread *me, unsigned okind, const char *name, const 
     rl__step *st = touch_target();
     if (!st || st->global)
         return;
-    uint64_t object = object_id(okind, name);
-    for (unsigned i = 0; i < st->ntouch; i++)
-        if (st->touch[i].addr == (uintptr_t)addr && st->touch[i].object == object &&
-            st->touch[i].key == key) {
-            /* one step touching a thing twice: a write over a read over a
-             * needed read; for a mutex both taken and released, its acquire
-             * (a release alone races with nothing blocking) */
-            uint8_t was = st->touch[i].kind;
-            if (was == RL_TOUCH_NEEDED || (was == RL_TOUCH_READ && kind != RL_TOUCH_NEEDED) ||
-                (was == RL_TOUCH_RELEASE && kind != RL_TOUCH_RELEASE))
-                st->touch[i].kind = kind;
-            return;
-        }
-    if (st->ntouch == RL_EX_TOUCHES) {
-        st->global = true; /* too much to list: dependent on everything */
-        return;
-    }
-    rl__touch *t = &st->touch[st->ntouch++];
-    *t = (rl__touch){.object = object, .addr = (uintptr_t)addr, .key = key, .kind = kind};
-    /* the mutexes the thread holds: the latest ones, if more than fit
-     * (fewer locks in common only means more races looked at) */
-    if (me)
-        for (unsigned i = me->nheld; i-- > 0 && t->nlocks < RL_EX_LOCKSET;)
-            t->locks[t->nlocks++] = (uintptr_t)me->held[i];
+    uintptr_t held[sizeof me->held / sizeof me->held[0]];
+    unsigned nheld = me ? me->nheld : 0;
+    for (unsigned i = 0; i < nheld; i++)
+        held[i] = (uintptr_t)me->held[i];
+    rl__step_touch(st, object_id(okind, name), (uintptr_t)addr, key, kind, held, nheld);
 }
 
 /* A guarded mutex released within the step that took it: the step is a
@@ -435,23 +416,6 @@ static void describe_deadlock(void) {
     fail(RL_FAIL_DEADLOCK, "%s", msg);
 }
 
-/* Runnable threads that would take a signal's token, where another
- * runnable thread would take one of the same condition. */
-static uint64_t contested(uint64_t enabled) {
-    uint64_t out = 0;
-    for (uint64_t e = enabled; e; e &= e - 1) {
-        const xthread *a = &X.threads[__builtin_ctzll(e)];
-        if (a->c.op != RL_POP_WAKE || a->c.signalled)
-            continue;
-        for (uint64_t f = e & (e - 1); f; f &= f - 1) {
-            const xthread *b = &X.threads[__builtin_ctzll(f)];
-            if (b->c.op == RL_POP_WAKE && !b->c.signalled && b->obj == a->obj)
-                out |= 1ull << a->c.index | 1ull << b->c.index;
-        }
-    }
-    return out;
-}
-
 /* A thread's name for the core's messages (core/fair.h). */
 static const char *thread_name(void *ctx, unsigned i) {
     (void)ctx;
@@ -464,7 +428,7 @@ static const char *thread_name(void *ctx, unsigned i) {
 static unsigned choose(void *ctx, uint64_t step, uint64_t enabled, uint64_t lazy, int current) {
     (void)ctx;
     if (X.footprints)
-        X.run->contested = contested(enabled);
+        X.run->contested = rl__core_contested(&X.core, enabled);
     return X.chooser->choose(X.chooser, step, enabled, lazy, current);
 }
 

@@ -252,6 +252,16 @@ typedef struct xthread {
     bool fence_acq, fence_rel; /* it made an acquire, a release fence: its relaxed
                                   atomics are taken as acquire, release (never fewer
                                   orderings than the program has) */
+    /* partial-order reduction (footprints on): the mutexes and spin locks
+     * it holds (latest last), the step its start was made in + 1 (until its
+     * first step), whether its last step yielded, and its pending memory
+     * access's width and kind */
+    uintptr_t held[8];
+    uint32_t nheld;
+    uint32_t spawned_at;
+    bool after_yield;
+    uint32_t mem_size;
+    uint8_t mem_kind;
     uint64_t where;     /* the pending operation's place: the call's return address */
     uint64_t callers[RL_CALLERS]; /* when tracing: the return addresses beyond it */
     uint64_t callers_for;         /* the `where` they were taken for (0: none) */
@@ -273,6 +283,8 @@ static struct {
     bool on;          /* racelab's environment is there */
     bool instrumented; /* the program calls the memory hooks (racelab cc) */
     bool races_on;     /* and its data races are looked for (races.h) */
+    bool footprints;   /* each step's footprint is recorded (partial-order reduction) */
+    uint64_t out_mark; /* how much the program had printed at the last decision */
     uintptr_t main_stack_lo, main_stack_hi;
     bool in_child;    /* this process runs one schedule */
     bool server;      /* this process became the fork server */
@@ -596,7 +608,208 @@ static bool await_outside_hook(void *ctx) {
     return await_outside();
 }
 
+/* ---- footprints (partial-order reduction) ---- */
+
+/* What a step touched, when racelab asks (X.footprints): its thread's
+ * objects told apart by kind and address. A step recorded in one schedule
+ * is compared with steps of the next; the same choices from the same
+ * server give the same addresses (dpor.c checks the runs repeat). */
+enum { FP_MUTEX = 1, FP_COND, FP_MEM, FP_THREAD, FP_TABLE, FP_OBJ, FP_OUTPUT };
+
+static uint64_t fp_object(unsigned kind, uintptr_t addr) {
+    return ((uint64_t)addr ^ (uint64_t)kind << 56) * 0x9e3779b97f4a7c15ull; /* one-to-one */
+}
+
+/* The record of the step being made (X.core.step - 1); NULL before the
+ * first step (what main does then is ordered before every thread), with
+ * footprints off, or past the room (said in the region). */
+static rl__step *fp_current(void) {
+    if (!X.footprints || X.core.step == 0)
+        return NULL;
+    if (X.core.step > X.shm->step_cap) {
+        X.shm->footprints_full = 1;
+        return NULL;
+    }
+    return &rl__shm_steps(X.shm)[X.core.step - 1].step;
+}
+
+static void fp_touch(rl__step *st, const xthread *t, unsigned okind, uintptr_t addr,
+                     uint8_t kind) {
+    if (st)
+        rl__step_touch(st, fp_object(okind, addr), addr, 0, kind, t->held, t->nheld);
+}
+
+/* A memory access, by 8-byte words; a wider one than two words, or one on
+ * another thread's stack (whose own accesses there are not steps), is
+ * dependent on every step. */
+static void fp_memory(rl__step *st, const xthread *t, uintptr_t a, uint32_t size, uint8_t kind) {
+    if (!st)
+        return;
+    bool other_stack = false;
+    for (uint32_t i = 0; i < X.core.nthreads && !other_stack; i++)
+        other_stack = &X.threads[i] != t && a >= X.threads[i].stack_lo && a < X.threads[i].stack_hi;
+    if (size > 16 || other_stack) {
+        st->global = true;
+        return;
+    }
+    for (uintptr_t w = a & ~(uintptr_t)7; w < a + (size ? size : 1); w += 8)
+        fp_touch(st, t, FP_MEM, w, kind);
+}
+
+static void fp_took(xthread *t, const obj *o) {
+    if (X.footprints && t->nheld < sizeof t->held / sizeof t->held[0])
+        t->held[t->nheld++] = o->addr;
+}
+static void fp_released(xthread *t, const obj *o) {
+    for (uint32_t i = t->nheld; i-- > 0;)
+        if (t->held[i] == o->addr) {
+            memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof t->held[0]);
+            t->nheld--;
+            return;
+        }
+}
+
+/* What t's operation op on o touches, into st: applied (its result in
+ * t->c), or pending (a blocked thread's, which never happened). Anything
+ * not modelled here (a yield, a sleep, a system call, the process's end)
+ * is dependent on every step. */
+static void fp_op(rl__step *st, xthread *t, uint8_t op, obj *o, bool pending) {
+    if (!st)
+        return;
+    uintptr_t at = o ? o->addr : 0;
+    /* a lock taken (not a recursive one taken again): what the thread
+     * touches from here is under it (the races are between the acquires) */
+    bool took = !pending && (op == RL_POP_LOCK || op == RL_POP_SPINLOCK ||
+                             ((op == RL_POP_TRYLOCK || op == RL_POP_SPINTRY) && t->c.result_ok) ||
+                             (op == RL_POP_TIMEDLOCK && !t->c.timed_out));
+    switch (op) {
+    case RL_POP_LOCK:
+    case RL_POP_SPINLOCK:
+    case RL_POP_TIMEDLOCK:
+    case RL_POP_TRYLOCK:
+    case RL_POP_SPINTRY:
+        /* a try, or a wait that may time out, depends on the release's
+         * order whatever it gave */
+        fp_touch(st, t, FP_MUTEX, at,
+                 op == RL_POP_LOCK || op == RL_POP_SPINLOCK ? RL_TOUCH_ACQUIRE : RL_TOUCH_TRY);
+        if (took && !(o->recursive && o->count > 1))
+            fp_took(t, o);
+        break;
+    case RL_POP_UNLOCK:
+    case RL_POP_SPINUNLOCK: fp_touch(st, t, FP_MUTEX, at, RL_TOUCH_RELEASE); break;
+    case RL_POP_WAIT:
+    case RL_POP_TIMEDWAIT:
+        fp_touch(st, t, FP_COND, at, RL_TOUCH_WRITE);
+        if (t->c.wait_mutex)
+            fp_touch(st, t, FP_MUTEX, t->c.wait_mutex->addr, RL_TOUCH_RELEASE);
+        break;
+    case RL_POP_WAKE: /* the mutex taken back, then the condition under it */
+        if (t->c.wait_mutex) {
+            fp_touch(st, t, FP_MUTEX, t->c.wait_mutex->addr, RL_TOUCH_ACQUIRE);
+            if (!pending && t->c.wait_depth <= 1)
+                fp_took(t, t->c.wait_mutex);
+        }
+        fp_touch(st, t, FP_COND, at, RL_TOUCH_WRITE);
+        break;
+    case RL_POP_SIGNAL: fp_touch(st, t, FP_COND, at, RL_TOUCH_WRITE); break;
+    case RL_POP_BROADCAST: fp_touch(st, t, FP_COND, at, RL_TOUCH_READ); break;
+    case RL_POP_JOIN:
+        fp_touch(st, t, FP_THREAD, X.threads[t->c.join_target].serial, RL_TOUCH_READ);
+        fp_touch(st, t, FP_TABLE, 0, RL_TOUCH_WRITE); /* its slot may be reused */
+        break;
+    case RL_POP_EXIT: /* its slot is free from here only if nobody will join it */
+        fp_touch(st, t, FP_THREAD, t->serial, RL_TOUCH_WRITE);
+        if (t->detached)
+            fp_touch(st, t, FP_TABLE, 0, RL_TOUCH_WRITE);
+        break;
+    case RL_POP_SPAWN:
+    case RL_POP_DETACH: fp_touch(st, t, FP_TABLE, 0, RL_TOUCH_WRITE); break;
+    case RL_POP_START:
+    case RL_POP_RESUME: break; /* a thread goes on: ordered by its spawn (spawned_at) */
+    case RL_POP_LOAD: fp_memory(st, t, at, t->mem_size, RL_TOUCH_READ); break;
+    case RL_POP_STORE: fp_memory(st, t, at, t->mem_size, RL_TOUCH_WRITE); break;
+    case RL_POP_ATOMIC:
+        fp_memory(st, t, at, t->mem_size, t->mem_kind == 2 ? RL_TOUCH_READ : RL_TOUCH_WRITE);
+        break;
+    /* a rwlock taken (for reading too) and a semaphore's wait are acquires,
+     * an unlock and a post releases: an acquire that could go only after
+     * a release comes after it (never a race), one that could go before
+     * commutes with it; a try, or a wait that may time out, depends on
+     * the order whatever it gave. Not
+     * in the thread's locks: readers share a rwlock, a semaphore has no
+     * owner */
+    case RL_POP_RDLOCK:
+    case RL_POP_WRLOCK:
+    case RL_POP_SEMWAIT: fp_touch(st, t, FP_OBJ, at, RL_TOUCH_ACQUIRE); break;
+    case RL_POP_TRYRDLOCK:
+    case RL_POP_TRYWRLOCK:
+    case RL_POP_TIMEDRDLOCK:
+    case RL_POP_TIMEDWRLOCK:
+    case RL_POP_SEMTRY:
+    case RL_POP_SEMTIMED:
+        fp_touch(st, t, FP_OBJ, at, RL_TOUCH_TRY);
+        break;
+    case RL_POP_RWUNLOCK:
+    case RL_POP_SEMPOST: fp_touch(st, t, FP_OBJ, at, RL_TOUCH_RELEASE); break;
+    case RL_POP_BARRIER:
+    case RL_POP_ONCE: fp_touch(st, t, FP_OBJ, at, RL_TOUCH_WRITE); break;
+    default: st->global = true; break;
+    }
+}
+
+/* How much the program has printed: written, and waiting in its streams. */
+static uint64_t out_mark(void) {
+    off_t at = lseek(STDOUT_FILENO, 0, SEEK_CUR);
+    return (uint64_t)(at < 0 ? 0 : at) + __fpending(stdout) + __fpending(stderr);
+}
+
+/* The step being made printed (found at the next decision, or the end):
+ * steps that print are ordered, as what they print is. */
+static void fp_output(void) {
+    if (!X.footprints)
+        return;
+    uint64_t now = out_mark();
+    if (now == X.out_mark)
+        return;
+    X.out_mark = now;
+    rl__step *st = fp_current();
+    if (st)
+        fp_touch(st, &X.threads[st->thread], FP_OUTPUT, 0, RL_TOUCH_WRITE);
+}
+
+/* A new step is decided: its record, and who else would take its signal. */
+static void fp_begin(const rl__choice *ch) {
+    fp_output(); /* the step before it ends here */
+    rl__shm *s = X.shm;
+    xthread *t = &X.threads[ch->chosen];
+    if (X.core.step >= s->step_cap) {
+        s->footprints_full = 1;
+        return;
+    }
+    rl__pstep *ps = &rl__shm_steps(s)[X.core.step];
+    ps->step = (rl__step){.thread = (uint8_t)ch->chosen, .spawned_at = t->spawned_at};
+    ps->contested = rl__core_contested(&X.core, ch->decision.enabled);
+    t->spawned_at = 0;
+}
+
+/* At a deadlock: what each blocked thread waits to do. */
+static void fp_pending(void) {
+    if (!X.footprints)
+        return;
+    rl__shm *s = X.shm;
+    s->npending = 0;
+    for (uint32_t i = 0; i < X.core.nthreads; i++) {
+        xthread *t = &X.threads[i];
+        if (t->c.state != RL_CORE_LIVE)
+            continue;
+        rl__step *st = &s->pending[s->npending++];
+        *st = (rl__step){.thread = (uint8_t)i, .spawned_at = t->spawned_at};
+        fp_op(st, t, t->c.op, t->c.o, true);
+    }
+}
+
 static void describe_deadlock(void) {
+    fp_pending();
     char msg[512] = "deadlock:";
     X.core.preempted = false; /* the lines below are where threads wait, not steps */
     bool first = true;
@@ -678,6 +891,8 @@ static bool record(void *ctx, const rl__choice *ch) {
         __atomic_store_n(&s->stopped_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
         raise(SIGSTOP);
     }
+    if (X.footprints)
+        fp_begin(ch);
     s->preemptions += ch->preempted;
     s->nsteps = step + 1;
     return true; /* the region holds max_steps decisions: all of them */
@@ -706,10 +921,20 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     xthread *t = (xthread *)c;
     uint8_t op = t->c.op;
     obj *o = t->c.o;
-    if (op == RL_POP_WAIT || op == RL_POP_TIMEDWAIT)
+    rl__step *st = fp_current();
+    if (st && (op == RL_POP_YIELD || op == RL_POP_SLEEP || t->c.spinning || t->after_yield))
+        st->global = true; /* it lets the others go first: it depends on all of them */
+    t->after_yield = op == RL_POP_YIELD || op == RL_POP_SLEEP || t->c.spinning;
+    if (op == RL_POP_WAIT || op == RL_POP_TIMEDWAIT) {
         trace(t, op, o, t->where, false, 0, 0); /* before it becomes a wake */
+        fp_op(st, t, op, o, false);
+        if (t->c.wait_mutex)
+            fp_released(t, t->c.wait_mutex);
+    }
     if (!rl__core_apply(&X.core, c, timed_out))
         return false;
+    if (op != RL_POP_WAIT && op != RL_POP_TIMEDWAIT)
+        fp_op(st, t, op, o, false);
     switch (op) {
     case RL_POP_TRYLOCK:
     case RL_POP_SPINTRY:
@@ -759,6 +984,7 @@ static void end(void *ctx, rl__core_end why, rl__core_thread *caller, bool exiti
         finish(RL_PFAIL_LIVELOCK, "%s", text);
     }
     /* every thread ended: the process ends with the last of them */
+    fp_output();
     flush_streams();
     _exit(0);
 }
@@ -805,6 +1031,11 @@ static void immediate(uint8_t op, obj *o, uint64_t where, uint32_t other) {
     t->nseen = 0; /* a thread call: progress, no spin */
     take_callers(t, where); /* its pending operation was applied: they are free */
     trace(t, op, o, where, false, 0, other);
+    if (X.footprints) {
+        fp_op(fp_current(), t, op, o, false);
+        if ((op == RL_POP_UNLOCK || op == RL_POP_SPINUNLOCK) && o && !o->owner)
+            fp_released(t, o);
+    }
     X.core.preempted = preempted;
 }
 
@@ -852,6 +1083,7 @@ static void init_run(void) {
                              .stack_hi = X.main_stack_hi};
     s->instrumented = X.instrumented;
     X.races_on = X.instrumented && s->races;
+    X.footprints = s->footprints != 0;
     s->races_incomplete = 0;
     if (X.races_on)
         rl__races_reset(&s->races_incomplete);
@@ -866,6 +1098,8 @@ static void init_run(void) {
      * (setvbuf is for a stream not used) */
     if (__fbufsize(stdout) == 0)
         setvbuf(stdout, NULL, _IOLBF, 0);
+    if (X.footprints)
+        X.out_mark = out_mark();
 }
 
 /* Wait for pid, the copy running a schedule; returns its status. It is
@@ -962,6 +1196,7 @@ static void serve(void) {
     if (X.instrumented) /* main's stack, the same in every copy (racelab cc's hooks skip it) */
         stack_of(pthread_self(), &X.main_stack_lo, &X.main_stack_hi);
     note_server_pipes();
+    X.shm->instrumented = X.instrumented; /* racelab knows it before the first schedule */
     char m = RL_MSG_READY;
     if (real.write(X.ctl, &m, 1) != 1)
         _exit(0);
@@ -1005,7 +1240,7 @@ __attribute__((constructor)) static void start(void) {
     rl__shm *head = mmap(NULL, sizeof(rl__shm), PROT_READ, MAP_SHARED, shmfd, 0);
     if (head == MAP_FAILED)
         return;
-    size_t size = rl__shm_size(head->decision_cap, head->trace_cap);
+    size_t size = rl__shm_size(head->decision_cap, head->trace_cap, head->step_cap);
     munmap(head, sizeof(rl__shm));
     X.shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, shmfd, 0);
     if (X.shm == MAP_FAILED || X.shm->version != RL_PROTO_VERSION) {
@@ -1128,6 +1363,8 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
             spin = t->seen[i].where == where && t->seen[i].addr == a && t->seen[i].value == now;
     }
     t->c.spinning = spin;
+    t->mem_size = (uint32_t)size;
+    t->mem_kind = (uint8_t)kind;
     obj m = {.addr = a}; /* lives while the step is pending: for its trace */
     point(kind == READ ? RL_POP_LOAD : kind == WRITE ? RL_POP_STORE : RL_POP_ATOMIC, &m, where);
     t->c.spinning = false;
@@ -1199,7 +1436,10 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)
                RL_EX_MAX_THREADS, RL_EX_MAX_THREADS);
     xthread *child = &X.threads[slot];
     uint32_t serial = X.shm->nserials < RL_SERIAL_MAX ? X.shm->nserials++ : RL_SERIAL_MAX - 1;
-    *child = (xthread){.fn = fn, .arg = arg, .serial = serial};
+    *child = (xthread){.fn = fn, .arg = arg, .serial = serial,
+                       .spawned_at = (uint32_t)X.core.step}; /* its spawner's step + 1 */
+    if (X.footprints)
+        fp_op(fp_current(), me, RL_POP_SPAWN, NULL, false);
     rl__core_new_thread(&X.core, &child->c, slot, RL_POP_START);
     if (X.races_on) /* the creator's past happens before all of the new thread */
         rl__races_spawn((uint32_t)self_index, slot);

@@ -39,6 +39,7 @@ extern char **environ;
 
 #define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
 #define TRACE_CAP 100000u
+#define STEP_CAP 65536u /* footprints of one schedule (partial-order reduction) */
 #define START_LIMIT_NS 30000000000ull /* to reach the first thread */
 
 struct rl__program {
@@ -58,6 +59,10 @@ struct rl__program {
     char *label; /* "prog arg1 ...", for the target's name */
     rl__decision *decisions;
     size_t decisions_cap;
+    rl__step *steps; /* with footprints: what each step touched */
+    uint64_t *contested;
+    size_t steps_cap;
+    rl__step pending[RL_EX_MAX_THREADS];
     rl_trace_step *trace;
     size_t trace_cap;
     rl__symbols *syms;
@@ -276,6 +281,8 @@ void rl__program_free(rl__program *p) {
         (void)sched_setaffinity(0, sizeof p->cpus, &p->cpus);
     rl__symbols_close(p->syms);
     free(p->decisions);
+    free(p->steps);
+    free(p->contested);
     free(p->trace);
     free(p->out);
     free(p->label);
@@ -334,7 +341,8 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
     }
     int sv[2] = {-1, -1};
     rl_err e = RL_OK;
-    p->shm_size = rl__shm_size(max_steps, TRACE_CAP);
+    uint64_t step_cap = max_steps < STEP_CAP ? max_steps : STEP_CAP;
+    p->shm_size = rl__shm_size(max_steps, TRACE_CAP, step_cap);
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 ||
         (p->shmfd = memfd_create("racelab-shm", 0)) < 0 ||
         (p->outfd = memfd_create("racelab-out", 0)) < 0 ||
@@ -367,6 +375,7 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
         p->shm->version = RL_PROTO_VERSION;
         p->shm->decision_cap = max_steps;
         p->shm->trace_cap = TRACE_CAP;
+        p->shm->step_cap = step_cap;
         p->shm->max_steps = max_steps;
         p->shm->time_limit_ns = p->time_limit_ns;
         p->ctl = sv[0];
@@ -400,6 +409,7 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
         char m;
         int r = receive(p, &m, START_LIMIT_NS);
         if (r == 1 && m == RL_MSG_READY) {
+            p->instrumented = p->shm->instrumented != 0; /* its hooks ran at load */
             if (rl__symbols_open(p->server, &p->syms) != RL_OK)
                 p->syms = NULL; /* traces keep their addresses */
         } else if (r < 0) {
@@ -743,6 +753,45 @@ static bool write_plan(rl__program *p, const rl__chooser *c, char *msg, size_t l
     return false;
 }
 
+/* The footprints of a schedule's n steps (partial-order reduction), and at
+ * a deadlock the steps its blocked threads waited to make. false: the
+ * run cannot be used (out says why). */
+static bool collect_steps(rl__program *p, size_t n, rl__run *out) {
+    rl__shm *s = p->shm;
+    if (s->footprints_full || n > s->step_cap) {
+        out->target_error = RL_ENOTSUP;
+        snprintf(out->message, sizeof out->message,
+                 "a schedule of more than %llu steps: too long for partial-order reduction "
+                 "(search it with a preemption bound instead)",
+                 (unsigned long long)s->step_cap);
+        return false;
+    }
+    if (n > p->steps_cap) {
+        rl__step *st = realloc(p->steps, n * sizeof *st);
+        if (st)
+            p->steps = st;
+        uint64_t *con = st ? realloc(p->contested, n * sizeof *con) : NULL;
+        if (con)
+            p->contested = con;
+        if (!st || !con) {
+            out->target_error = RL_ENOMEM;
+            return false;
+        }
+        p->steps_cap = n;
+    }
+    const rl__pstep *ps = rl__shm_steps(s);
+    for (size_t i = 0; i < n; i++) {
+        p->steps[i] = ps[i].step;
+        p->contested[i] = ps[i].contested;
+    }
+    out->steps = n ? p->steps : NULL;
+    size_t np = s->npending < RL_EX_MAX_THREADS ? s->npending : RL_EX_MAX_THREADS;
+    memcpy(p->pending, s->pending, np * sizeof *p->pending);
+    out->pending = p->pending;
+    out->npending = np;
+    return true;
+}
+
 void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     memset(out, 0, sizeof *out);
     rl__shm *s = p->shm;
@@ -757,6 +806,9 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     s->timed_out = 0;
     s->cut = 0;
     s->races = !p->races_ignored;
+    s->footprints = c->footprints;
+    s->footprints_full = 0;
+    s->npending = 0;
     s->fail = RL_PFAIL_NONE;
     s->nsteps = 0;
     s->ntrace = 0;
@@ -837,6 +889,8 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
         memcpy(p->decisions, rl__shm_decisions(s), n * sizeof *p->decisions);
     out->decisions = p->decisions;
     out->nsteps = n;
+    if (c->footprints && !collect_steps(p, n, out))
+        return;
     out->preemptions = s->preemptions;
     out->outside_last = s->outside_last != 0;
     if (s->fail == RL_PFAIL_TOO_MANY) {
@@ -860,8 +914,13 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     else
         judge(p, s->status, s->timed_out, out);
     keep_output(p, &out->outcome);
-    /* the search's own bookkeeping sees the same decisions, in order */
+    /* the search's own bookkeeping sees the same decisions, in order, and
+     * with footprints what each step touched up to the one chosen */
+    c->live = out;
     for (size_t i = 0; i < n && !out->no_fit; i++) {
+        if (out->steps)
+            out->contested = p->contested[i];
+        c->made = p->decisions[i].chosen;
         unsigned ch = c->choose(c, i, p->decisions[i].enabled, p->decisions[i].lazy,
                                 p->decisions[i].current);
         if (ch != p->decisions[i].chosen) {

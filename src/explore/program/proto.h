@@ -25,6 +25,7 @@
 
 #include "../core/ops.h"
 #include "../core/policy.h"
+#include "../search/footprint.h"
 
 /* Environment of S. */
 #define RL_ENV_CTL "RACELAB_EXPLORE_CTL" /* the socket's file descriptor */
@@ -39,7 +40,7 @@
 #define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
                             ignored when it already ended */
 
-#define RL_PROTO_VERSION 11
+#define RL_PROTO_VERSION 12
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
@@ -122,9 +123,23 @@ typedef struct rl__shm {
     int32_t stopped_pid;    /* written by C when it stops */
     uint32_t stopped_serial; /* the thread that goes next */
     int32_t stopped_tid;     /* and its kernel thread id */
-    /* then decision_cap decisions, then trace_cap trace lines */
-    uint64_t decision_cap, trace_cap;
+    /* partial-order reduction: P asks for every step's footprint; C writes
+     * them (after the trace lines), says when there were more steps than
+     * room, and at a deadlock what each blocked thread waited to do */
+    uint32_t footprints;      /* written by P */
+    uint32_t footprints_full; /* written by C: steps past step_cap were not recorded */
+    uint32_t npending;
+    rl__step pending[RL_EX_MAX_THREADS];
+    /* then decision_cap decisions, trace_cap trace lines, step_cap footprints */
+    uint64_t decision_cap, trace_cap, step_cap;
 } rl__shm;
+
+/* One step's footprint, and who else could have taken the signal it took. */
+typedef struct rl__pstep {
+    rl__step step;
+    uint64_t contested; /* runnable at its choice: threads that would each take the same
+                           signal (dpor.c branches on which of them wakes) */
+} rl__pstep;
 
 static inline rl__decision *rl__shm_decisions(rl__shm *s) { return (rl__decision *)(s + 1); }
 
@@ -132,8 +147,13 @@ static inline rl__ptrace *rl__shm_trace(rl__shm *s) {
     return (rl__ptrace *)(rl__shm_decisions(s) + s->decision_cap);
 }
 
-static inline uint64_t rl__shm_size(uint64_t decisions, uint64_t traces) {
-    return sizeof(rl__shm) + decisions * sizeof(rl__decision) + traces * sizeof(rl__ptrace);
+static inline rl__pstep *rl__shm_steps(rl__shm *s) {
+    return (rl__pstep *)(rl__shm_trace(s) + s->trace_cap);
+}
+
+static inline uint64_t rl__shm_size(uint64_t decisions, uint64_t traces, uint64_t steps) {
+    return sizeof(rl__shm) + decisions * sizeof(rl__decision) + traces * sizeof(rl__ptrace) +
+           steps * sizeof(rl__pstep);
 }
 
 #endif

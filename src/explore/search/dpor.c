@@ -55,6 +55,15 @@ typedef struct {
     size_t blocked;  /* the step at which every runnable thread slept (SIZE_MAX: none) */
     bool diverged;   /* a replayed choice could not be followed */
     bool oom;
+    /* a program: each run follows a plan made before it (its prefix of
+     * choices, then the default order) and is fed back afterwards
+     * (base.made: the copy's choice). Where the default order chose a
+     * thread asleep at a new node, the run is used up to there only, and
+     * the next one makes the awake choice (truncated: that step) */
+    bool offline;
+    size_t truncated;
+    uint8_t *prefix;
+    size_t prefix_cap;
 } dpor;
 
 static bool add_known(node *n, unsigned thread, const rl__step *st) {
@@ -105,12 +114,13 @@ static node *push_node(dpor *d, size_t step, uint64_t enabled) {
 static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
                             int current) {
     dpor *d = (dpor *)c;
-    unsigned fallback = rl__default_choice(enabled, lazy, current);
-    if (d->blocked != SIZE_MAX || d->oom || d->diverged)
+    unsigned fallback = d->offline ? c->made : rl__default_choice(enabled, lazy, current);
+    if (d->blocked != SIZE_MAX || d->oom || d->diverged || d->truncated != SIZE_MAX)
         return fallback; /* the rest of this run is not explored */
     if (step < d->plen) {
         node *n = &d->nodes[step];
-        if (n->enabled != enabled || !(enabled >> n->chosen & 1u)) {
+        if (n->enabled != enabled || !(enabled >> n->chosen & 1u) ||
+            (d->offline && c->made != n->chosen)) {
             d->diverged = true; /* the same choices led elsewhere: not deterministic */
             return fallback;
         }
@@ -131,11 +141,17 @@ static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, uint6
     }
     unsigned ch = current >= 0 && (awake >> current & 1u) ? (unsigned)current
                                                            : (unsigned)__builtin_ctzll(awake);
+    if (d->offline && (awake >> c->made & 1u))
+        ch = c->made; /* the program's default order went on awake */
     n->chosen = (uint8_t)ch;
     n->done = n->backtrack = 1ull << ch;
     /* which of several waiters takes a signal: each of them (taking it
      * disables the others until the next signal, which races do not see) */
     n->backtrack |= d->base.live->contested & enabled;
+    if (d->offline && ch != c->made) {
+        d->truncated = step; /* the copy chose a sleeper: explored to here */
+        return c->made;
+    }
     return ch;
 }
 
@@ -262,17 +278,41 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_
 
 /* ---- the search ---- */
 
+/* A program's plan: the choices to replay. */
+static bool set_prefix(dpor *d) {
+    while (d->plen > d->prefix_cap) {
+        uint8_t *bigger = rl__grow(d->prefix, &d->prefix_cap, 1, d->plen);
+        if (!bigger)
+            return false;
+        d->prefix = bigger;
+    }
+    for (size_t k = 0; k < d->plen; k++)
+        d->prefix[k] = d->nodes[k].chosen;
+    d->base.prefix = d->prefix;
+    d->base.nprefix = d->plen;
+    return true;
+}
+
 void rl__dpor_search(rl__search *s) {
-    dpor d = {.base = {.choose = dpor_choose, .footprints = true}};
+    dpor d = {.base = {.choose = dpor_choose, .footprints = true, .plan = RL_PLAN_PREFIX},
+              .offline = s->t->program != NULL};
     uint64_t runs = 0;
     bool exhausted = false;
     while (!s->stop) {
-        d.blocked = SIZE_MAX;
+        d.blocked = d.truncated = SIZE_MAX;
         d.diverged = false;
+        if (d.offline && !set_prefix(&d)) {
+            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+            break;
+        }
         rl__run r;
-        rl__sched_run(s->t, &d.base, false, &r);
+        rl__run_one(s->t, &d.base, false, &r);
         runs++;
-        if (d.diverged) {
+        if (r.cut || (r.target_error != RL_OK && !r.no_fit)) {
+            rl__search_account(s, &r); /* the deadline, or the program could not run */
+            break;
+        }
+        if (d.diverged || r.no_fit) {
             rl__search_error(s, RL_EINVAL,
                              "the target did not repeat itself: the same choices led to "
                              "different steps (it must depend only on the schedule)");
@@ -282,7 +322,9 @@ void rl__dpor_search(rl__search *s) {
             rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
             break;
         }
-        size_t end = d.blocked != SIZE_MAX ? d.blocked : r.nsteps;
+        size_t end = d.blocked != SIZE_MAX     ? d.blocked
+                     : d.truncated != SIZE_MAX ? d.truncated
+                                               : r.nsteps;
         /* keep what the chosen threads did, for the sleep sets of siblings */
         size_t from = d.plen ? d.plen - 1 : 0;
         for (size_t k = from; k < end; k++)
@@ -295,7 +337,8 @@ void rl__dpor_search(rl__search *s) {
         const rl__step *all = r.steps;
         rl__step *joined = NULL;
         size_t nall = end;
-        if (!d.oom && d.blocked == SIZE_MAX && r.npending > 0 && end == r.nsteps) {
+        if (!d.oom && d.blocked == SIZE_MAX && d.truncated == SIZE_MAX && r.npending > 0 &&
+            end == r.nsteps) {
             joined = malloc((end + r.npending) * sizeof *joined);
             if (!joined) {
                 d.oom = true;
@@ -312,6 +355,12 @@ void rl__dpor_search(rl__search *s) {
         if (!analysed) {
             rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
             break;
+        }
+        if (d.truncated != SIZE_MAX) {
+            /* the same branch again, its awake choice made: nothing to count */
+            rl__search_tick(s);
+            d.nnodes = d.plen = end + 1;
+            continue;
         }
         if (d.blocked != SIZE_MAX && r.target_error == RL_OK) {
             s->res->redundant++;
@@ -350,6 +399,7 @@ void rl__dpor_search(rl__search *s) {
     for (size_t k = 0; k < d.nnodes; k++)
         free(d.nodes[k].known);
     free(d.nodes);
+    free(d.prefix);
     s->res->reduced = true;
     s->res->exhaustive = s->res->complete = exhausted && s->error == RL_OK;
 }

@@ -228,7 +228,7 @@ static unsigned follow_choose(rl__chooser *c, size_t step, uint64_t enabled, uin
 }
 
 /* One schedule of t, in-process or in a copy of a user's program. */
-static void run_one(const rl_target *t, rl__chooser *c, bool trace, rl__run *out) {
+void rl__run_one(const rl_target *t, rl__chooser *c, bool trace, rl__run *out) {
     if (t->program)
         rl__program_run(t->program, c, trace, out);
     else
@@ -240,7 +240,7 @@ static void run_following(const rl_target *t, const rl__deviation *d, size_t n, 
     follow f = {.base = {.choose = follow_choose, .plan = RL_PLAN_DEVIATIONS, .deviations = d,
                          .ndeviations = n},
                 .d = d, .n = n};
-    run_one(t, &f.base, trace, out);
+    rl__run_one(t, &f.base, trace, out);
     if (!out->no_fit && out->target_error == RL_OK && f.next < n) {
         /* a choice the run never reached: the schedule is not this run's */
         out->no_fit = true;
@@ -385,7 +385,7 @@ static void run_bounded(bounded *b) {
     b->base.prefix = b->choices;
     b->base.nprefix = b->replay_len;
     b->run = NULL;
-    run_one(b->s->t, &b->base, false, &r);
+    rl__run_one(b->s->t, &b->base, false, &r);
     if (b->run) {
         /* the items it left share its choices */
         b->run->choices = malloc(b->nchoices ? b->nchoices : 1);
@@ -552,7 +552,7 @@ static void pct_search(search *s) {
         rl__pct start = p.p; /* the plan: the state before the first step */
         p.base.pct = &start;
         rl__run r;
-        run_one(s->t, &p.base, false, &r);
+        rl__run_one(s->t, &p.base, false, &r);
         rl__search_account(s, &r);
         if (r.nsteps > k)
             k = r.nsteps;
@@ -606,7 +606,7 @@ static void delays_search(search *s) {
             rl__delays plan = c.d;
             c.base.delays = &plan;
             rl__run r;
-            run_one(s->t, &c.base, false, &r);
+            rl__run_one(s->t, &c.base, false, &r);
             rl__search_account(s, &r);
             if (s->stop)
                 break;
@@ -807,7 +807,8 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         rl__program_deadline(t->program, o->time_limit_ns ? t0 + o->time_limit_ns : 0);
     switch (o->search) {
     case RL_SEARCH_BOUNDED:
-        if (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce && !t->program)
+        if (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce &&
+            (!t->program || rl__program_instrumented(t->program)))
             rl__dpor_search(&s);
         else
             bounded_search(&s);
