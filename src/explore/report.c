@@ -153,7 +153,7 @@ const char *rl_explore_verdict(const rl_explore_result *r) {
 /* What a program's verdict covers: the steps explored and what was not
  * seen, for its verdict line and --json's "coverage". */
 static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
-    snprintf(out, cap, "%s%s%s",
+    snprintf(out, cap, "%s%s%s%s",
              r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
                                    "stack not scheduled"
                                  : "synchronization calls; plain memory not scheduled",
@@ -162,14 +162,19 @@ static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
              : r->races_incomplete ? "; data races not checked for every access"
                                    : "",
              r->outside_last ? "; a wait on another process went on only when nothing else could"
-                             : "");
+                             : "",
+             /* reduced: two steps are independent by what racelab saw them
+              * touch; a library's own state (malloc's, stdio's but the output)
+              * is not seen */
+             r->reduced ? "; uninstrumented library code taken as independent between threads"
+                        : "");
 }
 
 static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_result *r,
                           style st) {
     const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
     unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
-    char why[96], scope[256];
+    char why[96], scope[384];
     stop_words(why, sizeof why, o, r);
     program_scope(r, scope, sizeof scope);
     const char *steps = r->memory_scheduled ? "thread calls, blocking system calls and memory "
@@ -179,8 +184,9 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
         fprintf(f, "no failure in this schedule\n");
     } else if (r->complete && r->program) {
         fprintf(f, "%sproved: complete over its %s%s\n(every interleaving of its %s was "
-                   "explored%s)\n",
+                   "explored%s%s)\n",
                 green(st), scope, reset(st), steps,
+                r->reduced ? ", one per class of orders of independent steps" : "",
                 r->memory_scheduled ? "" : "; a race between plain accesses with no such call "
                                            "between them is not covered");
     } else if (r->exhaustive && r->program) {
@@ -363,7 +369,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_bool(&j, "exhaustive", r->exhaustive);
     rl__json_bool(&j, "complete", r->complete);
     rl__json_bool(&j, "memory_accesses_scheduled", !r->program || r->memory_scheduled);
-    char scope[256];
+    char scope[384];
     program_scope(r, scope, sizeof scope);
     rl__json_str(&j, "coverage",
                  r->program ? scope : "all of the target's steps, shared accesses included");

@@ -290,6 +290,18 @@ has "$out" '^proved within 0 preemptions over its synchronization calls and memo
     "the verdict says races were not all checked"
 expect 0 "--races ignore said on the verdict" -- explore --races ignore -- "$PROGS/peterson_mem"
 has "$out" '; data races not looked for$' "races not looked for, said"
+# partial-order reduction on a program built by racelab cc, and only there
+# (an uninstrumented program's plain memory is not seen: never reduced)
+expect 0 "a program built by racelab cc, reduced" -- explore --preemptions all \
+    -- "$PROGS/reduce_mix_mem" trylock
+has "$out" 'one per class of schedules that differ only in the order of independent steps' \
+    "the reduced search said"
+has "$out" '^proved: complete over its synchronization calls and memory accesses; .*; uninstrumented library code taken as independent between threads$' \
+    "the reduced proof says what it assumed"
+has "$out" '^ *1  held   exit 0: shared 3$' "a try-lock's three outcomes reached, reduced"
+expect 0 "an uninstrumented program, not reduced" -- explore --preemptions all --json \
+    -- "$PROGS/two_locks"
+has "$out" '"reduced": false' "an uninstrumented program is never reduced"
 expect 2 "racelab cc with nothing to compile" -- cc
 expect 2 "--races with a target" -- explore bill:racy --races ignore
 expect 2 "--races report or ignore" -- explore --races maybe -- "$PROGS/deadlock"
