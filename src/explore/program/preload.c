@@ -69,7 +69,7 @@
 #define EXPORT __attribute__((visibility("default")))
 /* The call's place in the program: the return address, or, inside a C11
  * wrapper (thrd_*, mtx_*, cnd_*, call_once), the wrapper's own caller. */
-static __thread uint64_t c11_caller;
+static __thread __attribute__((tls_model("initial-exec"))) uint64_t c11_caller;
 #define CALLER (c11_caller ? c11_caller : (uint64_t)(uintptr_t)__builtin_return_address(0))
 
 /* ---- the real functions ---- */
@@ -284,6 +284,10 @@ static struct {
     bool instrumented; /* the program calls the memory hooks (racelab cc) */
     bool races_on;     /* and its data races are looked for (races.h) */
     bool footprints;   /* each step's footprint is recorded (partial-order reduction) */
+    /* the last decision, when it let its thread go on to a memory access
+     * and nothing of the model changed since (see repeat_step) */
+    bool repeat_ok;
+    rl__decision repeat;
     uint64_t out_mark; /* how much the program had printed at the last decision */
     uintptr_t main_stack_lo, main_stack_hi;
     bool in_child;    /* this process runs one schedule */
@@ -299,6 +303,7 @@ static struct {
     uint32_t nserver_pipes;
     int ctl, outfd;
     rl__shm *shm;
+    size_t shm_size;
     xthread threads[RL_EX_MAX_THREADS];
     rl__core core; /* the scheduling core: threads, step, signals, fairness */
     uint32_t next_dev; /* deviations: the next one to follow */
@@ -307,7 +312,9 @@ static struct {
     obj objs[NOBJ];
 } X;
 
-static __thread int self_index = -1; /* this thread's index, -1: not one of ours */
+/* this thread's index, -1: not one of ours (initial-exec: a load, not a
+ * call, on every memory access; the interposer is loaded at start) */
+static __thread __attribute__((tls_model("initial-exec"))) int self_index = -1;
 
 /* Happens-before edges for the race detector (races.h), when it is on. */
 static void hb_release(const void *key) {
@@ -380,6 +387,7 @@ __attribute__((noreturn, format(printf, 2, 3))) static void finish(uint32_t kind
 /* ---- objects ---- */
 
 static obj *find(const void *addr, uint8_t k) {
+    X.repeat_ok = false; /* an object looked at may be about to change */
     uintptr_t a = (uintptr_t)addr;
     size_t h = (size_t)((a >> 3) * 0x9e3779b97f4a7c15ull) & (NOBJ - 1);
     for (size_t i = 0; i < NOBJ; i++) {
@@ -398,6 +406,7 @@ static obj *find(const void *addr, uint8_t k) {
 }
 
 static void forget(const void *addr) {
+    X.repeat_ok = false;
     uintptr_t a = (uintptr_t)addr;
     for (size_t i = 0; i < NOBJ; i++)
         if (X.objs[i].addr == a) {
@@ -873,12 +882,52 @@ static void no_fit(void *ctx, uint64_t step, unsigned asked, uint64_t enabled) {
                            enabled);
 }
 
+/* The shared region's pages from `from` (n bytes, within the region), made
+ * present in this copy with one call: else every 4 KB written costs a page
+ * fault (a fork does not copy a shared mapping's page tables), 600 of them
+ * for 100,000 decisions. Where the kernel cannot (before Linux 5.14), the
+ * faults happen as before. */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+static void populate(void *from, size_t n) {
+    uintptr_t lo = (uintptr_t)from & ~(uintptr_t)4095, hi = (uintptr_t)from + n;
+    uintptr_t end = (uintptr_t)X.shm + X.shm_size;
+    if (hi > end)
+        hi = end;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+#define POPULATE_STEPS 8192u /* decisions (and footprints) made present at a time */
+
+/* Record a decision: one more step of the last run when it is the same. */
+static void append_decision(rl__shm *s, const rl__decision *d) {
+    rl__drun *runs = rl__shm_runs(s);
+    const rl__decision *last = s->nruns ? &runs[s->nruns - 1].d : NULL;
+    if (last && last->enabled == d->enabled && last->lazy == d->lazy &&
+        last->current == d->current && last->chosen == d->chosen) {
+        runs[s->nruns - 1].more++;
+        return;
+    }
+    if (s->nruns >= s->decision_cap)
+        return; /* never: there are no more runs than steps */
+    if (s->nruns % POPULATE_STEPS == 0)
+        populate(runs + s->nruns, POPULATE_STEPS * sizeof *runs);
+    runs[s->nruns++] = (rl__drun){.d = *d};
+}
+
 static bool record(void *ctx, const rl__choice *ch) {
     (void)ctx;
     rl__shm *s = X.shm;
     uint64_t step = X.core.step;
-    if (step < s->decision_cap)
-        rl__shm_decisions(s)[step] = ch->decision;
+    if (X.footprints && step % POPULATE_STEPS == 0 && step < s->step_cap)
+        populate(rl__shm_steps(s) + step, POPULATE_STEPS * sizeof(rl__pstep));
+    append_decision(s, &ch->decision);
+    const rl__core_thread *goes = X.core.threads[ch->chosen];
+    X.repeat_ok = ch->fits && !ch->preempted && !ch->timed_out &&
+                  ch->decision.current == (int8_t)ch->chosen && !goes->spinning &&
+                  (goes->op == RL_POP_LOAD || goes->op == RL_POP_STORE || goes->op == RL_POP_ATOMIC);
+    X.repeat = ch->decision;
     if (s->stop_at && step + 1 == s->stop_at) {
         /* the last step of the replay is chosen: stop here for a debugger
          * (any process may attach), its thread about to go */
@@ -1026,6 +1075,7 @@ static void point(uint8_t op, obj *o, uint64_t where) {
 /* An operation that takes effect within the current step. */
 static void immediate(uint8_t op, obj *o, uint64_t where, uint32_t other) {
     xthread *t = &X.threads[self_index];
+    X.repeat_ok = false; /* it changed the model: the next step is decided afresh */
     bool preempted = X.core.preempted;
     X.core.preempted = false;
     t->nseen = 0; /* a thread call: progress, no spin */
@@ -1073,6 +1123,7 @@ static void init_run(void) {
     s->no_fit = 0;
     s->message[0] = '\0';
     s->nsteps = 0;
+    s->nruns = 0;
     s->preemptions = 0;
     s->outside_last = 0;
     s->ntrace = 0;
@@ -1243,6 +1294,7 @@ __attribute__((constructor)) static void start(void) {
     size_t size = rl__shm_size(head->decision_cap, head->trace_cap, head->step_cap);
     munmap(head, sizeof(rl__shm));
     X.shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, shmfd, 0);
+    X.shm_size = size;
     if (X.shm == MAP_FAILED || X.shm->version != RL_PROTO_VERSION) {
         X.shm = NULL;
         return;
@@ -1330,10 +1382,55 @@ static void mark_race(uint32_t step, uint32_t t) {
 
 /* The value of up to 8 bytes at addr (a wider access: 0). */
 static uint64_t value_at(const volatile void *addr, size_t size) {
-    uint64_t v = 0;
-    if (size <= sizeof v)
-        memcpy(&v, (const void *)addr, size);
-    return v;
+    const void *p = (const void *)addr;
+    uint8_t v1;
+    uint16_t v2;
+    uint32_t v4;
+    uint64_t v8 = 0;
+    switch (size) { /* fixed sizes: a load each, not a call to memcpy */
+    case 1: memcpy(&v1, p, 1); return v1;
+    case 2: memcpy(&v2, p, 2); return v2;
+    case 4: memcpy(&v4, p, 4); return v4;
+    case 8: memcpy(&v8, p, 8); return v8;
+    default:
+        if (size < sizeof v8)
+            memcpy(&v8, p, size);
+        return v8;
+    }
+}
+
+/* The quick way through most memory accesses: t's last step was a memory
+ * access that the default order let it make as the running thread, and
+ * since then nothing of the model changed (no other thread moved; a thread
+ * call or an object looked at clears X.repeat_ok; a memory access changes
+ * no object, and this one is not a spin). The decision is then the same
+ * one again (the same threads can go, t goes on), made and recorded
+ * without asking the core, unless the plan has something to say at this
+ * step (a prefix not yet followed, a deviation here, PCT or delays, whose
+ * choices depend on the step), or the step is traced, has its footprint
+ * recorded, is the last one allowed, or is where a debugger stops. */
+static bool repeat_step(const xthread *t) {
+    rl__shm *s = X.shm;
+    uint64_t step = X.core.step;
+    if (!X.repeat_ok || X.repeat.chosen != t->c.index || step + 1 >= s->max_steps ||
+        step >= s->decision_cap || s->trace_on || s->stop_at || X.footprints)
+        return false;
+    switch (s->plan_kind) {
+    case RL_PLAN_PREFIX:
+        if (step < s->plan_n)
+            return false;
+        break;
+    case RL_PLAN_DEVIATIONS:
+        if (X.next_dev < s->plan_n && s->deviations[X.next_dev].step <= step)
+            return false;
+        break;
+    default: return false;
+    }
+    rl__shm_runs(s)[s->nruns - 1].more++; /* X.repeat is the last run's decision */
+    s->nsteps = step + 1;
+    X.core.step = step + 1;
+    X.core.preempted = false;
+    return true;
 }
 
 /* An access of memory (a load, a store, an atomic operation) by the
@@ -1366,7 +1463,14 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     t->mem_size = (uint32_t)size;
     t->mem_kind = (uint8_t)kind;
     obj m = {.addr = a}; /* lives while the step is pending: for its trace */
-    point(kind == READ ? RL_POP_LOAD : kind == WRITE ? RL_POP_STORE : RL_POP_ATOMIC, &m, where);
+    uint8_t op = kind == READ ? RL_POP_LOAD : kind == WRITE ? RL_POP_STORE : RL_POP_ATOMIC;
+    if (spin || !repeat_step(t))
+        point(op, &m, where);
+    else {
+        t->c.op = op; /* as point() would have it */
+        t->where = where;
+        t->nseen = 0;
+    }
     t->c.spinning = false;
     if (X.races_on && (kind == READ || kind == WRITE)) {
         rl__race_side other;

@@ -811,6 +811,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     s->npending = 0;
     s->fail = RL_PFAIL_NONE;
     s->nsteps = 0;
+    s->nruns = 0;
     s->ntrace = 0;
     s->no_fit = 0;
     char m = RL_MSG_GO;
@@ -885,8 +886,18 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
         p->decisions = bigger;
         p->decisions_cap = n;
     }
-    if (n)
-        memcpy(p->decisions, rl__shm_decisions(s), n * sizeof *p->decisions);
+    /* the runs of equal decisions, one per step again */
+    const rl__drun *runs = rl__shm_runs(s);
+    size_t at = 0;
+    for (uint64_t k = 0; k < s->nruns && k < s->decision_cap && at < n; k++)
+        for (uint64_t again = 0; again <= runs[k].more && at < n; again++)
+            p->decisions[at++] = runs[k].d;
+    if (at < n) { /* cannot be: the copy counted more steps than it recorded */
+        out->target_error = RL_ESYS;
+        snprintf(out->message, sizeof out->message,
+                 "internal: the program's copy recorded %zu of its %zu decisions", at, n);
+        return;
+    }
     out->decisions = p->decisions;
     out->nsteps = n;
     if (c->footprints && !collect_steps(p, n, out))

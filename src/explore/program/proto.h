@@ -40,7 +40,7 @@
 #define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
                             ignored when it already ended */
 
-#define RL_PROTO_VERSION 12
+#define RL_PROTO_VERSION 13
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
@@ -97,6 +97,7 @@ typedef struct rl__shm {
     uint32_t no_fit;
     char message[512];
     uint64_t nsteps;
+    uint64_t nruns; /* the decisions, as runs of equal ones (rl__drun) */
     uint32_t preemptions;
     uint32_t outside_last; /* a wait on the outside world went on, last (see preload.c) */
     uint32_t nthreads;
@@ -130,7 +131,8 @@ typedef struct rl__shm {
     uint32_t footprints_full; /* written by C: steps past step_cap were not recorded */
     uint32_t npending;
     rl__step pending[RL_EX_MAX_THREADS];
-    /* then decision_cap decisions, trace_cap trace lines, step_cap footprints */
+    /* then decision_cap runs of decisions, trace_cap trace lines, step_cap
+     * footprints */
     uint64_t decision_cap, trace_cap, step_cap;
 } rl__shm;
 
@@ -141,10 +143,19 @@ typedef struct rl__pstep {
                            signal (dpor.c branches on which of them wakes) */
 } rl__pstep;
 
-static inline rl__decision *rl__shm_decisions(rl__shm *s) { return (rl__decision *)(s + 1); }
+/* Decisions as C records them: a run of steps decided alike (the same
+ * threads could go, the same one went), one record for all of them: a
+ * thread making memory accesses one after another makes one run, not
+ * 100,000 records to write. */
+typedef struct rl__drun {
+    rl__decision d;
+    uint64_t more; /* steps after the first decided the same */
+} rl__drun;
+
+static inline rl__drun *rl__shm_runs(rl__shm *s) { return (rl__drun *)(s + 1); }
 
 static inline rl__ptrace *rl__shm_trace(rl__shm *s) {
-    return (rl__ptrace *)(rl__shm_decisions(s) + s->decision_cap);
+    return (rl__ptrace *)(rl__shm_runs(s) + s->decision_cap);
 }
 
 static inline rl__pstep *rl__shm_steps(rl__shm *s) {
@@ -152,7 +163,7 @@ static inline rl__pstep *rl__shm_steps(rl__shm *s) {
 }
 
 static inline uint64_t rl__shm_size(uint64_t decisions, uint64_t traces, uint64_t steps) {
-    return sizeof(rl__shm) + decisions * sizeof(rl__decision) + traces * sizeof(rl__ptrace) +
+    return sizeof(rl__shm) + decisions * sizeof(rl__drun) + traces * sizeof(rl__ptrace) +
            steps * sizeof(rl__pstep);
 }
 

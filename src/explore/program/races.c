@@ -1,6 +1,8 @@
 /* races.c - data races under the schedule: see races.h. */
 #include "races.h"
 
+#include <sys/mman.h>
+
 #include "../core/policy.h" /* RL_EX_MAX_THREADS */
 
 #define NT RL_EX_MAX_THREADS
@@ -54,9 +56,26 @@ static void join_into(vclock *into, const vclock *from) {
             into->c[i] = from->c[i];
 }
 
+/* Pages of the tables made present in this copy with one call, not a
+ * page fault (a trap) on each first write: a schedule's copy starts with
+ * none of them. Where the kernel cannot (before Linux 5.14), the faults
+ * happen as before. */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define CHUNK 1024 /* records made present at a time */
+static void populate(void *from, size_t n) {
+    uintptr_t lo = (uintptr_t)from & ~(uintptr_t)4095, hi = (uintptr_t)from + n;
+    (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+
 void rl__races_reset(uint32_t *incomplete) {
     /* the tables are as the fork server left them, never touched: zero
-     * (clearing 6 MB would fault in every page, in every schedule) */
+     * (clearing 6 MB would fault in every page, in every schedule); the
+     * indexes, written anywhere, are made present at once */
+    populate(&R.threads, sizeof R.threads);
+    populate(R.sync_index, sizeof R.sync_index);
+    populate(R.cell_index, sizeof R.cell_index);
     R.threads[0].c[0] = 1;
     R.incomplete = incomplete;
 }
@@ -87,6 +106,8 @@ static sync_obj *sync_of(uintptr_t key) {
         if (*x == 0) {
             if (R.nsyncs == NSYNC)
                 break;
+            if (R.nsyncs % CHUNK == 0)
+                populate(&R.syncs[R.nsyncs], CHUNK * sizeof R.syncs[0]);
             *x = ++R.nsyncs;
             R.syncs[*x - 1].key = key;
             return &R.syncs[*x - 1];
@@ -122,6 +143,8 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl_
         } else if (*x == 0) {
             if (R.ncells == NSHADOW)
                 break;
+            if (R.ncells % CHUNK == 0)
+                populate(&R.cells[R.ncells], CHUNK * sizeof R.cells[0]);
             *x = ++R.ncells;
             c = &R.cells[*x - 1];
             c->addr = addr;
@@ -147,7 +170,13 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl_
         c->nreads = 0; /* reads before this write are ordered before it, or raced */
         return false;
     }
-    /* a read: keep the thread's latest, and the others not yet ordered */
+    /* a read: keep the thread's latest, and the others not yet ordered; a
+     * read in the same epoch as one kept (no synchronization between) is
+     * kept as that one, whose races are its races (FastTrack's same-epoch
+     * case: nothing to write) */
+    for (uint32_t i = 0; i < c->nreads; i++)
+        if (c->reads[i].thread == t && c->reads[i].clock == now.clock)
+            return false;
     for (uint32_t i = 0; i < c->nreads; i++)
         if (c->reads[i].thread == t || before(&c->reads[i], t)) {
             c->reads[i] = now;
