@@ -66,9 +66,9 @@ static void reaches_both(const char *name, const char *held, const char *broken)
 
 /* A buggy program: found, minimized, and its schedule replays to the same
  * failure (kind and message). */
-static void found_and_replayed(const char *name, rl_failure_kind kind, const char *says,
-                               rl_explore_result *keep) {
-    rl_target t = program(name, NULL);
+static void found_and_replayed_args(const char *name, char *const *args, rl_failure_kind kind,
+                                    const char *says, rl_explore_result *keep) {
+    rl_target t = program(name, args);
     rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     if (!r.failed)
         fail_msg("%s: no failure found in %llu schedules", name,
@@ -94,6 +94,11 @@ static void found_and_replayed(const char *name, rl_failure_kind kind, const cha
         *keep = r;
     else
         rl_explore_result_free(&r);
+}
+
+static void found_and_replayed(const char *name, rl_failure_kind kind, const char *says,
+                               rl_explore_result *keep) {
+    found_and_replayed_args(name, NULL, kind, says, keep);
 }
 
 static void billing_race(void **state) {
@@ -462,6 +467,34 @@ static void data_races(void **state) {
     assert_true(r.exhaustive);
     rl_explore_result_free(&r);
     rl_target_free(&t);
+    /* a sequence lock: its reader spins while a write is under way (the
+     * fair scheduler lets the writer finish) and never keeps a torn pair;
+     * with the pair in plain memory its reads race with the writes, both
+     * lines named */
+    t = program("seqlock_mem", NULL);
+    r = rl_test_explore(&t, o);
+    if (r.failed)
+        fail_msg("seqlock: %s", r.first.message);
+    assert_true(r.exhaustive);
+    assert_true(r.nstates >= 2); /* the pair before a write, and after */
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+    char *plain[] = {"plain", NULL};
+    rl_explore_result found;
+    found_and_replayed_args("seqlock_mem", plain, RL_FAIL_RACE, "data race on plain_", &found);
+    unsigned sides = 0;
+    for (size_t i = 0; i < found.minimized.nsteps; i++) {
+        const rl_trace_step *st = &found.minimized.steps[i];
+        if (!(st->marks & RL_MARK_RACE))
+            continue;
+        assert_true(strncmp(st->object, "plain_", 6) == 0);
+        if (strcmp(st->op, "load") == 0 && strstr(st->where, "seqlock.c:4"))
+            sides |= 1u; /* get()'s read */
+        if (strcmp(st->op, "store") == 0 && strstr(st->where, "seqlock.c:3"))
+            sides |= 2u; /* put()'s write */
+    }
+    assert_int_equal(sides, 3);
+    rl_explore_result_free(&found);
 }
 
 int main(void) {
