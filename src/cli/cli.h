@@ -89,6 +89,9 @@ int rl_cmd_bill(int argc, char **argv);
 int rl_cmd_scenario(int argc, char **argv);
 int rl_cmd_explore(int argc, char **argv);
 int rl_cmd_bench(int argc, char **argv);
+/* racelab bench explore --memory (bench_memory.c): the cost of memory
+ * accesses as steps, a built-in program built by cc and by racelab cc. */
+int rl_cli_bench_memory(bool csv, uint64_t duration_ns);
 int rl_cmd_trace(int argc, char **argv);
 int rl_cmd_bank(int argc, char **argv);
 int rl_cmd_merchant(int argc, char **argv);

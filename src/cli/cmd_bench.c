@@ -29,6 +29,7 @@ static void print_help(void) {
            "                              [--strategies a,b] [--json | --csv]\n"
            "       racelab bench explore [--csv] [--proof-cap N] [--seconds S]\n"
            "                             [-- PROGRAM [ARG...]]\n"
+           "       racelab bench explore --memory [--csv] [--seconds S]\n"
            "\n"
            "makespan: M merchants bill C customers each (default 5 x 5), every bill with a\n"
            "slow step S (default 10ms). Every strategy runs once, concurrently, after one\n"
@@ -65,6 +66,13 @@ static void print_help(void) {
            "partial-order reduction and without, each stopped at --proof-cap schedules\n"
            "(default 1000000), and the schedules delay bounding, PCT and the bounded search\n"
            "need to find a late thread among 10 and 20 (startup:unordered).\n"
+           "With --memory instead: what it costs to make every memory access a step. A\n"
+           "small program (two threads each reading a 1,000-int array 50 times) is built\n"
+           "by cc and by racelab cc in a temporary directory; each build is explored\n"
+           "(bound 1, 50 schedules a search, for --seconds S, default 2), racelab cc's with\n"
+           "data races looked for and ignored: schedules per second, the time of a\n"
+           "scheduled access (the difference per schedule over the difference in steps),\n"
+           "and natively the time an access costs more in racelab cc's build.\n"
            "\n"
            "Exit status: 0 when every strategy that promises correct balances gave them,\n"
            "1 when one did not, 2 for bad usage, 3 if the benchmark could not run.\n");
@@ -845,11 +853,13 @@ static void print_explorer_text(const rl_explorer_bench *b) {
 }
 
 static int explorer(int argc, char **argv) {
-    bool csv = false;
+    bool csv = false, memory = false;
     rl_explorer_bench b = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0) {
             csv = true;
+        } else if (strcmp(argv[i], "--memory") == 0) {
+            memory = true;
         } else if (strcmp(argv[i], "--proof-cap") == 0) {
             if (i + 1 >= argc || !rl_cli_parse_u64("bench explore", "--proof-cap", argv[i + 1], 1,
                                                    UINT64_MAX, &b.proof_cap))
@@ -876,6 +886,11 @@ static int explorer(int argc, char **argv) {
             return rl_cli_usage_error("bench explore", "unexpected argument '%s'", argv[i]);
         }
     }
+    if (memory && b.program)
+        return rl_cli_usage_error("bench explore", "--memory builds its own program: no "
+                                                   "program after --");
+    if (memory)
+        return rl_cli_bench_memory(csv, b.duration_ns ? b.duration_ns : 2000000000u);
     char why[256] = "";
     rl_cli_progress line;
     rl_cli_progress_init(&line, !csv);

@@ -1,0 +1,250 @@
+/* bench_memory.c - racelab bench explore --memory: what it costs to make
+ * every memory access of a program a scheduling point.
+ *
+ * One small program (two threads, each reading a 1,000-int array again and
+ * again) is written to a temporary directory and built twice: by the
+ * system's compiler as it is, and by racelab cc. Each build is explored by
+ * bounded searches (1 preemption, 50 schedules each), again and again for
+ * the time given; racelab cc's build with data races looked for (the
+ * default) and ignored. The cost of a scheduled access is the difference
+ * in time per schedule between the two builds over the difference in
+ * steps. Natively, the two builds run many more accesses, timed (median of
+ * 5 runs): the
+ * cost of racelab cc's build where nothing is explored. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "racelab/explore.h"
+#include "racelab/platform.h"
+
+extern char **environ;
+
+#define ARRAY 1000
+#define PASSES_EXPLORED 50    /* 100,000 loads a schedule */
+#define PASSES_NATIVE 5000    /* 10,000,000 loads a run */
+#define NATIVE_RUNS 5
+#define GOAL_PER_SECOND 200.0 /* issue 22: at 100,000 accesses a schedule */
+
+static const char SOURCE[] =
+    "/* written by racelab bench explore --memory */\n"
+    "#include <pthread.h>\n"
+    "#include <stdio.h>\n"
+    "#include <stdlib.h>\n"
+    "static int data[1000];\n"
+    "static long sums[2];\n"
+    "static int passes;\n"
+    "static void *scan(void *arg) {\n"
+    "    long me = (long)arg, s = 0;\n"
+    "    for (int p = 0; p < passes; p++)\n"
+    "        for (int i = 0; i < 1000; i++)\n"
+    "            s += data[i];\n"
+    "    sums[me] = s;\n"
+    "    return NULL;\n"
+    "}\n"
+    "int main(int argc, char **argv) {\n"
+    "    passes = argc > 1 ? atoi(argv[1]) : 1;\n"
+    "    for (int i = 0; i < 1000; i++)\n"
+    "        data[i] = i;\n"
+    "    pthread_t t;\n"
+    "    pthread_create(&t, NULL, scan, (void *)1L);\n"
+    "    scan(0);\n"
+    "    pthread_join(t, NULL);\n"
+    "    printf(\"%ld\\n\", sums[0] + sums[1]);\n"
+    "    return 0;\n"
+    "}\n";
+
+/* Run argv; its output to /dev/null when quiet. true: it exited 0. */
+static bool run(char *const argv[], bool quiet) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (quiet)
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        fprintf(stderr, "racelab bench explore: cannot run %s: %s\n", argv[0], strerror(rc));
+        return false;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median time of NATIVE_RUNS runs of prog (PASSES_NATIVE passes). */
+static uint64_t native_ns(const char *prog) {
+    char passes[16];
+    snprintf(passes, sizeof passes, "%d", PASSES_NATIVE);
+    char *argv[] = {(char *)prog, passes, NULL};
+    uint64_t t[NATIVE_RUNS];
+    for (int i = 0; i < NATIVE_RUNS; i++) {
+        uint64_t t0 = rl_now_ns();
+        if (!run(argv, true))
+            return 0;
+        t[i] = rl_now_ns() - t0;
+    }
+    qsort(t, NATIVE_RUNS, sizeof *t, cmp_u64);
+    return t[NATIVE_RUNS / 2];
+}
+
+typedef struct {
+    uint64_t schedules, elapsed_ns, steps;
+    double per_second, ns_per_schedule;
+} explored;
+
+/* Bounded searches (1 preemption) of prog, each stopped at 50 schedules,
+ * for duration_ns. */
+static bool explore_for(const char *prog, bool races_ignored, uint64_t duration_ns,
+                        explored *out) {
+    char passes[16];
+    snprintf(passes, sizeof passes, "%d", PASSES_EXPLORED);
+    char *argv[] = {(char *)prog, passes, NULL};
+    rl_program_opts po = {.races_ignored = races_ignored, .max_steps = 1000000};
+    rl_target t;
+    char why[512] = "";
+    rl_err e = rl_program_target(argv, &po, &t, why, sizeof why);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab bench explore: %s: %s\n", rl_strerror(e), why);
+        return false;
+    }
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = 1;
+    o.max_schedules = 50; /* a whole search has one schedule per step of the first */
+    o.keep_going = true;
+    o.minimize = false;
+    o.max_steps = 1000000;
+    *out = (explored){0};
+    while (e == RL_OK && out->elapsed_ns < duration_ns) {
+        rl_explore_result r;
+        if ((e = rl_explore(&t, &o, &r, why, sizeof why)) != RL_OK)
+            break;
+        if (r.failed) {
+            snprintf(why, sizeof why, "the benchmark's program failed: %.400s", r.first.message);
+            e = RL_EINVAL;
+        }
+        out->schedules += r.schedules;
+        out->elapsed_ns += r.elapsed_ns;
+        out->steps = r.longest;
+        rl_explore_result_free(&r);
+    }
+    rl_target_free(&t);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab bench explore: %s: %s\n", rl_strerror(e), why);
+        return false;
+    }
+    out->per_second = (double)out->schedules / ((double)out->elapsed_ns / 1e9);
+    out->ns_per_schedule = (double)out->elapsed_ns / (double)out->schedules;
+    return true;
+}
+
+/* Build the program both ways into dir. */
+static bool build(const char *dir, char *plain, char *instr, size_t len) {
+    char src[PATH_MAX], self[PATH_MAX];
+    snprintf(src, sizeof src, "%s/scan.c", dir);
+    FILE *f = fopen(src, "w");
+    if (!f || fputs(SOURCE, f) == EOF || fclose(f) != 0) {
+        fprintf(stderr, "racelab bench explore: cannot write %s: %s\n", src, strerror(errno));
+        return false;
+    }
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "racelab bench explore: cannot find this program (/proc/self/exe)\n");
+        return false;
+    }
+    self[n] = '\0';
+    snprintf(plain, len, "%s/scan_cc", dir);
+    snprintf(instr, len, "%s/scan_racelab_cc", dir);
+    const char *cc = getenv("RACELAB_CC") ? getenv("RACELAB_CC") : "cc";
+    char *plain_argv[] = {(char *)cc, "-O1", "-g", "-pthread", "-o", plain, src, NULL};
+    char *instr_argv[] = {self, "cc", "-O1", "-g", "-pthread", "-o", instr, src, NULL};
+    if (!run(plain_argv, false) || !run(instr_argv, false)) {
+        fprintf(stderr, "racelab bench explore: could not build the benchmark's program with "
+                        "%s and racelab cc\n",
+                cc);
+        return false;
+    }
+    return true;
+}
+
+static void remove_dir(const char *dir) {
+    const char *files[] = {"scan.c", "scan_cc", "scan_racelab_cc"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+int rl_cli_bench_memory(bool csv, uint64_t duration_ns) {
+    char dir[] = "/tmp/racelab-bench-XXXXXX";
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "racelab bench explore: cannot make a directory in /tmp: %s\n",
+                strerror(errno));
+        return EXIT_ERROR;
+    }
+    char plain[PATH_MAX], instr[PATH_MAX];
+    explored seen = {0}, ignored = {0}, unseen = {0};
+    uint64_t native_plain = 0, native_instr = 0;
+    bool ok = build(dir, plain, instr, sizeof plain) &&
+              explore_for(instr, false, duration_ns, &seen) &&
+              explore_for(instr, true, duration_ns, &ignored) &&
+              explore_for(plain, false, duration_ns, &unseen) &&
+              (native_plain = native_ns(plain)) && (native_instr = native_ns(instr));
+    remove_dir(dir);
+    if (!ok)
+        return EXIT_ERROR;
+    double accesses = (double)(seen.steps - unseen.steps);
+    double per_access = (seen.ns_per_schedule - unseen.ns_per_schedule) / accesses;
+    double per_access_ignored = (ignored.ns_per_schedule - unseen.ns_per_schedule) / accesses;
+    double native_loads = 2.0 * PASSES_NATIVE * ARRAY;
+    double native_per_access = ((double)native_instr - (double)native_plain) / native_loads;
+    if (csv) {
+        printf("measure,value,unit\n");
+        printf("memory_schedules_per_second,%.0f,1/s\n", seen.per_second);
+        printf("memory_races_ignored_schedules_per_second,%.0f,1/s\n", ignored.per_second);
+        printf("memory_unseen_schedules_per_second,%.0f,1/s\n", unseen.per_second);
+        printf("memory_steps_per_schedule,%" PRIu64 ",1\n", seen.steps);
+        printf("memory_unseen_steps_per_schedule,%" PRIu64 ",1\n", unseen.steps);
+        printf("memory_scheduled_access,%.1f,ns\n", per_access);
+        printf("memory_scheduled_access_races_ignored,%.1f,ns\n", per_access_ignored);
+        printf("memory_native_access,%.2f,ns\n", native_per_access);
+        return EXIT_HELD;
+    }
+    printf("memory accesses as steps: two threads each read a %d-int array %d times, built by "
+           "racelab cc\nand by cc; bounded searches (1 preemption, 50 schedules each) for %.3g s a "
+           "build\n",
+           ARRAY, PASSES_EXPLORED, (double)duration_ns / 1e9);
+    printf("  racelab cc's build, races looked for: %8.0f schedules/s (%" PRIu64
+           " steps a schedule, %" PRIu64 " schedules)\n",
+           seen.per_second, seen.steps, seen.schedules);
+    printf("  racelab cc's build, --races ignore:   %8.0f schedules/s\n", ignored.per_second);
+    printf("  cc's build (memory not seen):         %8.0f schedules/s (%" PRIu64
+           " steps a schedule)\n",
+           unseen.per_second, unseen.steps);
+    printf("  a scheduled access: %.0f ns (%.0f ns with races ignored), the difference per "
+           "schedule over %.0f more steps\n",
+           per_access, per_access_ignored, accesses);
+    printf("  natively: %.2f ns an access more than cc's build (%.0f loads a run, median of "
+           "%d runs)\n",
+           native_per_access, native_loads, NATIVE_RUNS);
+    printf("  goal (%.0f schedules/s at %.0f accesses a schedule): %s\n", GOAL_PER_SECOND,
+           accesses, seen.per_second >= GOAL_PER_SECOND ? "met" : "not met");
+    return EXIT_HELD;
+}
