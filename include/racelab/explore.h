@@ -125,9 +125,12 @@ typedef struct rl_program_opts {
      * called with it stopped (attach, look, detach or kill): lwp is that
      * thread's kernel id, thread its name. Then it is ended. */
     uint64_t stop_at_step;
-    /* Data races in a program built by racelab cc: false (the default)
-     * fails a schedule at its first race; true does not look for them. */
+    /* Data races in a program built by racelab cc: by default a schedule
+     * fails at its first race; races_listed looks for them and lists them
+     * (rl_explore_result.races) without failing; races_ignored does not
+     * look for them. */
     bool races_ignored;
+    bool races_listed;
     void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
     void *stopped_ctx;
 } rl_program_opts;
@@ -270,6 +273,14 @@ typedef struct rl_state_count {
     uint64_t schedules;
 } rl_state_count;
 
+/* One data race seen and listed, not failing its schedule. */
+typedef struct rl_race {
+    char variable[64]; /* the address's name ("counter", "heap 0x...") */
+    char first[200];   /* the earlier access: "T1 add_one's load at counter_race.c:15 in add_one" */
+    char second[200];  /* the later access */
+    uint64_t schedules; /* runs it was seen in */
+} rl_race;
+
 typedef struct rl_explore_result {
     rl_search search;
     uint64_t schedules;   /* complete schedules run while searching */
@@ -312,6 +323,12 @@ typedef struct rl_explore_result {
      * the detector's tables hold, or a thread slot reused by a thread its
      * old occupant does not happen before), so races may have been missed. */
     bool races_checked, races_incomplete;
+    /* With races listed (rl_program_opts.races_listed): every data race
+     * seen, in the order first seen, told apart by variable and the two
+     * places; unlisted: a schedule made more than could be listed. */
+    bool races_listed, races_unlisted;
+    rl_race *races;
+    size_t nraces;
 } rl_explore_result;
 
 /* Explore t. RL_OK whether or not a failure was found (see out->failed);

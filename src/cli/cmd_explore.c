@@ -17,7 +17,7 @@ static void print_help(void) {
     printf("usage: racelab explore TARGET [--merchants N] [--customers N] [--threads N]\n"
            "                      [--items N] [--retries N] [SEARCH]\n"
            "       racelab explore [SEARCH] [--schedule-timeout D] [--max-steps N]\n"
-           "                      [--races report|ignore]\n"
+           "                      [--races report|list|ignore]\n"
            "                      -- PROGRAM [ARG...]\n"
            "       racelab explore --replay SCHEDULE --gdb -- PROGRAM [ARG...]\n"
            "       racelab explore --list\n"
@@ -60,9 +60,11 @@ static void print_help(void) {
            "  --no-minimize     do not shorten the failure found\n"
            "  --gdb             with --replay and a program: after the report, replay it\n"
            "                    once more, stopped before its last step, under gdb\n"
-           "  --races report|ignore  a program built by racelab cc: a data race (two\n"
+           "  --races report|list|ignore  a program built by racelab cc: a data race (two\n"
            "                    accesses, one a write, not ordered by any synchronization)\n"
-           "                    fails its schedule (report, the default) or is not looked for\n"
+           "                    fails its schedule (report, the default), is listed after\n"
+           "                    the states with the schedules it was seen in (list), or is\n"
+           "                    not looked for (ignore)\n"
            "  --max-schedules N stop after N schedules (default 1000000)\n"
            "  --time-limit D    stop after D (200ms, 30s, 5m) and report what was covered;\n"
            "                    Ctrl-C stops the same way (a second one ends racelab)\n"
@@ -237,9 +239,12 @@ static int option(explore_args *a, int c, const char *text, option_groups *g) {
     case 'm': a->o.minimize = false; break;
     case 'G': a->gdb = true; break;
     case 'X':
-        if (strcmp(optarg, "report") != 0 && strcmp(optarg, "ignore") != 0)
-            return rl_cli_usage_error("explore", "--races is report or ignore, not '%s'", optarg);
+        if (strcmp(optarg, "report") != 0 && strcmp(optarg, "list") != 0 &&
+            strcmp(optarg, "ignore") != 0)
+            return rl_cli_usage_error("explore", "--races is report, list or ignore, not '%s'",
+                                      optarg);
         a->po.races_ignored = strcmp(optarg, "ignore") == 0;
+        a->po.races_listed = strcmp(optarg, "list") == 0;
         a->races_given = true;
         break;
     case 'J': a->json = true; break;

@@ -160,6 +160,7 @@ static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
              !r->memory_scheduled  ? ""
              : !r->races_checked   ? "; data races not looked for"
              : r->races_incomplete ? "; data races not checked for every access"
+             : r->races_listed     ? "; data races listed, not failures"
                                    : "",
              r->outside_last ? "; a wait on another process went on only when nothing else could"
                              : "",
@@ -294,6 +295,15 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
                             r->states[i].held ? "held" : "BROKEN", reset(st), r->states[i].state);
         }
     }
+    if (r->races_listed) {
+        /* --races list: every race seen, each a failure of no schedule */
+        fprintf(f, "\ndata races seen (listed, not failing a schedule): %zu%s\n", r->nraces,
+                r->races_unlisted ? " (a schedule made more than were listed)" : "");
+        for (size_t i = 0; i < r->nraces; i++)
+            fprintf(f, "  %s: %s, and %s (seen in %" PRIu64 " run%s)\n", r->races[i].variable,
+                    r->races[i].first, r->races[i].second, r->races[i].schedules,
+                    rl__plural(r->races[i].schedules));
+    }
 }
 
 static void json_counterexample(rl__json *j, const char *key, const rl_counterexample *c) {
@@ -401,5 +411,18 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
         rl__json_end(&j, '}');
     }
     rl__json_end(&j, ']');
+    if (r->races_listed) {
+        rl__json_bool(&j, "data_races_unlisted", r->races_unlisted);
+        rl__json_array(&j, "data_races");
+        for (size_t i = 0; i < r->nraces; i++) {
+            rl__json_object(&j, NULL);
+            rl__json_str(&j, "variable", r->races[i].variable);
+            rl__json_str(&j, "first", r->races[i].first);
+            rl__json_str(&j, "second", r->races[i].second);
+            rl__json_uint(&j, "schedules", r->races[i].schedules);
+            rl__json_end(&j, '}');
+        }
+        rl__json_end(&j, ']');
+    }
     rl__json_end(&j, '}');
 }

@@ -311,7 +311,16 @@ has "$out" '^memory_native_access,-?[0-9.]+,ns$' "the native cost of an access"
 expect 2 "bench explore --memory with a program" -- bench explore --memory -- /bin/true
 expect 2 "racelab cc with nothing to compile" -- cc
 expect 2 "--races with a target" -- explore bill:racy --races ignore
-expect 2 "--races report or ignore" -- explore --races maybe -- "$PROGS/deadlock"
+expect 2 "--races report, list or ignore" -- explore --races maybe -- "$PROGS/deadlock"
+# --races list: races seen, named, not failures (the program's own end is)
+expect 1 "--races list" -- explore --races list -- "$PROGS/counter_race_mem"
+has "$out" '^failure: invariant broken' "a listed race fails no schedule: the lost addition does"
+has "$out" '^data races seen \(listed, not failing a schedule\): [1-9]' "the races listed"
+has "$out" "^  counter: main's store at counter_race.c:16 in add_one, and T1 add_one's (load at counter_race.c:15|store at counter_race.c:16) in add_one \(seen in [0-9]+ runs?\)$" \
+    "a race listed with both places"
+expect 0 "--races list, none there" -- explore --races list -- "$PROGS/message_flag_mem" acquire
+has "$out" '^data races seen \(listed, not failing a schedule\): 0$' "no race made up"
+has "$out" '; data races listed, not failures$' "the verdict says races are only listed"
 # a debugger at the failing step: the replay once more, stopped before its
 # last step, gdb attached (its commands from standard input here)
 if command -v gdb >/dev/null 2>&1; then

@@ -64,6 +64,7 @@
 
 #include "../core/core.h"
 #include "proto.h"
+#include "present.h"
 #include "races.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -303,7 +304,7 @@ static struct {
     uint32_t nserver_pipes;
     int ctl, outfd;
     rl__shm *shm;
-    size_t shm_size;
+    rl__present runs_present, steps_present; /* this copy's, of the region's tables */
     xthread threads[RL_EX_MAX_THREADS];
     rl__core core; /* the scheduling core: threads, step, signals, fairness */
     uint32_t next_dev; /* deviations: the next one to follow */
@@ -882,23 +883,6 @@ static void no_fit(void *ctx, uint64_t step, unsigned asked, uint64_t enabled) {
                            enabled);
 }
 
-/* The shared region's pages from `from` (n bytes, within the region), made
- * present in this copy with one call: else every 4 KB written costs a page
- * fault (a fork does not copy a shared mapping's page tables), 600 of them
- * for 100,000 decisions. Where the kernel cannot (before Linux 5.14), the
- * faults happen as before. */
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-static void populate(void *from, size_t n) {
-    uintptr_t lo = (uintptr_t)from & ~(uintptr_t)4095, hi = (uintptr_t)from + n;
-    uintptr_t end = (uintptr_t)X.shm + X.shm_size;
-    if (hi > end)
-        hi = end;
-    if (hi > lo)
-        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
-}
-#define POPULATE_STEPS 8192u /* decisions (and footprints) made present at a time */
 
 /* Record a decision: one more step of the last run when it is the same. */
 static void append_decision(rl__shm *s, const rl__decision *d) {
@@ -911,8 +895,8 @@ static void append_decision(rl__shm *s, const rl__decision *d) {
     }
     if (s->nruns >= s->decision_cap)
         return; /* never: there are no more runs than steps */
-    if (s->nruns % POPULATE_STEPS == 0)
-        populate(runs + s->nruns, POPULATE_STEPS * sizeof *runs);
+    rl__present_entry(&X.runs_present, runs, sizeof *runs, s->decision_cap * sizeof *runs,
+                      s->nruns);
     runs[s->nruns++] = (rl__drun){.d = *d};
 }
 
@@ -920,8 +904,9 @@ static bool record(void *ctx, const rl__choice *ch) {
     (void)ctx;
     rl__shm *s = X.shm;
     uint64_t step = X.core.step;
-    if (X.footprints && step % POPULATE_STEPS == 0 && step < s->step_cap)
-        populate(rl__shm_steps(s) + step, POPULATE_STEPS * sizeof(rl__pstep));
+    if (X.footprints)
+        rl__present_entry(&X.steps_present, rl__shm_steps(s), sizeof(rl__pstep),
+                          s->step_cap * sizeof(rl__pstep), step);
     append_decision(s, &ch->decision);
     const rl__core_thread *goes = X.core.threads[ch->chosen];
     X.repeat_ok = ch->fits && !ch->preempted && !ch->timed_out &&
@@ -1135,7 +1120,10 @@ static void init_run(void) {
     s->instrumented = X.instrumented;
     X.races_on = X.instrumented && s->races;
     X.footprints = s->footprints != 0;
+    X.runs_present = X.steps_present = (rl__present){0};
     s->races_incomplete = 0;
+    s->nraces = 0;
+    s->races_unlisted = 0;
     if (X.races_on)
         rl__races_reset(&s->races_incomplete);
     rl__core_new_thread(&X.core, &X.threads[0].c, 0, RL_POP_NONE);
@@ -1294,7 +1282,6 @@ __attribute__((constructor)) static void start(void) {
     size_t size = rl__shm_size(head->decision_cap, head->trace_cap, head->step_cap);
     munmap(head, sizeof(rl__shm));
     X.shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, shmfd, 0);
-    X.shm_size = size;
     if (X.shm == MAP_FAILED || X.shm->version != RL_PROTO_VERSION) {
         X.shm = NULL;
         return;
@@ -1378,6 +1365,24 @@ static void mark_race(uint32_t step, uint32_t t) {
             return;
         }
     }
+}
+
+/* A data race, listed (--races list): once per pair of places. */
+static void list_race(uintptr_t a, const rl__race_side *other, const xthread *t, bool write,
+                      uint64_t where) {
+    rl__shm *s = X.shm;
+    rl__prace r = {.addr = a,
+                   .where = {other->where, where},
+                   .serial = {X.threads[other->thread].serial, t->serial},
+                   .write = {other->write, write}};
+    for (uint32_t i = 0; i < s->nraces; i++)
+        if (s->race_list[i].addr == a && s->race_list[i].where[0] == r.where[0] &&
+            s->race_list[i].where[1] == r.where[1])
+            return;
+    if (s->nraces < RL_RACES_MAX)
+        s->race_list[s->nraces++] = r;
+    else
+        s->races_unlisted = 1;
 }
 
 /* The value of up to 8 bytes at addr (a wider access: 0). */
@@ -1474,11 +1479,14 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     t->c.spinning = false;
     if (X.races_on && (kind == READ || kind == WRITE)) {
         rl__race_side other;
-        if (rl__races_access((uint32_t)self_index, a, kind == WRITE, (uint32_t)X.core.step,
+        if (rl__races_access((uint32_t)self_index, a, kind == WRITE, (uint32_t)X.core.step, where,
                              &other)) {
             mark_race(other.step, other.thread);
             mark_race((uint32_t)X.core.step, (uint32_t)self_index);
-            finish(RL_PFAIL_RACE,
+            if (X.shm->races_listed)
+                list_race(a, &other, t, kind == WRITE, where);
+            else
+                finish(RL_PFAIL_RACE,
                    "data race on %#lx: %s's %s in step %u and %s's %s in step %llu are not "
                    "ordered by any synchronization",
                    (unsigned long)a, X.shm->threads[other.thread].name,

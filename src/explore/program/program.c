@@ -33,6 +33,7 @@
 #include "../explore_impl.h"
 #include "proto.h"
 #include "symbols.h"
+#include "../../util/grow.h"
 #include "../../util/words.h"
 
 extern char **environ;
@@ -51,6 +52,10 @@ struct rl__program {
     uint64_t deadline_ns; /* the search's: an untraced schedule still going is ended */
     bool instrumented;    /* its memory accesses are steps (racelab cc) */
     bool races_ignored;   /* rl_program_opts */
+    bool races_listed;
+    rl_race *races;       /* listed since rl__program_races_reset */
+    size_t nraces, races_cap;
+    bool races_unlisted;
     bool races_incomplete; /* a schedule could not check every access for races */
     uint64_t stop_at; /* a debugger at this step (rl_program_opts) */
     void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
@@ -254,6 +259,25 @@ void rl__program_deadline(rl__program *p, uint64_t deadline_ns) { p->deadline_ns
 
 bool rl__program_instrumented(const rl__program *p) { return p->instrumented; }
 
+void rl__program_races_reset(rl__program *p) {
+    p->nraces = 0;
+    p->races_unlisted = false;
+}
+
+bool rl__program_races_take(rl__program *p, rl_race **races, size_t *n, bool *unlisted) {
+    *unlisted = p->races_unlisted;
+    *n = p->nraces;
+    *races = NULL;
+    if (p->nraces) {
+        *races = malloc(p->nraces * sizeof **races);
+        if (!*races)
+            return false;
+        memcpy(*races, p->races, p->nraces * sizeof **races);
+    }
+    rl__program_races_reset(p);
+    return p->races_listed;
+}
+
 bool rl__program_races_checked(const rl__program *p, bool *incomplete) {
     *incomplete = p->races_incomplete;
     return p->instrumented && !p->races_ignored;
@@ -283,6 +307,7 @@ void rl__program_free(rl__program *p) {
     free(p->decisions);
     free(p->steps);
     free(p->contested);
+    free(p->races);
     free(p->trace);
     free(p->out);
     free(p->label);
@@ -304,6 +329,7 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
     p->ctl = p->shmfd = p->outfd = p->prefixfd = -1;
     p->time_limit_ns = o && o->time_limit_ns ? o->time_limit_ns : 10000000000ull;
     p->races_ignored = o && o->races_ignored;
+    p->races_listed = o && o->races_listed && !p->races_ignored;
     if (o && o->stop_at_step && o->stopped) {
         p->stop_at = o->stop_at_step;
         p->stopped = o->stopped;
@@ -753,6 +779,48 @@ static bool write_plan(rl__program *p, const rl__chooser *c, char *msg, size_t l
     return false;
 }
 
+/* One side of a listed race: "T1 add_one's store at counter_race.c:16 in add_one". */
+static void race_side(rl__program *p, const rl__prace *r, int i, char *out, size_t len) {
+    char who[64], where[120];
+    thread_name(p, r->serial[i], who, sizeof who);
+    rl__symbols_code(p->syms, r->where[i], where, sizeof where);
+    snprintf(out, len, "%s's %s at %s", who, r->write[i] ? "store" : "load", where);
+}
+
+/* The races the schedule listed, added to the search's (once each, with
+ * the number of schedules each was seen in). false: no memory. */
+static bool list_races(rl__program *p) {
+    rl__shm *s = p->shm;
+    p->races_unlisted |= s->races_unlisted != 0;
+    size_t n = s->nraces < RL_RACES_MAX ? s->nraces : RL_RACES_MAX;
+    size_t before = p->nraces; /* a race seen twice in one schedule counts once */
+    for (size_t i = 0; i < n; i++) {
+        rl_race r = {0};
+        rl__symbols_data(p->syms, s->race_list[i].addr, r.variable, sizeof r.variable);
+        race_side(p, &s->race_list[i], 0, r.first, sizeof r.first);
+        race_side(p, &s->race_list[i], 1, r.second, sizeof r.second);
+        size_t k = 0;
+        while (k < p->nraces &&
+               (strcmp(p->races[k].variable, r.variable) || strcmp(p->races[k].first, r.first) ||
+                strcmp(p->races[k].second, r.second)))
+            k++;
+        if (k < p->nraces) {
+            if (k < before)
+                p->races[k].schedules++;
+            continue;
+        }
+        if (p->nraces == p->races_cap) {
+            rl_race *bigger = rl__grow(p->races, &p->races_cap, sizeof *bigger, 8);
+            if (!bigger)
+                return false;
+            p->races = bigger;
+        }
+        r.schedules = 1;
+        p->races[p->nraces++] = r;
+    }
+    return true;
+}
+
 /* The footprints of a schedule's n steps (partial-order reduction), and at
  * a deadlock the steps its blocked threads waited to make. false: the
  * run cannot be used (out says why). */
@@ -806,6 +874,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     s->timed_out = 0;
     s->cut = 0;
     s->races = !p->races_ignored;
+    s->races_listed = p->races_listed;
     s->footprints = c->footprints;
     s->footprints_full = 0;
     s->npending = 0;
@@ -925,6 +994,10 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     else
         judge(p, s->status, s->timed_out, out);
     keep_output(p, &out->outcome);
+    if (p->races_listed && !list_races(p)) {
+        out->target_error = RL_ENOMEM;
+        return;
+    }
     /* the search's own bookkeeping sees the same decisions, in order, and
      * with footprints what each step touched up to the one chosen */
     c->live = out;

@@ -40,11 +40,12 @@
 #define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
                             ignored when it already ended */
 
-#define RL_PROTO_VERSION 13
+#define RL_PROTO_VERSION 14
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
 #define RL_CALLERS 3       /* return addresses kept beyond a call's own, when tracing */
+#define RL_RACES_MAX 32    /* data races listed in one schedule (--races list) */
 
 
 /* Failures the interposer finds itself (the others come from the wait
@@ -75,6 +76,15 @@ typedef struct rl__ptrace {
     uint32_t serial; /* the thread's serial: its number in creation order, main 0
                         (a slot, `thread`, is reused once its thread is joined) */
 } rl__ptrace;
+
+/* A data race seen and listed, not failing the schedule (--races list):
+ * the two accesses, the earlier first. */
+typedef struct rl__prace {
+    uint64_t addr;
+    uint64_t where[2];  /* their places: return addresses in the program */
+    uint32_t serial[2]; /* their threads, by serial */
+    uint8_t write[2];
+} rl__prace;
 
 typedef struct rl__pthread_info {
     uint64_t start; /* the start routine's address (0: main) */
@@ -112,6 +122,10 @@ typedef struct rl__shm {
     uint32_t instrumented; /* built by racelab cc: its memory accesses are steps */
     uint32_t races;        /* written by P: look for data races (when instrumented) */
     uint32_t races_incomplete; /* written by C: some accesses could not be checked (races.h) */
+    uint32_t races_listed;     /* written by P: a race is listed, not a failure */
+    uint32_t nraces;           /* written by C: the races listed (up to RL_RACES_MAX) */
+    uint32_t races_unlisted;   /* written by C: more than RL_RACES_MAX, not all listed */
+    rl__prace race_list[RL_RACES_MAX];
     /* its end: written by S */
     int32_t status;    /* waitpid's */
     uint32_t timed_out; /* S killed C at the time limit */

@@ -1,7 +1,7 @@
 /* races.c - data races under the schedule: see races.h. */
 #include "races.h"
 
-#include <sys/mman.h>
+#include "present.h"
 
 #include "../core/policy.h" /* RL_EX_MAX_THREADS */
 
@@ -22,6 +22,7 @@ typedef struct {
 
 typedef struct {
     uint32_t thread, clock, step;
+    uint64_t where;
 } epoch;
 
 typedef struct {
@@ -44,6 +45,7 @@ static struct {
     shadow cells[NSHADOW];
     uint32_t ncells;
     uint32_t *incomplete;
+    rl__present syncs_present, cells_present; /* this copy's */
 } R;
 
 static size_t slot_of(uintptr_t key, size_t n) {
@@ -56,26 +58,12 @@ static void join_into(vclock *into, const vclock *from) {
             into->c[i] = from->c[i];
 }
 
-/* Pages of the tables made present in this copy with one call, not a
- * page fault (a trap) on each first write: a schedule's copy starts with
- * none of them. Where the kernel cannot (before Linux 5.14), the faults
- * happen as before. */
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#define CHUNK 1024 /* records made present at a time */
-static void populate(void *from, size_t n) {
-    uintptr_t lo = (uintptr_t)from & ~(uintptr_t)4095, hi = (uintptr_t)from + n;
-    (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
-}
+#define BUSY 1024 /* addresses: from here the index is made present at once */
 
 void rl__races_reset(uint32_t *incomplete) {
     /* the tables are as the fork server left them, never touched: zero
-     * (clearing 6 MB would fault in every page, in every schedule); the
-     * indexes, written anywhere, are made present at once */
-    populate(&R.threads, sizeof R.threads);
-    populate(R.sync_index, sizeof R.sync_index);
-    populate(R.cell_index, sizeof R.cell_index);
+     * (clearing 6 MB would fault in every page, in every schedule) */
+    R.syncs_present = R.cells_present = (rl__present){0};
     R.threads[0].c[0] = 1;
     R.incomplete = incomplete;
 }
@@ -106,8 +94,8 @@ static sync_obj *sync_of(uintptr_t key) {
         if (*x == 0) {
             if (R.nsyncs == NSYNC)
                 break;
-            if (R.nsyncs % CHUNK == 0)
-                populate(&R.syncs[R.nsyncs], CHUNK * sizeof R.syncs[0]);
+            rl__present_entry(&R.syncs_present, R.syncs, sizeof R.syncs[0], sizeof R.syncs,
+                              R.nsyncs);
             *x = ++R.nsyncs;
             R.syncs[*x - 1].key = key;
             return &R.syncs[*x - 1];
@@ -133,7 +121,8 @@ void rl__races_acquire(uint32_t t, uintptr_t key) {
 /* Whether e happened before what thread t does now. */
 static bool before(const epoch *e, uint32_t t) { return e->clock <= R.threads[t].c[e->thread]; }
 
-bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl__race_side *other) {
+bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uint64_t where,
+                      rl__race_side *other) {
     size_t h = slot_of(addr, NSHADOW);
     shadow *c = NULL;
     for (size_t i = 0; i < PROBES && !c; i++) {
@@ -143,8 +132,10 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl_
         } else if (*x == 0) {
             if (R.ncells == NSHADOW)
                 break;
-            if (R.ncells % CHUNK == 0)
-                populate(&R.cells[R.ncells], CHUNK * sizeof R.cells[0]);
+            rl__present_entry(&R.cells_present, R.cells, sizeof R.cells[0], sizeof R.cells,
+                              R.ncells);
+            if (R.ncells == BUSY) /* its index, written anywhere: all of it at once */
+                rl__present_range(R.cell_index, sizeof R.cell_index);
             *x = ++R.ncells;
             c = &R.cells[*x - 1];
             c->addr = addr;
@@ -154,21 +145,23 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl_
         *R.incomplete = 1;
         return false;
     }
-    epoch now = {t, R.threads[t].c[t], step};
-    if (c->written && c->write.thread != t && !before(&c->write, t)) {
-        *other = (rl__race_side){c->write.thread, c->write.step, true};
-        return true;
-    }
+    epoch now = {t, R.threads[t].c[t], step, where};
+    /* a race is said once (the first access it is with), and the access
+     * is kept all the same: a search that lists races goes on */
+    bool raced = c->written && c->write.thread != t && !before(&c->write, t);
+    if (raced)
+        *other = (rl__race_side){c->write.thread, c->write.step, true, c->write.where};
     if (write) {
-        for (uint32_t i = 0; i < c->nreads; i++)
+        for (uint32_t i = 0; i < c->nreads && !raced; i++)
             if (c->reads[i].thread != t && !before(&c->reads[i], t)) {
-                *other = (rl__race_side){c->reads[i].thread, c->reads[i].step, false};
-                return true;
+                *other = (rl__race_side){c->reads[i].thread, c->reads[i].step, false,
+                                         c->reads[i].where};
+                raced = true;
             }
         c->written = true;
         c->write = now;
         c->nreads = 0; /* reads before this write are ordered before it, or raced */
-        return false;
+        return raced;
     }
     /* a read: keep the thread's latest, and the others not yet ordered; a
      * read in the same epoch as one kept (no synchronization between) is
@@ -176,16 +169,16 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl_
      * case: nothing to write) */
     for (uint32_t i = 0; i < c->nreads; i++)
         if (c->reads[i].thread == t && c->reads[i].clock == now.clock)
-            return false;
+            return raced;
     for (uint32_t i = 0; i < c->nreads; i++)
         if (c->reads[i].thread == t || before(&c->reads[i], t)) {
             c->reads[i] = now;
-            return false;
+            return raced;
         }
     if (c->nreads < NREADS)
         c->reads[c->nreads++] = now;
     else
         c->reads[step % NREADS] = now; /* no room: one is forgotten (a race may be missed) */
-    return false;
+    return raced;
 }
 

@@ -27,6 +27,7 @@ typedef struct {
     uint32_t thread; /* slot */
     uint32_t step;   /* the schedule's step it was made in (1-based) */
     bool write;
+    uint64_t where;  /* the access's place in the program (a return address) */
 } rl__race_side;
 
 /* A new schedule, thread 0 alone. *incomplete is set to 1 when some
@@ -41,8 +42,9 @@ void rl__races_join(uint32_t joiner, uint32_t joined);
 /* t releases, or acquires, the synchronization object at key. */
 void rl__races_release(uint32_t t, uintptr_t key);
 void rl__races_acquire(uint32_t t, uintptr_t key);
-/* t accesses addr plainly in step `step`: true when an earlier access of
- * another thread races with it (*other says which). */
-bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, rl__race_side *other);
+/* t accesses addr plainly in step `step`, at `where`: true when an
+ * earlier access of another thread races with it (*other says which). */
+bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uint64_t where,
+                      rl__race_side *other);
 
 #endif

@@ -762,6 +762,7 @@ void rl_explore_result_free(rl_explore_result *r) {
     free_counterexample(&r->first);
     free_counterexample(&r->minimized);
     free(r->states);
+    free(r->races);
     memset(r, 0, sizeof *r);
 }
 
@@ -803,8 +804,10 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     uint64_t t0 = rl_platform_pthreads()->now_ns();
     s.t0 = t0;
     s.next_progress = t0 + 200000000u;
-    if (t->program) /* --time-limit holds inside a long schedule too */
+    if (t->program) { /* --time-limit holds inside a long schedule too */
         rl__program_deadline(t->program, o->time_limit_ns ? t0 + o->time_limit_ns : 0);
+        rl__program_races_reset(t->program);
+    }
     switch (o->search) {
     case RL_SEARCH_BOUNDED:
         if (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce &&
@@ -850,6 +853,12 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     out->memory_scheduled = t->program && rl__program_instrumented(t->program);
     out->races_checked =
         t->program && rl__program_races_checked(t->program, &out->races_incomplete);
+    if (t->program) {
+        out->races_listed = rl__program_races_take(t->program, &out->races, &out->nraces,
+                                                   &out->races_unlisted);
+        if (out->nraces && !out->races)
+            s.error = RL_ENOMEM;
+    }
     free(s.fail_decisions);
     free(replay);
     if (s.error == RL_OK)
