@@ -82,8 +82,8 @@ demo-tsan: deps build/thread/build.ninja
 # (scripts/pg-server.sh, RACELAB_PG_TEMPLATE). TEST_JOBS: tests at once
 # in each build.
 TEST_JOBS ?= 3
-PLAIN_EXCLUDE := -E "^(cli_cycles_(postgresql|restart|idle)|cli_explore|searches|programs|cli_db_postgresql|dbbank_postgresql)"
-ADDRESS_EXCLUDE := -E "^cli_cycles_sqlite"
+PLAIN_EXCLUDE := -E "^(cli_cycles_(postgresql|restart|idle)|cli_explore|searches|programs|cli_db_postgresql|dbbank_postgresql|bench_memory)"
+ADDRESS_EXCLUDE := -E "^(cli_cycles_sqlite|bench_memory)"
 test: deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory -j2 build-address build-plain && \
@@ -110,7 +110,9 @@ build-plain build-thread build-address: build-%: deps build/%/build.ninja
 # the plain build instead (CTEST_EXCLUDE_address), at half the CPU: their
 # crash and resume logic is the engine's common code, which the address
 # build watches in cli_cycles_postgresql, and sqlitebank.c is watched there
-# by dbbank_sqlite and cli_db_sqlite. The unsanitized command runs them all
+# by dbbank_sqlite and cli_db_sqlite. The memory benchmark's check
+# (bench_memory: two compilations and three explorations) runs in the
+# thread build alone, which finishes first. The unsanitized command runs them all
 # in check-builds (CI: GCC and clang Release) and in make test-plain alone.
 CTEST_EXCLUDE_plain   :=
 CTEST_EXCLUDE_thread  :=

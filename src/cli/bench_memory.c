@@ -109,7 +109,7 @@ typedef struct {
 } explored;
 
 /* Bounded searches (1 preemption) of prog, each stopped at 50 schedules,
- * for duration_ns. */
+ * for duration_ns and at least 100 schedules. */
 static bool explore_for(const char *prog, bool races_ignored, uint64_t duration_ns,
                         explored *out) {
     char passes[16];
@@ -130,7 +130,7 @@ static bool explore_for(const char *prog, bool races_ignored, uint64_t duration_
     o.minimize = false;
     o.max_steps = 1000000;
     *out = (explored){0};
-    while (e == RL_OK && out->elapsed_ns < duration_ns) {
+    while (e == RL_OK && (out->elapsed_ns < duration_ns || out->schedules < 100)) {
         rl_explore_result r;
         if ((e = rl_explore(&t, &o, &r, why, sizeof why)) != RL_OK)
             break;
@@ -238,9 +238,14 @@ int rl_cli_bench_memory(bool csv, uint64_t duration_ns) {
     printf("  cc's build (memory not seen):         %8.0f schedules/s (%" PRIu64
            " steps a schedule)\n",
            unseen.per_second, unseen.steps);
-    printf("  a scheduled access: %.0f ns (%.0f ns with races ignored), the difference per "
-           "schedule over %.0f more steps\n",
-           per_access, per_access_ignored, accesses);
+    if (per_access > 0 && per_access_ignored > 0)
+        printf("  a scheduled access: %.0f ns (%.0f ns with races ignored), the difference per "
+               "schedule over %.0f more steps\n",
+               per_access, per_access_ignored, accesses);
+    else /* a loaded machine: the short schedules took longer than the long ones */
+        printf("  a scheduled access: not measurable here (%.0f ns, %.0f ns with races ignored: "
+               "the machine's load is larger than the difference; more --seconds)\n",
+               per_access, per_access_ignored);
     printf("  natively: %.2f ns an access more than cc's build (%.0f loads a run, median of "
            "%d runs)\n",
            native_per_access, native_loads, NATIVE_RUNS);

@@ -302,13 +302,6 @@ has "$out" '^ *1  held   exit 0: shared 3$' "a try-lock's three outcomes reached
 expect 0 "an uninstrumented program, not reduced" -- explore --preemptions all --json \
     -- "$PROGS/two_locks"
 has "$out" '"reduced": false' "an uninstrumented program is never reduced"
-# the cost of memory accesses as steps: a program built both ways, explored
-expect 0 "bench explore --memory" -- bench explore --memory --seconds 0.05 --csv
-has "$out" '^memory_steps_per_schedule,1000[0-9][0-9],1$' "100,000 accesses a schedule"
-has "$out" '^memory_unseen_steps_per_schedule,[0-9],1$' "cc's build: a few steps"
-has "$out" '^memory_scheduled_access,[0-9.]+,ns$' "the cost of a scheduled access"
-has "$out" '^memory_native_access,-?[0-9.]+,ns$' "the native cost of an access"
-expect 2 "bench explore --memory with a program" -- bench explore --memory -- /bin/true
 expect 2 "racelab cc with nothing to compile" -- cc
 expect 2 "--races with a target" -- explore bill:racy --races ignore
 expect 2 "--races report, list or ignore" -- explore --races maybe -- "$PROGS/deadlock"
