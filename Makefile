@@ -83,7 +83,7 @@ demo-tsan: deps build/thread/build.ninja
 # in each build.
 TEST_JOBS ?= 3
 PLAIN_EXCLUDE := -E "^(cli_cycles_(postgresql|restart|idle)|cli_explore|searches|programs|cli_db_postgresql|dbbank_postgresql|bench_memory)"
-ADDRESS_EXCLUDE := -E "^(cli_cycles_sqlite|bench_memory)"
+ADDRESS_EXCLUDE := -E "^(cli_cycles_sqlite|bench_memory|cli_db_postgresql)"
 test: deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory -j2 build-address build-plain && \
@@ -110,7 +110,10 @@ build-plain build-thread build-address: build-%: deps build/%/build.ninja
 # the plain build instead (CTEST_EXCLUDE_address), at half the CPU: their
 # crash and resume logic is the engine's common code, which the address
 # build watches in cli_cycles_postgresql, and sqlitebank.c is watched there
-# by dbbank_sqlite and cli_db_sqlite. The memory benchmark's check
+# by dbbank_sqlite and cli_db_sqlite. The command's database verbs on
+# PostgreSQL (cli_db_postgresql) run in the thread build only: their C code
+# is the same as on SQLite but for pgbank.c, which the address build
+# watches in dbbank_postgresql and cli_cycles_postgresql. The memory benchmark's check
 # (bench_memory: two compilations and three explorations) runs in the
 # thread build alone, which finishes first. The unsanitized command runs them all
 # in check-builds (CI: GCC and clang Release) and in make test-plain alone.
