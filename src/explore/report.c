@@ -224,7 +224,10 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
         fprintf(f, ": every schedule, %s\n",
                 r->reduced ? "one per class of schedules that differ only in the order of "
                              "independent steps (partial-order reduction)"
-                           : "each order of independent steps too (unreduced)");
+                : r->program && !r->memory_scheduled && o->reduce
+                    ? "each order of independent steps too (unreduced: a program is reduced "
+                      "only when built by racelab cc, which lets racelab see its memory)"
+                    : "each order of independent steps too (unreduced)");
     else if (o->search == RL_SEARCH_BOUNDED)
         fprintf(f, ": every schedule with at most %u preemption%s (unreduced: partial-order "
                    "reduction needs --preemptions all)\n",
