@@ -58,7 +58,7 @@ static void join_into(vclock *into, const vclock *from) {
             into->c[i] = from->c[i];
 }
 
-#define BUSY 1024 /* addresses: from here the index is made present at once */
+#define BUSY 64 /* addresses: from here the index is made present at once */
 
 void rl__races_reset(uint32_t *incomplete) {
     /* the tables are as the fork server left them, never touched: zero
