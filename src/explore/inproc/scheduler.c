@@ -51,8 +51,7 @@ typedef struct xthread {
     void *obj; /* the pending operation's object: rl_mutex, rl_cond, rl_thread, rl_access */
     const rl_cond *ready_cond; /* RL_POP_LOCK_WHEN: what those who make it ready broadcast */
     bool after_yield;  /* its previous step was a yield */
-    const rl_mutex *held[8]; /* the mutexes it holds, latest last (footprints only) */
-    unsigned nheld;
+    rl__held held; /* the mutexes it holds (footprints only) */
     uint32_t spawned_at; /* its spawner's step + 1, until its first step */
     bool starting; /* running its prologue for its spawner */
     struct xthread *spawner;
@@ -244,11 +243,7 @@ static void touch_id(const xthread *me, unsigned okind, const char *name, const 
     rl__step *st = touch_target();
     if (!st || st->global)
         return;
-    uintptr_t held[sizeof me->held / sizeof me->held[0]];
-    unsigned nheld = me ? me->nheld : 0;
-    for (unsigned i = 0; i < nheld; i++)
-        held[i] = (uintptr_t)me->held[i];
-    rl__step_touch(st, object_id(okind, name), (uintptr_t)addr, key, kind, held, nheld);
+    rl__step_touch(st, object_id(okind, name), (uintptr_t)addr, key, kind, me ? &me->held : NULL);
 }
 
 /* A guarded mutex released within the step that took it: the step is a
@@ -300,17 +295,10 @@ static void touch_access(const xthread *me, const rl_access *a) {
 
 /* The running thread's mutexes, for the locks held at each touch. */
 static void took(xthread *t, const rl_mutex *m) {
-    if (X.footprints && t->nheld < sizeof t->held / sizeof t->held[0])
-        t->held[t->nheld++] = m;
+    if (X.footprints)
+        rl__held_take(&t->held, (uintptr_t)m);
 }
-static void released(xthread *t, const rl_mutex *m) {
-    for (unsigned i = t->nheld; i-- > 0;)
-        if (t->held[i] == m) {
-            memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof t->held[0]);
-            t->nheld--;
-            return;
-        }
-}
+static void released(xthread *t, const rl_mutex *m) { rl__held_drop(&t->held, (uintptr_t)m); }
 
 /* Room for the record of step X.core.step (about to be made by t). */
 static bool begin_step(const xthread *t) {

@@ -108,15 +108,38 @@ static inline bool rl__steps_relate(const rl__step *a, const rl__step *b, int mo
     return false;
 }
 
+/* The mutexes a thread holds, by address, latest last, as both front ends
+ * keep them for the lock sets of its touches (only while footprints are
+ * recorded). More than fit are not kept: fewer locks in common only means
+ * more races looked at. */
+typedef struct rl__held {
+    uintptr_t lock[8];
+    unsigned n;
+} rl__held;
+
+static inline void rl__held_take(rl__held *h, uintptr_t lock) {
+    if (h->n < sizeof h->lock / sizeof h->lock[0])
+        h->lock[h->n++] = lock;
+}
+
+static inline void rl__held_drop(rl__held *h, uintptr_t lock) {
+    for (unsigned i = h->n; i-- > 0;)
+        if (h->lock[i] == lock) {
+            for (unsigned k = i; k + 1 < h->n; k++)
+                h->lock[k] = h->lock[k + 1];
+            h->n--;
+            return;
+        }
+}
+
 /* Add to step st that it touched `object` (exact: addr; key: a part of
- * it) in the way `kind`, while its thread held the mutexes held[0 ..
- * nheld - 1] (latest last; the latest RL_EX_LOCKSET are kept: fewer locks
- * in common only means more races looked at). A thing touched twice in
+ * it) in the way `kind`, while its thread held the mutexes in `held` (may
+ * be NULL; the latest RL_EX_LOCKSET of them are kept). A thing touched twice in
  * one step keeps the stronger touch: a write over a read over a needed
  * read; for a mutex both taken and released, its acquire (a release alone
  * races with nothing blocking). Too much to list makes the step global. */
 static inline void rl__step_touch(rl__step *st, uint64_t object, uintptr_t addr, uint64_t key,
-                                  uint8_t kind, const uintptr_t *held, unsigned nheld) {
+                                  uint8_t kind, const rl__held *held) {
     if (st->global)
         return;
     for (unsigned i = 0; i < st->ntouch; i++)
@@ -134,8 +157,8 @@ static inline void rl__step_touch(rl__step *st, uint64_t object, uintptr_t addr,
     }
     rl__touch *t = &st->touch[st->ntouch++];
     *t = (rl__touch){.object = object, .addr = addr, .key = key, .kind = kind};
-    for (unsigned i = nheld; i-- > 0 && t->nlocks < RL_EX_LOCKSET;)
-        t->locks[t->nlocks++] = held[i];
+    for (unsigned i = held ? held->n : 0; i-- > 0 && t->nlocks < RL_EX_LOCKSET;)
+        t->locks[t->nlocks++] = held->lock[i];
 }
 
 #endif
