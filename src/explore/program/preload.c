@@ -257,8 +257,7 @@ typedef struct xthread {
      * it holds (latest last), the step its start was made in + 1 (until its
      * first step), whether its last step yielded, and its pending memory
      * access's width and kind */
-    uintptr_t held[8];
-    uint32_t nheld;
+    rl__held held;
     uint32_t spawned_at;
     bool after_yield;
     uint32_t mem_size;
@@ -285,10 +284,9 @@ static struct {
     bool instrumented; /* the program calls the memory hooks (racelab cc) */
     bool races_on;     /* and its data races are looked for (races.h) */
     bool footprints;   /* each step's footprint is recorded (partial-order reduction) */
-    /* the last decision, when it let its thread go on to a memory access
-     * and nothing of the model changed since (see repeat_step) */
+    /* the last decision (the last run's) let its thread go on to a memory
+     * access, and nothing of the model changed since (see repeat_step) */
     bool repeat_ok;
-    rl__decision repeat;
     uint64_t out_mark; /* how much the program had printed at the last decision */
     uintptr_t main_stack_lo, main_stack_hi;
     bool in_child;    /* this process runs one schedule */
@@ -646,7 +644,7 @@ static rl__step *fp_current(void) {
 static void fp_touch(rl__step *st, const xthread *t, unsigned okind, uintptr_t addr,
                      uint8_t kind) {
     if (st)
-        rl__step_touch(st, fp_object(okind, addr), addr, 0, kind, t->held, t->nheld);
+        rl__step_touch(st, fp_object(okind, addr), addr, 0, kind, &t->held);
 }
 
 /* A memory access, by 8-byte words; a wider one than two words, or one on
@@ -667,17 +665,10 @@ static void fp_memory(rl__step *st, const xthread *t, uintptr_t a, uint32_t size
 }
 
 static void fp_took(xthread *t, const obj *o) {
-    if (X.footprints && t->nheld < sizeof t->held / sizeof t->held[0])
-        t->held[t->nheld++] = o->addr;
+    if (X.footprints)
+        rl__held_take(&t->held, o->addr);
 }
-static void fp_released(xthread *t, const obj *o) {
-    for (uint32_t i = t->nheld; i-- > 0;)
-        if (t->held[i] == o->addr) {
-            memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof t->held[0]);
-            t->nheld--;
-            return;
-        }
-}
+static void fp_released(xthread *t, const obj *o) { rl__held_drop(&t->held, o->addr); }
 
 /* What t's operation op on o touches, into st: applied (its result in
  * t->c), or pending (a blocked thread's, which never happened). Anything
@@ -912,7 +903,6 @@ static bool record(void *ctx, const rl__choice *ch) {
     X.repeat_ok = ch->fits && !ch->preempted && !ch->timed_out &&
                   ch->decision.current == (int8_t)ch->chosen && !goes->spinning &&
                   (goes->op == RL_POP_LOAD || goes->op == RL_POP_STORE || goes->op == RL_POP_ATOMIC);
-    X.repeat = ch->decision;
     if (s->stop_at && step + 1 == s->stop_at) {
         /* the last step of the replay is chosen: stop here for a debugger
          * (any process may attach), its thread about to go */
@@ -1417,7 +1407,8 @@ static uint64_t value_at(const volatile void *addr, size_t size) {
 static bool repeat_step(const xthread *t) {
     rl__shm *s = X.shm;
     uint64_t step = X.core.step;
-    if (!X.repeat_ok || X.repeat.chosen != t->c.index || step + 1 >= s->max_steps ||
+    if (!X.repeat_ok || rl__shm_runs(s)[s->nruns - 1].d.chosen != t->c.index ||
+        step + 1 >= s->max_steps ||
         step >= s->decision_cap || s->trace_on || s->stop_at || X.footprints)
         return false;
     switch (s->plan_kind) {
@@ -1431,7 +1422,7 @@ static bool repeat_step(const xthread *t) {
         break;
     default: return false;
     }
-    rl__shm_runs(s)[s->nruns - 1].more++; /* X.repeat is the last run's decision */
+    rl__shm_runs(s)[s->nruns - 1].more++;
     s->nsteps = step + 1;
     X.core.step = step + 1;
     X.core.preempted = false;
