@@ -59,6 +59,10 @@ CORPUS = [
     # schedule early, before the program's own end)
     ("counter_race_mem", [], ["--preemptions", "all", "--races", "ignore"], 0.5),
     ("peterson_mem", [], ["--preemptions", "1"], 0.25),
+    ("seqlock_mem", [], ["--preemptions", "1"], 0.25),
+    # partial-order reduction on a program built by racelab cc, against
+    # native runs (its other cases: tests/soundness/test_reduction_agrees.py)
+    ("reduce_mix_mem", ["cond"], ["--preemptions", "all"], 0.25),
 ]
 # Not here: programs racelab refuses (static_threads, no_threads,
 # many_threads), one that natively never ends (yield_spin), counter_race
