@@ -139,8 +139,8 @@ bool rl__program_instrumented(const rl__program *p);
 bool rl__program_races_checked(const rl__program *p, bool *incomplete);
 /* --races list: forget the races listed so far (a search begins). */
 void rl__program_races_reset(rl__program *p);
-/* The races listed since, moved out (*races malloc'ed, NULL when none;
- * *n 0 and *races NULL without memory); true when races are listed. */
+/* The races listed since, handed over (*races malloc'ed, NULL when none);
+ * true when races are listed. */
 bool rl__program_races_take(rl__program *p, rl_race **races, size_t *n, bool *unlisted);
 void rl__program_free(rl__program *p);
 const char *rl__program_label(const rl__program *p);

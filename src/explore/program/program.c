@@ -267,12 +267,10 @@ void rl__program_races_reset(rl__program *p) {
 bool rl__program_races_take(rl__program *p, rl_race **races, size_t *n, bool *unlisted) {
     *unlisted = p->races_unlisted;
     *n = p->nraces;
-    *races = NULL;
+    *races = p->nraces ? p->races : NULL; /* handed over: the next search grows its own */
     if (p->nraces) {
-        *races = malloc(p->nraces * sizeof **races);
-        if (!*races)
-            return false;
-        memcpy(*races, p->races, p->nraces * sizeof **races);
+        p->races = NULL;
+        p->races_cap = 0;
     }
     rl__program_races_reset(p);
     return p->races_listed;

@@ -856,8 +856,6 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     if (t->program) {
         out->races_listed = rl__program_races_take(t->program, &out->races, &out->nraces,
                                                    &out->races_unlisted);
-        if (out->nraces && !out->races)
-            s.error = RL_ENOMEM;
     }
     free(s.fail_decisions);
     free(replay);
