@@ -11,11 +11,7 @@
 #include "racelab/bench.h"
 #include "racelab/explore.h"
 #include "racelab/platform.h"
-
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
+#include "../util/order.h"
 
 static void *nothing(void *arg) { return arg; }
 
@@ -45,7 +41,7 @@ static double fork_floor(uint64_t duration) {
             ;
         rounds[n++] = rl_now_ns() - t0;
     }
-    qsort(rounds, n, sizeof *rounds, cmp_u64);
+    qsort(rounds, n, sizeof *rounds, rl__cmp_u64);
     return 1e9 / (double)rounds[n / 2];
 }
 
@@ -237,7 +233,7 @@ rl_err rl_bench_explorer(rl_explorer_bench *b, char *why, size_t why_len) {
         rl_explore_result_free(&r);
     }
     if (e == RL_OK) {
-        qsort(times, repeats, sizeof *times, cmp_u64);
+        qsort(times, repeats, sizeof *times, rl__cmp_u64);
         b->first_failure_median_ns = times[repeats / 2];
         b->first_failure_max_ns = times[repeats - 1];
     }

@@ -12,21 +12,18 @@
  * 5 runs): the
  * cost of racelab cc's build where nothing is explored. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "racelab/explore.h"
 #include "racelab/platform.h"
+#include "../util/order.h"
 
-extern char **environ;
 
 #define ARRAY 1000
 #define PASSES_EXPLORED 50    /* 100,000 loads a schedule */
@@ -62,31 +59,6 @@ static const char SOURCE[] =
     "    return 0;\n"
     "}\n";
 
-/* Run argv; its output to /dev/null when quiet. true: it exited 0. */
-static bool run(char *const argv[], bool quiet) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    if (quiet)
-        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        fprintf(stderr, "racelab bench explore: cannot run %s: %s\n", argv[0], strerror(rc));
-        return false;
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return false;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* The median time of NATIVE_RUNS runs of prog (PASSES_NATIVE passes). */
 static uint64_t native_ns(const char *prog) {
     char passes[16];
@@ -95,11 +67,11 @@ static uint64_t native_ns(const char *prog) {
     uint64_t t[NATIVE_RUNS];
     for (int i = 0; i < NATIVE_RUNS; i++) {
         uint64_t t0 = rl_now_ns();
-        if (!run(argv, true))
+        if (rl_cli_run(argv, true) != 0)
             return 0;
         t[i] = rl_now_ns() - t0;
     }
-    qsort(t, NATIVE_RUNS, sizeof *t, cmp_u64);
+    qsort(t, NATIVE_RUNS, sizeof *t, rl__cmp_u64);
     return t[NATIVE_RUNS / 2];
 }
 
@@ -170,10 +142,10 @@ static bool build(const char *dir, char *plain, char *instr, size_t len) {
     self[n] = '\0';
     snprintf(plain, len, "%s/scan_cc", dir);
     snprintf(instr, len, "%s/scan_racelab_cc", dir);
-    const char *cc = getenv("RACELAB_CC") ? getenv("RACELAB_CC") : "cc";
+    const char *cc = rl_cli_compiler(false);
     char *plain_argv[] = {(char *)cc, "-O1", "-g", "-pthread", "-o", plain, src, NULL};
     char *instr_argv[] = {self, "cc", "-O1", "-g", "-pthread", "-o", instr, src, NULL};
-    if (!run(plain_argv, false) || !run(instr_argv, false)) {
+    if (rl_cli_run(plain_argv, false) != 0 || rl_cli_run(instr_argv, false) != 0) {
         fprintf(stderr, "racelab bench explore: could not build the benchmark's program with "
                         "%s and racelab cc\n",
                 cc);

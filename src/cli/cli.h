@@ -89,6 +89,13 @@ int rl_cmd_bill(int argc, char **argv);
 int rl_cmd_scenario(int argc, char **argv);
 int rl_cmd_explore(int argc, char **argv);
 int rl_cmd_bench(int argc, char **argv);
+/* Run argv (found in PATH), its output to /dev/null when quiet: its exit
+ * status, 127 when it could not start (cmd_cc.c). */
+int rl_cli_run(char *const *argv, bool quiet);
+/* The system's C or C++ compiler racelab cc runs: $RACELAB_CC or
+ * $RACELAB_CXX when set, else cc or c++. */
+const char *rl_cli_compiler(bool cxx);
+
 /* racelab bench explore --memory (bench_memory.c): the cost of memory
  * accesses as steps, a built-in program built by cc and by racelab cc. */
 int rl_cli_bench_memory(bool csv, uint64_t duration_ns);

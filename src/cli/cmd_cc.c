@@ -11,6 +11,7 @@
  * -fsanitize=thread is on its link line, so each source is compiled on
  * its own with it, and the link is made without it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,11 +107,13 @@ static bool link_only(const char *a) {
            (a[0] != '-' && has_ext(a, exts));
 }
 
-/* Run argv; its exit status (127: it could not start). */
-static int run(char **argv) {
+int rl_cli_run(char *const *argv, bool quiet) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
+        int null = quiet ? open("/dev/null", O_WRONLY) : -1;
+        if (null >= 0)
+            dup2(null, STDOUT_FILENO);
         execvp(argv[0], argv);
         fprintf(stderr, "racelab: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -121,11 +124,14 @@ static int run(char **argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+const char *rl_cli_compiler(bool cxx) {
+    const char *cc = getenv(cxx ? "RACELAB_CXX" : "RACELAB_CC");
+    return cc && cc[0] ? cc : cxx ? "c++" : "cc";
+}
+
 static int compile(const char *verb, int argc, char **argv) {
     bool cxx = strcmp(verb, "c++") == 0;
-    const char *cc = getenv(cxx ? "RACELAB_CXX" : "RACELAB_CC");
-    if (!cc || !cc[0])
-        cc = cxx ? "c++" : "cc";
+    const char *cc = rl_cli_compiler(cxx);
     char dir[PATH_MAX];
     if (!runtime_dir(dir, sizeof dir)) {
         fprintf(stderr,
@@ -172,7 +178,7 @@ static int compile(const char *verb, int argc, char **argv) {
             cmd[n++] = rpath;
             cmd[n++] = "-lrlmem";
         }
-        rc = run(cmd);
+        rc = rl_cli_run(cmd, false);
     } else if (!mkdtemp(tmp)) {
         fprintf(stderr, "racelab %s: cannot make a temporary directory: %s\n", verb,
                 strerror(errno));
@@ -214,7 +220,7 @@ static int compile(const char *verb, int argc, char **argv) {
             cmd[n++] = "-o";
             cmd[n++] = objs[k];
             cmd[n] = NULL;
-            rc = run(cmd);
+            rc = rl_cli_run(cmd, false);
             k++;
         }
         /* ...then linked without it, with the runtime */
@@ -235,7 +241,7 @@ static int compile(const char *verb, int argc, char **argv) {
             cmd[n++] = rpath;
             cmd[n++] = "-lrlmem";
             cmd[n] = NULL;
-            rc = run(cmd);
+            rc = rl_cli_run(cmd, false);
         }
         for (int i = 0; i < k; i++)
             unlink(objs[i]);

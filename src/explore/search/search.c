@@ -22,6 +22,7 @@
 #include "../../util/rng.h"
 #include "../explore_impl.h"
 #include "../../util/grow.h"
+#include "../../util/order.h"
 
 rl_explore_opts rl_explore_opts_default(void) {
     return (rl_explore_opts){.search = RL_SEARCH_BOUNDED, .preemptions = 2, .depth = 3,
@@ -526,11 +527,6 @@ static unsigned pct_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64
     return rl__pct_choose(&((pct *)c)->p, step, rl__eager(enabled, lazy), current);
 }
 
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 static void pct_search(search *s) {
     uint64_t seed_state = s->o->seed;
     size_t k = 0; /* steps to place change points in: the longest schedule so far */
@@ -548,7 +544,7 @@ static void pct_search(search *s) {
         p.p.nchange = d - 1 < RL_PCT_MAX_CHANGES ? d - 1 : RL_PCT_MAX_CHANGES;
         for (size_t j = 0; j < p.p.nchange; j++)
             p.p.change[j] = k ? rl__rng_below(&p.p.rng, k) : 0;
-        qsort(p.p.change, p.p.nchange, sizeof p.p.change[0], cmp_u64);
+        qsort(p.p.change, p.p.nchange, sizeof p.p.change[0], rl__cmp_u64);
         rl__pct start = p.p; /* the plan: the state before the first step */
         p.base.pct = &start;
         rl__run r;
