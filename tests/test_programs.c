@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "racelab/explore.h"
+#include "racelab_seams.h"
 #include "testing.h"
 
 #ifndef PROGRAMS
@@ -497,6 +498,38 @@ static void data_races(void **state) {
     rl_explore_result_free(&found);
 }
 
+/* A program's schedule is fed back to the bounded search a run of equal
+ * decisions at a time (a thread's memory accesses one after another) where
+ * the search can take it at once; recording footprints feeds it back a
+ * step at a time. Both count the same: schedules, the preemptions the
+ * bound pruned, the final states. */
+static void runs_fed_back_as_steps(void **state) {
+    (void)state;
+    rl_target t = program_races("billing_locked_mem", NULL, true);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = 2;
+    o.keep_going = true;
+    o.minimize = false;
+    rl_explore_result runs = rl_test_explore(&t, o);
+    rl__explore_footprints = true;
+    rl_explore_result steps = rl_test_explore(&t, o);
+    rl__explore_footprints = false;
+    assert_true(runs.exhaustive && steps.exhaustive);
+    assert_true(runs.pruned > 0);
+    if (runs.schedules != steps.schedules || runs.pruned != steps.pruned)
+        fail_msg("fed back by runs: %llu schedules, %llu pruned; by steps: %llu, %llu",
+                 (unsigned long long)runs.schedules, (unsigned long long)runs.pruned,
+                 (unsigned long long)steps.schedules, (unsigned long long)steps.pruned);
+    assert_int_equal(runs.nstates, steps.nstates);
+    for (size_t i = 0; i < runs.nstates; i++) {
+        assert_string_equal(runs.states[i].state, steps.states[i].state);
+        assert_int_equal(runs.states[i].schedules, steps.states[i].schedules);
+    }
+    rl_explore_result_free(&runs);
+    rl_explore_result_free(&steps);
+    rl_target_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(billing_race),     rl_unit_test(overdraft),
@@ -510,7 +543,7 @@ int main(void) {
         rl_unit_test(c11_threads),      rl_unit_test(thread_start_is_a_step),
         rl_unit_test(timeouts_are_choices),
         rl_unit_test(memory_accesses),
-        rl_unit_test(data_races),
+        rl_unit_test(data_races),       rl_unit_test(runs_fed_back_as_steps),
         rl_unit_test(replay_that_does_not_fit),
         rl_unit_test(missing_program),
     };

@@ -48,6 +48,11 @@ typedef struct rl__chooser {
     /* A program's schedule runs before the search sees it: its copy's
      * choice at the step being fed back through choose (program.c). */
     unsigned made;
+    /* Optional, for a program's schedule fed back: steps step .. step +
+     * n - 1 all decided as *d (a thread making memory accesses one after
+     * another). Takes the first of them at once, as that many calls of
+     * choose would, and returns how many (0: none, choose each). */
+    size_t (*repeat)(struct rl__chooser *c, size_t step, size_t n, const rl__decision *d);
 } rl__chooser;
 
 /* What one schedule did. */

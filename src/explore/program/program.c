@@ -999,10 +999,23 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     /* the search's own bookkeeping sees the same decisions, in order, and
      * with footprints what each step touched up to the one chosen */
     c->live = out;
-    for (size_t i = 0; i < n && !out->no_fit; i++) {
+    size_t same = 0; /* steps from i on that decided as step i (a run) */
+    for (size_t i = 0, k = 0; i < n && !out->no_fit; i++, same--) {
+        if (!same) /* the next run */
+            same = k < s->nruns ? (size_t)runs[k++].more + 1 : 1;
         if (out->steps)
             out->contested = p->contested[i];
         c->made = p->decisions[i].chosen;
+        if (same > 1 && c->repeat && !out->steps) {
+            /* the chooser takes the rest of the run at once where it can */
+            size_t left = same < n - i ? same : n - i;
+            size_t took = c->repeat(c, i, left, &p->decisions[i]);
+            if (took) {
+                i += took - 1;
+                same -= took - 1;
+                continue;
+            }
+        }
         unsigned ch = c->choose(c, i, p->decisions[i].enabled, p->decisions[i].lazy,
                                 p->decisions[i].current);
         if (ch != p->decisions[i].chosen) {

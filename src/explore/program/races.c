@@ -3,11 +3,15 @@
 
 #include "present.h"
 
+#include <string.h>
+
 #include "../core/policy.h" /* RL_EX_MAX_THREADS */
 
 #define NT RL_EX_MAX_THREADS
 #define NSYNC 4096    /* synchronization objects: a power of two */
-#define NSHADOW 65536 /* addresses accessed: a power of two */
+#define NSHADOW 65536 /* addresses accessed */
+#define NINDEX (1u << 18) /* the addresses' index: slots, a power of two */
+#define INDEX_PAGES (NINDEX * sizeof(uint32_t) / 4096)
 #define NREADS 4
 #define PROBES 64 /* a longer probe: the table counts as full (a lookup stays cheap) */
 
@@ -21,35 +25,67 @@ typedef struct {
 } sync_obj;
 
 typedef struct {
-    uint32_t thread, clock, step;
-    uint64_t where;
+    uint32_t thread, clock; /* clock 0: none (a thread's clock starts at 1) */
 } epoch;
 
+/* An address's accesses as the checks need them: one cache line. */
 typedef struct {
     uintptr_t addr; /* 0: free */
-    bool written;
     epoch write;
-    uint32_t nreads;
     epoch reads[NREADS];
-} shadow;
+    uint32_t nreads;
+} __attribute__((aligned(64))) shadow;
+
+/* Where those accesses were (the write, then the reads), for a report
+ * only: apart, so a read in the same epoch as the one kept touches one
+ * line. */
+typedef struct {
+    uint32_t step;
+    uint64_t where;
+} place;
 
 /* Each table is a hash index of slot numbers (+ 1; 0: free) into records
  * kept in the order they were made: a schedule touches few pages of it
- * (every page touched costs a page fault in each schedule's copy). */
+ * (every page touched costs a page fault in each schedule's copy, two
+ * where it is read before it is written). The addresses' index keeps
+ * neighbours together: an address's slot is its page's place (hashed) plus
+ * its offset in the page, so a scan of an array touches one page of index
+ * per kilobyte of it, each made present (written) once before its first
+ * use. */
 static struct {
     vclock threads[NT];
     uint32_t sync_index[NSYNC];
     sync_obj syncs[NSYNC];
     uint32_t nsyncs;
-    uint32_t cell_index[NSHADOW];
+    uint32_t cell_index[NINDEX];
+    uint64_t index_present[INDEX_PAGES / 64]; /* this copy's pages of it */
     shadow cells[NSHADOW];
+    place places[NSHADOW][1 + NREADS];
     uint32_t ncells;
     uint32_t *incomplete;
-    rl__present syncs_present, cells_present; /* this copy's */
+    rl__present syncs_present, cells_present, places_present; /* this copy's */
 } R;
 
 static size_t slot_of(uintptr_t key, size_t n) {
     return (size_t)((key >> 2) * 0x9e3779b97f4a7c15ull) & (n - 1);
+}
+
+/* The home slot of addr in the addresses' index: its page's place, hashed
+ * (4096 slots each), plus its offset in the page. */
+static size_t home_of(uintptr_t addr) {
+    size_t page = (size_t)(((addr >> 12) * 0x9e3779b97f4a7c15ull) >> 40);
+    return ((page << 12) | (addr & 4095)) & (NINDEX - 1);
+}
+
+/* Slot i of the addresses' index, its page made present first. */
+static uint32_t *index_slot(size_t i) {
+    size_t page = i / 1024;
+    uint64_t bit = 1ull << (page % 64);
+    if (!(R.index_present[page / 64] & bit)) {
+        rl__present_range(&R.cell_index[page * 1024], 4096);
+        R.index_present[page / 64] |= bit;
+    }
+    return &R.cell_index[i];
 }
 
 static void join_into(vclock *into, const vclock *from) {
@@ -58,12 +94,12 @@ static void join_into(vclock *into, const vclock *from) {
             into->c[i] = from->c[i];
 }
 
-#define BUSY 64 /* addresses: from here the index is made present at once */
-
 void rl__races_reset(uint32_t *incomplete) {
     /* the tables are as the fork server left them, never touched: zero
      * (clearing 6 MB would fault in every page, in every schedule) */
-    R.syncs_present = R.cells_present = (rl__present){0};
+    R.syncs_present = R.cells_present = R.places_present = (rl__present){0};
+    memset(R.index_present, 0, sizeof R.index_present);
+    rl__present_range(R.sync_index, sizeof R.sync_index); /* small, hashed */
     R.threads[0].c[0] = 1;
     R.incomplete = incomplete;
 }
@@ -123,10 +159,10 @@ static bool before(const epoch *e, uint32_t t) { return e->clock <= R.threads[t]
 
 bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uint64_t where,
                       rl__race_side *other) {
-    size_t h = slot_of(addr, NSHADOW);
+    size_t h = home_of(addr);
     shadow *c = NULL;
     for (size_t i = 0; i < PROBES && !c; i++) {
-        uint32_t *x = &R.cell_index[(h + i) & (NSHADOW - 1)];
+        uint32_t *x = index_slot((h + i) & (NINDEX - 1));
         if (*x && R.cells[*x - 1].addr == addr) {
             c = &R.cells[*x - 1];
         } else if (*x == 0) {
@@ -134,8 +170,8 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uin
                 break;
             rl__present_entry(&R.cells_present, R.cells, sizeof R.cells[0], sizeof R.cells,
                               R.ncells);
-            if (R.ncells == BUSY) /* its index, written anywhere: all of it at once */
-                rl__present_range(R.cell_index, sizeof R.cell_index);
+            rl__present_entry(&R.places_present, R.places, sizeof R.places[0],
+                              sizeof R.places, R.ncells);
             *x = ++R.ncells;
             c = &R.cells[*x - 1];
             c->addr = addr;
@@ -145,21 +181,22 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uin
         *R.incomplete = 1;
         return false;
     }
-    epoch now = {t, R.threads[t].c[t], step, where};
+    place *at = R.places[c - R.cells]; /* [0]: the write's, [1 + i]: read i's */
+    epoch now = {t, R.threads[t].c[t]};
     /* a race is said once (the first access it is with), and the access
      * is kept all the same: a search that lists races goes on */
-    bool raced = c->written && c->write.thread != t && !before(&c->write, t);
+    bool raced = c->write.clock && c->write.thread != t && !before(&c->write, t);
     if (raced)
-        *other = (rl__race_side){c->write.thread, c->write.step, true, c->write.where};
+        *other = (rl__race_side){c->write.thread, at[0].step, true, at[0].where};
     if (write) {
         for (uint32_t i = 0; i < c->nreads && !raced; i++)
             if (c->reads[i].thread != t && !before(&c->reads[i], t)) {
-                *other = (rl__race_side){c->reads[i].thread, c->reads[i].step, false,
-                                         c->reads[i].where};
+                *other = (rl__race_side){c->reads[i].thread, at[1 + i].step, false,
+                                         at[1 + i].where};
                 raced = true;
             }
-        c->written = true;
         c->write = now;
+        at[0] = (place){step, where};
         c->nreads = 0; /* reads before this write are ordered before it, or raced */
         return raced;
     }
@@ -170,15 +207,16 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uin
     for (uint32_t i = 0; i < c->nreads; i++)
         if (c->reads[i].thread == t && c->reads[i].clock == now.clock)
             return raced;
-    for (uint32_t i = 0; i < c->nreads; i++)
-        if (c->reads[i].thread == t || before(&c->reads[i], t)) {
-            c->reads[i] = now;
-            return raced;
-        }
-    if (c->nreads < NREADS)
-        c->reads[c->nreads++] = now;
-    else
-        c->reads[step % NREADS] = now; /* no room: one is forgotten (a race may be missed) */
+    uint32_t i = 0;
+    while (i < c->nreads && !(c->reads[i].thread == t || before(&c->reads[i], t)))
+        i++;
+    if (i == c->nreads) {
+        if (c->nreads < NREADS)
+            c->nreads++;
+        else
+            i = step % NREADS; /* no room: one is forgotten (a race may be missed) */
+    }
+    c->reads[i] = now;
+    at[1 + i] = (place){step, where};
     return raced;
 }
-

@@ -380,6 +380,23 @@ static unsigned bounded_choose(rl__chooser *c, size_t step, uint64_t enabled, ui
     return ch;
 }
 
+/* A run of n steps decided alike, past the replayed prefix: where the
+ * running thread goes on and every other choice is beyond the bound, as n
+ * calls of bounded_choose would (each pruned alternative counted). */
+static size_t bounded_repeat(rl__chooser *c, size_t step, size_t n, const rl__decision *d) {
+    bounded *b = (bounded *)c;
+    int cur = d->current;
+    if (b->next || step < b->replay_len || cur < 0 || (d->lazy >> cur & 1u) ||
+        d->chosen != (unsigned)cur)
+        return 0;
+    if (step + n > b->cap && !push_choice(b, step + n - 1, d->chosen))
+        return 0;
+    memset(b->choices + step, d->chosen, n);
+    b->nchoices = step + n;
+    b->s->res->pruned += (uint64_t)n * (uint64_t)__builtin_popcountll(d->enabled & ~(1ull << cur));
+    return n;
+}
+
 static void run_bounded(bounded *b) {
     rl__run r;
     b->base.plan = RL_PLAN_PREFIX;
@@ -479,7 +496,9 @@ static void free_queue(workq *q) {
 static void bounded_search(search *s) {
     unsigned bound = s->o->preemptions;
     workq cur = {0}, next = {0};
-    bounded b = {.base = {.choose = bounded_choose, .footprints = rl__explore_footprints},
+    bounded b = {.base = {.choose = bounded_choose,
+                          .repeat = bounded_repeat,
+                          .footprints = rl__explore_footprints},
                  .s = s};
     s->res->bound = bound;
     cur.items = calloc(1, sizeof *cur.items); /* level 0: the empty prefix */
