@@ -437,6 +437,17 @@ static void memory_accesses(void **state) {
     }
     assert_int_equal(storers, 3); /* main (0) and T1 (1) */
     assert_contains(r.minimized.outcome.story, "counter 1");
+    /* its schedule replays untraced too: the preemption falls between a
+     * thread's load and its store, where a copy otherwise repeats the
+     * running thread's decision without asking the core */
+    rl_explore_opts ro = rl_explore_opts_default();
+    ro.search = RL_SEARCH_REPLAY;
+    ro.replay = r.minimized.schedule;
+    rl_explore_result again = rl_test_explore(&ti, ro);
+    if (!again.failed)
+        fail_msg("the lost addition's schedule %s did not replay", r.minimized.schedule);
+    assert_string_equal(again.first.message, r.minimized.message);
+    rl_explore_result_free(&again);
     rl_explore_result_free(&r);
     rl_target_free(&ti);
 }

@@ -285,8 +285,11 @@ static struct {
     bool races_on;     /* and its data races are looked for (races.h) */
     bool footprints;   /* each step's footprint is recorded (partial-order reduction) */
     /* the last decision (the last run's) let its thread go on to a memory
-     * access, and nothing of the model changed since (see repeat_step) */
+     * access, and nothing of the model changed since (see repeat_step):
+     * then the steps before repeat_until may repeat it, by repeat_thread */
     bool repeat_ok;
+    uint32_t repeat_thread;
+    uint64_t repeat_until;
     uint64_t out_mark; /* how much the program had printed at the last decision */
     uintptr_t main_stack_lo, main_stack_hi;
     bool in_child;    /* this process runs one schedule */
@@ -891,6 +894,32 @@ static void append_decision(rl__shm *s, const rl__decision *d) {
     runs[s->nruns++] = (rl__drun){.d = *d};
 }
 
+/* Up to which step the decision just made (thread `chosen` goes on) may
+ * be repeated without the core: not the last step allowed, not past the
+ * decisions' room, not where the plan has something to say (a prefix not
+ * yet followed, a deviation, PCT or delays, whose choices depend on the
+ * step), and not when steps are traced, footprinted or stopped at. */
+static void repeat_budget(const rl__shm *s, unsigned chosen) {
+    uint64_t until = s->max_steps ? s->max_steps - 1 : 0;
+    if (s->decision_cap < until)
+        until = s->decision_cap;
+    if (s->trace_on || s->stop_at || X.footprints)
+        until = 0;
+    switch (s->plan_kind) {
+    case RL_PLAN_PREFIX:
+        if (X.core.step + 1 < s->plan_n) /* the next step is still the prefix's */
+            until = 0;
+        break;
+    case RL_PLAN_DEVIATIONS:
+        if (X.next_dev < s->plan_n && s->deviations[X.next_dev].step < until)
+            until = s->deviations[X.next_dev].step;
+        break;
+    default: until = 0;
+    }
+    X.repeat_thread = chosen;
+    X.repeat_until = until;
+}
+
 static bool record(void *ctx, const rl__choice *ch) {
     (void)ctx;
     rl__shm *s = X.shm;
@@ -903,6 +932,8 @@ static bool record(void *ctx, const rl__choice *ch) {
     X.repeat_ok = ch->fits && !ch->preempted && !ch->timed_out &&
                   ch->decision.current == (int8_t)ch->chosen && !goes->spinning &&
                   (goes->op == RL_POP_LOAD || goes->op == RL_POP_STORE || goes->op == RL_POP_ATOMIC);
+    if (X.repeat_ok)
+        repeat_budget(s, ch->chosen);
     if (s->stop_at && step + 1 == s->stop_at) {
         /* the last step of the replay is chosen: stop here for a debugger
          * (any process may attach), its thread about to go */
@@ -1394,6 +1425,28 @@ static uint64_t value_at(const volatile void *addr, size_t size) {
     }
 }
 
+/* A memory access as a step decided by the core (not repeated). */
+static __attribute__((noinline)) void mem_point(uint8_t op, uintptr_t a, uint64_t where) {
+    obj m = {.addr = a}; /* lives while the step is pending: for its trace */
+    point(op, &m, where);
+}
+
+/* t's access of a (a write or a read, at where) races with *other's. */
+static __attribute__((noinline, cold)) void race_found(const xthread *t, uintptr_t a, bool write,
+                                                       uint64_t where, const rl__race_side *other) {
+    mark_race(other->step, other->thread);
+    mark_race((uint32_t)X.core.step, t->c.index);
+    if (X.shm->races_listed)
+        list_race(a, other, t, write, where);
+    else
+        finish(RL_PFAIL_RACE,
+               "data race on %#lx: %s's %s in step %u and %s's %s in step %llu are not "
+               "ordered by any synchronization",
+               (unsigned long)a, X.shm->threads[other->thread].name,
+               other->write ? "store" : "load", other->step, X.shm->threads[t->c.index].name,
+               write ? "store" : "load", (unsigned long long)X.core.step);
+}
+
 /* The quick way through most memory accesses: t's last step was a memory
  * access that the default order let it make as the running thread, and
  * since then nothing of the model changed (no other thread moved; a thread
@@ -1405,23 +1458,10 @@ static uint64_t value_at(const volatile void *addr, size_t size) {
  * choices depend on the step), or the step is traced, has its footprint
  * recorded, is the last one allowed, or is where a debugger stops. */
 static bool repeat_step(const xthread *t) {
-    rl__shm *s = X.shm;
     uint64_t step = X.core.step;
-    if (!X.repeat_ok || rl__shm_runs(s)[s->nruns - 1].d.chosen != t->c.index ||
-        step + 1 >= s->max_steps ||
-        step >= s->decision_cap || s->trace_on || s->stop_at || X.footprints)
+    if (!X.repeat_ok || X.repeat_thread != t->c.index || step >= X.repeat_until)
         return false;
-    switch (s->plan_kind) {
-    case RL_PLAN_PREFIX:
-        if (step < s->plan_n)
-            return false;
-        break;
-    case RL_PLAN_DEVIATIONS:
-        if (X.next_dev < s->plan_n && s->deviations[X.next_dev].step <= step)
-            return false;
-        break;
-    default: return false;
-    }
+    rl__shm *s = X.shm;
     rl__shm_runs(s)[s->nruns - 1].more++;
     s->nsteps = step + 1;
     X.core.step = step + 1;
@@ -1458,10 +1498,9 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     t->c.spinning = spin;
     t->mem_size = (uint32_t)size;
     t->mem_kind = (uint8_t)kind;
-    obj m = {.addr = a}; /* lives while the step is pending: for its trace */
     uint8_t op = kind == READ ? RL_POP_LOAD : kind == WRITE ? RL_POP_STORE : RL_POP_ATOMIC;
     if (spin || !repeat_step(t))
-        point(op, &m, where);
+        mem_point(op, a, where);
     else {
         t->c.op = op; /* as point() would have it */
         t->where = where;
@@ -1471,19 +1510,8 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     if (X.races_on && (kind == READ || kind == WRITE)) {
         rl__race_side other;
         if (rl__races_access((uint32_t)self_index, a, kind == WRITE, (uint32_t)X.core.step, where,
-                             &other)) {
-            mark_race(other.step, other.thread);
-            mark_race((uint32_t)X.core.step, (uint32_t)self_index);
-            if (X.shm->races_listed)
-                list_race(a, &other, t, kind == WRITE, where);
-            else
-                finish(RL_PFAIL_RACE,
-                   "data race on %#lx: %s's %s in step %u and %s's %s in step %llu are not "
-                   "ordered by any synchronization",
-                   (unsigned long)a, X.shm->threads[other.thread].name,
-                   other.write ? "store" : "load", other.step, X.shm->threads[self_index].name,
-                   kind == WRITE ? "store" : "load", (unsigned long long)X.core.step);
-        }
+                             &other))
+            race_found(t, a, kind == WRITE, where, &other);
     }
     if (kind >= ALOAD) { /* an atomic: its memory order's edges */
         bool acq = mo == 1 || mo == 2 || mo >= 4 || t->fence_acq;
