@@ -3,13 +3,15 @@
  *
  * One small program (two threads, each reading a 1,000-int array again and
  * again) is written to a temporary directory and built twice: by the
- * system's compiler as it is, and by racelab cc. Each build is explored by
- * bounded searches (1 preemption, 50 schedules each), again and again for
- * the time given; racelab cc's build with data races looked for (the
- * default) and ignored. The cost of a scheduled access is the difference
- * in time per schedule between the two builds over the difference in
- * steps. Natively, the two builds run many more accesses, timed (median of
- * 5 runs): the
+ * system's compiler as it is, and by racelab cc. Each build is explored in
+ * rounds (a bounded search, 1 preemption, stopped at 50 schedules), the
+ * builds in turn, for about the time given each; racelab cc's build with
+ * data races looked for (the default) and ignored. Each build's rate is
+ * its median round's: a spell of load on a shared machine shifts a few
+ * rounds, not the figure. The cost of a scheduled access is the
+ * difference in time per schedule between the two builds over the
+ * difference in steps. Natively, the two builds run many more accesses,
+ * timed (median of 5 runs): the
  * cost of racelab cc's build where nothing is explored. */
 #include <errno.h>
 #include <inttypes.h>
@@ -75,53 +77,85 @@ static uint64_t native_ns(const char *prog) {
     return t[NATIVE_RUNS / 2];
 }
 
+#define ROUND_SCHEDULES 50 /* a bounded search (1 preemption) stopped there: a round */
+#define MIN_ROUNDS 3
+#define MAX_ROUNDS 200
+
+/* One build explored: a round at a time, in turn with the others, so that
+ * a spell of load on the machine falls on all of them alike. */
 typedef struct {
-    uint64_t schedules, elapsed_ns, steps;
-    double per_second, ns_per_schedule;
+    rl_target t;
+    bool ready;
+    uint64_t schedules, steps;
+    unsigned rounds;
+    double ns_per_schedule[MAX_ROUNDS]; /* each round's */
+    double per_second, median_ns; /* the median round's */
 } explored;
 
-/* Bounded searches (1 preemption) of prog, each stopped at 50 schedules,
- * for duration_ns and at least 100 schedules. */
-static bool explore_for(const char *prog, bool races_ignored, uint64_t duration_ns,
-                        explored *out) {
+static bool prepare(const char *prog, bool races_ignored, explored *x) {
     char passes[16];
     snprintf(passes, sizeof passes, "%d", PASSES_EXPLORED);
     char *argv[] = {(char *)prog, passes, NULL};
     rl_program_opts po = {.races_ignored = races_ignored, .max_steps = 1000000};
-    rl_target t;
     char why[512] = "";
-    rl_err e = rl_program_target(argv, &po, &t, why, sizeof why);
+    *x = (explored){0};
+    rl_err e = rl_program_target(argv, &po, &x->t, why, sizeof why);
     if (e != RL_OK) {
         fprintf(stderr, "racelab bench explore: %s: %s\n", rl_strerror(e), why);
         return false;
     }
+    x->ready = true;
+    return true;
+}
+
+/* One round of x: a bounded search (1 preemption) stopped at
+ * ROUND_SCHEDULES schedules (a whole search has one schedule per step of
+ * the first); its time. */
+static bool round_of(explored *x, uint64_t *elapsed_ns) {
     rl_explore_opts o = rl_explore_opts_default();
     o.preemptions = 1;
-    o.max_schedules = 50; /* a whole search has one schedule per step of the first */
+    o.max_schedules = ROUND_SCHEDULES;
     o.keep_going = true;
     o.minimize = false;
     o.max_steps = 1000000;
-    *out = (explored){0};
-    while (e == RL_OK && (out->elapsed_ns < duration_ns || out->schedules < 100)) {
-        rl_explore_result r;
-        if ((e = rl_explore(&t, &o, &r, why, sizeof why)) != RL_OK)
-            break;
-        if (r.failed) {
-            snprintf(why, sizeof why, "the benchmark's program failed: %.400s", r.first.message);
-            e = RL_EINVAL;
-        }
-        out->schedules += r.schedules;
-        out->elapsed_ns += r.elapsed_ns;
-        out->steps = r.longest;
+    rl_explore_result r;
+    char why[512] = "";
+    rl_err e = rl_explore(&x->t, &o, &r, why, sizeof why);
+    if (e == RL_OK && r.failed) {
+        snprintf(why, sizeof why, "the benchmark's program failed: %.400s", r.first.message);
+        e = RL_EINVAL;
+    }
+    if (e == RL_OK && r.schedules) {
+        x->ns_per_schedule[x->rounds++] = (double)r.elapsed_ns / (double)r.schedules;
+        x->schedules += r.schedules;
+        x->steps = r.longest;
+        *elapsed_ns += r.elapsed_ns;
+    }
+    if (e == RL_OK)
         rl_explore_result_free(&r);
-    }
-    rl_target_free(&t);
-    if (e != RL_OK) {
+    else
         fprintf(stderr, "racelab bench explore: %s: %s\n", rl_strerror(e), why);
-        return false;
+    return e == RL_OK;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Rounds of every build in turn, until each has had about duration_ns
+ * (at least MIN_ROUNDS rounds each); then each one's median round. */
+static bool explore_all(explored *x, size_t n, uint64_t duration_ns) {
+    uint64_t spent = 0;
+    while (x[0].rounds < MAX_ROUNDS && (x[0].rounds < MIN_ROUNDS || spent < n * duration_ns))
+        for (size_t i = 0; i < n; i++)
+            if (!round_of(&x[i], &spent))
+                return false;
+    for (size_t i = 0; i < n; i++) {
+        qsort(x[i].ns_per_schedule, x[i].rounds, sizeof(double), cmp_double);
+        x[i].median_ns = x[i].ns_per_schedule[x[i].rounds / 2];
+        x[i].per_second = 1e9 / x[i].median_ns;
     }
-    out->per_second = (double)out->schedules / ((double)out->elapsed_ns / 1e9);
-    out->ns_per_schedule = (double)out->elapsed_ns / (double)out->schedules;
     return true;
 }
 
@@ -172,44 +206,48 @@ int rl_cli_bench_memory(bool csv, uint64_t duration_ns) {
         return EXIT_ERROR;
     }
     char plain[PATH_MAX], instr[PATH_MAX];
-    explored seen = {0}, ignored = {0}, unseen = {0};
+    explored x[3]; /* races looked for, races ignored, cc's build */
+    memset(x, 0, sizeof x);
     uint64_t native_plain = 0, native_instr = 0;
-    bool ok = build(dir, plain, instr, sizeof plain) &&
-              explore_for(instr, false, duration_ns, &seen) &&
-              explore_for(instr, true, duration_ns, &ignored) &&
-              explore_for(plain, false, duration_ns, &unseen) &&
-              (native_plain = native_ns(plain)) && (native_instr = native_ns(instr));
+    bool ok = build(dir, plain, instr, sizeof plain) && prepare(instr, false, &x[0]) &&
+              prepare(instr, true, &x[1]) && prepare(plain, false, &x[2]) &&
+              explore_all(x, 3, duration_ns) && (native_plain = native_ns(plain)) &&
+              (native_instr = native_ns(instr));
+    for (size_t i = 0; i < 3; i++)
+        if (x[i].ready)
+            rl_target_free(&x[i].t);
     remove_dir(dir);
     if (!ok)
         return EXIT_ERROR;
-    double accesses = (double)(seen.steps - unseen.steps);
-    double per_access = (seen.ns_per_schedule - unseen.ns_per_schedule) / accesses;
-    double per_access_ignored = (ignored.ns_per_schedule - unseen.ns_per_schedule) / accesses;
+    const explored *seen = &x[0], *ignored = &x[1], *unseen = &x[2];
+    double accesses = (double)(seen->steps - unseen->steps);
+    double per_access = (seen->median_ns - unseen->median_ns) / accesses;
+    double per_access_ignored = (ignored->median_ns - unseen->median_ns) / accesses;
     double native_loads = 2.0 * PASSES_NATIVE * ARRAY;
     double native_per_access = ((double)native_instr - (double)native_plain) / native_loads;
     if (csv) {
         printf("measure,value,unit\n");
-        printf("memory_schedules_per_second,%.0f,1/s\n", seen.per_second);
-        printf("memory_races_ignored_schedules_per_second,%.0f,1/s\n", ignored.per_second);
-        printf("memory_unseen_schedules_per_second,%.0f,1/s\n", unseen.per_second);
-        printf("memory_steps_per_schedule,%" PRIu64 ",1\n", seen.steps);
-        printf("memory_unseen_steps_per_schedule,%" PRIu64 ",1\n", unseen.steps);
+        printf("memory_schedules_per_second,%.0f,1/s\n", seen->per_second);
+        printf("memory_races_ignored_schedules_per_second,%.0f,1/s\n", ignored->per_second);
+        printf("memory_unseen_schedules_per_second,%.0f,1/s\n", unseen->per_second);
+        printf("memory_steps_per_schedule,%" PRIu64 ",1\n", seen->steps);
+        printf("memory_unseen_steps_per_schedule,%" PRIu64 ",1\n", unseen->steps);
         printf("memory_scheduled_access,%.1f,ns\n", per_access);
         printf("memory_scheduled_access_races_ignored,%.1f,ns\n", per_access_ignored);
         printf("memory_native_access,%.2f,ns\n", native_per_access);
         return EXIT_HELD;
     }
     printf("memory accesses as steps: two threads each read a %d-int array %d times, built by "
-           "racelab cc\nand by cc; bounded searches (1 preemption, 50 schedules each) for %.3g s a "
-           "build\n",
-           ARRAY, PASSES_EXPLORED, (double)duration_ns / 1e9);
+           "racelab cc\nand by cc; rounds of %d schedules (a bounded search, 1 preemption), the "
+           "builds in turn,\n%u rounds each; the median round's rate\n",
+           ARRAY, PASSES_EXPLORED, ROUND_SCHEDULES, seen->rounds);
     printf("  racelab cc's build, races looked for: %8.0f schedules/s (%" PRIu64
-           " steps a schedule, %" PRIu64 " schedules)\n",
-           seen.per_second, seen.steps, seen.schedules);
-    printf("  racelab cc's build, --races ignore:   %8.0f schedules/s\n", ignored.per_second);
+           " steps a schedule; best round %.0f)\n",
+           seen->per_second, seen->steps, 1e9 / seen->ns_per_schedule[0]);
+    printf("  racelab cc's build, --races ignore:   %8.0f schedules/s\n", ignored->per_second);
     printf("  cc's build (memory not seen):         %8.0f schedules/s (%" PRIu64
            " steps a schedule)\n",
-           unseen.per_second, unseen.steps);
+           unseen->per_second, unseen->steps);
     if (per_access > 0 && per_access_ignored > 0)
         printf("  a scheduled access: %.0f ns (%.0f ns with races ignored), the difference per "
                "schedule over %.0f more steps\n",
@@ -222,6 +260,6 @@ int rl_cli_bench_memory(bool csv, uint64_t duration_ns) {
            "%d runs)\n",
            native_per_access, native_loads, NATIVE_RUNS);
     printf("  goal (%.0f schedules/s at %.0f accesses a schedule): %s\n", GOAL_PER_SECOND,
-           accesses, seen.per_second >= GOAL_PER_SECOND ? "met" : "not met");
+           accesses, seen->per_second >= GOAL_PER_SECOND ? "met" : "not met");
     return EXIT_HELD;
 }
