@@ -179,8 +179,9 @@ static void crash(void **state) {
 }
 
 /* A correct program: no failure within the bound, one final state. */
-static void holds(const char *name, const char *state_prefix, unsigned preemptions) {
-    rl_target t = program(name, NULL);
+static void holds_args(const char *name, char *const *args, const char *state_prefix,
+                       unsigned preemptions) {
+    rl_target t = program(name, args);
     rl_explore_opts o = rl_explore_opts_default();
     o.keep_going = true;
     o.preemptions = preemptions;
@@ -194,6 +195,10 @@ static void holds(const char *name, const char *state_prefix, unsigned preemptio
     assert_contains(r.states[0].state, state_prefix);
     rl_explore_result_free(&r);
     rl_target_free(&t);
+}
+
+static void holds(const char *name, const char *state_prefix, unsigned preemptions) {
+    holds_args(name, NULL, state_prefix, preemptions);
 }
 
 static void correct_programs(void **state) {
@@ -213,6 +218,11 @@ static void correct_programs(void **state) {
     /* built by racelab cc: every access a step, and a thread spinning on
      * flags the other has not changed makes way for it (no livelock) */
     holds("peterson_mem", "exit 0: counter 4", 2);
+    /* so do Dekker's algorithm and Lamport's bakery (the bakery at bound 1:
+     * 1,041 schedules at 2) */
+    char *dekker[] = {"dekker", NULL}, *bakery[] = {"bakery", NULL};
+    holds_args("spin_locks_mem", dekker, "exit 0: dekker: counter 4", 2);
+    holds_args("spin_locks_mem", bakery, "exit 0: bakery: counter 4", 1);
     /* 100 threads one after another: a joined thread's slot is reused */
     holds("sequential_threads", "exit 0: count 100", 1);
 }
@@ -507,6 +517,18 @@ static void data_races(void **state) {
     }
     assert_int_equal(sides, 3);
     rl_explore_result_free(&found);
+    /* a naive flag lock lets both threads in: their additions race, and
+     * with races ignored one is lost */
+    char *naive[] = {"naive", NULL};
+    found_and_replayed_args("spin_locks_mem", naive, RL_FAIL_RACE, "data race on counter: ",
+                            NULL);
+    t = program_races("spin_locks_mem", naive, true);
+    r = rl_test_explore(&t, rl_explore_opts_default());
+    assert_true(r.failed);
+    assert_int_equal(r.minimized.kind, RL_FAIL_INVARIANT);
+    assert_contains(r.minimized.outcome.story, "naive: counter 3");
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
 }
 
 /* A program's schedule is fed back to the bounded search a run of equal

@@ -60,6 +60,8 @@ CORPUS = [
     ("counter_race_mem", [], ["--preemptions", "all", "--races", "ignore"], 0.5),
     ("peterson_mem", [], ["--preemptions", "1"], 0.25),
     ("seqlock_mem", [], ["--preemptions", "1"], 0.25),
+    ("spin_locks_mem", ["dekker"], ["--preemptions", "1"], 0.25),
+    ("spin_locks_mem", ["naive"], ["--preemptions", "2", "--races", "ignore"], 0.25),
     # partial-order reduction on a program built by racelab cc, against
     # native runs (its other cases: tests/soundness/test_reduction_agrees.py)
     ("reduce_mix_mem", ["cond"], ["--preemptions", "all"], 0.25),
