@@ -176,6 +176,29 @@ typedef struct rl_explore_progress {
     unsigned level;     /* bounded, delays: the number of preemptions (delays) under way */
 } rl_explore_progress;
 
+/* A part of a search (rl_explore_opts.split): the bounded and the delay
+ * bounding searches run every schedule with no preemption (delay) in
+ * every part, counting them in part 0 only, and split the rest by the work
+ * items the first level leaves (each item's schedules, at every level
+ * below it, are its owner's). A part runs its schedules in the order the
+ * whole search would, so its first failure is the first of its
+ * schedules; the failure the whole search reports is the one with the
+ * least rl_explore_result.order. */
+typedef struct rl_explore_split {
+    /* Whether this part takes the first level's item `index` (asked for
+     * 0, 1, 2, ... in turn, once each). */
+    bool (*owns)(void *ctx, uint64_t index);
+    /* May be NULL: whether a failure before `order` (rl_order_cmp) is
+     * known to another part; the search then stops (nothing it has left
+     * comes earlier). */
+    bool (*beaten)(void *ctx, const uint32_t *order, size_t n);
+    void *ctx;
+    bool first_part; /* it counts the schedules every part runs */
+} rl_explore_split;
+
+/* Two positions in a search's order (rl_explore_result.order): <0, 0, >0. */
+int rl_order_cmp(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
+
 /* Why a search ended before it ran out of schedules to run. */
 typedef enum rl_explore_stop {
     RL_STOP_NONE,      /* it ran out of schedules, or stopped at a failure */
@@ -213,6 +236,9 @@ typedef struct rl_explore_opts {
     /* May be NULL: called between schedules, at most every 200 ms. */
     void (*progress)(void *ctx, const rl_explore_progress *p);
     void *progress_ctx;
+    /* May be NULL: run one part of the search only (bounded and delays,
+     * not reduced); see rl_explore_split. */
+    const rl_explore_split *split;
 } rl_explore_opts;
 
 /* Bounded search, bound 2, minimizing, stopping at the first failure. */
@@ -329,6 +355,10 @@ typedef struct rl_explore_result {
     bool races_listed, races_unlisted;
     rl_race *races;
     size_t nraces;
+    /* A split search (opts.split): where its first failure comes in the
+     * whole search's order (heap; rl_order_cmp compares two). */
+    uint32_t *order;
+    size_t norder;
 } rl_explore_result;
 
 /* Explore t. RL_OK whether or not a failure was found (see out->failed);

@@ -100,6 +100,12 @@ typedef struct rl__search {
     size_t fail_n;
     uint64_t t0, next_progress; /* when it began; when the progress is next due */
     unsigned level;             /* bounded, delays: the level under way */
+    /* a split search (o->split): the place of the run under way in the
+     * whole search's order; silent: a run every part makes, counted by
+     * another (a failure in it only ends the search) */
+    uint32_t *pos;
+    size_t npos, pos_cap;
+    bool silent;
 } rl__search;
 
 /* Count one complete schedule: its final state, a failure (stopping the

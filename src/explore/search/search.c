@@ -183,6 +183,12 @@ void rl__search_account(search *s, const rl__run *r) {
         s->stop = true;
         return;
     }
+    if (s->silent) { /* another part counts it */
+        if (failure_of(r) != RL_FAIL_NONE && !s->o->keep_going)
+            s->stop = true; /* the first failure is that part's */
+        rl__search_tick(s);
+        return;
+    }
     if (rl__explore_run_hook)
         rl__explore_run_hook(r, rl__explore_run_hook_ctx);
     rl_explore_result *res = s->res;
@@ -204,6 +210,16 @@ void rl__search_account(search *s, const rl__run *r) {
         if (r->nsteps)
             memcpy(s->fail_decisions, r->decisions, r->nsteps * sizeof *r->decisions);
         s->fail_n = r->nsteps;
+        if (s->o->split && s->npos) { /* its place, for the parts to be compared */
+            res->order = malloc(s->npos * sizeof *res->order);
+            if (!res->order) {
+                s->error = RL_ENOMEM;
+                s->stop = true;
+                return;
+            }
+            memcpy(res->order, s->pos, s->npos * sizeof *res->order);
+            res->norder = s->npos;
+        }
         if (!s->o->keep_going)
             s->stop = true;
     }
@@ -263,10 +279,14 @@ typedef struct {
  * left at step k needs the run's first k choices, so they are copied once,
  * when the run ends, not once per item (a run of n steps may leave an item
  * at every step: n copies of up to n choices each, before). */
-typedef struct {
-    uint32_t refs; /* items that point here */
+typedef struct shared_run {
+    uint32_t refs;  /* items, and the places of runs below them, that point here */
+    uint32_t crefs; /* items that still need its choices */
     uint32_t len;
     uint8_t *choices;
+    /* its place in the whole search's order (a split search): see place() */
+    struct shared_run *from; /* the run that left the item it ran (NULL: level 0) */
+    uint32_t level, phase, seq, runno;
 } shared_run;
 
 /* A work item: first a prefix ending in a preemption (the first len - 1
@@ -279,6 +299,8 @@ typedef struct {
     uint32_t len;
     frame *frames;
     uint32_t nframes;
+    shared_run *from; /* the run that left it (a reference), and the how-manieth */
+    uint32_t seq;
 } work;
 
 typedef struct {
@@ -297,13 +319,74 @@ typedef struct {
     workq *next; /* level + 1, NULL at the bound */
     shared_run *run; /* this run's, once it left an item */
     bool oom;
+    /* the run under way's place: its item's (from, seq), the level, the
+     * phase (0: the item's first run, 1: the rest) and the run in it */
+    shared_run *from;
+    uint32_t seq, level, phase, runno;
+    uint32_t left; /* items this run left so far */
 } bounded;
 
+/* An item no longer needs its run's choices. */
+static void release_choices(shared_run *r) {
+    if (r && --r->crefs == 0) {
+        free(r->choices);
+        r->choices = NULL;
+    }
+}
+
 static void release_run(shared_run *r) {
-    if (r && --r->refs == 0) {
+    while (r && --r->refs == 0) {
+        shared_run *up = r->from;
         free(r->choices);
         free(r);
+        r = up;
     }
+}
+
+/* A run's place in the whole search's order, as numbers compared in
+ * turn: its level, its phase, its item's place (the place of the run that
+ * left it, then the how-manieth it left), the how-manieth run of the item
+ * in the phase. Within a level the search runs items in their places'
+ * order, first each item's first run, then the rest; an item left by an
+ * earlier run comes earlier. */
+static bool place_push(search *s, uint32_t v) {
+    if (s->npos == s->pos_cap) {
+        uint32_t *bigger = rl__grow(s->pos, &s->pos_cap, sizeof *bigger, 32);
+        if (!bigger)
+            return false;
+        s->pos = bigger;
+    }
+    s->pos[s->npos++] = v;
+    return true;
+}
+
+static bool place_of(search *s, uint32_t level, uint32_t phase, const shared_run *from,
+                     uint32_t seq, uint32_t runno) {
+    if (!place_push(s, level) || !place_push(s, phase))
+        return false;
+    if (from && (!place_of(s, from->level, from->phase, from->from, from->seq, from->runno) ||
+                 !place_push(s, seq)))
+        return false;
+    return place_push(s, runno);
+}
+
+/* Before a run of a split search: its place into s->pos; false when it
+ * need not run (a failure before it is known) or there is no memory. */
+static bool place_run(bounded *b) {
+    search *s = b->s;
+    if (!s->o->split)
+        return true;
+    s->npos = 0;
+    if (!place_of(s, b->level, b->phase, b->from, b->seq, b->runno)) {
+        rl__search_error(s, RL_ENOMEM, "out of memory");
+        return false;
+    }
+    const rl_explore_split *sp = s->o->split;
+    if (sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
+        s->stop = true; /* all it has left comes later */
+        return false;
+    }
+    return true;
 }
 
 #define MAX_PENDING (1u << 22)
@@ -349,12 +432,20 @@ static void enqueue(bounded *b, size_t step, uint8_t alt) {
         }
         q->items = bigger;
     }
-    if (!b->run && !(b->run = calloc(1, sizeof *b->run))) {
-        b->oom = true;
-        return;
+    if (!b->run) {
+        if (!(b->run = calloc(1, sizeof *b->run))) {
+            b->oom = true;
+            return;
+        }
+        *b->run = (shared_run){.from = b->from, .level = b->level, .phase = b->phase,
+                               .seq = b->seq, .runno = b->runno};
+        if (b->from)
+            b->from->refs++;
     }
     b->run->refs++;
-    q->items[q->n++] = (work){.run = b->run, .alt = alt, .len = (uint32_t)(step + 1)};
+    b->run->crefs++;
+    q->items[q->n++] = (work){.run = b->run, .alt = alt, .len = (uint32_t)(step + 1),
+                              .from = b->run, .seq = b->left++};
 }
 
 static unsigned bounded_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64_t lazy,
@@ -399,6 +490,9 @@ static size_t bounded_repeat(rl__chooser *c, size_t step, size_t n, const rl__de
 
 static void run_bounded(bounded *b) {
     rl__run r;
+    b->left = 0;
+    if (!place_run(b))
+        return;
     b->base.plan = RL_PLAN_PREFIX;
     b->base.prefix = b->choices;
     b->base.nprefix = b->replay_len;
@@ -428,17 +522,21 @@ static void item_first(bounded *b, work *item) {
     uint32_t len = item->len; /* 0: the empty prefix, level 0's one item */
     if (len && !(from && from->choices && from->len + 1 >= len)) {
         /* its run's choices could not be kept (no memory): b->oom says so */
-        release_run(item->run);
-        *item = (work){0};
+        release_choices(item->run);
+        *item = (work){.from = item->from, .seq = item->seq};
         return;
     }
     for (uint32_t i = 0; i + 1 < len; i++)
         push_choice(b, i, from->choices[i]);
     if (len)
         push_choice(b, len - 1, item->alt);
-    release_run(item->run);
-    *item = (work){0};
+    release_choices(item->run);
+    *item = (work){.from = item->from, .seq = item->seq};
     b->replay_len = len;
+    b->from = item->from;
+    b->seq = item->seq;
+    b->phase = 0;
+    b->runno = 0;
     run_bounded(b);
     if (b->nframes == 0)
         return;
@@ -448,7 +546,9 @@ static void item_first(bounded *b, work *item) {
     if (!item->choices || !item->frames) {
         free(item->choices);
         free(item->frames);
-        *item = (work){0};
+        item->choices = NULL;
+        item->frames = NULL;
+        item->nframes = 0;
         b->oom = true;
         return;
     }
@@ -463,6 +563,10 @@ static void item_first(bounded *b, work *item) {
 static void item_rest(bounded *b, work *item) {
     search *s = b->s;
     b->nframes = 0;
+    b->from = item->from;
+    b->seq = item->seq;
+    b->phase = 1;
+    b->runno = 0;
     for (uint32_t i = 0; i < item->nframes; i++)
         push_frame(b, item->frames[i]);
     for (uint32_t i = 0; i < item->len; i++)
@@ -478,15 +582,21 @@ static void item_rest(bounded *b, work *item) {
         push_choice(b, f->depth, alt);
         b->replay_len = f->depth + 1;
         run_bounded(b);
+        b->runno++;
     }
 }
 
+static void free_item(work *w) {
+    release_choices(w->run);
+    release_run(w->from);
+    free(w->choices);
+    free(w->frames);
+    *w = (work){0};
+}
+
 static void free_queue(workq *q) {
-    for (size_t i = 0; i < q->n; i++) {
-        release_run(q->items[i].run);
-        free(q->items[i].choices);
-        free(q->items[i].frames);
-    }
+    for (size_t i = 0; i < q->n; i++)
+        free_item(&q->items[i]);
     free(q->items);
     memset(q, 0, sizeof *q);
 }
@@ -508,17 +618,32 @@ static void bounded_search(search *s) {
     }
     cur.n = cur.cap = 1;
     bool cut = false;
+    const rl_explore_split *sp = s->o->split;
     for (unsigned level = 0; level <= bound && !s->stop && cur.n > 0; level++) {
         s->level = level;
+        b.level = level;
         b.next = level < bound ? &next : NULL;
+        /* a part: every part runs level 0 (its items are level 1's), part 0
+         * counts it; the items of level 1 are shared out, and below them
+         * each part has its own */
+        s->silent = sp && level == 0 && !sp->first_part;
+        if (sp && level == 1) {
+            size_t kept = 0;
+            for (size_t i = 0; i < cur.n; i++) {
+                if (sp->owns(sp->ctx, i))
+                    cur.items[kept++] = cur.items[i];
+                else
+                    free_item(&cur.items[i]);
+            }
+            cur.n = kept;
+        }
         for (size_t i = 0; i < cur.n && !s->stop; i++)
             item_first(&b, &cur.items[i]);
         for (size_t i = 0; i < cur.n && !s->stop; i++) {
             item_rest(&b, &cur.items[i]);
-            free(cur.items[i].choices);
-            free(cur.items[i].frames);
-            cur.items[i] = (work){0};
+            free_item(&cur.items[i]);
         }
+        s->silent = false;
         cut |= b.oom;
         free_queue(&cur);
         cur = next;
@@ -778,7 +903,15 @@ void rl_explore_result_free(rl_explore_result *r) {
     free_counterexample(&r->minimized);
     free(r->states);
     free(r->races);
+    free(r->order);
     memset(r, 0, sizeof *r);
+}
+
+int rl_order_cmp(const uint32_t *a, size_t na, const uint32_t *b, size_t nb) {
+    for (size_t i = 0; i < na && i < nb; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return (na > nb) - (na < nb);
 }
 
 rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_result *out, char *why,
@@ -794,6 +927,13 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     }
     if (o->max_schedules == 0 || o->max_steps == 0) {
         WHY("max_schedules and max_steps must be positive");
+        return RL_EINVAL;
+    }
+    if (o->split && (o->search != RL_SEARCH_BOUNDED || !o->split->owns ||
+                     (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce &&
+                      (!t->program || rl__program_instrumented(t->program))))) {
+        WHY("only a bounded search without reduction can be split into parts (a reduced one: "
+            "add --no-reduction)");
         return RL_EINVAL;
     }
     rl__deviation *replay = NULL;
@@ -873,6 +1013,7 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
                                                    &out->races_unlisted);
     }
     free(s.fail_decisions);
+    free(s.pos);
     free(replay);
     if (s.error == RL_OK)
         s.error = states_table(&s, out);

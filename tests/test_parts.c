@@ -1,0 +1,227 @@
+/* test_parts.c - layer 6: a search split into parts (rl_explore_split:
+ * the shards of `racelab explore --shard K/N` and the workers of -j).
+ * The parts of a bounded search together run exactly the schedules of
+ * the whole search, none twice; their states add up to its states; and
+ * the failure the whole search reports first is the parts' failure that
+ * comes first in the search's order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "racelab/explore.h"
+#include "racelab_seams.h"
+#include "testing.h"
+
+static rl_target sized(const char *spec, unsigned merchants, unsigned customers,
+                       unsigned threads) {
+    rl_scenario_opts so = {.merchants = merchants, .customers = customers, .threads = threads};
+    rl_target t;
+    char why[256] = "";
+    if (rl_target_parse(spec, &so, &t, why, sizeof why) != RL_OK)
+        fail_msg("target %s: %s", spec, why);
+    return t;
+}
+
+/* Part k of n: the first level's items i with i % n == k. */
+typedef struct {
+    unsigned k, n;
+} part;
+
+static bool owns_mod(void *ctx, uint64_t index) {
+    const part *p = ctx;
+    return index % p->n == p->k;
+}
+
+/* The schedules a search ran, each as a hash of the threads it chose. */
+typedef struct {
+    uint64_t *hash;
+    size_t n, cap;
+} ran;
+
+static void note_schedule(const struct rl__run *r, void *ctx) {
+    ran *x = ctx;
+    uint64_t h = 1469598103934665603ull;
+    size_t n = rl__run_steps(r);
+    for (size_t j = 0; j < n; j++)
+        h = (h ^ (rl__run_thread(r, j) + 1)) * 1099511628211ull;
+    h = (h ^ n) * 1099511628211ull;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? 2 * x->cap : 1024;
+        x->hash = realloc(x->hash, x->cap * sizeof *x->hash);
+        assert_non_null(x->hash);
+    }
+    x->hash[x->n++] = h;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static uint64_t state_count(const rl_explore_result *r, const char *state) {
+    for (size_t i = 0; i < r->nstates; i++)
+        if (strcmp(r->states[i].state, state) == 0)
+            return r->states[i].schedules;
+    return 0;
+}
+
+/* t explored whole and in n parts, every schedule (keep going) within
+ * bound: the parts' schedules are the whole's, each in one part only; the
+ * states add up; pruned preemptions too. */
+static void parts_cover_the_search(const rl_target *t, unsigned bound, unsigned n) {
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = bound;
+    o.keep_going = true;
+    o.minimize = false;
+    ran whole = {0}, parts = {0};
+    rl__explore_footprints = true; /* each run's steps, for its hash */
+    rl__explore_run_hook = note_schedule;
+    rl__explore_run_hook_ctx = &whole;
+    rl_explore_result w = rl_test_explore(t, o);
+    assert_true(w.exhaustive);
+    rl__explore_run_hook_ctx = &parts;
+    rl_explore_result p[8];
+    uint64_t schedules = 0, pruned = 0;
+    part at[8];
+    rl_explore_split split[8];
+    for (unsigned k = 0; k < n; k++) {
+        at[k] = (part){k, n};
+        split[k] = (rl_explore_split){.owns = owns_mod, .ctx = &at[k], .first_part = k == 0};
+        o.split = &split[k];
+        p[k] = rl_test_explore(t, o);
+        assert_true(p[k].exhaustive);
+        schedules += p[k].schedules;
+        pruned += p[k].pruned;
+    }
+    rl__explore_run_hook = NULL;
+    rl__explore_footprints = false;
+    print_message("  %-28s bound %u: %llu schedules whole, in %u parts:", t->name, bound,
+                  (unsigned long long)w.schedules, n);
+    for (unsigned k = 0; k < n; k++)
+        print_message(" %llu", (unsigned long long)p[k].schedules);
+    print_message("\n");
+    assert_int_equal(schedules, w.schedules);
+    assert_int_equal(pruned, w.pruned);
+    assert_int_equal(whole.n, w.schedules);
+    assert_int_equal(parts.n, whole.n);
+    qsort(whole.hash, whole.n, sizeof *whole.hash, cmp_u64);
+    qsort(parts.hash, parts.n, sizeof *parts.hash, cmp_u64);
+    for (size_t i = 0; i < whole.n; i++) {
+        if (i && parts.hash[i] == parts.hash[i - 1])
+            fail_msg("%s: a schedule ran in two parts", t->name);
+        if (whole.hash[i] != parts.hash[i])
+            fail_msg("%s: the parts ran other schedules than the whole search", t->name);
+    }
+    for (size_t i = 0; i < w.nstates; i++) {
+        uint64_t sum = 0;
+        for (unsigned k = 0; k < n; k++)
+            sum += state_count(&p[k], w.states[i].state);
+        if (sum != w.states[i].schedules)
+            fail_msg("%s: state '%s' in %llu schedules whole, %llu in the parts", t->name,
+                     w.states[i].state, (unsigned long long)w.states[i].schedules,
+                     (unsigned long long)sum);
+    }
+    for (unsigned k = 0; k < n; k++)
+        rl_explore_result_free(&p[k]);
+    rl_explore_result_free(&w);
+    free(whole.hash);
+    free(parts.hash);
+}
+
+static void parts_cover_the_search_exactly(void **state) {
+    (void)state;
+    rl_target racy = sized("bill:racy", 2, 2, 0);
+    parts_cover_the_search(&racy, 2, 2);
+    parts_cover_the_search(&racy, 2, 3);
+    parts_cover_the_search(&racy, 1, 5);
+    rl_target_free(&racy);
+    rl_target close = sized("close:check-then-close", 0, 0, 2);
+    parts_cover_the_search(&close, 3, 4);
+    rl_target_free(&close);
+}
+
+/* Stopping at the first failure: each part stops at its own first one,
+ * and the least of their places is the whole search's first failure (the
+ * same schedule and message, minimized alike). */
+static void the_first_failure_is_the_least_place(void **state) {
+    (void)state;
+    const struct {
+        const char *spec;
+        unsigned merchants, customers, threads, bound;
+    } cases[] = {
+        {"bill:racy", 2, 2, 0, 2},
+        {"close:check-then-close", 0, 0, 3, 2},
+        {"deadlock:opposite-order", 0, 0, 0, 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        rl_target t = sized(cases[c].spec, cases[c].merchants, cases[c].customers,
+                            cases[c].threads);
+        rl_explore_opts o = rl_explore_opts_default();
+        o.preemptions = cases[c].bound;
+        rl_explore_result w = rl_test_explore(&t, o);
+        assert_true(w.failed);
+        for (unsigned n = 2; n <= 4; n++) {
+            rl_explore_result best = {0};
+            bool have = false;
+            for (unsigned k = 0; k < n; k++) {
+                part at = {k, n};
+                rl_explore_split split = {.owns = owns_mod, .ctx = &at, .first_part = k == 0};
+                o.split = &split;
+                rl_explore_result p = rl_test_explore(&t, o);
+                o.split = NULL;
+                if (p.failed) {
+                    assert_non_null(p.order);
+                    if (!have || rl_order_cmp(p.order, p.norder, best.order, best.norder) < 0) {
+                        rl_explore_result_free(&best);
+                        best = p;
+                        have = true;
+                        continue;
+                    }
+                }
+                rl_explore_result_free(&p);
+            }
+            if (!have)
+                fail_msg("%s in %u parts: no part failed", cases[c].spec, n);
+            assert_string_equal(best.first.schedule, w.first.schedule);
+            assert_string_equal(best.first.message, w.first.message);
+            assert_string_equal(best.minimized.schedule, w.minimized.schedule);
+            rl_explore_result_free(&best);
+        }
+        rl_explore_result_free(&w);
+        rl_target_free(&t);
+    }
+}
+
+/* What cannot be split is refused, not run whole. */
+static void only_a_bounded_search_splits(void **state) {
+    (void)state;
+    rl_target t = sized("bill:racy", 2, 2, 0);
+    part at = {0, 2};
+    rl_explore_split split = {.owns = owns_mod, .ctx = &at, .first_part = true};
+    rl_explore_opts o = rl_explore_opts_default();
+    o.split = &split;
+    rl_explore_result r;
+    char why[256] = "";
+    o.search = RL_SEARCH_PCT;
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_contains(why, "bounded search");
+    o.search = RL_SEARCH_BOUNDED;
+    o.preemptions = RL_PREEMPTIONS_ALL; /* reduced */
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    assert_contains(why, "--no-reduction");
+    o.reduce = false;
+    o.keep_going = true;
+    o.minimize = false;
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_OK);
+    assert_true(r.schedules > 0);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        rl_unit_test(parts_cover_the_search_exactly),
+        rl_unit_test(the_first_failure_is_the_least_place),
+        rl_unit_test(only_a_bounded_search_splits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
