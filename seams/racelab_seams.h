@@ -34,6 +34,11 @@
  * checks their rules (and the signals' bound) on their own. */
 #include "../src/explore/core/core.h"
 
+/* ---- the JSON reader (src/util) ----
+ * rl__jv_parse and its accessors: `racelab merge` reads parts back with
+ * them; a test checks the syntax it takes and refuses on its own. */
+#include "../src/util/jsonread.h"
+
 /* ---- the command (src/cli) ----
  * The racelab command, run in-process: argv[0] the program, argv[1] the
  * verb; returns its exit status. */

@@ -4,6 +4,7 @@
  * the whole search, none twice; their states add up to its states; and
  * the failure the whole search reports first is the parts' failure that
  * comes first in the search's order. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,11 +218,135 @@ static void only_a_bounded_search_splits(void **state) {
     rl_target_free(&t);
 }
 
+/* ---- reading results back ---- */
+
+/* r as JSON, in a heap string. */
+static char *as_json(const char *name, const rl_explore_opts *o, const rl_explore_result *r,
+                     size_t *len) {
+    char *text = NULL;
+    FILE *f = open_memstream(&text, len);
+    assert_non_null(f);
+    rl_explore_write_json(f, name, o, r);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+/* What rl_explore_write_json writes, read back and written again, is the
+ * same text: every field the report shows comes back (the trace's marks,
+ * values and notes, the states, the order of a part's failure). */
+static void results_read_back_whole(void **state) {
+    (void)state;
+    const struct {
+        const char *spec;
+        unsigned merchants, customers, threads;
+        bool all, split;
+    } cases[] = {
+        {"bill:racy", 2, 2, 0, false, false},            /* lost updates */
+        {"deadlock:opposite-order", 0, 0, 0, true, true}, /* blocked threads, a part */
+        {"close:check-then-close", 0, 0, 2, true, false},
+        {"bill:mutex", 2, 2, 0, false, false}, /* a proof */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        rl_target t = sized(cases[c].spec, cases[c].merchants, cases[c].customers,
+                            cases[c].threads);
+        rl_explore_opts o = rl_explore_opts_default();
+        o.keep_going = cases[c].all;
+        part at = {0, 2};
+        rl_explore_split split = {.owns = owns_mod, .ctx = &at, .first_part = true, .part = 1,
+                                  .parts = 2};
+        if (cases[c].split)
+            o.split = &split;
+        rl_explore_result r = rl_test_explore(&t, o);
+        size_t len = 0, len2 = 0;
+        char *text = as_json(cases[c].spec, &o, &r, &len);
+        char name[160];
+        rl_explore_opts back;
+        rl_explore_result again;
+        unsigned index = 9, of = 9;
+        char why[256] = "";
+        if (rl_explore_read_json(text, len, name, sizeof name, &back, &again, &index, &of, why,
+                                 sizeof why) != RL_OK)
+            fail_msg("%s: read back: %s", cases[c].spec, why);
+        assert_string_equal(name, cases[c].spec);
+        assert_int_equal(index, cases[c].split ? 1 : 0);
+        assert_int_equal(of, cases[c].split ? 2 : 0);
+        back.split = o.split; /* the part's numbers are the options' */
+        char *text2 = as_json(name, &back, &again, &len2);
+        if (len != len2 || strcmp(text, text2) != 0)
+            fail_msg("%s: written, read back and written again differs:\n%s\n---\n%s",
+                     cases[c].spec, text, text2);
+        free(text);
+        free(text2);
+        rl_explore_result_free(&again);
+        rl_explore_result_free(&r);
+        rl_target_free(&t);
+    }
+}
+
+/* The reader takes JSON as RFC 8259 has it, and says where it is not. */
+static void json_reader_syntax(void **state) {
+    (void)state;
+    const char *doc = " {\"a\": [1, -2.5e3, true, false, null, \"x\\\"\\\\\\/\\b\\f\\n\\r\\t\"],"
+                      " \"u\": \"\\u00e9\\u20ac\\ud83d\\ude00\", \"n\": 18446744073709551615,"
+                      " \"o\": {}, \"e\": []}\n";
+    char why[128] = "";
+    rl__jv *v = rl__jv_parse(doc, strlen(doc), why, sizeof why);
+    if (!v)
+        fail_msg("a good document refused: %s", why);
+    const rl__jv *a = rl__jv_get(v, "a");
+    assert_non_null(a);
+    assert_int_equal(a->type, RL_JV_ARRAY);
+    assert_int_equal(a->n, 6);
+    assert_string_equal(a->items[1].s, "-2.5e3");
+    assert_true(a->items[2].type == RL_JV_BOOL && a->items[2].b);
+    assert_int_equal(a->items[4].type, RL_JV_NULL);
+    assert_string_equal(a->items[5].s, "x\"\\/\b\f\n\r\t");
+    assert_string_equal(rl__jv_str(v, "u"), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    uint64_t n = 0;
+    assert_true(rl__jv_u64(v, "n", &n));
+    assert_true(n == UINT64_MAX);
+    assert_false(rl__jv_u64(a, "n", &n)); /* not an object */
+    assert_int_equal(rl__jv_get(v, "o")->n, 0);
+    assert_int_equal(rl__jv_get(v, "e")->type, RL_JV_ARRAY);
+    rl__jv_free(v);
+    const struct {
+        const char *text, *says;
+    } bad[] = {
+        {"", "a value expected"},
+        {"{\"a\" 1}", "a ':' expected"},
+        {"{\"a\": 1,}", "a member's name"},
+        {"[1 2]", "a ',' or ']' expected"},
+        {"[01]", "a ',' or ']' expected"},
+        {"\"abc", "a string not ended"},
+        {"\"a\\q\"", "a bad escape"},
+        {"\"\\ud800\"", "a bad escape"},
+        {"\"a\tb\"", "a control character"},
+        {"1.", "a digit expected"},
+        {"tru", "a value expected"},
+        {"{} {}", "more text after"},
+        {"{\n\n\"a\": ]}", "line 3"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = '\0';
+        v = rl__jv_parse(bad[i].text, strlen(bad[i].text), why, sizeof why);
+        if (v)
+            fail_msg("'%s' taken", bad[i].text);
+        if (!strstr(why, bad[i].says))
+            fail_msg("'%s': said '%s', not '%s'", bad[i].text, why, bad[i].says);
+    }
+    char deep[200];
+    memset(deep, '[', sizeof deep);
+    assert_null(rl__jv_parse(deep, sizeof deep, why, sizeof why));
+    assert_contains(why, "nested too deeply");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         rl_unit_test(parts_cover_the_search_exactly),
         rl_unit_test(the_first_failure_is_the_least_place),
         rl_unit_test(only_a_bounded_search_splits),
+        rl_unit_test(results_read_back_whole),
+        rl_unit_test(json_reader_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,8 +192,14 @@ typedef struct rl_explore_split {
      * known to another part; the search then stops (nothing it has left
      * comes earlier). */
     bool (*beaten)(void *ctx, const uint32_t *order, size_t n);
+    /* May be NULL: called at once when this part's first failure is found
+     * (before it is minimized, which a beaten failure is not). */
+    void (*found)(void *ctx, const uint32_t *order, size_t n);
     void *ctx;
     bool first_part; /* it counts the schedules every part runs */
+    /* For the JSON (rl_explore_write_json): part `part` (1-based) of
+     * `parts`; 0: not said (the workers of -j). */
+    unsigned part, parts;
 } rl_explore_split;
 
 /* Two positions in a search's order (rl_explore_result.order): <0, 0, >0. */
@@ -396,6 +402,24 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
 /* The same as one JSON object. */
 void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
                            const rl_explore_result *r);
+
+/* A result read back from what rl_explore_write_json wrote (text[0 ..
+ * len)): the target's name (into name), the options that shape the
+ * report (search, bounds, reduction, keep going) and the result; a part's
+ * index and count (0 when the result is no part) into *part and *parts.
+ * RL_EINVAL with why said when the text is not such a result. Free r with
+ * rl_explore_result_free. */
+rl_err rl_explore_read_json(const char *text, size_t len, char *name, size_t name_len,
+                            rl_explore_opts *o, rl_explore_result *r, unsigned *part,
+                            unsigned *parts, char *why, size_t why_len);
+
+/* The parts of one split search (rl_explore_split) into the whole
+ * search's result: schedules, states, pruned preemptions and races added
+ * up; exhaustive and complete only if every part is; the failure the part
+ * with the least failure_order found (the whole search's first), moved
+ * out of that part; the longest part's time. The parts are left empty
+ * (freed). */
+rl_err rl_explore_merge(rl_explore_result *parts, size_t n, rl_explore_result *out);
 
 #ifdef __cplusplus
 }

@@ -88,6 +88,7 @@ int rl_cmd_demo(int argc, char **argv);
 int rl_cmd_bill(int argc, char **argv);
 int rl_cmd_scenario(int argc, char **argv);
 int rl_cmd_explore(int argc, char **argv);
+int rl_cmd_merge(int argc, char **argv);
 int rl_cmd_bench(int argc, char **argv);
 /* Run argv (found in PATH), its output to /dev/null when quiet: its exit
  * status, 127 when it could not start (cmd_cc.c). */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "parallel.h"
 #include "../util/json.h"
 #include "racelab/explore.h"
 #include "../util/words.h"
@@ -24,7 +25,7 @@ static void print_help(void) {
            "SEARCH: [--preemptions B|all [--no-reduction] | --delays D |\n"
            "         --pct [--depth D] [--seed S] [--iterations N] | --replay SCHEDULE]\n"
            "        [--all] [--no-minimize] [--max-schedules N] [--time-limit D]\n"
-           "        [--stack-size SIZE] [--json]\n"
+           "        [-j N | --shard K/N --json] [--stack-size SIZE] [--json]\n"
            "\n"
            "Runs TARGET under a controlled scheduler: one thread at a time, and at every\n"
            "lock, unlock, wait, signal, spawn, join and shared access the explorer chooses\n"
@@ -66,6 +67,13 @@ static void print_help(void) {
            "                    fails its schedule (report, the default), is listed after\n"
            "                    the states with the schedules it was seen in (list), or is\n"
            "                    not looked for (ignore)\n"
+           "  -j N, --jobs N    run the search in N worker processes (default 1): the same\n"
+           "                    verdict, failure and final states as on one core; the\n"
+           "                    bounded search only (--preemptions B, or all with\n"
+           "                    --no-reduction); --max-schedules counts each worker's\n"
+           "  --shard K/N       run the K-th of N parts of the search (1 <= K <= N) and write\n"
+           "                    its --json; racelab merge makes the parts one result\n"
+           "                    (docs/parallel.md: job arrays, GNU parallel, CI matrices)\n"
            "  --max-schedules N stop after N schedules (default 1000000)\n"
            "  --time-limit D    stop after D (200ms, 30s, 5m) and report what was covered;\n"
            "                    Ctrl-C stops the same way (a second one ends racelab)\n"
@@ -109,6 +117,8 @@ typedef struct {
     rl_program_opts po;
     bool json, list, gdb;
     bool races_given;
+    unsigned jobs;             /* -j: worker processes (1: this one) */
+    unsigned shard, shards;    /* --shard K/N (0/0: the whole search) */
     const char *target;  /* TARGET, or NULL for a program */
     char **program;      /* after --, or NULL */
 } explore_args;
@@ -248,6 +258,23 @@ static int option(explore_args *a, int c, const char *text, option_groups *g) {
         a->po.races_listed = strcmp(optarg, "list") == 0;
         a->races_given = true;
         break;
+    case 'j':
+        if (!rl_cli_parse_u64("explore", "-j", optarg, 1, RL_CLI_MAX_JOBS, &v))
+            return EXIT_USAGE;
+        a->jobs = (unsigned)v;
+        break;
+    case 'H': {
+        unsigned k = 0, n = 0;
+        int used = 0;
+        if (sscanf(optarg, "%u/%u%n", &k, &n, &used) != 2 || optarg[used] != '\0' ||
+            optarg[0] < '1' || optarg[0] > '9' || k < 1 || n < 1 || k > n || n > 1000000)
+            return rl_cli_usage_error("explore", "--shard takes K/N, the K-th of N parts (1 <= "
+                                                 "K <= N, such as 2/8), not '%s'",
+                                      optarg);
+        a->shard = k;
+        a->shards = n;
+        break;
+    }
     case 'J': a->json = true; break;
     case 'L': a->list = true; break;
     default:
@@ -273,6 +300,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"delays", required_argument, NULL, 'D'},    {"stack-size", required_argument, NULL, 'K'},
         {"time-limit", required_argument, NULL, 'l'},
         {"races", required_argument, NULL, 'X'},
+        {"jobs", required_argument, NULL, 'j'},      {"shard", required_argument, NULL, 'H'},
         {0}};
     option_groups g = {0};
     /* everything after "--" is the program and its arguments */
@@ -287,7 +315,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         }
     opterr = 0;
     optind = 1;
-    for (int c; (c = getopt_long(end, argv, "", longopts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(end, argv, "j:", longopts, NULL)) != -1;) {
         int rc = option(a, c, argv[optind - 1], &g);
         if (rc != EXIT_HELD)
             return rc;
@@ -319,7 +347,17 @@ static int parse(int argc, char **argv, explore_args *a) {
         a->o.search = RL_SEARCH_PCT;
     if (g.delays)
         a->o.search = RL_SEARCH_DELAYS;
-    if (a->gdb && (!a->program || a->o.search != RL_SEARCH_REPLAY || a->json))
+    if ((a->jobs > 1 || a->shards) && a->o.search != RL_SEARCH_BOUNDED)
+        return rl_cli_usage_error("explore", "-j and --shard split the bounded search "
+                                             "(--preemptions B, or all with --no-reduction): "
+                                             "not --pct, --delays or --replay");
+    if (a->shards && !a->json)
+        return rl_cli_usage_error("explore", "--shard writes one part of the search for "
+                                             "racelab merge: add --json");
+    if (a->shards && a->jobs > 1)
+        return rl_cli_usage_error("explore", "--shard and -j together: not yet (run more "
+                                             "shards instead)");
+    if (a->gdb && (!a->program || a->o.search != RL_SEARCH_REPLAY || a->json || a->jobs > 1))
         return rl_cli_usage_error("explore", "--gdb goes with --replay SCHEDULE and a program "
                                              "after -- (and without --json)");
     if (a->program) {
@@ -499,6 +537,78 @@ static void show_progress(void *ctx, const rl_explore_progress *p) {
                          p->failing, secs);
 }
 
+/* --shard K/N: the first level's items i with i % N == K - 1. */
+typedef struct {
+    unsigned k, n;
+} shard_part;
+
+static bool shard_owns(void *ctx, uint64_t index) {
+    const shard_part *p = ctx;
+    return index % p->n == p->k;
+}
+
+/* The target a worker of -j makes for itself. */
+static rl_err make_target(void *ctx, rl_target *t, char *why, size_t why_len) {
+    explore_args *a = ctx;
+    return a->program ? rl_program_target(a->program, &a->po, t, why, why_len)
+                      : rl_target_parse(a->target, &a->so, t, why, why_len);
+}
+
+/* The target's name in the report: a program and its arguments, or the
+ * target with the size of a billing case. */
+static rl_err target_name(const explore_args *a, char *name, size_t cap, char *why,
+                          size_t why_len) {
+    if (a->program) {
+        name[0] = '\0';
+        for (char **w = a->program; *w; w++)
+            snprintf(name + strlen(name), cap - strlen(name), "%s%s", w == a->program ? "" : " ",
+                     *w);
+        return RL_OK;
+    }
+    rl_target t;
+    rl_err e = rl_target_parse(a->target, &a->so, &t, why, why_len);
+    if (e != RL_OK)
+        return e;
+    if (t.scenario && strcmp(t.scenario->name, "bill") == 0)
+        snprintf(name, cap, "%s (%u merchant%s x %u customer%s)", a->target, t.opts.merchants,
+                 rl__plural(t.opts.merchants), t.opts.customers, rl__plural(t.opts.customers));
+    else
+        snprintf(name, cap, "%s", a->target);
+    rl_target_free(&t);
+    return RL_OK;
+}
+
+/* -j N: the search in N workers, their results merged. */
+static int explore_parallel(explore_args *a) {
+    char why[512] = "", name[160], shown[160];
+    if (target_name(a, name, sizeof name, why, sizeof why) != RL_OK)
+        return rl_cli_usage_error("explore", "%s", why);
+    char replay_cmd[1024];
+    replay_command(a, replay_cmd, sizeof replay_cmd);
+    rl_cli_progress line;
+    rl_cli_progress_init(&line, !a->json);
+    a->o.interrupted = rl_cli_catch_interrupt();
+    rl_cli_target_maker make = {.make = make_target, .ctx = a, .name = name};
+    rl_explore_result r;
+    rl_err e = rl_cli_explore_parallel(a->jobs, &make, &a->o, &line, &r, shown, sizeof shown,
+                                       why, sizeof why);
+    rl_cli_release_interrupt();
+    rl_cli_progress_clear(&line);
+    if (e != RL_OK) {
+        if (e == RL_EINVAL)
+            return rl_cli_usage_error("explore", "%s", why);
+        fprintf(stderr, "racelab explore: %s\n", why[0] ? why : rl_strerror(e));
+        return EXIT_ERROR;
+    }
+    if (a->json)
+        rl_explore_write_json(stdout, a->program ? name : a->target, &a->o, &r);
+    else
+        rl_explore_print(stdout, name, &a->o, &r, replay_cmd, rl_cli_colour());
+    int rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;
+    rl_explore_result_free(&r);
+    return rc;
+}
+
 int rl_cmd_explore(int argc, char **argv) {
     if (rl_cli_wants_help(argc, argv)) {
         print_help();
@@ -511,6 +621,8 @@ int rl_cmd_explore(int argc, char **argv) {
     if (a.list)
         return list_targets(a.json);
 
+    if (a.jobs > 1)
+        return explore_parallel(&a);
     rl_target t;
     char why[512] = "", name[160];
     if (a.program) {
@@ -541,13 +653,18 @@ int rl_cmd_explore(int argc, char **argv) {
         a.o.progress_ctx = &pc;
     }
     a.o.interrupted = rl_cli_catch_interrupt();
+    shard_part part = {a.shard - 1, a.shards};
+    rl_explore_split split = {.owns = shard_owns, .ctx = &part, .first_part = a.shard == 1,
+                              .part = a.shard, .parts = a.shards};
+    if (a.shards)
+        a.o.split = &split;
     rl_explore_result r;
     rl_err e = rl_explore(&t, &a.o, &r, why, sizeof why);
     rl_cli_release_interrupt();
     rl_cli_progress_clear(&line);
     rl_target_free(&t);
     if (e != RL_OK) {
-        if (a.o.search == RL_SEARCH_REPLAY && e == RL_EINVAL)
+        if ((a.o.search == RL_SEARCH_REPLAY || a.shards) && e == RL_EINVAL)
             return rl_cli_usage_error("explore", "%s", why);
         fprintf(stderr, "racelab explore: %s\n", why[0] ? why : rl_strerror(e));
         return EXIT_ERROR;

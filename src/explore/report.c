@@ -343,6 +343,8 @@ static void json_counterexample(rl__json *j, const char *key, const rl_counterex
             rl__json_bool(j, "stuck", true);
         if (s->marks & RL_MARK_RACE)
             rl__json_bool(j, "data_race", true);
+        if (s->marks & RL_MARK_REFUSED)
+            rl__json_bool(j, "refused", true);
         if (s->note[0])
             rl__json_str(j, "note", s->note);
         rl__json_end(j, '}');
@@ -369,9 +371,17 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
         rl__json_uint(&j, "preemption_bound", o->preemptions);
     if (o->search == RL_SEARCH_DELAYS)
         rl__json_uint(&j, "delay_bound", o->delays);
+    rl__json_bool(&j, "reduction", o->reduce);
     rl__json_bool(&j, "reduced", r->reduced);
     if (r->reduced)
         rl__json_uint(&j, "redundant_runs", r->redundant);
+    rl__json_bool(&j, "keep_going", o->keep_going);
+    if (o->split && o->split->parts) { /* one part of a search: see racelab merge */
+        rl__json_object(&j, "part");
+        rl__json_uint(&j, "index", o->split->part);
+        rl__json_uint(&j, "of", o->split->parts);
+        rl__json_end(&j, '}');
+    }
     if (o->search == RL_SEARCH_PCT) {
         rl__json_uint(&j, "depth", o->depth);
         rl__json_uint(&j, "seed", o->seed);
@@ -381,7 +391,13 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_uint(&j, "schedules", r->schedules);
     rl__json_bool(&j, "exhaustive", r->exhaustive);
     rl__json_bool(&j, "complete", r->complete);
+    rl__json_bool(&j, "program", r->program);
     rl__json_bool(&j, "memory_accesses_scheduled", !r->program || r->memory_scheduled);
+    if (r->program) {
+        rl__json_bool(&j, "races_checked", r->races_checked);
+        rl__json_bool(&j, "races_incomplete", r->races_incomplete);
+        rl__json_bool(&j, "outside_last", r->outside_last);
+    }
     char scope[384];
     program_scope(r, scope, sizeof scope);
     rl__json_str(&j, "coverage",
@@ -397,6 +413,12 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
                                    : r->stopped == RL_STOP_INTERRUPT ? "interrupt"
                                                                      : NULL);
     rl__json_uint(&j, "failing_schedules", r->failing);
+    if (r->norder) { /* the failure's place in the whole search's order */
+        rl__json_array(&j, "failure_order");
+        for (size_t i = 0; i < r->norder; i++)
+            rl__json_uint(&j, NULL, r->order[i]);
+        rl__json_end(&j, ']');
+    }
     if (r->failed) {
         json_counterexample(&j, "failure", &r->first);
         if (r->minimized.schedule) {

@@ -219,6 +219,8 @@ void rl__search_account(search *s, const rl__run *r) {
             }
             memcpy(res->order, s->pos, s->npos * sizeof *res->order);
             res->norder = s->npos;
+            if (s->o->split->found)
+                s->o->split->found(s->o->split->ctx, res->order, res->norder);
         }
         if (!s->o->keep_going)
             s->stop = true;
@@ -382,7 +384,7 @@ static bool place_run(bounded *b) {
         return false;
     }
     const rl_explore_split *sp = s->o->split;
-    if (sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
+    if (!s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
         s->stop = true; /* all it has left comes later */
         return false;
     }
@@ -627,18 +629,21 @@ static void bounded_search(search *s) {
          * counts it; the items of level 1 are shared out, and below them
          * each part has its own */
         s->silent = sp && level == 0 && !sp->first_part;
-        if (sp && level == 1) {
-            size_t kept = 0;
-            for (size_t i = 0; i < cur.n; i++) {
-                if (sp->owns(sp->ctx, i))
-                    cur.items[kept++] = cur.items[i];
-                else
-                    free_item(&cur.items[i]);
+        size_t kept = 0; /* level 1 of a part: the items it took, each as its turn comes */
+        for (size_t i = 0; i < cur.n && !s->stop; i++) {
+            if (sp && level == 1 && !sp->owns(sp->ctx, i)) {
+                free_item(&cur.items[i]);
+                continue;
             }
-            cur.n = kept;
+            if (kept != i) { /* moved down over one not taken */
+                cur.items[kept] = cur.items[i];
+                cur.items[i] = (work){0};
+            }
+            item_first(&b, &cur.items[kept++]);
         }
-        for (size_t i = 0; i < cur.n && !s->stop; i++)
-            item_first(&b, &cur.items[i]);
+        for (size_t i = kept; i < cur.n; i++) /* left by a stop */
+            free_item(&cur.items[i]);
+        cur.n = kept;
         for (size_t i = 0; i < cur.n && !s->stop; i++) {
             item_rest(&b, &cur.items[i]);
             free_item(&cur.items[i]);
@@ -989,7 +994,11 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         } else {
             rl__schedule_deviations(s.fail_decisions, s.fail_n, d);
             s.error = counterexample(t, d, n, &out->first);
-            if (s.error == RL_OK && o->minimize && o->search != RL_SEARCH_REPLAY) {
+            /* a part's failure that another part's comes before is not the
+             * one reported: not worth minimizing */
+            bool beaten = o->split && o->split->beaten &&
+                          o->split->beaten(o->split->ctx, out->order, out->norder);
+            if (s.error == RL_OK && o->minimize && o->search != RL_SEARCH_REPLAY && !beaten) {
                 uint64_t m0 = rl_platform_pthreads()->now_ns();
                 uint64_t deadline = o->time_limit_ns ? t0 + o->time_limit_ns : 0;
                 n = minimize(t, d, n, &out->first, o, deadline, &out->minimize_stopped);

@@ -1,0 +1,330 @@
+/* parallel.c - `racelab explore -j N`: one search in N worker processes.
+ *
+ * Each worker is a fork of this process that makes its own target (a
+ * program's own fork server; racelab's in-process targets are plain data)
+ * and runs the search as one part of it (rl_explore_split): every worker
+ * runs the schedules with no preemption, the first counts them, and the
+ * first level's work items are handed out as workers ask for them (a
+ * shared counter: the next item not yet taken), each item's schedules at
+ * every level below it its taker's. A worker runs its schedules in the
+ * order the whole search would, so its first failure is the first of its
+ * own; it posts that failure's place at once, and a worker whose next
+ * schedule comes after a posted failure stops (nothing it has left comes
+ * earlier). Each worker writes its result as JSON down a pipe; this
+ * process reads them back and merges them (rl_explore_merge), so the
+ * failure reported is the one the search on one core reports, and the
+ * states and counts of a complete search are its. */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "parallel.h"
+#include "racelab/explore.h"
+#include "racelab/platform.h"
+
+#define MAX_ORDER 4096 /* numbers in a posted failure's place */
+
+typedef struct {
+    atomic_uint_fast64_t schedules, failing;
+    atomic_uint level;
+} worker_counts;
+
+/* Shared by this process and the workers (an anonymous shared mapping). */
+typedef struct {
+    atomic_uint_fast64_t next_item; /* the first level's next item not taken */
+    atomic_uint arrived; /* workers at the first level's items, or done */
+    atomic_flag lock;               /* over best: a few compares at a time */
+    bool have_best;
+    uint32_t nbest;
+    uint32_t best[MAX_ORDER];
+    worker_counts w[RL_CLI_MAX_JOBS];
+} shared;
+
+typedef struct {
+    shared *sh;
+    unsigned index, jobs;
+    uint64_t taken; /* the item this worker took and has not yet been asked about */
+    bool holding;
+    bool arrived;
+} worker;
+
+/* This worker is at the first level's items (or done): the items are
+ * taken only once every worker is there, so that one that started late
+ * (each runs the schedules with no preemption first) still gets its
+ * share. */
+static void arrive(worker *w) {
+    if (!w->arrived) {
+        w->arrived = true;
+        atomic_fetch_add_explicit(&w->sh->arrived, 1, memory_order_acq_rel);
+    }
+}
+
+static void lock(shared *sh) {
+    while (atomic_flag_test_and_set_explicit(&sh->lock, memory_order_acquire))
+        sched_yield();
+}
+
+static void unlock(shared *sh) { atomic_flag_clear_explicit(&sh->lock, memory_order_release); }
+
+/* Items are asked about in turn, 0, 1, 2, ...: the one taken is this
+ * worker's when its turn comes; then the next one is taken. */
+static bool owns(void *ctx, uint64_t index) {
+    worker *w = ctx;
+    if (!w->arrived) {
+        arrive(w);
+        while (atomic_load_explicit(&w->sh->arrived, memory_order_acquire) < w->jobs)
+            sched_yield();
+    }
+    if (!w->holding) {
+        w->taken = atomic_fetch_add_explicit(&w->sh->next_item, 1, memory_order_relaxed);
+        w->holding = true;
+    }
+    if (w->taken != index)
+        return false;
+    w->holding = false;
+    return true;
+}
+
+static bool beaten(void *ctx, const uint32_t *order, size_t n) {
+    worker *w = ctx;
+    lock(w->sh);
+    bool b = w->sh->have_best && rl_order_cmp(w->sh->best, w->sh->nbest, order, n) < 0;
+    unlock(w->sh);
+    return b;
+}
+
+static void found(void *ctx, const uint32_t *order, size_t n) {
+    worker *w = ctx;
+    if (n > MAX_ORDER)
+        return; /* not posted: the others go on, the merge still picks the first */
+    lock(w->sh);
+    if (!w->sh->have_best || rl_order_cmp(order, n, w->sh->best, w->sh->nbest) < 0) {
+        memcpy(w->sh->best, order, n * sizeof *order);
+        w->sh->nbest = (uint32_t)n;
+        w->sh->have_best = true;
+    }
+    unlock(w->sh);
+}
+
+static void worker_progress(void *ctx, const rl_explore_progress *p) {
+    worker *w = ctx;
+    worker_counts *c = &w->sh->w[w->index];
+    atomic_store_explicit(&c->schedules, p->schedules, memory_order_relaxed);
+    atomic_store_explicit(&c->failing, p->failing, memory_order_relaxed);
+    atomic_store_explicit(&c->level, p->level, memory_order_relaxed);
+}
+
+/* A worker: its target, its part of the search, its result as JSON down
+ * fd. Never returns. */
+static void work(shared *sh, unsigned index, unsigned jobs, int fd,
+                 const rl_cli_target_maker *make, rl_explore_opts o) {
+    worker w = {.sh = sh, .index = index, .jobs = jobs};
+    rl_explore_split split = {.owns = owns,
+                              .beaten = beaten,
+                              .found = found,
+                              .ctx = &w,
+                              .first_part = index == 0};
+    o.split = &split;
+    o.progress = worker_progress;
+    o.progress_ctx = &w;
+    rl_target t;
+    char why[512] = "";
+    rl_err e = make->make(make->ctx, &t, why, sizeof why);
+    if (e != RL_OK) {
+        arrive(&w);
+        fprintf(stderr, "racelab explore: worker %u: %s\n", index + 1, why[0] ? why : rl_strerror(e));
+        _exit(EXIT_ERROR);
+    }
+    rl_explore_result r;
+    e = rl_explore(&t, &o, &r, why, sizeof why);
+    arrive(&w); /* never got to the items (a stop, a failure): none to wait for */
+    rl_target_free(&t);
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab explore: %s\n", why[0] ? why : rl_strerror(e));
+        _exit(e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR);
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        _exit(EXIT_ERROR);
+    rl_explore_write_json(f, "worker", &o, &r);
+    rl_explore_result_free(&r);
+    _exit(fclose(f) == 0 ? EXIT_HELD : EXIT_ERROR);
+}
+
+typedef struct {
+    char *text;
+    size_t len, cap;
+    bool done;
+} inbox;
+
+static bool take(inbox *b, int fd) {
+    if (b->len + 65536 > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 262144;
+        char *bigger = realloc(b->text, cap);
+        if (!bigger)
+            return false;
+        b->text = bigger;
+        b->cap = cap;
+    }
+    ssize_t n = read(fd, b->text + b->len, b->cap - b->len - 1);
+    if (n > 0)
+        b->len += (size_t)n;
+    else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+        b->done = true;
+    return true;
+}
+
+static void show(rl_cli_progress *line, const shared *sh, unsigned jobs, uint64_t t0) {
+    if (!line || !line->on || !rl_cli_progress_due(line))
+        return;
+    uint64_t schedules = 0, failing = 0;
+    for (unsigned i = 0; i < jobs; i++) {
+        schedules += atomic_load_explicit(&sh->w[i].schedules, memory_order_relaxed);
+        failing += atomic_load_explicit(&sh->w[i].failing, memory_order_relaxed);
+    }
+    double secs = (double)(rl_now_ns() - t0) / 1e9;
+    rl_cli_progress_show(line,
+                         "exploring: %" PRIu64 " schedules, %.0f/s, %" PRIu64
+                         " failing, %.1f s, %u workers (Ctrl-C stops and reports)",
+                         schedules, secs > 0 ? (double)schedules / secs : 0, failing, secs, jobs);
+}
+
+rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
+                               const rl_explore_opts *o, rl_cli_progress *line,
+                               rl_explore_result *out, char *name, size_t name_len, char *why,
+                               size_t why_len) {
+    memset(out, 0, sizeof *out);
+    if (jobs < 2 || jobs > RL_CLI_MAX_JOBS) {
+        snprintf(why, why_len, "from 2 to %d workers", RL_CLI_MAX_JOBS);
+        return RL_EINVAL;
+    }
+    shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED) {
+        snprintf(why, why_len, "cannot share memory with the workers: %s", strerror(errno));
+        return RL_ESYS;
+    }
+    atomic_flag_clear(&sh->lock);
+    pid_t pid[RL_CLI_MAX_JOBS];
+    int fd[RL_CLI_MAX_JOBS];
+    inbox in[RL_CLI_MAX_JOBS];
+    memset(in, 0, sizeof in);
+    unsigned started = 0;
+    rl_err e = RL_OK;
+    uint64_t t0 = rl_now_ns();
+    fflush(NULL); /* nothing buffered here is written twice */
+    for (; started < jobs; started++) {
+        int p[2];
+        if (pipe(p) != 0) {
+            snprintf(why, why_len, "cannot make a pipe for a worker: %s", strerror(errno));
+            e = RL_ESYS;
+            break;
+        }
+        pid_t c = fork();
+        if (c < 0) {
+            snprintf(why, why_len, "cannot start a worker: %s", strerror(errno));
+            close(p[0]);
+            close(p[1]);
+            e = RL_ESYS;
+            break;
+        }
+        if (c == 0) {
+            close(p[0]);
+            for (unsigned i = 0; i < started; i++)
+                close(fd[i]);
+            work(sh, started, jobs, p[1], make, *o);
+        }
+        close(p[1]);
+        pid[started] = c;
+        fd[started] = p[0];
+    }
+    /* workers that could not be started are none to wait for */
+    atomic_fetch_add_explicit(&sh->arrived, jobs - started, memory_order_acq_rel);
+    /* read every worker's result to its end (a worker stopped by Ctrl-C
+     * still writes its part) */
+    for (unsigned left = started; left > 0;) {
+        struct pollfd pf[RL_CLI_MAX_JOBS];
+        unsigned map[RL_CLI_MAX_JOBS], n = 0;
+        for (unsigned i = 0; i < started; i++)
+            if (!in[i].done) {
+                pf[n] = (struct pollfd){.fd = fd[i], .events = POLLIN};
+                map[n++] = i;
+            }
+        int ready = poll(pf, n, 200);
+        show(line, sh, started, t0);
+        if (ready < 0 && errno != EINTR) {
+            snprintf(why, why_len, "cannot wait for the workers: %s", strerror(errno));
+            e = RL_ESYS;
+            break;
+        }
+        for (unsigned k = 0; ready > 0 && k < n; k++)
+            if (pf[k].revents) {
+                inbox *b = &in[map[k]];
+                if (!take(b, fd[map[k]])) {
+                    snprintf(why, why_len, "out of memory reading a worker's result");
+                    e = RL_ENOMEM;
+                    b->done = true;
+                }
+                if (b->done) { /* its end: if it died before arriving, none wait for it */
+                    left--;
+                    atomic_fetch_add_explicit(&sh->arrived, 1, memory_order_acq_rel);
+                }
+            }
+        if (e != RL_OK)
+            break;
+    }
+    int worst = 0;
+    for (unsigned i = 0; i < started; i++) {
+        close(fd[i]);
+        int status = 0;
+        if (e != RL_OK)
+            kill(pid[i], SIGTERM);
+        while (waitpid(pid[i], &status, 0) < 0 && errno == EINTR)
+            ;
+        int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (rc != 0 && worst == 0)
+            worst = rc;
+    }
+    munmap(sh, sizeof *sh);
+    if (e == RL_OK && worst != 0) {
+        snprintf(why, why_len, "a worker failed (status %d): its message is above", worst);
+        e = worst == EXIT_USAGE ? RL_EINVAL : RL_ESYS;
+    }
+    rl_explore_result parts[RL_CLI_MAX_JOBS];
+    unsigned nparts = 0;
+    for (unsigned i = 0; i < started && e == RL_OK; i++) {
+        rl_explore_opts po;
+        unsigned part, of;
+        char wname[8];
+        e = rl_explore_read_json(in[i].text, in[i].len, wname, sizeof wname, &po, &parts[nparts],
+                                 &part, &of, why, why_len);
+        if (e == RL_OK)
+            nparts++;
+        else
+            e = RL_ESYS; /* what a worker wrote is this program's own JSON */
+    }
+    for (unsigned i = 0; i < started; i++)
+        free(in[i].text);
+    if (e != RL_OK) {
+        for (unsigned i = 0; i < nparts; i++)
+            rl_explore_result_free(&parts[i]);
+        return e;
+    }
+    e = rl_explore_merge(parts, nparts, out);
+    if (e == RL_OK) {
+        out->elapsed_ns = rl_now_ns() - t0 - out->minimize_ns;
+        snprintf(name, name_len, "%s", make->name);
+    } else {
+        snprintf(why, why_len, "out of memory merging the workers' results");
+    }
+    return e;
+}
