@@ -537,6 +537,15 @@ static void show_progress(void *ctx, const rl_explore_progress *p) {
                          p->failing, secs);
 }
 
+/* A target's name in --json: the target and the case options given, as
+ * in its replay command ("close:check-then-close --threads 3"), so that
+ * racelab merge tells the parts of different cases apart. */
+static const char *json_target(const char *replay_cmd) {
+    static const char verb[] = "racelab explore ";
+    return strncmp(replay_cmd, verb, sizeof verb - 1) == 0 ? replay_cmd + sizeof verb - 1
+                                                           : replay_cmd;
+}
+
 /* --shard K/N: the first level's items i with i % N == K - 1. */
 typedef struct {
     unsigned k, n;
@@ -601,7 +610,7 @@ static int explore_parallel(explore_args *a) {
         return EXIT_ERROR;
     }
     if (a->json)
-        rl_explore_write_json(stdout, a->program ? name : a->target, &a->o, &r);
+        rl_explore_write_json(stdout, a->program ? name : json_target(replay_cmd), &a->o, &r);
     else
         rl_explore_print(stdout, name, &a->o, &r, replay_cmd, rl_cli_colour());
     int rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;
@@ -670,7 +679,7 @@ int rl_cmd_explore(int argc, char **argv) {
         return EXIT_ERROR;
     }
     if (a.json)
-        rl_explore_write_json(stdout, a.program ? name : a.target, &a.o, &r);
+        rl_explore_write_json(stdout, a.program ? name : json_target(replay_cmd), &a.o, &r);
     else
         rl_explore_print(stdout, name, &a.o, &r, replay_cmd, rl_cli_colour());
     rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""test_parallel.py - racelab explore -j N, --shard K/N and racelab merge.
+
+Determinism: each search run with -j 1, -j 2 and -j 4 says the same: the
+same verdict and the same reported failure (schedule, message, minimized
+schedule); for a complete search (--all, or no failure) the same final
+states with the same counts, schedules and pruned preemptions. Shards: the
+same searches split into N parts, run as N processes at once (the plain
+shell form of the recipes in docs/parallel.md) and merged by racelab
+merge, say what the whole search says. And what cannot be merged or split
+is refused with exit 2, an unreadable file with exit 3.
+
+Usage: test_parallel.py PATH/TO/racelab PROGRAMS_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+RL, PROGRAMS = sys.argv[1], sys.argv[2]
+
+# (what, arguments before any -j/--shard, program after -- or None)
+SEARCHES = [
+    ("racy billing, every state", ["bill:racy", "--merchants", "3", "--customers", "2",
+                                   "--preemptions", "2", "--all"], None),
+    ("racy billing, first failure", ["bill:racy", "--merchants", "3", "--customers", "2",
+                                     "--preemptions", "2"], None),
+    ("a deadlock", ["deadlock:opposite-order", "--preemptions", "2"], None),
+    ("close, every state", ["close:check-then-close", "--threads", "3", "--preemptions", "3",
+                            "--all"], None),
+    ("a proof", ["bill:mutex", "--merchants", "2", "--customers", "3",
+                 "--preemptions", "3"], None),
+    ("unreduced, every schedule", ["overdraft:racy", "--preemptions", "all",
+                                   "--no-reduction", "--all"], None),
+    ("a program's failure", ["--preemptions", "2"], ["overdraft"]),
+    ("a program, every state", ["--preemptions", "1", "--all", "--races", "ignore"],
+     ["counter_race_mem"]),
+]
+
+# fields that are timings, or that say how far a search that stopped at
+# its first failure got (each part stops on its own)
+TIMING = {"elapsed_ns", "schedules_per_second", "minimize_ns", "failure_order"}
+PARTIAL = {"schedules", "failing_schedules", "final_states", "pruned_preemptions",
+           "exhaustive", "complete", "longest_schedule", "stopped_by"}
+
+failures = 0
+
+
+def fail(msg):
+    global failures
+    failures += 1
+    print("FAIL: " + msg)
+
+
+def command(args, program, extra):
+    cmd = [RL, "explore"] + args + extra + ["--json"]
+    if program:
+        cmd += ["--", os.path.join(PROGRAMS, program[0])] + program[1:]
+    return cmd
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    if p.returncode not in (0, 1):
+        fail("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
+        return None, p.returncode
+    return json.loads(p.stdout), p.returncode
+
+
+def comparable(doc):
+    """What must not depend on -j or shards."""
+    keep = {k: v for k, v in doc.items() if k not in TIMING}
+    if doc.get("failed") and not doc.get("keep_going"):
+        keep = {k: v for k, v in keep.items() if k not in PARTIAL}
+    for k in ("failure", "minimized"):  # a counterexample: its schedule and words
+        if k in keep:
+            keep[k] = {x: keep[k][x] for x in ("kind", "message", "schedule", "preemptions")}
+    return keep
+
+
+def differences(a, b):
+    return [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+
+
+for what, args, program in SEARCHES:
+    base, rc = run(command(args, program, ["-j", "1"]))
+    if base is None:
+        continue
+    for jobs in ("2", "4"):
+        doc, rc2 = run(command(args, program, ["-j", jobs]))
+        if doc is None:
+            continue
+        if rc2 != rc:
+            fail("%s: -j %s exits %d, -j 1 %d" % (what, jobs, rc2, rc))
+        diff = differences(comparable(base), comparable(doc))
+        if diff:
+            fail("%s: -j %s differs from -j 1 in %s: %s against %s" % (
+                what, jobs, diff, json.dumps({k: doc.get(k) for k in diff})[:400],
+                json.dumps({k: base.get(k) for k in diff})[:400]))
+    # shards: three processes at once, merged
+    with tempfile.TemporaryDirectory() as tmp:
+        files, procs = [], []
+        for k in (1, 2, 3):
+            path = os.path.join(tmp, "part%d.json" % k)
+            files.append(path)
+            with open(path, "w") as out:
+                procs.append(subprocess.Popen(command(args, program, ["--shard", "%d/3" % k]),
+                                              stdout=out, stderr=subprocess.PIPE, text=True))
+        for p in procs:
+            p.wait(timeout=240)
+            if p.returncode not in (0, 1):
+                fail("%s: a shard exits %d: %s" % (what, p.returncode, p.stderr.read()))
+        merged = subprocess.run([RL, "merge", "--json"] + list(reversed(files)),
+                                capture_output=True, text=True, timeout=60)
+        if merged.returncode != rc:
+            fail("%s: merge exits %d, the whole search %d: %s" % (
+                what, merged.returncode, rc, merged.stderr.strip()))
+            continue
+        doc = json.loads(merged.stdout)
+        diff = differences(comparable(base), comparable(doc))
+        if diff:
+            fail("%s: the merged shards differ from the whole search in %s" % (what, diff))
+        text = subprocess.run([RL, "merge"] + files, capture_output=True, text=True, timeout=60)
+        if text.returncode != rc or ("FAILURE found" in text.stdout) != (rc == 1):
+            fail("%s: merge's report says otherwise than its exit %d" % (what, rc))
+    print("ok: %s (-j 1, 2, 4 and 3 shards agree: %s)" % (what, base["verdict"]))
+
+
+def expect(cmd, status, says):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if p.returncode != status or says not in p.stderr:
+        fail("%s: exit %d (%s), wanted %d and '%s'" % (
+            " ".join(cmd[1:]), p.returncode, p.stderr.strip()[:200], status, says))
+    else:
+        print("ok: %s: exit %d" % (" ".join(cmd[1:])[:80], status))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    def part(k, n, extra=()):
+        path = os.path.join(tmp, "p%d-%d%s.json" % (k, n, "".join(extra)))
+        with open(path, "w") as out:
+            subprocess.run([RL, "explore", "bill:racy", "--preemptions", "2", "--all",
+                            "--shard", "%d/%d" % (k, n), "--json"] + list(extra),
+                           stdout=out, check=False)
+        return path
+    p1, p2, p3 = part(1, 3), part(2, 3), part(3, 3)
+    other = part(3, 3, ("--no-minimize",))
+    q = part(2, 3, ("--merchants", "3"))
+    whole = os.path.join(tmp, "whole.json")
+    with open(whole, "w") as out:
+        subprocess.run([RL, "explore", "bill:racy", "--json"], stdout=out, check=False)
+    garbage = os.path.join(tmp, "garbage.json")
+    with open(garbage, "w") as out:
+        out.write('{"target": "x", "search": ')
+    expect([RL, "merge", p1, p2], 2, "part 3 of 3 is missing")
+    expect([RL, "merge", p1, p2, p2], 2, "are both part 2 of 3")
+    expect([RL, "merge", p1, q, p3], 2, "another search")
+    expect([RL, "merge", p1, p2, other], 1, "")  # minimizing is not part of the search
+    expect([RL, "merge", whole], 2, "a whole search, not a part")
+    expect([RL, "merge", p1, garbage], 2, "a value expected, the text ended")
+    expect([RL, "merge", p1, os.path.join(tmp, "none.json")], 3, "cannot read")
+    expect([RL, "merge"], 2, "which files?")
+    expect([RL, "explore", "bill:racy", "--shard", "1/2"], 2, "add --json")
+    expect([RL, "explore", "bill:racy", "--shard", "3/2", "--json"], 2, "K/N")
+    expect([RL, "explore", "bill:racy", "--shard", "0/2", "--json"], 2, "K/N")
+    expect([RL, "explore", "bill:racy", "--pct", "-j", "2"], 2, "not --pct")
+    expect([RL, "explore", "bill:racy", "--preemptions", "all", "-j", "2"], 2,
+           "--no-reduction")
+    expect([RL, "explore", "bill:racy", "-j", "0"], 2, "-j")
+    expect([RL, "explore", "-j", "2", "--", os.path.join(tmp, "none")], 3, "")
+
+if failures:
+    print("%d parallel check(s) failed" % failures)
+    sys.exit(1)
+print("all parallel checks passed")
