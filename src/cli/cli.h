@@ -100,6 +100,9 @@ const char *rl_cli_compiler(bool cxx);
 /* racelab bench explore --memory (bench_memory.c): the cost of memory
  * accesses as steps, a built-in program built by cc and by racelab cc. */
 int rl_cli_bench_memory(bool csv, uint64_t duration_ns);
+/* racelab bench explore --jobs [-- PROGRAM]: -j 1 against -j 2 .. the CPUs
+ * (bench_jobs.c). */
+int rl_cli_bench_jobs(bool csv, char *const *program);
 int rl_cmd_trace(int argc, char **argv);
 int rl_cmd_bank(int argc, char **argv);
 int rl_cmd_merchant(int argc, char **argv);

@@ -30,6 +30,7 @@ static void print_help(void) {
            "       racelab bench explore [--csv] [--proof-cap N] [--seconds S]\n"
            "                             [-- PROGRAM [ARG...]]\n"
            "       racelab bench explore --memory [--csv] [--seconds S]\n"
+           "       racelab bench explore --jobs [--csv] [-- PROGRAM [ARG...]]\n"
            "\n"
            "makespan: M merchants bill C customers each (default 5 x 5), every bill with a\n"
            "slow step S (default 10ms). Every strategy runs once, concurrently, after one\n"
@@ -73,6 +74,10 @@ static void print_help(void) {
            "data races looked for and ignored: schedules per second, the time of a\n"
            "scheduled access (the difference per schedule over the difference in steps),\n"
            "and natively the time an access costs more in racelab cc's build.\n"
+           "With --jobs instead: what worker processes buy. Whole bounded searches of\n"
+           "bill:mutex 3 x 3 (bound 3) and of PROGRAM (bound 2) with -j 1, 2, ... up to\n"
+           "the online CPUs, best of 3 runs each: schedules per second and the ratio to\n"
+           "-j 1.\n"
            "\n"
            "Exit status: 0 when every strategy that promises correct balances gave them,\n"
            "1 when one did not, 2 for bad usage, 3 if the benchmark could not run.\n");
@@ -853,13 +858,15 @@ static void print_explorer_text(const rl_explorer_bench *b) {
 }
 
 static int explorer(int argc, char **argv) {
-    bool csv = false, memory = false;
+    bool csv = false, memory = false, jobs = false;
     rl_explorer_bench b = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0) {
             csv = true;
         } else if (strcmp(argv[i], "--memory") == 0) {
             memory = true;
+        } else if (strcmp(argv[i], "--jobs") == 0) {
+            jobs = true;
         } else if (strcmp(argv[i], "--proof-cap") == 0) {
             if (i + 1 >= argc || !rl_cli_parse_u64("bench explore", "--proof-cap", argv[i + 1], 1,
                                                    UINT64_MAX, &b.proof_cap))
@@ -889,8 +896,12 @@ static int explorer(int argc, char **argv) {
     if (memory && b.program)
         return rl_cli_usage_error("bench explore", "--memory builds its own program: no "
                                                    "program after --");
+    if (memory && jobs)
+        return rl_cli_usage_error("bench explore", "--memory or --jobs: one at a time");
     if (memory)
         return rl_cli_bench_memory(csv, b.duration_ns ? b.duration_ns : 2000000000u);
+    if (jobs)
+        return rl_cli_bench_jobs(csv, b.program);
     char why[256] = "";
     rl_cli_progress line;
     rl_cli_progress_init(&line, !csv);
