@@ -12,7 +12,6 @@ is refused with exit 2, an unreadable file with exit 3.
 
 Usage: test_parallel.py PATH/TO/racelab PROGRAMS_DIR
 """
-import csv
 import json
 import os
 import subprocess
@@ -170,19 +169,6 @@ with tempfile.TemporaryDirectory() as tmp:
            "--no-reduction")
     expect([RL, "explore", "bill:racy", "-j", "0"], 2, "-j")
     expect([RL, "explore", "-j", "2", "--", os.path.join(tmp, "none")], 3, "")
-
-# racelab bench explore --jobs: a row for -j 1 and -j 2 at least, each
-# with its schedules (the same at every -j) and a ratio (timings: only
-# their form is checked)
-bench = subprocess.run([RL, "bench", "explore", "--jobs", "--csv"], capture_output=True,
-                       text=True, timeout=120)
-rows = list(csv.reader(bench.stdout.strip().splitlines()))[1:]
-jobs = [r[1] for r in rows]
-if bench.returncode != 0 or "1" not in jobs or "2" not in jobs or \
-        len({r[2] for r in rows}) != 1 or not all(float(r[5]) > 0 for r in rows):
-    fail("bench explore --jobs --csv: exit %d, rows %s" % (bench.returncode, rows))
-else:
-    print("ok: bench explore --jobs: %s" % ", ".join("-j %s x%s" % (r[1], r[5]) for r in rows))
 
 if failures:
     print("%d parallel check(s) failed" % failures)
