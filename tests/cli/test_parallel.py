@@ -22,15 +22,11 @@ RL, PROGRAMS = sys.argv[1], sys.argv[2]
 
 # (what, arguments before any -j/--shard, program after -- or None)
 SEARCHES = [
-    ("racy billing, every state", ["bill:racy", "--merchants", "3", "--customers", "2",
-                                   "--preemptions", "2", "--all"], None),
-    ("racy billing, first failure", ["bill:racy", "--merchants", "3", "--customers", "2",
-                                     "--preemptions", "2"], None),
-    ("a deadlock", ["deadlock:opposite-order", "--preemptions", "2"], None),
-    ("close, every state", ["close:check-then-close", "--threads", "3", "--preemptions", "3",
+    ("racy billing, every state", ["bill:racy", "--preemptions", "2", "--all"], None),
+    ("a deadlock, the first failure", ["deadlock:opposite-order", "--preemptions", "2"], None),
+    ("close, every state", ["close:check-then-close", "--threads", "3", "--preemptions", "2",
                             "--all"], None),
-    ("a proof", ["bill:mutex", "--merchants", "2", "--customers", "3",
-                 "--preemptions", "3"], None),
+    ("a proof", ["bill:mutex", "--preemptions", "3"], None),
     ("unreduced, every schedule", ["overdraft:racy", "--preemptions", "all",
                                    "--no-reduction", "--all"], None),
     ("a program's failure", ["--preemptions", "2"], ["overdraft"]),
