@@ -3,8 +3,8 @@
  * 2 .. N workers (N: the online CPUs, at least 2), best of three runs
  * each: schedules per second and the ratio to -j 1. The cases: racelab's
  * own bill:mutex at 3 x 3, bound 3 (75,468 schedules), and a program
- * given after --, bound 2. The searches -j does not split yet (PCT,
- * delay bounding, a reduced proof) are named as such. */
+ * given after --, bound 2. The searches -j does not split yet (PCT, a
+ * reduced proof) are named as such. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,8 +120,7 @@ int rl_cli_bench_jobs(bool csv, char *const *program) {
         return EXIT_HELD;
     if (!program)
         printf("  (a program's figure: racelab bench explore --jobs -- PROGRAM [ARG...])\n");
-    printf("  not split by -j yet, on one core: PCT, delay bounding, reduced proofs "
-           "(--preemptions all)\n");
+    printf("  not split by -j yet, on one core: PCT, reduced proofs (--preemptions all)\n");
     printf("  goal (x%.1f at -j 2 for each case): %s (worst x%.2f)\n", GOAL_RATIO,
            worst_ratio2 >= GOAL_RATIO ? "met" : "not met", worst_ratio2);
     return EXIT_HELD;

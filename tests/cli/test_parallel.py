@@ -27,6 +27,10 @@ SEARCHES = [
     ("close, every state", ["close:check-then-close", "--threads", "3", "--preemptions", "2",
                             "--all"], None),
     ("a proof", ["bill:mutex", "--preemptions", "3"], None),
+    ("delay bounding, every state", ["bill:racy", "--merchants", "3", "--customers", "2",
+                                     "--delays", "2", "--all"], None),
+    ("delay bounding, the first failure", ["close:check-then-close", "--threads", "3",
+                                           "--delays", "1"], None),
     ("unreduced, every schedule", ["overdraft:racy", "--preemptions", "all",
                                    "--no-reduction", "--all"], None),
     ("a program's failure", ["--preemptions", "2"], ["overdraft"]),
@@ -161,6 +165,8 @@ with tempfile.TemporaryDirectory() as tmp:
     expect([RL, "explore", "bill:racy", "--shard", "3/2", "--json"], 2, "K/N")
     expect([RL, "explore", "bill:racy", "--shard", "0/2", "--json"], 2, "K/N")
     expect([RL, "explore", "bill:racy", "--pct", "-j", "2"], 2, "not --pct")
+    expect([RL, "explore", "bill:racy", "--replay", "1:1", "--shard", "1/2", "--json"], 2,
+           "not --pct or --replay")
     expect([RL, "explore", "bill:racy", "--preemptions", "all", "-j", "2"], 2,
            "--no-reduction")
     expect([RL, "explore", "bill:racy", "-j", "0"], 2, "-j")

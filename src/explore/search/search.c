@@ -734,6 +734,30 @@ static bool delayq_push(delayq *q, const rl__delays *d) {
     return true;
 }
 
+/* A delay plan's place in the search's order (a split search): its level,
+ * then the step of each delay as many times as it skips. The search runs
+ * a level's plans in the order of the plans they came from, each one's in
+ * rising steps, and a plan comes from the one with its last skip undone:
+ * so this order. False when its run need not be made (a failure before
+ * it is known) or there is no memory. */
+static bool delays_place(search *s, const rl__delays *d, unsigned level) {
+    s->npos = 0;
+    bool ok = place_push(s, level);
+    for (uint32_t i = 0; ok && i < d->n; i++)
+        for (uint32_t k = 0; ok && k < d->at[i].skips; k++)
+            ok = place_push(s, d->at[i].step);
+    if (!ok) {
+        rl__search_error(s, RL_ENOMEM, "out of memory");
+        return false;
+    }
+    const rl_explore_split *sp = s->o->split;
+    if (!s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
+        s->stop = true;
+        return false;
+    }
+    return true;
+}
+
 /* Every schedule of the round-robin scheduler with at most o->delays
  * delays, in rising delays: from each schedule with k delays, the
  * schedules with one more delay at or after its last one. */
@@ -743,11 +767,19 @@ static void delays_search(search *s) {
     rl__delays none = {.last = -1};
     bool cut = !delayq_push(&cur, &none);
     s->res->bound = bound;
+    const rl_explore_split *sp = s->o->split;
     for (unsigned level = 0; level <= bound && !s->stop && cur.n > 0; level++) {
         s->level = level;
+        /* a part: as the bounded search's (level 0 everywhere, counted by
+         * the first part; level 1's items shared out as their turn comes) */
+        s->silent = sp && level == 0 && !sp->first_part;
         for (size_t i = 0; i < cur.n && !s->stop; i++) {
+            if (sp && level == 1 && !sp->owns(sp->ctx, i))
+                continue;
             delayed c = {.base = {.choose = delays_choose, .plan = RL_PLAN_DELAYS}};
             c.d = cur.items[i];
+            if (sp && !delays_place(s, &c.d, level))
+                break;
             rl__delays plan = c.d;
             c.base.delays = &plan;
             rl__run r;
@@ -778,6 +810,7 @@ static void delays_search(search *s) {
                     cut = true;
             }
         }
+        s->silent = false;
         free(cur.items);
         cur = next;
         memset(&next, 0, sizeof next);
@@ -934,11 +967,12 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         WHY("max_schedules and max_steps must be positive");
         return RL_EINVAL;
     }
-    if (o->split && (o->search != RL_SEARCH_BOUNDED || !o->split->owns ||
+    if (o->split && ((o->search != RL_SEARCH_BOUNDED && o->search != RL_SEARCH_DELAYS) ||
+                     !o->split->owns ||
                      (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce &&
                       (!t->program || rl__program_instrumented(t->program))))) {
-        WHY("only a bounded search without reduction can be split into parts (a reduced one: "
-            "add --no-reduction)");
+        WHY("only the bounded search without reduction and delay bounding can be split into "
+            "parts (a reduced search: add --no-reduction)");
         return RL_EINVAL;
     }
     rl__deviation *replay = NULL;
