@@ -14,9 +14,11 @@ Usage: test_parallel.py PATH/TO/racelab PROGRAMS_DIR
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 RL, PROGRAMS = sys.argv[1], sys.argv[2]
 
@@ -171,6 +173,33 @@ with tempfile.TemporaryDirectory() as tmp:
            "--no-reduction")
     expect([RL, "explore", "bill:racy", "-j", "0"], 2, "-j")
     expect([RL, "explore", "-j", "2", "--", os.path.join(tmp, "none")], 3, "")
+
+# On a terminal: the progress line sums the workers; Ctrl-C (SIGINT to the
+# command and its workers, as a terminal sends it) stops every worker, and
+# the partial result of all of them is printed, exit 130
+if shutil.which("script"):
+    with tempfile.NamedTemporaryFile("r") as pty:
+        big = ("%s explore bill:mutex --merchants 3 --customers 3 --preemptions 5 -j 2 "
+               "--max-schedules 987654321" % RL)
+        proc = subprocess.Popen(["script", "-qec", big + "; echo \"rc $?\"", "/dev/null"],
+                                stdout=open(pty.name, "w"), stderr=subprocess.STDOUT,
+                                env=dict(os.environ, NO_COLOR="1"))
+        for _ in range(600):
+            if "workers (Ctrl-C" in open(pty.name, errors="replace").read():
+                break
+            time.sleep(0.1)
+        subprocess.run(["pkill", "-INT", "-f", "^%s explore bill:mutex .*--max-schedules "
+                        "987654321" % RL])
+        proc.wait(timeout=120)
+        text = open(pty.name, errors="replace").read()
+        for says, what in (("exploring: ", "the progress line"),
+                           (", 2 workers (Ctrl-C stops and reports)", "the workers said"),
+                           ("not exhaustive: stopped by Ctrl-C", "the partial result"),
+                           ("reachable final states, passing", "the states covered"),
+                           ("rc 130", "exit 130")):
+            if says not in text:
+                fail("-j 2 on a terminal, Ctrl-C: %s missing ('%s')" % (what, says))
+        print("ok: -j 2 on a terminal: progress, then Ctrl-C stops every worker")
 
 if failures:
     print("%d parallel check(s) failed" % failures)
