@@ -140,9 +140,9 @@ static void work(shared *sh, unsigned index, unsigned jobs, int fd,
     rl_target t;
     char why[512] = "";
     rl_err e = make->make(make->ctx, &t, why, sizeof why);
-    if (e != RL_OK) {
+    if (e != RL_OK) { /* said once by this process, not by every worker */
         arrive(&w);
-        fprintf(stderr, "racelab explore: worker %u: %s\n", index + 1, why[0] ? why : rl_strerror(e));
+        dprintf(fd, "!%s", why[0] ? why : rl_strerror(e));
         _exit(EXIT_ERROR);
     }
     rl_explore_result r;
@@ -150,7 +150,7 @@ static void work(shared *sh, unsigned index, unsigned jobs, int fd,
     arrive(&w); /* never got to the items (a stop, a failure): none to wait for */
     rl_target_free(&t);
     if (e != RL_OK) {
-        fprintf(stderr, "racelab explore: %s\n", why[0] ? why : rl_strerror(e));
+        dprintf(fd, "!%s", why[0] ? why : rl_strerror(e));
         _exit(e == RL_EINVAL ? EXIT_USAGE : EXIT_ERROR);
     }
     FILE *f = fdopen(fd, "w");
@@ -296,7 +296,26 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
     }
     munmap(sh, sizeof *sh);
     if (e == RL_OK && worst != 0) {
-        snprintf(why, why_len, "a worker failed (status %d): its message is above", worst);
+        /* the workers' messages ("!why" down their pipes), each said once:
+         * the first as this call's error, any other on stderr */
+        const char *first = NULL;
+        for (unsigned i = 0; i < started; i++) {
+            if (!in[i].text || in[i].len == 0 || in[i].text[0] != '!')
+                continue;
+            in[i].text[in[i].len] = '\0';
+            bool said = false;
+            for (unsigned k = 0; k < i && !said; k++)
+                said = in[k].text && in[k].len && in[k].text[0] == '!' &&
+                       strcmp(in[k].text, in[i].text) == 0;
+            if (!first)
+                first = in[i].text + 1;
+            else if (!said)
+                fprintf(stderr, "racelab explore: %s\n", in[i].text + 1);
+        }
+        if (first)
+            snprintf(why, why_len, "%s", first);
+        else
+            snprintf(why, why_len, "a worker failed (status %d)", worst);
         e = worst == EXIT_USAGE ? RL_EINVAL : RL_ESYS;
     }
     rl_explore_result parts[RL_CLI_MAX_JOBS];

@@ -172,7 +172,12 @@ with tempfile.TemporaryDirectory() as tmp:
     expect([RL, "explore", "bill:racy", "--preemptions", "all", "-j", "2"], 2,
            "--no-reduction")
     expect([RL, "explore", "bill:racy", "-j", "0"], 2, "-j")
-    expect([RL, "explore", "-j", "2", "--", os.path.join(tmp, "none")], 3, "")
+    expect([RL, "explore", "-j", "3", "--", os.path.join(tmp, "none")], 3, "cannot run")
+    said = subprocess.run([RL, "explore", "-j", "3", "--", os.path.join(tmp, "none")],
+                          capture_output=True, text=True, timeout=60).stderr
+    if said.count("cannot run") != 1:
+        fail("a program that cannot start, -j 3: said %d times, not once: %s" % (
+            said.count("cannot run"), said.strip()))
 
 # On a terminal: the progress line sums the workers; Ctrl-C (SIGINT to the
 # command and its workers, as a terminal sends it) stops every worker, and
