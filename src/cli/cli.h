@@ -89,6 +89,13 @@ int rl_cmd_bill(int argc, char **argv);
 int rl_cmd_scenario(int argc, char **argv);
 int rl_cmd_explore(int argc, char **argv);
 int rl_cmd_merge(int argc, char **argv);
+int rl_cmd_draw(int argc, char **argv);
+/* The failure of r (its minimized form when there is one) drawn as SVG
+ * into path (- for stdout), titled after name; an exit status, any error
+ * said on stderr as "racelab VERB: ...". */
+struct rl_explore_result;
+int rl_cli_draw_failure(const char *verb, const char *path, const char *name,
+                        const struct rl_explore_result *r);
 int rl_cmd_bench(int argc, char **argv);
 /* Run argv (found in PATH), its output to /dev/null when quiet: its exit
  * status, 127 when it could not start (cmd_cc.c). */

@@ -25,7 +25,7 @@ static void print_help(void) {
            "SEARCH: [--preemptions B|all [--no-reduction] | --delays D |\n"
            "         --pct [--depth D] [--seed S] [--iterations N] | --replay SCHEDULE]\n"
            "        [--all] [--no-minimize] [--max-schedules N] [--time-limit D]\n"
-           "        [-j N | --shard K/N --json] [--stack-size SIZE] [--json]\n"
+           "        [-j N | --shard K/N --json] [--stack-size SIZE] [--json] [--svg FILE]\n"
            "\n"
            "Runs TARGET under a controlled scheduler: one thread at a time, and at every\n"
            "lock, unlock, wait, signal, spawn, join and shared access the explorer chooses\n"
@@ -75,6 +75,9 @@ static void print_help(void) {
            "  --shard K/N       run the K-th of N parts of the search (1 <= K <= N) and write\n"
            "                    its --json; racelab merge makes the parts one result\n"
            "                    (docs/parallel.md: job arrays, GNU parallel, CI matrices)\n"
+           "  --svg FILE        draw the failure found (its minimized form) as a picture in\n"
+           "                    FILE: a lane per thread, the failing steps labelled and\n"
+           "                    joined by arrows (racelab draw draws a saved --json alike)\n"
            "  --max-schedules N stop after N schedules (default 1000000)\n"
            "  --time-limit D    stop after D (200ms, 30s, 5m) and report what was covered;\n"
            "                    Ctrl-C stops the same way (a second one ends racelab)\n"
@@ -120,6 +123,7 @@ typedef struct {
     bool races_given;
     unsigned jobs;             /* -j: worker processes (1: this one) */
     unsigned shard, shards;    /* --shard K/N (0/0: the whole search) */
+    const char *svg;           /* --svg FILE: the failure's picture */
     const char *target;  /* TARGET, or NULL for a program */
     char **program;      /* after --, or NULL */
 } explore_args;
@@ -276,6 +280,7 @@ static int option(explore_args *a, int c, const char *text, option_groups *g) {
         a->shards = n;
         break;
     }
+    case 'V': a->svg = optarg; break;
     case 'J': a->json = true; break;
     case 'L': a->list = true; break;
     default:
@@ -302,6 +307,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"time-limit", required_argument, NULL, 'l'},
         {"races", required_argument, NULL, 'X'},
         {"jobs", required_argument, NULL, 'j'},      {"shard", required_argument, NULL, 'H'},
+        {"svg", required_argument, NULL, 'V'},
         {0}};
     option_groups g = {0};
     /* everything after "--" is the program and its arguments */
@@ -356,6 +362,10 @@ static int parse(int argc, char **argv, explore_args *a) {
     if (a->shards && !a->json)
         return rl_cli_usage_error("explore", "--shard writes one part of the search for "
                                              "racelab merge: add --json");
+    if (a->svg && a->shards)
+        return rl_cli_usage_error("explore", "--svg draws a whole search's failure: draw the "
+                                             "merged parts (racelab merge --json, then racelab "
+                                             "draw)");
     if (a->shards && a->jobs > 1)
         return rl_cli_usage_error("explore", "--shard and -j together: not yet (run more "
                                              "shards instead)");
@@ -548,6 +558,18 @@ static const char *json_target(const char *replay_cmd) {
                                                            : replay_cmd;
 }
 
+/* --svg FILE: the failure's picture, titled as racelab draw titles it
+ * from the --json (name: its "target"); nothing to draw is said, not an
+ * error. */
+static int draw(const explore_args *a, const char *name, const rl_explore_result *r) {
+    if (!r->failed) {
+        fprintf(stderr, "racelab explore: no failure found: nothing drawn, %s not written\n",
+                a->svg);
+        return EXIT_HELD;
+    }
+    return rl_cli_draw_failure("explore", a->svg, name, r);
+}
+
 /* --shard K/N: the first level's items i with i % N == K - 1. */
 typedef struct {
     unsigned k, n;
@@ -616,6 +638,8 @@ static int explore_parallel(explore_args *a) {
     else
         rl_explore_print(stdout, name, &a->o, &r, replay_cmd, rl_cli_colour());
     int rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;
+    if (a->svg && draw(a, a->program ? name : json_target(replay_cmd), &r) != EXIT_HELD)
+        rc = EXIT_ERROR;
     rl_explore_result_free(&r);
     return rc;
 }
@@ -685,6 +709,8 @@ int rl_cmd_explore(int argc, char **argv) {
     else
         rl_explore_print(stdout, name, &a.o, &r, replay_cmd, rl_cli_colour());
     rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;
+    if (a.svg && draw(&a, a.program ? name : json_target(replay_cmd), &r) != EXIT_HELD)
+        rc = EXIT_ERROR;
     uint64_t steps = r.longest;
     rl_explore_result_free(&r);
     if (a.gdb && rc != EXIT_INTERRUPTED && steps > 0 && replay_under_gdb(&a, steps) != EXIT_HELD)

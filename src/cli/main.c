@@ -20,6 +20,7 @@ static const struct verb {
     {"scenario", rl_cmd_scenario, "the chapter's race patterns: list them, run one and check it"},
     {"explore", rl_cmd_explore, "search every interleaving: find the failing one, replay it, prove fixes"},
     {"merge", rl_cmd_merge, "the parts of a search run apart (explore --shard K/N --json) as one result"},
+    {"draw", rl_cmd_draw, "a saved result's failure (explore --json) as a picture (--svg)"},
     {"bench", rl_cmd_bench, "what each fix costs: makespan and throughput against the best possible"},
     {"trace", rl_cmd_trace, "draw one run: a lane per merchant, lost updates in red (--svg)"},
     {"bank", rl_cmd_bank, "a bank in a database for merchant processes: init, show, check"},
