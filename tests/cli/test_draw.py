@@ -27,6 +27,8 @@ FAILING_MARKS = ("lost_update", "data_race", "stuck", "error")
 CASES = [
     ("a deadlock", ["deadlock:opposite-order"], "waits for"),
     ("a lost update", ["bill:racy"], "overwritten"),
+    ("a lost update, long runs folded", ["bill:racy", "--merchants", "3", "--customers", "3"],
+     "overwritten"),
     ("a data race in a program", ["--", os.path.join(PROGRAMS, "counter_race_mem")],
      "races with"),
     ("a failing assertion in a program", ["--", os.path.join(PROGRAMS, "billing")], None),
@@ -89,6 +91,26 @@ with tempfile.TemporaryDirectory() as tmp:
         if drawn_failing != marked:
             fail("%s: failing marks on lines %s, the JSON marks lines %s" % (
                 what, drawn_failing, marked))
+        # every line of the trace is in one mark: its own, or a folded run of
+        # one thread's lines with nothing to show, which says how many
+        covered = []
+        for g in marks:
+            if not g.get("data-line"):
+                continue
+            first = int(g.get("data-line"))
+            n = 1
+            if "folded" in g.get("class").split():
+                label = [t.text for t in g.iter(SVG + "text") if t.text and "lines" in t.text]
+                n = int(label[0].split()[0]) if label else 0
+                run = trace[first - 1:first - 1 + n]
+                if n < 7 or len({s["thread"] for s in run}) != 1 or \
+                        any(s.get(m) for s in run for m in FAILING_MARKS + ("preempts",)):
+                    fail("%s: a folded mark of %d lines that should not be folded" % (what, n))
+            covered += range(first, first + n)
+        if covered != list(range(1, len(trace) + 1)):
+            fail("%s: the marks cover lines %s, not each of the %d once" % (
+                what, covered, len(trace)))
+        folded = sum("folded" in g.get("class").split() for g in marks)
         ends = [g for g in marks if "end" in g.get("class").split()]
         if bool(ends) == bool(marked):
             fail("%s: %d end marks with %d marked lines" % (what, len(ends), len(marked)))
@@ -103,8 +125,8 @@ with tempfile.TemporaryDirectory() as tmp:
         if arrow == "waits for" and labels.count(arrow) != len(marked):
             fail("%s: %d stuck threads, %d 'waits for' arrows" % (
                 what, len(marked), labels.count(arrow)))
-        print("ok: %s: %d lanes, %d marks, failing lines %s, arrows %s" % (
-            what, len(lanes), len(marks), marked or "(the end)", labels))
+        print("ok: %s: %d lanes, %d marks (%d folded), failing lines %s, arrows %s" % (
+            what, len(lanes), len(marks), folded, marked or "(the end)", labels))
 
     # a proof has nothing to draw: said, and no file made
     proof = os.path.join(tmp, "proof.json")
