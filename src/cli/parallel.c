@@ -318,7 +318,11 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
             snprintf(why, why_len, "a worker failed (status %d)", worst);
         e = worst == EXIT_USAGE ? RL_EINVAL : RL_ESYS;
     }
-    rl_explore_result parts[RL_CLI_MAX_JOBS];
+    rl_explore_result *parts = e == RL_OK ? calloc(started ? started : 1, sizeof *parts) : NULL;
+    if (e == RL_OK && !parts) {
+        snprintf(why, why_len, "out of memory reading the workers' results");
+        e = RL_ENOMEM;
+    }
     unsigned nparts = 0;
     for (unsigned i = 0; i < started && e == RL_OK; i++) {
         rl_explore_opts po;
@@ -326,19 +330,25 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
         char wname[8];
         e = rl_explore_read_json(in[i].text, in[i].len, wname, sizeof wname, &po, &parts[nparts],
                                  &part, &of, why, why_len);
-        if (e == RL_OK)
+        if (e == RL_OK) {
             nparts++;
-        else
-            e = RL_ESYS; /* what a worker wrote is this program's own JSON */
+        } else { /* what a worker writes is this program's own JSON: cut short */
+            char said[256];
+            snprintf(said, sizeof said, "%s", why);
+            snprintf(why, why_len, "worker %u's result could not be read back: %s", i + 1, said);
+            e = RL_ESYS;
+        }
     }
     for (unsigned i = 0; i < started; i++)
         free(in[i].text);
     if (e != RL_OK) {
         for (unsigned i = 0; i < nparts; i++)
             rl_explore_result_free(&parts[i]);
+        free(parts);
         return e;
     }
     e = rl_explore_merge(parts, nparts, out);
+    free(parts);
     if (e == RL_OK) {
         out->elapsed_ns = rl_now_ns() - t0 - out->minimize_ns;
         snprintf(name, name_len, "%s", make->name);
