@@ -53,6 +53,9 @@ typedef struct rl__chooser {
      * another). Takes the first of them at once, as that many calls of
      * choose would, and returns how many (0: none, choose each). */
     size_t (*repeat)(struct rl__chooser *c, size_t step, size_t n, const rl__decision *d);
+    /* A run another part of a split search counts (rl__search.silent): a
+     * program's copy lists no data races from it. */
+    bool uncounted;
 } rl__chooser;
 
 /* What one schedule did. */

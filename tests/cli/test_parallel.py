@@ -38,6 +38,8 @@ SEARCHES = [
     ("a program's failure", ["--preemptions", "2"], ["overdraft"]),
     ("a program, every state", ["--preemptions", "1", "--all", "--races", "ignore"],
      ["counter_race_mem"]),
+    ("a program's data races listed", ["--preemptions", "1", "--all", "--races", "list"],
+     ["seqlock_mem", "plain"]),
 ]
 
 # fields that are timings, or that say how far a search that stopped at
@@ -75,6 +77,9 @@ def comparable(doc):
     keep = {k: v for k, v in doc.items() if k not in TIMING}
     if doc.get("failed") and not doc.get("keep_going"):
         keep = {k: v for k, v in keep.items() if k not in PARTIAL}
+    if "data_races" in keep:  # each race once, with the runs it was seen in: as a set
+        keep["data_races"] = sorted((r["variable"], r["first"], r["second"], r["schedules"])
+                                    for r in keep["data_races"])
     for k in ("failure", "minimized"):  # a counterexample: its schedule and words
         if k in keep:
             keep[k] = {x: keep[k][x] for x in ("kind", "message", "schedule", "preemptions")}

@@ -992,7 +992,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     else
         judge(p, s->status, s->timed_out, out);
     keep_output(p, &out->outcome);
-    if (p->races_listed && !list_races(p)) {
+    if (p->races_listed && !c->uncounted && !list_races(p)) {
         out->target_error = RL_ENOMEM;
         return;
     }

@@ -496,6 +496,7 @@ static void run_bounded(bounded *b) {
     if (!place_run(b))
         return;
     b->base.plan = RL_PLAN_PREFIX;
+    b->base.uncounted = b->s->silent;
     b->base.prefix = b->choices;
     b->base.nprefix = b->replay_len;
     b->run = NULL;
@@ -782,6 +783,7 @@ static void delays_search(search *s) {
                 break;
             rl__delays plan = c.d;
             c.base.delays = &plan;
+            c.base.uncounted = s->silent;
             rl__run r;
             rl__run_one(s->t, &c.base, false, &r);
             rl__search_account(s, &r);
