@@ -195,6 +195,10 @@ typedef struct rl_explore_split {
     /* May be NULL: called at once when this part's first failure is found
      * (before it is minimized, which a beaten failure is not). */
     void (*found)(void *ctx, const uint32_t *order, size_t n);
+    /* May be NULL: asked before each schedule this part would count;
+     * false: the parts together have counted max_schedules, and this one
+     * stops (the schedule not counted), as a whole search stops there. */
+    bool (*count)(void *ctx);
     void *ctx;
     bool first_part; /* it counts the schedules every part runs */
     /* For the JSON (rl_explore_write_json): part `part` (1-based) of

@@ -43,6 +43,8 @@ typedef struct {
 typedef struct {
     atomic_uint_fast64_t next_item; /* the first level's next item not taken */
     atomic_uint arrived; /* workers at the first level's items, or done */
+    atomic_uint_fast64_t counted; /* schedules the workers counted: at most max_schedules */
+    uint64_t max_schedules;
     atomic_flag lock;               /* over best: a few compares at a time */
     bool have_best;
     uint32_t nbest;
@@ -116,6 +118,14 @@ static void found(void *ctx, const uint32_t *order, size_t n) {
     unlock(w->sh);
 }
 
+/* --max-schedules holds for the workers together: a schedule is counted
+ * only while the total is below it. */
+static bool count(void *ctx) {
+    worker *w = ctx;
+    return atomic_fetch_add_explicit(&w->sh->counted, 1, memory_order_relaxed) <
+           w->sh->max_schedules;
+}
+
 static void worker_progress(void *ctx, const rl_explore_progress *p) {
     worker *w = ctx;
     worker_counts *c = &w->sh->w[w->index];
@@ -132,6 +142,7 @@ static void work(shared *sh, unsigned index, unsigned jobs, int fd,
     rl_explore_split split = {.owns = owns,
                               .beaten = beaten,
                               .found = found,
+                              .count = count,
                               .ctx = &w,
                               .first_part = index == 0};
     o.split = &split;
@@ -214,6 +225,7 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
         return RL_ESYS;
     }
     atomic_flag_clear(&sh->lock);
+    sh->max_schedules = o->max_schedules;
     pid_t pid[RL_CLI_MAX_JOBS];
     int fd[RL_CLI_MAX_JOBS];
     inbox in[RL_CLI_MAX_JOBS];

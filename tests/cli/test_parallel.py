@@ -134,6 +134,16 @@ for what, args, program in SEARCHES:
     print("ok: %s (-j 1, 2, 4 and 3 shards agree: %s)" % (what, base["verdict"]))
 
 
+# --max-schedules holds for the workers together
+for jobs in ("2", "4"):
+    doc, _ = run([RL, "explore", "bill:mutex", "--merchants", "3", "--customers", "3",
+                  "--preemptions", "3", "--max-schedules", "1000", "-j", jobs, "--json"])
+    if doc and (doc["schedules"] != 1000 or doc["stopped_by"] != "schedule_limit"):
+        fail("--max-schedules 1000 -j %s: %s schedules, stopped by %s" % (
+            jobs, doc["schedules"], doc["stopped_by"]))
+print("ok: --max-schedules 1000 with -j 2 and 4: 1000 schedules, stopped by the limit")
+
+
 def expect(cmd, status, says):
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     if p.returncode != status or says not in p.stderr:

@@ -189,6 +189,10 @@ void rl__search_account(search *s, const rl__run *r) {
         rl__search_tick(s);
         return;
     }
+    if (s->o->split && s->o->split->count && !s->o->split->count(s->o->split->ctx)) {
+        rl__search_stop(s, RL_STOP_SCHEDULES); /* the parts' schedules are all counted */
+        return;
+    }
     if (rl__explore_run_hook)
         rl__explore_run_hook(r, rl__explore_run_hook_ctx);
     rl_explore_result *res = s->res;
