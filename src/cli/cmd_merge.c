@@ -67,6 +67,7 @@ typedef struct {
     char name[160];
     rl_explore_opts o;
     unsigned part, of;
+    bool races_checked, races_listed; /* a program's --races */
 } part_info;
 
 /* Whether b is a part of the same search as a; why not into why. */
@@ -74,6 +75,10 @@ static bool same_search(const part_info *a, const part_info *b, char *why, size_
     const char *what = strcmp(a->name, b->name) != 0 ? "target"
                        : a->o.search != b->o.search ? "search"
                        : a->o.preemptions != b->o.preemptions ? "preemption bound"
+                       : a->o.delays != b->o.delays ? "delay bound"
+                       : a->races_checked != b->races_checked ||
+                               a->races_listed != b->races_listed
+                           ? "--races"
                        : a->o.reduce != b->o.reduce ? "reduction"
                        : a->o.keep_going != b->o.keep_going ? "--all"
                        : a->of != b->of ? "number of parts"
@@ -132,6 +137,8 @@ int rl_cmd_merge(int argc, char **argv) {
                                 : rl_cli_usage_error("merge", "%s: %s", path, why);
             break;
         }
+        p->races_checked = parts[read].races_checked;
+        p->races_listed = parts[read].races_listed;
         if (!p->of) {
             read++;
             rc = rl_cli_usage_error("merge", "%s is a whole search, not a part (racelab "

@@ -164,6 +164,13 @@ with tempfile.TemporaryDirectory() as tmp:
     p1, p2, p3 = part(1, 3), part(2, 3), part(3, 3)
     other = part(3, 3, ("--no-minimize",))
     q = part(2, 3, ("--merchants", "3"))
+
+    def delays_part(k, d):
+        path = os.path.join(tmp, "d%d-%d.json" % (k, d))
+        with open(path, "w") as out:
+            subprocess.run([RL, "explore", "bill:racy", "--delays", str(d), "--all",
+                            "--shard", "%d/2" % k, "--json"], stdout=out, check=False)
+        return path
     whole = os.path.join(tmp, "whole.json")
     with open(whole, "w") as out:
         subprocess.run([RL, "explore", "bill:racy", "--json"], stdout=out, check=False)
@@ -173,6 +180,8 @@ with tempfile.TemporaryDirectory() as tmp:
     expect([RL, "merge", p1, p2], 2, "part 3 of 3 is missing")
     expect([RL, "merge", p1, p2, p2], 2, "are both part 2 of 3")
     expect([RL, "merge", p1, q, p3], 2, "another search")
+    expect([RL, "merge", delays_part(1, 1), delays_part(2, 2)], 2, "delay bound")
+    expect([RL, "merge", delays_part(1, 2), delays_part(2, 2)], 1, "")
     expect([RL, "merge", p1, p2, other], 1, "")  # minimizing is not part of the search
     expect([RL, "merge", whole], 2, "a whole search, not a part")
     expect([RL, "merge", p1, garbage], 2, "a value expected, the text ended")
