@@ -224,8 +224,9 @@ typedef struct rl_explore_opts {
                                differ only in the order of independent steps (source-set
                                DPOR with sleep sets, Abdulla et al., POPL 2014); default on.
                                A bounded search is never reduced: sleep sets are unsound
-                               together with a preemption bound. Program targets are not
-                               reduced (their steps' objects are not reported). */
+                               together with a preemption bound. A program target is
+                               reduced only when built by racelab cc (its memory accesses
+                               are steps, and each step's footprint is reported). */
     unsigned delays;        /* delays: the bound (default 1) */
     unsigned depth;         /* pct: bug depth d (default 3) */
     uint64_t seed;          /* pct: the seed */
