@@ -82,7 +82,7 @@ demo-tsan: deps build/thread/build.ninja
 # (scripts/pg-server.sh, RACELAB_PG_TEMPLATE). TEST_JOBS: tests at once
 # in each build.
 TEST_JOBS ?= 3
-PLAIN_EXCLUDE := -E "^(cli_cycles_(postgresql|restart|idle)|cli_explore|searches|programs|cli_db_postgresql|dbbank_postgresql|bench_memory)"
+PLAIN_EXCLUDE := -E "^(cli_cycles_(postgresql|restart|idle)|cli_explore|searches|programs|cli_db_postgresql|dbbank_postgresql|bench_memory|bench_jobs)"
 ADDRESS_EXCLUDE := -E "^(cli_cycles_sqlite|bench_memory|bench_jobs|parallel|cli_db_postgresql)"
 test: deps
 	@start=$$(date +%s); \
@@ -116,10 +116,10 @@ build-plain build-thread build-address: build-%: deps build/%/build.ninja
 # watches in dbbank_postgresql and cli_cycles_postgresql. The memory benchmark's check
 # (bench_memory: two compilations and three explorations) runs in the
 # thread build alone, which finishes first. The -j and shard checks
-# (parallel) and the -j benchmark's check (bench_jobs: whole searches
-# timed) run in the plain build, where they take seconds (under
+# (parallel) run in the plain build, where they take seconds (under
 # AddressSanitizer, a minute of CPU); the address build watches the merge
-# and the reading back in parts. The unsanitized command runs them all
+# and the reading back in parts. The -j benchmark's check (bench_jobs:
+# whole searches timed) runs in check-builds only. The unsanitized command runs them all
 # in check-builds (CI: GCC and clang Release) and in make test-plain alone.
 CTEST_EXCLUDE_plain   :=
 CTEST_EXCLUDE_thread  :=
