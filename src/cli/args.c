@@ -149,3 +149,35 @@ bool rl_cli_parse_bank(const char *verb, const char *text, const char **out) {
     *out = text;
     return true;
 }
+
+char *rl_cli_read_file(const char *path, size_t *len, char *why, size_t why_len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, why_len, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *text = malloc(cap);
+    while (text) {
+        n += fread(text + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *bigger = realloc(text, cap * 2);
+        if (!bigger) {
+            free(text);
+            text = NULL;
+            break;
+        }
+        text = bigger;
+        cap *= 2;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (!text || bad) {
+        snprintf(why, why_len, "cannot read %s: %s", path, text ? "a read error" : "out of memory");
+        free(text);
+        return NULL;
+    }
+    *len = n;
+    return text;
+}

@@ -71,34 +71,14 @@ int rl_cmd_draw(int argc, char **argv) {
     if (!in || !svg)
         return rl_cli_usage_error("draw", "which result, and where? racelab draw FILE.json --svg "
                                           "OUT");
-    FILE *f = fopen(in, "rb");
-    if (!f) {
-        fprintf(stderr, "racelab draw: cannot read %s: %s\n", in, strerror(errno));
+    char why[512] = "";
+    size_t len = 0;
+    char *text = rl_cli_read_file(in, &len, why, sizeof why);
+    if (!text) {
+        fprintf(stderr, "racelab draw: %s\n", why);
         return EXIT_ERROR;
     }
-    size_t cap = 65536, len = 0;
-    char *text = malloc(cap);
-    while (text) {
-        len += fread(text + len, 1, cap - len, f);
-        if (len < cap)
-            break;
-        char *bigger = realloc(text, cap * 2);
-        if (!bigger) {
-            free(text);
-            text = NULL;
-        } else {
-            text = bigger;
-            cap *= 2;
-        }
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (!text || bad) {
-        free(text);
-        fprintf(stderr, "racelab draw: cannot read %s\n", in);
-        return EXIT_ERROR;
-    }
-    char name[160], why[512] = "";
+    char name[160];
     rl_explore_opts o;
     rl_explore_result r;
     unsigned part, of;

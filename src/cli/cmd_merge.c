@@ -30,39 +30,6 @@ static void print_help(void) {
            "file that cannot be read.\n");
 }
 
-/* The whole of path, or NULL with why said. */
-static char *slurp(const char *path, size_t *len, char *why, size_t why_len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, why_len, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *text = malloc(cap);
-    while (text) {
-        n += fread(text + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *bigger = realloc(text, cap * 2);
-        if (!bigger) {
-            free(text);
-            text = NULL;
-            break;
-        }
-        text = bigger;
-        cap *= 2;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (!text || bad) {
-        snprintf(why, why_len, "cannot read %s: %s", path, text ? "a read error" : "out of memory");
-        free(text);
-        return NULL;
-    }
-    *len = n;
-    return text;
-}
-
 typedef struct {
     char name[160];
     rl_explore_opts o;
@@ -122,7 +89,7 @@ int rl_cmd_merge(int argc, char **argv) {
     for (; read < n && rc == EXIT_HELD; read++) {
         const char *path = argv[first + (int)read];
         size_t len = 0;
-        char *text = slurp(path, &len, why, sizeof why);
+        char *text = rl_cli_read_file(path, &len, why, sizeof why);
         if (!text) {
             fprintf(stderr, "racelab merge: %s\n", why);
             rc = EXIT_ERROR;
