@@ -12,16 +12,6 @@
 #include "racelab_seams.h"
 #include "testing.h"
 
-static rl_target sized(const char *spec, unsigned merchants, unsigned customers,
-                       unsigned threads) {
-    rl_scenario_opts so = {.merchants = merchants, .customers = customers, .threads = threads};
-    rl_target t;
-    char why[256] = "";
-    if (rl_target_parse(spec, &so, &t, why, sizeof why) != RL_OK)
-        fail_msg("target %s: %s", spec, why);
-    return t;
-}
-
 /* Part k of n: the first level's items i with i % n == k. */
 typedef struct {
     unsigned k, n;
@@ -141,20 +131,20 @@ static void parts_cover_the_search(const rl_target *t, unsigned bound, unsigned 
 
 static void parts_cover_the_search_exactly(void **state) {
     (void)state;
-    rl_target racy = sized("bill:racy", 2, 2, 0);
+    rl_target racy = rl_test_target("bill:racy", 2, 2, 0);
     parts_cover_the_search(&racy, 2, 2);
     parts_cover_the_search(&racy, 2, 3);
     parts_cover_the_search(&racy, 1, 5);
     rl_target_free(&racy);
-    rl_target close = sized("close:check-then-close", 0, 0, 2);
+    rl_target close = rl_test_target("close:check-then-close", 0, 0, 2);
     parts_cover_the_search(&close, 3, 4);
     rl_target_free(&close);
     /* delay bounding splits alike */
     delay_bounding = true;
-    rl_target many = sized("startup:unordered", 0, 0, 6);
+    rl_target many = rl_test_target("startup:unordered", 0, 0, 6);
     parts_cover_the_search(&many, 2, 3);
     rl_target_free(&many);
-    rl_target racy3 = sized("bill:racy", 3, 2, 0);
+    rl_target racy3 = rl_test_target("bill:racy", 3, 2, 0);
     parts_cover_the_search(&racy3, 3, 2);
     rl_target_free(&racy3);
     delay_bounding = false;
@@ -177,7 +167,7 @@ static void the_first_failure_is_the_least_place(void **state) {
         {"close:check-then-close", 0, 0, 3, 0},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        rl_target t = sized(cases[c].spec, cases[c].merchants, cases[c].customers,
+        rl_target t = rl_test_target(cases[c].spec, cases[c].merchants, cases[c].customers,
                             cases[c].threads);
         rl_explore_opts o = rl_explore_opts_default();
         o.preemptions = cases[c].bound;
@@ -222,7 +212,7 @@ static void the_first_failure_is_the_least_place(void **state) {
 /* What cannot be split is refused, not run whole. */
 static void only_a_bounded_search_splits(void **state) {
     (void)state;
-    rl_target t = sized("bill:racy", 2, 2, 0);
+    rl_target t = rl_test_target("bill:racy", 2, 2, 0);
     part at = {0, 2};
     rl_explore_split split = {.owns = owns_mod, .ctx = &at, .first_part = true};
     rl_explore_opts o = rl_explore_opts_default();
@@ -274,7 +264,7 @@ static void results_read_back_whole(void **state) {
         {"bill:mutex", 2, 2, 0, false, false}, /* a proof */
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        rl_target t = sized(cases[c].spec, cases[c].merchants, cases[c].customers,
+        rl_target t = rl_test_target(cases[c].spec, cases[c].merchants, cases[c].customers,
                             cases[c].threads);
         rl_explore_opts o = rl_explore_opts_default();
         o.keep_going = cases[c].all;

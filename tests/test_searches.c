@@ -15,16 +15,6 @@
 #include "racelab_seams.h"
 #include "testing.h"
 
-static rl_target sized(const char *spec, unsigned merchants, unsigned customers,
-                       unsigned threads) {
-    rl_scenario_opts so = {.merchants = merchants, .customers = customers, .threads = threads};
-    rl_target t;
-    char why[256] = "";
-    if (rl_target_parse(spec, &so, &t, why, sizeof why) != RL_OK)
-        fail_msg("target %s: %s", spec, why);
-    return t;
-}
-
 static rl_explore_opts every_schedule(bool reduce) {
     rl_explore_opts o = rl_explore_opts_default();
     o.preemptions = RL_PREEMPTIONS_ALL;
@@ -182,12 +172,12 @@ static void one_per_class(void *ctx, const char *name, const char *summary, bool
     bool bill = strncmp(name, "bill:", 5) == 0;
     /* small cases, where the unreduced search ends: 2 merchants x 1
      * customer for bill, 2 threads and 2 items elsewhere */
-    rl_target t = sized(name, 0, 0, 0);
+    rl_target t = rl_test_target(name, 0, 0, 0);
     unsigned knobs = t.scenario ? t.scenario->knobs : strncmp(name, "startup:", 8) == 0
                                                           ? RL_KNOB_THREADS
                                                           : 0;
     rl_target_free(&t);
-    t = sized(name, knobs & RL_KNOB_MERCHANTS ? 2 : 0, knobs & RL_KNOB_CUSTOMERS ? (bill ? 1 : 2) : 0,
+    t = rl_test_target(name, knobs & RL_KNOB_MERCHANTS ? 2 : 0, knobs & RL_KNOB_CUSTOMERS ? (bill ? 1 : 2) : 0,
               knobs & RL_KNOB_THREADS ? 2 : 0);
     rl_explore_result r, u;
     reduction_matches(&t, &r, &u);
@@ -227,7 +217,7 @@ static void fixes_proved(void **state) {
         for (size_t k = 0; k < 2; k++) {
             char spec[32];
             snprintf(spec, sizeof spec, "bill:%s", fixes[f]);
-            rl_target t = sized(spec, cases[k].m, cases[k].c, 0);
+            rl_target t = rl_test_target(spec, cases[k].m, cases[k].c, 0);
             rl_explore_opts o = rl_explore_opts_default();
             o.keep_going = true;
             /* the processor's five threads and its channels make bound 2 at
@@ -251,7 +241,7 @@ static void fixes_proved(void **state) {
  * the unreduced search does not get there in `factor` times as many. */
 static void assert_proved(const char *target, unsigned m, unsigned c, uint64_t most,
                           uint64_t factor) {
-    rl_target t = sized(target, m, c, 0);
+    rl_target t = rl_test_target(target, m, c, 0);
     rl_explore_opts o = every_schedule(true);
     o.keep_going = false;
     rl_explore_result r = rl_test_explore(&t, o);
@@ -439,7 +429,7 @@ static void processor_three_by_two_proved(void **state) {
 /* A racy target fails under reduction with a failure that replays. */
 static void reduction_finds_and_replays(void **state) {
     (void)state;
-    rl_target t = sized("bill:racy", 3, 2, 0);
+    rl_target t = rl_test_target("bill:racy", 3, 2, 0);
     rl_explore_opts o = every_schedule(true);
     o.keep_going = false;
     o.minimize = true;
@@ -461,7 +451,7 @@ static void delays_find_the_late_starter(void **state) {
     (void)state;
     const unsigned sizes[] = {10, 20};
     for (size_t i = 0; i < 2; i++) {
-        rl_target t = sized("startup:unordered", 0, 0, sizes[i]);
+        rl_target t = rl_test_target("startup:unordered", 0, 0, sizes[i]);
         rl_explore_opts o = rl_explore_opts_default();
         o.search = RL_SEARCH_DELAYS;
         o.delays = 1;
@@ -478,7 +468,7 @@ static void delays_find_the_late_starter(void **state) {
         rl_explore_result_free(&r);
     }
     /* with no delay at all the round robin starts the service first */
-    rl_target t = sized("startup:unordered", 0, 0, 10);
+    rl_target t = rl_test_target("startup:unordered", 0, 0, 10);
     rl_explore_opts o = rl_explore_opts_default();
     o.search = RL_SEARCH_DELAYS;
     o.delays = 0;
@@ -494,13 +484,13 @@ static void delays_find_the_late_starter(void **state) {
 
 static void signal_may_wake_the_later_waiter(void **state) {
     (void)state;
-    rl_target fifo = sized("signal:fifo-assumed", 0, 0, 0);
+    rl_target fifo = rl_test_target("signal:fifo-assumed", 0, 0, 0);
     rl_explore_result r = rl_test_explore(&fifo, every_schedule(true));
     assert_true(r.failed);
     assert_true(r.complete);
     assert_int_equal(r.first.kind, RL_FAIL_INVARIANT);
     rl_explore_result_free(&r);
-    rl_target tickets = sized("signal:tickets", 0, 0, 0);
+    rl_target tickets = rl_test_target("signal:tickets", 0, 0, 0);
     r = rl_test_explore(&tickets, every_schedule(true));
     assert_false(r.failed);
     assert_true(r.complete);
@@ -514,7 +504,7 @@ static void signal_may_wake_the_later_waiter(void **state) {
  * has depth 2 (one ordering constraint besides the one that starts it). */
 static void pct_meets_its_bound(void **state) {
     (void)state;
-    rl_target t = sized("deadlock:opposite-order", 0, 0, 0);
+    rl_target t = rl_test_target("deadlock:opposite-order", 0, 0, 0);
     rl_explore_opts o = rl_explore_opts_default();
     o.search = RL_SEARCH_PCT;
     o.depth = 2;
@@ -544,7 +534,7 @@ static void pct_meets_its_bound(void **state) {
  * preemption leaves 1, the fewest a lost update needs. */
 static void minimizing_removes_preemptions_first(void **state) {
     (void)state;
-    rl_target t = sized("bill:racy", 3, 3, 0);
+    rl_target t = rl_test_target("bill:racy", 3, 3, 0);
     rl_explore_opts o = rl_explore_opts_default();
     o.search = RL_SEARCH_PCT;
     o.depth = 3;
@@ -560,7 +550,7 @@ static void minimizing_removes_preemptions_first(void **state) {
 
 static void too_many_threads_is_an_error(void **state) {
     (void)state;
-    rl_target t = sized("startup:unordered", 0, 0, 70);
+    rl_target t = rl_test_target("startup:unordered", 0, 0, 70);
     rl_explore_opts o = rl_explore_opts_default();
     o.search = RL_SEARCH_DELAYS;
     rl_explore_result r;
@@ -573,7 +563,7 @@ static void too_many_threads_is_an_error(void **state) {
 
 static void deadlock_trace_ends_with_blocked_operations(void **state) {
     (void)state;
-    rl_target t = sized("deadlock:opposite-order", 0, 0, 0);
+    rl_target t = rl_test_target("deadlock:opposite-order", 0, 0, 0);
     rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     assert_true(r.failed);
     const rl_counterexample *c = &r.minimized;
@@ -605,7 +595,7 @@ static void deadlock_trace_ends_with_blocked_operations(void **state) {
  * run: its trace stops at that step. */
 static void trace_ends_at_the_failure(void **state) {
     (void)state;
-    rl_target t = sized("close:check-then-close", 0, 0, 2);
+    rl_target t = rl_test_target("close:check-then-close", 0, 0, 2);
     rl_explore_result r = rl_test_explore(&t, rl_explore_opts_default());
     assert_true(r.failed);
     const rl_counterexample *c = &r.first;
@@ -627,7 +617,7 @@ static void trace_ends_at_the_failure(void **state) {
 
 static void replay_that_does_not_fit_is_an_error(void **state) {
     (void)state;
-    rl_target t = sized("bill:racy", 2, 2, 0);
+    rl_target t = rl_test_target("bill:racy", 2, 2, 0);
     rl_explore_opts o = rl_explore_opts_default();
     o.search = RL_SEARCH_REPLAY;
     rl_explore_result r;

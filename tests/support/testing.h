@@ -94,6 +94,10 @@ void rl_test_strategy_gives_the_table_on(const struct rl_strategy *s, uint64_t d
 /* Explore t with o; fails the test, saying why, when the exploration
  * itself cannot run. Free the result with rl_explore_result_free. */
 rl_explore_result rl_test_explore(const rl_target *t, rl_explore_opts o);
+/* racelab's target spec of that size (0: the scenario's default); fails
+ * the test when spec names none. */
+rl_target rl_test_target(const char *spec, unsigned merchants, unsigned customers,
+                         unsigned threads);
 
 /* PostgreSQL, from the server CTest's fixture started. Each fails the
  * test, saying why, when there is no server: such a test never passes
