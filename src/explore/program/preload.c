@@ -286,8 +286,8 @@ static struct {
     bool footprints;   /* each step's footprint is recorded (partial-order reduction) */
     /* the last decision (the last run's) let its thread go on to a memory
      * access, and nothing of the model changed since (see repeat_step):
-     * then the steps before repeat_until may repeat it, by repeat_thread */
-    bool repeat_ok;
+     * then the steps before repeat_until may repeat it, by repeat_thread
+     * (0: none may) */
     uint32_t repeat_thread;
     uint64_t repeat_until;
     uint64_t out_mark; /* how much the program had printed at the last decision */
@@ -389,7 +389,7 @@ __attribute__((noreturn, format(printf, 2, 3))) static void finish(uint32_t kind
 /* ---- objects ---- */
 
 static obj *find(const void *addr, uint8_t k) {
-    X.repeat_ok = false; /* an object looked at may be about to change */
+    X.repeat_until = 0; /* an object looked at may be about to change */
     uintptr_t a = (uintptr_t)addr;
     size_t h = (size_t)((a >> 3) * 0x9e3779b97f4a7c15ull) & (NOBJ - 1);
     for (size_t i = 0; i < NOBJ; i++) {
@@ -408,7 +408,7 @@ static obj *find(const void *addr, uint8_t k) {
 }
 
 static void forget(const void *addr) {
-    X.repeat_ok = false;
+    X.repeat_until = 0;
     uintptr_t a = (uintptr_t)addr;
     for (size_t i = 0; i < NOBJ; i++)
         if (X.objs[i].addr == a) {
@@ -929,10 +929,10 @@ static bool record(void *ctx, const rl__choice *ch) {
                           s->step_cap * sizeof(rl__pstep), step);
     append_decision(s, &ch->decision);
     const rl__core_thread *goes = X.core.threads[ch->chosen];
-    X.repeat_ok = ch->fits && !ch->preempted && !ch->timed_out &&
-                  ch->decision.current == (int8_t)ch->chosen && !goes->spinning &&
-                  (goes->op == RL_POP_LOAD || goes->op == RL_POP_STORE || goes->op == RL_POP_ATOMIC);
-    if (X.repeat_ok)
+    X.repeat_until = 0;
+    if (ch->fits && !ch->preempted && !ch->timed_out &&
+        ch->decision.current == (int8_t)ch->chosen && !goes->spinning &&
+        (goes->op == RL_POP_LOAD || goes->op == RL_POP_STORE || goes->op == RL_POP_ATOMIC))
         repeat_budget(s, ch->chosen);
     if (s->stop_at && step + 1 == s->stop_at) {
         /* the last step of the replay is chosen: stop here for a debugger
@@ -1081,7 +1081,7 @@ static void point(uint8_t op, obj *o, uint64_t where) {
 /* An operation that takes effect within the current step. */
 static void immediate(uint8_t op, obj *o, uint64_t where, uint32_t other) {
     xthread *t = &X.threads[self_index];
-    X.repeat_ok = false; /* it changed the model: the next step is decided afresh */
+    X.repeat_until = 0; /* it changed the model: the next step is decided afresh */
     bool preempted = X.core.preempted;
     X.core.preempted = false;
     t->nseen = 0; /* a thread call: progress, no spin */
@@ -1450,7 +1450,7 @@ static __attribute__((noinline, cold)) void race_found(const xthread *t, uintptr
 /* The quick way through most memory accesses: t's last step was a memory
  * access that the default order let it make as the running thread, and
  * since then nothing of the model changed (no other thread moved; a thread
- * call or an object looked at clears X.repeat_ok; a memory access changes
+ * call or an object looked at clears X.repeat_until; a memory access changes
  * no object, and this one is not a spin). The decision is then the same
  * one again (the same threads can go, t goes on), made and recorded
  * without asking the core, unless the plan has something to say at this
@@ -1459,7 +1459,7 @@ static __attribute__((noinline, cold)) void race_found(const xthread *t, uintptr
  * recorded, is the last one allowed, or is where a debugger stops. */
 static bool repeat_step(const xthread *t) {
     uint64_t step = X.core.step;
-    if (!X.repeat_ok || X.repeat_thread != t->c.index || step >= X.repeat_until)
+    if (X.repeat_thread != t->c.index || step >= X.repeat_until)
         return false;
     rl__shm *s = X.shm;
     rl__shm_runs(s)[s->nruns - 1].more++;
