@@ -36,7 +36,6 @@
 
 typedef struct {
     atomic_uint_fast64_t schedules, failing;
-    atomic_uint level;
 } worker_counts;
 
 /* Shared by this process and the workers (an anonymous shared mapping). */
@@ -131,7 +130,6 @@ static void worker_progress(void *ctx, const rl_explore_progress *p) {
     worker_counts *c = &w->sh->w[w->index];
     atomic_store_explicit(&c->schedules, p->schedules, memory_order_relaxed);
     atomic_store_explicit(&c->failing, p->failing, memory_order_relaxed);
-    atomic_store_explicit(&c->level, p->level, memory_order_relaxed);
 }
 
 /* A worker: its target, its part of the search, its result as JSON down
