@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "picture.h"
+
 /* ---- recording ---- */
 
 typedef struct {
@@ -175,28 +177,10 @@ void rl_timeline_free(rl_timeline *t) {
     memset(t, 0, sizeof *t);
 }
 
-/* ---- drawing ---- */
+/* ---- drawing: through the one drawer (picture.h) ---- */
 
-#define LEFT 140
-#define WIDTH 960
-#define TOP 76
-#define LANE 46
-#define BAR 22
-
-static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1",
-                                      "#76b7b2", "#edc948", "#9c755f", "#bab0ac"};
-
-static void xml(FILE *f, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
+#define WIDTH 960 /* the run's span, in pixels */
+enum { MAXL = 64 };
 
 typedef struct {
     char name[48];
@@ -212,16 +196,6 @@ static size_t index_of(label *names, size_t *n, const char *name, size_t cap) {
     return (*n)++;
 }
 
-/* A bill: from the read that opened it to the write that closed it. */
-typedef struct {
-    long read, write; /* event indices, read may be -1 */
-} bill;
-
-static double xof(const rl_timeline *t, uint64_t v, uint64_t lo, uint64_t hi) {
-    (void)t;
-    return LEFT + (double)(v - lo) * WIDTH / (double)(hi > lo ? hi - lo : 1);
-}
-
 static void unit(const rl_timeline *t, double v, char *buf, size_t len) {
     if (t->in_steps)
         snprintf(buf, len, "step %.0f", v);
@@ -233,212 +207,130 @@ static void unit(const rl_timeline *t, double v, char *buf, size_t len) {
         snprintf(buf, len, "%.3g us", v / 1e3);
 }
 
-/* What the picture shows, worked out before any of it is written. */
-enum { MAXL = 64 };
-typedef struct {
-    const rl_timeline *t;
-    label lanes[MAXL], accounts[MAXL];
-    size_t nl, na;
-    uint64_t lo, hi, lost;
-    bill *bills; /* each write with the read of the same lane and account before it */
-    size_t nb;
-} picture;
-
-static size_t lane_of(picture *p, const rl_tl_event *e) {
-    return index_of(p->lanes, &p->nl, e->lane, MAXL);
-}
-static size_t account_of(picture *p, const rl_tl_event *e) {
-    return index_of(p->accounts, &p->na, e->object, MAXL);
-}
-
-/* Lanes, accounts, the time span, and the bills: RL_ENOMEM, or RL_OK
- * with p->bills to free. */
-static rl_err lay_out(const rl_timeline *t, picture *p) {
-    memset(p, 0, sizeof *p);
-    p->t = t;
-    p->lo = UINT64_MAX;
-    for (size_t i = 0; i < t->n; i++) {
-        lane_of(p, &t->events[i]);
-        account_of(p, &t->events[i]);
-        p->lo = t->events[i].t0 < p->lo ? t->events[i].t0 : p->lo;
-        p->hi = t->events[i].t1 > p->hi ? t->events[i].t1 : p->hi;
-        p->lost += t->events[i].lost;
+/* One bill: a mark in its merchant's lane from the read that opened it
+ * (when there was one) to the write that closed it, in its account's
+ * tone, failing when its write lost an update; what it read and wrote in
+ * its tooltip. */
+static bool bill(picture *p, const rl_timeline *t, long read, size_t write, size_t in_lane,
+                 size_t account) {
+    const rl_tl_event *w = &t->events[write], *r = read >= 0 ? &t->events[read] : NULL;
+    pic_mark *m = pic_add_mark(p, in_lane, (double)(r ? r->t0 : w->t0), (double)w->t1);
+    if (!m)
+        return false;
+    m->tone = (unsigned)account % 12 + 1;
+    snprintf(m->label, sizeof m->label, "%s", w->object);
+    snprintf(m->sub, sizeof m->sub, "%" PRId64, w->value);
+    if (w->lost) {
+        m->flags = PIC_FAILING;
+        m->why = "lost update";
     }
-    if (t->n == 0)
-        p->lo = p->hi = 0;
-    /* pair each write with the open read of the same lane and account */
-    p->bills = calloc(t->n ? t->n : 1, sizeof *p->bills);
-    long *open = malloc(MAXL * MAXL * sizeof *open);
-    if (!p->bills || !open) {
-        free(p->bills);
-        free(open);
-        return RL_ENOMEM;
-    }
-    for (size_t i = 0; i < MAXL * MAXL; i++)
-        open[i] = -1;
-    for (size_t i = 0; i < t->n; i++) {
-        const rl_tl_event *e = &t->events[i];
-        size_t key = lane_of(p, e) * MAXL + account_of(p, e);
-        if (strcmp(e->op, "get") == 0)
-            open[key] = (long)i;
-        else if (e->write) {
-            p->bills[p->nb++] = (bill){open[key], (long)i};
-            open[key] = -1;
-        }
-    }
-    free(open);
-    return RL_OK;
+    bool ok = pic_tip(m, w->lane, 32) && pic_tip(m, ": ", 2);
+    if (r)
+        ok &= pic_tip(m, "read ", 5) && pic_tip(m, r->object, 48) &&
+              pic_tipf(m, " = %" PRId64 ", then ", r->value);
+    ok &= pic_tip(m, w->op, 16) && pic_tip(m, " ", 1) && pic_tip(m, w->object, 48) &&
+          pic_tipf(m, " = %" PRId64, w->value);
+    if (w->lost)
+        ok &= pic_tip(m, "; lost update: it replaced a value this merchant never read", 80);
+    return ok;
 }
 
-static double x_at(const picture *p, uint64_t v) { return xof(p->t, v, p->lo, p->hi); }
-
-/* The document's start, and the title on two lines: what ran, then what
- * came of it. */
-static void draw_head(FILE *f, const picture *p, const char *title) {
-    int height = TOP + (int)p->nl * LANE + 80;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "font-family=\"sans-serif\" font-size=\"12\">\n",
-            LEFT + WIDTH + 40, height);
-    fprintf(f, "<defs><marker id=\"arrow\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" "
-               "refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#c00\"/>"
-               "</marker></defs>\n");
-    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    const char *head = title ? title : "racelab trace";
-    const char *tail = strstr(head, ": ");
-    char first[256];
-    snprintf(first, sizeof first, "%.*s", tail ? (int)(tail - head) : (int)strlen(head), head);
-    fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"16\" font-weight=\"bold\">", LEFT);
-    xml(f, first);
-    fprintf(f, "</text>\n<text x=\"%d\" y=\"40\" font-size=\"13\">", LEFT);
-    xml(f, tail ? tail + 2 : "");
-    fprintf(f, "</text>\n<text x=\"%d\" y=\"56\" fill=\"#555\">each bar: one bill, from its "
-               "read to its write; red: a write that lost an update, with an arrow from the "
-               "write it replaced (%" PRIu64 " lost)</text>\n",
-            LEFT, p->lost);
-}
-
-/* A band per lane, its name, and the time axis below them (steps: whole
- * steps as the schedule counts them; time: ten ticks from the start).
- * Returns the axis's height. */
-static int draw_lanes_and_axis(FILE *f, const picture *p) {
-    for (size_t l = 0; l < p->nl; l++) {
-        int y = TOP + (int)l * LANE;
-        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", LEFT, y,
-                WIDTH, LANE, l % 2 ? "#fafafa" : "#f0f0f0");
-        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LEFT - 10, y + LANE / 2 + 4);
-        xml(f, p->lanes[l].name);
-        fprintf(f, "</text>\n");
-    }
-    const rl_timeline *t = p->t;
-    int axis = TOP + (int)p->nl * LANE + 16;
-    uint64_t lo = p->lo, hi = p->hi;
+/* The axis under the lanes: whole steps as the schedule counts them, or
+ * ten ticks of time from the start. */
+static bool axis(picture *p, const rl_timeline *t, uint64_t lo, uint64_t hi) {
+    p->ticks_below = true;
     uint64_t stride = t->in_steps ? ((hi - lo) + 9) / 10 : 0;
     int ticks = t->in_steps ? (int)((hi - lo) / (stride ? stride : 1)) : 10;
     for (int k = 0; k <= ticks; k++) {
         double v = t->in_steps ? (double)(lo + (uint64_t)k * stride)
                                : (double)lo + (double)(hi - lo) * k / 10.0;
-        double x = x_at(p, (uint64_t)v);
-        if (!t->in_steps)
-            x = LEFT + WIDTH * k / 10.0;
-        char buf[32];
+        char buf[24];
         unit(t, t->in_steps ? v : v - (double)lo, buf, sizeof buf);
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ccc\"/>\n", x, TOP,
-                x, axis - 10);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">%s</text>\n", x,
-                axis + 4, buf);
+        if (!pic_add_tick(p, v, buf))
+            return false;
     }
-    return axis;
+    return true;
 }
 
-/* One bill: a bar in its merchant's lane, in its account's colour (red
- * when its write lost an update), with what it read and wrote on hover. */
-static void draw_bill(FILE *f, picture *p, const bill *b) {
-    const rl_tl_event *w = &p->t->events[b->write];
-    const rl_tl_event *r = b->read >= 0 ? &p->t->events[b->read] : NULL;
-    size_t l = lane_of(p, w), a = account_of(p, w);
-    double x0 = x_at(p, r ? r->t0 : w->t0), x1 = x_at(p, w->t1);
-    if (x1 - x0 < 2)
-        x1 = x0 + 2;
-    int y = TOP + (int)l * LANE + (LANE - BAR) / 2;
-    fprintf(f, "<g><title>");
-    xml(f, w->lane);
-    fprintf(f, ": ");
-    if (r) {
-        xml(f, "read ");
-        xml(f, r->object);
-        fprintf(f, " = %" PRId64 ", then ", r->value);
+static rl_err lay_out(picture *p, const rl_timeline *t, const char *title, size_t *mark_of) {
+    label *lanes = calloc(MAXL, sizeof *lanes), *accounts = calloc(MAXL, sizeof *accounts);
+    long *open = malloc(MAXL * MAXL * sizeof *open);
+    rl_err e = lanes && accounts && open ? RL_OK : RL_ENOMEM;
+    size_t nl = 0, na = 0;
+    uint64_t lo = t->n ? UINT64_MAX : 0, hi = 0, lost = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const rl_tl_event *ev = &t->events[i];
+        lo = ev->t0 < lo ? ev->t0 : lo;
+        hi = ev->t1 > hi ? ev->t1 : hi;
+        lost += ev->lost;
     }
-    xml(f, w->op);
-    fprintf(f, " ");
-    xml(f, w->object);
-    fprintf(f, " = %" PRId64 "%s</title>", w->value,
-            w->lost ? " (LOST UPDATE: it replaced a value this merchant never read)" : "");
-    fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"3\" fill=\"%s\" "
-               "stroke=\"%s\" stroke-width=\"%d\"/>",
-            x0, y, x1 - x0, BAR, w->lost ? "#e15759" : palette[a % 8],
-            w->lost ? "#900" : "#fff", w->lost ? 2 : 1);
-    if (x1 - x0 > 60) {
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"white\" font-size=\"11\">", x0 + 4,
-                y + 15);
-        xml(f, w->object);
-        fprintf(f, " %" PRId64 "</text>", w->value);
+    const char *head = title ? title : "racelab trace", *tail = strstr(head, ": ");
+    snprintf(p->title, sizeof p->title, "%.*s", tail ? (int)(tail - head) : (int)strlen(head),
+             head);
+    snprintf(p->subtitle, sizeof p->subtitle, "%s", tail ? tail + 2 : "");
+    snprintf(p->caption, sizeof p->caption,
+             "each bar: one bill, from its read to its write; a write that lost an update is "
+             "outlined in red and says so, with an arrow from the write it replaced "
+             "(%" PRIu64 " lost)",
+             lost);
+    p->lo = (double)lo;
+    p->unit = WIDTH / (double)(hi > lo ? hi - lo : 1);
+    p->legend_failing = true;
+    p->failing_name = "lost update";
+    for (size_t i = 0; e == RL_OK && i < t->n; i++) { /* lanes and tones in order of use */
+        size_t before = nl;
+        size_t l = index_of(lanes, &nl, t->events[i].lane, MAXL);
+        if (nl > before && !pic_add_lane(p, lanes[l].name, -1))
+            e = RL_ENOMEM;
+        before = na;
+        index_of(accounts, &na, t->events[i].object, MAXL);
+        if (na > before && p->ntones < sizeof p->tones / sizeof *p->tones)
+            p->tones[p->ntones++] = t->events[i].object; /* t outlives p */
     }
-    fprintf(f, "</g>\n");
-}
-
-/* The lost updates: an arrow from the write replaced to the write that
- * replaced it. */
-static void draw_arrows(FILE *f, picture *p) {
-    for (size_t i = 0; i < p->t->n; i++) {
-        const rl_tl_event *w = &p->t->events[i];
-        if (!w->lost || w->replaced < 0)
-            continue;
-        const rl_tl_event *o = &p->t->events[w->replaced];
-        double xa = x_at(p, o->t1), xb = x_at(p, w->t1);
-        int ya = TOP + (int)lane_of(p, o) * LANE + LANE / 2;
-        int yb = TOP + (int)lane_of(p, w) * LANE + LANE / 2;
-        fprintf(f, "<path d=\"M%.1f,%d C%.1f,%d %.1f,%d %.1f,%d\" fill=\"none\" stroke=\"#c00\" "
-                   "stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n",
-                xa, ya, xa + 20, ya, xb - 20, yb, xb, yb);
+    if (e == RL_OK && !axis(p, t, lo, hi))
+        e = RL_ENOMEM;
+    for (size_t i = 0; e == RL_OK && i < MAXL * MAXL; i++)
+        open[i] = -1;
+    /* each write with the open read of the same lane and account */
+    for (size_t i = 0; e == RL_OK && i < t->n; i++) {
+        const rl_tl_event *ev = &t->events[i];
+        size_t l = index_of(lanes, &nl, ev->lane, MAXL);
+        size_t a = index_of(accounts, &na, ev->object, MAXL);
+        mark_of[i] = SIZE_MAX;
+        if (strcmp(ev->op, "get") == 0) {
+            open[l * MAXL + a] = (long)i;
+        } else if (ev->write) {
+            mark_of[i] = p->nmarks;
+            if (!bill(p, t, open[l * MAXL + a], i, l, a))
+                e = RL_ENOMEM;
+            open[l * MAXL + a] = -1;
+        }
     }
-}
-
-/* The colours of the accounts, and of a lost update. */
-static void draw_legend(FILE *f, const picture *p, int axis) {
-    int ly = axis + 30;
-    double lx = LEFT;
-    for (size_t a = 0; a < p->na && a < 12; a++) {
-        fprintf(f, "<rect x=\"%.0f\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>", lx,
-                ly - 10, palette[a % 8]);
-        fprintf(f, "<text x=\"%.0f\" y=\"%d\">", lx + 16, ly);
-        xml(f, p->accounts[a].name);
-        fprintf(f, "</text>\n");
-        lx += 24 + 8 * (double)strlen(p->accounts[a].name);
+    for (size_t i = 0; e == RL_OK && i < t->n; i++) { /* a lost update: from what it replaced */
+        const rl_tl_event *w = &t->events[i];
+        if (w->lost && w->replaced >= 0 && mark_of[i] != SIZE_MAX &&
+            mark_of[w->replaced] != SIZE_MAX &&
+            !pic_add_arrow(p, mark_of[w->replaced], mark_of[i], "overwritten"))
+            e = RL_ENOMEM;
     }
-    fprintf(f, "<rect x=\"%.0f\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#e15759\" "
-               "stroke=\"#900\"/><text x=\"%.0f\" y=\"%d\">lost update</text>\n",
-            lx, ly - 10, lx + 16, ly);
+    free(lanes);
+    free(accounts);
+    free(open);
+    return e;
 }
 
 rl_err rl_timeline_svg(const rl_timeline *t, const char *title, FILE *f) {
     if (!t || !f)
         return RL_EINVAL;
-    picture *p = malloc(sizeof *p);
-    if (!p)
+    size_t *mark_of = malloc((t->n ? t->n : 1) * sizeof *mark_of);
+    if (!mark_of)
         return RL_ENOMEM;
-    rl_err e = lay_out(t, p);
-    if (e != RL_OK) {
-        free(p);
-        return e;
-    }
-    draw_head(f, p, title);
-    int axis = draw_lanes_and_axis(f, p);
-    for (size_t b = 0; b < p->nb; b++)
-        draw_bill(f, p, &p->bills[b]);
-    draw_arrows(f, p);
-    draw_legend(f, p, axis);
-    fprintf(f, "</svg>\n");
-    free(p->bills);
-    free(p);
-    return ferror(f) ? RL_ESYS : RL_OK;
+    picture p;
+    pic_init(&p);
+    rl_err e = lay_out(&p, t, title, mark_of);
+    if (e == RL_OK)
+        e = pic_svg(&p, f);
+    pic_free(&p);
+    free(mark_of);
+    return e;
 }
