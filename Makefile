@@ -20,9 +20,10 @@
 # CPU for the address build. g++ builds a C++ test program; gdb is what
 # `racelab explore --gdb` runs; python3 and bsdutils (script) are used by
 # the command-line tests; valgrind by its race-detector test (and its
-# headers by the build).
+# headers by the build); chromium by the test that opens racelab's
+# pictures and web pages in a real browser (tests/browser).
 DEPS      := cmake ninja-build make gcc g++ gdb libc6-dev binutils pkg-config libcmocka-dev uthash-dev python3 bsdutils \
-             libsqlite3-dev sqlite3 libpq-dev postgresql valgrind
+             libsqlite3-dev sqlite3 libpq-dev postgresql valgrind chromium
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # The sanitizer builds at -O1, as both sanitizers' manuals advise: a third

@@ -33,6 +33,26 @@ extern "C" {
  * not be written. */
 rl_err rl_draw_svg(FILE *f, const char *title, const rl_counterexample *c);
 
+/* The failure of r (its minimized form when there is one) drawn as
+ * rl_draw_svg draws it, titled "NAME: KIND[ (minimized)], schedule S".
+ * RL_EINVAL when r holds no failure. */
+rl_err rl_draw_failure_svg(FILE *f, const char *name, const rl_explore_result *r);
+
+/* An exploration as one self-contained HTML page (no network, no external
+ * script, style or font; usable with JavaScript off): the verdict and what
+ * it covers (search, bound, schedules, complete or not, what stopped it),
+ * the reachable final states as a bar chart, passing and failing told
+ * apart by word and pattern as well as colour, and for a failure its
+ * picture (rl_draw_failure_svg), its replay command with a copy button
+ * (shown when scripts run) and what the target or program printed; then
+ * the text report of rl_explore_print. name and o are what
+ * rl_explore_print takes; replay_cmd (may be NULL) is the command that
+ * replays a schedule, with "{schedule}" where the replay options go (else
+ * they go at the end). The same result gives the same bytes. RL_EINVAL
+ * for a NULL f, name, o or r; RL_ESYS when f could not be written. */
+rl_err rl_draw_html(FILE *f, const char *name, const rl_explore_opts *o,
+                    const rl_explore_result *r, const char *replay_cmd);
+
 #ifdef __cplusplus
 }
 #endif

@@ -99,6 +99,12 @@ int rl_cmd_draw(int argc, char **argv);
 struct rl_explore_result;
 int rl_cli_draw_failure(const char *verb, const char *path, const char *name,
                         const struct rl_explore_result *r);
+/* The whole result as a web page (rl_draw_html) into path (- for stdout);
+ * an exit status, any error said as for rl_cli_draw_failure. */
+struct rl_explore_opts;
+int rl_cli_write_html(const char *verb, const char *path, const char *name,
+                      const struct rl_explore_opts *o, const struct rl_explore_result *r,
+                      const char *replay_cmd);
 int rl_cmd_bench(int argc, char **argv);
 /* Run argv (found in PATH), its output to /dev/null when quiet: its exit
  * status, 127 when it could not start (cmd_cc.c). */

@@ -1,6 +1,7 @@
-/* cmd_draw.c - `racelab draw FILE.json --svg OUT`: the failure a saved
- * result holds (racelab explore --json, or racelab merge --json) as a
- * picture, drawn as racelab explore --svg draws it (racelab/draw.h). */
+/* cmd_draw.c - `racelab draw FILE.json [--svg OUT] [--html OUT]`: a
+ * saved result (racelab explore --json, or racelab merge --json) as its
+ * failure's picture and as a web page, drawn as racelab explore --svg and
+ * --html draw them (racelab/draw.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,39 +12,60 @@
 #include "racelab/explore.h"
 
 static void print_help(void) {
-    printf("usage: racelab draw FILE.json --svg OUT\n"
+    printf("usage: racelab draw FILE.json [--svg OUT] [--html OUT]\n"
            "\n"
-           "Draws the failure in FILE.json (what racelab explore --json or racelab merge\n"
-           "--json wrote; its minimized form when there is one) as an SVG picture in OUT,\n"
-           "byte for byte what racelab explore --svg OUT draws for the same search: a lane\n"
-           "per thread, a mark per trace line with its source line on hover, preemptions\n"
-           "flagged, and the steps that make the failure labelled and joined by arrows (a\n"
-           "lost update's overwritten write, a data race's two accesses, who waits for\n"
-           "whom in a deadlock). OUT - writes to standard output.\n"
+           "--svg draws the failure in FILE.json (what racelab explore --json or racelab\n"
+           "merge --json wrote; its minimized form when there is one) as an SVG picture in\n"
+           "OUT, byte for byte what racelab explore --svg OUT draws for the same search: a\n"
+           "lane per thread, a mark per trace line with its source line on hover,\n"
+           "preemptions flagged, and the steps that make the failure labelled and joined\n"
+           "by arrows (a lost update's overwritten write, a data race's two accesses, who\n"
+           "waits for whom in a deadlock).\n"
            "\n"
-           "Exit status: 0 drawn, 1 the result holds no failure (nothing drawn), 2 bad\n"
-           "usage or a file that is not such a result, 3 a file that cannot be read or\n"
-           "written.\n");
+           "--html writes the whole result as one self-contained web page, as racelab\n"
+           "explore --html does: the verdict and what it covers, the final states as a\n"
+           "chart, the failure's picture with its replay command, and the text report. A\n"
+           "proof has a page too. OUT - writes to standard output (one of the two).\n"
+           "\n"
+           "Exit status: 0 drawn, 1 --svg of a result that holds no failure (nothing\n"
+           "drawn), 2 bad usage or a file that is not such a result, 3 a file that cannot\n"
+           "be read or written.\n");
 }
 
 /* The failure of r drawn into path (- for stdout), titled after name. */
 int rl_cli_draw_failure(const char *verb, const char *path, const char *name,
                         const rl_explore_result *r) {
-    const rl_counterexample *c = r->minimized.schedule ? &r->minimized : &r->first;
-    char title[400];
-    snprintf(title, sizeof title, "%s: %s%s, schedule %s", name, rl_failure_kind_name(c->kind),
-             c == &r->minimized ? " (minimized)" : "", c->schedule ? c->schedule : "-");
     bool out = strcmp(path, "-") == 0;
     FILE *f = out ? stdout : fopen(path, "w");
     if (!f) {
         fprintf(stderr, "racelab %s: cannot write %s: %s\n", verb, path, strerror(errno));
         return EXIT_ERROR;
     }
-    rl_err e = rl_draw_svg(f, title, c);
+    rl_err e = rl_draw_failure_svg(f, name, r);
     if ((!out && fclose(f) != 0) || (out && fflush(f) != 0))
         e = e == RL_OK ? RL_ESYS : e;
     if (e != RL_OK) {
         fprintf(stderr, "racelab %s: cannot draw into %s: %s\n", verb, path, rl_strerror(e));
+        return EXIT_ERROR;
+    }
+    return EXIT_HELD;
+}
+
+int rl_cli_write_html(const char *verb, const char *path, const char *name,
+                      const rl_explore_opts *o, const rl_explore_result *r,
+                      const char *replay_cmd) {
+    bool out = strcmp(path, "-") == 0;
+    FILE *f = out ? stdout : fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "racelab %s: cannot write %s: %s\n", verb, path, strerror(errno));
+        return EXIT_ERROR;
+    }
+    rl_err e = rl_draw_html(f, name, o, r, replay_cmd);
+    if ((!out && fclose(f) != 0) || (out && fflush(f) != 0))
+        e = e == RL_OK ? RL_ESYS : e;
+    if (e != RL_OK) {
+        fprintf(stderr, "racelab %s: cannot write the page into %s: %s\n", verb, path,
+                rl_strerror(e));
         return EXIT_ERROR;
     }
     return EXIT_HELD;
@@ -54,12 +76,14 @@ int rl_cmd_draw(int argc, char **argv) {
         print_help();
         return EXIT_HELD;
     }
-    const char *in = NULL, *svg = NULL;
+    const char *in = NULL, *svg = NULL, *html = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--svg") == 0) {
+        if (strcmp(argv[i], "--svg") == 0 || strcmp(argv[i], "--html") == 0) {
             if (i + 1 >= argc)
-                return rl_cli_usage_error("draw", "--svg needs a file (- for standard output)");
-            svg = argv[++i];
+                return rl_cli_usage_error("draw", "%s needs a file (- for standard output)",
+                                          argv[i]);
+            *(argv[i][2] == 's' ? &svg : &html) = argv[i + 1];
+            i++;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return rl_cli_usage_error("draw", "unknown option '%s'", argv[i]);
         } else if (in) {
@@ -68,9 +92,12 @@ int rl_cmd_draw(int argc, char **argv) {
             in = argv[i];
         }
     }
-    if (!in || !svg)
-        return rl_cli_usage_error("draw", "which result, and where? racelab draw FILE.json --svg "
-                                          "OUT");
+    if (!in || (!svg && !html))
+        return rl_cli_usage_error("draw", "which result, and where? racelab draw FILE.json "
+                                          "[--svg OUT] [--html OUT]");
+    if (svg && html && strcmp(svg, "-") == 0 && strcmp(html, "-") == 0)
+        return rl_cli_usage_error("draw", "--svg and --html cannot both write to standard "
+                                          "output");
     char why[512] = "";
     size_t len = 0;
     char *text = rl_cli_read_file(in, &len, why, sizeof why);
@@ -87,13 +114,24 @@ int rl_cmd_draw(int argc, char **argv) {
     free(text);
     if (e != RL_OK)
         return e == RL_ENOMEM ? EXIT_ERROR : rl_cli_usage_error("draw", "%s: %s", in, why);
-    int rc;
-    if (!r.failed) {
-        fprintf(stderr, "racelab draw: %s holds no failure (its verdict: %s): nothing to draw\n",
-                in, rl_explore_verdict(&r));
-        rc = EXIT_BROKEN;
-    } else {
-        rc = rl_cli_draw_failure("draw", svg, name, &r);
+    int rc = EXIT_HELD;
+    if (html) {
+        /* the replay command, as explore prints it for this target */
+        char replay[400];
+        snprintf(replay, sizeof replay, r.program ? "racelab explore {schedule} -- %s"
+                                                  : "racelab explore %s",
+                 name);
+        rc = rl_cli_write_html("draw", html, name, &o, &r, replay);
+    }
+    if (svg && rc == EXIT_HELD) {
+        if (!r.failed) {
+            fprintf(stderr,
+                    "racelab draw: %s holds no failure (its verdict: %s): nothing to draw\n", in,
+                    rl_explore_verdict(&r));
+            rc = EXIT_BROKEN;
+        } else {
+            rc = rl_cli_draw_failure("draw", svg, name, &r);
+        }
     }
     rl_explore_result_free(&r);
     return rc;

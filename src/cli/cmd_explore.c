@@ -26,6 +26,7 @@ static void print_help(void) {
            "         --pct [--depth D] [--seed S] [--iterations N] | --replay SCHEDULE]\n"
            "        [--all] [--no-minimize] [--max-schedules N] [--time-limit D]\n"
            "        [-j N | --shard K/N --json] [--stack-size SIZE] [--json] [--svg FILE]\n"
+           "        [--html FILE]\n"
            "\n"
            "Runs TARGET under a controlled scheduler: one thread at a time, and at every\n"
            "lock, unlock, wait, signal, spawn, join and shared access the explorer chooses\n"
@@ -77,6 +78,10 @@ static void print_help(void) {
            "  --svg FILE        draw the failure found (its minimized form) as a picture in\n"
            "                    FILE: a lane per thread, the failing steps labelled and\n"
            "                    joined by arrows (racelab draw draws a saved --json alike)\n"
+           "  --html FILE       write the whole result as one self-contained web page in\n"
+           "                    FILE: the verdict and what it covers, the final states as a\n"
+           "                    chart, the failure's picture and its replay command, and\n"
+           "                    the text report (it opens from disk, scripts on or off)\n"
            "  --max-schedules N stop after N schedules (default 1000000)\n"
            "  --time-limit D    stop after D (200ms, 30s, 5m) and report what was covered;\n"
            "                    Ctrl-C stops the same way (a second one ends racelab)\n"
@@ -123,6 +128,7 @@ typedef struct {
     unsigned jobs;             /* -j: worker processes (1: this one) */
     unsigned shard, shards;    /* --shard K/N (0/0: the whole search) */
     const char *svg;           /* --svg FILE: the failure's picture */
+    const char *html;          /* --html FILE: the whole result as a web page */
     const char *target;  /* TARGET, or NULL for a program */
     char **program;      /* after --, or NULL */
 } explore_args;
@@ -280,6 +286,7 @@ static int option(explore_args *a, int c, const char *text, option_groups *g) {
         break;
     }
     case 'V': a->svg = optarg; break;
+    case 'W': a->html = optarg; break;
     case 'J': a->json = true; break;
     case 'L': a->list = true; break;
     default:
@@ -306,7 +313,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"time-limit", required_argument, NULL, 'l'},
         {"races", required_argument, NULL, 'X'},
         {"jobs", required_argument, NULL, 'j'},      {"shard", required_argument, NULL, 'H'},
-        {"svg", required_argument, NULL, 'V'},
+        {"svg", required_argument, NULL, 'V'},      {"html", required_argument, NULL, 'W'},
         {0}};
     option_groups g = {0};
     /* everything after "--" is the program and its arguments */
@@ -361,10 +368,10 @@ static int parse(int argc, char **argv, explore_args *a) {
     if (a->shards && !a->json)
         return rl_cli_usage_error("explore", "--shard writes one part of the search for "
                                              "racelab merge: add --json");
-    if (a->svg && a->shards)
-        return rl_cli_usage_error("explore", "--svg draws a whole search's failure: draw the "
-                                             "merged parts (racelab merge --json, then racelab "
-                                             "draw)");
+    if ((a->svg || a->html) && a->shards)
+        return rl_cli_usage_error("explore", "%s draws a whole search: draw the merged parts "
+                                             "(racelab merge --json, then racelab draw)",
+                                  a->svg ? "--svg" : "--html");
     if (a->shards && a->jobs > 1)
         return rl_cli_usage_error("explore", "--shard and -j together: not yet (run more "
                                              "shards instead)");
@@ -639,6 +646,10 @@ static int explore_parallel(explore_args *a) {
     int rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;
     if (a->svg && draw(a, a->program ? name : json_target(replay_cmd), &r) != EXIT_HELD)
         rc = EXIT_ERROR;
+    if (a->html && rl_cli_write_html("explore", a->html,
+                                    a->program ? name : json_target(replay_cmd), &a->o, &r,
+                                    replay_cmd) != EXIT_HELD)
+        rc = EXIT_ERROR;
     rl_explore_result_free(&r);
     return rc;
 }
@@ -709,6 +720,10 @@ int rl_cmd_explore(int argc, char **argv) {
         rl_explore_print(stdout, name, &a.o, &r, replay_cmd, rl_cli_colour());
     rc = r.stopped == RL_STOP_INTERRUPT ? EXIT_INTERRUPTED : r.failed ? EXIT_BROKEN : EXIT_HELD;
     if (a.svg && draw(&a, a.program ? name : json_target(replay_cmd), &r) != EXIT_HELD)
+        rc = EXIT_ERROR;
+    if (a.html && rl_cli_write_html("explore", a.html,
+                                   a.program ? name : json_target(replay_cmd), &a.o, &r,
+                                   replay_cmd) != EXIT_HELD)
         rc = EXIT_ERROR;
     uint64_t steps = r.longest;
     rl_explore_result_free(&r);

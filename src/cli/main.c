@@ -22,7 +22,7 @@ static const struct verb {
     {"merge", rl_cmd_merge, "the parts of a search run apart (explore --shard K/N --json) as one result"},
     {"draw", rl_cmd_draw, "a saved result's failure (explore --json) as a picture (--svg)"},
     {"bench", rl_cmd_bench, "what each fix costs: makespan and throughput against the best possible"},
-    {"trace", rl_cmd_trace, "draw one run: a lane per merchant, lost updates in red (--svg)"},
+    {"trace", rl_cmd_trace, "draw one run: a lane per merchant, lost updates marked (--svg)"},
     {"bank", rl_cmd_bank, "a bank in a database for merchant processes: init, show, check"},
     {"merchant", rl_cmd_merchant, "one merchant as its own process: bill a cycle exactly once"},
     {"cc", rl_cmd_cc, "compile a C program whose memory accesses racelab explore schedules"},

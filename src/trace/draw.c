@@ -245,3 +245,13 @@ rl_err rl_draw_svg(FILE *f, const char *title, const rl_counterexample *c) {
     free(cols);
     return e;
 }
+
+rl_err rl_draw_failure_svg(FILE *f, const char *name, const rl_explore_result *r) {
+    if (!f || !name || !r || !r->failed)
+        return RL_EINVAL;
+    const rl_counterexample *c = r->minimized.schedule ? &r->minimized : &r->first;
+    char title[400];
+    snprintf(title, sizeof title, "%s: %s%s, schedule %s", name, rl_failure_kind_name(c->kind),
+             c == &r->minimized ? " (minimized)" : "", c->schedule ? c->schedule : "-");
+    return rl_draw_svg(f, title, c);
+}

@@ -9,6 +9,7 @@
 #define LABEL_W 190 /* the lanes' names */
 #define MARK_H 30
 #define LABEL_MIN 40 /* a mark narrower than this has no words in it */
+#define WORD_MIN 76  /* nor a failing word under it, but a cross */
 
 /* colours, each with at least 4.5:1 contrast for the text drawn on it */
 #define INK "#1f1f1f"
@@ -278,10 +279,11 @@ static void mark(FILE *f, const frame *fr, const pic_mark *m) {
         fprintf(f, "<path class=\"preempt\" d=\"M%.0f %d l8 -9 l8 9 z\" fill=\"%s\"/>"
                    "<text x=\"%.0f\" y=\"%d\" font-size=\"9\" fill=\"%s\">preempts</text>",
                 x + 4, y, MARK_LINE, x + 22, y - 2, MARK_LINE);
-    if (failing && m->why)
+    if (failing && m->why) /* its word; under a narrow mark a cross (the word is in its tooltip) */
         fprintf(f, "<text class=\"why\" x=\"%.0f\" y=\"%d\" font-size=\"10\" "
                    "font-weight=\"bold\" fill=\"%s\" text-anchor=\"middle\">%s</text>",
-                cx, y + MARK_H + (m->flags & PIC_END ? 16 : 11), FAIL_LINE, m->why);
+                cx, y + MARK_H + (m->flags & PIC_END ? 16 : 11), FAIL_LINE,
+                w >= WORD_MIN || (m->flags & PIC_END) ? m->why : "\xE2\x9C\x97");
     fputs("</g>\n", f);
 }
 
@@ -301,10 +303,13 @@ static void arrow(FILE *f, const frame *fr, const pic_arrow *a) {
     fprintf(f, "<g class=\"arrow\"><line x1=\"%.0f\" y1=\"%d\" x2=\"%.0f\" y2=\"%d\" stroke=\"%s\" "
                "stroke-width=\"2\" marker-end=\"url(#head)\"/>",
             x1, y1, x2, y2, FAIL_LINE);
-    fprintf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"11\" fill=\"%s\">", (x1 + x2) / 2 + 4,
-            (y1 + y2) / 2 - 3, FAIL_LINE);
-    pic_text(f, a->label, 40);
-    fputs("</text></g>\n", f);
+    if (a->label) {
+        fprintf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"11\" fill=\"%s\">",
+                (x1 + x2) / 2 + 4, (y1 + y2) / 2 - 3, FAIL_LINE);
+        pic_text(f, a->label, 40);
+        fputs("</text>", f);
+    }
+    fputs("</g>\n", f);
 }
 
 /* What each tone stands for, and a failing mark's look, in a row. */

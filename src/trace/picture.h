@@ -10,7 +10,8 @@
  * The markup is what tests and reports read: a lane is <g class="lane"
  * data-thread=N>, a mark <g class="mark[ failing][ folded][ end]"
  * data-line data-step data-thread> with a <title> (its tooltip) and, when
- * failing, a <text class="why"> saying why in words (never colour alone);
+ * failing, a <text class="why"> saying why in words (never colour alone;
+ * a cross under a mark too narrow for the word, which its tooltip says);
  * an arrow is <g class="arrow"> with its label. Colours meet WCAG AA
  * contrast (4.5:1) for text on its background.
  */
@@ -47,8 +48,8 @@ typedef struct {
 } pic_mark;
 
 typedef struct {
-    size_t from, to; /* marks */
-    const char *label;
+    size_t from, to;   /* marks */
+    const char *label; /* written beside it, or NULL */
 } pic_arrow;
 
 typedef struct {

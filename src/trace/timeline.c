@@ -269,8 +269,8 @@ static rl_err lay_out(picture *p, const rl_timeline *t, const char *title, size_
              head);
     snprintf(p->subtitle, sizeof p->subtitle, "%s", tail ? tail + 2 : "");
     snprintf(p->caption, sizeof p->caption,
-             "each bar: one bill, from its read to its write; a write that lost an update is "
-             "outlined in red and says so, with an arrow from the write it replaced "
+             "each bar: one bill, from its read to its write; a bill whose write lost an update "
+             "is outlined in red and marked, with an arrow from the write it replaced "
              "(%" PRIu64 " lost)",
              lost);
     p->lo = (double)lo;
@@ -310,7 +310,7 @@ static rl_err lay_out(picture *p, const rl_timeline *t, const char *title, size_
         const rl_tl_event *w = &t->events[i];
         if (w->lost && w->replaced >= 0 && mark_of[i] != SIZE_MAX &&
             mark_of[w->replaced] != SIZE_MAX &&
-            !pic_add_arrow(p, mark_of[w->replaced], mark_of[i], "overwritten"))
+            !pic_add_arrow(p, mark_of[w->replaced], mark_of[i], NULL)) /* said above */
             e = RL_ENOMEM;
     }
     free(lanes);

@@ -142,7 +142,7 @@ with tempfile.TemporaryDirectory() as tmp:
     if p.returncode != 0 or "nothing drawn" not in p.stderr or \
             os.path.exists(os.path.join(tmp, "q.svg")):
         fail("explore --svg of a proof: exit %d: %s" % (p.returncode, p.stderr.strip()))
-    for args, status, says in ((["draw", proof], 2, "racelab draw FILE.json --svg OUT"),
+    for args, status, says in ((["draw", proof], 2, "racelab draw FILE.json [--svg OUT] [--html OUT]"),
                                (["draw", os.path.join(tmp, "none.json"), "--svg", "-"], 3,
                                 "cannot read"),
                                (["draw", proof, "--svg", "-", "--bogus"], 2, "unknown option")):

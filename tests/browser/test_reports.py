@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""test_reports.py - racelab's pictures and web pages, checked in a real
+browser (Debian's headless Chromium, driven by browser.py).
+
+For a deadlock, a lost update, a failing assertion and a data race in
+programs, and a proof, one `racelab explore --json --svg --html` run gives
+the result, its picture and its page. Then:
+
+  - the page racelab draw makes from the --json is byte for byte the one
+    explore --html made, and the same again when drawn twice;
+  - rendered, the picture and the page's picture have a lane for every
+    thread of the JSON's trace, and the marks drawn as failing are the
+    trace lines the JSON marks (or the run's end, when it marks none);
+  - the page's verdict is the JSON's, its replay command replays the
+    JSON's schedule and its copy button copies exactly that; its chart has
+    one bar per final state of the JSON, failing ones told apart by word;
+  - with scripts off the page still shows all of it, the copy button aside;
+  - no console error is logged and nothing but the file itself is fetched;
+  - every text drawn has at least 4.5:1 contrast with what it is drawn on
+    (WCAG AA).
+
+A screenshot of each is written to OUTDIR and named in the log.
+
+Usage: test_reports.py PATH/TO/racelab PROGRAMS_DIR OUTDIR
+Exit 0 passed, 1 failed, 77 no Chromium (skipped).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import browser  # noqa: E402
+
+RL, PROGRAMS, OUTDIR = sys.argv[1], sys.argv[2], sys.argv[3]
+FAILING_MARKS = ("lost_update", "data_race", "stuck", "error")
+
+# name, explore's arguments before the program (if any), the program
+CASES = [
+    ("deadlock", ["deadlock:opposite-order"], None),
+    ("lost-update", ["bill:racy"], None),
+    ("assertion", [], [os.path.join(PROGRAMS, "billing")]),
+    ("data-race", [], [os.path.join(PROGRAMS, "counter_race_mem")]),
+    ("proof", ["bill:mutex", "--all"], None),
+]
+
+# In the page: every text node's colour against the colour it is drawn on,
+# as WCAG 2 contrast ratios; the lowest, with what it was.
+CONTRAST_JS = r"""
+(() => {
+  const rgb = s => { const m = s.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+    const v = m[1].split(',').map(x => parseFloat(x)); return v.length > 3 && v[3] === 0 ? null : v; };
+  const hex = s => { if (!s || s[0] !== '#') return null; const h = s.length === 4 ?
+    s.slice(1).split('').map(c => c + c) : [s.slice(1, 3), s.slice(3, 5), s.slice(5, 7)];
+    return h.map(x => parseInt(x, 16)); };
+  const colour = s => rgb(s) || hex(s);
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const results = [];
+  // SVG text: on its mark's box when inside it, else on the lane (either shade)
+  for (const t of document.querySelectorAll('svg text')) {
+    if (!t.textContent.trim()) continue;
+    const fg = colour(getComputedStyle(t).fill);
+    const backs = [];
+    const g = t.closest('g.mark');
+    const box = g && g.querySelector('rect');
+    const tb = t.getBBox();
+    if (box) { const b = box.getBBox();
+      if (tb.y >= b.y && tb.y + tb.height <= b.y + b.height + 1) backs.push(box.getAttribute('fill')); }
+    if (!backs.length) backs.push('#ffffff', '#f7f7f7');
+    for (const b of backs) results.push([ratio(fg, colour(b)), 'svg "' + t.textContent.slice(0, 30) + '" on ' + b]);
+  }
+  // HTML text: on the nearest background that is painted
+  const walker = document.body && document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker && walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement;
+    if (!n.textContent.trim() || e.closest('svg') || e.closest('script,style') || !e.offsetParent && e !== document.body) continue;
+    const fg = colour(getComputedStyle(e).color);
+    let bg = null;
+    for (let a = e; a && !bg; a = a.parentElement) bg = rgb(getComputedStyle(a).backgroundColor);
+    results.push([ratio(fg, bg || [255, 255, 255]), 'html "' + n.textContent.trim().slice(0, 30) + '"']);
+  }
+  results.sort((a, b) => a[0] - b[0]);
+  return results.length ? results[0] : [99, 'no text'];
+})()
+"""
+
+PICTURE_JS = r"""
+(() => ({
+  lanes: [...document.querySelectorAll('g.lane')].map(g => g.getAttribute('data-thread')),
+  failing: [...document.querySelectorAll('g.mark.failing')].filter(g => g.hasAttribute('data-line'))
+             .map(g => +g.getAttribute('data-line')),
+  ends: document.querySelectorAll('g.mark.failing.end').length,
+  words: [...document.querySelectorAll('g.mark.failing text.why')].map(t => t.textContent),
+}))()
+"""
+
+PAGE_JS = r"""
+(() => {
+  const v = document.getElementById('verdict'), r = document.getElementById('replay'),
+        b = document.getElementById('copy');
+  return {
+    verdict: v && v.getAttribute('data-verdict'), verdictText: v && v.textContent,
+    replay: r && r.textContent,
+    copyShown: !!b && !b.hidden && b.offsetParent !== null,
+    states: [...document.querySelectorAll('g.state')].map(g =>
+      [g.classList.contains('held'), +g.getAttribute('data-schedules'), g.textContent]),
+    covers: !!document.getElementById('covers'), text: !!document.querySelector('pre.report'),
+  };
+})()
+"""
+
+failures = 0
+
+
+def fail(msg):
+    global failures
+    failures += 1
+    print("FAIL: " + msg, flush=True)
+
+
+def explore(args, program, out):
+    cmd = [RL, "explore"] + args + ["--json", "--html", out["html"]]
+    if "--all" not in args:
+        cmd += ["--svg", out["svg"]]
+    if program:
+        cmd += ["--"] + program
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def check_page_clean(what, page):
+    if page.console_errors:
+        fail("%s: console errors: %s" % (what, page.console_errors))
+    if page.external_requests():
+        fail("%s: fetched %s" % (what, page.external_requests()))
+    low, where = page.eval(CONTRAST_JS)
+    if low < 4.5:
+        fail("%s: contrast %.2f:1 for %s (WCAG AA needs 4.5:1)" % (what, low, where))
+
+
+def check_picture(what, page, doc):
+    if not doc["failed"]:
+        return
+    trace = doc.get("minimized", doc["failure"])["trace"]
+    got = page.eval(PICTURE_JS)
+    threads = sorted({str(s["thread"]) for s in trace})
+    if sorted(got["lanes"]) != threads:
+        fail("%s: lanes %s, the JSON's threads %s" % (what, sorted(got["lanes"]), threads))
+    marked = [i + 1 for i, s in enumerate(trace) if any(s.get(m) for m in FAILING_MARKS)]
+    if sorted(got["failing"]) != marked:
+        fail("%s: failing marks on lines %s, the JSON marks %s" % (what, got["failing"], marked))
+    if bool(got["ends"]) == bool(marked):
+        fail("%s: %d end marks with lines %s marked" % (what, got["ends"], marked))
+    if len(got["words"]) != len(marked) + got["ends"] or not all(got["words"]):
+        fail("%s: failing marks without their word: %s" % (what, got["words"]))
+
+
+def check_page(what, page, doc, scripts):
+    got = page.eval(PAGE_JS)
+    if got["verdict"] != doc["verdict"]:
+        fail("%s: the page's verdict %s, the JSON's %s" % (what, got["verdict"], doc["verdict"]))
+    if not got["covers"] or not got["text"]:
+        fail("%s: what was explored or the text report is missing" % what)
+    if doc["failed"]:
+        schedule = doc.get("minimized", doc["failure"])["schedule"]
+        if not got["replay"] or "--replay " + schedule not in got["replay"]:
+            fail("%s: replay command %r, not of schedule %s" % (what, got["replay"], schedule))
+        if got["copyShown"] != scripts:
+            fail("%s: copy button %s with scripts %s" % (
+                what, "shown" if got["copyShown"] else "hidden", "on" if scripts else "off"))
+        if scripts:  # the button copies the command, exactly
+            page.eval("document.getElementById('copy').click()")
+            copied = page.eval("navigator.clipboard.readText()")
+            if copied != got["replay"]:
+                fail("%s: the copy button copied %r, not %r" % (what, copied, got["replay"]))
+    states = doc.get("final_states", [])
+    if doc["failed"] and not doc["keep_going"]:
+        if got["states"]:
+            fail("%s: a chart of states a search stopped at its first failure" % what)
+    else:
+        want = sorted((s["held"], s["schedules"]) for s in states)
+        have = sorted((h, n) for h, n, _ in got["states"])
+        if want != have:
+            fail("%s: chart bars %s, the JSON's states %s" % (what, have, want))
+        for held, _, text in got["states"]:
+            if ("held" if held else "BROKEN") not in text:
+                fail("%s: a bar that does not say held or BROKEN: %r" % (what, text))
+
+
+def main():
+    if not browser.find_chromium():
+        print("SKIP: no Chromium (make test installs Debian's chromium)")
+        return 77
+    os.makedirs(OUTDIR, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, browser.Browser() as b:
+        b.send("Browser.grantPermissions",
+               {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+        print("%s started in %.2f s" % (b.version.get("product", "chromium"), b.start_seconds))
+        for name, args, program in CASES:
+            out = {k: os.path.join(tmp, "%s.%s" % (name, k)) for k in ("svg", "html", "json")}
+            p = explore(args, program, out)
+            doc = json.loads(p.stdout) if p.stdout.startswith("{") else None
+            if p.returncode != (1 if name != "proof" else 0) or doc is None:
+                fail("%s: explore exits %d: %s" % (name, p.returncode, p.stderr.strip()))
+                continue
+            with open(out["json"], "w") as f:
+                f.write(p.stdout)
+            made = open(out["html"], "rb").read()
+            again = []
+            for k in (1, 2):
+                redrawn = os.path.join(tmp, "%s-%d.html" % (name, k))
+                d = subprocess.run([RL, "draw", out["json"], "--html", redrawn],
+                                   capture_output=True, text=True)
+                if d.returncode != 0:
+                    fail("%s: draw --html exits %d: %s" % (name, d.returncode, d.stderr.strip()))
+                again.append(open(redrawn, "rb").read() if os.path.exists(redrawn) else b"")
+            if again[0] != made:
+                fail("%s: racelab draw's page is not explore --html's" % name)
+            if again[1] != again[0]:
+                fail("%s: drawn twice, two different pages" % name)
+            shown = []
+            if doc["failed"]:
+                page = b.open(out["svg"])
+                check_page_clean(name + " picture", page)
+                check_picture(name + " picture", page, doc)
+                shown.append(os.path.join(OUTDIR, name + "-picture.png"))
+                page.screenshot(shown[-1])
+                page.close()
+            for scripts in (True, False):
+                what = "%s page, scripts %s" % (name, "on" if scripts else "off")
+                page = b.open(out["html"], javascript=scripts)
+                check_page_clean(what, page)
+                check_picture(what, page, doc)
+                check_page(what, page, doc, scripts)
+                if scripts:
+                    shown.append(os.path.join(OUTDIR, name + "-page.png"))
+                    page.screenshot(shown[-1])
+                page.close()
+            print("ok: %s (%s): screenshots %s" % (name, doc["verdict"], ", ".join(shown)),
+                  flush=True)
+    if failures:
+        print("%d browser check(s) failed" % failures)
+        return 1
+    print("all browser checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
