@@ -47,4 +47,8 @@ cat "$out/explore.csv"
 gnuplot -e "results='$out'" "$here/makespan.gp"
 gnuplot -e "results='$out'" "$here/throughput.gp"
 gnuplot -e "results='$out'" "$here/db.gp"
-echo "wrote $out: CSV files, makespan.png, throughput.png, db.png"
+# each table also as one web page of charts, drawn by racelab itself
+for csv in "$out"/*.csv; do
+    "$RL" draw "$csv" --html "${csv%.csv}.html"
+done
+echo "wrote $out: CSV files, makespan.png, throughput.png, db.png, a page of charts per CSV"

@@ -53,6 +53,18 @@ rl_err rl_draw_failure_svg(FILE *f, const char *name, const rl_explore_result *r
 rl_err rl_draw_html(FILE *f, const char *name, const rl_explore_opts *o,
                     const rl_explore_result *r, const char *replay_cmd);
 
+/* A benchmark's table, as racelab bench --csv writes it (csv: the whole
+ * text), as one self-contained HTML page titled title: a bar chart of each
+ * of its measures (for a known benchmark, its own: time, rate, ratio to
+ * the bound; a table not known: each numeric column that is not a 0/1
+ * flag, named by its first column), a row that ended wrong hatched and
+ * saying so, then the table itself. No script at all. RL_EINVAL with why
+ * said (why may be NULL) when csv is not such a table (under two columns,
+ * no rows, rows of another width, more than 4096 rows); RL_ESYS when f
+ * could not be written. */
+rl_err rl_draw_csv_html(FILE *f, const char *title, const char *csv, char *why,
+                        size_t why_len);
+
 #ifdef __cplusplus
 }
 #endif

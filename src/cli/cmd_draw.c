@@ -13,6 +13,7 @@
 
 static void print_help(void) {
     printf("usage: racelab draw FILE.json [--svg OUT] [--html OUT]\n"
+           "       racelab draw FILE.csv --html OUT\n"
            "\n"
            "--svg draws the failure in FILE.json (what racelab explore --json or racelab\n"
            "merge --json wrote; its minimized form when there is one) as an SVG picture in\n"
@@ -26,6 +27,10 @@ static void print_help(void) {
            "explore --html does: the verdict and what it covers, the final states as a\n"
            "chart, the failure's picture with its replay command, and the text report. A\n"
            "proof has a page too. OUT - writes to standard output (one of the two).\n"
+           "\n"
+           "FILE.csv, a benchmark's table (racelab bench ... --csv), is drawn by --html as a\n"
+           "page of bar charts of its measures (rows that ended wrong hatched and saying\n"
+           "so) above the table itself.\n"
            "\n"
            "Exit status: 0 drawn, 1 --svg of a result that holds no failure (nothing\n"
            "drawn), 2 bad usage or a file that is not such a result, 3 a file that cannot\n"
@@ -71,6 +76,42 @@ int rl_cli_write_html(const char *verb, const char *path, const char *name,
     return EXIT_HELD;
 }
 
+/* racelab draw TABLE.csv --html OUT: a benchmark's table as charts. */
+static int draw_table(const char *in, char *text, const char *svg, const char *html) {
+    int rc = EXIT_HELD;
+    char why[256] = "";
+    if (svg) {
+        rc = rl_cli_usage_error("draw", "%s is a table, not a result: it has no failure to "
+                                        "draw (--html draws its charts)",
+                                in);
+    } else {
+        bool out = strcmp(html, "-") == 0;
+        FILE *f = out ? stdout : fopen(html, "w");
+        if (!f) {
+            fprintf(stderr, "racelab draw: cannot write %s: %s\n", html, strerror(errno));
+            free(text);
+            return EXIT_ERROR;
+        }
+        const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
+        rl_err e = rl_draw_csv_html(f, base, text, why, sizeof why);
+        if ((!out && fclose(f) != 0) || (out && fflush(f) != 0))
+            e = e == RL_OK ? RL_ESYS : e;
+        if (e == RL_EINVAL) {
+            if (!out)
+                remove(html); /* nothing half written */
+            rc = rl_cli_usage_error("draw", "%s is neither a result (explore --json) nor a "
+                                            "table (bench --csv): %s",
+                                    in, why);
+        } else if (e != RL_OK) {
+            fprintf(stderr, "racelab draw: cannot write the page into %s: %s\n", html,
+                    rl_strerror(e));
+            rc = EXIT_ERROR;
+        }
+    }
+    free(text);
+    return rc;
+}
+
 int rl_cmd_draw(int argc, char **argv) {
     if (rl_cli_wants_help(argc, argv)) {
         print_help();
@@ -105,6 +146,11 @@ int rl_cmd_draw(int argc, char **argv) {
         fprintf(stderr, "racelab draw: %s\n", why);
         return EXIT_ERROR;
     }
+    const char *first = text;
+    while (*first == ' ' || *first == '\n' || *first == '\t' || *first == '\r')
+        first++;
+    if (*first != '{') /* not a result: a benchmark's table (bench --csv) */
+        return draw_table(in, text, svg, html);
     char name[160];
     rl_explore_opts o;
     rl_explore_result r;

@@ -19,6 +19,13 @@ the result, its picture and its page. Then:
   - every text drawn has at least 4.5:1 contrast with what it is drawn on
     (WCAG AA).
 
+Then benchmark tables as charts (racelab draw TABLE.csv --html): a real
+`bench makespan --csv` and two tables in bench's formats (one with a row
+that ended wrong, one of measures in several units): a chart for each of
+the table's measures (one per unit), a bar for each row, hatched and saying
+WRONG exactly where the table says correct=0, the whole table below; no
+console error, nothing fetched, no script, the same contrast.
+
 A screenshot of each page (its picture in it) is written to OUTDIR and
 named in the log.
 
@@ -113,6 +120,29 @@ PAGE_JS = r"""
 })()
 """
 
+# tables in bench's formats, one with a row that ended wrong
+THROUGHPUT_CSV = """name,threads,reference,promises,correct,complete,bills,elapsed_ns,per_second,\
+x_plain,x_serial,x_pgbench,wrong_accounts,lost_updates,refused,accounts,skew,bank
+plain,2,1,0,0,1,43200512,200283888,215696392,1.0000,0.4655,nan,322,0,0,1000000,uniform,memory
+racy,2,0,0,0,1,2772992,200494646,13830753,0.0641,0.0298,nan,2,2,0,1000000,uniform,memory
+mutex,2,0,1,1,1,1069056,200782509,5324448,0.0247,0.0115,nan,0,0,0,1000000,uniform,memory
+"""
+MEASURES_CSV = """measure,value,unit
+racy_2x2_schedules_per_second,202366,1/s
+racy_5x5_first_failure_median,2743418,ns
+mutex_3x3_reduced_schedules,5184,1
+mutex_3x3_unreduced_schedules,1000000,lower bound
+"""
+
+CHARTS_JS = r"""
+(() => [...document.querySelectorAll('svg.chart')].map(c => ({
+  column: c.getAttribute('data-column'),
+  bars: [...c.querySelectorAll('g.bar')].map(g => [+g.getAttribute('data-row'),
+          g.classList.contains('wrong'), g.textContent.includes('WRONG')]),
+})).concat([{rows: document.querySelectorAll('table tr').length - 1,
+             scripts: document.querySelectorAll('script').length}]))()
+"""
+
 failures = 0
 
 
@@ -190,6 +220,55 @@ def check_page(what, page, doc, scripts):
                 fail("%s: a bar that does not say held or BROKEN: %r" % (what, text))
 
 
+def check_tables(b, tmp):
+    """Benchmark tables drawn as charts, checked against their CSV."""
+    real = subprocess.run([RL, "bench", "makespan", "--delay", "1ms", "--merchants", "2",
+                           "--customers", "2", "--csv"], capture_output=True, text=True,
+                          timeout=60)
+    if real.returncode not in (0, 1) or not real.stdout.startswith("strategy,"):
+        fail("bench makespan --csv exits %d: %s" % (real.returncode, real.stderr.strip()))
+        return
+    # name, the table, the charts it must have (a unit table: one per unit)
+    for name, text, charts in (("makespan", real.stdout, ["wall_ns", "x_own_bound"]),
+                               ("throughput", THROUGHPUT_CSV, ["per_second", "x_plain"]),
+                               ("measures", MEASURES_CSV, ["value"] * 4)):
+        csv_path, html = os.path.join(tmp, name + ".csv"), os.path.join(tmp, name + "-t.html")
+        with open(csv_path, "w") as f:
+            f.write(text)
+        d = subprocess.run([RL, "draw", csv_path, "--html", html], capture_output=True,
+                           text=True)
+        if d.returncode != 0:
+            fail("%s table: draw --html exits %d: %s" % (name, d.returncode, d.stderr.strip()))
+            continue
+        lines = [l.split(",") for l in text.strip().split("\n")]
+        head, rows = lines[0], lines[1:]
+        wrong = [r[head.index("correct")] == "0" if "correct" in head else False for r in rows]
+        page = tab(b, html, True)
+        check_page_clean(name + " table", page)
+        got = page.eval(CHARTS_JS)
+        tail = got.pop()
+        if [c["column"] for c in got] != charts:
+            fail("%s table: charts of %s, wanted %s" % (name, [c["column"] for c in got],
+                                                        charts))
+        bars = [bar for c in got for bar in c["bars"]]
+        per_chart = len(rows) if name != "measures" else 1
+        if any(len(c["bars"]) != per_chart for c in got):
+            fail("%s table: bars per chart %s, rows %d" % (
+                name, [len(c["bars"]) for c in got], len(rows)))
+        for row, hatched, says in bars:
+            if hatched != wrong[row - 1] or says != wrong[row - 1]:
+                fail("%s table: row %d drawn %s, its correct column says %s" % (
+                    name, row, "wrong" if hatched else "right",
+                    "wrong" if wrong[row - 1] else "right"))
+        if tail["rows"] != len(rows) or tail["scripts"]:
+            fail("%s table: %d table rows for %d, %d scripts" % (
+                name, tail["rows"], len(rows), tail["scripts"]))
+        shot = os.path.join(OUTDIR, name + "-table.png")
+        page.screenshot(shot)
+        print("ok: %s table: %d charts, %d bars (%d wrong); screenshot %s" % (
+            name, len(got), len(bars), sum(h for _, h, _ in bars), shot), flush=True)
+
+
 _tab = []
 
 
@@ -249,6 +328,7 @@ def main():
                     shown = os.path.join(OUTDIR, name + ".png")
                     page.screenshot(shown)
             print("ok: %s (%s): screenshot %s" % (name, doc["verdict"], shown), flush=True)
+        check_tables(b, tmp)
     if failures:
         print("%d browser check(s) failed" % failures)
         return 1

@@ -150,6 +150,24 @@ with tempfile.TemporaryDirectory() as tmp:
         if d.returncode != status or says not in d.stderr:
             fail("racelab %s: exit %d (%s), wanted %d" % (" ".join(args), d.returncode,
                                                          d.stderr.strip(), status))
+    # a benchmark's table draws as charts (checked in tests/browser); what is
+    # neither a result nor a table is refused, and no page is left
+    ragged = os.path.join(tmp, "ragged.csv")
+    with open(ragged, "w") as f:
+        f.write("strategy,wall_ns\nmutex,12\nracy\n")
+    table = os.path.join(tmp, "table.csv")
+    with open(table, "w") as f:
+        f.write("strategy,wall_ns\nmutex,12\nracy,7\n")
+    page = os.path.join(tmp, "t.html")
+    for args, status, says in ((["draw", ragged, "--html", page], 2, "line 3 has 1 fields"),
+                               (["draw", table, "--svg", page], 2, "a table, not a result"),
+                               (["draw", table, "--html", page], 0, "")):
+        d = subprocess.run([RL] + args, capture_output=True, text=True)
+        left = os.path.exists(page)
+        if d.returncode != status or says not in d.stderr or left != (status == 0):
+            fail("racelab %s: exit %d (%s), a page %s; wanted %d" % (
+                " ".join(args), d.returncode, d.stderr.strip(), "left" if left else "not left",
+                status))
     print("ok: proofs and bad input")
 
 if failures:
