@@ -178,6 +178,7 @@ char *rl_cli_read_file(const char *path, size_t *len, char *why, size_t why_len)
         free(text);
         return NULL;
     }
+    text[n] = '\0'; /* the loop ends with room for it */
     *len = n;
     return text;
 }

@@ -19,8 +19,8 @@ enum {
 
 extern const char *rl_cli_prog; /* "racelab" */
 
-/* The whole of the file at path (malloc'd, *len bytes), or NULL with why
- * said ("cannot read PATH: ..."). */
+/* The whole of the file at path (malloc'd, *len bytes and a NUL after
+ * them), or NULL with why said ("cannot read PATH: ..."). */
 char *rl_cli_read_file(const char *path, size_t *len, char *why, size_t why_len);
 /* Print "racelab VERB: message" and a hint to stderr; returns EXIT_USAGE. */
 int rl_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

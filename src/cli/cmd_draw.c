@@ -149,8 +149,15 @@ int rl_cmd_draw(int argc, char **argv) {
     const char *first = text;
     while (*first == ' ' || *first == '\n' || *first == '\t' || *first == '\r')
         first++;
-    if (*first != '{') /* not a result: a benchmark's table (bench --csv) */
+    if (*first != '{') { /* not a result: a benchmark's table (bench --csv) */
+        if (strlen(text) != len) {
+            free(text);
+            return rl_cli_usage_error("draw", "%s is neither a result nor a table: it is not "
+                                              "text",
+                                      in);
+        }
         return draw_table(in, text, svg, html);
+    }
     char name[160];
     rl_explore_opts o;
     rl_explore_result r;
