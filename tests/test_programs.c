@@ -528,6 +528,12 @@ static void data_races(void **state) {
     assert_int_equal(r.minimized.kind, RL_FAIL_INVARIANT);
     assert_contains(r.minimized.outcome.story, "naive: counter 3");
     rl_explore_result_free(&r);
+    /* accesses that share bytes from different starts race (a store of a
+     * whole word, one of its second half); two halves of one word do not */
+    char *whole[] = {"whole", NULL}, *apart[] = {"apart", NULL};
+    found_and_replayed_args("overlap_mem", whole, RL_FAIL_RACE,
+                            "data race on w+4: main's store in step 2 and T1's store", NULL);
+    holds_args("overlap_mem", apart, "exit 0: word 0x700000005", 2);
     rl_target_free(&t);
 }
 

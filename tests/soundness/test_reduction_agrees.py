@@ -40,6 +40,8 @@ CASES = [
     ("message_flag_mem", ["acquire"], "all", False),
     ("lazy_init_mem", [], "1", True),
     ("billing_locked_mem", [], "1", False),
+    ("overlap_mem", ["whole"], "all", True),  # accesses that share bytes from other starts
+    ("overlap_mem", ["apart"], "all", False),
 ]
 
 

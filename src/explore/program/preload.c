@@ -1509,8 +1509,8 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     t->c.spinning = false;
     if (X.races_on && (kind == READ || kind == WRITE)) {
         rl__race_side other;
-        if (rl__races_access((uint32_t)self_index, a, kind == WRITE, (uint32_t)X.core.step, where,
-                             &other))
+        if (rl__races_access((uint32_t)self_index, a, size, kind == WRITE, (uint32_t)X.core.step,
+                             where, &other))
             race_found(t, a, kind == WRITE, where, &other);
     }
     if (kind >= ALOAD) { /* an atomic: its memory order's edges */

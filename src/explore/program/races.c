@@ -13,6 +13,8 @@
 #define NINDEX (1u << 18) /* the addresses' index: slots, a power of two */
 #define INDEX_PAGES (NINDEX * sizeof(uint32_t) / 4096)
 #define NREADS 4
+#define NWRITES 2
+#define WIDEST 4096 /* bytes of one access checked (a wider one: said incomplete) */
 #define PROBES 64 /* a longer probe: the table counts as full (a lookup stays cheap) */
 
 typedef struct {
@@ -24,21 +26,25 @@ typedef struct {
     vclock vc;
 } sync_obj;
 
+/* An access's time (its thread's clock; 0: none, a thread's clock starts
+ * at 1) and the bytes of its 8-byte granule it touched. */
 typedef struct {
-    uint32_t thread, clock; /* clock 0: none (a thread's clock starts at 1) */
+    uint32_t clock;
+    uint16_t thread;
+    uint8_t mask; /* bit i: byte i of the granule */
+    uint8_t pad;
 } epoch;
 
-/* An address's accesses as the checks need them: one cache line. */
+/* A granule's accesses as the checks need them: one cache line. */
 typedef struct {
-    uintptr_t addr; /* 0: free */
-    epoch write;
+    uintptr_t addr; /* the granule (8-byte aligned); 0: free */
+    epoch writes[NWRITES];
     epoch reads[NREADS];
-    uint32_t nreads;
+    uint32_t nwrites, nreads;
 } __attribute__((aligned(64))) shadow;
 
-/* Where those accesses were (the write, then the reads), for a report
- * only: apart, so a read in the same epoch as the one kept touches one
- * line. */
+/* Where those accesses were (the writes, then the reads), for a report
+ * only: apart, so a read in the same epoch as one kept touches one line. */
 typedef struct {
     uint32_t step;
     uint64_t where;
@@ -60,7 +66,7 @@ static struct {
     uint32_t cell_index[NINDEX];
     uint64_t index_present[INDEX_PAGES / 64]; /* this copy's pages of it */
     shadow cells[NSHADOW];
-    place places[NSHADOW][1 + NREADS];
+    place places[NSHADOW][NWRITES + NREADS];
     uint32_t ncells;
     uint32_t *incomplete;
     rl__present syncs_present, cells_present, places_present; /* this copy's */
@@ -157,58 +163,97 @@ void rl__races_acquire(uint32_t t, uintptr_t key) {
 /* Whether e happened before what thread t does now. */
 static bool before(const epoch *e, uint32_t t) { return e->clock <= R.threads[t].c[e->thread]; }
 
-bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uint64_t where,
-                      rl__race_side *other) {
+/* The granule's record at addr (8-byte aligned): NULL when the tables are
+ * full. */
+static shadow *cell_of(uintptr_t addr) {
     size_t h = home_of(addr);
-    shadow *c = NULL;
-    for (size_t i = 0; i < PROBES && !c; i++) {
+    for (size_t i = 0; i < PROBES; i++) {
         uint32_t *x = index_slot((h + i) & (NINDEX - 1));
-        if (*x && R.cells[*x - 1].addr == addr) {
-            c = &R.cells[*x - 1];
-        } else if (*x == 0) {
+        if (*x && R.cells[*x - 1].addr == addr)
+            return &R.cells[*x - 1];
+        if (*x == 0) {
             if (R.ncells == NSHADOW)
-                break;
+                return NULL;
             rl__present_entry(&R.cells_present, R.cells, sizeof R.cells[0], sizeof R.cells,
                               R.ncells);
             rl__present_entry(&R.places_present, R.places, sizeof R.places[0],
                               sizeof R.places, R.ncells);
             *x = ++R.ncells;
-            c = &R.cells[*x - 1];
-            c->addr = addr;
+            R.cells[*x - 1].addr = addr;
+            return &R.cells[*x - 1];
         }
     }
-    if (!c) {
-        *R.incomplete = 1;
-        return false;
+    return NULL;
+}
+
+/* Whether e, an earlier access of other bytes' mask, races with what
+ * thread t does now to the bytes of mask. */
+static bool races_with(const epoch *e, uint32_t t, uint8_t mask) {
+    return e->clock && (e->mask & mask) && e->thread != t && !before(e, t);
+}
+
+/* Entry i of n (and its place) dropped, the later ones moved up. */
+static void drop(epoch *list, place *at, uint32_t *n, uint32_t i) {
+    for (uint32_t k = i; k + 1 < *n; k++) {
+        list[k] = list[k + 1];
+        at[k] = at[k + 1];
     }
-    place *at = R.places[c - R.cells]; /* [0]: the write's, [1 + i]: read i's */
-    epoch now = {t, R.threads[t].c[t]};
-    /* a race is said once (the first access it is with), and the access
-     * is kept all the same: a search that lists races goes on */
-    bool raced = c->write.clock && c->write.thread != t && !before(&c->write, t);
-    if (raced)
-        *other = (rl__race_side){c->write.thread, at[0].step, true, at[0].where};
+    (*n)--;
+}
+
+/* t's access of the bytes `mask` of granule c. */
+static bool granule_access(shadow *c, uint32_t t, uint8_t mask, bool write, uint32_t step,
+                           uint64_t where, rl__race_side *other) {
+    place *writes_at = R.places[c - R.cells], *reads_at = writes_at + NWRITES;
+    epoch now = {.clock = R.threads[t].c[t], .thread = (uint16_t)t, .mask = mask};
+    /* a race is said once (the first access it is with), and the access is
+     * kept all the same: a search that lists races goes on */
+    bool raced = false;
+    for (uint32_t i = 0; i < c->nwrites && !raced; i++)
+        if (races_with(&c->writes[i], t, mask)) {
+            *other = (rl__race_side){c->writes[i].thread, writes_at[i].step, true,
+                                     writes_at[i].where};
+            raced = true;
+        }
     if (write) {
         for (uint32_t i = 0; i < c->nreads && !raced; i++)
-            if (c->reads[i].thread != t && !before(&c->reads[i], t)) {
-                *other = (rl__race_side){c->reads[i].thread, at[1 + i].step, false,
-                                         at[1 + i].where};
+            if (races_with(&c->reads[i], t, mask)) {
+                *other = (rl__race_side){c->reads[i].thread, reads_at[i].step, false,
+                                         reads_at[i].where};
                 raced = true;
             }
-        c->write = now;
-        at[0] = (place){step, where};
-        c->nreads = 0; /* reads before this write are ordered before it, or raced */
+        /* accesses of no byte but these are ordered before this write, or
+         * raced with it: a later access that would race with one of them
+         * races with this write (or follows it), so they go; one of this
+         * epoch is this write, wider */
+        for (uint32_t i = c->nreads; i-- > 0;)
+            if (!(c->reads[i].mask & ~mask))
+                drop(c->reads, reads_at, &c->nreads, i);
+        for (uint32_t i = c->nwrites; i-- > 0;) {
+            epoch *w = &c->writes[i];
+            if (w->thread == t && w->clock == now.clock)
+                now.mask |= w->mask;
+            if (!(w->mask & ~now.mask))
+                drop(c->writes, writes_at, &c->nwrites, i);
+        }
+        if (c->nwrites == NWRITES) /* no room: the oldest is forgotten (a race may be missed) */
+            drop(c->writes, writes_at, &c->nwrites, 0);
+        c->writes[c->nwrites] = now;
+        writes_at[c->nwrites++] = (place){step, where};
         return raced;
     }
-    /* a read: keep the thread's latest, and the others not yet ordered; a
-     * read in the same epoch as one kept (no synchronization between) is
-     * kept as that one, whose races are its races (FastTrack's same-epoch
-     * case: nothing to write) */
+    /* a read: in the same epoch as a read of t kept (no synchronization
+     * between), it is that read, wider (FastTrack's same-epoch case); else
+     * it takes the place of one it covers that is t's own or ordered
+     * before it (whatever races with that one races with this one) */
     for (uint32_t i = 0; i < c->nreads; i++)
-        if (c->reads[i].thread == t && c->reads[i].clock == now.clock)
+        if (c->reads[i].thread == t && c->reads[i].clock == now.clock) {
+            c->reads[i].mask |= mask;
             return raced;
+        }
     uint32_t i = 0;
-    while (i < c->nreads && !(c->reads[i].thread == t || before(&c->reads[i], t)))
+    while (i < c->nreads && !((c->reads[i].thread == t || before(&c->reads[i], t)) &&
+                              !(c->reads[i].mask & ~mask)))
         i++;
     if (i == c->nreads) {
         if (c->nreads < NREADS)
@@ -217,6 +262,33 @@ bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uin
             i = step % NREADS; /* no room: one is forgotten (a race may be missed) */
     }
     c->reads[i] = now;
-    at[1 + i] = (place){step, where};
+    reads_at[i] = (place){step, where};
+    return raced;
+}
+
+bool rl__races_access(uint32_t t, uintptr_t addr, size_t size, bool write, uint32_t step,
+                      uint64_t where, rl__race_side *other) {
+    if (size == 0)
+        size = 1;
+    if (size > WIDEST) {
+        size = WIDEST;
+        *R.incomplete = 1;
+    }
+    bool raced = false;
+    uintptr_t end = addr + size;
+    for (uintptr_t g = addr & ~(uintptr_t)7; g < end; g += 8) {
+        uintptr_t lo = addr > g ? addr : g, hi = end < g + 8 ? end : g + 8;
+        uint8_t mask = (uint8_t)(((1u << (hi - lo)) - 1) << (lo - g));
+        shadow *c = cell_of(g);
+        if (!c) {
+            *R.incomplete = 1;
+            return raced;
+        }
+        rl__race_side side;
+        if (granule_access(c, t, mask, write, step, where, &side) && !raced) {
+            *other = side;
+            raced = true;
+        }
+    }
     return raced;
 }

@@ -14,13 +14,17 @@
  * order). Two plain accesses of the same address by different threads,
  * one of them a write, not ordered so: a data race.
  *
- * Accesses are matched by their start address (one that overlaps another
- * at a different start is not compared: a race may be missed, none is
- * made up); an address keeps its last write and up to four reads. */
+ * Memory is checked by 8-byte granules, each access by the bytes it
+ * touched: two accesses race when they share a byte, whatever their starts
+ * and sizes (a 4-byte store into an 8-byte one's second half; two bytes of
+ * one word written by two threads do not). A granule keeps its last two
+ * writes and four reads that nothing since covers; an access wider than
+ * 4096 bytes is checked on its first 4096 (said incomplete). */
 #ifndef RACELAB_EXPLORE_PROGRAM_RACES_H
 #define RACELAB_EXPLORE_PROGRAM_RACES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -42,9 +46,10 @@ void rl__races_join(uint32_t joiner, uint32_t joined);
 /* t releases, or acquires, the synchronization object at key. */
 void rl__races_release(uint32_t t, uintptr_t key);
 void rl__races_acquire(uint32_t t, uintptr_t key);
-/* t accesses addr plainly in step `step`, at `where`: true when an
- * earlier access of another thread races with it (*other says which). */
-bool rl__races_access(uint32_t t, uintptr_t addr, bool write, uint32_t step, uint64_t where,
-                      rl__race_side *other);
+/* t accesses the size bytes at addr plainly in step `step`, at `where`:
+ * true when an earlier access of another thread races with it (*other
+ * says which: the first found). */
+bool rl__races_access(uint32_t t, uintptr_t addr, size_t size, bool write, uint32_t step,
+                      uint64_t where, rl__race_side *other);
 
 #endif
