@@ -1,5 +1,6 @@
-/* wide_memory.c - main writes 70,000 different ints while another thread
- * exists: more addresses than racelab's race detector keeps (65,536).
+/* wide_memory.c - main writes 70,000 different longs while another thread
+ * exists: more 8-byte granules than racelab's race detector keeps
+ * (65,536).
  * Correct. Known answer, built by racelab cc (wide_memory_mem) and
  * explored within 0 preemptions: no failure, and the verdict says that
  * data races were not checked for every access (they were not). */
@@ -7,7 +8,7 @@
 
 #define N 70000
 
-static int cells[N];
+static long cells[N];
 
 static void *idle(void *arg) { return arg; }
 
