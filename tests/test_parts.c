@@ -56,6 +56,7 @@ static uint64_t state_count(const rl_explore_result *r, const char *state) {
 }
 
 static bool delay_bounding; /* parts_cover_the_search: --delays, not --preemptions */
+static bool pct;            /* or --pct, seed 3, depth 3, `bound` x 100 iterations */
 
 /* t explored whole and in n parts, every schedule (keep going) within
  * bound: the parts' schedules are the whole's, each in one part only; the
@@ -67,6 +68,12 @@ static void parts_cover_the_search(const rl_target *t, unsigned bound, unsigned 
         o.search = RL_SEARCH_DELAYS;
         o.delays = bound;
     }
+    if (pct) { /* never exhaustive: every iteration, in one part */
+        o.search = RL_SEARCH_PCT;
+        o.seed = 3;
+        o.depth = 3;
+        o.iterations = bound * 100u;
+    }
     o.keep_going = true;
     o.minimize = false;
     ran whole = {0}, parts = {0};
@@ -74,7 +81,7 @@ static void parts_cover_the_search(const rl_target *t, unsigned bound, unsigned 
     rl__explore_run_hook = note_schedule;
     rl__explore_run_hook_ctx = &whole;
     rl_explore_result w = rl_test_explore(t, o);
-    assert_true(w.exhaustive);
+    assert_true(pct ? w.stopped == RL_STOP_NONE && w.schedules == o.iterations : w.exhaustive);
     rl__explore_run_hook_ctx = &parts;
     rl_explore_result p[8];
     uint64_t schedules = 0, pruned = 0;
@@ -85,7 +92,7 @@ static void parts_cover_the_search(const rl_target *t, unsigned bound, unsigned 
         split[k] = (rl_explore_split){.owns = owns_mod, .ctx = &at[k], .first_part = k == 0};
         o.split = &split[k];
         p[k] = rl_test_explore(t, o);
-        assert_true(p[k].exhaustive);
+        assert_true(pct ? p[k].stopped == RL_STOP_NONE : p[k].exhaustive);
         schedules += p[k].schedules;
         pruned += p[k].pruned;
     }
@@ -104,9 +111,10 @@ static void parts_cover_the_search(const rl_target *t, unsigned bound, unsigned 
     qsort(parts.hash, parts.n, sizeof *parts.hash, cmp_u64);
     /* the same schedules, as many times each (the bounded search runs each
      * once, so in one part only; delay bounding may reach one schedule by
-     * two plans, in the whole search as in the parts) */
+     * two plans, and PCT by two random ones, in the whole search as in the
+     * parts) */
     for (size_t i = 0; i < whole.n; i++) {
-        if (!delay_bounding && i && whole.hash[i] == whole.hash[i - 1])
+        if (!delay_bounding && !pct && i && whole.hash[i] == whole.hash[i - 1])
             fail_msg("%s: the whole search ran a schedule twice", t->name);
         if (whole.hash[i] != parts.hash[i])
             fail_msg("%s: the parts ran other schedules than the whole search (or one in "
@@ -138,7 +146,6 @@ static void parts_cover_the_search_exactly(void **state) {
     rl_target_free(&racy);
     rl_target close = rl_test_target("close:check-then-close", 0, 0, 2);
     parts_cover_the_search(&close, 3, 4);
-    rl_target_free(&close);
     /* delay bounding splits alike */
     delay_bounding = true;
     rl_target many = rl_test_target("startup:unordered", 0, 0, 6);
@@ -146,8 +153,15 @@ static void parts_cover_the_search_exactly(void **state) {
     rl_target_free(&many);
     rl_target racy3 = rl_test_target("bill:racy", 3, 2, 0);
     parts_cover_the_search(&racy3, 3, 2);
-    rl_target_free(&racy3);
     delay_bounding = false;
+    /* PCT: its first 16 schedules in every part, counted by the first, the
+     * rest shared out */
+    pct = true;
+    parts_cover_the_search(&racy3, 3, 3);
+    parts_cover_the_search(&close, 1, 4);
+    pct = false;
+    rl_target_free(&racy3);
+    rl_target_free(&close);
 }
 
 /* Stopping at the first failure: each part stops at its own first one,
@@ -209,7 +223,8 @@ static void the_first_failure_is_the_least_place(void **state) {
     }
 }
 
-/* What cannot be split is refused, not run whole. */
+/* What cannot be split (a replay, a reduced search) is refused, not run
+ * whole. */
 static void only_a_bounded_search_splits(void **state) {
     (void)state;
     rl_target t = rl_test_target("bill:racy", 2, 2, 0);
@@ -219,7 +234,8 @@ static void only_a_bounded_search_splits(void **state) {
     o.split = &split;
     rl_explore_result r;
     char why[256] = "";
-    o.search = RL_SEARCH_PCT;
+    o.search = RL_SEARCH_REPLAY;
+    o.replay = "-";
     assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
     assert_contains(why, "bounded search");
     o.search = RL_SEARCH_BOUNDED;

@@ -71,7 +71,7 @@ static void print_help(void) {
            "  -j N, --jobs N    run the search in N worker processes (default 1): the same\n"
            "                    verdict, failure and final states as on one core; the\n"
            "                    bounded search (--preemptions B, or all with\n"
-           "                    --no-reduction) and --delays\n"
+           "                    --no-reduction), --delays and --pct\n"
            "  --shard K/N       run the K-th of N parts of the search (1 <= K <= N) and write\n"
            "                    its --json; racelab merge makes the parts one result\n"
            "                    (docs/parallel.md: job arrays, GNU parallel, CI matrices)\n"
@@ -360,11 +360,10 @@ static int parse(int argc, char **argv, explore_args *a) {
         a->o.search = RL_SEARCH_PCT;
     if (g.delays)
         a->o.search = RL_SEARCH_DELAYS;
-    if ((a->jobs > 1 || a->shards) && a->o.search != RL_SEARCH_BOUNDED &&
-        a->o.search != RL_SEARCH_DELAYS)
+    if ((a->jobs > 1 || a->shards) && a->o.search == RL_SEARCH_REPLAY)
         return rl_cli_usage_error("explore", "-j and --shard split the bounded search "
-                                             "(--preemptions B, or all with --no-reduction) "
-                                             "and --delays: not --pct or --replay");
+                                             "(--preemptions B, or all with --no-reduction), "
+                                             "--delays and --pct: not --replay");
     if (a->shards && !a->json)
         return rl_cli_usage_error("explore", "--shard writes one part of the search for "
                                              "racelab merge: add --json");

@@ -43,6 +43,9 @@ static bool same_search(const part_info *a, const part_info *b, char *why, size_
                        : a->o.search != b->o.search ? "search"
                        : a->o.preemptions != b->o.preemptions ? "preemption bound"
                        : a->o.delays != b->o.delays ? "delay bound"
+                       : a->o.depth != b->o.depth || a->o.seed != b->o.seed ||
+                               a->o.iterations != b->o.iterations
+                           ? "PCT depth, seed or iterations"
                        : a->races_checked != b->races_checked ||
                                a->races_listed != b->races_listed
                            ? "--races"

@@ -13,6 +13,8 @@ has "$out" '^  bill:mutex 3 x 3, bound 3 +-j 1 +[0-9]+ schedules/s \(75468 in [0
     "-j 1, the whole search"
 has "$out" '^ +-j 2 +[0-9]+ schedules/s \(75468 in [0-9.]+ s\)  x[0-9]+\.[0-9]{2}$' \
     "-j 2, the same schedules"
+has "$out" '^  bill:mutex 3 x 3, PCT 100000, depth 3 +-j 1 +[0-9]+ schedules/s \(100000 in [0-9.]+ s\)  x1\.00$' \
+    "PCT, -j 1"
 has "$out" '^  goal \(x1\.8 at -j 2 for each case\): (met|not met) \(worst x[0-9.]+\)$' "the goal said"
 has "$out" 'not split by -j yet' "what it does not split said"
 expect 2 "--jobs and --memory" -- bench explore --jobs --memory

@@ -35,6 +35,16 @@ SEARCHES = [
                                            "--delays", "1"], None),
     ("unreduced, every schedule", ["overdraft:racy", "--preemptions", "all",
                                    "--no-reduction", "--all"], None),
+    ("PCT, every state", ["bill:racy", "--merchants", "3", "--pct", "--seed", "5",
+                          "--iterations", "300", "--all"], None),
+    ("PCT, the first failure", ["close:check-then-close", "--threads", "3", "--pct", "--seed",
+                                "2", "--depth", "2", "--iterations", "400"], None),
+    ("a program under PCT", ["--pct", "--seed", "1", "--iterations", "40", "--all"],
+     ["overdraft"]),
+    # its first failure in the 29th schedule: past the 16 every part runs
+    ("a program's first failure under PCT, shared out", ["--pct", "--seed", "2", "--depth",
+                                                         "3", "--iterations", "100"],
+     ["exit_race"]),
     ("a program's failure", ["--preemptions", "2"], ["overdraft"]),
     ("a program, every state", ["--preemptions", "1", "--all", "--races", "ignore"],
      ["counter_race_mem"]),
@@ -190,9 +200,9 @@ with tempfile.TemporaryDirectory() as tmp:
     expect([RL, "explore", "bill:racy", "--shard", "1/2"], 2, "add --json")
     expect([RL, "explore", "bill:racy", "--shard", "3/2", "--json"], 2, "K/N")
     expect([RL, "explore", "bill:racy", "--shard", "0/2", "--json"], 2, "K/N")
-    expect([RL, "explore", "bill:racy", "--pct", "-j", "2"], 2, "not --pct")
+    expect([RL, "explore", "bill:racy", "--replay", "1:1", "-j", "2"], 2, "not --replay")
     expect([RL, "explore", "bill:racy", "--replay", "1:1", "--shard", "1/2", "--json"], 2,
-           "not --pct or --replay")
+           "not --replay")
     expect([RL, "explore", "bill:racy", "--preemptions", "all", "-j", "2"], 2,
            "--no-reduction")
     expect([RL, "explore", "bill:racy", "-j", "0"], 2, "-j")

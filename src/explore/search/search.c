@@ -681,32 +681,69 @@ static unsigned pct_choose(rl__chooser *c, size_t step, uint64_t enabled, uint64
     return rl__pct_choose(&((pct *)c)->p, step, rl__eager(enabled, lazy), current);
 }
 
+/* Schedules every part of a split PCT runs: the default one and the first
+ * random ones, whose longest sets where change points may fall. */
+#define PCT_WARMUP 16
+
+/* An iteration's place in the search's order (a split search): its number.
+ * False when its run need not be made (a failure before it is known) or
+ * there is no memory. */
+static bool pct_place(search *s, uint64_t i) {
+    s->npos = 0;
+    if (!place_push(s, (uint32_t)(i >> 32)) || !place_push(s, (uint32_t)i)) {
+        rl__search_error(s, RL_ENOMEM, "out of memory");
+        return false;
+    }
+    const rl_explore_split *sp = s->o->split;
+    if (!s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
+        s->stop = true; /* all it has left comes later */
+        return false;
+    }
+    return true;
+}
+
+/* The default schedule, then iterations - 1 random ones. The d - 1
+ * priority change points of each fall among the first k steps, k the
+ * longest of the first PCT_WARMUP schedules: fixed after them, so that an
+ * iteration's plan depends on the seed and its number only, and the
+ * iterations after them can be shared out between the parts of a split
+ * search (each runs the first ones too, the first part counting them, as
+ * each part of a bounded search runs its schedules with no preemption). */
 static void pct_search(search *s) {
     uint64_t seed_state = s->o->seed;
-    size_t k = 0; /* steps to place change points in: the longest schedule so far */
-    {
-        /* one default schedule measures the length */
-        rl__run r;
-        run_following(s->t, NULL, 0, false, &r);
-        rl__search_account(s, &r);
-        k = r.nsteps;
-    }
+    const rl_explore_split *sp = s->o->split;
+    uint64_t warm = s->o->iterations < PCT_WARMUP ? s->o->iterations : PCT_WARMUP;
+    size_t k = 0; /* steps to place change points in */
     unsigned d = s->o->depth ? s->o->depth : 1;
-    for (uint64_t i = 1; i < s->o->iterations && !s->stop; i++) {
+    for (uint64_t i = 0; i < s->o->iterations && !s->stop; i++) {
         pct p = {.base = {.choose = pct_choose, .plan = RL_PLAN_PCT}, .p = {.depth = d}};
-        p.p.rng = rl__rng_next(&seed_state);
-        p.p.nchange = d - 1 < RL_PCT_MAX_CHANGES ? d - 1 : RL_PCT_MAX_CHANGES;
-        for (size_t j = 0; j < p.p.nchange; j++)
-            p.p.change[j] = k ? rl__rng_below(&p.p.rng, k) : 0;
-        qsort(p.p.change, p.p.nchange, sizeof p.p.change[0], rl__cmp_u64);
-        rl__pct start = p.p; /* the plan: the state before the first step */
-        p.base.pct = &start;
+        if (i > 0) /* the plan's draws, whoever runs it */
+            p.p.rng = rl__rng_next(&seed_state);
+        if (sp && i >= warm && !sp->owns(sp->ctx, i - warm))
+            continue;
+        s->silent = sp && i < warm && !sp->first_part;
+        if (sp && !pct_place(s, i))
+            break;
         rl__run r;
-        rl__run_one(s->t, &p.base, false, &r);
+        if (i == 0) { /* the default order measures the length first */
+            follow f = {.base = {.choose = follow_choose, .plan = RL_PLAN_DEVIATIONS,
+                                 .uncounted = s->silent}};
+            rl__run_one(s->t, &f.base, false, &r);
+        } else {
+            p.p.nchange = d - 1 < RL_PCT_MAX_CHANGES ? d - 1 : RL_PCT_MAX_CHANGES;
+            for (size_t j = 0; j < p.p.nchange; j++)
+                p.p.change[j] = k ? rl__rng_below(&p.p.rng, k) : 0;
+            qsort(p.p.change, p.p.nchange, sizeof p.p.change[0], rl__cmp_u64);
+            rl__pct start = p.p; /* the plan: the state before the first step */
+            p.base.pct = &start;
+            p.base.uncounted = s->silent;
+            rl__run_one(s->t, &p.base, false, &r);
+        }
         rl__search_account(s, &r);
-        if (r.nsteps > k)
+        if (i < warm && r.nsteps > k)
             k = r.nsteps;
     }
+    s->silent = false;
 }
 
 /* ---- delay bounding ---- */
@@ -973,12 +1010,13 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         WHY("max_schedules and max_steps must be positive");
         return RL_EINVAL;
     }
-    if (o->split && ((o->search != RL_SEARCH_BOUNDED && o->search != RL_SEARCH_DELAYS) ||
+    if (o->split && ((o->search != RL_SEARCH_BOUNDED && o->search != RL_SEARCH_DELAYS &&
+                      o->search != RL_SEARCH_PCT) ||
                      !o->split->owns ||
                      (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce &&
                       (!t->program || rl__program_instrumented(t->program))))) {
-        WHY("only the bounded search without reduction and delay bounding can be split into "
-            "parts (a reduced search: add --no-reduction)");
+        WHY("only the bounded search without reduction, delay bounding and PCT can be split "
+            "into parts (a reduced search: add --no-reduction)");
         return RL_EINVAL;
     }
     rl__deviation *replay = NULL;
