@@ -47,7 +47,7 @@ int rl_cli_draw_failure(const char *verb, const char *path, const char *name,
         return EXIT_ERROR;
     }
     rl_err e = rl_draw_failure_svg(f, name, r);
-    if ((!out && fclose(f) != 0) || (out && fflush(f) != 0))
+    if ((out ? fflush(f) : fclose(f)) != 0)
         e = e == RL_OK ? RL_ESYS : e;
     if (e != RL_OK) {
         fprintf(stderr, "racelab %s: cannot draw into %s: %s\n", verb, path, rl_strerror(e));
@@ -66,7 +66,7 @@ int rl_cli_write_html(const char *verb, const char *path, const char *name,
         return EXIT_ERROR;
     }
     rl_err e = rl_draw_html(f, name, o, r, replay_cmd);
-    if ((!out && fclose(f) != 0) || (out && fflush(f) != 0))
+    if ((out ? fflush(f) : fclose(f)) != 0)
         e = e == RL_OK ? RL_ESYS : e;
     if (e != RL_OK) {
         fprintf(stderr, "racelab %s: cannot write the page into %s: %s\n", verb, path,
@@ -94,7 +94,7 @@ static int draw_table(const char *in, char *text, const char *svg, const char *h
         }
         const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
         rl_err e = rl_draw_csv_html(f, base, text, why, sizeof why);
-        if ((!out && fclose(f) != 0) || (out && fflush(f) != 0))
+        if ((out ? fflush(f) : fclose(f)) != 0)
             e = e == RL_OK ? RL_ESYS : e;
         if (e == RL_EINVAL) {
             if (!out)
