@@ -44,8 +44,9 @@ rl_err rl_draw_failure_svg(FILE *f, const char *name, const rl_explore_result *r
  * the reachable final states as a bar chart, passing and failing told
  * apart by word and pattern as well as colour, and for a failure its
  * picture (rl_draw_failure_svg), its replay command with a copy button
- * (shown when scripts run) and what the target or program printed; then
- * the text report of rl_explore_print. name and o are what
+ * (shown when scripts run) and what the target or program printed; the
+ * data races listed (--races list); then the text report of
+ * rl_explore_print. name and o are what
  * rl_explore_print takes; replay_cmd (may be NULL) is the command that
  * replays a schedule, with "{schedule}" where the replay options go (else
  * they go at the end). The same result gives the same bytes. RL_EINVAL

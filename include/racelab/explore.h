@@ -387,6 +387,11 @@ void rl_explore_result_free(rl_explore_result *r);
  * limit, an interruption or random sampling ended it),
  * "no_failure_in_schedule" (a replay). */
 const char *rl_explore_verdict(const rl_explore_result *r);
+/* What r's verdict covers, in words, into out (cap bytes): for a program,
+ * what was scheduled and what was not seen ("synchronization calls; plain
+ * memory not scheduled", ...), as the verdict line and --json's
+ * "coverage" say it; for racelab's own targets, all of their steps. */
+void rl_explore_coverage(const rl_explore_result *r, char *out, size_t cap);
 
 /* ---- reading a result, as `racelab explore` prints it ----------------
  * colour: ANSI colours (for a terminal). replay_cmd (may be NULL): the

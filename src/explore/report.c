@@ -171,6 +171,15 @@ static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
                         : "");
 }
 
+void rl_explore_coverage(const rl_explore_result *r, char *out, size_t cap) {
+    if (!r || !out)
+        rl_fatal("rl_explore_coverage: NULL result or buffer");
+    if (r->program)
+        program_scope(r, out, cap);
+    else
+        snprintf(out, cap, "all of the target's steps, shared accesses included");
+}
+
 static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_result *r,
                           style st) {
     const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
@@ -399,9 +408,8 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
         rl__json_bool(&j, "outside_last", r->outside_last);
     }
     char scope[384];
-    program_scope(r, scope, sizeof scope);
-    rl__json_str(&j, "coverage",
-                 r->program ? scope : "all of the target's steps, shared accesses included");
+    rl_explore_coverage(r, scope, sizeof scope);
+    rl__json_str(&j, "coverage", scope);
     rl__json_uint(&j, "pruned_preemptions", r->pruned);
     rl__json_uint(&j, "longest_schedule", r->longest);
     rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);

@@ -47,6 +47,7 @@ static const char style[] =
     "table.facts{border-collapse:collapse}"
     "table.facts th{text-align:left;padding:3px 16px 3px 0;font-weight:600;vertical-align:top}"
     "table.facts td{padding:3px 0}"
+    "table.races td{padding:3px 16px 3px 0;vertical-align:top}"
     ".picture{overflow-x:auto;border:1px solid #d0d0d0;border-radius:6px}"
     "pre{background:#f5f5f5;border:1px solid #d0d0d0;border-radius:6px;padding:10px;"
     "overflow-x:auto;font-size:.85rem}"
@@ -165,12 +166,9 @@ static void facts(FILE *f, const rl_explore_opts *o, const rl_explore_result *r)
     row(f, "Longest schedule", v);
     snprintf(v, sizeof v, "%.3g s", (double)r->elapsed_ns / 1e9);
     row(f, "Time searching", v);
-    if (r->program)
-        row(f, "Scheduled in the program",
-            r->memory_scheduled ? "its synchronization calls and memory accesses (built by "
-                                  "racelab cc); a thread's own stack is not scheduled"
-                                : "its synchronization calls only: plain memory is not "
-                                  "scheduled (build it with racelab cc to see it)");
+    char covers[384];
+    rl_explore_coverage(r, covers, sizeof covers); /* as the verdict line says it */
+    row(f, "Covers", covers);
     fputs("</table>\n", f);
 }
 
@@ -319,6 +317,30 @@ static rl_err failure(FILE *f, const char *name, const rl_explore_result *r,
     return RL_OK;
 }
 
+/* --races list: every data race seen, each a failure of no schedule. */
+static void races(FILE *f, const rl_explore_result *r) {
+    fprintf(f, "<h2 id=\"races\">Data races seen</h2>\n<p>%zu data race%s, listed (not failing "
+               "a schedule)%s.</p>\n",
+            r->nraces, r->nraces == 1 ? "" : "s",
+            r->races_unlisted ? "; a schedule made more than could be listed" : "");
+    if (r->nraces == 0)
+        return;
+    fputs("<table class=\"facts races\">\n<tr><th scope=\"col\">Variable</th>"
+          "<th scope=\"col\">One access</th><th scope=\"col\">The other</th>"
+          "<th scope=\"col\">Runs</th></tr>\n",
+          f);
+    for (size_t i = 0; i < r->nraces; i++) {
+        fputs("<tr class=\"race\"><td>", f);
+        esc(f, r->races[i].variable);
+        fputs("</td><td>", f);
+        esc(f, r->races[i].first);
+        fputs("</td><td>", f);
+        esc(f, r->races[i].second);
+        fprintf(f, "</td><td>%" PRIu64 "</td></tr>\n", r->races[i].schedules);
+    }
+    fputs("</table>\n", f);
+}
+
 rl_err rl_draw_html(FILE *f, const char *name, const rl_explore_opts *o,
                     const rl_explore_result *r, const char *replay_cmd) {
     if (!f || !name || !o || !r)
@@ -355,6 +377,8 @@ rl_err rl_draw_html(FILE *f, const char *name, const rl_explore_opts *o,
         e = failure(f, name, r, replay_cmd);
     if (e == RL_OK) {
         states(f, o, r);
+        if (r->races_listed)
+            races(f, r);
         fputs("<h2 id=\"text\">The text report</h2>\n<pre class=\"report\">", f);
         esc(f, text);
         fprintf(f, "</pre>\n<footer>Written by racelab: one file, nothing "

@@ -51,6 +51,8 @@ CASES = [
     ("assertion", [], [os.path.join(PROGRAMS, "billing")]),
     ("data-race", [], [os.path.join(PROGRAMS, "counter_race_mem")]),
     ("proof", ["bill:mutex", "--all"], None),
+    ("races-listed", ["--preemptions", "1", "--all", "--races", "list"],
+     [os.path.join(PROGRAMS, "seqlock_mem"), "plain"]),
 ]
 
 # In the page: every text node's colour against the colour it is drawn on,
@@ -116,6 +118,7 @@ PAGE_JS = r"""
     states: [...document.querySelectorAll('g.state')].map(g =>
       [g.classList.contains('held'), +g.getAttribute('data-schedules'), g.textContent]),
     covers: !!document.getElementById('covers'), text: !!document.querySelector('pre.report'),
+    races: document.querySelectorAll('tr.race').length,
   };
 })()
 """
@@ -206,6 +209,9 @@ def check_page(what, page, doc, scripts):
             copied = page.eval("navigator.clipboard.readText()")
             if copied != got["replay"]:
                 fail("%s: the copy button copied %r, not %r" % (what, copied, got["replay"]))
+    if len(doc.get("data_races", [])) != got["races"]:
+        fail("%s: %d data races in the page's table, %d in the JSON" % (
+            what, got["races"], len(doc.get("data_races", []))))
     states = doc.get("final_states", [])
     if doc["failed"] and not doc["keep_going"]:
         if got["states"]:
@@ -293,7 +299,7 @@ def main():
             out = {k: os.path.join(tmp, "%s.%s" % (name, k)) for k in ("svg", "html", "json")}
             p = explore(args, program, out)
             doc = json.loads(p.stdout) if p.stdout.startswith("{") else None
-            if p.returncode != (1 if name != "proof" else 0) or doc is None:
+            if p.returncode != (0 if name in ("proof", "races-listed") else 1) or doc is None:
                 fail("%s: explore exits %d: %s" % (name, p.returncode, p.stderr.strip()))
                 continue
             with open(out["json"], "w") as f:
