@@ -98,7 +98,7 @@ static void verdict(FILE *f, const rl_explore_opts *o, const rl_explore_result *
                    "most %u fails; %" PRIu64 " %s beyond the bound were not taken",
                 bound, unit_of(o, bound), bound, r->pruned, unit_of(o, 2));
     } else {
-        fputs("<span class=\"word\">no failure found, not exhaustive</span>", f);
+        fputs("<span class=\"word\">no failure found, not exhaustive:</span>", f);
         fputs(o->search == RL_SEARCH_PCT && r->stopped == RL_STOP_NONE
                   ? "random schedules (PCT samples) prove nothing"
                   : "the search stopped before it covered every schedule",
