@@ -534,6 +534,9 @@ static void data_races(void **state) {
     found_and_replayed_args("overlap_mem", whole, RL_FAIL_RACE,
                             "data race on w+4: main's store in step 2 and T1's store", NULL);
     holds_args("overlap_mem", apart, "exit 0: word 0x700000005", 2);
+    /* a variable on main's stack that a thread adds to as main does:
+     * main's accesses are steps once the thread has used it, and race */
+    found_and_replayed("stack_share_mem", RL_FAIL_RACE, "data race on stack 0x", NULL);
     rl_target_free(&t);
 }
 

@@ -155,7 +155,7 @@ const char *rl_explore_verdict(const rl_explore_result *r) {
 static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
     snprintf(out, cap, "%s%s%s%s",
              r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
-                                   "stack not scheduled"
+                                   "stack not scheduled until another thread uses it"
                                  : "synchronization calls; plain memory not scheduled",
              !r->memory_scheduled  ? ""
              : !r->races_checked   ? "; data races not looked for"

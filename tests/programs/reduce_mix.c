@@ -34,8 +34,9 @@ static void *say(void *arg) {
     return NULL;
 }
 
-/* stack: a thread writes into main's stack (main's own accesses there are
- * not steps) */
+/* stack: a thread writes into main's stack while main writes there too (a
+ * data race; main's own accesses there are steps once the thread has
+ * written there, not before) */
 static void *poke(void *arg) {
     *(int *)arg = 2;
     return NULL;

@@ -33,6 +33,7 @@ CORPUS = [
     ("seqlock", []),
     ("overlap", ["whole"]),  # a word's store and its second half's: they share bytes
     ("overlap", ["apart"]),  # its two halves: no byte shared, no race
+    ("stack_share", []),  # a variable on main's stack, added to by main and a thread
     # not here: seqlock plain, whose race ThreadSanitizer sees only in a
     # native run where the reader reads before the writer is done (a
     # timing; racelab finds it in every search: tests/test_programs.c)
@@ -48,6 +49,8 @@ def tsan_races(programs, name, args):
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                            timeout=60)
         found |= set(re.findall(r"Location is global '([^']+)'", r.stderr))
+        if "Location is stack of" in r.stderr:
+            found.add("stack")  # racelab names it "stack 0x...": compared as "stack"
         if "WARNING: ThreadSanitizer" in r.stderr and not found:
             found.add("?")  # a race whose place was not named: counted, never matched
     return found
@@ -68,7 +71,8 @@ def racelab_races(racelab, programs, name, args):
     m = re.match(r"data race on ([^:]+):", message)
     if not m:
         raise SystemExit(f"{name} {args}: a failure that is no data race: {message}")
-    return {m.group(1).split("+")[0]}  # "w+4": a byte of w, as ThreadSanitizer says "w"
+    name = m.group(1).split("+")[0]  # "w+4": a byte of w, as ThreadSanitizer says "w"
+    return {"stack" if name.startswith("stack ") else name}
 
 
 def main():

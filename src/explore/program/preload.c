@@ -241,7 +241,13 @@ typedef struct xthread {
     void *arg;
     bool create_traced; /* after create: its create line is in the trace already */
     _Atomic pid_t tid;  /* its kernel thread id, once it started (for a debugger) */
-    uintptr_t stack_lo, stack_hi; /* its stack: its own accesses there are not steps */
+    uintptr_t stack_lo, stack_hi; /* its stack: its own accesses there are not steps, */
+    /* but for the pages of it another thread used (each then shared: its
+     * accesses there are steps and checked for races, as on any memory);
+     * more than fit: all of it */
+    uintptr_t shared_page[8];
+    uint8_t nshared;
+    bool all_shared;
     /* its latest loads and atomic operations since its last write or thread
      * call: place, address and the value seen (a spin repeats one) */
     struct {
@@ -292,6 +298,7 @@ static struct {
     uint64_t repeat_until;
     uint64_t out_mark; /* how much the program had printed at the last decision */
     uintptr_t main_stack_lo, main_stack_hi;
+    uintptr_t stacks_lo, stacks_hi; /* every thread stack of this copy lies within */
     bool in_child;    /* this process runs one schedule */
     bool server;      /* this process became the fork server */
     bool forking_schedule; /* serve() is forking a schedule's copy */
@@ -1138,6 +1145,8 @@ static void init_run(void) {
                              .tid = s->stop_at ? (pid_t)syscall(SYS_gettid) : 0,
                              .stack_lo = X.main_stack_lo,
                              .stack_hi = X.main_stack_hi};
+    X.stacks_lo = X.main_stack_hi ? X.main_stack_lo : UINTPTR_MAX; /* none known: empty */
+    X.stacks_hi = X.main_stack_hi;
     s->instrumented = X.instrumented;
     X.races_on = X.instrumented && s->races;
     X.footprints = s->footprints != 0;
@@ -1469,8 +1478,36 @@ static bool repeat_step(const xthread *t) {
     return true;
 }
 
+/* Whether t's access of its own stack at a is one another thread could see:
+ * on a page of it another thread used. */
+static bool stack_shared(const xthread *t, uintptr_t a) {
+    if (t->all_shared)
+        return true;
+    for (uint8_t i = 0; i < t->nshared; i++)
+        if (t->shared_page[i] == a >> 12)
+            return true;
+    return false;
+}
+
+/* t uses a, on some other thread's stack: that page of it is shared from
+ * now on (its owner's accesses there are steps). Before, the owner's were
+ * not seen: a race between one of them and this access is not found (the
+ * verdict says so). */
+static __attribute__((noinline)) void share_stack(const xthread *t, uintptr_t a) {
+    for (uint32_t i = 0; i < X.core.nthreads; i++) {
+        xthread *o = &X.threads[i];
+        if (o == t || a < o->stack_lo || a >= o->stack_hi || stack_shared(o, a))
+            continue;
+        if (o->nshared < sizeof o->shared_page / sizeof o->shared_page[0])
+            o->shared_page[o->nshared++] = a >> 12;
+        else
+            o->all_shared = true;
+    }
+}
+
 /* An access of memory (a load, a store, an atomic operation) by the
- * calling thread: a step, unless it is on the thread's own stack. A load
+ * calling thread: a step, unless it is on the thread's own stack (on a
+ * page no other thread used). A load
  * or atomic operation that repeats one of its latest (same place, same
  * address, same value, no write by it or thread call since) is a spin:
  * the core lets the others go first, as after a yield (fairness), so a
@@ -1486,7 +1523,8 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
         return;
     }
     uintptr_t a = (uintptr_t)addr;
-    if (a >= t->stack_lo && a < t->stack_hi)
+    bool own = a >= t->stack_lo && a < t->stack_hi;
+    if (own && ((!t->nshared && !t->all_shared) || !stack_shared(t, a)))
         return;
     uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
     bool spin = false;
@@ -1507,6 +1545,10 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
         t->nseen = 0;
     }
     t->c.spinning = false;
+    /* made (not only reached: what a step does is its own): on another
+     * thread's stack, that page of it is shared from now on */
+    if (!own && a >= X.stacks_lo && a < X.stacks_hi)
+        share_stack(t, a);
     if (X.races_on && (kind == READ || kind == WRITE)) {
         rl__race_side other;
         if (rl__races_access((uint32_t)self_index, a, size, kind == WRITE, (uint32_t)X.core.step,
@@ -1535,8 +1577,14 @@ static void *trampoline(void *arg) {
     self_index = (int)t->c.index;
     /* only what this run needs: its stack for a program built by racelab
      * cc, its kernel id for a debugger (a thread starts in every schedule) */
-    if (X.instrumented)
+    if (X.instrumented) {
         stack_of(pthread_self(), &t->stack_lo, &t->stack_hi);
+        /* before the baton: one thread runs at a time from here */
+        if (t->stack_lo < X.stacks_lo)
+            X.stacks_lo = t->stack_lo;
+        if (t->stack_hi > X.stacks_hi)
+            X.stacks_hi = t->stack_hi;
+    }
     if (X.shm->stop_at)
         atomic_store_explicit(&t->tid, (pid_t)syscall(SYS_gettid), memory_order_release);
     await_baton(t); /* until the schedule starts it: nothing of it runs before */
