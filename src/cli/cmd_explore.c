@@ -74,7 +74,8 @@ static void print_help(void) {
            "                    --no-reduction), --delays and --pct\n"
            "  --shard K/N       run the K-th of N parts of the search (1 <= K <= N) and write\n"
            "                    its --json; racelab merge makes the parts one result\n"
-           "                    (docs/parallel.md: job arrays, GNU parallel, CI matrices)\n"
+           "                    (docs/parallel.md: job arrays, GNU parallel, CI matrices);\n"
+           "                    with -j M, M workers share out the part\n"
            "  --svg FILE        draw the failure found (its minimized form) as a picture in\n"
            "                    FILE: a lane per thread, the failing steps labelled and\n"
            "                    joined by arrows (racelab draw draws a saved --json alike)\n"
@@ -371,9 +372,6 @@ static int parse(int argc, char **argv, explore_args *a) {
         return rl_cli_usage_error("explore", "%s draws a whole search: draw the merged parts "
                                              "(racelab merge --json, then racelab draw)",
                                   a->svg ? "--svg" : "--html");
-    if (a->shards && a->jobs > 1)
-        return rl_cli_usage_error("explore", "--shard and -j together: not yet (run more "
-                                             "shards instead)");
     if (a->gdb && (!a->program || a->o.search != RL_SEARCH_REPLAY || a->json || a->jobs > 1))
         return rl_cli_usage_error("explore", "--gdb goes with --replay SCHEDULE and a program "
                                              "after -- (and without --json)");
@@ -627,6 +625,12 @@ static int explore_parallel(explore_args *a) {
     rl_cli_progress_init(&line, !a->json);
     a->o.interrupted = rl_cli_catch_interrupt();
     rl_cli_target_maker make = {.make = make_target, .ctx = a, .name = name};
+    /* a shard's workers share out its items; its JSON says which part */
+    shard_part part = {a->shard - 1, a->shards};
+    rl_explore_split split = {.owns = shard_owns, .ctx = &part, .first_part = a->shard == 1,
+                              .part = a->shard, .parts = a->shards};
+    if (a->shards)
+        a->o.split = &split;
     rl_explore_result r;
     rl_err e = rl_cli_explore_parallel(a->jobs, &make, &a->o, &line, &r, shown, sizeof shown,
                                        why, sizeof why);

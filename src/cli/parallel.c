@@ -57,6 +57,10 @@ typedef struct {
     uint64_t taken; /* the item this worker took and has not yet been asked about */
     bool holding;
     bool arrived;
+    /* a shard's workers (--shard K/N -j M): the shard's own split, whose
+     * items the workers share out among them, counted apart */
+    const rl_explore_split *outer;
+    uint64_t outer_items;
 } worker;
 
 /* This worker is at the first level's items (or done): the items are
@@ -78,9 +82,15 @@ static void lock(shared *sh) {
 static void unlock(shared *sh) { atomic_flag_clear_explicit(&sh->lock, memory_order_release); }
 
 /* Items are asked about in turn, 0, 1, 2, ...: the one taken is this
- * worker's when its turn comes; then the next one is taken. */
+ * worker's when its turn comes; then the next one is taken. In a shard,
+ * only the shard's items are shared out, numbered among themselves. */
 static bool owns(void *ctx, uint64_t index) {
     worker *w = ctx;
+    if (w->outer) {
+        if (!w->outer->owns(w->outer->ctx, index))
+            return false;
+        index = w->outer_items++;
+    }
     if (!w->arrived) {
         arrive(w);
         while (atomic_load_explicit(&w->sh->arrived, memory_order_acquire) < w->jobs)
@@ -136,13 +146,13 @@ static void worker_progress(void *ctx, const rl_explore_progress *p) {
  * fd. Never returns. */
 static void work(shared *sh, unsigned index, unsigned jobs, int fd,
                  const rl_cli_target_maker *make, rl_explore_opts o) {
-    worker w = {.sh = sh, .index = index, .jobs = jobs};
+    worker w = {.sh = sh, .index = index, .jobs = jobs, .outer = o.split};
     rl_explore_split split = {.owns = owns,
                               .beaten = beaten,
                               .found = found,
                               .count = count,
                               .ctx = &w,
-                              .first_part = index == 0};
+                              .first_part = index == 0 && (!o.split || o.split->first_part)};
     o.split = &split;
     o.progress = worker_progress;
     o.progress_ctx = &w;

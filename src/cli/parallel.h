@@ -18,9 +18,10 @@ typedef struct {
     const char *name;
 } rl_cli_target_maker;
 
-/* Explore in `jobs` workers (2 or more): the bounded and delay bounding
- * searches (the library refuses the others: RL_EINVAL); a progress line
- * on `line` (may be NULL). The merged result into out and the target's name into name;
+/* Explore in `jobs` workers (2 or more): the searches the library can
+ * split (it refuses the others: RL_EINVAL); a progress line on `line` (may
+ * be NULL). With o->split set (a shard: --shard K/N), the workers share
+ * out that part's items only, and the result is the part's. The merged result into out and the target's name into name;
  * or an error with why said (a worker's own message is on stderr). */
 rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
                                const rl_explore_opts *o, rl_cli_progress *line,

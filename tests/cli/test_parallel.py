@@ -100,6 +100,37 @@ def differences(a, b):
     return [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
 
+def shards_agree(what, args, program, workers, base, rc):
+    """The search in three shards run at once (each with `workers`), merged,
+    says what the whole search says."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files, procs = [], []
+        for k in (1, 2, 3):
+            path = os.path.join(tmp, "part%d.json" % k)
+            files.append(path)
+            with open(path, "w") as out:
+                procs.append(subprocess.Popen(
+                    command(args, program, ["--shard", "%d/3" % k] + workers), stdout=out,
+                    stderr=subprocess.PIPE, text=True))
+        for p in procs:
+            p.wait(timeout=240)
+            if p.returncode not in (0, 1):
+                fail("%s: a shard exits %d: %s" % (what, p.returncode, p.stderr.read()))
+        merged = subprocess.run([RL, "merge", "--json"] + list(reversed(files)),
+                                capture_output=True, text=True, timeout=60)
+        if merged.returncode != rc:
+            fail("%s: merge exits %d, the whole search %d: %s" % (
+                what, merged.returncode, rc, merged.stderr.strip()))
+            return
+        diff = differences(comparable(base), comparable(json.loads(merged.stdout)))
+        if diff:
+            fail("%s: the merged shards%s differ from the whole search in %s" % (
+                what, " of 2 workers each" if workers else "", diff))
+        text = subprocess.run([RL, "merge"] + files, capture_output=True, text=True, timeout=60)
+        if text.returncode != rc or ("FAILURE found" in text.stdout) != (rc == 1):
+            fail("%s: merge's report says otherwise than its exit %d" % (what, rc))
+
+
 for what, args, program in SEARCHES:
     base, rc = run(command(args, program, ["-j", "1"]))
     if base is None:
@@ -115,33 +146,12 @@ for what, args, program in SEARCHES:
             fail("%s: -j %s differs from -j 1 in %s: %s against %s" % (
                 what, jobs, diff, json.dumps({k: doc.get(k) for k in diff})[:400],
                 json.dumps({k: base.get(k) for k in diff})[:400]))
-    # shards: three processes at once, merged
-    with tempfile.TemporaryDirectory() as tmp:
-        files, procs = [], []
-        for k in (1, 2, 3):
-            path = os.path.join(tmp, "part%d.json" % k)
-            files.append(path)
-            with open(path, "w") as out:
-                procs.append(subprocess.Popen(command(args, program, ["--shard", "%d/3" % k]),
-                                              stdout=out, stderr=subprocess.PIPE, text=True))
-        for p in procs:
-            p.wait(timeout=240)
-            if p.returncode not in (0, 1):
-                fail("%s: a shard exits %d: %s" % (what, p.returncode, p.stderr.read()))
-        merged = subprocess.run([RL, "merge", "--json"] + list(reversed(files)),
-                                capture_output=True, text=True, timeout=60)
-        if merged.returncode != rc:
-            fail("%s: merge exits %d, the whole search %d: %s" % (
-                what, merged.returncode, rc, merged.stderr.strip()))
-            continue
-        doc = json.loads(merged.stdout)
-        diff = differences(comparable(base), comparable(doc))
-        if diff:
-            fail("%s: the merged shards differ from the whole search in %s" % (what, diff))
-        text = subprocess.run([RL, "merge"] + files, capture_output=True, text=True, timeout=60)
-        if text.returncode != rc or ("FAILURE found" in text.stdout) != (rc == 1):
-            fail("%s: merge's report says otherwise than its exit %d" % (what, rc))
-    print("ok: %s (-j 1, 2, 4 and 3 shards agree: %s)" % (what, base["verdict"]))
+    # shards: three processes at once, merged; then three shards of two
+    # workers each (--shard K/N -j 2: the workers share out the shard's part)
+    for workers in ([], ["-j", "2"]):
+        shards_agree(what, args, program, workers, base, rc)
+    print("ok: %s (-j 1, 2, 4, 3 shards and 3 shards of 2 workers agree: %s)" % (
+        what, base["verdict"]))
 
 
 # --max-schedules holds for the workers together
