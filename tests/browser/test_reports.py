@@ -205,8 +205,16 @@ def check_page(what, page, doc, scripts):
             fail("%s: copy button %s with scripts %s" % (
                 what, "shown" if got["copyShown"] else "hidden", "on" if scripts else "off"))
         if scripts:  # the button copies the command, exactly
+            # a page copies only while it has the focus: a headless one has
+            # it only when emulated (else the copy may be refused, by timing)
+            page.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
             page.eval("document.getElementById('copy').click()")
-            copied = page.eval("navigator.clipboard.readText()")
+            # the copy is written when its promise settles: the clipboard
+            # is read until it holds the command (up to 5 s), then compared
+            copied = page.eval("new Promise(done => { let n = 0; const want = "
+                               "document.getElementById('replay').textContent; const look = () "
+                               "=> navigator.clipboard.readText().then(t => t === want || "
+                               "++n > 250 ? done(t) : setTimeout(look, 20)); look(); })")
             if copied != got["replay"]:
                 fail("%s: the copy button copied %r, not %r" % (what, copied, got["replay"]))
     if len(doc.get("data_races", [])) != got["races"]:
