@@ -1,6 +1,8 @@
 /* picture.c - lanes, marks, arrows and an axis as SVG: see picture.h. */
 #include "picture.h"
 
+#include "../util/grow.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,24 +45,13 @@ void pic_free(picture *p) {
     memset(p, 0, sizeof *p);
 }
 
-/* Room for one more of n items of size sz in *items (capacity *cap). */
-static bool grow(void **items, size_t n, size_t *cap, size_t sz) {
-    if (n < *cap)
-        return true;
-    size_t want = *cap ? *cap * 2 : 16;
-    void *more = realloc(*items, want * sz);
-    if (!more)
-        return false;
-    *items = more;
-    *cap = want;
-    return true;
-}
-
 pic_lane *pic_add_lane(picture *p, const char *name, long id) {
-    pic_lane *more = realloc(p->lanes, (p->nlanes + 1) * sizeof *more);
-    if (!more)
-        return NULL;
-    p->lanes = more;
+    if (p->nlanes == p->cap_lanes) {
+        pic_lane *more = rl__grow(p->lanes, &p->cap_lanes, sizeof *more, 16);
+        if (!more)
+            return NULL;
+        p->lanes = more;
+    }
     pic_lane *l = &p->lanes[p->nlanes++];
     snprintf(l->name, sizeof l->name, "%s", name);
     l->id = id;
@@ -68,23 +59,35 @@ pic_lane *pic_add_lane(picture *p, const char *name, long id) {
 }
 
 pic_mark *pic_add_mark(picture *p, size_t lane, double x0, double x1) {
-    if (!grow((void **)&p->marks, p->nmarks, &p->cap_marks, sizeof *p->marks))
-        return NULL;
+    if (p->nmarks == p->cap_marks) {
+        pic_mark *more = rl__grow(p->marks, &p->cap_marks, sizeof *more, 16);
+        if (!more)
+            return NULL;
+        p->marks = more;
+    }
     pic_mark *m = &p->marks[p->nmarks++];
     *m = (pic_mark){.lane = lane, .x0 = x0, .x1 = x1, .line = -1, .step = -1, .thread = -1};
     return m;
 }
 
 bool pic_add_arrow(picture *p, size_t from, size_t to, const char *label) {
-    if (!grow((void **)&p->arrows, p->narrows, &p->cap_arrows, sizeof *p->arrows))
-        return false;
+    if (p->narrows == p->cap_arrows) {
+        pic_arrow *more = rl__grow(p->arrows, &p->cap_arrows, sizeof *more, 16);
+        if (!more)
+            return false;
+        p->arrows = more;
+    }
     p->arrows[p->narrows++] = (pic_arrow){from, to, label};
     return true;
 }
 
 bool pic_add_tick(picture *p, double x, const char *text) {
-    if (!grow((void **)&p->ticks, p->nticks, &p->cap_ticks, sizeof *p->ticks))
-        return false;
+    if (p->nticks == p->cap_ticks) {
+        pic_tick *more = rl__grow(p->ticks, &p->cap_ticks, sizeof *more, 16);
+        if (!more)
+            return false;
+        p->ticks = more;
+    }
     pic_tick *t = &p->ticks[p->nticks++];
     t->x = x;
     snprintf(t->text, sizeof t->text, "%s", text);

@@ -60,7 +60,7 @@ typedef struct {
 typedef struct {
     char title[256], subtitle[600], caption[256];
     pic_lane *lanes;
-    size_t nlanes;
+    size_t nlanes, cap_lanes;
     pic_mark *marks;
     size_t nmarks, cap_marks;
     pic_arrow *arrows;
@@ -78,8 +78,8 @@ typedef struct {
 
 void pic_init(picture *p);
 void pic_free(picture *p);
-/* A new lane, mark, arrow or tick at the end (zeroed: no data- attributes
- * set to -1 yet for marks, see pic_add_mark); NULL when memory ran out. */
+/* A new lane, mark (zeroed, its data- attributes -1: left out), arrow or
+ * tick at the end; NULL (false) when memory ran out. */
 pic_lane *pic_add_lane(picture *p, const char *name, long id);
 pic_mark *pic_add_mark(picture *p, size_t lane, double x0, double x1);
 bool pic_add_arrow(picture *p, size_t from, size_t to, const char *label);
