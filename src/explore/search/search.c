@@ -376,6 +376,17 @@ static bool place_of(search *s, uint32_t level, uint32_t phase, const shared_run
     return place_push(s, runno);
 }
 
+/* A split search's run whose place is in s->pos: whether a failure before
+ * it is known to another part (then the search stops: all it has left
+ * comes later). */
+static bool place_beaten(search *s) {
+    const rl_explore_split *sp = s->o->split;
+    if (s->o->keep_going || !sp->beaten || !sp->beaten(sp->ctx, s->pos, s->npos))
+        return false;
+    s->stop = true;
+    return true;
+}
+
 /* Before a run of a split search: its place into s->pos; false when it
  * need not run (a failure before it is known) or there is no memory. */
 static bool place_run(bounded *b) {
@@ -387,12 +398,7 @@ static bool place_run(bounded *b) {
         rl__search_error(s, RL_ENOMEM, "out of memory");
         return false;
     }
-    const rl_explore_split *sp = s->o->split;
-    if (!s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
-        s->stop = true; /* all it has left comes later */
-        return false;
-    }
-    return true;
+    return !place_beaten(s);
 }
 
 #define MAX_PENDING (1u << 22)
@@ -694,12 +700,7 @@ static bool pct_place(search *s, uint64_t i) {
         rl__search_error(s, RL_ENOMEM, "out of memory");
         return false;
     }
-    const rl_explore_split *sp = s->o->split;
-    if (!s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
-        s->stop = true; /* all it has left comes later */
-        return false;
-    }
-    return true;
+    return !place_beaten(s);
 }
 
 /* The default schedule, then iterations - 1 random ones. The d - 1
@@ -792,12 +793,7 @@ static bool delays_place(search *s, const rl__delays *d, unsigned level) {
         rl__search_error(s, RL_ENOMEM, "out of memory");
         return false;
     }
-    const rl_explore_split *sp = s->o->split;
-    if (!s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
-        s->stop = true;
-        return false;
-    }
-    return true;
+    return !place_beaten(s);
 }
 
 /* Every schedule of the round-robin scheduler with at most o->delays
