@@ -37,76 +37,106 @@ static void print_help(void) {
            "be read or written.\n");
 }
 
+/* What draws a picture or a page into f (why said for RL_EINVAL). */
+typedef rl_err (*drawer)(FILE *f, const void *ctx, char *why, size_t why_len);
+
+/* draw's output into path (- for standard output): drawn in memory first,
+ * so that a drawing that fails leaves path as it was (an existing file is
+ * never emptied for nothing). RL_EINVAL from draw is returned with why
+ * said and nothing written; any other error is said on stderr as
+ * "racelab VERB: ...". */
+static rl_err write_drawn(const char *verb, const char *path, drawer draw, const void *ctx,
+                          char *why, size_t why_len) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    rl_err e = m ? draw(m, ctx, why, why_len) : RL_ENOMEM;
+    if (m && fclose(m) != 0 && e == RL_OK)
+        e = RL_ENOMEM;
+    if (e != RL_OK) {
+        free(text);
+        if (e != RL_EINVAL)
+            fprintf(stderr, "racelab %s: cannot draw into %s: %s\n", verb, path, rl_strerror(e));
+        return e;
+    }
+    bool out = strcmp(path, "-") == 0;
+    FILE *f = out ? stdout : fopen(path, "w");
+    bool ok = f && fwrite(text, 1, len, f) == len;
+    int err = errno;
+    if (f && (out ? fflush(f) : fclose(f)) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    free(text);
+    if (!ok) {
+        fprintf(stderr, "racelab %s: cannot write %s: %s\n", verb, path, strerror(err));
+        return RL_ESYS;
+    }
+    return RL_OK;
+}
+
+typedef struct {
+    const char *name;
+    const rl_explore_result *r;
+    const rl_explore_opts *o;
+    const char *replay_cmd;
+} result_ctx;
+
+static rl_err draw_failure(FILE *f, const void *ctx, char *why, size_t why_len) {
+    (void)why;
+    (void)why_len;
+    const result_ctx *c = ctx;
+    return rl_draw_failure_svg(f, c->name, c->r);
+}
+
+static rl_err draw_page(FILE *f, const void *ctx, char *why, size_t why_len) {
+    (void)why;
+    (void)why_len;
+    const result_ctx *c = ctx;
+    return rl_draw_html(f, c->name, c->o, c->r, c->replay_cmd);
+}
+
+static rl_err draw_charts(FILE *f, const void *ctx, char *why, size_t why_len) {
+    const char *const *c = ctx; /* {title, csv} */
+    return rl_draw_csv_html(f, c[0], c[1], why, why_len);
+}
+
 /* The failure of r drawn into path (- for stdout), titled after name. */
 int rl_cli_draw_failure(const char *verb, const char *path, const char *name,
                         const rl_explore_result *r) {
-    bool out = strcmp(path, "-") == 0;
-    FILE *f = out ? stdout : fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "racelab %s: cannot write %s: %s\n", verb, path, strerror(errno));
-        return EXIT_ERROR;
-    }
-    rl_err e = rl_draw_failure_svg(f, name, r);
-    if ((out ? fflush(f) : fclose(f)) != 0)
-        e = e == RL_OK ? RL_ESYS : e;
-    if (e != RL_OK) {
-        fprintf(stderr, "racelab %s: cannot draw into %s: %s\n", verb, path, rl_strerror(e));
-        return EXIT_ERROR;
-    }
-    return EXIT_HELD;
+    result_ctx c = {.name = name, .r = r};
+    char why[8];
+    return write_drawn(verb, path, draw_failure, &c, why, sizeof why) == RL_OK ? EXIT_HELD
+                                                                             : EXIT_ERROR;
 }
 
 int rl_cli_write_html(const char *verb, const char *path, const char *name,
                       const rl_explore_opts *o, const rl_explore_result *r,
                       const char *replay_cmd) {
-    bool out = strcmp(path, "-") == 0;
-    FILE *f = out ? stdout : fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "racelab %s: cannot write %s: %s\n", verb, path, strerror(errno));
-        return EXIT_ERROR;
-    }
-    rl_err e = rl_draw_html(f, name, o, r, replay_cmd);
-    if ((out ? fflush(f) : fclose(f)) != 0)
-        e = e == RL_OK ? RL_ESYS : e;
-    if (e != RL_OK) {
-        fprintf(stderr, "racelab %s: cannot write the page into %s: %s\n", verb, path,
-                rl_strerror(e));
-        return EXIT_ERROR;
-    }
-    return EXIT_HELD;
+    result_ctx c = {.name = name, .r = r, .o = o, .replay_cmd = replay_cmd};
+    char why[8];
+    return write_drawn(verb, path, draw_page, &c, why, sizeof why) == RL_OK ? EXIT_HELD
+                                                                          : EXIT_ERROR;
 }
 
 /* racelab draw TABLE.csv --html OUT: a benchmark's table as charts. */
 static int draw_table(const char *in, char *text, const char *svg, const char *html) {
     int rc = EXIT_HELD;
-    char why[256] = "";
     if (svg) {
         rc = rl_cli_usage_error("draw", "%s is a table, not a result: it has no failure to "
                                         "draw (--html draws its charts)",
                                 in);
     } else {
-        bool out = strcmp(html, "-") == 0;
-        FILE *f = out ? stdout : fopen(html, "w");
-        if (!f) {
-            fprintf(stderr, "racelab draw: cannot write %s: %s\n", html, strerror(errno));
-            free(text);
-            return EXIT_ERROR;
-        }
         const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
-        rl_err e = rl_draw_csv_html(f, base, text, why, sizeof why);
-        if ((out ? fflush(f) : fclose(f)) != 0)
-            e = e == RL_OK ? RL_ESYS : e;
-        if (e == RL_EINVAL) {
-            if (!out)
-                remove(html); /* nothing half written */
+        const char *c[2] = {base, text};
+        char why[256] = "";
+        rl_err e = write_drawn("draw", html, draw_charts, c, why, sizeof why);
+        if (e == RL_EINVAL)
             rc = rl_cli_usage_error("draw", "%s is neither a result (explore --json) nor a "
                                             "table (bench --csv): %s",
                                     in, why);
-        } else if (e != RL_OK) {
-            fprintf(stderr, "racelab draw: cannot write the page into %s: %s\n", html,
-                    rl_strerror(e));
+        else if (e != RL_OK)
             rc = EXIT_ERROR;
-        }
     }
     free(text);
     return rc;

@@ -168,6 +168,13 @@ with tempfile.TemporaryDirectory() as tmp:
             fail("racelab %s: exit %d (%s), a page %s; wanted %d" % (
                 " ".join(args), d.returncode, d.stderr.strip(), "left" if left else "not left",
                 status))
+    # a file already there is left as it was by what cannot be drawn
+    with open(page, "w") as f:
+        f.write("keep me")
+    d = subprocess.run([RL, "draw", ragged, "--html", page], capture_output=True, text=True)
+    if d.returncode != 2 or open(page).read() != "keep me":
+        fail("racelab draw ragged.csv --html onto a file: exit %d, the file %r" % (
+            d.returncode, open(page).read()[:40] if os.path.exists(page) else None))
     print("ok: proofs and bad input")
 
 if failures:
