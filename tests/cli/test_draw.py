@@ -172,9 +172,10 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(page, "w") as f:
         f.write("keep me")
     d = subprocess.run([RL, "draw", ragged, "--html", page], capture_output=True, text=True)
-    if d.returncode != 2 or open(page).read() != "keep me":
-        fail("racelab draw ragged.csv --html onto a file: exit %d, the file %r" % (
-            d.returncode, open(page).read()[:40] if os.path.exists(page) else None))
+    kept = open(page).read() if os.path.exists(page) else None
+    if d.returncode != 2 or kept != "keep me":
+        fail("racelab draw ragged.csv --html onto a file: exit %d, the file now %r" % (
+            d.returncode, kept and kept[:40]))
     print("ok: proofs and bad input")
 
 if failures:
