@@ -398,6 +398,11 @@ void rl_explore_coverage(const rl_explore_result *r, char *out, size_t cap);
  * command a reader runs to replay: "--replay SCHEDULE" goes where it says
  * {schedule}, else at its end. */
 
+/* The command that replays schedule, into out (cap bytes): replay_cmd
+ * (such as "racelab explore bill:racy") with "--replay SCHEDULE" where it
+ * says "{schedule}", else at its end. */
+void rl_explore_replay_command(const char *replay_cmd, const char *schedule, char *out,
+                               size_t cap);
 /* One line per operation of c: step, thread, operation, object, value,
  * and for programs the source line of the call. */
 void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour);

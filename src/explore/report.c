@@ -84,6 +84,20 @@ void rl_explore_print_trace(FILE *f, const rl_counterexample *c, bool colour) {
     }
 }
 
+void rl_explore_replay_command(const char *replay_cmd, const char *schedule, char *out,
+                               size_t cap) {
+    if (!replay_cmd || !schedule || !out)
+        rl_fatal("rl_explore_replay_command: NULL command, schedule or buffer");
+    /* "{schedule}" in the command marks where the replay options go;
+     * without it they go at the end */
+    const char *at = strstr(replay_cmd, "{schedule}");
+    if (at)
+        snprintf(out, cap, "%.*s--replay %s%s", (int)(at - replay_cmd), replay_cmd, schedule,
+                 at + strlen("{schedule}"));
+    else
+        snprintf(out, cap, "%s --replay %s", replay_cmd, schedule);
+}
+
 void rl_explore_print_counterexample(FILE *f, const char *title, const rl_counterexample *c,
                                      const char *replay_cmd, bool colour) {
     if (!f || !c)
@@ -98,14 +112,9 @@ void rl_explore_print_counterexample(FILE *f, const char *title, const rl_counte
             rl__plural(c->preemptions), c->deviations, rl__plural(c->deviations), steps);
     fprintf(f, "schedule: %s\n", c->schedule);
     if (replay_cmd) {
-        /* "{schedule}" in the command marks where the replay options go;
-         * without it they go at the end */
-        const char *at = strstr(replay_cmd, "{schedule}");
-        if (at)
-            fprintf(f, "replay:   %.*s--replay %s%s\n", (int)(at - replay_cmd), replay_cmd,
-                    c->schedule, at + strlen("{schedule}"));
-        else
-            fprintf(f, "replay:   %s --replay %s\n", replay_cmd, c->schedule);
+        char cmd[2048];
+        rl_explore_replay_command(replay_cmd, c->schedule, cmd, sizeof cmd);
+        fprintf(f, "replay:   %s\n", cmd);
     }
     fputc('\n', f);
     rl_explore_print_trace(f, c, colour);

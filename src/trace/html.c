@@ -255,27 +255,14 @@ static rl_err failure(FILE *f, const char *name, const rl_explore_result *r,
             c->preemptions, c->preemptions == 1 ? "" : "s", c->deviations,
             c->deviations == 1 ? "" : "s", c->nsteps);
     if (c->schedule) {
-        fputs("<p>Replay it: <code class=\"replay\" id=\"replay\">", f);
-        const char *at = replay_cmd ? strstr(replay_cmd, "{schedule}") : NULL;
-        if (!replay_cmd) {
-            fputs("racelab explore ", f);
-            esc(f, name);
-            fputs(" --replay ", f);
-            esc(f, c->schedule);
-        } else if (at) {
-            char *head = strndup(replay_cmd, (size_t)(at - replay_cmd));
-            if (!head)
-                return RL_ENOMEM;
-            esc(f, head);
-            free(head);
-            fputs("--replay ", f);
-            esc(f, c->schedule);
-            esc(f, at + strlen("{schedule}"));
-        } else {
-            esc(f, replay_cmd);
-            fputs(" --replay ", f);
-            esc(f, c->schedule);
+        char cmd[2048], plain[400];
+        if (!replay_cmd) { /* as racelab explore NAME replays it */
+            snprintf(plain, sizeof plain, "racelab explore %s", name);
+            replay_cmd = plain;
         }
+        rl_explore_replay_command(replay_cmd, c->schedule, cmd, sizeof cmd);
+        fputs("<p>Replay it: <code class=\"replay\" id=\"replay\">", f);
+        esc(f, cmd);
         fputs("</code><button type=\"button\" id=\"copy\" hidden>Copy</button></p>\n", f);
     }
     if (c->nsteps) {
