@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "picture.h"
+
+#include "../util/grow.h"
 #include "racelab/draw.h"
 
 #define MAX_COLS 32
@@ -29,7 +31,7 @@ typedef struct {
 typedef struct {
     char *text; /* the CSV, split in place */
     char *head[MAX_COLS];
-    size_t ncols, nrows;
+    size_t ncols, nrows, cap_rows;
     row *rows;
 } table;
 
@@ -123,8 +125,7 @@ static char *field(char **p, bool *end) {
 static bool read_table(const char *csv, table *t, char *why, size_t why_len) {
     memset(t, 0, sizeof *t);
     t->text = strdup(csv);
-    t->rows = calloc(MAX_ROWS, sizeof *t->rows);
-    if (!t->text || !t->rows) {
+    if (!t->text) {
         snprintf(why, why_len, "out of memory");
         return false;
     }
@@ -148,7 +149,16 @@ static bool read_table(const char *csv, table *t, char *why, size_t why_len) {
             snprintf(why, why_len, "more than %d rows", MAX_ROWS);
             return false;
         }
+        if (t->nrows == t->cap_rows) {
+            row *more = rl__grow(t->rows, &t->cap_rows, sizeof *more, 64);
+            if (!more) {
+                snprintf(why, why_len, "out of memory");
+                return false;
+            }
+            t->rows = more;
+        }
         row *r = &t->rows[t->nrows++];
+        memset(r, 0, sizeof *r);
         size_t n = 0;
         end = false;
         while (!end && *p) {
@@ -317,17 +327,15 @@ rl_err rl_draw_csv_html(FILE *f, const char *title, const char *csv, char *why,
         free_table(&t);
         return RL_EINVAL;
     }
-    const plan *p = NULL;
-    for (size_t i = 0; i < sizeof plans / sizeof *plans && !p; i++) {
-        size_t len = strlen(plans[i].header);
-        char line[1024] = "";
-        for (size_t c = 0; c < t.ncols; c++) {
-            size_t have = strlen(line);
-            snprintf(line + have, sizeof line - have, "%s%s", c ? "," : "", t.head[c]);
-        }
-        if (strncmp(line, plans[i].header, len) == 0)
-            p = &plans[i];
+    char line[1024] = ""; /* the header again, to be known by its start */
+    for (size_t c = 0; c < t.ncols; c++) {
+        size_t have = strlen(line);
+        snprintf(line + have, sizeof line - have, "%s%s", c ? "," : "", t.head[c]);
     }
+    const plan *p = NULL;
+    for (size_t i = 0; i < sizeof plans / sizeof *plans && !p; i++)
+        if (strncmp(line, plans[i].header, strlen(plans[i].header)) == 0)
+            p = &plans[i];
     long label[3] = {0};
     size_t nlabel = 1;
     long wrong = -1, group = -1;
