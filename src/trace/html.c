@@ -18,21 +18,8 @@
 #define BAR_W 520
 #define ROW_H 38
 
-/* text escaped for HTML: lines and tabs kept (for <pre>), other control
- * characters left out */
-static void esc(FILE *f, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-                fputc(*s, f);
-        }
-    }
-}
+/* text escaped for HTML, its lines kept (for <pre>) */
+static void esc(FILE *f, const char *s) { pic_lines(f, s); }
 
 static const char style[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f1f1f;"

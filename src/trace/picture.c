@@ -124,19 +124,29 @@ bool pic_tipf(pic_mark *m, const char *fmt, ...) {
     return ok;
 }
 
+/* ch escaped for XML and HTML; other control characters than (with
+ * lines) a line's end or a tab left out */
+static void put_escaped(FILE *f, char ch, bool lines) {
+    switch (ch) {
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '&': fputs("&amp;", f); break;
+    case '"': fputs("&quot;", f); break;
+    default:
+        if ((unsigned char)ch >= 0x20 || (lines && (ch == '\n' || ch == '\t')))
+            fputc(ch, f);
+    }
+}
+
+void pic_lines(FILE *f, const char *s) {
+    for (; *s; s++)
+        put_escaped(f, *s, true);
+}
+
 void pic_text(FILE *f, const char *s, size_t max) {
     size_t len = strlen(s), i = 0;
-    for (; i < len && i < max; i++) {
-        switch (s[i]) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)s[i] >= 0x20)
-                fputc(s[i], f);
-        }
-    }
+    for (; i < len && i < max; i++)
+        put_escaped(f, s[i], false);
     /* a cut UTF-8 character is finished, then the cut said */
     for (; i < len && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
         fputc(s[i], f);

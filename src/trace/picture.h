@@ -95,5 +95,7 @@ rl_err pic_svg(const picture *p, FILE *f);
 
 /* s escaped for XML text or an attribute, at most max bytes (then "…"). */
 void pic_text(FILE *f, const char *s, size_t max);
+/* All of s escaped, its lines and tabs kept (for an HTML <pre>). */
+void pic_lines(FILE *f, const char *s);
 
 #endif
