@@ -31,8 +31,10 @@ CORPUS = [
     ("lazy_init", []),
     ("lazy_init", ["acquire"]),
     ("seqlock", []),
-    ("overlap", ["whole"]),  # a word's store and its second half's: they share bytes
-    ("overlap", ["apart"]),  # its two halves: no byte shared, no race
+    # not here: overlap whole (a word's store and its second half's), a race
+    # ThreadSanitizer misses in about 4 native runs of 10 (racelab finds it
+    # in every search: tests/test_programs.c)
+    ("overlap", ["apart"]),  # a word's two halves: no byte shared, no race
     ("stack_share", []),  # a variable on main's stack, added to by main and a thread
     # not here: seqlock plain, whose race ThreadSanitizer sees only in a
     # native run where the reader reads before the writer is done (a
