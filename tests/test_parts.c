@@ -239,7 +239,7 @@ static void only_a_bounded_search_splits(void **state) {
     assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
     assert_contains(why, "bounded search");
     o.search = RL_SEARCH_BOUNDED;
-    o.preemptions = RL_PREEMPTIONS_ALL; /* reduced */
+    o.preemptions = RL_PREEMPTIONS_ALL; /* reduced: in tasks only, not in parts */
     assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
     assert_contains(why, "--no-reduction");
     o.reduce = false;
@@ -249,6 +249,168 @@ static void only_a_bounded_search_splits(void **state) {
     assert_true(r.schedules > 0);
     rl_explore_result_free(&r);
     rl_target_free(&t);
+}
+
+/* ---- the reduced search's tasks ---- */
+
+/* One worker in this process, its tasks fed by a coordinator through a
+ * queue: up to `ahead` tasks are taken from the coordinator before any
+ * result goes back, and the results go back last first, so the
+ * coordinator sees them in about the worst order workers could give. */
+typedef struct {
+    rl_explore_coord *coord;
+    unsigned ahead;
+    void *queued[8];
+    size_t queued_len[8];
+    unsigned nqueued, next;
+    void *held[8];
+    size_t held_len[8];
+    unsigned nheld;
+    void *current;
+    bool ended;
+} feeder;
+
+static void *copy_of(const void *msg, size_t len) {
+    void *c = malloc(len ? len : 1);
+    assert_non_null(c);
+    memcpy(c, msg, len);
+    return c;
+}
+
+static bool feed_back(void *ctx, const void *msg, size_t len) {
+    feeder *f = ctx;
+    assert_true(f->nheld < 8);
+    f->held[f->nheld] = copy_of(msg, len);
+    f->held_len[f->nheld++] = len;
+    return true;
+}
+
+static bool feed_next(void *ctx, const void **msg, size_t *len) {
+    feeder *f = ctx;
+    free(f->current);
+    f->current = NULL;
+    if (f->next == f->nqueued) {
+        f->next = f->nqueued = 0;
+        while (f->nheld > 0) { /* last first */
+            bool waits;
+            void *m = f->held[--f->nheld];
+            assert_int_equal(rl_explore_coord_back(f->coord, m, f->held_len[f->nheld], &waits),
+                             RL_OK);
+            free(m);
+        }
+        while (f->nqueued < f->ahead) {
+            const void *t;
+            size_t n;
+            uint64_t id;
+            int r = rl_explore_coord_next(f->coord, &t, &n, &id);
+            assert_true(r >= 0);
+            if (r == 0 || (r == 2 && f->nqueued > 0))
+                break;
+            f->queued[f->nqueued] = copy_of(t, n);
+            f->queued_len[f->nqueued++] = n;
+            if (r == 2) {
+                f->ended = true;
+                break;
+            }
+        }
+        assert_true(f->nqueued > 0); /* with every result back, a task or the end */
+    }
+    f->current = f->queued[f->next];
+    *msg = f->current;
+    *len = f->queued_len[f->next++];
+    return true;
+}
+
+/* t's reduced search on one core, and as tasks fed `ahead` at a time with
+ * their results given back last first: the same schedules (each once),
+ * the same states and counts, the same runs abandoned as redundant (all
+ * of the search, or up to its end at a proof), the same first failure. */
+static void tasks_agree(const char *name, unsigned merchants, unsigned customers,
+                        unsigned threads, bool keep_going, unsigned ahead) {
+    rl_target t = rl_test_target(name, merchants, customers, threads);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = RL_PREEMPTIONS_ALL;
+    o.keep_going = keep_going;
+    o.minimize = false;
+    ran whole = {0}, fed = {0};
+    rl__explore_footprints = true;
+    rl__explore_run_hook = note_schedule;
+    rl__explore_run_hook_ctx = &whole;
+    rl_explore_result w = rl_test_explore(&t, o);
+    assert_true(w.reduced);
+    feeder f = {.coord = rl_explore_coord_new(keep_going), .ahead = ahead};
+    assert_non_null(f.coord);
+    rl_explore_split split = {.task_back = feed_back, .task_next = feed_next, .ctx = &f};
+    o.split = &split;
+    rl__explore_run_hook_ctx = &fed;
+    rl_explore_result p = rl_test_explore(&t, o);
+    rl__explore_run_hook = NULL;
+    rl__explore_footprints = false;
+    print_message("  %-28s %llu schedules, %llu redundant; as tasks %u ahead: %llu, %llu\n",
+                  t.name, (unsigned long long)w.schedules, (unsigned long long)w.redundant,
+                  ahead, (unsigned long long)p.schedules, (unsigned long long)p.redundant);
+    assert_true(f.ended);
+    assert_int_equal(p.complete, w.complete);
+    assert_int_equal(p.failed, w.failed);
+    if (keep_going || !w.failed) { /* stopped at a failure, tasks past it ran meanwhile */
+        assert_int_equal(p.schedules, w.schedules);
+        assert_int_equal(p.redundant, w.redundant);
+    }
+    if (keep_going) {
+        assert_int_equal(fed.n, whole.n);
+        qsort(whole.hash, whole.n, sizeof *whole.hash, cmp_u64);
+        qsort(fed.hash, fed.n, sizeof *fed.hash, cmp_u64);
+        for (size_t i = 0; i < whole.n; i++)
+            if (whole.hash[i] != fed.hash[i])
+                fail_msg("%s: the tasks ran other schedules than the search", t.name);
+        assert_int_equal(p.nstates, w.nstates);
+        for (size_t i = 0; i < w.nstates; i++)
+            assert_int_equal(state_count(&p, w.states[i].state), w.states[i].schedules);
+    }
+    if (w.failed)
+        assert_string_equal(p.first.schedule, w.first.schedule);
+    rl_explore_result_free(&p);
+    rl_explore_result_free(&w);
+    rl_explore_coord_free(f.coord);
+    free(f.current);
+    free(whole.hash);
+    free(fed.hash);
+    rl_target_free(&t);
+}
+
+static void reduced_tasks_run_the_search(void **state) {
+    (void)state;
+    for (unsigned ahead = 1; ahead <= 4; ahead += 3) {
+        tasks_agree("processor:unbuffered", 0, 0, 0, true, ahead); /* runs abandoned */
+        tasks_agree("locker:spinlock", 0, 0, 0, true, ahead);
+        tasks_agree("bill:racy", 3, 2, 0, true, ahead);
+        tasks_agree("bill:mutex", 3, 2, 0, false, ahead);           /* a proof */
+        tasks_agree("bill:racy", 3, 2, 0, false, ahead);            /* the first failure */
+        tasks_agree("deadlock:opposite-order", 0, 0, 0, false, ahead);
+        tasks_agree("idempotent:check-then-run", 0, 0, 3, false, ahead);
+    }
+}
+
+/* A worker whose program lies elsewhere in memory is refused. */
+static void workers_laid_out_alike(void **state) {
+    (void)state;
+    rl_explore_coord *c = rl_explore_coord_new(false);
+    assert_non_null(c);
+    struct {
+        uint32_t magic, kind;
+        uint64_t id;
+        uint32_t first_new, end, nevents;
+        uint8_t failed, pad[3];
+        uint64_t layout;
+    } hello = {.magic = 0x52444d31u, .kind = 6, .layout = 0x1234};
+    bool waits = false;
+    assert_int_equal(rl_explore_coord_back(c, &hello, sizeof hello, &waits), RL_OK);
+    assert_true(waits);
+    assert_int_equal(rl_explore_coord_back(c, &hello, sizeof hello, &waits), RL_OK);
+    hello.layout = 0x5678;
+    assert_int_equal(rl_explore_coord_back(c, &hello, sizeof hello, &waits), RL_ENOTSUP);
+    assert_int_equal(rl_explore_coord_back(c, "junk", 4, &waits), RL_EINVAL);
+    rl_explore_coord_free(c);
 }
 
 /* ---- reading results back ---- */
@@ -378,6 +540,8 @@ int main(void) {
         rl_unit_test(parts_cover_the_search_exactly),
         rl_unit_test(the_first_failure_is_the_least_place),
         rl_unit_test(only_a_bounded_search_splits),
+        rl_unit_test(reduced_tasks_run_the_search),
+        rl_unit_test(workers_laid_out_alike),
         rl_unit_test(results_read_back_whole),
         rl_unit_test(json_reader_syntax),
     };

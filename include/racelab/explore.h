@@ -201,6 +201,14 @@ typedef struct rl_explore_split {
     bool (*count)(void *ctx);
     void *ctx;
     bool first_part; /* it counts the schedules every part runs */
+    /* The reduced search (every preemption, with reduction) is not split
+     * by items but run as tasks a coordinator hands out
+     * (rl_explore_coord): with these set, it is a worker. task_back sends
+     * a message to the coordinator (false: it could not), task_next waits
+     * for the coordinator's next message (a task, or the end), kept by
+     * the callee until the next call (false: none came). */
+    bool (*task_back)(void *ctx, const void *msg, size_t len);
+    bool (*task_next)(void *ctx, const void **msg, size_t *len);
     /* For the JSON (rl_explore_write_json): part `part` (1-based) of
      * `parts`; 0: not said (the workers of -j). */
     unsigned part, parts;
@@ -435,6 +443,35 @@ rl_err rl_explore_read_json(const char *text, size_t len, char *name, size_t nam
  * out of that part; the longest part's time. The parts are left empty
  * (freed). */
 rl_err rl_explore_merge(rl_explore_result *parts, size_t n, rl_explore_result *out);
+
+/* ---- the reduced search on several workers ----
+ * One coordinator keeps the reduced search's tree and hands out tasks,
+ * each one branch to run; workers (rl_explore with split->task_back and
+ * split->task_next carrying the messages) run them, each counting its
+ * own schedules; their results merge as a split search's do. The
+ * coordinator takes the workers' findings in the order the search on one
+ * core makes them, so the schedules run are that search's, whatever the
+ * number of workers or the timing. Messages go both ways as opaque bytes,
+ * between processes of one build of racelab. */
+typedef struct rl_explore_coord rl_explore_coord;
+/* NULL without memory. keep_going: a failure does not end the search. */
+rl_explore_coord *rl_explore_coord_new(bool keep_going);
+void rl_explore_coord_free(rl_explore_coord *c);
+/* A message from a worker (its first, or a task's result); *waits: the
+ * worker now waits for its next message (not after it stopped).
+ * RL_EINVAL: not such a message; RL_ENOMEM; RL_ENOTSUP: the worker's
+ * program was laid out in memory otherwise than another worker's (its
+ * steps, which name memory by address, cannot be compared with theirs). */
+rl_err rl_explore_coord_back(rl_explore_coord *c, const void *msg, size_t len, bool *waits);
+/* The message for a worker waiting for its next one, valid until the next
+ * call: 1, a task (its id into *id); 2, the end (the search is over: no
+ * task is left to run and none is out); 0, none yet (wait for the others'
+ * results); -1, no memory. */
+int rl_explore_coord_next(rl_explore_coord *c, const void **msg, size_t *len, uint64_t *id);
+/* Stop handing out tasks (Ctrl-C): the end comes once none is out. */
+void rl_explore_coord_stop(rl_explore_coord *c);
+/* Task id will not come back (its worker died): the search stops. */
+void rl_explore_coord_lost(rl_explore_coord *c, uint64_t id);
 
 #ifdef __cplusplus
 }

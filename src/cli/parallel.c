@@ -61,6 +61,11 @@ typedef struct {
      * items the workers share out among them, counted apart */
     const rl_explore_split *outer;
     uint64_t outer_items;
+    /* the reduced search: tasks come in on task_fd, results go out on
+     * back_fd, each a length then its bytes */
+    int task_fd, back_fd;
+    void *task;
+    size_t task_cap;
 } worker;
 
 /* This worker is at the first level's items (or done): the items are
@@ -142,17 +147,80 @@ static void worker_progress(void *ctx, const rl_explore_progress *p) {
     atomic_store_explicit(&c->failing, p->failing, memory_order_relaxed);
 }
 
+/* All of len bytes, or false (an end, an error). */
+static bool read_all(int fd, void *p, size_t len) {
+    for (size_t got = 0; got < len;) {
+        ssize_t n = read(fd, (char *)p + got, len - got);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n == 0 || errno != EINTR)
+            return false;
+    }
+    return true;
+}
+
+static bool write_all(int fd, const void *p, size_t len) {
+    for (size_t put = 0; put < len;) {
+        ssize_t n = write(fd, (const char *)p + put, len - put);
+        if (n > 0)
+            put += (size_t)n;
+        else if (n < 0 && errno != EINTR)
+            return false;
+    }
+    return true;
+}
+
+/* A message: its length, then its bytes. */
+static bool send_msg(int fd, const void *msg, size_t len) {
+    uint64_t n = len;
+    return write_all(fd, &n, sizeof n) && write_all(fd, msg, len);
+}
+
+/* The next message into *buf (grown): its length, or false. */
+static bool recv_msg(int fd, void **buf, size_t *cap, size_t *len) {
+    uint64_t n;
+    if (!read_all(fd, &n, sizeof n) || n > ((uint64_t)1 << 34))
+        return false;
+    if (n > *cap) {
+        void *bigger = realloc(*buf, n);
+        if (!bigger)
+            return false;
+        *buf = bigger;
+        *cap = n;
+    }
+    *len = n;
+    return read_all(fd, *buf, n);
+}
+
+static bool task_back(void *ctx, const void *msg, size_t len) {
+    worker *w = ctx;
+    return send_msg(w->back_fd, msg, len);
+}
+
+static bool task_next(void *ctx, const void **msg, size_t *len) {
+    worker *w = ctx;
+    if (!recv_msg(w->task_fd, &w->task, &w->task_cap, len))
+        return false;
+    *msg = w->task;
+    return true;
+}
+
 /* A worker: its target, its part of the search, its result as JSON down
  * fd. Never returns. */
-static void work(shared *sh, unsigned index, unsigned jobs, int fd,
+static void work(shared *sh, unsigned index, unsigned jobs, int fd, int task_fd, int back_fd,
                  const rl_cli_target_maker *make, rl_explore_opts o) {
-    worker w = {.sh = sh, .index = index, .jobs = jobs, .outer = o.split};
+    worker w = {.sh = sh, .index = index, .jobs = jobs, .outer = o.split,
+                .task_fd = task_fd, .back_fd = back_fd};
     rl_explore_split split = {.owns = owns,
                               .beaten = beaten,
                               .found = found,
                               .count = count,
                               .ctx = &w,
                               .first_part = index == 0 && (!o.split || o.split->first_part)};
+    if (!o.split) { /* a reduced search's tasks (a shard of one is refused) */
+        split.task_back = task_back;
+        split.task_next = task_next;
+    }
     o.split = &split;
     o.progress = worker_progress;
     o.progress_ctx = &w;
@@ -203,6 +271,146 @@ static bool take(inbox *b, int fd) {
     return true;
 }
 
+/* ---- the reduced search's tasks (this process keeps its tree) ---- */
+
+typedef struct {
+    int to, from;  /* its tasks; its results */
+    bool open;     /* from is open */
+    bool waiting;  /* for its next task */
+    bool has_task;
+    uint64_t task;
+} tasks_worker;
+
+typedef struct {
+    const rl_explore_opts *o;
+    rl_explore_coord *coord; /* made at the first worker's hello */
+    tasks_worker w[RL_CLI_MAX_JOBS];
+    unsigned n;
+    void *buf;
+    size_t cap;
+    /* a test of the coordinator's order (RACELAB_TEST_TASKS_REVERSED=1,
+     * tests/cli/test_parallel.py): the workers' messages are held until
+     * none is at work, then given to it last first */
+    bool reverse;
+    struct held {
+        void *msg;
+        size_t len;
+        unsigned from;
+    } held[RL_CLI_MAX_JOBS];
+    unsigned nheld;
+} tasks;
+
+static rl_err coord_take(tasks *tk, unsigned i, const void *msg, size_t len, char *why,
+                         size_t why_len);
+
+/* The held messages, last first, once no worker is at work. */
+static rl_err give_held(tasks *tk, char *why, size_t why_len) {
+    for (unsigned i = 0; i < tk->n; i++)
+        if (tk->w[i].open && !tk->w[i].waiting)
+            return RL_OK;
+    rl_err e = RL_OK;
+    while (tk->nheld > 0) {
+        struct held *h = &tk->held[--tk->nheld];
+        if (e == RL_OK)
+            e = coord_take(tk, h->from, h->msg, h->len, why, why_len);
+        free(h->msg);
+    }
+    return e;
+}
+
+/* A message from worker i (or its end). */
+static rl_err task_heard(tasks *tk, unsigned i, char *why, size_t why_len) {
+    tasks_worker *w = &tk->w[i];
+    size_t len = 0;
+    if (!recv_msg(w->from, &tk->buf, &tk->cap, &len)) {
+        /* it ended (its own message, if any, comes with its result) */
+        close(w->from);
+        w->open = w->waiting = false;
+        if (w->has_task && tk->coord)
+            rl_explore_coord_lost(tk->coord, w->task);
+        w->has_task = false;
+        return RL_OK;
+    }
+    if (tk->reverse && tk->nheld < RL_CLI_MAX_JOBS) {
+        struct held *h = &tk->held[tk->nheld];
+        if (!(h->msg = malloc(len ? len : 1))) {
+            snprintf(why, why_len, "out of memory");
+            return RL_ENOMEM;
+        }
+        memcpy(h->msg, tk->buf, len);
+        h->len = len;
+        h->from = i;
+        tk->nheld++;
+        w->has_task = false;
+        w->waiting = true; /* as far as holding goes: no longer at work */
+        return RL_OK;
+    }
+    return coord_take(tk, i, tk->buf, len, why, why_len);
+}
+
+/* A worker's message to the coordinator. */
+static rl_err coord_take(tasks *tk, unsigned i, const void *msg, size_t len, char *why,
+                         size_t why_len) {
+    tasks_worker *w = &tk->w[i];
+    if (!tk->coord && !(tk->coord = rl_explore_coord_new(tk->o->keep_going))) {
+        snprintf(why, why_len, "out of memory keeping the reduced search's tree");
+        return RL_ENOMEM;
+    }
+    bool waits = false;
+    rl_err e = rl_explore_coord_back(tk->coord, msg, len, &waits);
+    if (e == RL_ENOTSUP) {
+        snprintf(why, why_len,
+                 "the program's memory was laid out differently in two workers (address "
+                 "space randomization could not be turned off): the reduced search cannot "
+                 "be split among workers; run it with -j 1");
+        return e;
+    }
+    if (e != RL_OK) {
+        snprintf(why, why_len, "%s", e == RL_ENOMEM ? "out of memory keeping the reduced search's tree"
+                                                     : "a worker sent what is not a result");
+        return e == RL_ENOMEM ? RL_ENOMEM : RL_ESYS;
+    }
+    w->has_task = false;
+    w->waiting = waits;
+    return RL_OK;
+}
+
+/* A task (or the end) to each worker waiting for one. */
+static rl_err tasks_hand_out(tasks *tk, char *why, size_t why_len) {
+    if (tk->reverse) {
+        rl_err e = give_held(tk, why, why_len);
+        if (e != RL_OK)
+            return e;
+    }
+    if (!tk->coord)
+        return RL_OK;
+    if (tk->o->interrupted && *tk->o->interrupted)
+        rl_explore_coord_stop(tk->coord);
+    for (unsigned i = 0; i < tk->n; i++) {
+        tasks_worker *w = &tk->w[i];
+        if (!w->waiting)
+            continue;
+        const void *msg;
+        size_t len;
+        uint64_t id = 0;
+        int r = rl_explore_coord_next(tk->coord, &msg, &len, &id);
+        if (r < 0) {
+            snprintf(why, why_len, "out of memory keeping the reduced search's tree");
+            return RL_ENOMEM;
+        }
+        if (r == 0)
+            break; /* none now: the others' results first */
+        w->waiting = false;
+        w->has_task = r == 1;
+        w->task = id;
+        if (!send_msg(w->to, msg, len) && r == 1) { /* it is gone: its task with it */
+            rl_explore_coord_lost(tk->coord, id);
+            w->has_task = false;
+        }
+    }
+    return RL_OK;
+}
+
 static void show(rl_cli_progress *line, const shared *sh, unsigned jobs, uint64_t t0) {
     if (!line || !line->on || !rl_cli_progress_due(line))
         return;
@@ -236,6 +444,8 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
     sh->max_schedules = o->max_schedules;
     pid_t pid[RL_CLI_MAX_JOBS];
     int fd[RL_CLI_MAX_JOBS];
+    const char *rev = getenv("RACELAB_TEST_TASKS_REVERSED");
+    tasks tk = {.o = o, .reverse = rev && strcmp(rev, "1") == 0};
     inbox in[RL_CLI_MAX_JOBS];
     memset(in, 0, sizeof in);
     unsigned started = 0;
@@ -243,8 +453,8 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
     uint64_t t0 = rl_now_ns();
     fflush(NULL); /* nothing buffered here is written twice */
     for (; started < jobs; started++) {
-        int p[2];
-        if (pipe(p) != 0) {
+        int p[2], tp[2] = {-1, -1}, bp[2] = {-1, -1};
+        if (pipe(p) != 0 || pipe(tp) != 0 || pipe(bp) != 0) {
             snprintf(why, why_len, "cannot make a pipe for a worker: %s", strerror(errno));
             e = RL_ESYS;
             break;
@@ -259,14 +469,24 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
         }
         if (c == 0) {
             close(p[0]);
-            for (unsigned i = 0; i < started; i++)
+            close(tp[1]);
+            close(bp[0]);
+            for (unsigned i = 0; i < started; i++) {
                 close(fd[i]);
-            work(sh, started, jobs, p[1], make, *o);
+                close(tk.w[i].to);
+                close(tk.w[i].from);
+            }
+            work(sh, started, jobs, p[1], tp[0], bp[1], make, *o);
         }
         close(p[1]);
+        close(tp[0]);
+        close(bp[1]);
         pid[started] = c;
         fd[started] = p[0];
+        tk.w[started] = (tasks_worker){.to = tp[1], .from = bp[0], .open = true};
     }
+    tk.n = started;
+    void (*was_pipe)(int) = signal(SIGPIPE, SIG_IGN); /* a dead worker's pipe: an error */
     /* workers that could not be started are none to wait for */
     atomic_fetch_add_explicit(&sh->arrived, jobs - started, memory_order_acq_rel);
     /* read every worker's result to its end (a worker stopped by Ctrl-C
@@ -279,6 +499,12 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
                 pf[n] = (struct pollfd){.fd = fd[i], .events = POLLIN};
                 map[n++] = i;
             }
+        unsigned nin = n;
+        for (unsigned i = 0; i < started; i++)
+            if (tk.w[i].open) {
+                pf[n] = (struct pollfd){.fd = tk.w[i].from, .events = POLLIN};
+                map[n++] = i;
+            }
         int ready = poll(pf, n, 200);
         show(line, sh, started, t0);
         if (ready < 0 && errno != EINTR) {
@@ -286,7 +512,12 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
             e = RL_ESYS;
             break;
         }
-        for (unsigned k = 0; ready > 0 && k < n; k++)
+        for (unsigned k = nin; ready > 0 && k < n && e == RL_OK; k++)
+            if (pf[k].revents)
+                e = task_heard(&tk, map[k], why, why_len);
+        if (e == RL_OK)
+            e = tasks_hand_out(&tk, why, why_len);
+        for (unsigned k = 0; ready > 0 && k < nin; k++)
             if (pf[k].revents) {
                 inbox *b = &in[map[k]];
                 if (!take(b, fd[map[k]])) {
@@ -303,6 +534,14 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
             break;
     }
     int worst = 0;
+    signal(SIGPIPE, was_pipe);
+    rl_explore_coord_free(tk.coord);
+    free(tk.buf);
+    for (unsigned i = 0; i < started; i++) {
+        close(tk.w[i].to);
+        if (tk.w[i].open)
+            close(tk.w[i].from);
+    }
     for (unsigned i = 0; i < started; i++) {
         close(fd[i]);
         int status = 0;

@@ -109,6 +109,10 @@ typedef struct rl__search {
     uint32_t *pos;
     size_t npos, pos_cap;
     bool silent;
+    /* a worker of the reduced search split: its runs come in no order of
+     * the whole search's; a failure before the one it holds replaces it,
+     * and a failure does not stop it (the coordinator decides) */
+    bool any_order;
 } rl__search;
 
 /* Count one complete schedule: its final state, a failure (stopping the
@@ -148,6 +152,9 @@ void rl__program_deadline(rl__program *p, uint64_t deadline_ns);
 /* Whether the program calls the memory hooks (built by racelab cc): known
  * once a schedule ran. */
 bool rl__program_instrumented(const rl__program *p);
+/* Where the program's fork server's memory lies (proto.h's layout): two
+ * servers with one value name the same objects by the same addresses. */
+uint64_t rl__program_layout(const rl__program *p);
 /* Whether its data races were looked for (instrumented, not ignored), and
  * (*incomplete) whether some schedule could not check every access. */
 bool rl__program_races_checked(const rl__program *p, bool *incomplete);

@@ -21,6 +21,9 @@ import tempfile
 import time
 
 RL, PROGRAMS = sys.argv[1], sys.argv[2]
+# "1" in the runs that reverse the coordinator's input, "0" in all others:
+# the environment, which a program's stack addresses follow, of one size
+os.environ["RACELAB_TEST_TASKS_REVERSED"] = "0"
 
 # (what, arguments before any -j/--shard, program after -- or None)
 SEARCHES = [
@@ -52,6 +55,32 @@ SEARCHES = [
      ["seqlock_mem", "plain"]),
 ]
 
+# The reduced search (--preemptions all with reduction): one tree, its
+# branches run by the workers (-j only: --shard is refused). Compared as
+# the searches above, at -j 1, 2 and 4.
+REDUCED = [
+    ("reduced, every state", ["bill:racy", "--merchants", "3", "--customers", "2",
+                              "--preemptions", "all", "--all"], None),
+    ("reduced, a proof", ["bill:mutex", "--merchants", "3", "--customers", "2",
+                          "--preemptions", "all"], None),
+    ("reduced, the first failure", ["close:check-then-close", "--threads", "3",
+                                    "--preemptions", "all"], None),
+    ("reduced, a deadlock", ["deadlock:opposite-order", "--preemptions", "all", "--all"],
+     None),
+    ("reduced, runs abandoned as redundant", ["processor:unbuffered", "--preemptions", "all",
+                                              "--all"], None),
+    ("reduced, a spin lock", ["locker:spinlock", "--preemptions", "all", "--all"], None),
+    ("a reduced program, every state", ["--preemptions", "all", "--all", "--races", "ignore"],
+     ["counter_race_mem"]),
+    ("a reduced program's data races listed", ["--preemptions", "all", "--all", "--races",
+                                               "list"], ["message_flag_mem"]),
+    ("a reduced program's first failure", ["--preemptions", "all"], ["stack_share_mem"]),
+    ("a reduced program, trylock", ["--preemptions", "all", "--all"],
+     ["reduce_mix_mem", "trylock"]),
+    ("a reduced program, timed waits", ["--preemptions", "all", "--all"],
+     ["reduce_mix_mem", "timed"]),
+]
+
 # fields that are timings, or that say how far a search that stopped at
 # its first failure got (each part stops on its own)
 TIMING = {"elapsed_ns", "schedules_per_second", "minimize_ns", "failure_order"}
@@ -74,8 +103,8 @@ def command(args, program, extra):
     return cmd
 
 
-def run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+def run(cmd, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     if p.returncode not in (0, 1):
         fail("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
         return None, p.returncode
@@ -131,12 +160,17 @@ def shards_agree(what, args, program, workers, base, rc):
             fail("%s: merge's report says otherwise than its exit %d" % (what, rc))
 
 
-for what, args, program in SEARCHES:
+def workers_agree(what, args, program, reversed_too=False):
+    """-j 2 and -j 4 say what -j 1 says; the -j 1 result and exit. With
+    reversed_too, -j 4 once more with the workers' results given to the
+    coordinator last first (RACELAB_TEST_TASKS_REVERSED): its order must
+    not depend on theirs."""
     base, rc = run(command(args, program, ["-j", "1"]))
     if base is None:
-        continue
-    for jobs in ("2", "4"):
-        doc, rc2 = run(command(args, program, ["-j", jobs]))
+        return None, rc
+    for jobs in ("2", "4") + (("4 reversed",) if reversed_too else ()):
+        env = dict(os.environ, RACELAB_TEST_TASKS_REVERSED="1") if "reversed" in jobs else None
+        doc, rc2 = run(command(args, program, ["-j", jobs.split()[0]]), env)
         if doc is None:
             continue
         if rc2 != rc:
@@ -146,6 +180,21 @@ for what, args, program in SEARCHES:
             fail("%s: -j %s differs from -j 1 in %s: %s against %s" % (
                 what, jobs, diff, json.dumps({k: doc.get(k) for k in diff})[:400],
                 json.dumps({k: base.get(k) for k in diff})[:400]))
+    return base, rc
+
+
+for what, args, program in REDUCED:
+    base, rc = workers_agree(what, args, program, reversed_too=True)
+    if base is not None:
+        if not base.get("reduced"):
+            fail("%s: not a reduced search" % what)
+        print("ok: %s (-j 1, 2, 4, 4 reversed agree: %s, %d schedules, %d redundant)" % (
+            what, base["verdict"], base["schedules"], base.get("redundant_runs", 0)))
+
+for what, args, program in SEARCHES:
+    base, rc = workers_agree(what, args, program)
+    if base is None:
+        continue
     # shards: three processes at once, merged; then three shards of two
     # workers each (--shard K/N -j 2: the workers share out the shard's part)
     for workers in ([], ["-j", "2"]):
@@ -213,7 +262,7 @@ with tempfile.TemporaryDirectory() as tmp:
     expect([RL, "explore", "bill:racy", "--replay", "1:1", "-j", "2"], 2, "not --replay")
     expect([RL, "explore", "bill:racy", "--replay", "1:1", "--shard", "1/2", "--json"], 2,
            "not --replay")
-    expect([RL, "explore", "bill:racy", "--preemptions", "all", "-j", "2"], 2,
+    expect([RL, "explore", "bill:racy", "--preemptions", "all", "--shard", "1/2", "--json"], 2,
            "--no-reduction")
     expect([RL, "explore", "bill:racy", "-j", "0"], 2, "-j")
     expect([RL, "explore", "-j", "3", "--", os.path.join(tmp, "none")], 3, "cannot run")

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -51,6 +52,7 @@ struct rl__program {
     uint64_t time_limit_ns;
     uint64_t deadline_ns; /* the search's: an untraced schedule still going is ended */
     bool instrumented;    /* its memory accesses are steps (racelab cc) */
+    uint64_t layout;      /* where the server's memory lies (proto.h) */
     bool races_ignored;   /* rl_program_opts */
     bool races_listed;
     rl_race *races;       /* listed since rl__program_races_reset */
@@ -259,6 +261,8 @@ void rl__program_deadline(rl__program *p, uint64_t deadline_ns) { p->deadline_ns
 
 bool rl__program_instrumented(const rl__program *p) { return p->instrumented; }
 
+uint64_t rl__program_layout(const rl__program *p) { return p->layout; }
+
 void rl__program_races_reset(rl__program *p) {
     p->nraces = 0;
     p->races_unlisted = false;
@@ -417,7 +421,16 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
         posix_spawnattr_init(&at);
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
         posix_spawnattr_setpgroup(&at, 0);
+        /* its address space laid out the same in every run of racelab
+         * (as gdb runs a program): what a report names by address means
+         * the same next time, and the servers of several workers agree
+         * (rl__program_layout). Where the kernel refuses, the layout says so. */
+        int was = personality(0xffffffff);
+        if (was != -1)
+            personality((unsigned long)was | ADDR_NO_RANDOMIZE);
         int rc = env ? posix_spawn(&p->server, p->exe, &fa, &at, argv, env) : ENOMEM;
+        if (was != -1)
+            personality((unsigned long)was);
         posix_spawnattr_destroy(&at);
         posix_spawn_file_actions_destroy(&fa);
         free_env(env);
@@ -434,6 +447,7 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
         int r = receive(p, &m, START_LIMIT_NS);
         if (r == 1 && m == RL_MSG_READY) {
             p->instrumented = p->shm->instrumented != 0; /* its hooks ran at load */
+            p->layout = p->shm->layout;
             if (rl__symbols_open(p->server, &p->syms) != RL_OK)
                 p->syms = NULL; /* traces keep their addresses */
         } else if (r < 0) {

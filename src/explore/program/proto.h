@@ -40,7 +40,7 @@
 #define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
                             ignored when it already ended */
 
-#define RL_PROTO_VERSION 14
+#define RL_PROTO_VERSION 15
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
@@ -120,6 +120,12 @@ typedef struct rl__shm {
     uint32_t others;     /* programs it started that loaded it too: not followed */
     uint32_t forks;      /* fork()s of the program's own: not followed */
     uint32_t instrumented; /* built by racelab cc: its memory accesses are steps */
+    /* written by S when it is ready: where its memory lies (its stack, the
+     * heap's end, the interposer, the program): two servers with the same
+     * value were laid out alike, so their copies' steps name the same
+     * objects by the same addresses (a reduced search split over workers
+     * compares steps made by different servers) */
+    uint64_t layout;
     uint32_t races;        /* written by P: look for data races (when instrumented) */
     uint32_t races_incomplete; /* written by C: some accesses could not be checked (races.h) */
     uint32_t races_listed;     /* written by P: a race is listed, not a failure */

@@ -24,6 +24,13 @@
  * signal, each of them is explored: taking it disables the others (until
  * the next signal), a choice the races between steps do not reveal.
  *
+ * A node's threads to explore are taken in the order they were added
+ * (first the one the run chose, then the other waiters on a signal, then
+ * the races' additions as they come): the order a split search can keep
+ * (dpor.h, dpor_coord.c), since a branch's sleep set is then known the
+ * moment the branch is added. With -j, a worker runs tasks here
+ * (dpor_work) and the coordinator keeps the tree.
+ *
  * Only in-process targets: their steps report what they touch. Sound as
  * long as everything two threads share goes through the platform (locks,
  * conditions, visible variables and bank accesses); the soundness test
@@ -33,14 +40,19 @@
 
 #include "../explore_impl.h"
 #include "../../util/grow.h"
+#include "dpor.h"
 
 /* One step of the current schedule, and the state before it. */
 typedef struct {
     uint64_t enabled;
-    uint64_t backtrack; /* threads to explore from here */
+    uint64_t backtrack; /* threads explored or to explore from here */
     uint64_t done;      /* threads explored from here (or being explored) */
     uint64_t sleep;     /* threads asleep here */
     uint8_t chosen;
+    /* the threads to explore, in the order they were added (none asleep);
+     * the first ntaken of them taken */
+    uint8_t norder, ntaken;
+    uint8_t order[RL_EX_MAX_THREADS];
     /* the step each thread in sleep | done makes from here */
     uint8_t nknown;
     uint8_t known_thread[RL_EX_MAX_THREADS];
@@ -64,6 +76,9 @@ typedef struct {
     size_t truncated;
     uint8_t *prefix;
     size_t prefix_cap;
+    /* a worker of a split search: races are not reversed here but sent
+     * to the coordinator (events, in the order they are found) */
+    rl__dpor_buf *events;
 } dpor;
 
 static bool add_known(node *n, unsigned thread, const rl__step *st) {
@@ -79,6 +94,13 @@ static bool add_known(node *n, unsigned thread, const rl__step *st) {
     n->known_thread[n->nknown] = (uint8_t)thread;
     n->known[n->nknown++] = *st;
     return true;
+}
+
+/* Thread q to explore from n too (it is not in n's backtrack set yet). */
+static void node_add(node *n, unsigned q) {
+    n->backtrack |= 1ull << q;
+    if (!(n->sleep >> q & 1u))
+        n->order[n->norder++] = (uint8_t)q;
 }
 
 /* A new node for step `step`, reached from the node before it. */
@@ -144,10 +166,14 @@ static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, uint6
     if (d->offline && (awake >> c->made & 1u))
         ch = c->made; /* the program's default order went on awake */
     n->chosen = (uint8_t)ch;
-    n->done = n->backtrack = 1ull << ch;
+    n->done = 1ull << ch;
+    node_add(n, ch);
+    n->ntaken = 1;
     /* which of several waiters takes a signal: each of them (taking it
      * disables the others until the next signal, which races do not see) */
-    n->backtrack |= d->base.live->contested & enabled;
+    uint64_t more = d->base.live->contested & enabled & ~n->backtrack;
+    for (; more; more &= more - 1)
+        node_add(n, (unsigned)__builtin_ctzll(more));
     if (d->offline && ch != c->made) {
         d->truncated = step; /* the copy chose a sleeper: explored to here */
         return c->made;
@@ -238,6 +264,21 @@ static uint64_t initials(const clocks *c, const rl__step *steps, size_t i, size_
     return init;
 }
 
+/* The race between step i and a later step of thread p, whose reversal
+ * needs one of init to go first at node i: reversed here, or sent to the
+ * coordinator (a worker). */
+static void race_found(dpor *d, size_t i, uint64_t init, unsigned p) {
+    if (d->events) {
+        rl__dpor_event e = {.node = (uint32_t)i, .thread = p, .init = init};
+        rl__dpor_put(d->events, &e, sizeof e);
+        return;
+    }
+    node *at = &d->nodes[i];
+    int q = rl__dpor_pick(at->enabled, at->backtrack, init, p);
+    if (q >= 0)
+        node_add(at, (unsigned)q);
+}
+
 /* Races of steps from..n-1 with earlier steps: grow backtrack sets. Steps
  * from nreal on were never made (blocked at a deadlock): they race with
  * the steps made, not with each other. */
@@ -259,24 +300,18 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_
         for (size_t i = j < nreal ? j : nreal; i-- > 0;) {
             if (steps[i].thread == p || !rl__steps_relate(&steps[i], &steps[j], 2))
                 continue;
-            if (acc[steps[i].thread] < i + 1) {
-                /* a race: i and j could be the other way round */
-                node *at = &d->nodes[i];
-                uint64_t init = initials(&c, steps, i, j, nreal, scratch);
-                uint64_t can = init & at->enabled;
-                if (can && !(init & at->backtrack))
-                    at->backtrack |= (can >> p & 1u) ? 1ull << p : can & -can;
-            }
+            if (acc[steps[i].thread] < i + 1) /* a race: i and j could be the other way round */
+                race_found(d, i, initials(&c, steps, i, j, nreal, scratch), p);
             join_into(acc, VC(&c, i), c.nthreads);
         }
     }
     free(c.vc);
     free(prev);
     free(scratch);
-    return true;
+    return !(d->events && d->events->oom);
 }
 
-/* ---- the search ---- */
+/* ---- one run ---- */
 
 /* A program's plan: the choices to replay. */
 static bool set_prefix(dpor *d) {
@@ -293,111 +328,277 @@ static bool set_prefix(dpor *d) {
     return true;
 }
 
+enum { RUN_STOP, RUN_AGAIN, RUN_DONE };
+
+/* One run of the branch the nodes replay, its races found: RUN_DONE (a
+ * schedule counted, or a redundant run), RUN_AGAIN (a program's run used
+ * up to a sleeper's step: the same branch again, with the awake choice)
+ * or RUN_STOP (the search stops: s says why). The run stays in *r and the
+ * nodes run to *end. */
+static int run_branch(dpor *d, rl__search *s, rl__run *r, size_t *end) {
+    d->blocked = d->truncated = SIZE_MAX;
+    d->diverged = false;
+    if (d->offline && !set_prefix(d)) {
+        rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+        return RUN_STOP;
+    }
+    rl__run_one(s->t, &d->base, false, r);
+    if (r->cut || (r->target_error != RL_OK && !r->no_fit)) {
+        rl__search_account(s, r); /* the deadline, or the program could not run */
+        return RUN_STOP;
+    }
+    if (d->diverged || r->no_fit) {
+        rl__search_error(s, RL_EINVAL,
+                         "the target did not repeat itself: the same choices led to "
+                         "different steps (it must depend only on the schedule)");
+        return RUN_STOP;
+    }
+    if (d->oom || r->target_error == RL_ENOMEM) {
+        rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+        return RUN_STOP;
+    }
+    *end = d->blocked != SIZE_MAX     ? d->blocked
+           : d->truncated != SIZE_MAX ? d->truncated
+                                      : r->nsteps;
+    /* keep what the chosen threads did, for the sleep sets of siblings */
+    size_t from = d->plen ? d->plen - 1 : 0;
+    for (size_t k = from; k < *end; k++)
+        if (!add_known(&d->nodes[k], d->nodes[k].chosen, &r->steps[k])) {
+            d->oom = true;
+            break;
+        }
+    /* a deadlock: the blocked threads' steps race too (another order
+     * may let them go) */
+    const rl__step *all = r->steps;
+    rl__step *joined = NULL;
+    size_t nall = *end;
+    if (!d->oom && d->blocked == SIZE_MAX && d->truncated == SIZE_MAX && r->npending > 0 &&
+        *end == r->nsteps) {
+        joined = malloc((*end + r->npending) * sizeof *joined);
+        if (!joined) {
+            d->oom = true;
+        } else {
+            if (*end)
+                memcpy(joined, r->steps, *end * sizeof *joined);
+            memcpy(joined + *end, r->pending, r->npending * sizeof *joined);
+            all = joined;
+            nall = *end + r->npending;
+        }
+    }
+    bool analysed = !d->oom && analyse(d, all, from, nall, *end);
+    free(joined);
+    if (!analysed) {
+        rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+        return RUN_STOP;
+    }
+    if (d->truncated != SIZE_MAX) {
+        /* the same branch again, its awake choice made: nothing to count */
+        rl__search_tick(s);
+        d->nnodes = d->plen = *end + 1;
+        return s->stop ? RUN_STOP : RUN_AGAIN;
+    }
+    if (d->blocked != SIZE_MAX && r->target_error == RL_OK) {
+        s->res->redundant++;
+        rl__search_tick(s);
+    } else {
+        rl__search_account(s, r);
+    }
+    return RUN_DONE;
+}
+
+static void free_nodes(dpor *d, size_t from) {
+    for (size_t k = from; k < d->nnodes; k++) {
+        free(d->nodes[k].known);
+        d->nodes[k].known = NULL;
+        d->nodes[k].nknown = 0;
+    }
+}
+
+/* ---- a worker's tasks (a split search) ---- */
+
+/* The task's branch into the nodes, its place into s->pos. */
+static bool load_task(dpor *d, rl__search *s, rl__dpor_in *in, const rl__dpor_task_head *h) {
+    free_nodes(d, 0);
+    d->nnodes = d->plen = 0;
+    s->npos = 0;
+    while (s->pos_cap < h->nplace) {
+        uint32_t *bigger = rl__grow(s->pos, &s->pos_cap, sizeof *bigger, 64);
+        if (!bigger)
+            return false;
+        s->pos = bigger;
+    }
+    if (!rl__dpor_get(in, s->pos, h->nplace * sizeof *s->pos))
+        return false;
+    s->npos = h->nplace;
+    if (h->depth == RL_DPOR_ROOT)
+        return true;
+    size_t len = (size_t)h->depth + 1;
+    while (d->cap < len) {
+        node *bigger = rl__grow(d->nodes, &d->cap, sizeof *bigger, 256);
+        if (!bigger)
+            return false;
+        d->nodes = bigger;
+    }
+    memset(d->nodes, 0, len * sizeof *d->nodes);
+    d->nnodes = d->plen = len;
+    for (size_t k = 0; k < h->depth; k++)
+        rl__dpor_get(in, &d->nodes[k].chosen, 1);
+    for (size_t k = 0; k < len; k++)
+        rl__dpor_get(in, &d->nodes[k].enabled, sizeof d->nodes[k].enabled);
+    node *n = &d->nodes[h->depth];
+    n->chosen = h->thread;
+    n->sleep = h->sleep;
+    n->done = h->done;
+    for (unsigned i = 0; i < h->nknown && !in->bad; i++) {
+        uint8_t q;
+        rl__step st;
+        if (!rl__dpor_get(in, &q, 1) || !rl__dpor_get_step(in, &st) || q >= RL_EX_MAX_THREADS)
+            in->bad = true;
+        else if (!add_known(n, q, &st))
+            return false;
+    }
+    return !in->bad && h->thread < RL_EX_MAX_THREADS && (n->enabled >> h->thread & 1u);
+}
+
+/* A worker of a split search: runs the coordinator's tasks until it says
+ * the search is over (or this one stops), each one branch of the tree
+ * (its failure compared by place, rl__search.any_order). */
+static void dpor_work(rl__search *s) {
+    const rl_explore_split *sp = s->o->split;
+    rl__dpor_buf events = {0}, out = {0};
+    dpor d = {.base = {.choose = dpor_choose, .footprints = true, .plan = RL_PLAN_PREFIX},
+              .offline = s->t->program != NULL,
+              .events = &events};
+    bool complete = false;
+    s->any_order = true;
+    rl__dpor_result_head hello = {.magic = RL_DPOR_MAGIC, .kind = RL_DPOR_HELLO};
+    if (s->t->program)
+        hello.layout = rl__program_layout(s->t->program);
+    bool said = sp->task_back(sp->ctx, &hello, sizeof hello);
+    while (said && !s->stop) {
+        const void *msg;
+        size_t len;
+        if (!sp->task_next(sp->ctx, &msg, &len)) {
+            rl__search_error(s, RL_ESYS, "lost the search's coordinator");
+            break;
+        }
+        rl__dpor_in in = {.p = msg, .n = len};
+        rl__dpor_task_head h;
+        if (!rl__dpor_get(&in, &h, sizeof h) || h.magic != RL_DPOR_MAGIC ||
+            (h.kind != RL_DPOR_TASK && h.kind != RL_DPOR_END)) {
+            rl__search_error(s, RL_ESYS, "the coordinator sent something that is not a task");
+            break;
+        }
+        if (h.kind == RL_DPOR_END) {
+            complete = h.complete != 0;
+            break;
+        }
+        if (!load_task(&d, s, &in, &h)) {
+            rl__search_error(s, in.bad ? RL_ESYS : RL_ENOMEM,
+                             in.bad ? "the coordinator sent a task that does not fit the target"
+                                    : "out of memory in partial-order reduction");
+            break;
+        }
+        rl__dpor_result_head back = {.magic = RL_DPOR_MAGIC, .kind = RL_DPOR_RESULT, .id = h.id};
+        size_t first = h.depth == RL_DPOR_ROOT ? 0 : h.depth; /* the first step sent */
+        back.first_new = h.depth == RL_DPOR_ROOT ? 0 : h.depth + 1;
+        events.n = 0;
+        events.oom = false;
+        rl__run r;
+        size_t end = 0;
+        int how = RUN_STOP;
+        if (!s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
+            back.kind = RL_DPOR_SKIPPED; /* a failure before it is known */
+        } else {
+            uint64_t failing = s->res->failing;
+            while ((how = run_branch(&d, s, &r, &end)) == RUN_AGAIN)
+                ;
+            back.failed = s->res->failing > failing;
+            if (how == RUN_STOP || s->stop)
+                back.kind = RL_DPOR_STOPPED;
+        }
+        out.n = 0;
+        out.oom = false;
+        if (back.kind == RL_DPOR_RESULT) {
+            back.end = (uint32_t)end;
+            back.nevents = (uint32_t)(events.n / sizeof(rl__dpor_event));
+            rl__dpor_put(&out, &back, sizeof back);
+            for (size_t k = back.first_new; k < end; k++) {
+                const node *n = &d.nodes[k];
+                rl__dpor_put(&out, &n->enabled, sizeof n->enabled);
+                rl__dpor_put(&out, &n->backtrack, sizeof n->backtrack);
+                rl__dpor_put(&out, &n->chosen, 1);
+            }
+            for (size_t k = first; k < end; k++)
+                rl__dpor_put_step(&out, &r.steps[k]);
+            rl__dpor_put(&out, events.p, events.n);
+        } else {
+            rl__dpor_put(&out, &back, sizeof back);
+        }
+        if (out.oom) {
+            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+            back.kind = RL_DPOR_STOPPED;
+            out.n = 0;
+            out.oom = false;
+            rl__dpor_put(&out, &back, sizeof back);
+        }
+        said = sp->task_back(sp->ctx, out.p, out.n);
+        if (back.kind == RL_DPOR_STOPPED)
+            break;
+    }
+    if (!said)
+        rl__search_error(s, RL_ESYS, "lost the search's coordinator");
+    free_nodes(&d, 0);
+    free(d.nodes);
+    free(d.prefix);
+    free(events.p);
+    free(out.p);
+    s->res->reduced = true;
+    s->res->exhaustive = s->res->complete = complete && s->error == RL_OK;
+}
+
+/* ---- the search ---- */
+
 void rl__dpor_search(rl__search *s) {
+    if (s->o->split) {
+        dpor_work(s);
+        return;
+    }
     dpor d = {.base = {.choose = dpor_choose, .footprints = true, .plan = RL_PLAN_PREFIX},
               .offline = s->t->program != NULL};
     uint64_t runs = 0;
     bool exhausted = false;
     while (!s->stop) {
-        d.blocked = d.truncated = SIZE_MAX;
-        d.diverged = false;
-        if (d.offline && !set_prefix(&d)) {
-            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
-            break;
-        }
         rl__run r;
-        rl__run_one(s->t, &d.base, false, &r);
+        size_t end = 0;
+        int how = run_branch(&d, s, &r, &end);
         runs++;
-        if (r.cut || (r.target_error != RL_OK && !r.no_fit)) {
-            rl__search_account(s, &r); /* the deadline, or the program could not run */
+        if (how == RUN_STOP)
             break;
-        }
-        if (d.diverged || r.no_fit) {
-            rl__search_error(s, RL_EINVAL,
-                             "the target did not repeat itself: the same choices led to "
-                             "different steps (it must depend only on the schedule)");
-            break;
-        }
-        if (d.oom || r.target_error == RL_ENOMEM) {
-            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
-            break;
-        }
-        size_t end = d.blocked != SIZE_MAX     ? d.blocked
-                     : d.truncated != SIZE_MAX ? d.truncated
-                                               : r.nsteps;
-        /* keep what the chosen threads did, for the sleep sets of siblings */
-        size_t from = d.plen ? d.plen - 1 : 0;
-        for (size_t k = from; k < end; k++)
-            if (!add_known(&d.nodes[k], d.nodes[k].chosen, &r.steps[k])) {
-                d.oom = true;
-                break;
-            }
-        /* a deadlock: the blocked threads' steps race too (another order
-         * may let them go) */
-        const rl__step *all = r.steps;
-        rl__step *joined = NULL;
-        size_t nall = end;
-        if (!d.oom && d.blocked == SIZE_MAX && d.truncated == SIZE_MAX && r.npending > 0 &&
-            end == r.nsteps) {
-            joined = malloc((end + r.npending) * sizeof *joined);
-            if (!joined) {
-                d.oom = true;
-            } else {
-                if (end)
-                    memcpy(joined, r.steps, end * sizeof *joined);
-                memcpy(joined + end, r.pending, r.npending * sizeof *joined);
-                all = joined;
-                nall = end + r.npending;
-            }
-        }
-        bool analysed = !d.oom && analyse(&d, all, from, nall, end);
-        free(joined);
-        if (!analysed) {
-            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
-            break;
-        }
-        if (d.truncated != SIZE_MAX) {
-            /* the same branch again, its awake choice made: nothing to count */
-            rl__search_tick(s);
-            d.nnodes = d.plen = end + 1;
+        if (how == RUN_AGAIN)
             continue;
-        }
-        if (d.blocked != SIZE_MAX && r.target_error == RL_OK) {
-            s->res->redundant++;
-            rl__search_tick(s);
-        } else {
-            rl__search_account(s, &r);
-        }
         if (runs >= s->o->max_schedules)
             rl__search_stop(s, RL_STOP_SCHEDULES);
         if (s->stop)
             break;
         /* the deepest node with a thread still to explore */
-        for (size_t k = d.nnodes; k > end; k--)
-            free(d.nodes[k - 1].known);
+        free_nodes(&d, end);
         d.nnodes = end;
-        size_t k = d.nnodes;
-        uint64_t todo = 0;
-        while (k > 0) {
-            node *n = &d.nodes[k - 1];
-            todo = n->backtrack & ~n->done & ~n->sleep;
-            if (todo)
-                break;
-            free(n->known);
-            k--;
+        while (d.nnodes > 0 && d.nodes[d.nnodes - 1].ntaken == d.nodes[d.nnodes - 1].norder) {
+            free_nodes(&d, d.nnodes - 1);
+            d.nnodes--;
         }
-        d.nnodes = k;
+        size_t k = d.nnodes;
         if (k == 0) {
             exhausted = true;
             break;
         }
         node *n = &d.nodes[k - 1];
-        n->chosen = (uint8_t)__builtin_ctzll(todo);
+        n->chosen = n->order[n->ntaken++];
         n->done |= 1ull << n->chosen;
         d.plen = k;
     }
-    for (size_t k = 0; k < d.nnodes; k++)
-        free(d.nodes[k].known);
+    free_nodes(&d, 0);
     free(d.nodes);
     free(d.prefix);
     s->res->reduced = true;

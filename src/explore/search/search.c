@@ -203,8 +203,14 @@ void rl__search_account(search *s, const rl__run *r) {
     count_state(s, r);
     if (failure_of(r) != RL_FAIL_NONE)
         res->failing++;
-    if (failure_of(r) != RL_FAIL_NONE && !res->failed) {
+    if (failure_of(r) != RL_FAIL_NONE &&
+        (!res->failed ||
+         (s->any_order && rl_order_cmp(s->pos, s->npos, res->order, res->norder) < 0))) {
         res->failed = true;
+        free(s->fail_decisions);
+        free(res->order);
+        res->order = NULL;
+        res->norder = 0;
         s->fail_decisions = malloc((r->nsteps ? r->nsteps : 1) * sizeof *s->fail_decisions);
         if (!s->fail_decisions) {
             s->error = RL_ENOMEM;
@@ -226,7 +232,7 @@ void rl__search_account(search *s, const rl__run *r) {
             if (s->o->split->found)
                 s->o->split->found(s->o->split->ctx, res->order, res->norder);
         }
-        if (!s->o->keep_going)
+        if (!s->o->keep_going && !s->any_order)
             s->stop = true;
     }
     if (res->schedules >= s->o->max_schedules)
@@ -1006,13 +1012,18 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
         WHY("max_schedules and max_steps must be positive");
         return RL_EINVAL;
     }
-    if (o->split && ((o->search != RL_SEARCH_BOUNDED && o->search != RL_SEARCH_DELAYS &&
-                      o->search != RL_SEARCH_PCT) ||
-                     !o->split->owns ||
-                     (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce &&
-                      (!t->program || rl__program_instrumented(t->program))))) {
-        WHY("only the bounded search without reduction, delay bounding and PCT can be split "
-            "into parts (a reduced search: add --no-reduction)");
+    bool reduced = o->search == RL_SEARCH_BOUNDED && o->preemptions == RL_PREEMPTIONS_ALL &&
+                   o->reduce && (!t->program || rl__program_instrumented(t->program));
+    if (o->split && reduced && (!o->split->task_back || !o->split->task_next)) {
+        WHY("the reduced search is split only among workers (-j), not into parts (--shard): "
+            "its tree is one; add --no-reduction to split it into parts");
+        return RL_EINVAL;
+    }
+    if (o->split && !reduced &&
+        ((o->search != RL_SEARCH_BOUNDED && o->search != RL_SEARCH_DELAYS &&
+          o->search != RL_SEARCH_PCT) ||
+         !o->split->owns)) {
+        WHY("only the bounded search, delay bounding and PCT can be split into parts");
         return RL_EINVAL;
     }
     rl__deviation *replay = NULL;
