@@ -26,6 +26,12 @@
  * search runs each class once and every class of the unreduced one. */
 #include "../src/explore/search/run_hook.h"
 
+/* ---- the explorer: the reduced search's messages on workers ----
+ * rl__dpor_result_head and RL_DPOR_*: a test hands the coordinator a
+ * worker's first message with another program's layout, which it must
+ * refuse, without starting two programs laid out apart. */
+#include "../src/explore/search/dpor.h"
+
 /* ---- the explorer's scheduling core ----
  * rl__core_*: threads and objects, who can go, a step's effect and the
  * decide-apply loop; rl__signals_*: which waiter a signal may wake;

@@ -396,13 +396,8 @@ static void workers_laid_out_alike(void **state) {
     (void)state;
     rl_explore_coord *c = rl_explore_coord_new(false);
     assert_non_null(c);
-    struct {
-        uint32_t magic, kind;
-        uint64_t id;
-        uint32_t first_new, end, nevents;
-        uint8_t failed, pad[3];
-        uint64_t layout;
-    } hello = {.magic = 0x52444d31u, .kind = 6, .layout = 0x1234};
+    rl__dpor_result_head hello = {.magic = RL_DPOR_MAGIC, .kind = RL_DPOR_HELLO,
+                                  .layout = 0x1234};
     bool waits = false;
     assert_int_equal(rl_explore_coord_back(c, &hello, sizeof hello, &waits), RL_OK);
     assert_true(waits);

@@ -164,7 +164,7 @@ static bool write_all(int fd, const void *p, size_t len) {
         ssize_t n = write(fd, (const char *)p + put, len - put);
         if (n > 0)
             put += (size_t)n;
-        else if (n < 0 && errno != EINTR)
+        else if (n == 0 || errno != EINTR)
             return false;
     }
     return true;
@@ -454,16 +454,18 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
     fflush(NULL); /* nothing buffered here is written twice */
     for (; started < jobs; started++) {
         int p[2], tp[2] = {-1, -1}, bp[2] = {-1, -1};
-        if (pipe(p) != 0 || pipe(tp) != 0 || pipe(bp) != 0) {
-            snprintf(why, why_len, "cannot make a pipe for a worker: %s", strerror(errno));
-            e = RL_ESYS;
-            break;
-        }
-        pid_t c = fork();
+        int made = pipe(p) == 0 ? 1 : 0;
+        made += made == 1 && pipe(tp) == 0;
+        made += made == 2 && pipe(bp) == 0;
+        pid_t c = made == 3 ? fork() : -1;
         if (c < 0) {
-            snprintf(why, why_len, "cannot start a worker: %s", strerror(errno));
-            close(p[0]);
-            close(p[1]);
+            snprintf(why, why_len, "cannot %s: %s",
+                     made == 3 ? "start a worker" : "make a pipe for a worker", strerror(errno));
+            int *ends[3] = {p, tp, bp};
+            for (int k = 0; k < made; k++) {
+                close(ends[k][0]);
+                close(ends[k][1]);
+            }
             e = RL_ESYS;
             break;
         }
@@ -537,6 +539,8 @@ rl_err rl_cli_explore_parallel(unsigned jobs, const rl_cli_target_maker *make,
     signal(SIGPIPE, was_pipe);
     rl_explore_coord_free(tk.coord);
     free(tk.buf);
+    while (tk.nheld > 0) /* an error left them held */
+        free(tk.held[--tk.nheld].msg);
     for (unsigned i = 0; i < started; i++) {
         close(tk.w[i].to);
         if (tk.w[i].open)

@@ -35,7 +35,10 @@
 #include "../../util/grow.h"
 #include "dpor.h"
 
-enum { E_WAIT, E_READY, E_OUT, E_BACK, E_DONE, E_DROP };
+/* An entry's state: waiting for the entries before it, ready to hand out,
+ * out, dropped (never back: after a failure, or its worker stopped),
+ * back (its step known), done (its subtree finished). */
+enum { E_WAIT, E_READY, E_OUT, E_DROP, E_BACK, E_DONE };
 
 struct cnode;
 
@@ -81,7 +84,7 @@ struct rl_explore_coord {
     bool keep_going;
     unsigned hellos;
     uint64_t layout; /* the workers' programs' (rl__dpor_result_head) */
-    bool stopped, dropped, failed, root_out, root_done, oom;
+    bool stopped, failed, root_out, root_done, oom;
     cnode *root;
     task *tasks;
     size_t ntasks, tasks_cap;
@@ -212,7 +215,7 @@ static bool ready_push(rl_explore_coord *c, cnode *n, uint32_t index) {
 /* n's counts of entries back and done, and its next entry to hand out:
  * the first not back, once all before it are. */
 static void refresh(rl_explore_coord *c, cnode *n) {
-    while (n->back < n->nent && n->ent[n->back].state >= E_BACK && n->ent[n->back].state != E_DROP)
+    while (n->back < n->nent && n->ent[n->back].state >= E_BACK)
         n->back++;
     while (n->fin < n->nent && n->ent[n->fin].state == E_DONE)
         n->fin++;
@@ -298,11 +301,7 @@ static void settle(rl_explore_coord *c, cnode *n) {
                 c->root_done = true;
             }
         }
-        if (n->finished && n->refs == 0 && p) {
-            p->ent[n->index].child = NULL;
-            p->refs--;
-            free_node(n);
-        }
+        collect(c, n); /* p is not finished yet: collect stops below it */
         n = p;
     }
 }
@@ -577,10 +576,8 @@ rl_err rl_explore_coord_back(rl_explore_coord *c, const void *msg, size_t len, b
     case RL_DPOR_STOPPED:
         if (n)
             n->ent[t->index].state = E_DROP;
-        if (h.kind == RL_DPOR_SKIPPED)
-            c->dropped = true;
-        else
-            c->stopped = true;
+        if (h.kind == RL_DPOR_STOPPED)
+            c->stopped = true; /* a task skipped comes after a failure: incomplete anyway */
         task_over(c, t);
         return RL_OK;
     default:
@@ -687,7 +684,6 @@ int rl_explore_coord_next(rl_explore_coord *c, const void **msg, size_t *len, ui
                 size_t np = place_of(c, r.node, r.index);
                 if (np && rl_order_cmp(c->place, np, c->best, c->nbest) > 0) {
                     r.node->ent[r.index].state = E_DROP; /* after the first failure */
-                    c->dropped = true;
                     continue;
                 }
             }

@@ -1055,8 +1055,7 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     }
     switch (o->search) {
     case RL_SEARCH_BOUNDED:
-        if (o->preemptions == RL_PREEMPTIONS_ALL && o->reduce &&
-            (!t->program || rl__program_instrumented(t->program)))
+        if (reduced)
             rl__dpor_search(&s);
         else
             bounded_search(&s);
