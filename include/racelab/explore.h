@@ -446,7 +446,7 @@ rl_err rl_explore_merge(rl_explore_result *parts, size_t n, rl_explore_result *o
 
 /* ---- the reduced search on several workers ----
  * One coordinator keeps the reduced search's tree and hands out tasks,
- * each one branch to run; workers (rl_explore with split->task_back and
+ * each a subtree to run (or part of one); workers (rl_explore with split->task_back and
  * split->task_next carrying the messages) run them, each counting its
  * own schedules; their results merge as a split search's do. The
  * coordinator takes the workers' findings in the order the search on one
@@ -468,6 +468,11 @@ rl_err rl_explore_coord_back(rl_explore_coord *c, const void *msg, size_t len, b
  * task is left to run and none is out); 0, none yet (wait for the others'
  * results); -1, no memory. */
 int rl_explore_coord_next(rl_explore_coord *c, const void **msg, size_t *len, uint64_t *id);
+/* How much a task may run when the others have work too: up to `runs`
+ * schedules of its subtree (at least 1), and no longer than `us`
+ * microseconds (0: no limit). By default 256 and 2000. The result does
+ * not depend on it, only how often workers and the coordinator talk. */
+void rl_explore_coord_budget(rl_explore_coord *c, unsigned runs, unsigned us);
 /* Stop handing out tasks (Ctrl-C): the end comes once none is out. */
 void rl_explore_coord_stop(rl_explore_coord *c);
 /* Task id will not come back (its worker died): the search stops. */

@@ -16,9 +16,9 @@ has "$out" '^ +-j 2 +[0-9]+ schedules/s \(75468 in [0-9.]+ s\)  x[0-9]+\.[0-9]{2
 has "$out" '^  bill:mutex 3 x 3, PCT 100000, depth 3 +-j 1 +[0-9]+ schedules/s \(100000 in [0-9.]+ s\)  x1\.00$' \
     "PCT, -j 1"
 has "$out" '^  goal \(x1\.8 at -j 2 for each case\): (met|not met) \(worst x[0-9.]+\)$' "the goal said"
-has "$out" '^  bill:mutex 3 x 3, reduced proof +-j 1 +[0-9]+ schedules/s \(5184 in [0-9.]+ s\)  x1\.00$' \
+has "$out" '^  bill:mutex 4 x 2, reduced proof +-j 1 +[0-9]+ schedules/s \(69120 in [0-9.]+ s\)  x1\.00$' \
     "the reduced proof, -j 1"
-has "$out" '^ +-j 2 +[0-9]+ schedules/s \(5184 in [0-9.]+ s\)  x[0-9]+\.[0-9]{2}$' \
+has "$out" '^ +-j 2 +[0-9]+ schedules/s \(69120 in [0-9.]+ s\)  x[0-9]+\.[0-9]{2}$' \
     "the reduced proof, -j 2: the same schedules"
 expect 2 "--jobs and --memory" -- bench explore --jobs --memory
 if [ "$failures" -gt 0 ]; then

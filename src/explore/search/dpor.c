@@ -35,6 +35,7 @@
  * long as everything two threads share goes through the platform (locks,
  * conditions, visible variables and bank accesses); the soundness test
  * compares the reachable states with and without reduction. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,9 +77,11 @@ typedef struct {
     size_t truncated;
     uint8_t *prefix;
     size_t prefix_cap;
-    /* a worker of a split search: races are not reversed here but sent
-     * to the coordinator (events, in the order they are found) */
+    /* a worker of a split search: races at the nodes above its task's
+     * subtree (those before `floor`) are not reversed here but sent to
+     * the coordinator (events, in the order they are found) */
     rl__dpor_buf *events;
+    size_t floor;
 } dpor;
 
 static bool add_known(node *n, unsigned thread, const rl__step *st) {
@@ -268,7 +271,7 @@ static uint64_t initials(const clocks *c, const rl__step *steps, size_t i, size_
  * needs one of init to go first at node i: reversed here, or sent to the
  * coordinator (a worker). */
 static void race_found(dpor *d, size_t i, uint64_t init, unsigned p) {
-    if (d->events) {
+    if (d->events && i < d->floor) {
         rl__dpor_event e = {.node = (uint32_t)i, .thread = p, .init = init};
         rl__dpor_put(d->events, &e, sizeof e);
         return;
@@ -414,6 +417,29 @@ static void free_nodes(dpor *d, size_t from) {
     }
 }
 
+/* After a run that made the nodes up to end: the nodes whose threads are
+ * all explored dropped, from the deepest up to floor. false: none from
+ * floor on has a thread left (the subtree below floor is finished). */
+static bool pop_finished(dpor *d, size_t end, size_t floor) {
+    if (end < floor)
+        end = floor;
+    free_nodes(d, end);
+    d->nnodes = end;
+    while (d->nnodes > floor && d->nodes[d->nnodes - 1].ntaken == d->nodes[d->nnodes - 1].norder) {
+        free_nodes(d, d->nnodes - 1);
+        d->nnodes--;
+    }
+    return d->nnodes > floor;
+}
+
+/* The deepest node's next thread taken: the branch the next run replays. */
+static void take_next(dpor *d) {
+    node *n = &d->nodes[d->nnodes - 1];
+    n->chosen = n->order[n->ntaken++];
+    n->done |= 1ull << n->chosen;
+    d->plen = d->nnodes;
+}
+
 /* ---- a worker's tasks (a split search) ---- */
 
 /* The task's branch into the nodes, its place into s->pos. */
@@ -460,9 +486,103 @@ static bool load_task(dpor *d, rl__search *s, rl__dpor_in *in, const rl__dpor_ta
     return !in->bad && h->thread < RL_EX_MAX_THREADS && (n->enabled >> h->thread & 1u);
 }
 
+/* The place of the run the nodes replay into s->pos: the task's place
+ * (its first `base` entries), then the thread's index in the order taken
+ * at each node of the subtree down to the deepest. */
+static bool set_place(dpor *d, rl__search *s, size_t base) {
+    size_t len = base + (d->nnodes - d->floor);
+    while (s->pos_cap < len) {
+        uint32_t *bigger = rl__grow(s->pos, &s->pos_cap, sizeof *bigger, 64);
+        if (!bigger)
+            return false;
+        s->pos = bigger;
+    }
+    s->npos = base;
+    for (size_t k = d->floor; k < d->nnodes; k++)
+        s->pos[s->npos++] = d->nodes[k].ntaken - 1u;
+    return true;
+}
+
+/* Whether a failure before the place in s->pos is known (the run there
+ * need not be made). */
+static bool beaten(const rl__search *s) {
+    const rl_explore_split *sp = s->o->split;
+    return !s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos);
+}
+
+/* The step thread q makes at n (it was taken there). */
+static const rl__step *known_step(const node *n, unsigned q) {
+    for (unsigned i = 0; i < n->nknown; i++)
+        if (n->known_thread[i] == q)
+            return &n->known[i];
+    assert(!"a thread taken at a node has its step kept there");
+    return &n->known[0];
+}
+
+/* A task's result: what is left of its subtree, the races above it. */
+static void put_result(dpor *d, rl__dpor_buf *out, rl__dpor_result_head *back,
+                       const rl__dpor_task_head *h, const rl__dpor_buf *events) {
+    back->first_new = (uint32_t)d->floor;
+    back->end = (uint32_t)d->nnodes;
+    back->nevents = (uint32_t)(events->n / sizeof(rl__dpor_event));
+    rl__dpor_put(out, back, sizeof *back);
+    if (h->depth != RL_DPOR_ROOT)
+        rl__dpor_put_step(out, known_step(&d->nodes[h->depth], h->thread));
+    for (size_t k = d->floor; k < d->nnodes; k++) {
+        const node *n = &d->nodes[k];
+        rl__dpor_put(out, &n->enabled, sizeof n->enabled);
+        rl__dpor_put(out, &n->backtrack, sizeof n->backtrack);
+        rl__dpor_put(out, &n->norder, 1);
+        rl__dpor_put(out, &n->ntaken, 1);
+        rl__dpor_put(out, n->order, n->norder);
+        for (unsigned i = 0; i < n->ntaken; i++)
+            rl__dpor_put_step(out, known_step(n, n->order[i]));
+    }
+    rl__dpor_put(out, events->p, events->n);
+}
+
+/* One task: its subtree, depth first, until it is finished or the
+ * budget is spent (then what is left goes back to the coordinator), or a
+ * failure ends it (without keep_going, every run after it in the subtree
+ * comes after it). RL_DPOR_RESULT, _SKIPPED or _STOPPED. */
+static uint32_t run_task(dpor *d, rl__search *s, const rl__dpor_task_head *h, bool *failed) {
+    size_t base = s->npos;
+    uint64_t t0 = h->budget_us ? rl_platform_pthreads()->now_ns() : 0;
+    *failed = false;
+    if (beaten(s))
+        return RL_DPOR_SKIPPED; /* a failure before it is known */
+    for (uint32_t runs = 1;; runs++) {
+        uint64_t failing = s->res->failing;
+        rl__run r;
+        size_t end = 0;
+        int how;
+        while ((how = run_branch(d, s, &r, &end)) == RUN_AGAIN)
+            ;
+        if (how == RUN_STOP || s->stop)
+            return RL_DPOR_STOPPED;
+        bool failed_now = s->res->failing > failing;
+        *failed |= failed_now;
+        if (!pop_finished(d, end, d->floor) || (failed_now && !s->o->keep_going) ||
+            runs >= h->budget ||
+            (h->budget_us && rl_platform_pthreads()->now_ns() - t0 >= h->budget_us * 1000ull))
+            return RL_DPOR_RESULT;
+        take_next(d);
+        if (!set_place(d, s, base)) {
+            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+            return RL_DPOR_STOPPED;
+        }
+        if (beaten(s)) { /* that branch is not run: it stays the coordinator's */
+            node *n = &d->nodes[d->nnodes - 1];
+            n->done &= ~(1ull << n->chosen);
+            n->ntaken--;
+            return RL_DPOR_RESULT;
+        }
+    }
+}
+
 /* A worker of a split search: runs the coordinator's tasks until it says
- * the search is over (or this one stops), each one branch of the tree
- * (its failure compared by place, rl__search.any_order). */
+ * the search is over (or this one stops), each a subtree of the tree (its
+ * failures compared by place, rl__search.any_order). */
 static void dpor_work(rl__search *s) {
     const rl_explore_split *sp = s->o->split;
     rl__dpor_buf events = {0}, out = {0};
@@ -499,42 +619,19 @@ static void dpor_work(rl__search *s) {
                                     : "out of memory in partial-order reduction");
             break;
         }
-        rl__dpor_result_head back = {.magic = RL_DPOR_MAGIC, .kind = RL_DPOR_RESULT, .id = h.id};
-        size_t first = h.depth == RL_DPOR_ROOT ? 0 : h.depth; /* the first step sent */
-        back.first_new = h.depth == RL_DPOR_ROOT ? 0 : h.depth + 1;
+        d.floor = h.depth == RL_DPOR_ROOT ? 0 : (size_t)h.depth + 1;
         events.n = 0;
         events.oom = false;
-        rl__run r;
-        size_t end = 0;
-        int how = RUN_STOP;
-        if (!s->o->keep_going && sp->beaten && sp->beaten(sp->ctx, s->pos, s->npos)) {
-            back.kind = RL_DPOR_SKIPPED; /* a failure before it is known */
-        } else {
-            uint64_t failing = s->res->failing;
-            while ((how = run_branch(&d, s, &r, &end)) == RUN_AGAIN)
-                ;
-            back.failed = s->res->failing > failing;
-            if (how == RUN_STOP || s->stop)
-                back.kind = RL_DPOR_STOPPED;
-        }
+        bool failed;
+        rl__dpor_result_head back = {.magic = RL_DPOR_MAGIC, .id = h.id};
+        back.kind = run_task(&d, s, &h, &failed);
+        back.failed = failed;
         out.n = 0;
         out.oom = false;
-        if (back.kind == RL_DPOR_RESULT) {
-            back.end = (uint32_t)end;
-            back.nevents = (uint32_t)(events.n / sizeof(rl__dpor_event));
+        if (back.kind == RL_DPOR_RESULT)
+            put_result(&d, &out, &back, &h, &events);
+        else
             rl__dpor_put(&out, &back, sizeof back);
-            for (size_t k = back.first_new; k < end; k++) {
-                const node *n = &d.nodes[k];
-                rl__dpor_put(&out, &n->enabled, sizeof n->enabled);
-                rl__dpor_put(&out, &n->backtrack, sizeof n->backtrack);
-                rl__dpor_put(&out, &n->chosen, 1);
-            }
-            for (size_t k = first; k < end; k++)
-                rl__dpor_put_step(&out, &r.steps[k]);
-            rl__dpor_put(&out, events.p, events.n);
-        } else {
-            rl__dpor_put(&out, &back, sizeof back);
-        }
         if (out.oom) {
             rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
             back.kind = RL_DPOR_STOPPED;
@@ -582,21 +679,11 @@ void rl__dpor_search(rl__search *s) {
         if (s->stop)
             break;
         /* the deepest node with a thread still to explore */
-        free_nodes(&d, end);
-        d.nnodes = end;
-        while (d.nnodes > 0 && d.nodes[d.nnodes - 1].ntaken == d.nodes[d.nnodes - 1].norder) {
-            free_nodes(&d, d.nnodes - 1);
-            d.nnodes--;
-        }
-        size_t k = d.nnodes;
-        if (k == 0) {
+        if (!pop_finished(&d, end, 0)) {
             exhausted = true;
             break;
         }
-        node *n = &d.nodes[k - 1];
-        n->chosen = n->order[n->ntaken++];
-        n->done |= 1ull << n->chosen;
-        d.plen = k;
+        take_next(&d);
     }
     free_nodes(&d, 0);
     free(d.nodes);

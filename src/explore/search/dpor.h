@@ -3,15 +3,19 @@
  * and the messages between the coordinator and a worker. Internal.
  *
  * The reduced search split over workers (racelab explore -j N with
- * reduction on) keeps its tree in one place, the coordinator; a worker
- * runs one task at a time: the schedule that takes thread `thread` at
- * the node `depth` steps down a known prefix, then the default order
- * wherever nothing sleeps. It sends back the new nodes that run made,
- * every step's footprint from the task's node on, and the races it found
- * as (node, initials, thread), in the order the one-core search meets
- * them. The coordinator applies them to the tree in the one-core
- * search's order (dpor_coord.c says how), so the tree, and with it the
- * schedules run, are the one-core search's whatever the timing.
+ * reduction on) keeps the upper part of its tree in one place, the
+ * coordinator; a worker runs one task at a time: the subtree of thread
+ * `thread` at the node `depth` steps down a known prefix, depth first as
+ * on one core, for up to `budget` runs (or `budget_us` microseconds).
+ * The races its runs find at the nodes of that subtree it reverses
+ * itself: no run outside the subtree passes through them. It sends back
+ * what is left of the subtree (the path of nodes that still have threads
+ * to explore, with the threads taken and to take at each, and their
+ * steps), and the races at the nodes above, as (node, initials, thread),
+ * in the order the one-core search meets them. The coordinator applies
+ * those to its tree in the one-core search's order (dpor_coord.c says
+ * how), so the tree, and with it the schedules run, are the one-core
+ * search's whatever the timing and however the work was cut.
  *
  * The messages are this program's own, between processes of one binary:
  * native byte order, no versioning beyond a magic number. */
@@ -62,6 +66,9 @@ typedef struct {
     uint8_t nknown;    /* steps known at the node: those asleep and those taken before */
     uint8_t complete;  /* RL_DPOR_END: every schedule was run */
     uint8_t pad;
+    uint32_t budget;    /* runs at most (at least one) */
+    uint32_t budget_us; /* and stop after this long (0: no limit) */
+    uint32_t pad2;
     uint64_t sleep, done; /* at the node: asleep; taken before this task and by it */
     /* then: uint32_t place[nplace]; uint8_t choices[depth] (the prefix);
      * uint64_t enabled[depth + 1]; nknown x (uint8_t thread, step) */
@@ -70,15 +77,19 @@ typedef struct {
 typedef struct {
     uint32_t magic, kind;
     uint64_t id;
-    uint32_t first_new; /* the first node the run made (the task's depth + 1, or 0) */
-    uint32_t end;       /* nodes first_new .. end - 1 are new */
+    uint32_t first_new; /* the subtree's first node (the task's depth + 1, or 0) */
+    uint32_t end;       /* nodes first_new .. end - 1 are left to explore */
     uint32_t nevents;
-    uint8_t failed;     /* the run failed */
+    uint8_t failed;     /* a run failed */
     uint8_t pad[3];
     uint64_t layout;    /* RL_DPOR_HELLO: where the worker's program lies (0: in-process) */
-    /* then: per new node: uint64_t enabled, uint64_t backtrack (chosen and
-     * contested), uint8_t chosen; the steps from the task's node (or 0)
-     * to end - 1; nevents x rl__dpor_event */
+    /* then (not at the root): the task's thread's step at its node; per
+     * node left, a path down the subtree: uint64_t enabled, uint64_t
+     * backtrack, uint8_t norder, uint8_t ntaken, uint8_t order[norder]
+     * (the threads to explore there, in the order added; the first ntaken
+     * taken: the last of them leads to the next node, the others' subtrees
+     * are finished, and at the last node all are), then the ntaken threads'
+     * steps; nevents x rl__dpor_event (nodes above first_new only) */
 } rl__dpor_result_head;
 
 typedef struct {
@@ -95,6 +106,8 @@ typedef struct {
 } rl__dpor_buf;
 
 static inline void rl__dpor_put(rl__dpor_buf *b, const void *data, size_t len) {
+    if (len == 0)
+        return; /* data may be NULL */
     while (!b->oom && b->n + len > b->cap) {
         uint8_t *bigger = rl__grow(b->p, &b->cap, 1, 4096);
         if (!bigger)

@@ -14,15 +14,26 @@
  * holds at that moment, which the races of the runs before it in N's
  * subtree made.
  *
- * So here every run's races at the nodes it made itself are reversed at
- * once (no run of those nodes came before it), and its races at older
- * nodes wait in each node's queue, in the one-core order of the runs
- * (their places), until every branch before the run in that node's
- * subtree is finished: its results all in, their races at its own nodes
- * all reversed. A branch is handed out once the branches before it at
- * its node have run (their steps make its sleep set). Nothing else waits:
- * the subtrees of different branches are run side by side, and the tree,
- * hence the schedules run, is the one-core search's.
+ * A task is a subtree: a branch at a node, which the worker explores
+ * depth first as one core would, reversing the races at the subtree's own
+ * nodes itself (no run outside the subtree passes through them), until
+ * the subtree is finished or its budget spent. Then it sends back what is
+ * left (a path of nodes with threads still to explore, which become this
+ * tree's nodes and are handed out in turn) and its runs' races at the
+ * nodes above the subtree. Those wait in each node's queue, in the
+ * one-core order of the runs (their places: a task's runs all come after
+ * the branches before its own and before any branch it leaves), until
+ * every branch before the task in that node's subtree is finished: its
+ * results all in, their races at its own nodes all reversed. A branch is
+ * handed out once the branches before it at its node are back (their
+ * steps make its sleep set). Nothing else waits: the subtrees of
+ * different branches are run side by side, and the tree, hence the
+ * schedules run, is the one-core search's.
+ *
+ * While there are fewer branches ready than workers, a task is one run
+ * (the tree grows fastest that way); after that, a task may run up to a
+ * budget of runs or of time, so that a message costs little next to the
+ * runs it carries (racelab's own targets run a schedule in some 20 us).
  *
  * A failure found (without keep_going) ends the branches after it in
  * that order; those before it still run, as on one core. */
@@ -82,6 +93,7 @@ typedef struct {
 
 struct rl_explore_coord {
     bool keep_going;
+    uint32_t budget, budget_us; /* a task's, when there is work for every worker */
     unsigned hellos;
     uint64_t layout; /* the workers' programs' (rl__dpor_result_head) */
     bool stopped, failed, root_out, root_done, oom;
@@ -106,9 +118,17 @@ static_assert(RL_EX_MAX_THREADS == 64, "known_thread holds 64");
 
 rl_explore_coord *rl_explore_coord_new(bool keep_going) {
     rl_explore_coord *c = calloc(1, sizeof *c);
-    if (c)
+    if (c) {
         c->keep_going = keep_going;
+        c->budget = 256;
+        c->budget_us = 2000;
+    }
     return c;
+}
+
+void rl_explore_coord_budget(rl_explore_coord *c, unsigned runs, unsigned us) {
+    c->budget = runs ? runs : 1;
+    c->budget_us = us;
 }
 
 static void free_node(cnode *n) {
@@ -336,161 +356,145 @@ static rl__step *step_dup(const rl__step *st) {
     return copy;
 }
 
-/* A task's result: the new nodes, the task's entry back, the races. */
+/* Node n's sleep set, as the worker had it: the threads asleep at its
+ * parent or taken there before n's entry, that the entry's step does not
+ * depend on. */
+static bool sleep_below(cnode *n) {
+    const cnode *p = n->parent;
+    const centry *pe = &p->ent[n->index];
+    n->known = malloc(((size_t)p->nknown + n->index + 1) * sizeof *n->known);
+    if (!n->known)
+        return false;
+    for (unsigned j = 0; j < p->nknown + n->index; j++) {
+        bool asleep = j < p->nknown;
+        unsigned q = asleep ? p->known_thread[j] : p->ent[j - p->nknown].thread;
+        const rl__step *st = asleep ? p->known[j] : p->ent[j - p->nknown].step;
+        if (q == pe->thread || !st || rl__steps_relate(st, pe->step, 0))
+            continue;
+        n->known_thread[n->nknown] = (uint8_t)q;
+        n->known[n->nknown++] = st;
+        n->sleep |= 1ull << q;
+    }
+    return true;
+}
+
+/* One node of the path a result leaves: its entries, their steps. */
+static rl_err read_node(rl_explore_coord *c, rl__dpor_in *in, cnode *n, bool last) {
+    uint8_t norder = 0, ntaken = 0, order[64];
+    if (!rl__dpor_get(in, &n->enabled, sizeof n->enabled) ||
+        !rl__dpor_get(in, &n->backtrack, sizeof n->backtrack) || !rl__dpor_get(in, &norder, 1) ||
+        !rl__dpor_get(in, &ntaken, 1) || norder > 64 || ntaken == 0 || ntaken > norder ||
+        !rl__dpor_get(in, order, norder))
+        return RL_EINVAL;
+    uint64_t seen = 0;
+    for (unsigned i = 0; i < norder; i++) {
+        if (order[i] >= 64 || (seen >> order[i] & 1u) || !(n->enabled >> order[i] & 1u))
+            return RL_EINVAL;
+        seen |= 1ull << order[i];
+    }
+    if (seen & ~n->backtrack)
+        return RL_EINVAL;
+    for (unsigned i = 0; i < norder; i++) {
+        /* the taken threads' subtrees are finished but for the last's,
+         * which leads on, unless this is the path's last node */
+        uint8_t state = i >= ntaken ? E_WAIT : i + 1 == ntaken && !last ? E_BACK : E_DONE;
+        if (!add_entry(c, n, order[i], state))
+            return RL_ENOMEM;
+    }
+    for (unsigned i = 0; i < ntaken; i++) {
+        rl__step st;
+        if (!rl__dpor_get_step(in, &st))
+            return RL_EINVAL;
+        if (!(n->ent[i].step = step_dup(&st)))
+            return RL_ENOMEM;
+    }
+    return RL_OK;
+}
+
+/* A task's result: what is left of its subtree (a path of new nodes),
+ * the task's entry back or done, the races above the subtree. */
 static rl_err take_result(rl_explore_coord *c, const task *t, rl__dpor_in *in,
                           const rl__dpor_result_head *h) {
     cnode *at = t->node;
     uint32_t k = at ? at->depth : 0;
     uint32_t first_new = at ? k + 1 : 0;
-    if (h->first_new != first_new || h->end < first_new || (at && h->end < k + 1))
+    if (h->first_new != first_new || h->end < first_new || (!at && h->nevents))
         return RL_EINVAL;
     uint32_t nnew = h->end - first_new;
-    size_t nsteps = at ? (size_t)h->end - k : h->end;
+    rl__step tstep;
+    if (at && !rl__dpor_get_step(in, &tstep))
+        return RL_EINVAL;
     cnode **made = calloc(nnew ? nnew : 1, sizeof *made);
-    rl__step *steps = malloc((nsteps ? nsteps : 1) * sizeof *steps);
     rl__dpor_event *ev = malloc((h->nevents ? h->nevents : 1) * sizeof *ev);
-    if (!made || !steps || !ev) {
-        free(made);
-        free(steps);
-        free(ev);
-        return RL_ENOMEM;
-    }
-    rl_err e = RL_OK;
-    /* the new nodes */
+    rl_err e = made && ev ? RL_OK : RL_ENOMEM;
     for (uint32_t i = 0; i < nnew && e == RL_OK; i++) {
-        cnode *n = calloc(1, sizeof *n);
-        uint8_t chosen = 0;
-        if (!n) {
+        if (!(made[i] = calloc(1, sizeof *made[i]))) {
             e = RL_ENOMEM;
             break;
         }
-        made[i] = n;
-        n->depth = first_new + i;
-        if (!rl__dpor_get(in, &n->enabled, sizeof n->enabled) ||
-            !rl__dpor_get(in, &n->backtrack, sizeof n->backtrack) ||
-            !rl__dpor_get(in, &chosen, 1) || chosen >= RL_EX_MAX_THREADS ||
-            !(n->enabled >> chosen & 1u) || !(n->backtrack >> chosen & 1u))
-            e = RL_EINVAL;
-        else if (!add_entry(c, n, chosen, E_BACK))
-            e = RL_ENOMEM;
+        made[i]->depth = first_new + i;
+        e = read_node(c, in, made[i], i + 1 == nnew);
     }
-    for (size_t i = 0; i < nsteps && e == RL_OK; i++)
-        if (!rl__dpor_get_step(in, &steps[i]))
-            e = RL_EINVAL;
     if (e == RL_OK && !rl__dpor_get(in, ev, h->nevents * sizeof *ev))
         e = RL_EINVAL;
     for (uint32_t i = 0; i < h->nevents && e == RL_OK; i++)
-        if (ev[i].node >= h->end || ev[i].thread >= RL_EX_MAX_THREADS)
+        if (ev[i].node > k || ev[i].thread >= RL_EX_MAX_THREADS)
             e = RL_EINVAL;
     if (e != RL_OK) {
-        for (uint32_t i = 0; i < nnew; i++)
+        for (uint32_t i = 0; made && i < nnew; i++)
             if (made[i])
                 free_node(made[i]);
         free(made);
-        free(steps);
         free(ev);
         return e;
     }
-    /* the steps: the task's entry's, then each new node's chosen one */
-    size_t s0 = 0;
     if (at) {
         centry *te = &at->ent[t->index];
-        if (!(te->step = step_dup(&steps[0])))
+        if (!(te->step = step_dup(&tstep)))
             e = RL_ENOMEM;
-        s0 = 1;
+        te->state = nnew ? E_BACK : E_DONE;
+    } else if (!nnew) {
+        c->root_done = true; /* the whole search was this task's */
     }
-    for (uint32_t i = 0; i < nnew && e == RL_OK; i++)
-        if (!(made[i]->ent[0].step = step_dup(&steps[s0 + i])))
-            e = RL_ENOMEM;
-    /* link the new nodes, their sleep sets as the worker had them: those
-     * asleep at the parent or taken there before, that its step does not
-     * depend on */
+    /* link the path: each node below its parent's last entry taken */
     for (uint32_t i = 0; i < nnew && e == RL_OK; i++) {
         cnode *n = made[i];
         cnode *p = i ? made[i - 1] : at;
-        uint32_t pindex = i ? 0 : t->index;
-        n->parent = p;
-        n->index = pindex;
         if (!p) {
             c->root = n;
             continue;
         }
-        p->ent[pindex].child = n;
+        n->parent = p;
+        n->index = t->index;
+        if (i) /* the one entry of a path node that leads on */
+            for (n->index = 0; p->ent[n->index].state != E_BACK; n->index++)
+                ;
+        p->ent[n->index].child = n;
         p->refs++;
-        const centry *pe = &p->ent[pindex];
-        uint8_t cand_thread[64 + 64];
-        const rl__step *cand[64 + 64];
-        unsigned ncand = 0;
-        for (unsigned j = 0; j < p->nknown; j++) {
-            cand_thread[ncand] = p->known_thread[j];
-            cand[ncand++] = p->known[j];
-        }
-        for (uint32_t j = 0; j < pindex; j++) {
-            cand_thread[ncand] = p->ent[j].thread;
-            cand[ncand++] = p->ent[j].step;
-        }
-        n->known = malloc((ncand ? ncand : 1) * sizeof *n->known);
-        if (!n->known) {
+        if (!sleep_below(n))
             e = RL_ENOMEM;
-            break;
-        }
-        for (unsigned j = 0; j < ncand; j++) {
-            unsigned q = cand_thread[j];
-            if (q == pe->thread || !cand[j] || rl__steps_relate(cand[j], pe->step, 0))
-                continue;
-            n->known_thread[n->nknown] = (uint8_t)q;
-            n->known[n->nknown++] = cand[j];
-            n->sleep |= 1ull << q;
-        }
-        /* the other waiters on a signal, as dpor.c adds them */
-        uint64_t more = n->backtrack & ~(1ull << n->ent[0].thread);
-        for (; more && e == RL_OK; more &= more - 1) {
-            unsigned q = (unsigned)__builtin_ctzll(more);
-            if (!(n->sleep >> q & 1u) && !add_entry(c, n, q, E_WAIT))
-                e = RL_ENOMEM;
-        }
     }
-    for (uint32_t i = 0; i + 1 < nnew && e == RL_OK; i++)
-        made[i]->ent[0].child = made[i + 1];
     if (e != RL_OK) { /* the tree is half made: the search cannot go on */
         free(made);
-        free(steps);
         free(ev);
         return e;
     }
-    if (at)
-        at->ent[t->index].state = E_BACK;
-    /* the run's entries that lead nowhere are done: its last step's, or
-     * the task's own when the run made no node */
-    if (nnew)
-        made[nnew - 1]->ent[0].state = E_DONE;
-    else if (at)
-        at->ent[t->index].state = E_DONE;
-    else
-        c->root_done = true; /* a target with no step at all */
-    /* the races: at the new nodes now (no run came before there) */
-    uint32_t nold = 0;
-    for (uint32_t i = 0; i < h->nevents; i++) {
-        if (ev[i].node >= first_new)
-            reverse(c, made[ev[i].node - first_new], &ev[i]);
-        else
-            ev[nold++] = ev[i];
-    }
-    /* at older nodes in their turn: a batch per node, in the order found */
-    if (nold && at) {
+    /* the races above the subtree in their turn: a batch per node, in the
+     * order found */
+    if (h->nevents) {
         uint32_t *count = calloc((size_t)k + 2, sizeof *count);
         cnode **anc = malloc(((size_t)k + 1) * sizeof *anc);
-        rl__dpor_event *sorted = malloc(nold * sizeof *sorted);
+        rl__dpor_event *sorted = malloc(h->nevents * sizeof *sorted);
         if (!count || !anc || !sorted) {
             e = RL_ENOMEM;
         } else {
             for (cnode *x = at; x; x = x->parent)
                 anc[x->depth] = x;
-            for (uint32_t i = 0; i < nold; i++)
+            for (uint32_t i = 0; i < h->nevents; i++)
                 count[ev[i].node + 1]++;
             for (uint32_t d = 0; d <= k; d++)
                 count[d + 1] += count[d];
-            for (uint32_t i = 0; i < nold; i++)
+            for (uint32_t i = 0; i < h->nevents; i++)
                 sorted[count[ev[i].node]++] = ev[i];
             /* count[d] is now where depth d's events end */
             for (uint32_t d = 0, start = 0; d <= k && e == RL_OK; start = count[d], d++)
@@ -504,7 +508,6 @@ static rl_err take_result(rl_explore_coord *c, const task *t, rl__dpor_in *in,
     }
     settle(c, nnew ? made[nnew - 1] : at);
     free(ev);
-    free(steps);
     free(made);
     return c->oom ? RL_ENOMEM : e;
 }
@@ -628,6 +631,14 @@ static void task_message(rl_explore_coord *c, cnode *n, uint32_t index, uint64_t
                             .id = id,
                             .depth = n ? n->depth : RL_DPOR_ROOT,
                             .nplace = (uint32_t)nplace};
+    /* a subtree while the others have work too; one run while the tree
+     * is too small to keep every worker busy */
+    if (c->nready >= (c->hellos ? c->hellos : 1)) {
+        h.budget = c->budget;
+        h.budget_us = c->budget_us;
+    } else {
+        h.budget = 1;
+    }
     if (n) {
         h.thread = n->ent[index].thread;
         h.sleep = n->sleep;
