@@ -348,6 +348,9 @@ typedef struct rl_explore_result {
     rl_state_count *states; /* reachable final states, most schedules first */
     uint64_t elapsed_ns;    /* searching only */
     uint64_t minimize_ns;
+    /* The processes that ran the search: 0 or 1, the caller's; with -j,
+     * its workers (merged parts: their workers added up). */
+    unsigned workers;
     /* Minimization was cut short (the time limit, which bounds it too, or
      * Ctrl-C): `minimized` still fails, but may not be the shortest. */
     bool minimize_stopped;

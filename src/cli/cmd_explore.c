@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -68,10 +69,13 @@ static void print_help(void) {
            "                    fails its schedule (report, the default), is listed after\n"
            "                    the states with the schedules it was seen in (list), or is\n"
            "                    not looked for (ignore)\n"
-           "  -j N, --jobs N    run the search in N worker processes (default 1): the same\n"
-           "                    verdict, failure and final states as on one core; every\n"
-           "                    search but --replay (a reduced one: this process keeps\n"
-           "                    its tree, the workers run its branches)\n"
+           "  -j N, --jobs N    run the search in N worker processes (default:\n"
+           "                    $RACELAB_JOBS, or one per CPU; -j 1: this process\n"
+           "                    alone): the same verdict, failure and final states as\n"
+           "                    on one core; every search but --replay (a reduced one:\n"
+           "                    this process keeps its tree, the workers explore its\n"
+           "                    subtrees). A search that stops at its first failure\n"
+           "                    may count schedules the workers ran past it\n"
            "  --shard K/N       run the K-th of N parts of the search (1 <= K <= N) and write\n"
            "                    its --json; racelab merge makes the parts one result\n"
            "                    (docs/parallel.md: job arrays, GNU parallel, CI matrices);\n"
@@ -658,6 +662,27 @@ static int explore_parallel(explore_args *a) {
     return rc;
 }
 
+/* Without -j: RACELAB_JOBS, or else a worker per CPU this process may
+ * run on (as nproc counts them: taskset, a cpuset, a Slurm allocation
+ * narrow it), for every search that splits (not --replay, one schedule).
+ * 0: RACELAB_JOBS is not a number of workers (said). */
+static unsigned default_jobs(const explore_args *a) {
+    const char *env = getenv("RACELAB_JOBS");
+    if (env && *env) {
+        uint64_t v;
+        if (!rl_cli_parse_u64("explore", "RACELAB_JOBS", env, 1, RL_CLI_MAX_JOBS, &v))
+            return 0;
+        return a->o.search == RL_SEARCH_REPLAY ? 1 : (unsigned)v;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        cpus = CPU_COUNT(&set);
+    if (a->o.search == RL_SEARCH_REPLAY || cpus <= 1)
+        return 1;
+    return cpus < RL_CLI_MAX_JOBS ? (unsigned)cpus : RL_CLI_MAX_JOBS;
+}
+
 int rl_cmd_explore(int argc, char **argv) {
     if (rl_cli_wants_help(argc, argv)) {
         print_help();
@@ -670,6 +695,8 @@ int rl_cmd_explore(int argc, char **argv) {
     if (a.list)
         return list_targets(a.json);
 
+    if (a.jobs == 0 && (a.jobs = default_jobs(&a)) == 0)
+        return EXIT_USAGE;
     if (a.jobs > 1)
         return explore_parallel(&a);
     rl_target t;

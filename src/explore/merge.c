@@ -1,5 +1,6 @@
 /* merge.c - results read back from their JSON, and the parts of a split
  * search made one result (`racelab merge`, and -j's workers). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,9 @@ static rl_err read_doc(const rl__jv *d, char *name, size_t name_len, rl_explore_
     rl__jv_u64(d, "longest_schedule", &r->longest);
     rl__jv_u64(d, "elapsed_ns", &r->elapsed_ns);
     rl__jv_u64(d, "minimize_ns", &r->minimize_ns);
+    uint64_t workers = 1;
+    rl__jv_u64(d, "workers", &workers); /* not in the JSON of earlier versions */
+    r->workers = workers > 0 && workers <= UINT_MAX ? (unsigned)workers : 1;
     r->minimize_stopped = flag(d, "minimize_stopped");
     const char *stopped = rl__jv_str(d, "stopped_by");
     r->stopped = !stopped                               ? RL_STOP_NONE
@@ -249,6 +253,7 @@ rl_err rl_explore_merge(rl_explore_result *parts, size_t n, rl_explore_result *o
             out->longest = p->longest;
         if (p->elapsed_ns > out->elapsed_ns)
             out->elapsed_ns = p->elapsed_ns;
+        out->workers += p->workers > 1 ? p->workers : 1;
         out->outside_last |= p->outside_last;
         out->program |= p->program;
         out->memory_scheduled |= p->memory_scheduled;

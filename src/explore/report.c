@@ -267,8 +267,11 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
         snprintf(took, sizeof took, "%.3g ms", secs * 1e3);
     else
         snprintf(took, sizeof took, "%.3g us", secs * 1e6);
-    fprintf(f, "%" PRIu64 " schedule%s in %s (%.0f schedules/s), longest %" PRIu64 " steps",
-            r->schedules, rl__plural(r->schedules), took, rate, r->longest);
+    fprintf(f, "%" PRIu64 " schedule%s in %s (%.0f schedules/s", r->schedules,
+            rl__plural(r->schedules), took, rate);
+    if (r->workers > 1)
+        fprintf(f, " on %u workers", r->workers);
+    fprintf(f, "), longest %" PRIu64 " steps", r->longest);
     if (r->failing)
         fprintf(f, ", %" PRIu64 " failing", r->failing);
     if (r->redundant)
@@ -423,6 +426,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_uint(&j, "longest_schedule", r->longest);
     rl__json_uint(&j, "elapsed_ns", r->elapsed_ns);
     rl__json_double(&j, "schedules_per_second", secs > 0 ? (double)r->schedules / secs : 0);
+    rl__json_uint(&j, "workers", r->workers > 1 ? r->workers : 1);
     rl__json_bool(&j, "failed", r->failed);
     rl__json_str(&j, "verdict", rl_explore_verdict(r));
     rl__json_str(&j, "stopped_by", r->stopped == RL_STOP_SCHEDULES   ? "schedule_limit"

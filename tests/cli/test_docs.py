@@ -178,6 +178,10 @@ def run_file(src, rel, commands, racelab, prelude, timed):
     env["HOME"] = os.path.join(work, "home")
     env.pop("LD_LIBRARY_PATH", None)
     env.pop("NO_COLOR", None)
+    # the sessions shown are of one process: with a worker per CPU, a
+    # search that stops at its first failure may count schedules the
+    # workers ran past it, and the summary says how many workers ran it
+    env["RACELAB_JOBS"] = "1"
     if racelab != "-":
         env["PATH"] = os.path.dirname(os.path.abspath(racelab)) + os.pathsep + env["PATH"]
     failures = 0

@@ -24,6 +24,7 @@ RL, PROGRAMS = sys.argv[1], sys.argv[2]
 # "1" in the runs that reverse the coordinator's input, "0" in all others:
 # the environment, which a program's stack addresses follow, of one size
 os.environ["RACELAB_TEST_TASKS_REVERSED"] = "0"
+os.environ.pop("RACELAB_JOBS", None)
 
 # (what, arguments before any -j/--shard, program after -- or None)
 SEARCHES = [
@@ -84,6 +85,8 @@ REDUCED = [
 # fields that are timings, or that say how far a search that stopped at
 # its first failure got (each part stops on its own)
 TIMING = {"elapsed_ns", "schedules_per_second", "minimize_ns", "failure_order"}
+# how the search was run, checked on its own: the processes that ran it
+HOW = {"workers"}
 PARTIAL = {"schedules", "failing_schedules", "final_states", "pruned_preemptions",
            "exhaustive", "complete", "longest_schedule", "stopped_by"}
 
@@ -113,7 +116,7 @@ def run(cmd, env=None):
 
 def comparable(doc):
     """What must not depend on -j or shards."""
-    keep = {k: v for k, v in doc.items() if k not in TIMING}
+    keep = {k: v for k, v in doc.items() if k not in TIMING and k not in HOW}
     if doc.get("failed") and not doc.get("keep_going"):
         keep = {k: v for k, v in keep.items() if k not in PARTIAL}
     if "data_races" in keep:  # each race once, with the runs it was seen in: as a set
@@ -151,10 +154,14 @@ def shards_agree(what, args, program, workers, base, rc):
             fail("%s: merge exits %d, the whole search %d: %s" % (
                 what, merged.returncode, rc, merged.stderr.strip()))
             return
-        diff = differences(comparable(base), comparable(json.loads(merged.stdout)))
+        doc = json.loads(merged.stdout)
+        diff = differences(comparable(base), comparable(doc))
+        if doc.get("workers") != 3 * int(workers[1]):
+            fail("%s: the merged shards say %s workers, not %d" % (
+                what, doc.get("workers"), 3 * int(workers[1])))
         if diff:
             fail("%s: the merged shards%s differ from the whole search in %s" % (
-                what, " of 2 workers each" if workers else "", diff))
+                what, " of 2 workers each" if workers[1] == "2" else "", diff))
         text = subprocess.run([RL, "merge"] + files, capture_output=True, text=True, timeout=60)
         if text.returncode != rc or ("FAILURE found" in text.stdout) != (rc == 1):
             fail("%s: merge's report says otherwise than its exit %d" % (what, rc))
@@ -168,6 +175,8 @@ def workers_agree(what, args, program, reversed_too=False):
     base, rc = run(command(args, program, ["-j", "1"]))
     if base is None:
         return None, rc
+    if base.get("workers") != 1:
+        fail("%s: -j 1 says %s workers" % (what, base.get("workers")))
     for jobs in ("2", "4") + (("4 reversed",) if reversed_too else ()):
         env = dict(os.environ, RACELAB_TEST_TASKS_REVERSED="1") if "reversed" in jobs else None
         doc, rc2 = run(command(args, program, ["-j", jobs.split()[0]]), env)
@@ -175,6 +184,8 @@ def workers_agree(what, args, program, reversed_too=False):
             continue
         if rc2 != rc:
             fail("%s: -j %s exits %d, -j 1 %d" % (what, jobs, rc2, rc))
+        if doc.get("workers") != int(jobs.split()[0]):
+            fail("%s: -j %s says %s workers" % (what, jobs, doc.get("workers")))
         diff = differences(comparable(base), comparable(doc))
         if diff:
             fail("%s: -j %s differs from -j 1 in %s: %s against %s" % (
@@ -197,11 +208,43 @@ for what, args, program in SEARCHES:
         continue
     # shards: three processes at once, merged; then three shards of two
     # workers each (--shard K/N -j 2: the workers share out the shard's part)
-    for workers in ([], ["-j", "2"]):
+    for workers in (["-j", "1"], ["-j", "2"]):
         shards_agree(what, args, program, workers, base, rc)
     print("ok: %s (-j 1, 2, 4, 3 shards and 3 shards of 2 workers agree: %s)" % (
         what, base["verdict"]))
 
+
+# without -j: a worker per CPU this process may run on, the same result
+CPUS = len(os.sched_getaffinity(0))
+for what, args, program in (SEARCHES[0], REDUCED[0]):
+    base, rc = run(command(args, program, ["-j", "1"]))
+    doc, rc2 = run(command(args, program, []))
+    if base is None or doc is None:
+        continue
+    if doc.get("workers") != CPUS:
+        fail("%s without -j: %s workers, %d CPUs" % (what, doc.get("workers"), CPUS))
+    diff = differences(comparable(base), comparable(doc))
+    if rc2 != rc or diff:
+        fail("%s without -j differs from -j 1: exit %d against %d, in %s" % (
+            what, rc2, rc, diff))
+    if shutil.which("taskset"):  # one CPU allowed: this process alone
+        one, _ = run(["taskset", "-c", str(min(os.sched_getaffinity(0)))] +
+                     command(args, program, []))
+        if one is not None and one.get("workers") != 1:
+            fail("%s on one CPU (taskset): %s workers" % (what, one.get("workers")))
+print("ok: without -j, %d worker(s), one per CPU (one under taskset), the result of -j 1" % CPUS)
+for value, status, workers in (("3", 0, 3), ("1", 0, 1), ("0", 2, None), ("many", 2, None)):
+    p = subprocess.run([RL, "explore", "bill:mutex", "--json"], capture_output=True, text=True,
+                       timeout=60, env=dict(os.environ, RACELAB_JOBS=value))
+    said = json.loads(p.stdout).get("workers") if p.returncode == 0 else None
+    if p.returncode != status or said != workers or (status and "RACELAB_JOBS" not in p.stderr):
+        fail("RACELAB_JOBS=%s: exit %d, %s workers: %s" % (value, p.returncode, said,
+                                                          p.stderr.strip()))
+p = subprocess.run([RL, "explore", "bill:racy", "--replay", "-", "--json"], capture_output=True,
+                   text=True, timeout=60, env=dict(os.environ, RACELAB_JOBS="3"))
+if p.returncode not in (0, 1) or json.loads(p.stdout).get("workers") != 1:
+    fail("a replay with RACELAB_JOBS=3: exit %d: %s" % (p.returncode, p.stderr.strip()))
+print("ok: RACELAB_JOBS sets the default (3, 1; 0 and 'many' refused, exit 2; a replay: 1)")
 
 # --max-schedules holds for the workers together
 for jobs in ("2", "4"):
