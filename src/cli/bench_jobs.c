@@ -1,6 +1,6 @@
 /* bench_jobs.c - racelab bench explore --jobs: what worker processes (-j)
  * buy. The same whole bounded search is timed on one core (-j 1) and in
- * 2 .. N workers (N: the online CPUs, at least 2), best of three runs
+ * 2 .. N workers (N: the online CPUs, at least 2), best of five runs
  * each: schedules per second and the ratio to -j 1. The cases: racelab's
  * own bill:mutex at 3 x 3, bound 3 (75,468 schedules) and under PCT
  * (100,000 schedules, depth 3), and bill:mutex at 4 x 2 as a reduced
@@ -19,7 +19,7 @@
 #include "racelab/explore.h"
 #include "racelab/platform.h"
 
-#define RUNS 3
+#define RUNS 5
 #define GOAL_RATIO 1.8 /* issue 23: at -j 2 on a two-core machine */
 
 #define PCT_ITERATIONS 100000
