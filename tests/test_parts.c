@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "racelab/explore.h"
-#include "racelab/platform.h"
-#include "racelab/var.h"
+#include "made_up.h"
 #include "racelab_seams.h"
 #include "testing.h"
 
@@ -387,71 +386,6 @@ static void tasks_agree(const char *name, unsigned merchants, unsigned customers
                        budget);
 }
 
-/* Small made-up targets: 3 or 4 threads, each a few loads and stores of
- * three variables, drawn from a seed. Their races come from several
- * threads at once, so a node's races arrive from different branches and
- * which thread a reversal adds depends on what the node holds by then:
- * where the coordinator applies races out of the one-core order, these
- * explore other branches than the search on one core. */
-typedef struct {
-    unsigned nthreads, nops;
-    uint8_t op[4][4]; /* variable (low 2 bits), 4: a store */
-} made_up;
-
-typedef struct {
-    const made_up *m;
-    rl_var *var;
-    unsigned who;
-    int64_t seen; /* what its loads saw, summed with weights */
-} made_up_thread;
-
-static void made_up_run(void *arg) {
-    made_up_thread *th = arg;
-    for (unsigned k = 0; k < th->m->nops; k++) {
-        uint8_t op = th->m->op[th->who][k];
-        if (op & 4)
-            rl_var_store(&th->var[op & 3], (int64_t)(th->who * 10 + k + 1));
-        else
-            th->seen = th->seen * 100 + rl_var_load(&th->var[op & 3]);
-    }
-}
-
-static rl_err made_up_target(const rl_target *t, rl_outcome *out) {
-    const made_up *m = t->ctx;
-    rl_var var[3];
-    made_up_thread th[4];
-    rl_thread id[4];
-    for (unsigned v = 0; v < 3; v++)
-        rl_var_init(&var[v], v == 0 ? "x" : v == 1 ? "y" : "z", 0);
-    for (unsigned i = 0; i < m->nthreads; i++) {
-        th[i] = (made_up_thread){.m = m, .var = var, .who = i};
-        rl_thread_create(&id[i], "t", made_up_run, &th[i]);
-    }
-    for (unsigned i = 0; i < m->nthreads; i++)
-        rl_thread_join(&id[i]);
-    char state[160];
-    int len = 0;
-    for (unsigned i = 0; i < m->nthreads; i++)
-        len += snprintf(state + len, sizeof state - (size_t)len, "%lld ", (long long)th[i].seen);
-    for (unsigned v = 0; v < 3; v++)
-        len += snprintf(state + len, sizeof state - (size_t)len, "%lld ",
-                        (long long)rl_var_load(&var[v]));
-    rl_outcome_state(out, "%s", state);
-    rl_outcome_verdict(out, true, "made up");
-    return RL_OK;
-}
-
-static made_up made_up_from(uint32_t seed) {
-    made_up m = {.nthreads = 3 + seed % 2, .nops = 2 + seed / 2 % 2};
-    uint32_t x = seed * 2654435761u + 12345u;
-    for (unsigned i = 0; i < m.nthreads; i++)
-        for (unsigned k = 0; k < m.nops; k++) {
-            x = x * 1103515245u + 12345u;
-            m.op[i][k] = (uint8_t)((x >> 16) % 3 | ((x >> 20) & 1u ? 4 : 0));
-        }
-    return m;
-}
-
 static void reduced_tasks_run_the_search(void **state) {
     (void)state;
     /* one run a task (every race above it goes through the coordinator),
@@ -471,14 +405,27 @@ static void reduced_tasks_run_the_search(void **state) {
     }
 }
 
+/* Made-up targets of 3 or 4 threads storing and loading (made_up.h):
+ * their races come from several threads at once, so a node's races arrive
+ * from different branches and which thread a reversal adds depends on
+ * what the node holds by then. Where the coordinator applies races out of
+ * the one-core order, some of these explore other branches than the
+ * search on one core. */
 #define MADE_UP 40 /* of which seeds 14, 15, 23, 27, 31, 35 and 39 need the one-core order */
 static void made_up_tasks_run_the_search(void **state) {
     (void)state;
     for (uint32_t seed = 0; seed < MADE_UP; seed++) {
-        made_up m = made_up_from(seed);
+        rl_made_up m = rl_made_up_from(seed, false);
         rl_target t;
-        rl_target_custom(&t, "made up", made_up_target, &m);
+        rl_made_up_target(&t, &m);
         target_tasks_agree(t, true, 4, 1);
+    }
+    /* with atomic adds and a mutex too, in tasks of a few runs */
+    for (uint32_t seed = 0; seed < MADE_UP; seed++) {
+        rl_made_up m = rl_made_up_from(seed, true);
+        rl_target t;
+        rl_made_up_target(&t, &m);
+        target_tasks_agree(t, true, 4, 3);
     }
 }
 
