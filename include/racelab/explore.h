@@ -358,6 +358,12 @@ typedef struct rl_explore_result {
      * peer): such a wait went on only when none of its threads could, so
      * orders in which it returns earlier were not explored. */
     bool outside_last;
+    /* A program built by racelab cc ran atomics (or fences) of memory
+     * orders weaker than sequentially consistent: relaxed, acquire,
+     * release. They were explored as sequentially consistent, one at a
+     * time in some interleaving; the reorderings those orders allow (a
+     * store buffered past a later load, and the like) were not tried. */
+    bool weak_orders;
     /* A program target: its scheduling points are its synchronization
      * calls only, so "complete" covers their interleavings, not those of
      * plain memory accesses between them. */

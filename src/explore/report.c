@@ -162,7 +162,7 @@ const char *rl_explore_verdict(const rl_explore_result *r) {
 /* What a program's verdict covers: the steps explored and what was not
  * seen, for its verdict line and --json's "coverage". */
 static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
-    snprintf(out, cap, "%s%s%s%s",
+    snprintf(out, cap, "%s%s%s%s%s",
              r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
                                    "stack not scheduled until another thread uses it"
                                  : "synchronization calls; plain memory not scheduled",
@@ -173,6 +173,9 @@ static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
                                    : "",
              r->outside_last ? "; a wait on another process went on only when nothing else could"
                              : "",
+             r->weak_orders ? "; relaxed, acquire and release atomics explored as sequentially "
+                              "consistent (the reorderings they allow not tried)"
+                            : "",
              /* reduced: two steps are independent by what racelab saw them
               * touch; a library's own state (malloc's, stdio's but the output)
               * is not seen */
@@ -418,6 +421,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
         rl__json_bool(&j, "races_checked", r->races_checked);
         rl__json_bool(&j, "races_incomplete", r->races_incomplete);
         rl__json_bool(&j, "outside_last", r->outside_last);
+        rl__json_bool(&j, "weak_memory_orders", r->weak_orders);
     }
     char scope[384];
     rl_explore_coverage(r, scope, sizeof scope);

@@ -288,6 +288,21 @@ expect 0 "more addresses than the race detector keeps" -- explore --preemptions 
     -- "$PROGS/wide_memory_mem"
 has "$out" '^proved within 0 preemptions over its synchronization calls and memory accesses; a thread.s own stack not scheduled until another thread uses it; data races not checked for every access$' \
     "the verdict says races were not all checked"
+# relaxed atomics are explored as sequentially consistent: the verdict
+# says their reorderings (both loads of store buffering seeing 0) were not
+# tried; with every access seq_cst the interleavings are all there is
+expect 0 "relaxed atomics, said on the verdict" -- explore --preemptions all -- \
+    "$PROGS/store_buffer_mem"
+has "$out" '^proved: complete over .*; relaxed, acquire and release atomics explored as sequentially consistent \(the reorderings they allow not tried\); uninstrumented' \
+    "weaker memory orders said"
+expect 0 "relaxed atomics, in --json" -- explore --preemptions all --json -- \
+    "$PROGS/store_buffer_mem"
+json_check 'd["weak_memory_orders"] is True and "sequentially consistent" in d["coverage"]' \
+    "weak_memory_orders in the JSON"
+expect 0 "seq_cst atomics only" -- explore --preemptions all --json -- \
+    "$PROGS/store_buffer_mem" seq_cst
+json_check 'd["weak_memory_orders"] is False and "sequentially consistent" not in d["coverage"] and d["complete"]' \
+    "no weaker order, nothing said"
 expect 0 "--races ignore said on the verdict" -- explore --races ignore -- "$PROGS/peterson_mem"
 has "$out" '; data races not looked for$' "races not looked for, said"
 # partial-order reduction on a program built by racelab cc (and only there:
@@ -310,7 +325,8 @@ has "$out" "^  counter: main's store at counter_race.c:16 in add_one, and T1 add
     "a race listed with both places"
 expect 0 "--races list, none there" -- explore --races list -- "$PROGS/message_flag_mem" acquire
 has "$out" '^data races seen \(listed, not failing a schedule\): 0$' "no race made up"
-has "$out" '; data races listed, not failures$' "the verdict says races are only listed"
+has "$out" '; data races listed, not failures; relaxed, acquire and release atomics explored as sequentially consistent \(the reorderings they allow not tried\)$' \
+    "the verdict says races are only listed (and the release/acquire flag's order)"
 # a debugger at the failing step: the replay once more, stopped before its
 # last step, gdb attached (its commands from standard input here)
 if command -v gdb >/dev/null 2>&1; then

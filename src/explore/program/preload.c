@@ -1140,6 +1140,7 @@ static void init_run(void) {
     s->nruns = 0;
     s->preemptions = 0;
     s->outside_last = 0;
+    s->weak_order = 0;
     s->ntrace = 0;
     s->nthreads = 1;
     X.threads[0] = (xthread){.has_handle = true, .handle = pthread_self(),
@@ -1524,6 +1525,11 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     if (!controlled())
         return;
     xthread *t = &X.threads[self_index];
+    /* an order weaker than seq_cst (tsan's 0 relaxed .. 4 acq_rel; 5
+     * seq_cst) allows reorderings no interleaving shows: the verdict says
+     * they were not tried (a relaxed fence does nothing at all) */
+    if (kind >= ALOAD && mo != 5 && !(kind == FENCE && mo == 0))
+        X.shm->weak_order = 1;
     if (kind == FENCE) { /* no step: it orders this thread's atomics */
         t->fence_acq |= mo == 1 || mo == 2 || mo >= 4;
         t->fence_rel |= mo >= 3;

@@ -198,6 +198,7 @@ void rl__search_account(search *s, const rl__run *r) {
     rl_explore_result *res = s->res;
     res->schedules++;
     res->outside_last |= r->outside_last;
+    res->weak_orders |= r->weak_order;
     if (r->nsteps > res->longest)
         res->longest = r->nsteps;
     count_state(s, r);
