@@ -456,8 +456,10 @@ static rl_err take_result(rl_explore_coord *c, const task *t, rl__dpor_in *in,
     } else if (!nnew) {
         c->root_done = true; /* the whole search was this task's */
     }
-    /* link the path: each node below its parent's last entry taken */
-    for (uint32_t i = 0; i < nnew && e == RL_OK; i++) {
+    /* link the path, each node below its parent's last entry taken (all
+     * of it first: the tree then holds every node, to free whatever comes
+     * next), then the sleep sets down it */
+    for (uint32_t i = 0; i < nnew; i++) {
         cnode *n = made[i];
         cnode *p = i ? made[i - 1] : at;
         if (!p) {
@@ -471,9 +473,10 @@ static rl_err take_result(rl_explore_coord *c, const task *t, rl__dpor_in *in,
                 ;
         p->ent[n->index].child = n;
         p->refs++;
-        if (!sleep_below(n))
-            e = RL_ENOMEM;
     }
+    for (uint32_t i = 0; i < nnew && e == RL_OK; i++)
+        if (made[i]->parent && !sleep_below(made[i]))
+            e = RL_ENOMEM;
     if (e != RL_OK) { /* the tree is half made: the search cannot go on */
         free(made);
         free(ev);
