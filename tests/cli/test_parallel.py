@@ -246,6 +246,31 @@ if p.returncode not in (0, 1) or json.loads(p.stdout).get("workers") != 1:
     fail("a replay with RACELAB_JOBS=3: exit %d: %s" % (p.returncode, p.stderr.strip()))
 print("ok: RACELAB_JOBS sets the default (3, 1; 0 and 'many' refused, exit 2; a replay: 1)")
 
+# A program's workers agree on its layout whatever file descriptors they
+# hold: the numbers racelab passes the program in its environment once
+# changed its size (9 against 10), and with it, where the sum of the
+# environment's sizes crossed a 16-byte line, where its stack lay; the
+# reduced search was then refused (exit 3: "laid out differently"), as
+# under ctest, which leaves its log open as descriptor 3. Descriptors 3 to
+# 3 + k open and 0 to 15 bytes more of environment cross both.
+prog = os.path.join(PROGRAMS, "store_buffer_mem")
+refused = []
+for k in range(6):
+    opened = " ".join("%d>/dev/null" % fd for fd in range(3, 4 + k))
+    for pad in range(16):
+        p = subprocess.run(["bash", "-c", 'exec %s; exec "$@"' % opened, "bash", RL, "explore",
+                            "--preemptions", "all", "-j", "2", "--json", "--", prog],
+                           capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, RACELAB_TEST_PAD="x" * pad))
+        if p.returncode != 0:
+            refused.append((k, pad, p.returncode, p.stderr.strip()[:160]))
+if refused:
+    fail("a program's reduced search on 2 workers, refused %d times in 96 (descriptors 3 "
+         "to 3 + k open, environment padded): %s" % (len(refused), refused[:3]))
+else:
+    print("ok: a program's reduced search on 2 workers, with descriptors 3 to 3..8 open and "
+          "0 to 15 bytes more of environment: never refused")
+
 # --max-schedules holds for the workers together
 for jobs in ("2", "4"):
     doc, _ = run([RL, "explore", "bill:mutex", "--merchants", "3", "--customers", "3",

@@ -237,9 +237,12 @@ static char **child_env(const char *preload, int ctl, int shm, int out) {
         return NULL;
     }
     snprintf(buf[0], need, "LD_PRELOAD=%s%s%s", preload, old && *old ? ":" : "", old ? old : "");
-    snprintf(buf[1], 48, "%s=%d", RL_ENV_CTL, ctl);
-    snprintf(buf[2], 48, "%s=%d", RL_ENV_SHM, shm);
-    snprintf(buf[3], 48, "%s=%d", RL_ENV_OUT, out);
+    /* of one width whatever the numbers: the environment's size sets where
+     * the program's stack lies, which workers of one search must agree on
+     * (their descriptors differ: rl__program_layout) */
+    snprintf(buf[1], 48, "%s=%010d", RL_ENV_CTL, ctl);
+    snprintf(buf[2], 48, "%s=%010d", RL_ENV_SHM, shm);
+    snprintf(buf[3], 48, "%s=%010d", RL_ENV_OUT, out);
     for (int i = 0; i < 4; i++)
         env[k++] = buf[i];
     env[k] = NULL;
