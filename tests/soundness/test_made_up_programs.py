@@ -2,9 +2,12 @@
 """test_made_up_programs.py - racelab on C programs nobody wrote by hand.
 
 Each seed makes a small C program: two or three threads, each a few
-operations on shared globals (plain loads and stores, C11-style atomic
-adds and loads, increments under a mutex), and a main that joins them and
-prints what every thread saw and where the globals ended. Each program is
+operations on shared globals (plain loads and stores, seq_cst atomic adds
+and loads, increments under a mutex, a try-lock, a read-write lock, a
+semaphore's try-wait, a child thread that stores and is joined; thread 0
+may raise flags under the mutex with a condition broadcast and a
+semaphore post, which the others may wait for), and a main that joins
+them and prints what every thread saw and where the globals ended. Each program is
 built with `racelab cc`, as a user builds theirs, and then:
 
 - the reduced search (--preemptions all) must be complete and reach every
@@ -35,49 +38,98 @@ NATIVE_RUNS = 40
 UNREDUCED_LIMIT = 3000
 
 
+KINDS = ("load", "store", "atomic_add", "atomic_load", "locked", "trylock", "read_locked",
+         "write_locked", "sem_trywait", "spawn_store")
+
+
+def op_lines(t, k, v, kind, own):
+    """One operation of thread t: C lines."""
+    remember = f"    seen[{t}] = seen[{t}] * 100 + "
+    if kind == "load":
+        return [f"{remember}g[{v}];"]
+    if kind == "store":
+        return [f"    g[{v}] = {own};"]
+    if kind == "atomic_add":
+        return [f"{remember}__atomic_fetch_add(&a[{v}], {own}, __ATOMIC_SEQ_CST);"]
+    if kind == "atomic_load":
+        return [f"{remember}__atomic_load_n(&a[{v}], __ATOMIC_SEQ_CST);"]
+    if kind == "locked":
+        return ["    pthread_mutex_lock(&m);", f"    g[{v}] = g[{v}] + 1;",
+                "    pthread_mutex_unlock(&m);"]
+    if kind == "trylock":  # taken or not: both remembered
+        return ["    if (pthread_mutex_trylock(&m) == 0) {", f"        g[{v}] = g[{v}] + 1;",
+                "        pthread_mutex_unlock(&m);", f"{remember}1;", "    } else {",
+                f"    {remember}2;", "    }"]
+    if kind == "read_locked":
+        return ["    pthread_rwlock_rdlock(&rw);", f"{remember}g[{v}];",
+                "    pthread_rwlock_unlock(&rw);"]
+    if kind == "write_locked":
+        return ["    pthread_rwlock_wrlock(&rw);", f"    g[{v}] = g[{v}] + {own};",
+                "    pthread_rwlock_unlock(&rw);"]
+    if kind == "sem_trywait":  # the semaphore thread 0 posts
+        return [f"{remember}(sem_trywait(&sem) == 0 ? 1 : 2);"]
+    if kind == "spawn_store":  # a thread of its own stores, and is joined
+        return ["    {", "        pthread_t child;",
+                f"        pthread_create(&child, NULL, store_child, &g[{v}]);",
+                "        pthread_join(child, NULL);", "    }"]
+    if kind == "post":  # thread 0: raise flag v under the lock, wake the waiters
+        return ["    pthread_mutex_lock(&m);", f"    flag[{v}] = 1;",
+                "    pthread_cond_broadcast(&c);", "    pthread_mutex_unlock(&m);",
+                "    sem_post(&sem);"]
+    if kind == "wait":  # another thread: wait for thread 0 to raise flag v
+        return ["    pthread_mutex_lock(&m);", f"    while (!flag[{v}])",
+                "        pthread_cond_wait(&c, &m);", f"{remember}g[{v}];",
+                "    pthread_mutex_unlock(&m);"]
+    raise ValueError(kind)
+
+
 def source(seed):
-    """Seed's program: its C text."""
+    """Seed's program: its C text. Thread 0 may raise flags (and post a
+    semaphore) that the others wait for; it never waits itself, so no
+    program deadlocks."""
     rng = random.Random(seed)
     nthreads = rng.choice((2, 3))
     nops = rng.choice((1, 2, 3) if nthreads == 2 else (1, 2))
+    posted = []
     body = []
     for t in range(nthreads):
         lines = []
         for k in range(nops):
             v = rng.randrange(3)
-            own = 10 * (t + 1) + k
-            kind = rng.choice(("load", "store", "atomic_add", "atomic_load", "locked"))
-            if kind == "load":
-                lines.append(f"    seen[{t}] = seen[{t}] * 100 + g[{v}];")
-            elif kind == "store":
-                lines.append(f"    g[{v}] = {own};")
-            elif kind == "atomic_add":
-                lines.append(f"    seen[{t}] = seen[{t}] * 100 + "
-                             f"__atomic_fetch_add(&a[{v}], {own}, __ATOMIC_SEQ_CST);")
-            elif kind == "atomic_load":
-                lines.append(f"    seen[{t}] = seen[{t}] * 100 + "
-                             f"__atomic_load_n(&a[{v}], __ATOMIC_SEQ_CST);")
-            else:
-                lines.append("    pthread_mutex_lock(&m);")
-                lines.append(f"    g[{v}] = g[{v}] + 1;")
-                lines.append("    pthread_mutex_unlock(&m);")
+            kinds = KINDS + (("post",) if t == 0 else ("wait",) if posted else ())
+            kind = rng.choice(kinds)
+            if kind == "post":
+                posted.append(v)
+            if kind == "wait":
+                v = rng.choice(posted)
+            lines += op_lines(t, k, v, kind, 10 * (t + 1) + k)
         body.append(f"static void *t{t}(void *arg) {{\n" + "\n".join(lines) +
                     "\n    return arg;\n}\n")
     creates = "\n".join(f"    pthread_create(&id[{t}], NULL, t{t}, NULL);"
                         for t in range(nthreads))
     joins = "\n".join(f"    pthread_join(id[{t}], NULL);" for t in range(nthreads))
-    seen = " ".join(f"%ld" for _ in range(nthreads))
+    seen = " ".join("%ld" for _ in range(nthreads))
     seen_args = ", ".join(f"seen[{t}]" for t in range(nthreads))
     return f"""/* made up from seed {seed} by test_made_up_programs.py */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 
-static long g[3], a[3], seen[{nthreads}];
+static long g[3], a[3], flag[3], seen[{nthreads}];
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static sem_t sem;
+
+static void *store_child(void *arg) {{
+    *(long *)arg = 7;
+    return NULL;
+}}
 
 {"".join(body)}
 int main(void) {{
     pthread_t id[{nthreads}];
+    sem_init(&sem, 0, 0);
 {creates}
 {joins}
     printf("seen {seen} g %ld %ld %ld a %ld %ld %ld\\n", {seen_args},

@@ -47,6 +47,7 @@ CORPUS = [
     ("long_output", [], ["--preemptions", "all"], 0.2),
     ("timed_wait", [], ["--preemptions", "all"], 0.1),
     ("two_locks", [], ["--preemptions", "2"], 0.5),
+    ("trylock_held", [], ["--preemptions", "all"], 1.0),
     ("billing_locked", [], ["--preemptions", "2"], 0.5),
     ("c11_threads", [], ["--preemptions", "2"], 1.0),
     ("primitives", [], ["--preemptions", "1"], 0.5),

@@ -1789,6 +1789,18 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
                    o->owner ? "another thread holds it" : "nobody holds it");
         return EPERM;
     }
+    if (X.in_child && o->count == 1) {
+        /* a step of its own, taken while the mutex is still held: another
+         * thread's try-lock or timed lock may find it held here, however
+         * little the critical section does in between */
+        point(RL_POP_UNLOCK, o, CALLER);
+        o->count = 0;
+        o->owner = 0;
+        hb_release(m);
+        if (X.footprints)
+            fp_released(&X.threads[self_index], o);
+        return 0;
+    }
     if (--o->count == 0)
         o->owner = 0;
     if (X.in_child) {
