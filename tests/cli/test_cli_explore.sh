@@ -291,9 +291,11 @@ has "$out" '^proved within 0 preemptions over its synchronization calls and memo
 # a try-lock finds a mutex held between a lock and its unlock, however
 # little happens in between (the unlock is a step of its own): both
 # outcomes, as built and built by racelab cc (reduced)
-expect 0 "a try-lock while the mutex is held" -- explore --all -- "$PROGS/trylock_held"
-has "$out" 'held   exit 0: got 2$' "the try-lock finds the mutex held"
-has "$out" 'held   exit 0: got 1$' "the try-lock takes it"
+for kind in mutex rwlock spin; do
+    expect 0 "a try-lock while the $kind is held" -- explore --all -- "$PROGS/trylock_held" $kind
+    has "$out" 'held   exit 0: got 2$' "the try-lock finds the $kind held"
+    has "$out" 'held   exit 0: got 1$' "the try-lock takes the $kind"
+done
 expect 0 "a try-lock while the mutex is held, reduced" -- explore --preemptions all --all \
     -- "$PROGS/trylock_held_mem"
 has "$out" 'held   exit 0: got 2$' "reduced: the try-lock finds the mutex held"

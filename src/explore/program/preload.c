@@ -1898,18 +1898,20 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
     RW_PASS(real.rw_unlock(l));
     obj *o = find(l, RL_OBJ_RWLOCK);
     uint32_t me = (uint32_t)self_index + 1;
-    if (o->owner == me)
-        o->owner = 0;
-    else if (o->count > 0)
-        o->count--;
-    else if (X.in_child)
-        misuse("unlocks read-write lock %p that it does not hold", (void *)l);
-    else
+    bool writer = o->owner == me;
+    if (!writer && o->count == 0) {
+        if (X.in_child)
+            misuse("unlocks read-write lock %p that it does not hold", (void *)l);
         return EPERM;
-    if (X.in_child) {
-        hb_release(l);
-        immediate(RL_POP_RWUNLOCK, o, CALLER, 0);
     }
+    if (X.in_child) /* a step of its own, still held (as a mutex's unlock) */
+        point(RL_POP_RWUNLOCK, o, CALLER);
+    if (writer)
+        o->owner = 0;
+    else
+        o->count--;
+    if (X.in_child)
+        hb_release(l);
     return 0;
 }
 
@@ -1963,11 +1965,14 @@ EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
     obj *o = find((void *)l, RL_OBJ_SPIN);
     if (o->owner != (uint32_t)self_index + 1 && X.in_child)
         misuse("unlocks spin lock %p that it does not hold", (void *)l);
+    if (X.in_child) /* a step of its own, still held (as a mutex's unlock) */
+        point(RL_POP_SPINUNLOCK, o, CALLER);
     o->owner = 0;
     o->count = 0;
     if (X.in_child) {
         hb_release((void *)l);
-        immediate(RL_POP_SPINUNLOCK, o, CALLER, 0);
+        if (X.footprints)
+            fp_released(&X.threads[self_index], o);
     }
     return 0;
 }
