@@ -404,7 +404,7 @@ void rl_explore_result_free(rl_explore_result *r);
  * limit, an interruption or random sampling ended it),
  * "no_failure_in_schedule" (a replay). */
 const char *rl_explore_verdict(const rl_explore_result *r);
-/* What r's verdict covers, in words, into out (cap bytes): for a program,
+/* What r's verdict covers, in words, into out (cap bytes; 640 hold it all): for a program,
  * what was scheduled and what was not seen ("synchronization calls; plain
  * memory not scheduled", ...), as the verdict line and --json's
  * "coverage" say it; for racelab's own targets, all of their steps. */

@@ -196,7 +196,7 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
                           style st) {
     const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
     unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
-    char why[96], scope[384];
+    char why[96], scope[640];
     stop_words(why, sizeof why, o, r);
     program_scope(r, scope, sizeof scope);
     const char *steps = r->memory_scheduled ? "thread calls, blocking system calls and memory "
@@ -423,7 +423,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
         rl__json_bool(&j, "outside_last", r->outside_last);
         rl__json_bool(&j, "weak_memory_orders", r->weak_orders);
     }
-    char scope[384];
+    char scope[640];
     rl_explore_coverage(r, scope, sizeof scope);
     rl__json_str(&j, "coverage", scope);
     rl__json_uint(&j, "pruned_preemptions", r->pruned);

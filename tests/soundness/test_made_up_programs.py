@@ -34,8 +34,8 @@ import subprocess
 import sys
 import tempfile
 
-NATIVE_RUNS = 40
-UNREDUCED_LIMIT = 3000
+NATIVE_RUNS = 24
+UNREDUCED_LIMIT = 1000
 
 
 KINDS = ("load", "store", "atomic_add", "atomic_load", "locked", "trylock", "read_locked",
