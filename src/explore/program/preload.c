@@ -1776,6 +1776,32 @@ EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const stru
     return lock_common(m, RL_POP_TIMEDLOCK, CALLER);
 }
 
+/* Whether the critical section the calling thread now ends on o made no
+ * step: its last step was taking o. Then the release is a step of its
+ * own, made while o is still held, for another thread's try-lock or timed
+ * lock may come in between and find o busy; where the section made a
+ * step, another thread could go there, and the release ends that step as
+ * before. Either way the steps follow from the thread's own operations
+ * alone, the same in every search and replay. */
+static bool section_stepless(const obj *o) {
+    const xthread *t = &X.threads[self_index];
+    switch (t->c.op) {
+    case RL_POP_LOCK:
+    case RL_POP_TRYLOCK:
+    case RL_POP_TIMEDLOCK:
+    case RL_POP_SPINLOCK:
+    case RL_POP_SPINTRY:
+    case RL_POP_RDLOCK:
+    case RL_POP_WRLOCK:
+    case RL_POP_TRYRDLOCK:
+    case RL_POP_TRYWRLOCK:
+    case RL_POP_TIMEDRDLOCK:
+    case RL_POP_TIMEDWRLOCK: return t->c.o == o;
+    case RL_POP_WAKE: return t->c.wait_mutex == o;
+    default: return false;
+    }
+}
+
 EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
     if (!X.on || (X.in_child && self_index < 0))
         return real.mutex_unlock(m);
@@ -1789,11 +1815,8 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
                    o->owner ? "another thread holds it" : "nobody holds it");
         return EPERM;
     }
-    if (X.in_child && o->count == 1) {
-        /* a step of its own, taken while the mutex is still held: another
-         * thread's try-lock or timed lock may find it held here, however
-         * little the critical section does in between */
-        point(RL_POP_UNLOCK, o, CALLER);
+    if (X.in_child && o->count == 1 && section_stepless(o)) {
+        point(RL_POP_UNLOCK, o, CALLER); /* a step of its own, still held */
         o->count = 0;
         o->owner = 0;
         hb_release(m);
@@ -1904,14 +1927,18 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
             misuse("unlocks read-write lock %p that it does not hold", (void *)l);
         return EPERM;
     }
-    if (X.in_child) /* a step of its own, still held (as a mutex's unlock) */
+    bool own_step = X.in_child && section_stepless(o);
+    if (own_step) /* a step of its own, still held */
         point(RL_POP_RWUNLOCK, o, CALLER);
     if (writer)
         o->owner = 0;
     else
         o->count--;
-    if (X.in_child)
+    if (X.in_child) {
         hb_release(l);
+        if (!own_step)
+            immediate(RL_POP_RWUNLOCK, o, CALLER, 0);
+    }
     return 0;
 }
 
@@ -1965,13 +1992,16 @@ EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
     obj *o = find((void *)l, RL_OBJ_SPIN);
     if (o->owner != (uint32_t)self_index + 1 && X.in_child)
         misuse("unlocks spin lock %p that it does not hold", (void *)l);
-    if (X.in_child) /* a step of its own, still held (as a mutex's unlock) */
+    bool own_step = X.in_child && section_stepless(o);
+    if (own_step) /* a step of its own, still held */
         point(RL_POP_SPINUNLOCK, o, CALLER);
     o->owner = 0;
     o->count = 0;
     if (X.in_child) {
         hb_release((void *)l);
-        if (X.footprints)
+        if (!own_step)
+            immediate(RL_POP_SPINUNLOCK, o, CALLER, 0);
+        else if (X.footprints)
             fp_released(&X.threads[self_index], o);
     }
     return 0;
