@@ -1815,20 +1815,17 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
                    o->owner ? "another thread holds it" : "nobody holds it");
         return EPERM;
     }
-    if (X.in_child && o->count == 1 && section_stepless(o)) {
-        point(RL_POP_UNLOCK, o, CALLER); /* a step of its own, still held */
-        o->count = 0;
-        o->owner = 0;
-        hb_release(m);
-        if (X.footprints)
-            fp_released(&X.threads[self_index], o);
-        return 0;
-    }
+    bool own_step = X.in_child && o->count == 1 && section_stepless(o);
+    if (own_step) /* a step of its own, still held */
+        point(RL_POP_UNLOCK, o, CALLER);
     if (--o->count == 0)
         o->owner = 0;
     if (X.in_child) {
         hb_release(m);
-        immediate(RL_POP_UNLOCK, o, CALLER, 0);
+        if (!own_step)
+            immediate(RL_POP_UNLOCK, o, CALLER, 0);
+        else if (X.footprints)
+            fp_released(&X.threads[self_index], o);
     }
     return 0;
 }

@@ -442,17 +442,24 @@ static void take_next(dpor *d) {
 
 /* ---- a worker's tasks (a split search) ---- */
 
-/* The task's branch into the nodes, its place into s->pos. */
-static bool load_task(dpor *d, rl__search *s, rl__dpor_in *in, const rl__dpor_task_head *h) {
-    free_nodes(d, 0);
-    d->nnodes = d->plen = 0;
-    s->npos = 0;
-    while (s->pos_cap < h->nplace) {
+/* Room for a place of len numbers in s->pos. */
+static bool pos_room(rl__search *s, size_t len) {
+    while (s->pos_cap < len) {
         uint32_t *bigger = rl__grow(s->pos, &s->pos_cap, sizeof *bigger, 64);
         if (!bigger)
             return false;
         s->pos = bigger;
     }
+    return true;
+}
+
+/* The task's branch into the nodes, its place into s->pos. */
+static bool load_task(dpor *d, rl__search *s, rl__dpor_in *in, const rl__dpor_task_head *h) {
+    free_nodes(d, 0);
+    d->nnodes = d->plen = 0;
+    s->npos = 0;
+    if (!pos_room(s, h->nplace))
+        return false;
     if (!rl__dpor_get(in, s->pos, h->nplace * sizeof *s->pos))
         return false;
     s->npos = h->nplace;
@@ -490,13 +497,8 @@ static bool load_task(dpor *d, rl__search *s, rl__dpor_in *in, const rl__dpor_ta
  * (its first `base` entries), then the thread's index in the order taken
  * at each node of the subtree down to the deepest. */
 static bool set_place(dpor *d, rl__search *s, size_t base) {
-    size_t len = base + (d->nnodes - d->floor);
-    while (s->pos_cap < len) {
-        uint32_t *bigger = rl__grow(s->pos, &s->pos_cap, sizeof *bigger, 64);
-        if (!bigger)
-            return false;
-        s->pos = bigger;
-    }
+    if (!pos_room(s, base + (d->nnodes - d->floor)))
+        return false;
     s->npos = base;
     for (size_t k = d->floor; k < d->nnodes; k++)
         s->pos[s->npos++] = d->nodes[k].ntaken - 1u;
