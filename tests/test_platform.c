@@ -298,6 +298,13 @@ static bool always(void *arg) {
     return true;
 }
 
+static int child_try_guarded(void) {
+    rl_mutex m;
+    rl_mutex_init_guarded(&m, "ledger");
+    (void)rl_mutex_trylock(&m);
+    return 0;
+}
+
 static int child_relock_when(void) {
     rl_mutex m;
     rl_cond c;
@@ -340,6 +347,7 @@ static void misuse_is_fatal(void **state) {
     rl_test_expect_fatal("touch-unguarded", "rl_guarded_touch: mutex 'ledger' is not guarded");
     rl_test_expect_fatal("touch-unheld", "rl_guarded_touch: mutex 'ledger' is not held by the caller");
     rl_test_expect_fatal("relock-when", "locks mutex 'ledger' that it already holds");
+    rl_test_expect_fatal("try-guarded", "rl_mutex_trylock: mutex 'ledger' is guarded");
     rl_test_expect_fatal("install-running",
                          "rl_platform_install: 1 platform thread is still running");
 }
@@ -348,6 +356,7 @@ RL_CHILDREN({"unlock-free", child_unlock_free}, {"unlock-other", child_unlock_ot
             {"relock", child_relock}, {"wrong-table", child_wrong_table},
             {"wait-unheld", child_wait_unheld}, {"touch-unguarded", child_touch_unguarded},
             {"touch-unheld", child_touch_unheld}, {"relock-when", child_relock_when},
+            {"try-guarded", child_try_guarded},
             {"install-running", child_install_while_running});
 
 /* Every error code has its own name and a sentence; a value out of range

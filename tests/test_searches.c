@@ -442,6 +442,69 @@ static void waiting_deadlock_names_the_condition(void **state) {
     rl_explore_result_free(&r);
 }
 
+/* A try-lock finds a mutex held across a critical section in which its
+ * holder makes no step: the unlock is a step of its own there, in every
+ * search, so "busy" is among the final states as natively. */
+typedef struct {
+    rl_mutex gate;
+    bool busy;
+} gate;
+
+static void passer(void *arg) { /* a section with nothing the explorer sees */
+    gate *g = arg;
+    rl_mutex_lock(&g->gate);
+    rl_mutex_unlock(&g->gate);
+}
+
+static void trier(void *arg) {
+    gate *g = arg;
+    if (rl_mutex_trylock(&g->gate))
+        rl_mutex_unlock(&g->gate);
+    else
+        g->busy = true;
+}
+
+static rl_err run_gate(const rl_target *t, rl_outcome *out) {
+    (void)t;
+    gate g = {.busy = false};
+    rl_err e = rl_mutex_init(&g.gate, "gate");
+    rl_thread a, b;
+    if (e == RL_OK && (e = rl_thread_create(&a, "passer", passer, &g)) == RL_OK) {
+        if ((e = rl_thread_create(&b, "trier", trier, &g)) == RL_OK)
+            rl_thread_join(&b);
+        rl_thread_join(&a);
+    }
+    if (e == RL_OK)
+        rl_mutex_destroy(&g.gate);
+    rl_outcome_state(out, "%s", g.busy ? "busy" : "free");
+    rl_outcome_verdict(out, true, "ran");
+    return e;
+}
+
+static bool has_state(const rl_explore_result *r, const char *state) {
+    for (size_t i = 0; i < r->nstates; i++)
+        if (strcmp(r->states[i].state, state) == 0)
+            return true;
+    return false;
+}
+
+static void trylock_finds_a_stepless_section_held(void **state) {
+    (void)state;
+    rl_target t;
+    rl_target_custom(&t, "stepless section", run_gate, NULL);
+    rl_explore_opts bounded = rl_explore_opts_default();
+    bounded.keep_going = true;
+    rl_explore_opts opts[] = {every_schedule(true), every_schedule(false), bounded};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        rl_explore_result r = rl_test_explore(&t, opts[i]);
+        assert_false(r.failed);
+        assert_int_equal(r.nstates, 2);
+        assert_true(has_state(&r, "busy"));
+        assert_true(has_state(&r, "free"));
+        rl_explore_result_free(&r);
+    }
+}
+
 /* bill:processor 3 x 2, proved: a channel's send and receive commute
  * when neither waits, so the classes are the orders in which bills reach
  * the processor and who waits for whom, not every order of the channels'
@@ -662,6 +725,7 @@ int main(void) {
         rl_unit_test(reduction_is_sound_on_made_up_targets),
         rl_unit_test(mutex_three_by_three_proved),
         rl_unit_test(channel_reduction_is_sound),
+        rl_unit_test(trylock_finds_a_stepless_section_held),
         rl_unit_test(processor_three_by_two_proved),
         rl_unit_test(waiting_deadlock_names_the_condition),
         rl_unit_test(reduction_finds_and_replays),

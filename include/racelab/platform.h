@@ -249,7 +249,10 @@ bool rl_mutex_held(const rl_mutex *m);
  * explore, not two. A section that leaves a part undeclared makes such a
  * tool miss schedules, so declare generously: a part declared and not
  * touched only costs schedules. Under pthreads a declaration only checks
- * its arguments; a guarded mutex is otherwise an ordinary mutex. */
+ * its arguments. A guarded mutex is never try-locked (rl_mutex_trylock
+ * on it is fatal): a try-lock could find it held between a section's lock
+ * and unlock, which a tool that takes sections whole does not show; it is
+ * otherwise an ordinary mutex. */
 rl_err rl_mutex_init_guarded(rl_mutex *m, const char *name);
 /* Declare, inside a critical section of the guarded mutex m (held by the
  * caller), that the section touches `part` of the state m guards as kind

@@ -1,6 +1,8 @@
 /* ledger.c - which (merchant, cycle) pairs have run. A small array under a
  * platform mutex: ledgers hold a handful of cycles, and every operation is
- * one visible critical section the explorer can schedule around. */
+ * one visible critical section the explorer can schedule around. The mutex
+ * is guarded (racelab/platform.h): each section declares whether it reads
+ * or writes the array, and only this file takes it, never with a try. */
 #include "racelab/ledger.h"
 #include "../util/grow.h"
 
@@ -24,7 +26,7 @@ rl_err rl_ledger_create(rl_ledger **out) {
     rl_ledger *l = calloc(1, sizeof *l);
     if (!l)
         return RL_ENOMEM;
-    rl_err e = rl_mutex_init(&l->mu, "ledger");
+    rl_err e = rl_mutex_init_guarded(&l->mu, "ledger");
     if (e != RL_OK) {
         free(l);
         return e;
@@ -42,6 +44,9 @@ void rl_ledger_destroy(rl_ledger *l) {
     rl_mutex_destroy(&l->mu);
     free(l);
 }
+
+/* Under l->mu: what the section does to the array. */
+static void touch(const rl_ledger *l, rl_touch_kind kind) { rl_guarded_touch(&l->mu, 1, kind); }
 
 /* Under l->mu. */
 static bool find(const rl_ledger *l, const char *merchant, uint64_t cycle) {
@@ -70,6 +75,7 @@ rl_err rl_ledger_claim(rl_ledger *l, const char *merchant, uint64_t cycle) {
     if (!l || !merchant)
         return RL_EINVAL;
     rl_mutex_lock(&l->mu);
+    touch(l, RL_TOUCH_WRITES);
     rl_err e = find(l, merchant, cycle) ? RL_EAGAIN : add(l, merchant, cycle);
     rl_mutex_unlock(&l->mu);
     return e;
@@ -79,6 +85,7 @@ bool rl_ledger_seen(rl_ledger *l, const char *merchant, uint64_t cycle) {
     if (!l || !merchant)
         return false;
     rl_mutex_lock(&l->mu);
+    touch(l, RL_TOUCH_READS);
     bool seen = find(l, merchant, cycle);
     rl_mutex_unlock(&l->mu);
     return seen;
@@ -88,6 +95,7 @@ rl_err rl_ledger_record(rl_ledger *l, const char *merchant, uint64_t cycle) {
     if (!l || !merchant)
         return RL_EINVAL;
     rl_mutex_lock(&l->mu);
+    touch(l, RL_TOUCH_WRITES);
     rl_err e = find(l, merchant, cycle) ? RL_OK : add(l, merchant, cycle);
     rl_mutex_unlock(&l->mu);
     return e;

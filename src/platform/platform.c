@@ -180,6 +180,8 @@ bool rl_mutex_trylock(rl_mutex *m) {
     if (!m)
         rl_fatal("rl_mutex_trylock: NULL mutex");
     const rl_platform *p = checked(m->plat, "mutex", m->name);
+    if (m->guarded) /* its sections are taken whole: a try could tell */
+        rl_fatal("rl_mutex_trylock: mutex '%s' is guarded: lock it, never try it", m->name);
     unsigned self = p->thread_self();
     if (!p->mutex_trylock(m))
         return false;

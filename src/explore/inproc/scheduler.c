@@ -17,6 +17,10 @@
  * current step: any interleaving right after one of them is reached by
  * switching at the thread's next decision point, since only local work lies
  * between. They still appear in the trace, under the step they belong to.
+ * One exception: the unlock of a mutex taken in the same step (a critical
+ * section without a decision point) is a decision point of its own, since
+ * another thread's try-lock could find the mutex held in between (see
+ * ex_mutex_unlock).
  *
  * A thread spawned runs at once up to its first decision point (its
  * prologue cannot interact with anybody) and returns control to its
@@ -359,6 +363,7 @@ static void record_pending(const xthread *running) {
             break;
         case RL_POP_JOIN: touch_thread(t, &X.threads[t->c.join_target], false); break;
         case RL_POP_TRYLOCK: touch_mutex(t, t->obj, RL_TOUCH_TRY); break;
+        case RL_POP_UNLOCK: touch_mutex(t, t->obj, RL_TOUCH_RELEASE); break;
         case RL_POP_WAIT:
             touch_cond(t, t->obj, false);
             touch_mutex(t, mutex_of(t->c.wait_mutex), RL_TOUCH_RELEASE);
@@ -657,12 +662,34 @@ static bool ex_mutex_trylock(rl_mutex *m) {
     point(RL_POP_TRYLOCK, m, XO(m));
     return X.cur->c.result_ok;
 }
+/* Whether t's latest step took m: the critical section it ends made no
+ * step. */
+static bool section_stepless(const xthread *t, const rl_mutex *m) {
+    switch (t->c.op) {
+    case RL_POP_LOCK:
+    case RL_POP_LOCK_WHEN:
+    case RL_POP_TRYLOCK: return t->obj == m;
+    case RL_POP_WAKE: return t->c.wait_mutex == XO(m);
+    default: return false;
+    }
+}
+
+/* An unlock enables, so it belongs to the step before it (see the top),
+ * except where that step took the mutex: another thread's try-lock may
+ * find it held between the two, however little the section does, so the
+ * unlock is then a step of its own, made while still held. A guarded
+ * mutex is never try-locked (racelab/platform.h): its sections stay
+ * whole. */
 static void ex_mutex_unlock(rl_mutex *m) {
+    bool own_step = !m->guarded && section_stepless(X.cur, m);
+    if (own_step)
+        point(RL_POP_UNLOCK, m, XO(m));
     XO(m)->owner = 0;
     XO(m)->count = 0;
     touch_mutex(X.cur, m, RL_TOUCH_RELEASE);
     released(X.cur, m);
-    immediate(RL_POP_UNLOCK, m);
+    if (!own_step)
+        immediate(RL_POP_UNLOCK, m);
 }
 
 static rl_err ex_cond_init(rl_cond *c) {
