@@ -427,6 +427,13 @@ static void made_up_tasks_run_the_search(void **state) {
         rl_made_up_target(&t, &m);
         target_tasks_agree(t, true, 4, 3);
     }
+    /* with try-locks and empty critical sections (unlocks as steps) */
+    for (uint32_t seed = 0; seed < MADE_UP; seed++) {
+        rl_made_up m = rl_made_up_locking(seed);
+        rl_target t;
+        rl_made_up_target(&t, &m);
+        target_tasks_agree(t, true, 4, 3);
+    }
 }
 
 /* A worker whose program lies elsewhere in memory is refused. */

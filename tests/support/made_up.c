@@ -29,6 +29,17 @@ static void run_thread(void *arg) {
         case RL_MADE_UP_ADD:
             th->seen = th->seen * 100 + rl_var_add(v, own);
             break;
+        case RL_MADE_UP_TRY: {
+            bool got = rl_mutex_trylock(th->lock);
+            if (got)
+                rl_mutex_unlock(th->lock);
+            th->seen = th->seen * 100 + (got ? 1 : 2);
+            break;
+        }
+        case RL_MADE_UP_PASS:
+            rl_mutex_lock(th->lock);
+            rl_mutex_unlock(th->lock);
+            break;
         default: {
             rl_mutex_lock(th->lock);
             int64_t now = rl_var_load(v);
@@ -89,4 +100,15 @@ rl_made_up rl_made_up_from(uint32_t seed, bool rich) {
 
 void rl_made_up_target(rl_target *t, const rl_made_up *m) {
     rl_target_custom(t, "made up", run, (void *)m);
+}
+
+rl_made_up rl_made_up_locking(uint32_t seed) {
+    rl_made_up m = rl_made_up_from(seed, true);
+    uint32_t x = seed * 40503u + 977u;
+    for (unsigned i = 0; i < m.nthreads; i++)
+        for (unsigned k = 0; k < m.nops; k++) {
+            x = x * 1103515245u + 12345u;
+            m.op[i][k].kind = (uint8_t)((x >> 16) % 6);
+        }
+    return m;
 }

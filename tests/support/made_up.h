@@ -18,7 +18,9 @@ enum {
     RL_MADE_UP_LOAD,  /* remember the value */
     RL_MADE_UP_STORE, /* store a value of its own */
     RL_MADE_UP_ADD,   /* add to it, remember the old value (one step) */
-    RL_MADE_UP_GUARD  /* under a mutex: load, then store one more (three steps) */
+    RL_MADE_UP_GUARD, /* under a mutex: load, then store one more (three steps) */
+    RL_MADE_UP_TRY,   /* try the mutex, remember whether it was busy, let it go */
+    RL_MADE_UP_PASS   /* take the mutex and let it go, nothing in between */
 };
 
 typedef struct {
@@ -31,6 +33,10 @@ typedef struct {
 /* Seed's target: loads and stores only (rich false: 3 or 4 threads of 2
  * or 3 operations), or every kind (rich: 3 threads of 2, or 2 of 3). */
 rl_made_up rl_made_up_from(uint32_t seed, bool rich);
+
+/* As rich, with try-locks and empty critical sections among the kinds
+ * (their own draws: the same seed is another target). */
+rl_made_up rl_made_up_locking(uint32_t seed);
 
 /* A target running *m (which must outlive it). Its final state: what each
  * thread remembered, then the variables. It always holds. */
