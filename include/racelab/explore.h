@@ -364,6 +364,12 @@ typedef struct rl_explore_result {
      * time in some interleaving; the reorderings those orders allow (a
      * store buffered past a later load, and the like) were not tried. */
     bool weak_orders;
+    /* A program built by racelab cc spun: it read again what it had read
+     * since its last write, with nothing changed. Such a thread was taken
+     * to wait until another thread wrote one of those words (or until no
+     * other thread could go): schedules in which it turns its loop again
+     * and again, finding the same values, were not run. */
+    bool spin_waits;
     /* A program target: its scheduling points are its synchronization
      * calls only, so "complete" covers their interleavings, not those of
      * plain memory accesses between them. */

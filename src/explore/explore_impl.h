@@ -68,6 +68,7 @@ typedef struct rl__run {
     bool outside_last;   /* a program's wait on another process went on only when none
                             of its threads could (those orders only were explored) */
     bool weak_order;     /* a program's atomic or fence of an order weaker than seq_cst ran */
+    bool spin_awaited;   /* a program's spin waited for a write to what it read */
     bool returned;       /* the target's run returned: outcome is valid */
     bool cut;            /* ended at the search's deadline before its end: it shows nothing */
     rl__decision *decisions; /* owned by the scheduler; valid until the next run */

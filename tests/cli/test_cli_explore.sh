@@ -315,6 +315,29 @@ expect 0 "seq_cst atomics only" -- explore --preemptions all --json -- \
     "$PROGS/store_buffer_mem" seq_cst
 json_check 'd["weak_memory_orders"] is False and "sequentially consistent" not in d["coverage"] and d["complete"]' \
     "no weaker order, nothing said"
+# a spin that finds all it read unchanged, with a stack unchanged too,
+# waits for a write to it: the reduced search of two spins ends within 200
+# schedules (more than 500 when each turn of the loop is a step that
+# depends on all others), and the verdict says what it assumed. A loop
+# that counts its own turns in memory (poll, built -O0) changes its stack:
+# it spins on, and its giving up (natively its most common end) is found
+expect 0 "spin-waits, reduced" -- explore --preemptions all --all --max-schedules 200 --json \
+    -- "$PROGS/spin_wait_mem" two
+json_check 'd["complete"] and d["spin_waits"] is True and "a spin-wait went on only after a write to what it read" in d["coverage"] and sorted(s["state"] for s in d["final_states"]) == ["exit 0: saw 1", "exit 0: saw 2"]' \
+    "a spin-wait waits for a write, said"
+for search in "--preemptions all" "--preemptions 1"; do
+    expect 0 "a counting poll, $search" -- explore $search --all --json -- "$PROGS/spin_wait_mem" poll
+    json_check '"exit 0: saw -1" in [s["state"] for s in d["final_states"]] and d["exhaustive"]' \
+        "the poll gives up, $search"
+done
+# the setter's write between two looks of a one-read loop is not the same
+# as one before both: the second look sees the flag (saw 101)
+expect 0 "a counting poll, which look" -- explore --preemptions all --all --json \
+    -- "$PROGS/spin_wait_mem" count
+json_check 'sorted(s["state"] for s in d["final_states"]) == ["exit 0: saw 1", "exit 0: saw 101", "exit 0: saw 201", "exit 0: saw 300", "exit 0: saw 301"]' \
+    "every look may see the flag first"
+expect 0 "no spin, nothing said" -- explore --preemptions all --json -- "$PROGS/store_buffer_mem" seq_cst
+json_check 'd["spin_waits"] is False and "spin-wait" not in d["coverage"]' "no spin-wait said"
 expect 0 "--races ignore said on the verdict" -- explore --races ignore -- "$PROGS/peterson_mem"
 has "$out" '; data races not looked for$' "races not looked for, said"
 # partial-order reduction on a program built by racelab cc (and only there:

@@ -43,6 +43,10 @@ CASES = [
     ("overlap_mem", ["whole"], "all", True),  # accesses that share bytes from other starts
     ("overlap_mem", ["apart"], "all", False),
     ("stack_share_mem", [], "all", True),  # main's stack, once a thread used it
+    ("spin_wait_mem", ["one"], "all", False),  # spins that wait for a write
+    ("spin_wait_mem", ["two"], "2", False),
+    ("spin_wait_mem", ["count"], "2", False),
+    ("seqlock_mem", [], "1", False),
 ]
 
 

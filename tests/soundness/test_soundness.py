@@ -60,7 +60,11 @@ CORPUS = [
     # schedule early, before the program's own end)
     ("counter_race_mem", [], ["--preemptions", "all", "--races", "ignore"], 0.5),
     ("peterson_mem", [], ["--preemptions", "1"], 0.25),
-    ("seqlock_mem", [], ["--preemptions", "1"], 0.25),
+    ("seqlock_mem", [], ["--preemptions", "all"], 0.25),
+    ("spin_wait_mem", ["one"], ["--preemptions", "all"], 0.5),
+    ("spin_wait_mem", ["two"], ["--preemptions", "all"], 0.5),
+    ("spin_wait_mem", ["poll"], ["--preemptions", "all"], 0.5),  # counts its own turns
+    ("spin_wait_mem", ["count"], ["--preemptions", "all"], 0.5),
     ("spin_locks_mem", ["dekker"], ["--preemptions", "1"], 0.25),
     ("spin_locks_mem", ["naive"], ["--preemptions", "2", "--races", "ignore"], 0.25),
     # partial-order reduction on a program built by racelab cc, against

@@ -79,7 +79,9 @@ uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy) {
     uint64_t all = 0;
     *lazy = 0;
     for (uint32_t i = 0; i < c->nthreads; i++)
-        if (rl__core_can_go(c, c->threads[i], false))
+        if (c->threads[i]->awaiting)
+            continue; /* until a write, or nobody else can go (rl__core_awaiting) */
+        else if (rl__core_can_go(c, c->threads[i], false))
             all |= 1ull << i;
         else if (rl__core_can_go(c, c->threads[i], true))
             *lazy |= 1ull << i;
@@ -88,6 +90,13 @@ uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy) {
     /* fairly: a thread that yielded (or slept) goes only after every thread
      * that could run then has moved (core/fair.h) */
     return rl__fair_eager(&c->fair, all) | *lazy;
+}
+
+uint64_t rl__core_awaiting(const rl__core *c) {
+    uint64_t spin = 0;
+    for (uint32_t i = 0; i < c->nthreads; i++)
+        spin |= (uint64_t)(c->threads[i]->awaiting && c->threads[i]->state == RL_CORE_LIVE) << i;
+    return spin;
 }
 
 bool rl__core_signal(rl__core *c, const rl__core_obj *o) {
@@ -193,8 +202,9 @@ bool rl__core_apply(rl__core *c, rl__core_thread *t, bool timed_out) {
         break;
     case RL_POP_LOAD:
     case RL_POP_ATOMIC:
-        if (t->spinning)
+        if (t->spinning) /* a spin not woken by a write: it makes way */
             yielded(c, t);
+        t->awaiting = false;
         break;
     case RL_POP_YIELD:
     case RL_POP_SLEEP: yielded(c, t); break;
@@ -215,6 +225,8 @@ RL_FIBER_PLUMBING static rl__core_thread *decide(rl__core *c, rl__core_thread *c
     uint64_t enabled = rl__core_enabled(c, &lazy);
     while (enabled == 0 && h->await_outside && h->await_outside(c->ctx))
         enabled = rl__core_enabled(c, &lazy);
+    if (enabled == 0) /* only spinners can go: their reads are all that is left */
+        enabled = rl__core_awaiting(c);
     rl__core_end why = RL_CORE_LIVELOCK;
     if (enabled == 0)
         why = rl__core_live(c) ? RL_CORE_DEADLOCK : RL_CORE_ALL_DONE;

@@ -72,7 +72,12 @@ typedef struct rl__core_thread {
     bool run_once;            /* once: this thread runs the routine */
     bool spinning;            /* a load or atomic operation that repeats one it made
                                  since its last write, at the same place, seeing the same
-                                 value: a spin, which makes way as a yield does */
+                                 value: a spin, which makes way as a yield does (unless a
+                                 write woke it: the front end clears this then) */
+    bool awaiting;            /* a spin with nothing it read changed: it cannot go
+                                 until the front end clears this (another thread wrote
+                                 what it read), unless no other thread can go; then
+                                 it makes way as a yield does */
     uint64_t wait_seq;        /* waiting: its number (core/signals.h) */
     uint64_t barrier_gen;     /* barrier: the round it waits to see completed */
     bool (*ready)(void *ctx); /* RL_POP_LOCK_WHEN: when it may take the mutex */
@@ -158,6 +163,10 @@ bool rl__core_can_go(const rl__core *c, const rl__core_thread *t, bool timeouts)
  * other (natively the deadline may pass at any moment), never the
  * default one. */
 uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy);
+
+/* The live threads awaiting a write (rl__core_thread.awaiting): not in
+ * rl__core_enabled; they go when no other thread can. */
+uint64_t rl__core_awaiting(const rl__core *c);
 
 /* A signal on condition o: leaves a token for its waiters (core/signals.h).
  * false: the bound on tokens is broken (an internal error). */

@@ -255,8 +255,21 @@ typedef struct xthread {
         uint64_t where;
         uintptr_t addr;
         uint64_t value;
+        uint32_t size;
+        uint64_t stack; /* a repeat of an earlier read: the hash of its stack (0: none) */
     } seen[4];
     uint32_t nseen;
+    /* a spin with nothing it read changed (c.awaiting): what it read, for
+     * the write that lets it go; woken: by a write to woke_addr (its step
+     * then needed that write) */
+    struct {
+        uintptr_t addr;
+        uint32_t size;
+    } await_on[4];
+    uint32_t nawait;
+    bool woken;
+    uintptr_t woke_addr;
+    uint32_t woke_size;
     bool fence_acq, fence_rel; /* it made an acquire, a release fence: its relaxed
                                   atomics are taken as acquire, release (never fewer
                                   orderings than the program has) */
@@ -297,6 +310,7 @@ static struct {
      * (0: none may) */
     uint32_t repeat_thread;
     uint64_t repeat_until;
+    uint64_t awaiting; /* threads whose c.awaiting is set */
     uint64_t out_mark; /* how much the program had printed at the last decision */
     uintptr_t main_stack_lo, main_stack_hi;
     uintptr_t stacks_lo, stacks_hi; /* every thread stack of this copy lies within */
@@ -985,9 +999,19 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     uint8_t op = t->c.op;
     obj *o = t->c.o;
     rl__step *st = fp_current();
-    if (st && (op == RL_POP_YIELD || op == RL_POP_SLEEP || t->c.spinning || t->after_yield))
+    /* a spin makes way as a yield does, unless a write it awaited woke it
+     * (a spin awaiting a write goes only when no other thread could) */
+    bool spins_on = t->c.spinning;
+    if (st && (op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on || t->after_yield))
         st->global = true; /* it lets the others go first: it depends on all of them */
-    t->after_yield = op == RL_POP_YIELD || op == RL_POP_SLEEP || t->c.spinning;
+    t->after_yield = op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on;
+    if (spins_on)
+        X.awaiting &= ~(1ull << t->c.index);
+    if (t->woken) { /* woken by a write to what it read: it comes after that write */
+        t->woken = false;
+        if (st)
+            fp_memory(st, t, t->woke_addr, t->woke_size, RL_TOUCH_NEEDED);
+    }
     if (op == RL_POP_WAIT || op == RL_POP_TIMEDWAIT) {
         trace(t, op, o, t->where, false, 0, 0); /* before it becomes a wake */
         fp_op(st, t, op, o, false);
@@ -1141,6 +1165,7 @@ static void init_run(void) {
     s->preemptions = 0;
     s->outside_last = 0;
     s->weak_order = 0;
+    s->spin_awaited = 0;
     s->ntrace = 0;
     s->nthreads = 1;
     X.threads[0] = (xthread){.has_handle = true, .handle = pthread_self(),
@@ -1153,6 +1178,7 @@ static void init_run(void) {
     X.races_on = X.instrumented && s->races;
     X.footprints = s->footprints != 0;
     X.runs_present = X.steps_present = (rl__present){0};
+    X.awaiting = 0;
     s->races_incomplete = 0;
     s->nraces = 0;
     s->races_unlisted = 0;
@@ -1513,6 +1539,70 @@ static __attribute__((noinline)) void share_stack(const xthread *t, uintptr_t a)
     }
 }
 
+/* Whether every value t read since its last write or thread call (the
+ * latest four) is still there: its next turn of the loop would see
+ * all of them again. */
+static bool unchanged(const xthread *t, uint32_t nseen) {
+    for (uint32_t i = 0; i < nseen && i < 4; i++)
+        if (value_at((const volatile void *)t->seen[i].addr, t->seen[i].size) != t->seen[i].value)
+            return false;
+    return true;
+}
+
+/* A hash of the 256 bytes of t's stack from `from` (the memory hook's
+ * frame) up: the hook's frame and the innermost frames of the code that
+ * reads, where a count kept in memory (as at -O0), or a callee-saved
+ * register the hook saved, differs from one turn of a loop to the next.
+ * 0: the stack is not known. */
+__attribute__((no_sanitize_address)) static uint64_t stack_hash(const xthread *t, uintptr_t from) {
+    if (from < t->stack_lo || from >= t->stack_hi)
+        return 0;
+    uintptr_t to = t->stack_hi - from > 256 ? from + 256 : t->stack_hi;
+    uint64_t h = 1469598103934665603ull;
+    for (uintptr_t p = (from + 7) & ~(uintptr_t)7; p + 8 <= to; p += 8)
+        h = (h ^ *(const volatile uint64_t *)p) * 1099511628211ull;
+    return h | 1;
+}
+
+/* t spins with nothing it read changed: a turn more would do exactly what
+ * the last did, so it waits for another thread to write what it read
+ * (the core leaves it out of the threads that can go; it goes anyway
+ * when no other can). */
+static void await_write(xthread *t, uint32_t nseen) {
+    t->nawait = 0;
+    for (uint32_t i = 0; i < nseen && i < 4; i++, t->nawait++) {
+        t->await_on[i].addr = t->seen[i].addr;
+        t->await_on[i].size = t->seen[i].size;
+    }
+    t->c.awaiting = true;
+    t->woken = false;
+    X.awaiting |= 1ull << t->c.index;
+    X.shm->spin_awaited = 1;
+    X.repeat_until = 0; /* the threads that can go changed */
+}
+
+/* writer is about to store to [a, a + size): spinners that read any of it
+ * may go again, their step needing this one. */
+static __attribute__((noinline)) void wake_spinners(const xthread *writer, uintptr_t a,
+                                                    size_t size) {
+    for (uint64_t m = X.awaiting; m; m &= m - 1) {
+        xthread *t = &X.threads[__builtin_ctzll(m)];
+        if (t == writer)
+            continue;
+        for (uint32_t i = 0; i < t->nawait; i++)
+            if (a < t->await_on[i].addr + t->await_on[i].size && t->await_on[i].addr < a + size) {
+                t->c.awaiting = false;
+                t->c.spinning = false; /* it goes on a write: no yield */
+                t->woken = true;
+                t->woke_addr = a;
+                t->woke_size = (uint32_t)size;
+                X.awaiting &= ~(1ull << t->c.index);
+                X.repeat_until = 0; /* the threads that can go changed */
+                break;
+            }
+    }
+}
+
 /* An access of memory (a load, a store, an atomic operation) by the
  * calling thread: a step, unless it is on the thread's own stack (on a
  * page no other thread used). A load
@@ -1540,24 +1630,59 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     if (own && ((!t->nshared && !t->all_shared) || !stack_shared(t, a)))
         return;
     uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
-    bool spin = false;
+    unsigned like = 0; /* the earlier reads it repeats */
     if (nseen && kind != WRITE && kind != ASTORE && size <= sizeof(uint64_t)) {
         uint64_t now = value_at(addr, size);
-        for (uint32_t i = 0; i < nseen && i < 4 && !spin; i++)
-            spin = t->seen[i].where == where && t->seen[i].addr == a && t->seen[i].value == now;
+        for (uint32_t i = 0; i < nseen && i < 4; i++)
+            like |= (unsigned)(t->seen[i].where == where && t->seen[i].addr == a &&
+                               t->seen[i].value == now) << i;
+    }
+    bool spin = like != 0, within = false;
+    uint64_t stack = 0;
+    if (spin && unchanged(t, nseen)) {
+        /* A turn of a loop that sees all it saw in the last. If the
+         * stack is what it was at this read's last repeat, the turn did
+         * nothing of its own either (a count kept in memory, as at -O0,
+         * would differ): it waits for a write to what it read. The first
+         * repeat has its stack noted: made within the step it is in
+         * (nothing can have changed since) when that step is another
+         * read (a write between the two is the same as one before that
+         * step, which the step's footprint orders), else a step as any
+         * other (a write between two turns of a one-read loop is not
+         * the same as one before both: a count of them would tell).
+         * With another stack than before, it spins on as a yield. */
+        stack = stack_hash(t, (uintptr_t)__builtin_frame_address(0));
+        bool known = false, again = false;
+        for (unsigned i = 0; i < 4; i++)
+            if (like >> i & 1u && t->seen[i].stack) {
+                known = true;
+                again |= t->seen[i].stack == stack;
+            }
+        if (stack && again)
+            await_write(t, nseen);
+        else if (stack && !known) {
+            spin = false;
+            within = t->where != where; /* its step is at another place */
+        }
     }
     t->c.spinning = spin;
-    t->mem_size = (uint32_t)size;
-    t->mem_kind = (uint8_t)kind;
     uint8_t op = kind == READ ? RL_POP_LOAD : kind == WRITE ? RL_POP_STORE : RL_POP_ATOMIC;
-    if (spin || !repeat_step(t))
+    if (within)
+        fp_memory(fp_current(), t, a, (uint32_t)size, kind == ARMW ? RL_TOUCH_WRITE : RL_TOUCH_READ);
+    else if (spin || !repeat_step(t)) {
+        t->mem_size = (uint32_t)size;
+        t->mem_kind = (uint8_t)kind;
         mem_point(op, a, where);
-    else {
+    } else {
+        t->mem_size = (uint32_t)size;
+        t->mem_kind = (uint8_t)kind;
         t->c.op = op; /* as point() would have it */
         t->where = where;
         t->nseen = 0;
     }
     t->c.spinning = false;
+    if (X.awaiting && kind != READ && kind != ALOAD)
+        wake_spinners(t, a, size);
     /* made (not only reached: what a step does is its own): on another
      * thread's stack, that page of it is shared from now on */
     if (!own && a >= X.stacks_lo && a < X.stacks_hi)
@@ -1582,6 +1707,8 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     t->seen[nseen % 4].where = where;
     t->seen[nseen % 4].addr = a;
     t->seen[nseen % 4].value = value_at(addr, size);
+    t->seen[nseen % 4].size = (uint32_t)size;
+    t->seen[nseen % 4].stack = stack;
     t->nseen = nseen + 1;
 }
 

@@ -199,6 +199,7 @@ void rl__search_account(search *s, const rl__run *r) {
     res->schedules++;
     res->outside_last |= r->outside_last;
     res->weak_orders |= r->weak_order;
+    res->spin_waits |= r->spin_awaited;
     if (r->nsteps > res->longest)
         res->longest = r->nsteps;
     count_state(s, r);
