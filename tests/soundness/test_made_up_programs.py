@@ -5,8 +5,10 @@ Each seed makes a small C program: two or three threads, each a few
 operations on shared globals (plain loads and stores, seq_cst atomic adds
 and loads, increments under a mutex, a try-lock, a read-write lock, a
 semaphore's try-wait, a child thread that stores and is joined; thread 0
-may raise flags under the mutex with a condition broadcast and a
-semaphore post, which the others may wait for), and a main that joins
+may raise flags under the mutex with a condition broadcast, a semaphore
+post and an atomic store, which the others may wait for on the condition,
+spin for, or poll a few times with a count of their own), and a main that
+joins
 them and prints what every thread saw and where the globals ended. Each program is
 built with `racelab cc`, as a user builds theirs, and then:
 
@@ -25,6 +27,7 @@ native outcome racelab cannot produce is named with the seed of the run
 (RACELAB_JITTER_SEED=S PROG reruns it), and the program's source is kept.
 
 Usage: test_made_up_programs.py RACELAB JITTER_SO [SEEDS]
+SEEDS: a count N (seeds 0 to N - 1, 12 by default) or a list, 4,9,33
 """
 import json
 import os
@@ -36,6 +39,7 @@ import tempfile
 
 NATIVE_RUNS = 24
 UNREDUCED_LIMIT = 1000
+REDUCED_LIMIT = 50000  # the reduced search must end: a poll's yields make it long
 
 
 KINDS = ("load", "store", "atomic_add", "atomic_load", "locked", "trylock", "read_locked",
@@ -75,7 +79,16 @@ def op_lines(t, k, v, kind, own):
     if kind == "post":  # thread 0: raise flag v under the lock, wake the waiters
         return ["    pthread_mutex_lock(&m);", f"    flag[{v}] = 1;",
                 "    pthread_cond_broadcast(&c);", "    pthread_mutex_unlock(&m);",
-                "    sem_post(&sem);"]
+                "    sem_post(&sem);", f"    __atomic_store_n(&ready[{v}], 1, __ATOMIC_SEQ_CST);"]
+    if kind == "spin":  # another thread: spin until thread 0 raises ready v
+        return [f"    while (!__atomic_load_n(&ready[{v}], __ATOMIC_SEQ_CST))", "        ;",
+                f"{remember}__atomic_load_n(&a[{v}], __ATOMIC_SEQ_CST);"]
+    if kind == "poll":  # look three times at most, counting the looks in memory
+        return ["    {", "        volatile int n = 0;",
+                f"        while (!__atomic_load_n(&ready[{v}], __ATOMIC_SEQ_CST) && ++n < 3)",
+                "            ;",
+                f"    {remember}n * 10 + __atomic_load_n(&ready[{v}], __ATOMIC_SEQ_CST);",
+                "    }"]
     if kind == "wait":  # another thread: wait for thread 0 to raise flag v
         return ["    pthread_mutex_lock(&m);", f"    while (!flag[{v}])",
                 "        pthread_cond_wait(&c, &m);", f"{remember}g[{v}];",
@@ -88,6 +101,7 @@ def source(seed):
     semaphore) that the others wait for; it never waits itself, so no
     program deadlocks."""
     rng = random.Random(seed)
+    waits = random.Random(seed * 7919 + 1)  # how a wait waits: its own draws
     nthreads = rng.choice((2, 3))
     nops = rng.choice((1, 2, 3) if nthreads == 2 else (1, 2))
     posted = []
@@ -102,6 +116,7 @@ def source(seed):
                 posted.append(v)
             if kind == "wait":
                 v = rng.choice(posted)
+                kind = waits.choice(("wait", "spin", "poll"))
             lines += op_lines(t, k, v, kind, 10 * (t + 1) + k)
         body.append(f"static void *t{t}(void *arg) {{\n" + "\n".join(lines) +
                     "\n    return arg;\n}\n")
@@ -115,7 +130,7 @@ def source(seed):
 #include <semaphore.h>
 #include <stdio.h>
 
-static long g[3], a[3], flag[3], seen[{nthreads}];
+static long g[3], a[3], flag[3], ready[3], seen[{nthreads}];
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
 static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
@@ -139,9 +154,9 @@ int main(void) {{
 """
 
 
-def explore(racelab, prog, search):
+def explore(racelab, prog, search, limit=UNREDUCED_LIMIT):
     cmd = [racelab, "explore", *search, "--all", "--json", "--races", "list", "--no-minimize",
-           "--max-schedules", str(UNREDUCED_LIMIT), "--", prog]
+           "--max-schedules", str(limit), "--", prog]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=240,
                        stdin=subprocess.DEVNULL)
     if p.returncode not in (0, 1):
@@ -169,7 +184,8 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     racelab, jitter = argv[1], argv[2]
-    seeds = range(int(argv[3]) if len(argv) == 4 else 12)
+    given = argv[3] if len(argv) == 4 else "12"
+    seeds = [int(s) for s in given.split(",")] if "," in given else range(int(given))
     failures = 0
     kept = tempfile.mkdtemp(prefix="racelab-made-up-")
     for seed in seeds:
@@ -183,7 +199,8 @@ def main(argv):
         if built.returncode != 0:
             problems.append(f"racelab cc failed: {built.stderr.strip()}")
         else:
-            reduced, got, rraces = explore(racelab, prog, ["--preemptions", "all"])
+            reduced, got, rraces = explore(racelab, prog, ["--preemptions", "all"],
+                                           REDUCED_LIMIT)
             unred, want, uraces = explore(racelab, prog, ["--preemptions", "all",
                                                           "--no-reduction"])
             whole = unred.get("complete")
