@@ -207,11 +207,10 @@ static void reduction_is_sound_and_runs_each_class_once(void **state) {
  * variables, drawn from seeds, so that reduction meets shapes of program
  * no scenario was written for. */
 #define MADE_UP_SEEDS 200
-static void reduction_is_sound_on_made_up_targets(void **state) {
-    (void)state;
+static void reduction_sound_on(rl_made_up (*make)(uint32_t seed), const char *what) {
     uint64_t reduced = 0, unreduced = 0;
     for (uint32_t seed = 0; seed < MADE_UP_SEEDS; seed++) {
-        rl_made_up m = rl_made_up_from(seed, true);
+        rl_made_up m = make(seed);
         rl_target t;
         rl_made_up_target(&t, &m);
         rl_explore_result r, u;
@@ -222,8 +221,15 @@ static void reduction_is_sound_on_made_up_targets(void **state) {
         rl_explore_result_free(&u);
         rl_target_free(&t);
     }
-    print_message("  %u made-up targets: %llu reduced schedules, %llu unreduced\n", MADE_UP_SEEDS,
-                  (unsigned long long)reduced, (unsigned long long)unreduced);
+    print_message("  %u made-up %s: %llu reduced schedules, %llu unreduced\n", MADE_UP_SEEDS,
+                  what, (unsigned long long)reduced, (unsigned long long)unreduced);
+}
+
+static rl_made_up made_up_rich(uint32_t seed) { return rl_made_up_from(seed, true); }
+
+static void reduction_is_sound_on_made_up_targets(void **state) {
+    (void)state;
+    reduction_sound_on(made_up_rich, "targets");
 }
 
 /* The same with try-locks and empty critical sections among the kinds:
@@ -231,21 +237,7 @@ static void reduction_is_sound_on_made_up_targets(void **state) {
  * whose race with a try-lock the reduction must see. */
 static void reduction_is_sound_on_made_up_locking(void **state) {
     (void)state;
-    uint64_t reduced = 0, unreduced = 0;
-    for (uint32_t seed = 0; seed < MADE_UP_SEEDS; seed++) {
-        rl_made_up m = rl_made_up_locking(seed);
-        rl_target t;
-        rl_made_up_target(&t, &m);
-        rl_explore_result r, u;
-        reduction_matches(&t, &r, &u);
-        reduced += r.schedules;
-        unreduced += u.schedules;
-        rl_explore_result_free(&r);
-        rl_explore_result_free(&u);
-        rl_target_free(&t);
-    }
-    print_message("  %u made-up locking targets: %llu reduced schedules, %llu unreduced\n",
-                  MADE_UP_SEEDS, (unsigned long long)reduced, (unsigned long long)unreduced);
+    reduction_sound_on(rl_made_up_locking, "locking targets");
 }
 
 /* ---- the fixes, over every schedule within the bound ----
