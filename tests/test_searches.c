@@ -206,7 +206,9 @@ static void reduction_is_sound_and_runs_each_class_once(void **state) {
  * loads, stores, atomic adds and mutex-guarded increments of three
  * variables, drawn from seeds, so that reduction meets shapes of program
  * no scenario was written for. */
+#ifndef MADE_UP_SEEDS /* a hunt: -DMADE_UP_SEEDS=N */
 #define MADE_UP_SEEDS 200
+#endif
 static void reduction_sound_on(rl_made_up (*make)(uint32_t seed), const char *what) {
     uint64_t reduced = 0, unreduced = 0;
     for (uint32_t seed = 0; seed < MADE_UP_SEEDS; seed++) {
