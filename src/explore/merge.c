@@ -137,6 +137,7 @@ static rl_err read_doc(const rl__jv *d, char *name, size_t name_len, rl_explore_
     r->outside_last = flag(d, "outside_last");
     r->weak_orders = flag(d, "weak_memory_orders");
     r->spin_waits = flag(d, "spin_waits");
+    r->fair_yields = flag(d, "fair_yields");
     r->failed = flag(d, "failed");
     rl_err e = RL_OK;
     if (r->failed) {
@@ -259,6 +260,7 @@ rl_err rl_explore_merge(rl_explore_result *parts, size_t n, rl_explore_result *o
         out->outside_last |= p->outside_last;
         out->weak_orders |= p->weak_orders;
         out->spin_waits |= p->spin_waits;
+        out->fair_yields |= p->fair_yields;
         out->program |= p->program;
         out->memory_scheduled |= p->memory_scheduled;
         out->races_checked |= p->races_checked;

@@ -162,11 +162,14 @@ const char *rl_explore_verdict(const rl_explore_result *r) {
 /* What a program's verdict covers: the steps explored and what was not
  * seen, for its verdict line and --json's "coverage". */
 static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
-    snprintf(out, cap, "%s%s%s%s%s%s",
+    snprintf(out, cap, "%s%s%s%s%s%s%s",
              r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
                                    "stack not scheduled until another thread uses it"
                                  : "synchronization calls; plain memory not scheduled",
              r->spin_waits ? "; a spin-wait went on only after a write to what it read" : "",
+             r->fair_yields ? "; a thread that yielded, slept or spun went on only after the "
+                              "others that could run had moved"
+                            : "",
              !r->memory_scheduled  ? ""
              : !r->races_checked   ? "; data races not looked for"
              : r->races_incomplete ? "; data races not checked for every access"
@@ -424,6 +427,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
         rl__json_bool(&j, "outside_last", r->outside_last);
         rl__json_bool(&j, "weak_memory_orders", r->weak_orders);
         rl__json_bool(&j, "spin_waits", r->spin_waits);
+        rl__json_bool(&j, "fair_yields", r->fair_yields);
     }
     char scope[640];
     rl_explore_coverage(r, scope, sizeof scope);

@@ -337,7 +337,13 @@ expect 0 "a counting poll, which look" -- explore --preemptions all --all --json
 json_check 'sorted(s["state"] for s in d["final_states"]) == ["exit 0: saw 1", "exit 0: saw 101", "exit 0: saw 201", "exit 0: saw 300", "exit 0: saw 301"]' \
     "every look may see the flag first"
 expect 0 "no spin, nothing said" -- explore --preemptions all --json -- "$PROGS/store_buffer_mem" seq_cst
-json_check 'd["spin_waits"] is False and "spin-wait" not in d["coverage"]' "no spin-wait said"
+json_check 'd["spin_waits"] is False and "spin-wait" not in d["coverage"] and d["fair_yields"] is False and "yielded" not in d["coverage"]' \
+    "no spin-wait, no yield said"
+# fairness (CHESS's): a thread that sleeps goes on only after the others
+# that could run have moved; the verdict says it assumed so
+expect 0 "a sleep made way" -- explore --json -- "$PROGS/billing_locked"
+json_check 'd["fair_yields"] is True and "a thread that yielded, slept or spun went on only after the others that could run had moved" in d["coverage"]' \
+    "fairness said on the verdict"
 expect 0 "--races ignore said on the verdict" -- explore --races ignore -- "$PROGS/peterson_mem"
 has "$out" '; data races not looked for$' "races not looked for, said"
 # partial-order reduction on a program built by racelab cc (and only there:

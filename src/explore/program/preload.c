@@ -1020,6 +1020,8 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     }
     if (!rl__core_apply(&X.core, c, timed_out))
         return false;
+    if ((op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on) && X.core.fair.below[t->c.index])
+        X.shm->fair_yield = 1; /* others that could go move before it goes again */
     if (op != RL_POP_WAIT && op != RL_POP_TIMEDWAIT)
         fp_op(st, t, op, o, false);
     switch (op) {
@@ -1166,6 +1168,7 @@ static void init_run(void) {
     s->outside_last = 0;
     s->weak_order = 0;
     s->spin_awaited = 0;
+    s->fair_yield = 0;
     s->ntrace = 0;
     s->nthreads = 1;
     X.threads[0] = (xthread){.has_handle = true, .handle = pthread_self(),

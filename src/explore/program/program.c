@@ -990,6 +990,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     out->outside_last = s->outside_last != 0;
     out->weak_order = s->weak_order != 0;
     out->spin_awaited = s->spin_awaited != 0;
+    out->fair_yield = s->fair_yield != 0;
     if (s->fail == RL_PFAIL_TOO_MANY) {
         out->target_error = RL_ENOTSUP;
         snprintf(out->message, sizeof out->message, "%s", s->message);

@@ -40,7 +40,7 @@
 #define RL_MSG_CUT 'c'   /* P -> S: end the schedule running now (the search's deadline);
                             ignored when it already ended */
 
-#define RL_PROTO_VERSION 17
+#define RL_PROTO_VERSION 18
 #define RL_PLAN_MAX 65536u /* prefix choices or deviations */
 #define RL_NAME_MAX 32
 #define RL_SERIAL_MAX 4096 /* threads created in one schedule, named apart */
@@ -112,6 +112,7 @@ typedef struct rl__shm {
     uint32_t outside_last; /* a wait on the outside world went on, last (see preload.c) */
     uint32_t weak_order;   /* an atomic or fence of an order weaker than seq_cst ran */
     uint32_t spin_awaited; /* a spin waited for a write to what it read (preload.c) */
+    uint32_t fair_yield;   /* a yield, sleep or spin let the others that could go move first */
     uint32_t nthreads;
     rl__pthread_info threads[RL_EX_MAX_THREADS]; /* by slot: its thread now */
     uint32_t nserials;

@@ -200,6 +200,7 @@ void rl__search_account(search *s, const rl__run *r) {
     res->outside_last |= r->outside_last;
     res->weak_orders |= r->weak_order;
     res->spin_waits |= r->spin_awaited;
+    res->fair_yields |= r->fair_yield;
     if (r->nsteps > res->longest)
         res->longest = r->nsteps;
     count_state(s, r);
