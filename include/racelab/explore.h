@@ -370,9 +370,10 @@ typedef struct rl_explore_result {
      * other thread could go): schedules in which it turns its loop again
      * and again, finding the same values, were not run. */
     bool spin_waits;
-    /* A program's thread yielded, slept or spun on (fairness, as CHESS's):
-     * it went again only after each other thread that could run then had
-     * moved, so schedules in which it went on before them were not run. */
+    /* A thread yielded (a program's: yielded, slept or spun on) while
+     * others could run (fairness, as CHESS's): it went again only after
+     * each of them had moved, so schedules in which it went on before
+     * them were not run. */
     bool fair_yields;
     /* A program target: its scheduling points are its synchronization
      * calls only, so "complete" covers their interleavings, not those of

@@ -69,7 +69,7 @@ typedef struct rl__run {
                             of its threads could (those orders only were explored) */
     bool weak_order;     /* a program's atomic or fence of an order weaker than seq_cst ran */
     bool spin_awaited;   /* a program's spin waited for a write to what it read */
-    bool fair_yield;     /* a program's yield, sleep or spin let others that could go move first */
+    bool fair_yield;     /* a yield (a program's sleep or spin too) let others that could go move first */
     bool returned;       /* the target's run returned: outcome is valid */
     bool cut;            /* ended at the search's deadline before its end: it shows nothing */
     rl__decision *decisions; /* owned by the scheduler; valid until the next run */

@@ -193,7 +193,10 @@ void rl_explore_coverage(const rl_explore_result *r, char *out, size_t cap) {
     if (r->program)
         program_scope(r, out, cap);
     else
-        snprintf(out, cap, "all of the target's steps, shared accesses included");
+        snprintf(out, cap, "all of the target's steps, shared accesses included%s",
+                 r->fair_yields ? "; a thread that yielded went on only after the others that "
+                                  "could run had moved"
+                                : ""); /* as print_verdict says it */
 }
 
 static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_result *r,
@@ -203,6 +206,10 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
     char why[96], scope[640];
     stop_words(why, sizeof why, o, r);
     program_scope(r, scope, sizeof scope);
+    /* a target's: its scope is all of its steps, its one assumption this */
+    const char *fair = r->fair_yields ? "; a thread that yielded went on only after the others "
+                                        "that could run had moved"
+                                      : "";
     const char *steps = r->memory_scheduled ? "thread calls, blocking system calls and memory "
                                               "accesses"
                                             : "thread and blocking system calls";
@@ -222,14 +229,14 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
                 r->pruned, unit);
     } else if (r->complete) {
         fprintf(f, "%sproved: complete%s, every schedule of this case was explored (a proof for "
-                   "this case)\n",
-                green(st), reset(st));
+                   "this case%s)\n",
+                green(st), reset(st), fair);
     } else if (r->exhaustive) {
         fprintf(f, "%sproved within %u %s%s%s: no schedule with at most %u fails (%" PRIu64
                    " %ss beyond the bound were not taken: schedules that need more are not "
-                   "covered)\n",
+                   "covered%s)\n",
                 green(st), bound, unit, rl__plural(bound), reset(st), bound, r->pruned,
-                unit);
+                unit, fair);
     } else if (o->search == RL_SEARCH_PCT && r->stopped == RL_STOP_NONE) {
         fprintf(f, "%sno failure found, not exhaustive%s: %" PRIu64 " random schedules (PCT "
                    "samples; it proves nothing)\n",
@@ -427,8 +434,8 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
         rl__json_bool(&j, "outside_last", r->outside_last);
         rl__json_bool(&j, "weak_memory_orders", r->weak_orders);
         rl__json_bool(&j, "spin_waits", r->spin_waits);
-        rl__json_bool(&j, "fair_yields", r->fair_yields);
     }
+    rl__json_bool(&j, "fair_yields", r->fair_yields);
     char scope[640];
     rl_explore_coverage(r, scope, sizeof scope);
     rl__json_str(&j, "coverage", scope);

@@ -344,6 +344,11 @@ json_check 'd["spin_waits"] is False and "spin-wait" not in d["coverage"] and d[
 expect 0 "a sleep made way" -- explore --json -- "$PROGS/billing_locked"
 json_check 'd["fair_yields"] is True and "a thread that yielded, slept or spun went on only after the others that could run had moved" in d["coverage"]' \
     "fairness said on the verdict"
+expect 0 "a target's yield made way" -- explore locker:spinlock --threads 3
+has "$out" '^proved within 2 preemptions: .*; a thread that yielded went on only after the others that could run had moved\)$' \
+    "a target's fairness said on the verdict"
+expect 0 "a target without yields" -- explore locker:mutex --json
+json_check 'd["fair_yields"] is False and "yielded" not in d["coverage"]' "no yield, nothing said"
 expect 0 "--races ignore said on the verdict" -- explore --races ignore -- "$PROGS/peterson_mem"
 has "$out" '; data races not looked for$' "races not looked for, said"
 # partial-order reduction on a program built by racelab cc (and only there:

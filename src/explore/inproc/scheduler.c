@@ -466,6 +466,8 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     }
     if (!rl__core_apply(&X.core, c, timed_out))
         return false;
+    if (op == RL_POP_YIELD && X.core.fair.below[t->c.index])
+        X.run->fair_yield = true; /* others that could go move before it goes again */
     switch (op) {
     case RL_POP_LOCK:
     case RL_POP_LOCK_WHEN:
