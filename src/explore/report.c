@@ -166,7 +166,7 @@ static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
              r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
                                    "stack not scheduled until another thread uses it"
                                  : "synchronization calls; plain memory not scheduled",
-             r->spin_waits ? "; a spin-wait went on only after a write to what it read" : "",
+             r->spin_waits ? "; a spin-wait went on only after a write changed what it read" : "",
              r->fair_yields ? "; a thread that yielded, slept or spun went on only after the "
                               "others that could run had moved"
                             : "",

@@ -323,7 +323,7 @@ json_check 'd["weak_memory_orders"] is False and "sequentially consistent" not i
 # it spins on, and its giving up (natively its most common end) is found
 expect 0 "spin-waits, reduced" -- explore --preemptions all --all --max-schedules 200 --json \
     -- "$PROGS/spin_wait_mem" two
-json_check 'd["complete"] and d["spin_waits"] is True and "a spin-wait went on only after a write to what it read" in d["coverage"] and sorted(s["state"] for s in d["final_states"]) == ["exit 0: saw 1", "exit 0: saw 2"]' \
+json_check 'd["complete"] and d["spin_waits"] is True and "a spin-wait went on only after a write changed what it read" in d["coverage"] and sorted(s["state"] for s in d["final_states"]) == ["exit 0: saw 1", "exit 0: saw 2"]' \
     "a spin-wait waits for a write, said"
 for search in "--preemptions all" "--preemptions 1"; do
     expect 0 "a counting poll, $search" -- explore $search --all --json -- "$PROGS/spin_wait_mem" poll
@@ -336,6 +336,12 @@ expect 0 "a counting poll, which look" -- explore --preemptions all --all --json
     -- "$PROGS/spin_wait_mem" count
 json_check 'sorted(s["state"] for s in d["final_states"]) == ["exit 0: saw 1", "exit 0: saw 101", "exit 0: saw 201", "exit 0: saw 300", "exit 0: saw 301"]' \
     "every look may see the flag first"
+# a test-and-set lock of three threads: two spinners each swap in the 1
+# already there, which changes nothing: neither wakes the other (they used
+# to, forever: a false livelock at --max-steps)
+expect 0 "two spinners on one test-and-set lock" -- explore --preemptions 1 \
+    -- "$PROGS/spin_locks_mem" tas
+has "$out" '^proved within 1 preemption over ' "the test-and-set lock proved"
 expect 0 "no spin, nothing said" -- explore --preemptions all --json -- "$PROGS/store_buffer_mem" seq_cst
 json_check 'd["spin_waits"] is False and "spin-wait" not in d["coverage"] and d["fair_yields"] is False and "yielded" not in d["coverage"]' \
     "no spin-wait, no yield said"

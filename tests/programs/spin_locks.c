@@ -9,13 +9,16 @@
  * two are explored to their end with no failure; the naive lock's two
  * critical sections race on the counter (a data race, both lines named),
  * and with races ignored an addition is lost. Natively the naive lock
- * nearly always works. */
+ * nearly always works. `tas` is a test-and-set lock (swap in 1 until the
+ * old value is 0) for three threads, entering once each: two may spin at once, each swapping
+ * in the 1 that is already there, which changes nothing and so wakes
+ * neither (they used to wake each other forever: a false livelock). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
-static atomic_int flag[2], turn, choosing[2], number[2];
+static atomic_int flag[2], turn, choosing[2], number[2], held;
 static int counter;
 static const char *how = "dekker";
 
@@ -45,6 +48,9 @@ static void lock(int me) {
             if (theirs == 0 || theirs > mine || (theirs == mine && me < other))
                 break;
         }
+    } else if (strcmp(how, "tas") == 0) {
+        while (atomic_exchange(&held, 1))
+            ; /* spin */
     } else { /* naive */
         while (atomic_load(&flag[other]))
             ; /* spin */
@@ -58,6 +64,8 @@ static void unlock(int me) {
         atomic_store(&flag[me], 0);
     } else if (strcmp(how, "bakery") == 0) {
         atomic_store(&number[me], 0);
+    } else if (strcmp(how, "tas") == 0) {
+        atomic_store(&held, 0);
     } else {
         atomic_store(&flag[me], 0);
     }
@@ -65,7 +73,7 @@ static void unlock(int me) {
 
 static void *enter_twice(void *arg) {
     int me = (int)(long)arg;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < (strcmp(how, "tas") == 0 ? 1 : 2); i++) {
         lock(me);
         counter = counter + 1; /* the critical section */
         unlock(me);
@@ -76,10 +84,15 @@ static void *enter_twice(void *arg) {
 int main(int argc, char **argv) {
     if (argc > 1)
         how = argv[1];
-    pthread_t t;
+    int three = strcmp(how, "tas") == 0; /* a third thread: two spinners at once */
+    pthread_t t, u;
     pthread_create(&t, NULL, enter_twice, (void *)1L);
+    if (three)
+        pthread_create(&u, NULL, enter_twice, (void *)1L);
     enter_twice((void *)0L);
     pthread_join(t, NULL);
+    if (three)
+        pthread_join(u, NULL);
     printf("%s: counter %d\n", how, counter);
-    return counter == 4 ? 0 : 1;
+    return counter == (three ? 3 : 4) ? 0 : 1;
 }

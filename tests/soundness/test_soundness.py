@@ -66,6 +66,7 @@ CORPUS = [
     ("spin_wait_mem", ["poll"], ["--preemptions", "all"], 0.5),  # counts its own turns
     ("spin_wait_mem", ["count"], ["--preemptions", "all"], 0.5),
     ("spin_locks_mem", ["dekker"], ["--preemptions", "1"], 0.25),
+    ("spin_locks_mem", ["tas"], ["--preemptions", "1"], 0.25),
     ("spin_locks_mem", ["naive"], ["--preemptions", "2", "--races", "ignore"], 0.25),
     # partial-order reduction on a program built by racelab cc, against
     # native runs (its other cases: tests/soundness/test_reduction_agrees.py)

@@ -221,6 +221,8 @@ bool rl__core_apply(rl__core *c, rl__core_thread *t, bool timed_out) {
 RL_FIBER_PLUMBING static rl__core_thread *decide(rl__core *c, rl__core_thread *caller, bool exiting,
                                                  bool *timed_out) {
     const rl__core_hooks *h = c->hooks;
+    if (h->refresh)
+        h->refresh(c->ctx);
     uint64_t lazy;
     uint64_t enabled = rl__core_enabled(c, &lazy);
     while (enabled == 0 && h->await_outside && h->await_outside(c->ctx))

@@ -75,9 +75,9 @@ typedef struct rl__core_thread {
                                  value: a spin, which makes way as a yield does (unless a
                                  write woke it: the front end clears this then) */
     bool awaiting;            /* a spin with nothing it read changed: it cannot go
-                                 until the front end clears this (another thread wrote
-                                 what it read), unless no other thread can go; then
-                                 it makes way as a yield does */
+                                 until the front end clears this (hooks.refresh: what
+                                 it read changed), unless no other thread can go;
+                                 then it makes way as a yield does */
     uint64_t wait_seq;        /* waiting: its number (core/signals.h) */
     uint64_t barrier_gen;     /* barrier: the round it waits to see completed */
     bool (*ready)(void *ctx); /* RL_POP_LOCK_WHEN: when it may take the mutex */
@@ -107,6 +107,9 @@ typedef struct rl__core_hooks {
     /* Nothing can go at all: wait for the outside world until one of
      * those may. false: nobody waits for it. NULL: nobody ever does. */
     bool (*await_outside)(void *ctx);
+    /* Before each decision: clear rl__core_thread.awaiting of the threads
+     * whose wait is over (what they read changed). NULL: none ever waits. */
+    void (*refresh)(void *ctx);
     /* The thread asked for at step `step` (0-based), among `enabled`
      * (`lazy`: those that would go by timing out), `current` the thread
      * that may go on without a preemption (-1: none). */

@@ -259,12 +259,13 @@ typedef struct xthread {
         uint64_t stack; /* a repeat of an earlier read: the hash of its stack (0: none) */
     } seen[4];
     uint32_t nseen;
-    /* a spin with nothing it read changed (c.awaiting): what it read, for
-     * the write that lets it go; woken: by a write to woke_addr (its step
-     * then needed that write) */
+    /* a spin with nothing it read changed (c.awaiting): what it read and
+     * saw, until one of them changes; woken: by the change of woke_addr
+     * (its step then needed the write that made it) */
     struct {
         uintptr_t addr;
         uint32_t size;
+        uint64_t value;
     } await_on[4];
     uint32_t nawait;
     bool woken;
@@ -1089,10 +1090,13 @@ static void switch_hook(void *ctx, rl__core_thread *from, rl__core_thread *to, b
     switch_to((xthread *)from, (xthread *)to);
 }
 
+static void refresh_spinners(void *ctx);
+
 static const rl__core_hooks hooks = {
     .other_can_go = other_can_go,
     .outside_ready = outside_ready,
     .await_outside = await_outside_hook,
+    .refresh = refresh_spinners,
     .choose = plan_choice,
     .no_fit = no_fit,
     .record = record,
@@ -1576,6 +1580,7 @@ static void await_write(xthread *t, uint32_t nseen) {
     for (uint32_t i = 0; i < nseen && i < 4; i++, t->nawait++) {
         t->await_on[i].addr = t->seen[i].addr;
         t->await_on[i].size = t->seen[i].size;
+        t->await_on[i].value = t->seen[i].value;
     }
     t->c.awaiting = true;
     t->woken = false;
@@ -1584,23 +1589,36 @@ static void await_write(xthread *t, uint32_t nseen) {
     X.repeat_until = 0; /* the threads that can go changed */
 }
 
-/* writer is about to store to [a, a + size): spinners that read any of it
- * may go again, their step needing this one. */
-static __attribute__((noinline)) void wake_spinners(const xthread *writer, uintptr_t a,
-                                                    size_t size) {
+/* writer is about to store to [a, a + size): if a spinner read any of
+ * it, the next step is decided by the core, which asks refresh_spinners
+ * whether the value changed (a store of the value it saw changes nothing:
+ * two spinners that swap in the same 1 do not wake each other). */
+static __attribute__((noinline)) void watch_spinners(const xthread *writer, uintptr_t a,
+                                                     size_t size) {
+    for (uint64_t m = X.awaiting; m; m &= m - 1) {
+        const xthread *t = &X.threads[__builtin_ctzll(m)];
+        for (uint32_t i = 0; i < t->nawait && t != writer; i++)
+            if (a < t->await_on[i].addr + t->await_on[i].size && t->await_on[i].addr < a + size)
+                X.repeat_until = 0;
+    }
+}
+
+/* The core's refresh, before each decision: a spinner one of whose words
+ * no longer holds what it saw may go again, its step needing the write
+ * that changed it (ordered after every write to that word). */
+static void refresh_spinners(void *ctx) {
+    (void)ctx;
     for (uint64_t m = X.awaiting; m; m &= m - 1) {
         xthread *t = &X.threads[__builtin_ctzll(m)];
-        if (t == writer)
-            continue;
         for (uint32_t i = 0; i < t->nawait; i++)
-            if (a < t->await_on[i].addr + t->await_on[i].size && t->await_on[i].addr < a + size) {
+            if (value_at((const volatile void *)t->await_on[i].addr, t->await_on[i].size) !=
+                t->await_on[i].value) {
                 t->c.awaiting = false;
-                t->c.spinning = false; /* it goes on a write: no yield */
+                t->c.spinning = false; /* it goes on a change: no yield */
                 t->woken = true;
-                t->woke_addr = a;
-                t->woke_size = (uint32_t)size;
+                t->woke_addr = t->await_on[i].addr;
+                t->woke_size = t->await_on[i].size;
                 X.awaiting &= ~(1ull << t->c.index);
-                X.repeat_until = 0; /* the threads that can go changed */
                 break;
             }
     }
@@ -1685,7 +1703,7 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     }
     t->c.spinning = false;
     if (X.awaiting && kind != READ && kind != ALOAD)
-        wake_spinners(t, a, size);
+        watch_spinners(t, a, size);
     /* made (not only reached: what a step does is its own): on another
      * thread's stack, that page of it is shared from now on */
     if (!own && a >= X.stacks_lo && a < X.stacks_hi)
