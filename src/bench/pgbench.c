@@ -77,10 +77,22 @@ rl_err rl__pgbench(const char *program, const char *conninfo, unsigned clients,
         text[n > 0 ? n : 0] = '\0';
         const char *at = strstr(text, "tps = ");
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !at) {
-            char *nl = strchr(text, '\n');
+            /* its first error line, else its last line (the first is its
+             * version banner) */
+            char *line = strstr(text, "error");
+            if (line)
+                while (line > text && line[-1] != '\n')
+                    line--;
+            else
+                for (char *p = text; *p; p++)
+                    if (*p != '\n' && (p == text || p[-1] == '\n'))
+                        line = p;
+            char *nl = line ? strchr(line, '\n') : NULL;
             if (nl)
                 *nl = '\0';
-            WHY("pgbench failed: %s", text[0] ? text : "no output");
+            WHY("pgbench failed (%s %d): %s", WIFEXITED(status) ? "exit" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+                line && *line ? line : "no output");
             e = RL_ESYS;
         } else {
             *tps = strtod(at + strlen("tps = "), NULL);
