@@ -159,6 +159,14 @@ const char *rl_explore_verdict(const rl_explore_result *r) {
     return "not_exhaustive";
 }
 
+/* A target's one assumption (fairness), on its verdict line and in its
+ * coverage alike. */
+static const char *target_fairness(const rl_explore_result *r) {
+    return r->fair_yields ? "; a thread that yielded went on only after the others that could "
+                            "run had moved"
+                          : "";
+}
+
 /* What a program's verdict covers: the steps explored and what was not
  * seen, for its verdict line and --json's "coverage". */
 static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
@@ -194,9 +202,7 @@ void rl_explore_coverage(const rl_explore_result *r, char *out, size_t cap) {
         program_scope(r, out, cap);
     else
         snprintf(out, cap, "all of the target's steps, shared accesses included%s",
-                 r->fair_yields ? "; a thread that yielded went on only after the others that "
-                                  "could run had moved"
-                                : ""); /* as print_verdict says it */
+                 target_fairness(r));
 }
 
 static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_result *r,
@@ -206,10 +212,7 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
     char why[96], scope[640];
     stop_words(why, sizeof why, o, r);
     program_scope(r, scope, sizeof scope);
-    /* a target's: its scope is all of its steps, its one assumption this */
-    const char *fair = r->fair_yields ? "; a thread that yielded went on only after the others "
-                                        "that could run had moved"
-                                      : "";
+    const char *fair = target_fairness(r);
     const char *steps = r->memory_scheduled ? "thread calls, blocking system calls and memory "
                                               "accesses"
                                             : "thread and blocking system calls";

@@ -12,6 +12,7 @@ void rl__core_reset(rl__core *c) {
     c->step = 0;
     c->preempted = false;
     c->no_fit = false;
+    c->awaiting = 0;
     rl__signals_reset(&c->signals);
     rl__fair_reset(&c->fair);
 }
@@ -79,8 +80,8 @@ uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy) {
     uint64_t all = 0;
     *lazy = 0;
     for (uint32_t i = 0; i < c->nthreads; i++)
-        if (c->threads[i]->awaiting)
-            continue; /* until a write, or nobody else can go (rl__core_awaiting) */
+        if (c->awaiting >> i & 1u)
+            continue; /* until what it read changes, or nobody else can go */
         else if (rl__core_can_go(c, c->threads[i], false))
             all |= 1ull << i;
         else if (rl__core_can_go(c, c->threads[i], true))
@@ -92,11 +93,23 @@ uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy) {
     return rl__fair_eager(&c->fair, all) | *lazy;
 }
 
-uint64_t rl__core_awaiting(const rl__core *c) {
-    uint64_t spin = 0;
-    for (uint32_t i = 0; i < c->nthreads; i++)
-        spin |= (uint64_t)(c->threads[i]->awaiting && c->threads[i]->state == RL_CORE_LIVE) << i;
-    return spin;
+bool rl__core_took(const rl__core_thread *t, const rl__core_obj *o) {
+    switch (t->op) {
+    case RL_POP_LOCK:
+    case RL_POP_LOCK_WHEN:
+    case RL_POP_TRYLOCK:
+    case RL_POP_TIMEDLOCK:
+    case RL_POP_SPINLOCK:
+    case RL_POP_SPINTRY:
+    case RL_POP_RDLOCK:
+    case RL_POP_WRLOCK:
+    case RL_POP_TRYRDLOCK:
+    case RL_POP_TRYWRLOCK:
+    case RL_POP_TIMEDRDLOCK:
+    case RL_POP_TIMEDWRLOCK: return t->o == o;
+    case RL_POP_WAKE: return t->wait_mutex == o;
+    default: return false;
+    }
 }
 
 bool rl__core_signal(rl__core *c, const rl__core_obj *o) {
@@ -133,6 +146,7 @@ static void yielded(rl__core *c, rl__core_thread *t) {
 
 bool rl__core_apply(rl__core *c, rl__core_thread *t, bool timed_out) {
     rl__fair_moved(&c->fair, c->nthreads, t->index);
+    c->awaiting &= ~(1ull << t->index); /* it goes: whether woken or as the last one left */
     rl__core_obj *o = t->o;
     uint32_t me = t->index + 1;
     t->timed_out = false;
@@ -202,9 +216,8 @@ bool rl__core_apply(rl__core *c, rl__core_thread *t, bool timed_out) {
         break;
     case RL_POP_LOAD:
     case RL_POP_ATOMIC:
-        if (t->spinning) /* a spin not woken by a write: it makes way */
+        if (t->spinning) /* a spin not woken by a change: it makes way */
             yielded(c, t);
-        t->awaiting = false;
         break;
     case RL_POP_YIELD:
     case RL_POP_SLEEP: yielded(c, t); break;
@@ -228,7 +241,7 @@ RL_FIBER_PLUMBING static rl__core_thread *decide(rl__core *c, rl__core_thread *c
     while (enabled == 0 && h->await_outside && h->await_outside(c->ctx))
         enabled = rl__core_enabled(c, &lazy);
     if (enabled == 0) /* only spinners can go: their reads are all that is left */
-        enabled = rl__core_awaiting(c);
+        enabled = c->awaiting;
     rl__core_end why = RL_CORE_LIVELOCK;
     if (enabled == 0)
         why = rl__core_live(c) ? RL_CORE_DEADLOCK : RL_CORE_ALL_DONE;

@@ -72,12 +72,8 @@ typedef struct rl__core_thread {
     bool run_once;            /* once: this thread runs the routine */
     bool spinning;            /* a load or atomic operation that repeats one it made
                                  since its last write, at the same place, seeing the same
-                                 value: a spin, which makes way as a yield does (unless a
-                                 write woke it: the front end clears this then) */
-    bool awaiting;            /* a spin with nothing it read changed: it cannot go
-                                 until the front end clears this (hooks.refresh: what
-                                 it read changed), unless no other thread can go;
-                                 then it makes way as a yield does */
+                                 value: a spin, which makes way as a yield does (unless
+                                 what it waited for changed: rl__core.awaiting) */
     uint64_t wait_seq;        /* waiting: its number (core/signals.h) */
     uint64_t barrier_gen;     /* barrier: the round it waits to see completed */
     bool (*ready)(void *ctx); /* RL_POP_LOCK_WHEN: when it may take the mutex */
@@ -107,7 +103,7 @@ typedef struct rl__core_hooks {
     /* Nothing can go at all: wait for the outside world until one of
      * those may. false: nobody waits for it. NULL: nobody ever does. */
     bool (*await_outside)(void *ctx);
-    /* Before each decision: clear rl__core_thread.awaiting of the threads
+    /* Before each decision: take out of rl__core.awaiting the threads
      * whose wait is over (what they read changed). NULL: none ever waits. */
     void (*refresh)(void *ctx);
     /* The thread asked for at step `step` (0-based), among `enabled`
@@ -142,6 +138,10 @@ struct rl__core {
     uint64_t max_steps;
     bool preempted; /* the step being applied is a preemption */
     bool no_fit;    /* a choice did not fit this schedule */
+    /* spinners with nothing they read changed: none can go until the front
+     * end takes it out (hooks.refresh), unless no other thread can go; then
+     * it makes way as a yield does. Applying a thread's step takes it out. */
+    uint64_t awaiting;
     rl__signals signals;
     rl__fair fair;
     const rl__core_hooks *hooks;
@@ -167,9 +167,10 @@ bool rl__core_can_go(const rl__core *c, const rl__core_thread *t, bool timeouts)
  * default one. */
 uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy);
 
-/* The live threads awaiting a write (rl__core_thread.awaiting): not in
- * rl__core_enabled; they go when no other thread can. */
-uint64_t rl__core_awaiting(const rl__core *c);
+/* Whether t's latest step took o: a lock of any kind (taken, for a try),
+ * or the mutex back after a condition wait. The critical section it now
+ * ends on o made no step. */
+bool rl__core_took(const rl__core_thread *t, const rl__core_obj *o);
 
 /* A signal on condition o: leaves a token for its waiters (core/signals.h).
  * false: the bound on tokens is broken (an internal error). */

@@ -664,26 +664,14 @@ static bool ex_mutex_trylock(rl_mutex *m) {
     point(RL_POP_TRYLOCK, m, XO(m));
     return X.cur->c.result_ok;
 }
-/* Whether t's latest step took m: the critical section it ends made no
- * step. */
-static bool section_stepless(const xthread *t, const rl_mutex *m) {
-    switch (t->c.op) {
-    case RL_POP_LOCK:
-    case RL_POP_LOCK_WHEN:
-    case RL_POP_TRYLOCK: return t->obj == m;
-    case RL_POP_WAKE: return t->c.wait_mutex == XO(m);
-    default: return false;
-    }
-}
-
 /* An unlock enables, so it belongs to the step before it (see the top),
- * except where that step took the mutex: another thread's try-lock may
+ * except where that step took the mutex (rl__core_took): another thread's try-lock may
  * find it held between the two, however little the section does, so the
  * unlock is then a step of its own, made while still held. A guarded
  * mutex is never try-locked (racelab/platform.h): its sections stay
  * whole. */
 static void ex_mutex_unlock(rl_mutex *m) {
-    bool own_step = !m->guarded && section_stepless(X.cur, m);
+    bool own_step = !m->guarded && rl__core_took(&X.cur->c, XO(m));
     if (own_step)
         point(RL_POP_UNLOCK, m, XO(m));
     XO(m)->owner = 0;

@@ -259,7 +259,7 @@ typedef struct xthread {
         uint64_t stack; /* a repeat of an earlier read: the hash of its stack (0: none) */
     } seen[4];
     uint32_t nseen;
-    /* a spin with nothing it read changed (c.awaiting): what it read and
+    /* a spin with nothing it read changed (in X.core.awaiting): what it read and
      * saw, until one of them changes; woken: by the change of woke_addr
      * (its step then needed the write that made it) */
     struct {
@@ -311,7 +311,6 @@ static struct {
      * (0: none may) */
     uint32_t repeat_thread;
     uint64_t repeat_until;
-    uint64_t awaiting; /* threads whose c.awaiting is set */
     uint64_t out_mark; /* how much the program had printed at the last decision */
     uintptr_t main_stack_lo, main_stack_hi;
     uintptr_t stacks_lo, stacks_hi; /* every thread stack of this copy lies within */
@@ -1006,8 +1005,6 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     if (st && (op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on || t->after_yield))
         st->global = true; /* it lets the others go first: it depends on all of them */
     t->after_yield = op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on;
-    if (spins_on)
-        X.awaiting &= ~(1ull << t->c.index);
     if (t->woken) { /* woken by a write to what it read: it comes after that write */
         t->woken = false;
         if (st)
@@ -1185,7 +1182,6 @@ static void init_run(void) {
     X.races_on = X.instrumented && s->races;
     X.footprints = s->footprints != 0;
     X.runs_present = X.steps_present = (rl__present){0};
-    X.awaiting = 0;
     s->races_incomplete = 0;
     s->nraces = 0;
     s->races_unlisted = 0;
@@ -1582,9 +1578,8 @@ static void await_write(xthread *t, uint32_t nseen) {
         t->await_on[i].size = t->seen[i].size;
         t->await_on[i].value = t->seen[i].value;
     }
-    t->c.awaiting = true;
     t->woken = false;
-    X.awaiting |= 1ull << t->c.index;
+    X.core.awaiting |= 1ull << t->c.index;
     X.shm->spin_awaited = 1;
     X.repeat_until = 0; /* the threads that can go changed */
 }
@@ -1595,7 +1590,7 @@ static void await_write(xthread *t, uint32_t nseen) {
  * two spinners that swap in the same 1 do not wake each other). */
 static __attribute__((noinline)) void watch_spinners(const xthread *writer, uintptr_t a,
                                                      size_t size) {
-    for (uint64_t m = X.awaiting; m; m &= m - 1) {
+    for (uint64_t m = X.core.awaiting; m; m &= m - 1) {
         const xthread *t = &X.threads[__builtin_ctzll(m)];
         for (uint32_t i = 0; i < t->nawait && t != writer; i++)
             if (a < t->await_on[i].addr + t->await_on[i].size && t->await_on[i].addr < a + size)
@@ -1608,17 +1603,16 @@ static __attribute__((noinline)) void watch_spinners(const xthread *writer, uint
  * that changed it (ordered after every write to that word). */
 static void refresh_spinners(void *ctx) {
     (void)ctx;
-    for (uint64_t m = X.awaiting; m; m &= m - 1) {
+    for (uint64_t m = X.core.awaiting; m; m &= m - 1) {
         xthread *t = &X.threads[__builtin_ctzll(m)];
         for (uint32_t i = 0; i < t->nawait; i++)
             if (value_at((const volatile void *)t->await_on[i].addr, t->await_on[i].size) !=
                 t->await_on[i].value) {
-                t->c.awaiting = false;
                 t->c.spinning = false; /* it goes on a change: no yield */
                 t->woken = true;
                 t->woke_addr = t->await_on[i].addr;
                 t->woke_size = t->await_on[i].size;
-                X.awaiting &= ~(1ull << t->c.index);
+                X.core.awaiting &= ~(1ull << t->c.index);
                 break;
             }
     }
@@ -1702,7 +1696,7 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
         t->nseen = 0;
     }
     t->c.spinning = false;
-    if (X.awaiting && kind != READ && kind != ALOAD)
+    if (X.core.awaiting && kind != READ && kind != ALOAD)
         watch_spinners(t, a, size);
     /* made (not only reached: what a step does is its own): on another
      * thread's stack, that page of it is shared from now on */
@@ -1925,30 +1919,13 @@ EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const stru
 }
 
 /* Whether the critical section the calling thread now ends on o made no
- * step: its last step was taking o. Then the release is a step of its
- * own, made while o is still held, for another thread's try-lock or timed
- * lock may come in between and find o busy; where the section made a
- * step, another thread could go there, and the release ends that step as
- * before. Either way the steps follow from the thread's own operations
- * alone, the same in every search and replay. */
-static bool section_stepless(const obj *o) {
-    const xthread *t = &X.threads[self_index];
-    switch (t->c.op) {
-    case RL_POP_LOCK:
-    case RL_POP_TRYLOCK:
-    case RL_POP_TIMEDLOCK:
-    case RL_POP_SPINLOCK:
-    case RL_POP_SPINTRY:
-    case RL_POP_RDLOCK:
-    case RL_POP_WRLOCK:
-    case RL_POP_TRYRDLOCK:
-    case RL_POP_TRYWRLOCK:
-    case RL_POP_TIMEDRDLOCK:
-    case RL_POP_TIMEDWRLOCK: return t->c.o == o;
-    case RL_POP_WAKE: return t->c.wait_mutex == o;
-    default: return false;
-    }
-}
+ * step (rl__core_took): then the release is a step of its own, made while
+ * o is still held, for another thread's try-lock or timed lock may come in
+ * between and find o busy; where the section made a step, another thread
+ * could go there, and the release ends that step as before. Either way the
+ * steps follow from the thread's own operations alone, the same in every
+ * search and replay. */
+static bool section_stepless(const obj *o) { return rl__core_took(&X.threads[self_index].c, o); }
 
 EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
     if (!X.on || (X.in_child && self_index < 0))
