@@ -47,29 +47,23 @@ int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "one";
     pthread_t a, b;
     int seen;
+    pthread_create(&a, NULL, setter, NULL);
+    pthread_create(&b, NULL, strcmp(mode, "two") == 0 ? second_setter : adder, NULL);
     if (strcmp(mode, "two") == 0) {
-        pthread_create(&a, NULL, setter, NULL);
-        pthread_create(&b, NULL, second_setter, NULL);
         while (!(atomic_load(&flag) && atomic_load(&flag2)))
             ; /* spin on two words */
         seen = atomic_load(&x);
     } else if (strcmp(mode, "count") == 0) {
-        pthread_create(&a, NULL, setter, NULL);
-        pthread_create(&b, NULL, adder, NULL);
         int missed = 0;
         while (!atomic_load(&flag) && ++missed < 3)
             ; /* gives up after three looks */
         seen = missed * 100 + atomic_load(&flag);
     } else if (strcmp(mode, "poll") == 0) {
-        pthread_create(&a, NULL, setter, NULL);
-        pthread_create(&b, NULL, adder, NULL);
         int turns = 0;
         while (!atomic_load(&flag) && ++turns < 2)
             ; /* gives up after two looks */
         seen = atomic_load(&flag) ? atomic_load(&x) : -1;
     } else {
-        pthread_create(&a, NULL, setter, NULL);
-        pthread_create(&b, NULL, adder, NULL);
         while (!atomic_load(&flag))
             ; /* spin */
         seen = atomic_load(&x);
