@@ -224,8 +224,8 @@ static void the_first_failure_is_the_least_place(void **state) {
     }
 }
 
-/* What cannot be split (a replay, a reduced search) is refused, not run
- * whole. */
+/* What cannot be split (a replay; a reduced search's part that does not
+ * say which) is refused, not run whole. */
 static void only_a_bounded_search_splits(void **state) {
     (void)state;
     rl_target t = rl_test_target("bill:racy", 2, 2, 0);
@@ -240,9 +240,13 @@ static void only_a_bounded_search_splits(void **state) {
     assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
     assert_contains(why, "bounded search");
     o.search = RL_SEARCH_BOUNDED;
-    o.preemptions = RL_PREEMPTIONS_ALL; /* reduced: in tasks only, not in parts */
+    o.preemptions = RL_PREEMPTIONS_ALL; /* reduced: its parts are numbered, or tasks */
     assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
-    assert_contains(why, "--no-reduction");
+    assert_contains(why, "part K of N");
+    split.part = 3;
+    split.parts = 2;
+    assert_int_equal(rl_explore(&t, &o, &r, why, sizeof why), RL_EINVAL);
+    split.part = split.parts = 0;
     o.reduce = false;
     o.keep_going = true;
     o.minimize = false;
@@ -436,6 +440,190 @@ static void made_up_tasks_run_the_search(void **state) {
     }
 }
 
+/* ---- the reduced search in parts (--shard K/N) ---- */
+
+/* Part k of n (1-based) of t's reduced search (n 0: the whole search),
+ * on one core, or with ahead > 0 as tasks of up to 3 runs fed through a
+ * coordinator `ahead` at a time (the workers of --shard K/N -j M); the
+ * schedules it counts noted into *into. */
+static rl_explore_result reduced_part(rl_target *t, rl_explore_opts o, unsigned k, unsigned n,
+                                      unsigned ahead, ran *into) {
+    feeder f = {.ahead = ahead};
+    rl_explore_split split = {.part = k, .parts = n};
+    if (ahead) {
+        f.coord = rl_explore_coord_new(o.keep_going);
+        assert_non_null(f.coord);
+        rl_explore_coord_budget(f.coord, 3, 0);
+        split.task_back = feed_back;
+        split.task_next = feed_next;
+        split.ctx = &f;
+    }
+    o.split = n ? &split : NULL;
+    rl__explore_footprints = true;
+    rl__explore_run_hook = note_schedule;
+    rl__explore_run_hook_ctx = into;
+    rl_explore_result r = rl_test_explore(t, o);
+    rl__explore_run_hook = NULL;
+    rl__explore_footprints = false;
+    assert_true(r.reduced);
+    if (ahead)
+        assert_true(f.ended);
+    rl_explore_coord_free(f.coord);
+    free(f.current);
+    return r;
+}
+
+static void sort_ran(ran *x) {
+    if (x->n)
+        qsort(x->hash, x->n, sizeof *x->hash, cmp_u64);
+}
+
+/* t's reduced search split into parts: part 1 of 1 is the split search
+ * whole (its upper nodes full), which runs as many schedules as the
+ * search, with the same final states as often; 2, 3 and 5 parts run exactly its schedules, each in one part,
+ * and their states, schedules and runs abandoned add up to its; part 2 of
+ * 3 run as tasks runs what it runs on one core. Stopping at the first
+ * failure, the parts' least place is the split search's first failure. */
+static void reduced_parts_cover(rl_target t, bool keep_going) {
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = RL_PREEMPTIONS_ALL;
+    o.keep_going = keep_going;
+    o.minimize = false;
+    ran whole = {0}, one = {0};
+    rl_explore_result w = reduced_part(&t, o, 0, 0, 0, &whole);
+    rl_explore_result s1 = reduced_part(&t, o, 1, 1, 0, &one);
+    print_message("  %-28s %s: %llu schedules, %llu redundant; split: %llu, %llu; in parts:",
+                  t.name, keep_going ? "all" : "first failure", (unsigned long long)w.schedules,
+                  (unsigned long long)w.redundant, (unsigned long long)s1.schedules,
+                  (unsigned long long)s1.redundant);
+    assert_int_equal(s1.failed, w.failed);
+    assert_int_equal(s1.complete, w.complete);
+    if (keep_going) {
+        /* each search runs one schedule per class of equivalent schedules
+         * (sleep sets never let two of a class both end): the same number,
+         * the same states as often, though not always the same schedule of
+         * a class; the full nodes only add runs abandoned as redundant */
+        assert_true(s1.complete);
+        assert_int_equal(s1.schedules, w.schedules);
+        assert_true(s1.redundant >= w.redundant);
+        assert_int_equal(s1.nstates, w.nstates);
+        for (size_t i = 0; i < w.nstates; i++)
+            if (state_count(&s1, w.states[i].state) != w.states[i].schedules)
+                fail_msg("%s: state '%s' in %llu schedules split, %llu whole", t.name,
+                         w.states[i].state,
+                         (unsigned long long)state_count(&s1, w.states[i].state),
+                         (unsigned long long)w.states[i].schedules);
+        sort_ran(&one);
+        for (size_t i = 1; i < one.n; i++)
+            if (one.hash[i] == one.hash[i - 1])
+                fail_msg("%s: the split search ran a schedule twice", t.name);
+    }
+    static const unsigned ns[] = {2, 3, 5};
+    for (size_t c = 0; c < sizeof ns / sizeof *ns; c++) {
+        unsigned n = ns[c];
+        ran parts = {0};
+        uint64_t schedules = 0, redundant = 0;
+        rl_explore_result p[5], best = {0};
+        bool have = false;
+        for (unsigned k = 1; k <= n; k++) {
+            p[k - 1] = reduced_part(&t, o, k, n, 0, &parts);
+            print_message(" %llu", (unsigned long long)p[k - 1].schedules);
+            schedules += p[k - 1].schedules;
+            redundant += p[k - 1].redundant;
+            if (p[k - 1].failed) {
+                assert_non_null(p[k - 1].order);
+                if (!have || rl_order_cmp(p[k - 1].order, p[k - 1].norder, best.order,
+                                          best.norder) < 0) {
+                    best = p[k - 1];
+                    have = true;
+                }
+            } else if (keep_going || !s1.failed) {
+                assert_true(p[k - 1].complete);
+            }
+        }
+        print_message(n == 5 ? "\n" : ";");
+        if (keep_going) {
+            assert_int_equal(schedules, s1.schedules);
+            assert_int_equal(redundant, s1.redundant);
+            assert_int_equal(parts.n, one.n);
+            sort_ran(&parts);
+            for (size_t i = 0; i < one.n; i++)
+                if (parts.hash[i] != one.hash[i])
+                    fail_msg("%s in %u parts: other schedules than the split search's (or one "
+                             "in two parts)",
+                             t.name, n);
+            for (size_t i = 0; i < s1.nstates; i++) {
+                uint64_t sum = 0;
+                for (unsigned k = 0; k < n; k++)
+                    sum += state_count(&p[k], s1.states[i].state);
+                if (sum != s1.states[i].schedules)
+                    fail_msg("%s in %u parts: state '%s' in %llu schedules split, %llu in the "
+                             "parts",
+                             t.name, n, s1.states[i].state,
+                             (unsigned long long)s1.states[i].schedules,
+                             (unsigned long long)sum);
+            }
+        }
+        assert_int_equal(have, s1.failed);
+        if (have) {
+            assert_string_equal(best.first.schedule, s1.first.schedule);
+            assert_string_equal(best.first.message, s1.first.message);
+        }
+        for (unsigned k = 0; k < n; k++)
+            rl_explore_result_free(&p[k]);
+        free(parts.hash);
+    }
+    /* part 2 of 3 as tasks on a coordinator: as on one core */
+    ran alone = {0}, fed = {0};
+    rl_explore_result a = reduced_part(&t, o, 2, 3, 0, &alone);
+    rl_explore_result f = reduced_part(&t, o, 2, 3, 4, &fed);
+    assert_int_equal(f.failed, a.failed);
+    if (keep_going) {
+        assert_int_equal(f.schedules, a.schedules);
+        assert_int_equal(f.redundant, a.redundant);
+        assert_int_equal(fed.n, alone.n);
+        sort_ran(&alone);
+        sort_ran(&fed);
+        for (size_t i = 0; i < alone.n; i++)
+            if (fed.hash[i] != alone.hash[i])
+                fail_msg("%s: part 2 of 3 as tasks ran other schedules than on one core",
+                         t.name);
+    }
+    rl_explore_result_free(&a);
+    rl_explore_result_free(&f);
+    rl_explore_result_free(&s1);
+    rl_explore_result_free(&w);
+    free(alone.hash);
+    free(fed.hash);
+    free(whole.hash);
+    free(one.hash);
+    rl_target_free(&t);
+}
+
+static void reduced_parts(const char *name, unsigned merchants, unsigned customers,
+                          unsigned threads, bool keep_going) {
+    reduced_parts_cover(rl_test_target(name, merchants, customers, threads), keep_going);
+}
+
+static void reduced_parts_cover_the_split_search(void **state) {
+    (void)state;
+    reduced_parts("bill:racy", 3, 2, 0, true);
+    reduced_parts("bill:mutex", 3, 2, 0, true); /* a proof */
+    reduced_parts("processor:unbuffered", 0, 0, 0, true); /* runs abandoned */
+    reduced_parts("locker:spinlock", 0, 0, 0, true);      /* yields */
+    reduced_parts("deadlock:opposite-order", 0, 0, 0, true);
+    reduced_parts("close:check-then-close", 0, 0, 3, true);
+    reduced_parts("bill:racy", 3, 2, 0, false); /* the first failure */
+    reduced_parts("close:check-then-close", 0, 0, 3, false);
+    reduced_parts("idempotent:check-then-run", 0, 0, 3, false);
+    for (uint32_t seed = 0; seed < 20; seed++) { /* made up: loads, stores, locks */
+        rl_made_up m = seed % 2 ? rl_made_up_locking(seed) : rl_made_up_from(seed, true);
+        rl_target t;
+        rl_made_up_target(&t, &m);
+        reduced_parts_cover(t, true);
+    }
+}
+
 /* A worker whose program lies elsewhere in memory is refused. */
 static void workers_laid_out_alike(void **state) {
     (void)state;
@@ -582,6 +770,7 @@ int main(void) {
         rl_unit_test(only_a_bounded_search_splits),
         rl_unit_test(reduced_tasks_run_the_search),
         rl_unit_test(made_up_tasks_run_the_search),
+        rl_unit_test(reduced_parts_cover_the_split_search),
         rl_unit_test(workers_laid_out_alike),
         rl_unit_test(results_read_back_whole),
         rl_unit_test(json_reader_syntax),

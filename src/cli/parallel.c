@@ -217,9 +217,12 @@ static void work(shared *sh, unsigned index, unsigned jobs, int fd, int task_fd,
                               .count = count,
                               .ctx = &w,
                               .first_part = index == 0 && (!o.split || o.split->first_part)};
-    if (!o.split) { /* a reduced search's tasks (a shard of one is refused) */
-        split.task_back = task_back;
-        split.task_next = task_next;
+    /* the reduced search's tasks; in a shard, its part of the tree */
+    split.task_back = task_back;
+    split.task_next = task_next;
+    if (o.split) {
+        split.part = o.split->part;
+        split.parts = o.split->parts;
     }
     o.split = &split;
     o.progress = worker_progress;

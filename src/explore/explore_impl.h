@@ -53,9 +53,6 @@ typedef struct rl__chooser {
      * another). Takes the first of them at once, as that many calls of
      * choose would, and returns how many (0: none, choose each). */
     size_t (*repeat)(struct rl__chooser *c, size_t step, size_t n, const rl__decision *d);
-    /* A run another part of a split search counts (rl__search.silent): a
-     * program's copy lists no data races from it. */
-    bool uncounted;
 } rl__chooser;
 
 /* What one schedule did. */
@@ -166,6 +163,11 @@ void rl__program_races_reset(rl__program *p);
 /* The races listed since, handed over (*races malloc'ed, NULL when none);
  * true when races are listed. */
 bool rl__program_races_take(rl__program *p, rl_race **races, size_t *n, bool *unlisted);
+/* The data races the last schedule saw, added to the search's list (once
+ * each, with the number of schedules each was seen in): called for a
+ * schedule the search counts, before the next one runs (runs abandoned,
+ * another part's, minimizing ones: not listed). false: no memory. */
+bool rl__program_races_note(rl__program *p);
 void rl__program_free(rl__program *p);
 const char *rl__program_label(const rl__program *p);
 /* What the last schedule printed (before its first thread included). */

@@ -57,8 +57,11 @@ SEARCHES = [
 ]
 
 # The reduced search (--preemptions all with reduction): one tree, its
-# branches run by the workers (-j only: --shard is refused). Compared as
-# the searches above, at -j 1, 2 and 4.
+# branches run by the workers. Compared as the searches above, at -j 1, 2
+# and 4. In shards, its upper nodes are full (every thread explored: no
+# shard can learn the races another reverses), so shards say what
+# --shard 1/1 says, and that says what the whole search says but for the
+# runs abandoned as redundant: the same schedules, one per class.
 REDUCED = [
     ("reduced, every state", ["bill:racy", "--merchants", "3", "--customers", "2",
                               "--preemptions", "all", "--all"], None),
@@ -86,8 +89,8 @@ REDUCED = [
 # its first failure got (each part stops on its own)
 TIMING = {"elapsed_ns", "schedules_per_second", "minimize_ns", "failure_order"}
 # how the search was run, checked on its own: the processes that ran it
-HOW = {"workers"}
-PARTIAL = {"schedules", "failing_schedules", "final_states", "pruned_preemptions",
+HOW = {"workers", "part"}
+PARTIAL = {"schedules", "failing_schedules", "final_states", "pruned_preemptions", "redundant_runs",
            "exhaustive", "complete", "longest_schedule", "stopped_by"}
 
 failures = 0
@@ -201,6 +204,18 @@ for what, args, program in REDUCED:
             fail("%s: not a reduced search" % what)
         print("ok: %s (-j 1, 2, 4, 4 reversed agree: %s, %d schedules, %d redundant)" % (
             what, base["verdict"], base["schedules"], base.get("redundant_runs", 0)))
+    split, rc1 = run(command(args, program, ["--shard", "1/1", "-j", "1"]))
+    if base is None or split is None:
+        continue
+    diff = differences({k: v for k, v in comparable(base).items() if k != "redundant_runs"},
+                       {k: v for k, v in comparable(split).items() if k != "redundant_runs"})
+    if rc1 != rc or diff:
+        fail("%s: --shard 1/1 exits %d (the whole search %d), differs in %s" % (
+            what, rc1, rc, diff))
+    for workers in (["-j", "1"], ["-j", "2"]):
+        shards_agree(what, args, program, workers, split, rc)
+    print("ok: %s (--shard 1/1 says it, %d redundant; 3 shards and 3 shards of 2 workers agree "
+          "with it)" % (what, split.get("redundant_runs", 0)))
 
 for what, args, program in SEARCHES:
     base, rc = workers_agree(what, args, program)
@@ -331,8 +346,6 @@ with tempfile.TemporaryDirectory() as tmp:
     expect([RL, "explore", "bill:racy", "--replay", "1:1", "-j", "2"], 2, "not --replay")
     expect([RL, "explore", "bill:racy", "--replay", "1:1", "--shard", "1/2", "--json"], 2,
            "not --replay")
-    expect([RL, "explore", "bill:racy", "--preemptions", "all", "--shard", "1/2", "--json"], 2,
-           "--no-reduction")
     expect([RL, "explore", "bill:racy", "-j", "0"], 2, "-j")
     expect([RL, "explore", "-j", "3", "--", os.path.join(tmp, "none")], 3, "cannot run")
     said = subprocess.run([RL, "explore", "-j", "3", "--", os.path.join(tmp, "none")],

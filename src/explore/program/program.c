@@ -802,10 +802,10 @@ static void race_side(rl__program *p, const rl__prace *r, int i, char *out, size
     snprintf(out, len, "%s's %s at %s", who, r->write[i] ? "store" : "load", where);
 }
 
-/* The races the schedule listed, added to the search's (once each, with
- * the number of schedules each was seen in). false: no memory. */
-static bool list_races(rl__program *p) {
+bool rl__program_races_note(rl__program *p) {
     rl__shm *s = p->shm;
+    if (!p->races_listed)
+        return true;
     p->races_unlisted |= s->races_unlisted != 0;
     size_t n = s->nraces < RL_RACES_MAX ? s->nraces : RL_RACES_MAX;
     size_t before = p->nraces; /* a race seen twice in one schedule counts once */
@@ -1012,10 +1012,6 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     else
         judge(p, s->status, s->timed_out, out);
     keep_output(p, &out->outcome);
-    if (p->races_listed && !c->uncounted && !list_races(p)) {
-        out->target_error = RL_ENOMEM;
-        return;
-    }
     /* the search's own bookkeeping sees the same decisions, in order, and
      * with footprints what each step touched up to the one chosen */
     c->live = out;

@@ -31,6 +31,24 @@
  * moment the branch is added. With -j, a worker runs tasks here
  * (dpor_work) and the coordinator keeps the tree.
  *
+ * A part of the search (--shard K/N: parts run apart, with nothing passed
+ * between them) cannot learn the races another part's runs reverse, so
+ * near the root it needs none: a node there is full, every awake thread
+ * explored from it, while the product of the numbers of threads explored
+ * at the full nodes above it (its share) is under split_leaves(N). A race
+ * reversed at a full node adds nothing. The first node that is not full
+ * begins a subtree whose races are reversed inside it or at full nodes,
+ * so it is explored alike by whoever explores it, whenever: it belongs to
+ * the part a hash of the choices down to it names. Every part runs each
+ * branch of the full nodes once (the run tells it the step taken there,
+ * which the sleep sets below need, and it is not counted unless the
+ * branch is the part's), and the subtrees of its own. A schedule that
+ * ends among full nodes, or is abandoned there as redundant, is counted
+ * by the part its choices name. So the parts together run the schedules
+ * of one search, the one whose upper nodes are full (--shard 1/1), each
+ * schedule in one part; it is sound as the search is (a full node
+ * explores more than races ask for), and runs more schedules.
+ *
  * Only in-process targets: their steps report what they touch. Sound as
  * long as everything two threads share goes through the platform (locks,
  * conditions, visible variables and bank accesses); the soundness test
@@ -49,6 +67,8 @@ typedef struct {
     uint64_t backtrack; /* threads explored or to explore from here */
     uint64_t done;      /* threads explored from here (or being explored) */
     uint64_t sleep;     /* threads asleep here */
+    uint64_t share;     /* a part's: the product of the threads explored at the full nodes
+                           above (full while under split_leaves) */
     uint8_t chosen;
     /* the threads to explore, in the order they were added (none asleep);
      * the first ntaken of them taken */
@@ -82,7 +102,44 @@ typedef struct {
      * the coordinator (events, in the order they are found) */
     rl__dpor_buf *events;
     size_t floor;
+    /* a part of a split (--shard): nodes whose share is under `leaves`
+     * are full; the subtrees below them whose hash % parts is `part` are
+     * this one's (leaves 0: the whole search). skipped: the step where
+     * this run entered another part's subtree (SIZE_MAX: none) */
+    uint64_t leaves;
+    unsigned part, parts;
+    size_t skipped;
 } dpor;
+
+/* Full nodes at the top of a part's tree while their share is under
+ * this: at least 8 subtrees per part, at least 64 (so up to 8 parts
+ * split one tree: the same search whatever their number). */
+static uint64_t split_leaves(unsigned parts) { return parts <= 8 ? 64 : 8ull * parts; }
+
+/* Whether the subtree (or schedule) the choices of steps 0 .. k - 1 lead
+ * to is this part's. */
+static bool part_owns(const dpor *d, size_t k) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < k; i++)
+        h = (h ^ (d->nodes[i].chosen + 1u)) * 0x100000001b3ull;
+    h = (h ^ k) * 0x100000001b3ull;
+    h ^= h >> 31; /* FNV's low bits vary little: mixed in from above */
+    h *= 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    return h % d->parts == d->part;
+}
+
+/* Whether the run that made the nodes up to end is this part's: counted
+ * here. Its choices down to the first node that is not full (or all of
+ * them) name its part. */
+static bool run_owned(const dpor *d, size_t end) {
+    if (!d->leaves)
+        return true;
+    size_t b = 0;
+    while (b < end && b < d->nnodes && d->nodes[b].share < d->leaves)
+        b++;
+    return part_owns(d, b);
+}
 
 static bool add_known(node *n, unsigned thread, const rl__step *st) {
     for (unsigned i = 0; i < n->nknown; i++)
@@ -117,8 +174,10 @@ static node *push_node(dpor *d, size_t step, uint64_t enabled) {
     node *n = &d->nodes[d->nnodes++];
     memset(n, 0, sizeof *n);
     n->enabled = enabled;
-    if (step == 0)
+    if (step == 0) {
+        n->share = 1;
         return n;
+    }
     /* asleep here: those asleep or explored before the previous step, that
      * the previous step does not depend on */
     const node *prev = &d->nodes[step - 1];
@@ -133,6 +192,9 @@ static node *push_node(dpor *d, size_t step, uint64_t enabled) {
             return NULL;
         n->sleep |= 1ull << q;
     }
+    n->share = prev->share;
+    if (prev->share < d->leaves) /* below a full node */
+        n->share *= (unsigned)__builtin_popcountll(prev->enabled & ~prev->sleep);
     return n;
 }
 
@@ -140,7 +202,8 @@ static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, uint6
                             int current) {
     dpor *d = (dpor *)c;
     unsigned fallback = d->offline ? c->made : rl__default_choice(enabled, lazy, current);
-    if (d->blocked != SIZE_MAX || d->oom || d->diverged || d->truncated != SIZE_MAX)
+    if (d->blocked != SIZE_MAX || d->oom || d->diverged || d->truncated != SIZE_MAX ||
+        d->skipped != SIZE_MAX)
         return fallback; /* the rest of this run is not explored */
     if (step < d->plen) {
         node *n = &d->nodes[step];
@@ -155,6 +218,14 @@ static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, uint6
     node *n = push_node(d, step, enabled);
     if (!n) {
         d->oom = true;
+        return fallback;
+    }
+    bool full = n->share < d->leaves;
+    if (d->leaves && !full && step > 0 && d->nodes[step - 1].share < d->leaves &&
+        !part_owns(d, step)) {
+        d->nnodes--; /* another part's subtree */
+        free(n->known);
+        d->skipped = step;
         return fallback;
     }
     uint64_t awake = enabled & ~n->sleep;
@@ -177,6 +248,9 @@ static unsigned dpor_choose(rl__chooser *c, size_t step, uint64_t enabled, uint6
     uint64_t more = d->base.live->contested & enabled & ~n->backtrack;
     for (; more; more &= more - 1)
         node_add(n, (unsigned)__builtin_ctzll(more));
+    if (full) /* a part's upper node: every awake thread */
+        for (more = awake & ~n->backtrack; more; more &= more - 1)
+            node_add(n, (unsigned)__builtin_ctzll(more));
     if (d->offline && ch != c->made) {
         d->truncated = step; /* the copy chose a sleeper: explored to here */
         return c->made;
@@ -339,7 +413,7 @@ enum { RUN_STOP, RUN_AGAIN, RUN_DONE };
  * or RUN_STOP (the search stops: s says why). The run stays in *r and the
  * nodes run to *end. */
 static int run_branch(dpor *d, rl__search *s, rl__run *r, size_t *end) {
-    d->blocked = d->truncated = SIZE_MAX;
+    d->blocked = d->truncated = d->skipped = SIZE_MAX;
     d->diverged = false;
     if (d->offline && !set_prefix(d)) {
         rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
@@ -362,6 +436,7 @@ static int run_branch(dpor *d, rl__search *s, rl__run *r, size_t *end) {
     }
     *end = d->blocked != SIZE_MAX     ? d->blocked
            : d->truncated != SIZE_MAX ? d->truncated
+           : d->skipped != SIZE_MAX   ? d->skipped
                                       : r->nsteps;
     /* keep what the chosen threads did, for the sleep sets of siblings */
     size_t from = d->plen ? d->plen - 1 : 0;
@@ -375,8 +450,8 @@ static int run_branch(dpor *d, rl__search *s, rl__run *r, size_t *end) {
     const rl__step *all = r->steps;
     rl__step *joined = NULL;
     size_t nall = *end;
-    if (!d->oom && d->blocked == SIZE_MAX && d->truncated == SIZE_MAX && r->npending > 0 &&
-        *end == r->nsteps) {
+    if (!d->oom && d->blocked == SIZE_MAX && d->truncated == SIZE_MAX &&
+        d->skipped == SIZE_MAX && r->npending > 0 && *end == r->nsteps) {
         joined = malloc((*end + r->npending) * sizeof *joined);
         if (!joined) {
             d->oom = true;
@@ -400,7 +475,9 @@ static int run_branch(dpor *d, rl__search *s, rl__run *r, size_t *end) {
         d->nnodes = d->plen = *end + 1;
         return s->stop ? RUN_STOP : RUN_AGAIN;
     }
-    if (d->blocked != SIZE_MAX && r->target_error == RL_OK) {
+    if (d->skipped != SIZE_MAX || !run_owned(d, *end)) {
+        rl__search_tick(s); /* another part's: it counts it */
+    } else if (d->blocked != SIZE_MAX && r->target_error == RL_OK) {
         s->res->redundant++;
         rl__search_tick(s);
     } else {
@@ -463,6 +540,7 @@ static bool load_task(dpor *d, rl__search *s, rl__dpor_in *in, const rl__dpor_ta
     if (!rl__dpor_get(in, s->pos, h->nplace * sizeof *s->pos))
         return false;
     s->npos = h->nplace;
+    d->leaves = d->parts ? split_leaves(d->parts) : 0;
     if (h->depth == RL_DPOR_ROOT)
         return true;
     size_t len = (size_t)h->depth + 1;
@@ -482,6 +560,12 @@ static bool load_task(dpor *d, rl__search *s, rl__dpor_in *in, const rl__dpor_ta
     n->chosen = h->thread;
     n->sleep = h->sleep;
     n->done = h->done;
+    /* a part's: a task at a full node has full nodes above it; one below
+     * them is in a subtree this part took already, all of it its own */
+    if (h->share >= d->leaves)
+        d->leaves = 0;
+    for (size_t k = 0; k < len; k++)
+        d->nodes[k].share = h->share;
     for (unsigned i = 0; i < h->nknown && !in->bad; i++) {
         uint8_t q;
         rl__step st;
@@ -534,6 +618,7 @@ static void put_result(dpor *d, rl__dpor_buf *out, rl__dpor_result_head *back,
         const node *n = &d->nodes[k];
         rl__dpor_put(out, &n->enabled, sizeof n->enabled);
         rl__dpor_put(out, &n->backtrack, sizeof n->backtrack);
+        rl__dpor_put(out, &n->share, sizeof n->share);
         rl__dpor_put(out, &n->norder, 1);
         rl__dpor_put(out, &n->ntaken, 1);
         rl__dpor_put(out, n->order, n->norder);
@@ -593,6 +678,10 @@ static void dpor_work(rl__search *s) {
               .events = &events};
     bool complete = false;
     s->any_order = true;
+    if (sp->parts) { /* a part's workers (--shard K/N -j M) */
+        d.parts = sp->parts;
+        d.part = sp->part - 1;
+    }
     rl__dpor_result_head hello = {.magic = RL_DPOR_MAGIC, .kind = RL_DPOR_HELLO};
     if (s->t->program)
         hello.layout = rl__program_layout(s->t->program);
@@ -658,18 +747,38 @@ static void dpor_work(rl__search *s) {
 
 /* ---- the search ---- */
 
+/* A part's run: its place in the search's order into s->pos (a leading
+ * 0, then the thread's index in the order taken at each node, as the
+ * coordinator's places are, so that parts run on workers compare). */
+static bool part_place(dpor *d, rl__search *s) {
+    if (!pos_room(s, 1))
+        return false;
+    s->pos[0] = 0;
+    return set_place(d, s, 1);
+}
+
 void rl__dpor_search(rl__search *s) {
-    if (s->o->split) {
+    const rl_explore_split *sp = s->o->split;
+    if (sp && sp->task_back) {
         dpor_work(s);
         return;
     }
     dpor d = {.base = {.choose = dpor_choose, .footprints = true, .plan = RL_PLAN_PREFIX},
               .offline = s->t->program != NULL};
+    if (sp) { /* a part (rl_explore checked it) */
+        d.parts = sp->parts;
+        d.part = sp->part - 1;
+        d.leaves = split_leaves(sp->parts);
+    }
     uint64_t runs = 0;
     bool exhausted = false;
     while (!s->stop) {
         rl__run r;
         size_t end = 0;
+        if (d.leaves && !part_place(&d, s)) {
+            rl__search_error(s, RL_ENOMEM, "out of memory in partial-order reduction");
+            break;
+        }
         int how = run_branch(&d, s, &r, &end);
         runs++;
         if (how == RUN_STOP)

@@ -70,6 +70,7 @@ typedef struct {
     uint32_t budget_us; /* and stop after this long (0: no limit) */
     uint32_t pad2;
     uint64_t sleep, done; /* at the node: asleep; taken before this task and by it */
+    uint64_t share;       /* at the node, a part's (--shard): see dpor.c */
     /* then: uint32_t place[nplace]; uint8_t choices[depth] (the prefix);
      * uint64_t enabled[depth + 1]; nknown x (uint8_t thread, step) */
 } rl__dpor_task_head;
@@ -85,7 +86,7 @@ typedef struct {
     uint64_t layout;    /* RL_DPOR_HELLO: where the worker's program lies (0: in-process) */
     /* then (not at the root): the task's thread's step at its node; per
      * node left, a path down the subtree: uint64_t enabled, uint64_t
-     * backtrack, uint8_t norder, uint8_t ntaken, uint8_t order[norder]
+     * backtrack, uint64_t share, uint8_t norder, uint8_t ntaken, uint8_t order[norder]
      * (the threads to explore there, in the order added; the first ntaken
      * taken: the last of them leads to the next node, the others' subtrees
      * are finished, and at the last node all are), then the ntaken threads'

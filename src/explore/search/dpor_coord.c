@@ -73,6 +73,7 @@ typedef struct cnode {
     struct cnode *parent;
     uint32_t depth, index; /* index: the parent's entry that leads here */
     uint64_t enabled, backtrack, sleep;
+    uint64_t share; /* a part's (--shard), as the worker had it: see dpor.c */
     centry *ent;
     uint32_t nent, cap;
     uint32_t back; /* the first entries back (their steps known) */
@@ -382,7 +383,8 @@ static bool sleep_below(cnode *n) {
 static rl_err read_node(rl_explore_coord *c, rl__dpor_in *in, cnode *n, bool last) {
     uint8_t norder = 0, ntaken = 0, order[64];
     if (!rl__dpor_get(in, &n->enabled, sizeof n->enabled) ||
-        !rl__dpor_get(in, &n->backtrack, sizeof n->backtrack) || !rl__dpor_get(in, &norder, 1) ||
+        !rl__dpor_get(in, &n->backtrack, sizeof n->backtrack) ||
+        !rl__dpor_get(in, &n->share, sizeof n->share) || !rl__dpor_get(in, &norder, 1) ||
         !rl__dpor_get(in, &ntaken, 1) || norder > 64 || ntaken == 0 || ntaken > norder ||
         !rl__dpor_get(in, order, norder))
         return RL_EINVAL;
@@ -645,6 +647,7 @@ static void task_message(rl_explore_coord *c, cnode *n, uint32_t index, uint64_t
     if (n) {
         h.thread = n->ent[index].thread;
         h.sleep = n->sleep;
+        h.share = n->share;
         h.nknown = (uint8_t)(n->nknown + index);
         for (uint32_t i = 0; i <= index; i++)
             h.done |= 1ull << n->ent[i].thread;

@@ -195,6 +195,11 @@ void rl__search_account(search *s, const rl__run *r) {
     }
     if (rl__explore_run_hook)
         rl__explore_run_hook(r, rl__explore_run_hook_ctx);
+    if (s->t->program && !rl__program_races_note(s->t->program)) {
+        s->error = RL_ENOMEM;
+        s->stop = true;
+        return;
+    }
     rl_explore_result *res = s->res;
     res->schedules++;
     res->outside_last |= r->outside_last;
@@ -515,7 +520,6 @@ static void run_bounded(bounded *b) {
     if (!place_run(b))
         return;
     b->base.plan = RL_PLAN_PREFIX;
-    b->base.uncounted = b->s->silent;
     b->base.prefix = b->choices;
     b->base.nprefix = b->replay_len;
     b->run = NULL;
@@ -736,8 +740,7 @@ static void pct_search(search *s) {
             break;
         rl__run r;
         if (i == 0) { /* the default order measures the length first */
-            follow f = {.base = {.choose = follow_choose, .plan = RL_PLAN_DEVIATIONS,
-                                 .uncounted = s->silent}};
+            follow f = {.base = {.choose = follow_choose, .plan = RL_PLAN_DEVIATIONS}};
             rl__run_one(s->t, &f.base, false, &r);
         } else {
             p.p.nchange = d - 1 < RL_PCT_MAX_CHANGES ? d - 1 : RL_PCT_MAX_CHANGES;
@@ -746,7 +749,6 @@ static void pct_search(search *s) {
             qsort(p.p.change, p.p.nchange, sizeof p.p.change[0], rl__cmp_u64);
             rl__pct start = p.p; /* the plan: the state before the first step */
             p.base.pct = &start;
-            p.base.uncounted = s->silent;
             rl__run_one(s->t, &p.base, false, &r);
         }
         rl__search_account(s, &r);
@@ -829,7 +831,6 @@ static void delays_search(search *s) {
                 break;
             rl__delays plan = c.d;
             c.base.delays = &plan;
-            c.base.uncounted = s->silent;
             rl__run r;
             rl__run_one(s->t, &c.base, false, &r);
             rl__search_account(s, &r);
@@ -1017,9 +1018,12 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     }
     bool reduced = o->search == RL_SEARCH_BOUNDED && o->preemptions == RL_PREEMPTIONS_ALL &&
                    o->reduce && (!t->program || rl__program_instrumented(t->program));
-    if (o->split && reduced && (!o->split->task_back || !o->split->task_next)) {
-        WHY("the reduced search is split only among workers (-j), not into parts (--shard): "
-            "its tree is one; add --no-reduction to split it into parts");
+    if (o->split && reduced && (!o->split->task_back != !o->split->task_next ||
+                                (!o->split->task_back && !o->split->parts) ||
+                                o->split->part > o->split->parts ||
+                                (o->split->parts && !o->split->part))) {
+        WHY("a part of the reduced search needs its number and the number of parts (part K "
+            "of N, 1 <= K <= N), or a coordinator's tasks");
         return RL_EINVAL;
     }
     if (o->split && !reduced &&
