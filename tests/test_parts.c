@@ -56,6 +56,7 @@ static uint64_t state_count(const rl_explore_result *r, const char *state) {
     return 0;
 }
 
+static bool whole_items;    /* bounded: each item taken run to the bound (rl_explore_split) */
 static bool delay_bounding; /* parts_cover_the_search: --delays, not --preemptions */
 static bool pct;            /* or --pct, seed 3, depth 3, `bound` x 100 iterations */
 
@@ -90,7 +91,8 @@ static void parts_cover_the_search(const rl_target *t, unsigned bound, unsigned 
     rl_explore_split split[8];
     for (unsigned k = 0; k < n; k++) {
         at[k] = (part){k, n};
-        split[k] = (rl_explore_split){.owns = owns_mod, .ctx = &at[k], .first_part = k == 0};
+        split[k] = (rl_explore_split){.owns = owns_mod, .ctx = &at[k], .first_part = k == 0,
+                                      .whole_items = whole_items};
         o.split = &split[k];
         p[k] = rl_test_explore(t, o);
         assert_true(pct ? p[k].stopped == RL_STOP_NONE : p[k].exhaustive);
@@ -147,6 +149,11 @@ static void parts_cover_the_search_exactly(void **state) {
     rl_target_free(&racy);
     rl_target close = rl_test_target("close:check-then-close", 0, 0, 2);
     parts_cover_the_search(&close, 3, 4);
+    /* each item taken run to the bound before the next (-j's workers) */
+    whole_items = true;
+    parts_cover_the_search(&racy, 2, 3);
+    parts_cover_the_search(&close, 3, 4);
+    whole_items = false;
     /* delay bounding splits alike */
     delay_bounding = true;
     rl_target many = rl_test_target("startup:unordered", 0, 0, 6);
@@ -192,12 +199,21 @@ static void the_first_failure_is_the_least_place(void **state) {
         }
         rl_explore_result w = rl_test_explore(&t, o);
         assert_true(w.failed);
-        for (unsigned n = 2; n <= 4; n++) {
+        /* 2, 3, 4 parts; then 2 and 3 parts taking whole items (the
+         * bounded search's parts: each runs its items out of the whole
+         * search's order) */
+        static const struct {
+            unsigned n;
+            bool whole;
+        } ways[] = {{2, false}, {3, false}, {4, false}, {2, true}, {3, true}};
+        for (size_t way = 0; way < sizeof ways / sizeof *ways; way++) {
+            unsigned n = ways[way].n;
             rl_explore_result best = {0};
             bool have = false;
             for (unsigned k = 0; k < n; k++) {
                 part at = {k, n};
-                rl_explore_split split = {.owns = owns_mod, .ctx = &at, .first_part = k == 0};
+                rl_explore_split split = {.owns = owns_mod, .ctx = &at, .first_part = k == 0,
+                                          .whole_items = ways[way].whole};
                 o.split = &split;
                 rl_explore_result p = rl_test_explore(&t, o);
                 o.split = NULL;

@@ -201,6 +201,13 @@ typedef struct rl_explore_split {
     bool (*count)(void *ctx);
     void *ctx;
     bool first_part; /* it counts the schedules every part runs */
+    /* The bounded search: each level-1 item this part takes is run to
+     * the bound, every level of it, before the next item is asked for
+     * (owns), so that parts that ask as they go idle share out all of the
+     * work, not the first runs only. The part's runs then come out of the
+     * whole search's order: it keeps the failure with the least order,
+     * and skips a run that comes after a failure known (beaten). */
+    bool whole_items;
     /* The reduced search (every preemption, with reduction) is not split
      * by items but run as tasks a coordinator hands out
      * (rl_explore_coord): with these set, it is a worker. task_back sends

@@ -216,7 +216,8 @@ static void work(shared *sh, unsigned index, unsigned jobs, int fd, int task_fd,
                               .found = found,
                               .count = count,
                               .ctx = &w,
-                              .first_part = index == 0 && (!o.split || o.split->first_part)};
+                              .first_part = index == 0 && (!o.split || o.split->first_part),
+                              .whole_items = true};
     /* the reduced search's tasks; in a shard, its part of the tree */
     split.task_back = task_back;
     split.task_next = task_next;

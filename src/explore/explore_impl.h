@@ -109,10 +109,13 @@ typedef struct rl__search {
     uint32_t *pos;
     size_t npos, pos_cap;
     bool silent;
-    /* a worker of the reduced search split: its runs come in no order of
-     * the whole search's; a failure before the one it holds replaces it,
-     * and a failure does not stop it (the coordinator decides) */
+    /* a worker of the reduced search split, or of a bounded search that
+     * takes whole items: its runs come in no order of the whole search's;
+     * a failure before the one it holds replaces it, and a failure does
+     * not stop it (the coordinator decides, or a run after a failure
+     * known is skipped: skipped says one was) */
     bool any_order;
+    bool skipped;
 } rl__search;
 
 /* Count one complete schedule: its final state, a failure (stopping the

@@ -397,7 +397,10 @@ static bool place_beaten(search *s) {
     const rl_explore_split *sp = s->o->split;
     if (s->o->keep_going || !sp->beaten || !sp->beaten(sp->ctx, s->pos, s->npos))
         return false;
-    s->stop = true;
+    if (s->any_order) /* whole items: runs to come may come before it */
+        s->skipped = true;
+    else
+        s->stop = true;
     return true;
 }
 
@@ -627,11 +630,53 @@ static void free_queue(workq *q) {
     memset(q, 0, sizeof *q);
 }
 
-/* Levels in rising preemptions; within a level, first every item with its
- * default continuation (where most failures show), then the rest. */
+/* Levels first .. last of the items in *cur, in rising preemptions;
+ * within a level, first every item with its default continuation (where
+ * most failures show), then the rest. *cur ends as the items of the level
+ * after last. */
+static void run_levels(search *s, bounded *b, workq *cur, unsigned first, unsigned last,
+                       bool *cut) {
+    unsigned bound = s->o->preemptions;
+    const rl_explore_split *sp = s->o->split;
+    workq next = {0};
+    for (unsigned level = first; level <= last && !s->stop && cur->n > 0; level++) {
+        s->level = level;
+        b->level = level;
+        b->next = level < bound ? &next : NULL;
+        /* a part: every part runs level 0 (its items are level 1's), part 0
+         * counts it; the items of level 1 are shared out, and below them
+         * each part has its own */
+        s->silent = sp && level == 0 && !sp->first_part;
+        size_t kept = 0; /* level 1 of a part: the items it took, each as its turn comes */
+        for (size_t i = 0; i < cur->n && !s->stop; i++) {
+            if (sp && !sp->whole_items && level == 1 && !sp->owns(sp->ctx, i)) {
+                free_item(&cur->items[i]);
+                continue;
+            }
+            if (kept != i) { /* moved down over one not taken */
+                cur->items[kept] = cur->items[i];
+                cur->items[i] = (work){0};
+            }
+            item_first(b, &cur->items[kept++]);
+        }
+        for (size_t i = kept; i < cur->n; i++) /* left by a stop */
+            free_item(&cur->items[i]);
+        cur->n = kept;
+        for (size_t i = 0; i < cur->n && !s->stop; i++) {
+            item_rest(b, &cur->items[i]);
+            free_item(&cur->items[i]);
+        }
+        s->silent = false;
+        *cut |= b->oom;
+        free_queue(cur);
+        *cur = next;
+        memset(&next, 0, sizeof next);
+    }
+}
+
 static void bounded_search(search *s) {
     unsigned bound = s->o->preemptions;
-    workq cur = {0}, next = {0};
+    workq cur = {0};
     bounded b = {.base = {.choose = bounded_choose,
                           .repeat = bounded_repeat,
                           .footprints = rl__explore_footprints},
@@ -645,45 +690,32 @@ static void bounded_search(search *s) {
     cur.n = cur.cap = 1;
     bool cut = false;
     const rl_explore_split *sp = s->o->split;
-    for (unsigned level = 0; level <= bound && !s->stop && cur.n > 0; level++) {
-        s->level = level;
-        b.level = level;
-        b.next = level < bound ? &next : NULL;
-        /* a part: every part runs level 0 (its items are level 1's), part 0
-         * counts it; the items of level 1 are shared out, and below them
-         * each part has its own */
-        s->silent = sp && level == 0 && !sp->first_part;
-        size_t kept = 0; /* level 1 of a part: the items it took, each as its turn comes */
+    if (!sp || !sp->whole_items) {
+        run_levels(s, &b, &cur, 0, bound, &cut);
+    } else {
+        /* level 0, then each level-1 item taken, to the bound */
+        s->any_order = true;
+        run_levels(s, &b, &cur, 0, 0, &cut);
         for (size_t i = 0; i < cur.n && !s->stop; i++) {
-            if (sp && level == 1 && !sp->owns(sp->ctx, i)) {
-                free_item(&cur.items[i]);
+            if (!sp->owns(sp->ctx, i))
                 continue;
+            workq one = {.items = malloc(sizeof *one.items), .n = 1, .cap = 1};
+            if (!one.items) {
+                rl__search_error(s, RL_ENOMEM, "out of memory");
+                break;
             }
-            if (kept != i) { /* moved down over one not taken */
-                cur.items[kept] = cur.items[i];
-                cur.items[i] = (work){0};
-            }
-            item_first(&b, &cur.items[kept++]);
+            one.items[0] = cur.items[i];
+            cur.items[i] = (work){0};
+            run_levels(s, &b, &one, 1, bound, &cut);
+            free_queue(&one);
         }
-        for (size_t i = kept; i < cur.n; i++) /* left by a stop */
-            free_item(&cur.items[i]);
-        cur.n = kept;
-        for (size_t i = 0; i < cur.n && !s->stop; i++) {
-            item_rest(&b, &cur.items[i]);
-            free_item(&cur.items[i]);
-        }
-        s->silent = false;
-        cut |= b.oom;
-        free_queue(&cur);
-        cur = next;
-        memset(&next, 0, sizeof next);
     }
     /* stopped early: a failure (unless keep_going), the schedule cap, or an
-     * error; cut: pending work that could not be kept */
-    s->res->exhaustive = !s->stop && !cut;
+     * error; cut: pending work that could not be kept; skipped: runs after
+     * a failure known */
+    s->res->exhaustive = !s->stop && !cut && !s->skipped;
     s->res->complete = s->res->exhaustive && s->res->pruned == 0;
     free_queue(&cur);
-    free_queue(&next);
     free(b.choices);
     free(b.frames);
 }
