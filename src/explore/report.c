@@ -227,19 +227,19 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
                                            "between them is not covered");
     } else if (r->exhaustive && r->program) {
         fprintf(f, "%sproved within %u %s%s over its %s%s\n(no schedule of its %s with at most "
-                   "%u fails; %" PRIu64 " %ss beyond the bound were not taken)\n",
+                   "%u fails; %" PRIu64 " %s%s beyond the bound %s not taken)\n",
                 green(st), bound, unit, rl__plural(bound), scope, reset(st), steps, bound,
-                r->pruned, unit);
+                r->pruned, unit, rl__plural(r->pruned), r->pruned == 1 ? "was" : "were");
     } else if (r->complete) {
         fprintf(f, "%sproved: complete%s, every schedule of this case was explored (a proof for "
                    "this case%s)\n",
                 green(st), reset(st), fair);
     } else if (r->exhaustive) {
         fprintf(f, "%sproved within %u %s%s%s: no schedule with at most %u fails (%" PRIu64
-                   " %ss beyond the bound were not taken: schedules that need more are not "
+                   " %s%s beyond the bound %s not taken: schedules that need more are not "
                    "covered%s)\n",
                 green(st), bound, unit, rl__plural(bound), reset(st), bound, r->pruned,
-                unit, fair);
+                unit, rl__plural(r->pruned), r->pruned == 1 ? "was" : "were", fair);
     } else if (o->search == RL_SEARCH_PCT && r->stopped == RL_STOP_NONE) {
         fprintf(f, "%sno failure found, not exhaustive%s: %" PRIu64 " random schedules (PCT "
                    "samples; it proves nothing)\n",

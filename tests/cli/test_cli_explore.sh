@@ -355,6 +355,8 @@ has "$out" '^proved within 2 preemptions: .*; a thread that yielded went on only
     "a target's fairness said on the verdict"
 expect 0 "a target without yields" -- explore locker:mutex --json
 json_check 'd["fair_yields"] is False and "yielded" not in d["coverage"]' "no yield, nothing said"
+expect 0 "one preemption beyond the bound" -- explore locker:mutex
+has "$out" '\(1 preemption beyond the bound was not taken: ' "one preemption, singular"
 expect 0 "--races ignore said on the verdict" -- explore --races ignore -- "$PROGS/peterson_mem"
 has "$out" '; data races not looked for$' "races not looked for, said"
 # partial-order reduction on a program built by racelab cc (and only there:
