@@ -818,15 +818,19 @@ static void fp_begin(const rl__choice *ch) {
     t->spawned_at = 0;
 }
 
-/* At a deadlock: what each blocked thread waits to do. */
-static void fp_pending(void) {
+/* At a deadlock: what each blocked thread waits to do. At the process's
+ * end (but for `ender`'s, the thread ending it; -1: none): what each
+ * thread still there would have done next, had the exit waited. Those
+ * steps are never made, but they race with the steps made: another order
+ * may let them go. */
+static void fp_pending(int ender) {
     if (!X.footprints)
         return;
     rl__shm *s = X.shm;
     s->npending = 0;
     for (uint32_t i = 0; i < X.core.nthreads; i++) {
         xthread *t = &X.threads[i];
-        if (t->c.state != RL_CORE_LIVE)
+        if (t->c.state != RL_CORE_LIVE || (int)i == ender)
             continue;
         rl__step *st = &s->pending[s->npending++];
         *st = (rl__step){.thread = (uint8_t)i, .spawned_at = t->spawned_at};
@@ -835,7 +839,7 @@ static void fp_pending(void) {
 }
 
 static void describe_deadlock(void) {
-    fp_pending();
+    fp_pending(-1);
     char msg[512] = "deadlock:";
     X.core.preempted = false; /* the lines below are where threads wait, not steps */
     bool first = true;
@@ -1144,8 +1148,12 @@ __attribute__((noreturn, format(printf, 1, 2))) static void misuse(const char *f
  * An atexit handler, because main's return reaches exit inside libc,
  * where no call can be interposed. */
 static void process_exit(void) {
-    if (controlled())
+    if (controlled()) {
         point(RL_POP_EXIT_PROCESS, NULL, 0);
+        /* the exit (a step that depends on every other) ends the threads
+         * still there: their next steps race with it */
+        fp_pending(self_index);
+    }
 }
 
 /* ---- the fork server ---- */
@@ -2815,7 +2823,9 @@ EXPORT pid_t wait(int *status) {
  * thread ending the process first (natively it may, while this one is on
  * its way to abort) is a schedule too. */
 EXPORT void abort(void) {
-    if (controlled())
+    if (controlled()) {
         point(RL_POP_ABORT, NULL, CALLER);
+        fp_pending(self_index); /* as at exit: the others end with it */
+    }
     real.abort();
 }
