@@ -9,8 +9,11 @@ Each program is explored with the default search (every schedule with
 at most 2 preemptions) under a time limit; a _bad or _sat program has a
 bug (an assertion that fails in some schedule), an _ok or _unsat one has
 none. The instrumented build is explored with data races ignored (the
-bug is the assertion; many of these programs race on purpose) and, where
-that finds nothing, reduced (--preemptions all). A table, then totals.
+bug is the assertion; many of these programs race on purpose), where
+that finds nothing reduced (--preemptions all), and where that finds
+nothing either, by PCT (depth 3, seed 1, up to 10,000 schedules on two
+workers: samples, for bugs deeper than two preemptions). A table, then
+totals.
 
 Usage: sctbench.py RACELAB DIR [TIME_LIMIT]
   DIR: SCTBench's benchmarks/concurrent-software-benchmarks
@@ -34,7 +37,8 @@ def buggy(name):
 
 def explore(prog, extra):
     """racelab explore's verdict (JSON) on prog, or why it could not say."""
-    cmd = [RL, "explore", "-j", "1", "--time-limit", LIMIT, "--json"] + extra + ["--", prog]
+    jobs = [] if "-j" in extra else ["-j", "1"]
+    cmd = [RL, "explore", "--time-limit", LIMIT, "--json"] + jobs + extra + ["--", prog]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
@@ -66,11 +70,14 @@ def main():
                                        capture_output=True).returncode == 0
             d1, e1 = explore(plain, []) if built else (None, "does not build")
             d2, e2 = explore(mem, ["--races", "ignore"]) if built_mem else (None, "does not build")
-            d3, e3 = None, "-"
+            d3, e3, d4, e4 = None, "-", None, "-"
             if d2 is not None and not d2["failed"]:
                 d3, e3 = explore(mem, ["--races", "ignore", "--preemptions", "all"])
+            if d3 is not None and not d3["failed"]:
+                d4, e4 = explore(mem, ["--races", "ignore", "--pct", "--depth", "3", "--seed",
+                                       "1", "--iterations", "10000", "-j", "2"])
             f1 = d1 is not None and d1["failed"]
-            f2 = (d2 is not None and d2["failed"]) or (d3 is not None and d3["failed"])
+            f2 = any(d is not None and d["failed"] for d in (d2, d3, d4))
             if buggy(name):
                 found["cc"] += f1
                 found["racelab cc"] += f2
@@ -78,9 +85,9 @@ def main():
             elif f1 or f2:
                 wrong.append(name)
             rows.append((name, "bug" if buggy(name) else "ok", say(d1, e1), say(d2, e2),
-                         say(d3, e3)))
-            print("%-26s %-4s | cc: %-38s | racelab cc: %-38s | reduced: %s" % rows[-1],
-                  flush=True)
+                         say(d3, e3), say(d4, e4)))
+            print("%-22s %-3s | cc: %-34s | racelab cc: %-34s | reduced: %-34s | pct: %s"
+                  % rows[-1], flush=True)
     nbuggy = sum(1 for n in names if buggy(n))
     print("\nbugs found, of %d: cc build %d, racelab cc build %d, either %d" % (
         nbuggy, found["cc"], found["racelab cc"], found["either"]))
