@@ -181,9 +181,11 @@ typedef struct rl_explore_progress {
  * every part, counting them in part 0 only, and split the rest by the work
  * items the first level leaves (each item's schedules, at every level
  * below it, are its owner's). A part runs its schedules in the order the
- * whole search would, so its first failure is the first of its
- * schedules; the failure the whole search reports is the one with the
- * least rl_explore_result.order. */
+ * whole search would (unless it takes whole items), so its first failure
+ * is the first of its schedules; the failure the whole search reports is
+ * the one with the least rl_explore_result.order. PCT shares out its
+ * iterations; the reduced search is split as `part` says, or run as
+ * tasks (task_back). */
 typedef struct rl_explore_split {
     /* Whether this part takes the first level's item `index` (asked for
      * 0, 1, 2, ... in turn, once each). */
@@ -216,8 +218,14 @@ typedef struct rl_explore_split {
      * the callee until the next call (false: none came). */
     bool (*task_back)(void *ctx, const void *msg, size_t len);
     bool (*task_next)(void *ctx, const void **msg, size_t *len);
-    /* For the JSON (rl_explore_write_json): part `part` (1-based) of
-     * `parts`; 0: not said (the workers of -j). */
+    /* Part `part` (1-based) of `parts`, for the JSON
+     * (rl_explore_write_json); 0: not said (the workers of -j). The
+     * reduced search's part is this too: without task_back, a part runs
+     * on its own, with the upper nodes of its tree full (every thread
+     * that can go explored) and the subtrees below them its own by a hash
+     * of their choices; the parts together run the schedules of part 1
+     * of 1, each in one part, as many as the whole search runs (one per
+     * class). With task_back as well, its workers share out that part. */
     unsigned part, parts;
 } rl_explore_split;
 
@@ -262,8 +270,8 @@ typedef struct rl_explore_opts {
     /* May be NULL: called between schedules, at most every 200 ms. */
     void (*progress)(void *ctx, const rl_explore_progress *p);
     void *progress_ctx;
-    /* May be NULL: run one part of the search only (bounded and delays,
-     * not reduced); see rl_explore_split. */
+    /* May be NULL: run one part of the search only; see
+     * rl_explore_split. */
     const rl_explore_split *split;
 } rl_explore_opts;
 
