@@ -274,11 +274,40 @@ static void join_into(uint32_t *into, const uint32_t *from, unsigned width) {
             into[t] = from[t];
 }
 
+/* A step's signature, to skip pairs of steps that cannot be dependent
+ * without comparing their touches (a run of a program may make thousands
+ * of steps, and every pair of them is looked at): bit h(thing) for each
+ * thing it touched, in `all`, and in `wrote` too unless only read. Two
+ * steps can be dependent only if one is global (it may have touched
+ * nothing listed) or one's `wrote` meets the other's `all`. */
+typedef struct {
+    uint64_t all, wrote;
+    bool global;
+} signature;
+
+static signature sign(const rl__step *st) {
+    signature g = {0, 0, st->global};
+    for (unsigned i = 0; i < st->ntouch; i++) {
+        const rl__touch *t = &st->touch[i];
+        uint64_t h = ((uint64_t)t->addr ^ t->object * 0x9e3779b97f4a7c15ull ^ t->key) *
+                     0xff51afd7ed558ccdull;
+        uint64_t bit = 1ull << (h >> 58);
+        g.all |= bit;
+        if (!rl__touch_reads(t))
+            g.wrote |= bit;
+    }
+    return g;
+}
+
+static bool may_relate(const signature *a, const signature *b) {
+    return a->global || b->global || (a->wrote & b->all) || (a->all & b->wrote);
+}
+
 /* Happens-before of steps[0 .. n - 1]: program order, spawns and
  * dependencies. prev[j] is the step of the same thread before j, or the
  * spawning step, or SIZE_MAX. */
-static bool compute_clocks(clocks *c, const rl__step *steps, size_t n, size_t nreal,
-                           size_t *prev) {
+static bool compute_clocks(clocks *c, const rl__step *steps, const signature *sig, size_t n,
+                           size_t nreal, size_t *prev) {
     unsigned width = 1;
     for (size_t j = 0; j < n; j++)
         if (steps[j].thread + 1u > width)
@@ -291,6 +320,7 @@ static bool compute_clocks(clocks *c, const rl__step *steps, size_t n, size_t nr
     size_t last[RL_EX_MAX_THREADS];
     for (unsigned t = 0; t < RL_EX_MAX_THREADS; t++)
         last[t] = SIZE_MAX;
+    uint64_t before = 0; /* the threads of the steps made so far */
     for (size_t j = 0; j < n; j++) {
         unsigned p = steps[j].thread;
         prev[j] = last[p] != SIZE_MAX            ? last[p]
@@ -299,11 +329,26 @@ static bool compute_clocks(clocks *c, const rl__step *steps, size_t n, size_t nr
         uint32_t *vj = VC(c, j);
         if (prev[j] != SIZE_MAX)
             memcpy(vj, VC(c, prev[j]), width * sizeof *vj);
-        for (size_t i = 0; i < j && i < nreal; i++) /* steps never made order nothing */
-            if (steps[i].thread != p && rl__steps_relate(&steps[i], &steps[j], 1))
+        /* the latest step of each other thread that j depends on (an
+         * earlier one of that thread is before it); a step already before
+         * j, and every earlier one of its thread, adds nothing. Steps
+         * never made order nothing */
+        uint64_t others = before & ~(1ull << p), seen = 0;
+        for (size_t i = j < nreal ? j : nreal; i-- > 0 && seen != others;) {
+            unsigned q = steps[i].thread;
+            if (q == p || (seen >> q & 1u))
+                continue;
+            if (vj[q] >= i + 1) {
+                seen |= 1ull << q;
+            } else if (may_relate(&sig[i], &sig[j]) && rl__steps_relate(&steps[i], &steps[j], 1)) {
                 join_into(vj, VC(c, i), width);
+                seen |= 1ull << q;
+            }
+        }
         vj[p] = (uint32_t)(j + 1);
         last[p] = j;
+        if (j < nreal)
+            before |= 1ull << p;
     }
     return true;
 }
@@ -363,9 +408,14 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_
     clocks c;
     size_t *prev = malloc((n ? n : 1) * sizeof *prev);
     size_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
-    if (!prev || !scratch || !compute_clocks(&c, steps, n, nreal, prev)) {
+    signature *sig = malloc((n ? n : 1) * sizeof *sig);
+    if (sig)
+        for (size_t j = 0; j < n; j++)
+            sig[j] = sign(&steps[j]);
+    if (!prev || !scratch || !sig || !compute_clocks(&c, steps, sig, n, nreal, prev)) {
         free(prev);
         free(scratch);
+        free(sig);
         return false;
     }
     uint32_t acc[RL_EX_MAX_THREADS];
@@ -375,7 +425,10 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_
         if (prev[j] != SIZE_MAX)
             memcpy(acc, VC(&c, prev[j]), c.nthreads * sizeof *acc);
         for (size_t i = j < nreal ? j : nreal; i-- > 0;) {
-            if (steps[i].thread == p || !rl__steps_relate(&steps[i], &steps[j], 2))
+            /* before a conflicting step already met (or j's thread's
+             * own): no race, and nothing to add */
+            if (steps[i].thread == p || acc[steps[i].thread] >= i + 1 ||
+                !may_relate(&sig[i], &sig[j]) || !rl__steps_relate(&steps[i], &steps[j], 2))
                 continue;
             if (acc[steps[i].thread] < i + 1) /* a race: i and j could be the other way round */
                 race_found(d, i, initials(&c, steps, i, j, nreal, scratch), p);
@@ -385,6 +438,7 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_
     free(c.vc);
     free(prev);
     free(scratch);
+    free(sig);
     return !(d->events && d->events->oom);
 }
 
