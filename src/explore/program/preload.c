@@ -1158,6 +1158,39 @@ static void process_exit(void) {
 
 /* ---- the fork server ---- */
 
+/* A thread dies of a signal (a crash, or an assertion's abort inside
+ * libc, where no call is interposed) in the middle of its step: the
+ * process ends with that step, which so depends on every other, and the
+ * threads still there never make their next steps, which race with it
+ * (as at exit). Then the signal does what it would have done. */
+static void on_fatal(int sig) {
+    (void)sig;
+    if (!controlled())
+        return;
+    rl__step *st = fp_current();
+    if (st)
+        st->global = true;
+    fp_pending(self_index);
+}
+
+/* For each schedule's copy, in the reduced search: on_fatal for the
+ * signals that kill a program, where the program left them at their
+ * default (its own
+ * handlers, set before or after, are left alone: a crash then records
+ * nothing, as before). Once per signal, then the default again. */
+static void catch_fatal(void) {
+    static const int sigs[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+            (old.sa_flags & SA_SIGINFO))
+            continue;
+        struct sigaction sa = {.sa_handler = on_fatal, .sa_flags = SA_RESETHAND | SA_NODEFER};
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 static void init_run(void) {
     rl__shm *s = X.shm;
     X.in_child = true;
@@ -1189,6 +1222,8 @@ static void init_run(void) {
     s->instrumented = X.instrumented;
     X.races_on = X.instrumented && s->races;
     X.footprints = s->footprints != 0;
+    if (X.footprints) /* the reduced search: what a crash leaves undone races too */
+        catch_fatal();
     X.runs_present = X.steps_present = (rl__present){0};
     s->races_incomplete = 0;
     s->nraces = 0;
