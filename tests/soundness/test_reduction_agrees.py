@@ -50,6 +50,7 @@ CASES = [
     # main returns while its worker has not run: the exit ends the worker,
     # whose next step races with it (the abort is only after the exit)
     ("exit_race_mem", [], "all", False),
+    ("exit_race_mem", ["_exit"], "all", False),
     # the checker dies (an assertion, inside libc) before the setter ran
     ("abort_first_mem", [], "all", True),
 ]

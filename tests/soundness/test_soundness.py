@@ -40,6 +40,7 @@ CORPUS = [
     ("fifo_signal", [], ["--preemptions", "all"], 1.0),
     ("crash", [], ["--preemptions", "all"], 1.0),
     ("exit_race", [], ["--preemptions", "all"], 1.0),
+    ("exit_race", ["_exit"], ["--preemptions", "all"], 1.0),
     ("start_order", [], ["--preemptions", "all"], 1.0),
     ("fork_before", [], ["--preemptions", "all"], 0.5),
     ("fork_after", [], ["--preemptions", "all"], 0.5),

@@ -381,6 +381,13 @@ static void switch_to(xthread *self, xthread *next) {
 
 static bool controlled(void) { return X.in_child && self_index >= 0; }
 
+/* This process ends now, as _exit does (racelab's own ends: the program's
+ * _exit is interposed below). */
+__attribute__((noreturn)) static void quit(int status) {
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
 /* Flush what the program printed, if nobody holds the stream (a thread
  * stuck with a stream locked keeps its partial output). */
 static void flush_streams(void) {
@@ -404,7 +411,7 @@ __attribute__((noreturn, format(printf, 2, 3))) static void finish(uint32_t kind
         va_end(ap);
     }
     flush_streams();
-    _exit(0); /* the failure is in the shared region, not in the status */
+    quit(0); /* the failure is in the shared region, not in the status */
 }
 
 
@@ -1077,7 +1084,7 @@ static void end(void *ctx, rl__core_end why, rl__core_thread *caller, bool exiti
     /* every thread ended: the process ends with the last of them */
     fp_output();
     flush_streams();
-    _exit(0);
+    quit(0);
 }
 
 /* Hand the baton on; wait for it to come back unless this thread ended. */
@@ -1154,6 +1161,24 @@ static void process_exit(void) {
          * still there: their next steps race with it */
         fp_pending(self_index);
     }
+}
+
+/* _exit() ends the process as exit() does, without its handlers: the
+ * same decision point (libc's exit reaches its own _exit, not this). */
+EXPORT void _exit(int status) {
+    if (controlled()) {
+        point(RL_POP_EXIT_PROCESS, NULL, CALLER);
+        fp_pending(self_index);
+    }
+    quit(status);
+}
+
+EXPORT void _Exit(int status) {
+    if (controlled()) {
+        point(RL_POP_EXIT_PROCESS, NULL, CALLER);
+        fp_pending(self_index);
+    }
+    quit(status);
 }
 
 /* ---- the fork server ---- */
@@ -1348,15 +1373,15 @@ static void serve(void) {
     X.shm->layout = layout;
     char m = RL_MSG_READY;
     if (real.write(X.ctl, &m, 1) != 1)
-        _exit(0);
+        quit(0);
     for (;;) {
         ssize_t got;
         while ((got = real.read(X.ctl, &m, 1)) == 1 && m == RL_MSG_CUT)
             ; /* a schedule's end asked for after it ended by itself */
         if (got != 1 || m != RL_MSG_GO)
-            _exit(0);
+            quit(0);
         if (ftruncate(X.outfd, 0) != 0 || lseek(X.outfd, 0, SEEK_SET) != 0)
-            _exit(0);
+            quit(0);
         X.forking_schedule = true;
         pid_t pid = fork();
         X.forking_schedule = false;
@@ -1374,7 +1399,7 @@ static void serve(void) {
         X.shm->cut = cut;
         m = RL_MSG_DONE;
         if (real.write(X.ctl, &m, 1) != 1)
-            _exit(0);
+            quit(0);
     }
 }
 
