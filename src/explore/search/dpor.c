@@ -306,8 +306,8 @@ static bool may_relate(const signature *a, const signature *b) {
 /* Happens-before of steps[0 .. n - 1]: program order, spawns and
  * dependencies. prev[j] is the step of the same thread before j, or the
  * spawning step, or SIZE_MAX. */
-static bool compute_clocks(clocks *c, const rl__step *steps, const signature *sig, size_t n,
-                           size_t nreal, size_t *prev) {
+static bool compute_clocks(clocks *c, const rl__step *steps, const signature *sig,
+                           const size_t *block, size_t n, size_t nreal, size_t *prev) {
     unsigned width = 1;
     for (size_t j = 0; j < n; j++)
         if (steps[j].thread + 1u > width)
@@ -321,6 +321,7 @@ static bool compute_clocks(clocks *c, const rl__step *steps, const signature *si
     for (unsigned t = 0; t < RL_EX_MAX_THREADS; t++)
         last[t] = SIZE_MAX;
     uint64_t before = 0; /* the threads of the steps made so far */
+    size_t latest[RL_EX_MAX_THREADS]; /* and the latest of each */
     for (size_t j = 0; j < n; j++) {
         unsigned p = steps[j].thread;
         prev[j] = last[p] != SIZE_MAX            ? last[p]
@@ -334,21 +335,32 @@ static bool compute_clocks(clocks *c, const rl__step *steps, const signature *si
          * j, and every earlier one of its thread, adds nothing. Steps
          * never made order nothing */
         uint64_t others = before & ~(1ull << p), seen = 0;
+        for (uint64_t m = others; m; m &= m - 1) { /* all of it before j already */
+            unsigned q = (unsigned)__builtin_ctzll(m);
+            if (vj[q] >= latest[q] + 1)
+                seen |= 1ull << q;
+        }
         for (size_t i = j < nreal ? j : nreal; i-- > 0 && seen != others;) {
             unsigned q = steps[i].thread;
-            if (q == p || (seen >> q & 1u))
+            if (q == p || (seen >> q & 1u)) {
+                i = block[i]; /* and the steps of that thread just before it */
                 continue;
+            }
             if (vj[q] >= i + 1) {
                 seen |= 1ull << q;
+                i = block[i];
             } else if (may_relate(&sig[i], &sig[j]) && rl__steps_relate(&steps[i], &steps[j], 1)) {
                 join_into(vj, VC(c, i), width);
                 seen |= 1ull << q;
+                i = block[i];
             }
         }
         vj[p] = (uint32_t)(j + 1);
         last[p] = j;
-        if (j < nreal)
+        if (j < nreal) {
             before |= 1ull << p;
+            latest[p] = j;
+        }
     }
     return true;
 }
@@ -409,36 +421,68 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_
     size_t *prev = malloc((n ? n : 1) * sizeof *prev);
     size_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
     signature *sig = malloc((n ? n : 1) * sizeof *sig);
-    if (sig)
-        for (size_t j = 0; j < n; j++)
+    /* block[i]: the first of the steps its thread made in a row up to i
+     * (a scan back skips a thread's steps a block at a time) */
+    size_t *block = malloc((n ? n : 1) * sizeof *block);
+    if (sig && block)
+        for (size_t j = 0; j < n; j++) {
             sig[j] = sign(&steps[j]);
-    if (!prev || !scratch || !sig || !compute_clocks(&c, steps, sig, n, nreal, prev)) {
+            block[j] = j && j < nreal && steps[j - 1].thread == steps[j].thread ? block[j - 1] : j;
+        }
+    if (!prev || !scratch || !sig || !block ||
+        !compute_clocks(&c, steps, sig, block, n, nreal, prev)) {
         free(prev);
         free(scratch);
         free(sig);
+        free(block);
         return false;
     }
     uint32_t acc[RL_EX_MAX_THREADS];
-    for (size_t j = from; j < n; j++) {
+    uint64_t before = 0; /* the threads of the steps made before j, and the latest of each */
+    size_t latest[RL_EX_MAX_THREADS];
+    for (size_t j = 0; j < n; j++) {
         unsigned p = steps[j].thread;
-        memset(acc, 0, sizeof acc);
-        if (prev[j] != SIZE_MAX)
-            memcpy(acc, VC(&c, prev[j]), c.nthreads * sizeof *acc);
-        for (size_t i = j < nreal ? j : nreal; i-- > 0;) {
-            /* before a conflicting step already met (or j's thread's
-             * own): no race, and nothing to add */
-            if (steps[i].thread == p || acc[steps[i].thread] >= i + 1 ||
-                !may_relate(&sig[i], &sig[j]) || !rl__steps_relate(&steps[i], &steps[j], 2))
-                continue;
-            if (acc[steps[i].thread] < i + 1) /* a race: i and j could be the other way round */
+        if (j >= from) {
+            memset(acc, 0, sizeof acc);
+            if (prev[j] != SIZE_MAX)
+                memcpy(acc, VC(&c, prev[j]), c.nthreads * sizeof *acc);
+            /* a thread whose steps up to i are all before a conflicting
+             * step already met (or j's own thread): no race there, and
+             * nothing to add */
+            uint64_t others = before & ~(1ull << p), done = 0;
+            for (uint64_t m = others; m; m &= m - 1) {
+                unsigned q = (unsigned)__builtin_ctzll(m);
+                if (acc[q] >= latest[q] + 1)
+                    done |= 1ull << q;
+            }
+            for (size_t i = j < nreal ? j : nreal; i-- > 0 && done != others;) {
+                unsigned q = steps[i].thread;
+                if (q == p || (done >> q & 1u)) {
+                    i = block[i];
+                    continue;
+                }
+                if (acc[q] >= i + 1) {
+                    done |= 1ull << q;
+                    i = block[i];
+                    continue;
+                }
+                if (!may_relate(&sig[i], &sig[j]) || !rl__steps_relate(&steps[i], &steps[j], 2))
+                    continue;
+                /* a race: i and j could be the other way round */
                 race_found(d, i, initials(&c, steps, i, j, nreal, scratch), p);
-            join_into(acc, VC(&c, i), c.nthreads);
+                join_into(acc, VC(&c, i), c.nthreads);
+            }
+        }
+        if (j < nreal) {
+            before |= 1ull << p;
+            latest[p] = j;
         }
     }
     free(c.vc);
     free(prev);
     free(scratch);
     free(sig);
+    free(block);
     return !(d->events && d->events->oom);
 }
 
