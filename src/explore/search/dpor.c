@@ -303,6 +303,18 @@ static bool may_relate(const signature *a, const signature *b) {
     return a->global || b->global || (a->wrote & b->all) || (a->all & b->wrote);
 }
 
+/* The threads of `threads` all of whose steps made so far (the latest
+ * of each in latest[]) are before a step whose clock is vc. */
+static uint64_t covered(const uint32_t *vc, uint64_t threads, const size_t *latest) {
+    uint64_t all = 0;
+    for (uint64_t m = threads; m; m &= m - 1) {
+        unsigned q = (unsigned)__builtin_ctzll(m);
+        if (vc[q] >= latest[q] + 1)
+            all |= 1ull << q;
+    }
+    return all;
+}
+
 /* Happens-before of steps[0 .. n - 1]: program order, spawns and
  * dependencies. prev[j] is the step of the same thread before j, or the
  * spawning step, or SIZE_MAX. */
@@ -334,12 +346,7 @@ static bool compute_clocks(clocks *c, const rl__step *steps, const signature *si
          * earlier one of that thread is before it); a step already before
          * j, and every earlier one of its thread, adds nothing. Steps
          * never made order nothing */
-        uint64_t others = before & ~(1ull << p), seen = 0;
-        for (uint64_t m = others; m; m &= m - 1) { /* all of it before j already */
-            unsigned q = (unsigned)__builtin_ctzll(m);
-            if (vj[q] >= latest[q] + 1)
-                seen |= 1ull << q;
-        }
+        uint64_t others = before & ~(1ull << p), seen = covered(vj, others, latest);
         for (size_t i = j < nreal ? j : nreal; i-- > 0 && seen != others;) {
             unsigned q = steps[i].thread;
             if (q == p || (seen >> q & 1u)) {
@@ -449,12 +456,7 @@ static bool analyse(dpor *d, const rl__step *steps, size_t from, size_t n, size_
             /* a thread whose steps up to i are all before a conflicting
              * step already met (or j's own thread): no race there, and
              * nothing to add */
-            uint64_t others = before & ~(1ull << p), done = 0;
-            for (uint64_t m = others; m; m &= m - 1) {
-                unsigned q = (unsigned)__builtin_ctzll(m);
-                if (acc[q] >= latest[q] + 1)
-                    done |= 1ull << q;
-            }
+            uint64_t others = before & ~(1ull << p), done = covered(acc, others, latest);
             for (size_t i = j < nreal ? j : nreal; i-- > 0 && done != others;) {
                 unsigned q = steps[i].thread;
                 if (q == p || (done >> q & 1u)) {
