@@ -172,6 +172,16 @@ static void parts_cover_the_search_exactly(void **state) {
     rl_target_free(&close);
 }
 
+/* The failure with the least place the parts run so far have found
+ * (the_first_failure_is_the_least_place), which a part taking whole items
+ * is told of: it skips its runs after it, as -j's workers do. */
+static const rl_explore_result *known_best;
+
+static bool beaten_by_known(void *ctx, const uint32_t *order, size_t n) {
+    (void)ctx;
+    return known_best && rl_order_cmp(known_best->order, known_best->norder, order, n) < 0;
+}
+
 /* Stopping at the first failure: each part stops at its own first one,
  * and the least of their places is the whole search's first failure (the
  * same schedule and message, minimized alike). */
@@ -201,7 +211,8 @@ static void the_first_failure_is_the_least_place(void **state) {
         assert_true(w.failed);
         /* 2, 3, 4 parts; then 2 and 3 parts taking whole items (the
          * bounded search's parts: each runs its items out of the whole
-         * search's order) */
+         * search's order), run last first, each told of the failures the
+         * ones before it found */
         static const struct {
             unsigned n;
             bool whole;
@@ -210,13 +221,18 @@ static void the_first_failure_is_the_least_place(void **state) {
             unsigned n = ways[way].n;
             rl_explore_result best = {0};
             bool have = false;
-            for (unsigned k = 0; k < n; k++) {
+            for (unsigned i = 0; i < n; i++) {
+                bool whole = ways[way].whole;
+                unsigned k = whole ? n - 1 - i : i;
                 part at = {k, n};
                 rl_explore_split split = {.owns = owns_mod, .ctx = &at, .first_part = k == 0,
-                                          .whole_items = ways[way].whole};
+                                          .whole_items = whole,
+                                          .beaten = whole ? beaten_by_known : NULL};
                 o.split = &split;
+                known_best = have ? &best : NULL;
                 rl_explore_result p = rl_test_explore(&t, o);
                 o.split = NULL;
+                known_best = NULL;
                 if (p.failed) {
                     assert_non_null(p.order);
                     if (!have || rl_order_cmp(p.order, p.norder, best.order, best.norder) < 0) {

@@ -53,6 +53,7 @@ CASES = [
     ("exit_race_mem", ["_exit"], "all", False),
     # the checker dies (an assertion, inside libc) before the setter ran
     ("abort_first_mem", [], "all", True),
+    ("abort_first_mem", ["raise"], "all", True),  # a raised SIGABRT kills, reduced too
 ]
 
 

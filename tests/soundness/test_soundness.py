@@ -72,6 +72,10 @@ CORPUS = [
     # partial-order reduction on a program built by racelab cc, against
     # native runs (its other cases: tests/soundness/test_reduction_agrees.py)
     ("reduce_mix_mem", ["cond"], ["--preemptions", "all"], 0.25),
+    # a thread dies of SIGABRT (an assertion, or its own raise) before the
+    # other thread ran: the reduced search reaches that end and the other
+    ("abort_first_mem", [], ["--preemptions", "all", "--races", "ignore"], 0.5),
+    ("abort_first_mem", ["raise"], ["--preemptions", "all", "--races", "ignore"], 0.5),
 ]
 # Not here: programs racelab refuses (static_threads, no_threads,
 # many_threads), one that natively never ends (yield_spin), counter_race

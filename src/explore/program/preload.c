@@ -1154,55 +1154,55 @@ __attribute__((noreturn, format(printf, 1, 2))) static void misuse(const char *f
  * threads may still run until it is over, so this is a decision point.
  * An atexit handler, because main's return reaches exit inside libc,
  * where no call can be interposed. */
-static void process_exit(void) {
+/* The calling thread is about to end the process (op: exit, or abort):
+ * a decision point, natively others may still run until it is over;
+ * once it is made, the threads still there never make their next steps,
+ * which race with it (a step that depends on every other). */
+static void ending(uint8_t op, uint64_t where) {
     if (controlled()) {
-        point(RL_POP_EXIT_PROCESS, NULL, 0);
-        /* the exit (a step that depends on every other) ends the threads
-         * still there: their next steps race with it */
+        point(op, NULL, where);
         fp_pending(self_index);
     }
 }
 
-/* _exit() ends the process as exit() does, without its handlers: the
- * same decision point (libc's exit reaches its own _exit, not this). */
+static void process_exit(void) { ending(RL_POP_EXIT_PROCESS, 0); }
+
+/* _exit() ends the process as exit() does, without its handlers (libc's
+ * exit reaches its own _exit, not this). */
 EXPORT void _exit(int status) {
-    if (controlled()) {
-        point(RL_POP_EXIT_PROCESS, NULL, CALLER);
-        fp_pending(self_index);
-    }
+    ending(RL_POP_EXIT_PROCESS, CALLER);
     quit(status);
 }
 
 EXPORT void _Exit(int status) {
-    if (controlled()) {
-        point(RL_POP_EXIT_PROCESS, NULL, CALLER);
-        fp_pending(self_index);
-    }
+    ending(RL_POP_EXIT_PROCESS, CALLER);
     quit(status);
 }
 
 /* ---- the fork server ---- */
 
-/* A thread dies of a signal (a crash, or an assertion's abort inside
- * libc, where no call is interposed) in the middle of its step: the
- * process ends with that step, which so depends on every other, and the
- * threads still there never make their next steps, which race with it
- * (as at exit). Then the signal does what it would have done. */
+/* A thread dies of a signal (a crash, an assertion's abort inside libc
+ * where no call is interposed, a raise) in the middle of its step: under
+ * the reduced search the process ends with that step, which so depends
+ * on every other, and the threads still there never make their next
+ * steps, which race with them (as at exit). Then the signal is raised
+ * again, its default action back: the process dies of it, as it would
+ * have (returning would swallow one that was raised, not caused). */
 static void on_fatal(int sig) {
-    (void)sig;
-    if (!controlled())
-        return;
-    rl__step *st = fp_current();
-    if (st)
-        st->global = true;
-    fp_pending(self_index);
+    if (controlled() && X.footprints) {
+        rl__step *st = fp_current();
+        if (st)
+            st->global = true;
+        fp_pending(self_index);
+    }
+    raise(sig);
 }
 
-/* For each schedule's copy, in the reduced search: on_fatal for the
- * signals that kill a program, where the program left them at their
- * default (its own
- * handlers, set before or after, are left alone: a crash then records
- * nothing, as before). Once per signal, then the default again. */
+/* In the fork server of a program built by racelab cc (its copies
+ * inherit it): on_fatal for the signals that kill a program, where the
+ * program left them at their default (its own handlers, set before or
+ * after, are left alone: a crash then records nothing). Once per signal
+ * in a copy, then the default again. */
 static void catch_fatal(void) {
     static const int sigs[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
@@ -1247,8 +1247,6 @@ static void init_run(void) {
     s->instrumented = X.instrumented;
     X.races_on = X.instrumented && s->races;
     X.footprints = s->footprints != 0;
-    if (X.footprints) /* the reduced search: what a crash leaves undone races too */
-        catch_fatal();
     X.runs_present = X.steps_present = (rl__present){0};
     s->races_incomplete = 0;
     s->nraces = 0;
@@ -1364,6 +1362,8 @@ static void serve(void) {
     if (X.instrumented) /* main's stack, the same in every copy (racelab cc's hooks skip it) */
         stack_of(pthread_self(), &X.main_stack_lo, &X.main_stack_hi);
     note_server_pipes();
+    if (X.instrumented) /* the reduced search: what a crash leaves undone races too */
+        catch_fatal();
     X.shm->instrumented = X.instrumented; /* racelab knows it before the first schedule */
     uintptr_t where[] = {(uintptr_t)__builtin_frame_address(0), (uintptr_t)sbrk(0),
                          (uintptr_t)&X, (uintptr_t)getauxval(AT_PHDR), (uintptr_t)&environ};
@@ -2883,9 +2883,6 @@ EXPORT pid_t wait(int *status) {
  * thread ending the process first (natively it may, while this one is on
  * its way to abort) is a schedule too. */
 EXPORT void abort(void) {
-    if (controlled()) {
-        point(RL_POP_ABORT, NULL, CALLER);
-        fp_pending(self_index); /* as at exit: the others end with it */
-    }
+    ending(RL_POP_ABORT, CALLER);
     real.abort();
 }

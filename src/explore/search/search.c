@@ -697,8 +697,10 @@ static void bounded_search(search *s) {
         s->any_order = true;
         run_levels(s, &b, &cur, 0, 0, &cut);
         for (size_t i = 0; i < cur.n && !s->stop; i++) {
-            if (!sp->owns(sp->ctx, i))
+            if (!sp->owns(sp->ctx, i)) {
+                free_item(&cur.items[i]); /* another part's: its run's choices go */
                 continue;
+            }
             workq one = {.items = malloc(sizeof *one.items), .n = 1, .cap = 1};
             if (!one.items) {
                 rl__search_error(s, RL_ENOMEM, "out of memory");
