@@ -4,6 +4,8 @@
  * for a strategy without a lock, every merchant reads a customer before
  * any merchant writes it, every time. */
 #include <limits.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #include "racelab/explore.h"
 #include "racelab/ledger.h"
@@ -64,6 +66,80 @@ static void racy_concurrent_loses_updates(void **state) {
      * fresh, the other four replace a value their writers never read */
     assert_int_equal(r.lost_updates, 4 * 5);
     assert_int_equal(r.billed, 25); /* every bill was "applied": the loss is silent */
+    rl_run_result_free(&r);
+}
+
+/* The gate parks a merchant after its write too, so no merchant reads its
+ * next customer before every merchant has written its last. Two merchants
+ * bill two customers in opposite orders; a platform table under the gate
+ * holds Target's write of Susan until Costco either reads Susan early (its
+ * next bill) or waits in the gate. Without that second park, Costco reads
+ * Susan before Target's write, and its own write of Susan loses Target's
+ * bill; with it, Costco waits, and both bills of each customer count. */
+static const rl_platform *below;
+static rl_platform holding;
+static atomic_uint costco;             /* Costco's thread, once it writes Dave */
+static atomic_bool susan_read_early;   /* read before Target's write of Susan */
+static atomic_bool susan_written, costco_waits, target_holding;
+
+static void holding_access_begin(rl_access *a) {
+    if (a->kind == RL_ACCESS_WRITE && a->key == 0 && atomic_load(&costco) == 0)
+        atomic_store(&costco, rl_thread_self());
+    if (a->kind == RL_ACCESS_READ && a->key == 1 && atomic_load(&target_holding) &&
+        !atomic_load(&susan_written))
+        atomic_store(&susan_read_early, true);
+    if (a->kind == RL_ACCESS_WRITE && a->key == 1 && !atomic_exchange(&target_holding, true))
+        while (!atomic_load(&susan_read_early) && !atomic_load(&costco_waits))
+            sched_yield(); /* not the platform's yield: the gate must see it run */
+    if (below->access_begin)
+        below->access_begin(a);
+}
+
+static void holding_access_end(rl_access *a) {
+    if (a->kind == RL_ACCESS_WRITE && a->key == 1)
+        atomic_store(&susan_written, true);
+    if (below->access_end)
+        below->access_end(a);
+}
+
+static void holding_cond_wait(rl_cond *c, rl_mutex *m) {
+    if (atomic_load(&costco) == rl_thread_self())
+        atomic_store(&costco_waits, true);
+    below->cond_wait(c, m);
+}
+
+static void lockstep_rounds_do_not_overlap(void **state) {
+    (void)state;
+    static const rl_customer customers[] = {{"Dave", 400}, {"Susan", 1200}};
+    static const rl_bill forward[] = {{"Dave", -25}, {"Susan", 100}};
+    static const rl_bill backward[] = {{"Susan", 100}, {"Dave", -25}};
+    static const rl_merchant_spec merchants[] = {{"Costco", forward, 2}, {"Target", backward, 2}};
+    const rl_dataset d = {customers, 2, merchants, 2};
+    below = rl_platform_current();
+    holding = *below;
+    holding.name = "holding";
+    holding.layout = rl_platform_layout(below);
+    holding.access_begin = holding_access_begin;
+    holding.access_end = holding_access_end;
+    holding.cond_wait = holding_cond_wait;
+    const rl_platform *previous = rl_platform_install(&holding);
+    rl_run_config cfg = rl_run_config_default(rl_strategy_find("racy"));
+    cfg.data = &d;
+    cfg.mode = RL_MODE_CONCURRENT;
+    cfg.lockstep = true;
+    cfg.opts.delay_ns = 0;
+    rl_run_result r;
+    char why[256] = "";
+    rl_err e = rl_run(&cfg, &r, why, sizeof why);
+    rl_platform_install(previous);
+    if (e != RL_OK)
+        fail_msg("racy run: %s: %s", rl_strerror(e), why);
+    assert_true(atomic_load(&target_holding));
+    assert_false(atomic_load(&susan_read_early));
+    assert_int_equal(r.rows[0].final, 400 - 50);
+    assert_int_equal(r.rows[1].final, 1200 + 200);
+    assert_int_equal(r.lost_updates, 0);
+    assert_true(r.matches);
     rl_run_result_free(&r);
 }
 
@@ -358,6 +434,7 @@ int main(void) {
         rl_unit_test(ledger_claims_each_cycle_once),
         rl_unit_test(ledger_one_winner_under_every_schedule),
         rl_unit_test(racy_concurrent_loses_updates),
+        rl_unit_test(lockstep_rounds_do_not_overlap),
         rl_unit_test(mutex_fix),
         rl_unit_test(staggered_fix),
         rl_unit_test(global_fix),

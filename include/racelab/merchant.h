@@ -73,6 +73,10 @@ typedef struct rl_billing_opts {
     uint64_t seed;        /* for the jitter: same seed, same delays */
     unsigned max_retries; /* cas: retries per bill before it fails (default 100) */
     rl_pause pause;       /* when fn is set, called instead of sleeping */
+    /* When fn is set, called after each bill's outcome, on the merchant's
+     * thread: the lockstep gate parks there too, so that no merchant reads
+     * its next customer before every merchant has written its last one. */
+    rl_pause settle;
     /* May be NULL: called after each bill with its outcome (RL_OK:
      * applied), on the merchant's own thread: it must be thread-safe. */
     void (*billed)(void *ctx, rl_err outcome);

@@ -34,7 +34,8 @@ typedef struct rl_run_config {
     rl_mode mode;
     rl_billing_opts opts;
     /* Concurrent only: every merchant reads a customer before any writes
-     * it, whenever its strategy allows (see racelab/lockstep.h). */
+     * it, whenever its strategy allows, and no merchant reads its next
+     * customer before every merchant has written (see racelab/lockstep.h). */
     bool lockstep;
     /* Where the balances live: NULL or "memory", "sqlite:PATH", or a
      * PostgreSQL URL (racelab/dbbank.h). A database gets a scratch bank,

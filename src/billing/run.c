@@ -158,8 +158,14 @@ static rl_err prepare(const rl_run_config *cfg, const rl_dataset *d, run_state *
     }
     st->billing = (rl_billing){.strategy = cfg->strategy, .bank = st->bank, .data = d,
                                .opts = cfg->opts, .accts = st->accts};
-    if (st->gate)
+    if (st->gate) {
+        /* parked between its read and its write, and again after its
+         * write: every merchant's reads of a round come after every
+         * merchant's writes of the round before, whatever the order the
+         * threads run in once released */
         st->billing.opts.pause = (rl_pause){.fn = park_merchant, .ctx = st->gate};
+        st->billing.opts.settle = (rl_pause){.fn = park_merchant, .ctx = st->gate};
+    }
     if (cfg->kill_session) {
         if (!st->bank->ops->terminate) {
             WHY("--kill-session needs a database server: a %s bank has no sessions to end",

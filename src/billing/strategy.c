@@ -72,20 +72,21 @@ void rl_bill_slow_step(rl_merchant *m, size_t bill) {
 }
 
 void rl_bill_outcome(rl_merchant *m, size_t bill, rl_err e) {
+    const rl_billing_opts *o = &m->billing->opts;
     if (m->outcomes)
         m->outcomes[bill] = e;
-    if (m->billing->opts.billed)
-        m->billing->opts.billed(m->billing->opts.billed_ctx, e);
+    if (o->billed)
+        o->billed(o->billed_ctx, e);
     if (e == RL_OK) {
         m->stats.billed++;
-        return;
-    }
-    if (m->stats.failed++ == 0) {
+    } else if (m->stats.failed++ == 0) {
         m->stats.first_error = e;
         m->stats.first_error_bill = bill;
         snprintf(m->stats.first_error_detail, sizeof m->stats.first_error_detail, "%s",
                  rl_bank_errmsg(m->bank));
     }
+    if (o->settle.fn)
+        o->settle.fn(o->settle.ctx, m, bill);
 }
 
 rl_err rl_bill_read_wait_write(rl_merchant *m, size_t i) {
