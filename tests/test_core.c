@@ -138,8 +138,16 @@ static void a_yielder_waits_until_those_it_yielded_to_moved(void **state) {
     (void)state;
     rl__fair f;
     rl__fair_reset(&f);
-    /* A (1) spins: it yields while main (0) and B (2) could run */
+    /* A (1) yields once while main (0) and B (2) could run: that alone
+     * constrains nothing (a sleep between a read and a write may be
+     * followed at once by the write, natively) */
+    rl__fair_seen(&f, 4, 0x7);
     rl__fair_yielded(&f, 1, 0x7, 10);
+    assert_int_equal(rl__fair_eager(&f, 0x7), 0x7);
+    /* A spins: it yields again, main and B able to go all along and
+     * neither moved: A goes again only after they have */
+    rl__fair_seen(&f, 4, 0x7);
+    rl__fair_yielded(&f, 1, 0x7, 11);
     assert_int_equal(rl__fair_eager(&f, 0x7), 0x5); /* not A */
     rl__fair_moved(&f, 4, 0);
     assert_int_equal(rl__fair_eager(&f, 0x7), 0x5); /* B has not moved yet */
@@ -148,11 +156,34 @@ static void a_yielder_waits_until_those_it_yielded_to_moved(void **state) {
     rl__fair_moved(&f, 4, 2);
     assert_int_equal(rl__fair_eager(&f, 0x7), 0x7); /* debt paid */
     /* the only thread that can go goes, whatever it owes */
-    rl__fair_yielded(&f, 1, 0x7, 11);
+    rl__fair_yielded(&f, 1, 0x7, 12);
+    rl__fair_yielded(&f, 1, 0x7, 13);
     assert_int_equal(rl__fair_eager(&f, 0x2), 0x2);
     /* a new thread in a reused slot is owed nothing */
     rl__fair_new_thread(&f, 4, 2);
     assert_int_equal(rl__fair_eager(&f, 0x6), 0x6);
+}
+
+/* The window: A's second yield defers only to threads that could go all
+ * along since its first and have not moved since. */
+static void a_yield_defers_over_the_window_since_the_last(void **state) {
+    (void)state;
+    rl__fair f;
+    rl__fair_reset(&f);
+    rl__fair_seen(&f, 4, 0xf);
+    rl__fair_yielded(&f, 1, 0xf, 10); /* main, B and C could go */
+    rl__fair_moved(&f, 4, 2);        /* B moved */
+    rl__fair_seen(&f, 4, 0x7);       /* C cannot go for a moment */
+    rl__fair_seen(&f, 4, 0xf);
+    rl__fair_yielded(&f, 1, 0xf, 12);
+    /* only main was able all along and did not move */
+    assert_int_equal(rl__fair_eager(&f, 0xf), 0xd);
+    rl__fair_moved(&f, 4, 0);
+    assert_int_equal(rl__fair_eager(&f, 0xf), 0xf);
+    /* the next window started at the second yield: B and C are in it */
+    rl__fair_seen(&f, 4, 0xf);
+    rl__fair_yielded(&f, 1, 0xf, 14);
+    assert_int_equal(rl__fair_eager(&f, 0xf), 0xd); /* main moved; B and C did not */
 }
 
 static void a_livelock_names_the_threads_that_kept_yielding(void **state) {
@@ -513,6 +544,7 @@ int main(void) {
         rl_unit_test(a_broadcast_drops_only_its_conditions_tokens),
         rl_unit_test(tokens_never_outnumber_waiters),
         rl_unit_test(a_yielder_waits_until_those_it_yielded_to_moved),
+        rl_unit_test(a_yield_defers_over_the_window_since_the_last),
         rl_unit_test(a_livelock_names_the_threads_that_kept_yielding),
         rl_unit_test(a_choice_is_fitted_recorded_and_counted),
         rl_unit_test(a_try_is_decided_in_its_step),

@@ -309,6 +309,30 @@ static void thread_start_is_a_step(void **state) {
     reaches_both("start_order", "exit 0: main saw the flag set", "exit 1: main saw the flag unset");
 }
 
+/* A thread that sleeps once may go on at once: a sleep is no order. One
+ * preemption (main's, right after it lets the worker go; the worker's
+ * sleep is a yield, not a preemption), in the plain build; in the
+ * racelab cc build, reduced, both ends. */
+static void one_sleep_orders_nothing(void **state) {
+    (void)state;
+    rl_explore_result r;
+    found_and_replayed("sleep_order", RL_FAIL_INVARIANT, "its sleep held nothing back", &r);
+    assert_int_equal(r.minimized.preemptions, 1);
+    assert_true(trace_has(&r.minimized, "sleep", "", "sleep_order.c:"));
+    rl_explore_result_free(&r);
+    rl_target t = program_races("sleep_order_mem", NULL, false);
+    rl_explore_opts o = rl_explore_opts_default();
+    o.preemptions = RL_PREEMPTIONS_ALL;
+    o.keep_going = true;
+    o.minimize = false;
+    r = rl_test_explore(&t, o);
+    assert_true(r.complete);
+    assert_int_equal(r.nstates, 2);
+    assert_true(r.failed);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
+}
+
 /* A timed wait may time out whenever it waits: a choice of the schedule,
  * not only a way out when nothing else can run. */
 static void timeouts_are_choices(void **state) {
@@ -588,6 +612,7 @@ int main(void) {
         rl_unit_test(exec_wrapper),     rl_unit_test(forks),
         rl_unit_test(c11_threads),      rl_unit_test(thread_start_is_a_step),
         rl_unit_test(timeouts_are_choices),
+        rl_unit_test(one_sleep_orders_nothing),
         rl_unit_test(memory_accesses),
         rl_unit_test(data_races),       rl_unit_test(runs_fed_back_as_steps),
         rl_unit_test(replay_that_does_not_fit),

@@ -162,8 +162,8 @@ const char *rl_explore_verdict(const rl_explore_result *r) {
 /* A target's one assumption (fairness), on its verdict line and in its
  * coverage alike. */
 static const char *target_fairness(const rl_explore_result *r) {
-    return r->fair_yields ? "; a thread that yielded went on only after the others that could "
-                            "run had moved"
+    return r->fair_yields ? "; a thread that yielded again went on only after the others that "
+                            "could run all along had moved"
                           : "";
 }
 
@@ -175,8 +175,8 @@ static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
                                    "stack not scheduled until another thread uses it"
                                  : "synchronization calls; plain memory not scheduled",
              r->spin_waits ? "; a spin-wait went on only after a write changed what it read" : "",
-             r->fair_yields ? "; a thread that yielded, slept or spun went on only after the "
-                              "others that could run had moved"
+             r->fair_yields ? "; a thread that yielded, slept or spun again went on only after "
+                              "the others that could run all along had moved"
                             : "",
              !r->memory_scheduled  ? ""
              : !r->races_checked   ? "; data races not looked for"

@@ -76,7 +76,7 @@ bool rl__core_can_go(const rl__core *c, const rl__core_thread *t, bool timeouts)
     }
 }
 
-uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy) {
+uint64_t rl__core_enabled(rl__core *c, uint64_t *lazy) {
     uint64_t all = 0;
     *lazy = 0;
     for (uint32_t i = 0; i < c->nthreads; i++)
@@ -88,8 +88,9 @@ uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy) {
             *lazy |= 1ull << i;
     if (!all && !*lazy && c->hooks->outside_ready)
         all = c->hooks->outside_ready(c->ctx);
-    /* fairly: a thread that yielded (or slept) goes only after every thread
-     * that could run then has moved (core/fair.h) */
+    /* fairly: a thread that yielded (or slept) twice goes only after every
+     * thread that could run all along since the first has moved (core/fair.h) */
+    rl__fair_seen(&c->fair, c->nthreads, all);
     return rl__fair_eager(&c->fair, all) | *lazy;
 }
 
@@ -136,7 +137,8 @@ static void take(rl__core_obj *o, uint32_t me) {
     o->count++;
 }
 
-/* t yields: it goes again only after those that can run now have moved. */
+/* t yields: it goes again only after those that could run all along since
+ * its previous yield, and can now, have moved. */
 static void yielded(rl__core *c, rl__core_thread *t) {
     uint64_t could_go = 0;
     for (uint32_t i = 0; i < c->nthreads; i++)

@@ -165,7 +165,7 @@ bool rl__core_can_go(const rl__core *c, const rl__core_thread *t, bool timeouts)
  * those that would go by timing out: a time-out is a choice like any
  * other (natively the deadline may pass at any moment), never the
  * default one. */
-uint64_t rl__core_enabled(const rl__core *c, uint64_t *lazy);
+uint64_t rl__core_enabled(rl__core *c, uint64_t *lazy);
 
 /* Whether t's latest step took o: a lock of any kind (taken, for a try),
  * or the mutex back after a condition wait. The critical section it now

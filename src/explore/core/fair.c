@@ -7,9 +7,12 @@
 void rl__fair_reset(rl__fair *f) { memset(f, 0, sizeof *f); }
 
 void rl__fair_new_thread(rl__fair *f, unsigned n, unsigned t) {
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
         f->below[i] &= ~(1ull << t);
+        f->window[i] &= ~(1ull << t);
+    }
     f->below[t] = 0;
+    f->window[t] = 0;
     f->last_yield[t] = 0;
 }
 
@@ -24,13 +27,22 @@ uint64_t rl__fair_eager(const rl__fair *f, uint64_t all) {
 }
 
 void rl__fair_moved(rl__fair *f, unsigned n, unsigned t) {
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
         f->below[i] &= ~(1ull << t);
+        f->window[i] &= ~(1ull << t);
+    }
     f->below[t] = 0;
 }
 
+void rl__fair_seen(rl__fair *f, unsigned n, uint64_t all) {
+    for (unsigned i = 0; i < n; i++)
+        f->window[i] &= all;
+}
+
 void rl__fair_yielded(rl__fair *f, unsigned t, uint64_t could_go, uint64_t step) {
-    f->below[t] |= could_go & ~(1ull << t);
+    uint64_t others = could_go & ~(1ull << t);
+    f->below[t] |= f->window[t] & others;
+    f->window[t] = others;
     f->last_yield[t] = step;
 }
 
