@@ -131,6 +131,11 @@ typedef struct rl_program_opts {
      * look for them. */
     bool races_ignored;
     bool races_listed;
+    /* A program built by racelab cc whose data races fail the schedule
+     * (neither of the above): its plain loads and stores are checked for
+     * races but are no steps, which is enough (see the README); with
+     * every_access they are steps too, as with races listed or ignored. */
+    bool every_access;
     void (*stopped)(void *ctx, long pid, long lwp, const char *thread);
     void *stopped_ctx;
 } rl_program_opts;
@@ -398,6 +403,11 @@ typedef struct rl_explore_result {
      * operations were steps too, except each thread's own accesses to its
      * own stack. */
     bool memory_scheduled;
+    /* Of those, plain loads and stores were checked for data races but
+     * were not steps (a schedule failing at its first race needs no more:
+     * up to it, the order of synchronization decides what each plain load
+     * reads); a load repeated as a spin's turn was a step. */
+    bool plain_checked;
     /* Its data races were looked for (not --races ignore); incomplete:
      * some accesses could not be checked (more addresses or objects than
      * the detector's tables hold, or a thread slot reused by a thread its

@@ -19,7 +19,7 @@ static void print_help(void) {
     printf("usage: racelab explore TARGET [--merchants N] [--customers N] [--threads N]\n"
            "                      [--items N] [--retries N] [SEARCH]\n"
            "       racelab explore [SEARCH] [--schedule-timeout D] [--max-steps N]\n"
-           "                      [--races report|list|ignore]\n"
+           "                      [--races report|list|ignore] [--every-access]\n"
            "                      -- PROGRAM [ARG...]\n"
            "       racelab explore --replay SCHEDULE --gdb -- PROGRAM [ARG...]\n"
            "       racelab explore --list\n"
@@ -68,7 +68,11 @@ static void print_help(void) {
            "                    accesses, one a write, not ordered by any synchronization)\n"
            "                    fails its schedule (report, the default), is listed after\n"
            "                    the states with the schedules it was seen in (list), or is\n"
-           "                    not looked for (ignore)\n"
+           "                    not looked for (ignore). With report, plain loads and\n"
+           "                    stores are checked, not scheduled: up to a schedule's\n"
+           "                    first race, the order of synchronization decides them\n"
+           "  --every-access    schedule every plain load and store as well (as list and\n"
+           "                    ignore do): more schedules, the same verdict\n"
            "  -j N, --jobs N    run the search in N worker processes (default:\n"
            "                    $RACELAB_JOBS, or one per CPU; -j 1: this process\n"
            "                    alone): the same verdict, failure and final states as\n"
@@ -275,6 +279,10 @@ static int option(explore_args *a, int c, const char *text, option_groups *g) {
         a->po.races_listed = strcmp(optarg, "list") == 0;
         a->races_given = true;
         break;
+    case 'E':
+        a->po.every_access = true;
+        a->races_given = true;
+        break;
     case 'j':
         if (!rl_cli_parse_u64("explore", "-j", optarg, 1, RL_CLI_MAX_JOBS, &v))
             return EXIT_USAGE;
@@ -318,7 +326,7 @@ static int parse(int argc, char **argv, explore_args *a) {
         {"max-steps", required_argument, NULL, 'S'}, {"no-reduction", no_argument, NULL, 'N'},
         {"delays", required_argument, NULL, 'D'},    {"stack-size", required_argument, NULL, 'K'},
         {"time-limit", required_argument, NULL, 'l'},
-        {"races", required_argument, NULL, 'X'},
+        {"races", required_argument, NULL, 'X'},      {"every-access", no_argument, NULL, 'E'},
         {"jobs", required_argument, NULL, 'j'},      {"shard", required_argument, NULL, 'H'},
         {"svg", required_argument, NULL, 'V'},      {"html", required_argument, NULL, 'W'},
         {0}};
@@ -350,8 +358,8 @@ static int parse(int argc, char **argv, explore_args *a) {
         return rl_cli_usage_error("explore", "--preemptions belongs to the bounded search, not "
                                              "to --pct or --replay");
     if (a->races_given && !a->program)
-        return rl_cli_usage_error("explore", "--races goes with a program (after --) built by "
-                                             "racelab cc");
+        return rl_cli_usage_error("explore", "--races and --every-access go with a program "
+                                             "(after --) built by racelab cc");
     if (a->o.time_limit_ns && a->o.search == RL_SEARCH_REPLAY)
         return rl_cli_usage_error("explore", "--time-limit bounds a search, not --replay");
     if (g.pct_opt && !g.pct)
@@ -507,6 +515,13 @@ static void replay_command(const explore_args *a, char *buf, size_t cap) {
             append_word(buf, cap, "--max-steps");
             append_word(buf, cap, n);
         }
+        /* what decides the steps of a schedule and how it ends */
+        if (a->po.races_ignored || a->po.races_listed) {
+            append_word(buf, cap, "--races");
+            append_word(buf, cap, a->po.races_ignored ? "ignore" : "list");
+        }
+        if (a->po.every_access)
+            append_word(buf, cap, "--every-access");
         size_t len = strlen(buf); /* the replay options go before the program */
         snprintf(buf + len, cap - len, " {schedule}");
         append_word(buf, cap, "--");

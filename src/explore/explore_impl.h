@@ -161,6 +161,8 @@ uint64_t rl__program_layout(const rl__program *p);
 /* Whether its data races were looked for (instrumented, not ignored), and
  * (*incomplete) whether some schedule could not check every access. */
 bool rl__program_races_checked(const rl__program *p, bool *incomplete);
+/* Whether its plain accesses are checked for races but are no steps. */
+bool rl__program_plain_checked(const rl__program *p);
 /* --races list: forget the races listed so far (a search begins). */
 void rl__program_races_reset(rl__program *p);
 /* The races listed since, handed over (*races malloc'ed, NULL when none);

@@ -171,9 +171,13 @@ static const char *target_fairness(const rl_explore_result *r) {
  * seen, for its verdict line and --json's "coverage". */
 static void program_scope(const rl_explore_result *r, char *out, size_t cap) {
     snprintf(out, cap, "%s%s%s%s%s%s%s",
-             r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
-                                   "stack not scheduled until another thread uses it"
-                                 : "synchronization calls; plain memory not scheduled",
+             r->plain_checked ? "synchronization calls and atomic operations, its plain loads "
+                                "and stores checked for data races (up to a run's first race, "
+                                "the order of those decides what each plain load reads); a "
+                                "thread's own stack not checked until another thread uses it"
+             : r->memory_scheduled ? "synchronization calls and memory accesses; a thread's own "
+                                     "stack not scheduled until another thread uses it"
+                                   : "synchronization calls; plain memory not scheduled",
              r->spin_waits ? "; a spin-wait went on only after a write changed what it read" : "",
              r->fair_yields ? "; a thread that yielded, slept or spun again went on only after "
                               "the others that could run all along had moved"
@@ -213,9 +217,11 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
     stop_words(why, sizeof why, o, r);
     program_scope(r, scope, sizeof scope);
     const char *fair = target_fairness(r);
-    const char *steps = r->memory_scheduled ? "thread calls, blocking system calls and memory "
-                                              "accesses"
-                                            : "thread and blocking system calls";
+    const char *steps = r->plain_checked ? "thread calls, blocking system calls and atomic "
+                                           "operations"
+                        : r->memory_scheduled ? "thread calls, blocking system calls and memory "
+                                                "accesses"
+                                              : "thread and blocking system calls";
     if (o->search == RL_SEARCH_REPLAY) {
         fprintf(f, "no failure in this schedule\n");
     } else if (r->complete && r->program) {
@@ -431,6 +437,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_bool(&j, "complete", r->complete);
     rl__json_bool(&j, "program", r->program);
     rl__json_bool(&j, "memory_accesses_scheduled", !r->program || r->memory_scheduled);
+    rl__json_bool(&j, "plain_accesses_checked_only", r->plain_checked);
     if (r->program) {
         rl__json_bool(&j, "races_checked", r->races_checked);
         rl__json_bool(&j, "races_incomplete", r->races_incomplete);

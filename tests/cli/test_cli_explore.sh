@@ -265,12 +265,23 @@ if [ -x "$built/counter" ] && [ "$native" -le 1 ]; then
     expect 1 "a data race, racelab cc's build" -- explore -- "$built/counter"
     has "$out" '^data race on counter: main.s store in step [0-9]+ and T1.s load in step [0-9]+ are not ordered by any synchronization$' \
         "the race named, both accesses by step"
+    # checked, not steps (races fail the schedule): each a line of the
+    # step it was made in
+    has "$out" '^ +T1 add_one \(1\) +load +counter +counter_race.c:15 in add_one +<< DATA RACE$' \
+        "the load in the trace, marked"
+    has "$out" '^ +main \(0\) +store +counter +counter_race.c:16 in add_one +<< DATA RACE$' \
+        "the store it races with, marked"
+    has "$out" '^proved|^failure: data race, 0 preemptions' "found in the default order"
+    expect 1 "--every-access: the same race, its accesses steps" -- explore --every-access \
+        -- "$built/counter"
     has "$out" '^ +[0-9]+ +T1 add_one \(1\) +load +counter +counter_race.c:15 in add_one +<< DATA RACE$' \
         "the load a step, marked"
     has "$out" '^ +[0-9]+ +main \(0\) +store +counter +counter_race.c:16 in add_one +<< DATA RACE$' \
-        "the store it races with, marked"
+        "the store a step, marked"
+    has "$out" '^replay: +racelab explore --every-access --replay [^ ]+ -- ' "the replay keeps --every-access"
     expect 1 "races ignored: the lost addition" -- explore --races ignore -- "$built/counter"
-    has "$out" 'store +counter +counter_race.c:16 in add_one' "the store a step"
+    has "$out" '^ +[0-9]+ +main \(0\) +store +counter +counter_race.c:16 in add_one' "the store a step"
+    has "$out" '^replay: +racelab explore --races ignore --replay [^ ]+ -- ' "the replay keeps --races ignore"
     has "$out" 'final state: exit 1: counter 1' "the lost addition"
     expect 1 "--preemptions all on racelab cc's build" -- explore --all --preemptions all \
         --races ignore -- "$built/counter"
@@ -286,7 +297,7 @@ has "$out" '^-L/.* -Wl,-rpath,/.* -lrlmem$' "the runtime's link flags"
 # not checked for every access (never a plain "proved")
 expect 0 "more addresses than the race detector keeps" -- explore --preemptions 0 \
     -- "$PROGS/wide_memory_mem"
-has "$out" '^proved within 0 preemptions over its synchronization calls and memory accesses; a thread.s own stack not scheduled until another thread uses it; data races not checked for every access$' \
+has "$out" '^proved within 0 preemptions over its synchronization calls and atomic operations, its plain loads and stores checked for data races \(up to a run.s first race, the order of those decides what each plain load reads\); a thread.s own stack not checked until another thread uses it; data races not checked for every access$' \
     "the verdict says races were not all checked"
 # a try-lock finds a mutex held between a lock and its unlock, however
 # little happens in between (the unlock is a step of its own): both
@@ -366,7 +377,7 @@ expect 0 "a program built by racelab cc, reduced" -- explore --preemptions all \
     -- "$PROGS/reduce_mix_mem" trylock
 has "$out" 'one per class of schedules that differ only in the order of independent steps' \
     "the reduced search said"
-has "$out" '^proved: complete over its synchronization calls and memory accesses; .*; uninstrumented library code taken as independent between threads$' \
+has "$out" '^proved: complete over its synchronization calls and atomic operations, its plain loads and stores checked for data races .*; uninstrumented library code taken as independent between threads$' \
     "the reduced proof says what it assumed"
 has "$out" '^ *1  held   exit 0: shared 3$' "a try-lock's three outcomes reached, reduced"
 expect 2 "racelab cc with nothing to compile" -- cc

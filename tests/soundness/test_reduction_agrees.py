@@ -13,6 +13,11 @@ races listed (--races list) it must see the same data races: the same
 variables, accessed at the same places by the same threads in the same
 order (or, against a bounded search, at least those).
 
+Then the same reduced search with data races failing the schedule (the
+default), where plain loads and stores are checked but are no steps,
+against the same with --every-access (each a step): the same final states,
+a data race among them exactly where one is expected.
+
 Usage: test_reduction_agrees.py RACELAB PROGRAMS_DIR
 """
 import json
@@ -75,6 +80,16 @@ def explore(racelab, prog, args, search):
               r["second"]) for r in d["data_races"]})
 
 
+def states_reported(racelab, prog, args, extra):
+    """The final states of the reduced search with races reported."""
+    cmd = [racelab, "explore", "--preemptions", "all", "--all", "--json", *extra, "--", prog, *args]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    if p.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr.strip()}")
+    d = json.loads(p.stdout)
+    return d, {s["state"] for s in d["final_states"]}
+
+
 def main(argv):
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -104,6 +119,17 @@ def main(argv):
         if base == "all" and rraces - uraces:
             problems.append(f"data races only the reduced search saw: {sorted(rraces - uraces)}")
         schedules = reduced["schedules"]
+        # plain accesses checked, not steps, against every access a step
+        checked, cstates = states_reported(racelab, prog, args, [])
+        every, estates = states_reported(racelab, prog, args, ["--every-access"])
+        if not checked.get("plain_accesses_checked_only") or every.get("plain_accesses_checked_only"):
+            problems.append("plain accesses not checked-only by default, or checked-only "
+                            "with --every-access")
+        if cstates != estates:
+            problems.append(f"plain accesses checked: states {sorted(cstates)}; every access "
+                            f"a step: {sorted(estates)}")
+        if ("(data race)" in cstates) != racy:
+            problems.append(f"data race expected {racy}, plain accesses checked: {sorted(cstates)}")
         if problems:
             failures += 1
             print(f"FAIL {label}:")
@@ -113,7 +139,9 @@ def main(argv):
             print(f"ok   {label}: {len(got)} states and {len(rraces)} data races in "
                   f"{schedules} reduced schedules (unreduced "
                   f"{'all' if base == 'all' else 'within ' + base + ' preemptions'}: "
-                  f"{len(want)} states, {len(uraces)} races)")
+                  f"{len(want)} states, {len(uraces)} races); races reported: "
+                  f"{checked['schedules']} schedules with plain accesses checked, "
+                  f"{every['schedules']} with each a step")
     print(f"{len(CASES) - failures} of {len(CASES)} cases agree")
     return 1 if failures else 0
 

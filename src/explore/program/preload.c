@@ -304,6 +304,9 @@ static struct {
     bool on;          /* racelab's environment is there */
     bool instrumented; /* the program calls the memory hooks (racelab cc) */
     bool races_on;     /* and its data races are looked for (races.h) */
+    /* and its plain loads and stores are steps: not when a data race fails
+     * the schedule (see plain_access) */
+    bool plain_points;
     bool footprints;   /* each step's footprint is recorded (partial-order reduction) */
     /* the last decision (the last run's) let its thread go on to a memory
      * access, and nothing of the model changed since (see repeat_step):
@@ -1246,6 +1249,7 @@ static void init_run(void) {
     X.stacks_hi = X.main_stack_hi;
     s->instrumented = X.instrumented;
     X.races_on = X.instrumented && s->races;
+    X.plain_points = !X.races_on || s->races_listed || s->plain_points;
     X.footprints = s->footprints != 0;
     X.runs_present = X.steps_present = (rl__present){0};
     s->races_incomplete = 0;
@@ -1545,9 +1549,32 @@ static __attribute__((noinline)) void mem_point(uint8_t op, uintptr_t a, uint64_
     point(op, &m, where);
 }
 
+/* A plain access that was no step, into the trace as a line of the step it
+ * was made in (after that step's other lines), marked as one side of a
+ * data race: the trace shows both accesses, as it does where they are
+ * steps. */
+static void trace_side(uint32_t thread, bool write, uintptr_t a, uint64_t where, uint32_t step) {
+    rl__shm *s = X.shm;
+    if (!s->trace_on || s->ntrace >= s->trace_cap)
+        return;
+    rl__ptrace *tr = rl__shm_trace(s);
+    uint64_t at = s->ntrace;
+    while (at > 0 && tr[at - 1].step > step)
+        at--;
+    memmove(&tr[at + 1], &tr[at], (size_t)(s->ntrace - at) * sizeof *tr);
+    s->ntrace++;
+    tr[at] = (rl__ptrace){.step = step, .thread = (uint8_t)thread,
+                          .op = write ? RL_POP_STORE : RL_POP_LOAD, .marks = 32u /* RL_MARK_RACE */,
+                          .obj = a, .where = where, .serial = X.threads[thread].serial};
+}
+
 /* t's access of a (a write or a read, at where) races with *other's. */
 static __attribute__((noinline, cold)) void race_found(const xthread *t, uintptr_t a, bool write,
                                                        uint64_t where, const rl__race_side *other) {
+    if (!X.plain_points) { /* neither access was a step: both into the trace */
+        trace_side(other->thread, other->write, a, other->where, other->step);
+        trace_side(t->c.index, write, a, where, (uint32_t)X.core.step);
+    }
     mark_race(other->step, other->thread);
     mark_race((uint32_t)X.core.step, t->c.index);
     if (X.shm->races_listed)
@@ -1686,6 +1713,69 @@ static void refresh_spinners(void *ctx) {
     }
 }
 
+/* Whether a lies on another thread's stack than t's. */
+static bool on_other_stack(const xthread *t, uintptr_t a) {
+    if (a < X.stacks_lo || a >= X.stacks_hi)
+        return false;
+    for (uint32_t i = 0; i < X.core.nthreads; i++)
+        if (&X.threads[i] != t && a >= X.threads[i].stack_lo && a < X.threads[i].stack_hi)
+            return true;
+    return false;
+}
+
+/* Whether t's load of a (size bytes, at where) repeats one of its latest
+ * (the same place, address and value): a turn of a spin. */
+static bool repeats(const xthread *t, const volatile void *addr, size_t size, uint64_t where) {
+    if (!t->nseen || size > sizeof(uint64_t))
+        return false;
+    uint64_t now = value_at(addr, size);
+    for (uint32_t i = 0; i < t->nseen && i < 4; i++)
+        if (t->seen[i].where == where && t->seen[i].addr == (uintptr_t)addr &&
+            t->seen[i].value == now)
+            return true;
+    return false;
+}
+
+/* A plain load or store where a data race fails the schedule: no step,
+ * checked for races only. A schedule then switches threads only at
+ * synchronization calls and atomic operations, which is enough: up to
+ * its first data race, a run's plain accesses of a word are all ordered
+ * by those (else that is a race), so every order of the plain accesses
+ * between them reads what the order of those makes it read; and the first
+ * race of any run is between two accesses that no synchronization orders
+ * in any run with the same order of synchronization, where the detector
+ * sees it whatever the plain accesses' order (as CHESS has it: schedule
+ * at synchronization, and check the rest for races). A load that repeats
+ * one of the thread's latest (a spin on plain memory, itself a race with
+ * the write it waits for) stays a step, so that the spinner makes way;
+ * so does an access of another thread's stack, whose owner's accesses
+ * there were not seen before (its step, dependent on all, lets the search
+ * put it before them, where they are seen). */
+static void plain_access(xthread *t, uintptr_t a, size_t size, bool write, uint64_t where,
+                         bool own) {
+    if (!own && a >= X.stacks_lo && a < X.stacks_hi)
+        share_stack(t, a);
+    rl__race_side other;
+    if (rl__races_access((uint32_t)self_index, a, size, write, (uint32_t)X.core.step, where,
+                         &other))
+        race_found(t, a, write, where, &other);
+    if (write) {
+        t->nseen = 0; /* progress: what it read before is no loop's turn */
+        if (X.core.awaiting)
+            watch_spinners(t, a, size);
+        return;
+    }
+    if (size > sizeof(uint64_t))
+        return;
+    uint32_t n = t->nseen;
+    t->seen[n % 4].where = where;
+    t->seen[n % 4].addr = a;
+    t->seen[n % 4].value = value_at((const volatile void *)a, size);
+    t->seen[n % 4].size = (uint32_t)size;
+    t->seen[n % 4].stack = 0;
+    t->nseen = n + 1;
+}
+
 /* An access of memory (a load, a store, an atomic operation) by the
  * calling thread: a step, unless it is on the thread's own stack (on a
  * page no other thread used). A load
@@ -1712,6 +1802,11 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     bool own = a >= t->stack_lo && a < t->stack_hi;
     if (own && ((!t->nshared && !t->all_shared) || !stack_shared(t, a)))
         return;
+    if (!X.plain_points && (kind == WRITE || (kind == READ && !repeats(t, addr, size, where))) &&
+        (own || !on_other_stack(t, a))) {
+        plain_access(t, a, size, kind == WRITE, where, own);
+        return;
+    }
     uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
     unsigned like = 0; /* the earlier reads it repeats */
     if (nseen && kind != WRITE && kind != ASTORE && size <= sizeof(uint64_t)) {

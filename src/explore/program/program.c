@@ -55,6 +55,7 @@ struct rl__program {
     uint64_t layout;      /* where the server's memory lies (proto.h) */
     bool races_ignored;   /* rl_program_opts */
     bool races_listed;
+    bool every_access;
     rl_race *races;       /* listed since rl__program_races_reset */
     size_t nraces, races_cap;
     bool races_unlisted;
@@ -283,6 +284,10 @@ bool rl__program_races_take(rl__program *p, rl_race **races, size_t *n, bool *un
     return p->races_listed;
 }
 
+bool rl__program_plain_checked(const rl__program *p) {
+    return p->instrumented && !p->races_ignored && !p->races_listed && !p->every_access;
+}
+
 bool rl__program_races_checked(const rl__program *p, bool *incomplete) {
     *incomplete = p->races_incomplete;
     return p->instrumented && !p->races_ignored;
@@ -335,6 +340,7 @@ rl_err rl__program_start(char *const argv[], const rl_program_opts *o, rl__progr
     p->time_limit_ns = o && o->time_limit_ns ? o->time_limit_ns : 10000000000ull;
     p->races_ignored = o && o->races_ignored;
     p->races_listed = o && o->races_listed && !p->races_ignored;
+    p->every_access = o && o->every_access;
     if (o && o->stop_at_step && o->stopped) {
         p->stop_at = o->stop_at_step;
         p->stopped = o->stopped;
@@ -890,6 +896,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     s->cut = 0;
     s->races = !p->races_ignored;
     s->races_listed = p->races_listed;
+    s->plain_points = p->every_access;
     s->footprints = c->footprints;
     s->footprints_full = 0;
     s->npending = 0;

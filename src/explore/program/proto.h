@@ -132,6 +132,7 @@ typedef struct rl__shm {
     uint32_t races;        /* written by P: look for data races (when instrumented) */
     uint32_t races_incomplete; /* written by C: some accesses could not be checked (races.h) */
     uint32_t races_listed;     /* written by P: a race is listed, not a failure */
+    uint32_t plain_points;     /* written by P: plain accesses are steps even when a race fails */
     uint32_t nraces;           /* written by C: the races listed (up to RL_RACES_MAX) */
     uint32_t races_unlisted;   /* written by C: more than RL_RACES_MAX, not all listed */
     rl__prace race_list[RL_RACES_MAX];

@@ -1140,6 +1140,7 @@ rl_err rl_explore(const rl_target *t, const rl_explore_opts *o, rl_explore_resul
     else
         rl__program_deadline(t->program, 0);
     out->memory_scheduled = t->program && rl__program_instrumented(t->program);
+    out->plain_checked = t->program && rl__program_plain_checked(t->program);
     out->races_checked =
         t->program && rl__program_races_checked(t->program, &out->races_incomplete);
     if (t->program) {
