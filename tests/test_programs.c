@@ -507,6 +507,19 @@ static void data_races(void **state) {
     rl_explore_result_free(&r);
     rl_target_free(&t);
     holds("billing_locked_mem", "exit 0: balances 475 1275", 1);
+    /* three merchants, three customers, a sleep in every critical section:
+     * reduced, one schedule per order of each lock's sections, 6^3 */
+    char *three[] = {"3", "3", NULL};
+    t = program("billing_locked_mem", three);
+    rl_explore_opts all = rl_explore_opts_default();
+    all.preemptions = RL_PREEMPTIONS_ALL;
+    r = rl_test_explore(&t, all);
+    assert_false(r.failed);
+    assert_true(r.complete);
+    assert_false(r.fair_held);
+    assert_int_equal(r.schedules, 216);
+    rl_explore_result_free(&r);
+    rl_target_free(&t);
     /* double-checked initialisation: a plain flag read outside the lock
      * races with its write under it; an acquire/release flag does not */
     found_and_replayed("lazy_init_mem", RL_FAIL_RACE, "data race on plain_ready: ", NULL);

@@ -395,6 +395,12 @@ typedef struct rl_explore_result {
      * each of them had moved, so schedules in which it went on before
      * them were not run. */
     bool fair_yields;
+    /* A reduced search of a program in which that happened: a thread
+     * looping on loads, yields and failed tries was held back. The
+     * reduction's classes of schedules may then miss some, so it is
+     * neither complete nor exhaustive (a bounded search proves within
+     * its bound). */
+    bool fair_held;
     /* A program target: its scheduling points are its synchronization
      * calls only, so "complete" covers their interleavings, not those of
      * plain memory accesses between them. */

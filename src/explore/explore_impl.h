@@ -44,6 +44,7 @@ typedef struct rl__chooser {
      * steps), readable while the run goes on through `live`, which the
      * scheduler sets before the first choice. */
     bool footprints;
+    bool reduced;    /* and for partial-order reduction (a program's fairness: preload.c) */
     const struct rl__run *live;
     /* A program's schedule runs before the search sees it: its copy's
      * choice at the step being fed back through choose (program.c). */

@@ -133,6 +133,7 @@ static rl_err read_doc(const rl__jv *d, char *name, size_t name_len, rl_explore_
     r->program = flag(d, "program");
     r->memory_scheduled = r->program && flag(d, "memory_accesses_scheduled");
     r->plain_checked = r->memory_scheduled && flag(d, "plain_accesses_checked_only");
+    r->fair_held = flag(d, "fairness_held_reduced_search");
     r->races_checked = flag(d, "races_checked");
     r->races_incomplete = flag(d, "races_incomplete");
     r->outside_last = flag(d, "outside_last");
@@ -265,6 +266,7 @@ rl_err rl_explore_merge(rl_explore_result *parts, size_t n, rl_explore_result *o
         out->program |= p->program;
         out->memory_scheduled |= p->memory_scheduled;
         out->plain_checked |= p->plain_checked;
+        out->fair_held |= p->fair_held;
         out->races_checked |= p->races_checked;
         out->races_incomplete |= p->races_incomplete;
         out->races_listed |= p->races_listed;

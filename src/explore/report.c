@@ -142,6 +142,13 @@ static void stop_words(char *buf, size_t len, const rl_explore_opts *o, const rl
     case RL_STOP_INTERRUPT: snprintf(buf, len, "stopped by Ctrl-C"); return;
     case RL_STOP_NONE: break;
     }
+    if (r->fair_held) {
+        snprintf(buf, len, "fairness held back a thread looping on loads, yields or failed tries, "
+                           "and a reduced search's classes of schedules may then miss some: it "
+                           "proves nothing (a bounded search, --preemptions N, proves within its "
+                           "bound)");
+        return;
+    }
     snprintf(buf, len, "stopped early");
 }
 
@@ -213,7 +220,7 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
                           style st) {
     const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
     unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
-    char why[96], scope[640];
+    char why[320], scope[640];
     stop_words(why, sizeof why, o, r);
     program_scope(r, scope, sizeof scope);
     const char *fair = target_fairness(r);
@@ -438,6 +445,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
     rl__json_bool(&j, "program", r->program);
     rl__json_bool(&j, "memory_accesses_scheduled", !r->program || r->memory_scheduled);
     rl__json_bool(&j, "plain_accesses_checked_only", r->plain_checked);
+    rl__json_bool(&j, "fairness_held_reduced_search", r->fair_held);
     if (r->program) {
         rl__json_bool(&j, "races_checked", r->races_checked);
         rl__json_bool(&j, "races_incomplete", r->races_incomplete);

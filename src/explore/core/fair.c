@@ -39,6 +39,8 @@ void rl__fair_seen(rl__fair *f, unsigned n, uint64_t all) {
         f->window[i] &= all;
 }
 
+void rl__fair_progress(rl__fair *f, unsigned t) { f->window[t] = 0; }
+
 void rl__fair_yielded(rl__fair *f, unsigned t, uint64_t could_go, uint64_t step) {
     uint64_t others = could_go & ~(1ull << t);
     f->below[t] |= f->window[t] & others;

@@ -308,6 +308,7 @@ static struct {
      * the schedule (see plain_access) */
     bool plain_points;
     bool footprints;   /* each step's footprint is recorded (partial-order reduction) */
+    bool reduced;      /* for a reduced search: a move that is progress closes fairness windows */
     /* the last decision (the last run's) let its thread go on to a memory
      * access, and nothing of the model changed since (see repeat_step):
      * then the steps before repeat_until may repeat it, by repeat_thread
@@ -707,8 +708,9 @@ static void fp_released(xthread *t, const obj *o) { rl__held_drop(&t->held, o->a
 
 /* What t's operation op on o touches, into st: applied (its result in
  * t->c), or pending (a blocked thread's, which never happened). Anything
- * not modelled here (a yield, a sleep, a system call, the process's end)
- * is dependent on every step. */
+ * not modelled here (a system call, the process's end) is dependent on
+ * every step. A yield or sleep touches nothing (apply makes one that held
+ * its thread back, and the step after it, dependent on every step). */
 static void fp_op(rl__step *st, xthread *t, uint8_t op, obj *o, bool pending) {
     if (!st)
         return;
@@ -789,6 +791,8 @@ static void fp_op(rl__step *st, xthread *t, uint8_t op, obj *o, bool pending) {
     case RL_POP_SEMPOST: fp_touch(st, t, FP_OBJ, at, RL_TOUCH_RELEASE); break;
     case RL_POP_BARRIER:
     case RL_POP_ONCE: fp_touch(st, t, FP_OBJ, at, RL_TOUCH_WRITE); break;
+    case RL_POP_YIELD:
+    case RL_POP_SLEEP: break; /* nothing; one that held the thread back: see apply */
     default: st->global = true; break;
     }
 }
@@ -1006,6 +1010,26 @@ static void passed_over(void *ctx, rl__core_thread *caller, rl__core_thread *cho
     t->create_traced = true;
 }
 
+/* Whether t's move op (applied) changed something another thread could
+ * see or wait for: anything but a load, or a try or timed wait that took
+ * nothing. */
+static bool progress(const xthread *t, uint8_t op) {
+    switch (op) {
+    case RL_POP_LOAD: return false;
+    case RL_POP_TRYLOCK:
+    case RL_POP_SPINTRY:
+    case RL_POP_TRYRDLOCK:
+    case RL_POP_TRYWRLOCK:
+    case RL_POP_SEMTRY: return t->c.result_ok;
+    case RL_POP_TIMEDLOCK:
+    case RL_POP_TIMEDRDLOCK:
+    case RL_POP_TIMEDWRLOCK:
+    case RL_POP_SEMTIMED:
+    case RL_POP_TIMEDWAIT: return !t->c.timed_out;
+    default: return true;
+    }
+}
+
 /* The core's apply, and the step's trace line. */
 static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     (void)ctx;
@@ -1016,9 +1040,9 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     /* a spin makes way as a yield does, unless a write it awaited woke it
      * (a spin awaiting a write goes only when no other thread could) */
     bool spins_on = t->c.spinning;
-    if (st && (op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on || t->after_yield))
-        st->global = true; /* it lets the others go first: it depends on all of them */
-    t->after_yield = op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on;
+    bool yields = op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on;
+    if (st && t->after_yield)
+        st->global = true; /* after a yield that held it back: after the others' moves */
     if (t->woken) { /* woken by a write to what it read: it comes after that write */
         t->woken = false;
         if (st)
@@ -1032,8 +1056,23 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     }
     if (!rl__core_apply(&X.core, c, timed_out))
         return false;
-    if ((op == RL_POP_YIELD || op == RL_POP_SLEEP || spins_on) && X.core.fair.below[t->c.index])
-        X.shm->fair_yield = 1; /* others that could go move before it goes again */
+    /* A yield that held the thread back (fairness: threads that could go
+     * at its previous yield could go all along since and did not move)
+     * depends on every step, and so does the thread's next step (the
+     * reduced search then proves nothing: see rl__program_fair_held). A
+     * yield that held nothing back touches nothing: a sleep between a read
+     * and a write changes nothing. Under reduction a thread's fairness
+     * window closes at any move that is progress, so that only a loop of
+     * loads, yields and failed tries is held back: a sleep in each of a
+     * thread's critical sections is no spin. */
+    t->after_yield = yields && X.core.fair.below[t->c.index];
+    if (t->after_yield) {
+        X.shm->fair_yield = 1;
+        if (st)
+            st->global = true;
+    }
+    if (X.reduced && !yields && progress(t, op))
+        rl__fair_progress(&X.core.fair, t->c.index);
     if (op != RL_POP_WAIT && op != RL_POP_TIMEDWAIT)
         fp_op(st, t, op, o, false);
     switch (op) {
@@ -1251,6 +1290,7 @@ static void init_run(void) {
     X.races_on = X.instrumented && s->races;
     X.plain_points = !X.races_on || s->races_listed || s->plain_points;
     X.footprints = s->footprints != 0;
+    X.reduced = s->footprints == 2;
     X.runs_present = X.steps_present = (rl__present){0};
     s->races_incomplete = 0;
     s->nraces = 0;
@@ -1761,6 +1801,8 @@ static void plain_access(xthread *t, uintptr_t a, size_t size, bool write, uint6
         race_found(t, a, write, where, &other);
     if (write) {
         t->nseen = 0; /* progress: what it read before is no loop's turn */
+        if (X.reduced)
+            rl__fair_progress(&X.core.fair, t->c.index);
         if (X.core.awaiting)
             watch_spinners(t, a, size);
         return;

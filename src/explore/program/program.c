@@ -897,7 +897,7 @@ void rl__program_run(rl__program *p, rl__chooser *c, bool trace, rl__run *out) {
     s->races = !p->races_ignored;
     s->races_listed = p->races_listed;
     s->plain_points = p->every_access;
-    s->footprints = c->footprints;
+    s->footprints = c->footprints ? (c->reduced ? 2u : 1u) : 0u; /* 2: reduced */
     s->footprints_full = 0;
     s->npending = 0;
     s->fail = RL_PFAIL_NONE;

@@ -151,7 +151,7 @@ typedef struct rl__shm {
     /* partial-order reduction: P asks for every step's footprint; C writes
      * them (after the trace lines), says when there were more steps than
      * room, and at a deadlock what each blocked thread waited to do */
-    uint32_t footprints;      /* written by P */
+    uint32_t footprints;      /* written by P: 1, or 2 for a reduced search */
     uint32_t footprints_full; /* written by C: steps past step_cap were not recorded */
     uint32_t npending;
     rl__step pending[RL_EX_MAX_THREADS];

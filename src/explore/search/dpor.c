@@ -773,7 +773,7 @@ static uint32_t run_task(dpor *d, rl__search *s, const rl__dpor_task_head *h, bo
 static void dpor_work(rl__search *s) {
     const rl_explore_split *sp = s->o->split;
     rl__dpor_buf events = {0}, out = {0};
-    dpor d = {.base = {.choose = dpor_choose, .footprints = true, .plan = RL_PLAN_PREFIX},
+    dpor d = {.base = {.choose = dpor_choose, .footprints = true, .reduced = true, .plan = RL_PLAN_PREFIX},
               .offline = s->t->program != NULL,
               .events = &events};
     bool complete = false;
@@ -842,7 +842,8 @@ static void dpor_work(rl__search *s) {
     free(events.p);
     free(out.p);
     s->res->reduced = true;
-    s->res->exhaustive = s->res->complete = complete && s->error == RL_OK;
+    s->res->fair_held = s->t->program && s->res->fair_yields;
+    s->res->exhaustive = s->res->complete = complete && s->error == RL_OK && !s->res->fair_held;
 }
 
 /* ---- the search ---- */
@@ -863,7 +864,7 @@ void rl__dpor_search(rl__search *s) {
         dpor_work(s);
         return;
     }
-    dpor d = {.base = {.choose = dpor_choose, .footprints = true, .plan = RL_PLAN_PREFIX},
+    dpor d = {.base = {.choose = dpor_choose, .footprints = true, .reduced = true, .plan = RL_PLAN_PREFIX},
               .offline = s->t->program != NULL};
     if (sp) { /* a part (rl_explore checked it) */
         d.parts = sp->parts;
@@ -900,5 +901,6 @@ void rl__dpor_search(rl__search *s) {
     free(d.nodes);
     free(d.prefix);
     s->res->reduced = true;
-    s->res->exhaustive = s->res->complete = exhausted && s->error == RL_OK;
+    s->res->fair_held = s->t->program && s->res->fair_yields;
+    s->res->exhaustive = s->res->complete = exhausted && s->error == RL_OK && !s->res->fair_held;
 }
