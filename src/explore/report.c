@@ -220,7 +220,7 @@ static void print_verdict(FILE *f, const rl_explore_opts *o, const rl_explore_re
                           style st) {
     const char *unit = o->search == RL_SEARCH_DELAYS ? "delay" : "preemption";
     unsigned bound = o->search == RL_SEARCH_DELAYS ? o->delays : o->preemptions;
-    char why[320], scope[640];
+    char why[320], scope[1024];
     stop_words(why, sizeof why, o, r);
     program_scope(r, scope, sizeof scope);
     const char *fair = target_fairness(r);
@@ -310,7 +310,7 @@ void rl_explore_print(FILE *f, const char *name, const rl_explore_opts *o,
     if (r->failed) {
         fprintf(f, "%sFAILURE%s found", red(st), reset(st));
         if (r->stopped != RL_STOP_NONE) {
-            char why[96];
+            char why[320];
             stop_words(why, sizeof why, o, r);
             fprintf(f, " (search %s)", why);
         }
@@ -454,7 +454,7 @@ void rl_explore_write_json(FILE *f, const char *name, const rl_explore_opts *o,
         rl__json_bool(&j, "spin_waits", r->spin_waits);
     }
     rl__json_bool(&j, "fair_yields", r->fair_yields);
-    char scope[640];
+    char scope[1024];
     rl_explore_coverage(r, scope, sizeof scope);
     rl__json_str(&j, "coverage", scope);
     rl__json_uint(&j, "pruned_preemptions", r->pruned);

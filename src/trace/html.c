@@ -153,7 +153,7 @@ static void facts(FILE *f, const rl_explore_opts *o, const rl_explore_result *r)
     row(f, "Longest schedule", v);
     snprintf(v, sizeof v, "%.3g s", (double)r->elapsed_ns / 1e9);
     row(f, "Time searching", v);
-    char covers[640];
+    char covers[1024];
     rl_explore_coverage(r, covers, sizeof covers); /* as the verdict line says it */
     row(f, "Covers", covers);
     fputs("</table>\n", f);
