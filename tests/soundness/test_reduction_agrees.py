@@ -64,7 +64,7 @@ CASES = [
     ("sleep_order_mem", [], "all", False),
     # a sleep in each critical section: every order of each lock's sections
     # (8 states), where a sleep dependent on every step hid the locks' races
-    ("lock_order_mem", ["2", "3"], "3", False),
+    ("billing_locked_mem", ["2", "3", "order"], "3", False),
 ]
 # a thread looping on loads, yields or failed tries is held back by
 # fairness in these: the reduced search proves nothing there, and says so
