@@ -396,7 +396,7 @@ typedef struct rl_explore_result {
      * them were not run. */
     bool fair_yields;
     /* A reduced search of a program in which that happened: a thread
-     * looping on loads, yields and failed tries was held back. The
+     * looping on memory accesses, yields and failed tries was held back. The
      * reduction's classes of schedules may then miss some, so it is
      * neither complete nor exhaustive (a bounded search proves within
      * its bound). */

@@ -143,7 +143,7 @@ static void stop_words(char *buf, size_t len, const rl_explore_opts *o, const rl
     case RL_STOP_NONE: break;
     }
     if (r->fair_held) {
-        snprintf(buf, len, "fairness held back a thread looping on loads, yields or failed tries, "
+        snprintf(buf, len, "fairness held back a thread looping on memory accesses, yields or failed tries, "
                            "and a reduced search's classes of schedules may then miss some: it "
                            "proves nothing (a bounded search, --preemptions N, proves within its "
                            "bound)");

@@ -339,7 +339,7 @@ json_check 'd["verdict"] == "not_exhaustive" and d["fairness_held_reduced_search
     "a spin-wait waits for a write, said"
 expect 0 "fairness held a spinner back in a reduced search" -- explore --preemptions all \
     -- "$PROGS/spin_wait_mem" two
-has "$out" '^no failure found, not exhaustive: fairness held back a thread looping on loads, yields or failed tries' \
+has "$out" '^no failure found, not exhaustive: fairness held back a thread looping on memory accesses, yields or failed tries' \
     "the reduced search proves nothing then, and says why"
 for search in "--preemptions all" "--preemptions 1"; do
     expect 0 "a counting poll, $search" -- explore $search --all --json -- "$PROGS/spin_wait_mem" poll

@@ -15,10 +15,15 @@
  *   count  the same with three looks, and it prints which look saw the
  *          flag (100 x the looks that missed it, + 1 if it is up at the
  *          end): a write between two looks is not one before both.
+ *   yield  as one, with a sched_yield after each look (a yield is a thread
+ *          call: no look repeats another, so it is no spin racelab sees;
+ *          fairness holds it back, and a reduced search then proves
+ *          nothing, and ends saying so: 1, 2, 11 or 12).
  *
  * Built by racelab cc (spin_wait_mem): no failure, and the same final
  * states reduced or not. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +68,10 @@ int main(int argc, char **argv) {
         while (!atomic_load(&flag) && ++turns < 2)
             ; /* gives up after two looks */
         seen = atomic_load(&flag) ? atomic_load(&x) : -1;
+    } else if (strcmp(mode, "yield") == 0) {
+        while (!atomic_load(&flag))
+            sched_yield();
+        seen = atomic_load(&x);
     } else {
         while (!atomic_load(&flag))
             ; /* spin */

@@ -1010,12 +1010,17 @@ static void passed_over(void *ctx, rl__core_thread *caller, rl__core_thread *cho
     t->create_traced = true;
 }
 
-/* Whether t's move op (applied) changed something another thread could
- * see or wait for: anything but a load, or a try or timed wait that took
- * nothing. */
+/* Whether t's move op (applied) is progress for fairness under reduction:
+ * a synchronization call that did something (a lock taken or released, a
+ * signal, a post, a thread made or joined...), not a try or timed wait that
+ * took nothing, and not a memory access: a loop that only reads, writes
+ * and yields may be waiting (for a flag, in a test-and-set or a counting
+ * poll), and is held back as a spin. */
 static bool progress(const xthread *t, uint8_t op) {
     switch (op) {
-    case RL_POP_LOAD: return false;
+    case RL_POP_LOAD:
+    case RL_POP_STORE:
+    case RL_POP_ATOMIC: return false;
     case RL_POP_TRYLOCK:
     case RL_POP_SPINTRY:
     case RL_POP_TRYRDLOCK:
@@ -1059,12 +1064,12 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
     /* A yield that held the thread back (fairness: threads that could go
      * at its previous yield could go all along since and did not move)
      * depends on every step, and so does the thread's next step (the
-     * reduced search then proves nothing: see rl__program_fair_held). A
-     * yield that held nothing back touches nothing: a sleep between a read
-     * and a write changes nothing. Under reduction a thread's fairness
-     * window closes at any move that is progress, so that only a loop of
-     * loads, yields and failed tries is held back: a sleep in each of a
-     * thread's critical sections is no spin. */
+     * reduced search then proves nothing: dpor.c's fair_held). A yield
+     * that held nothing back touches nothing: a sleep between a read and a
+     * write changes nothing. Under reduction a thread's fairness window
+     * closes at any synchronization that did something (progress()), so
+     * that only a loop of memory accesses, yields and failed tries is held
+     * back: a sleep in each of a thread's critical sections is no spin. */
     t->after_yield = yields && X.core.fair.below[t->c.index];
     if (t->after_yield) {
         X.shm->fair_yield = 1;
@@ -1791,18 +1796,13 @@ static bool repeats(const xthread *t, const volatile void *addr, size_t size, ui
  * so does an access of another thread's stack, whose owner's accesses
  * there were not seen before (its step, dependent on all, lets the search
  * put it before them, where they are seen). */
-static void plain_access(xthread *t, uintptr_t a, size_t size, bool write, uint64_t where,
-                         bool own) {
-    if (!own && a >= X.stacks_lo && a < X.stacks_hi)
-        share_stack(t, a);
+static void plain_access(xthread *t, uintptr_t a, size_t size, bool write, uint64_t where) {
     rl__race_side other;
     if (rl__races_access((uint32_t)self_index, a, size, write, (uint32_t)X.core.step, where,
                          &other))
         race_found(t, a, write, where, &other);
     if (write) {
-        t->nseen = 0; /* progress: what it read before is no loop's turn */
-        if (X.reduced)
-            rl__fair_progress(&X.core.fair, t->c.index);
+        t->nseen = 0; /* what it read before is no loop's turn */
         if (X.core.awaiting)
             watch_spinners(t, a, size);
         return;
@@ -1846,7 +1846,7 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
         return;
     if (!X.plain_points && (kind == WRITE || (kind == READ && !repeats(t, addr, size, where))) &&
         (own || !on_other_stack(t, a))) {
-        plain_access(t, a, size, kind == WRITE, where, own);
+        plain_access(t, a, size, kind == WRITE, where);
         return;
     }
     uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
