@@ -46,9 +46,9 @@ void rl__fair_moved(rl__fair *f, unsigned n, unsigned t);
  * leaves every window, as one that moves does. */
 void rl__fair_seen(rl__fair *f, unsigned n, uint64_t all);
 
-/* Thread t made progress (the reduced search's choice: a move that
- * changed something other threads could see): its window closes, and
- * its next yield holds nothing back. */
+/* Thread t made progress (the reduced search's choice: a synchronization
+ * call that did something): its window closes, and its next yield holds
+ * nothing back. */
 void rl__fair_progress(rl__fair *f, unsigned t);
 
 /* Thread t yielded at `step` (already counted: the step's number) while

@@ -686,13 +686,20 @@ static void fp_touch(rl__step *st, const xthread *t, unsigned okind, uintptr_t a
 /* A memory access, by 8-byte words; a wider one than two words, or one on
  * another thread's stack (whose own accesses there are not steps), is
  * dependent on every step. */
+/* Whether a lies on another thread's stack than t's. */
+static bool on_other_stack(const xthread *t, uintptr_t a) {
+    if (a < X.stacks_lo || a >= X.stacks_hi)
+        return false;
+    for (uint32_t i = 0; i < X.core.nthreads; i++)
+        if (&X.threads[i] != t && a >= X.threads[i].stack_lo && a < X.threads[i].stack_hi)
+            return true;
+    return false;
+}
+
 static void fp_memory(rl__step *st, const xthread *t, uintptr_t a, uint32_t size, uint8_t kind) {
     if (!st)
         return;
-    bool other_stack = false;
-    for (uint32_t i = 0; i < X.core.nthreads && !other_stack; i++)
-        other_stack = &X.threads[i] != t && a >= X.threads[i].stack_lo && a < X.threads[i].stack_hi;
-    if (size > 16 || other_stack) {
+    if (size > 16 || on_other_stack(t, a)) {
         st->global = true;
         return;
     }
@@ -1018,6 +1025,8 @@ static void passed_over(void *ctx, rl__core_thread *caller, rl__core_thread *cho
  * poll), and is held back as a spin. */
 static bool progress(const xthread *t, uint8_t op) {
     switch (op) {
+    case RL_POP_YIELD:
+    case RL_POP_SLEEP:
     case RL_POP_LOAD:
     case RL_POP_STORE:
     case RL_POP_ATOMIC: return false;
@@ -1076,7 +1085,7 @@ static bool apply(void *ctx, rl__core_thread *c, bool timed_out) {
         if (st)
             st->global = true;
     }
-    if (X.reduced && !yields && progress(t, op))
+    if (X.reduced && progress(t, op))
         rl__fair_progress(&X.core.fair, t->c.index);
     if (op != RL_POP_WAIT && op != RL_POP_TIMEDWAIT)
         fp_op(st, t, op, o, false);
@@ -1197,10 +1206,6 @@ __attribute__((noreturn, format(printf, 1, 2))) static void misuse(const char *f
     finish(RL_PFAIL_MISUSE, "%s: %s", X.shm->threads[self_index].name, msg);
 }
 
-/* The process is ending (exit(), or main returned): natively the other
- * threads may still run until it is over, so this is a decision point.
- * An atexit handler, because main's return reaches exit inside libc,
- * where no call can be interposed. */
 /* The calling thread is about to end the process (op: exit, or abort):
  * a decision point, natively others may still run until it is over;
  * once it is made, the threads still there never make their next steps,
@@ -1212,6 +1217,8 @@ static void ending(uint8_t op, uint64_t where) {
     }
 }
 
+/* exit(), or main returned: an atexit handler, because main's return
+ * reaches exit inside libc, where no call can be interposed. */
 static void process_exit(void) { ending(RL_POP_EXIT_PROCESS, 0); }
 
 /* _exit() ends the process as exit() does, without its handlers (libc's
@@ -1616,12 +1623,13 @@ static void trace_side(uint32_t thread, bool write, uintptr_t a, uint64_t where,
 /* t's access of a (a write or a read, at where) races with *other's. */
 static __attribute__((noinline, cold)) void race_found(const xthread *t, uintptr_t a, bool write,
                                                        uint64_t where, const rl__race_side *other) {
-    if (!X.plain_points) { /* neither access was a step: both into the trace */
+    if (X.plain_points) { /* both were steps: their trace lines are marked */
+        mark_race(other->step, other->thread);
+        mark_race((uint32_t)X.core.step, t->c.index);
+    } else { /* neither was: both go into the trace, marked */
         trace_side(other->thread, other->write, a, other->where, other->step);
         trace_side(t->c.index, write, a, where, (uint32_t)X.core.step);
     }
-    mark_race(other->step, other->thread);
-    mark_race((uint32_t)X.core.step, t->c.index);
     if (X.shm->races_listed)
         list_race(a, other, t, write, where);
     else
@@ -1758,27 +1766,30 @@ static void refresh_spinners(void *ctx) {
     }
 }
 
-/* Whether a lies on another thread's stack than t's. */
-static bool on_other_stack(const xthread *t, uintptr_t a) {
-    if (a < X.stacks_lo || a >= X.stacks_hi)
-        return false;
-    for (uint32_t i = 0; i < X.core.nthreads; i++)
-        if (&X.threads[i] != t && a >= X.threads[i].stack_lo && a < X.threads[i].stack_hi)
-            return true;
-    return false;
+/* Which of t's latest reads (a mask of its four) a load of a (size bytes,
+ * at where) repeats: the same place, address and value, a turn of a spin. */
+static unsigned repeated(const xthread *t, uintptr_t a, size_t size, uint64_t where) {
+    if (!t->nseen || size > sizeof(uint64_t))
+        return 0;
+    uint64_t now = value_at((const volatile void *)a, size);
+    unsigned like = 0;
+    for (uint32_t i = 0; i < t->nseen && i < 4; i++)
+        like |= (unsigned)(t->seen[i].where == where && t->seen[i].addr == a &&
+                           t->seen[i].value == now) << i;
+    return like;
 }
 
-/* Whether t's load of a (size bytes, at where) repeats one of its latest
- * (the same place, address and value): a turn of a spin. */
-static bool repeats(const xthread *t, const volatile void *addr, size_t size, uint64_t where) {
-    if (!t->nseen || size > sizeof(uint64_t))
-        return false;
-    uint64_t now = value_at(addr, size);
-    for (uint32_t i = 0; i < t->nseen && i < 4; i++)
-        if (t->seen[i].where == where && t->seen[i].addr == (uintptr_t)addr &&
-            t->seen[i].value == now)
-            return true;
-    return false;
+/* t read a (size bytes, at where, its stack then `stack`, 0 when not
+ * taken) as its read number n since its last write or thread call:
+ * nothing else runs until its next step, so it saw what is there now. */
+static void note_seen(xthread *t, uint32_t n, uintptr_t a, size_t size, uint64_t where,
+                      uint64_t stack) {
+    t->seen[n % 4].where = where;
+    t->seen[n % 4].addr = a;
+    t->seen[n % 4].value = value_at((const volatile void *)a, size);
+    t->seen[n % 4].size = (uint32_t)size;
+    t->seen[n % 4].stack = stack;
+    t->nseen = n + 1;
 }
 
 /* A plain load or store where a data race fails the schedule: no step,
@@ -1807,15 +1818,8 @@ static void plain_access(xthread *t, uintptr_t a, size_t size, bool write, uint6
             watch_spinners(t, a, size);
         return;
     }
-    if (size > sizeof(uint64_t))
-        return;
-    uint32_t n = t->nseen;
-    t->seen[n % 4].where = where;
-    t->seen[n % 4].addr = a;
-    t->seen[n % 4].value = value_at((const volatile void *)a, size);
-    t->seen[n % 4].size = (uint32_t)size;
-    t->seen[n % 4].stack = 0;
-    t->nseen = n + 1;
+    if (size <= sizeof(uint64_t))
+        note_seen(t, t->nseen, a, size, where, 0);
 }
 
 /* An access of memory (a load, a store, an atomic operation) by the
@@ -1844,18 +1848,13 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     bool own = a >= t->stack_lo && a < t->stack_hi;
     if (own && ((!t->nshared && !t->all_shared) || !stack_shared(t, a)))
         return;
-    if (!X.plain_points && (kind == WRITE || (kind == READ && !repeats(t, addr, size, where))) &&
+    uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
+    /* the earlier reads it repeats */
+    unsigned like = kind != WRITE && kind != ASTORE ? repeated(t, a, size, where) : 0;
+    if (!X.plain_points && (kind == WRITE || (kind == READ && !like)) &&
         (own || !on_other_stack(t, a))) {
         plain_access(t, a, size, kind == WRITE, where);
         return;
-    }
-    uint32_t nseen = t->nseen; /* point() forgets them: any other step is progress */
-    unsigned like = 0; /* the earlier reads it repeats */
-    if (nseen && kind != WRITE && kind != ASTORE && size <= sizeof(uint64_t)) {
-        uint64_t now = value_at(addr, size);
-        for (uint32_t i = 0; i < nseen && i < 4; i++)
-            like |= (unsigned)(t->seen[i].where == where && t->seen[i].addr == a &&
-                               t->seen[i].value == now) << i;
     }
     bool spin = like != 0, within = false;
     uint64_t stack = 0;
@@ -1923,13 +1922,7 @@ void rl__mem_access(const volatile void *addr, size_t size, int kind, int mo, ui
     }
     if (kind == WRITE || kind == ASTORE || size > sizeof(uint64_t))
         return;
-    /* what it sees: nothing else runs until its next step */
-    t->seen[nseen % 4].where = where;
-    t->seen[nseen % 4].addr = a;
-    t->seen[nseen % 4].value = value_at(addr, size);
-    t->seen[nseen % 4].size = (uint32_t)size;
-    t->seen[nseen % 4].stack = stack;
-    t->nseen = nseen + 1;
+    note_seen(t, nseen, a, size, where, stack);
 }
 
 static void *trampoline(void *arg) {
