@@ -35,6 +35,7 @@ typedef struct {
     rl_explore_opts o;
     unsigned part, of;
     bool races_checked, races_listed; /* a program's --races */
+    bool plain_checked;               /* and its plain accesses no steps (not --every-access) */
 } part_info;
 
 /* Whether b is a part of the same search as a; why not into why. */
@@ -49,6 +50,7 @@ static bool same_search(const part_info *a, const part_info *b, char *why, size_
                        : a->races_checked != b->races_checked ||
                                a->races_listed != b->races_listed
                            ? "--races"
+                       : a->plain_checked != b->plain_checked ? "--every-access"
                        : a->o.reduce != b->o.reduce ? "reduction"
                        : a->o.keep_going != b->o.keep_going ? "--all"
                        : a->of != b->of ? "number of parts"
@@ -109,6 +111,7 @@ int rl_cmd_merge(int argc, char **argv) {
         }
         p->races_checked = parts[read].races_checked;
         p->races_listed = parts[read].races_listed;
+        p->plain_checked = parts[read].plain_checked;
         if (!p->of) {
             read++;
             rc = rl_cli_usage_error("merge", "%s is a whole search, not a part (racelab "

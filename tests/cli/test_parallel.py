@@ -333,6 +333,18 @@ with tempfile.TemporaryDirectory() as tmp:
     expect([RL, "merge", p1, p2], 2, "part 3 of 3 is missing")
     expect([RL, "merge", p1, p2, p2], 2, "are both part 2 of 3")
     expect([RL, "merge", p1, q, p3], 2, "another search")
+
+    def program_part(k, extra):
+        path = os.path.join(tmp, "m%d%s.json" % (k, "".join(extra)))
+        with open(path, "w") as out:
+            subprocess.run([RL, "explore", "--preemptions", "all", "--shard", "%d/2" % k, "--json",
+                            *extra, "--", os.path.join(PROGRAMS, "billing_locked_mem")],
+                           stdout=out, check=False)
+        return path
+    # plain accesses checked, or each a step: other schedules, other searches
+    expect([RL, "merge", program_part(1, ()), program_part(2, ("--every-access",))], 2,
+           "its --every-access differs")
+    expect([RL, "merge", program_part(1, ()), program_part(2, ())], 0, "")
     expect([RL, "merge", delays_part(1, 1), delays_part(2, 2)], 2, "delay bound")
     expect([RL, "merge", delays_part(1, 2), delays_part(2, 2)], 1, "")
     expect([RL, "merge", p1, p2, other], 1, "")  # minimizing is not part of the search
